@@ -1,0 +1,42 @@
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+/**
+ * An error meant for the user: one line saying what went wrong and what to do, plus the exit code.
+ * The CLI prints `credctl: <message>` and exits with `exitCode`; it never prints a stack for these.
+ * Messages must never contain a secret value (use redact()).
+ */
+export class CredctlError extends Error {
+  readonly exitCode: ExitCodeValue;
+  /** Optional second line: what the user can do about it. */
+  readonly hint?: string;
+
+  constructor(message: string, exitCode: ExitCodeValue = ExitCode.BadInput, hint?: string) {
+    super(message);
+    this.name = 'CredctlError';
+    this.exitCode = exitCode;
+    this.hint = hint;
+  }
+}
+
+export const usageError = (message: string, hint?: string) => new CredctlError(message, ExitCode.Usage, hint);
+export const inputError = (message: string, hint?: string) => new CredctlError(message, ExitCode.BadInput, hint);
+export const remoteError = (message: string, hint?: string) => new CredctlError(message, ExitCode.Remote, hint);
+export const refusedError = (message: string, hint?: string) => new CredctlError(message, ExitCode.Refused, hint);
+export const integrityError = (message: string, hint?: string) => new CredctlError(message, ExitCode.Integrity, hint);
+export const storeError = (message: string, hint?: string) => new CredctlError(message, ExitCode.Store, hint);
+
+/** Turn a Node system error into a short readable phrase ("permission denied", "no such file"). */
+export function describeSystemError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT': return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a directory';
+    case 'ENOTDIR': return 'not a directory';
+    case 'ELOOP': return 'too many symbolic links';
+    case 'ENOSPC': return 'no space left on device';
+    case 'EMFILE': return 'too many open files';
+    default: return err instanceof Error ? err.message : String(err);
+  }
+}

@@ -1,0 +1,69 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+
+/**
+ * Output conventions in one place: results go to stdout, messages and progress to stderr,
+ * progress only when stderr is a TTY, colour only on a TTY and never with NO_COLOR.
+ */
+export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  return Boolean(stream.isTTY);
+}
+
+let stdoutChalk: ChalkInstance | undefined;
+let stderrChalk: ChalkInstance | undefined;
+
+/** Chalk for text printed to stdout (level 0 = plain when piped or NO_COLOR). */
+export function paint(): ChalkInstance {
+  return (stdoutChalk ??= new Chalk({ level: colorEnabled(process.stdout) ? 1 : 0 }));
+}
+
+/** Chalk for text printed to stderr. */
+export function paintErr(): ChalkInstance {
+  return (stderrChalk ??= new Chalk({ level: colorEnabled(process.stderr) ? 1 : 0 }));
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function printLine(line = ''): void {
+  process.stdout.write(line + '\n');
+}
+
+/** A message for the person at the terminal (never a result): always stderr. */
+export function note(message: string): void {
+  process.stderr.write(message + '\n');
+}
+
+export function warn(message: string): void {
+  process.stderr.write(paintErr().yellow('warning: ') + message + '\n');
+}
+
+/**
+ * A single-line progress indicator on stderr, drawn only when stderr is a TTY (never in CI logs
+ * or when piped), throttled so redrawing never costs measurable time.
+ */
+export class Progress {
+  private readonly enabled: boolean;
+  private last = 0;
+  private drawn = false;
+
+  constructor(enabled = Boolean(process.stderr.isTTY) && !process.env.CI) {
+    this.enabled = enabled;
+  }
+
+  update(text: string): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    process.stderr.write('\r\x1b[2K' + text.slice(0, (process.stderr.columns || 80) - 1));
+    this.drawn = true;
+  }
+
+  done(): void {
+    if (this.enabled && this.drawn) process.stderr.write('\r\x1b[2K');
+    this.drawn = false;
+  }
+}

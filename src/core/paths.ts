@@ -1,0 +1,53 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/**
+ * Where project state lives: `.credctl/` at the git root, or in the current directory outside git.
+ * Found by walking up for `.git` (a directory, or a file for worktrees/submodules) rather than
+ * spawning git, because every command needs it and a process spawn costs ~10 ms.
+ */
+export function findProjectRoot(start: string = process.cwd()): string {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(start);
+    dir = parent;
+  }
+}
+
+export interface ProjectPaths {
+  root: string;
+  stateDir: string;
+  graph: string;
+  audit: string;
+  auditPub: string;
+  auditCheckpoints: string;
+  runs: string;
+  store: string;
+  cache: string;
+  config: string;
+}
+
+export function projectPaths(root: string = findProjectRoot()): ProjectPaths {
+  const stateDir = process.env.CREDCTL_STATE_DIR ? resolve(process.env.CREDCTL_STATE_DIR) : join(root, '.credctl');
+  return {
+    root,
+    stateDir,
+    graph: join(stateDir, 'graph.json'),
+    audit: join(stateDir, 'audit.jsonl'),
+    auditPub: join(stateDir, 'audit.pub'),
+    auditCheckpoints: join(stateDir, 'checkpoints'),
+    runs: join(stateDir, 'runs'),
+    store: join(stateDir, 'store.enc.json'),
+    cache: join(stateDir, 'cache'),
+    config: join(root, 'credctl.yaml'),
+  };
+}
+
+/** Create a state directory with owner-only permissions. */
+export function ensureDir(dir: string, mode = 0o700): string {
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode });
+  else if (!statSync(dir).isDirectory()) throw new Error(`${dir} exists and is not a directory`);
+  return dir;
+}

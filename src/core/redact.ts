@@ -1,0 +1,29 @@
+/**
+ * The only way a secret is ever shown: a short prefix plus the last 4 characters.
+ *
+ * The prefix is the key's public, well-known form where there is one (`sk_live_`, `ghp_`, `AKIA`),
+ * because it tells a person which kind of key it is without revealing anything secret; otherwise
+ * the first 2 characters. Short values (under 12 characters, e.g. passwords) show nothing but
+ * their length class, since 4 + 2 characters of an 8-character password is most of it.
+ */
+const KNOWN_PREFIX = /^(?:sk_live_|sk_test_|rk_live_|rk_test_|pk_live_|pk_test_|whsec_|sk-proj-|sk-svcacct-|sk-admin-|sk-ant-api\d\d-|sk-ant-admin\d\d-|sk-|ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|xox[abposr]-|AKIA|ASIA|AIza|SG\.|npm_|pypi-|dckr_pat_|hf_|r8_|shpat_|shpss_|shpca_|shppa_|phc_|phx_|eyJ|ccx_live_|ccx_test_|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
+
+export function redact(value: string): string {
+  if (value.length < 12) return '*'.repeat(Math.min(Math.max(value.length, 4), 8));
+  const known = KNOWN_PREFIX.exec(value)?.[0];
+  const prefix = known && known.length <= value.length - 8 ? known : value.slice(0, 2);
+  return `${prefix}…${value.slice(-4)}`;
+}
+
+/**
+ * Replace every occurrence of the given secret values in `text` with their redacted form.
+ * Used to mask a health-check child's output and any error text that might echo a value.
+ */
+export function maskValues(text: string, values: Iterable<string>): string {
+  let out = text;
+  const sorted = [...values].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+  for (const v of sorted) {
+    if (out.includes(v)) out = out.split(v).join(redact(v));
+  }
+  return out;
+}

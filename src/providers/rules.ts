@@ -1,0 +1,152 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { inputError } from '../core/errors.js';
+
+/**
+ * Detection rules live with their provider: `providers/<id>/rules.yaml`. Adding a provider is
+ * adding a folder; this module finds every folder, validates its rules and compiles them once.
+ *
+ * rules.yaml:
+ *   provider: stripe                 # must equal the folder name
+ *   rules:
+ *     - id: stripe-secret-key        # globally unique, kebab-case
+ *       name: Stripe secret key
+ *       kind: api_key                # see CredentialKind
+ *       regex: '\b(sk_(?:live|test)_[0-9a-zA-Z]{24,99})\b'
+ *       secretGroup: 1               # capture group holding the secret (default 1, or 0 without groups)
+ *       nameGroup: 2                 # optional: capture group holding an assigned name (generic rules)
+ *       keywords: [sk_live_, sk_test_]  # prefilter: the rule runs only if one occurs (case-insensitive)
+ *       entropy: 3.5                 # optional Shannon-entropy floor (bits/char) for the secret
+ *       confidence: high             # high | medium | low (default high)
+ *       environment:                 # optional: live/test/prod/dev from the key's own form
+ *         - { match: '^sk_live_', env: live }
+ *       envNames: [STRIPE_SECRET_KEY] # env-var names this credential is usually bound to
+ *       pairs: aws-access-key-id     # optional: another rule whose nearby finding belongs with this one
+ *       examples:
+ *         positive: ['STRIPE_KEY=sk_live_...']   # each must produce a finding of this rule
+ *         negative: ['sk_live_short']            # each must produce none of this rule
+ */
+
+export type CredentialKind =
+  | 'api_key' | 'access_key_id' | 'secret_access_key' | 'oauth_client' | 'oauth_token' | 'webhook_secret'
+  | 'webhook_url' | 'db_password' | 'connection_string' | 'private_key' | 'certificate' | 'jwt' | 'token'
+  | 'password' | 'service_account' | 'generic_secret';
+
+export const CREDENTIAL_KINDS: readonly CredentialKind[] = [
+  'api_key', 'access_key_id', 'secret_access_key', 'oauth_client', 'oauth_token', 'webhook_secret',
+  'webhook_url', 'db_password', 'connection_string', 'private_key', 'certificate', 'jwt', 'token',
+  'password', 'service_account', 'generic_secret',
+];
+
+export type Confidence = 'high' | 'medium' | 'low';
+
+export interface Rule {
+  id: string;
+  provider: string;
+  name: string;
+  kind: CredentialKind;
+  /** Compiled with the `g` flag (plus any flags given in the file). */
+  regex: RegExp;
+  secretGroup: number;
+  nameGroup?: number;
+  /** Lower-cased. */
+  keywords: string[];
+  entropy?: number;
+  confidence: Confidence;
+  environment: { match: RegExp; env: string }[];
+  envNames: string[];
+  pairs?: string;
+  examples: { positive: string[]; negative: string[] };
+}
+
+interface RawRule {
+  id?: unknown; name?: unknown; kind?: unknown; regex?: unknown; flags?: unknown; secretGroup?: unknown;
+  nameGroup?: unknown; keywords?: unknown; entropy?: unknown; confidence?: unknown; environment?: unknown;
+  envNames?: unknown; pairs?: unknown; examples?: unknown;
+}
+
+/** The providers/ folder shipped with credctl (next to dist/ and src/). Overridable for tests. */
+export function providersDir(): string {
+  return process.env.CREDCTL_PROVIDERS_DIR ?? fileURLToPath(new URL('../../providers/', import.meta.url));
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+export function compileRule(provider: string, raw: RawRule, where: string): Rule {
+  const fail = (msg: string) => inputError(`${where}: ${msg}`);
+  if (typeof raw.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(raw.id)) throw fail('rule id must be kebab-case');
+  const at = `${where}: rule ${raw.id}`;
+  if (typeof raw.regex !== 'string') throw inputError(`${at}: regex is required`);
+  if (typeof raw.kind !== 'string' || !CREDENTIAL_KINDS.includes(raw.kind as CredentialKind)) {
+    throw inputError(`${at}: unknown kind ${JSON.stringify(raw.kind)}`);
+  }
+  let regex: RegExp;
+  try {
+    const flags = new Set(['g', ...(typeof raw.flags === 'string' ? raw.flags : '')]);
+    regex = new RegExp(raw.regex, [...flags].join(''));
+  } catch (err) {
+    throw inputError(`${at}: invalid regex: ${(err as Error).message}`);
+  }
+  const groups = new RegExp(`${regex.source}|`).exec('')!.length - 1;
+  const secretGroup = typeof raw.secretGroup === 'number' ? raw.secretGroup : groups > 0 ? 1 : 0;
+  if (secretGroup > groups) throw inputError(`${at}: secretGroup ${secretGroup} but the regex has ${groups} groups`);
+  const environment = Array.isArray(raw.environment)
+    ? raw.environment.map((e: { match?: unknown; env?: unknown }) => {
+        if (typeof e?.match !== 'string' || typeof e?.env !== 'string') throw inputError(`${at}: environment entries need match and env`);
+        return { match: new RegExp(e.match), env: e.env };
+      })
+    : [];
+  const ex = (raw.examples ?? {}) as { positive?: unknown; negative?: unknown };
+  const confidence = raw.confidence === 'medium' || raw.confidence === 'low' ? raw.confidence : 'high';
+  return {
+    id: raw.id,
+    provider,
+    name: typeof raw.name === 'string' ? raw.name : raw.id,
+    kind: raw.kind as CredentialKind,
+    regex,
+    secretGroup,
+    nameGroup: typeof raw.nameGroup === 'number' ? raw.nameGroup : undefined,
+    keywords: strings(raw.keywords).map((k) => k.toLowerCase()),
+    entropy: typeof raw.entropy === 'number' ? raw.entropy : undefined,
+    confidence,
+    environment,
+    envNames: strings(raw.envNames),
+    pairs: typeof raw.pairs === 'string' ? raw.pairs : undefined,
+    examples: { positive: strings(ex.positive), negative: strings(ex.negative) },
+  };
+}
+
+/** Parse one provider's rules.yaml text. */
+export function parseRulesFile(provider: string, text: string, where: string): Rule[] {
+  let doc: { provider?: unknown; rules?: unknown };
+  try {
+    doc = YAML.parse(text) ?? {};
+  } catch (err) {
+    throw inputError(`${where}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc.provider !== provider) throw inputError(`${where}: provider must be "${provider}" (the folder name)`);
+  if (!Array.isArray(doc.rules)) throw inputError(`${where}: rules must be a list`);
+  return doc.rules.map((r: RawRule) => compileRule(provider, r, where));
+}
+
+let cached: Rule[] | undefined;
+
+/** Every rule of every provider folder, compiled once per process. */
+export function loadRules(dir: string = providersDir()): Rule[] {
+  if (cached && dir === providersDir()) return cached;
+  const rules: Rule[] = [];
+  const seen = new Set<string>();
+  for (const provider of readdirSync(dir).sort()) {
+    const file = join(dir, provider, 'rules.yaml');
+    if (!existsSync(file)) continue;
+    for (const rule of parseRulesFile(provider, readFileSync(file, 'utf8'), `providers/${provider}/rules.yaml`)) {
+      if (seen.has(rule.id)) throw inputError(`providers/${provider}/rules.yaml: duplicate rule id ${rule.id}`);
+      seen.add(rule.id);
+      rules.push(rule);
+    }
+  }
+  if (dir === providersDir()) cached = rules;
+  return rules;
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { fingerprint, isFingerprint } from '../../src/core/fingerprint.js';
+import { maskValues, redact } from '../../src/core/redact.js';
+
+describe('fingerprint', () => {
+  it('is stable, well-formed and differs per value', () => {
+    const a = fingerprint('sk_live_51FAKEq8Hd2kLp0Zr7VbN3xTy9');
+    expect(a).toBe(fingerprint('sk_live_51FAKEq8Hd2kLp0Zr7VbN3xTy9'));
+    expect(isFingerprint(a)).toBe(true);
+    expect(a).not.toBe(fingerprint('sk_live_51FAKEq8Hd2kLp0Zr7VbN3xTy8'));
+    expect(a).not.toContain('FAKEq8');
+  });
+});
+
+describe('redact', () => {
+  it('keeps a known public prefix and the last 4 characters only', () => {
+    expect(redact('sk_live_51FAKEq8Hd2kLp0Zr7VbN3xTy9')).toBe('sk_live_…xTy9');
+    expect(redact('ghp_FAKE9aB3cD4eF5gH6iJ7kL8mN9oP0qR1sT2u')).toBe('ghp_…sT2u');
+    expect(redact('hunter2-but-longer-pass')).toBe('hu…pass');
+  });
+  it('shows nothing of short values such as passwords', () => {
+    expect(redact('s3cretpw')).toBe('********');
+    expect(redact('ab')).toBe('****');
+  });
+  it('masks every occurrence of a value in free text', () => {
+    const v = 'sk_live_51FAKEq8Hd2kLp0Zr7VbN3xTy9';
+    expect(maskValues(`key=${v} again ${v}`, [v])).toBe('key=sk_live_…xTy9 again sk_live_…xTy9');
+  });
+});
