@@ -1,0 +1,42 @@
+/**
+ * The secret store's one interface. Two backends implement it (OS keychain, encrypted file);
+ * rotation seals every new value here before using it anywhere (design promise 1).
+ *
+ * Versions carry staging labels as AWS Secrets Manager does: `pending` (created, not yet in use),
+ * `current` (in use), `previous` (the one before, kept for rollback). A label is on at most one
+ * version of a name at a time; moving it moves it.
+ */
+export type VersionLabel = 'pending' | 'current' | 'previous';
+
+export interface SecretVersionInfo {
+  version: number;
+  labels: VersionLabel[];
+  createdAt: string;
+  /** fingerprint() of the value, so callers can compare without reading the value. */
+  fingerprint: string;
+}
+
+export interface SecretEntryInfo {
+  name: string;
+  versions: number;
+  latest: number;
+  labels: Partial<Record<VersionLabel, number>>;
+  updatedAt: string;
+}
+
+export interface SecretStore {
+  readonly backend: 'keychain' | 'file';
+  /** Human description for `credctl store status` ("Secret Service (gnome-keyring)", "encrypted file .credctl/store.enc.json"). */
+  describe(): string;
+  /** Adds a new version; labels given move to it. Returns the new version's info. */
+  put(name: string, value: string, labels?: VersionLabel[]): Promise<SecretVersionInfo>;
+  /** A version's value: by number, by label, or the latest when neither is given; null if absent. */
+  get(name: string, select?: { version?: number; label?: VersionLabel }): Promise<string | null>;
+  versions(name: string): Promise<SecretVersionInfo[]>;
+  /** Move `label` to `version` of `name` (e.g. promote pending to current). */
+  setLabel(name: string, version: number, label: VersionLabel): Promise<void>;
+  /** Names and metadata only: never values. */
+  list(): Promise<SecretEntryInfo[]>;
+  /** Remove every version of `name`. */
+  delete(name: string): Promise<void>;
+}
