@@ -1,0 +1,74 @@
+/** JSON Schema of a plan file, checked with ajv when a plan is read (a hand-edited plan is input). */
+const targetRef = { type: 'object', required: ['type'], properties: { type: { type: 'string', minLength: 1 } } };
+
+const step = {
+  type: 'object',
+  required: ['id', 'action', 'description'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    action: {
+      enum: ['snapshot', 'create', 'manual-create', 'store', 'inject', 'health', 'introspect', 'promote', 'revoke', 'verify-revoked'],
+    },
+    description: { type: 'string' },
+    target: targetRef,
+    envName: { type: 'string' },
+    check: { type: 'object' },
+    mode: { enum: ['revoke', 'deactivate'] },
+    manual: { type: 'object', required: ['instructions'], properties: { instructions: { type: 'string' }, url: { type: 'string' } } },
+  },
+};
+
+const credential = {
+  type: 'object',
+  required: ['id', 'names', 'provider', 'kind', 'redacted', 'storeName', 'strategy', 'guards', 'steps'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', pattern: '^fp_[0-9a-f]{24}$' },
+    names: { type: 'array', items: { type: 'string' } },
+    provider: { type: 'string' },
+    kind: { type: 'string' },
+    environment: { type: 'string' },
+    redacted: { type: 'string' },
+    issuer: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string' } },
+    storeName: { type: 'string', minLength: 1 },
+    strategy: { enum: ['api', 'manual'] },
+    guards: { type: 'array', items: { type: 'string' } },
+    orderReason: { type: 'string' },
+    steps: { type: 'array', items: step },
+  },
+};
+
+export const planSchema = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'id', 'createdAt', 'root', 'inputs', 'order', 'credentials'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { const: 'credctl/v1' },
+    kind: { const: 'RotationPlan' },
+    id: { type: 'string', pattern: '^[A-Za-z0-9_-]+$' },
+    createdAt: { type: 'string' },
+    root: { type: 'string' },
+    inputs: {
+      type: 'object',
+      required: ['graph', 'files', 'manifests', 'tool'],
+      properties: {
+        graph: { type: 'string' },
+        files: { type: 'object', additionalProperties: { type: 'string' } },
+        manifests: { type: 'object', additionalProperties: { type: 'string' } },
+        tool: { type: 'string' },
+      },
+    },
+    order: {
+      type: 'object',
+      required: ['batches', 'cycles', 'rule'],
+      properties: {
+        batches: { type: 'array', items: { type: 'array', items: { type: 'string' } } },
+        cycles: { type: 'array', items: { type: 'array', items: { type: 'string' } } },
+        rule: { type: 'string' },
+      },
+    },
+    credentials: { type: 'array', items: credential },
+  },
+} as const;

@@ -1,0 +1,84 @@
+/**
+ * A rotation plan: what `credctl plan` writes and `credctl apply` runs. It is a file a person
+ * reads and approves, so every field is plain data, and it never holds a secret value: only
+ * fingerprints, redacted forms, names and target descriptions.
+ */
+export type StepAction =
+  | 'snapshot' // seal the value in use now in the store as `previous`-to-be, for rollback
+  | 'create' // ask the provider for a replacement (idempotency key = run + credential)
+  | 'manual-create' // a person creates it in a dashboard and pastes it at a hidden prompt
+  | 'store' // seal the new value in the local store as `pending` (promise 1: before any use)
+  | 'inject' // write the new value into one target
+  | 'health' // one health check with the new value
+  | 'introspect' // ask the provider whether the new credential is active with the expected scopes
+  | 'promote' // store label pending → current, current → previous
+  | 'revoke' // revoke (or deactivate) the old credential at the provider
+  | 'verify-revoked'; // the provider now refuses the old value
+
+/** Where a value is kept and can be written. Serialisable; the targets module opens it. */
+export interface PlanTargetRef {
+  type: string;
+  [key: string]: unknown;
+}
+
+export type HealthCheckSpec =
+  | { command: string; timeoutMs?: number; retries?: number }
+  | { http: { url: string; expect?: number; method?: string; bearer?: boolean; timeoutMs?: number; retries?: number } };
+
+export interface PlanStep {
+  id: string;
+  action: StepAction;
+  /** One sentence a person reads when reviewing the plan. */
+  description: string;
+  target?: PlanTargetRef;
+  /** The env name the value is written under in `target`. */
+  envName?: string;
+  check?: HealthCheckSpec;
+  /** revoke: revoke at once, or deactivate (reversible) and delete after the grace period. */
+  mode?: 'revoke' | 'deactivate';
+  manual?: { instructions: string; url?: string };
+}
+
+export interface PlanCredential {
+  /** The credential's fingerprint: its identity. */
+  id: string;
+  names: string[];
+  provider: string;
+  kind: string;
+  environment?: string;
+  redacted: string;
+  /** The issuer URL for providers that speak the standard. */
+  issuer?: string;
+  /** Scopes the replacement gets: the same as the old one's, or narrower. */
+  scopes?: string[];
+  /** The secret-store entry that holds this credential's versions. */
+  storeName: string;
+  strategy: 'api' | 'manual';
+  /** Targets this credential guards (it must be rotated before values are written there). */
+  guards: string[];
+  /** Why it sits where it does in the order. */
+  orderReason?: string;
+  steps: PlanStep[];
+}
+
+export interface PlanInputs {
+  /** sha256 of the usage graph's credential/target content when the plan was made. */
+  graph: string;
+  /** sha256 of every file the plan reads or writes, relative to the project root. */
+  files: Record<string, string>;
+  /** Manifest digest per provider, for providers whose capabilities came from a manifest. */
+  manifests: Record<string, string>;
+  tool: string;
+}
+
+export interface Plan {
+  apiVersion: 'credctl/v1';
+  kind: 'RotationPlan';
+  id: string;
+  createdAt: string;
+  /** Project root the plan was made for (absolute). */
+  root: string;
+  inputs: PlanInputs;
+  order: { batches: string[][]; cycles: string[][]; rule: string };
+  credentials: PlanCredential[];
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { rotationOrder } from '../../src/plan/order.js';
+
+const guards = (pairs: [string, string[]][]) => new Map(pairs.map(([g, ds]) => [g, new Set(ds)]));
+const position = (batches: string[][], id: string) => batches.findIndex((b) => b.includes(id));
+
+describe('rotationOrder', () => {
+  it('rotates a guard before every credential written into a target it guards', () => {
+    // gh guards the Actions secrets where stripe and openai live; vercel guards where stripe lives.
+    const { batches, cycles } = rotationOrder({
+      ids: ['stripe', 'openai', 'gh', 'vercel', 'db'],
+      guards: guards([['gh', ['stripe', 'openai']], ['vercel', ['stripe']]]),
+    });
+    expect(cycles).toEqual([]);
+    expect(position(batches, 'gh')).toBeLessThan(position(batches, 'stripe'));
+    expect(position(batches, 'gh')).toBeLessThan(position(batches, 'openai'));
+    expect(position(batches, 'vercel')).toBeLessThan(position(batches, 'stripe'));
+    // Independent credentials share the first batch so they can run in parallel.
+    expect(batches[0]).toEqual(['db', 'gh', 'vercel']);
+    expect(batches.flat().sort()).toEqual(['db', 'gh', 'openai', 'stripe', 'vercel']);
+  });
+
+  it('chains guards transitively', () => {
+    const { batches } = rotationOrder({ ids: ['a', 'b', 'c'], guards: guards([['a', ['b']], ['b', ['c']]]) });
+    expect(batches).toEqual([['a'], ['b'], ['c']]);
+  });
+
+  it('ignores a guard stored in the target it guards (no self-cycle)', () => {
+    const { batches, cycles } = rotationOrder({ ids: ['gh', 'x'], guards: guards([['gh', ['gh', 'x']]]) });
+    expect(cycles).toEqual([]);
+    expect(batches).toEqual([['gh'], ['x']]);
+  });
+
+  it('detects a cycle and runs its members one at a time, most-guarding first', () => {
+    const { batches, cycles } = rotationOrder({
+      ids: ['p', 'q', 'r', 'z'],
+      guards: guards([['p', ['q']], ['q', ['p', 'r']], ['r', ['z']]]),
+    });
+    expect(cycles).toEqual([['q', 'p']]);
+    expect(batches).toEqual([['q'], ['p'], ['r'], ['z']]);
+  });
+});
