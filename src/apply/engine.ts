@@ -1,0 +1,407 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fingerprint } from '../core/fingerprint.js';
+import { CredctlError, refusedError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { maskValues } from '../core/redact.js';
+import { ensureDir } from '../core/paths.js';
+import type { Plan, PlanCredential, PlanStep } from '../plan/types.js';
+import { readPlan, writePlan } from '../plan/plan-file.js';
+import { Journal } from './journal.js';
+import { targetKey } from './targets-key.js';
+import type { BindingTarget, EngineDeps, RotationProvider } from './ports.js';
+import { secretCandidates } from './binding.js';
+
+/**
+ * The apply engine: runs a plan credential by credential, in the plan's order, journaling every
+ * step before and after it runs. The promises it keeps, each with a test:
+ *   1. the new value is sealed in the store in the same step that creates it, before any use;
+ *   2. the old credential is revoked only after every target holds the new one, verified, and
+ *      every health check passed; a failure rolls the targets back and revokes the new one;
+ *   3. credentials run in guard-first order, and a credential whose guard failed is skipped;
+ *   4. after a kill, `resume` skips finished steps and re-runs the unfinished one (idempotent);
+ *   5. values only ever travel between the store, the provider and the targets.
+ */
+export interface RunSummary {
+  runId: string;
+  runDir: string;
+  rotated: string[];
+  failed: { id: string; reason: string }[];
+  skipped: { id: string; reason: string }[];
+  revoked: string[];
+  /** Old credentials the provider confirmed it now refuses. */
+  refusedAfterRevoke: string[];
+  healthChecksPassed: number;
+  healthChecksFailed: number;
+}
+
+interface CredState {
+  oldValue?: string;
+  oldId?: string;
+  oldVersion?: number;
+  newValue?: string;
+  newId?: string;
+  newVersion?: number;
+  /** env name → binding text seen in a readable target (holds a secret: memory only). */
+  bindings: Map<string, string>;
+}
+
+export function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${t}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function startRun(plan: Plan, runsDir: string, deps: EngineDeps): Promise<RunSummary> {
+  const runId = newRunId();
+  const runDir = join(ensureDir(runsDir), runId);
+  const journal = Journal.create(runDir);
+  writePlan(plan, join(runDir, 'plan.yaml'));
+  journal.append('run-start', undefined, { planId: plan.id, credentials: plan.credentials.length });
+  return runJournaled(plan, runId, runDir, journal, deps);
+}
+
+export async function resumeRun(runsDir: string, runId: string, deps: EngineDeps): Promise<RunSummary> {
+  const runDir = join(runsDir, runId);
+  if (!existsSync(join(runDir, 'journal.jsonl'))) {
+    throw new CredctlError(`no run ${runId} in ${runsDir}`, ExitCode.BadInput, 'List runs with `credctl apply --list-runs`.');
+  }
+  const plan = readPlan(join(runDir, 'plan.yaml'));
+  const journal = Journal.open(runDir);
+  if (journal.isFinished()) throw refusedError(`run ${runId} already finished; nothing to resume`);
+  journal.append('run-start', undefined, { resumed: true });
+  return runJournaled(plan, runId, runDir, journal, deps);
+}
+
+async function runJournaled(plan: Plan, runId: string, runDir: string, journal: Journal, deps: EngineDeps): Promise<RunSummary> {
+  const summary: RunSummary = {
+    runId, runDir, rotated: [], failed: [], skipped: [], revoked: [], refusedAfterRevoke: [], healthChecksPassed: 0, healthChecksFailed: 0,
+  };
+  const byId = new Map(plan.credentials.map((c) => [c.id, c]));
+  // target key → id of the credential that guards it, to skip dependents of a failed guard.
+  const guardOf = new Map<string, string>();
+  for (const c of plan.credentials) for (const g of c.guards) guardOf.set(g, c.id);
+  const done = new Set<string>();
+  const failed = new Set<string>();
+  try {
+    for (const batch of plan.order.batches) {
+      await pool(batch, deps.concurrency, async (id) => {
+        const cred = byId.get(id)!;
+        const blockedBy = cred.steps
+          .filter((s) => s.action === 'inject' && s.target)
+          .map((s) => guardOf.get(targetKey(s.target!)))
+          .find((g) => g !== undefined && g !== id && failed.has(g));
+        if (blockedBy) {
+          const reason = `its guard ${byId.get(blockedBy)?.names[0] ?? blockedBy} was not rotated; writing a new value where the old guard still works would re-expose it`;
+          summary.skipped.push({ id, reason });
+          failed.add(id);
+          journal.append('skipped', `${id}`, { reason });
+          deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'skipped', reason });
+          return;
+        }
+        const outcome = await rotateCredential(plan, runId, cred, journal, deps, summary);
+        if (outcome === 'rotated') {
+          done.add(id);
+          summary.rotated.push(id);
+        } else {
+          failed.add(id);
+        }
+      });
+    }
+  } finally {
+    journal.append('run-end', undefined, { rotated: summary.rotated.length, failed: summary.failed.length, skipped: summary.skipped.length });
+    journal.close();
+  }
+  return summary;
+}
+
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+class StepFailure extends Error {}
+
+async function rotateCredential(
+  plan: Plan, runId: string, cred: PlanCredential, journal: Journal, deps: EngineDeps, summary: RunSummary,
+): Promise<'rotated' | 'failed'> {
+  const provider = deps.provider(cred);
+  const state: CredState = { bindings: new Map() };
+  const injected: PlanStep[] = [];
+  let revokedOld = false;
+  deps.onEvent?.({ type: 'credential-start', credential: cred });
+  const subject = { credential: cred.id, provider: cred.provider, names: cred.names };
+
+  for (const step of cred.steps) {
+    const prior = journal.doneData(step.id);
+    if (prior) {
+      restore(state, step, prior);
+      if (step.action === 'inject') injected.push(step);
+      if (step.action === 'revoke') revokedOld = true;
+      deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'skipped', detail: 'done in an earlier attempt' });
+      continue;
+    }
+    deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'start' });
+    journal.append('start', step.id);
+    try {
+      const data = await runStep(plan, runId, cred, step, state, provider, deps, summary);
+      if (step.action === 'inject') injected.push(step);
+      if (step.action === 'revoke') revokedOld = true;
+      await deps.audit.append({ action: `rotate.${step.action}`, subject: { ...subject, ...(step.target ? { target: targetKey(step.target) } : {}) }, outcome: 'ok', details: { run: runId, step: step.id, ...publicData(data) } });
+      journal.append('done', step.id, data);
+      deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'done', detail: describeData(data) });
+    } catch (err) {
+      const secrets = [state.oldValue, state.newValue].filter((v): v is string => !!v);
+      const reason = maskValues(err instanceof Error ? err.message : String(err), secrets);
+      journal.append('failed', step.id, { reason });
+      deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'failed', detail: reason });
+      await deps.audit.append({ action: `rotate.${step.action}`, subject, outcome: 'failed', details: { run: runId, step: step.id, reason } }).catch(() => undefined);
+      if (!revokedOld) await rollback(cred, state, injected, provider, deps, journal, runId, reason);
+      summary.failed.push({ id: cred.id, reason });
+      deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason });
+      return 'failed';
+    }
+  }
+  deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'rotated' });
+  return 'rotated';
+}
+
+/** Non-secret facts a finished step recorded, put back into memory on resume. */
+function restore(state: CredState, step: PlanStep, data: Record<string, unknown>): void {
+  if (typeof data.oldVersion === 'number') state.oldVersion = data.oldVersion;
+  if (typeof data.oldId === 'string') state.oldId = data.oldId;
+  if (typeof data.newVersion === 'number') state.newVersion = data.newVersion;
+  if (typeof data.newId === 'string') state.newId = data.newId;
+  void step;
+}
+
+const publicData = (d: Record<string, unknown>) => Object.fromEntries(Object.entries(d).filter(([k]) => k !== 'output'));
+const describeData = (d: Record<string, unknown>) => (typeof d.result === 'string' ? d.result : undefined);
+
+async function loadValues(cred: PlanCredential, state: CredState, deps: EngineDeps): Promise<void> {
+  if (state.oldValue === undefined && state.oldVersion !== undefined) {
+    state.oldValue = (await deps.store.get(cred.storeName, { version: state.oldVersion })) ?? undefined;
+  }
+  if (state.newValue === undefined && state.newVersion !== undefined) {
+    state.newValue = (await deps.store.get(cred.storeName, { version: state.newVersion })) ?? undefined;
+  }
+}
+
+async function runStep(
+  plan: Plan, runId: string, cred: PlanCredential, step: PlanStep, state: CredState, provider: RotationProvider,
+  deps: EngineDeps, summary: RunSummary,
+): Promise<Record<string, unknown>> {
+  await loadValues(cred, state, deps);
+  const guardValue = async (key: string) => {
+    // The credential that guards this target: its `current` store version (the new one once it
+    // has been rotated, which the order guarantees before anything is written here).
+    const guard = plan.credentials.find((c) => c.guards.includes(key));
+    return guard ? deps.store.get(guard.storeName, { label: 'current' }) : null;
+  };
+  switch (step.action) {
+    case 'snapshot': {
+      const found = await findCurrentValue(cred, deps, guardValue);
+      state.oldValue = found.value;
+      for (const [k, v] of found.bindings) state.bindings.set(k, v);
+      const versions = await deps.store.versions(cred.storeName);
+      const existing = versions.find((v) => v.fingerprint === cred.id);
+      const oldVersion = existing ? existing.version : (await deps.store.put(cred.storeName, found.value, ['current'])).version;
+      if (existing && !existing.labels.includes('current')) await deps.store.setLabel(cred.storeName, existing.version, 'current');
+      state.oldVersion = oldVersion;
+      const binding = found.bindings.values().next().value ?? found.value;
+      state.oldId = await provider.identify({ oldValue: found.value, binding });
+      return { oldVersion, ...(state.oldId ? { oldId: state.oldId } : {}), result: existing ? 'already in store' : 'sealed in store' };
+    }
+    case 'create': {
+      const created = await provider.create({ credential: cred, oldId: state.oldId, idempotencyKey: `${runId}:${cred.id}` });
+      // Promise 1: sealed in the store before this step is done and before any use.
+      const existing = (await deps.store.versions(cred.storeName)).find((v) => v.fingerprint === fingerprint(created.value));
+      const newVersion = existing ? existing.version : (await deps.store.put(cred.storeName, created.value, ['pending'])).version;
+      state.newValue = created.value;
+      state.newId = created.id;
+      state.newVersion = newVersion;
+      return { newVersion, newFingerprint: fingerprint(created.value), ...(created.id ? { newId: created.id } : {}), result: 'created and sealed' };
+    }
+    case 'manual-create': {
+      if (!deps.prompter) {
+        throw refusedError(`${cred.names[0] ?? cred.id} must be created by hand (${step.manual?.url ?? 'see the plan'}) and pasted, which needs input`, 'Run apply without --no-input, or rotate it by hand and put it with `credctl store put`.');
+      }
+      process.stderr.write(`\n${step.manual?.instructions ?? step.description}\n${step.manual?.url ? `  ${step.manual.url}\n` : ''}`);
+      const value = (await deps.prompter.secret(`Paste the new value for ${cred.names[0] ?? cred.id}:`)).trim();
+      if (!value) throw refusedError('no value pasted');
+      if (fingerprint(value) === cred.id) throw refusedError('that is the old value; create a new one');
+      const { version } = await deps.store.put(cred.storeName, value, ['pending']);
+      state.newValue = value;
+      state.newVersion = version;
+      return { newVersion: version, newFingerprint: fingerprint(value), result: 'pasted and sealed' };
+    }
+    case 'store': {
+      if (!state.newValue) throw new StepFailure('the new value is not in the store');
+      const info = (await deps.store.versions(cred.storeName)).find((v) => v.version === state.newVersion);
+      if (!info || info.fingerprint !== fingerprint(state.newValue)) throw new StepFailure('the store does not hold the new value');
+      return { result: `version ${info.version} (pending)` };
+    }
+    case 'inject': {
+      const target = deps.openTarget(step.target!, guardValue);
+      const name = step.envName!;
+      const binding = await bindingFor(name, target, cred, state, provider, deps, guardValue);
+      const result = await target.write(name, binding);
+      const ok = await target.verify(name, binding);
+      if (ok === false) throw new StepFailure(`${target.describe()} does not hold the new value after writing`);
+      return { result: `${result}${ok === 'unverifiable' ? ' (write-only target: existence verified)' : ', verified'}` };
+    }
+    case 'health': {
+      const env: Record<string, string> = {};
+      for (const n of cred.names) env[n] = (await renderedFor(n, cred, state, provider, deps)) ?? state.newValue!;
+      const outcome = await deps.runHealthCheck(step.check!, env, [state.newValue!, state.oldValue ?? '', ...Object.values(env)].filter(Boolean));
+      if (!outcome.passed) {
+        summary.healthChecksFailed++;
+        throw new StepFailure(`health check failed: ${outcome.reason ?? 'no reason given'}`);
+      }
+      summary.healthChecksPassed++;
+      return { result: 'passed' };
+    }
+    case 'introspect': {
+      const active = await provider.isActive({ value: state.newValue!, id: state.newId, binding: await renderedFor(cred.names[0] ?? '', cred, state, provider, deps) });
+      if (active === false) throw new StepFailure('the provider does not accept the new credential');
+      return { result: active === 'unknown' ? 'provider cannot tell (unverified)' : 'active' };
+    }
+    case 'promote': {
+      if (state.oldVersion !== undefined) await deps.store.setLabel(cred.storeName, state.oldVersion, 'previous');
+      await deps.store.setLabel(cred.storeName, state.newVersion!, 'current');
+      return { result: `version ${state.newVersion} is current` };
+    }
+    case 'revoke': {
+      if (step.manual) {
+        if (!deps.prompter) throw refusedError(`revoking ${cred.names[0] ?? cred.id} is a manual step and needs input`, step.manual.url);
+        process.stderr.write(`\n${step.manual.instructions}\n${step.manual.url ? `  ${step.manual.url}\n` : ''}`);
+        if (!(await deps.prompter.confirm(`Have you revoked the old ${cred.names[0] ?? 'credential'} (${cred.redacted})?`))) throw refusedError('old credential not revoked');
+        summary.revoked.push(cred.id);
+        return { result: 'revoked by hand' };
+      }
+      const r = await provider.revoke({ value: state.oldValue!, id: state.oldId, mode: step.mode ?? 'revoke' });
+      summary.revoked.push(cred.id);
+      return { result: r === 'already' ? 'was already revoked' : step.mode === 'deactivate' ? 'deactivated' : 'revoked' };
+    }
+    case 'verify-revoked': {
+      for (let attempt = 0; attempt < 6; attempt++) {
+        const active = await provider.isActive({ value: state.oldValue!, id: state.oldId, binding: state.bindings.values().next().value });
+        if (active === false) {
+          summary.refusedAfterRevoke.push(cred.id);
+          return { result: 'old credential refused by the provider' };
+        }
+        if (active === 'unknown') return { result: 'provider cannot tell (unverified)' };
+        await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+      }
+      throw new StepFailure('the provider still accepts the old credential after revocation');
+    }
+  }
+}
+
+/** The current value: from the first readable target whose binding holds it, else the store. */
+async function findCurrentValue(cred: PlanCredential, deps: EngineDeps, guardValue: (p: string) => Promise<string | null>): Promise<{ value: string; bindings: Map<string, string> }> {
+  const bindings = new Map<string, string>();
+  let value: string | undefined;
+  for (const step of cred.steps) {
+    if (step.action !== 'inject' || !step.target || !step.envName) continue;
+    let text: string | null | undefined;
+    try {
+      text = await deps.openTarget(step.target, guardValue).read(step.envName);
+    } catch {
+      continue;
+    }
+    if (typeof text !== 'string') continue;
+    const hit = secretCandidates(step.envName, text).find((c) => fingerprint(c) === cred.id);
+    if (hit) {
+      value ??= hit;
+      if (!bindings.has(step.envName)) bindings.set(step.envName, text);
+    }
+  }
+  if (value === undefined) {
+    const fromStore = (await deps.store.versions(cred.storeName)).find((v) => v.fingerprint === cred.id);
+    if (fromStore) value = (await deps.store.get(cred.storeName, { version: fromStore.version })) ?? undefined;
+  }
+  if (value === undefined) {
+    throw new StepFailure(`cannot find the value in use for ${cred.names[0] ?? cred.id} in any readable target or the store; it may have been rotated already (re-scan and re-plan)`);
+  }
+  return { value, bindings };
+}
+
+/** What to write under `name`: the binding seen for that name, with the old credential swapped for the new. */
+async function renderedFor(name: string, cred: PlanCredential, state: CredState, provider: RotationProvider, deps: EngineDeps): Promise<string | undefined> {
+  await loadValues(cred, state, deps);
+  const base = state.bindings.get(name);
+  if (!state.newValue) return undefined;
+  if (base === undefined) return undefined;
+  return render(provider, base, state.oldValue ?? '', state.newValue, state);
+}
+
+function render(provider: RotationProvider, binding: string, oldValue: string, newValue: string, state: CredState): string {
+  if (provider.render) return provider.render({ binding, oldValue, newValue, newId: state.newId, oldId: state.oldId });
+  if (binding === oldValue || oldValue === '') return newValue;
+  return binding.split(oldValue).join(newValue);
+}
+
+async function bindingFor(
+  name: string, target: BindingTarget, cred: PlanCredential, state: CredState, provider: RotationProvider, deps: EngineDeps,
+  guardValue: (p: string) => Promise<string | null>,
+): Promise<string> {
+  if (!state.bindings.has(name)) {
+    // Resumed run, or a name first seen here: learn the binding's shape from a readable target.
+    const current = await target.read(name).catch(() => undefined);
+    if (typeof current === 'string' && state.oldValue && current.includes(state.oldValue)) state.bindings.set(name, current);
+    else if (typeof current === 'string' && state.newValue && current.includes(state.newValue)) return current;
+    else {
+      for (const s of cred.steps) {
+        if (s.action !== 'inject' || s.envName !== name || !s.target) continue;
+        const text = await deps.openTarget(s.target, guardValue).read(name).catch(() => undefined);
+        if (typeof text !== 'string') continue;
+        if (state.oldValue && text.includes(state.oldValue)) { state.bindings.set(name, text); break; }
+        if (state.newValue && text.includes(state.newValue)) return text;
+      }
+    }
+  }
+  return (await renderedFor(name, cred, state, provider, deps)) ?? state.newValue!;
+}
+
+/**
+ * Undo a failed rotation before the old credential was revoked: every target written gets the
+ * old binding back, the new credential is revoked, and the store keeps `current` on the old one.
+ */
+async function rollback(
+  cred: PlanCredential, state: CredState, injected: PlanStep[], provider: RotationProvider, deps: EngineDeps, journal: Journal, runId: string, reason: string,
+): Promise<void> {
+  await loadValues(cred, state, deps);
+  const guardValue = async () => null;
+  for (const step of injected.reverse()) {
+    const target = deps.openTarget(step.target!, guardValue);
+    const name = step.envName!;
+    try {
+      const current = await target.read(name);
+      let restoreTo: string | undefined;
+      if (typeof current === 'string' && state.newValue && current.includes(state.newValue)) {
+        restoreTo = provider.render
+          ? provider.render({ binding: current, oldValue: state.newValue, newValue: state.oldValue!, newId: state.oldId, oldId: state.newId })
+          : current.split(state.newValue).join(state.oldValue!);
+      } else if (current === undefined) {
+        restoreTo = state.bindings.get(name) ?? state.oldValue;
+      }
+      if (restoreTo !== undefined) await target.write(name, restoreTo);
+      journal.append('rollback', step.id, { result: 'old value restored' });
+    } catch (err) {
+      journal.append('rollback', step.id, { result: 'could not restore', reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)) });
+    }
+  }
+  if (state.newValue) {
+    try {
+      await provider.revoke({ value: state.newValue, id: state.newId, mode: 'revoke' });
+      journal.append('rollback', `${cred.id}/revoke-new`, { result: 'new credential revoked' });
+    } catch (err) {
+      journal.append('rollback', `${cred.id}/revoke-new`, { result: 'could not revoke the new credential', reason: String((err as Error).message) });
+    }
+  }
+  await deps.audit.append({ action: 'rotate.rollback', subject: { credential: cred.id, provider: cred.provider }, outcome: 'ok', details: { run: runId, reason } }).catch(() => undefined);
+}

@@ -1,0 +1,71 @@
+import type { SecretStore } from '../store/types.js';
+import type { HealthCheckSpec, PlanCredential, PlanTargetRef } from '../plan/types.js';
+
+/**
+ * What the apply engine needs from the rest of credctl, as narrow interfaces. The CLI wires in
+ * the real implementations (issuer clients, PostgreSQL, .env files, GitHub, the store, the audit
+ * log); tests wire in the same real implementations against local servers and temp dirs.
+ */
+
+/** A provider as rotation sees it. Every method must be idempotent (promise 4). */
+export interface RotationProvider {
+  /** The provider's id for the credential currently in use (e.g. a role name), from its binding. */
+  identify(input: { oldValue: string; binding: string }): Promise<string | undefined>;
+  /** Create the replacement. Same idempotency key → same credential (a resumed run). */
+  create(input: { credential: PlanCredential; oldId?: string; idempotencyKey: string }): Promise<{ value: string; id?: string }>;
+  /** Revoke (or deactivate) a credential; one already revoked is not an error. */
+  revoke(input: { value: string; id?: string; mode: 'revoke' | 'deactivate' }): Promise<'revoked' | 'already'>;
+  /** Is the credential accepted right now? 'unknown' when the provider cannot tell. */
+  isActive(input: { value: string; id?: string; binding?: string }): Promise<boolean | 'unknown'>;
+  /** The binding's text with the old credential replaced by the new (default: substring swap). */
+  render?(input: { binding: string; oldValue: string; newValue: string; newId?: string; oldId?: string }): string;
+}
+
+/** One place a value is kept under an env name. */
+export interface BindingTarget {
+  describe(): string;
+  /** The binding's current text, null if absent, undefined if the target cannot be read (write-only APIs). */
+  read(name: string): Promise<string | null | undefined>;
+  /** Write; returns 'unchanged' when the value was already there (idempotent). */
+  write(name: string, value: string): Promise<'written' | 'unchanged'>;
+  verify(name: string, value: string): Promise<boolean | 'unverifiable'>;
+}
+
+export interface HealthOutcome {
+  passed: boolean;
+  reason?: string;
+  /** Output tail with every secret masked. */
+  output?: string;
+}
+
+export interface AuditSink {
+  /** Fail closed: throws if the entry cannot be written, and the action must not go ahead. */
+  append(entry: { action: string; subject: Record<string, unknown>; outcome: string; details?: Record<string, unknown> }): Promise<void>;
+}
+
+export interface Prompter {
+  secret(message: string): Promise<string>;
+  confirm(message: string): Promise<boolean>;
+}
+
+export type EngineEvent =
+  | { type: 'credential-start'; credential: PlanCredential }
+  | { type: 'step'; credential: PlanCredential; step: string; action: string; state: 'start' | 'done' | 'skipped' | 'failed'; detail?: string }
+  | { type: 'credential-end'; credential: PlanCredential; outcome: 'rotated' | 'failed' | 'skipped'; reason?: string };
+
+export interface EngineDeps {
+  root: string;
+  store: SecretStore;
+  audit: AuditSink;
+  provider(credential: PlanCredential): RotationProvider;
+  /**
+   * Open a target. `guardValue(targetKey(ref))` gives the current value of the credential that
+   * guards it (a GitHub token for Actions secrets), or null when the plan has none for it.
+   */
+  openTarget(ref: PlanTargetRef, guardValue: (targetKey: string) => Promise<string | null>): BindingTarget;
+  runHealthCheck(check: HealthCheckSpec, env: Record<string, string>, secrets: string[]): Promise<HealthOutcome>;
+  /** null under --no-input: steps that need a person fail with a clear refusal. */
+  prompter: Prompter | null;
+  onEvent?(event: EngineEvent): void;
+  concurrency: number;
+}

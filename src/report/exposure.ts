@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fingerprint } from '../core/fingerprint.js';
+import { describeSystemError, inputError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
+import { loadRules } from '../providers/rules.js';
+import { compileRuleSet, detect, type CompiledRuleSet } from '../scan/detect.js';
+import { lineStarts, positionOf } from '../core/text.js';
+
+/**
+ * What was exposed, from every kind of evidence a person has the hour after a leak. Each source
+ * becomes a list of Exposed items: the fingerprint of a credential (values are fingerprinted the
+ * moment they are read and then dropped), or a name / location to resolve against the graph.
+ */
+export interface Exposed {
+  /** Present when the value itself was seen. */
+  fingerprint?: string;
+  redacted?: string;
+  ruleId?: string;
+  provider?: string;
+  kind?: string;
+  /** An env name that was exposed (from --name, or the name a leaked value was assigned to). */
+  name?: string;
+  /** How it was exposed, for the report: "leaked file .env line 3", "process environment". */
+  via: string;
+  /** Publicly visible (repo made public, public paste): raises the exposure score. */
+  public?: boolean;
+}
+
+let ruleSet: CompiledRuleSet | undefined;
+const rules = () => (ruleSet ??= compileRuleSet(loadRules()));
+
+/** Credentials in any leaked text (a .env, a CI log, a paste). */
+export function exposedInText(text: string, via: string, isPublic = false): Exposed[] {
+  const out: Exposed[] = [];
+  const seen = new Set<string>();
+  const lines = text.split('\n');
+  const starts = lineStarts(text);
+  const lineAt = (index: number) => positionOf(starts, index).line;
+  for (const m of detect(rules(), text)) {
+    const fp = fingerprint(m.value);
+    if (seen.has(fp)) continue;
+    seen.add(fp);
+    out.push({
+      fingerprint: fp, redacted: redact(m.value), ruleId: m.rule.id, provider: m.rule.provider, kind: m.rule.kind,
+      ...(m.name ? { name: m.name } : {}), via: `${via} line ${lineAt(m.index)}`, public: isPublic,
+    });
+  }
+  // A .env-style leak also exposes values that no rule knows, bound to secret-looking names.
+  for (const [i, line] of lines.entries()) {
+    const mm = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*["']?([^"'\s#]{8,})["']?\s*$/.exec(line);
+    if (!mm) continue;
+    const fp = fingerprint(mm[2]!);
+    if (seen.has(fp)) continue;
+    seen.add(fp);
+    out.push({ fingerprint: fp, redacted: redact(mm[2]!), name: mm[1], via: `${via} line ${i + 1}`, public: isPublic });
+  }
+  return out;
+}
+
+export function exposedInFile(path: string, isPublic = false): Exposed[] {
+  let text: string;
+  try {
+    text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+  } catch (err) {
+    throw inputError(`cannot read ${path}: ${describeSystemError(err)}`);
+  }
+  return exposedInText(text, path === '-' ? 'leaked text (stdin)' : `leaked file ${path}`, isPublic);
+}
+
+/** The stolen-environment case: every value in this process's environment. */
+export function exposedInEnvironment(env: NodeJS.ProcessEnv = process.env): Exposed[] {
+  const out: Exposed[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!value || value.length < 8) continue;
+    out.push({ fingerprint: fingerprint(value), redacted: redact(value), name, via: 'process environment' });
+    // A value may embed a credential (a DATABASE_URL's password): expose that too.
+    for (const m of detect(rules(), `${name}=${value}`)) {
+      if (m.value !== value) out.push({ fingerprint: fingerprint(m.value), redacted: redact(m.value), name, ruleId: m.rule.id, provider: m.rule.provider, kind: m.rule.kind, via: 'process environment' });
+    }
+  }
+  return out;
+}
+
+/**
+ * Another scanner's report: gitleaks JSON, trufflehog JSON/JSONL, or SARIF 2.1.0. Reports that
+ * carry the secret (gitleaks `Secret`, trufflehog `Raw`) are fingerprinted at once; reports that
+ * only carry a location (SARIF) are resolved by reading that line under `root` and detecting.
+ */
+export function exposedInReport(path: string, root: string): Exposed[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw inputError(`cannot read report ${path}: ${describeSystemError(err)}`);
+  }
+  const docs = parseJsonOrJsonl(text, path);
+  const first = docs[0] as Record<string, unknown> | undefined;
+  if (docs.length === 1 && first && typeof first === 'object' && !Array.isArray(first) && 'runs' in first) return fromSarif(first, root, path);
+  const items = docs.length === 1 && Array.isArray(docs[0]) ? (docs[0] as unknown[]) : docs;
+  const out: Exposed[] = [];
+  for (const [i, raw] of items.entries()) {
+    const item = raw as Record<string, unknown>;
+    if (!item || typeof item !== 'object') throw inputError(`${path}: item ${i} is not an object`);
+    if ('RuleID' in item || 'Secret' in item) out.push(...fromGitleaks(item, root));
+    else if ('DetectorName' in item || 'Raw' in item || 'SourceMetadata' in item) out.push(...fromTrufflehog(item, root));
+    else throw inputError(`${path}: item ${i} is neither a gitleaks nor a trufflehog finding`, 'Supported: gitleaks JSON, trufflehog JSON/JSONL, SARIF 2.1.0.');
+  }
+  return out;
+}
+
+function parseJsonOrJsonl(text: string, path: string): unknown[] {
+  const trimmed = text.trim();
+  if (!trimmed) return [[]];
+  try {
+    return [JSON.parse(trimmed)];
+  } catch {
+    const out: unknown[] = [];
+    for (const [i, line] of trimmed.split('\n').entries()) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line));
+      } catch {
+        throw inputError(`${path}:${i + 1}: not JSON or JSON lines`);
+      }
+    }
+    return out;
+  }
+}
+
+function fromValueOrLocation(value: unknown, file: unknown, line: unknown, root: string, via: string, tool: string): Exposed[] {
+  if (typeof value === 'string' && value.length > 0) {
+    const hit = detect(rules(), value)[0];
+    return [{
+      fingerprint: fingerprint(value), redacted: redact(value), via: `${tool}: ${via}`,
+      ...(hit && hit.value === value ? { ruleId: hit.rule.id, provider: hit.rule.provider, kind: hit.rule.kind } : {}),
+    }];
+  }
+  if (typeof file === 'string' && typeof line === 'number') return atLocation(root, file, line, `${tool}: ${via}`);
+  return [];
+}
+
+function fromGitleaks(item: Record<string, unknown>, root: string): Exposed[] {
+  const via = `${item.File ?? '?'}:${item.StartLine ?? '?'} (${item.RuleID ?? 'rule'})`;
+  return fromValueOrLocation(item.Secret, item.File, item.StartLine, root, via, 'gitleaks');
+}
+
+function fromTrufflehog(item: Record<string, unknown>, root: string): Exposed[] {
+  const data = ((item.SourceMetadata as Record<string, unknown> | undefined)?.Data ?? {}) as Record<string, Record<string, unknown>>;
+  const src = data.Git ?? data.Filesystem ?? data.Github ?? Object.values(data)[0] ?? {};
+  const via = `${src.file ?? '?'}:${src.line ?? '?'} (${item.DetectorName ?? 'detector'})`;
+  return fromValueOrLocation(item.Raw, src.file, src.line, root, via, 'trufflehog');
+}
+
+function fromSarif(doc: Record<string, unknown>, root: string, path: string): Exposed[] {
+  const runs = doc.runs;
+  if (!Array.isArray(runs)) throw inputError(`${path}: SARIF without a runs array`);
+  const out: Exposed[] = [];
+  for (const run of runs as Record<string, unknown>[]) {
+    const tool = ((run.tool as Record<string, Record<string, unknown>> | undefined)?.driver?.name as string | undefined) ?? 'sarif';
+    for (const result of (run.results as Record<string, unknown>[] | undefined) ?? []) {
+      for (const loc of (result.locations as Record<string, Record<string, Record<string, unknown>>>[] | undefined) ?? []) {
+        const file = loc.physicalLocation?.artifactLocation?.uri;
+        const line = loc.physicalLocation?.region?.startLine;
+        if (typeof file === 'string' && typeof line === 'number') out.push(...atLocation(root, decodeURIComponent(file.replace(/^file:\/\//, '')), line, `${tool}: ${file}:${line} (${String(result.ruleId ?? 'rule')})`));
+      }
+    }
+  }
+  return out;
+}
+
+/** Resolve a reported location by reading that line and detecting what is on it. */
+function atLocation(root: string, file: string, line: number, via: string): Exposed[] {
+  let text: string;
+  try {
+    text = readFileSync(file.startsWith('/') ? file : join(root, file), 'utf8');
+  } catch {
+    return [{ via: `${via} (file not readable here; location only)` }];
+  }
+  const lineText = text.split('\n')[line - 1] ?? '';
+  return detect(rules(), lineText).map((m) => ({
+    fingerprint: fingerprint(m.value), redacted: redact(m.value), ruleId: m.rule.id, provider: m.rule.provider, kind: m.rule.kind,
+    ...(m.name ? { name: m.name } : {}), via,
+  }));
+}
