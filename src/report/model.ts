@@ -1,0 +1,56 @@
+/**
+ * The blast-radius report: per exposed credential, everything a person needs the hour after a
+ * leak. Plain data (rendered to terminal, JSON, Markdown, HTML); never holds a value.
+ */
+export type Risk = 'read' | 'write' | 'admin';
+
+export interface AccessScope {
+  scope: string;
+  description: string;
+  risk: Risk;
+}
+
+export interface BlastItem {
+  id: string;
+  redacted: string;
+  provider: string;
+  kind: string;
+  environment?: string;
+  names: string[];
+  /** How it was exposed (one line per piece of evidence). */
+  exposedVia: string[];
+  public: boolean;
+  /** False when the exposed value is not in the usage graph (seen only in the leak). */
+  inGraph: boolean;
+  access: { status: 'known' | 'unknown'; reason?: string; scopes: AccessScope[] };
+  liveness: { status: 'active' | 'inactive' | 'unknown'; reason?: string };
+  places: { file: string; line?: number }[];
+  consumers: { id: string; kind: string; label: string; file?: string }[];
+  targets: { key: string; label: string }[];
+  /** Consumers that stop working if it is revoked now (no other source for the name). */
+  breaks: { consumer: string; name: string }[];
+  score: number;
+  scoreReasons: string[];
+  overbroad: boolean;
+  unusedScopes: string[];
+  rotation: { order?: number; strategy: 'api' | 'manual' | 'none'; note?: string };
+  owner?: string;
+}
+
+export interface BlastReport {
+  generatedAt: string;
+  root: string;
+  sources: string[];
+  items: BlastItem[];
+  /** Credential ids in the safe rotation order (guards first). */
+  order: string[];
+  cycles: string[][];
+  summary: { exposed: number; active: number; critical: number; public: number; breaking: number };
+}
+
+export function severity(score: number): 'critical' | 'high' | 'medium' | 'low' {
+  if (score >= 80) return 'critical';
+  if (score >= 55) return 'high';
+  if (score >= 30) return 'medium';
+  return 'low';
+}
