@@ -1,0 +1,157 @@
+import { request } from 'undici';
+import { remoteError } from '../core/errors.js';
+import { maskValues } from '../core/redact.js';
+import type { HttpPolicy } from './target.js';
+
+/**
+ * JSON over HTTP for remote targets, with the reliability rules in one place:
+ *   - every attempt has a timeout (headers and body);
+ *   - 5xx, 429, timeouts, connection resets/refusals and malformed JSON bodies are retried a
+ *     bounded number of times with exponential backoff and jitter (every call the targets make is
+ *     idempotent: GETs, a PUT of the same sealed value, an upsert);
+ *   - anything else comes back to the caller, who turns 401/403/404 into a clear message;
+ *   - no message ever carries the token or a value: callers pass them in `secrets` and every
+ *     text taken from a response is masked with them.
+ */
+export interface JsonCall {
+  method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  /** What this call does, for error messages: "GitHub: read the public key of acme/api". */
+  what: string;
+  /** Strings that must never appear in an error (token, value). */
+  secrets: string[];
+  policy?: HttpPolicy;
+}
+
+export interface JsonReply {
+  status: number;
+  /** Parsed body; undefined when the body was empty. */
+  json: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export const DEFAULT_HTTP_POLICY: Required<HttpPolicy> = { timeoutMs: 15_000, retries: 3, backoffMs: 250 };
+
+class Retryable extends Error {}
+
+export async function callJson(call: JsonCall): Promise<JsonReply> {
+  const policy = { ...DEFAULT_HTTP_POLICY, ...call.policy };
+  const attempts = Math.max(1, policy.retries + 1);
+  let lastProblem = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    let retryAfterMs = 0;
+    try {
+      const reply = await attemptOnce(call, policy.timeoutMs);
+      if (reply.status >= 500 || reply.status === 429) {
+        lastProblem = `HTTP ${reply.status}${vendorMessageSuffix(reply.json, call.secrets)}`;
+        if (reply.status === 429) retryAfterMs = retryAfter(reply.headers['retry-after']);
+        throw new Retryable(lastProblem);
+      }
+      return reply;
+    } catch (err) {
+      if (!(err instanceof Retryable)) lastProblem = describeNetworkError(err);
+      if (attempt === attempts) break;
+      const backoff = policy.backoffMs * 2 ** (attempt - 1);
+      const jitter = Math.random() * backoff * 0.25;
+      await sleep(Math.max(retryAfterMs, backoff + jitter));
+    }
+  }
+  throw remoteError(
+    `${call.what}: ${maskValues(lastProblem, call.secrets)} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+    'the service may be down or unreachable; run the step again later (it is safe to repeat)',
+  );
+}
+
+async function attemptOnce(call: JsonCall, timeoutMs: number): Promise<JsonReply> {
+  const headers: Record<string, string> = { ...call.headers };
+  let body: string | undefined;
+  if (call.body !== undefined) {
+    body = JSON.stringify(call.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await request(call.url, {
+    method: call.method,
+    headers,
+    body,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.body.text();
+  let json: unknown;
+  if (text.trim() !== '') {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // A truncated or garbled body is a transport problem as far as we can tell: retry.
+      throw new Retryable(`malformed response body (HTTP ${res.statusCode})`);
+    }
+  }
+  return { status: res.statusCode, json, headers: res.headers };
+}
+
+function describeNetworkError(err: unknown): string {
+  const e = err as { code?: string; name?: string; message?: string } | undefined;
+  if (err instanceof Retryable) return err.message;
+  switch (e?.code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'timed out';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection reset';
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+  }
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out';
+  return e?.code ? `network error ${e.code}` : 'network error';
+}
+
+/** The vendor's own one-line explanation, masked and shortened: GitHub `{message}`, Vercel `{error:{message}}`. */
+export function vendorMessage(json: unknown, secrets: string[]): string {
+  if (!json || typeof json !== 'object') return '';
+  const o = json as { message?: unknown; error?: { message?: unknown; code?: unknown } };
+  const msg = typeof o.message === 'string' ? o.message : typeof o.error?.message === 'string' ? o.error.message : '';
+  const oneLine = maskValues(msg, secrets).replace(/\s+/g, ' ').trim();
+  return oneLine.length > 160 ? oneLine.slice(0, 157) + '...' : oneLine;
+}
+
+function vendorMessageSuffix(json: unknown, secrets: string[]): string {
+  const m = vendorMessage(json, secrets);
+  return m ? ` (${m})` : '';
+}
+
+/**
+ * A clear error for a status the caller did not expect. 401/403/404 get their usual meaning
+ * spelled out; the token is never part of it.
+ */
+export function statusError(what: string, reply: JsonReply, secrets: string[], service: string) {
+  const m = vendorMessage(reply.json, secrets);
+  const said = m ? `: ${m}` : '';
+  switch (reply.status) {
+    case 401:
+      return remoteError(`${what}: HTTP 401 unauthorized${said}`, `the ${service} token was rejected; store a valid one and retry`);
+    case 403:
+      return remoteError(`${what}: HTTP 403 forbidden${said}`, `the ${service} token lacks the permission for this; grant it or use another token`);
+    case 404:
+      return remoteError(`${what}: HTTP 404 not found${said}`, `check the name in the target, and that the ${service} token can see it`);
+    default:
+      return remoteError(`${what}: unexpected HTTP ${reply.status}${said}`);
+  }
+}
+
+function retryAfter(h: string | string[] | undefined): number {
+  const v = Array.isArray(h) ? h[0] : h;
+  const secs = v ? Number(v) : NaN;
+  return Number.isFinite(secs) && secs > 0 ? Math.min(secs * 1000, 5_000) : 0;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
