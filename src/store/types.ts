@@ -4,9 +4,17 @@
  *
  * Versions carry staging labels as AWS Secrets Manager does: `pending` (created, not yet in use),
  * `current` (in use), `previous` (the one before, kept for rollback). A label is on at most one
- * version of a name at a time; moving it moves it.
+ * version of a name at a time; moving it moves it. Moving `current` to a new version moves
+ * `previous` to the version that was current, and a version that becomes `current` loses `pending`
+ * (rotation's "finish" step), as AWS Secrets Manager does.
+ *
+ * Names: 1-200 characters of [A-Za-z0-9_.:/@+-], starting with a letter, digit or `_`. Names
+ * under `credctl/` are credctl's own (the audit signing key); `store list` hides them unless --all.
  */
 export type VersionLabel = 'pending' | 'current' | 'previous';
+export const VERSION_LABELS: readonly VersionLabel[] = ['pending', 'current', 'previous'];
+
+export type StoreBackend = 'keychain' | 'file';
 
 export interface SecretVersionInfo {
   version: number;
@@ -25,7 +33,7 @@ export interface SecretEntryInfo {
 }
 
 export interface SecretStore {
-  readonly backend: 'keychain' | 'file';
+  readonly backend: StoreBackend;
   /** Human description for `credctl store status` ("Secret Service (gnome-keyring)", "encrypted file .credctl/store.enc.json"). */
   describe(): string;
   /** Adds a new version; labels given move to it. Returns the new version's info. */
@@ -37,6 +45,6 @@ export interface SecretStore {
   setLabel(name: string, version: number, label: VersionLabel): Promise<void>;
   /** Names and metadata only: never values. */
   list(): Promise<SecretEntryInfo[]>;
-  /** Remove every version of `name`. */
-  delete(name: string): Promise<void>;
+  /** Remove every version of `name`. Returns false when there was nothing to remove. */
+  delete(name: string): Promise<boolean>;
 }

@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { atomicWriteFileSync } from '../core/atomic-write.js';
+import { describeSystemError, inputError } from '../core/errors.js';
+import type { AuditPaths } from './log.js';
+import { parsePublicKey } from './keys.js';
+import { verifyAudit, type VerifyResult } from './verify.js';
+
+/**
+ * An audit bundle: everything needed to verify a log offline on another machine, in one JSON file.
+ * `log` and `checkpoints` are the files' exact text (hashes and Merkle leaves are over exact
+ * bytes); `publicKey` is the SPKI PEM. A verifier should pin the key it trusts with --pubkey (the
+ * one committed or published) rather than trust the copy inside the bundle.
+ */
+export const BUNDLE_FORMAT = 'credctl-audit-bundle/v1';
+
+export interface AuditBundle {
+  format: typeof BUNDLE_FORMAT;
+  exportedAt: string;
+  publicKey: string;
+  log: string;
+  checkpoints: string;
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return existsSync(path) ? readFileSync(path, 'utf8') : fallback;
+  } catch (err) {
+    throw inputError(`cannot read ${path}: ${describeSystemError(err)}`);
+  }
+}
+
+export function readLocalAudit(paths: AuditPaths, pubkeyFile?: string): { logText: string; checkpointsText: string; publicKeyPem: string; pubSource: string } {
+  const pubPath = pubkeyFile ?? paths.auditPub;
+  if (!existsSync(pubPath)) {
+    throw inputError(
+      pubkeyFile ? `public key file ${pubkeyFile} does not exist` : `no audit public key at ${paths.auditPub} (nothing was ever audited here?)`,
+      'Pass the published key with --pubkey FILE.',
+    );
+  }
+  return {
+    logText: readOr(paths.audit, ''),
+    checkpointsText: readOr(paths.auditCheckpoints, ''),
+    publicKeyPem: readOr(pubPath, ''),
+    pubSource: pubPath,
+  };
+}
+
+export function exportBundle(paths: AuditPaths, outFile: string): AuditBundle {
+  const local = readLocalAudit(paths);
+  const bundle: AuditBundle = {
+    format: BUNDLE_FORMAT,
+    exportedAt: new Date().toISOString(),
+    publicKey: local.publicKeyPem,
+    log: local.logText,
+    checkpoints: local.checkpointsText,
+  };
+  atomicWriteFileSync(outFile, JSON.stringify(bundle, null, 1) + '\n', { mode: 0o644 });
+  return bundle;
+}
+
+export function readBundle(file: string): AuditBundle {
+  let raw: string;
+  try {
+    raw = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw inputError(`cannot read bundle ${file}: ${describeSystemError(err)}`);
+  }
+  let b: Partial<AuditBundle>;
+  try {
+    b = JSON.parse(raw) as Partial<AuditBundle>;
+  } catch {
+    throw inputError(`${file} is not a credctl audit bundle (invalid JSON)`);
+  }
+  if (b?.format !== BUNDLE_FORMAT || typeof b.publicKey !== 'string' || typeof b.log !== 'string' || typeof b.checkpoints !== 'string') {
+    throw inputError(`${file} is not a credctl audit bundle (${BUNDLE_FORMAT})`);
+  }
+  return b as AuditBundle;
+}
+
+export function verifyBundle(file: string, pubkeyPem?: string): VerifyResult & { pinnedKey: boolean } {
+  const b = readBundle(file);
+  const publicKey = parsePublicKey(pubkeyPem ?? b.publicKey, pubkeyPem ? 'the --pubkey file' : `the public key in ${file}`);
+  return { ...verifyAudit({ logText: b.log, checkpointsText: b.checkpoints, publicKey }), pinnedKey: pubkeyPem !== undefined };
+}

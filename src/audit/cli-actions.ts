@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { describeSystemError, inputError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { shortFingerprint } from '../core/fingerprint.js';
+import { note, paint, printJson, printLine } from '../core/output.js';
+import { projectPaths } from '../core/paths.js';
+import { exportBundle, readLocalAudit, verifyBundle } from './bundle.js';
+import { parsePublicKey } from './keys.js';
+import { filterEntries, readEntries } from './show.js';
+import { verifyAudit, type VerifyResult } from './verify.js';
+
+/** What `credctl audit ...` does, behind the flag parsing in src/cli/commands/audit.ts. */
+export async function auditShow(opts: { credential?: string; since?: string; json?: boolean }): Promise<void> {
+  const entries = filterEntries(readEntries(projectPaths().audit), opts);
+  if (opts.json) return printJson(entries);
+  if (entries.length === 0) return note('no audit entries');
+  const p = paint();
+  for (const e of entries) {
+    const s = e.subject ?? {};
+    const subj = [s.name, typeof s.fingerprint === 'string' ? shortFingerprint(s.fingerprint) : undefined, s.provider, s.target].filter(Boolean).join(' ');
+    const outcome = e.outcome === 'ok' ? p.green(e.outcome) : e.outcome === 'started' ? e.outcome : p.yellow(String(e.outcome));
+    printLine(`${String(e.seq).padStart(5)}  ${e.time}  ${e.actor}  ${e.action}  ${subj}  ${outcome}`);
+  }
+}
+
+function readPubkey(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw inputError(`cannot read public key ${file}: ${describeSystemError(err)}`);
+  }
+}
+
+function report(result: VerifyResult, what: string, json?: boolean, extra: Record<string, unknown> = {}): void {
+  if (json) printJson({ ...result, ...extra });
+  else if (result.ok) {
+    const cp = result.latestCheckpoint ? `, latest checkpoint at ${result.latestCheckpoint.size}` : ', no checkpoint';
+    printLine(`${paint().green('verified')}: ${what}: ${result.entries} entries, ${result.checkpoints} checkpoint${result.checkpoints === 1 ? '' : 's'}${cp} (log ${result.logId})`);
+  } else {
+    const first = result.firstProblem!;
+    process.stderr.write(`credctl: ${what} does not verify: ${first.message}\n`);
+    for (const p of result.problems.slice(1, 10)) process.stderr.write(`  also: ${p.message}\n`);
+    if (result.problems.length > 10) process.stderr.write(`  ... and ${result.problems.length - 10} more\n`);
+  }
+  if (!result.ok) process.exitCode = ExitCode.Integrity;
+}
+
+export async function auditVerify(opts: { pubkey?: string; bundle?: string; json?: boolean }): Promise<void> {
+  const pinned = opts.pubkey ? readPubkey(opts.pubkey) : undefined;
+  if (opts.bundle) {
+    const result = verifyBundle(opts.bundle, pinned);
+    if (!result.pinnedKey && !opts.json) note('note: verified against the public key inside the bundle; pass --pubkey with the published key to pin it.');
+    return report(result, `bundle ${opts.bundle}`, opts.json);
+  }
+  const paths = projectPaths();
+  const local = readLocalAudit(paths, opts.pubkey);
+  const publicKey = parsePublicKey(local.publicKeyPem, local.pubSource);
+  const result = verifyAudit({ logText: local.logText, checkpointsText: local.checkpointsText, publicKey });
+  report(result, `audit log ${paths.audit}`, opts.json);
+}
+
+export async function auditExport(opts: { out: string; json?: boolean }): Promise<void> {
+  const paths = projectPaths();
+  const bundle = exportBundle(paths, opts.out);
+  const entries = bundle.log ? bundle.log.split('\n').filter(Boolean).length : 0;
+  if (opts.json) return printJson({ out: opts.out, entries, format: bundle.format });
+  printLine(`wrote ${opts.out}: ${entries} entries with checkpoints and the public key`);
+  note(`check it anywhere with: credctl audit verify --bundle ${opts.out} --pubkey <published audit.pub>`);
+}

@@ -1,0 +1,310 @@
+/**
+ * The audit log: `.credctl/audit.jsonl`, append-only, hash-chained, every entry signed with
+ * Ed25519, with signed checkpoints (RFC 6962 root, C2SP note) in `.credctl/checkpoints`.
+ *
+ * Library API (what commands and the rotation engine call):
+ *
+ *   import { withAudit } from '../audit/log.js';
+ *   await withAudit(async (audit) => {
+ *     await audit.append({ action: 'credential.revoke', subject: { fingerprint, provider, target },
+ *                          outcome: 'ok', details: { step: 5 } });
+ *     ... // the action itself
+ *   }, { store });  // optional: a SecretStore you already opened (else the project's store)
+ *
+ *   // or by hand:
+ *   const audit = await openAuditLog(paths, { store, actor });
+ *   await audit.append({...});   // returns the written AuditEntry
+ *   await audit.checkpoint();    // withAudit does this for you at the end if anything was appended
+ *
+ * Rules:
+ *   - Fail closed: append() throws (a CredctlError, exit 4 or 8) when the entry cannot be written,
+ *     and the caller must not go ahead with the action. Append BEFORE the side effect you record
+ *     (or record "started" before and the outcome after), and for reads before printing the value.
+ *   - Never put a value in subject or details: use fingerprint() and names. As a last line of
+ *     defence, append() masks (with redact()) any value this process read from or wrote to the
+ *     secret store, and any string shaped like a well-known key format, and counts them in
+ *     details.maskedValues.
+ *   - Actor: options.actor, else $CREDCTL_ACTOR (an agent id), else user@host.
+ *   - Concurrency: append and checkpoint run under `.credctl/audit.jsonl.lock` (stale locks from
+ *     dead processes are broken), and re-read the tail under the lock, so parallel credctl
+ *     processes always extend one chain.
+ *   - The signing key is made on first append: private key in the secret store as
+ *     `credctl/audit-signing-key`, public key written to `.credctl/audit.pub` (commit or publish it).
+ */
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import type { KeyObject } from 'node:crypto';
+import { atomicWriteFileSync } from '../core/atomic-write.js';
+import { CredctlError, describeSystemError, integrityError, storeError } from '../core/errors.js';
+import { ensureDir, projectPaths, type ProjectPaths } from '../core/paths.js';
+import { maskValues, redact } from '../core/redact.js';
+import { knownSecretValues } from '../store/known-values.js';
+import { acquireLockAsync, type HeldLock } from '../store/lockfile.js';
+import type { SecretStore } from '../store/types.js';
+import { formatCheckpoint, parseCheckpoints } from './checkpoint.js';
+import { entryHash, GENESIS_PREV, type AuditEntry, type AuditOutcome, type AuditSubject, type AuditValue } from './entry.js';
+import { AUDIT_KEY_NAME, generateSigningKey, parsePublicKey, privateKeyFromPem, publicPemOf, samePublicKey, signEntryHash } from './keys.js';
+import { merkleRoot } from './merkle.js';
+
+export type { AuditEntry, AuditOutcome, AuditSubject, AuditValue } from './entry.js';
+
+export interface AuditInput {
+  action: string;
+  subject?: AuditSubject;
+  outcome: AuditOutcome | string;
+  details?: Record<string, AuditValue | undefined>;
+  /** Overrides the log's actor for this entry (e.g. an agent acting on a person's behalf). */
+  actor?: string;
+}
+
+export type AuditPaths = Pick<ProjectPaths, 'stateDir' | 'audit' | 'auditPub' | 'auditCheckpoints'>;
+
+export interface AuditLogOptions {
+  /** The secret store holding the signing key, or a function opening it on first need. */
+  store?: SecretStore | (() => Promise<SecretStore>);
+  actor?: string;
+  env?: NodeJS.ProcessEnv;
+  /** One-time messages for the person (stderr), e.g. "created an audit signing key". */
+  note?: (message: string) => void;
+}
+
+export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CREDCTL_ACTOR?.trim()) return env.CREDCTL_ACTOR.trim();
+  let user = env.USER || env.USERNAME || 'unknown';
+  try {
+    user = userInfo().username || user;
+  } catch {
+    // No passwd entry (some containers): keep the environment's idea.
+  }
+  return `${user}@${hostname()}`;
+}
+
+// Shapes of well-known secret formats: masked even when the store never saw the value.
+const SECRET_SHAPES = /(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{10,}|sk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[A-Z0-9]{16}|AIza[A-Za-z0-9_-]{30,}|npm_[A-Za-z0-9]{30,}|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+
+function maskString(s: string, counter: { n: number }): string {
+  let out = maskValues(s, knownSecretValues());
+  out = out.replace(SECRET_SHAPES, (m) => redact(m));
+  if (out !== s) counter.n++;
+  return out;
+}
+
+function sanitize(value: AuditValue | undefined, counter: { n: number }): AuditValue | undefined {
+  if (typeof value === 'string') return maskString(value, counter);
+  if (Array.isArray(value)) return value.map((v) => sanitize(v, counter) ?? null);
+  if (value && typeof value === 'object') {
+    const out: Record<string, AuditValue> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const s = sanitize(v, counter);
+      if (s !== undefined) out[maskString(k, counter)] = s;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** The last entry's seq and hash, read from the end of the file; null for an empty log. */
+function readTail(path: string): { seq: number; hash: string } | null {
+  try {
+    return readTailUnchecked(path);
+  } catch (err) {
+    throw wrapWriteError(err, `audit log ${path}`);
+  }
+}
+
+function readTailUnchecked(path: string): { seq: number; hash: string } | null {
+  if (!existsSync(path)) return null;
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return null;
+    for (let chunk = 64 * 1024; ; chunk *= 4) {
+      const start = Math.max(0, size - chunk);
+      const buf = Buffer.alloc(size - start);
+      readSync(fd, buf, 0, buf.length, start);
+      if (buf[buf.length - 1] !== 0x0a) {
+        throw integrityError(`the audit log ${path} ends with a partial entry (an interrupted write?)`, 'Run `credctl audit verify` to see where; nothing was appended.');
+      }
+      const nl = buf.lastIndexOf(0x0a, buf.length - 2);
+      if (nl < 0 && start > 0) continue;
+      const line = buf.subarray(nl + 1, buf.length - 1).toString('utf8');
+      try {
+        const e = JSON.parse(line) as Partial<AuditEntry>;
+        if (typeof e.seq === 'number' && typeof e.hash === 'string' && /^[0-9a-f]{64}$/.test(e.hash)) return { seq: e.seq, hash: e.hash };
+      } catch {
+        // fall through
+      }
+      throw integrityError(`the last entry of the audit log ${path} is unreadable`, 'Run `credctl audit verify` to see where; nothing was appended.');
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function appendDurably(path: string, data: string, mode: number): void {
+  const fd = openSync(path, 'a', mode);
+  try {
+    const buf = Buffer.from(data, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function wrapWriteError(err: unknown, what: string): CredctlError {
+  if (err instanceof CredctlError) return err;
+  return integrityError(`cannot write the ${what}: ${describeSystemError(err)}`, 'Nothing was done: credctl does not act without recording it.');
+}
+
+export class AuditLog {
+  readonly paths: AuditPaths;
+  readonly actor: string;
+  /** Entries this instance appended (withAudit checkpoints when > 0). */
+  appended = 0;
+  private readonly storeSource: AuditLogOptions['store'];
+  private readonly note: (message: string) => void;
+  private signingKey: KeyObject | undefined;
+
+  constructor(paths: AuditPaths, options: AuditLogOptions = {}) {
+    this.paths = paths;
+    this.actor = options.actor ?? defaultActor(options.env);
+    this.storeSource = options.store;
+    this.note = options.note ?? (() => {});
+  }
+
+  private async lock(): Promise<HeldLock> {
+    try {
+      ensureDir(this.paths.stateDir);
+    } catch (err) {
+      throw wrapWriteError(err, 'audit log directory');
+    }
+    return acquireLockAsync(this.paths.audit + '.lock', { what: 'audit log' });
+  }
+
+  private async store(): Promise<SecretStore> {
+    const s = this.storeSource;
+    if (!s) {
+      const { openStore } = await import('../store/open.js');
+      return openStore({ paths: projectPaths(), note: this.note });
+    }
+    return typeof s === 'function' ? s() : s;
+  }
+
+  /** The signing key, created on first use. Called under the audit lock, so only one process creates it. */
+  private async key(): Promise<KeyObject> {
+    if (this.signingKey) return this.signingKey;
+    const store = await this.store();
+    const pem = await store.get(AUDIT_KEY_NAME, { label: 'current' });
+    const pubOnDisk = existsSync(this.paths.auditPub) ? readFileSync(this.paths.auditPub, 'utf8') : null;
+    const logHasEntries = existsSync(this.paths.audit) && readTail(this.paths.audit) !== null;
+    if (pem === null) {
+      if (pubOnDisk && logHasEntries) {
+        throw storeError(
+          `the audit signing key (${AUDIT_KEY_NAME}) is not in the ${store.backend} secret store, but this project's audit log was signed with one`,
+          'Restore the secret store (or the keychain / CREDCTL_PASSPHRASE it needs); to start a new log, move .credctl/audit.jsonl, audit.pub and checkpoints away.',
+        );
+      }
+      const made = generateSigningKey();
+      await store.put(AUDIT_KEY_NAME, made.privatePem, ['current']);
+      atomicWriteFileSync(this.paths.auditPub, made.publicPem, { mode: 0o644 });
+      this.note(`credctl: created the audit signing key (private key in the secret store as ${AUDIT_KEY_NAME}, public key in ${this.paths.auditPub}: commit or publish it).`);
+      this.signingKey = privateKeyFromPem(made.privatePem);
+      return this.signingKey;
+    }
+    const key = privateKeyFromPem(pem);
+    const pub = publicPemOf(key);
+    if (pubOnDisk === null) atomicWriteFileSync(this.paths.auditPub, pub, { mode: 0o644 });
+    else if (!samePublicKey(parsePublicKey(pubOnDisk, this.paths.auditPub), parsePublicKey(pub))) {
+      throw integrityError(`the audit signing key in the secret store does not match ${this.paths.auditPub}`, 'Someone replaced one of them; run `credctl audit verify --pubkey <the published key>`.');
+    }
+    this.signingKey = key;
+    return key;
+  }
+
+  /** Append one signed entry. Throws (fail closed) if it cannot be written. */
+  async append(input: AuditInput): Promise<AuditEntry> {
+    if (!input.action || typeof input.action !== 'string') throw new TypeError('audit.append: action is required');
+    const counter = { n: 0 };
+    const subject = (sanitize((input.subject ?? {}) as AuditValue, counter) ?? {}) as AuditSubject;
+    const details = input.details ? (sanitize(input.details as AuditValue, counter) as Record<string, AuditValue>) : undefined;
+    const lock = await this.lock();
+    try {
+      const key = await this.key();
+      const tail = readTail(this.paths.audit);
+      const body: Omit<AuditEntry, 'hash' | 'sig'> = {
+        v: 1,
+        seq: (tail?.seq ?? 0) + 1,
+        time: new Date().toISOString(),
+        actor: maskString(input.actor ?? this.actor, counter),
+        action: input.action,
+        subject,
+        outcome: input.outcome,
+        ...(details || counter.n ? { details: { ...(details ?? {}), ...(counter.n ? { maskedValues: counter.n } : {}) } } : {}),
+        prev: tail?.hash ?? GENESIS_PREV,
+      };
+      const hash = entryHash(body);
+      const entry: AuditEntry = { ...body, hash, sig: signEntryHash(key, hash) };
+      try {
+        appendDurably(this.paths.audit, JSON.stringify(entry) + '\n', 0o600);
+      } catch (err) {
+        throw wrapWriteError(err, `audit log ${this.paths.audit}`);
+      }
+      this.appended++;
+      return entry;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /**
+   * Append a signed checkpoint of the whole log as it is now (other processes' entries included),
+   * unless the latest checkpoint already covers it. Returns the note, or null if none was needed.
+   */
+  async checkpoint(): Promise<string | null> {
+    const lock = await this.lock();
+    try {
+      if (!existsSync(this.paths.audit)) return null;
+      const text = readFileSync(this.paths.audit, 'utf8');
+      if (text && !text.endsWith('\n')) throw integrityError(`the audit log ${this.paths.audit} ends with a partial entry`, 'Run `credctl audit verify`.');
+      const lines = text ? text.slice(0, -1).split('\n') : [];
+      if (lines.length === 0) return null;
+      const existing = existsSync(this.paths.auditCheckpoints) ? parseCheckpoints(readFileSync(this.paths.auditCheckpoints, 'utf8')).checkpoints : [];
+      if (existing.at(-1)?.size === lines.length) return null;
+      const key = await this.key();
+      const { createPublicKey } = await import('node:crypto');
+      const note = formatCheckpoint(key, createPublicKey(key), lines.length, merkleRoot(lines));
+      try {
+        const sep = existsSync(this.paths.auditCheckpoints) && readFileSync(this.paths.auditCheckpoints, 'utf8').length > 0 ? '\n' : '';
+        appendDurably(this.paths.auditCheckpoints, sep + note, 0o644);
+      } catch (err) {
+        throw wrapWriteError(err, `checkpoint file ${this.paths.auditCheckpoints}`);
+      }
+      return note;
+    } finally {
+      lock.release();
+    }
+  }
+}
+
+export async function openAuditLog(paths: AuditPaths = projectPaths(), options: AuditLogOptions = {}): Promise<AuditLog> {
+  return new AuditLog(paths, options);
+}
+
+/**
+ * Run `fn` with the project's audit log and write a signed checkpoint at the end if anything was
+ * appended, whether `fn` succeeded or failed (a failed action's entries need a checkpoint too).
+ */
+export async function withAudit<T>(fn: (audit: AuditLog) => Promise<T>, options: AuditLogOptions & { paths?: AuditPaths } = {}): Promise<T> {
+  const audit = await openAuditLog(options.paths ?? projectPaths(), options);
+  let result: T;
+  try {
+    result = await fn(audit);
+  } catch (err) {
+    if (audit.appended > 0) await audit.checkpoint().catch(() => null);
+    throw err;
+  }
+  if (audit.appended > 0) await audit.checkpoint();
+  return result;
+}

@@ -1,0 +1,224 @@
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointSignedBy, parseCheckpoints } from '../../src/audit/checkpoint.js';
+import { entryHash } from '../../src/audit/entry.js';
+import { generateSigningKey, parsePublicKey, privateKeyFromPem, signEntryHash } from '../../src/audit/keys.js';
+import { openAuditLog, withAudit } from '../../src/audit/log.js';
+import { merkleRoot } from '../../src/audit/merkle.js';
+import { verifyAudit, type VerifyResult } from '../../src/audit/verify.js';
+import { auditFixture, type AuditFixture } from './helpers.js';
+
+let fx: AuditFixture;
+let log: string;
+let checkpoints: string;
+
+beforeAll(async () => {
+  fx = auditFixture();
+  // Ten entries over two "commands", so there are two checkpoints (sizes 6 and 10).
+  await withAudit(async (a) => {
+    for (let i = 1; i <= 6; i++) await a.append({ action: 'test.step', subject: { name: `N${i}`, fingerprint: `fp_${String(i).padStart(24, '0')}` }, outcome: 'ok', details: { i } });
+  }, { paths: fx.paths, store: fx.store, actor: 'tester@test' });
+  await withAudit(async (a) => {
+    for (let i = 7; i <= 10; i++) await a.append({ action: 'test.step', subject: { name: `N${i}` }, outcome: i === 9 ? 'failed' : 'ok' });
+  }, { paths: fx.paths, store: fx.store, actor: 'agent:rotator' });
+  log = readFileSync(fx.paths.audit, 'utf8');
+  checkpoints = readFileSync(fx.paths.auditCheckpoints, 'utf8');
+});
+afterAll(() => rmSync(fx.dir, { recursive: true, force: true }));
+
+const pub = () => parsePublicKey(readFileSync(fx.paths.auditPub, 'utf8'));
+const lines = () => log.slice(0, -1).split('\n');
+const join = (ls: string[]) => ls.join('\n') + '\n';
+const verify = (logText: string, cps = checkpoints, key = pub()): VerifyResult => verifyAudit({ logText, checkpointsText: cps, publicKey: key });
+
+describe('the log as written', () => {
+  it('is a valid chain of 10 signed entries with two signed checkpoints', () => {
+    const r = verify(log);
+    expect(r).toMatchObject({ ok: true, entries: 10, checkpoints: 2, latestCheckpoint: { size: 10 } });
+    const entries = lines().map((l) => JSON.parse(l));
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(entries[0].actor).toBe('tester@test');
+    expect(entries[9].actor).toBe('agent:rotator');
+    for (let i = 1; i < 10; i++) expect(entries[i].prev).toBe(entries[i - 1].hash);
+  });
+
+  it('checkpoints are C2SP-style notes whose root is the RFC 6962 root of the lines', () => {
+    const cps = parseCheckpoints(checkpoints).checkpoints;
+    expect(cps.map((c) => c.size)).toEqual([6, 10]);
+    expect(cps[1]!.rootHash).toBe(merkleRoot(lines()).toString('base64'));
+    expect(checkpointSignedBy(cps[1]!, pub())).toBe(true);
+    expect(checkpoints.split('\n')[0]).toMatch(/^credctl-audit\/[0-9a-f]{16}$/);
+    expect(checkpoints).toMatch(/\n\n\u2014 credctl-audit\/[0-9a-f]{16} [A-Za-z0-9+/]{91}=\n/);
+  });
+});
+
+describe('every kind of tampering is detected and located', () => {
+  it('an edited entry: named by seq and line', () => {
+    const ls = lines();
+    ls[3] = ls[3]!.replace('"outcome":"ok"', '"outcome":"denied"');
+    const r = verify(join(ls));
+    expect(r.ok).toBe(false);
+    expect(r.firstProblem).toMatchObject({ kind: 'edited', line: 4, seq: 4 });
+  });
+
+  it('an edited entry with its hash recomputed: the signature fails there', () => {
+    const ls = lines();
+    const e = JSON.parse(ls[3]!);
+    e.outcome = 'denied';
+    e.hash = entryHash(e);
+    ls[3] = JSON.stringify(e);
+    const r = verify(join(ls));
+    expect(r.firstProblem).toMatchObject({ kind: 'signature', line: 4, seq: 4 });
+  });
+
+  it('a deleted entry: the gap is named', () => {
+    const ls = lines();
+    ls.splice(4, 1);
+    const r = verify(join(ls));
+    expect(r.firstProblem).toMatchObject({ kind: 'missing', line: 5, seq: 6 });
+    expect(r.firstProblem!.message).toContain('seq 5 is missing');
+  });
+
+  it('an inserted (duplicated) entry', () => {
+    const ls = lines();
+    ls.splice(3, 0, ls[2]!);
+    const r = verify(join(ls));
+    expect(r.firstProblem).toMatchObject({ kind: 'out-of-order', line: 4, seq: 3 });
+  });
+
+  it('an inserted forged entry that continues the chain but is signed by another key', () => {
+    const ls = lines();
+    const prev = JSON.parse(ls[4]!);
+    const other = privateKeyFromPem(generateSigningKey().privatePem);
+    const forged: Record<string, unknown> = { v: 1, seq: 6, time: prev.time, actor: 'mallory@x', action: 'store.get', subject: {}, outcome: 'ok', prev: prev.hash };
+    forged.hash = entryHash(forged as never);
+    forged.sig = signEntryHash(other, forged.hash as string);
+    ls.splice(5, 0, JSON.stringify(forged));
+    const r = verify(join(ls));
+    expect(r.firstProblem).toMatchObject({ kind: 'signature', line: 6, seq: 6 });
+  });
+
+  it('reordered entries', () => {
+    const ls = lines();
+    [ls[5], ls[6]] = [ls[6]!, ls[5]!];
+    const r = verify(join(ls));
+    expect(r.firstProblem).toMatchObject({ kind: 'out-of-order', line: 6, seq: 7 });
+  });
+
+  it('truncation after a checkpoint (the chain alone looks fine)', () => {
+    const ls = lines().slice(0, 7);
+    const noCheckpoints = verify(join(ls), '');
+    expect(noCheckpoints.ok).toBe(true); // why checkpoints exist
+    const r = verify(join(ls));
+    expect(r.ok).toBe(false);
+    expect(r.firstProblem).toMatchObject({ kind: 'truncated', line: 8, seq: 8 });
+    expect(r.firstProblem!.message).toContain('entries 8..10 are missing');
+  });
+
+  it('an emptied log is caught by its checkpoints', () => {
+    expect(verify('').firstProblem).toMatchObject({ kind: 'truncated', seq: 1 });
+  });
+
+  it('the wrong public key', () => {
+    const otherPub = createPublicKey(privateKeyFromPem(generateSigningKey().privatePem));
+    const r = verify(log, checkpoints, otherPub);
+    expect(r.firstProblem).toMatchObject({ kind: 'signature', line: 1, seq: 1 });
+    expect(r.firstProblem!.message).toContain('not signed by this public key');
+    expect(r.problems.some((p) => p.kind === 'checkpoint')).toBe(true);
+  });
+
+  it('a whole log re-signed with another key, against the pinned key', () => {
+    const other = privateKeyFromPem(generateSigningKey().privatePem);
+    let prev = '0'.repeat(64);
+    const forged = lines().map((l) => {
+      const e = JSON.parse(l);
+      e.prev = prev;
+      e.hash = entryHash(e);
+      e.sig = signEntryHash(other, e.hash);
+      prev = e.hash;
+      return JSON.stringify(e);
+    });
+    expect(verify(join(forged)).firstProblem).toMatchObject({ kind: 'signature', line: 1 });
+  });
+
+  it('an edited checkpoint (size changed) is not accepted', () => {
+    const cps = checkpoints.replace(/\n10\n/, '\n7\n');
+    const r = verify(log, cps);
+    expect(r.ok).toBe(false);
+    expect(r.problems[0]).toMatchObject({ kind: 'checkpoint' });
+    expect(r.problems[0]!.message).toContain('not signed');
+  });
+
+  it('a partial last line and a garbage line', () => {
+    expect(verify(log + '{"seq":11').firstProblem).toMatchObject({ kind: 'partial', line: 11 });
+    const ls = lines();
+    ls[2] = 'not json';
+    expect(verify(join(ls)).firstProblem).toMatchObject({ kind: 'malformed', line: 3 });
+  });
+});
+
+describe('writing', () => {
+  it('fails closed when the log cannot be written, and continues the chain afterwards', async () => {
+    const f = auditFixture();
+    try {
+      const a = await openAuditLog(f.paths, { store: f.store });
+      await a.append({ action: 'x', outcome: 'ok' });
+      const text = readFileSync(f.paths.audit, 'utf8');
+      rmSync(f.paths.audit);
+      mkdirSync(f.paths.audit); // a directory where the log should be: the write must fail
+      await expect(a.append({ action: 'y', outcome: 'ok' })).rejects.toMatchObject({ exitCode: 4 });
+      rmSync(f.paths.audit, { recursive: true });
+      writeFileSync(f.paths.audit, text);
+      const e = await a.append({ action: 'z', outcome: 'ok' });
+      expect(e.seq).toBe(2);
+      expect(verify(readFileSync(f.paths.audit, 'utf8'), '', parsePublicKey(readFileSync(f.paths.auditPub, 'utf8'))).ok).toBe(true);
+    } finally {
+      rmSync(f.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to append after a partial line rather than fork the chain', async () => {
+    const f = auditFixture();
+    try {
+      const a = await openAuditLog(f.paths, { store: f.store });
+      await a.append({ action: 'x', outcome: 'ok' });
+      writeFileSync(f.paths.audit, readFileSync(f.paths.audit, 'utf8') + '{"seq":2,"ha');
+      await expect(a.append({ action: 'y', outcome: 'ok' })).rejects.toThrow(/partial entry/);
+    } finally {
+      rmSync(f.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('masks secret values that a caller wrongly passes, and well-known key shapes', async () => {
+    const f = auditFixture();
+    try {
+      const canary = 'FAKEcanary-db-password-7f3a9c';
+      await f.store.put('DB', canary);
+      const a = await openAuditLog(f.paths, { store: f.store });
+      const e = await a.append({ action: 'oops', subject: { name: 'DB' }, outcome: 'ok', details: { note: `value was ${canary}`, other: 'ghp_FAKEshapecanary000000000000000000000' } });
+      const text = readFileSync(f.paths.audit, 'utf8');
+      expect(text).not.toContain(canary);
+      expect(text).not.toContain('FAKEshapecanary');
+      expect(e.details?.maskedValues).toBe(2);
+    } finally {
+      rmSync(f.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the private key lives in the store and the public key on disk; a mismatch is refused', async () => {
+    const f = auditFixture();
+    try {
+      const a = await openAuditLog(f.paths, { store: f.store });
+      await a.append({ action: 'x', outcome: 'ok' });
+      const pem = await f.store.get('credctl/audit-signing-key', { label: 'current' });
+      expect(pem).toContain('PRIVATE KEY');
+      expect(readFileSync(f.paths.auditPub, 'utf8')).toContain('BEGIN PUBLIC KEY');
+      writeFileSync(f.paths.auditPub, createPublicKey(privateKeyFromPem(generateSigningKey().privatePem)).export({ type: 'spki', format: 'pem' }));
+      const b = await openAuditLog(f.paths, { store: f.store });
+      await expect(b.append({ action: 'y', outcome: 'ok' })).rejects.toMatchObject({ exitCode: 4 });
+    } finally {
+      rmSync(f.dir, { recursive: true, force: true });
+    }
+  });
+});
