@@ -46,9 +46,15 @@ function reportError(err: unknown): number {
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
+  if (argv[2] === '--version' && argv.length === 3) {
+    process.stdout.write(`${VERSION}\n`);
+    return ExitCode.Ok;
+  }
   const program = new Command('credctl')
     .description('Find exposed credentials, see where they are used and what they reach, rotate them safely, and prove the recovery.')
-    .version(VERSION, '-V, --version')
+    // `-V` only: a root `--version` would swallow `store get --version N`; a leading
+    // `credctl --version` is answered in main() before parsing.
+    .version(VERSION, '-V', 'output the version number (also: credctl --version)')
     .option('--no-color', 'disable colour (also: NO_COLOR=1)')
     .showSuggestionAfterError(true)
     .exitOverride()

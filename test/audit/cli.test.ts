@@ -41,7 +41,7 @@ describe('credctl store + audit, end to end', () => {
     expect(r.code, r.stderr).toBe(0);
     r = credctl(['store', 'get', 'STRIPE_SECRET_KEY', '--label', 'current']);
     expect(r).toMatchObject({ code: 0, stdout: CANARY + '\n' });
-    r = credctl(['store', 'get', 'STRIPE_SECRET_KEY', '--ver', '2', '-n']);
+    r = credctl(['store', 'get', 'STRIPE_SECRET_KEY', '--version', '2', '-n']);
     expect(r).toMatchObject({ code: 0, stdout: CANARY2 });
     r = credctl(['store', 'list', '--json']);
     expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ name: 'STRIPE_SECRET_KEY', versions: 2, labels: { current: 1, pending: 2 } })]);

@@ -12,7 +12,7 @@ Examples:
   $ printf %s "$NEW_KEY" | credctl store put STRIPE_SECRET_KEY --label pending
   $ credctl store put GITHUB_TOKEN                  # hidden prompt on a terminal
   $ credctl store get STRIPE_SECRET_KEY --label current | pbcopy
-  $ credctl store get STRIPE_SECRET_KEY --ver 2 > key.txt
+  $ credctl store get STRIPE_SECRET_KEY --version 2 > key.txt
   $ credctl store list --json
   $ credctl store versions STRIPE_SECRET_KEY
   $ credctl store rm OLD_TOKEN --yes
@@ -61,13 +61,13 @@ export function register(program: Command): void {
     .command('get')
     .description('print a value (only to a pipe or file unless --reveal)')
     .argument('<name>', 'secret name')
-    .option('--ver <n>', 'a version number (--version is taken by `credctl --version`)', parseVersion)
+    .option('--version <n>', 'a version number', parseVersion)
     .option('--label <label>', 'pending, current or previous')
     .option('--reveal', 'print to a terminal too')
     .option('-n, --no-newline', 'do not print a newline after the value')
-    .action(async (name: string, opts: { ver?: number; label?: string; reveal?: boolean; newline: boolean }) => {
+    .action(async (name: string, opts: { version?: number; label?: string; reveal?: boolean; newline: boolean }) => {
       const { storeGet } = await import('../../store/cli-actions.js');
-      await storeGet(name, { ...opts, version: opts.ver });
+      await storeGet(name, opts);
     });
 
   store
