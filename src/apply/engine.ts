@@ -9,7 +9,8 @@ import { ensureDir } from '../core/paths.js';
 import type { Plan, PlanCredential, PlanStep } from '../plan/types.js';
 import { readPlan, writePlan } from '../plan/plan-file.js';
 import { Journal } from './journal.js';
-import { targetKey } from './targets-key.js';
+import { targetKey } from '../targets/registry.js';
+import type { TargetRef } from '../targets/target.js';
 import type { BindingTarget, EngineDeps, RotationProvider } from './ports.js';
 import { secretCandidates } from './binding.js';
 
@@ -89,7 +90,7 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
         const cred = byId.get(id)!;
         const blockedBy = cred.steps
           .filter((s) => s.action === 'inject' && s.target)
-          .map((s) => guardOf.get(targetKey(s.target!)))
+          .map((s) => guardOf.get(targetKey(s.target! as TargetRef)))
           .find((g) => g !== undefined && g !== id && failed.has(g));
         if (blockedBy) {
           const reason = `its guard ${byId.get(blockedBy)?.names[0] ?? blockedBy} was not rotated; writing a new value where the old guard still works would re-expose it`;
@@ -150,7 +151,7 @@ async function rotateCredential(
       const data = await runStep(plan, runId, cred, step, state, provider, deps, summary);
       if (step.action === 'inject') injected.push(step);
       if (step.action === 'revoke') revokedOld = true;
-      await deps.audit.append({ action: `rotate.${step.action}`, subject: { ...subject, ...(step.target ? { target: targetKey(step.target) } : {}) }, outcome: 'ok', details: { run: runId, step: step.id, ...publicData(data) } });
+      await deps.audit.append({ action: `rotate.${step.action}`, subject: { ...subject, ...(step.target ? { target: targetKey(step.target as TargetRef) } : {}) }, outcome: 'ok', details: { run: runId, step: step.id, ...publicData(data) } });
       journal.append('done', step.id, data);
       deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'done', detail: describeData(data) });
     } catch (err) {
@@ -216,7 +217,7 @@ async function runStep(
       return { oldVersion, ...(state.oldId ? { oldId: state.oldId } : {}), result: existing ? 'already in store' : 'sealed in store' };
     }
     case 'create': {
-      const created = await provider.create({ credential: cred, oldId: state.oldId, idempotencyKey: `${runId}:${cred.id}` });
+      const created = await provider.create({ credential: cred, oldId: state.oldId, oldValue: state.oldValue, idempotencyKey: `${runId}:${cred.id}` });
       // Promise 1: sealed in the store before this step is done and before any use.
       const existing = (await deps.store.versions(cred.storeName)).find((v) => v.fingerprint === fingerprint(created.value));
       const newVersion = existing ? existing.version : (await deps.store.put(cred.storeName, created.value, ['pending'])).version;

@@ -12,7 +12,7 @@ export interface RotationProvider {
   /** The provider's id for the credential currently in use (e.g. a role name), from its binding. */
   identify(input: { oldValue: string; binding: string }): Promise<string | undefined>;
   /** Create the replacement. Same idempotency key → same credential (a resumed run). */
-  create(input: { credential: PlanCredential; oldId?: string; idempotencyKey: string }): Promise<{ value: string; id?: string }>;
+  create(input: { credential: PlanCredential; oldId?: string; oldValue?: string; idempotencyKey: string }): Promise<{ value: string; id?: string }>;
   /** Revoke (or deactivate) a credential; one already revoked is not an error. */
   revoke(input: { value: string; id?: string; mode: 'revoke' | 'deactivate' }): Promise<'revoked' | 'already'>;
   /** Is the credential accepted right now? 'unknown' when the provider cannot tell. */

@@ -36,6 +36,7 @@ const credential = {
     strategy: { enum: ['api', 'manual'] },
     guards: { type: 'array', items: { type: 'string' } },
     orderReason: { type: 'string' },
+    notes: { type: 'array', items: { type: 'string' } },
     steps: { type: 'array', items: step },
   },
 };

@@ -21,9 +21,9 @@ export interface PlanTargetRef {
   [key: string]: unknown;
 }
 
-export type HealthCheckSpec =
-  | { command: string; timeoutMs?: number; retries?: number }
-  | { http: { url: string; expect?: number; method?: string; bearer?: boolean; timeoutMs?: number; retries?: number } };
+/** Health checks are declared in credctl.yaml; their shape is owned by the health module. */
+export type { HealthCheckSpec } from '../apply/health.js';
+import type { HealthCheckSpec } from '../apply/health.js';
 
 export interface PlanStep {
   id: string;
@@ -58,6 +58,8 @@ export interface PlanCredential {
   guards: string[];
   /** Why it sits where it does in the order. */
   orderReason?: string;
+  /** Things a person must do that credctl cannot (a copy in a file it cannot rewrite). */
+  notes?: string[];
   steps: PlanStep[];
 }
 

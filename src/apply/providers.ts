@@ -1,0 +1,130 @@
+import { refusedError, storeError } from '../core/errors.js';
+import type { PlanCredential } from '../plan/types.js';
+import { UnsupportedOperation } from '../providers/adapter.js';
+import { StandardClient } from '../providers/standard-client.js';
+import * as pgAdapter from '../providers/adapters/postgres.js';
+import type { SecretStore } from '../store/types.js';
+import type { RotationProvider } from './ports.js';
+
+/**
+ * Turn a plan credential into the RotationProvider the engine drives:
+ *   - a provider that publishes the standard manifest (the reference issuer, and any vendor that
+ *     adopts it) → the standard client: create with the old credential's scopes and environment
+ *     (from introspection, so "same scopes" is what the issuer says, not a guess), revoke,
+ *     introspect;
+ *   - postgres → alternating-user roles (src/providers/adapters/postgres.ts);
+ *   - anything else → manual (the plan already routes create and revoke to a person).
+ * Admin credentials come from the store, named in credctl.yaml (`providers.<id>.admin:
+ * store:<entry>`), never from the plan.
+ */
+export interface ProviderWiring {
+  store: SecretStore;
+  /** credctl.yaml providers.<id>.admin, e.g. `store:example/admin`. */
+  adminRef(provider: string): string | undefined;
+  issuerFor(provider: string): string | undefined;
+}
+
+async function adminSecret(wiring: ProviderWiring, provider: string): Promise<string> {
+  const ref = wiring.adminRef(provider);
+  if (!ref) throw refusedError(`no admin credential configured for ${provider}`, `Add providers.${provider}.admin: store:<entry> to credctl.yaml and put it with \`credctl store put <entry>\`.`);
+  const name = ref.startsWith('store:') ? ref.slice('store:'.length) : ref;
+  const value = await wiring.store.get(name, { label: 'current' });
+  if (!value) throw storeError(`the admin credential for ${provider} (store entry ${name}) is not in the store`, `Put it with \`credctl store put ${name}\`.`);
+  return value;
+}
+
+export function rotationProviderFor(cred: PlanCredential, wiring: ProviderWiring, closers: (() => Promise<void>)[]): RotationProvider {
+  if (cred.provider === 'postgres') return postgresProvider(wiring);
+  if (cred.strategy === 'api' && cred.issuer) return standardProvider(cred, wiring, closers);
+  return manualProvider(cred);
+}
+
+function standardProvider(cred: PlanCredential, wiring: ProviderWiring, closers: (() => Promise<void>)[]): RotationProvider {
+  let client: StandardClient | undefined;
+  const get = async () => {
+    if (!client) {
+      client = new StandardClient({ providerId: cred.provider, issuer: cred.issuer!, adminToken: await adminSecret(wiring, cred.provider) });
+      closers.push(() => client!.close());
+    }
+    return client;
+  };
+  return {
+    async identify({ oldValue }) {
+      const info = await (await get()).introspect(oldValue);
+      return info.id;
+    },
+    async create({ credential, oldValue, idempotencyKey }) {
+      const c = await get();
+      // "Same scopes" means what the issuer says the old credential holds, unless the plan narrows them.
+      let scopes = credential.scopes;
+      if (!scopes) {
+        if (!oldValue) throw refusedError(`cannot read the scopes of the old ${credential.names[0] ?? 'credential'}: its value is not in the store`);
+        const old = await c.introspect(oldValue);
+        if (!old.active) throw refusedError(`the old ${credential.names[0] ?? 'credential'} is no longer active at the issuer, so its scopes cannot be copied`, 'Set scopes for it in the plan, or create the replacement by hand.');
+        scopes = old.scopes ?? [];
+      }
+      const created = await c.create({ scopes, environment: credential.environment, idempotencyKey, name: `${credential.names[0] ?? 'credential'} (rotated by credctl)` });
+      return { value: created.value, id: created.id };
+    },
+    async revoke({ value, id, mode }) {
+      const c = await get();
+      if (mode === 'deactivate' && id) {
+        await c.deactivate(id);
+        return 'revoked';
+      }
+      const before = await c.introspect(value).catch(() => undefined);
+      await c.revoke({ value });
+      return before && !before.active ? 'already' : 'revoked';
+    },
+    async isActive({ value }) {
+      return (await (await get()).introspect(value)).active;
+    },
+  };
+}
+
+function postgresProvider(wiring: ProviderWiring): RotationProvider {
+  return {
+    async identify({ binding }) {
+      return pgAdapter.loginFromUrl(binding).user;
+    },
+    async create({ oldId, idempotencyKey }) {
+      if (!oldId) throw refusedError('cannot tell which PostgreSQL role the old password belongs to');
+      const login = await pgAdapter.createReplacement(await adminSecret(wiring, 'postgres'), oldId, idempotencyKey);
+      return { value: login.password, id: login.user };
+    },
+    async revoke({ id }) {
+      if (!id) throw refusedError('cannot tell which PostgreSQL role to revoke');
+      return pgAdapter.revokeLogin(await adminSecret(wiring, 'postgres'), id);
+    },
+    async isActive({ value, id, binding }) {
+      if (!binding || !id) return 'unknown';
+      return pgAdapter.canLogin(binding, { user: id, password: value });
+    },
+    render({ binding, oldValue, newValue, newId }) {
+      try {
+        const login = pgAdapter.loginFromUrl(binding);
+        if (login.password === oldValue && newId) return pgAdapter.withCredentials(binding, { user: newId, password: newValue });
+      } catch {
+        /* not a URL: a bare password binding (PGPASSWORD) */
+      }
+      return binding === oldValue ? newValue : binding.split(oldValue).join(newValue);
+    },
+  };
+}
+
+function manualProvider(cred: PlanCredential): RotationProvider {
+  return {
+    async identify() {
+      return undefined;
+    },
+    async create() {
+      throw new UnsupportedOperation(cred.provider, 'create');
+    },
+    async revoke() {
+      throw new UnsupportedOperation(cred.provider, 'revoke');
+    },
+    async isActive() {
+      return 'unknown';
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { inputError } from '../core/errors.js';
+import { parseHealthChecks, type HealthCheckSpec } from '../apply/health.js';
+import type { CredctlConfig } from './credctl-yaml.js';
+
+/**
+ * The parts of credctl.yaml that rotation, blast radius and status read, validated with messages
+ * that name the key. (credctl-yaml.ts loads the file; this module gives the sections their types.)
+ *
+ *   providers:
+ *     example: { issuer: http://127.0.0.1:8787, admin: store:example/admin }
+ *   credentials:
+ *     EVENTS_API_KEY:
+ *       owner: platform-team
+ *       scopes: [events:read]            # narrow the replacement (default: same as the old one)
+ *       health:
+ *         - command: npm run smoke
+ *         - http: { url: http://127.0.0.1:3000/health, expect: 200 }
+ *   access:
+ *     contractor-jane: { files: [.env.staging], targets: [github-actions], names: [STRIPE_KEY] }
+ *   policy:
+ *     max_age: 90d
+ *     expiry_warning: 14d
+ */
+export interface CredentialSettings {
+  owner?: string;
+  scopes?: string[];
+  health: HealthCheckSpec[];
+}
+
+export interface AccessEntry {
+  files: string[];
+  targets: string[];
+  names: string[];
+  environments: string[];
+}
+
+export interface ProjectSettings {
+  providers: Record<string, { issuer?: string; admin?: string }>;
+  credentials: Record<string, CredentialSettings>;
+  access: Record<string, AccessEntry>;
+  policy: { maxAgeDays?: number; expiryWarningDays: number };
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function strings(v: unknown, where: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw inputError(`credctl.yaml: ${where} must be a list of strings`);
+  return v as string[];
+}
+
+/** `90d`, `12w`, `6m` (30-day months), `1y`, or a bare number of days. */
+export function parseDays(v: unknown, where: string): number {
+  if (typeof v === 'number' && v > 0) return v;
+  const m = typeof v === 'string' ? /^(\d+)\s*([dwmy]?)$/.exec(v.trim()) : null;
+  if (!m) throw inputError(`credctl.yaml: ${where} must look like 90d, 12w, 6m or 1y`);
+  const n = Number(m[1]);
+  return n * ({ '': 1, d: 1, w: 7, m: 30, y: 365 } as Record<string, number>)[m[2]!]!;
+}
+
+export function projectSettings(config: CredctlConfig): ProjectSettings {
+  const out: ProjectSettings = { providers: {}, credentials: {}, access: {}, policy: { expiryWarningDays: 14 } };
+  if (config.providers !== undefined) {
+    if (!isMap(config.providers)) throw inputError('credctl.yaml: providers must be a mapping of provider id to settings');
+    for (const [id, raw] of Object.entries(config.providers)) {
+      if (!isMap(raw)) throw inputError(`credctl.yaml: providers.${id} must be a mapping`);
+      if (raw.issuer !== undefined && typeof raw.issuer !== 'string') throw inputError(`credctl.yaml: providers.${id}.issuer must be a URL`);
+      if (raw.admin !== undefined && (typeof raw.admin !== 'string' || !raw.admin.startsWith('store:'))) {
+        throw inputError(`credctl.yaml: providers.${id}.admin must be store:<entry> (never a value)`);
+      }
+      out.providers[id] = { issuer: raw.issuer as string | undefined, admin: raw.admin as string | undefined };
+    }
+  }
+  if (config.credentials !== undefined) {
+    if (!isMap(config.credentials)) throw inputError('credctl.yaml: credentials must be a mapping of env name to settings');
+    for (const [name, raw] of Object.entries(config.credentials)) {
+      if (!isMap(raw)) throw inputError(`credctl.yaml: credentials.${name} must be a mapping`);
+      if (raw.owner !== undefined && typeof raw.owner !== 'string') throw inputError(`credctl.yaml: credentials.${name}.owner must be a string`);
+      out.credentials[name] = {
+        owner: raw.owner as string | undefined,
+        scopes: raw.scopes === undefined ? undefined : strings(raw.scopes, `credentials.${name}.scopes`),
+        health: raw.health === undefined ? [] : parseHealthChecks(raw.health, `credctl.yaml: credentials.${name}.health`),
+      };
+    }
+  }
+  if (config.access !== undefined) {
+    if (!isMap(config.access)) throw inputError('credctl.yaml: access must be a mapping of person to what they could see');
+    for (const [person, raw] of Object.entries(config.access)) {
+      if (!isMap(raw)) throw inputError(`credctl.yaml: access.${person} must be a mapping`);
+      out.access[person] = {
+        files: strings(raw.files, `access.${person}.files`),
+        targets: strings(raw.targets, `access.${person}.targets`),
+        names: strings(raw.names, `access.${person}.names`),
+        environments: strings(raw.environments, `access.${person}.environments`),
+      };
+    }
+  }
+  if (config.policy !== undefined) {
+    if (!isMap(config.policy)) throw inputError('credctl.yaml: policy must be a mapping');
+    if (config.policy.max_age !== undefined) out.policy.maxAgeDays = parseDays(config.policy.max_age, 'policy.max_age');
+    if (config.policy.expiry_warning !== undefined) out.policy.expiryWarningDays = parseDays(config.policy.expiry_warning, 'policy.expiry_warning');
+  }
+  return out;
+}
+
+/** Health checks for a credential known by any of these names. */
+export function healthFor(settings: ProjectSettings, names: string[]): HealthCheckSpec[] {
+  return names.flatMap((n) => settings.credentials[n]?.health ?? []);
+}

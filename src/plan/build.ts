@@ -1,0 +1,267 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { usageError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+import type { CredentialNode, Graph, GraphEdge, TargetNode } from '../graph/types.js';
+import type { ProviderEntry } from '../providers/registry.js';
+import { targetKey } from '../targets/registry.js';
+import type { TargetRef } from '../targets/target.js';
+import { rotationOrder } from './order.js';
+import type { HealthCheckSpec, Plan, PlanCredential, PlanStep, PlanTargetRef } from './types.js';
+
+/**
+ * From the usage graph, the provider registry and credctl.yaml to a rotation plan.
+ *
+ * Per credential: snapshot the value in use → create the replacement (API, or a person at a
+ * hidden prompt) → seal it in the store → inject it into every target → health checks →
+ * introspect → promote → revoke the old → confirm the provider refuses it. Across credentials:
+ * guards first (see order.ts). Targets credctl cannot write safely (a literal in a YAML config,
+ * an AWS SSM parameter) become manual steps with instructions.
+ */
+export interface PlanSelection {
+  all?: boolean;
+  /** Fingerprints or unambiguous prefixes. */
+  ids?: string[];
+  names?: string[];
+}
+
+export interface PlanBuildInput {
+  root: string;
+  graph: Graph;
+  providers: ProviderEntry[];
+  select: PlanSelection;
+  /** Health checks declared for a credential, by any of its env names (credctl.yaml). */
+  healthFor?(names: string[]): HealthCheckSpec[];
+  /** Where a provider's issuer lives after credctl.yaml overrides. */
+  issuerFor?(provider: string): string | undefined;
+  /** Adapters available in this build besides the standard client (e.g. postgres). */
+  adapters?: Set<string>;
+  now?: Date;
+}
+
+export const ORDER_RULE =
+  'A credential that guards a target is rotated, and its old value revoked, before any new value is written into that target. ' +
+  'Cycles run one member at a time, the one guarding the most credentials first.';
+
+export function selectCredentials(graph: Graph, select: PlanSelection): CredentialNode[] {
+  const creds = graph.nodes.filter((n): n is CredentialNode => n.type === 'credential');
+  if (select.all) return creds;
+  const picked = new Map<string, CredentialNode>();
+  for (const id of select.ids ?? []) {
+    const hits = creds.filter((c) => c.id.startsWith(id));
+    if (hits.length === 0) throw usageError(`no credential ${id} in the usage graph`, 'Run `credctl scan` first, or `credctl graph` to list credentials.');
+    if (hits.length > 1) throw usageError(`credential prefix ${id} is ambiguous (${hits.length} match)`);
+    picked.set(hits[0]!.id, hits[0]!);
+  }
+  for (const name of select.names ?? []) {
+    const hits = creds.filter((c) => c.names.includes(name));
+    if (hits.length === 0) throw usageError(`no credential bound to ${name} in the usage graph`, 'Run `credctl scan` first, or check the name with `credctl where`.');
+    for (const h of hits) picked.set(h.id, h);
+  }
+  if (picked.size === 0) throw usageError('nothing selected: pass --project, --credential ID or --name NAME');
+  return [...picked.values()];
+}
+
+/** A graph target as something the targets module can open, or null if credctl cannot write it. */
+export function targetRefFor(node: TargetNode, key: string | undefined): PlanTargetRef | null {
+  const a = node.attrs ?? {};
+  const str = (k: string) => (typeof a[k] === 'string' ? (a[k] as string) : undefined);
+  switch (node.kind) {
+    case 'env-file':
+      return str('file') ? { type: 'dotenv', file: str('file')! } : null;
+    case 'k8s-secret':
+      return str('file') && str('name')
+        ? { type: 'k8s-secret', file: str('file')!, name: str('name')!, ...(str('namespace') && str('namespace') !== 'default' ? { namespace: str('namespace') } : {}), ...(key ? { key } : {}) }
+        : null;
+    case 'github-secret':
+      return str('repo') ? { type: 'github-actions', repo: str('repo')!, ...(str('environment') ? { environment: str('environment') } : {}) } : null;
+    case 'vercel-env': {
+      const org = str('org');
+      return str('project') ? { type: 'vercel-env', projectId: str('project')!, ...(org?.startsWith('team_') ? { teamId: org } : {}) } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+
+/** A digest of what the plan depends on in the graph: credentials, targets and how they connect. */
+export function graphDigest(graph: Graph): string {
+  const creds = graph.nodes.filter((n) => n.type === 'credential').map((n) => n.id).sort();
+  const targets = graph.nodes.filter((n) => n.type === 'target').map((n) => n.id).sort();
+  const edges = graph.edges
+    .filter((e) => e.type === 'stored-in' || e.type === 'guards' || e.type === 'bound-to')
+    .map((e) => `${e.type}|${e.from}|${e.to}|${e.key ?? ''}`)
+    .sort();
+  return sha256(JSON.stringify({ creds, targets, edges }));
+}
+
+export function fileDigest(root: string, file: string): string {
+  const p = isAbsolute(file) ? file : join(root, file);
+  return existsSync(p) ? sha256(readFileSync(p)) : 'absent';
+}
+
+function storeNames(creds: CredentialNode[]): Map<string, string> {
+  const byName = new Map<string, number>();
+  for (const c of creds) byName.set(c.names[0] ?? c.id, (byName.get(c.names[0] ?? c.id) ?? 0) + 1);
+  const out = new Map<string, string>();
+  for (const c of creds) {
+    const base = c.names[0] ?? c.id;
+    // Two credentials bound to the same name (a test key in .env, a live key in .env.production)
+    // get distinct store entries.
+    out.set(c.id, byName.get(base)! > 1 ? `${base}.${c.environment ?? c.id.slice(3, 11)}` : base);
+  }
+  return out;
+}
+
+export function buildPlan(input: PlanBuildInput): Plan {
+  const { graph, root } = input;
+  const selected = selectCredentials(graph, input.select);
+  const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
+  const providers = new Map(input.providers.map((p) => [p.id, p]));
+  const edgesFrom = new Map<string, GraphEdge[]>();
+  for (const e of graph.edges) {
+    const list = edgesFrom.get(e.from) ?? [];
+    list.push(e);
+    edgesFrom.set(e.from, list);
+  }
+  const stores = storeNames(selected);
+  const files = new Set<string>();
+  const manifests: Record<string, string> = {};
+  const targetKeyOfNode = new Map<string, string>();
+
+  const credentials: PlanCredential[] = selected.map((c) => {
+    const provider = providers.get(c.provider);
+    if (provider?.manifest) manifests[provider.id] = sha256(JSON.stringify(provider.manifest));
+    const support = provider?.support;
+    const adapterOk = provider?.adapter?.available || (provider?.adapter && input.adapters?.has(provider.adapter.module));
+    const canCreate = Boolean(adapterOk && (support?.create === 'api' || support?.rotate === 'api'));
+    const manualCreate = provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate;
+    const short = c.names[0] ?? c.redacted;
+    const steps: PlanStep[] = [];
+    const sid = (s: string) => `${c.id}/${s}`;
+    const notes: string[] = [];
+
+    steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });
+    if (canCreate) {
+      steps.push({ id: sid('create'), action: 'create', description: `Create a replacement for ${short} at ${provider!.name} with the same scopes` });
+    } else {
+      steps.push({
+        id: sid('create'), action: 'manual-create',
+        description: `Create a replacement for ${short} by hand at ${provider?.name ?? c.provider}, then paste it at the hidden prompt`,
+        manual: {
+          instructions: manualCreate?.instructions ?? `Create a new ${c.kind} at ${provider?.name ?? c.provider} with the same permissions as the old one.`,
+          ...(manualCreate?.url ?? provider?.manifest?.dashboard_url ? { url: manualCreate?.url ?? provider?.manifest?.dashboard_url } : {}),
+        },
+      });
+    }
+    steps.push({ id: sid('store'), action: 'store', description: `Check the new ${short} is sealed in the store as pending (store entry ${stores.get(c.id)})` });
+
+    let n = 0;
+    for (const e of edgesFrom.get(c.id) ?? []) {
+      if (e.type !== 'stored-in') continue;
+      const t = nodeById.get(e.to);
+      if (!t || t.type !== 'target') continue;
+      const envName = e.key ?? c.names[0] ?? '';
+      const ref = targetRefFor(t, e.key);
+      if (ref) {
+        targetKeyOfNode.set(t.id, targetKey(ref as TargetRef));
+        if (typeof ref.file === 'string') files.add(ref.file);
+        steps.push({ id: sid(`inject/${n++}`), action: 'inject', description: `Write the new ${envName} into ${t.label}`, target: ref, envName });
+      } else {
+        notes.push(`${t.label} holds it too and cannot be written by credctl: replace ${envName} there by hand (credctl store get ${stores.get(c.id)} prints the new value).`);
+      }
+    }
+    for (const check of input.healthFor?.(c.names) ?? []) {
+      steps.push({ id: sid(`health/${steps.filter((s) => s.action === 'health').length}`), action: 'health', description: `Health check: ${'command' in check ? check.command : `HTTP ${check.http.url}`}`, check });
+    }
+    if (support?.introspect === 'api' && adapterOk) steps.push({ id: sid('introspect'), action: 'introspect', description: `Ask ${provider!.name} that the new ${short} is active` });
+    steps.push({ id: sid('promote'), action: 'promote', description: `Mark the new ${short} current in the store (the old one becomes previous)` });
+    if (support?.revoke === 'api' && adapterOk) {
+      steps.push({ id: sid('revoke'), action: 'revoke', mode: 'revoke', description: `Revoke the old ${short} (${c.redacted}) at ${provider!.name}` });
+      if (support.introspect === 'api') steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
+    } else {
+      const manualRevoke = provider?.manifest?.manual_operations?.revoke ?? provider?.manifest?.manual_operations?.rotate;
+      steps.push({
+        id: sid('revoke'), action: 'revoke', mode: 'revoke',
+        description: `Revoke the old ${short} (${c.redacted}) by hand at ${provider?.name ?? c.provider}`,
+        manual: {
+          instructions: manualRevoke?.instructions ?? `Revoke or delete the old ${c.kind} ending ${c.redacted.slice(-4)} at ${provider?.name ?? c.provider}.`,
+          ...(manualRevoke?.url ?? provider?.manifest?.dashboard_url ? { url: manualRevoke?.url ?? provider?.manifest?.dashboard_url } : {}),
+        },
+      });
+    }
+    const issuer = input.issuerFor?.(c.provider) ?? provider?.issuer;
+    return {
+      id: c.id,
+      names: c.names,
+      provider: c.provider,
+      kind: c.kind,
+      ...(c.environment ? { environment: c.environment } : {}),
+      redacted: c.redacted,
+      ...(issuer && canCreate ? { issuer } : {}),
+      storeName: stores.get(c.id)!,
+      strategy: canCreate ? 'api' : 'manual',
+      guards: [],
+      ...(notes.length ? { notes } : {}),
+      steps,
+    } as PlanCredential;
+  });
+
+  // Guards: a credential guards the targets it is needed to write (graph `guards` edges).
+  const guardEdges = new Map<string, Set<string>>();
+  const inSelection = new Set(selected.map((c) => c.id));
+  for (const cred of credentials) {
+    for (const e of edgesFrom.get(cred.id) ?? []) {
+      if (e.type !== 'guards') continue;
+      const key = targetKeyOfNode.get(e.to);
+      const node = nodeById.get(e.to);
+      const refKey = key ?? (node?.type === 'target' ? (() => { const r = targetRefFor(node, undefined); return r ? targetKey(r as TargetRef) : undefined; })() : undefined);
+      if (refKey) cred.guards.push(refKey);
+    }
+  }
+  for (const g of credentials) {
+    const dependents = new Set<string>();
+    for (const c of credentials) {
+      if (c.steps.some((s) => s.action === 'inject' && s.target && g.guards.includes(targetKey(s.target as TargetRef)))) dependents.add(c.id);
+    }
+    if (dependents.size) guardEdges.set(g.id, dependents);
+  }
+  const order = rotationOrder({ ids: [...inSelection], guards: guardEdges });
+  for (const cred of credentials) {
+    const dependents = guardEdges.get(cred.id);
+    if (dependents && [...dependents].some((d) => d !== cred.id)) cred.orderReason = `guards ${cred.guards.length} target(s) where ${[...dependents].filter((d) => d !== cred.id).length} other credential(s) are written: rotated first`;
+  }
+  const rank = new Map(order.batches.flat().map((id, i) => [id, i]));
+  credentials.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
+
+  const now = input.now ?? new Date();
+  return {
+    apiVersion: 'credctl/v1',
+    kind: 'RotationPlan',
+    id: `plan-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}-${randomBytes(3).toString('hex')}`,
+    createdAt: now.toISOString(),
+    root,
+    inputs: {
+      graph: graphDigest(graph),
+      files: Object.fromEntries([...files].sort().map((f) => [f, fileDigest(root, f)])),
+      manifests,
+      tool: VERSION,
+    },
+    order: { batches: order.batches, cycles: order.cycles, rule: ORDER_RULE },
+    credentials,
+  };
+}
+
+/** What changed since the plan was made, in words; empty when it is still fresh. */
+export function staleness(plan: Plan, currentGraph: Graph): string[] {
+  const changes: string[] = [];
+  if (plan.inputs.tool !== VERSION) changes.push(`credctl changed from ${plan.inputs.tool} to ${VERSION}`);
+  if (graphDigest(currentGraph) !== plan.inputs.graph) changes.push('the usage graph changed (credentials, targets or bindings)');
+  for (const [file, digest] of Object.entries(plan.inputs.files)) {
+    if (fileDigest(plan.root, file) !== digest) changes.push(`${file} changed`);
+  }
+  return changes;
+}
