@@ -1,0 +1,117 @@
+import type { Command } from 'commander';
+
+/** `credctl providers list|show`: the provider registry (providers/<id>/provider.yaml). */
+export const order = 76;
+
+const EXAMPLES = `
+Examples:
+  $ credctl providers list
+  $ credctl providers show stripe
+  $ credctl providers show example --discover    # fetch the published manifest instead of the snapshot
+  $ credctl providers list --json
+
+Support: api (through the provider's API), manual (a person does it; the dashboard link is
+shown), none. ADAPTER: the code credctl needs for that API ("(todo)": not written yet, so
+credctl cannot make those calls today; "standard": the issuer speaks the standard). Manifest source: published (fetched from the issuer), built-in (written from
+the vendor's public docs), none (detection rules only).
+Exit codes: 0 ok, 2 unknown provider, 3 a provider.yaml is invalid, 5/6 as for discover.`;
+
+async function overrides(): Promise<Record<string, string>> {
+  const { projectPaths } = await import('../../core/paths.js');
+  const { issuerOverrides } = await import('../../providers/registry.js');
+  return issuerOverrides(projectPaths().config);
+}
+
+export function register(program: Command): void {
+  const providers = program
+    .command('providers')
+    .summary('list the known providers and how their credentials are created, rotated and revoked')
+    .description('The provider registry: detection rules, lifecycle manifest, permission schema and adapter of each provider.')
+    .addHelpText('after', EXAMPLES);
+
+  providers
+    .command('list')
+    .description('every provider with its create/rotate/revoke support and manifest source')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const { loadProviders } = await import('../../providers/registry.js');
+      const { paint, printJson } = await import('../../core/output.js');
+      const list = loadProviders({ overrides: await overrides() });
+      if (opts.json) {
+        printJson(list.map((p) => ({
+          id: p.id, name: p.name, create: p.support.create, rotate: p.support.rotate, revoke: p.support.revoke,
+          source: p.source, issuer: p.issuer ?? null, adapter: p.adapter ?? null, rules: p.hasRules,
+        })));
+        return;
+      }
+      const c = paint();
+      const color = (s: string) => (s === 'api' ? c.green(s) : s === 'manual' ? c.yellow(s) : c.dim(s));
+      const idW = Math.max(2, ...list.map((p) => p.id.length));
+      const nameW = Math.max(4, ...list.map((p) => p.name.length));
+      const pad = (s: string, plain: string, w: number) => s + ' '.repeat(Math.max(0, w - plain.length));
+      const adapterOf = (p: (typeof list)[number]) => (p.adapter ? `${p.adapter.module}${p.adapter.available ? '' : ' (todo)'}` : '-');
+      const adW = Math.max(7, ...list.map((p) => adapterOf(p).length));
+      process.stdout.write(`${'ID'.padEnd(idW)}  ${'NAME'.padEnd(nameW)}  CREATE  ROTATE  REVOKE  ${'ADAPTER'.padEnd(adW)}  MANIFEST\n`);
+      for (const p of list) {
+        const cols = [p.support.create, p.support.rotate, p.support.revoke].map((s) => pad(color(s), s, 6)).join('  ');
+        const source = p.source === 'published' ? `published (${p.issuer})` : p.source;
+        process.stdout.write(`${p.id.padEnd(idW)}  ${p.name.padEnd(nameW)}  ${cols}  ${adapterOf(p).padEnd(adW)}  ${source}\n`);
+      }
+    });
+
+  providers
+    .command('show')
+    .description("one provider's capabilities, scopes, env names and manual steps")
+    .argument('<id>', 'provider id, e.g. stripe')
+    .option('--discover', 'fetch the published manifest (providers with an issuer) instead of the offline snapshot')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { discover?: boolean; json?: boolean }) => {
+      const { loadProviders } = await import('../../providers/registry.js');
+      const { usageError } = await import('../../core/errors.js');
+      const { printJson, paint } = await import('../../core/output.js');
+      const all = loadProviders({ overrides: await overrides() });
+      const entry = all.find((p) => p.id === id);
+      if (!entry) throw usageError(`unknown provider "${id}"`, `Known: ${all.map((p) => p.id).join(', ')}`);
+      if (opts.discover && entry.issuer) {
+        const { discover } = await import('../../providers/discover.js');
+        const { projectPaths } = await import('../../core/paths.js');
+        const found = await discover(entry.issuer, { cacheDir: projectPaths().cache });
+        entry.manifest = found.manifest;
+        entry.permissions = found.permissions ?? entry.permissions;
+        const { supportOf } = await import('../../providers/manifest.js');
+        entry.support = supportOf(found.manifest);
+      }
+      if (opts.json) {
+        printJson(entry);
+        return;
+      }
+      const c = paint();
+      const out: string[] = [c.bold(`${entry.name} (${entry.id})`)];
+      if (entry.docs) out.push(`  docs        ${entry.docs}`);
+      out.push(`  manifest    ${entry.source === 'published' ? `published at ${entry.issuer}${opts.discover ? '' : ' (offline snapshot below; --discover to fetch)'}` : entry.source}`);
+      out.push(`  adapter     ${entry.adapter ? `${entry.adapter.module}${entry.adapter.available ? '' : c.dim(' (not written yet: until it is, credctl cannot make these API calls)')}` : 'none needed'}`);
+      out.push(`  rules       ${entry.hasRules ? `providers/${entry.id}/rules.yaml` : 'none'}`);
+      if (entry.envNames.length) out.push(`  env names   ${entry.envNames.join(', ')}`);
+      if (entry.notes) out.push('', ...wrap(entry.notes, 88).map((l) => `  ${l}`));
+      process.stdout.write(out.join('\n') + '\n\n');
+      if (entry.manifest) {
+        const { capabilityTable } = await import('../../providers/capability-table.js');
+        process.stdout.write(capabilityTable(entry.manifest, entry.permissions, 'Lifecycle'));
+      }
+    });
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}

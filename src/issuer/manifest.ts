@@ -1,0 +1,44 @@
+import { REFERENCE_SCOPES, type PermissionSchema } from './scopes.js';
+
+/** The reference issuer's `/.well-known/credential-issuer` document for the origin it listens on. */
+export function referenceManifest(origin: string): Record<string, unknown> {
+  return {
+    issuer: origin,
+    spec_version: '0.1',
+    display_name: 'credctl reference issuer',
+    credential_issuer_endpoint: `${origin}/v1/credentials`,
+    introspection_endpoint: `${origin}/v1/introspect`,
+    revocation_endpoint: `${origin}/v1/revoke`,
+    access_request_endpoint: `${origin}/v1/access-requests`,
+    audit_endpoint: `${origin}/v1/audit`,
+    token_exchange_endpoint: `${origin}/v1/token`,
+    whoami_endpoint: `${origin}/v1/whoami`,
+    permission_schema_url: `${origin}/.well-known/credential-permissions`,
+    supported_credential_types: ['api_key'],
+    supported_operations: ['discover', 'request', 'approve', 'create', 'scope', 'rotate', 'revoke', 'introspect', 'list', 'audit', 'deactivate', 'reactivate'],
+    auth_methods: ['admin_token', 'api_key'],
+    scopes_supported: REFERENCE_SCOPES.map((s) => s.name),
+    environments_supported: ['live', 'test'],
+    supports_expiring_credentials: true,
+    supports_workload_bound_credentials: false,
+    supports_rotation: true,
+    supports_revocation: true,
+    supports_audit: true,
+    supports_deactivation: true,
+    supports_idempotency_keys: true,
+    idempotency_key_header: 'Idempotency-Key',
+    secret_shown_once: true,
+    max_concurrent_credentials: null,
+    revocation_latency_seconds: 0,
+    max_ttl_seconds: 365 * 24 * 3600,
+    rotation_strategy: 'overlap',
+    credential_patterns: [
+      { name: 'credctl reference issuer live key', regex: '^ccx_live_[0-9A-Za-z]{32}$', kind: 'api_key', environment: 'live' },
+      { name: 'credctl reference issuer test key', regex: '^ccx_test_[0-9A-Za-z]{32}$', kind: 'api_key', environment: 'test' },
+    ],
+  };
+}
+
+export function referencePermissions(origin: string): PermissionSchema {
+  return { issuer: origin, scopes: REFERENCE_SCOPES };
+}

@@ -1,0 +1,135 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { inputError } from '../core/errors.js';
+import type { Operation, Support } from './adapter.js';
+import { validateManifest, validatePermissions, supportOf, type Manifest, type PermissionSchemaDoc } from './manifest.js';
+import { providersDir } from './rules.js';
+
+/**
+ * The provider registry: one folder per provider under providers/, holding rules.yaml
+ * (detection, loaded by rules.ts) and provider.yaml (lifecycle, loaded here):
+ *
+ *   id: stripe                    # must equal the folder name
+ *   name: Stripe
+ *   docs: https://...             # the vendor's page about these credentials
+ *   env_names: [STRIPE_SECRET_KEY]
+ *   adapter: aws                  # optional: src/providers/adapters/<name>.ts, only where the vendor API needs code;
+ *                                 # "standard" = the standard client (the issuer publishes a manifest)
+ *   issuer: https://...           # optional: the origin publishing /.well-known/credential-issuer
+ *   notes: ...
+ *   manifest: {...}               # built-in manifest (spec/credential-issuer.schema.json); for a
+ *                                 # publishing issuer, an offline snapshot superseded by discovery
+ *   permissions: {scopes: [...]}  # spec/credential-permissions.schema.json
+ *
+ * A folder with only rules.yaml is a detection-only provider: listed, with no lifecycle support.
+ */
+export type ManifestSource = 'published' | 'built-in' | 'none';
+
+export interface ProviderEntry {
+  id: string;
+  name: string;
+  docs?: string;
+  envNames: string[];
+  notes?: string;
+  /** Where a published manifest lives (after credctl.yaml overrides). */
+  issuer?: string;
+  source: ManifestSource;
+  manifest?: Manifest;
+  permissions?: PermissionSchemaDoc;
+  adapter?: { module: string; available: boolean };
+  hasRules: boolean;
+  support: Record<Operation, Support>;
+}
+
+const NO_SUPPORT = supportOf({ supported_operations: [] });
+
+/** Adapters that exist in this build: the standard client, plus src/providers/adapters/<name>. */
+function adapterAvailable(name: string): boolean {
+  if (name === 'standard') return true;
+  const here = new URL(`./adapters/${name}`, import.meta.url);
+  return existsSync(new URL(`${here.href}.js`)) || existsSync(new URL(`${here.href}.ts`));
+}
+
+export function parseProviderFile(id: string, text: string, where: string, hasRules: boolean): ProviderEntry {
+  let doc: Record<string, unknown>;
+  try {
+    doc = (YAML.parse(text) ?? {}) as Record<string, unknown>;
+  } catch (err) {
+    throw inputError(`${where}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw inputError(`${where}: must be a YAML mapping`);
+  if (doc.id !== id) throw inputError(`${where}: id must be "${id}" (the folder name)`);
+  if (typeof doc.name !== 'string' || !doc.name) throw inputError(`${where}: name is required`);
+  const strings = (v: unknown, field: string): string[] => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw inputError(`${where}: ${field} must be a list of strings`);
+    return v;
+  };
+  const optionalString = (v: unknown, field: string): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw inputError(`${where}: ${field} must be a string`);
+    return v;
+  };
+  const manifest = doc.manifest === undefined ? undefined : validateManifest(doc.manifest, { source: `${where}: manifest` });
+  const permissions = doc.permissions === undefined ? undefined : validatePermissions(doc.permissions, `${where}: permissions`);
+  const issuer = optionalString(doc.issuer, 'issuer');
+  const adapterName = optionalString(doc.adapter, 'adapter');
+  if (adapterName && !/^[a-z0-9-]+$/.test(adapterName)) throw inputError(`${where}: adapter must be a module name like "aws"`);
+  return {
+    id,
+    name: doc.name,
+    docs: optionalString(doc.docs, 'docs'),
+    envNames: strings(doc.env_names, 'env_names'),
+    notes: optionalString(doc.notes, 'notes')?.trim(),
+    issuer,
+    source: issuer ? 'published' : manifest ? 'built-in' : 'none',
+    manifest,
+    permissions,
+    adapter: adapterName ? { module: adapterName, available: adapterAvailable(adapterName) } : undefined,
+    hasRules,
+    support: manifest ? supportOf(manifest) : NO_SUPPORT,
+  };
+}
+
+/** `providers.<id>.issuer` from credctl.yaml, if the file and the key exist. */
+export function issuerOverrides(configFile: string): Record<string, string> {
+  if (!existsSync(configFile)) return {};
+  let doc: unknown;
+  try {
+    doc = YAML.parse(readFileSync(configFile, 'utf8'));
+  } catch (err) {
+    throw inputError(`${configFile}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const providers = (doc as { providers?: Record<string, { issuer?: unknown }> } | null)?.providers;
+  const out: Record<string, string> = {};
+  for (const [id, p] of Object.entries(providers ?? {})) if (typeof p?.issuer === 'string') out[id] = p.issuer;
+  return out;
+}
+
+/** Every provider folder, sorted by id. `overrides` maps a provider id to its issuer URL. */
+export function loadProviders(options: { dir?: string; overrides?: Record<string, string> } = {}): ProviderEntry[] {
+  const dir = options.dir ?? providersDir();
+  const entries: ProviderEntry[] = [];
+  for (const id of readdirSync(dir).sort()) {
+    const folder = join(dir, id);
+    const providerFile = join(folder, 'provider.yaml');
+    const hasRules = existsSync(join(folder, 'rules.yaml'));
+    if (!existsSync(providerFile)) {
+      if (hasRules) entries.push({ id, name: id, envNames: [], source: 'none', hasRules, support: NO_SUPPORT });
+      continue;
+    }
+    const entry = parseProviderFile(id, readFileSync(providerFile, 'utf8'), `providers/${id}/provider.yaml`, hasRules);
+    const override = options.overrides?.[id];
+    if (override) {
+      entry.issuer = override;
+      entry.source = 'published';
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+export function findProvider(id: string, options: { dir?: string; overrides?: Record<string, string> } = {}): ProviderEntry | undefined {
+  return loadProviders(options).find((p) => p.id === id);
+}

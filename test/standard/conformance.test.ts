@@ -1,0 +1,87 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIssuer, type RunningIssuer } from '../../src/issuer/server.js';
+import { runConformance } from '../../src/providers/conformance.js';
+
+let dataDir: string;
+let issuer: RunningIssuer;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'credctl-conf-'));
+  issuer = await startIssuer({ port: 0, dataDir });
+});
+afterAll(async () => {
+  await issuer.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A proxy in front of the reference issuer that can misbehave in one chosen way. */
+async function proxy(mutate: (path: string, body: string) => string): Promise<{ url: string; close: () => Promise<void> }> {
+  let self = '';
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers = { ...req.headers } as Record<string, string>;
+    delete headers.host;
+    const up = await request(issuer.url + req.url, { method: req.method as 'GET', headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    const text = (await up.body.text()).split(issuer.url).join(self);
+    const out = mutate(req.url ?? '', text);
+    const h = { ...up.headers } as Record<string, string>;
+    delete h['content-length'];
+    res.writeHead(up.statusCode, h);
+    res.end(out);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url: self, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe('conformance suite', () => {
+  it('passes every check against the reference issuer and revokes what it created', async () => {
+    const report = await runConformance(issuer.url, { adminToken: issuer.adminToken });
+    const failed = report.checks.filter((c) => c.status !== 'pass');
+    expect(failed).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report.checks.length).toBeGreaterThanOrEqual(16);
+    const list = await request(`${issuer.url}/v1/credentials?status=active`, { headers: { authorization: `Bearer ${issuer.adminToken}` } });
+    const body = (await list.body.json()) as { credentials: { name: string }[] };
+    expect(body.credentials.filter((c) => c.name === 'conformance')).toEqual([]);
+  });
+
+  it('skips management checks without an admin token but still checks the documents', async () => {
+    const report = await runConformance(issuer.url);
+    expect(report.passed).toBe(true);
+    expect(report.checks.find((c) => c.name.startsWith('create'))?.status).toBe('skip');
+    expect(report.checks.find((c) => c.name.startsWith('manifest validates'))?.status).toBe('pass');
+  });
+
+  it('fails an issuer whose list leaks credential values', async () => {
+    let lastValue = '';
+    const p = await proxy((path, body) => {
+      const m = /"value":"(ccx_[A-Za-z0-9_]+)"/.exec(body);
+      if (m) lastValue = m[1]!;
+      if (path.startsWith('/v1/credentials') && !path.includes('/', 16) && lastValue) return body.replace('"credentials":[', `"credentials":[{"id":"x","leak":"${lastValue}"},`);
+      return body;
+    });
+    const report = await runConformance(p.url, { adminToken: issuer.adminToken });
+    await p.close();
+    expect(report.passed).toBe(false);
+    const leak = report.checks.find((c) => c.name === 'list never returns values')!;
+    expect(leak.status).toBe('fail');
+    expect(leak.detail).toMatch(/contains \d credential value/);
+    expect(JSON.stringify(report)).not.toContain(lastValue);
+  });
+
+  it('fails an issuer whose manifest names another origin', async () => {
+    const p = await proxy((path, body) => (path === '/.well-known/credential-issuer' ? body.replace(/"issuer": "[^"]+"/, '"issuer": "https://elsewhere.example"') : body));
+    const report = await runConformance(p.url, { adminToken: issuer.adminToken });
+    await p.close();
+    expect(report.passed).toBe(false);
+    expect(report.checks.find((c) => c.name.startsWith('issuer equals'))?.status).toBe('fail');
+  });
+});
