@@ -340,7 +340,7 @@ async function renderedFor(name: string, cred: PlanCredential, state: CredState,
   return render(provider, base, state.oldValue ?? '', state.newValue, state);
 }
 
-function render(provider: RotationProvider, binding: string, oldValue: string, newValue: string, state: CredState): string {
+export function render(provider: RotationProvider, binding: string, oldValue: string, newValue: string, state: CredState): string {
   if (provider.render) return provider.render({ binding, oldValue, newValue, newId: state.newId, oldId: state.oldId });
   if (binding === oldValue || oldValue === '') return newValue;
   return binding.split(oldValue).join(newValue);

@@ -67,6 +67,7 @@ export class Journal {
     while (off < line.length) off += writeSync(this.fd, line, off, line.length - off);
     fsyncSync(this.fd);
     this.records.push(rec);
+    crashIfFailpoint();
     return rec;
   }
 
@@ -87,7 +88,7 @@ export class Journal {
   }
 
   isFinished(): boolean {
-    return this.records.some((r) => r.event === 'run-end');
+    return runFinished(this.records);
   }
 
   close(): void {
@@ -111,4 +112,27 @@ export function readJournal(file: string): JournalRecord[] {
     }
   }
   return out;
+}
+
+/** A run is finished when its last run-level record is a run-end (a resume adds a run-start). */
+export function runFinished(records: JournalRecord[]): boolean {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const e = records[i]!.event;
+    if (e === 'run-end') return true;
+    if (e === 'run-start') return false;
+  }
+  return false;
+}
+
+/**
+ * Fault injection for the crash-safety tests: with CREDCTL_FAILPOINT_JOURNAL=N the process kills
+ * itself with SIGKILL right after its Nth journal record is on disk, i.e. exactly at a step
+ * boundary. Inert unless the variable is set; real code paths are otherwise untouched.
+ */
+let appendsInProcess = 0;
+function crashIfFailpoint(): void {
+  const at = process.env.CREDCTL_FAILPOINT_JOURNAL;
+  if (!at) return;
+  appendsInProcess++;
+  if (appendsInProcess === Number(at)) process.kill(process.pid, 'SIGKILL');
 }

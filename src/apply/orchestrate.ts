@@ -1,0 +1,129 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { confirm } from '@inquirer/prompts';
+import { refusedError } from '../core/errors.js';
+import { projectPaths, type ProjectPaths } from '../core/paths.js';
+import { withAudit } from '../audit/log.js';
+import { loadCredctlYaml } from '../config/credctl-yaml.js';
+import { healthFor, projectSettings, type ProjectSettings } from '../config/sections.js';
+import { buildGraph } from '../graph/build.js';
+import type { Graph } from '../graph/types.js';
+import { loadProviders } from '../providers/registry.js';
+import { openStore } from '../store/open.js';
+import type { SecretStore } from '../store/types.js';
+import { buildPlan, staleness, type PlanSelection } from '../plan/build.js';
+import type { Plan } from '../plan/types.js';
+import { readJournal, runFinished } from './journal.js';
+import { engineDeps, progressPrinter } from './context.js';
+import { resumeRun, startRun, type RunSummary } from './engine.js';
+import type { EngineEvent } from './ports.js';
+
+/**
+ * The use cases behind `credctl plan`, `apply`, `rotate` and `rollback`: everything between the
+ * parsed flags and the engine. The CLI only parses and prints.
+ */
+export interface ProjectContext {
+  paths: ProjectPaths;
+  settings: ProjectSettings;
+  graph: Graph;
+}
+
+export function loadProject(root: string): ProjectContext {
+  const paths = projectPaths(root);
+  const settings = projectSettings(loadCredctlYaml(root));
+  const graph = buildGraph(root);
+  return { paths, settings, graph };
+}
+
+export function makePlan(ctx: ProjectContext, select: PlanSelection): Plan {
+  const overrides: Record<string, string> = {};
+  for (const [id, p] of Object.entries(ctx.settings.providers)) if (p.issuer) overrides[id] = p.issuer;
+  const plan = buildPlan({
+    root: ctx.paths.root,
+    graph: ctx.graph,
+    providers: loadProviders({ overrides }),
+    select,
+    healthFor: (names) => healthFor(ctx.settings, names),
+    issuerFor: (id) => ctx.settings.providers[id]?.issuer,
+  });
+  // Narrowed scopes declared in credctl.yaml travel in the plan, so the reviewer sees them.
+  for (const c of plan.credentials) {
+    const scopes = c.names.map((n) => ctx.settings.credentials[n]?.scopes).find((s) => s !== undefined);
+    if (scopes) c.scopes = scopes;
+  }
+  return plan;
+}
+
+export interface ApplyOptions {
+  yes: boolean;
+  noInput: boolean;
+  concurrency: number;
+  store?: SecretStore;
+  apiUrl?: Partial<Record<string, string>>;
+  onEvent?: (e: EngineEvent) => void;
+  /** Print the plan summary before asking (the CLI passes its renderer). */
+  describe?: (plan: Plan) => void;
+}
+
+async function confirmApply(plan: Plan, opts: ApplyOptions): Promise<void> {
+  if (opts.yes) return;
+  if (opts.noInput || !process.stdin.isTTY) {
+    throw refusedError('applying a plan needs confirmation', 'Review the plan, then re-run with --yes.');
+  }
+  opts.describe?.(plan);
+  const ok = await confirm({ message: `Rotate ${plan.credentials.length} credential(s) now?`, default: false }, { output: process.stderr });
+  if (!ok) throw refusedError('not confirmed; nothing was changed');
+}
+
+export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<RunSummary> {
+  const ctx = loadProject(plan.root);
+  const changes = staleness(plan, ctx.graph);
+  if (changes.length) {
+    throw refusedError(`the plan is stale: ${changes.join('; ')}`, 'Make a fresh plan with `credctl plan` and review it again.');
+  }
+  await confirmApply(plan, opts);
+  return runWith(ctx, opts, (deps) => startRun(plan, ctx.paths.runs, deps));
+}
+
+export async function resumeApply(root: string, runId: string, opts: ApplyOptions): Promise<RunSummary> {
+  const paths = projectPaths(root);
+  const settings = projectSettings(loadCredctlYaml(root));
+  return runWith({ paths, settings, graph: { schemaVersion: 0, nodes: [], edges: [], warnings: [] } }, opts, (deps) => resumeRun(paths.runs, runId, deps));
+}
+
+async function runWith(ctx: ProjectContext, opts: ApplyOptions, run: (deps: ReturnType<typeof engineDeps>['deps']) => Promise<RunSummary>): Promise<RunSummary> {
+  const store = opts.store ?? (await openStore({ paths: ctx.paths }));
+  return withAudit(
+    async (audit) => {
+      const wired = engineDeps({
+        paths: ctx.paths, settings: ctx.settings, store, audit, noInput: opts.noInput, concurrency: opts.concurrency,
+        apiUrl: opts.apiUrl, onEvent: opts.onEvent ?? progressPrinter(),
+      });
+      try {
+        return await run(wired.deps);
+      } finally {
+        await wired.close();
+      }
+    },
+    { paths: ctx.paths, store },
+  );
+}
+
+export interface RunListing {
+  runId: string;
+  finished: boolean;
+  steps: number;
+  started?: string;
+}
+
+export function listRuns(root: string): RunListing[] {
+  const dir = projectPaths(root).runs;
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, 'journal.jsonl')))
+    .sort()
+    .map((runId) => {
+      const records = readJournal(join(dir, runId, 'journal.jsonl'));
+      return { runId, finished: runFinished(records), steps: records.filter((r) => r.event === 'done').length, started: records[0]?.time };
+    });
+}

@@ -1,0 +1,97 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { confirm } from '@inquirer/prompts';
+import { fingerprint } from '../core/fingerprint.js';
+import { redact } from '../core/redact.js';
+import { refusedError, usageError } from '../core/errors.js';
+import { projectPaths } from '../core/paths.js';
+import { withAudit } from '../audit/log.js';
+import { loadCredctlYaml } from '../config/credctl-yaml.js';
+import { projectSettings } from '../config/sections.js';
+import { readPlan } from '../plan/plan-file.js';
+import type { Plan, PlanCredential } from '../plan/types.js';
+import { openStore } from '../store/open.js';
+import { readJournal } from './journal.js';
+import { engineDeps } from './context.js';
+
+/**
+ * `credctl rollback <credential>`: after a rotation, put the previous value back into every
+ * target it was injected into, while the previous credential is still valid (before revoke, or
+ * with a provider that deactivates reversibly). The store's labels swap back: previous becomes
+ * current. Refused when the provider says the previous credential no longer works: rolling back
+ * to a dead value would break everything.
+ */
+export interface RollbackResult {
+  name: string;
+  redacted: string;
+  targets: string[];
+  runId: string;
+}
+
+function findLastRun(runsDir: string, query: string): { plan: Plan; cred: PlanCredential; runId: string } | undefined {
+  if (!existsSync(runsDir)) return undefined;
+  for (const runId of readdirSync(runsDir).sort().reverse()) {
+    const planFile = join(runsDir, runId, 'plan.yaml');
+    if (!existsSync(planFile)) continue;
+    const plan = readPlan(planFile);
+    const journal = readJournal(join(runsDir, runId, 'journal.jsonl'));
+    for (const cred of plan.credentials) {
+      const created = journal.find((r) => r.step === `${cred.id}/create` && r.event === 'done')?.data?.newFingerprint;
+      if (cred.names.includes(query) || cred.id.startsWith(query) || (typeof created === 'string' && created.startsWith(query))) {
+        if (journal.some((r) => r.step === `${cred.id}/promote` && r.event === 'done')) return { plan, cred, runId };
+      }
+    }
+  }
+  return undefined;
+}
+
+export async function rollbackCredential(root: string, query: string, opts: { yes: boolean; noInput: boolean }): Promise<RollbackResult> {
+  const paths = projectPaths(root);
+  const found = findLastRun(paths.runs, query);
+  if (!found) throw usageError(`no finished rotation of ${query} to roll back`, 'See `credctl apply --list-runs`.');
+  const { cred, runId } = found;
+  const settings = projectSettings(loadCredctlYaml(root));
+  const store = await openStore({ paths });
+  const versions = await store.versions(cred.storeName);
+  const previous = versions.find((v) => v.labels.includes('previous'));
+  const current = versions.find((v) => v.labels.includes('current'));
+  if (!previous || !current) throw refusedError(`the store has no previous version of ${cred.storeName} to go back to`);
+  const oldValue = (await store.get(cred.storeName, { version: previous.version }))!;
+  const newValue = (await store.get(cred.storeName, { version: current.version }))!;
+  if (!opts.yes) {
+    if (opts.noInput || !process.stdin.isTTY) throw refusedError('rollback needs confirmation', 'Re-run with --yes.');
+    if (!(await confirm({ message: `Put the previous ${cred.names[0]} (${redact(oldValue)}) back into every target?`, default: false }, { output: process.stderr }))) {
+      throw refusedError('not confirmed; nothing was changed');
+    }
+  }
+  return withAudit(async (audit) => {
+    const wired = engineDeps({ paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
+    try {
+      const provider = wired.deps.provider(cred);
+      const journal = readJournal(join(paths.runs, runId, 'journal.jsonl'));
+      const oldId = journal.find((r) => r.step === `${cred.id}/snapshot` && r.event === 'done')?.data?.oldId as string | undefined;
+      const newId = journal.find((r) => r.step === `${cred.id}/create` && r.event === 'done')?.data?.newId as string | undefined;
+      const active = await provider.isActive({ value: oldValue, id: oldId });
+      if (active === false) throw refusedError(`the previous ${cred.names[0]} is no longer accepted by ${cred.provider} (revoked); rolling back would break every consumer`, 'Rotate again instead: credctl rotate ' + (cred.names[0] ?? cred.id));
+      await audit.append({ action: 'rollback.start', subject: { fingerprint: fingerprint(newValue), provider: cred.provider }, outcome: 'started', details: { run: runId, to: fingerprint(oldValue) } });
+      const guard = async () => null;
+      const targets: string[] = [];
+      for (const step of cred.steps) {
+        if (step.action !== 'inject' || !step.target || !step.envName) continue;
+        const target = wired.deps.openTarget(step.target, guard);
+        const binding = await target.read(step.envName);
+        const restore = typeof binding === 'string' && binding.includes(newValue)
+          ? (provider.render ? provider.render({ binding, oldValue: newValue, newValue: oldValue, newId: oldId, oldId: newId }) : binding.split(newValue).join(oldValue))
+          : oldValue;
+        await target.write(step.envName, restore);
+        targets.push(target.describe());
+      }
+      await store.setLabel(cred.storeName, current.version, 'previous');
+      await store.setLabel(cred.storeName, previous.version, 'current');
+      await audit.append({ action: 'rollback.done', subject: { fingerprint: fingerprint(oldValue), provider: cred.provider }, outcome: 'ok', details: { run: runId, targets: targets.length } });
+      return { name: cred.names[0] ?? cred.id, redacted: redact(oldValue), targets, runId };
+    } finally {
+      await wired.close();
+    }
+  }, { paths, store });
+}

@@ -1,0 +1,40 @@
+import { paint, paintErr } from '../core/output.js';
+import type { RunSummary } from '../apply/engine.js';
+import type { Plan } from './types.js';
+
+/** A plan in a few lines per credential, for review on stderr before confirming. */
+export function renderPlanSummary(plan: Plan): string {
+  const c = paintErr();
+  const byId = new Map(plan.credentials.map((x) => [x.id, x]));
+  const lines = [c.bold(`Rotation plan ${plan.id}: ${plan.credentials.length} credential(s) in ${plan.order.batches.length} batch(es)`)];
+  let n = 0;
+  for (const batch of plan.order.batches) {
+    for (const id of batch) {
+      const cred = byId.get(id)!;
+      const injects = cred.steps.filter((s) => s.action === 'inject').length;
+      const checks = cred.steps.filter((s) => s.action === 'health').length;
+      lines.push(`  ${++n}. ${c.bold(cred.names[0] ?? cred.redacted)} ${c.dim(cred.redacted)} ${cred.provider} · ${cred.strategy === 'api' ? 'automatic' : c.yellow('manual create/revoke')} · ${injects} target(s) · ${checks} health check(s)${cred.orderReason ? c.dim(` · ${cred.orderReason}`) : ''}`);
+      for (const note of cred.notes ?? []) lines.push(c.yellow(`     ! ${note}`));
+    }
+  }
+  for (const cycle of plan.order.cycles) lines.push(c.yellow(`  cycle: ${cycle.join(' ↔ ')} (run one at a time)`));
+  return lines.join('\n');
+}
+
+export function printRunSummary(summary: RunSummary, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    return;
+  }
+  const c = paint();
+  const lines = [
+    c.bold(`Run ${summary.runId}`),
+    `  rotated: ${summary.rotated.length}   failed (rolled back): ${summary.failed.length}   skipped: ${summary.skipped.length}`,
+    `  old credentials revoked: ${summary.revoked.length} (refused by the provider afterwards: ${summary.refusedAfterRevoke.length})`,
+    `  health checks passed: ${summary.healthChecksPassed}, failed: ${summary.healthChecksFailed}`,
+  ];
+  for (const f of summary.failed) lines.push(c.red(`  ✗ ${f.id}: ${f.reason}`));
+  for (const s of summary.skipped) lines.push(c.yellow(`  ↷ ${s.id}: ${s.reason}`));
+  lines.push(c.dim(`  journal: ${summary.runDir}/journal.jsonl`));
+  process.stdout.write(lines.join('\n') + '\n');
+}
