@@ -1,0 +1,44 @@
+/**
+ * `credctl.yaml` at the project root: what the repository cannot say by itself. Committed, so it
+ * never holds a value. This loader knows only the parts in use so far and keeps every other key
+ * as it is, so later features (providers, credentials' health checks, access, policy) extend it
+ * without breaking older files.
+ *
+ *   project:
+ *     github: owner/repo     # names the GitHub Actions secret targets when there is no git remote
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { inputError } from '../core/errors.js';
+
+export interface CredctlConfig {
+  project?: { github?: string };
+  [key: string]: unknown;
+}
+
+export const CONFIG_FILE = 'credctl.yaml';
+
+export function loadCredctlYaml(root: string): CredctlConfig {
+  const path = join(root, CONFIG_FILE);
+  if (!existsSync(path)) return {};
+  let doc: unknown;
+  try {
+    doc = YAML.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const line = (err as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    throw inputError(`${CONFIG_FILE}${line ? `:${line}` : ''}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'Fix the file, or move it away to run without it.');
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw inputError(`${CONFIG_FILE}: expected a mapping at the top level`);
+  const config = doc as CredctlConfig;
+  const project = config.project as unknown;
+  if (project !== undefined) {
+    if (typeof project !== 'object' || project === null || Array.isArray(project)) throw inputError(`${CONFIG_FILE}: project must be a mapping`);
+    const gh = (project as { github?: unknown }).github;
+    if (gh !== undefined && (typeof gh !== 'string' || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(gh))) {
+      throw inputError(`${CONFIG_FILE}: project.github must look like owner/repo`);
+    }
+  }
+  return config;
+}

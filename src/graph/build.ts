@@ -1,0 +1,203 @@
+/**
+ * Build or update the usage graph of a project and persist it at `.credctl/graph.json`.
+ *
+ * Incremental: the file keeps, per source file, its size, mtime, content hash and extract result.
+ * A file whose size and mtime are unchanged is not opened; one whose stat changed is read and
+ * hashed, and re-extracted only when the hash changed. Cached results are dropped wholesale when
+ * the schema, an extractor's version or the detection rules change.
+ */
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { atomicWriteFileSync } from '../core/atomic-write.js';
+import { inputError } from '../core/errors.js';
+import { ensureDir, projectPaths } from '../core/paths.js';
+import { looksBinary } from '../core/text.js';
+import { loadCredctlYaml } from '../config/credctl-yaml.js';
+import { loadRules, type Rule } from '../providers/rules.js';
+import type { Finding } from '../scan/finding.js';
+import { listProjectFiles } from '../scan/files.js';
+import { SCHEMA_VERSION, assemble } from './assemble.js';
+import { createClassifier } from './classify.js';
+import { EXTRACTORS, extractorById, extractorFor } from './extractors/index.js';
+import { isDotenvPath } from './extractors/dotenv.js';
+import { isGitWorkTree } from '../scan/files.js';
+import type { ExtractResult, Extractor, Graph } from './types.js';
+
+export interface BuildOptions {
+  /** Detection rules (default: every providers/<id>/rules.yaml). */
+  rules?: Rule[];
+  /** Scanner findings: each becomes a credential and an appears-in place (hard-coded keys in code). */
+  findings?: Finding[];
+  /** List every file, ignoring .gitignore. */
+  noIgnore?: boolean;
+  /** Ignore the cache and re-read every file. */
+  full?: boolean;
+  /** Persist to .credctl/graph.json (default true). */
+  write?: boolean;
+  /** Filled with what the build did (for the bench and `graph --stats`). */
+  stats?: BuildStats;
+}
+
+export interface BuildStats {
+  listed: number;
+  considered: number;
+  read: number;
+  extracted: number;
+  reused: number;
+  ms: number;
+}
+
+interface CachedFile {
+  size: number;
+  mtimeMs: number;
+  hash: string;
+  extractor: string;
+  result: ExtractResult;
+}
+
+export interface GraphFile extends Graph {
+  /** Identifies everything the cached results depend on besides file contents. */
+  engine: string;
+  files: Record<string, CachedFile>;
+}
+
+const MAX_FILE_SIZE = 8 << 20;
+
+export function engineSignature(rulesSignature: string, extractors: readonly Extractor[] = EXTRACTORS): string {
+  return `v${SCHEMA_VERSION};${extractors.map((e) => `${e.id}@${e.version}`).join(',')};rules:${rulesSignature}`;
+}
+
+/** The project's GitHub repository: credctl.yaml `project.github`, else the `origin` remote. */
+export function githubRepository(root: string): string | undefined {
+  const configured = loadCredctlYaml(root).project?.github;
+  if (configured) return configured;
+  if (!existsSync(join(root, '.git'))) return undefined;
+  try {
+    const url = execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return parseGithubRemote(url);
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseGithubRemote(url: string): string | undefined {
+  const m = /^(?:https?:\/\/(?:[^@/]+@)?github\.com\/|git@github\.com:|ssh:\/\/git@github\.com(?::\d+)?\/|git:\/\/github\.com\/)([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+  return m ? `${m[1]}/${m[2]}` : undefined;
+}
+
+export function loadGraph(root: string): GraphFile | undefined {
+  const path = projectPaths(root).graph;
+  if (!existsSync(path)) return undefined;
+  let doc: GraphFile;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8')) as GraphFile;
+  } catch {
+    throw inputError(`${path}: not valid JSON`, 'Delete it; the next `credctl graph` rebuilds it.');
+  }
+  if (doc?.schemaVersion !== SCHEMA_VERSION) return undefined;
+  return doc;
+}
+
+export function buildGraph(root: string, options: BuildOptions = {}): Graph {
+  const started = performance.now();
+  const classifier = createClassifier(options.rules ?? loadRules());
+  const engine = engineSignature(classifier.signature);
+  let previous: GraphFile | undefined;
+  if (!options.full) {
+    try {
+      previous = loadGraph(root);
+    } catch {
+      previous = undefined; // a corrupt cache is rebuilt, not an error
+    }
+  }
+  const cache = previous && previous.engine === engine ? previous.files : {};
+  const ctx = { classify: (name: string, value: string) => classifier.classify(name, value) };
+  const stats: BuildStats = { listed: 0, considered: 0, read: 0, extracted: 0, reused: 0, ms: 0 };
+  const files: Record<string, CachedFile> = {};
+
+  const process = (path: string, extractor: Extractor) => {
+    stats.considered++;
+    const full = join(root, path);
+    let st;
+    try {
+      st = statSync(full);
+    } catch {
+      return;
+    }
+    if (!st.isFile() || st.size > MAX_FILE_SIZE) return;
+    const cached = cache[path];
+    if (cached && cached.extractor === extractor.id && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
+      files[path] = cached;
+      stats.reused++;
+      return;
+    }
+    let buf: Buffer;
+    try {
+      buf = readFileSync(full);
+    } catch {
+      return;
+    }
+    stats.read++;
+    if (looksBinary(buf)) return;
+    const hash = createHash('sha1').update(buf).digest('hex');
+    if (cached && cached.extractor === extractor.id && cached.hash === hash) {
+      files[path] = { ...cached, size: st.size, mtimeMs: st.mtimeMs };
+      stats.reused++;
+      return;
+    }
+    let result: ExtractResult;
+    try {
+      result = extractor.extract({ path, text: buf.toString('utf8') }, ctx);
+    } catch (err) {
+      // An extractor bug or a pathological file must not stop the rest of the repo being mapped.
+      result = { bindings: [], references: [], imports: [], consumers: [], targets: [], warnings: [{ file: path, line: 1, message: `could not be read as ${extractor.id}: ${(err as Error).message.split('\n')[0]}` }] };
+    }
+    stats.extracted++;
+    files[path] = { size: st.size, mtimeMs: st.mtimeMs, hash, extractor: extractor.id, result };
+  };
+
+  const listed = listProjectFiles(root, { noIgnore: options.noIgnore });
+  // .env files are usually git-ignored, and they are exactly where values live: read them anyway.
+  if (!options.noIgnore) listed.push(...ignoredDotenvFiles(root).filter((p) => !listed.includes(p)));
+  stats.listed = listed.length;
+  for (const path of listed) {
+    const extractor = extractorFor(path);
+    if (extractor) process(path, extractor);
+  }
+  // env_file entries naming a file no extractor claimed by its name (config/app.envvars).
+  const dotenv = extractorById('dotenv')!;
+  for (const entry of Object.values({ ...files })) {
+    for (const imp of entry.result.imports) {
+      if (imp.path && !files[imp.path] && !imp.path.startsWith('..')) process(imp.path, dotenv);
+    }
+  }
+
+  const sorted = Object.keys(files).sort().map((p) => [p, files[p]!.result] as [string, ExtractResult]);
+  const graph = assemble({ files: sorted, github: githubRepository(root), findings: options.findings });
+
+  if (options.write !== false) {
+    const paths = projectPaths(root);
+    ensureDir(paths.stateDir);
+    const out: GraphFile = { ...graph, engine, files: Object.fromEntries(Object.keys(files).sort().map((p) => [p, files[p]!])) };
+    // Fingerprints of weak values can be brute-forced: keep the file owner-only like all state.
+    atomicWriteFileSync(paths.graph, JSON.stringify(out) + '\n', { mode: 0o600 });
+  }
+  stats.ms = Math.round(performance.now() - started);
+  if (options.stats) Object.assign(options.stats, stats);
+  return graph;
+}
+
+/** Ignored files of the .env family in a git work tree (never inside node_modules or vendor). */
+function ignoredDotenvFiles(root: string): string[] {
+  if (!existsSync(join(root, '.git')) && !isGitWorkTree(root)) return [];
+  try {
+    const out = execFileSync('git', ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ':(glob)**/.env', ':(glob)**/.env.*', ':(glob)**/*.env'], {
+      cwd: root, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString('utf8');
+    return out.split('\0').filter((p) => p && isDotenvPath(p) && !/(^|\/)(?:node_modules|vendor|\.credctl)\//.test(p));
+  } catch {
+    return [];
+  }
+}
