@@ -69,7 +69,10 @@ export async function resumeRun(runsDir: string, runId: string, deps: EngineDeps
   }
   const plan = readPlan(join(runDir, 'plan.yaml'));
   const journal = Journal.open(runDir);
-  if (journal.isFinished()) throw refusedError(`run ${runId} already finished; nothing to resume`);
+  if (journal.isFinished() && !journal.records.some((r) => r.event === 'failed' && r.data?.incomplete === true && !completedAfter(journal, r.step!))) {
+    journal.close();
+    throw refusedError(`run ${runId} already finished; nothing to resume`);
+  }
   journal.append('run-start', undefined, { resumed: true });
   return runJournaled(plan, runId, runDir, journal, deps);
 }
@@ -116,6 +119,13 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   return summary;
 }
 
+/** Whether the credential `credId` finished its last step after an incomplete failure. */
+function completedAfter(journal: Journal, credId: string): boolean {
+  const lastStep = journal.records.filter((r) => r.step?.startsWith(`${credId}/`) && r.event === 'done').pop();
+  const failedAt = journal.records.findLastIndex((r) => r.step === credId && r.event === 'failed');
+  return Boolean(lastStep && journal.records.indexOf(lastStep) > failedAt && /\/(verify-revoked|revoke)$/.test(lastStep.step!));
+}
+
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
@@ -132,7 +142,15 @@ async function rotateCredential(
   const provider = deps.provider(cred);
   const state: CredState = { bindings: new Map() };
   const injected: PlanStep[] = [];
-  let revokedOld = false;
+  let promoted = false;
+  // A credential this run already rolled back stays rolled back when the run is resumed.
+  const rolledBack = journal.records.some((r) => r.event === 'rollback' && r.step?.startsWith(`${cred.id}/`));
+  if (rolledBack) {
+    const reason = 'rolled back earlier in this run';
+    summary.failed.push({ id: cred.id, reason });
+    deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason });
+    return 'failed';
+  }
   deps.onEvent?.({ type: 'credential-start', credential: cred });
   const subject = { credential: cred.id, provider: cred.provider, names: cred.names };
 
@@ -141,7 +159,7 @@ async function rotateCredential(
     if (prior) {
       restore(state, step, prior);
       if (step.action === 'inject') injected.push(step);
-      if (step.action === 'revoke') revokedOld = true;
+      if (step.action === 'promote') promoted = true;
       deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'skipped', detail: 'done in an earlier attempt' });
       continue;
     }
@@ -150,7 +168,7 @@ async function rotateCredential(
     try {
       const data = await runStep(plan, runId, cred, step, state, provider, deps, summary);
       if (step.action === 'inject') injected.push(step);
-      if (step.action === 'revoke') revokedOld = true;
+      if (step.action === 'promote') promoted = true;
       await deps.audit.append({ action: `rotate.${step.action}`, subject: { ...subject, ...(step.target ? { target: targetKey(step.target as TargetRef) } : {}) }, outcome: 'ok', details: { run: runId, step: step.id, ...publicData(data) } });
       journal.append('done', step.id, data);
       deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'done', detail: describeData(data) });
@@ -160,7 +178,16 @@ async function rotateCredential(
       journal.append('failed', step.id, { reason });
       deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'failed', detail: reason });
       await deps.audit.append({ action: `rotate.${step.action}`, subject, outcome: 'failed', details: { run: runId, step: step.id, reason } }).catch(() => undefined);
-      if (!revokedOld) await rollback(cred, state, injected, provider, deps, journal, runId, reason);
+      if (promoted) {
+        // The new value is in every target, checked and current: undoing that would be worse than
+        // the failure. The old credential is still valid, and the run says so and stays resumable.
+        const explained = `${reason}. The new value is in every target and current; the old one is NOT revoked yet: resume the run (credctl apply --resume ${runId}) or revoke it by hand`;
+        journal.append('failed', `${cred.id}`, { reason: explained, incomplete: true });
+        summary.failed.push({ id: cred.id, reason: explained });
+        deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason: explained });
+        return 'failed';
+      }
+      await rollback(cred, state, injected, provider, deps, journal, runId, reason);
       summary.failed.push({ id: cred.id, reason });
       deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason });
       return 'failed';

@@ -1,7 +1,8 @@
-import { refusedError, storeError } from '../core/errors.js';
+import { CredctlError, refusedError, storeError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
 import type { PlanCredential } from '../plan/types.js';
 import { UnsupportedOperation } from '../providers/adapter.js';
-import { StandardClient } from '../providers/standard-client.js';
+import { IssuerResponseError, StandardClient } from '../providers/standard-client.js';
 import * as pgAdapter from '../providers/adapters/postgres.js';
 import type { SecretStore } from '../store/types.js';
 import type { RotationProvider } from './ports.js';
@@ -34,16 +35,53 @@ async function adminSecret(wiring: ProviderWiring, provider: string): Promise<st
 }
 
 export function rotationProviderFor(cred: PlanCredential, wiring: ProviderWiring, closers: (() => Promise<void>)[]): RotationProvider {
-  if (cred.provider === 'postgres') return postgresProvider(wiring);
-  if (cred.strategy === 'api' && cred.issuer) return standardProvider(cred, wiring, closers);
+  if (cred.provider === 'postgres') return withRetries(postgresProvider(wiring));
+  if (cred.strategy === 'api' && cred.issuer) return withRetries(standardProvider(cred, wiring, closers));
   return manualProvider(cred);
+}
+
+/**
+ * Every provider operation the engine calls is idempotent (creates carry an idempotency key,
+ * revocation of a revoked credential succeeds, introspection only reads), so transient faults
+ * are retried: 5xx and 429 answers, timeouts, resets and malformed bodies, up to 4 attempts with
+ * doubling backoff. A 4xx answer is the provider saying no: not retried.
+ */
+export const RETRY_POLICY = { attempts: 4, backoffMs: 200 };
+
+export function isTransient(err: unknown): boolean {
+  if (err instanceof IssuerResponseError) return err.status >= 500 || err.status === 429 || err.status < 300;
+  if (err instanceof CredctlError) return err.exitCode === ExitCode.Remote;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EPIPE';
+}
+
+export async function retrying<T>(fn: () => Promise<T>, policy = RETRY_POLICY): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= policy.attempts || !isTransient(err)) throw err;
+      await new Promise((r) => setTimeout(r, policy.backoffMs * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+function withRetries(p: RotationProvider): RotationProvider {
+  return {
+    identify: (i) => retrying(() => p.identify(i)),
+    create: (i) => retrying(() => p.create(i)),
+    revoke: (i) => retrying(() => p.revoke(i)),
+    isActive: (i) => retrying(() => p.isActive(i)),
+    ...(p.render ? { render: p.render } : {}),
+  };
 }
 
 function standardProvider(cred: PlanCredential, wiring: ProviderWiring, closers: (() => Promise<void>)[]): RotationProvider {
   let client: StandardClient | undefined;
   const get = async () => {
     if (!client) {
-      client = new StandardClient({ providerId: cred.provider, issuer: cred.issuer!, adminToken: await adminSecret(wiring, cred.provider) });
+      const timeoutMs = Number(process.env.CREDCTL_HTTP_TIMEOUT_MS) || 10_000;
+      client = new StandardClient({ providerId: cred.provider, issuer: cred.issuer!, adminToken: await adminSecret(wiring, cred.provider), timeoutMs });
       closers.push(() => client!.close());
     }
     return client;
