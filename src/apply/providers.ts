@@ -120,32 +120,33 @@ function standardProvider(cred: PlanCredential, wiring: ProviderWiring, closers:
   };
 }
 
+/**
+ * PostgreSQL: the credential is a connection URL (what the app reads as DATABASE_URL), and its
+ * replacement is the same URL with a new login role and password (alternating users), so the
+ * old URL keeps working until revoke makes its role NOLOGIN.
+ */
 function postgresProvider(wiring: ProviderWiring): RotationProvider {
+  const loginOf = (value: string) => {
+    try {
+      return pgAdapter.loginFromUrl(value);
+    } catch {
+      throw refusedError('this PostgreSQL credential is not a connection URL; rotate a bare password by hand');
+    }
+  };
   return {
-    async identify({ binding }) {
-      return pgAdapter.loginFromUrl(binding).user;
+    async identify({ oldValue }) {
+      return loginOf(oldValue).user;
     },
-    async create({ oldId, idempotencyKey }) {
-      if (!oldId) throw refusedError('cannot tell which PostgreSQL role the old password belongs to');
-      const login = await pgAdapter.createReplacement(await adminSecret(wiring, 'postgres'), oldId, idempotencyKey);
-      return { value: login.password, id: login.user };
+    async create({ oldValue, oldId, idempotencyKey }) {
+      if (!oldValue) throw refusedError('the old connection URL is not in the store');
+      const login = await pgAdapter.createReplacement(await adminSecret(wiring, 'postgres'), oldId ?? loginOf(oldValue).user, idempotencyKey);
+      return { value: pgAdapter.withCredentials(oldValue, login), id: login.user };
     },
-    async revoke({ id }) {
-      if (!id) throw refusedError('cannot tell which PostgreSQL role to revoke');
-      return pgAdapter.revokeLogin(await adminSecret(wiring, 'postgres'), id);
+    async revoke({ value, id }) {
+      return pgAdapter.revokeLogin(await adminSecret(wiring, 'postgres'), id ?? loginOf(value).user);
     },
-    async isActive({ value, id, binding }) {
-      if (!binding || !id) return 'unknown';
-      return pgAdapter.canLogin(binding, { user: id, password: value });
-    },
-    render({ binding, oldValue, newValue, newId }) {
-      try {
-        const login = pgAdapter.loginFromUrl(binding);
-        if (login.password === oldValue && newId) return pgAdapter.withCredentials(binding, { user: newId, password: newValue });
-      } catch {
-        /* not a URL: a bare password binding (PGPASSWORD) */
-      }
-      return binding === oldValue ? newValue : binding.split(oldValue).join(newValue);
+    async isActive({ value }) {
+      return pgAdapter.canLogin(value, loginOf(value));
     },
   };
 }

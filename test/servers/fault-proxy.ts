@@ -1,5 +1,5 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { applyFault, FaultQueue, readBody, type FaultSpec } from './faults.js';
+import { applyFault, FaultQueue, readBody, type FaultSpec } from '../../src/demo/vendors/faults.js';
 
 /**
  * A transparent reverse proxy on 127.0.0.1 that injects faults (see faults.ts) between credctl

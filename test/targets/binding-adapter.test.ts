@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { asBindingTarget } from '../../src/targets/binding-adapter.js';
 import { openTarget } from '../../src/targets/registry.js';
-import { startGithubApi, type GithubApiServer } from '../servers/github-api.js';
+import { startGithubApi, type GithubApiServer } from '../../src/demo/vendors/github-api.js';
 import { tempProject } from './helpers.js';
 
 const TOKEN = 'ghp_FAKEguardtoken000000000000000000001';

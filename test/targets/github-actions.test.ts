@@ -5,7 +5,7 @@ import { fingerprint } from '../../src/core/fingerprint.js';
 import { memoryLedger } from '../../src/targets/ledger.js';
 import { openTarget } from '../../src/targets/registry.js';
 import type { TargetDeps, TargetRef } from '../../src/targets/target.js';
-import { startGithubApi, type GithubApiServer } from '../servers/github-api.js';
+import { startGithubApi, type GithubApiServer } from '../../src/demo/vendors/github-api.js';
 import { everything } from './helpers.js';
 
 const TOKEN = 'ghp_FAKEguardtoken000000000000000000001';

@@ -5,7 +5,7 @@ import { fingerprint } from '../../src/core/fingerprint.js';
 import { memoryLedger } from '../../src/targets/ledger.js';
 import { openTarget } from '../../src/targets/registry.js';
 import type { TargetDeps, TargetRef } from '../../src/targets/target.js';
-import { startVercelApi, type VercelApiServer } from '../servers/vercel-api.js';
+import { startVercelApi, type VercelApiServer } from '../../src/demo/vendors/vercel-api.js';
 import { everything } from './helpers.js';
 
 const TOKEN = 'vercel_FAKEtoken0000000000000000001';
