@@ -1,11 +1,18 @@
 import type { Confidence, CredentialKind, Rule } from '../providers/rules.js';
 import { shannonEntropy } from '../core/text.js';
+import { buildAutomaton, searchKeywords, type KeywordAutomaton } from './keyword-automaton.js';
 import { isPlaceholder } from './placeholders.js';
 
 /**
  * The matcher at the heart of scanning: text in, raw matches out. A raw match holds the secret
  * value, so it must never leave the process: callers turn it into a Finding (fingerprint +
  * redacted form) at once, see toFinding() in ./finding.ts.
+ *
+ * Speed comes from never running a regex where it cannot match:
+ * 1. one pass of a keyword automaton finds every rule keyword (case-insensitive) and where;
+ * 2. a rule none of whose keywords occur is skipped;
+ * 3. a rule that is line-local (its regex cannot cross a line end, and its keyword is part of
+ *    every match) runs only on the lines holding its keywords, not over the whole text.
  */
 export interface RawMatch {
   rule: Rule;
@@ -19,11 +26,20 @@ export interface RawMatch {
 
 export interface CompiledRuleSet {
   rules: Rule[];
-  /** One case-insensitive alternation of every keyword: a single pass tells which rules can match. */
+  /** One case-insensitive alternation of every keyword (kept for callers; detect uses the automaton). */
   keywordRe: RegExp | null;
   byKeyword: Map<string, Rule[]>;
   /** Rules without keywords run on every text (kept to a minimum for speed). */
   always: Rule[];
+  /** ASCII keywords, searched in one pass (built on first use over a big text); `ruleIdx` lists rule indices per keyword index. */
+  automaton: () => KeywordAutomaton | null;
+  asciiKeywords: string[];
+  ruleIdx: number[][];
+  /** Keywords with non-ASCII characters (rare), searched with a regex instead. */
+  otherKeywordRe: RegExp | null;
+  asciiRe?: RegExp;
+  /** Per rule index: may it be run line by line? (decided on first need; 0 = not yet known) */
+  lineLocal: (r: number) => boolean;
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -35,31 +51,129 @@ export function compileRuleSet(rules: Rule[]): CompiledRuleSet {
     if (rule.keywords.length === 0) always.push(rule);
     for (const kw of rule.keywords) {
       const list = byKeyword.get(kw) ?? [];
-      list.push(rule);
+      if (!list.includes(rule)) list.push(rule);
       byKeyword.set(kw, list);
     }
   }
   // Longest first so that an alternation prefers `sk_live_` over `sk_`.
   const keywords = [...byKeyword.keys()].sort((a, b) => b.length - a.length);
   const keywordRe = keywords.length ? new RegExp(keywords.map(escapeRe).join('|'), 'gi') : null;
-  return { rules, keywordRe, byKeyword, always };
+  const ascii = keywords.filter((k) => /^[\x00-\x7f]+$/.test(k));
+  const other = keywords.filter((k) => !/^[\x00-\x7f]+$/.test(k));
+  const index = new Map(rules.map((r, i) => [r, i]));
+  let automaton: KeywordAutomaton | null | undefined;
+  const local = new Uint8Array(rules.length);
+  return {
+    rules,
+    keywordRe,
+    byKeyword,
+    always,
+    // Built lazily: building costs ~15 ms, which a pre-commit scan of a few lines never repays.
+    automaton: () => (automaton ??= ascii.length ? buildAutomaton(ascii) : null),
+    asciiKeywords: ascii,
+    ruleIdx: ascii.map((k) => byKeyword.get(k)!.map((r) => index.get(r)!)),
+    otherKeywordRe: other.length ? new RegExp(other.map(escapeRe).join('|'), 'gi') : null,
+    lineLocal: (r) => {
+      if (local[r] === 0) local[r] = isLineLocal(rules[r]!) ? 1 : 2;
+      return local[r] === 1;
+    },
+  };
 }
 
-/** Which rules could match `text`, decided by one pass of the keyword alternation. */
+/**
+ * Can `rule` be run on single lines without changing its results? Only when its regex can never
+ * match a line break (judged conservatively from the source: `\s`, `.` with the s flag, negated
+ * classes without `\s`/`\n` ... all count as "can"), `^`/`$` mean line boundaries (m flag) or are
+ * absent, and each positive example's match contains one of its keywords (so the keyword's line
+ * is where the match is).
+ */
+export function isLineLocal(rule: Rule): boolean {
+  if (rule.keywords.length === 0) return false;
+  const src = rule.regex.source;
+  const flags = rule.regex.flags;
+  let inClass = false;
+  let negated = false;
+  let classHasNl = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\') {
+      const e = src[i + 1] ?? '';
+      i++;
+      const nl = e === 's' || e === 'n' || e === 'W' || e === 'D' || e === 'c' || e === 'x' || e === 'u' || e === '0' || /[1-7]/.test(e) && inClass;
+      if (inClass) {
+        if (nl) classHasNl = true;
+      } else if (nl && !/[1-9]/.test(e)) return false;
+      if (e === 'x') i += 2;
+      else if (e === 'u') i += src[i + 1] === '{' ? src.indexOf('}', i) - i : 4;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') {
+        inClass = false;
+        // A negated class matches a line break unless it excludes one; a positive one only if it names one.
+        if (negated ? !classHasNl : classHasNl) return false;
+      }
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      negated = src[i + 1] === '^';
+      if (negated) i++;
+      classHasNl = false;
+      if (src[i + 1] === ']') i++; // `[]...]`: a literal ] first
+      continue;
+    }
+    if (c === '.' && flags.includes('s')) return false;
+    if ((c === '^' || c === '$') && !flags.includes('m')) return false;
+  }
+  for (const ex of rule.examples.positive) {
+    rule.regex.lastIndex = 0;
+    const m = rule.regex.exec(ex);
+    rule.regex.lastIndex = 0;
+    if (!m) continue;
+    const span = m[0].toLowerCase();
+    if (!rule.keywords.some((k) => span.includes(k))) return false;
+  }
+  return true;
+}
+
+/** Which rules could match `text`, decided by one pass of the keyword search. */
 export function candidateRules(set: CompiledRuleSet, text: string): Rule[] {
   const picked = new Set<Rule>(set.always);
-  if (set.keywordRe) {
-    set.keywordRe.lastIndex = 0;
-    const seenKw = new Set<string>();
-    for (let m = set.keywordRe.exec(text); m; m = set.keywordRe.exec(text)) {
-      const kw = m[0].toLowerCase();
-      if (seenKw.has(kw)) continue;
-      seenKw.add(kw);
-      for (const r of set.byKeyword.get(kw) ?? []) picked.add(r);
-      if (seenKw.size === set.byKeyword.size) break;
-    }
-  }
+  const seen = new Uint8Array(set.ruleIdx.length);
+  let left = set.ruleIdx.length;
+  forEachKeyword(set, text, (k) => {
+    if (seen[k]) return;
+    seen[k] = 1;
+    for (const r of set.ruleIdx[k]!) picked.add(set.rules[r]!);
+    return --left > 0;
+  });
+  if (set.otherKeywordRe) for (const m of text.matchAll(set.otherKeywordRe)) for (const r of set.byKeyword.get(m[0].toLowerCase()) ?? []) picked.add(r);
   return [...picked];
+}
+
+/** Texts below this size find keywords with the regex; above it, the automaton pays for itself. */
+const AUTOMATON_MIN_CHARS = 32 * 1024;
+
+/** Every ASCII keyword occurrence in `text`: (keyword index, index just past it). */
+function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void): void {
+  if (set.asciiKeywords.length === 0) return;
+  const a = text.length >= AUTOMATON_MIN_CHARS ? set.automaton() : null;
+  if (a) return searchKeywords(a, text, onHit);
+  set.asciiRe ??= new RegExp(set.asciiKeywords.map(escapeRe).join('|'), 'gi');
+  const re = set.asciiRe;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    // The alternation reports the longest keyword at a position; shorter ones ending inside it
+    // name rules that the longer keyword's rules do not cover, so report those too.
+    const lower = m[0].toLowerCase();
+    const end = m.index + lower.length;
+    for (let i = 0; i < set.asciiKeywords.length; i++) {
+      const k = set.asciiKeywords[i]!;
+      if (k.length <= lower.length && lower.includes(k) && onHit(i, m.index + lower.indexOf(k) + k.length) === false) return;
+    }
+    re.lastIndex = end - lower.length + 1; // overlapping keywords (`sk_live_` inside `rk_sk_live_`) are found too
+  }
 }
 
 export function environmentOf(rule: Rule, value: string): string | undefined {
@@ -70,29 +184,67 @@ export function environmentOf(rule: Rule, value: string): string | undefined {
 /** Every credential in `text`. Overlapping matches of the same value keep the most specific rule. */
 export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
   const out: RawMatch[] = [];
-  for (const rule of candidateRules(set, text)) {
-    const re = rule.regex;
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      if (m[0].length === 0) {
-        re.lastIndex++;
+  const n = set.rules.length;
+  // Per rule: 0 = no keyword seen; 1 = run on the whole text; 2 = run on the listed lines.
+  const mode = new Uint8Array(n);
+  const lines: (number[] | undefined)[] = new Array(n);
+  const lastLineEnd = new Int32Array(n).fill(-1);
+  for (const r of set.always) mode[set.rules.indexOf(r)] = 1;
+  const ruleIdx = set.ruleIdx;
+  const onHit = (k: number, end: number) => {
+    for (const r of ruleIdx[k]!) {
+      if (mode[r] === 1) continue;
+      if (!set.lineLocal(r)) {
+        mode[r] = 1;
         continue;
       }
-      const value = m[rule.secretGroup];
-      if (!value) continue;
-      if (rule.entropy !== undefined && shannonEntropy(value) < rule.entropy) continue;
-      if (isPlaceholder(value)) continue;
-      const offsetInMatch = rule.secretGroup === 0 ? 0 : m[0].indexOf(value);
-      out.push({
-        rule,
-        value,
-        index: m.index + Math.max(0, offsetInMatch),
-        name: rule.nameGroup !== undefined ? m[rule.nameGroup] : undefined,
-        environment: environmentOf(rule, value),
-      });
+      mode[r] = 2;
+      if (end <= lastLineEnd[r]!) continue; // this line is already listed
+      const start = text.lastIndexOf('\n', end - 1) + 1;
+      let stop = text.indexOf('\n', end - 1);
+      if (stop === -1) stop = text.length;
+      (lines[r] ??= []).push(start, stop);
+      lastLineEnd[r] = stop;
+    }
+  };
+  forEachKeyword(set, text, onHit);
+  if (set.otherKeywordRe) {
+    for (const m of text.matchAll(set.otherKeywordRe)) for (const r of set.byKeyword.get(m[0].toLowerCase()) ?? []) mode[set.rules.indexOf(r)] = 1;
+  }
+  for (let r = 0; r < n; r++) {
+    if (mode[r] === 0) continue;
+    const rule = set.rules[r]!;
+    if (mode[r] === 1) runRule(rule, text, 0, out);
+    else {
+      const ls = lines[r]!;
+      for (let i = 0; i < ls.length; i += 2) runRule(rule, text.slice(ls[i], ls[i + 1]), ls[i]!, out);
     }
   }
   return dedupeOverlaps(out);
+}
+
+function runRule(rule: Rule, text: string, offset: number, out: RawMatch[]): void {
+  const re = rule.regex;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m[0].length === 0) {
+      re.lastIndex++;
+      continue;
+    }
+    const value = m[rule.secretGroup];
+    if (!value) continue;
+    if (rule.entropy !== undefined && shannonEntropy(value) < rule.entropy) continue;
+    if (isPlaceholder(value)) continue;
+    const offsetInMatch = rule.secretGroup === 0 ? 0 : m[0].indexOf(value);
+    out.push({
+      rule,
+      value,
+      index: offset + m.index + Math.max(0, offsetInMatch),
+      name: rule.nameGroup !== undefined ? m[rule.nameGroup] : undefined,
+      environment: environmentOf(rule, value),
+    });
+  }
+  re.lastIndex = 0;
 }
 
 const CONFIDENCE_RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };

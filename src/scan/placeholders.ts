@@ -1,52 +1,146 @@
 /**
- * Values that look like secrets but are not: placeholders, templates and the example keys that
- * vendors publish in their documentation. Applied to every rule's match, so documentation and
- * sample configs do not drown real findings.
+ * Values that look like secrets but are not: placeholders, templates, masked values, code that
+ * reads a secret from elsewhere, and the example keys vendors publish in their documentation.
+ * Applied to every rule's match, so documentation and sample configs do not drown real findings.
+ *
+ * Deliberately NOT a placeholder: a value containing FAKE. Test fixtures mark their planted
+ * secrets that way, and a real key could contain those four letters too.
  */
-const PLACEHOLDER_WHOLE = new RegExp(
+
+/** The whole value is template or masking syntax. */
+const WHOLE_TEMPLATE = new RegExp(
   '^(?:' +
     [
-      '[x*.#_-]{3,}', // xxxx, ****, ....
-      '<[^>]*>', // <your-key>
-      '\\$\\{[^}]*\\}', // ${VAR}, ${VAR:-x}
-      '\\$\\([^)]*\\)', // $(VAR)
+      '[xX*.#_•-]{3,}', // xxxx, ****, ....
+      '<[^<>]*>', // <your-key>
+      '\\{[^{}]*\\}', // {password} (format strings)
+      '\\[[A-Za-z0-9 _-]*\\]', // [API_KEY]
       '\\$[A-Za-z_][A-Za-z0-9_]*', // $VAR
-      '\\{\\{[^}]*\\}\\}', // {{ template }}
-      '%[A-Za-z_][A-Za-z0-9_]*%', // %VAR%
-      '(?:your|my|insert|enter|put|replace)[-_ ]?(?:own[-_ ]?)?[a-z0-9_ -]*', // your-api-key-here
-      'change[-_ ]?me[a-z0-9_-]*',
-      '(?:dummy|placeholder|sample|example|redacted|removed|hidden|secret|password|passwd|token|apikey|api[-_]key|none|null|nil|undefined|true|false|todo|tbd|test|testing)',
+      '%[A-Za-z_][A-Za-z0-9_]*%', // %VAR% (Windows)
+      '__[A-Za-z0-9_]+__', // __API_KEY__ (sed-replaced templates)
+      '@[A-Za-z_][A-Za-z0-9_]*@', // @API_KEY@ (autoconf)
     ].join('|') +
     ')$',
+);
+
+/** Interpolation anywhere: a value built from a variable is not a literal secret. */
+const INTERPOLATION = /\$\{|\$\(|\{\{|\}\}|#\{/;
+
+/** Words that, as the entire value (optionally followed by digits), are dev defaults or stand-ins. */
+const WHOLE_WORD = new RegExp(
+  '^(?:' +
+    [
+      'none', 'null', 'nil', 'undefined', 'true', 'false', 'todo', 'tbd', 'fixme', 'n/?a', 'empty', 'unset', 'value', 'string',
+      'test(?:ing)?', 'secret', 'secrets', 'password', 'passwd', 'pass', 'pwd', 'token', 'api[-_]?key', 'key', 'auth',
+      'dummy', 'placeholder', 'sample', 'example', 'redacted', 'removed', 'hidden', 'masked', 'default', 'changeit',
+      'admin', 'root', 'guest', 'user', 'username', 'demo', 'dev', 'local', 'foo', 'bar', 'baz', 'foobar', 'qwerty',
+      'letmein', 'hunter', 'abc', 'abcdef', 'welcome', 'postgres', 'mysql', 'redis', 'rabbitmq', 'mongo', 'sa',
+      'p@ssw0rd', 'passw0rd', 's3cr3t', 'super[-_]?secret', 'top[-_]?secret', 'my[-_]?secret', 'not[-_]?secret',
+    ].join('|') +
+    ')[-_]?\\d*$',
   'i',
 );
 
-/** Runs of one repeated character (xxxxxxxx, 00000000) or a short pattern repeated. */
-const REPEATED = /^(.{1,3})\1{5,}$/;
+/**
+ * Substrings that only occur in stand-ins, matched on the value lower-cased with separators
+ * removed (so your-api-key, YOUR_API_KEY and yourApiKey are one case). Each is long or unusual
+ * enough that a random key containing it is vanishingly unlikely.
+ */
+const STAND_IN_PARTS = [
+  'yourapikey', 'yourkey', 'yoursecret', 'yourtoken', 'yourpassword', 'yourauth', 'youraccess', 'yourown', 'yourclient',
+  'yourbot', 'yourapp', 'yourproject', 'yourorg', 'yourdb', 'yourpersonal', 'yourservice', 'yourwebhook',
+  'replaceme', 'replacewith', 'replacethis', 'changeme', 'changethis', 'placeholder', 'insertyour', 'enteryour',
+  'putyour', 'addyour', 'pasteyour', 'redacted', 'notarealkey', 'notreal', 'dummy', 'example', 'sample', 'insecure',
+  'supersecret', 'mysecret', 'secretkeyhere', 'keyhere', 'tokenhere', 'passwordhere', 'goeshere', 'xxxxx', 'abcdefgh',
+  '123456789', '0000000', 'qwertyuiop', 'lorem',
+];
 
-/** Substrings that only appear in deliberately fake values. */
-const PLACEHOLDER_PARTS = /(?:x{6,}|\*{4,}|your[-_]?(?:api[-_]?)?(?:key|token|secret)|replace[-_]?me|change[-_]?me|\.\.\.)/i;
+/** A value made only of letters that spells "your github token", "my api key", "insert password here" ... */
+const SPELLED_OUT = /^(?:your|my|the|insert|enter|put|add|paste|some|real|actual|valid)[a-z]*?(?:key|token|secret|password|passwd|pass|credentials?|pat)(?:here|goes(?:here)?)?$/;
 
-/** Documented example keys, by exact value (AWS, Stripe, GitHub docs ...). */
+/** Masked or elided values: •••, ***, runs of x, "...". */
+const MASKED_PARTS = /\*{4,}|•{3,}|\.\.\.|…|[xX]{5,}/;
+
+/** Runs of one repeated character (aaaaaaaa) or a short pattern repeated (abcabcabcabc). */
+const REPEATED = /^(.{1,4})\1{4,}$/s;
+
+/** Code that fetches the secret from somewhere else rather than containing it. */
+const CODE_REFERENCE = /^(?:process\.env|import\.meta\.env|os\.environ|os\.getenv|System\.getenv|Environment\.GetEnvironmentVariable|ENV\[|env\(|getenv\(|secrets\.|vars\.|\$env:)/i;
+
+/** A file path where a secret would be loaded from: ./key.pem, ~/.ssh/id_rsa, /run/secrets/db. */
+const PATH = /^(?:(?:~|\.{1,2})\/|\/(?:run|etc|var|tmp|home|Users|opt|secrets|mnt|srv|usr)\/)|^[\w./-]*\/[\w.-]+\.(?:pem|key|crt|cer|der|p12|pfx|jks|json|txt|env|ya?ml|ppk|pub|gpg|asc)$/;
+
+/** Password hashes and digests: derived from a secret, not the secret (bcrypt, crypt, argon2, SRI). */
+const HASH_DIGEST = /^(?:\$2[aby]?\$\d\d\$|\$(?:1|5|6|y|argon2(?:id|i|d)|scrypt|pbkdf2[-\w]*)\$|(?:sha(?:1|224|256|384|512)|md5)[-:])/i;
+
+/** AWS documents every example credential with an EXAMPLE marker; others copied the convention. */
+const EXAMPLE_MARKER = /EXAMPLE/;
+
+/**
+ * Example credentials published in vendors' documentation and tools (and therefore in countless
+ * READMEs and tests). Exact values only.
+ */
 const DOCUMENTED_EXAMPLES = new Set([
+  // AWS IAM documentation
   'AKIAIOSFODNN7EXAMPLE',
   'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   'AKIAI44QH8DHBEXAMPLE',
   'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+  // Stripe API reference
   'sk_test_4eC39HqLyjWDarjtT1zdp7dc',
   'pk_test_TYooMQauvdEDq54NiTphI7jx',
   'sk_test_BQokikJOvBiI2HlWgH4olfQ2',
+  'sk_test_26PHem9AhJZvU623DfE1x4sd',
+  // GitHub documentation
   'ghp_16C7e42F292c6912E7710c838347Ae178B4a',
+  // Azurite / Azure Storage Emulator well-known development account key
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+  // jwt.io's default example token
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+  // Mailgun documentation
+  'key-3ax6xnjp29jd6fds4gc373sgvjxteol0',
+  // Slack API documentation
+  'xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy',
+  // OAuth RFC examples (RFC 5849, RFC 6749, RFC 7009) and the libraries that quote them
+  'dpf43f3p2l4k3l03',
+  'kd94hf93k423kf44',
+  'nnch734d00sl2jdk',
+  'pfkkdhi9sl3r4s00',
+  'hh5s93j4hdidpola',
+  '0685bd9184jfhq22',
+  'ad180jjd733klru7',
+  '2YotnFZFEjr1zCsicMWpAA',
+  'tGzv3JOkF0XG5Qx2TlKWIA',
+  'SplxlOBeZQQYbYS6WxSbIA',
+  '45ghiukldjahdnhzdauz',
+  'kjfch2345sdf',
+  'h480djs93hd8',
+  'mF_9.B5f-4.1JqM',
+  // PyJWT documentation
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCJ9.4twFt5NiznN84AWoo1d7KO1T_yoc0Z6XOpOVswacPZg',
+  // Telegram Bot API documentation
+  '123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11',
 ]);
 
+/** Why a value is a placeholder, or null when it may be a real secret. Exported for tests and `--explain`. */
+export function placeholderReason(value: string): string | null {
+  const v = value.trim().replace(/^["'`]|["'`]$/g, '');
+  if (v.length === 0) return 'empty';
+  if (DOCUMENTED_EXAMPLES.has(v)) return 'documented example';
+  if (EXAMPLE_MARKER.test(v)) return 'documented example';
+  if (WHOLE_TEMPLATE.test(v) || INTERPOLATION.test(v)) return 'template';
+  if (CODE_REFERENCE.test(v)) return 'code reference';
+  if (HASH_DIGEST.test(v)) return 'hash or digest';
+  if (PATH.test(v)) return 'file path';
+  if (WHOLE_WORD.test(v)) return 'placeholder word';
+  if (REPEATED.test(v)) return 'repeated pattern';
+  if (MASKED_PARTS.test(v)) return 'masked';
+  const squashed = v.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (SPELLED_OUT.test(squashed)) return 'placeholder word';
+  for (const part of STAND_IN_PARTS) if (squashed.includes(part)) return 'placeholder word';
+  return null;
+}
+
 export function isPlaceholder(value: string): boolean {
-  const v = value.trim();
-  if (v.length === 0) return true;
-  if (DOCUMENTED_EXAMPLES.has(v)) return true;
-  if (PLACEHOLDER_WHOLE.test(v)) return true;
-  if (REPEATED.test(v)) return true;
-  if (PLACEHOLDER_PARTS.test(v)) return true;
-  // AWS documents its examples with an EXAMPLE suffix; treat that convention as a placeholder.
-  if (/EXAMPLE(?:KEY)?$/.test(v)) return true;
-  return false;
+  return placeholderReason(value) !== null;
 }

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+
+/**
+ * `credctl scan`: flags in, results out. The scanning itself lives in src/scan/ and is imported
+ * only when the command runs, so `credctl scan --staged` in a pre-commit hook loads nothing else.
+ */
+export const order = 10;
+
+interface ScanFlags {
+  history?: boolean;
+  staged?: boolean;
+  ignore: boolean;
+  format?: string;
+  json?: boolean;
+  baseline?: string;
+  updateBaseline?: boolean;
+  exitCode?: string;
+  maxFileSize?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('scan')
+    .summary('find credentials in files, stdin, git history or the staged commit')
+    .description(
+      'Find credentials in a project (git-tracked and untracked-not-ignored files), in files, in stdin (`-`), ' +
+        'in every commit on every branch (--history) or in the lines a commit is about to add (--staged). ' +
+        'Values are never printed: findings show a redacted form (known prefix + last 4) and a fingerprint.',
+    )
+    .argument('[paths...]', 'directories, files, or - for stdin (default: .)')
+    .option('--history', 'scan every line ever added on any branch; one finding per secret, with its first commit')
+    .option('--staged', 'scan only the lines added in the staged diff (for pre-commit hooks)')
+    .option('--no-ignore', 'scan every file: ignore .gitignore and .credctlignore')
+    .option('--format <format>', 'table | json | jsonl | sarif (default: table)')
+    .option('--json', 'same as --format json: {"findings": [...], "stats": {...}}')
+    .option('--baseline <file>', 'do not report findings accepted in this baseline (matched by fingerprint + rule; default: .credctl-baseline.json at the project root, if present)')
+    .option('--update-baseline', 'add every current finding to the baseline (created if missing) and exit 0')
+    .option('--exit-code <n>', 'exit code when credentials are found (default: 1)')
+    .option('--max-file-size <size>', 'skip files larger than this, e.g. 5MB, 512KB (default: 5MB)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  credctl scan                          scan the current project
+  credctl scan src config/.env.prod     scan some directories and files
+  kubectl logs job/deploy | credctl scan -      scan a pasted CI log from stdin
+  credctl scan --history                every commit on every branch, with first commit and status
+  credctl scan --staged                 what a pre-commit hook runs (see: credctl hook install)
+  credctl scan --format sarif > credctl.sarif   for GitHub code scanning
+  credctl scan --update-baseline        accept today's findings into .credctl-baseline.json
+
+Suppressing a finding (a deliberate fake, a test fixture):
+  - a comment containing credctl:allow on the line or the line above
+  - a path pattern in .credctlignore at the project root (gitignore syntax)
+  - a baseline entry (--update-baseline; .credctl-baseline.json is read automatically);
+    it is keyed by fingerprint, so moving the line or squash-merging does not bring it back
+
+Exit codes:
+  0   no credentials found (or --update-baseline wrote them to the baseline)
+  1   credentials found (change with --exit-code N)
+  2   bad usage (unknown flag, conflicting options)
+  3   bad input (a path that does not exist, not a git repository, a malformed baseline)
+`,
+    )
+    .action(async (paths: string[], flags: ScanFlags) => {
+      const { runScanCommand } = await import('../../scan/command.js');
+      await runScanCommand(paths, flags);
+    });
+}

@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { findProjectRoot } from '../core/paths.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { usageError } from '../core/errors.js';
+import { note, paint, paintErr, Progress } from '../core/output.js';
+import { loadRulesCached } from './rules-cache.js';
+import { readBaseline, updateBaseline, type Baseline } from './baseline.js';
+import { formatBytes, formatResult, FORMATS, summarize, type Format, type RuleInfo } from './format.js';
+import type { ScanResult } from './types.js';
+
+/**
+ * What `credctl scan` does once its flags are parsed: pick the kind of scan, run it, print the
+ * result on stdout and the summary (and, for a blocked commit, what to do) on stderr.
+ */
+export interface ScanCommandFlags {
+  history?: boolean;
+  staged?: boolean;
+  ignore?: boolean;
+  format?: string;
+  json?: boolean;
+  baseline?: string;
+  updateBaseline?: boolean;
+  exitCode?: string;
+  maxFileSize?: string;
+}
+
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(text);
+  if (!m) throw usageError(`--max-file-size: cannot read "${text}"`, 'Use a number of bytes or a size like 512KB, 5MB, 1GB.');
+  const unit = (m[2] ?? 'b').toLowerCase()[0]!;
+  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Math.floor(Number(m[1]) * mult);
+}
+
+function parseFlags(paths: string[], flags: ScanCommandFlags) {
+  if (flags.history && flags.staged) throw usageError('--history and --staged cannot be combined', 'Run them as two scans.');
+  if (flags.json && flags.format && flags.format !== 'json') throw usageError(`--json conflicts with --format ${flags.format}`);
+  const format = (flags.json ? 'json' : flags.format ?? 'table') as Format;
+  if (!FORMATS.includes(format)) throw usageError(`unknown format "${flags.format}"`, `Use one of: ${FORMATS.join(', ')}.`);
+  let exitCode: number = ExitCode.Findings;
+  if (flags.exitCode !== undefined) {
+    if (!/^\d+$/.test(flags.exitCode) || Number(flags.exitCode) > 255) throw usageError(`--exit-code must be a number from 0 to 255, not "${flags.exitCode}"`);
+    exitCode = Number(flags.exitCode);
+  }
+  const maxFileSize = flags.maxFileSize !== undefined ? parseSize(flags.maxFileSize) : undefined;
+  let cwd: string | undefined;
+  if (flags.history || flags.staged) {
+    const which = flags.history ? '--history' : '--staged';
+    if (paths.length > 1 || paths[0] === '-') throw usageError(`${which} takes at most one path: the repository to scan`);
+    cwd = paths[0] ? resolve(paths[0]) : undefined;
+  }
+  return { format, exitCode, maxFileSize, cwd };
+}
+
+export async function runScanCommand(paths: string[], flags: ScanCommandFlags): Promise<void> {
+  const { format, exitCode, maxFileSize, cwd } = parseFlags(paths, flags);
+  const baselinePath = flags.baseline
+    ? resolve(flags.baseline)
+    : flags.updateBaseline
+      ? join(findProjectRoot(cwd), DEFAULT_BASELINE)
+      : defaultBaseline(cwd);
+  // With --update-baseline the old entries must not hide findings: they are merged back in anyway.
+  const baseline: Baseline | undefined = baselinePath && !flags.updateBaseline ? readBaseline(baselinePath) : undefined;
+  const noIgnore = flags.ignore === false;
+  const progress = new Progress();
+
+  let result: ScanResult;
+  try {
+    if (flags.staged) {
+      const { scanStaged } = await import('./staged.js');
+      result = await scanStaged({ cwd, maxFileSize, noIgnore, baseline });
+    } else if (flags.history) {
+      const { scanHistory } = await import('./history.js');
+      result = await scanHistory({
+        cwd,
+        maxFileSize,
+        noIgnore,
+        baseline,
+        onProgress: (p) => progress.update(`scanning history: ${p.commits} commits, ${formatBytes(p.bytes)} added`),
+      });
+    } else {
+      const { scanPaths } = await import('./engine.js');
+      result = await scanPaths({
+        paths,
+        maxFileSize,
+        noIgnore,
+        baseline,
+        onProgress: (p) => progress.update(`scanning: ${p.files} files, ${formatBytes(p.bytes)}, ${(p.bytes / 1024 / 1024 / Math.max(p.elapsedMs / 1000, 0.001)).toFixed(0)} MB/s`),
+      });
+    }
+  } finally {
+    progress.done();
+  }
+
+  if (flags.updateBaseline) {
+    const { added, total } = updateBaseline(baselinePath!, result.findings);
+    note(`${summarize(result.stats, result.findings)}`);
+    note(`baseline ${baselinePath}: ${added} new ${added === 1 ? 'entry' : 'entries'}, ${total} in all (fingerprints only, no values)`);
+    process.exitCode = ExitCode.Ok;
+    return;
+  }
+
+  const rules = new Map<string, RuleInfo>(loadRulesCached().map((r) => [r.id, { name: r.name, provider: r.provider, kind: r.kind }]));
+  const text = formatResult(result, format, { chalk: paint(), rules });
+  if (text) process.stdout.write(text);
+  note(summarize(result.stats, result.findings));
+  if (result.findings.length > 0 && flags.staged) note(blockedCommitHelp());
+  process.exitCode = result.findings.length > 0 ? exitCode : ExitCode.Ok;
+}
+
+/** `.credctl-baseline.json` at the project root is used without being asked for, when it exists. */
+export const DEFAULT_BASELINE = '.credctl-baseline.json';
+function defaultBaseline(cwd?: string): string | undefined {
+  const file = join(findProjectRoot(cwd), DEFAULT_BASELINE);
+  return existsSync(file) ? file : undefined;
+}
+
+function blockedCommitHelp(): string {
+  const c = paintErr();
+  return [
+    '',
+    c.red.bold('commit blocked: the staged changes add credentials (shown redacted above).'),
+    'To fix: remove the value from the file, rotate it if it was ever pushed, and read it from the',
+    '  environment or a secret store instead; then `git add` the file again.',
+    'If it is a deliberate fake (a test fixture, an example):',
+    '  - add a comment containing credctl:allow on that line or the line above, or',
+    '  - list the path in .credctlignore (gitignore syntax), or',
+    `  - accept it: credctl scan --staged --update-baseline  (writes ${DEFAULT_BASELINE}; commit that file)`,
+  ].join('\n');
+}

@@ -1,0 +1,174 @@
+import { createReadStream, statSync, type Stats } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { describeSystemError, inputError } from '../core/errors.js';
+import { findProjectRoot } from '../core/paths.js';
+import { baselineMatcher, type Baseline } from './baseline.js';
+import { loadCredctlIgnore, type PathFilter } from './credctlignore.js';
+import { compileRuleSet, type CompiledRuleSet } from './detect.js';
+import { loadRulesCached } from './rules-cache.js';
+import { listProjectFiles } from './files.js';
+import type { Finding } from './finding.js';
+import { defaultWorkerCount, scanInPool, workerScriptAvailable } from './pool.js';
+import { scanFiles, type BatchResult, type FileJob } from './scan-file.js';
+import { scanStream } from './scan-stream.js';
+import { addStats, DEFAULT_MAX_FILE_SIZE, emptyStats, sortFindings, type ScanResult, type ScanStats } from './types.js';
+
+/**
+ * The working-tree scanner as a library: `scanPaths({ paths })` → `{ findings, stats }`.
+ * Directories are expanded to their project files (git's view of them unless noIgnore), files
+ * are read one at a time, and big inputs are spread over worker threads.
+ */
+export interface ScanOptions {
+  /** Directories, files, and `-` for stdin. Default: the current directory. */
+  paths?: string[];
+  /** Findings' `file` is relative to this directory (default: cwd); paths outside it stay absolute. */
+  base?: string;
+  /** Scan every file: ignore .gitignore and .credctlignore. */
+  noIgnore?: boolean;
+  maxFileSize?: number;
+  /** A providers/ folder other than the built-in one. */
+  rulesDir?: string;
+  /** Worker threads: 0 = scan in this thread; default: one per core when the input is big enough. */
+  workers?: number;
+  baseline?: Baseline;
+  /** Keep findings under a `credctl:allow` comment (history uses this to tell present from deleted). */
+  reportAllowed?: boolean;
+  /** Do not apply .credctlignore (but still honour .gitignore unless noIgnore). */
+  ignoreCredctlignore?: boolean;
+  /** Where `-` reads from (default process.stdin). */
+  stdin?: AsyncIterable<Buffer | string>;
+  onProgress?: (p: { files: number; bytes: number; elapsedMs: number }) => void;
+}
+
+/** Below these, starting threads costs more than it saves (a thread start is ~30 ms). */
+const THREAD_MIN_FILES = 50;
+const THREAD_MIN_BYTES = 2 * 1024 * 1024;
+
+export function compileRules(rulesDir?: string): CompiledRuleSet {
+  return compileRuleSet(loadRulesCached(rulesDir));
+}
+
+export function displayPath(abs: string, base: string): string {
+  const rel = relative(base, abs);
+  if (!rel) return '.';
+  if (rel.startsWith('..') || isAbsolute(rel)) return abs.split(sep).join('/');
+  return rel.split(sep).join('/');
+}
+
+interface Inputs {
+  jobs: FileJob[];
+  streams: { display: string; open: () => AsyncIterable<Buffer | string> }[];
+  ignored: number;
+}
+
+function resolveInputs(options: ScanOptions, base: string): Inputs {
+  const paths = options.paths?.length ? options.paths : ['.'];
+  const jobs: FileJob[] = [];
+  const streams: Inputs['streams'] = [];
+  const seen = new Set<string>();
+  let ignored = 0;
+  const filters = new Map<string, PathFilter | null>();
+  const ignoredByCredctl = (abs: string, searchFrom: string): boolean => {
+    if (options.noIgnore || options.ignoreCredctlignore) return false;
+    const root = findProjectRoot(searchFrom);
+    if (!filters.has(root)) filters.set(root, loadCredctlIgnore(root));
+    const filter = filters.get(root);
+    return filter ? filter(relative(root, abs).split(sep).join('/')) : false;
+  };
+  const add = (abs: string) => {
+    if (seen.has(abs)) return;
+    seen.add(abs);
+    jobs.push({ path: abs, display: displayPath(abs, base) });
+  };
+
+  for (const p of paths) {
+    if (p === '-') {
+      streams.push({ display: '-', open: () => options.stdin ?? process.stdin });
+      continue;
+    }
+    const abs = resolve(p);
+    let st: Stats;
+    try {
+      st = statSync(abs);
+    } catch (err) {
+      throw inputError(`cannot scan ${p}: ${describeSystemError(err)}`);
+    }
+    if (st.isDirectory()) {
+      for (const rel of listProjectFiles(abs, { noIgnore: options.noIgnore })) {
+        const file = join(abs, rel);
+        if (ignoredByCredctl(file, abs)) ignored++;
+        else add(file);
+      }
+    } else if (st.isFile()) {
+      if (ignoredByCredctl(abs, dirname(abs))) ignored++;
+      else add(abs);
+    } else if (st.isFIFO() || st.isCharacterDevice() || st.isSocket()) {
+      // `credctl scan <(kubectl get secret -o yaml)`: a pipe is read as a stream, like stdin.
+      streams.push({ display: displayPath(abs, base), open: () => createReadStream(abs) });
+    } else {
+      throw inputError(`cannot scan ${p}: not a file or directory`);
+    }
+  }
+  return { jobs, streams, ignored };
+}
+
+/** True when the job list is big enough for threads to pay off (stats files only until it knows). */
+function worthThreads(jobs: FileJob[]): boolean {
+  if (jobs.length < THREAD_MIN_FILES) return false;
+  let bytes = 0;
+  for (const j of jobs) {
+    try {
+      bytes += statSync(j.path).size;
+    } catch {
+      /* unreadable: the scan will count it */
+    }
+    if (bytes >= THREAD_MIN_BYTES) return true;
+  }
+  return false;
+}
+
+export async function scanPaths(options: ScanOptions = {}): Promise<ScanResult> {
+  const started = performance.now();
+  const base = resolve(options.base ?? process.cwd());
+  const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  const set = compileRules(options.rulesDir); // also validates the rules before any thread starts
+  const inputs = resolveInputs(options, base);
+  const stats = emptyStats();
+  stats.skipped.ignored = inputs.ignored;
+  const findings: Finding[] = [];
+  const progress = { files: 0, bytes: 0 };
+  const collect = (r: BatchResult) => {
+    addStats(stats, r.stats);
+    for (const f of r.findings) findings.push(f);
+    progress.files += r.stats.filesScanned + r.stats.skipped.binary + r.stats.skipped.tooLarge + r.stats.skipped.unreadable;
+    progress.bytes += r.stats.bytesScanned;
+    options.onProgress?.({ ...progress, elapsedMs: performance.now() - started });
+  };
+
+  const wanted = options.workers ?? defaultWorkerCount();
+  const useThreads = wanted > 0 && workerScriptAvailable() && worthThreads(inputs.jobs);
+  if (useThreads) {
+    stats.workers = Math.min(wanted, inputs.jobs.length);
+    await scanInPool(inputs.jobs, { workers: wanted, init: { rulesDir: options.rulesDir, maxFileSize, reportAllowed: options.reportAllowed }, onBatch: collect });
+  } else {
+    // In this thread, in batches too, so progress keeps moving on a slow disk.
+    for (let i = 0; i < inputs.jobs.length; i += 64) collect(scanFiles(set, inputs.jobs.slice(i, i + 64), maxFileSize, options.reportAllowed));
+  }
+  for (const s of inputs.streams) collect(await scanStream(set, s.open(), s.display));
+
+  return finish(findings, stats, started, options.baseline);
+}
+
+/** Apply the baseline, sort, and fill in the totals. Shared by every kind of scan. */
+export function finish(findings: Finding[], stats: ScanStats, started: number, baseline?: Baseline): ScanResult {
+  let kept = findings;
+  if (baseline) {
+    const accepted = baselineMatcher(baseline);
+    kept = findings.filter((f) => !accepted(f));
+    stats.suppressed.baseline += findings.length - kept.length;
+  }
+  sortFindings(kept);
+  stats.findings = kept.length;
+  stats.durationMs = Math.round(performance.now() - started);
+  return { findings: kept, stats };
+}

@@ -1,0 +1,85 @@
+/**
+ * Case-insensitive multi-keyword search in one pass over the text (Aho-Corasick compiled to a
+ * dense DFA over ASCII). A single large regex alternation of 100+ keywords runs at ~80 MB/s in
+ * V8; this loop does one table lookup per character.
+ *
+ * Keywords are ASCII (rule keywords are prefixes like `sk_live_`, `ghp_`, `-----begin`); any
+ * character outside ASCII resets the search, which cannot hide an ASCII keyword.
+ */
+export interface KeywordAutomaton {
+  keywords: string[];
+  /** Transition table: next = delta[state * 128 + charCode]. */
+  delta: Int32Array;
+  /** Per state: index into `outputs`, or -1 when no keyword ends here. */
+  outputAt: Int32Array;
+  /** Keyword indices ending at a state (including those found through failure links). */
+  outputs: number[][];
+}
+
+export function buildAutomaton(keywords: string[]): KeywordAutomaton {
+  const goto: Map<number, number>[] = [new Map()];
+  const ends: number[][] = [[]];
+  keywords.forEach((kw, k) => {
+    let s = 0;
+    for (const ch of kw.toLowerCase()) {
+      const c = ch.charCodeAt(0);
+      let next = goto[s]!.get(c);
+      if (next === undefined) {
+        next = goto.length;
+        goto.push(new Map());
+        ends.push([]);
+        goto[s]!.set(c, next);
+      }
+      s = next;
+    }
+    ends[s]!.push(k);
+  });
+  const n = goto.length;
+  const delta = new Int32Array(n * 128);
+  const fail = new Int32Array(n);
+  // Breadth-first: each state's transitions are its goto edges, else its failure state's.
+  const queue: number[] = [];
+  for (let c = 0; c < 128; c++) {
+    const t = goto[0]!.get(c);
+    delta[c] = t ?? 0;
+    if (t !== undefined) queue.push(t);
+  }
+  while (queue.length) {
+    const s = queue.shift()!;
+    for (const k of ends[fail[s]!]!) if (!ends[s]!.includes(k)) ends[s]!.push(k);
+    for (let c = 0; c < 128; c++) {
+      const t = goto[s]!.get(c);
+      if (t === undefined) delta[s * 128 + c] = delta[fail[s]! * 128 + c]!;
+      else {
+        fail[t] = delta[fail[s]! * 128 + c]!;
+        delta[s * 128 + c] = t;
+        queue.push(t);
+      }
+    }
+  }
+  // Fold A-Z onto a-z so the search is case-insensitive.
+  for (let s = 0; s < n; s++) for (let c = 65; c <= 90; c++) delta[s * 128 + c] = delta[s * 128 + c + 32]!;
+  const outputAt = new Int32Array(n).fill(-1);
+  const outputs: number[][] = [];
+  for (let s = 0; s < n; s++) {
+    if (ends[s]!.length === 0) continue;
+    outputAt[s] = outputs.length;
+    outputs.push(ends[s]!);
+  }
+  return { keywords, delta, outputAt, outputs };
+}
+
+/**
+ * Call `onHit(keywordIndex, endIndex)` for every keyword occurrence (endIndex = just past it).
+ * Return false from onHit to stop early.
+ */
+export function searchKeywords(a: KeywordAutomaton, text: string, onHit: (k: number, end: number) => boolean | void): void {
+  const { delta, outputAt, outputs } = a;
+  let s = 0;
+  for (let i = 0, n = text.length; i < n; i++) {
+    const c = text.charCodeAt(i);
+    s = c < 128 ? delta[(s << 7) | c]! : 0;
+    const o = outputAt[s]!;
+    if (o >= 0) for (const k of outputs[o]!) if (onHit(k, i + 1) === false) return;
+  }
+}

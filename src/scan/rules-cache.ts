@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { atomicWriteFileSync } from '../core/atomic-write.js';
+import { inputError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+import { compileRule, loadRules, providersDir, type Rule } from '../providers/rules.js';
+
+/**
+ * Rules without the YAML parse on every run. Parsing ~60 KB of rules.yaml costs ~80 ms, more than
+ * half of the pre-commit budget, so the parsed (not compiled) rule documents are kept as JSON in
+ * the user's cache directory, keyed by every rules.yaml's size and mtime and credctl's version.
+ * A miss (or any cache problem) falls back to loadRules(), which also validates everything.
+ * The cache holds rule definitions only: no findings, no values.
+ */
+interface CacheDoc {
+  signature: string;
+  providers: [string, unknown[]][];
+}
+
+function cacheDir(): string {
+  if (process.env.CREDCTL_CACHE_DIR) return process.env.CREDCTL_CACHE_DIR;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'credctl');
+}
+
+function ruleFiles(dir: string): { provider: string; file: string; sig: string }[] {
+  const out = [];
+  for (const provider of readdirSync(dir).sort()) {
+    const file = join(dir, provider, 'rules.yaml');
+    try {
+      const st = statSync(file);
+      out.push({ provider, file, sig: `${provider}:${st.size}:${st.mtimeMs}` });
+    } catch {
+      /* a folder without rules.yaml */
+    }
+  }
+  return out;
+}
+
+export function loadRulesCached(dir: string = providersDir()): Rule[] {
+  if (process.env.CREDCTL_NO_RULES_CACHE) return loadRules(dir);
+  let files: ReturnType<typeof ruleFiles>;
+  try {
+    files = ruleFiles(dir);
+  } catch {
+    return loadRules(dir); // let the loader report the problem
+  }
+  const signature = createHash('sha256').update(`${VERSION}\0${dir}\0${files.map((f) => f.sig).join('\0')}`).digest('hex');
+  const cacheFile = join(cacheDir(), `rules-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}.json`);
+  try {
+    const doc = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheDoc;
+    if (doc.signature === signature) return compileAll(doc.providers);
+  } catch {
+    /* no cache yet, or unreadable: rebuild it */
+  }
+  const rules = loadRules(dir); // validates (and throws a clear error for a broken rules.yaml)
+  try {
+    const providers: [string, unknown[]][] = files.map((f) => [f.provider, (YAML.parse(readFileSync(f.file, 'utf8')) as { rules: unknown[] }).rules]);
+    mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
+    atomicWriteFileSync(cacheFile, JSON.stringify({ signature, providers } satisfies CacheDoc), { mode: 0o600 });
+  } catch {
+    /* a read-only home is fine: next run parses again */
+  }
+  return rules;
+}
+
+function compileAll(providers: [string, unknown[]][]): Rule[] {
+  const rules: Rule[] = [];
+  const seen = new Set<string>();
+  for (const [provider, raws] of providers) {
+    for (const raw of raws) {
+      const rule = compileRule(provider, raw as Parameters<typeof compileRule>[1], `providers/${provider}/rules.yaml`);
+      if (seen.has(rule.id)) throw inputError(`providers/${provider}/rules.yaml: duplicate rule id ${rule.id}`);
+      seen.add(rule.id);
+      rules.push(rule);
+    }
+  }
+  return rules;
+}

@@ -1,0 +1,75 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { CompiledRuleSet } from './detect.js';
+import { decodeText } from './decode.js';
+import type { Finding } from './finding.js';
+import { scanText } from './scan-text.js';
+import { emptyStats, type ScanStats } from './types.js';
+
+/**
+ * Scan files one at a time: open, check the size before reading (so an oversized file costs one
+ * fstat), read, decode, match, forget. Only the current file is ever in memory. The same code
+ * runs in the main thread and in the worker threads.
+ */
+export interface FileJob {
+  /** Absolute path to read. */
+  path: string;
+  /** Path as reported in findings. */
+  display: string;
+}
+
+export interface BatchResult {
+  findings: Finding[];
+  stats: ScanStats;
+}
+
+export function scanFiles(set: CompiledRuleSet, jobs: FileJob[], maxFileSize: number, reportAllowed = false): BatchResult {
+  const stats = emptyStats();
+  const findings: Finding[] = [];
+  for (const job of jobs) {
+    const buf = readBounded(job.path, maxFileSize);
+    if (buf === 'tooLarge' || buf === 'unreadable') {
+      stats.skipped[buf]++;
+      continue;
+    }
+    const decoded = decodeText(buf);
+    if ('binary' in decoded) {
+      stats.skipped.binary++;
+      continue;
+    }
+    stats.filesScanned++;
+    stats.bytesScanned += buf.length;
+    const r = scanText(set, decoded.text, job.display, { reportAllowed });
+    stats.suppressed.allowComment += r.allowed;
+    for (const f of r.findings) findings.push(f);
+  }
+  return { findings, stats };
+}
+
+/** The file's bytes, or why not: over the size limit, or unreadable (permissions, vanished, a directory). */
+export function readBounded(path: string, maxFileSize: number): Buffer | 'tooLarge' | 'unreadable' {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return 'unreadable';
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return 'unreadable';
+    if (st.size > maxFileSize) return 'tooLarge';
+    // Read at most the size fstat saw: a file growing under us cannot push us past the limit.
+    const buf = Buffer.allocUnsafe(Math.max(st.size, 1));
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) break;
+      const r = readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+    }
+    return buf.subarray(0, n);
+  } catch {
+    return 'unreadable';
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,32 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { compileRuleSet } from './detect.js';
+import { loadRulesCached } from './rules-cache.js';
+import { scanFiles, type FileJob } from './scan-file.js';
+
+/**
+ * Worker-thread entry. It compiles the rules itself (RegExps do not survive the trip between
+ * threads intact, and compiling costs a few ms), then answers batches of file paths with
+ * findings. Only Findings cross back to the main thread: never a value, never file text.
+ */
+export interface WorkerInit {
+  rulesDir?: string;
+  maxFileSize: number;
+  reportAllowed?: boolean;
+}
+export interface WorkerRequest {
+  id: number;
+  jobs: FileJob[];
+}
+
+const init = workerData as WorkerInit;
+const set = compileRuleSet(loadRulesCached(init.rulesDir));
+
+parentPort!.on('message', (req: WorkerRequest) => {
+  try {
+    const result = scanFiles(set, req.jobs, init.maxFileSize, init.reportAllowed);
+    parentPort!.postMessage({ id: req.id, ...result });
+  } catch (err) {
+    // Error text only (no stack with locals): the main thread turns it into a one-line error.
+    parentPort!.postMessage({ id: req.id, error: (err as Error)?.message ?? String(err) });
+  }
+});
