@@ -16,16 +16,51 @@ interface CommandModule {
   register(program: Command): void;
 }
 
-async function loadCommandModules(): Promise<CommandModule[]> {
-  const dir = new URL('./commands/', import.meta.url);
+/**
+ * Which module registers each top-level command. Only the invoked command's module is imported
+ * (a pre-commit `credctl scan --staged` must not pay for loading the rotation engine); `--help`
+ * and unknown commands load them all. test/cli/commands.test.ts checks this map against what
+ * the modules actually register, so a new command cannot be forgotten here.
+ */
+export const COMMAND_MODULES: Record<string, string> = {
+  scan: 'scan.js',
+  hook: 'hook.js',
+  graph: 'graph.js',
+  where: 'where.js',
+  discover: 'discover.js',
+  issuer: 'issuer.js',
+  providers: 'providers.js',
+  store: 'store.js',
+  audit: 'audit.js',
+  plan: 'rotate.js',
+  apply: 'rotate.js',
+  rotate: 'rotate.js',
+  rollback: 'rotate.js',
+  demo: 'demo.js',
+  'blast-radius': 'blast-radius.js',
+  inventory: 'blast-radius.js',
+  status: 'blast-radius.js',
+};
+
+const commandsDir = new URL('./commands/', import.meta.url);
+
+export async function loadCommandModules(only?: string): Promise<CommandModule[]> {
   let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
-  } catch {
-    files = [];
+  if (only && COMMAND_MODULES[only]) files = [COMMAND_MODULES[only]!];
+  else {
+    try {
+      files = readdirSync(commandsDir).filter((f) => f.endsWith('.js')).sort();
+    } catch {
+      files = [];
+    }
   }
-  const mods = await Promise.all(files.map((f) => import(new URL(f, dir).href) as Promise<Partial<CommandModule>>));
+  const mods = await Promise.all(files.map((f) => import(new URL(f, commandsDir).href) as Promise<Partial<CommandModule>>));
   return mods.filter((m): m is CommandModule => typeof m.register === 'function').sort((a, b) => a.order - b.order);
+}
+
+/** The first argument that is not an option: the command being run. */
+function invokedCommand(argv: string[]): string | undefined {
+  return argv.slice(2).find((a) => !a.startsWith('-'));
 }
 
 function reportError(err: unknown): number {
@@ -63,7 +98,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     if (cmd.optsWithGlobals().color === false) process.env.NO_COLOR = '1';
   });
   // Subcommands inherit exitOverride so their usage errors also come back here as exit code 2.
-  for (const mod of await loadCommandModules()) mod.register(program);
+  for (const mod of await loadCommandModules(invokedCommand(argv))) mod.register(program);
   const override = (cmd: Command): void => {
     for (const sub of cmd.commands) {
       sub.exitOverride();
@@ -79,6 +114,15 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
-// Exit via exitCode, not process.exit(), so piped stdout is flushed completely.
-process.on('SIGPIPE', () => process.exit(ExitCode.Ok));
-process.exitCode = await main();
+/** The process entry point, called by bin/credctl. */
+export async function run(): Promise<void> {
+  // A reader that goes away (`credctl graph | head`) is not an error: stop quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(ExitCode.Ok);
+      throw err;
+    });
+  }
+  // Exit via exitCode, not process.exit(), so piped stdout is flushed completely.
+  process.exitCode = await main();
+}

@@ -5,7 +5,7 @@ export const order = 30;
 export function register(program: Command): void {
   program
     .command('graph')
-    .description('Map where every credential is used: files, CI jobs, services, workloads, code, and the stores it is kept in')
+    .description('map where every credential is used: files, CI jobs, services, workloads, code and the stores it is kept in')
     .argument('[dir]', 'project directory (default: the git root of the current directory)')
     .option('--format <format>', 'summary | json | dot | mermaid', 'summary')
     .option('--json', 'same as --format json')

@@ -7,11 +7,11 @@ export function register(program: Command): void {
   const hook = program
     .command('hook')
     .summary('install the git pre-commit hook that blocks commits adding credentials')
-    .description('Manage the git pre-commit hook that runs `credctl scan --staged` before every commit.');
+    .description('install the git pre-commit hook that blocks commits adding credentials');
 
   hook
     .command('install')
-    .description('Write the pre-commit hook (honours core.hooksPath). A hook credctl did not write is kept unless --force.')
+    .description('write the pre-commit hook (honours core.hooksPath); a hook credctl did not write is kept unless --force')
     .option('--force', 'replace a pre-commit hook credctl did not write (it is kept as pre-commit.credctl-backup)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -45,7 +45,7 @@ Exit codes:
 
   hook
     .command('uninstall')
-    .description('Remove the pre-commit hook if credctl wrote it (restoring a backed-up hook).')
+    .description('remove the pre-commit hook if credctl wrote it (restoring a backed-up hook)')
     .option('--json', 'print the result as JSON')
     .action(async (flags: { json?: boolean }) => {
       const { uninstallHook } = await import('../../scan/hook-install.js');

@@ -21,7 +21,7 @@ export function register(program: Command): void {
   const issuer = program
     .command('issuer')
     .summary('run the reference credential issuer, mint test keys, check conformance')
-    .description('The reference implementation of /.well-known/credential-issuer (spec/credential-issuer.md) and tools around it.')
+    .description('run and test the reference credential issuer (spec/credential-issuer.md)')
     .addHelpText('after', EXAMPLES);
 
   issuer

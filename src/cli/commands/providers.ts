@@ -26,7 +26,7 @@ export function register(program: Command): void {
   const providers = program
     .command('providers')
     .summary('list the known providers and how their credentials are created, rotated and revoked')
-    .description('The provider registry: detection rules, lifecycle manifest, permission schema and adapter of each provider.')
+    .description('the provider registry: detection rules, lifecycle support, permissions and dashboard links')
     .addHelpText('after', EXAMPLES);
 
   providers

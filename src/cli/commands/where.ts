@@ -5,7 +5,7 @@ export const order = 31;
 export function register(program: Command): void {
   program
     .command('where')
-    .description('Every place, consumer and target of an env var name, a credential (fingerprint) or a file')
+    .description('every place, consumer and target of an env name, a credential (fingerprint) or a file')
     .argument('<query>', 'NAME (STRIPE_SECRET_KEY), fingerprint (fp_..., a prefix is enough) or file path')
     .option('-C, --dir <dir>', 'project directory (default: the git root of the current directory)')
     .option('--json', 'print the result as JSON')
