@@ -84,7 +84,8 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
   }
   let regex: RegExp;
   try {
-    const flags = new Set(['g', ...(typeof raw.flags === 'string' ? raw.flags : '')]);
+    // g: iterate matches; d: match indices, to report the secret group's exact column.
+    const flags = new Set(['g', 'd', ...(typeof raw.flags === 'string' ? raw.flags : '')]);
     regex = new RegExp(raw.regex, [...flags].join(''));
   } catch (err) {
     throw inputError(`${at}: invalid regex: ${(err as Error).message}`);

@@ -12,6 +12,12 @@ import { lineStarts, positionOf } from '../core/text.js';
  * becomes a list of Exposed items: the fingerprint of a credential (values are fingerprinted the
  * moment they are read and then dropped), or a name / location to resolve against the graph.
  */
+/**
+ * Values seen while reading exposure evidence, by fingerprint: kept in memory only, so that
+ * blast-radius can ask a provider whether a leaked credential is still live. Never serialised.
+ */
+export type ValueVault = Map<string, string>;
+
 export interface Exposed {
   /** Present when the value itself was seen. */
   fingerprint?: string;
@@ -31,7 +37,7 @@ let ruleSet: CompiledRuleSet | undefined;
 const rules = () => (ruleSet ??= compileRuleSet(loadRules()));
 
 /** Credentials in any leaked text (a .env, a CI log, a paste). */
-export function exposedInText(text: string, via: string, isPublic = false): Exposed[] {
+export function exposedInText(text: string, via: string, isPublic = false, vault?: ValueVault): Exposed[] {
   const out: Exposed[] = [];
   const seen = new Set<string>();
   const lines = text.split('\n');
@@ -41,6 +47,7 @@ export function exposedInText(text: string, via: string, isPublic = false): Expo
     const fp = fingerprint(m.value);
     if (seen.has(fp)) continue;
     seen.add(fp);
+    vault?.set(fp, m.value);
     out.push({
       fingerprint: fp, redacted: redact(m.value), ruleId: m.rule.id, provider: m.rule.provider, kind: m.rule.kind,
       ...(m.name ? { name: m.name } : {}), via: `${via} line ${lineAt(m.index)}`, public: isPublic,
@@ -53,29 +60,32 @@ export function exposedInText(text: string, via: string, isPublic = false): Expo
     const fp = fingerprint(mm[2]!);
     if (seen.has(fp)) continue;
     seen.add(fp);
+    vault?.set(fp, mm[2]!);
     out.push({ fingerprint: fp, redacted: redact(mm[2]!), name: mm[1], via: `${via} line ${i + 1}`, public: isPublic });
   }
   return out;
 }
 
-export function exposedInFile(path: string, isPublic = false): Exposed[] {
+export function exposedInFile(path: string, isPublic = false, vault?: ValueVault): Exposed[] {
   let text: string;
   try {
     text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
   } catch (err) {
     throw inputError(`cannot read ${path}: ${describeSystemError(err)}`);
   }
-  return exposedInText(text, path === '-' ? 'leaked text (stdin)' : `leaked file ${path}`, isPublic);
+  return exposedInText(text, path === '-' ? 'leaked text (stdin)' : `leaked file ${path}`, isPublic, vault);
 }
 
 /** The stolen-environment case: every value in this process's environment. */
-export function exposedInEnvironment(env: NodeJS.ProcessEnv = process.env): Exposed[] {
+export function exposedInEnvironment(env: NodeJS.ProcessEnv = process.env, vault?: ValueVault): Exposed[] {
   const out: Exposed[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!value || value.length < 8) continue;
+    vault?.set(fingerprint(value), value);
     out.push({ fingerprint: fingerprint(value), redacted: redact(value), name, via: 'process environment' });
     // A value may embed a credential (a DATABASE_URL's password): expose that too.
     for (const m of detect(rules(), `${name}=${value}`)) {
+      if (m.value !== value) vault?.set(fingerprint(m.value), m.value);
       if (m.value !== value) out.push({ fingerprint: fingerprint(m.value), redacted: redact(m.value), name, ruleId: m.rule.id, provider: m.rule.provider, kind: m.rule.kind, via: 'process environment' });
     }
   }

@@ -235,11 +235,13 @@ function runRule(rule: Rule, text: string, offset: number, out: RawMatch[]): voi
     if (!value) continue;
     if (rule.entropy !== undefined && shannonEntropy(value) < rule.entropy) continue;
     if (isPlaceholder(value)) continue;
-    const offsetInMatch = rule.secretGroup === 0 ? 0 : m[0].indexOf(value);
+    // Rules are compiled with the `d` flag, so the group's own start is known exactly (the value
+    // can also occur earlier in the match: postgres://postgres:postgres@db).
+    const start = m.indices?.[rule.secretGroup]?.[0] ?? m.index + Math.max(0, m[0].indexOf(value));
     out.push({
       rule,
       value,
-      index: offset + m.index + Math.max(0, offsetInMatch),
+      index: offset + start,
       name: rule.nameGroup !== undefined ? m[rule.nameGroup] : undefined,
       environment: environmentOf(rule, value),
     });
