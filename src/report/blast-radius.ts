@@ -1,0 +1,173 @@
+import { where, whatBreaksIfRevoked } from '../graph/query.js';
+import type { CredentialNode, Graph } from '../graph/types.js';
+import type { ProviderEntry } from '../providers/registry.js';
+import type { ProjectSettings } from '../config/sections.js';
+import type { Plan } from '../plan/types.js';
+import type { Exposed, ValueVault } from './exposure.js';
+import type { BlastItem, BlastReport } from './model.js';
+import { probe, valueFromProject, type ProbeResult } from './probe.js';
+
+/**
+ * The blast radius of a leak: for every exposed credential, what it can access, whether it is
+ * live, where it is used, what breaks if it is revoked now, how bad it is and in which order to
+ * rotate. Pure assembly over the graph plus one harmless probe per credential (optional).
+ */
+export interface BlastInput {
+  root: string;
+  graph: Graph;
+  exposed: Exposed[];
+  vault: ValueVault;
+  providers: ProviderEntry[];
+  settings: ProjectSettings;
+  /** The rotation plan for the exposed credentials in the graph (its order is the recovery order). */
+  plan?: Plan;
+  /** Ask providers about liveness and access (default true). */
+  probe?: boolean;
+  sources: string[];
+  now?: Date;
+}
+
+interface Evidence {
+  via: Set<string>;
+  public: boolean;
+  exposed?: Exposed;
+}
+
+/** Which graph credentials the evidence points at; the rest are reported as seen only in the leak. */
+export function resolveExposure(graph: Graph, exposed: Exposed[]): { inGraph: Map<string, Evidence>; outside: Map<string, Evidence> } {
+  const creds = new Map(graph.nodes.filter((n): n is CredentialNode => n.type === 'credential').map((n) => [n.id, n]));
+  const inGraph = new Map<string, Evidence>();
+  const outside = new Map<string, Evidence>();
+  const add = (map: Map<string, Evidence>, id: string, e: Exposed, via = e.via) => {
+    const ev = map.get(id) ?? { via: new Set<string>(), public: false, exposed: e };
+    ev.via.add(via);
+    ev.public ||= Boolean(e.public);
+    map.set(id, ev);
+  };
+  for (const e of exposed) {
+    if (e.fingerprint) {
+      if (creds.has(e.fingerprint)) add(inGraph, e.fingerprint, e);
+      else if (e.ruleId || !e.name) add(outside, e.fingerprint, e);
+      // A value bound to a name but unknown to the rules and the graph is not reported on its own
+      // (a leaked PORT=3000 is not a credential); the name-only path below covers real bindings.
+      continue;
+    }
+    if (e.name) for (const c of creds.values()) if (c.names.includes(e.name)) add(inGraph, c.id, e);
+  }
+  // A credential that embeds an exposed one (a DATABASE_URL around a leaked password) is exposed too.
+  for (const edge of graph.edges) {
+    if (edge.type !== 'derived-from') continue;
+    const inner = inGraph.get(edge.to);
+    if (inner && !inGraph.has(edge.from)) {
+      for (const via of inner.via) add(inGraph, edge.from, inner.exposed ?? { via }, `${via} (embeds an exposed credential)`);
+    }
+  }
+  return { inGraph, outside };
+}
+
+function score(item: Omit<BlastItem, 'score' | 'scoreReasons'>, ageDays: number | undefined): { score: number; reasons: string[] } {
+  let s = 20;
+  const reasons: string[] = [];
+  const env = (item.environment ?? '').toLowerCase();
+  if (/live|prod/.test(env)) { s += 20; reasons.push('live/production credential (+20)'); }
+  else if (/test|dev/.test(env)) { s -= 10; reasons.push('test/development credential (-10)'); }
+  if (item.liveness.status === 'active') { s += 20; reasons.push('verified active (+20)'); }
+  else if (item.liveness.status === 'inactive') { s -= 30; reasons.push('provider already refuses it (-30)'); }
+  const risks = item.access.scopes.map((x) => x.risk);
+  if (risks.includes('admin')) { s += 25; reasons.push('admin scope (+25)'); }
+  else if (risks.includes('write')) { s += 15; reasons.push('write scope (+15)'); }
+  else if (risks.includes('read')) { s += 5; reasons.push('read-only scope (+5)'); }
+  else if (item.access.status === 'unknown') { s += 10; reasons.push('access unknown, assume broad (+10)'); }
+  if (item.public) { s += 15; reasons.push('publicly exposed (+15)'); }
+  const spread = Math.min(10, 2 * Math.max(0, item.places.length + item.targets.length - 1));
+  if (spread) { s += spread; reasons.push(`${plural(item.places.length, 'place')}, ${plural(item.targets.length, 'target')} (+${spread})`); }
+  if (item.breaks.length) { s += 5; reasons.push(`${plural(item.breaks.length, 'consumer')} depend${item.breaks.length === 1 ? 's' : ''} on it alone (+5)`); }
+  if (ageDays !== undefined && ageDays > 90) { s += 5; reasons.push(`${Math.round(ageDays)} days old (+5)`); }
+  return { score: Math.max(0, Math.min(100, s)), reasons };
+}
+
+export async function blastRadius(input: BlastInput): Promise<BlastReport> {
+  const now = input.now ?? new Date();
+  const providers = new Map(input.providers.map((p) => [p.id, p]));
+  const { inGraph, outside } = resolveExposure(input.graph, input.exposed);
+  const planById = new Map((input.plan?.credentials ?? []).map((c) => [c.id, c]));
+  const items: BlastItem[] = [];
+
+  const finish = async (base: Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access'>, value: string | undefined): Promise<BlastItem> => {
+    const provider = providers.get(base.provider);
+    const issuer = input.settings.providers[base.provider]?.issuer ?? provider?.issuer;
+    const probed: ProbeResult = input.probe === false
+      ? { liveness: { status: 'unknown', reason: 'not checked (--no-probe)' }, access: { status: 'unknown', reason: 'not checked (--no-probe)', scopes: [] } }
+      : await probe(value, provider, issuer);
+    const declared = base.names.map((n) => input.settings.credentials[n]?.scopes).find((s) => s !== undefined);
+    const held = probed.access.scopes;
+    const unusedScopes = declared
+      ? held.filter((s) => !declared.includes(s.scope)).map((s) => s.scope)
+      : held.filter((s) => s.risk === 'admin').map((s) => s.scope);
+    const partial = { ...base, liveness: probed.liveness, access: probed.access, overbroad: unusedScopes.length > 0, unusedScopes };
+    const { score: sc, reasons } = score(partial, undefined);
+    if (partial.overbroad) reasons.push(declared ? `holds scopes its consumers do not need: ${unusedScopes.join(', ')}` : `an application key with admin scope: ${unusedScopes.join(', ')}`);
+    return { ...partial, score: sc, scoreReasons: reasons };
+  };
+
+  for (const [id, ev] of inGraph) {
+    const w = where(input.graph, id);
+    const cred = w.credentials.find((c) => c.id === id)!;
+    const planned = planById.get(id);
+    const provider = providers.get(cred.provider);
+    const manual = provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate;
+    const value = input.vault.get(id) ?? valueFromProject(input.root, input.graph, id);
+    items.push(await finish({
+      id, redacted: cred.redacted, provider: cred.provider, kind: cred.kind, ...(cred.environment ? { environment: cred.environment } : {}),
+      names: cred.names, exposedVia: [...ev.via], public: ev.public, inGraph: true,
+      places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line })),
+      consumers: w.consumers.map((c) => ({ id: c.id, kind: c.kind, label: c.label, file: c.file })),
+      targets: w.targets.filter((t) => t.credentials.includes(id)).map((t) => ({ key: t.id, label: t.label })),
+      breaks: whatBreaksIfRevoked(input.graph, id).map((c) => ({ consumer: c.label, name: cred.names[0] ?? '' })),
+      overbroad: false, unusedScopes: [],
+      rotation: planned
+        ? { strategy: planned.strategy, ...(planned.strategy === 'manual' ? { note: planned.steps.find((s) => s.manual)?.manual?.url ?? 'create it by hand' } : {}) }
+        : { strategy: manual ? 'manual' : 'none', ...(manual?.url ? { note: manual.url } : {}) },
+      ...(owner(input.settings, cred.names) ? { owner: owner(input.settings, cred.names) } : {}),
+    }, value));
+  }
+  for (const [id, ev] of outside) {
+    const e = ev.exposed!;
+    const provider = e.provider ? providers.get(e.provider) : undefined;
+    items.push(await finish({
+      id, redacted: e.redacted ?? '?', provider: e.provider ?? 'unknown', kind: e.kind ?? 'generic_secret', names: e.name ? [e.name] : [],
+      exposedVia: [...ev.via], public: ev.public, inGraph: false, places: [], consumers: [], targets: [], breaks: [],
+      overbroad: false, unusedScopes: [],
+      rotation: { strategy: provider?.support.create === 'api' ? 'api' : provider ? 'manual' : 'none', note: 'not used in this project: rotate or revoke it at the provider' },
+    }, input.vault.get(id)));
+  }
+
+  items.sort((a, b) => b.score - a.score || (a.names[0] ?? a.id).localeCompare(b.names[0] ?? b.id));
+  const order = input.plan ? input.plan.order.batches.flat() : [];
+  order.forEach((id, i) => {
+    const item = items.find((x) => x.id === id);
+    if (item) item.rotation.order = i + 1;
+  });
+  return {
+    generatedAt: now.toISOString(),
+    root: input.root,
+    sources: input.sources,
+    items,
+    order,
+    cycles: input.plan?.order.cycles ?? [],
+    summary: {
+      exposed: items.length,
+      active: items.filter((i) => i.liveness.status === 'active').length,
+      critical: items.filter((i) => i.score >= 80).length,
+      public: items.filter((i) => i.public).length,
+      breaking: items.filter((i) => i.breaks.length > 0).length,
+    },
+  };
+}
+
+function owner(settings: ProjectSettings, names: string[]): string | undefined {
+  for (const n of names) if (settings.credentials[n]?.owner) return settings.credentials[n]!.owner;
+  return undefined;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,0 +1,30 @@
+import { loadProject, makePlan } from '../apply/orchestrate.js';
+import { writePlan } from '../plan/plan-file.js';
+import type { Plan } from '../plan/types.js';
+import { loadProviders } from '../providers/registry.js';
+import { blastRadius, resolveExposure } from './blast-radius.js';
+import { gatherEvidence, type EvidenceOptions } from './evidence.js';
+import type { BlastReport } from './model.js';
+
+/** `credctl blast-radius` below the CLI: evidence → graph → plan (for the order) → report. */
+export interface BlastRunOptions extends EvidenceOptions {
+  probe?: boolean;
+  /** Write the recovery plan here, for `credctl apply`. */
+  planOut?: string;
+}
+
+export async function runBlastRadius(root: string, opts: BlastRunOptions): Promise<{ report: BlastReport; plan?: Plan }> {
+  const ctx = loadProject(root);
+  const evidence = await gatherEvidence(root, ctx.graph, ctx.settings, opts);
+  const { inGraph } = resolveExposure(ctx.graph, evidence.exposed);
+  const plan = inGraph.size ? makePlan(ctx, { ids: [...inGraph.keys()] }) : undefined;
+  if (plan && opts.planOut) writePlan(plan, opts.planOut);
+  const overrides: Record<string, string> = {};
+  for (const [id, p] of Object.entries(ctx.settings.providers)) if (p.issuer) overrides[id] = p.issuer;
+  const report = await blastRadius({
+    root, graph: ctx.graph, exposed: evidence.exposed, vault: evidence.vault, providers: loadProviders({ overrides }),
+    settings: ctx.settings, plan, probe: opts.probe, sources: evidence.sources,
+  });
+  evidence.vault.clear();
+  return { report, plan };
+}
