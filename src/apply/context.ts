@@ -26,6 +26,7 @@ export interface ContextOptions {
   /** Per target type API base URL overrides (tests, GitHub Enterprise). */
   apiUrl?: Partial<Record<string, string>>;
   onEvent?: (e: EngineEvent) => void;
+  prompter?: Prompter;
 }
 
 export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): Promise<void> } {
@@ -36,12 +37,16 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
     adminRef: (p: string) => opts.settings.providers[p]?.admin,
     issuerFor: (p: string) => opts.settings.providers[p]?.issuer,
   };
-  const prompter: Prompter | null = opts.noInput || !process.stdin.isTTY
-    ? null
-    : {
-        secret: (message) => password({ message, mask: '*' }, { output: process.stderr }),
-        confirm: (message) => confirm({ message, default: false }, { output: process.stderr }),
-      };
+  const terminal: Prompter = {
+    secret: (message) => password({ message, mask: '*' }, { output: process.stderr }),
+    confirm: (message) => confirm({ message, default: false }, { output: process.stderr }),
+  };
+  const prompter: Prompter | null = opts.prompter ?? (opts.noInput || !process.stdin.isTTY ? null : terminal);
+  const configuredToken = async (purpose: string): Promise<string | null> => {
+    const provider = purpose === 'github-token' ? 'github' : purpose === 'vercel-token' ? 'vercel' : undefined;
+    const ref = provider ? opts.settings.providers[provider]?.admin : undefined;
+    return ref ? opts.store.get(ref.slice('store:'.length), { label: 'current' }) : null;
+  };
   const deps: EngineDeps = {
     root: opts.paths.root,
     store: opts.store,
@@ -55,7 +60,9 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
       asBindingTarget(
         openTarget(ref as TargetRef, {
           projectRoot: opts.paths.root,
-          getCredential: () => guardValue(targetKey(ref as TargetRef)),
+          // The guard rotated in this plan if there is one, else the token credctl.yaml names for
+          // that provider (providers.github.admin / providers.vercel.admin: store:<entry>).
+          getCredential: async (purpose) => (await guardValue(targetKey(ref as TargetRef))) ?? configuredToken(purpose),
           ledger,
           ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
         }),
@@ -73,19 +80,22 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
   };
 }
 
-/** Progress on stderr: one plain line per step (a TTY gets colour), never a value. */
-export function progressPrinter(): (e: EngineEvent) => void {
+/**
+ * Progress, one plain line per finished step, labelled with the credential (runs interleave
+ * under --concurrency); colour only on a TTY. Never a value: steps report outcomes only.
+ */
+export function progressPrinter(write: (line: string) => void = (l) => process.stderr.write(l + '\n')): (e: EngineEvent) => void {
   const c = paintErr();
   return (e) => {
     const who = e.credential.names[0] ?? e.credential.redacted;
-    if (e.type === 'credential-start') process.stderr.write(`${c.bold(who)} ${c.dim(`(${e.credential.provider}, ${e.credential.redacted})`)}\n`);
+    if (e.type === 'credential-start') write(`${c.bold(who)} ${c.dim(`(${e.credential.provider}, ${e.credential.redacted})`)}: rotating`);
     else if (e.type === 'step') {
       if (e.state === 'start') return;
       const mark = e.state === 'done' ? c.green('✓') : e.state === 'skipped' ? c.dim('↷') : c.red('✗');
-      process.stderr.write(`  ${mark} ${e.action}${e.detail ? c.dim(`: ${e.detail}`) : ''}\n`);
+      write(`  ${mark} ${who} ${e.action}${e.detail ? c.dim(`: ${e.detail}`) : ''}`);
     } else {
-      const text = e.outcome === 'rotated' ? c.green('rotated') : e.outcome === 'skipped' ? c.yellow(`skipped: ${e.reason}`) : c.red(`failed, rolled back: ${e.reason}`);
-      process.stderr.write(`  → ${text}\n`);
+      const text = e.outcome === 'rotated' ? c.green('rotated') : e.outcome === 'skipped' ? c.yellow(`skipped: ${e.reason}`) : c.red(`failed: ${e.reason}`);
+      write(`${c.bold(who)}: ${text}`);
     }
   };
 }

@@ -16,7 +16,7 @@ import type { Plan } from '../plan/types.js';
 import { readJournal, runFinished } from './journal.js';
 import { engineDeps, progressPrinter } from './context.js';
 import { resumeRun, startRun, type RunSummary } from './engine.js';
-import type { EngineEvent } from './ports.js';
+import type { EngineEvent, Prompter } from './ports.js';
 
 /**
  * The use cases behind `credctl plan`, `apply`, `rotate` and `rollback`: everything between the
@@ -45,6 +45,7 @@ export function makePlan(ctx: ProjectContext, select: PlanSelection): Plan {
     select,
     healthFor: (names) => healthFor(ctx.settings, names),
     issuerFor: (id) => ctx.settings.providers[id]?.issuer,
+    hasAdmin: (id) => Boolean(ctx.settings.providers[id]?.admin),
   });
   // Narrowed scopes declared in credctl.yaml travel in the plan, so the reviewer sees them.
   for (const c of plan.credentials) {
@@ -61,6 +62,8 @@ export interface ApplyOptions {
   store?: SecretStore;
   apiUrl?: Partial<Record<string, string>>;
   onEvent?: (e: EngineEvent) => void;
+  /** Answers manual steps (a library caller's own UI; the CLI uses hidden terminal prompts). */
+  prompter?: Prompter;
   /** Print the plan summary before asking (the CLI passes its renderer). */
   describe?: (plan: Plan) => void;
 }
@@ -97,7 +100,7 @@ async function runWith(ctx: ProjectContext, opts: ApplyOptions, run: (deps: Retu
     async (audit) => {
       const wired = engineDeps({
         paths: ctx.paths, settings: ctx.settings, store, audit, noInput: opts.noInput, concurrency: opts.concurrency,
-        apiUrl: opts.apiUrl, onEvent: opts.onEvent ?? progressPrinter(),
+        apiUrl: opts.apiUrl, onEvent: opts.onEvent ?? progressPrinter(), prompter: opts.prompter,
       });
       try {
         return await run(wired.deps);

@@ -37,6 +37,8 @@ export interface PlanBuildInput {
   issuerFor?(provider: string): string | undefined;
   /** Adapters available in this build besides the standard client (e.g. postgres). */
   adapters?: Set<string>;
+  /** Whether credctl.yaml names the admin credential for a provider (needed to create and revoke). */
+  hasAdmin?(provider: string): boolean;
   now?: Date;
 }
 
@@ -137,12 +139,15 @@ export function buildPlan(input: PlanBuildInput): Plan {
     if (provider?.manifest) manifests[provider.id] = sha256(JSON.stringify(provider.manifest));
     const support = provider?.support;
     const adapterOk = provider?.adapter?.available || (provider?.adapter && input.adapters?.has(provider.adapter.module));
-    const canCreate = Boolean(adapterOk && (support?.create === 'api' || support?.rotate === 'api'));
+    const apiCapable = Boolean(adapterOk && (support?.create === 'api' || support?.rotate === 'api'));
+    const adminReady = input.hasAdmin?.(c.provider) ?? true;
+    const canCreate = apiCapable && adminReady;
     const manualCreate = provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate;
     const short = c.names[0] ?? c.redacted;
     const steps: PlanStep[] = [];
     const sid = (s: string) => `${c.id}/${s}`;
     const notes: string[] = [];
+    if (apiCapable && !adminReady) notes.push(`${provider?.name ?? c.provider} can rotate this through its API once credctl.yaml names its admin credential (providers.${c.provider}.admin: store:<entry>); until then it is manual.`);
 
     steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });
     if (canCreate) {
@@ -177,9 +182,9 @@ export function buildPlan(input: PlanBuildInput): Plan {
     for (const check of input.healthFor?.(c.names) ?? []) {
       steps.push({ id: sid(`health/${steps.filter((s) => s.action === 'health').length}`), action: 'health', description: `Health check: ${'command' in check ? check.command : `HTTP ${check.http.url}`}`, check });
     }
-    if (support?.introspect === 'api' && adapterOk) steps.push({ id: sid('introspect'), action: 'introspect', description: `Ask ${provider!.name} that the new ${short} is active` });
+    if (support?.introspect === 'api' && canCreate) steps.push({ id: sid('introspect'), action: 'introspect', description: `Ask ${provider!.name} that the new ${short} is active` });
     steps.push({ id: sid('promote'), action: 'promote', description: `Mark the new ${short} current in the store (the old one becomes previous)` });
-    if (support?.revoke === 'api' && adapterOk) {
+    if (support?.revoke === 'api' && canCreate) {
       steps.push({ id: sid('revoke'), action: 'revoke', mode: 'revoke', description: `Revoke the old ${short} (${c.redacted}) at ${provider!.name}` });
       if (support.introspect === 'api') steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
     } else {

@@ -54,6 +54,11 @@ export function resolveExposure(graph: Graph, exposed: Exposed[]): { inGraph: Ma
     }
     if (e.name) for (const c of creds.values()) if (c.names.includes(e.name)) add(inGraph, c.id, e);
   }
+  // One line of evidence is one credential: a rule's match inside a value the graph knows (the
+  // password of a leaked DATABASE_URL, the base64 text of a Secret's data) is not reported again.
+  const lineOf = (via: string) => via.replace(/ \(base64\)$/, '');
+  const coveredLines = new Set([...inGraph.values()].flatMap((ev) => [...ev.via].map(lineOf)));
+  for (const [id, ev] of outside) if ([...ev.via].every((v) => coveredLines.has(lineOf(v)))) outside.delete(id);
   // A credential that embeds an exposed one (a DATABASE_URL around a leaked password) is exposed too.
   for (const edge of graph.edges) {
     if (edge.type !== 'derived-from') continue;

@@ -53,8 +53,21 @@ export function exposedInText(text: string, via: string, isPublic = false, vault
       ...(m.name ? { name: m.name } : {}), via: `${via} line ${lineAt(m.index)}`, public: isPublic,
     });
   }
-  // A .env-style leak also exposes values that no rule knows, bound to secret-looking names.
+  // A .env-style leak also exposes values that no rule knows, bound to secret-looking names; a
+  // leaked Kubernetes Secret exposes its base64 `data:` values once decoded.
   for (const [i, line] of lines.entries()) {
+    const b64 = /^\s+([\w.-]+):\s+([A-Za-z0-9+/]{12,}={0,2})\s*$/.exec(line);
+    if (b64) {
+      const decoded = Buffer.from(b64[2]!, 'base64').toString('utf8');
+      if (/^[\x20-\x7e]{8,}$/.test(decoded)) {
+        const fp = fingerprint(decoded);
+        if (!seen.has(fp)) {
+          seen.add(fp);
+          vault?.set(fp, decoded);
+          out.push({ fingerprint: fp, redacted: redact(decoded), name: b64[1], via: `${via} line ${i + 1} (base64)`, public: isPublic });
+        }
+      }
+    }
     const mm = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*["']?([^"'\s#]{8,})["']?\s*$/.exec(line);
     if (!mm) continue;
     const fp = fingerprint(mm[2]!);

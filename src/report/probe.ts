@@ -63,8 +63,9 @@ export async function probe(value: string | undefined, provider: ProviderEntry |
   if (value === undefined) return unknown('its value is not available here to check');
   if (provider.id === 'postgres') {
     try {
-      const live = await pg.canLogin(value, pg.loginFromUrl(value));
-      return { liveness: { status: live ? 'active' : 'inactive' }, access: { status: 'unknown', reason: 'role privileges are not inspected', scopes: [] } };
+      const status = await pg.loginStatus(value, pg.loginFromUrl(value));
+      if (status === 'unreachable') return unknown('the database did not answer');
+      return { liveness: { status: status === 'ok' ? 'active' : 'inactive', reason: status === 'ok' ? 'it logged in just now' : 'the server refuses it' }, access: { status: 'unknown', reason: 'role privileges are not inspected', scopes: [] } };
     } catch {
       return unknown('not a connection URL credctl can try');
     }

@@ -67,4 +67,70 @@ Examples:
       if (flags.plan) process.stderr.write(`Recovery plan written to ${flags.plan}: review it, then credctl apply ${flags.plan}\n`);
       if (report.items.length) process.exitCode = flags.exitCode;
     });
+  registerReports(program);
+}
+
+async function inventoryItems(rootFlag: string | undefined, probe: boolean) {
+  const { findProjectRoot } = await import('../../core/paths.js');
+  const { loadProject } = await import('../../apply/orchestrate.js');
+  const { loadProviders } = await import('../../providers/registry.js');
+  const { inventory } = await import('../../report/inventory.js');
+  const root = rootFlag ? resolve(rootFlag) : findProjectRoot();
+  const ctx = loadProject(root);
+  const overrides: Record<string, string> = {};
+  for (const [id, p] of Object.entries(ctx.settings.providers)) if (p.issuer) overrides[id] = p.issuer;
+  const items = await inventory({ root, auditFile: ctx.paths.audit, graph: ctx.graph, settings: ctx.settings, providers: loadProviders({ overrides }), probe });
+  return { root, ctx, items };
+}
+
+export function registerReports(program: Command): void {
+  program
+    .command('inventory')
+    .description('every credential: owner, scopes, where used, last rotated, expiry, how to replace it (for handoffs and audits)')
+    .option('--format <format>', 'md, json or html (default: md)', 'md')
+    .option('--json', 'same as --format json')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .option('--no-probe', 'do not ask providers for scopes and expiry')
+    .option('--root <dir>', 'project root (default: the git root of the current directory)')
+    .addHelpText('after', `
+Examples:
+  $ credctl inventory > CREDENTIALS.md
+  $ credctl inventory --format html -o inventory.html`)
+    .action(async (flags: { format: string; json?: boolean; out?: string; probe: boolean; root?: string }) => {
+      const format = flags.json ? 'json' : flags.format;
+      if (!['md', 'json', 'html'].includes(format)) throw usageError('--format must be md, json or html');
+      const { items } = await inventoryItems(flags.root, flags.probe);
+      const { renderInventoryMarkdown, renderInventoryHtml } = await import('../../report/inventory.js');
+      await emit(format === 'json' ? JSON.stringify({ credentials: items }, null, 2) : format === 'html' ? renderInventoryHtml(items) : renderInventoryMarkdown(items), flags.out);
+    });
+
+  program
+    .command('status')
+    .description("what is due: rotation older than the policy's max_age, certificates, JWTs and keys near expiry")
+    .option('--json', 'print JSON')
+    .option('--no-probe', 'do not ask providers for expiry')
+    .option('--exit-code <n>', 'exit code when something is due', (v) => Number(v), ExitCode.Findings)
+    .option('--root <dir>', 'project root (default: the git root of the current directory)')
+    .addHelpText('after', `
+Policy comes from credctl.yaml:  policy: { max_age: 90d, expiry_warning: 14d }
+Exit codes: 0 nothing due, 1 something due (--exit-code), 3 bad credctl.yaml.
+
+Example (a CI gate):
+  $ credctl status || echo "rotate or renew what is listed above"`)
+    .action(async (flags: { json?: boolean; probe: boolean; exitCode: number; root?: string }) => {
+      const { root, ctx, items } = await inventoryItems(flags.root, flags.probe);
+      const { dueItems } = await import('../../report/status.js');
+      const due = dueItems({ root, items, maxAgeDays: ctx.settings.policy.maxAgeDays, expiryWarningDays: ctx.settings.policy.expiryWarningDays });
+      if (flags.json) process.stdout.write(JSON.stringify({ due, credentials: items.length, policy: ctx.settings.policy }, null, 2) + '\n');
+      else if (!due.length) process.stdout.write(`Nothing due: ${items.length} credential(s) within policy${ctx.settings.policy.maxAgeDays ? ` (max age ${ctx.settings.policy.maxAgeDays} days)` : ' (no max_age policy set)'}.\n`);
+      else {
+        const { paint } = await import('../../core/output.js');
+        const c = paint();
+        for (const d of due) {
+          const tag = d.reason === 'expired' ? c.red('EXPIRED ') : d.reason === 'expires-soon' ? c.yellow('EXPIRES ') : c.yellow('OVERDUE ');
+          process.stdout.write(`${tag} ${d.what}: ${d.detail}${d.file ? ` (${d.file})` : ''}\n`);
+        }
+      }
+      if (due.length) process.exitCode = flags.exitCode;
+    });
 }

@@ -96,6 +96,25 @@ export async function revokeLogin(adminUrl: string, user: string): Promise<'revo
   });
 }
 
+/**
+ * Try to log in: 'ok', 'refused' (the server rejected the password or role), or 'unreachable'
+ * (no answer: we learned nothing about the credential).
+ */
+export async function loginStatus(url: string, login: PgLogin): Promise<'ok' | 'refused' | 'unreachable'> {
+  const client = new pg.Client({ connectionString: withCredentials(url, login), connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return 'ok';
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // 28P01 invalid password, 28000 invalid authorization (e.g. NOLOGIN role)
+    return code === '28P01' || code === '28000' ? 'refused' : 'unreachable';
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Can `login` connect right now? (introspection for a database: try it) */
 export async function canLogin(url: string, login: PgLogin): Promise<boolean> {
   const client = new pg.Client({ connectionString: withCredentials(url, login), connectionTimeoutMillis: 5000 });

@@ -1,0 +1,322 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { applyPlan, loadProject, makePlan } from '../apply/orchestrate.js';
+import type { EngineEvent } from '../apply/ports.js';
+import type { RunSummary } from '../apply/engine.js';
+import { readLocalAudit } from '../audit/bundle.js';
+import { parsePublicKey } from '../audit/keys.js';
+import { verifyAudit } from '../audit/verify.js';
+import { parseDotenv } from '../core/dotenv.js';
+import { projectPaths } from '../core/paths.js';
+import { redact } from '../core/redact.js';
+import { startIssuer } from '../issuer/server.js';
+import { StandardClient } from '../providers/standard-client.js';
+import { canLogin, loginFromUrl } from '../providers/adapters/postgres.js';
+import { storeFor } from '../store/open.js';
+import { runBlastRadius } from '../report/run-blast.js';
+import type { BlastReport } from '../report/model.js';
+import type { Plan } from '../plan/types.js';
+import { postgresBinDir, startPostgres, type LocalPostgres } from './postgres-cluster.js';
+import { startGithubApi } from './vendors/github-api.js';
+import { startVercelApi } from './vendors/vercel-api.js';
+
+/**
+ * `credctl demo`: a real leak-to-recovery run on a copy of fixtures/webapp-node.
+ *
+ * Everything is real except the vendors that cannot be reached from here: the reference issuer
+ * (credctl's own server) mints the app's API key, a throwaway PostgreSQL cluster holds the app's
+ * database role (when PostgreSQL is installed), and local stand-ins that speak GitHub's and
+ * Vercel's documented APIs (sealed boxes included) hold the deploy copies. Then a CI log leaks
+ * the environment, and the demo runs what a person would: blast radius, plan, apply, and the
+ * checks that prove the recovery, ending with the audit log's verification.
+ */
+export interface DemoOptions {
+  keep?: boolean;
+  postgres?: boolean;
+  /** Where narration goes (stderr when --json keeps stdout for the result). */
+  say: (line: string) => void;
+  onEvent?: (e: EngineEvent) => void;
+  /** Called with the blast radius and the recovery plan before anything is rotated. */
+  onBlastRadius?: (report: BlastReport, plan: Plan) => void;
+}
+
+export interface DemoCheck {
+  ok: boolean;
+  what: string;
+}
+
+export interface DemoResult {
+  workspace: string;
+  kept: boolean;
+  exposed: number;
+  credentialsRotated: number;
+  oldCredentialsRevoked: number;
+  oldCredentialsRefusedAfterRevoke: number;
+  healthChecksPassed: number;
+  healthChecksFailed: number;
+  auditVerified: boolean;
+  auditEntries: number;
+  checks: DemoCheck[];
+  manualFollowUps: { name: string; provider: string; why: string; url?: string }[];
+  postgres: 'rotated' | 'skipped: PostgreSQL is not installed' | 'skipped: --no-postgres' | string;
+  report: BlastReport;
+  run: RunSummary;
+}
+
+const FIXTURE_KEY = 'ccx_live_FAKEwebappN0de7hK2mP9qR4sT6vW8xY';
+const FIXTURE_DB_PASSWORD = 'FAKEdevPass2024';
+const REPO = 'acme/webapp';
+const APP_SCOPES = ['events:read', 'events:write'];
+
+function fixtureDir(): string {
+  return fileURLToPath(new URL('../../fixtures/webapp-node/', import.meta.url));
+}
+
+/** Replace `from` with `to` in every text file of the workspace (the fixture's fake key → a live one). */
+function replaceEverywhere(root: string, from: string, to: string): string[] {
+  const changed: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      if (name === '.git' || name === '.credctl') continue;
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else {
+        const text = readFileSync(full, 'utf8');
+        if (text.includes(from)) {
+          writeFileSync(full, text.split(from).join(to));
+          changed.push(full.slice(root.length + 1));
+        }
+      }
+    }
+  };
+  walk(root);
+  return changed;
+}
+
+function git(root: string, ...args: string[]): void {
+  execFileSync('git', args, {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Dev Eloper', GIT_AUTHOR_EMAIL: 'dev@example.test', GIT_COMMITTER_NAME: 'Dev Eloper', GIT_COMMITTER_EMAIL: 'dev@example.test' },
+  });
+}
+
+function envValue(root: string, file: string, name: string): string | undefined {
+  return parseDotenv(readFileSync(join(root, file), 'utf8')).values.get(name)?.value;
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const say = opts.say;
+  const ws = mkdtempSync(join(tmpdir(), 'credctl-demo-'));
+  const closers: (() => Promise<void> | void)[] = [];
+  const saved = { ...process.env };
+  try {
+    // 1. The project, its state and its store: all inside the workspace, nothing in your home.
+    cpSync(fixtureDir(), ws, { recursive: true });
+    const keyFile = join(ws, '.credctl-demo-store.key');
+    writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+    process.env.CREDCTL_STORE = 'file';
+    process.env.CREDCTL_KEY_FILE = keyFile;
+    delete process.env.CREDCTL_STATE_DIR;
+    const paths = projectPaths(ws);
+    mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+    const store = storeFor('file', paths);
+
+    // 2. The services: the reference issuer, stand-ins for GitHub and Vercel, maybe PostgreSQL.
+    const issuer = await startIssuer({ port: 0, dataDir: join(ws, '.issuer-data') });
+    closers.push(() => issuer.close());
+    const admin = new StandardClient({ issuer: issuer.url, adminToken: issuer.adminToken });
+    closers.push(() => admin.close());
+    const ghToken = `ghp_${randomBytes(27).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36)}`;
+    const vercelToken = randomBytes(18).toString('base64url');
+    const gh = await startGithubApi({ tokens: [ghToken], repos: [REPO] });
+    closers.push(() => gh.close());
+    const vercel = await startVercelApi({ tokens: [vercelToken], projects: [{ id: 'prj_webapp0001', name: 'webapp', teamId: 'team_acme0001' }] });
+    closers.push(() => vercel.close());
+
+    let db: LocalPostgres | undefined;
+    let postgres: DemoResult['postgres'] = opts.postgres === false ? 'skipped: --no-postgres' : 'skipped: PostgreSQL is not installed';
+    if (opts.postgres !== false && postgresBinDir()) {
+      try {
+        db = await startPostgres();
+        closers.push(() => db!.stop());
+        const c = new pg.Client({ connectionString: db.url });
+        await c.connect();
+        await c.query(`CREATE ROLE app LOGIN PASSWORD '${FIXTURE_DB_PASSWORD}'`);
+        await c.query('CREATE DATABASE app OWNER app');
+        await c.end();
+        const appDb = new pg.Client({ connectionString: `postgres://app:${FIXTURE_DB_PASSWORD}@127.0.0.1:${db.port}/app` });
+        await appDb.connect();
+        await appDb.query('CREATE TABLE orders (id serial primary key, total_cents int)');
+        await appDb.query('INSERT INTO orders (total_cents) VALUES (1299), (4500)');
+        await appDb.end();
+        postgres = 'rotated';
+      } catch (err) {
+        postgres = `skipped: PostgreSQL did not start (${(err as Error).message.split('\n')[0]})`;
+        db = undefined;
+      }
+    }
+
+    // 3. Make the fixture's keys live: mint a real (deliberately overbroad) key at the issuer.
+    const minted = await admin.create({ scopes: [...APP_SCOPES, 'keys:admin'], environment: 'live', name: 'webapp production' });
+    replaceEverywhere(ws, FIXTURE_KEY, minted.value);
+    if (db) replaceEverywhere(ws, '@localhost:5432/app', `@127.0.0.1:${db.port}/app`);
+    const oldDbUrl = envValue(ws, '.env', 'DATABASE_URL')!;
+    gh.seedSecret(REPO, 'EXAMPLE_API_KEY', minted.value);
+    vercel.seedEnv('prj_webapp0001', { key: 'EXAMPLE_API_KEY', value: minted.value, type: 'encrypted', target: ['production', 'preview', 'development'] });
+    await store.put('example/admin', issuer.adminToken, ['current']);
+    await store.put('github/token', ghToken, ['current']);
+    await store.put('vercel/token', vercelToken, ['current']);
+    if (db) await store.put('postgres/admin', db.url, ['current']);
+
+    // The app's own smoke tests, run by credctl with the new values before anything is revoked.
+    mkdirSync(join(ws, 'scripts'), { recursive: true });
+    writeFileSync(join(ws, 'scripts', 'smoke.mjs'), `// Does the app's key still do what the app needs? Read and send events.
+const base = process.env.EXAMPLE_API_URL;
+const auth = { authorization: 'Bearer ' + process.env.EXAMPLE_API_KEY, 'content-type': 'application/json' };
+const sent = await fetch(base + '/v1/events', { method: 'POST', headers: auth, body: JSON.stringify({ type: 'smoke' }) });
+const read = await fetch(base + '/v1/events', { headers: auth });
+if (sent.status >= 300 || read.status !== 200) { console.error('events API answered', sent.status, read.status); process.exit(1); }
+console.log('events API ok');
+`);
+    writeFileSync(join(ws, 'scripts', 'db-smoke.cjs'), `// Can the app still read its orders?
+const { Client } = require('pg');
+const c = new Client({ connectionString: process.env.DATABASE_URL });
+c.connect().then(() => c.query('SELECT count(*)::int AS n FROM orders')).then((r) => { console.log('orders:', r.rows[0].n); return c.end(); })
+  .catch((e) => { console.error('database check failed:', e.message); process.exit(1); });
+`);
+    process.env.EXAMPLE_API_URL = issuer.url;
+    process.env.NODE_PATH = dirname(dirname(createRequire(import.meta.url).resolve('pg/package.json')));
+    writeFileSync(join(ws, 'credctl.yaml'), [
+      '# What the repository cannot say by itself. No values here, ever.',
+      'project: { github: acme/webapp }',
+      'providers:',
+      `  example: { issuer: "${issuer.url}", admin: "store:example/admin" }`,
+      '  github: { admin: "store:github/token" }',
+      '  vercel: { admin: "store:vercel/token" }',
+      ...(db ? ['  postgres: { admin: "store:postgres/admin" }'] : []),
+      'credentials:',
+      '  EXAMPLE_API_KEY:',
+      '    owner: platform-team',
+      `    scopes: [${APP_SCOPES.join(', ')}]   # what the app needs; the old key also had keys:admin`,
+      '    health:',
+      '      - command: node scripts/smoke.mjs',
+      '  DATABASE_URL:',
+      '    owner: platform-team',
+      '    health:',
+      '      - command: node scripts/db-smoke.cjs',
+      '  STRIPE_SECRET_KEY: { owner: payments-team }',
+      'access:',
+      '  contractor-jane: { files: [.env], targets: [github-actions] }',
+      'policy: { max_age: 90d }',
+      '',
+    ].join('\n'));
+    git(ws, 'init', '-q');
+    git(ws, 'remote', 'add', 'origin', `git@github.com:${REPO}.git`);
+    git(ws, 'add', '-A');
+    git(ws, 'commit', '-q', '-m', 'webapp: initial import');
+
+    say(`Workspace: ${ws} (a copy of fixtures/webapp-node, a git repository)`);
+    say(`Running: the reference issuer at ${issuer.url}${db ? `, PostgreSQL on 127.0.0.1:${db.port}` : ''}, and local stand-ins for the GitHub and Vercel APIs (no network here).`);
+
+    // 4. The leak: a CI job printed its environment into a public log.
+    mkdirSync(join(ws, 'leak'));
+    const leakFile = join(ws, 'leak', 'ci-log.txt');
+    const leakedNames = ['EXAMPLE_API_KEY', 'STRIPE_SECRET_KEY'];
+    const leakLines = [
+      '2026-11-22T09:14:02Z ##[group]Run env | sort',
+      ...leakedNames.map((n) => `${n}=${envValue(ws, '.env.production', n)}`),
+      `DATABASE_URL=${oldDbUrl}`,
+      'NODE_ENV=production',
+      '##[endgroup]',
+    ];
+    writeFileSync(leakFile, leakLines.join('\n') + '\n');
+    say('\nThe leak: a CI job ran `env | sort` and its public log shows the production keys (leak/ci-log.txt).\n');
+
+    // 5. Blast radius, and a recovery plan for everything credctl can rotate through an API.
+    const { report } = await runBlastRadius(ws, { leaked: [leakFile] });
+    const ctx = loadProject(ws);
+    const rotatable = report.items.filter((i) => i.inGraph && i.rotation.strategy === 'api').map((i) => i.id);
+    const plan: Plan = makePlan(ctx, { ids: rotatable });
+    const manualFollowUps = report.items
+      .filter((i) => !rotatable.includes(i.id))
+      .map((i) => ({
+        name: i.names[0] ?? i.redacted,
+        provider: i.provider,
+        why: i.provider === 'postgres'
+          ? `PostgreSQL is not running in this demo (${postgres}); with providers.postgres.admin set, credctl rotates it through SQL`
+          : i.provider === 'generic' || i.provider === 'unknown'
+            ? 'a shared secret with no issuer API: change it where it is defined, then everywhere it is used'
+            : `${i.provider} offers no API to create a replacement`,
+        ...(i.rotation.note && /^https?:/.test(i.rotation.note) ? { url: i.rotation.note } : {}),
+      }));
+
+    opts.onBlastRadius?.(report, plan);
+
+    // 6. Apply: create, seal, inject everywhere, health-check, revoke, verify.
+    const run = await applyPlan(plan, {
+      yes: true, noInput: true, concurrency: 2, store,
+      apiUrl: { 'github-actions': gh.url, 'vercel-env': vercel.url },
+      onEvent: opts.onEvent,
+    });
+
+    // 7. Proof, checked from the outside.
+    const checks: DemoCheck[] = [];
+    const check = (ok: boolean, what: string) => checks.push({ ok, what });
+    const whoami = async (value: string) => {
+      const r = await fetch(`${issuer.url}/v1/whoami`, { headers: { authorization: `Bearer ${value}` } });
+      await r.arrayBuffer();
+      return r.status;
+    };
+    const newKey = envValue(ws, '.env.production', 'EXAMPLE_API_KEY')!;
+    check(newKey !== minted.value && (await whoami(newKey)) === 200, `EXAMPLE_API_KEY: the new key ${redact(newKey)} works (whoami 200)`);
+    check((await whoami(minted.value)) === 401, `EXAMPLE_API_KEY: the leaked key ${redact(minted.value)} is refused by the issuer (401)`);
+    const scopes = ((await admin.introspect(newKey)).scopes ?? []).sort();
+    check(scopes.join(' ') === [...APP_SCOPES].sort().join(' '), `EXAMPLE_API_KEY: narrowed from ${[...APP_SCOPES, 'keys:admin'].join(', ')} to ${scopes.join(', ')}`);
+    check(gh.secret(REPO, 'EXAMPLE_API_KEY')?.value === newKey, 'GitHub Actions secret EXAMPLE_API_KEY holds the new key (the stand-in opened the sealed box)');
+    check(vercel.envs('prj_webapp0001').find((e) => e.key === 'EXAMPLE_API_KEY')?.value === newKey, 'Vercel env EXAMPLE_API_KEY holds the new key (a redeploy is needed to pick it up)');
+    if (db) {
+      const newDbUrl = envValue(ws, '.env', 'DATABASE_URL')!;
+      check(newDbUrl !== oldDbUrl && (await canLogin(newDbUrl, loginFromUrl(newDbUrl))), `DATABASE_URL: the new role ${loginFromUrl(newDbUrl).user} logs in and reads the orders`);
+      check(!(await canLogin(oldDbUrl, loginFromUrl(oldDbUrl))), 'DATABASE_URL: the leaked password no longer logs in');
+    }
+    const audit = readLocalAudit(paths);
+    const verified = verifyAudit({ logText: audit.logText, checkpointsText: audit.checkpointsText, publicKey: parsePublicKey(audit.publicKeyPem) });
+    check(verified.ok, `audit log: ${verified.entries} entries, hash chain, signatures and checkpoints verify`);
+    const stateText = readdirSync(paths.stateDir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
+      .join('\n');
+    const secrets = [minted.value, newKey, oldDbUrl].filter(Boolean);
+    check(secrets.every((v) => !stateText.includes(v)), 'no key appears in the graph, plans, journals or the audit log');
+
+    return {
+      workspace: ws,
+      kept: Boolean(opts.keep),
+      exposed: report.items.length,
+      credentialsRotated: run.rotated.length,
+      oldCredentialsRevoked: run.revoked.length,
+      oldCredentialsRefusedAfterRevoke: run.refusedAfterRevoke.length,
+      healthChecksPassed: run.healthChecksPassed,
+      healthChecksFailed: run.healthChecksFailed,
+      auditVerified: verified.ok,
+      auditEntries: verified.entries,
+      checks,
+      manualFollowUps,
+      postgres,
+      report,
+      run,
+    };
+  } finally {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    if (!opts.keep) rmSync(ws, { recursive: true, force: true });
+  }
+}

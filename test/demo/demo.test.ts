@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { postgresBinDir } from '../../src/demo/postgres-cluster.js';
+
+// The README's first command: `credctl demo` must run a real leak-to-recovery and prove it.
+const CLI = join(import.meta.dirname, '..', '..', 'bin', 'credctl');
+const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js'));
+
+function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+// Full values of the kinds the demo mints: an issuer key, or a connection URL with its password.
+const FULL_SECRET = /ccx_(?:live|test)_[0-9A-Za-z]{32}|postgres(?:ql)?:\/\/[^\s:@/]+:[^\s@/…]+@/;
+
+describe.skipIf(!built)('credctl demo', () => {
+  it('--json: rotates, revokes, passes health checks, verifies the audit log, and leaks no value', async () => {
+    const r = await run(['demo', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    const pg = postgresBinDir() !== null;
+    expect(result.exposed).toBe(4);
+    expect(result.credentialsRotated).toBe(pg ? 2 : 1);
+    expect(result.oldCredentialsRevoked).toBe(result.credentialsRotated);
+    expect(result.oldCredentialsRefusedAfterRevoke).toBe(result.credentialsRotated);
+    expect(result.healthChecksPassed).toBe(result.credentialsRotated);
+    expect(result.auditVerified).toBe(true);
+    expect(result.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
+    expect(result.manualFollowUps.map((m: { name: string }) => m.name).sort()).toEqual(pg ? ['POSTGRES_PASSWORD', 'STRIPE_SECRET_KEY'] : ['DATABASE_URL', 'POSTGRES_PASSWORD', 'STRIPE_SECRET_KEY']);
+    expect(result.blastRadius.items[0].names).toEqual(['EXAMPLE_API_KEY']);
+    expect(result.blastRadius.items[0].overbroad).toBe(true);
+    expect(r.stdout).not.toMatch(FULL_SECRET);
+    expect(r.stderr).not.toMatch(FULL_SECRET);
+    expect(existsSync(result.workspace)).toBe(false);
+  }, 120_000);
+
+  it('human output opens with the blast radius and ends with the proof', async () => {
+    const r = await run(['demo', '--no-postgres']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = r.stdout;
+    expect(out.indexOf('1. Blast radius')).toBeLessThan(out.indexOf('2. Recovery'));
+    expect(out.indexOf('2. Recovery')).toBeLessThan(out.indexOf('3. Proof'));
+    expect(out).toMatch(/✓ EXAMPLE_API_KEY: the leaked key ccx_live_…\w{4} is refused by the issuer \(401\)/);
+    expect(out).toContain('PostgreSQL part skipped: --no-postgres');
+    expect(out).not.toMatch(FULL_SECRET);
+  }, 120_000);
+});
