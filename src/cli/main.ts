@@ -23,33 +23,35 @@ interface CommandModule {
  * the modules actually register, so a new command cannot be forgotten here.
  */
 export const COMMAND_MODULES: Record<string, string> = {
-  scan: 'scan.js',
-  hook: 'hook.js',
-  graph: 'graph.js',
-  where: 'where.js',
-  discover: 'discover.js',
-  issuer: 'issuer.js',
-  providers: 'providers.js',
-  store: 'store.js',
-  audit: 'audit.js',
-  plan: 'rotate.js',
-  apply: 'rotate.js',
-  rotate: 'rotate.js',
-  rollback: 'rotate.js',
-  demo: 'demo.js',
-  'blast-radius': 'blast-radius.js',
-  inventory: 'blast-radius.js',
-  status: 'blast-radius.js',
+  scan: 'scan',
+  hook: 'hook',
+  graph: 'graph',
+  where: 'where',
+  discover: 'discover',
+  issuer: 'issuer',
+  providers: 'providers',
+  store: 'store',
+  audit: 'audit',
+  plan: 'rotate',
+  apply: 'rotate',
+  rotate: 'rotate',
+  rollback: 'rotate',
+  demo: 'demo',
+  'blast-radius': 'blast-radius',
+  inventory: 'blast-radius',
+  status: 'blast-radius',
 };
 
 const commandsDir = new URL('./commands/', import.meta.url);
+// Compiled (dist/*.js) normally; the TypeScript sources when tests import this module directly.
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 export async function loadCommandModules(only?: string): Promise<CommandModule[]> {
   let files: string[];
-  if (only && COMMAND_MODULES[only]) files = [COMMAND_MODULES[only]!];
+  if (only && COMMAND_MODULES[only]) files = [COMMAND_MODULES[only]! + ext];
   else {
     try {
-      files = readdirSync(commandsDir).filter((f) => f.endsWith('.js')).sort();
+      files = readdirSync(commandsDir).filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts')).sort();
     } catch {
       files = [];
     }
