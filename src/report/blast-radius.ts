@@ -6,6 +6,7 @@ import type { Plan } from '../plan/types.js';
 import type { Exposed, ValueVault } from './exposure.js';
 import type { BlastItem, BlastReport } from './model.js';
 import { probe, valueFromProject, type ProbeResult } from './probe.js';
+import { fingerprint } from '../core/fingerprint.js';
 
 /**
  * The blast radius of a leak: for every exposed credential, what it can access, whether it is
@@ -34,7 +35,7 @@ interface Evidence {
 }
 
 /** Which graph credentials the evidence points at; the rest are reported as seen only in the leak. */
-export function resolveExposure(graph: Graph, exposed: Exposed[]): { inGraph: Map<string, Evidence>; outside: Map<string, Evidence> } {
+export function resolveExposure(graph: Graph, exposed: Exposed[], root?: string): { inGraph: Map<string, Evidence>; outside: Map<string, Evidence> } {
   const creds = new Map(graph.nodes.filter((n): n is CredentialNode => n.type === 'credential').map((n) => [n.id, n]));
   const inGraph = new Map<string, Evidence>();
   const outside = new Map<string, Evidence>();
@@ -44,9 +45,17 @@ export function resolveExposure(graph: Graph, exposed: Exposed[]): { inGraph: Ma
     ev.public ||= Boolean(e.public);
     map.set(id, ev);
   };
+  // The password inside a connection URL the graph knows (history and scanners report the part).
+  let parents: Map<string, string> | undefined;
+  const parentOf = (fp: string) => {
+    if (!root) return undefined;
+    parents ??= embeddedParts(root, graph);
+    return parents.get(fp);
+  };
   for (const e of exposed) {
     if (e.fingerprint) {
       if (creds.has(e.fingerprint)) add(inGraph, e.fingerprint, e);
+      else if (parentOf(e.fingerprint)) add(inGraph, parentOf(e.fingerprint)!, e, `${e.via} (its password)`);
       else if (e.ruleId || !e.name) add(outside, e.fingerprint, e);
       // A value bound to a name but unknown to the rules and the graph is not reported on its own
       // (a leaked PORT=3000 is not a credential); the name-only path below covers real bindings.
@@ -68,6 +77,23 @@ export function resolveExposure(graph: Graph, exposed: Exposed[]): { inGraph: Ma
     }
   }
   return { inGraph, outside };
+}
+
+/** fingerprint of an embedded password → the connection-string credential around it. */
+function embeddedParts(root: string, graph: Graph): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const n of graph.nodes) {
+    if (n.type !== 'credential' || n.kind !== 'connection_string') continue;
+    const value = valueFromProject(root, graph, n.id);
+    if (!value) continue;
+    try {
+      const password = decodeURIComponent(new URL(value).password);
+      if (password) out.set(fingerprint(password), n.id);
+    } catch {
+      /* not a URL */
+    }
+  }
+  return out;
 }
 
 function score(item: Omit<BlastItem, 'score' | 'scoreReasons'>, ageDays: number | undefined): { score: number; reasons: string[] } {
@@ -94,7 +120,7 @@ function score(item: Omit<BlastItem, 'score' | 'scoreReasons'>, ageDays: number 
 export async function blastRadius(input: BlastInput): Promise<BlastReport> {
   const now = input.now ?? new Date();
   const providers = new Map(input.providers.map((p) => [p.id, p]));
-  const { inGraph, outside } = resolveExposure(input.graph, input.exposed);
+  const { inGraph, outside } = resolveExposure(input.graph, input.exposed, input.root);
   const planById = new Map((input.plan?.credentials ?? []).map((c) => [c.id, c]));
   const items: BlastItem[] = [];
 

@@ -16,7 +16,7 @@ export interface BlastRunOptions extends EvidenceOptions {
 export async function runBlastRadius(root: string, opts: BlastRunOptions): Promise<{ report: BlastReport; plan?: Plan }> {
   const ctx = loadProject(root);
   const evidence = await gatherEvidence(root, ctx.graph, ctx.settings, opts);
-  const { inGraph } = resolveExposure(ctx.graph, evidence.exposed);
+  const { inGraph } = resolveExposure(ctx.graph, evidence.exposed, root);
   const plan = inGraph.size ? makePlan(ctx, { ids: [...inGraph.keys()] }) : undefined;
   if (plan && opts.planOut) writePlan(plan, opts.planOut);
   const overrides: Record<string, string> = {};
