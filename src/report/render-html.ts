@@ -12,7 +12,7 @@ interface Node { key: string; label: string; col: number; cls: string }
 function buildPicture(report: BlastReport): { svg: string; nodes: number; edges: number } {
   const cols: Node[][] = [[], [], [], []];
   const index = new Map<string, Node>();
-  const edges: [string, string][] = [];
+  const edges: [string, string, string][] = [];
   const add = (col: number, key: string, label: string, cls: string) => {
     if (!index.has(key)) {
       const n = { key, label, col, cls };
@@ -23,9 +23,10 @@ function buildPicture(report: BlastReport): { svg: string; nodes: number; edges:
   };
   for (const item of report.items) {
     const c = add(0, `c:${item.id}`, `${item.names[0] ?? item.redacted} (${item.provider})`, `sev-${severity(item.score)}`);
-    for (const p of item.places) edges.push([c, add(1, `f:${p.file}`, p.file, 'place')]);
-    for (const k of item.consumers) edges.push([c, add(2, `k:${k.id}`, k.label, 'consumer')]);
-    for (const t of item.targets) edges.push([c, add(3, `t:${t.key}`, t.label, 'target')]);
+    const sev = `sev-${severity(item.score)}`;
+    for (const p of item.places) edges.push([c, add(1, `f:${p.file}`, p.file, 'place'), sev]);
+    for (const k of item.consumers) edges.push([c, add(2, `k:${k.id}`, k.label, 'consumer'), sev]);
+    for (const t of item.targets) edges.push([c, add(3, `t:${t.key}`, t.label, 'target'), sev]);
   }
   const colW = 250;
   const rowH = 34;
@@ -37,7 +38,7 @@ function buildPicture(report: BlastReport): { svg: string; nodes: number; edges:
   const parts: string[] = [];
   const headers = ['Credentials', 'Places', 'Consumers', 'Targets'];
   headers.forEach((h, i) => parts.push(`<text class="hdr" x="${10 + i * colW}" y="20">${h}</text>`));
-  for (const [a, b] of edges) {
+  for (const [a, b, sev] of edges) {
     const pa = pos.get(a)!;
     const pb = pos.get(b)!;
     const x1 = pa.x + boxW;
@@ -45,7 +46,7 @@ function buildPicture(report: BlastReport): { svg: string; nodes: number; edges:
     const x2 = pb.x;
     const y2 = pb.y + boxH / 2;
     const mid = (x1 + x2) / 2;
-    parts.push(`<path class="edge" d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}"/>`);
+    parts.push(`<path class="edge ${sev}" d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}"/>`);
   }
   for (const n of index.values()) {
     const p = pos.get(n.key)!;
@@ -80,7 +81,10 @@ tr.sev-medium td:first-child{border-left:4px solid #f9a825}
 code{font-size:12px}
 svg text{font:12px system-ui,sans-serif;fill:#1d2330}
 svg .hdr{font-weight:bold}
-svg .edge{fill:none;stroke:#8d96a8;stroke-width:1.2}
+svg .edge{fill:none;stroke:#8d96a8;stroke-width:1.4;stroke-opacity:.75}
+svg .edge.sev-critical{stroke:#c62828}
+svg .edge.sev-high{stroke:#ef6c00}
+svg .edge.sev-medium{stroke:#c9a000}
 svg .node rect{fill:#eef2fb;stroke:#5b6b8c}
 svg .sev-critical rect{fill:#fde2e1;stroke:#c62828}
 svg .sev-high rect{fill:#fff0e0;stroke:#ef6c00}
