@@ -50,8 +50,10 @@ export function selectCredentials(graph: Graph, select: PlanSelection): Credenti
   const creds = graph.nodes.filter((n): n is CredentialNode => n.type === 'credential');
   if (select.all) return creds;
   const picked = new Map<string, CredentialNode>();
+  const byId = new Map(creds.map((c) => [c.id, c]));
   for (const id of select.ids ?? []) {
-    const hits = creds.filter((c) => c.id.startsWith(id));
+    const exact = byId.get(id);
+    const hits = exact ? [exact] : creds.filter((c) => c.id.startsWith(id));
     if (hits.length === 0) throw usageError(`no credential ${id} in the usage graph`, 'Run `credctl scan` first, or `credctl graph` to list credentials.');
     if (hits.length > 1) throw usageError(`credential prefix ${id} is ambiguous (${hits.length} match)`);
     picked.set(hits[0]!.id, hits[0]!);
@@ -136,7 +138,7 @@ export function buildPlan(input: PlanBuildInput): Plan {
 
   const credentials: PlanCredential[] = selected.map((c) => {
     const provider = providers.get(c.provider);
-    if (provider?.manifest) manifests[provider.id] = sha256(JSON.stringify(provider.manifest));
+    if (provider?.manifest && !manifests[provider.id]) manifests[provider.id] = sha256(JSON.stringify(provider.manifest));
     const support = provider?.support;
     const adapterOk = provider?.adapter?.available || (provider?.adapter && input.adapters?.has(provider.adapter.module));
     const apiCapable = Boolean(adapterOk && (support?.create === 'api' || support?.rotate === 'api'));
@@ -228,6 +230,7 @@ export function buildPlan(input: PlanBuildInput): Plan {
     }
   }
   for (const g of credentials) {
+    if (g.guards.length === 0) continue;
     const dependents = new Set<string>();
     for (const c of credentials) {
       if (c.steps.some((s) => s.action === 'inject' && s.target && g.guards.includes(targetKey(s.target as TargetRef)))) dependents.add(c.id);

@@ -1,4 +1,4 @@
-import { where, whatBreaksIfRevoked } from '../graph/query.js';
+import { GraphIndex, where, whatBreaksIfRevoked } from '../graph/query.js';
 import type { CredentialNode, Graph } from '../graph/types.js';
 import type { ProviderEntry } from '../providers/registry.js';
 import type { ProjectSettings } from '../config/sections.js';
@@ -141,20 +141,22 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
     return { ...partial, score: sc, scoreReasons: reasons };
   };
 
+  const ix = new GraphIndex(input.graph);
   for (const [id, ev] of inGraph) {
-    const w = where(input.graph, id);
+    const w = where(input.graph, id, ix);
     const cred = w.credentials.find((c) => c.id === id)!;
     const planned = planById.get(id);
     const provider = providers.get(cred.provider);
     const manual = provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate;
-    const value = input.vault.get(id) ?? valueFromProject(input.root, input.graph, id);
+    // The value is only needed to ask the provider; do not go reading files otherwise.
+    const value = input.probe === false ? undefined : input.vault.get(id) ?? valueFromProject(input.root, input.graph, id);
     items.push(await finish({
       id, redacted: cred.redacted, provider: cred.provider, kind: cred.kind, ...(cred.environment ? { environment: cred.environment } : {}),
       names: cred.names, exposedVia: [...ev.via], public: ev.public, inGraph: true,
       places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line })),
       consumers: w.consumers.map((c) => ({ id: c.id, kind: c.kind, label: c.label, file: c.file })),
       targets: w.targets.filter((t) => t.credentials.includes(id)).map((t) => ({ key: t.id, label: t.label })),
-      breaks: whatBreaksIfRevoked(input.graph, id).map((c) => ({ consumer: c.label, name: cred.names[0] ?? '' })),
+      breaks: whatBreaksIfRevoked(input.graph, id, ix).map((c) => ({ consumer: c.label, name: cred.names[0] ?? '' })),
       overbroad: false, unusedScopes: [],
       rotation: planned
         ? { strategy: planned.strategy, ...(planned.strategy === 'manual' ? { note: planned.steps.find((s) => s.manual)?.manual?.url ?? 'create it by hand' } : {}) }
@@ -175,8 +177,9 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
 
   items.sort((a, b) => b.score - a.score || (a.names[0] ?? a.id).localeCompare(b.names[0] ?? b.id));
   const order = input.plan ? input.plan.order.batches.flat() : [];
+  const itemById = new Map(items.map((x) => [x.id, x]));
   order.forEach((id, i) => {
-    const item = items.find((x) => x.id === id);
+    const item = itemById.get(id);
     if (item) item.rotation.order = i + 1;
   });
   return {
