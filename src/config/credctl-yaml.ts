@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { inputError } from '../core/errors.js';
+import { inputError, parserMessage } from '../core/errors.js';
 
 export interface CredctlConfig {
   project?: { github?: string };
@@ -27,7 +27,7 @@ export function loadCredctlYaml(root: string): CredctlConfig {
     doc = YAML.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     const line = (err as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw inputError(`${CONFIG_FILE}${line ? `:${line}` : ''}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'Fix the file, or move it away to run without it.');
+    throw inputError(`${CONFIG_FILE}${line ? `:${line}` : ''}: invalid YAML: ${parserMessage(err)}`, 'Fix the file, or move it away to run without it.');
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw inputError(`${CONFIG_FILE}: expected a mapping at the top level`);

@@ -9,7 +9,8 @@
  *   - Unquoted values are trimmed; ` #` (whitespace then #) starts an inline comment.
  *   - 'single' quotes are literal; "double" quotes expand \n \r \t \" \\ ; `backticks` are literal.
  *   - Quoted values may span lines. Duplicates: the last one wins (all are kept in `entries`).
- *   - A line that is none of these is a warning naming the line, never an exception.
+ *   - A line that is none of these is a warning naming the line (never quoting it: it may be
+ *     secret material), never an exception.
  */
 export type DotenvQuote = '' | "'" | '"' | '`';
 
@@ -91,7 +92,9 @@ export function parseDotenv(src: string): DotenvParse {
     i += name.length;
     skipInlineSpace();
     if (src[i] !== '=' && src[i] !== ':') {
-      warnings.push({ line: entryLine, message: `expected = after ${name}` });
+      // Never quote the line: a line that is not an assignment may be secret material itself
+      // (the body of a PEM key pasted unquoted).
+      warnings.push({ line: entryLine, message: 'not a NAME=value line' });
       nextLine();
       continue;
     }

@@ -40,3 +40,17 @@ export function describeSystemError(err: unknown): string {
     default: return err instanceof Error ? err.message : String(err);
   }
 }
+
+/**
+ * A parser's error message made safe to show: first line only, quoted snippets of the input
+ * removed. Node's JSON.parse quotes the text around the error ("{"a": sk_live_51"...), and other
+ * parsers can too; the text being parsed may hold a secret, so no snippet of it is ever shown.
+ */
+export function parserMessage(err: unknown): string {
+  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  return first
+    .replace(/"(?:[^"\\]|\\.)*"(?:\.\.\.)?/g, '"…"')
+    .replace(/'(?:[^'\\]|\\.){2,}'/g, "'…'")
+    .replace(/`[^`]{2,}`/g, '`…`')
+    .slice(0, 200);
+}

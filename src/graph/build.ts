@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
-import { inputError } from '../core/errors.js';
+import { inputError, parserMessage } from '../core/errors.js';
 import { ensureDir, projectPaths } from '../core/paths.js';
 import { looksBinary } from '../core/text.js';
 import { loadCredctlYaml } from '../config/credctl-yaml.js';
@@ -61,6 +61,11 @@ export interface GraphFile extends Graph {
   /** Identifies everything the cached results depend on besides file contents. */
   engine: string;
   files: Record<string, CachedFile>;
+  /**
+   * The last scan's findings (no values), with the mtime of each file they are in, so a rebuild
+   * by `where` or `plan` keeps hard-coded keys until their file changes or the next scan.
+   */
+  scan?: { findings: Finding[]; mtimes: Record<string, number> };
 }
 
 const MAX_FILE_SIZE = 8 << 20;
@@ -152,7 +157,7 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
       result = extractor.extract({ path, text: buf.toString('utf8') }, ctx);
     } catch (err) {
       // An extractor bug or a pathological file must not stop the rest of the repo being mapped.
-      result = { bindings: [], references: [], imports: [], consumers: [], targets: [], warnings: [{ file: path, line: 1, message: `could not be read as ${extractor.id}: ${(err as Error).message.split('\n')[0]}` }] };
+      result = { bindings: [], references: [], imports: [], consumers: [], targets: [], warnings: [{ file: path, line: 1, message: `could not be read as ${extractor.id}: ${parserMessage(err)}` }] };
     }
     stats.extracted++;
     files[path] = { size: st.size, mtimeMs: st.mtimeMs, hash, extractor: extractor.id, result };
@@ -175,18 +180,42 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
   }
 
   const sorted = Object.keys(files).sort().map((p) => [p, files[p]!.result] as [string, ExtractResult]);
-  const graph = assemble({ files: sorted, github: githubRepository(root), findings: options.findings });
+  const scan = scanFindings(root, options.findings, previous);
+  const graph = assemble({ files: sorted, github: githubRepository(root), findings: scan?.findings });
 
   if (options.write !== false) {
     const paths = projectPaths(root);
     ensureDir(paths.stateDir);
-    const out: GraphFile = { ...graph, engine, files: Object.fromEntries(Object.keys(files).sort().map((p) => [p, files[p]!])) };
+    const out: GraphFile = { ...graph, engine, files: Object.fromEntries(Object.keys(files).sort().map((p) => [p, files[p]!])), ...(scan ? { scan } : {}) };
     // Fingerprints of weak values can be brute-forced: keep the file owner-only like all state.
     atomicWriteFileSync(paths.graph, JSON.stringify(out) + '\n', { mode: 0o600 });
   }
   stats.ms = Math.round(performance.now() - started);
   if (options.stats) Object.assign(options.stats, stats);
   return graph;
+}
+
+/** This build's scan findings: the ones given, else the last scan's for files not changed since. */
+function scanFindings(root: string, given: Finding[] | undefined, previous: GraphFile | undefined): GraphFile['scan'] {
+  const mtime = (file: string) => {
+    try {
+      return statSync(join(root, file)).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  };
+  if (given) {
+    const mtimes: Record<string, number> = {};
+    for (const f of given) {
+      const m = mtime(f.file);
+      if (m !== undefined) mtimes[f.file] = m;
+    }
+    return { findings: given, mtimes };
+  }
+  if (!previous?.scan) return undefined;
+  const { mtimes } = previous.scan;
+  const findings = previous.scan.findings.filter((f) => mtimes[f.file] !== undefined && mtime(f.file) === mtimes[f.file]);
+  return { findings, mtimes: Object.fromEntries(Object.entries(mtimes).filter(([file]) => findings.some((f) => f.file === file))) };
 }
 
 /** Ignored files of the .env family in a git work tree (never inside node_modules or vendor). */

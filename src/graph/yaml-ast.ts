@@ -3,6 +3,7 @@
  * that must say "line 14" about what they found. Multi-document files come back one document
  * each; a document with a syntax error becomes a warning naming the line and is skipped.
  */
+import { parserMessage } from '../core/errors.js';
 import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node } from 'yaml';
 import type { ExtractWarning } from './types.js';
 
@@ -17,7 +18,7 @@ export class YamlFile {
     try {
       parsed = parseAllDocuments(text, { lineCounter: this.lc, uniqueKeys: false, prettyErrors: false });
     } catch (err) {
-      warnings.push({ file: path, line: 1, message: `unreadable YAML: ${(err as Error).message.split('\n')[0]}` });
+      warnings.push({ file: path, line: 1, message: `unreadable YAML: ${parserMessage(err)}` });
       return;
     }
     // A stream with nothing in it comes back as an empty list or an EmptyStream.
@@ -25,7 +26,7 @@ export class YamlFile {
     for (const doc of docs) {
       if (doc.errors.length > 0) {
         const e = doc.errors[0]!;
-        warnings.push({ file: path, line: this.lc.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split('\n')[0]}` });
+        warnings.push({ file: path, line: this.lc.linePos(e.pos[0]).line, message: `invalid YAML: ${parserMessage(e)}` });
         continue;
       }
       this.docs.push(doc.contents as YNode);

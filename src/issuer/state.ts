@@ -1,7 +1,7 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
-import { inputError } from '../core/errors.js';
+import { inputError, parserMessage } from '../core/errors.js';
 import { newAdminToken, type Environment, type Sealed } from './keys.js';
 
 /**
@@ -114,7 +114,7 @@ export class IssuerState {
         doc = JSON.parse(readFileSync(this.stateFile, 'utf8')) as StateFile;
       } catch (err) {
         // Refuse to start rather than overwrite credentials we could not read.
-        throw inputError(`${this.stateFile} is not valid JSON (${(err as Error).message}); refusing to start`, 'Restore it from a backup or start with another --data directory.');
+        throw inputError(`${this.stateFile} is not valid JSON (${parserMessage(err)}); refusing to start`, 'Restore it from a backup or start with another --data directory.');
       }
       for (const c of doc.credentials ?? []) this.addCredential(c);
       for (const r of doc.requests ?? []) this.requests.set(r.id, r);

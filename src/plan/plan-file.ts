@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import YAML from 'yaml';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
-import { describeSystemError, inputError } from '../core/errors.js';
+import { describeSystemError, inputError, parserMessage } from '../core/errors.js';
 import { planSchema } from './plan-schema.js';
 import type { Plan } from './types.js';
 
@@ -28,7 +28,7 @@ export function parsePlan(text: string, where: string): Plan {
   try {
     doc = YAML.parse(text);
   } catch (err) {
-    throw inputError(`${where}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw inputError(`${where}: not valid YAML: ${parserMessage(err)}`);
   }
   if (!validate(doc)) {
     const e = validate.errors?.[0];

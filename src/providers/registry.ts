@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { inputError } from '../core/errors.js';
+import { inputError, parserMessage } from '../core/errors.js';
 import type { Operation, Support } from './adapter.js';
 import { validateManifest, validatePermissions, supportOf, type Manifest, type PermissionSchemaDoc } from './manifest.js';
 import { providersDir } from './rules.js';
@@ -56,7 +56,7 @@ export function parseProviderFile(id: string, text: string, where: string, hasRu
   try {
     doc = (YAML.parse(text) ?? {}) as Record<string, unknown>;
   } catch (err) {
-    throw inputError(`${where}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw inputError(`${where}: invalid YAML: ${parserMessage(err)}`);
   }
   if (typeof doc !== 'object' || Array.isArray(doc)) throw inputError(`${where}: must be a YAML mapping`);
   if (doc.id !== id) throw inputError(`${where}: id must be "${id}" (the folder name)`);
@@ -99,7 +99,7 @@ export function issuerOverrides(configFile: string): Record<string, string> {
   try {
     doc = YAML.parse(readFileSync(configFile, 'utf8'));
   } catch (err) {
-    throw inputError(`${configFile}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw inputError(`${configFile}: invalid YAML: ${parserMessage(err)}`);
   }
   const providers = (doc as { providers?: Record<string, { issuer?: unknown }> } | null)?.providers;
   const out: Record<string, string> = {};

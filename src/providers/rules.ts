@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { inputError } from '../core/errors.js';
+import { inputError, parserMessage } from '../core/errors.js';
 
 /**
  * Detection rules live with their provider: `providers/<id>/rules.yaml`. Adding a provider is
@@ -125,7 +125,7 @@ export function parseRulesFile(provider: string, text: string, where: string): R
   try {
     doc = YAML.parse(text) ?? {};
   } catch (err) {
-    throw inputError(`${where}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw inputError(`${where}: invalid YAML: ${parserMessage(err)}`);
   }
   if (doc.provider !== provider) throw inputError(`${where}: provider must be "${provider}" (the folder name)`);
   if (!Array.isArray(doc.rules)) throw inputError(`${where}: rules must be a list`);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
-import { inputError } from '../core/errors.js';
+import { inputError, parserMessage } from '../core/errors.js';
 import { isFingerprint } from '../core/fingerprint.js';
 import type { Finding } from './finding.js';
 
@@ -35,7 +35,7 @@ export function readBaseline(path: string, { mustExist = true } = {}): Baseline 
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw inputError(`baseline ${path} is not valid JSON: ${(err as Error).message.split('\n')[0]}`);
+    throw inputError(`baseline ${path} is not valid JSON: ${parserMessage(err)}`);
   }
   const d = doc as { version?: unknown; entries?: unknown };
   if (d?.version !== 1 || !Array.isArray(d.entries)) throw inputError(`baseline ${path} is not a credctl baseline (expected {"version": 1, "entries": [...]})`);

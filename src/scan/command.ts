@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { findProjectRoot } from '../core/paths.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { usageError } from '../core/errors.js';
 import { note, paint, paintErr, Progress } from '../core/output.js';
 import { loadRulesCached } from './rules-cache.js';
+import { isDirectory } from './files.js';
 import { readBaseline, updateBaseline, type Baseline } from './baseline.js';
 import { formatBytes, formatResult, FORMATS, summarize, type Format, type RuleInfo } from './format.js';
 import type { ScanResult } from './types.js';
@@ -23,6 +24,8 @@ export interface ScanCommandFlags {
   updateBaseline?: boolean;
   exitCode?: string;
   maxFileSize?: string;
+  /** commander's --no-graph: false when the usage graph should not be updated. */
+  graph?: boolean;
 }
 
 export function parseSize(text: string): number {
@@ -101,12 +104,38 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
     return;
   }
 
+  if (!flags.staged && !flags.history && flags.graph !== false) await updateGraph(paths, process.cwd(), result, noIgnore);
+
   const rules = new Map<string, RuleInfo>(loadRulesCached().map((r) => [r.id, { name: r.name, provider: r.provider, kind: r.kind }]));
   const text = formatResult(result, format, { chalk: paint(), rules });
   if (text) process.stdout.write(text);
   note(summarize(result.stats, result.findings));
   if (result.findings.length > 0 && flags.staged) note(blockedCommitHelp());
   process.exitCode = result.findings.length > 0 ? exitCode : ExitCode.Ok;
+}
+
+/**
+ * A scan of one project directory also refreshes its usage graph (.credctl/graph.json), with
+ * the scanner's findings as extra places (keys hard-coded in source files). Incremental: files
+ * unchanged since the last build are not re-read. Skipped for stdin, single files, several
+ * paths and subdirectories of a repository, and with --no-graph.
+ */
+async function updateGraph(paths: string[], cwd: string, result: ScanResult, noIgnore: boolean): Promise<void> {
+  const target = resolve(cwd, paths[0] ?? '.');
+  if (paths.length > 1 || paths[0] === '-' || !isDirectory(target)) return;
+  const { buildGraph } = await import('../graph/build.js');
+  // Only a whole project has a graph; a subdirectory of a repository is a partial view.
+  if (findProjectRoot(target) !== target) return;
+  const root = target;
+  const findings = result.findings.map((f) => ({ ...f, file: relative(root, resolve(cwd, f.file)).split(sep).join('/') }));
+  try {
+    const graph = buildGraph(root, { findings, noIgnore });
+    const creds = graph.nodes.filter((n) => n.type === 'credential').length;
+    note(`usage graph updated: ${creds} credential${creds === 1 ? '' : 's'} (credctl where NAME, credctl graph)`);
+  } catch (err) {
+    // The scan's answer stands even if the graph cannot be written (a read-only checkout).
+    note(`usage graph not updated: ${(err as Error).message}`);
+  }
 }
 
 /** `.credctl-baseline.json` at the project root is used without being asked for, when it exists. */

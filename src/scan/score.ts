@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { inputError } from '../core/errors.js';
+import { inputError, parserMessage } from '../core/errors.js';
 import { lineStarts, positionOf } from '../core/text.js';
 import { loadRules, type Rule } from '../providers/rules.js';
 import { candidateRules, compileRuleSet, detect } from './detect.js';
@@ -57,7 +57,7 @@ export function readLabels(dir: string): CorpusLabel[] {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw inputError(`${file}: cannot read labels: ${(err as Error).message.split('\n')[0]}`);
+    throw inputError(`${file}: cannot read labels: ${parserMessage(err)}`);
   }
   if (!Array.isArray(raw)) throw inputError(`${file}: labels must be a list`);
   return raw.map((l: Partial<CorpusLabel>, i) => {

@@ -48,3 +48,13 @@ describe('parseDotenv', () => {
     expect([...p.values.keys()]).toEqual(['GOOD', 'LAST']);
   });
 });
+
+describe('parseDotenv warnings', () => {
+  it('never quote the offending line, which may be secret material', () => {
+    const body = 'MIIEFAKEcanaryPEMbodyZZ9q8w7e6r5t4y3u2i1o0p';
+    const p = parseDotenv(`-----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY-----\nA=1\n`);
+    expect(p.warnings.map((w) => w.line)).toEqual([1, 2, 3]);
+    expect(JSON.stringify(p.warnings)).not.toContain('MIIEFAKE');
+    expect(p.values.get('A')!.value).toBe('1');
+  });
+});

@@ -27,3 +27,18 @@ describe('redact', () => {
     expect(maskValues(`key=${v} again ${v}`, [v])).toBe('key=sk_live_…xTy9 again sk_live_…xTy9');
   });
 });
+
+describe('parserMessage', () => {
+  it('drops quoted snippets of the parsed text, which may hold a secret', async () => {
+    const { parserMessage } = await import('../../src/core/errors.js');
+    let err: unknown;
+    try {
+      JSON.parse('{"a": sk_live_51FAKEabcdefghij}');
+    } catch (e) {
+      err = e;
+    }
+    const msg = parserMessage(err);
+    expect(msg).not.toContain('sk_live');
+    expect(msg).toMatch(/Unexpected token/);
+  });
+});

@@ -31,6 +31,7 @@ export function register(program: Command): void {
     .option('--history', 'scan every line ever added on any branch; one finding per secret, with its first commit')
     .option('--staged', 'scan only the lines added in the staged diff (for pre-commit hooks)')
     .option('--no-ignore', 'scan every file: ignore .gitignore and .credctlignore')
+    .option('--no-graph', 'do not update the usage graph (.credctl/graph.json) after a project scan')
     .option('--format <format>', 'table | json | jsonl | sarif (default: table)')
     .option('--json', 'same as --format json: {"findings": [...], "stats": {...}}')
     .option('--baseline <file>', 'do not report findings accepted in this baseline (matched by fingerprint + rule; default: .credctl-baseline.json at the project root, if present)')

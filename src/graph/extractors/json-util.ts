@@ -1,4 +1,5 @@
 /** JSON.parse that turns an error into "line N" instead of an exception. */
+import { parserMessage } from '../../core/errors.js';
 import { lineAt } from './common.js';
 
 export function parseJson(text: string): { value?: unknown; error?: { line: number; message: string } } {
@@ -9,7 +10,7 @@ export function parseJson(text: string): { value?: unknown; error?: { line: numb
     const pos = /position (\d+)/.exec(msg)?.[1];
     const lc = /line (\d+)/.exec(msg)?.[1];
     const line = lc ? Number(lc) : pos ? lineAt(text, Number(pos)) : 1;
-    return { error: { line, message: `invalid JSON: ${msg.split('\n')[0]}` } };
+    return { error: { line, message: `invalid JSON: ${parserMessage(err)}` } };
   }
 }
 

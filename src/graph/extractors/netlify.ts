@@ -3,6 +3,7 @@
  * bindings kept in the file (a credential there is public to anyone with the repo); `$X` values
  * are uses of X. The site is the consumer.
  */
+import { parserMessage } from '../../core/errors.js';
 import { parse, TomlError } from 'smol-toml';
 import type { Extractor, Reference } from '../types.js';
 import { SHELL_VAR_RE, basename, dirname, emptyResult, ids, shellVarName } from './common.js';
@@ -18,7 +19,7 @@ export const extractor: Extractor = {
       doc = parse(file.text) as Record<string, unknown>;
     } catch (err) {
       const line = err instanceof TomlError ? err.line : 1;
-      out.warnings.push({ file: file.path, line, message: `invalid TOML: ${(err as Error).message.split('\n')[0]}` });
+      out.warnings.push({ file: file.path, line, message: `invalid TOML: ${parserMessage(err)}` });
       return out;
     }
     const dir = dirname(file.path);

@@ -1,5 +1,5 @@
 import { isMap, isScalar, parse, parseAllDocuments, type Document, type Scalar } from 'yaml';
-import { inputError, refusedError } from '../../core/errors.js';
+import { inputError, refusedError, parserMessage } from '../../core/errors.js';
 
 /**
  * Find and rewrite one key of a Kubernetes Secret inside a (multi-document) YAML manifest.
@@ -38,7 +38,7 @@ export function loadDocuments(src: string, display: string): Document.Parsed[] {
   for (const d of list) {
     if (d.errors.length > 0) {
       const e = d.errors[0]!;
-      throw inputError(`${display} is not valid YAML: ${e.message.split('\n')[0]}`);
+      throw inputError(`${display} is not valid YAML: ${parserMessage(e)}`);
     }
   }
   return list as Document.Parsed[];
