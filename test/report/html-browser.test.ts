@@ -69,7 +69,7 @@ describe.skipIf(!hasChromium)('blast-radius HTML report in a browser', () => {
     const nodes = page.locator('#blast-graph g.node');
     expect(await nodes.count()).toBe(declared);
     expect(declared).toBeGreaterThanOrEqual(2 + 1 + 3 + 3);
-    for (const b of await nodes.evaluateAll((els) => els.map((e) => ({ width: (e as SVGGraphicsElement).getBBox().width })))) {
+    for (const b of await nodes.evaluateAll((els) => els.map((e) => ({ width: (e as unknown as { getBBox(): { width: number } }).getBBox().width })))) {
       expect(b.width).toBeGreaterThan(0);
     }
     expect(await page.locator('#blast-graph path.edge').count()).toBe(Number(await page.locator('#graph').getAttribute('data-edges')));
