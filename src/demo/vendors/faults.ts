@@ -110,3 +110,52 @@ export interface RecordedRequest {
   /** The Authorization header as sent, so tests can check which token was used. */
   authorization?: string;
 }
+
+export interface HandledResponse {
+  status: number;
+  body?: unknown;
+}
+
+/**
+ * The request loop both vendor stand-ins share: record the request, apply a 'before' fault or
+ * run the handler, then apply an 'after' fault (state already changed, answer lost) or answer
+ * with the handler's JSON. A handler that throws is the vendor's 500, in the vendor's shape.
+ */
+export function serveWithFaults(
+  handle: (req: IncomingMessage) => Promise<HandledResponse>,
+  options: { faults: FaultQueue; hung: Set<ServerResponse>; requests: RecordedRequest[]; serverError: unknown },
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    if (body === undefined) {
+      res.writeHead(status);
+      res.end();
+      return;
+    }
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(body));
+  };
+  return (req, res) => {
+    const record: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', status: 'fault', authorization: req.headers.authorization };
+    options.requests.push(record);
+    const before = options.faults.take(req, 'before');
+    if (before) {
+      applyFault(before, req, res, options.hung);
+      return;
+    }
+    handle(req).then(
+      (out) => {
+        const after = options.faults.take(req, 'after');
+        if (after) {
+          applyFault(after, req, res, options.hung);
+          return;
+        }
+        record.status = out.status;
+        send(res, out.status, out.body);
+      },
+      () => {
+        record.status = 500;
+        send(res, 500, options.serverError);
+      },
+    );
+  };
+}

@@ -29,7 +29,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadSodium } from '../../targets/github-actions/sodium.js';
-import { applyFault, FaultQueue, readBody, type FaultSpec, type RecordedRequest } from './faults.js';
+import { FaultQueue, readBody, serveWithFaults, type FaultSpec, type RecordedRequest } from './faults.js';
 
 interface KeyPair {
   keyId: string;
@@ -97,15 +97,6 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApiS
   const hung = new Set<ServerResponse>();
   const requests: RecordedRequest[] = [];
 
-  const send = (res: ServerResponse, status: number, body?: unknown) => {
-    if (body === undefined) {
-      res.writeHead(status);
-      res.end();
-      return;
-    }
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify(body));
-  };
   const message = (msg: string) => ({ message: msg, documentation_url: 'https://docs.github.com/rest' });
 
   async function handle(req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
@@ -164,30 +155,7 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApiS
     return { status: 404, body: message('Not Found') };
   }
 
-  const server: Server = createServer((req, res) => {
-    const record: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', status: 'fault', authorization: req.headers.authorization };
-    requests.push(record);
-    const before = faults.take(req, 'before');
-    if (before) {
-      applyFault(before, req, res, hung);
-      return;
-    }
-    handle(req).then(
-      (out) => {
-        const after = faults.take(req, 'after');
-        if (after) {
-          applyFault(after, req, res, hung);
-          return;
-        }
-        record.status = out.status;
-        send(res, out.status, out.body);
-      },
-      () => {
-        record.status = 500;
-        send(res, 500, message('Server Error'));
-      },
-    );
-  });
+  const server: Server = createServer(serveWithFaults(handle, { faults, hung, requests, serverError: message('Server Error') }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 

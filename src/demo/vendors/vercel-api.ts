@@ -26,7 +26,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { applyFault, FaultQueue, readBody, type FaultSpec, type RecordedRequest } from './faults.js';
+import { FaultQueue, readBody, serveWithFaults, type FaultSpec, type RecordedRequest } from './faults.js';
 
 const TARGETS = ['production', 'preview', 'development'];
 const TYPES = ['system', 'secret', 'encrypted', 'plain', 'sensitive'];
@@ -153,32 +153,9 @@ export async function startVercelApi(opts: VercelApiOptions): Promise<VercelApiS
     return err(405, 'method_unknown', 'This endpoint does not handle this method');
   }
 
-  const server: Server = createServer((req, res) => {
-    const record: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', status: 'fault', authorization: req.headers.authorization };
-    requests.push(record);
-    const before = faults.take(req, 'before');
-    if (before) {
-      applyFault(before, req, res, hung);
-      return;
-    }
-    handle(req).then(
-      (out) => {
-        const after = faults.take(req, 'after');
-        if (after) {
-          applyFault(after, req, res, hung);
-          return;
-        }
-        record.status = out.status;
-        res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify(out.body));
-      },
-      () => {
-        record.status = 500;
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'internal_server_error', message: 'An unexpected internal error occurred' } }));
-      },
-    );
-  });
+  const server: Server = createServer(
+    serveWithFaults(handle, { faults, hung, requests, serverError: { error: { code: 'internal_server_error', message: 'An unexpected internal error occurred' } } }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const projectOrThrow = (idOrName: string) => {

@@ -2,6 +2,7 @@
  * Source code reading the environment. Each file that reads a name is a consumer (a code module).
  * One pattern list per language; a file is searched only with its own language's patterns.
  */
+import { lineStarts, positionOf } from '../../core/text.js';
 import type { Extractor, Reference } from '../types.js';
 import { emptyResult, ids } from './common.js';
 
@@ -61,7 +62,7 @@ export const extractor: Extractor = {
     const starts = lineStarts(file.text);
     const seen = new Set<string>();
     const add = (name: string, index: number) => {
-      const line = lineOf(starts, index);
+      const line = positionOf(starts, index).line;
       const k = `${name}:${line}`;
       if (seen.has(k)) return;
       seen.add(k);
@@ -89,19 +90,3 @@ export const extractor: Extractor = {
   },
 };
 
-function lineStarts(text: string): number[] {
-  const s = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) s.push(i + 1);
-  return s;
-}
-
-function lineOf(starts: number[], index: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= index) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
