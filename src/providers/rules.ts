@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
 import { inputError, parserMessage } from '../core/errors.js';
+
+// Loaded on first use: a pre-commit scan that hits the rules cache never pays for the YAML parser.
+const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 /**
  * Detection rules live with their provider: `providers/<id>/rules.yaml`. Adding a provider is
@@ -123,7 +126,7 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
 export function parseRulesFile(provider: string, text: string, where: string): Rule[] {
   let doc: { provider?: unknown; rules?: unknown };
   try {
-    doc = YAML.parse(text) ?? {};
+    doc = yaml().parse(text) ?? {};
   } catch (err) {
     throw inputError(`${where}: invalid YAML: ${parserMessage(err)}`);
   }

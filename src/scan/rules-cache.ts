@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { inputError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { compileRule, loadRules, providersDir, type Rule } from '../providers/rules.js';
+
+// Loaded on first use: a pre-commit scan that hits the rules cache never pays for the YAML parser.
+const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 /**
  * Rules without the YAML parse on every run. Parsing ~60 KB of rules.yaml costs ~80 ms, more than
@@ -58,7 +61,7 @@ export function loadRulesCached(dir: string = providersDir()): Rule[] {
   }
   const rules = loadRules(dir); // validates (and throws a clear error for a broken rules.yaml)
   try {
-    const providers: [string, unknown[]][] = files.map((f) => [f.provider, (YAML.parse(readFileSync(f.file, 'utf8')) as { rules: unknown[] }).rules]);
+    const providers: [string, unknown[]][] = files.map((f) => [f.provider, (yaml().parse(readFileSync(f.file, 'utf8')) as { rules: unknown[] }).rules]);
     mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
     atomicWriteFileSync(cacheFile, JSON.stringify({ signature, providers } satisfies CacheDoc), { mode: 0o600 });
   } catch {
