@@ -34,7 +34,7 @@ export class Journal {
     this.dir = dir;
     this.file = join(dir, 'journal.jsonl');
     this.records = records;
-    this.seq = records.length ? records[records.length - 1]!.seq : 0;
+    this.seq = records.length ? (records[records.length - 1]!.seq ?? records.length) : 0;
     this.fd = openSync(this.file, 'a', 0o600);
   }
 
@@ -103,9 +103,16 @@ export function readJournal(file: string): JournalRecord[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line) continue;
+    let rec: unknown;
     try {
-      out.push(JSON.parse(line) as JournalRecord);
+      rec = JSON.parse(line);
     } catch {
+      rec = undefined;
+    }
+    const valid = typeof rec === 'object' && rec !== null && !Array.isArray(rec) && typeof (rec as JournalRecord).event === 'string';
+    if (valid) {
+      out.push(rec as JournalRecord);
+    } else {
       // Only the very last line may be torn by a kill mid-write; anything earlier is corruption.
       if (i >= lines.length - 2) break;
       throw inputError(`${file}:${i + 1}: corrupt journal line`);

@@ -80,7 +80,12 @@ async function confirmApply(plan: Plan, opts: ApplyOptions): Promise<void> {
 
 export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<RunSummary> {
   const ctx = loadProject(plan.root);
-  const changes = staleness(plan, ctx.graph);
+  const inGraph = new Set(ctx.graph.nodes.filter((n) => n.type === 'credential').map((n) => n.id));
+  const unknown = plan.credentials.filter((c) => !inGraph.has(c.id));
+  const changes = [
+    ...unknown.map((c) => `credential ${c.names[0] ?? ''} ${c.id} is not in the project (rotated already, removed, or the plan was edited)`),
+    ...staleness(plan, ctx.graph),
+  ];
   if (changes.length) {
     throw refusedError(`the plan is stale: ${changes.join('; ')}`, 'Make a fresh plan with `credctl plan` and review it again.');
   }
@@ -117,6 +122,8 @@ export interface RunListing {
   finished: boolean;
   steps: number;
   started?: string;
+  /** The journal cannot be read (damaged): it cannot be resumed. */
+  corrupt?: boolean;
 }
 
 export function listRuns(root: string): RunListing[] {
@@ -126,7 +133,13 @@ export function listRuns(root: string): RunListing[] {
     .filter((d) => existsSync(join(dir, d, 'journal.jsonl')))
     .sort()
     .map((runId) => {
-      const records = readJournal(join(dir, runId, 'journal.jsonl'));
+      let records;
+      try {
+        records = readJournal(join(dir, runId, 'journal.jsonl'));
+      } catch {
+        // One damaged journal must not hide the other runs.
+        return { runId, finished: false, steps: 0, corrupt: true };
+      }
       return { runId, finished: runFinished(records), steps: records.filter((r) => r.event === 'done').length, started: records[0]?.time };
     });
 }

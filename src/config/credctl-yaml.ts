@@ -7,7 +7,7 @@
  *   project:
  *     github: owner/repo     # names the GitHub Actions secret targets when there is no git remote
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { inputError, parserMessage } from '../core/errors.js';
@@ -18,10 +18,14 @@ export interface CredctlConfig {
 }
 
 export const CONFIG_FILE = 'credctl.yaml';
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export function loadCredctlYaml(root: string): CredctlConfig {
   const path = join(root, CONFIG_FILE);
   if (!existsSync(path)) return {};
+  // A settings file is a few KB; a huge one would take minutes and gigabytes to parse.
+  const size = statSync(path).size;
+  if (size > MAX_CONFIG_BYTES) throw inputError(`${CONFIG_FILE} is ${Math.round(size / 1024)} KB; credctl reads at most ${MAX_CONFIG_BYTES / 1024} KB`, 'Keep credctl.yaml to settings: it never holds values or data.');
   let doc: unknown;
   try {
     doc = YAML.parse(readFileSync(path, 'utf8'));

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
+import { CredctlError, describeSystemError, inputError } from './errors.js';
 
 export interface AtomicWriteOptions {
   /** File mode for the new file. Secrets are always 0o600 (design promise 5). */
@@ -13,7 +14,16 @@ export interface AtomicWriteOptions {
  * target, then fsync the directory so the rename itself survives a crash.
  */
 export function atomicWriteFileSync(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
-  const mode = options.mode ?? 0o644;
+  try {
+    writeAtomically(path, data, options.mode ?? 0o644);
+  } catch (err) {
+    if (err instanceof CredctlError) throw err;
+    // A missing directory, no permission, a full disk: the user's to fix, said in one line.
+    throw inputError(`cannot write ${path}: ${describeSystemError(err)}`);
+  }
+}
+
+function writeAtomically(path: string, data: string | Uint8Array, mode: number): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {

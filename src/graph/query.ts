@@ -2,6 +2,8 @@
  * Questions asked of a built graph: "where is this used?" and "what breaks if it is revoked?".
  */
 import { inputError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
+import { shannonEntropy } from '../core/text.js';
 import { normalizeEnvironment } from './names.js';
 import type { ConsumerNode, CredentialNode, Graph, GraphEdge, GraphNode, TargetNode } from './types.js';
 
@@ -64,14 +66,16 @@ export interface WhereResult {
 /** Resolve a NAME, a fingerprint (a prefix is enough) or a file path, and gather everything around it. */
 /** Pass a GraphIndex when asking many questions of one graph (blast radius over thousands). */
 export function where(graph: Graph, query: string, ix: GraphIndex = new GraphIndex(graph)): WhereResult {
+  // Someone may paste a key here: errors show a high-entropy or overlong query redacted.
+  const shown = query.length <= 80 && shannonEntropy(query) < 4.2 ? query : redact(query);
   let matched: WhereResult['matched'];
   let credIds: string[] = [];
   let names: string[] = [];
   let fileConsumers: string[] = [];
   if (query.startsWith('fp_')) {
     credIds = ix.byId.get(query)?.type === 'credential' ? [query] : ix.credentials().filter((c) => c.id.startsWith(query)).map((c) => c.id);
-    if (credIds.length === 0) throw inputError(`no credential in the graph has a fingerprint starting with ${query}`);
-    if (credIds.length > 1 && !credIds.includes(query)) throw inputError(`${query} matches ${credIds.length} credentials`, 'Give more characters of the fingerprint.');
+    if (credIds.length === 0) throw inputError(`no credential in the graph has a fingerprint starting with ${shown}`);
+    if (credIds.length > 1 && !credIds.includes(query)) throw inputError(`${shown} matches ${credIds.length} credentials`, 'Give more characters of the fingerprint.');
     matched = 'credential';
     names = [...new Set(credIds.flatMap((id) => ix.outOf(id, 'bound-to').map((e) => e.to.slice(5))))];
   } else if (ix.byId.has(`name:${query}`)) {
@@ -83,7 +87,7 @@ export function where(graph: Graph, query: string, ix: GraphIndex = new GraphInd
     credIds = [...new Set(ix.inOf(`file:${path}`, 'appears-in').map((e) => e.from))];
     fileConsumers = graph.nodes.filter((n): n is ConsumerNode => n.type === 'consumer' && n.file === path).map((n) => n.id);
     if (credIds.length === 0 && fileConsumers.length === 0) {
-      throw inputError(`nothing in the graph matches ${query}`, 'Give an env var name (STRIPE_SECRET_KEY), a fingerprint (fp_...) or a file path relative to the project root.');
+      throw inputError(`nothing in the graph matches ${shown}`, 'Give an env var name (STRIPE_SECRET_KEY), a fingerprint (fp_...) or a file path relative to the project root.');
     }
     matched = 'file';
     names = [...new Set([

@@ -1,7 +1,7 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
-import { inputError, parserMessage } from '../core/errors.js';
+import { inputError, parserMessage, describeSystemError } from '../core/errors.js';
 import { newAdminToken, type Environment, type Sealed } from './keys.js';
 
 /**
@@ -97,7 +97,11 @@ export class IssuerState {
   private flush?: Promise<void>;
 
   constructor(readonly dataDir: string) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw inputError(`cannot use ${dataDir} as the issuer's data directory: ${describeSystemError(err)}`, 'Pass --data with a directory (it is created if missing).');
+    }
     this.stateFile = join(dataDir, 'state.json');
     this.eventsFile = join(dataDir, 'events.jsonl');
     this.adminTokenFile = join(dataDir, 'admin-token');

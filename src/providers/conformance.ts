@@ -1,3 +1,5 @@
+import { CredctlError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
 import { randomUUID } from 'node:crypto';
 import { redact } from '../core/redact.js';
 import { issuerOrigin, WELL_KNOWN_PATH } from './discover.js';
@@ -64,8 +66,14 @@ export async function runConformance(input: string, options: ConformanceOptions 
 
   try {
     let body: unknown;
+    // An issuer that cannot be reached (or may not be contacted) is not a failed check: the
+    // suite stops with that error and its exit code (5 unreachable, 6 refused).
+    let unreachable: unknown;
     await check('manifest is served at /.well-known/credential-issuer as JSON', async () => {
-      const res = await http.request(origin + WELL_KNOWN_PATH, { headers: { accept: 'application/json' } });
+      const res = await http.request(origin + WELL_KNOWN_PATH, { headers: { accept: 'application/json' } }).catch((err: unknown) => {
+        if (err instanceof CredctlError && (err.exitCode === ExitCode.Remote || err.exitCode === ExitCode.Refused)) unreachable = err;
+        throw err;
+      });
       expect(res.status === 200, `HTTP ${res.status}, expected 200`);
       expect(/^application\/([a-z.+-]*\+)?json\b/.test(res.headers['content-type'] ?? ''), `content type ${res.headers['content-type'] ?? '(none)'}`);
       body = JSON.parse(res.body.toString('utf8'));
@@ -76,6 +84,7 @@ export async function runConformance(input: string, options: ConformanceOptions 
       }
       return 'no ETag (clients cannot cache it)';
     });
+    if (unreachable) throw unreachable;
     await check('manifest validates against spec/credential-issuer.schema.json', async () => {
       manifest = validateManifest(body, { source: 'manifest' });
     }, body !== undefined, 'no manifest');

@@ -34,6 +34,7 @@ export interface Exposed {
 }
 
 let ruleSet: CompiledRuleSet | undefined;
+const MAX_LINE = 64 * 1024;
 const rules = () => (ruleSet ??= compileRuleSet(loadRules()));
 
 /** Credentials in any leaked text (a .env, a CI log, a paste). */
@@ -56,6 +57,9 @@ export function exposedInText(text: string, via: string, isPublic = false, vault
   // A .env-style leak also exposes values that no rule knows, bound to secret-looking names; a
   // leaked Kubernetes Secret exposes its base64 `data:` values once decoded.
   for (const [i, line] of lines.entries()) {
+    // Assignments and Secret data are short lines; a megabyte "line" (minified JS, a dump) is not
+    // one, and running these regexes over it could exhaust the stack.
+    if (line.length > MAX_LINE) continue;
     const b64 = /^\s+([\w.-]+):\s+([A-Za-z0-9+/]{12,}={0,2})\s*$/.exec(line);
     if (b64) {
       const decoded = Buffer.from(b64[2]!, 'base64').toString('utf8');
@@ -125,8 +129,8 @@ export function exposedInReport(path: string, root: string): Exposed[] {
   for (const [i, raw] of items.entries()) {
     const item = raw as Record<string, unknown>;
     if (!item || typeof item !== 'object') throw inputError(`${path}: item ${i} is not an object`);
-    if ('RuleID' in item || 'Secret' in item) out.push(...fromGitleaks(item, root));
-    else if ('DetectorName' in item || 'Raw' in item || 'SourceMetadata' in item) out.push(...fromTrufflehog(item, root));
+    if ('RuleID' in item || 'Secret' in item) for (const e of fromGitleaks(item, root)) out.push(e);
+    else if ('DetectorName' in item || 'Raw' in item || 'SourceMetadata' in item) for (const e of fromTrufflehog(item, root)) out.push(e);
     else throw inputError(`${path}: item ${i} is neither a gitleaks nor a trufflehog finding`, 'Supported: gitleaks JSON, trufflehog JSON/JSONL, SARIF 2.1.0.');
   }
   return out;
@@ -179,13 +183,26 @@ function fromSarif(doc: Record<string, unknown>, root: string, path: string): Ex
   const runs = doc.runs;
   if (!Array.isArray(runs)) throw inputError(`${path}: SARIF without a runs array`);
   const out: Exposed[] = [];
-  for (const run of runs as Record<string, unknown>[]) {
-    const tool = ((run.tool as Record<string, Record<string, unknown>> | undefined)?.driver?.name as string | undefined) ?? 'sarif';
-    for (const result of (run.results as Record<string, unknown>[] | undefined) ?? []) {
-      for (const loc of (result.locations as Record<string, Record<string, Record<string, unknown>>>[] | undefined) ?? []) {
-        const file = loc.physicalLocation?.artifactLocation?.uri;
-        const line = loc.physicalLocation?.region?.startLine;
-        if (typeof file === 'string' && typeof line === 'number') out.push(...atLocation(root, decodeURIComponent(file.replace(/^file:\/\//, '')), line, `${tool}: ${file}:${line} (${String(result.ruleId ?? 'rule')})`));
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  for (const [r, run] of runs.entries()) {
+    if (!isObject(run)) throw inputError(`${path}: runs[${r}] is not an object`);
+    const driver = isObject(run.tool) && isObject(run.tool.driver) ? run.tool.driver : {};
+    const tool = typeof driver.name === 'string' ? driver.name : 'sarif';
+    for (const [k, result] of list(run.results).entries()) {
+      if (!isObject(result)) throw inputError(`${path}: runs[${r}].results[${k}] is not an object`);
+      for (const loc of list(result.locations)) {
+        const physical = isObject(loc) && isObject(loc.physicalLocation) ? loc.physicalLocation : {};
+        const file = isObject(physical.artifactLocation) ? physical.artifactLocation.uri : undefined;
+        const line = isObject(physical.region) ? physical.region.startLine : undefined;
+        if (typeof file !== 'string' || typeof line !== 'number') continue;
+        let path2: string;
+        try {
+          path2 = decodeURIComponent(file.replace(/^file:\/\//, ''));
+        } catch {
+          path2 = file;
+        }
+        for (const e of atLocation(root, path2, line, `${tool}: ${file}:${line} (${String(result.ruleId ?? 'rule')})`)) out.push(e);
       }
     }
   }

@@ -9,6 +9,11 @@ export const order = 35;
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const FORMATS = ['terminal', 'json', 'md', 'html'];
 
+function exitCodeArg(v: string): number {
+  if (!/^\d{1,3}$/.test(v) || Number(v) > 255) throw usageError(`--exit-code must be a whole number from 0 to 255, not ${JSON.stringify(v.slice(0, 20))}`);
+  return Number(v);
+}
+
 function pickFormat(flags: { format?: string; json?: boolean }): string {
   const f = flags.json ? 'json' : flags.format ?? 'terminal';
   if (!FORMATS.includes(f)) throw usageError(`--format must be one of ${FORMATS.join(', ')}`);
@@ -40,7 +45,7 @@ export function register(program: Command): void {
     .option('--json', 'same as --format json')
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('--no-probe', 'do not ask providers whether credentials are live')
-    .option('--exit-code <n>', 'exit code when exposure is found', (v) => Number(v), ExitCode.Findings)
+    .option('--exit-code <n>', 'exit code when exposure is found', exitCodeArg, ExitCode.Findings)
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
     .addHelpText('after', `
 Exit codes: 0 nothing exposed, 1 exposure found (--exit-code), 2 usage, 3 bad input.
@@ -109,7 +114,7 @@ Examples:
     .description("what is due: rotation older than the policy's max_age, certificates, JWTs and keys near expiry")
     .option('--json', 'print JSON')
     .option('--no-probe', 'do not ask providers for expiry')
-    .option('--exit-code <n>', 'exit code when something is due', (v) => Number(v), ExitCode.Findings)
+    .option('--exit-code <n>', 'exit code when something is due', exitCodeArg, ExitCode.Findings)
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
     .addHelpText('after', `
 Policy comes from credctl.yaml:  policy: { max_age: 90d, expiry_warning: 14d }

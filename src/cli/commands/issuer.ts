@@ -95,7 +95,12 @@ export function register(program: Command): void {
       const { runConformance } = await import('../../providers/conformance.js');
       const { paint, printJson } = await import('../../core/output.js');
       const adminToken = opts.adminTokenFile ? readAdminToken(opts.adminTokenFile) : undefined;
-      const report = await runConformance(url, { adminToken, timeoutMs: Number(opts.timeout) || 10000 });
+      const timeoutMs = Number(opts.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) {
+        const { usageError } = await import('../../core/errors.js');
+        throw usageError(`--timeout must be a whole number of milliseconds from 1 to 600000, not ${JSON.stringify(opts.timeout.slice(0, 20))}`);
+      }
+      const report = await runConformance(url, { adminToken, timeoutMs });
       if (opts.json) {
         printJson(report);
       } else {

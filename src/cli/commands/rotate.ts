@@ -92,7 +92,7 @@ Examples:
       if (flags.listRuns) {
         const runs = orch.listRuns(root);
         if (flags.json) process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
-        else for (const r of runs) process.stdout.write(`${r.runId}  ${r.finished ? 'finished' : 'INTERRUPTED (resume with --resume)'}  ${r.steps} steps done\n`);
+        else for (const r of runs) process.stdout.write(`${r.runId}  ${r.corrupt ? 'DAMAGED journal (cannot resume)' : r.finished ? 'finished' : 'INTERRUPTED (resume with --resume)'}  ${r.steps} steps done\n`);
         return;
       }
       const opts = { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency };
