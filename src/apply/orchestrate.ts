@@ -101,6 +101,8 @@ export async function resumeApply(root: string, runId: string, opts: ApplyOption
 
 async function runWith(ctx: ProjectContext, opts: ApplyOptions, run: (deps: ReturnType<typeof engineDeps>['deps']) => Promise<RunSummary>): Promise<RunSummary> {
   const store = opts.store ?? (await openStore({ paths: ctx.paths }));
+  // A locked or unreadable store stops here (exit 8), before a run is journaled, not as a failed step.
+  await store.list();
   return withAudit(
     async (audit) => {
       const wired = engineDeps({

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { confirm } from '@inquirer/prompts';
 import { fingerprint } from '../core/fingerprint.js';
-import { redact } from '../core/redact.js';
+import { redact, shownSafely } from '../core/redact.js';
 import { refusedError, usageError } from '../core/errors.js';
 import { projectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
@@ -48,7 +48,7 @@ function findLastRun(runsDir: string, query: string): { plan: Plan; cred: PlanCr
 export async function rollbackCredential(root: string, query: string, opts: { yes: boolean; noInput: boolean }): Promise<RollbackResult> {
   const paths = projectPaths(root);
   const found = findLastRun(paths.runs, query);
-  if (!found) throw usageError(`no finished rotation of ${query} to roll back`, 'See `credctl apply --list-runs`.');
+  if (!found) throw usageError(`no finished rotation of ${shownSafely(query)} to roll back`, 'See `credctl apply --list-runs`.');
   const { cred, runId } = found;
   const settings = projectSettings(loadCredctlYaml(root));
   const store = await openStore({ paths });

@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { inputError, parserMessage } from '../core/errors.js';
 
+// The YAML parser prints warnings (an unknown !tag) with a frame of the line, which may hold a
+// value; credctl reports problems itself, so the parser stays quiet.
+const QUIET = { logLevel: 'error' } as const;
+
 export interface CredctlConfig {
   project?: { github?: string };
   [key: string]: unknown;
@@ -28,7 +32,7 @@ export function loadCredctlYaml(root: string): CredctlConfig {
   if (size > MAX_CONFIG_BYTES) throw inputError(`${CONFIG_FILE} is ${Math.round(size / 1024)} KB; credctl reads at most ${MAX_CONFIG_BYTES / 1024} KB`, 'Keep credctl.yaml to settings: it never holds values or data.');
   let doc: unknown;
   try {
-    doc = YAML.parse(readFileSync(path, 'utf8'));
+    doc = YAML.parse(readFileSync(path, 'utf8'), QUIET);
   } catch (err) {
     const line = (err as { linePos?: { line: number }[] }).linePos?.[0]?.line;
     throw inputError(`${CONFIG_FILE}${line ? `:${line}` : ''}: invalid YAML: ${parserMessage(err)}`, 'Fix the file, or move it away to run without it.');

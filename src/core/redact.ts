@@ -1,3 +1,4 @@
+import { shannonEntropy } from './text.js';
 /**
  * The only way a secret is ever shown: a short prefix plus the last 4 characters.
  *
@@ -26,4 +27,16 @@ export function maskValues(text: string, values: Iterable<string>): string {
     if (out.includes(v)) out = out.split(v).join(redact(v));
   }
   return out;
+}
+
+/**
+ * Text a person typed, shown back in a message: redacted when it looks like a secret (a key
+ * pasted where a name, fingerprint or path was expected, which is natural the hour after a
+ * leak). Names, paths, fingerprints and run ids are shown as typed.
+ */
+export function shownSafely(text: string): string {
+  if (/^fp_[0-9a-f]*$/.test(text)) return text;
+  if (text.length > 80) return redact(text);
+  const looksSecret = text.length >= 16 && /\d/.test(text) && /[A-Za-z]/.test(text) && !/[/\s]/.test(text) && shannonEntropy(text) >= 3.8;
+  return looksSecret ? redact(text) : text;
 }

@@ -2,8 +2,7 @@
  * Questions asked of a built graph: "where is this used?" and "what breaks if it is revoked?".
  */
 import { inputError } from '../core/errors.js';
-import { redact } from '../core/redact.js';
-import { shannonEntropy } from '../core/text.js';
+import { shownSafely } from '../core/redact.js';
 import { normalizeEnvironment } from './names.js';
 import type { ConsumerNode, CredentialNode, Graph, GraphEdge, GraphNode, TargetNode } from './types.js';
 
@@ -67,7 +66,7 @@ export interface WhereResult {
 /** Pass a GraphIndex when asking many questions of one graph (blast radius over thousands). */
 export function where(graph: Graph, query: string, ix: GraphIndex = new GraphIndex(graph)): WhereResult {
   // Someone may paste a key here: errors show a high-entropy or overlong query redacted.
-  const shown = query.length <= 80 && shannonEntropy(query) < 4.2 ? query : redact(query);
+  const shown = shownSafely(query);
   let matched: WhereResult['matched'];
   let credIds: string[] = [];
   let names: string[] = [];

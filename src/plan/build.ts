@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { usageError } from '../core/errors.js';
+import { shownSafely } from '../core/redact.js';
 import { VERSION } from '../core/version.js';
 import type { CredentialNode, Graph, GraphEdge, TargetNode } from '../graph/types.js';
 import type { ProviderEntry } from '../providers/registry.js';
@@ -54,13 +55,13 @@ export function selectCredentials(graph: Graph, select: PlanSelection): Credenti
   for (const id of select.ids ?? []) {
     const exact = byId.get(id);
     const hits = exact ? [exact] : creds.filter((c) => c.id.startsWith(id));
-    if (hits.length === 0) throw usageError(`no credential ${id} in the usage graph`, 'Run `credctl scan` first, or `credctl graph` to list credentials.');
-    if (hits.length > 1) throw usageError(`credential prefix ${id} is ambiguous (${hits.length} match)`);
+    if (hits.length === 0) throw usageError(`no credential ${shownSafely(id)} in the usage graph`, 'Run `credctl scan` first, or `credctl graph` to list credentials.');
+    if (hits.length > 1) throw usageError(`credential prefix ${shownSafely(id)} is ambiguous (${hits.length} match)`);
     picked.set(hits[0]!.id, hits[0]!);
   }
   for (const name of select.names ?? []) {
     const hits = creds.filter((c) => c.names.includes(name));
-    if (hits.length === 0) throw usageError(`no credential bound to ${name} in the usage graph`, 'Run `credctl scan` first, or check the name with `credctl where`.');
+    if (hits.length === 0) throw usageError(`no credential bound to ${shownSafely(name)} in the usage graph`, 'Run `credctl scan` first, or check the name with `credctl where`.');
     for (const h of hits) picked.set(h.id, h);
   }
   if (picked.size === 0) throw usageError('nothing selected: pass --project, --credential ID or --name NAME');

@@ -6,6 +6,10 @@ import { describeSystemError, inputError, parserMessage } from '../core/errors.j
 import { planSchema } from './plan-schema.js';
 import type { Plan } from './types.js';
 
+// The YAML parser prints warnings (an unknown !tag) with a frame of the line, which may hold a
+// value; credctl reports problems itself, so the parser stays quiet.
+const QUIET = { logLevel: 'error' } as const;
+
 /** Reading and writing plan files: readable YAML with a header saying what to do with it. */
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validate = ajv.compile(planSchema);
@@ -26,7 +30,7 @@ export function writePlan(plan: Plan, path: string): void {
 export function parsePlan(text: string, where: string): Plan {
   let doc: unknown;
   try {
-    doc = YAML.parse(text);
+    doc = YAML.parse(text, QUIET);
   } catch (err) {
     throw inputError(`${where}: not valid YAML: ${parserMessage(err)}`);
   }

@@ -6,6 +6,10 @@ import type { Operation, Support } from './adapter.js';
 import { validateManifest, validatePermissions, supportOf, type Manifest, type PermissionSchemaDoc } from './manifest.js';
 import { providersDir } from './rules.js';
 
+// The YAML parser prints warnings (an unknown !tag) with a frame of the line, which may hold a
+// value; credctl reports problems itself, so the parser stays quiet.
+const QUIET = { logLevel: 'error' } as const;
+
 /**
  * The provider registry: one folder per provider under providers/, holding rules.yaml
  * (detection, loaded by rules.ts) and provider.yaml (lifecycle, loaded here):
@@ -54,7 +58,7 @@ function adapterAvailable(name: string): boolean {
 export function parseProviderFile(id: string, text: string, where: string, hasRules: boolean): ProviderEntry {
   let doc: Record<string, unknown>;
   try {
-    doc = (YAML.parse(text) ?? {}) as Record<string, unknown>;
+    doc = (YAML.parse(text, QUIET) ?? {}) as Record<string, unknown>;
   } catch (err) {
     throw inputError(`${where}: invalid YAML: ${parserMessage(err)}`);
   }
@@ -97,7 +101,7 @@ export function issuerOverrides(configFile: string): Record<string, string> {
   if (!existsSync(configFile)) return {};
   let doc: unknown;
   try {
-    doc = YAML.parse(readFileSync(configFile, 'utf8'));
+    doc = YAML.parse(readFileSync(configFile, 'utf8'), QUIET);
   } catch (err) {
     throw inputError(`${configFile}: invalid YAML: ${parserMessage(err)}`);
   }

@@ -126,7 +126,7 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
 export function parseRulesFile(provider: string, text: string, where: string): Rule[] {
   let doc: { provider?: unknown; rules?: unknown };
   try {
-    doc = yaml().parse(text) ?? {};
+    doc = yaml().parse(text, { logLevel: 'error' }) ?? {};
   } catch (err) {
     throw inputError(`${where}: invalid YAML: ${parserMessage(err)}`);
   }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { usageError, inputError } from '../core/errors.js';
+import { shownSafely } from '../core/redact.js';
 import type { ProjectSettings } from '../config/sections.js';
 import type { CredentialNode, Graph, TargetNode } from '../graph/types.js';
 import { scanHistory } from '../scan/history.js';
@@ -53,13 +54,13 @@ export async function gatherEvidence(root: string, graph: Graph, settings: Proje
     sources.push(`scanner report ${report}`);
   }
   for (const name of opts.names ?? []) {
-    exposed.push({ name, via: `named: ${name}` });
-    sources.push(`name ${name}`);
+    exposed.push({ name, via: `named: ${shownSafely(name)}` });
+    sources.push(`name ${shownSafely(name)}`);
   }
   const creds = graph.nodes.filter((n): n is CredentialNode => n.type === 'credential');
   for (const id of opts.credentials ?? []) {
     const hits = creds.filter((c) => c.id.startsWith(id));
-    if (hits.length !== 1) throw usageError(hits.length ? `credential prefix ${id} is ambiguous` : `no credential ${id} in the usage graph`);
+    if (hits.length !== 1) throw usageError(hits.length ? `credential prefix ${shownSafely(id)} is ambiguous` : `no credential ${shownSafely(id)} in the usage graph`);
     exposed.push({ fingerprint: hits[0]!.id, redacted: hits[0]!.redacted, via: `named: ${hits[0]!.id}` });
     sources.push(`credential ${hits[0]!.id}`);
   }
@@ -100,7 +101,7 @@ function personExposure(graph: Graph, settings: ProjectSettings, person: string)
   const access = settings.access[person];
   if (!access) {
     const known = Object.keys(settings.access);
-    throw usageError(`no access entry for ${person} in credctl.yaml`, known.length ? `Known: ${known.join(', ')}` : 'Add an access: section listing what each person could see.');
+    throw usageError(`no access entry for ${shownSafely(person)} in credctl.yaml`, known.length ? `Known: ${known.join(', ')}` : 'Add an access: section listing what each person could see.');
   }
   const out: Exposed[] = [];
   const creds = graph.nodes.filter((n): n is CredentialNode => n.type === 'credential');

@@ -1,3 +1,4 @@
+import { shownSafely } from '../core/redact.js';
 import { createReadStream, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { describeSystemError, inputError } from '../core/errors.js';
@@ -91,7 +92,7 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
     try {
       st = statSync(abs);
     } catch (err) {
-      throw inputError(`cannot scan ${p}: ${describeSystemError(err)}`);
+      throw inputError(`cannot scan ${shownSafely(p)}: ${describeSystemError(err)}`);
     }
     if (st.isDirectory()) {
       for (const rel of listProjectFiles(abs, { noIgnore: options.noIgnore })) {
@@ -106,7 +107,7 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
       // `credctl scan <(kubectl get secret -o yaml)`: a pipe is read as a stream, like stdin.
       streams.push({ display: displayPath(abs, base), open: () => createReadStream(abs) });
     } else {
-      throw inputError(`cannot scan ${p}: not a file or directory`);
+      throw inputError(`cannot scan ${shownSafely(p)}: not a file or directory`);
     }
   }
   return { jobs, streams, ignored };

@@ -61,7 +61,7 @@ export function loadRulesCached(dir: string = providersDir()): Rule[] {
   }
   const rules = loadRules(dir); // validates (and throws a clear error for a broken rules.yaml)
   try {
-    const providers: [string, unknown[]][] = files.map((f) => [f.provider, (yaml().parse(readFileSync(f.file, 'utf8')) as { rules: unknown[] }).rules]);
+    const providers: [string, unknown[]][] = files.map((f) => [f.provider, (yaml().parse(readFileSync(f.file, 'utf8'), { logLevel: 'error' }) as { rules: unknown[] }).rules]);
     mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
     atomicWriteFileSync(cacheFile, JSON.stringify({ signature, providers } satisfies CacheDoc), { mode: 0o600 });
   } catch {

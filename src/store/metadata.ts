@@ -1,3 +1,4 @@
+import { shownSafely } from '../core/redact.js';
 import { usageError } from '../core/errors.js';
 import { VERSION_LABELS, type SecretEntryInfo, type SecretVersionInfo, type VersionLabel } from './types.js';
 
@@ -20,6 +21,11 @@ export interface SecretMeta {
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:/@+-]{0,199}$/;
 
 export function checkSecretName(name: string): void {
+  // A value typed where the name goes (`store put sk_live_...`) must not become a name that is
+  // printed by list and kept unencrypted in the metadata.
+  if (shownSafely(name) !== name) {
+    throw usageError(`that looks like a credential value (${shownSafely(name)}), not a name`, 'Names are like STRIPE_SECRET_KEY; the value is read from stdin or a hidden prompt, never from the command line.');
+  }
   if (!NAME_RE.test(name) || name.includes('..')) {
     throw usageError(
       `invalid secret name "${name.slice(0, 60)}"`,
