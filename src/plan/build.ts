@@ -5,7 +5,7 @@ import { usageError } from '../core/errors.js';
 import { shownSafely } from '../core/redact.js';
 import { VERSION } from '../core/version.js';
 import type { CredentialNode, Graph, GraphEdge, TargetNode } from '../graph/types.js';
-import type { ProviderEntry } from '../providers/registry.js';
+import { manualStep, type ProviderEntry } from '../providers/registry.js';
 import { targetKey } from '../targets/registry.js';
 import type { TargetRef } from '../targets/target.js';
 import { rotationOrder } from './order.js';
@@ -145,7 +145,7 @@ export function buildPlan(input: PlanBuildInput): Plan {
     const apiCapable = Boolean(adapterOk && (support?.create === 'api' || support?.rotate === 'api'));
     const adminReady = input.hasAdmin?.(c.provider) ?? true;
     const canCreate = apiCapable && adminReady;
-    const manualCreate = provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate;
+    const manualCreate = manualStep(provider, 'create');
     const short = c.names[0] ?? c.redacted;
     const steps: PlanStep[] = [];
     const sid = (s: string) => `${c.id}/${s}`;
@@ -160,8 +160,8 @@ export function buildPlan(input: PlanBuildInput): Plan {
         id: sid('create'), action: 'manual-create',
         description: `Create a replacement for ${short} by hand at ${provider?.name ?? c.provider}, then paste it at the hidden prompt`,
         manual: {
-          instructions: manualCreate?.instructions ?? `Create a new ${c.kind} at ${provider?.name ?? c.provider} with the same permissions as the old one.`,
-          ...(manualCreate?.url ?? provider?.manifest?.dashboard_url ? { url: manualCreate?.url ?? provider?.manifest?.dashboard_url } : {}),
+          instructions: manualCreate.instructions ?? `Create a new ${c.kind} at ${provider?.name ?? c.provider} with the same permissions as the old one.`,
+          ...(manualCreate.url ? { url: manualCreate.url } : {}),
         },
       });
     }
@@ -191,13 +191,13 @@ export function buildPlan(input: PlanBuildInput): Plan {
       steps.push({ id: sid('revoke'), action: 'revoke', mode: 'revoke', description: `Revoke the old ${short} (${c.redacted}) at ${provider!.name}` });
       if (support.introspect === 'api') steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
     } else {
-      const manualRevoke = provider?.manifest?.manual_operations?.revoke ?? provider?.manifest?.manual_operations?.rotate;
+      const manualRevoke = manualStep(provider, 'revoke');
       steps.push({
         id: sid('revoke'), action: 'revoke', mode: 'revoke',
         description: `Revoke the old ${short} (${c.redacted}) by hand at ${provider?.name ?? c.provider}`,
         manual: {
-          instructions: manualRevoke?.instructions ?? `Revoke or delete the old ${c.kind} ending ${c.redacted.slice(-4)} at ${provider?.name ?? c.provider}.`,
-          ...(manualRevoke?.url ?? provider?.manifest?.dashboard_url ? { url: manualRevoke?.url ?? provider?.manifest?.dashboard_url } : {}),
+          instructions: manualRevoke.instructions ?? `Revoke or delete the old ${c.kind} ending ${c.redacted.slice(-4)} at ${provider?.name ?? c.provider}.`,
+          ...(manualRevoke.url ? { url: manualRevoke.url } : {}),
         },
       });
     }

@@ -137,3 +137,14 @@ export function loadProviders(options: { dir?: string; overrides?: Record<string
 export function findProvider(id: string, options: { dir?: string; overrides?: Record<string, string> } = {}): ProviderEntry | undefined {
   return loadProviders(options).find((p) => p.id === id);
 }
+
+/**
+ * How a person does `op` by hand for this provider: the manifest's manual step for it (falling
+ * back to "rotate", which covers both creating and retiring a key), and its dashboard link.
+ */
+export function manualStep(entry: ProviderEntry | undefined, op: 'create' | 'revoke'): { instructions?: string; url?: string } {
+  const m = entry?.manifest;
+  const step = m?.manual_operations?.[op] ?? m?.manual_operations?.rotate;
+  const url = step?.url ?? m?.dashboard_url;
+  return { ...(step?.instructions ? { instructions: step.instructions } : {}), ...(url ? { url } : {}) };
+}

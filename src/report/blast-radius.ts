@@ -1,6 +1,6 @@
 import { GraphIndex, where, whatBreaksIfRevoked } from '../graph/query.js';
 import type { CredentialNode, Graph } from '../graph/types.js';
-import type { ProviderEntry } from '../providers/registry.js';
+import { manualStep, type ProviderEntry } from '../providers/registry.js';
 import type { ProjectSettings } from '../config/sections.js';
 import type { Plan } from '../plan/types.js';
 import type { Exposed, ValueVault } from './exposure.js';
@@ -147,7 +147,7 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
     const cred = w.credentials.find((c) => c.id === id)!;
     const planned = planById.get(id);
     const provider = providers.get(cred.provider);
-    const manual = provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate;
+    const manual = provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate ? manualStep(provider, 'create') : undefined;
     // The value is only needed to ask the provider; do not go reading files otherwise.
     const value = input.probe === false ? undefined : input.vault.get(id) ?? valueFromProject(input.root, input.graph, id);
     items.push(await finish({

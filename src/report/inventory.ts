@@ -1,7 +1,7 @@
 import { where } from '../graph/query.js';
 import type { CredentialNode, Graph } from '../graph/types.js';
 import type { ProjectSettings } from '../config/sections.js';
-import type { ProviderEntry } from '../providers/registry.js';
+import { manualStep, type ProviderEntry } from '../providers/registry.js';
 import { codeOwners, firstPlace, jwtExpiry, rotatedAt, valueWrittenAt } from './facts.js';
 import type { AccessScope } from './model.js';
 import { probe, valueFromProject } from './probe.js';
@@ -55,7 +55,7 @@ export async function inventory(input: InventoryInput): Promise<InventoryItem[]>
     const jwtExp = c.kind === 'jwt' && value ? jwtExpiry(value) : undefined;
     const exp = probed?.expiresAt ?? jwtExp;
     const configuredOwner = c.names.map((n) => input.settings.credentials[n]?.owner).find(Boolean);
-    const manual = provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate;
+    const manual = manualStep(provider, 'create');
     const api = provider?.support.create === 'api' || provider?.support.rotate === 'api';
     out.push({
       id: c.id,
