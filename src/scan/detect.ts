@@ -38,6 +38,8 @@ export interface CompiledRuleSet {
   /** Keywords with non-ASCII characters (rare), searched with a regex instead. */
   otherKeywordRe: RegExp | null;
   asciiRe?: RegExp;
+  /** For each ASCII keyword: the indices of every keyword it contains (itself included). */
+  contained?: Map<string, number[]>;
   /** Per rule index: may it be run line by line? (decided on first need; 0 = not yet known) */
   lineLocal: (r: number) => boolean;
 }
@@ -161,18 +163,20 @@ function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, e
   const a = text.length >= AUTOMATON_MIN_CHARS ? set.automaton() : null;
   if (a) return searchKeywords(a, text, onHit);
   set.asciiRe ??= new RegExp(set.asciiKeywords.map(escapeRe).join('|'), 'gi');
+  // The alternation reports the longest keyword at a position; shorter ones inside it name
+  // rules the longer keyword's rules do not cover, so they are reported too. Which keywords
+  // each keyword contains is worked out once, not on every hit (hits are every ~65 bytes in code).
+  set.contained ??= new Map(set.asciiKeywords.map((k) => [k, set.asciiKeywords.flatMap((o, i) => (o.length <= k.length && k.includes(o) ? [i] : []))]));
   const re = set.asciiRe;
+  const contained = set.contained;
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    // The alternation reports the longest keyword at a position; shorter ones ending inside it
-    // name rules that the longer keyword's rules do not cover, so report those too.
     const lower = m[0].toLowerCase();
-    const end = m.index + lower.length;
-    for (let i = 0; i < set.asciiKeywords.length; i++) {
+    for (const i of contained.get(lower) ?? []) {
       const k = set.asciiKeywords[i]!;
-      if (k.length <= lower.length && lower.includes(k) && onHit(i, m.index + lower.indexOf(k) + k.length) === false) return;
+      if (onHit(i, m.index + lower.indexOf(k) + k.length) === false) return;
     }
-    re.lastIndex = end - lower.length + 1; // overlapping keywords (`sk_live_` inside `rk_sk_live_`) are found too
+    re.lastIndex = m.index + 1; // overlapping keywords (`sk_live_` inside `rk_sk_live_`) are found too
   }
 }
 
