@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fingerprint } from '../core/fingerprint.js';
 import { CredctlError, refusedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { maskValues } from '../core/redact.js';
-import { ensureDir } from '../core/paths.js';
+import { ensureDir, ensureStateDir } from '../core/paths.js';
 import type { Plan, PlanCredential, PlanStep } from '../plan/types.js';
 import { readPlan, writePlan } from '../plan/plan-file.js';
 import { Journal } from './journal.js';
@@ -55,6 +55,7 @@ export function newRunId(): string {
 
 export async function startRun(plan: Plan, runsDir: string, deps: EngineDeps): Promise<RunSummary> {
   const runId = newRunId();
+  ensureStateDir(dirname(runsDir));
   const runDir = join(ensureDir(runsDir), runId);
   const journal = Journal.create(runDir);
   writePlan(plan, join(runDir, 'plan.yaml'));

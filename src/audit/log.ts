@@ -36,7 +36,7 @@ import { hostname, userInfo } from 'node:os';
 import type { KeyObject } from 'node:crypto';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { CredctlError, describeSystemError, integrityError, storeError } from '../core/errors.js';
-import { ensureDir, projectPaths, type ProjectPaths } from '../core/paths.js';
+import { ensureStateDir, projectPaths, type ProjectPaths } from '../core/paths.js';
 import { maskValues, redact } from '../core/redact.js';
 import { knownSecretValues } from '../store/known-values.js';
 import { acquireLockAsync, type HeldLock } from '../store/lockfile.js';
@@ -176,7 +176,7 @@ export class AuditLog {
 
   private async lock(): Promise<HeldLock> {
     try {
-      ensureDir(this.paths.stateDir);
+      ensureStateDir(this.paths.stateDir);
     } catch (err) {
       throw wrapWriteError(err, 'audit log directory');
     }

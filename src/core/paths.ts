@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /**
@@ -49,5 +49,23 @@ export function projectPaths(root: string = findProjectRoot()): ProjectPaths {
 export function ensureDir(dir: string, mode = 0o700): string {
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode });
   else if (!statSync(dir).isDirectory()) throw new Error(`${dir} exists and is not a directory`);
+  return dir;
+}
+
+/**
+ * Create the project's state directory (owner-only) with a .gitignore inside that keeps it out
+ * of commits: the graph's fingerprints of weak passwords can be brute-forced, and journals and
+ * caches are local. Only the audit log's public key is meant to be shared.
+ */
+export function ensureStateDir(dir: string): string {
+  ensureDir(dir);
+  const ignore = join(dir, '.gitignore');
+  if (!existsSync(ignore)) {
+    try {
+      writeFileSync(ignore, '# credctl state: local only (fingerprints, journals, caches). Only audit.pub is meant to be shared.\n*\n!.gitignore\n!audit.pub\n', { mode: 0o644, flag: 'wx' });
+    } catch {
+      // Another process wrote it first, or the directory is read-only: nothing to do.
+    }
+  }
   return dir;
 }

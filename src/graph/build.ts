@@ -12,7 +12,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { inputError, parserMessage } from '../core/errors.js';
-import { ensureDir, projectPaths } from '../core/paths.js';
+import { ensureStateDir, projectPaths } from '../core/paths.js';
 import { looksBinary } from '../core/text.js';
 import { loadCredctlYaml } from '../config/credctl-yaml.js';
 import { loadRules, type Rule } from '../providers/rules.js';
@@ -185,7 +185,7 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
 
   if (options.write !== false) {
     const paths = projectPaths(root);
-    ensureDir(paths.stateDir);
+    ensureStateDir(paths.stateDir);
     const out: GraphFile = { ...graph, engine, files: Object.fromEntries(Object.keys(files).sort().map((p) => [p, files[p]!])), ...(scan ? { scan } : {}) };
     // Fingerprints of weak values can be brute-forced: keep the file owner-only like all state.
     atomicWriteFileSync(paths.graph, JSON.stringify(out) + '\n', { mode: 0o600 });

@@ -5,7 +5,7 @@ import { canonicalJson } from '../audit/canonical.js';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { describeSystemError, inputError, integrityError, storeError } from '../core/errors.js';
 import { fingerprint } from '../core/fingerprint.js';
-import { ensureDir } from '../core/paths.js';
+import { ensureStateDir } from '../core/paths.js';
 import { keyForExisting, keyForNew, type KdfParams, type ResolvedKey } from './file-key.js';
 import { rememberSecretValue } from './known-values.js';
 import { withLockSync } from './lockfile.js';
@@ -164,13 +164,13 @@ export class FileStore implements SecretStore {
     const keys = this.keys!;
     file.keyCheck = keyCheck(keys);
     file.mac = fileMac(keys, file);
-    ensureDir(dirname(this.path));
+    ensureStateDir(dirname(this.path));
     atomicWriteFileSync(this.path, JSON.stringify(file, null, 1) + '\n', { mode: 0o600 });
   }
 
   private mutate<T>(fn: (file: StoreFile) => T): T {
     try {
-      ensureDir(dirname(this.path));
+      ensureStateDir(dirname(this.path));
     } catch (err) {
       throw storeError(`cannot create ${dirname(this.path)}: ${describeSystemError(err)}`);
     }

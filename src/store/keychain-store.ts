@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { describeSystemError, inputError, storeError } from '../core/errors.js';
 import { fingerprint } from '../core/fingerprint.js';
-import { ensureDir } from '../core/paths.js';
+import { ensureStateDir } from '../core/paths.js';
 import { rememberSecretValue } from './known-values.js';
 import { acquireLockAsync } from './lockfile.js';
 import { addVersion, checkSecretName, entryInfo, moveLabel, selectVersion, versionInfos, type SecretMeta } from './metadata.js';
@@ -92,7 +92,7 @@ export class KeychainStore implements SecretStore {
   /** Run a read-modify-write of the index under the store lock; `fn` may do keychain I/O. */
   private async mutate<T>(fn: (idx: KeychainIndex) => Promise<T>): Promise<T> {
     try {
-      ensureDir(dirname(this.indexPath));
+      ensureStateDir(dirname(this.indexPath));
     } catch (err) {
       throw storeError(`cannot create ${dirname(this.indexPath)}: ${describeSystemError(err)}`);
     }

@@ -75,7 +75,7 @@ describe('canary: no raw value in any output', () => {
     }
     // Files the scans wrote (the baseline and the usage graph), excluding the files we planted ourselves.
     const written = filesUnder(d).filter((p) => !planted.has(p.slice(d.length + 1).split('/')[0]!));
-    expect(written.map((p) => p.slice(d.length + 1)).sort()).toEqual(['.credctl-baseline.json', '.credctl/graph.json']);
+    expect(written.map((p) => p.slice(d.length + 1)).sort()).toEqual(['.credctl-baseline.json', '.credctl/.gitignore', '.credctl/graph.json']);
     for (const p of written) assertNoCanary(p, readFileSync(p, 'utf8'));
   });
 });
