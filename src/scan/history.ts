@@ -1,13 +1,11 @@
-import { join, resolve } from 'node:path';
-import { inputError } from '../core/errors.js';
+import { addedLinesScan } from './added-lines-scan.js';
 import type { Baseline } from './baseline.js';
-import { loadCredctlIgnore } from './credctlignore.js';
-import { addedLines, COMMIT_FORMAT, splitLines } from './diff.js';
-import { compileRules, displayPath, finish, scanPaths } from './engine.js';
+import { COMMIT_FORMAT } from './diff.js';
+import { finish, scanPaths } from './engine.js';
 import type { Finding } from './finding.js';
-import { DIFF_FLAGS, gitRoot, gitStream } from './git.js';
+import { DIFF_FLAGS } from './git.js';
 import { scanText } from './scan-text.js';
-import { DEFAULT_MAX_FILE_SIZE, emptyStats, type ScanResult } from './types.js';
+import type { ScanResult } from './types.js';
 
 /**
  * `scan --history`: every line any commit on any branch added, scanned once. A secret that was
@@ -25,41 +23,22 @@ export interface HistoryOptions {
 }
 
 export async function scanHistory(options: HistoryOptions = {}): Promise<ScanResult> {
-  const started = performance.now();
-  const cwd = resolve(options.cwd ?? process.cwd());
-  const base = resolve(options.base ?? cwd);
-  const root = gitRoot(cwd, '--history');
-  const set = compileRules(options.rulesDir);
-  const ignored = options.noIgnore ? null : loadCredctlIgnore(root);
-  const stats = emptyStats();
-  stats.commitsScanned = 0;
-
   // Per fingerprint: the oldest sighting, and every commit that added the value.
   const byValue = new Map<string, { finding: Finding; time: number; commits: Set<string> }>();
-
-  const git = gitStream(root, ['log', '--all', '-p', COMMIT_FORMAT, ...DIFF_FLAGS, '-M']);
-  const chunks = addedLines(splitLines(git.stdout), {
-    maxBytes: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
-    onCommit: () => {
-      stats.commitsScanned!++;
-      options.onProgress?.({ commits: stats.commitsScanned!, bytes: stats.bytesScanned, elapsedMs: performance.now() - started });
-    },
-    onTooLarge: () => stats.skipped.tooLarge++,
-    onBinary: () => stats.skipped.binary++,
+  const scan = addedLinesScan(options, '--history', ['log', '--all', '-p', COMMIT_FORMAT, ...DIFF_FLAGS, '-M'], () => {
+    const stats = scan.stats;
+    stats.commitsScanned = (stats.commitsScanned ?? 0) + 1;
+    options.onProgress?.({ commits: stats.commitsScanned, bytes: stats.bytesScanned, elapsedMs: performance.now() - scan.started });
   });
-  for await (const chunk of chunks) {
-    if (ignored?.(chunk.path)) {
-      stats.skipped.ignored++;
-      continue;
-    }
+  scan.stats.commitsScanned = 0;
+  const { stats, started, root, base } = scan;
+  for await (const chunk of scan.chunks()) {
     const c = chunk.commit!;
-    stats.filesScanned++;
-    stats.bytesScanned += chunk.bytes;
-    const r = scanText(set, chunk.lines.join('\n'), displayPath(join(root, chunk.path), base), {
+    const r = scanText(scan.set, chunk.lines.join('\n'), scan.display(chunk.path), {
       lineMap: chunk.lineNumbers,
       extra: { commit: c.hash, author: c.author, date: c.date },
     });
-    stats.suppressed.allowComment += r.allowed;
+    scan.stats.suppressed.allowComment += r.allowed;
     for (const f of r.findings) {
       const seen = byValue.get(f.fingerprint);
       if (!seen) {
@@ -74,11 +53,8 @@ export async function scanHistory(options: HistoryOptions = {}): Promise<ScanRes
       }
     }
   }
-  const { code, stderr } = await git.done;
   // An empty repository (no commits yet) has no history to scan; anything else is an error.
-  if (code !== 0 && !/does not have any commits|bad default revision/.test(stderr)) {
-    throw inputError(`git log failed: ${stderr.trim().split('\n')[0] || `exit code ${code}`}`);
-  }
+  await scan.done((stderr) => /does not have any commits|bad default revision/.test(stderr));
 
   // Still there? Scan the working tree (everything, suppressions off) and compare fingerprints.
   const present = new Set<string>();
