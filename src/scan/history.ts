@@ -1,4 +1,4 @@
-import { addedLinesScan } from './added-lines-scan.js';
+import { addedLinesScan, type AddedLinesScanOptions } from './added-lines-scan.js';
 import type { Baseline } from './baseline.js';
 import { COMMIT_FORMAT } from './diff.js';
 import { finish, scanPaths } from './engine.js';
@@ -12,12 +12,7 @@ import type { ScanResult } from './types.js';
  * committed, copied around and deleted is one finding (per fingerprint), dated by the oldest
  * commit that added it, with how many commits added it and whether it is still in the working tree.
  */
-export interface HistoryOptions {
-  cwd?: string;
-  base?: string;
-  rulesDir?: string;
-  maxFileSize?: number;
-  noIgnore?: boolean;
+export interface HistoryOptions extends AddedLinesScanOptions {
   baseline?: Baseline;
   onProgress?: (p: { commits: number; bytes: number; elapsedMs: number }) => void;
 }

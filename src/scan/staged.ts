@@ -1,4 +1,4 @@
-import { addedLinesScan } from './added-lines-scan.js';
+import { addedLinesScan, type AddedLinesScanOptions } from './added-lines-scan.js';
 import type { Baseline } from './baseline.js';
 import { finish } from './engine.js';
 import type { Finding } from './finding.js';
@@ -11,12 +11,7 @@ import type { ScanResult } from './types.js';
  * reported at their line numbers in the staged file. Renames are detected so that moving a file
  * does not re-report every line in it.
  */
-export interface StagedOptions {
-  cwd?: string;
-  base?: string;
-  rulesDir?: string;
-  maxFileSize?: number;
-  noIgnore?: boolean;
+export interface StagedOptions extends AddedLinesScanOptions {
   baseline?: Baseline;
 }
 
