@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Tests run the TypeScript sources directly; `npm test` builds dist/ first (pretest) because
@@ -8,6 +10,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Tests compile rules from many temp folders: keep their parsed-rules cache out of ~/.cache.
+    env: { CREDCTL_CACHE_DIR: join(tmpdir(), 'credctl-test-rules-cache') },
     reporters: ['default'],
   },
 });

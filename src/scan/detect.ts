@@ -155,7 +155,7 @@ export function candidateRules(set: CompiledRuleSet, text: string): Rule[] {
 }
 
 /** Texts below this size find keywords with the regex; above it, the automaton pays for itself. */
-const AUTOMATON_MIN_CHARS = 32 * 1024;
+const AUTOMATON_MIN_CHARS = 4 * 1024;
 
 /** Every ASCII keyword occurrence in `text`: (keyword index, index just past it). */
 function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void): void {
