@@ -110,9 +110,9 @@ describe('status', () => {
     expect(due.find((d) => d.kind === 'certificate')!.file).toBe('certs/tls.crt');
   });
 
-  it('exits 1 when something is due and 0 when nothing is (CLI)', async () => {
+  // Needs the built CLI (npm test builds it first); reported as skipped, not passed, without it.
+  it.skipIf(!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')))('exits 1 when something is due and 0 when nothing is (CLI)', async () => {
     const cli = join(import.meta.dirname, '..', '..', 'bin', 'credctl');
-    if (!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js'))) return;
     const due = spawnSync(process.execPath, [cli, 'status', '--no-probe', '--json'], { cwd: fx.root, encoding: 'utf8' });
     expect(due.status).toBe(1);
     expect(JSON.parse(due.stdout).due.length).toBeGreaterThan(0);
