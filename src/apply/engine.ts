@@ -429,7 +429,7 @@ async function rollback(
       await provider.revoke({ value: state.newValue, id: state.newId, mode: 'revoke' });
       journal.append('rollback', `${cred.id}/revoke-new`, { result: 'new credential revoked' });
     } catch (err) {
-      journal.append('rollback', `${cred.id}/revoke-new`, { result: 'could not revoke the new credential', reason: String((err as Error).message) });
+      journal.append('rollback', `${cred.id}/revoke-new`, { result: 'could not revoke the new credential', reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)) });
     }
   }
   await deps.audit.append({ action: 'rotate.rollback', subject: { credential: cred.id, provider: cred.provider }, outcome: 'ok', details: { run: runId, reason } }).catch(() => undefined);
