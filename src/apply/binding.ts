@@ -1,4 +1,4 @@
-import { loadRules } from '../providers/rules.js';
+import { loadRulesCached } from '../scan/rules-cache.js';
 import { compileRuleSet, detect, type CompiledRuleSet } from '../scan/detect.js';
 
 /**
@@ -9,7 +9,7 @@ import { compileRuleSet, detect, type CompiledRuleSet } from '../scan/detect.js'
 let ruleSet: CompiledRuleSet | undefined;
 
 export function secretCandidates(name: string, text: string): string[] {
-  ruleSet ??= compileRuleSet(loadRules());
+  ruleSet ??= compileRuleSet(loadRulesCached());
   const out = [text];
   for (const m of detect(ruleSet, `${name}=${text}`)) out.push(m.value);
   try {

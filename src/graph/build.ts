@@ -15,7 +15,8 @@ import { inputError, parserMessage } from '../core/errors.js';
 import { ensureStateDir, projectPaths } from '../core/paths.js';
 import { looksBinary } from '../core/text.js';
 import { loadCredctlYaml } from '../config/credctl-yaml.js';
-import { loadRules, type Rule } from '../providers/rules.js';
+import type { Rule } from '../providers/rules.js';
+import { loadRulesCached } from '../scan/rules-cache.js';
 import type { Finding } from '../scan/finding.js';
 import { listProjectFiles } from '../scan/files.js';
 import { SCHEMA_VERSION, assemble } from './assemble.js';
@@ -107,7 +108,8 @@ export function loadGraph(root: string): GraphFile | undefined {
 
 export function buildGraph(root: string, options: BuildOptions = {}): Graph {
   const started = performance.now();
-  const classifier = createClassifier(options.rules ?? loadRules());
+  // The parsed-rules cache the scanner uses: parsing every rules.yaml costs ~80 ms per build.
+  const classifier = createClassifier(options.rules ?? loadRulesCached());
   const engine = engineSignature(classifier.signature);
   let previous: GraphFile | undefined;
   if (!options.full) {

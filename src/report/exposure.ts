@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fingerprint } from '../core/fingerprint.js';
 import { describeSystemError, inputError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import { loadRules } from '../providers/rules.js';
+import { loadRulesCached } from '../scan/rules-cache.js';
 import { compileRuleSet, detect, type CompiledRuleSet } from '../scan/detect.js';
 import { lineStarts, positionOf } from '../core/text.js';
 
@@ -35,7 +35,7 @@ export interface Exposed {
 
 let ruleSet: CompiledRuleSet | undefined;
 const MAX_LINE = 64 * 1024;
-const rules = () => (ruleSet ??= compileRuleSet(loadRules()));
+const rules = () => (ruleSet ??= compileRuleSet(loadRulesCached()));
 
 /** Credentials in any leaked text (a .env, a CI log, a paste). */
 export function exposedInText(text: string, via: string, isPublic = false, vault?: ValueVault): Exposed[] {
