@@ -27,6 +27,8 @@ const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml')
  *         - { match: '^sk_live_', env: live }
  *       envNames: [STRIPE_SECRET_KEY] # env-var names this credential is usually bound to
  *       pairs: aws-access-key-id     # optional: another rule whose nearby finding belongs with this one
+ *       anchor: identifier           # optional, for speed: every match starts where the identifier
+ *                                    # ([0-9A-Za-z_.-] run) holding a keyword starts; see ANCHOR_PREFIX
  *       examples:
  *         positive: ['STRIPE_KEY=sk_live_...']   # each must produce a finding of this rule
  *         negative: ['sk_live_short']            # each must produce none of this rule
@@ -61,13 +63,30 @@ export interface Rule {
   environment: { match: RegExp; env: string }[];
   envNames: string[];
   pairs?: string;
+  /**
+   * Set for `anchor: identifier`: the same regex, sticky (y) instead of global, tried only at the
+   * start of each identifier that holds a keyword rather than at every position of the line.
+   */
+  anchoredRegex?: RegExp;
   examples: { positive: string[]; negative: string[] };
 }
+
+/**
+ * What `anchor: identifier` requires of a rule's regex: it opens with this prefix, which takes a
+ * whole identifier (a run of [0-9A-Za-z_.-]) as group 1 where one starts, and the identifier must
+ * hold one of the rule's keywords (which are made of identifier characters). A match then always
+ * starts where an identifier holding a keyword starts, so trying the regex only there finds
+ * exactly what a scan of the whole line finds (test/scan/fast-paths.test.ts checks this on the
+ * examples, the fixtures and the corpus). The lookahead takes the identifier atomically, so a
+ * failing attempt never backtracks through it.
+ */
+export const ANCHOR_PREFIX = '(?<![0-9A-Za-z_.-])(?=([0-9A-Za-z_.-]+))\\1';
+export const IDENTIFIER_CHAR = /[0-9A-Za-z_.-]/;
 
 interface RawRule {
   id?: unknown; name?: unknown; kind?: unknown; regex?: unknown; flags?: unknown; secretGroup?: unknown;
   nameGroup?: unknown; keywords?: unknown; entropy?: unknown; confidence?: unknown; environment?: unknown;
-  envNames?: unknown; pairs?: unknown; examples?: unknown;
+  envNames?: unknown; pairs?: unknown; anchor?: unknown; examples?: unknown;
 }
 
 /** The providers/ folder shipped with credctl (next to dist/ and src/). Overridable for tests. */
@@ -102,6 +121,16 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
         return { match: new RegExp(e.match), env: e.env };
       })
     : [];
+  const keywords = strings(raw.keywords).map((k) => k.toLowerCase());
+  let anchoredRegex: RegExp | undefined;
+  if (raw.anchor !== undefined) {
+    if (raw.anchor !== 'identifier') throw inputError(`${at}: anchor must be "identifier"`);
+    if (!raw.regex.startsWith(ANCHOR_PREFIX)) throw inputError(`${at}: anchor: identifier needs a regex starting with ${ANCHOR_PREFIX}`);
+    if (keywords.length === 0 || keywords.some((k) => ![...k].every((c) => IDENTIFIER_CHAR.test(c)))) {
+      throw inputError(`${at}: anchor: identifier needs keywords made of identifier characters only`);
+    }
+    anchoredRegex = new RegExp(regex.source, regex.flags.replace('g', '') + 'y');
+  }
   const ex = (raw.examples ?? {}) as { positive?: unknown; negative?: unknown };
   const confidence = raw.confidence === 'medium' || raw.confidence === 'low' ? raw.confidence : 'high';
   return {
@@ -112,12 +141,13 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
     regex,
     secretGroup,
     nameGroup: typeof raw.nameGroup === 'number' ? raw.nameGroup : undefined,
-    keywords: strings(raw.keywords).map((k) => k.toLowerCase()),
+    keywords,
     entropy: typeof raw.entropy === 'number' ? raw.entropy : undefined,
     confidence,
     environment,
     envNames: strings(raw.envNames),
     pairs: typeof raw.pairs === 'string' ? raw.pairs : undefined,
+    anchoredRegex,
     examples: { positive: strings(ex.positive), negative: strings(ex.negative) },
   };
 }

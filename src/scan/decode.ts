@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { looksBinary } from '../core/text.js';
 
@@ -21,5 +22,8 @@ export function decodeText(buf: Buffer): Decoded {
     return { text: buf.toString('utf8', 3), encoding: 'utf-8' };
   }
   if (looksBinary(buf)) return { binary: true };
+  // Most source files are pure ASCII, where latin1 decoding gives the same string several times
+  // faster than UTF-8 decoding (isAscii is one native, vectorised pass).
+  if (isAscii(buf)) return { text: buf.toString('latin1'), encoding: 'utf-8' };
   return { text: buf.toString('utf8'), encoding: 'utf-8' };
 }

@@ -1,6 +1,6 @@
 import type { Confidence, CredentialKind, Rule } from '../providers/rules.js';
 import { shannonEntropy } from '../core/text.js';
-import { buildAutomaton, searchKeywords, type KeywordAutomaton } from './keyword-automaton.js';
+import { buildAutomaton, searchKeywords, searchKeywordsInBytes, type KeywordAutomaton } from './keyword-automaton.js';
 import { isPlaceholder } from './placeholders.js';
 
 /**
@@ -12,7 +12,10 @@ import { isPlaceholder } from './placeholders.js';
  * 1. one pass of a keyword automaton finds every rule keyword (case-insensitive) and where;
  * 2. a rule none of whose keywords occur is skipped;
  * 3. a rule that is line-local (its regex cannot cross a line end, and its keyword is part of
- *    every match) runs only on the lines holding its keywords, not over the whole text.
+ *    every match) runs only on the lines holding its keywords, not over the whole text;
+ * 4. a line-local rule with `anchor: identifier` (the generic NAME=value rules, which meet a
+ *    keyword every few lines of code) is tried only where the identifier holding a keyword
+ *    starts, not at every position of those lines.
  */
 export interface RawMatch {
   rule: Rule;
@@ -157,11 +160,14 @@ export function candidateRules(set: CompiledRuleSet, text: string): Rule[] {
 /** Texts below this size find keywords with the regex; above it, the automaton pays for itself. */
 const AUTOMATON_MIN_CHARS = 4 * 1024;
 
-/** Every ASCII keyword occurrence in `text`: (keyword index, index just past it). */
-function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void): void {
+/**
+ * Every ASCII keyword occurrence in `text`: (keyword index, index just past it). `bytes`, when
+ * given, are the text's bytes one per character (an ASCII file), searched instead of the string.
+ */
+function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void, bytes?: Uint8Array): void {
   if (set.asciiKeywords.length === 0) return;
   const a = text.length >= AUTOMATON_MIN_CHARS ? set.automaton() : null;
-  if (a) return searchKeywords(a, text, onHit);
+  if (a) return bytes ? searchKeywordsInBytes(a, bytes, onHit) : searchKeywords(a, text, onHit);
   set.asciiRe ??= new RegExp(set.asciiKeywords.map(escapeRe).join('|'), 'gi');
   // The alternation reports the longest keyword at a position; shorter ones inside it name
   // rules the longer keyword's rules do not cover, so they are reported too. Which keywords
@@ -185,8 +191,13 @@ export function environmentOf(rule: Rule, value: string): string | undefined {
   return undefined;
 }
 
-/** Every credential in `text`. Overlapping matches of the same value keep the most specific rule. */
-export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
+/**
+ * Every credential in `text`. Overlapping matches of the same value keep the most specific rule.
+ * `bytes` may be passed when the text was decoded from exactly as many bytes as it has
+ * characters (so byte offsets are character offsets): the keyword search then reads the bytes.
+ */
+export function detect(set: CompiledRuleSet, text: string, bytes?: Uint8Array): RawMatch[] {
+  if (bytes && bytes.length !== text.length) bytes = undefined;
   const out: RawMatch[] = [];
   const n = set.rules.length;
   // Per rule: 0 = no keyword seen; 1 = run on the whole text; 2 = run on the listed lines.
@@ -195,6 +206,12 @@ export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
   const lastLineEnd = new Int32Array(n).fill(-1);
   for (const r of set.always) mode[set.rules.indexOf(r)] = 1;
   const ruleIdx = set.ruleIdx;
+  // Per anchored rule: the identifier starts to try, and the last one listed.
+  const anchors: (number[] | undefined)[] = new Array(n);
+  const lastAnchor = new Int32Array(n).fill(-1);
+  // The line holding the latest keyword, [lineStart, lineStop): found once, shared by its hits.
+  let lineStart = 0;
+  let lineStop = -1;
   const onHit = (k: number, end: number) => {
     for (const r of ruleIdx[k]!) {
       if (mode[r] === 1) continue;
@@ -203,15 +220,24 @@ export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
         continue;
       }
       mode[r] = 2;
+      if (set.rules[r]!.anchoredRegex) {
+        const from = identifierStart(text, end - set.asciiKeywords[k]!.length);
+        if (from === lastAnchor[r]) continue; // another keyword in the same identifier
+        lastAnchor[r] = from;
+        (anchors[r] ??= []).push(from);
+        continue;
+      }
       if (end <= lastLineEnd[r]!) continue; // this line is already listed
-      const start = text.lastIndexOf('\n', end - 1) + 1;
-      let stop = text.indexOf('\n', end - 1);
-      if (stop === -1) stop = text.length;
-      (lines[r] ??= []).push(start, stop);
-      lastLineEnd[r] = stop;
+      if (end > lineStop || end <= lineStart) {
+        lineStart = text.lastIndexOf('\n', end - 1) + 1;
+        lineStop = text.indexOf('\n', end - 1);
+        if (lineStop === -1) lineStop = text.length;
+      }
+      (lines[r] ??= []).push(lineStart, lineStop);
+      lastLineEnd[r] = lineStop;
     }
   };
-  forEachKeyword(set, text, onHit);
+  forEachKeyword(set, text, onHit, bytes);
   if (set.otherKeywordRe) {
     for (const m of text.matchAll(set.otherKeywordRe)) for (const r of set.byKeyword.get(m[0].toLowerCase()) ?? []) mode[set.rules.indexOf(r)] = 1;
   }
@@ -219,6 +245,7 @@ export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
     if (mode[r] === 0) continue;
     const rule = set.rules[r]!;
     if (mode[r] === 1) runRule(rule, text, 0, out);
+    else if (anchors[r]) runAnchored(rule, text, anchors[r]!, out);
     else {
       const ls = lines[r]!;
       for (let i = 0; i < ls.length; i += 2) runRule(rule, text.slice(ls[i], ls[i + 1]), ls[i]!, out);
@@ -235,22 +262,56 @@ function runRule(rule: Rule, text: string, offset: number, out: RawMatch[]): voi
       re.lastIndex++;
       continue;
     }
-    const value = m[rule.secretGroup];
-    if (!value) continue;
-    if (rule.entropy !== undefined && shannonEntropy(value) < rule.entropy) continue;
-    if (isPlaceholder(value)) continue;
-    // Rules are compiled with the `d` flag, so the group's own start is known exactly (the value
-    // can also occur earlier in the match: postgres://postgres:postgres@db).
-    const start = m.indices?.[rule.secretGroup]?.[0] ?? m.index + Math.max(0, m[0].indexOf(value));
-    out.push({
-      rule,
-      value,
-      index: offset + start,
-      name: rule.nameGroup !== undefined ? m[rule.nameGroup] : undefined,
-      environment: environmentOf(rule, value),
-    });
+    keep(rule, m, offset, out);
   }
   re.lastIndex = 0;
+}
+
+/**
+ * Run an `anchor: identifier` rule at each listed identifier start, left to right and never from
+ * inside the previous match, as a global scan of each line would. The sticky regex runs on the
+ * whole text: a line-local regex can neither match nor look across a line break, so the text
+ * around the line changes nothing, and no per-line copy is made.
+ */
+function runAnchored(rule: Rule, text: string, anchors: number[], out: RawMatch[]): void {
+  const re = rule.anchoredRegex!;
+  let resumeAt = 0;
+  for (const at of anchors) {
+    if (at < resumeAt) continue;
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m || m[0].length === 0) continue;
+    resumeAt = at + m[0].length;
+    keep(rule, m, 0, out);
+  }
+  re.lastIndex = 0;
+}
+
+/** Where the run of identifier characters holding position `i` starts. */
+function identifierStart(text: string, i: number): number {
+  while (i > 0 && isIdentifierChar(text.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+// [0-9A-Za-z_.-], the class ANCHOR_PREFIX uses.
+const isIdentifierChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
+
+/** Record one regex match if its value passes the entropy floor and the placeholder filter. */
+function keep(rule: Rule, m: RegExpExecArray, offset: number, out: RawMatch[]): void {
+  const value = m[rule.secretGroup];
+  if (!value) return;
+  if (rule.entropy !== undefined && shannonEntropy(value) < rule.entropy) return;
+  if (isPlaceholder(value)) return;
+  // Rules are compiled with the `d` flag, so the group's own start is known exactly (the value
+  // can also occur earlier in the match: postgres://postgres:postgres@db).
+  const start = m.indices?.[rule.secretGroup]?.[0] ?? m.index + Math.max(0, m[0].indexOf(value));
+  out.push({
+    rule,
+    value,
+    index: offset + start,
+    name: rule.nameGroup !== undefined ? m[rule.nameGroup] : undefined,
+    environment: environmentOf(rule, value),
+  });
 }
 
 const CONFIDENCE_RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };

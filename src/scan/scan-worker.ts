@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { compileRuleSet } from './detect.js';
+import { compileRuleSet, detect } from './detect.js';
 import { loadRulesCached } from './rules-cache.js';
 import { scanFiles, type FileJob } from './scan-file.js';
 
@@ -20,6 +20,13 @@ export interface WorkerRequest {
 
 const init = workerData as WorkerInit;
 const set = compileRuleSet(loadRulesCached(init.rulesDir));
+
+// Warm up while the main thread is still listing files: build the keyword automaton and run
+// every rule over its own examples twice, so V8 has compiled the regexes to machine code
+// before the first real batch arrives (the first batches otherwise run 2-4x slower).
+set.automaton();
+const examples = set.rules.flatMap((r) => r.examples.positive).join('\n');
+for (let i = 0; i < 2; i++) detect(set, examples);
 
 parentPort!.on('message', (req: WorkerRequest) => {
   try {

@@ -14,7 +14,7 @@ export interface ScanStats {
   commitsScanned?: number;
   durationMs: number;
   findings: number;
-  /** Worker threads used (0 = scanned in the main thread). */
+  /** Threads that scanned side by side, the main thread included (0 = the main thread alone). */
   workers: number;
 }
 

@@ -1,0 +1,128 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ANCHOR_PREFIX, compileRule, loadRules, type Rule } from '../../src/providers/rules.js';
+import { compileRuleSet, detect, type RawMatch } from '../../src/scan/detect.js';
+import { buildAutomaton, searchKeywords, searchKeywordsInBytes } from '../../src/scan/keyword-automaton.js';
+
+// The scanner's speed-ups must never change what it finds. Each one is checked here against
+// the plain way of doing the same thing, on the rules' own examples, the fixtures and the
+// labelled corpus, and on generated lines built to sit at the edges of the anchored rules.
+
+const rules = loadRules();
+const fast = compileRuleSet(rules);
+// The same rules without `anchor: identifier`: every rule scans its whole lines.
+const plain = compileRuleSet(rules.map((r) => ({ ...r, anchoredRegex: undefined })));
+const shape = (ms: RawMatch[]) => ms.map((m) => `${m.rule.id}@${m.index}:${m.value}:${m.name ?? ''}`);
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+function* files(dir: string): Generator<string> {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) yield* files(p);
+    else yield p;
+  }
+}
+const fixtureTexts = [...files(join(root, 'fixtures'))].map((p) => readFileSync(p, 'utf8'));
+
+// A deterministic generator of lines around the generic NAME=value rules: names with keywords at
+// the start, middle and end, several names per line, quotes, brackets, operators, and values
+// that do and do not pass the rules' filters.
+function generatedLines(count: number): string[] {
+  let seed = 0x5eed;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const pick = <T,>(a: T[]) => a[Math.floor(rnd() * a.length)]!;
+  const names = ['API_KEY', 'apiKey', 'my.secret', 'db-password', 'KEY', 'tokenizer', 'SECRET_KEY_BASE', 'pass', 'user_pwd', 'cacheKey', 'x.y.token', 'credentials', 'PUBLIC_KEY', 'monkey', 'passport', 'auth_token_2'];
+  const values = ['FAKEuqN3vnjUgruQobDrWnO6vPmt', 'FAKE-ZJN43fCLB4!', 'changeme', '${API_KEY}', 'process.env.API_KEY', 'abc', 'FAKEg5yZNjDshBHdBqEgKeN10OGT1234567890'];
+  const ops = ['=', ': ', ' = ', ' => ', ':=', '?=', '"] = ', '", '];
+  const quotes = ['', '"', "'", '`'];
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const parts: string[] = [];
+    const n = 1 + Math.floor(rnd() * 3);
+    for (let j = 0; j < n; j++) {
+      const q = pick(quotes);
+      parts.push(`${pick(['', 'export ', '  ', 'const ', '("', '- '])}${pick(names)}${pick(ops)}${q}${pick(values)}${q}${pick(['', ';', ',', ' # note', ')'])}`);
+    }
+    out.push(parts.join(pick([' ', '; ', ', '])));
+  }
+  return out;
+}
+
+describe('anchored rules (anchor: identifier)', () => {
+  const anchored = rules.filter((r) => r.anchoredRegex);
+
+  it('are the generic NAME=value rules, compiled sticky from the same source', () => {
+    expect(anchored.map((r) => r.id).sort()).toEqual(['generic-password-assignment', 'generic-secret-assignment']);
+    for (const r of anchored) {
+      expect(r.anchoredRegex!.source).toBe(r.regex.source);
+      expect(r.anchoredRegex!.sticky).toBe(true);
+      expect(r.anchoredRegex!.global).toBe(false);
+    }
+  });
+
+  it('find exactly what a whole-line scan finds: examples, fixtures, corpus', () => {
+    const texts = [...rules.flatMap((r) => [...r.examples.positive, ...r.examples.negative]), ...fixtureTexts];
+    let matches = 0;
+    for (const t of texts) {
+      const a = shape(detect(fast, t));
+      expect(a, t.slice(0, 200)).toEqual(shape(detect(plain, t)));
+      matches += a.length;
+    }
+    expect(matches).toBeGreaterThan(200); // the comparison covered real findings, not just empty lists
+  });
+
+  it('find exactly what a whole-line scan finds on generated edge cases, line by line and as one text', () => {
+    const lines = generatedLines(3000);
+    let found = 0;
+    for (const line of lines) {
+      const a = shape(detect(fast, line));
+      expect(a, line).toEqual(shape(detect(plain, line)));
+      found += a.filter((s) => s.startsWith('generic-')).length;
+    }
+    const big = lines.join('\n'); // above the automaton threshold: the other keyword search
+    expect(shape(detect(fast, big))).toEqual(shape(detect(plain, big)));
+    expect(found).toBeGreaterThan(300);
+  });
+
+  it('are refused when the regex or keywords cannot honour the anchor', () => {
+    const base = { id: 'x-rule', kind: 'generic_secret', keywords: ['key'], anchor: 'identifier' };
+    expect(() => compileRule('x', { ...base, regex: '([A-Z_]*KEY)=(\\w+)' }, 'providers/x/rules.yaml')).toThrow(/anchor: identifier needs a regex starting with/);
+    expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, keywords: ['key='] }, 'providers/x/rules.yaml')).toThrow(/identifier characters only/);
+    expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, anchor: 'line' }, 'providers/x/rules.yaml')).toThrow(/anchor must be "identifier"/);
+    const ok: Rule = compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)` }, 'providers/x/rules.yaml');
+    expect(ok.anchoredRegex?.sticky).toBe(true);
+  });
+});
+
+describe('keyword search over bytes', () => {
+  const a = buildAutomaton(['key', 'sk_live_', 'password', 'ghp_']);
+  const hits = (run: (on: (k: number, end: number) => void) => void) => {
+    const out: string[] = [];
+    run((k, end) => void out.push(`${k}@${end}`));
+    return out;
+  };
+
+  it('reports the same hits as the string search for ASCII text, case-insensitively', () => {
+    const text = 'API_KEY=1 sk_LIVE_x PassWord ghp_ keykey\n'.repeat(50);
+    const fromString = hits((on) => searchKeywords(a, text, on));
+    expect(fromString.length).toBe(50 * 6);
+    expect(hits((on) => searchKeywordsInBytes(a, Buffer.from(text), on))).toEqual(fromString);
+  });
+
+  it('is used only when bytes and characters line up; otherwise detect reads the string', () => {
+    const pad = 'x'.repeat(5000); // long enough for the automaton
+    const secret = 'STRIPE_KEY=sk_live_FAKE51Hx9Qe2rLmT8wVb3Nc7KpZ0';
+    for (const text of [`${pad}\n${secret}\n`, `é${pad}\n${secret}\n`, `\u{1F511}${pad}\n${secret}\n`]) {
+      const bytes = Buffer.from(text, 'utf8');
+      expect(shape(detect(fast, text, bytes))).toEqual(shape(detect(fast, text)));
+      expect(detect(fast, text, bytes).map((m) => m.rule.id)).toContain('stripe-secret-key');
+    }
+    // Invalid UTF-8 decodes one replacement character per bad byte: offsets still line up.
+    const bad = Buffer.concat([Buffer.from([0xff, 0xfe, 0x80]), Buffer.from(`${pad}\n${secret}\n`)]);
+    const decoded = bad.toString('utf8');
+    expect(decoded.length).toBe(bad.length);
+    expect(shape(detect(fast, decoded, bad))).toEqual(shape(detect(fast, decoded)));
+  });
+});
