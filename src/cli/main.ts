@@ -1,8 +1,10 @@
 import { readdirSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { CredctlError } from '../core/errors.js';
+import { createRequire } from 'node:module';
+import type { Command } from 'commander';
 import { ExitCode, EXIT_CODE_HELP } from '../core/exit-codes.js';
 import { VERSION } from '../core/version.js';
+import { exitCodeSet, exitQuietlyOnClosedPipe, reportError } from './exit.js';
+import { isStagedHookCommand } from './staged-hook-args.js';
 
 /**
  * The CLI shell: parse flags, dispatch, turn errors into one line and an exit code.
@@ -65,28 +67,16 @@ function invokedCommand(argv: string[]): string | undefined {
   return argv.slice(2).find((a) => !a.startsWith('-'));
 }
 
-function reportError(err: unknown): number {
-  if (err instanceof CredctlError) {
-    process.stderr.write(`credctl: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
-    return err.exitCode;
-  }
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
-    return ExitCode.Usage; // commander already printed its one-line message
-  }
-  const e = err as Error;
-  process.stderr.write(`credctl: internal error: ${e?.message ?? String(err)}\n`);
-  if (process.env.CREDCTL_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
-  else process.stderr.write('  This is a bug in credctl. Re-run with CREDCTL_DEBUG=1 for details and report it.\n');
-  return ExitCode.Internal;
-}
-
 export async function main(argv: string[] = process.argv): Promise<number> {
   if (argv[2] === '--version' && argv.length === 3) {
     process.stdout.write(`${VERSION}\n`);
     return ExitCode.Ok;
   }
+  // The pre-commit hook's exact command line skips the flag parser (bin/credctl normally loads
+  // the bundled copy of this path instead; see staged-hook.ts).
+  if (isStagedHookCommand(argv)) return (await import('./staged-hook.js')).runStagedHook();
+  // require(), not import: commander is CommonJS, and its ESM wrapper costs a few ms more to load.
+  const { Command } = createRequire(import.meta.url)('commander') as typeof import('commander');
   const program = new Command('credctl')
     .description('Find exposed credentials, see where they are used and what they reach, rotate them safely, and prove the recovery.')
     // `-V` only: a root `--version` would swallow `store get --version N`; a leading
@@ -110,7 +100,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   override(program);
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
+    return exitCodeSet();
   } catch (err) {
     return reportError(err);
   }
@@ -118,13 +108,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 
 /** The process entry point, called by bin/credctl. */
 export async function run(): Promise<void> {
-  // A reader that goes away (`credctl graph | head`) is not an error: stop quietly.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(ExitCode.Ok);
-      throw err;
-    });
-  }
+  exitQuietlyOnClosedPipe();
   // Exit via exitCode, not process.exit(), so piped stdout is flushed completely.
   process.exitCode = await main();
 }

@@ -96,6 +96,28 @@ export function providersDir(): string {
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
+/**
+ * How many capture groups a regex source has, read from the source: every `(` that is not
+ * escaped, not inside a character class, and not `(?:`, `(?=`, `(?!`, `(?<=`, `(?<!` (a named
+ * group `(?<name>` counts). Asking V8 instead (`new RegExp(src + '|').exec('')`) compiles every
+ * rule's regex, ~5 ms of a pre-commit hook's start-up.
+ */
+export function countCaptureGroups(source: string): number {
+  let groups = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') {
+      if (source[i + 1] !== '?') groups++;
+      else if (source[i + 2] === '<' && source[i + 3] !== '=' && source[i + 3] !== '!') groups++;
+    }
+  }
+  return groups;
+}
+
 export function compileRule(provider: string, raw: RawRule, where: string): Rule {
   const fail = (msg: string) => inputError(`${where}: ${msg}`);
   if (typeof raw.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(raw.id)) throw fail('rule id must be kebab-case');
@@ -112,7 +134,7 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
   } catch (err) {
     throw inputError(`${at}: invalid regex: ${(err as Error).message}`);
   }
-  const groups = new RegExp(`${regex.source}|`).exec('')!.length - 1;
+  const groups = countCaptureGroups(raw.regex);
   const secretGroup = typeof raw.secretGroup === 'number' ? raw.secretGroup : groups > 0 ? 1 : 0;
   if (secretGroup > groups) throw inputError(`${at}: secretGroup ${secretGroup} but the regex has ${groups} groups`);
   const environment = Array.isArray(raw.environment)

@@ -2,7 +2,8 @@ import { join, resolve } from 'node:path';
 import { inputError } from '../core/errors.js';
 import { loadCredctlIgnore } from './credctlignore.js';
 import { addedLines, splitLines, type AddedLines } from './diff.js';
-import { compileRules, displayPath } from './engine.js';
+import { displayPath } from './files.js';
+import { compileRules } from './rules-cache.js';
 import { gitRoot, gitStream } from './git.js';
 import { DEFAULT_MAX_FILE_SIZE, emptyStats, type ScanStats } from './types.js';
 import type { CompiledRuleSet } from './detect.js';
@@ -40,10 +41,11 @@ export function addedLinesScan(options: AddedLinesScanOptions, which: '--history
   const cwd = resolve(options.cwd ?? process.cwd());
   const base = resolve(options.base ?? cwd);
   const root = gitRoot(cwd, which);
+  // git first: it computes the diff while this process compiles the rules.
+  const git = gitStream(root, gitArgs);
   const set = compileRules(options.rulesDir);
   const ignored = options.noIgnore ? null : loadCredctlIgnore(root);
   const stats = emptyStats();
-  const git = gitStream(root, gitArgs);
   return {
     started,
     root,

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import ignore from 'ignore';
+
+// Loaded only for a root that has a .credctlignore: a pre-commit scan without one never pays for it.
+const loadIgnore = (): typeof import('ignore') => createRequire(import.meta.url)('ignore') as typeof import('ignore');
 
 /**
  * `.credctlignore` at a project root: gitignore syntax, paths relative to that root. Files it
@@ -19,7 +22,7 @@ export function loadCredctlIgnore(root: string): PathFilter | null {
   } catch {
     return null;
   }
-  const ig = ignore().add(text);
+  const ig = loadIgnore()().add(text);
   const filter: PathFilter = (p) => {
     if (!p || p.startsWith('../') || p.startsWith('/')) return false; // outside the root: not ours to judge
     return ig.ignores(p);

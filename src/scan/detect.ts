@@ -1,6 +1,6 @@
 import type { Confidence, CredentialKind, Rule } from '../providers/rules.js';
 import { shannonEntropy } from '../core/text.js';
-import { buildAutomaton, searchKeywords, searchKeywordsInBytes, type KeywordAutomaton } from './keyword-automaton.js';
+import { buildAutomaton, searchKeywords, type KeywordAutomaton } from './keyword-automaton.js';
 import { isPlaceholder } from './placeholders.js';
 
 /**
@@ -160,25 +160,27 @@ export function candidateRules(set: CompiledRuleSet, text: string): Rule[] {
 /** Texts below this size find keywords with the regex; above it, the automaton pays for itself. */
 const AUTOMATON_MIN_CHARS = 4 * 1024;
 
-/**
- * Every ASCII keyword occurrence in `text`: (keyword index, index just past it). `bytes`, when
- * given, are the text's bytes one per character (an ASCII file), searched instead of the string.
- */
-function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void, bytes?: Uint8Array): void {
+/** Every ASCII keyword occurrence in `text`: (keyword index, index just past it). */
+function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void): void {
   if (set.asciiKeywords.length === 0) return;
   const a = text.length >= AUTOMATON_MIN_CHARS ? set.automaton() : null;
-  if (a) return bytes ? searchKeywordsInBytes(a, bytes, onHit) : searchKeywords(a, text, onHit);
+  if (a) return searchKeywords(a, text, onHit);
   set.asciiRe ??= new RegExp(set.asciiKeywords.map(escapeRe).join('|'), 'gi');
   // The alternation reports the longest keyword at a position; shorter ones inside it name
-  // rules the longer keyword's rules do not cover, so they are reported too. Which keywords
-  // each keyword contains is worked out once, not on every hit (hits are every ~65 bytes in code).
-  set.contained ??= new Map(set.asciiKeywords.map((k) => [k, set.asciiKeywords.flatMap((o, i) => (o.length <= k.length && k.includes(o) ? [i] : []))]));
+  // rules the longer keyword's rules do not cover, so they are reported too. Which keywords a
+  // keyword contains is worked out on its first hit and kept (hits are every ~65 bytes in code;
+  // working it out for all ~200 keywords up front would cost a pre-commit scan ~3 ms).
+  const contained = (set.contained ??= new Map());
   const re = set.asciiRe;
-  const contained = set.contained;
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const lower = m[0].toLowerCase();
-    for (const i of contained.get(lower) ?? []) {
+    let inside = contained.get(lower);
+    if (!inside) {
+      inside = set.asciiKeywords.flatMap((o, i) => (o.length <= lower.length && lower.includes(o) ? [i] : []));
+      contained.set(lower, inside);
+    }
+    for (const i of inside) {
       const k = set.asciiKeywords[i]!;
       if (onHit(i, m.index + lower.indexOf(k) + k.length) === false) return;
     }
@@ -191,13 +193,8 @@ export function environmentOf(rule: Rule, value: string): string | undefined {
   return undefined;
 }
 
-/**
- * Every credential in `text`. Overlapping matches of the same value keep the most specific rule.
- * `bytes` may be passed when the text was decoded from exactly as many bytes as it has
- * characters (so byte offsets are character offsets): the keyword search then reads the bytes.
- */
-export function detect(set: CompiledRuleSet, text: string, bytes?: Uint8Array): RawMatch[] {
-  if (bytes && bytes.length !== text.length) bytes = undefined;
+/** Every credential in `text`. Overlapping matches of the same value keep the most specific rule. */
+export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
   const out: RawMatch[] = [];
   const n = set.rules.length;
   // Per rule: 0 = no keyword seen; 1 = run on the whole text; 2 = run on the listed lines.
@@ -237,7 +234,7 @@ export function detect(set: CompiledRuleSet, text: string, bytes?: Uint8Array): 
       lastLineEnd[r] = lineStop;
     }
   };
-  forEachKeyword(set, text, onHit, bytes);
+  forEachKeyword(set, text, onHit);
   if (set.otherKeywordRe) {
     for (const m of text.matchAll(set.otherKeywordRe)) for (const r of set.byKeyword.get(m[0].toLowerCase()) ?? []) mode[set.rules.indexOf(r)] = 1;
   }

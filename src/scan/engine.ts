@@ -1,18 +1,24 @@
 import { shownSafely } from '../core/redact.js';
 import { createReadStream, statSync, type Stats } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describeSystemError, inputError } from '../core/errors.js';
 import { findProjectRoot } from '../core/paths.js';
-import { baselineMatcher, type Baseline } from './baseline.js';
+import type { Baseline } from './baseline.js';
 import { loadCredctlIgnore, type PathFilter } from './credctlignore.js';
-import { compileRuleSet, type CompiledRuleSet } from './detect.js';
-import { loadRulesCached } from './rules-cache.js';
-import { isDirectory, listProjectFiles } from './files.js';
+import { compileRules } from './rules-cache.js';
+import { displayPath, isDirectory, listProjectFiles } from './files.js';
+import { finish } from './finish.js';
 import type { Finding } from './finding.js';
 import { defaultWorkerCount, startPool, workerScriptAvailable } from './pool.js';
 import { scanFiles, type BatchResult, type FileJob } from './scan-file.js';
 import { scanStream } from './scan-stream.js';
-import { addStats, DEFAULT_MAX_FILE_SIZE, emptyStats, sortFindings, type ScanResult, type ScanStats } from './types.js';
+import { addStats, DEFAULT_MAX_FILE_SIZE, emptyStats, type ScanResult } from './types.js';
+
+// Kept importable from here for library users; they live in small modules so `--staged` and
+// `--history` can use them without loading the thread pool and the file walker.
+export { compileRules } from './rules-cache.js';
+export { displayPath } from './files.js';
+export { finish } from './finish.js';
 
 /**
  * The working-tree scanner as a library: `scanPaths({ paths })` → `{ findings, stats }`.
@@ -47,17 +53,6 @@ export interface ScanOptions {
 /** Below these, starting threads costs more than it saves (a thread start is ~30 ms). */
 const THREAD_MIN_FILES = 50;
 const THREAD_MIN_BYTES = 2 * 1024 * 1024;
-
-export function compileRules(rulesDir?: string): CompiledRuleSet {
-  return compileRuleSet(loadRulesCached(rulesDir));
-}
-
-export function displayPath(abs: string, base: string): string {
-  const rel = relative(base, abs);
-  if (!rel) return '.';
-  if (rel.startsWith('..') || isAbsolute(rel)) return abs.split(sep).join('/');
-  return rel.split(sep).join('/');
-}
 
 interface Inputs {
   jobs: FileJob[];
@@ -173,18 +168,4 @@ export async function scanPaths(options: ScanOptions = {}): Promise<ScanResult> 
   } finally {
     await pool?.close();
   }
-}
-
-/** Apply the baseline, sort, and fill in the totals. Shared by every kind of scan. */
-export function finish(findings: Finding[], stats: ScanStats, started: number, baseline?: Baseline): ScanResult {
-  let kept = findings;
-  if (baseline) {
-    const accepted = baselineMatcher(baseline);
-    kept = findings.filter((f) => !accepted(f));
-    stats.suppressed.baseline += findings.length - kept.length;
-  }
-  sortFindings(kept);
-  stats.findings = kept.length;
-  stats.durationMs = Math.round(performance.now() - started);
-  return { findings: kept, stats };
 }

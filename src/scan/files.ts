@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 
 /**
  * Which files belong to a project: inside a git work tree, what git tracks plus untracked files
@@ -91,4 +91,12 @@ export function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `abs` as findings show it: relative to `base` with `/` separators, or absolute when outside it. */
+export function displayPath(abs: string, base: string): string {
+  const rel = relative(base, abs);
+  if (!rel) return '.';
+  if (rel.startsWith('..') || isAbsolute(rel)) return abs.split(sep).join('/');
+  return rel.split(sep).join('/');
 }

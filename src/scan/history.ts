@@ -1,7 +1,8 @@
 import { addedLinesScan, type AddedLinesScanOptions } from './added-lines-scan.js';
 import type { Baseline } from './baseline.js';
 import { COMMIT_FORMAT } from './diff.js';
-import { finish, scanPaths } from './engine.js';
+import { scanPaths } from './engine.js';
+import { finish } from './finish.js';
 import type { Finding } from './finding.js';
 import { DIFF_FLAGS } from './git.js';
 import { scanText } from './scan-text.js';

@@ -7,6 +7,7 @@ import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { inputError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { compileRule, loadRules, providersDir, type Rule } from '../providers/rules.js';
+import { compileRuleSet, type CompiledRuleSet } from './detect.js';
 
 // Loaded on first use: a pre-commit scan that hits the rules cache never pays for the YAML parser.
 const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
@@ -52,6 +53,18 @@ export function loadRulesCached(dir: string = providersDir()): Rule[] {
     return loadRules(dir); // let the loader report the problem
   }
   const signature = createHash('sha256').update(`${VERSION}\0${dir}\0${files.map((f) => f.sig).join('\0')}`).digest('hex');
+  const known = compiled.get(signature);
+  if (known) return known;
+  const rules = loadOrParse(dir, files, signature);
+  compiled.set(signature, rules);
+  return rules;
+}
+
+// Rules already compiled in this process, by signature: a command that scans and then formats
+// (or builds the graph) compiles them once.
+const compiled = new Map<string, Rule[]>();
+
+function loadOrParse(dir: string, files: ReturnType<typeof ruleFiles>, signature: string): Rule[] {
   const cacheFile = join(cacheDir(), `rules-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}.json`);
   try {
     const doc = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheDoc;
@@ -82,4 +95,9 @@ function compileAll(providers: [string, unknown[]][]): Rule[] {
     }
   }
   return rules;
+}
+
+/** The rules (from the cache when it is fresh) compiled into a matcher. */
+export function compileRules(rulesDir?: string): CompiledRuleSet {
+  return compileRuleSet(loadRulesCached(rulesDir));
 }

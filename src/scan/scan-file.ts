@@ -38,9 +38,7 @@ export function scanFiles(set: CompiledRuleSet, jobs: FileJob[], maxFileSize: nu
     }
     stats.filesScanned++;
     stats.bytesScanned += buf.length;
-    // A UTF-8 file (no BOM) whose every byte became one character is ASCII-like: its bytes can be searched directly.
-    const bytes = decoded.encoding === 'utf-8' && decoded.text.length === buf.length ? buf : undefined;
-    const r = scanText(set, decoded.text, job.display, { reportAllowed, bytes });
+    const r = scanText(set, decoded.text, job.display, { reportAllowed });
     stats.suppressed.allowComment += r.allowed;
     for (const f of r.findings) findings.push(f);
   }

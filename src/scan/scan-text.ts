@@ -32,8 +32,6 @@ export interface TextScanOptions {
   reportAllowed?: boolean;
   /** Extra fields stamped on every finding (commit, author ... for history). */
   extra?: Partial<Finding>;
-  /** The bytes the text was decoded from, if the caller has them (a faster keyword search; see detect). */
-  bytes?: Uint8Array;
 }
 
 export interface TextScanResult {
@@ -42,7 +40,7 @@ export interface TextScanResult {
 }
 
 export function scanText(set: CompiledRuleSet, text: string, file: string, options: TextScanOptions = {}): TextScanResult {
-  const matches = detect(set, text, options.bytes);
+  const matches = detect(set, text);
   if (matches.length === 0) return { findings: [], allowed: 0 };
   const starts = lineStarts(text);
   const lineText = (i: number) => text.slice(starts[i], i + 1 < starts.length ? starts[i + 1]! - 1 : text.length);

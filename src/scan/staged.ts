@@ -1,6 +1,6 @@
 import { addedLinesScan, type AddedLinesScanOptions } from './added-lines-scan.js';
 import type { Baseline } from './baseline.js';
-import { finish } from './engine.js';
+import { finish } from './finish.js';
 import type { Finding } from './finding.js';
 import { DIFF_FLAGS, stagedContent } from './git.js';
 import { scanText } from './scan-text.js';

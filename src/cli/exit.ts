@@ -1,0 +1,41 @@
+import { CredctlError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+
+/**
+ * How a command's outcome becomes what the user sees at the end: an error is one line (plus an
+ * optional hint) and a documented exit code, never a stack trace unless CREDCTL_DEBUG asks.
+ * Shared by the full CLI (main.ts) and the bundled pre-commit entry (staged-hook.ts).
+ */
+export function reportError(err: unknown): number {
+  if (err instanceof CredctlError) {
+    process.stderr.write(`credctl: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
+    return err.exitCode;
+  }
+  // commander's errors, recognised by their code so this module does not load commander.
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('commander.')) {
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return ExitCode.Ok;
+    return ExitCode.Usage; // commander already printed its one-line message
+  }
+  const e = err as Error;
+  process.stderr.write(`credctl: internal error: ${e?.message ?? String(err)}\n`);
+  if (process.env.CREDCTL_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+  else process.stderr.write('  This is a bug in credctl. Re-run with CREDCTL_DEBUG=1 for details and report it.\n');
+  return ExitCode.Internal;
+}
+
+/** A reader that goes away (`credctl graph | head`) is not an error: stop quietly. */
+export function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(ExitCode.Ok);
+      throw err;
+    });
+  }
+}
+
+/** The exit code a command left in process.exitCode (commands set it; they never call exit). */
+export function exitCodeSet(): number {
+  return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
+}

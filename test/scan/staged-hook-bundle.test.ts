@@ -1,0 +1,79 @@
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isStagedHookCommand } from '../../src/cli/staged-hook-args.js';
+import { cleanup, commit, credctl, fake, git, gitRepo, testRulesDir, write } from './helpers.js';
+
+// `credctl scan --staged` exactly (the pre-commit hook's command line) runs from a bundle built
+// by `npm run build` (dist/cli/staged-hook.bundle.js); any other argument list goes through the
+// full CLI. Both must behave the same: same output, same exit code, nothing leaked.
+const bundle = fileURLToPath(new URL('../../dist/cli/staged-hook.bundle.js', import.meta.url));
+const hasBundle = (() => {
+  try {
+    return statSync(bundle).isFile();
+  } catch {
+    return false;
+  }
+})();
+afterAll(cleanup);
+
+describe('the pre-commit fast path', () => {
+  it('is taken only for exactly `scan --staged`', () => {
+    expect(isStagedHookCommand(['node', 'credctl', 'scan', '--staged'])).toBe(true);
+    for (const args of [['scan'], ['scan', '--staged', '--json'], ['--staged', 'scan'], ['scan', '--history'], ['scan', '--staged', '.']]) {
+      expect(isStagedHookCommand(['node', 'credctl', ...args]), args.join(' ')).toBe(false);
+    }
+  });
+
+  it.skipIf(!hasBundle)('answers exactly as the full CLI does, for a clean and for a blocked commit', () => {
+    const env = { CREDCTL_PROVIDERS_DIR: testRulesDir() };
+    const d = gitRepo();
+    write(d, 'README.md', '# app\n');
+    commit(d, 'init');
+
+    write(d, 'notes.md', 'nothing secret here\n');
+    git(d, 'add', '-A');
+    const cleanFast = credctl(['scan', '--staged'], { cwd: d, env });
+    // `--format table` is the default, so this is the same scan through commander.
+    const cleanFull = credctl(['scan', '--staged', '--format', 'table'], { cwd: d, env });
+    expect(cleanFast.code).toBe(0);
+    expect(sansTiming(cleanFast)).toEqual(sansTiming(cleanFull));
+
+    const secret = fake.stripe(7);
+    write(d, 'src/pay.js', `const key = "${secret}";\n`);
+    git(d, 'add', '-A');
+    const fast = credctl(['scan', '--staged'], { cwd: d, env });
+    const full = credctl(['scan', '--staged', '--format', 'table'], { cwd: d, env });
+    expect(fast.code).toBe(1);
+    expect(sansTiming(fast)).toEqual(sansTiming(full));
+    expect(fast.stdout).toContain('src/pay.js');
+    expect(fast.stderr).toContain('commit blocked');
+    expect(fast.stdout + fast.stderr).not.toContain(secret);
+
+    // A broken rules folder is a one-line error with the documented code on both paths.
+    const bad = { CREDCTL_PROVIDERS_DIR: d };
+    write(d, 'broken/rules.yaml', 'provider: broken\nrules: [ {\n');
+    const badFast = credctl(['scan', '--staged'], { cwd: d, env: bad });
+    const badFull = credctl(['scan', '--staged', '--format', 'table'], { cwd: d, env: bad });
+    expect(badFast.code).toBe(3);
+    expect(badFast).toEqual(badFull);
+    expect(badFast.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.skipIf(!hasBundle)('is one self-contained file, built from the current sources', () => {
+    const text = readFileSync(bundle, 'utf8');
+    // Its own copies of the scanner, and no imports of dist/ modules other than the modes
+    // --staged never reaches (kept out of the bundle on purpose).
+    expect(text).toContain('function scanStaged(');
+    const distImports = [...text.matchAll(/import\(["'](\.\.?\/[^"']+)["']\)/g)].map((m) => m[1]).sort();
+    expect(distImports).toEqual(['../graph/build.js', '../scan/engine.js', '../scan/history.js']);
+    // Built after the compiled modules it bundles (npm run build does both).
+    const compiled = fileURLToPath(new URL('../../dist/scan/staged.js', import.meta.url));
+    expect(statSync(bundle).mtimeMs).toBeGreaterThanOrEqual(statSync(compiled).mtimeMs);
+  });
+});
+
+/** The summary line carries the elapsed time, which differs between two runs. */
+function sansTiming(r: { code: number; stdout: string; stderr: string }) {
+  return { ...r, stderr: r.stderr.replace(/ in \d+(\.\d+)? s\b/g, ' in N s') };
+}
