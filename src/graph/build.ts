@@ -111,15 +111,15 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
   // The parsed-rules cache the scanner uses: parsing every rules.yaml costs ~80 ms per build.
   const classifier = createClassifier(options.rules ?? loadRulesCached());
   const engine = engineSignature(classifier.signature);
+  // The previous graph is read even for --full: its per-file cache is then ignored, but the last
+  // scan's findings (keys hard-coded in code, which only a scan finds) are carried over.
   let previous: GraphFile | undefined;
-  if (!options.full) {
-    try {
-      previous = loadGraph(root);
-    } catch {
-      previous = undefined; // a corrupt cache is rebuilt, not an error
-    }
+  try {
+    previous = loadGraph(root);
+  } catch {
+    previous = undefined; // a corrupt cache is rebuilt, not an error
   }
-  const cache = previous && previous.engine === engine ? previous.files : {};
+  const cache = !options.full && previous && previous.engine === engine ? previous.files : {};
   const ctx = { classify: (name: string, value: string) => classifier.classify(name, value) };
   const stats: BuildStats = { listed: 0, considered: 0, read: 0, extracted: 0, reused: 0, ms: 0 };
   const files: Record<string, CachedFile> = {};

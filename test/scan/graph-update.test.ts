@@ -19,8 +19,9 @@ describe.skipIf(!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli',
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/usage graph updated: 1 credential/);
     expect(where(buildGraph(root), 'pay.ts').places).toEqual([{ file: 'pay.ts', line: 1, credential: expect.stringMatching(/^fp_/) }]);
-    // A rebuild by another command (no findings given) keeps it...
+    // A rebuild by another command (no findings given) keeps it, a full rebuild too...
     expect(where(buildGraph(root), 'pay.ts').credentials).toHaveLength(1);
+    expect(where(buildGraph(root, { full: true }), 'pay.ts').credentials).toHaveLength(1);
     // ...until the file changes.
     writeFileSync(join(root, 'pay.ts'), 'export const stripe = new Stripe(process.env.STRIPE_SECRET_KEY);\n');
     expect(buildGraph(root).nodes.filter((n) => n.type === 'credential')).toEqual([]);

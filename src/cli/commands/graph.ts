@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .argument('[dir]', 'project directory (default: the git root of the current directory)')
     .option('--format <format>', 'summary | json | dot | mermaid', 'summary')
     .option('--json', 'same as --format json')
-    .option('--full', 'ignore the cache in .credctl/graph.json and re-read every file')
+    .option('--full', "re-read every file instead of reusing .credctl/graph.json (the last scan's findings in unchanged files are kept)")
     .option('--no-ignore', 'read files that .gitignore excludes too')
     .addHelpText('after', `
 The graph is saved to .credctl/graph.json (no values, only fingerprints) and rebuilt
