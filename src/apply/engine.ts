@@ -31,6 +31,8 @@ export interface RunSummary {
   failed: { id: string; reason: string }[];
   skipped: { id: string; reason: string }[];
   revoked: string[];
+  /** Of those, the ones only deactivated (reversible): `credctl finalize` deletes them after the date. */
+  deactivated: { id: string; deleteAfter: string }[];
   /** Old credentials the provider confirmed it now refuses. */
   refusedAfterRevoke: string[];
   healthChecksPassed: number;
@@ -80,7 +82,7 @@ export async function resumeRun(runsDir: string, runId: string, deps: EngineDeps
 
 async function runJournaled(plan: Plan, runId: string, runDir: string, journal: Journal, deps: EngineDeps): Promise<RunSummary> {
   const summary: RunSummary = {
-    runId, runDir, rotated: [], failed: [], skipped: [], revoked: [], refusedAfterRevoke: [], healthChecksPassed: 0, healthChecksFailed: 0,
+    runId, runDir, rotated: [], failed: [], skipped: [], revoked: [], deactivated: [], refusedAfterRevoke: [], healthChecksPassed: 0, healthChecksFailed: 0,
   };
   const byId = new Map(plan.credentials.map((c) => [c.id, c]));
   // target key → id of the credential that guards it, to skip dependents of a failed guard.
@@ -150,6 +152,15 @@ async function rotateCredential(
     const reason = 'rolled back earlier in this run';
     summary.failed.push({ id: cred.id, reason });
     deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason });
+    return 'failed';
+  }
+  // A grace period promises that rollback can bring the old credential back: refuse up front,
+  // before anything changes, when this provider cannot (a hand-edited plan, say).
+  if (cred.steps.some((s) => s.mode === 'deactivate') && !provider.reactivate) {
+    const reason = `${cred.provider} cannot reactivate a credential, so its old one cannot be kept for a grace period; make the plan without --grace`;
+    summary.skipped.push({ id: cred.id, reason });
+    journal.append('skipped', `${cred.id}`, { reason });
+    deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'skipped', reason });
     return 'failed';
   }
   deps.onEvent?.({ type: 'credential-start', credential: cred });
@@ -313,7 +324,16 @@ async function runStep(
       }
       const r = await provider.revoke({ value: state.oldValue!, id: state.oldId, mode: step.mode ?? 'revoke' });
       summary.revoked.push(cred.id);
-      return { result: r === 'already' ? 'was already revoked' : step.mode === 'deactivate' ? 'deactivated' : 'revoked' };
+      if (step.mode === 'deactivate') {
+        // Revoked for good already (by hand, by another run): nothing left to delete later.
+        if (r === 'already') return { result: 'was already revoked' };
+        // The deletion date is fixed here, when the old credential stops working, and kept in the
+        // journal: `credctl finalize` reads it (and `credctl status` reports it when it is due).
+        const deleteAfter = new Date(Date.now() + (step.graceDays ?? 1) * 86_400_000).toISOString();
+        summary.deactivated.push({ id: cred.id, deleteAfter });
+        return { result: 'deactivated', deleteAfter };
+      }
+      return { result: r === 'already' ? 'was already revoked' : 'revoked' };
     }
     case 'verify-revoked': {
       for (let attempt = 0; attempt < 6; attempt++) {

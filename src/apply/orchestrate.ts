@@ -35,7 +35,12 @@ export function loadProject(root: string): ProjectContext {
   return { paths, settings, graph };
 }
 
-export function makePlan(ctx: ProjectContext, select: PlanSelection): Plan {
+export interface MakePlanOptions {
+  /** Deactivate old credentials and delete them after this many days (0: revoke at once). Default: credctl.yaml policy.revoke_grace. */
+  graceDays?: number;
+}
+
+export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
   const overrides: Record<string, string> = {};
   for (const [id, p] of Object.entries(ctx.settings.providers)) if (p.issuer) overrides[id] = p.issuer;
   const plan = buildPlan({
@@ -46,6 +51,7 @@ export function makePlan(ctx: ProjectContext, select: PlanSelection): Plan {
     healthFor: (names) => healthFor(ctx.settings, names),
     issuerFor: (id) => ctx.settings.providers[id]?.issuer,
     hasAdmin: (id) => Boolean(ctx.settings.providers[id]?.admin),
+    graceDays: opts.graceDays ?? ctx.settings.policy.graceDays,
   });
   // Narrowed scopes declared in credctl.yaml travel in the plan, so the reviewer sees them.
   for (const c of plan.credentials) {

@@ -15,6 +15,8 @@ export interface RotationProvider {
   create(input: { credential: PlanCredential; oldId?: string; oldValue?: string; idempotencyKey: string }): Promise<{ value: string; id?: string }>;
   /** Revoke (or deactivate) a credential; one already revoked is not an error. */
   revoke(input: { value: string; id?: string; mode: 'revoke' | 'deactivate' }): Promise<'revoked' | 'already'>;
+  /** Undo a deactivation (rollback within a grace period). Absent: the provider cannot. */
+  reactivate?(input: { value: string; id?: string }): Promise<void>;
   /** Is the credential accepted right now? 'unknown' when the provider cannot tell. */
   isActive(input: { value: string; id?: string; binding?: string }): Promise<boolean | 'unknown'>;
   /** The binding's text with the old credential replaced by the new (default: substring swap). */

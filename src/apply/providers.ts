@@ -72,6 +72,7 @@ function withRetries(p: RotationProvider): RotationProvider {
     create: (i) => retrying(() => p.create(i)),
     revoke: (i) => retrying(() => p.revoke(i)),
     isActive: (i) => retrying(() => p.isActive(i)),
+    ...(p.reactivate ? { reactivate: (i: { value: string; id?: string }) => retrying(() => p.reactivate!(i)) } : {}),
     ...(p.render ? { render: p.render } : {}),
   };
 }
@@ -106,9 +107,19 @@ function standardProvider(cred: PlanCredential, wiring: ProviderWiring, closers:
     },
     async revoke({ value, id, mode }) {
       const c = await get();
-      if (mode === 'deactivate' && id) {
-        await c.deactivate(id);
-        return 'revoked';
+      if (mode === 'deactivate') {
+        // Reversible, so never silently downgraded to a revocation: without the credential's id
+        // (the issuer would not say which one it is) the step fails and the run stays resumable.
+        const which = id ?? (await c.introspect(value)).id;
+        if (!which) throw refusedError(`${cred.provider} did not say which credential to deactivate`, 'Revoke it by hand, or make a plan without --grace.');
+        try {
+          await c.deactivate(which); // deactivating twice (a resumed run) is fine
+          return 'revoked';
+        } catch (err) {
+          // Revoked for good already (by hand, by another run): the issuer refuses to deactivate it.
+          if (err instanceof IssuerResponseError && (await c.get(which).catch(() => undefined))?.status === 'revoked') return 'already';
+          throw err;
+        }
       }
       const before = await c.introspect(value).catch(() => undefined);
       await c.revoke({ value });
@@ -116,6 +127,10 @@ function standardProvider(cred: PlanCredential, wiring: ProviderWiring, closers:
     },
     async isActive({ value }) {
       return (await (await get()).introspect(value)).active;
+    },
+    async reactivate({ id }) {
+      if (!id) throw refusedError(`${cred.provider}: no id recorded for the credential to reactivate`);
+      await (await get()).reactivate(id);
     },
   };
 }

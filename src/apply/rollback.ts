@@ -11,13 +11,14 @@ import { projectSettings } from '../config/sections.js';
 import { readPlan } from '../plan/plan-file.js';
 import type { Plan, PlanCredential } from '../plan/types.js';
 import { openStore } from '../store/open.js';
-import { readJournal } from './journal.js';
+import { Journal, readJournal } from './journal.js';
 import { engineDeps } from './context.js';
+import { cancelDeletionsOf, DELETE_STEP } from './finalize.js';
 
 /**
  * `credctl rollback <credential>`: after a rotation, put the previous value back into every
  * target it was injected into, while the previous credential is still valid (before revoke, or
- * with a provider that deactivates reversibly). The store's labels swap back: previous becomes
+ * within the grace period of a plan made with --grace, where it is reactivated first). The store's labels swap back: previous becomes
  * current. Refused when the provider says the previous credential no longer works: rolling back
  * to a dead value would break everything.
  */
@@ -38,7 +39,8 @@ function findLastRun(runsDir: string, query: string): { plan: Plan; cred: PlanCr
     for (const cred of plan.credentials) {
       const created = journal.find((r) => r.step === `${cred.id}/create` && r.event === 'done')?.data?.newFingerprint;
       if (cred.names.includes(query) || cred.id.startsWith(query) || (typeof created === 'string' && created.startsWith(query))) {
-        if (journal.some((r) => r.step === `${cred.id}/promote` && r.event === 'done')) return { plan, cred, runId };
+        // Promoted, and not rolled back already (a second rollback would roll forward again).
+        if (journal.some((r) => r.step === `${cred.id}/promote` && r.event === 'done') && !journal.some((r) => r.step === `${cred.id}/rollback`)) return { plan, cred, runId };
       }
     }
   }
@@ -71,7 +73,17 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
       const journal = readJournal(join(paths.runs, runId, 'journal.jsonl'));
       const oldId = journal.find((r) => r.step === `${cred.id}/snapshot` && r.event === 'done')?.data?.oldId as string | undefined;
       const newId = journal.find((r) => r.step === `${cred.id}/create` && r.event === 'done')?.data?.newId as string | undefined;
-      const active = await provider.isActive({ value: oldValue, id: oldId });
+      let active = await provider.isActive({ value: oldValue, id: oldId });
+      // Within a grace period the old credential is only deactivated: bring it back first. The
+      // plan says so (even if the run was killed before it journaled the deactivation), and no
+      // deletion is recorded yet. An interrupted rollback leaves it active, which finalize checks.
+      const deactivatedNotDeleted = cred.steps.some((s) => s.action === 'revoke' && s.mode === 'deactivate') && !journal.some((r) => r.step === `${cred.id}/${DELETE_STEP}` && r.event === 'done');
+      if (active === false && deactivatedNotDeleted && provider.reactivate) {
+        await audit.append({ action: 'credential.reactivate', subject: { fingerprint: fingerprint(oldValue), provider: cred.provider }, outcome: 'started', details: { run: runId, reason: 'rollback within the grace period' } });
+        await provider.reactivate({ value: oldValue, id: oldId });
+        await audit.append({ action: 'credential.reactivate', subject: { fingerprint: fingerprint(oldValue), provider: cred.provider }, outcome: 'ok', details: { run: runId } });
+        active = await provider.isActive({ value: oldValue, id: oldId });
+      }
       if (active === false) throw refusedError(`the previous ${cred.names[0]} is no longer accepted by ${cred.provider} (revoked); rolling back would break every consumer`, 'Rotate again instead: credctl rotate ' + (cred.names[0] ?? cred.id));
       await audit.append({ action: 'rollback.start', subject: { fingerprint: fingerprint(newValue), provider: cred.provider }, outcome: 'started', details: { run: runId, to: fingerprint(oldValue) } });
       const guard = async () => null;
@@ -88,6 +100,15 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
       }
       await store.setLabel(cred.storeName, current.version, 'previous');
       await store.setLabel(cred.storeName, previous.version, 'current');
+      // The old credential is in use again: never delete it (in any run that deactivated it),
+      // and a resume of this run must not go on to revoke it.
+      cancelDeletionsOf(root, cred.id, 'cancelled: rolled back, the old credential is in use again');
+      const runJournal = Journal.open(join(paths.runs, runId));
+      try {
+        runJournal.append('rollback', `${cred.id}/rollback`, { result: 'rolled back by credctl rollback: the previous value is current again' });
+      } finally {
+        runJournal.close();
+      }
       await audit.append({ action: 'rollback.done', subject: { fingerprint: fingerprint(oldValue), provider: cred.provider }, outcome: 'ok', details: { run: runId, targets: targets.length } });
       return { name: cred.names[0] ?? cred.id, redacted: redact(oldValue), targets, runId };
     } finally {

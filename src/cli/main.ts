@@ -38,6 +38,7 @@ export const COMMAND_MODULES: Record<string, string> = {
   apply: 'rotate',
   rotate: 'rotate',
   rollback: 'rotate',
+  finalize: 'rotate',
   demo: 'demo',
   'blast-radius': 'blast-radius',
   inventory: 'blast-radius',

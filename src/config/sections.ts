@@ -20,6 +20,7 @@ import type { CredctlConfig } from './credctl-yaml.js';
  *   policy:
  *     max_age: 90d
  *     expiry_warning: 14d
+ *     revoke_grace: 7d     # deactivate old credentials, delete them (credctl finalize) after 7 days
  */
 export interface CredentialSettings {
   owner?: string;
@@ -38,7 +39,7 @@ export interface ProjectSettings {
   providers: Record<string, { issuer?: string; admin?: string }>;
   credentials: Record<string, CredentialSettings>;
   access: Record<string, AccessEntry>;
-  policy: { maxAgeDays?: number; expiryWarningDays: number };
+  policy: { maxAgeDays?: number; expiryWarningDays: number; graceDays?: number };
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -99,6 +100,10 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
     if (!isMap(config.policy)) throw inputError('credctl.yaml: policy must be a mapping');
     if (config.policy.max_age !== undefined) out.policy.maxAgeDays = parseDays(config.policy.max_age, 'policy.max_age');
     if (config.policy.expiry_warning !== undefined) out.policy.expiryWarningDays = parseDays(config.policy.expiry_warning, 'policy.expiry_warning');
+    if (config.policy.revoke_grace !== undefined) {
+      out.policy.graceDays = parseDays(config.policy.revoke_grace, 'policy.revoke_grace');
+      if (out.policy.graceDays > 3650) throw inputError('credctl.yaml: policy.revoke_grace must be at most 10 years (3650d)');
+    }
   }
   return out;
 }

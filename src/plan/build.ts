@@ -40,6 +40,11 @@ export interface PlanBuildInput {
   adapters?: Set<string>;
   /** Whether credctl.yaml names the admin credential for a provider (needed to create and revoke). */
   hasAdmin?(provider: string): boolean;
+  /**
+   * Revoke the old credential reversibly: deactivate it, and let `credctl finalize` delete it
+   * after this many days (where the provider can deactivate and reactivate). 0 or absent: revoke.
+   */
+  graceDays?: number;
   now?: Date;
 }
 
@@ -187,7 +192,16 @@ export function buildPlan(input: PlanBuildInput): Plan {
     }
     if (support?.introspect === 'api' && canCreate) steps.push({ id: sid('introspect'), action: 'introspect', description: `Ask ${provider!.name} that the new ${short} is active` });
     steps.push({ id: sid('promote'), action: 'promote', description: `Mark the new ${short} current in the store (the old one becomes previous)` });
-    if (support?.revoke === 'api' && canCreate) {
+    const grace = input.graceDays && input.graceDays > 0 ? Math.ceil(input.graceDays) : 0;
+    const reversible = support?.deactivate === 'api' && support.reactivate === 'api';
+    if (support?.revoke === 'api' && canCreate && grace && reversible) {
+      steps.push({
+        id: sid('revoke'), action: 'revoke', mode: 'deactivate', graceDays: grace,
+        description: `Deactivate the old ${short} (${c.redacted}) at ${provider!.name}: reversible (credctl rollback) for ${grace} day${grace === 1 ? '' : 's'}, then deleted by credctl finalize`,
+      });
+      if (support.introspect === 'api') steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
+    } else if (support?.revoke === 'api' && canCreate) {
+      if (grace) notes.push(`${provider!.name} cannot deactivate a credential reversibly, so the old ${short} is revoked at once (no grace period).`);
       steps.push({ id: sid('revoke'), action: 'revoke', mode: 'revoke', description: `Revoke the old ${short} (${c.redacted}) at ${provider!.name}` });
       if (support.introspect === 'api') steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
     } else {

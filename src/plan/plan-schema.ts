@@ -15,8 +15,13 @@ const step = {
     envName: { type: 'string' },
     check: { type: 'object' },
     mode: { enum: ['revoke', 'deactivate'] },
+    graceDays: { type: 'integer', minimum: 1, maximum: 3650 },
     manual: { type: 'object', required: ['instructions'], properties: { instructions: { type: 'string' }, url: { type: 'string' } } },
   },
+  // A deactivation is kept for a stated number of days; a plain revocation has none.
+  if: { required: ['mode'], properties: { mode: { const: 'deactivate' } } },
+  then: { required: ['graceDays'] },
+  else: { not: { required: ['graceDays'] } },
 };
 
 const credential = {

@@ -30,9 +30,12 @@ export function printRunSummary(summary: RunSummary, json: boolean): void {
   const lines = [
     c.bold(`Run ${summary.runId}`),
     `  rotated: ${summary.rotated.length}   failed (rolled back): ${summary.failed.length}   skipped: ${summary.skipped.length}`,
-    `  old credentials revoked: ${summary.revoked.length} (refused by the provider afterwards: ${summary.refusedAfterRevoke.length})`,
+    `  old credentials revoked: ${summary.revoked.length}${summary.deactivated.length ? ` (${summary.deactivated.length} deactivated for a grace period)` : ''} (refused by the provider afterwards: ${summary.refusedAfterRevoke.length})`,
     `  health checks passed: ${summary.healthChecksPassed}, failed: ${summary.healthChecksFailed}`,
   ];
+  for (const d of summary.deactivated) {
+    lines.push(`  ${d.id}: old credential deactivated, not deleted: \`credctl rollback\` can still bring it back; \`credctl finalize\` deletes it after ${d.deleteAfter.slice(0, 16).replace('T', ' ')} UTC`);
+  }
   for (const f of summary.failed) lines.push(c.red(`  ✗ ${f.id}: ${f.reason}`));
   for (const s of summary.skipped) lines.push(c.yellow(`  ↷ ${s.id}: ${s.reason}`));
   lines.push(c.dim(`  journal: ${summary.runDir}/journal.jsonl`));

@@ -36,6 +36,8 @@ export interface PlanStep {
   check?: HealthCheckSpec;
   /** revoke: revoke at once, or deactivate (reversible) and delete after the grace period. */
   mode?: 'revoke' | 'deactivate';
+  /** revoke with mode deactivate: days until `credctl finalize` deletes the old credential. */
+  graceDays?: number;
   manual?: { instructions: string; url?: string };
 }
 

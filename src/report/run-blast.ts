@@ -17,7 +17,8 @@ export async function runBlastRadius(root: string, opts: BlastRunOptions): Promi
   const ctx = loadProject(root);
   const evidence = await gatherEvidence(root, ctx.graph, ctx.settings, opts);
   const { inGraph } = resolveExposure(ctx.graph, evidence.exposed, root);
-  const plan = inGraph.size ? makePlan(ctx, { ids: [...inGraph.keys()] }) : undefined;
+  // After a leak, old keys are revoked at once: no grace period (policy.revoke_grace) applies.
+  const plan = inGraph.size ? makePlan(ctx, { ids: [...inGraph.keys()] }, { graceDays: 0 }) : undefined;
   if (plan && opts.planOut) writePlan(plan, opts.planOut);
   const overrides: Record<string, string> = {};
   for (const [id, p] of Object.entries(ctx.settings.providers)) if (p.issuer) overrides[id] = p.issuer;

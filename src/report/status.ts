@@ -2,14 +2,16 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listProjectFiles } from '../scan/files.js';
+import type { PendingDeletion } from '../apply/finalize.js';
 import type { InventoryItem } from './inventory.js';
 
 /**
  * What is due: credentials older than the policy's max_age (since credctl last rotated them, or
  * since their value was last written), certificates and JWTs and provider credentials near or
- * past their expiry. A non-zero exit code when anything is due makes it a CI gate.
+ * past their expiry, and old credentials deactivated for a grace period that has ended (to be
+ * deleted with `credctl finalize`). A non-zero exit code when anything is due makes it a CI gate.
  */
-export type DueReason = 'rotation-overdue' | 'expired' | 'expires-soon';
+export type DueReason = 'rotation-overdue' | 'expired' | 'expires-soon' | 'deletion-due';
 
 export interface DueItem {
   what: string;
@@ -24,6 +26,8 @@ export interface DueItem {
 export interface StatusInput {
   root: string;
   items: InventoryItem[];
+  /** Old credentials deactivated for a grace period (src/apply/finalize.ts). */
+  pendingDeletions?: PendingDeletion[];
   maxAgeDays?: number;
   expiryWarningDays: number;
   now?: Date;
@@ -78,5 +82,14 @@ export function dueItems(input: StatusInput): DueItem[] {
     }
   }
   for (const cert of findCertificates(input.root)) expiry(`certificate ${cert.subject}`, 'certificate', cert.validTo, cert.file);
+  for (const p of input.pendingDeletions ?? []) {
+    const after = Date.parse(p.deleteAfter);
+    if (after > now) continue; // still within its grace period: rollback may want it
+    due.push({
+      what: `${p.name} ${p.redacted} (old, deactivated)`, kind: 'credential', reason: 'deletion-due',
+      detail: `grace period over ${p.deleteAfter.slice(0, 10)}: delete it with credctl finalize (run ${p.runId})`,
+      days: Math.floor((now - after) / DAY),
+    });
+  }
   return due.sort((a, b) => (a.reason === b.reason ? b.days - a.days : a.reason.localeCompare(b.reason)));
 }

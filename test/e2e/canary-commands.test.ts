@@ -523,7 +523,15 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
       { args: ['rollback', 'BILLING_API_KEY', '--yes', '--no-input'], env: debugEnv },
       { args: ['apply', '--resume', 'no-such-run', '--yes', '--no-input'] },
     ], undefined, 1);
-    expectClean([...first, ...applied, ...stale, ...badPlan, ...failed, ...later, written(planFile)]);
+    // A rotation with a grace period: the old key deactivated, listed, then deleted by finalize.
+    const graced = await runAll([{ args: ['rotate', 'EVENTS_API_KEY', '--grace', '3d', '--yes', '--no-input'], env: debugEnv }], (_a, status, stderr) => expect(status, stderr).toBe(0));
+    for (const v of await p.store.versions('EVENTS_API_KEY')) addSecret(`store EVENTS_API_KEY v${v.version}`, (await p.store.get('EVENTS_API_KEY', { version: v.version }))!);
+    const finalized = await runAll([
+      { args: ['finalize', '--dry-run'] }, { args: ['finalize', '--dry-run', '--json'] }, { args: ['status', '--no-probe', '--json'] },
+    ], (_a, status) => expect([0, 1]).toContain(status));
+    const deleted = await runAll([{ args: ['finalize', '--force', '--yes', '--json'], env: debugEnv }], (_a, status, stderr) => expect(status, stderr).toBe(0));
+    expect(JSON.parse(deleted.find((o) => o.where.endsWith('[stdout]'))!.text).deleted).toHaveLength(1);
+    expectClean([...first, ...applied, ...stale, ...badPlan, ...failed, ...later, ...graced, ...finalized, ...deleted, written(planFile)]);
   }, 90_000);
 
   it('unreachable issuer: rotate, blast-radius, inventory, status, providers', async () => {

@@ -111,13 +111,13 @@ Examples:
 
   program
     .command('status')
-    .description("what is due: rotation older than the policy's max_age, certificates, JWTs and keys near expiry")
+    .description("what is due: rotation older than the policy's max_age, certificates, JWTs and keys near expiry, deactivated keys past their grace period")
     .option('--json', 'print JSON')
     .option('--no-probe', 'do not ask providers for expiry')
     .option('--exit-code <n>', 'exit code when something is due', exitCodeArg, ExitCode.Findings)
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
     .addHelpText('after', `
-Policy comes from credctl.yaml:  policy: { max_age: 90d, expiry_warning: 14d }
+Policy comes from credctl.yaml:  policy: { max_age: 90d, expiry_warning: 14d, revoke_grace: 7d }
 Exit codes: 0 nothing due, 1 something due (--exit-code), 3 bad credctl.yaml.
 
 Example (a CI gate):
@@ -125,14 +125,15 @@ Example (a CI gate):
     .action(async (flags: { json?: boolean; probe: boolean; exitCode: number; root?: string }) => {
       const { root, ctx, items } = await inventoryItems(flags.root, flags.probe);
       const { dueItems } = await import('../../report/status.js');
-      const due = dueItems({ root, items, maxAgeDays: ctx.settings.policy.maxAgeDays, expiryWarningDays: ctx.settings.policy.expiryWarningDays });
+      const { pendingDeletions } = await import('../../apply/finalize.js');
+      const due = dueItems({ root, items, pendingDeletions: pendingDeletions(root), maxAgeDays: ctx.settings.policy.maxAgeDays, expiryWarningDays: ctx.settings.policy.expiryWarningDays });
       if (flags.json) process.stdout.write(JSON.stringify({ due, credentials: items.length, policy: ctx.settings.policy }, null, 2) + '\n');
       else if (!due.length) process.stdout.write(`Nothing due: ${items.length} credential(s) within policy${ctx.settings.policy.maxAgeDays ? ` (max age ${ctx.settings.policy.maxAgeDays} days)` : ' (no max_age policy set)'}.\n`);
       else {
         const { paint } = await import('../../core/output.js');
         const c = paint();
         for (const d of due) {
-          const tag = d.reason === 'expired' ? c.red('EXPIRED ') : d.reason === 'expires-soon' ? c.yellow('EXPIRES ') : c.yellow('OVERDUE ');
+          const tag = d.reason === 'expired' ? c.red('EXPIRED ') : d.reason === 'expires-soon' ? c.yellow('EXPIRES ') : d.reason === 'deletion-due' ? c.yellow('DELETE  ') : c.yellow('OVERDUE ');
           process.stdout.write(`${tag} ${d.what}: ${d.detail}${d.file ? ` (${d.file})` : ''}\n`);
         }
       }

@@ -16,6 +16,15 @@ const positiveInt = (v: string) => {
   return n;
 };
 
+/** `--grace 7d`: days (d), weeks (w) or a bare number of days; 0 turns a configured grace off. */
+const graceDays = (v: string) => {
+  const m = /^(\d{1,4})\s*([dw]?)$/.exec(v.trim());
+  const days = m ? Number(m[1]) * (m[2] === 'w' ? 7 : 1) : NaN;
+  if (!Number.isInteger(days) || days > 3650) throw usageError(`--grace must look like 7d, 2w or 0, not ${v}`);
+  return days;
+};
+const GRACE_HELP = 'deactivate old credentials instead of revoking them, and delete them with `credctl finalize` after this long (e.g. 7d; 0 = revoke at once; default: policy.revoke_grace in credctl.yaml). Providers that cannot deactivate reversibly still revoke at once';
+
 interface SelectFlags {
   project?: boolean;
   credential?: string[];
@@ -38,6 +47,7 @@ export function register(program: Command): void {
     .option('--project', 'every credential in the project')
     .option('--credential <id>', 'a credential fingerprint or prefix (repeatable)', collect)
     .option('--name <NAME>', 'every credential bound to this env name (repeatable)', collect)
+    .option('--grace <duration>', GRACE_HELP, graceDays)
     .option('-o, --out <file>', 'write the plan to this file (YAML)')
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
     .option('--json', 'print the plan as JSON')
@@ -45,14 +55,15 @@ export function register(program: Command): void {
 Examples:
   $ credctl plan --project --out plan.yaml      # everything, reviewable
   $ credctl plan --name STRIPE_SECRET_KEY        # just one name
+  $ credctl plan --project --grace 7d            # old keys deactivated, deleted a week later
   $ credctl apply plan.yaml                      # then run it`)
-    .action(async (flags: SelectFlags & { out?: string; json?: boolean }) => {
+    .action(async (flags: SelectFlags & { out?: string; json?: boolean; grace?: number }) => {
       const { loadProject, makePlan } = await import('../../apply/orchestrate.js');
       const { writePlan, planToYaml } = await import('../../plan/plan-file.js');
       const { renderPlanSummary } = await import('../../plan/render.js');
       const { findProjectRoot } = await import('../../core/paths.js');
       const root = flags.root ? resolve(flags.root) : findProjectRoot();
-      const plan = makePlan(loadProject(root), selection(flags));
+      const plan = makePlan(loadProject(root), selection(flags), { graceDays: flags.grace });
       if (flags.out) {
         writePlan(plan, flags.out);
         process.stderr.write(renderPlanSummary(plan) + `\nPlan written to ${flags.out}. Review it, then: credctl apply ${flags.out}\n`);
@@ -118,6 +129,7 @@ Examples:
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--no-input', 'never prompt; fail clearly where a person is needed')
     .option('--dry-run', 'print the plan and stop')
+    .option('--grace <duration>', GRACE_HELP, graceDays)
     .option('--concurrency <n>', 'independent credentials rotated at once', positiveInt, 4)
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
     .option('--json', 'print the run summary as JSON')
@@ -125,13 +137,14 @@ Examples:
 Examples:
   $ credctl rotate --project            # everything, after confirmation
   $ credctl rotate STRIPE_SECRET_KEY    # one credential
-  $ credctl rotate --project --dry-run  # just show the plan`)
-    .action(async (names: string[], flags: SelectFlags & { yes?: boolean; input: boolean; dryRun?: boolean; concurrency: number; json?: boolean }) => {
+  $ credctl rotate --project --dry-run  # just show the plan
+  $ credctl rotate --project --grace 7d # keep the old keys deactivated (rollback-able) for a week`)
+    .action(async (names: string[], flags: SelectFlags & { yes?: boolean; input: boolean; dryRun?: boolean; concurrency: number; json?: boolean; grace?: number }) => {
       const orch = await import('../../apply/orchestrate.js');
       const { findProjectRoot } = await import('../../core/paths.js');
       const { renderPlanSummary, printRunSummary } = await import('../../plan/render.js');
       const root = flags.root ? resolve(flags.root) : findProjectRoot();
-      const plan = orch.makePlan(orch.loadProject(root), selection(flags, names));
+      const plan = orch.makePlan(orch.loadProject(root), selection(flags, names), { graceDays: flags.grace });
       if (flags.dryRun) {
         process.stdout.write(renderPlanSummary(plan) + '\n');
         return;
@@ -156,5 +169,57 @@ Examples:
       const result = await rollbackCredential(root, credential, { yes: Boolean(flags.yes), noInput: !flags.input });
       if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       else process.stdout.write(`Rolled back ${result.name}: ${result.targets.length} target(s) hold the previous value again (${result.redacted}).\n`);
+    });
+
+  program
+    .command('finalize')
+    .description('delete the old credentials that rotations with --grace deactivated, once their grace period is over')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--no-input', 'never prompt')
+    .option('--dry-run', 'list what is waiting and what is due, delete nothing')
+    .option('--force', 'delete before the grace period ends too')
+    .option('--forget <name>', 'stop listing a credential you deleted at the provider by hand (env name or fingerprint)')
+    .option('--root <dir>', 'project root')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `
+A rotation planned with --grace (or policy.revoke_grace) only deactivates the old credential:
+\`credctl rollback\` can still bring it back. This deletes it for good at the issuer when the date
+recorded in the run has passed, and says so in the run's journal and the audit log.
+\`credctl status\` lists deletions that are due (and exits 1 while any are).
+
+A credential that is in use again (current in the store after a rollback, or accepted by the
+issuer again) is never deleted: it is listed as kept, with the reason.
+
+Exit codes: 0 done (or nothing due), 5 the issuer failed for some, 6 refused (needs --yes),
+8 the store no longer holds an old value (delete it by hand, then --forget it).
+
+Examples:
+  $ credctl finalize --dry-run
+  $ credctl finalize --yes`)
+    .action(async (flags: { yes?: boolean; input: boolean; dryRun?: boolean; force?: boolean; forget?: string; root?: string; json?: boolean }) => {
+      const { finalizeDeletions, forgetDeletion } = await import('../../apply/finalize.js');
+      const { findProjectRoot } = await import('../../core/paths.js');
+      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      if (flags.forget) {
+        const forgotten = await forgetDeletion(root, flags.forget);
+        if (!forgotten.length) throw usageError(`nothing deactivated is waiting for deletion under ${flags.forget}`, 'See `credctl finalize --dry-run`.');
+        if (flags.json) process.stdout.write(JSON.stringify({ forgotten }, null, 2) + '\n');
+        else for (const d of forgotten) process.stdout.write(`forgotten ${d.name} (${d.redacted}) at ${d.provider}: recorded as deleted by hand\n`);
+        return;
+      }
+      const r = await finalizeDeletions(root, { yes: Boolean(flags.yes), noInput: !flags.input, dryRun: Boolean(flags.dryRun), force: Boolean(flags.force) });
+      if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else {
+        const when = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
+        const lines: string[] = [];
+        if (r.dryRun) for (const d of r.due) lines.push(`due      ${d.name} (${d.redacted}) at ${d.provider}: deactivated by run ${d.runId}, deletable ${d.due ? 'since' : 'after'} ${when(d.deleteAfter)}`);
+        for (const d of r.deleted) lines.push(`deleted  ${d.name} (${d.redacted}) at ${d.provider} (run ${d.runId})`);
+        for (const k of r.kept) lines.push(`kept     ${k.name} (${k.redacted}) at ${k.provider}: ${k.reason}`);
+        for (const f of r.failed) lines.push(`FAILED   ${f.name} (${f.redacted}) at ${f.provider}: ${f.reason}`);
+        for (const d of r.waiting) lines.push(`waiting  ${d.name} (${d.redacted}) at ${d.provider}: deletable after ${when(d.deleteAfter)}`);
+        process.stdout.write(lines.length ? lines.join('\n') + '\n' : 'nothing deactivated is waiting for deletion\n');
+      }
+      if (r.failed.some((f) => f.cause === 'issuer')) process.exitCode = ExitCode.Remote;
+      else if (r.failed.length) process.exitCode = ExitCode.Store;
     });
 }
