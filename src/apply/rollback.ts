@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { confirm } from '@inquirer/prompts';
 import { fingerprint } from '../core/fingerprint.js';
-import { redact, shownSafely } from '../core/redact.js';
+import { maskValues, redact, shownSafely } from '../core/redact.js';
 import { refusedError, usageError } from '../core/errors.js';
 import { projectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
@@ -27,6 +27,8 @@ export interface RollbackResult {
   redacted: string;
   targets: string[];
   runId: string;
+  /** The replacement, now unused: revoked, or why it could not be (then it is still live). */
+  replacement: { redacted: string; revoked: boolean; reason?: string };
 }
 
 function findLastRun(runsDir: string, query: string): { plan: Plan; cred: PlanCredential; runId: string } | undefined {
@@ -110,7 +112,17 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
         runJournal.close();
       }
       await audit.append({ action: 'rollback.done', subject: { fingerprint: fingerprint(oldValue), provider: cred.provider }, outcome: 'ok', details: { run: runId, targets: targets.length } });
-      return { name: cred.names[0] ?? cred.id, redacted: redact(oldValue), targets, runId };
+      // The replacement is in no target any more: revoke it, as a failed run's rollback does,
+      // rather than leave a live key nobody tracks. A failure here does not undo the rollback.
+      const replacement: RollbackResult['replacement'] = { redacted: redact(newValue), revoked: false };
+      try {
+        await provider.revoke({ value: newValue, id: newId, mode: 'revoke' });
+        replacement.revoked = true;
+        await audit.append({ action: 'credential.revoke', subject: { fingerprint: fingerprint(newValue), provider: cred.provider }, outcome: 'ok', details: { run: runId, reason: 'rolled back: the replacement is unused' } });
+      } catch (err) {
+        replacement.reason = maskValues((err as Error).message, [newValue, oldValue]);
+      }
+      return { name: cred.names[0] ?? cred.id, redacted: redact(oldValue), targets, runId, replacement };
     } finally {
       await wired.close();
     }

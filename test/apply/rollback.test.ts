@@ -33,6 +33,9 @@ describe('rollback', () => {
       expect(await p.store.get('EVENTS_API_KEY', { label: 'current' })).toBe(old);
       expect(await p.store.get('EVENTS_API_KEY', { label: 'previous' })).toBe(fresh);
       expect(await p.whoami(old)).toBe(200);
+      // The replacement is in no target any more: revoked, not left live.
+      expect(result.replacement).toMatchObject({ revoked: true });
+      expect(await p.whoami(fresh)).toBe(401);
       expect(p.audit().ok).toBe(true);
     } finally {
       delete process.env.CREDCTL_STORE;

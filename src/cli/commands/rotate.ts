@@ -156,7 +156,7 @@ Examples:
 
   program
     .command('rollback')
-    .description('put the previous value of a rotated credential back into every target, while it is still valid')
+    .description('put the previous value of a rotated credential back into every target, while it is still valid (or within its grace period), and revoke the unused replacement')
     .argument('<credential>', 'env name or fingerprint (old or new) of a rotated credential')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--no-input', 'never prompt')
@@ -168,7 +168,12 @@ Examples:
       const root = flags.root ? resolve(flags.root) : findProjectRoot();
       const result = await rollbackCredential(root, credential, { yes: Boolean(flags.yes), noInput: !flags.input });
       if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      else process.stdout.write(`Rolled back ${result.name}: ${result.targets.length} target(s) hold the previous value again (${result.redacted}).\n`);
+      else {
+        process.stdout.write(`Rolled back ${result.name}: ${result.targets.length} target(s) hold the previous value again (${result.redacted}).\n`);
+        process.stdout.write(result.replacement.revoked
+          ? `The unused replacement (${result.replacement.redacted}) was revoked.\n`
+          : `The replacement (${result.replacement.redacted}) is STILL ACTIVE: ${result.replacement.reason}. Revoke it by hand.\n`);
+      }
     });
 
   program
