@@ -5,7 +5,7 @@ import { exitCodeSet, exitQuietlyOnClosedPipe, reportError } from './exit.js';
  * `credctl scan --staged`, exactly as the pre-commit hook runs it (`credctl hook install`,
  * .pre-commit-hooks.yaml). It runs on every commit, so start-up counts: `npm run build` also
  * bundles this entry with everything it imports into one file, dist/cli/staged-hook.bundle.js
- * (rolldown.config.mjs), which bin/credctl loads for that exact command line. Node loads one
+ * (scripts/bundle-staged-hook.mjs), which bin/credctl loads for that exact command line. Node loads one
  * file ~45 ms faster than the ~50 ES modules behind it, and skips the flag parser.
  *
  * It does what commander would do for these flags: runScanCommand([], { staged: true }).
