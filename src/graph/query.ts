@@ -162,6 +162,11 @@ export function dependentsOf(graph: Graph, credentialId: string, ix: GraphIndex 
   const candidates = new Set<GraphEdge>();
   for (const b of ix.outOf(credentialId, 'bound-to')) for (const e of ix.outOf(b.to, 'referenced-by')) candidates.add(e);
   for (const s of ix.outOf(credentialId, 'stored-in')) for (const e of ix.refsVia(s.to)) candidates.add(e);
+  // A key delivered under another env name (a Kubernetes secretKeyRef with key stripe-key and name
+  // STRIPE_API_KEY): code reading that env name depends on this credential too.
+  const aliases = new Set<string>();
+  for (const s of ix.outOf(credentialId, 'stored-in')) for (const e of ix.refsVia(s.to)) if (e.as && e.from.slice(5) === s.key) aliases.add(e.as);
+  for (const a of aliases) for (const e of ix.outOf(`name:${a}`, 'referenced-by')) if (!e.via) candidates.add(e);
   for (const e of [...candidates].sort((a, b) => ix.position(a) - ix.position(b))) {
     const name = e.from.slice(5);
     let sources: string[];
@@ -170,6 +175,7 @@ export function dependentsOf(graph: Graph, credentialId: string, ix: GraphIndex 
       sources = ix.inOf(e.via, 'stored-in').filter((s) => s.key === name).map((s) => s.from);
     } else {
       sources = ix.inOf(e.from, 'bound-to').map((b) => b.from);
+      if (aliases.has(name)) sources.push(credentialId);
       sources = sources.filter((s) => envOf(s) === envOf(credentialId));
     }
     sources = [...new Set(sources)];

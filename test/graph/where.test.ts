@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../src/graph/build.js';
 import { dependentsOf, where, whatBreaksIfRevoked } from '../../src/graph/query.js';
 import { CredctlError } from '../../src/core/errors.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyFixture, pinnedRules } from './helpers.js';
@@ -110,6 +110,23 @@ describe('whatBreaksIfRevoked', () => {
     expect(dependentsOf(g, a!).map((i) => [i.consumer.id, i.broken, i.alternatives])).toEqual([['consumer:code:app.js', false, [b]]]);
     expect(whatBreaksIfRevoked(g, a!)).toEqual([]);
     expect(whatBreaksIfRevoked(g, b!).map((c) => c.id)).toEqual(['consumer:compose-service:compose.yaml#app']);
+  });
+
+  it('k8s: a Secret key delivered under another env name joins the code that reads that name', () => {
+    const root = mkdtempSync(join(tmpdir(), 'credctl-graph-alias-'));
+    mkdirSync(join(root, 'k8s'));
+    mkdirSync(join(root, 'src'));
+    writeFileSync(join(root, 'k8s/secret.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata: { name: payments, namespace: shop }\nstringData:\n  stripe-key: sk_live_51FAKEaliasJoinKey9Qw3Er5Ty7Ui8Op\n');
+    writeFileSync(join(root, 'k8s/deploy.yaml'), [
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata: { name: checkout, namespace: shop }', 'spec:', '  template:', '    spec:', '      containers:',
+      '        - name: app', '          env:', '            - name: STRIPE_API_KEY', '              valueFrom: { secretKeyRef: { name: payments, key: stripe-key } }', '',
+    ].join('\n'));
+    writeFileSync(join(root, 'src/pay.js'), 'export const stripe = new Stripe(process.env.STRIPE_API_KEY);\n');
+    writeFileSync(join(root, 'src/other.js'), 'export const unrelated = process.env.SOMETHING_ELSE;\n');
+    const g = buildGraph(root, { rules: pinnedRules(), write: false });
+    const [cred] = where(g, 'stripe-key').credentials;
+    expect(cred).toBeDefined();
+    expect(whatBreaksIfRevoked(g, cred!.id).map((c) => c.id)).toEqual(['consumer:code:src/pay.js', 'consumer:k8s-workload:shop/Deployment/checkout']);
   });
 
   it('k8s: revoking the Secret value breaks both workloads and the code reading it', () => {
