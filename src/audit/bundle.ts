@@ -77,8 +77,8 @@ export function readBundle(file: string): AuditBundle {
   return b as AuditBundle;
 }
 
-export function verifyBundle(file: string, pubkeyPem?: string): VerifyResult & { pinnedKey: boolean } {
+export function verifyBundle(file: string, pubkeyPem?: string, published: { label: string; text: string }[] = []): VerifyResult & { pinnedKey: boolean } {
   const b = readBundle(file);
   const publicKey = parsePublicKey(pubkeyPem ?? b.publicKey, pubkeyPem ? 'the --pubkey file' : `the public key in ${file}`);
-  return { ...verifyAudit({ logText: b.log, checkpointsText: b.checkpoints, publicKey }), pinnedKey: pubkeyPem !== undefined };
+  return { ...verifyAudit({ logText: b.log, checkpointsText: b.checkpoints, publicKey, published }), pinnedKey: pubkeyPem !== undefined };
 }

@@ -87,3 +87,9 @@ export function checkpointSignedBy(cp: Checkpoint, publicKey: KeyObject): boolea
   const kh = keyHash(origin, publicKey).toString('hex');
   return cp.signatures.some((s) => s.name === origin && s.keyHash === kh && verify(null, Buffer.from(cp.text, 'utf8'), publicKey, s.signature));
 }
+
+/** A parsed checkpoint written back as its signed note, byte for byte as formatCheckpoint made it. */
+export function noteText(cp: Checkpoint): string {
+  const sigs = cp.signatures.map((s) => `${EM_DASH} ${s.name} ${Buffer.concat([Buffer.from(s.keyHash, 'hex'), s.signature]).toString('base64')}\n`);
+  return `${cp.text}\n${sigs.join('')}`;
+}

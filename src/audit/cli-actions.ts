@@ -5,6 +5,7 @@ import { shortFingerprint } from '../core/fingerprint.js';
 import { note, paint, printJson, printLine } from '../core/output.js';
 import { projectPaths } from '../core/paths.js';
 import { exportBundle, readLocalAudit, verifyBundle } from './bundle.js';
+import { noteText, parseCheckpoints } from './checkpoint.js';
 import { parsePublicKey } from './keys.js';
 import { filterEntries, readEntries } from './show.js';
 import { verifyAudit, type VerifyResult } from './verify.js';
@@ -45,18 +46,47 @@ function report(result: VerifyResult, what: string, json?: boolean, extra: Recor
   if (!result.ok) process.exitCode = ExitCode.Integrity;
 }
 
-export async function auditVerify(opts: { pubkey?: string; bundle?: string; json?: boolean }): Promise<void> {
+function readPublished(files: string[] = []): { label: string; text: string }[] {
+  return files.map((file) => {
+    try {
+      return { label: `published ${file}`, text: readFileSync(file, 'utf8') };
+    } catch (err) {
+      throw inputError(`cannot read checkpoint file ${file}: ${describeSystemError(err)}`);
+    }
+  });
+}
+
+export async function auditVerify(opts: { pubkey?: string; bundle?: string; checkpoint?: string[]; json?: boolean }): Promise<void> {
   const pinned = opts.pubkey ? readPubkey(opts.pubkey) : undefined;
+  const published = readPublished(opts.checkpoint);
   if (opts.bundle) {
-    const result = verifyBundle(opts.bundle, pinned);
+    const result = verifyBundle(opts.bundle, pinned, published);
     if (!result.pinnedKey && !opts.json) note('note: verified against the public key inside the bundle; pass --pubkey with the published key to pin it.');
     return report(result, `bundle ${opts.bundle}`, opts.json);
   }
   const paths = projectPaths();
   const local = readLocalAudit(paths, opts.pubkey);
   const publicKey = parsePublicKey(local.publicKeyPem, local.pubSource);
-  const result = verifyAudit({ logText: local.logText, checkpointsText: local.checkpointsText, publicKey });
+  const result = verifyAudit({ logText: local.logText, checkpointsText: local.checkpointsText, publicKey, published });
   report(result, `audit log ${paths.audit}`, opts.json);
+}
+
+/**
+ * `credctl audit checkpoint`: the newest signed checkpoint, verified against the log first, to be
+ * kept somewhere the log's owner cannot rewrite (another repository, a ticket, a chat). Later,
+ * `credctl audit verify --checkpoint FILE` proves the log still holds everything it covered.
+ */
+export async function auditCheckpoint(opts: { json?: boolean }): Promise<void> {
+  const paths = projectPaths();
+  const local = readLocalAudit(paths);
+  const publicKey = parsePublicKey(local.publicKeyPem, local.pubSource);
+  const result = verifyAudit({ logText: local.logText, checkpointsText: local.checkpointsText, publicKey });
+  if (!result.ok) return report(result, `audit log ${paths.audit}`, opts.json);
+  const latest = parseCheckpoints(local.checkpointsText).checkpoints.filter((cp) => cp.size === result.latestCheckpoint?.size).at(-1);
+  if (!latest) throw inputError('the audit log has no checkpoint yet', 'Checkpoints are written when a command appends to the log (rotate, store put ...).');
+  if (opts.json) return printJson({ size: latest.size, rootHash: latest.rootHash, logId: result.logId, note: noteText(latest) });
+  process.stdout.write(noteText(latest));
+  note(`checkpoint of ${latest.size} entries. Keep it where the log's owner cannot rewrite it; later: credctl audit verify --checkpoint FILE`);
 }
 
 export async function auditExport(opts: { out: string; json?: boolean }): Promise<void> {

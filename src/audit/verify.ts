@@ -40,6 +40,12 @@ export interface VerifyInput {
   logText: string;
   checkpointsText: string;
   publicKey: KeyObject;
+  /**
+   * Checkpoints kept somewhere else (published, committed elsewhere, pasted in a ticket). They are
+   * checked like the local ones; they are what catches a log truncated together with its local
+   * checkpoints file.
+   */
+  published?: { label: string; text: string }[];
 }
 
 const MAX_PROBLEMS = 50;
@@ -112,43 +118,51 @@ export function verifyAudit(input: VerifyInput): VerifyResult {
     expectPrev = e.hash;
   });
 
-  const parsed = parseCheckpoints(input.checkpointsText);
-  for (const err of parsed.errors) add({ kind: 'checkpoint', message: err.message });
   let latest: VerifyResult['latestCheckpoint'];
-  let maxSize = 0;
-  parsed.checkpoints.forEach((cp, idx) => {
-    const n = idx + 1;
-    if (!checkpointSignedBy(cp, publicKey)) {
-      add({ kind: 'checkpoint', message: `checkpoint ${n} (size ${cp.size}) is not signed by this public key` });
-      return;
-    }
-    if (cp.size < maxSize) {
-      add({ kind: 'checkpoint', message: `checkpoint ${n} (size ${cp.size}) is smaller than an earlier checkpoint (${maxSize}): the checkpoint file was edited` });
-    }
-    maxSize = Math.max(maxSize, cp.size);
-    if (cp.size > lines.length) {
-      add({
-        kind: 'truncated',
-        line: lines.length + 1,
-        seq: lines.length + 1,
-        message: `the log was truncated: checkpoint ${n} covers ${cp.size} entries but the log has ${lines.length}; entries ${lines.length + 1}..${cp.size} are missing`,
-      });
-      return;
-    }
-    const root = merkleRoot(lines.slice(0, cp.size)).toString('base64');
-    if (root !== cp.rootHash) {
-      add({ kind: 'checkpoint', message: `checkpoint ${n} (size ${cp.size}) does not match the log: entries 1..${cp.size} were changed after it was signed` });
-      return;
-    }
-    latest = { size: cp.size, rootHash: cp.rootHash };
-  });
+  const checkCheckpoints = (text: string, label: string): number => {
+    const name = (n: number) => (label ? `${label}: checkpoint ${n}` : `checkpoint ${n}`);
+    const parsed = parseCheckpoints(text);
+    for (const err of parsed.errors) add({ kind: 'checkpoint', message: label ? `${label}: ${err.message}` : err.message });
+    let maxSize = 0;
+    parsed.checkpoints.forEach((cp, idx) => {
+      const n = idx + 1;
+      if (!checkpointSignedBy(cp, publicKey)) {
+        add({ kind: 'checkpoint', message: `${name(n)} (size ${cp.size}) is not signed by this public key` });
+        return;
+      }
+      if (cp.size < maxSize) {
+        add({ kind: 'checkpoint', message: `${name(n)} (size ${cp.size}) is smaller than an earlier checkpoint (${maxSize}): the checkpoint file was edited` });
+      }
+      maxSize = Math.max(maxSize, cp.size);
+      if (cp.size > lines.length) {
+        add({
+          kind: 'truncated',
+          line: lines.length + 1,
+          seq: lines.length + 1,
+          message: `the log was truncated: ${name(n)} covers ${cp.size} entries but the log has ${lines.length}; entries ${lines.length + 1}..${cp.size} are missing`,
+        });
+        return;
+      }
+      const root = merkleRoot(lines.slice(0, cp.size)).toString('base64');
+      if (root !== cp.rootHash) {
+        add({ kind: 'checkpoint', message: `${name(n)} (size ${cp.size}) does not match the log: entries 1..${cp.size} were changed after it was signed` });
+        return;
+      }
+      if (!latest || cp.size >= latest.size) latest = { size: cp.size, rootHash: cp.rootHash };
+    });
+    return parsed.checkpoints.length;
+  };
+  const localCheckpoints = checkCheckpoints(input.checkpointsText, '');
+  for (const p of input.published ?? []) {
+    if (checkCheckpoints(p.text, p.label) === 0) add({ kind: 'checkpoint', message: `${p.label}: holds no checkpoint` });
+  }
 
   // Report the problem that comes first in the log (checkpoint-level problems after entry ones).
   const ordered = [...problems].sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
   return {
     ok: problems.length === 0,
     entries: lines.length,
-    checkpoints: parsed.checkpoints.length,
+    checkpoints: localCheckpoints,
     logId: logIdOf(publicKey),
     latestCheckpoint: latest,
     firstProblem: ordered[0],

@@ -125,6 +125,32 @@ describe('credctl store + audit, end to end', () => {
     writeFileSync(logPath, good);
   });
 
+  it('audit checkpoint prints a note kept elsewhere; verify --checkpoint catches a log cut with its checkpoints', () => {
+    const logPath = join(project, '.credctl', 'audit.jsonl');
+    const cpPath = join(project, '.credctl', 'checkpoints');
+    const good = { log: readFileSync(logPath, 'utf8'), cps: readFileSync(cpPath, 'utf8') };
+    const out = credctl(['audit', 'checkpoint']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^credctl-audit\/[0-9a-f]{16}\n\d+\n[A-Za-z0-9+/]{43}=\n\n\u2014 credctl-audit\//);
+    const kept = join(mkdtempSync(join(tmpdir(), 'credctl-kept-')), 'checkpoint.txt');
+    writeFileSync(kept, out.stdout);
+    expect(credctl(['audit', 'verify', '--checkpoint', kept]).code).toBe(0);
+    try {
+      // Cut the log to its first 2 entries and drop the local checkpoints: the chain alone is fine...
+      writeFileSync(logPath, good.log.split('\n').slice(0, 2).join('\n') + '\n');
+      writeFileSync(cpPath, '');
+      expect(credctl(['audit', 'verify']).code).toBe(0);
+      // ...but not against the checkpoint kept elsewhere.
+      const r = credctl(['audit', 'verify', '--checkpoint', kept]);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(/the log was truncated: published .*checkpoint.txt: checkpoint 1 covers \d+ entries but the log has 2/);
+      expect(credctl(['audit', 'verify', '--checkpoint', join(project, 'no-such-file')]).code).toBe(3);
+    } finally {
+      writeFileSync(logPath, good.log);
+      writeFileSync(cpPath, good.cps);
+    }
+  });
+
   it('rm with --yes deletes, and is audited', () => {
     const r = credctl(['store', 'rm', 'STRIPE_SECRET_KEY', '--yes']);
     expect(r.code, r.stderr).toBe(0);

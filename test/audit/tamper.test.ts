@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkpointSignedBy, parseCheckpoints } from '../../src/audit/checkpoint.js';
+import { checkpointSignedBy, noteText, parseCheckpoints } from '../../src/audit/checkpoint.js';
 import { entryHash } from '../../src/audit/entry.js';
 import { generateSigningKey, parsePublicKey, privateKeyFromPem, signEntryHash } from '../../src/audit/keys.js';
 import { openAuditLog, withAudit } from '../../src/audit/log.js';
@@ -41,6 +41,11 @@ describe('the log as written', () => {
     expect(entries[0].actor).toBe('tester@test');
     expect(entries[9].actor).toBe('agent:rotator');
     for (let i = 1; i < 10; i++) expect(entries[i].prev).toBe(entries[i - 1].hash);
+  });
+
+  it('a parsed checkpoint is written back byte for byte (what `credctl audit checkpoint` prints)', () => {
+    const cps = parseCheckpoints(checkpoints).checkpoints;
+    expect(cps.map(noteText).join('\n')).toBe(checkpoints);
   });
 
   it('checkpoints are C2SP-style notes whose root is the RFC 6962 root of the lines', () => {
@@ -114,6 +119,27 @@ describe('every kind of tampering is detected and located', () => {
     expect(r.ok).toBe(false);
     expect(r.firstProblem).toMatchObject({ kind: 'truncated', line: 8, seq: 8 });
     expect(r.firstProblem!.message).toContain('entries 8..10 are missing');
+  });
+
+  it('truncation of the log AND its local checkpoints is caught by a checkpoint kept elsewhere', () => {
+    const cps = parseCheckpoints(checkpoints).checkpoints;
+    const published = [{ label: 'published cp.txt', text: noteText(cps[1]!) }];
+    // What an attacker leaves: the first 6 entries and the first checkpoint, all consistent.
+    const cutLog = join(lines().slice(0, 6));
+    const cutCheckpoints = noteText(cps[0]!);
+    expect(verify(cutLog, cutCheckpoints).ok).toBe(true);
+    const r = verifyAudit({ logText: cutLog, checkpointsText: cutCheckpoints, publicKey: pub(), published });
+    expect(r.ok).toBe(false);
+    expect(r.firstProblem).toMatchObject({ kind: 'truncated', seq: 7 });
+    expect(r.firstProblem!.message).toContain('published cp.txt: checkpoint 1 covers 10 entries but the log has 6');
+    // The untouched log passes with it; a published note from another key, or no note at all, does not.
+    expect(verifyAudit({ logText: log, checkpointsText: checkpoints, publicKey: pub(), published }).ok).toBe(true);
+    expect(verifyAudit({ logText: log, checkpointsText: checkpoints, publicKey: pub(), published: [{ label: 'p', text: 'hello\n' }] }).problems.map((p) => p.message)).toEqual(['p: checkpoint 1 is malformed', 'p: holds no checkpoint']);
+    // An edit inside what the published checkpoint covers is named against it.
+    const edited = lines();
+    edited[8] = edited[8]!.replace('"outcome":"failed"', '"outcome":"ok"');
+    const e = verifyAudit({ logText: join(edited), checkpointsText: '', publicKey: pub(), published });
+    expect(e.problems.some((p) => p.message.startsWith('published cp.txt: checkpoint 1 (size 10) does not match the log'))).toBe(true);
   });
 
   it('an emptied log is caught by its checkpoints', () => {

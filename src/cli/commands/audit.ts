@@ -12,6 +12,8 @@ Examples:
   $ credctl audit verify --pubkey audit.pub          # pin the published key
   $ credctl audit export --out recovery-proof.json
   $ credctl audit verify --bundle recovery-proof.json --pubkey audit.pub   # offline, anywhere
+  $ credctl audit checkpoint > ~/elsewhere/credctl-checkpoint.txt          # keep it out of reach
+  $ credctl audit verify --checkpoint ~/elsewhere/credctl-checkpoint.txt   # nothing cut since
 
 Exit codes: 0 verified, 4 the log or bundle does not verify (the first bad entry is named),
 3 unreadable input (no public key, not a bundle).`;
@@ -38,10 +40,20 @@ export function register(program: Command): void {
     .description('check every hash, signature, link and checkpoint; name the first bad entry')
     .option('--pubkey <file>', 'the public key to trust (default .credctl/audit.pub, or the bundle\'s own)')
     .option('--bundle <file>', 'verify an exported bundle instead of the local log')
+    .option('--checkpoint <file>', 'also check against checkpoints kept elsewhere (from `credctl audit checkpoint`; repeatable): catches a log truncated together with its local checkpoints', (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'machine-readable output')
-    .action(async (opts: { pubkey?: string; bundle?: string; json?: boolean }) => {
+    .action(async (opts: { pubkey?: string; bundle?: string; checkpoint?: string[]; json?: boolean }) => {
       const { auditVerify } = await import('../../audit/cli-actions.js');
       await auditVerify(opts);
+    });
+
+  audit
+    .command('checkpoint')
+    .description('print the newest signed checkpoint (after verifying the log), to keep somewhere the log cannot be rewritten')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const { auditCheckpoint } = await import('../../audit/cli-actions.js');
+      await auditCheckpoint(opts);
     });
 
   audit
