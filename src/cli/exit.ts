@@ -25,11 +25,15 @@ export function reportError(err: unknown): number {
   return ExitCode.Internal;
 }
 
-/** A reader that goes away (`credctl graph | head`) is not an error: stop quietly. */
+/**
+ * A reader that goes away (`credctl graph | head`) is not an error: stop quietly, with the exit
+ * code the command already decided (so `credctl scan | head` still says "findings" with 1, and a
+ * pre-commit hook whose output is cut still blocks the commit). Nothing decided yet: 0.
+ */
 export function exitQuietlyOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(ExitCode.Ok);
+      if (err.code === 'EPIPE') process.exit(exitCodeSet());
       throw err;
     });
   }

@@ -148,6 +148,9 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
   if (raw.anchor !== undefined) {
     if (raw.anchor !== 'identifier') throw inputError(`${at}: anchor must be "identifier"`);
     if (!raw.regex.startsWith(ANCHOR_PREFIX)) throw inputError(`${at}: anchor: identifier needs a regex starting with ${ANCHOR_PREFIX}`);
+    // With u or v and i, [A-Za-z] also matches ſ and the Kelvin sign, which the keyword search
+    // and the identifier walk treat as separators: the anchor would land in the wrong place.
+    if (/[uv]/.test(regex.flags)) throw inputError(`${at}: anchor: identifier cannot be used with the u or v flag`);
     if (keywords.length === 0 || keywords.some((k) => ![...k].every((c) => IDENTIFIER_CHAR.test(c)))) {
       throw inputError(`${at}: anchor: identifier needs keywords made of identifier characters only`);
     }

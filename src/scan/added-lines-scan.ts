@@ -43,8 +43,16 @@ export function addedLinesScan(options: AddedLinesScanOptions, which: '--history
   const root = gitRoot(cwd, which);
   // git first: it computes the diff while this process compiles the rules.
   const git = gitStream(root, gitArgs);
-  const set = compileRules(options.rulesDir);
-  const ignored = options.noIgnore ? null : loadCredctlIgnore(root);
+  let set: CompiledRuleSet;
+  let ignored: ReturnType<typeof loadCredctlIgnore>;
+  try {
+    set = compileRules(options.rulesDir);
+    ignored = options.noIgnore ? null : loadCredctlIgnore(root);
+  } catch (err) {
+    git.stop(); // nobody will read its output: it would block on a full pipe and keep us alive
+    git.done.catch(() => undefined);
+    throw err;
+  }
   const stats = emptyStats();
   return {
     started,

@@ -209,6 +209,19 @@ export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
   // The line holding the latest keyword, [lineStart, lineStop): found once, shared by its hits.
   let lineStart = 0;
   let lineStop = -1;
+  // The latest keyword start and the start of its identifier. Walking back from a later keyword
+  // stops there: without it, a long run of identifier characters full of keywords
+  // (`x_keyx_keyx_key...`) would be walked again for every hit, quadratic in the run's length.
+  let knownKeyStart = -1;
+  let knownFrom = -1;
+  const identifierStart = (keyStart: number): number => {
+    let i = keyStart;
+    while (i > 0 && !(i >= knownFrom && i <= knownKeyStart) && isIdentifierChar(text.charCodeAt(i - 1))) i--;
+    const from = i >= knownFrom && i <= knownKeyStart ? knownFrom : i;
+    knownKeyStart = keyStart;
+    knownFrom = from;
+    return from;
+  };
   const onHit = (k: number, end: number) => {
     for (const r of ruleIdx[k]!) {
       if (mode[r] === 1) continue;
@@ -218,7 +231,7 @@ export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
       }
       mode[r] = 2;
       if (set.rules[r]!.anchoredRegex) {
-        const from = identifierStart(text, end - set.asciiKeywords[k]!.length);
+        const from = identifierStart(end - set.asciiKeywords[k]!.length);
         if (from === lastAnchor[r]) continue; // another keyword in the same identifier
         lastAnchor[r] = from;
         (anchors[r] ??= []).push(from);
@@ -282,12 +295,6 @@ function runAnchored(rule: Rule, text: string, anchors: number[], out: RawMatch[
     keep(rule, m, 0, out);
   }
   re.lastIndex = 0;
-}
-
-/** Where the run of identifier characters holding position `i` starts. */
-function identifierStart(text: string, i: number): number {
-  while (i > 0 && isIdentifierChar(text.charCodeAt(i - 1))) i--;
-  return i;
 }
 
 // [0-9A-Za-z_.-], the class ANCHOR_PREFIX uses.

@@ -1,6 +1,6 @@
 import { shownSafely } from '../core/redact.js';
 import { createReadStream, statSync, type Stats } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { describeSystemError, inputError } from '../core/errors.js';
 import { findProjectRoot } from '../core/paths.js';
 import type { Baseline } from './baseline.js';
@@ -95,11 +95,15 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
     if (st.isDirectory()) {
       // Paths below the directory are built by concatenation: path.join and path.relative per
       // file cost ~35 ms on a 7,000-file tree, before any thread gets work.
+      // A directory outside `base` (scan ..) can still hold files inside it: those are shown
+      // relative, so only a directory inside `base` takes the shortcut.
       const dirDisplay = displayPath(abs, base);
+      const inside = !isAbsolute(dirDisplay);
       const prefix = abs.endsWith(sep) ? abs : abs + sep;
       for (const rel of listProjectFiles(abs, { noIgnore: options.noIgnore })) {
         const file = sep === '/' ? prefix + rel : join(abs, rel);
         if (ignoredByCredctl(file, abs)) ignored++;
+        else if (!inside) add(file);
         else add(file, dirDisplay === '.' ? rel : dirDisplay.endsWith('/') ? dirDisplay + rel : `${dirDisplay}/${rel}`);
       }
     } else if (st.isFile()) {

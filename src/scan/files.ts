@@ -72,7 +72,7 @@ function walk(root: string): string[] {
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {
-      continue; // unreadable directory: skipped, not fatal
+      entries = entriesOneByOne(dir); // unreadable directory: none; a vanished entry: that one skipped
     }
     for (const e of entries) {
       if (e.name === '.git') continue;
@@ -91,6 +91,29 @@ export function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Where the file system reports no entry types, Node stats each entry inside readdirSync and
+ * fails the whole listing if one vanished meanwhile. Then list again and stat one entry at a time.
+ */
+function entriesOneByOne(dir: string): Dirent[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: Dirent[] = [];
+  for (const name of names) {
+    try {
+      const st = lstatSync(join(dir, name));
+      out.push({ name, isDirectory: () => st.isDirectory(), isFile: () => st.isFile() } as Dirent);
+    } catch {
+      /* gone, or unreadable: skipped */
+    }
+  }
+  return out;
 }
 
 /** `abs` as findings show it: relative to `base` with `/` separators, or absolute when outside it. */

@@ -37,8 +37,12 @@ export function hasCommits(root: string): boolean {
   }
 }
 
-/** Stream a git command's stdout; resolves `done` with its exit status (rejects if git cannot start). */
-export function gitStream(root: string, args: string[]): { stdout: AsyncIterable<Buffer>; done: Promise<{ code: number; stderr: string }> } {
+/**
+ * Stream a git command's stdout; resolves `done` with its exit status (rejects if git cannot
+ * start). `stop()` ends it early: a caller that fails before reading must, or git blocks on a full
+ * pipe and keeps the process alive.
+ */
+export function gitStream(root: string, args: string[]): { stdout: AsyncIterable<Buffer>; done: Promise<{ code: number; stderr: string }>; stop(): void } {
   const child = spawn('git', [...GIT_BASE, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -49,7 +53,11 @@ export function gitStream(root: string, args: string[]): { stdout: AsyncIterable
     child.on('error', (err) => reject(inputError(`cannot run git: ${err.message}`)));
     child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
   });
-  return { stdout: child.stdout, done };
+  const stop = () => {
+    child.stdout.destroy();
+    child.kill();
+  };
+  return { stdout: child.stdout, done, stop };
 }
 
 /** A file's content as staged in the index (`git show :path`), or undefined. */

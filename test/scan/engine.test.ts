@@ -122,6 +122,16 @@ describe('scanPaths in a git repository', () => {
     const outside = await scanPaths({ paths: [p], base: join(d, 'elsewhere'), rulesDir, workers: 0 });
     expect(outside.findings[0]!.file).toBe(p); // outside the base: absolute
   });
+
+  it('shows files relative to the base even when the directory scanned is above it (scan ..)', async () => {
+    const d = tempDir();
+    write(d, 'sub/inner.txt', `${fake.github(25)}
+`);
+    const outerFile = write(d, 'outer.txt', `${fake.github(26)}
+`);
+    const r = await scanPaths({ paths: [d], base: join(d, 'sub'), rulesDir, workers: 0, noIgnore: true });
+    expect(r.findings.map((f) => f.file).sort()).toEqual([outerFile, 'inner.txt'].sort());
+  });
 });
 
 describe('pairing', () => {

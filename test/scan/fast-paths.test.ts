@@ -85,11 +85,21 @@ describe('anchored rules (anchor: identifier)', () => {
     expect(found).toBeGreaterThan(300);
   });
 
+  it('stay linear on one long run of identifier characters full of keywords', () => {
+    // 200,000 keyword hits inside a single 1 MB identifier: walking back to its start for every
+    // hit would be ~10^11 steps (minutes). The walk stops at the previous hit's known start.
+    // Not a timing assertion: a quadratic walk would blow the test timeout by orders of magnitude.
+    const text = `${'x_key'.repeat(200_000)}="FAKEuqN3vnjUgruQobDrWnO6vPmt"\n`;
+    expect(shape(detect(fast, text))).toEqual(shape(detect(plain, text)));
+    expect(detect(fast, text).map((m) => m.rule.id)).toEqual(['generic-secret-assignment']);
+  });
+
   it('are refused when the regex or keywords cannot honour the anchor', () => {
     const base = { id: 'x-rule', kind: 'generic_secret', keywords: ['key'], anchor: 'identifier' };
     expect(() => compileRule('x', { ...base, regex: '([A-Z_]*KEY)=(\\w+)' }, 'providers/x/rules.yaml')).toThrow(/anchor: identifier needs a regex starting with/);
     expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, keywords: ['key='] }, 'providers/x/rules.yaml')).toThrow(/identifier characters only/);
     expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, anchor: 'line' }, 'providers/x/rules.yaml')).toThrow(/anchor must be "identifier"/);
+    expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, flags: 'iu' }, 'providers/x/rules.yaml')).toThrow(/u or v flag/);
     const ok: Rule = compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)` }, 'providers/x/rules.yaml');
     expect(ok.anchoredRegex?.sticky).toBe(true);
   });

@@ -131,10 +131,11 @@ export interface CliResult {
 }
 
 /** Run the real CLI (bin/credctl → dist/). `npm test` builds dist/ first. */
-export function credctl(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}): CliResult {
+export function credctl(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd,
     input: opts.input,
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
     env: { ...process.env, NO_COLOR: '1', CI: '1', ...opts.env },
     encoding: 'utf8',
     maxBuffer: 64 << 20,

@@ -52,11 +52,16 @@ describe('the pre-commit fast path', () => {
     expect(fast.stderr).toContain('commit blocked');
     expect(fast.stdout + fast.stderr).not.toContain(secret);
 
-    // A broken rules folder is a one-line error with the documented code on both paths.
+    // A broken rules folder is a one-line error with the documented code on both paths, and the
+    // git diff already started is stopped: with ~2 MB staged, git would otherwise block on a full
+    // pipe and keep credctl from exiting.
+    write(d, 'big/generated.txt', 'const filler = "nothing secret in this line at all";\n'.repeat(40_000));
+    git(d, 'add', '-A');
     const bad = { CREDCTL_PROVIDERS_DIR: d };
     write(d, 'broken/rules.yaml', 'provider: broken\nrules: [ {\n');
-    const badFast = credctl(['scan', '--staged'], { cwd: d, env: bad });
-    const badFull = credctl(['scan', '--staged', '--format', 'table'], { cwd: d, env: bad });
+    // (a hang is killed after 20 s and shows up as a wrong exit code, not a stuck test run)
+    const badFast = credctl(['scan', '--staged'], { cwd: d, env: bad, timeoutMs: 20_000 });
+    const badFull = credctl(['scan', '--staged', '--format', 'table'], { cwd: d, env: bad, timeoutMs: 20_000 });
     expect(badFast.code).toBe(3);
     expect(badFast).toEqual(badFull);
     expect(badFast.stderr.trim().split('\n')).toHaveLength(1);
