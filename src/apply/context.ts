@@ -36,6 +36,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
     store: opts.store,
     adminRef: (p: string) => opts.settings.providers[p]?.admin,
     issuerFor: (p: string) => opts.settings.providers[p]?.issuer,
+    projectFor: (p: string) => opts.settings.providers[p]?.project,
   };
   const terminal: Prompter = {
     secret: (message) => password({ message, mask: '*' }, { output: process.stderr }),

@@ -4,6 +4,7 @@ import type { PlanCredential } from '../plan/types.js';
 import { UnsupportedOperation } from '../providers/adapter.js';
 import { IssuerResponseError, StandardClient } from '../providers/standard-client.js';
 import * as pgAdapter from '../providers/adapters/postgres.js';
+import { OpenAiAdmin } from '../providers/adapters/openai.js';
 import type { SecretStore } from '../store/types.js';
 import type { RotationProvider } from './ports.js';
 
@@ -23,6 +24,8 @@ export interface ProviderWiring {
   /** credctl.yaml providers.<id>.admin, e.g. `store:example/admin`. */
   adminRef(provider: string): string | undefined;
   issuerFor(provider: string): string | undefined;
+  /** credctl.yaml providers.<id>.project (OpenAI's project id). */
+  projectFor?(provider: string): string | undefined;
 }
 
 async function adminSecret(wiring: ProviderWiring, provider: string): Promise<string> {
@@ -36,6 +39,7 @@ async function adminSecret(wiring: ProviderWiring, provider: string): Promise<st
 
 export function rotationProviderFor(cred: PlanCredential, wiring: ProviderWiring, closers: (() => Promise<void>)[]): RotationProvider {
   if (cred.provider === 'postgres') return withRetries(postgresProvider(wiring));
+  if (cred.provider === 'openai' && cred.strategy === 'api') return withRetries(openaiProvider(cred, wiring, closers));
   if (cred.strategy === 'api' && cred.issuer) return withRetries(standardProvider(cred, wiring, closers));
   return manualProvider(cred);
 }
@@ -131,6 +135,52 @@ function standardProvider(cred: PlanCredential, wiring: ProviderWiring, closers:
     async reactivate({ id }) {
       if (!id) throw refusedError(`${cred.provider}: no id recorded for the credential to reactivate`);
       await (await get()).reactivate(id);
+    },
+  };
+}
+
+/**
+ * OpenAI: a project key owned by a service account (see ../providers/adapters/openai.ts). The
+ * old key's id travels as `<key id>|<service account id>`, so create and revoke need no second
+ * lookup. The Admin API has no idempotency keys: a key is named after the run's idempotency key,
+ * and a resumed create first deletes a key of that name left by the interrupted attempt (its
+ * value was never stored, so nothing can be using it).
+ */
+function openaiProvider(cred: PlanCredential, wiring: ProviderWiring, closers: (() => Promise<void>)[]): RotationProvider {
+  let admin: OpenAiAdmin | undefined;
+  const get = async () => {
+    if (!admin) {
+      const project = wiring.projectFor?.('openai');
+      if (!project) throw refusedError('OpenAI needs the project id: set providers.openai.project in credctl.yaml');
+      admin = new OpenAiAdmin(cred.issuer ?? wiring.issuerFor('openai') ?? 'https://api.openai.com', await adminSecret(wiring, 'openai'), project, Number(process.env.CREDCTL_HTTP_TIMEOUT_MS) || 10_000);
+      closers.push(() => admin!.close());
+    }
+    return admin;
+  };
+  const parse = (id: string | undefined) => {
+    const [keyId, serviceAccount] = (id ?? '').split('|');
+    if (!keyId || !serviceAccount) throw refusedError('the old OpenAI key was not identified (no key id recorded)');
+    return { keyId, serviceAccount };
+  };
+  return {
+    async identify({ oldValue }) {
+      const ref = await (await get()).identify(oldValue);
+      return `${ref.id}|${ref.serviceAccount}`;
+    },
+    async create({ oldId, idempotencyKey }) {
+      const a = await get();
+      const { serviceAccount } = parse(oldId);
+      const name = `credctl ${idempotencyKey}`;
+      for (const leftover of (await a.listKeys()).filter((k) => k.name === name)) await a.deleteKey(leftover.id);
+      const created = await a.createKey(serviceAccount, name);
+      return { value: created.value, id: `${created.id}|${serviceAccount}` };
+    },
+    async revoke({ id }) {
+      const r = await (await get()).deleteKey(parse(id).keyId);
+      return r === 'already' ? 'already' : 'revoked';
+    },
+    async isActive({ value }) {
+      return (await get()).isActive(value);
     },
   };
 }

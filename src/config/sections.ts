@@ -36,7 +36,8 @@ export interface AccessEntry {
 }
 
 export interface ProjectSettings {
-  providers: Record<string, { issuer?: string; admin?: string }>;
+  /** issuer: API base URL override; admin: store:<entry>; project: the vendor's project id (OpenAI). */
+  providers: Record<string, { issuer?: string; admin?: string; project?: string }>;
   credentials: Record<string, CredentialSettings>;
   access: Record<string, AccessEntry>;
   policy: { maxAgeDays?: number; expiryWarningDays: number; graceDays?: number };
@@ -69,7 +70,8 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
       if (raw.admin !== undefined && (typeof raw.admin !== 'string' || !raw.admin.startsWith('store:'))) {
         throw inputError(`credctl.yaml: providers.${id}.admin must be store:<entry> (never a value)`);
       }
-      out.providers[id] = { issuer: raw.issuer as string | undefined, admin: raw.admin as string | undefined };
+      if (raw.project !== undefined && (typeof raw.project !== 'string' || !raw.project)) throw inputError(`credctl.yaml: providers.${id}.project must be a project id`);
+      out.providers[id] = { issuer: raw.issuer as string | undefined, admin: raw.admin as string | undefined, ...(raw.project ? { project: raw.project as string } : {}) };
     }
   }
   if (config.credentials !== undefined) {

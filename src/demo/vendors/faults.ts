@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 /**
  * Fault injection shared by the local vendor API servers.
@@ -158,4 +158,12 @@ export function serveWithFaults(
       },
     );
   };
+}
+
+/** Stop a stand-in: drop the connections a 'hang' fault holds open, then close the server. */
+export async function closeStandIn(server: Server, hung: Set<ServerResponse>): Promise<void> {
+  for (const r of hung) r.destroy();
+  hung.clear();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

@@ -29,7 +29,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadSodium } from '../../targets/github-actions/sodium.js';
-import { FaultQueue, readBody, serveWithFaults, type FaultSpec, type RecordedRequest } from './faults.js';
+import { closeStandIn, FaultQueue, readBody, serveWithFaults, type FaultSpec, type RecordedRequest } from './faults.js';
 
 interface KeyPair {
   keyId: string;
@@ -188,11 +188,6 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApiS
     tick: (seconds) => {
       clockOffsetMs += seconds * 1000;
     },
-    close: async () => {
-      for (const r of hung) r.destroy();
-      hung.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeStandIn(server, hung),
   };
 }

@@ -26,7 +26,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { FaultQueue, readBody, serveWithFaults, type FaultSpec, type RecordedRequest } from './faults.js';
+import { closeStandIn, FaultQueue, readBody, serveWithFaults, type FaultSpec, type RecordedRequest } from './faults.js';
 
 const TARGETS = ['production', 'preview', 'development'];
 const TYPES = ['system', 'secret', 'encrypted', 'plain', 'sensitive'];
@@ -175,11 +175,6 @@ export async function startVercelApi(opts: VercelApiOptions): Promise<VercelApiS
     injectFault: (spec) => faults.push(spec),
     faults,
     requests,
-    close: async () => {
-      for (const r of hung) r.destroy();
-      hung.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeStandIn(server, hung),
   };
 }
