@@ -124,4 +124,17 @@ describe('OpenAI through the Admin API', () => {
     expect(mine).toHaveLength(1); // the lost one deleted, the old one revoked, the new one kept
     expect(mine[0]!.value).toBe(/OPENAI_API_KEY=(\S+)/.exec(p.read('.env'))![1]);
   });
+
+  it('never repeats a key the API quotes in an error', async () => {
+    const { OpenAiAdmin } = await import('../../src/providers/adapters/openai.js');
+    const wrong = `sk-admin-FAKE${'w'.repeat(40)}`;
+    const a = new OpenAiAdmin(api.url, wrong, 'proj_shop');
+    try {
+      const err = await a.listKeys().then(() => undefined, (e: Error) => e);
+      expect(err?.message).toMatch(/HTTP 401/);
+      expect(err?.message).not.toContain(wrong.slice(0, 16));
+    } finally {
+      await a.close();
+    }
+  });
 });

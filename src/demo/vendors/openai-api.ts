@@ -88,7 +88,8 @@ export async function startOpenAiApi(opts: { adminKeys: string[]; projects: stri
       if (!known) return err(401, 'invalid_request_error', 'Incorrect API key provided.', 'invalid_api_key');
       return { status: 200, body: { object: 'list', data: [{ id: 'gpt-fake-1', object: 'model', created: 0, owned_by: 'system' }] } };
     }
-    if (!bearer || !adminKeys.has(bearer)) return err(401, 'invalid_request_error', 'Incorrect API key provided. Admin endpoints need an admin key.', 'invalid_api_key');
+    // As OpenAI does, the error quotes (part of) the key it was given.
+    if (!bearer || !adminKeys.has(bearer)) return err(401, 'invalid_request_error', `Incorrect API key provided: ${(bearer ?? '').slice(0, 16)}****. Admin endpoints need an admin key.`, 'invalid_api_key');
     const m = /^\/v1\/organization\/projects\/([^/]+)\/(api_keys|service_accounts)(?:\/([^/]+))?(?:\/(api_keys))?$/.exec(url.pathname);
     if (!m) return err(404, 'invalid_request_error', `Unknown request URL: ${req.method} ${url.pathname}`);
     const project = projects.get(decodeURIComponent(m[1]!));

@@ -52,8 +52,10 @@ export class OpenAiAdmin {
 
   private fail(what: string, r: { status: number; json: Record<string, unknown> }): never {
     const message = (r.json.error as { message?: unknown } | undefined)?.message;
-    // The message is the vendor's text about the request (never echoes a key we sent in a header).
-    throw remoteError(`OpenAI ${what}: HTTP ${r.status}${typeof message === 'string' ? ` (${message.slice(0, 200)})` : ''}`);
+    // OpenAI's messages can quote the key that was sent ("Incorrect API key provided: sk-...");
+    // whatever looks like a key is cut to its prefix before the message goes anywhere.
+    const safe = typeof message === 'string' ? message.slice(0, 200).replace(/\bsk-[A-Za-z0-9_*.…-]{4,}/g, 'sk-[redacted]') : undefined;
+    throw remoteError(`OpenAI ${what}: HTTP ${r.status}${safe ? ` (${safe})` : ''}`);
   }
 
   private keysPath(): string {
