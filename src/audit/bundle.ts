@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
-import { describeSystemError, inputError } from '../core/errors.js';
+import { describeSystemError, inputError, readInputText } from '../core/errors.js';
 import type { AuditPaths } from './log.js';
 import { parsePublicKey } from './keys.js';
 import { verifyAudit, type VerifyResult } from './verify.js';
@@ -59,12 +59,7 @@ export function exportBundle(paths: AuditPaths, outFile: string): AuditBundle {
 }
 
 export function readBundle(file: string): AuditBundle {
-  let raw: string;
-  try {
-    raw = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw inputError(`cannot read bundle ${file}: ${describeSystemError(err)}`);
-  }
+  const raw = readInputText(file, `bundle ${file}`);
   let b: Partial<AuditBundle>;
   try {
     b = JSON.parse(raw) as Partial<AuditBundle>;

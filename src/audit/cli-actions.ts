@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { describeSystemError, inputError } from '../core/errors.js';
+import { inputError, readInputText } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { note, paint, printJson, printLine } from '../core/output.js';
@@ -24,13 +23,7 @@ export async function auditShow(opts: { credential?: string; since?: string; jso
   }
 }
 
-function readPubkey(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw inputError(`cannot read public key ${file}: ${describeSystemError(err)}`);
-  }
-}
+const readPubkey = (file: string): string => readInputText(file, `public key ${file}`);
 
 function report(result: VerifyResult, what: string, json?: boolean, extra: Record<string, unknown> = {}): void {
   if (json) printJson({ ...result, ...extra });
@@ -47,13 +40,7 @@ function report(result: VerifyResult, what: string, json?: boolean, extra: Recor
 }
 
 function readPublished(files: string[] = []): { label: string; text: string }[] {
-  return files.map((file) => {
-    try {
-      return { label: `published ${file}`, text: readFileSync(file, 'utf8') };
-    } catch (err) {
-      throw inputError(`cannot read checkpoint file ${file}: ${describeSystemError(err)}`);
-    }
-  });
+  return files.map((file) => ({ label: `published ${file}`, text: readInputText(file, `checkpoint file ${file}`) }));
 }
 
 export async function auditVerify(opts: { pubkey?: string; bundle?: string; checkpoint?: string[]; json?: boolean }): Promise<void> {

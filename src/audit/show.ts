@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { describeSystemError, inputError, usageError } from '../core/errors.js';
+import { existsSync } from 'node:fs';
+import { readInputText, usageError } from '../core/errors.js';
 import type { AuditEntry } from './entry.js';
 
 /**
@@ -26,12 +26,7 @@ export function parseSince(text: string, now = Date.now()): number {
 
 export function readEntries(path: string): AuditEntry[] {
   if (!existsSync(path)) return [];
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw inputError(`cannot read ${path}: ${describeSystemError(err)}`);
-  }
+  const text = readInputText(path, path);
   const out: AuditEntry[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 
 /**
@@ -53,4 +54,17 @@ export function parserMessage(err: unknown): string {
     .replace(/'(?:[^'\\]|\\.){2,}'/g, "'…'")
     .replace(/`[^`]{2,}`/g, '`…`')
     .slice(0, 200);
+}
+
+/**
+ * A user-named input file's text (a plan, a report, a bundle, a key), or the one-line input
+ * error every command gives for an unreadable one: `cannot read <what>: <reason>` (exit 3).
+ * `path` 0 is stdin.
+ */
+export function readInputText(path: string | 0, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw inputError(`cannot read ${what}: ${describeSystemError(err)}`);
+  }
 }

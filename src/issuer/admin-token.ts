@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeSystemError, inputError, usageError } from '../core/errors.js';
+import { inputError, readInputText, usageError } from '../core/errors.js';
 import { defaultDataDir } from './server.js';
 
 /**
@@ -14,12 +14,7 @@ export function readAdminToken(file?: string, required = true): string | undefin
     if (!required) return undefined;
     throw usageError('no admin token: pass --admin-token-file', 'It is the admin_token_file printed by `credctl issuer serve`.');
   }
-  let token: string;
-  try {
-    token = readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    throw inputError(`cannot read admin token file ${path}: ${describeSystemError(err)}`);
-  }
+  const token = readInputText(path, `admin token file ${path}`).trim();
   if (!token || /\s/.test(token)) throw inputError(`${path} does not hold a single admin token`);
   return token;
 }

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import YAML from 'yaml';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
-import { describeSystemError, inputError, parserMessage } from '../core/errors.js';
+import { inputError, parserMessage, readInputText } from '../core/errors.js';
 import { planSchema } from './plan-schema.js';
 import type { Plan } from './types.js';
 
@@ -48,11 +47,5 @@ export function parsePlan(text: string, where: string): Plan {
 }
 
 export function readPlan(path: string): Plan {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw inputError(`cannot read plan ${path}: ${describeSystemError(err)}`);
-  }
-  return parsePlan(text, path);
+  return parsePlan(readInputText(path, `plan ${path}`), path);
 }

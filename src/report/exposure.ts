@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprint } from '../core/fingerprint.js';
-import { describeSystemError, inputError } from '../core/errors.js';
+import { inputError, readInputText } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { loadRulesCached } from '../scan/rules-cache.js';
 import { compileRuleSet, detect, type CompiledRuleSet } from '../scan/detect.js';
@@ -84,12 +84,7 @@ export function exposedInText(text: string, via: string, isPublic = false, vault
 }
 
 export function exposedInFile(path: string, isPublic = false, vault?: ValueVault): Exposed[] {
-  let text: string;
-  try {
-    text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
-  } catch (err) {
-    throw inputError(`cannot read ${path}: ${describeSystemError(err)}`);
-  }
+  const text = readInputText(path === '-' ? 0 : path, path);
   return exposedInText(text, path === '-' ? 'leaked text (stdin)' : `leaked file ${path}`, isPublic, vault);
 }
 
@@ -115,12 +110,7 @@ export function exposedInEnvironment(env: NodeJS.ProcessEnv = process.env, vault
  * only carry a location (SARIF) are resolved by reading that line under `root` and detecting.
  */
 export function exposedInReport(path: string, root: string): Exposed[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw inputError(`cannot read report ${path}: ${describeSystemError(err)}`);
-  }
+  const text = readInputText(path, `report ${path}`);
   const docs = parseJsonOrJsonl(text, path);
   const first = docs[0] as Record<string, unknown> | undefined;
   if (docs.length === 1 && first && typeof first === 'object' && !Array.isArray(first) && 'runs' in first) return fromSarif(first, root, path);
