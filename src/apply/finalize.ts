@@ -14,7 +14,7 @@ import type { PlanCredential } from '../plan/types.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { engineDeps } from './context.js';
-import { Journal, readJournal, type JournalRecord } from './journal.js';
+import { doneData, Journal, readJournal, type JournalRecord } from './journal.js';
 
 /**
  * The grace period's end: a rotation planned with `--grace` only deactivates the old credential
@@ -42,11 +42,6 @@ interface Located extends PendingDeletion {
   oldVersion?: number;
   oldId?: string;
 }
-
-const doneData = (journal: JournalRecord[], step: string) => {
-  for (let i = journal.length - 1; i >= 0; i--) if (journal[i]!.step === step && journal[i]!.event === 'done') return journal[i]!.data ?? {};
-  return undefined;
-};
 
 /** Is a deactivated credential of this run waiting for deletion (not deleted, not rolled back)? */
 export function awaitingDeletion(journal: JournalRecord[], credentialId: string): string | undefined {

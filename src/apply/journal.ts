@@ -80,11 +80,7 @@ export class Journal {
 
   /** The data recorded when `step` finished, if it did. */
   doneData(step: string): Record<string, unknown> | undefined {
-    for (let i = this.records.length - 1; i >= 0; i--) {
-      const r = this.records[i]!;
-      if (r.step === step && r.event === 'done') return r.data ?? {};
-    }
-    return undefined;
+    return doneData(this.records, step);
   }
 
   isFinished(): boolean {
@@ -94,6 +90,15 @@ export class Journal {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/** The data recorded when `step` last finished in `records` ({} without data), or undefined if it never did. */
+export function doneData(records: JournalRecord[], step: string): Record<string, unknown> | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i]!;
+    if (r.step === step && r.event === 'done') return r.data ?? {};
+  }
+  return undefined;
 }
 
 export function readJournal(file: string): JournalRecord[] {

@@ -11,7 +11,7 @@ import { projectSettings } from '../config/sections.js';
 import { readPlan } from '../plan/plan-file.js';
 import type { Plan, PlanCredential } from '../plan/types.js';
 import { openStore } from '../store/open.js';
-import { Journal, readJournal } from './journal.js';
+import { doneData, Journal, readJournal } from './journal.js';
 import { engineDeps } from './context.js';
 import { cancelDeletionsOf, DELETE_STEP } from './finalize.js';
 
@@ -39,10 +39,10 @@ function findLastRun(runsDir: string, query: string): { plan: Plan; cred: PlanCr
     const plan = readPlan(planFile);
     const journal = readJournal(join(runsDir, runId, 'journal.jsonl'));
     for (const cred of plan.credentials) {
-      const created = journal.find((r) => r.step === `${cred.id}/create` && r.event === 'done')?.data?.newFingerprint;
+      const created = doneData(journal, `${cred.id}/create`)?.newFingerprint;
       if (cred.names.includes(query) || cred.id.startsWith(query) || (typeof created === 'string' && created.startsWith(query))) {
         // Promoted, and not rolled back already (a second rollback would roll forward again).
-        if (journal.some((r) => r.step === `${cred.id}/promote` && r.event === 'done') && !journal.some((r) => r.step === `${cred.id}/rollback`)) return { plan, cred, runId };
+        if (doneData(journal, `${cred.id}/promote`) && !journal.some((r) => r.step === `${cred.id}/rollback`)) return { plan, cred, runId };
       }
     }
   }
@@ -73,13 +73,13 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
     try {
       const provider = wired.deps.provider(cred);
       const journal = readJournal(join(paths.runs, runId, 'journal.jsonl'));
-      const oldId = journal.find((r) => r.step === `${cred.id}/snapshot` && r.event === 'done')?.data?.oldId as string | undefined;
-      const newId = journal.find((r) => r.step === `${cred.id}/create` && r.event === 'done')?.data?.newId as string | undefined;
+      const oldId = doneData(journal, `${cred.id}/snapshot`)?.oldId as string | undefined;
+      const newId = doneData(journal, `${cred.id}/create`)?.newId as string | undefined;
       let active = await provider.isActive({ value: oldValue, id: oldId });
       // Within a grace period the old credential is only deactivated: bring it back first. The
       // plan says so (even if the run was killed before it journaled the deactivation), and no
       // deletion is recorded yet. An interrupted rollback leaves it active, which finalize checks.
-      const deactivatedNotDeleted = cred.steps.some((s) => s.action === 'revoke' && s.mode === 'deactivate') && !journal.some((r) => r.step === `${cred.id}/${DELETE_STEP}` && r.event === 'done');
+      const deactivatedNotDeleted = cred.steps.some((s) => s.action === 'revoke' && s.mode === 'deactivate') && !doneData(journal, `${cred.id}/${DELETE_STEP}`);
       if (active === false && deactivatedNotDeleted && provider.reactivate) {
         await audit.append({ action: 'credential.reactivate', subject: { fingerprint: fingerprint(oldValue), provider: cred.provider }, outcome: 'started', details: { run: runId, reason: 'rollback within the grace period' } });
         await provider.reactivate({ value: oldValue, id: oldId });
