@@ -1,7 +1,7 @@
 import { CredctlError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { randomUUID } from 'node:crypto';
-import { redact } from '../core/redact.js';
+import { maskValues, redact } from '../core/redact.js';
 import { issuerOrigin, WELL_KNOWN_PATH } from './discover.js';
 import { SafeHttp, type SafeHttpOptions } from './http.js';
 import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from './manifest.js';
@@ -56,8 +56,7 @@ export async function runConformance(input: string, options: ConformanceOptions 
       checks.push({ name, status: 'pass', ...(detail ? { detail } : {}) });
       return true;
     } catch (err) {
-      let detail = err instanceof Error ? err.message : String(err);
-      for (const s of secrets) detail = detail.split(s).join(redact(s));
+      const detail = maskValues(err instanceof Error ? err.message : String(err), secrets);
       checks.push({ name, status: 'fail', detail });
       return false;
     }

@@ -1,4 +1,5 @@
 import { refusedError, remoteError } from '../../core/errors.js';
+import { maskValues } from '../../core/redact.js';
 import { SafeHttp } from '../http.js';
 
 /**
@@ -54,7 +55,7 @@ export class OpenAiAdmin {
     const message = (r.json.error as { message?: unknown } | undefined)?.message;
     // OpenAI's messages can quote the key that was sent ("Incorrect API key provided: sk-...");
     // whatever looks like a key is cut to its prefix before the message goes anywhere.
-    const safe = typeof message === 'string' ? message.slice(0, 200).replace(/\bsk-[A-Za-z0-9_*.…-]{4,}/g, 'sk-[redacted]') : undefined;
+    const safe = typeof message === 'string' ? maskValues(message, [this.adminKey]).slice(0, 200).replace(/\bsk-[A-Za-z0-9_*.…-]{4,}/g, 'sk-[redacted]') : undefined;
     throw remoteError(`OpenAI ${what}: HTTP ${r.status}${safe ? ` (${safe})` : ''}`);
   }
 
