@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
-import { describeSystemError, inputError, readInputText } from '../core/errors.js';
+import { inputError, readInputText } from '../core/errors.js';
 import type { AuditPaths } from './log.js';
 import { parsePublicKey } from './keys.js';
 import { verifyAudit, type VerifyResult } from './verify.js';
@@ -21,13 +21,7 @@ export interface AuditBundle {
   checkpoints: string;
 }
 
-function readOr(path: string, fallback: string): string {
-  try {
-    return existsSync(path) ? readFileSync(path, 'utf8') : fallback;
-  } catch (err) {
-    throw inputError(`cannot read ${path}: ${describeSystemError(err)}`);
-  }
-}
+const readOr = (path: string, fallback: string): string => (existsSync(path) ? readInputText(path, path) : fallback);
 
 export function readLocalAudit(paths: AuditPaths, pubkeyFile?: string): { logText: string; checkpointsText: string; publicKeyPem: string; pubSource: string } {
   const pubPath = pubkeyFile ?? paths.auditPub;

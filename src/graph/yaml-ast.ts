@@ -81,10 +81,6 @@ export function get(node: YNode, key: string): YNode {
   return entries(node).find((e) => e.key === key)?.value;
 }
 
-export function getEntry(node: YNode, key: string): YEntry | undefined {
-  return entries(node).find((e) => e.key === key);
-}
-
 export function items(node: YNode): YNode[] {
   return isSeq(node) ? (node.items as YNode[]) : [];
 }

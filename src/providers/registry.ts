@@ -134,10 +134,6 @@ export function loadProviders(options: { dir?: string; overrides?: Record<string
   return entries;
 }
 
-export function findProvider(id: string, options: { dir?: string; overrides?: Record<string, string> } = {}): ProviderEntry | undefined {
-  return loadProviders(options).find((p) => p.id === id);
-}
-
 /**
  * How a person does `op` by hand for this provider: the manifest's manual step for it (falling
  * back to "rotate", which covers both creating and retiring a key), and its dashboard link.

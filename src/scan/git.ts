@@ -28,15 +28,6 @@ export function gitRoot(cwd: string, purpose: string): string {
   }
 }
 
-export function hasCommits(root: string): boolean {
-  try {
-    execFileSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: root, stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Stream a git command's stdout; resolves `done` with its exit status (rejects if git cannot
  * start). `stop()` ends it early: a caller that fails before reading must, or git blocks on a full

@@ -1,22 +1,12 @@
 import type { Command } from 'commander';
+// Type only: the scan module itself is loaded when the command runs.
+import type { ScanCommandFlags } from '../../scan/command.js';
 
 /**
  * `credctl scan`: flags in, results out. The scanning itself lives in src/scan/ and is imported
  * only when the command runs, so `credctl scan --staged` in a pre-commit hook loads nothing else.
  */
 export const order = 10;
-
-interface ScanFlags {
-  history?: boolean;
-  staged?: boolean;
-  ignore: boolean;
-  format?: string;
-  json?: boolean;
-  baseline?: string;
-  updateBaseline?: boolean;
-  exitCode?: string;
-  maxFileSize?: string;
-}
 
 export function register(program: Command): void {
   program
@@ -63,7 +53,7 @@ Exit codes:
   3   bad input (a path that does not exist, not a git repository, a malformed baseline)
 `,
     )
-    .action(async (paths: string[], flags: ScanFlags) => {
+    .action(async (paths: string[], flags: ScanCommandFlags) => {
       const { runScanCommand } = await import('../../scan/command.js');
       await runScanCommand(paths, flags);
     });
