@@ -7,7 +7,7 @@ import {
   type CredentialState, type Introspection, type Operation, type ProviderAdapter, type RotateRequest,
 } from './adapter.js';
 import { discover } from './discover.js';
-import { SafeHttp, type SafeHttpOptions, type SafeResponse } from './http.js';
+import { SafeHttp, type SafeHttpOptions, type SafeResponse } from '../net/http.js';
 import { supportOf, type Manifest } from './manifest.js';
 
 /**

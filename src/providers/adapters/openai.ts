@@ -1,6 +1,6 @@
 import { refusedError, remoteError } from '../../core/errors.js';
 import { maskValues } from '../../core/redact.js';
-import { SafeHttp } from '../http.js';
+import { SafeHttp } from '../../net/http.js';
 
 /**
  * OpenAI as a credential provider, through the Admin API (an `sk-admin-` key kept in the store).
