@@ -4,6 +4,9 @@ import { paintErr } from '../core/output.js';
 import type { ProjectPaths } from '../core/paths.js';
 import type { AuditLog } from '../audit/log.js';
 import type { ProjectSettings } from '../config/sections.js';
+import { SafeHttp } from '../net/http.js';
+import { projectTrustedOrigins, type Project } from '../project/context.js';
+import { checkBinding } from '../trust/gate.js';
 import type { SecretStore } from '../store/types.js';
 import { asBindingTarget, fileLedger, openTarget, targetKey } from '../targets/index.js';
 import type { TargetRef } from '../targets/target.js';
@@ -17,6 +20,8 @@ import { rotationProviderFor } from './providers.js';
  * checks run in the project root, prompts unless --no-input.
  */
 export interface ContextOptions {
+  /** The opened, trusted project (admin credentials are checked against its trust bindings). */
+  project?: Project;
   paths: ProjectPaths;
   settings: ProjectSettings;
   store: SecretStore;
@@ -32,11 +37,20 @@ export interface ContextOptions {
 export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): Promise<void> } {
   const closers: (() => Promise<void>)[] = [];
   const ledger = fileLedger(join(opts.paths.stateDir, 'target-ledger.json'));
+  const trustedOrigins = opts.project ? projectTrustedOrigins(opts.project) : [];
+  const net = new SafeHttp({ trustedOrigins, maxBodyBytes: 1024 * 1024 });
+  closers.push(() => net.close());
+  // An admin credential goes only where the user trusted it to go (src/trust/gate.ts).
+  const checkAdmin = (entry: string, provider: string) => {
+    if (opts.project) checkBinding(opts.project.trust, entry, provider, opts.settings.providers[provider]?.issuer ?? null);
+  };
   const wiring = {
     store: opts.store,
     adminRef: (p: string) => opts.settings.providers[p]?.admin,
     issuerFor: (p: string) => opts.settings.providers[p]?.issuer,
     projectFor: (p: string) => opts.settings.providers[p]?.project,
+    checkAdmin,
+    trustedOrigins,
   };
   const terminal: Prompter = {
     secret: (message) => password({ message, mask: '*' }, { output: process.stderr }),
@@ -46,7 +60,9 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
   const configuredToken = async (purpose: string): Promise<string | null> => {
     const provider = purpose === 'github-token' ? 'github' : purpose === 'vercel-token' ? 'vercel' : undefined;
     const ref = provider ? opts.settings.providers[provider]?.admin : undefined;
-    return ref ? opts.store.get(ref.slice('store:'.length), { label: 'current' }) : null;
+    if (!ref || !provider) return null;
+    checkAdmin(ref.slice('store:'.length), provider);
+    return opts.store.get(ref.slice('store:'.length), { label: 'current' });
   };
   const deps: EngineDeps = {
     root: opts.paths.root,
@@ -65,10 +81,11 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
           // that provider (providers.github.admin / providers.vercel.admin: store:<entry>).
           getCredential: async (purpose) => (await guardValue(targetKey(ref as TargetRef))) ?? configuredToken(purpose),
           ledger,
+          net,
           ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
         }),
       ),
-    runHealthCheck: (check, env, secrets) => runHealthCheck(check, env, secrets, { cwd: opts.paths.root }),
+    runHealthCheck: (check, env, secrets) => runHealthCheck(check, env, secrets, { cwd: opts.paths.root, http: net }),
     prompter,
     onEvent: opts.onEvent,
     concurrency: opts.concurrency,

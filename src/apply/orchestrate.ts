@@ -4,11 +4,11 @@ import { confirm } from '@inquirer/prompts';
 import { refusedError } from '../core/errors.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
-import { loadCredctlYaml } from '../config/credctl-yaml.js';
-import { healthFor, projectSettings, type ProjectSettings } from '../config/sections.js';
+import { healthFor, type ProjectSettings } from '../config/sections.js';
 import { buildGraph } from '../graph/build.js';
 import type { Graph } from '../graph/types.js';
-import { loadProviders } from '../providers/registry.js';
+import { openProject, projectProviders, type Project } from '../project/context.js';
+import { ensureTrusted } from '../trust/gate.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { buildPlan, staleness, type PlanSelection } from '../plan/build.js';
@@ -23,16 +23,16 @@ import type { EngineEvent, Prompter } from './ports.js';
  * parsed flags and the engine. The CLI only parses and prints.
  */
 export interface ProjectContext {
+  project: Project;
   paths: ProjectPaths;
   settings: ProjectSettings;
   graph: Graph;
 }
 
-export function loadProject(root: string): ProjectContext {
-  const paths = projectPaths(root);
-  const settings = projectSettings(loadCredctlYaml(root));
-  const graph = buildGraph(root);
-  return { paths, settings, graph };
+export function loadProject(root: string, options: { env?: NodeJS.ProcessEnv } = {}): ProjectContext {
+  const project = openProject(root, options);
+  const graph = buildGraph(project.root);
+  return { project, paths: project.paths, settings: project.settings, graph };
 }
 
 export interface MakePlanOptions {
@@ -41,12 +41,12 @@ export interface MakePlanOptions {
 }
 
 export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
-  const overrides: Record<string, string> = {};
-  for (const [id, p] of Object.entries(ctx.settings.providers)) if (p.issuer) overrides[id] = p.issuer;
+  // A plan is data for a person to review, so it is made from credctl.yaml as written (its
+  // commands and URLs shown); applying it needs trust, and re-checks it against this same build.
   const plan = buildPlan({
     root: ctx.paths.root,
     graph: ctx.graph,
-    providers: loadProviders({ overrides }),
+    providers: projectProviders({ ...ctx.project, trust: { ...ctx.project.trust, trusted: true } }),
     select,
     healthFor: (names) => healthFor(ctx.settings, names),
     issuerFor: (id) => ctx.settings.providers[id]?.issuer,
@@ -72,6 +72,8 @@ export interface ApplyOptions {
   prompter?: Prompter;
   /** Print the plan summary before asking (the CLI passes its renderer). */
   describe?: (plan: Plan) => void;
+  /** Answers the trust question for an untrusted credctl.yaml (default: a terminal prompt). */
+  askTrust?: (lines: string[]) => Promise<boolean>;
 }
 
 async function confirmApply(plan: Plan, opts: ApplyOptions): Promise<void> {
@@ -86,6 +88,7 @@ async function confirmApply(plan: Plan, opts: ApplyOptions): Promise<void> {
 
 export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<RunSummary> {
   const ctx = loadProject(plan.root);
+  await trusted(ctx.project, opts, 'rotating credentials');
   const inGraph = new Set(ctx.graph.nodes.filter((n) => n.type === 'credential').map((n) => n.id));
   const unknown = plan.credentials.filter((c) => !inGraph.has(c.id));
   const changes = [
@@ -100,9 +103,15 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<RunSumm
 }
 
 export async function resumeApply(root: string, runId: string, opts: ApplyOptions): Promise<RunSummary> {
-  const paths = projectPaths(root);
-  const settings = projectSettings(loadCredctlYaml(root));
-  return runWith({ paths, settings, graph: { schemaVersion: 0, nodes: [], edges: [], warnings: [] } }, opts, (deps) => resumeRun(paths.runs, runId, deps));
+  const project = openProject(root);
+  await trusted(project, opts, 'resuming a rotation');
+  const graph = { schemaVersion: 0, nodes: [], edges: [], warnings: [] };
+  return runWith({ project, paths: project.paths, settings: project.settings, graph }, opts, (deps) => resumeRun(project.paths.runs, runId, deps));
+}
+
+/** Go ahead only where credctl.yaml is trusted (asking on a terminal); exit 6 otherwise. */
+export async function trusted(project: Project, opts: { noInput: boolean; askTrust?: (lines: string[]) => Promise<boolean> }, what: string): Promise<void> {
+  project.trust = await ensureTrusted(project.root, project.trust, { noInput: opts.noInput, env: project.env, what, ...(opts.askTrust ? { ask: opts.askTrust } : {}) });
 }
 
 async function runWith(ctx: ProjectContext, opts: ApplyOptions, run: (deps: ReturnType<typeof engineDeps>['deps']) => Promise<RunSummary>): Promise<RunSummary> {
@@ -112,7 +121,7 @@ async function runWith(ctx: ProjectContext, opts: ApplyOptions, run: (deps: Retu
   return withAudit(
     async (audit) => {
       const wired = engineDeps({
-        paths: ctx.paths, settings: ctx.settings, store, audit, noInput: opts.noInput, concurrency: opts.concurrency,
+        project: ctx.project, paths: ctx.paths, settings: ctx.settings, store, audit, noInput: opts.noInput, concurrency: opts.concurrency,
         apiUrl: opts.apiUrl, onEvent: opts.onEvent ?? progressPrinter(), prompter: opts.prompter,
       });
       try {

@@ -50,7 +50,7 @@ export async function inventory(input: InventoryInput): Promise<InventoryItem[]>
     const provider = providers.get(c.provider);
     const place = firstPlace(input.graph, c.id);
     const value = valueFromProject(input.root, input.graph, c.id);
-    const issuer = input.settings.providers[c.provider]?.issuer ?? provider?.issuer;
+    const issuer = provider?.issuer; // credctl.yaml's URL only when trusted (projectProviders)
     const probed = input.probe === false ? undefined : await probe(value, provider, issuer);
     const jwtExp = c.kind === 'jwt' && value ? jwtExpiry(value) : undefined;
     const exp = probed?.expiresAt ?? jwtExp;

@@ -9,6 +9,7 @@ import type { Plan } from '../../src/plan/types.js';
 import { targetKey } from '../../src/targets/registry.js';
 import type { TargetRef } from '../../src/targets/target.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer } from '../helpers/rotation-project.js';
+import { trustProject } from '../helpers/trust.js';
 
 // Promise 3 (never re-expose): a credential that guards a target is rotated, and its old value
 // revoked, before any other credential's new value is written there; if the guard cannot be
@@ -48,6 +49,7 @@ describe('guard-first rotation', () => {
     const p = await makeRotationProject(issuer, { names: ['DEPLOY_TOKEN', 'EVENTS_API_KEY'], health: 'none' });
     // Only the guard has a failing health check.
     writeFileSync(join(p.root, 'credctl.yaml'), p.read('credctl.yaml').replace('  DEPLOY_TOKEN:\n    owner: platform\n', '  DEPLOY_TOKEN:\n    owner: platform\n    health:\n      - command: node -e "process.exit(2)"\n'));
+    trustProject(p.root);
     const plan = guardPlan(makePlan(loadProject(p.root), { all: true }), 'DEPLOY_TOKEN');
     const before = p.read('deploy/app.env');
     const summary = await applyPlan(plan, { yes: true, noInput: true, concurrency: 4, store: p.store, onEvent: () => undefined });
