@@ -315,6 +315,7 @@ async function runStep(
       return { result: `version ${state.newVersion} is current` };
     }
     case 'revoke': {
+      await checkNothingHoldsOld(cred, state, deps, guardValue);
       if (step.manual) {
         if (!deps.prompter) throw refusedError(`revoking ${cred.names[0] ?? cred.id} is a manual step and needs input`, step.manual.url);
         process.stderr.write(`\n${step.manual.instructions}\n${step.manual.url ? `  ${step.manual.url}\n` : ''}`);
@@ -346,6 +347,33 @@ async function runStep(
         await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
       }
       throw new StepFailure('the provider still accepts the old credential after revocation');
+    }
+  }
+}
+
+/**
+ * Before the old credential is revoked: every target known to hold it holds the new one. Targets
+ * credctl wrote are read back (write-only ones were verified when written); places it cannot
+ * write need a person's confirmation in this run. Otherwise nothing is revoked, and the run stays
+ * resumable with the new value live everywhere credctl could reach.
+ */
+async function checkNothingHoldsOld(cred: PlanCredential, state: CredState, deps: EngineDeps, guardValue: (key: string) => Promise<string | null>): Promise<void> {
+  if (state.oldValue) {
+    for (const s of cred.steps) {
+      if (s.action !== 'inject' || !s.target || !s.envName) continue;
+      const target = deps.openTarget(s.target, guardValue);
+      const text = await target.read(s.envName).catch(() => undefined);
+      if (typeof text === 'string' && secretCandidates(s.envName, text).some((c) => c === state.oldValue)) {
+        throw new StepFailure(`not revoking the old ${cred.names[0] ?? 'credential'}: ${target.describe()} still holds it under ${s.envName}`);
+      }
+    }
+  }
+  for (const m of cred.manualTargets ?? []) {
+    if (!deps.prompter) {
+      throw refusedError(`not revoking the old ${cred.names[0] ?? 'credential'}: ${m.place} holds it under ${m.envName} and only a person can replace it there`, 'Replace it by hand (credctl store get prints the new value), then resume the run on a terminal to confirm.');
+    }
+    if (!(await deps.prompter.confirm(`Have you replaced ${m.envName} in ${m.place} with the new value?`))) {
+      throw refusedError(`not revoking the old ${cred.names[0] ?? 'credential'}: ${m.place} was not confirmed`);
     }
   }
 }

@@ -1,5 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { planDifferences } from '../plan/verify.js';
 import { confirm } from '@inquirer/prompts';
 import { refusedError } from '../core/errors.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
@@ -33,6 +34,19 @@ export function loadProject(root: string, options: { env?: NodeJS.ProcessEnv } =
   const project = openProject(root, options);
   const graph = buildGraph(project.root);
   return { project, paths: project.paths, settings: project.settings, graph };
+}
+
+/** The grace period a plan was made with (0: revoke at once). */
+function planGraceDays(plan: Plan): number {
+  return plan.credentials.flatMap((c) => c.steps).find((s) => s.mode === 'deactivate')?.graceDays ?? 0;
+}
+
+function realRoot(path: string): string {
+  try {
+    return realpathSync(resolve(path));
+  } catch {
+    return resolve(path);
+  }
 }
 
 export interface MakePlanOptions {
@@ -86,8 +100,12 @@ async function confirmApply(plan: Plan, opts: ApplyOptions): Promise<void> {
   if (!ok) throw refusedError('not confirmed; nothing was changed');
 }
 
-export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<RunSummary> {
-  const ctx = loadProject(plan.root);
+export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string }): Promise<RunSummary> {
+  const ctx = loadProject(opts.root ?? plan.root);
+  // A plan is applied to the project it is run in, never to a directory the file names.
+  if (realRoot(plan.root) !== ctx.project.root) {
+    throw refusedError(`the plan was made for ${plan.root}, not for this project (${ctx.project.root})`, 'Run credctl apply inside the project the plan is for, or make a fresh plan here.');
+  }
   await trusted(ctx.project, opts, 'rotating credentials');
   const inGraph = new Set(ctx.graph.nodes.filter((n) => n.type === 'credential').map((n) => n.id));
   const unknown = plan.credentials.filter((c) => !inGraph.has(c.id));
@@ -98,6 +116,25 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<RunSumm
   if (changes.length) {
     throw refusedError(`the plan is stale: ${changes.join('; ')}`, 'Make a fresh plan with `credctl plan` and review it again.');
   }
+  // Checked, not trusted: what would run must be exactly what credctl would plan now.
+  const expected = makePlan(ctx, { ids: plan.credentials.map((c) => c.id) }, { graceDays: planGraceDays(plan) });
+  const edits = planDifferences(plan, expected);
+  if (edits.length) {
+    throw refusedError(`the plan differs from what credctl would do now: ${edits.slice(0, 5).join('; ')}${edits.length > 5 ? `; and ${edits.length - 5} more` : ''}`, 'Make a fresh plan with `credctl plan`; narrow scopes or add health checks in credctl.yaml, not in the plan.');
+  }
+  await confirmApply(plan, opts);
+  return runWith(ctx, opts, (deps) => startRun(plan, ctx.paths.runs, deps));
+}
+
+/**
+ * Run a plan built in this process as it is, without checking it against a fresh build: for
+ * library callers (and tests) that construct or deliberately alter a plan in memory. It still
+ * needs a trusted credctl.yaml. The CLI never calls it: a plan read from a file goes through
+ * applyPlan, which refuses any difference.
+ */
+export async function applyPlanAsGiven(plan: Plan, opts: ApplyOptions): Promise<RunSummary> {
+  const ctx = loadProject(plan.root);
+  await trusted(ctx.project, opts, 'rotating credentials');
   await confirmApply(plan, opts);
   return runWith(ctx, opts, (deps) => startRun(plan, ctx.paths.runs, deps));
 }

@@ -114,7 +114,7 @@ Examples:
         if (!file) throw usageError('give a plan file, or --resume RUN', 'Make one with `credctl plan --project --out plan.yaml`.');
         const { readPlan } = await import('../../plan/plan-file.js');
         const { renderPlanSummary } = await import('../../plan/render.js');
-        summary = await orch.applyPlan(readPlan(file), { ...opts, describe: (p) => process.stderr.write(renderPlanSummary(p) + '\n') });
+        summary = await orch.applyPlan(readPlan(file), { ...opts, root, describe: (p) => process.stderr.write(renderPlanSummary(p) + '\n') });
       }
       printRunSummary(summary, Boolean(flags.json));
       if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
