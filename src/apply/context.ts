@@ -105,6 +105,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
 export function progressPrinter(write: (line: string) => void = (l) => process.stderr.write(l + '\n')): (e: EngineEvent) => void {
   const c = paintErr();
   return (e) => {
+    if (e.type === 'note') return write(c.yellow(e.message));
     const who = e.credential.names[0] ?? e.credential.redacted;
     if (e.type === 'credential-start') write(`${c.bold(who)} ${c.dim(`(${e.credential.provider}, ${e.credential.redacted})`)}: rotating`);
     else if (e.type === 'step') {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { sweepTempFiles } from '../core/atomic-write.js';
 import { existsSync } from 'node:fs';
 import { fingerprint } from '../core/fingerprint.js';
 import { CredctlError, refusedError } from '../core/errors.js';
@@ -90,6 +91,12 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   for (const c of plan.credentials) for (const g of c.guards) guardOf.set(g, c.id);
   const done = new Set<string>();
   const failed = new Set<string>();
+  // A run killed between writing a temp file and renaming it leaves the new secret next to its
+  // target: remove such leftovers (0600, named .<file>.credctl-<pid>-<hex>.tmp) and say so.
+  const dirs = new Set([runDir, dirname(runDir), dirname(dirname(runDir))]);
+  for (const c of plan.credentials) for (const s of c.steps) if (typeof s.target?.file === 'string') dirs.add(dirname(join(deps.root, s.target.file)));
+  const swept = [...dirs].flatMap((d) => sweepTempFiles(d));
+  if (swept.length) deps.onEvent?.({ type: 'note', message: `removed ${swept.length} temp file(s) an interrupted write left behind: ${swept.map((f) => relative(deps.root, f)).join(', ')}` });
   try {
     for (const batch of plan.order.batches) {
       await pool(batch, deps.concurrency, async (id) => {

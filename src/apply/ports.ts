@@ -51,6 +51,7 @@ export interface Prompter {
 }
 
 export type EngineEvent =
+  | { type: 'note'; message: string }
   | { type: 'credential-start'; credential: PlanCredential }
   | { type: 'step'; credential: PlanCredential; step: string; action: string; state: 'start' | 'done' | 'skipped' | 'failed'; detail?: string }
   | { type: 'credential-end'; credential: PlanCredential; outcome: 'rotated' | 'failed' | 'skipped'; reason?: string };

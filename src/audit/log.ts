@@ -34,7 +34,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import type { KeyObject } from 'node:crypto';
-import { atomicWriteFileSync } from '../core/atomic-write.js';
+import { atomicWriteFileSync, openForAppend } from '../core/atomic-write.js';
 import { CredctlError, describeSystemError, integrityError, storeError } from '../core/errors.js';
 import { ensureStateDir, projectPaths, type ProjectPaths } from '../core/paths.js';
 import { maskValues, redact } from '../core/redact.js';
@@ -142,7 +142,7 @@ function readTailUnchecked(path: string): { seq: number; hash: string } | null {
 }
 
 function appendDurably(path: string, data: string, mode: number): void {
-  const fd = openSync(path, 'a', mode);
+  const fd = openForAppend(path, mode);
   try {
     const buf = Buffer.from(data, 'utf8');
     let off = 0;

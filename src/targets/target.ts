@@ -15,7 +15,7 @@ export interface TargetRefBase {
 
 export interface DotenvTargetRef extends TargetRefBase {
   type: 'dotenv';
-  /** Path relative to the project root (absolute paths are accepted too). */
+  /** Path relative to the project root; it must stay inside the project (no `..`, no link out). */
   file: string;
 }
 
