@@ -82,7 +82,12 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
           getCredential: async (purpose) => (await guardValue(targetKey(ref as TargetRef))) ?? configuredToken(purpose),
           ledger,
           net,
-          ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
+          apiUrl: {
+            // GitHub Enterprise or a Vercel proxy: only from trusted credctl.yaml (or the caller).
+            ...(opts.settings.providers.github?.issuer ? { 'github-actions': opts.settings.providers.github.issuer } : {}),
+            ...(opts.settings.providers.vercel?.issuer ? { 'vercel-env': opts.settings.providers.vercel.issuer } : {}),
+            ...opts.apiUrl,
+          },
         }),
       ),
     runHealthCheck: (check, env, secrets) => runHealthCheck(check, env, secrets, { cwd: opts.paths.root, http: net }),
