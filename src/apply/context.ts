@@ -10,6 +10,10 @@ import { checkBinding } from '../trust/gate.js';
 import type { SecretStore } from '../store/types.js';
 import { asBindingTarget, fileLedger, openTarget, targetKey } from '../targets/index.js';
 import type { TargetRef } from '../targets/target.js';
+import type { PlanCredential } from '../plan/types.js';
+import { loadProviders } from '../providers/registry.js';
+import { compileRuleSet, detect } from '../scan/detect.js';
+import { loadRulesCached } from '../scan/rules-cache.js';
 import { runHealthCheck } from './health.js';
 import type { EngineDeps, EngineEvent, Prompter } from './ports.js';
 import { rotationProviderFor } from './providers.js';
@@ -32,6 +36,8 @@ export interface ContextOptions {
   apiUrl?: Partial<Record<string, string>>;
   onEvent?: (e: EngineEvent) => void;
   prompter?: Prompter;
+  /** --force: accept a pasted value that does not look like the provider's credential. */
+  acceptUnrecognised?: boolean;
 }
 
 export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): Promise<void> } {
@@ -92,6 +98,8 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
       ),
     runHealthCheck: (check, env, secrets) => runHealthCheck(check, env, secrets, { cwd: opts.paths.root, http: net }),
     prompter,
+    checkPastedValue,
+    acceptUnrecognised: opts.acceptUnrecognised,
     onEvent: opts.onEvent,
     concurrency: opts.concurrency,
   };
@@ -101,6 +109,28 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
       for (const c of closers) await c().catch(() => undefined);
     },
   };
+}
+
+/** Does a pasted value look like this provider's credential? (manifest patterns, else its detection rules) */
+function checkPastedValue(cred: PlanCredential, value: string): string | undefined {
+  const entry = loadProviders().find((p) => p.id === cred.provider);
+  const what = `a ${entry?.name ?? cred.provider} ${cred.kind.replace(/_/g, ' ')}`;
+  // The manifest's patterns for this kind of credential (an AWS key id pattern says nothing about its secret).
+  const patterns = (entry?.manifest?.credential_patterns ?? []).filter((p) => !p.kind || p.kind === cred.kind);
+  if (patterns.length) {
+    const ok = patterns.some((p) => {
+      try {
+        return new RegExp(p.regex).test(value);
+      } catch {
+        return false;
+      }
+    });
+    return ok ? undefined : `that does not look like ${what}`;
+  }
+  const rules = loadRulesCached().filter((r) => r.provider === cred.provider);
+  if (!rules.length || cred.provider === 'generic') return undefined;
+  const hits = detect(compileRuleSet(rules), `${cred.names[0] ?? 'VALUE'}=${value}`);
+  return hits.some((m) => m.value === value || value.includes(m.value)) ? undefined : `that does not look like ${what}`;
 }
 
 /**

@@ -280,6 +280,8 @@ async function runStep(
       const value = (await deps.prompter.secret(`Paste the new value for ${cred.names[0] ?? cred.id}:`)).trim();
       if (!value) throw refusedError('no value pasted');
       if (fingerprint(value) === cred.id) throw refusedError('that is the old value; create a new one');
+      const problem = deps.checkPastedValue?.(cred, value);
+      if (problem && !deps.acceptUnrecognised) throw refusedError(`${problem}; nothing was stored`, 'Paste the new key itself, or re-run with --force to accept the value as it is.');
       const { version } = await deps.store.put(cred.storeName, value, ['pending']);
       state.newValue = value;
       state.newVersion = version;

@@ -86,6 +86,8 @@ export interface ApplyOptions {
   prompter?: Prompter;
   /** Print the plan summary before asking (the CLI passes its renderer). */
   describe?: (plan: Plan) => void;
+  /** --force: accept a pasted replacement that does not look like the provider's credential. */
+  acceptUnrecognised?: boolean;
   /** Answers the trust question for an untrusted credctl.yaml (default: a terminal prompt). */
   askTrust?: (lines: string[]) => Promise<boolean>;
 }
@@ -159,7 +161,7 @@ async function runWith(ctx: ProjectContext, opts: ApplyOptions, run: (deps: Retu
     async (audit) => {
       const wired = engineDeps({
         project: ctx.project, paths: ctx.paths, settings: ctx.settings, store, audit, noInput: opts.noInput, concurrency: opts.concurrency,
-        apiUrl: opts.apiUrl, onEvent: opts.onEvent ?? progressPrinter(), prompter: opts.prompter,
+        apiUrl: opts.apiUrl, onEvent: opts.onEvent ?? progressPrinter(), prompter: opts.prompter, acceptUnrecognised: opts.acceptUnrecognised,
       });
       try {
         return await run(wired.deps);

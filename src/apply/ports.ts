@@ -69,6 +69,13 @@ export interface EngineDeps {
   runHealthCheck(check: HealthCheckSpec, env: Record<string, string>, secrets: string[]): Promise<HealthOutcome>;
   /** null under --no-input: steps that need a person fail with a clear refusal. */
   prompter: Prompter | null;
+  /**
+   * Why a pasted replacement does not look like this provider's credential (its published
+   * patterns or detection rules), or undefined when it does or nothing is known. A mistyped or
+   * wrong value is refused unless `acceptUnrecognised` (--force).
+   */
+  checkPastedValue?(credential: PlanCredential, value: string): string | undefined;
+  acceptUnrecognised?: boolean;
   onEvent?(event: EngineEvent): void;
   concurrency: number;
 }

@@ -156,6 +156,9 @@ export function buildPlan(input: PlanBuildInput): Plan {
     const sid = (s: string) => `${c.id}/${s}`;
     const notes: string[] = [];
     const manualTargets: { place: string; envName: string }[] = [];
+    if (canCreate && provider?.manifest?.rotation_strategy === 'alternating_users') {
+      notes.push(`${provider.name} rotates with alternating users: the replacement logs in as another user of the same group, so the user name in ${short} changes too.`);
+    }
     if (apiCapable && !adminReady) notes.push(`${provider?.name ?? c.provider} can rotate this through its API once credctl.yaml names its admin credential (providers.${c.provider}.admin: store:<entry>); until then it is manual.`);
 
     steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });

@@ -3,6 +3,7 @@ import { shortFingerprint } from '../core/fingerprint.js';
 import { VERSION } from '../core/version.js';
 import type { Finding } from './finding.js';
 import type { ScanResult, ScanStats } from './types.js';
+import { escapeControl, mapStrings } from '../core/text.js';
 
 /**
  * Every way scan results are printed. Each takes Findings (which hold no values) and returns
@@ -33,7 +34,8 @@ export function formatResult(result: ScanResult, format: Format, options: Format
     case 'sarif':
       return JSON.stringify(toSarif(result.findings, options.rules), null, 2) + '\n';
     case 'table':
-      return formatTable(result.findings, options.chalk);
+      // File names come from the repository: no control character reaches the terminal.
+      return formatTable(mapStrings(result.findings, escapeControl), options.chalk);
   }
 }
 
