@@ -42,9 +42,14 @@ function writeAtomically(path: string, data: string | Uint8Array, mode: number):
     throw err;
   }
   closeSync(fd);
-  // openSync's mode is filtered by the umask; secrets must be exactly 0600 whatever the umask.
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
+  try {
+    // openSync's mode is filtered by the umask; the final mode is exact whatever the umask.
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (err) {
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw err;
+  }
   fsyncDir(dirname(path));
 }
 
