@@ -9,8 +9,8 @@
 import { gitSync } from '../core/git.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { atomicWriteFileSync } from '../core/atomic-write.js';
+import { basename, join } from 'node:path';
+import { atomicWriteFileSync, TEMP_FILE } from '../core/atomic-write.js';
 import { inputError, parserMessage } from '../core/errors.js';
 import { ensureStateDir, projectPaths } from '../core/paths.js';
 import { looksBinary } from '../core/text.js';
@@ -165,7 +165,9 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
     files[path] = { size: st.size, mtimeMs: st.mtimeMs, hash, extractor: extractor.id, result };
   };
 
-  const listed = listProjectFiles(root, { noIgnore: options.noIgnore });
+  // A temp file credctl itself left (an interrupted write) is not a place a value is kept: the
+  // next run sweeps it. (A scan still reports what it holds.)
+  const listed = listProjectFiles(root, { noIgnore: options.noIgnore }).filter((p) => !TEMP_FILE.test(basename(p)));
   // .env files are usually git-ignored, and they are exactly where values live: read them anyway.
   if (!options.noIgnore) listed.push(...ignoredDotenvFiles(root).filter((p) => !listed.includes(p)));
   stats.listed = listed.length;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { describeSystemError, inputError, refusedError } from '../core/errors.js';
@@ -46,6 +46,8 @@ export function resolveInsideProject(projectRoot: string, file: string): string 
       existing = realpathSync(existing);
       break;
     } catch {
+      // A link to a path that does not exist (yet) could be made to lead anywhere: refused.
+      if (isSymlink(existing)) throw refusedError(`${file} is or passes through a symbolic link to a path that does not exist; refused`, 'credctl writes only inside the project. Replace the link with the real file if it belongs here.');
       const parent = dirname(existing);
       if (parent === existing) break;
       rest.unshift(basename(existing));
@@ -58,6 +60,14 @@ export function resolveInsideProject(projectRoot: string, file: string): string 
     throw refusedError(`${file} leads outside the project (to ${real}) through a symbolic link; refused`, 'credctl writes only inside the project. Replace the link with the real file if it belongs here.');
   }
   return real;
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** The file's text, or null when it does not exist. */
