@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { planDifferences } from '../plan/verify.js';
+import { planDifferences, undeclaredHealthChecks } from '../plan/verify.js';
+import { readPlan } from '../plan/plan-file.js';
 import { confirm } from '@inquirer/prompts';
 import { refusedError } from '../core/errors.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
@@ -144,6 +145,11 @@ export async function applyPlanAsGiven(plan: Plan, opts: ApplyOptions): Promise<
 export async function resumeApply(root: string, runId: string, opts: ApplyOptions): Promise<RunSummary> {
   const project = openProject(root);
   await trusted(project, opts, 'resuming a rotation');
+  const stored = join(project.paths.runs, runId, 'plan.yaml');
+  if (existsSync(stored)) {
+    const undeclared = undeclaredHealthChecks(readPlan(stored), (names) => healthFor(project.settings, names));
+    if (undeclared.length) throw refusedError(`run ${runId} cannot be resumed: ${undeclared.slice(0, 3).join('; ')}`, 'A stored run runs only the checks credctl.yaml declares; make a fresh plan.');
+  }
   const graph = { schemaVersion: 0, nodes: [], edges: [], warnings: [] };
   return runWith({ project, paths: project.paths, settings: project.settings, graph }, opts, (deps) => resumeRun(project.paths.runs, runId, deps));
 }
