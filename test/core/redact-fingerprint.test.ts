@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint, isFingerprint } from '../../src/core/fingerprint.js';
+import { fingerprint, isFingerprint, shortFingerprint } from '../../src/core/fingerprint.js';
 import { maskValues, redact } from '../../src/core/redact.js';
 
 describe('fingerprint', () => {
@@ -9,6 +9,26 @@ describe('fingerprint', () => {
     expect(isFingerprint(a)).toBe(true);
     expect(a).not.toBe(fingerprint('sk_live_51FAKEq8Hd2kLp0Zr7VbN3xTy8'));
     expect(a).not.toContain('FAKEq8');
+  });
+
+  it('is the same on every machine and in every version (baselines and plans are shared): pinned values', () => {
+    // Changing these breaks every committed baseline and saved plan; it needs a new fingerprint version.
+    expect(fingerprint('sk_live_51FAKEq8Hd2kLp0Zr7VbN3xTy9')).toBe('fp_974c1a5cd765ed9e32922a63');
+    expect(fingerprint('pässwörd-FAKE-0123456789')).toBe('fp_e593cb3e6d8d9c8dad6364e3');
+  });
+
+  it('recognises exactly fp_ followed by 24 lowercase hex digits', () => {
+    const fp = fingerprint('FAKE-recognise-0123456789');
+    expect(isFingerprint(fp)).toBe(true);
+    for (const notOne of [fp.slice(0, -1), fp + '0', fp.toUpperCase(), 'fp_' + fp.slice(3).toUpperCase(), fp.slice(3), `x${fp}`, `${fp} `, `${fp}\n`, 'fp_' + 'g'.repeat(24)]) {
+      expect(isFingerprint(notOne), notOne).toBe(false);
+    }
+  });
+
+  it('has a short form for tables: fp_ and the first 12 hex digits', () => {
+    const fp = fingerprint('FAKE-short-0123456789');
+    expect(shortFingerprint(fp)).toBe(fp.slice(0, 15));
+    expect(shortFingerprint(fp)).toMatch(/^fp_[0-9a-f]{12}$/);
   });
 });
 
