@@ -11,7 +11,7 @@
 // Too slow for per-commit CI on these machines (about an hour for the whole list): run it before
 // resolving an issue that touches one of these modules. It is incremental: results are kept in
 // test/mutation/incremental.json (committed), and a re-run only tests mutants whose code or tests
-// changed. See test/mutation/README.md for how to run one module and when to use --force.
+// changed. The README (Mutation testing) says how to run one module and when to use --force.
 
 /** Each module with the floor its mutation score must keep (percent, killed / all valid mutants). */
 export const MUTATED_MODULES = [
@@ -38,7 +38,7 @@ export default {
   testRunner: 'vitest',
   // Only the test files that import a mutated module (directly or not) run, and for each mutant only
   // the tests that reached it.
-  vitest: { configFile: 'vitest.config.ts', related: true },
+  vitest: { configFile: 'vitest.mutation.config.ts', related: true },
   coverageAnalysis: 'perTest',
   // Mutants that do not type-check are dropped before any test runs (they could never ship).
   checkers: ['typescript'],
