@@ -10,13 +10,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calculateMetrics } from 'mutation-testing-metrics';
 import config, { MUTATED_MODULES } from '../stryker.config.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const report = `${root}${config.jsonReporter.fileName}`;
-const stryker = createRequire(import.meta.url).resolve('@stryker-mutator/core/bin/stryker.js');
+const stryker = join(dirname(createRequire(import.meta.url).resolve('@stryker-mutator/core/package.json')), 'bin', 'stryker.js');
 
 const started = Date.now();
 const run = spawnSync(process.execPath, [stryker, 'run', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
