@@ -9,6 +9,7 @@ import { GENESIS_PREV } from '../../src/audit/entry.js';
 import { defaultActor, openAuditLog, withAudit, type AuditEntry } from '../../src/audit/log.js';
 import { parsePublicKey } from '../../src/audit/keys.js';
 import { verifyAudit } from '../../src/audit/verify.js';
+import { redact } from '../../src/core/redact.js';
 import { ExitCode } from '../../src/core/exit-codes.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { auditFixture, type AuditFixture } from './helpers.js';
@@ -114,6 +115,48 @@ describe('an entry as written', () => {
     // subject.target, list[1], nested.deeper.token and the key: four strings masked.
     expect(e.details!.maskedValues).toBe(4);
     expect(verifies(f).ok).toBe(true);
+  });
+
+  it('masks every well-known key shape the store never saw, whole, from its minimum length on', async () => {
+    const f = fixture();
+    const log = await openAuditLog(f.paths, { store: f.store });
+    const alnum = (n: number) => 'FAKE0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.repeat(3).slice(0, n);
+    const upper = (n: number) => 'FAKE0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'.slice(0, n);
+    const pem = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIFAKE0123456789\nabcdefFAKE\n-----END EC PRIVATE KEY-----';
+    // [shape at its minimum length, the same one character short (not a key), a longer one]
+    const shapes: Array<[string, string, string]> = [
+      ['sk_live_' + alnum(10), 'sk_live_' + alnum(9), 'sk_live_' + alnum(40)],
+      ['rk_test_' + alnum(10), 'rk_test_' + alnum(9), 'pk_test_' + alnum(30)],
+      ['whsec_' + alnum(10), 'whsec_' + alnum(9), 'whsec_' + alnum(32)],
+      ['sk-' + alnum(20), 'sk-' + alnum(19), 'sk-proj-' + alnum(19) + '_-' + alnum(20)],
+      ['sk-ant-' + alnum(20), 'sk-ant-' + alnum(12), 'sk-svcacct-' + alnum(30)],
+      ['sk-admin-' + alnum(20), 'sk-admin-' + alnum(11), 'sk-admin-' + alnum(40)],
+      ['ghp_' + alnum(20), 'ghp_' + alnum(19), 'ghs_' + alnum(36)],
+      ['gho_' + alnum(20), 'ghx_' + alnum(30), 'ghr_' + alnum(36)],
+      ['github_pat_' + alnum(20), 'github_pat_' + alnum(19), 'github_pat_' + alnum(22) + '_' + alnum(59)],
+      ['glpat-' + alnum(20), 'glpat-' + alnum(19), 'glpat-' + alnum(10) + '_-' + alnum(10)],
+      ['xoxb-' + alnum(10), 'xoxb-' + alnum(9), 'xoxp-' + alnum(12) + '-' + alnum(12)],
+      ['AKIA' + upper(16), 'AKIA' + upper(15), 'ASIA' + upper(16)],
+      ['AIza' + alnum(30), 'AIza' + alnum(29), 'AIza' + alnum(20) + '_-' + alnum(13)],
+      ['npm_' + alnum(30), 'npm_' + alnum(29), 'npm_' + alnum(36)],
+      [pem, '-----BEGIN PUBLIC KEY-----\nMFkwFAKE0123456789\n-----END PUBLIC KEY-----', '-----BEGIN PRIVATE KEY-----\nMIIEFAKE0123456789 cut off here'],
+    ];
+    const details: Record<string, string> = {};
+    shapes.forEach(([min, short, long], i) => {
+      details[`min${i}`] = `before ${min} after`;
+      details[`short${i}`] = `before ${short} after`;
+      details[`long${i}`] = long;
+    });
+    const e = await log.append({ action: 'test.shapes', outcome: 'ok', details });
+    shapes.forEach(([min, short, long], i) => {
+      expect(e.details![`min${i}`], min).toBe(`before ${redact(min)} after`);
+      expect(e.details![`short${i}`], short).toBe(`before ${short} after`);
+      expect(e.details![`long${i}`], long).toBe(redact(long));
+    });
+    expect(e.details!.maskedValues).toBe(shapes.length * 2);
+    // AKIA keys are upper case: the same length in lower case is not one.
+    const lower = await log.append({ action: 'test.shapes', outcome: 'ok', details: { s: 'AKIA' + upper(16).toLowerCase() } });
+    expect(lower.details).toEqual({ s: 'AKIA' + upper(16).toLowerCase() });
   });
 
   it('has no details at all when none were given and nothing was masked', async () => {
