@@ -248,3 +248,141 @@ describe('writing', () => {
     }
   });
 });
+
+describe('every tamper form is located precisely, and reported once', () => {
+  const signingKey = async () => privateKeyFromPem((await fx.store.get('credctl/audit-signing-key', { label: 'current' }))!);
+  /** An entry signed with the log's own key (what someone holding the key, or a forked log, produces). */
+  const signedEntry = async (fields: Record<string, unknown>): Promise<string> => {
+    const e: Record<string, unknown> = { v: 1, time: '2025-01-01T00:00:00.000Z', actor: 'x@y', action: 'test.step', subject: {}, outcome: 'ok', ...fields };
+    e.hash = entryHash(e as never);
+    e.sig = signEntryHash(await signingKey(), e.hash as string);
+    return JSON.stringify(e);
+  };
+
+  it('the log as written: ok, its entry count, the log id of its key, and no problem', () => {
+    const r = verify(log);
+    expect(r.problems).toEqual([]);
+    expect(r.firstProblem).toBeUndefined();
+    expect(r.logId).toMatch(/^[0-9a-f]{16}$/);
+    expect(checkpoints.startsWith(`credctl-audit/${r.logId}\n`)).toBe(true);
+    expect(verify('', '')).toMatchObject({ ok: true, entries: 0, checkpoints: 0, problems: [] });
+  });
+
+  it('a partial last line: located at its line, and the complete entries before it still verify', () => {
+    const r = verify(log + '{"seq":11,"ti');
+    expect(r.entries).toBe(10);
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'partial', line: 11 })]);
+    const cutMidLine = verify(join(lines().slice(0, 9)) + lines()[9]!.slice(0, 40));
+    expect(cutMidLine.entries).toBe(9);
+    expect(cutMidLine.problems.map((p) => [p.kind, p.line])).toEqual([['partial', 10], ['truncated', 10]]);
+    // Nothing but a partial line: no entry at all.
+    expect(verify('{"seq":1', '')).toMatchObject({ ok: false, entries: 0, problems: [{ kind: 'partial', line: 1 }] });
+  });
+
+  it('a line that is JSON but not an entry is malformed, and the entries after it are not blamed', () => {
+    const e3 = JSON.parse(lines()[2]!);
+    const notEntries = ['null', '[]', '7', JSON.stringify({ ...e3, seq: '3' }), JSON.stringify({ ...e3, hash: undefined }), JSON.stringify({ ...e3, prev: 1 }), JSON.stringify({ ...e3, sig: undefined })];
+    for (const bad of notEntries) {
+      const ls = lines();
+      ls[2] = bad;
+      const r = verify(join(ls), '');
+      expect(r.problems, bad).toEqual([expect.objectContaining({ kind: 'malformed', line: 3, seq: 3 })]);
+    }
+  });
+
+  it('several deleted entries: the whole gap is named', () => {
+    const ls = lines();
+    ls.splice(4, 2);
+    const r = verify(join(ls), '');
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'missing', line: 5, seq: 7 })]);
+    expect(r.firstProblem!.message).toContain('5..6');
+  });
+
+  it('an entry moved earlier is told apart from deletion by where its seq is, also past seq 9', async () => {
+    // A 12-entry log: swap entries 10 and 11.
+    const own: string[] = [];
+    let prev = '0'.repeat(64);
+    for (let seq = 1; seq <= 12; seq++) {
+      own.push(await signedEntry({ seq, prev }));
+      prev = JSON.parse(own.at(-1)!).hash;
+    }
+    expect(verify(join(own), '').ok).toBe(true);
+    [own[9], own[10]] = [own[10]!, own[9]!];
+    const r = verify(join(own), '');
+    expect(r.firstProblem).toMatchObject({ kind: 'out-of-order', line: 10, seq: 11 });
+    expect(r.firstProblem!.message).toContain('line 11');
+  });
+
+  it('a duplicated entry far ahead of its first copy is not taken for the one that is missing', () => {
+    const ls = lines();
+    ls.splice(7, 0, ls[1]!); // entry 2 again, at line 8
+    const r = verify(join(ls), '');
+    expect(r.firstProblem).toMatchObject({ kind: 'out-of-order', line: 8, seq: 2 });
+  });
+
+  it('an entry replaced by another one signed with the same key (a forked log) breaks the chain there', async () => {
+    const ls = lines();
+    const e4 = JSON.parse(ls[3]!);
+    ls[5] = await signedEntry({ seq: 6, prev: e4.hash, action: 'store.get' });
+    const r = verify(join(ls), '');
+    expect(r.problems[0]).toMatchObject({ kind: 'chain', line: 6, seq: 6 });
+    // Entry 7 still names the original entry 6 as its prev: that is the same fork, reported at entry 7 too.
+    expect(r.problems.map((p) => [p.kind, p.line])).toEqual([['chain', 6], ['chain', 7]]);
+  });
+
+  it('after a malformed line, the chain is picked up again from the next entry', () => {
+    const ls = lines();
+    ls[2] = 'garbage';
+    ls[3] = 'more garbage';
+    const r = verify(join(ls), '');
+    expect(r.problems.map((p) => [p.kind, p.line, p.seq])).toEqual([['malformed', 3, 3], ['malformed', 4, 4]]);
+  });
+
+  it('tells a forged entry among valid ones apart from a log checked with the wrong key', () => {
+    const ls = lines();
+    const e = JSON.parse(ls[3]!);
+    e.sig = JSON.parse(ls[2]!).sig;
+    ls[3] = JSON.stringify(e);
+    const r = verify(join(ls), '');
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'signature', line: 4, seq: 4 })]);
+    expect(r.firstProblem!.message).not.toContain('not signed by this public key');
+  });
+
+  it('reports problems in log order, entry problems before checkpoint problems, and at most 50', () => {
+    const ls = lines();
+    ls[6] = 'garbage';
+    const r = verify(join(ls) + '{"seq":11', checkpoints.replace(/\n10\n/, '\n9\n'));
+    expect(r.problems.map((p) => p.kind)).toEqual(['malformed', 'partial', 'checkpoint']);
+    expect(r.firstProblem).toMatchObject({ kind: 'malformed', line: 7 });
+    const flood = verify(join(Array.from({ length: 60 }, () => 'garbage')), '');
+    expect(flood.problems).toHaveLength(50);
+    expect(flood.entries).toBe(60);
+  });
+
+  it('checkpoints out of order are caught, and the newest valid one is still the one reported', () => {
+    const cps = parseCheckpoints(checkpoints).checkpoints;
+    const swapped = noteText(cps[1]!) + '\n' + noteText(cps[0]!);
+    const r = verify(log, swapped);
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'checkpoint' })]);
+    expect(r.firstProblem!.message).toContain('smaller than an earlier checkpoint (10)');
+    expect(r).toMatchObject({ checkpoints: 2, latestCheckpoint: { size: 10, rootHash: cps[1]!.rootHash } });
+  });
+
+  it('a checkpoint kept elsewhere counts toward the newest checkpoint but not the local count', () => {
+    const cps = parseCheckpoints(checkpoints).checkpoints;
+    const r = verifyAudit({ logText: log, checkpointsText: noteText(cps[0]!), publicKey: pub(), published: [{ label: 'kept', text: noteText(cps[1]!) }] });
+    expect(r).toMatchObject({ ok: true, checkpoints: 1, latestCheckpoint: { size: 10 } });
+    const older = verifyAudit({ logText: log, checkpointsText: noteText(cps[1]!), publicKey: pub(), published: [{ label: 'kept', text: noteText(cps[0]!) }] });
+    expect(older).toMatchObject({ ok: true, checkpoints: 1, latestCheckpoint: { size: 10 } });
+  });
+
+  it('a malformed checkpoint is named by position, and by the file it came from', () => {
+    const r = verifyAudit({ logText: log, checkpointsText: checkpoints + '\nnot a note\n', publicKey: pub(), published: [{ label: 'ticket 42', text: 'x\n' }] });
+    expect(r.problems.map((p) => p.kind)).toEqual(['checkpoint', 'checkpoint', 'checkpoint']);
+    expect(r.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^checkpoint 3\b/),
+      expect.stringMatching(/^ticket 42: checkpoint 1\b/),
+      expect.stringMatching(/^ticket 42: /),
+    ]);
+  });
+});

@@ -1,8 +1,10 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { Journal } from '../../src/apply/journal.js';
+import { describe, expect, it, vi } from 'vitest';
+import { doneData, Journal, readJournal, runFinished, type JournalRecord } from '../../src/apply/journal.js';
+import { CredctlError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 
 describe('Journal', () => {
   it('records steps durably and tells resume which finished', () => {
@@ -41,5 +43,146 @@ describe('Journal', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'credctl-journal-')), 'run3');
     Journal.create(dir).close();
     expect(() => Journal.create(dir)).toThrow(/already has a journal/);
+  });
+});
+
+const runDir = (name: string) => join(mkdtempSync(join(tmpdir(), 'credctl-journal-')), name);
+const journalFile = (dir: string) => join(dir, 'journal.jsonl');
+const record = (seq: number, event: JournalRecord['event'], step?: string, data?: Record<string, unknown>): JournalRecord => ({
+  seq,
+  time: '2025-01-01T00:00:00.000Z',
+  event,
+  ...(step ? { step } : {}),
+  ...(data ? { data } : {}),
+});
+
+describe('Journal: what a resumed run relies on', () => {
+  it('keeps the run directory and the journal owner-only, and numbers records on across a resume', () => {
+    const dir = runDir('run-modes');
+    const j = Journal.create(dir);
+    j.append('run-start');
+    j.append('start', 'a/create');
+    j.close();
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(journalFile(dir)).mode & 0o777).toBe(0o600);
+
+    const again = Journal.open(dir);
+    const rec = again.append('done', 'a/create', { newId: 'cred_2' });
+    again.close();
+    expect(rec).toMatchObject({ seq: 3, event: 'done', step: 'a/create', data: { newId: 'cred_2' } });
+    expect(new Date(rec.time).toISOString()).toBe(rec.time);
+    const onDisk = readJournal(journalFile(dir));
+    expect(onDisk.map((r) => r.seq)).toEqual([1, 2, 3]);
+    // A run-level record carries neither a step nor data.
+    expect(Object.keys(onDisk[0]!).sort()).toEqual(['event', 'seq', 'time']);
+  });
+
+  it('the last outcome of each step is what resume sees; run-level records are not steps', () => {
+    const dir = runDir('run-states');
+    const j = Journal.create(dir);
+    j.append('run-start');
+    j.append('start', 'a/inject/0');
+    j.append('failed', 'a/inject/0', { error: 'unreachable' });
+    j.append('start', 'a/inject/0');
+    j.append('done', 'a/inject/0');
+    j.append('skipped', 'b/create');
+    const states = j.stepStates();
+    j.close();
+    expect([...states.keys()]).toEqual(['a/inject/0', 'b/create']);
+    expect(states.get('a/inject/0')).toEqual({ event: 'done', data: undefined });
+    expect(states.get('b/create')?.event).toBe('skipped');
+  });
+
+  it('a finished step reports the data of its latest done record, {} when it had none, and nothing when it never finished', () => {
+    const records = [
+      record(1, 'done', 'a/create', { newId: 'first' }),
+      record(2, 'start', 'b/create'),
+      record(3, 'done', 'a/snapshot'),
+      record(4, 'failed', 'b/create', { error: 'x' }),
+      record(5, 'done', 'c/create', { newId: 'older' }),
+      record(6, 'done', 'c/create', { newId: 'newer' }),
+    ];
+    expect(doneData(records, 'a/create')).toEqual({ newId: 'first' });
+    expect(doneData(records, 'a/snapshot')).toEqual({});
+    expect(doneData(records, 'b/create')).toBeUndefined();
+    expect(doneData(records, 'c/create')).toEqual({ newId: 'newer' });
+    expect(doneData(records, 'zzz')).toBeUndefined();
+  });
+
+  it('a run is finished only when its last run-level record is run-end', () => {
+    expect(runFinished([])).toBe(false);
+    expect(runFinished([record(1, 'run-start'), record(2, 'done', 'a/create')])).toBe(false);
+    expect(runFinished([record(1, 'run-start'), record(2, 'run-end'), record(3, 'done', 'a/create')])).toBe(true);
+    // Resumed after it ended (a rollback, say): open again until the next run-end.
+    expect(runFinished([record(1, 'run-start'), record(2, 'run-end'), record(3, 'run-start'), record(4, 'start', 'a/rollback')])).toBe(false);
+    expect(runFinished([record(1, 'run-end')])).toBe(true);
+  });
+
+  it('a record that is not a journal record before the last line is corruption, located by line (exit 3)', () => {
+    const good = JSON.stringify(record(1, 'run-start'));
+    for (const bad of ['not json', '[]', 'null', '"run-start"', '{"seq":2}', '{"seq":2,"event":7}']) {
+      const dir = runDir('run-corrupt');
+      Journal.create(dir).close();
+      writeFileSync(journalFile(dir), `${good}\n${bad}\n${good}\n`);
+      let err: unknown;
+      try {
+        readJournal(journalFile(dir));
+      } catch (e) {
+        err = e;
+      }
+      expect(err, bad).toBeInstanceOf(CredctlError);
+      expect((err as CredctlError).exitCode).toBe(ExitCode.BadInput);
+      expect((err as CredctlError).message).toContain('journal.jsonl:2:');
+    }
+  });
+
+  it('only the last line may be torn; blank lines are ignored', () => {
+    const dir = runDir('run-torn');
+    Journal.create(dir).close();
+    const a = JSON.stringify(record(1, 'run-start'));
+    const b = JSON.stringify(record(2, 'start', 'a/create'));
+    writeFileSync(journalFile(dir), `${a}\n\n${b}\n{"seq":3,"ev`);
+    expect(readJournal(journalFile(dir)).map((r) => r.seq)).toEqual([1, 2]);
+    // A complete but unreadable last line is what a kill between write and newline leaves too.
+    writeFileSync(journalFile(dir), `${a}\n${b}\nnull\n`);
+    expect(readJournal(journalFile(dir)).map((r) => r.seq)).toEqual([1, 2]);
+    expect(() => readJournal(join(dir, 'missing.jsonl'))).toThrow(CredctlError);
+  });
+
+  it('reopening a journal that ends cleanly leaves it byte for byte as it was', () => {
+    const dir = runDir('run-clean');
+    const j = Journal.create(dir);
+    j.append('run-start');
+    j.close();
+    const before = readFileSync(journalFile(dir), 'utf8');
+    Journal.open(dir).close();
+    expect(readFileSync(journalFile(dir), 'utf8')).toBe(before);
+  });
+
+  it('CREDCTL_FAILPOINT_JOURNAL=N kills the process with SIGKILL right after the Nth record is on disk (the crash tests rely on it)', () => {
+    const dir = runDir('run-failpoint');
+    const j = Journal.create(dir);
+    const linesOnDiskAtKill: number[] = [];
+    const kill = vi.spyOn(process, 'kill').mockImplementation((() => {
+      linesOnDiskAtKill.push(readFileSync(journalFile(dir), 'utf8').split('\n').filter(Boolean).length);
+      return true;
+    }) as typeof process.kill);
+    const saved = process.env.CREDCTL_FAILPOINT_JOURNAL;
+    try {
+      process.env.CREDCTL_FAILPOINT_JOURNAL = '2';
+      j.append('run-start');
+      expect(kill).not.toHaveBeenCalled();
+      j.append('start', 'a/create');
+      expect(kill).toHaveBeenCalledTimes(1);
+      expect(kill).toHaveBeenCalledWith(process.pid, 'SIGKILL');
+      expect(linesOnDiskAtKill).toEqual([2]);
+      j.append('done', 'a/create');
+      expect(kill).toHaveBeenCalledTimes(1);
+    } finally {
+      if (saved === undefined) delete process.env.CREDCTL_FAILPOINT_JOURNAL;
+      else process.env.CREDCTL_FAILPOINT_JOURNAL = saved;
+      kill.mockRestore();
+      j.close();
+    }
   });
 });

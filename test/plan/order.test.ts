@@ -40,3 +40,27 @@ describe('rotationOrder', () => {
     expect(batches).toEqual([['q'], ['p'], ['r'], ['z']]);
   });
 });
+
+describe('rotationOrder: only what is being rotated', () => {
+  it('a guard left out of this rotation orders nothing, and credentials outside it never appear', () => {
+    // gh and vercel are not rotated now; vercel also guards a target of db, which is not rotated either.
+    const { batches, cycles } = rotationOrder({
+      ids: ['stripe', 'openai'],
+      guards: guards([['gh', ['stripe']], ['vercel', ['stripe', 'db']], ['stripe', ['unlisted']]]),
+    });
+    expect(cycles).toEqual([]);
+    expect(batches).toEqual([['openai', 'stripe']]);
+  });
+
+  it('a cycle whose members guard as many each runs in id order', () => {
+    const { batches, cycles } = rotationOrder({ ids: ['b', 'a'], guards: guards([['a', ['b']], ['b', ['a']]]) });
+    expect(cycles).toEqual([['a', 'b']]);
+    expect(batches).toEqual([['a'], ['b']]);
+  });
+
+  it('a cycle member kept in a target it guards does not count that as guarding one more', () => {
+    // b also guards its own storage; that must not move it ahead of a.
+    const { cycles } = rotationOrder({ ids: ['a', 'b'], guards: guards([['a', ['b']], ['b', ['a', 'b']]]) });
+    expect(cycles).toEqual([['a', 'b']]);
+  });
+});

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { fingerprint } from '../../src/core/fingerprint.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { storeContract } from './contract.js';
 
@@ -116,5 +117,172 @@ describe('encrypted file backend', () => {
     await expect(new FileStore({ path, env: { CREDCTL_KEY_FILE: other } }).list()).rejects.toThrow(/wrong key file/);
     writeFileSync(other, 'too short');
     await expect(new FileStore({ path, env: { CREDCTL_KEY_FILE: other } }).list()).rejects.toThrow(/does not hold a 32-byte key/);
+  });
+});
+
+describe('encrypted file backend: what a damaged or swapped file does', () => {
+  const sealedFile = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+  /** Write the file back with a fresh MAC, as credctl would: isolates the per-record checks beneath the MAC. */
+  const rewriteWithMac = (store: FileStore, file: unknown) => (store as unknown as { write(f: unknown): void }).write(file);
+
+  it('says where it is (relative inside the working directory) and, once opened, where its key came from', async () => {
+    expect(new FileStore({ path: join(process.cwd(), '.credctl', 'store.enc.json') }).describe()).toBe(`encrypted file ${join('.credctl', 'store.enc.json')}`);
+    const d = tmp();
+    const path = join(d, 'store.enc.json');
+    const env = keyFileEnv(d);
+    const store = new FileStore({ path, env });
+    expect(store.describe()).toBe(`encrypted file ${path}`);
+    store.unlock();
+    expect(store.describe()).toBe(`encrypted file ${path}; key from CREDCTL_KEY_FILE (${env.CREDCTL_KEY_FILE})`);
+  });
+
+  it('a file that is not a store is a one-line exit-8 error, never a crash', async () => {
+    const d = tmp();
+    const env = keyFileEnv(d);
+    const path = join(d, 'store.enc.json');
+    await new FileStore({ path, env }).put('K', 'FAKE-value-k');
+    const good = sealedFile(path);
+    const damaged: Array<[string, string]> = [
+      ['{"format": "credctl-store-enc/v1", ', 'is not valid JSON'],
+      ['null', 'is not a credctl store file'],
+      [JSON.stringify({ ...good, format: 'credctl-store-enc/v2' }), 'is not a credctl store file'],
+      [JSON.stringify({ ...good, kdf: undefined }), 'is not a credctl store file'],
+      [JSON.stringify({ ...good, keyCheck: 7 }), 'is not a credctl store file'],
+      [JSON.stringify({ ...good, secrets: 'none' }), 'is not a credctl store file'],
+    ];
+    for (const [text, why] of damaged) {
+      writeFileSync(path, text);
+      const err = await new FileStore({ path, env }).list().catch((e: unknown) => e);
+      expect(err, text).toMatchObject({ exitCode: 8 });
+      expect((err as Error).message, text).toContain(why);
+    }
+    // Not readable at all (a directory where the file should be).
+    const dirPath = join(d, 'a-directory');
+    mkdirSync(dirPath);
+    await expect(new FileStore({ path: dirPath, env }).list()).rejects.toMatchObject({ exitCode: 8 });
+  });
+
+  it('a MAC or key check of the wrong length is a modified file or a wrong key, not a crash', async () => {
+    const d = tmp();
+    const env = keyFileEnv(d);
+    const path = join(d, 'store.enc.json');
+    await new FileStore({ path, env }).put('K', 'FAKE-value-k');
+    const good = sealedFile(path);
+    writeFileSync(path, JSON.stringify({ ...good, mac: good.mac.slice(0, 20) }));
+    await expect(new FileStore({ path, env }).list()).rejects.toMatchObject({ exitCode: 4 });
+    writeFileSync(path, JSON.stringify({ ...good, keyCheck: good.keyCheck.slice(0, 20) }));
+    await expect(new FileStore({ path, env }).list()).rejects.toMatchObject({ exitCode: 8 });
+  });
+
+  it('beneath the MAC, each record opens only under its own name and version, and a cut record is caught', async () => {
+    const d = tmp();
+    const env = keyFileEnv(d);
+    const path = join(d, 'store.enc.json');
+    const s = new FileStore({ path, env });
+    await s.put('A', 'FAKE-value-of-A');
+    await s.put('B', 'FAKE-value-of-B');
+    await s.put('B', 'FAKE-value-of-B2');
+    const pristine = sealedFile(path);
+
+    const swapped = structuredClone(pristine);
+    [swapped.secrets.A.versions[0], swapped.secrets.B.versions[0]] = [
+      { ...swapped.secrets.A.versions[0], nonce: swapped.secrets.B.versions[0].nonce, ciphertext: swapped.secrets.B.versions[0].ciphertext },
+      { ...swapped.secrets.B.versions[0], nonce: swapped.secrets.A.versions[0].nonce, ciphertext: swapped.secrets.A.versions[0].ciphertext },
+    ];
+    rewriteWithMac(s, swapped);
+    await expect(new FileStore({ path, env }).get('A')).rejects.toMatchObject({ exitCode: 4 });
+
+    const versionsMoved = structuredClone(pristine);
+    const [v1, v2] = versionsMoved.secrets.B.versions;
+    [v1.nonce, v1.ciphertext, v2.nonce, v2.ciphertext] = [v2.nonce, v2.ciphertext, v1.nonce, v1.ciphertext];
+    rewriteWithMac(s, versionsMoved);
+    await expect(new FileStore({ path, env }).get('B', { version: 1 })).rejects.toMatchObject({ exitCode: 4 });
+
+    const cut = structuredClone(pristine);
+    cut.secrets.A.versions[0].ciphertext = Buffer.alloc(15).toString('base64');
+    rewriteWithMac(s, cut);
+    const err = await new FileStore({ path, env }).get('A').catch((e: unknown) => e);
+    expect(err).toMatchObject({ exitCode: 4 });
+    expect((err as Error).message).toContain('truncated');
+
+    rewriteWithMac(s, pristine);
+    expect(await new FileStore({ path, env }).get('B', { version: 1 })).toBe('FAKE-value-of-B');
+  });
+
+  it('one handle follows the file when another process replaced it with a store of another kind of key', async () => {
+    const d = tmp();
+    const path = join(d, 'store.enc.json');
+    const both = { ...keyFileEnv(d), CREDCTL_PASSPHRASE: 'correct horse FAKE' };
+    const handle = new FileStore({ path, env: both });
+    await handle.put('K', 'FAKE-keyfile-store');
+    rmSync(path);
+    await new FileStore({ path, env: { CREDCTL_PASSPHRASE: 'correct horse FAKE', HOME: d } }).put('K', 'FAKE-passphrase-store');
+    expect(await handle.get('K')).toBe('FAKE-passphrase-store');
+  });
+
+  it('after a wrong key, a corrected key file is used by the same handle', async () => {
+    const d = tmp();
+    const env = keyFileEnv(d);
+    const path = join(d, 'store.enc.json');
+    await new FileStore({ path, env }).put('K', 'FAKE-k');
+    const right = readFileSync(env.CREDCTL_KEY_FILE!);
+    writeFileSync(env.CREDCTL_KEY_FILE!, 'cd'.repeat(32));
+    const handle = new FileStore({ path, env });
+    await expect(handle.get('K')).rejects.toMatchObject({ exitCode: 8 });
+    writeFileSync(env.CREDCTL_KEY_FILE!, right);
+    expect(await handle.get('K')).toBe('FAKE-k');
+  });
+
+  it('a store that cannot be created where it should be is an exit-8 error', async () => {
+    const d = tmp();
+    const notADir = join(d, 'file');
+    writeFileSync(notADir, 'x');
+    await expect(new FileStore({ path: join(notADir, 'store.enc.json'), env: keyFileEnv(d) }).put('K', 'FAKE-k')).rejects.toMatchObject({ exitCode: 8 });
+  });
+
+  it('deleting from a store that does not exist creates nothing', async () => {
+    const d = tmp();
+    const path = join(d, '.credctl', 'store.enc.json');
+    expect(await new FileStore({ path, env: keyFileEnv(d) }).delete('K')).toBe(false);
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(join(d, '.credctl'))).toBe(false);
+  });
+
+  it('moving a label on a name that does not exist is bad input (exit 3); moving one records when', async () => {
+    const d = tmp();
+    const path = join(d, 'store.enc.json');
+    const s = new FileStore({ path, env: keyFileEnv(d) });
+    await expect(s.setLabel('NOPE', 1, 'current')).rejects.toMatchObject({ exitCode: 3 });
+    await s.put('K', 'FAKE-one', ['current']);
+    await s.put('K', 'FAKE-two', ['pending']);
+    const before = (await s.list())[0]!.updatedAt;
+    await new Promise((r) => setTimeout(r, 5));
+    await s.setLabel('K', 2, 'current');
+    const after = (await s.list())[0]!;
+    expect(after.labels).toEqual({ current: 2, previous: 1 });
+    expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(before));
+  });
+
+  it('put returns the version as stored: number, labels and fingerprint', async () => {
+    const d = tmp();
+    const s = new FileStore({ path: join(d, 'store.enc.json'), env: keyFileEnv(d) });
+    await s.put('K', 'FAKE-first', ['current']);
+    const info = await s.put('K', 'FAKE-second', ['pending']);
+    expect(info).toMatchObject({ version: 2, labels: ['pending'], fingerprint: fingerprint('FAKE-second') });
+  });
+
+  it('every value read from the store, not only those written, is known to the audit log for masking', async () => {
+    const d = tmp();
+    const env = keyFileEnv(d);
+    const path = join(d, 'store.enc.json');
+    const value = 'FAKE-read-only-value-0123456789';
+    await new FileStore({ path, env }).put('K', value);
+    // A fresh copy of the modules: as in a later process, which has only read the value.
+    vi.resetModules();
+    const fresh = await import('../../src/store/file-store.js');
+    const known = await import('../../src/store/known-values.js');
+    expect(known.knownSecretValues().has(value)).toBe(false);
+    expect(await new fresh.FileStore({ path, env }).get('K')).toBe(value);
+    expect(known.knownSecretValues().has(value)).toBe(true);
   });
 });

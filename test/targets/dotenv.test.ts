@@ -5,7 +5,7 @@ import { parseDotenv } from '../../src/core/dotenv.js';
 import { CredctlError } from '../../src/core/errors.js';
 import { ExitCode } from '../../src/core/exit-codes.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
-import { rewriteDotenv } from '../../src/targets/dotenv/rewrite.js';
+import { assertDotenvName, encodeDotenvValue, rewriteDotenv } from '../../src/targets/dotenv/rewrite.js';
 import { openTarget } from '../../src/targets/registry.js';
 import { everything, tempProject } from './helpers.js';
 
@@ -108,6 +108,79 @@ describe('rewriteDotenv: byte-exact', () => {
     } catch (err) {
       expect((err as CredctlError).exitCode).toBe(ExitCode.BadInput);
     }
+  });
+});
+
+describe('rewriteDotenv: reports exactly what it changed', () => {
+  it('a missing file: created with the one line, appended', () => {
+    expect(rewriteDotenv(null, 'KEY', NEW)).toEqual({ text: `KEY=${NEW}\n`, changed: true, rewritten: 1, appended: true });
+    expect(rewriteDotenv(null, 'KEY', 'two words FAKE')).toEqual({ text: `KEY='two words FAKE'\n`, changed: true, rewritten: 1, appended: true });
+  });
+
+  it('a name not in the file: appended, in the file line ending, with no blank line before it', () => {
+    const appended = { changed: true, rewritten: 1, appended: true };
+    expect(rewriteDotenv('A=1\n', 'KEY', NEW)).toEqual({ text: `A=1\nKEY=${NEW}\n`, ...appended });
+    expect(rewriteDotenv('', 'KEY', NEW)).toEqual({ text: `KEY=${NEW}\n`, ...appended });
+    expect(rewriteDotenv('\ufeff', 'KEY', NEW)).toEqual({ text: `\ufeffKEY=${NEW}\n`, ...appended });
+    expect(rewriteDotenv('A=1\r\nB=2', 'KEY', NEW)).toEqual({ text: `A=1\r\nB=2\r\nKEY=${NEW}\r\n`, ...appended });
+    expect(rewriteDotenv('\ufeffA=1', 'KEY', NEW)).toEqual({ text: `\ufeffA=1\nKEY=${NEW}\n`, ...appended });
+  });
+
+  it('a name in the file: rewritten in place, never appended, with the count of places', () => {
+    expect(rewriteDotenv(`KEY=${OLD}\nB=2\n`, 'KEY', NEW)).toEqual({ text: `KEY=${NEW}\nB=2\n`, changed: true, rewritten: 1, appended: false });
+    expect(rewriteDotenv(`KEY=${OLD}\nKEY=${OLD}\n`, 'KEY', NEW)).toEqual({ text: `KEY=${NEW}\nKEY=${NEW}\n`, changed: true, rewritten: 2, appended: false });
+  });
+
+  it('unchanged when the value that counts (the last) already is the new one, whatever came before', () => {
+    const src = `KEY=${OLD}\nKEY=${NEW}\n`;
+    expect(rewriteDotenv(src, 'KEY', NEW)).toEqual({ text: src, changed: false, rewritten: 0, appended: false });
+  });
+});
+
+describe('dotenv quoting: a value is written only where every reader reads it back the same', () => {
+  it('unquoted: only characters every reader takes literally', () => {
+    expect(encodeDotenvValue('AZaz09_-./+=:@%,~', '')).toBe('AZaz09_-./+=:@%,~');
+    expect(encodeDotenvValue('', '')).toBe('');
+    for (const v of ['a b', 'a#b', 'a"b', "a'b", 'a$b', 'a\\b', 'a\nb', 'a!b', '#ab', 'ab ']) expect(encodeDotenvValue(v, ''), v).toBeNull();
+  });
+
+  it("single quotes: anything but a single quote or a line break", () => {
+    expect(encodeDotenvValue('a "b" $c \\d #e', "'")).toBe(`'a "b" $c \\d #e'`);
+    for (const v of ["it's", 'a\nb', 'a\rb']) expect(encodeDotenvValue(v, "'"), v).toBeNull();
+  });
+
+  it('backticks: anything but a backtick or a line break', () => {
+    expect(encodeDotenvValue(`it's "x" $y`, '`')).toBe('`it\'s "x" $y`');
+    for (const v of ['a`b', 'a\nb', 'a\rb']) expect(encodeDotenvValue(v, '`'), v).toBeNull();
+  });
+
+  it('double quotes: line breaks as \\n and \\r, never a backslash, a double quote or $', () => {
+    expect(encodeDotenvValue("it's\r\nok", '"')).toBe(`"it's\\r\\nok"`);
+    expect(encodeDotenvValue('one\ntwo\nthree', '"')).toBe('"one\\ntwo\\nthree"');
+    for (const v of ['a\\b', 'a"b', 'a$b']) expect(encodeDotenvValue(v, '"'), v).toBeNull();
+  });
+
+  it('a NUL fits no style', () => {
+    for (const q of ['', "'", '`', '"'] as const) expect(encodeDotenvValue('a\0b', q), q).toBeNull();
+  });
+
+  it('a value that no longer fits a backtick-quoted line moves to single quotes, then double', () => {
+    expect(rewriteDotenv(`KEY=\`${OLD}\`\n`, 'KEY', 'with`tick FAKE').text).toBe(`KEY='with\`tick FAKE'\n`);
+    expect(rewriteDotenv(`KEY='${OLD}'\n`, 'KEY', "it's\nFAKE").text).toBe(`KEY="it's\\nFAKE"\n`);
+  });
+
+  it('names: letters, digits, _ . - and not starting with a digit; a bad name is quoted at most 60 characters', () => {
+    for (const ok of ['KEY', '_KEY', 'key.with-dots_1', 'a']) expect(() => assertDotenvName(ok), ok).not.toThrow();
+    for (const bad of ['1KEY', ' KEY', 'KEY ', 'KEY=', 'KE Y', 'KEY\nX', '', '-KEY']) expect(() => assertDotenvName(bad), JSON.stringify(bad)).toThrow(CredctlError);
+    const pasted = `sk_live_${'FAKE0123456789'.repeat(6)} x`;
+    let message = '';
+    try {
+      assertDotenvName(pasted);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(pasted.slice(0, 60));
+    expect(message).not.toContain(pasted.slice(0, 61));
   });
 });
 
