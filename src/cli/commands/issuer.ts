@@ -88,18 +88,16 @@ export function register(program: Command): void {
     .description('run the conformance suite against an issuer; exit 0 only if every check passes')
     .argument('<url>', 'issuer URL')
     .option('--admin-token-file <file>', 'admin token for the management checks (without it they are skipped)')
-    .option('--timeout <ms>', 'per-call timeout in milliseconds', '10000')
+    .option('--timeout <duration>', 'per-call timeout (e.g. 10s, 500ms; at most 10m)', '10s')
     .option('--json', 'machine-readable report')
     .action(async (url: string, opts: { adminTokenFile?: string; timeout: string; json?: boolean }) => {
       const { readAdminToken } = await import('../../issuer/admin-token.js');
       const { runConformance } = await import('../../providers/conformance.js');
       const { paint, printJson } = await import('../../core/output.js');
       const adminToken = opts.adminTokenFile ? readAdminToken(opts.adminTokenFile) : undefined;
-      const timeoutMs = Number(opts.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) {
-        const { usageError } = await import('../../core/errors.js');
-        throw usageError(`--timeout must be a whole number of milliseconds from 1 to 600000, not ${JSON.stringify(opts.timeout.slice(0, 20))}`);
-      }
+      const { usageError } = await import('../../core/errors.js');
+      const { parseDuration, DURATION_UNITS } = await import('../../core/duration.js');
+      const timeoutMs = parseDuration(opts.timeout, { what: '--timeout', max: 10 * DURATION_UNITS.m, error: usageError });
       const report = await runConformance(url, { adminToken, timeoutMs });
       if (opts.json) {
         printJson(report);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DAY, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 
@@ -16,13 +17,8 @@ const positiveInt = (v: string) => {
   return n;
 };
 
-/** `--grace 7d`: days (d), weeks (w) or a bare number of days; 0 turns a configured grace off. */
-const graceDays = (v: string) => {
-  const m = /^(\d{1,4})\s*([dw]?)$/.exec(v.trim());
-  const days = m ? Number(m[1]) * (m[2] === 'w' ? 7 : 1) : NaN;
-  if (!Number.isInteger(days) || days > 3650) throw usageError(`--grace must look like 7d, 2w or 0, not ${v}`);
-  return days;
-};
+/** `--grace 7d`: whole days in the duration grammar (src/core/duration.ts); 0 turns a configured grace off. */
+const graceDays = (v: string) => parseDuration(v, { what: '--grace', allowZero: true, step: DAY, max: 3650 * DAY, error: usageError }) / DAY;
 const GRACE_HELP = 'deactivate old credentials instead of revoking them, and delete them with `credctl finalize` after this long (e.g. 7d; 0 = revoke at once; default: policy.revoke_grace in credctl.yaml). Providers that cannot deactivate reversibly still revoke at once';
 
 interface SelectFlags {
