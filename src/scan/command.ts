@@ -106,8 +106,8 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
 
   if (!flags.staged && !flags.history && flags.graph !== false) await updateGraph(paths, process.cwd(), result, noIgnore);
 
-  // Rule names and kinds only SARIF prints: other formats (and every pre-commit run) skip this.
-  const rules = format === 'sarif' ? new Map<string, RuleInfo>(loadRulesCached().map((r) => [r.id, { name: r.name, provider: r.provider, kind: r.kind }])) : undefined;
+  // Rule names and kinds only SARIF and JUnit print: other formats (and every pre-commit run) skip this.
+  const rules = format === 'sarif' || format === 'junit' ? new Map<string, RuleInfo>(loadRulesCached().map((r) => [r.id, { name: r.name, provider: r.provider, kind: r.kind }])) : undefined;
   const text = formatResult(result, format, { chalk: paint(), rules });
   if (text) process.stdout.write(text);
   note(summarize(result.stats, result.findings));

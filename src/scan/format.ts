@@ -2,13 +2,14 @@ import type { ChalkInstance } from 'chalk';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { VERSION } from '../core/version.js';
 import type { Finding } from './finding.js';
+import { toJunit } from './format-junit.js';
 import type { ScanResult, ScanStats } from './types.js';
 
 /**
  * Every way scan results are printed. Each takes Findings (which hold no values) and returns
  * text, so nothing here can leak a secret by construction.
  */
-export const FORMATS = ['table', 'json', 'jsonl', 'sarif'] as const;
+export const FORMATS = ['table', 'json', 'jsonl', 'sarif', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** What SARIF and the table know about a rule beyond its id. */
@@ -32,6 +33,8 @@ export function formatResult(result: ScanResult, format: Format, options: Format
       return result.findings.map((f) => JSON.stringify(f) + '\n').join('');
     case 'sarif':
       return JSON.stringify(toSarif(result.findings, options.rules), null, 2) + '\n';
+    case 'junit':
+      return toJunit(result, options.rules);
     case 'table':
       return formatTable(result.findings, options.chalk);
   }

@@ -296,6 +296,7 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     const runs: Run[] = [
       { args: ['scan'] }, { args: ['scan', '--json'] }, { args: ['scan', '--format', 'jsonl'] }, { args: ['scan', '--format', 'sarif'] },
       { args: ['scan', '--history', '--format', 'json'], env: debugEnv }, { args: ['scan', '--history', '--format', 'sarif'] }, { args: ['scan', '--history'] },
+      { args: ['scan', '--format', 'junit'] }, { args: ['scan', '--history', '--format', 'junit'] },
       { args: ['scan', '-'], input: stdin }, { args: ['scan', '-', '--format', 'jsonl'], input: stdin }, { args: ['scan', '-', '--format', 'sarif'], input: stdin, env: debugEnv },
     ];
     runs.push({ args: ['scan', '--no-ignore', '--no-graph', '--json'], env: debugEnv });

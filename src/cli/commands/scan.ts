@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option('--staged', 'scan only the lines added in the staged diff (for pre-commit hooks)')
     .option('--no-ignore', 'scan every file: ignore .gitignore and .credctlignore')
     .option('--no-graph', 'do not update the usage graph (.credctl/graph.json) after a project scan')
-    .option('--format <format>', 'table | json | jsonl | sarif (default: table)')
+    .option('--format <format>', 'table | json | jsonl | sarif | junit (default: table)')
     .option('--json', 'same as --format json: {"findings": [...], "stats": {...}}')
     .option('--baseline <file>', 'do not report findings accepted in this baseline (matched by fingerprint + rule; default: .credctl-baseline.json at the project root, if present)')
     .option('--update-baseline', 'add every current finding to the baseline (created if missing) and exit 0')
@@ -38,6 +38,7 @@ Examples:
   credctl scan --history                every commit on every branch, with first commit and status
   credctl scan --staged                 what a pre-commit hook runs (see: credctl hook install)
   credctl scan --format sarif > credctl.sarif   for GitHub code scanning
+  credctl scan --format junit > credctl.xml     a test report for GitLab, Jenkins, Azure DevOps
   credctl scan --update-baseline        accept today's findings into .credctl-baseline.json
 
 Suppressing a finding (a deliberate fake, a test fixture):
