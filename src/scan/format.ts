@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { shortFingerprint } from '../core/fingerprint.js';
+import { jsonDocument } from '../core/output.js';
 import { VERSION } from '../core/version.js';
 import type { Finding } from './finding.js';
 import { toJunit } from './format-junit.js';
@@ -28,7 +29,7 @@ export interface FormatOptions {
 export function formatResult(result: ScanResult, format: Format, options: FormatOptions = {}): string {
   switch (format) {
     case 'json':
-      return JSON.stringify({ findings: result.findings, stats: result.stats }, null, 2) + '\n';
+      return jsonDocument({ findings: result.findings, stats: result.stats });
     case 'jsonl':
       return result.findings.map((f) => JSON.stringify(f) + '\n').join('');
     case 'sarif':

@@ -18,10 +18,10 @@ async function sample() {
 }
 
 describe('output formats', () => {
-  it('json: one document with findings and stats', async () => {
+  it('json: one document with the credctl version, findings and stats', async () => {
     const r = await sample();
     const doc = JSON.parse(formatResult(r, 'json'));
-    expect(Object.keys(doc)).toEqual(['findings', 'stats']);
+    expect(Object.keys(doc)).toEqual(['credctlVersion', 'findings', 'stats']);
     expect(doc.findings[0]).toMatchObject({ ruleId: 'stripe-secret-key', provider: 'stripe', kind: 'api_key', file: 'config/prod.env', line: 1, column: 8 });
     for (const f of doc.findings) for (const k of ['ruleId', 'provider', 'kind', 'file', 'line', 'column', 'fingerprint', 'redacted']) expect(f).toHaveProperty(k);
     expect(doc.stats).toMatchObject({ filesScanned: 2, findings: 2, skipped: { binary: 1 } });

@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--from-report <file>', "another scanner's report: gitleaks JSON, trufflehog JSON, SARIF (repeatable)", collect)
     .option('--person <name>', 'what a person could see, from access: in credctl.yaml (a contractor leaving)')
     .option('--plan <file>', 'also write the recovery plan for `credctl apply`')
-    .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'terminal')
+    .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'terminal')
     .option('--json', 'same as --format json')
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('--no-probe', 'do not ask providers whether credentials are live')
@@ -65,7 +65,7 @@ Examples:
         leaked: flags.leaked, fromEnv: flags.fromEnv, repoPublic: flags.repoPublic, since: flags.since, names: flags.name,
         credentials: flags.credential, fromReport: flags.fromReport, person: flags.person, probe: flags.probe, planOut: flags.plan,
       });
-      if (format === 'json') await emit(JSON.stringify(report, null, 2), flags.out);
+      if (format === 'json') await emit((await import('../../core/output.js')).jsonDocument(report), flags.out);
       else if (format === 'md') await emit((await import('../../report/render-markdown.js')).renderBlastMarkdown(report), flags.out);
       else if (format === 'html') await emit((await import('../../report/render-html.js')).renderBlastHtml(report), flags.out);
       else await emit((await import('../../report/render-terminal.js')).renderBlastTerminal(report), flags.out);
@@ -92,7 +92,7 @@ export function registerReports(program: Command): void {
   program
     .command('inventory')
     .description('every credential: owner, scopes, where used, last rotated, expiry, how to replace it (for handoffs and audits)')
-    .option('--format <format>', 'md, json or html (default: md)', 'md')
+    .option('--format <format>', 'md | json | html (default: md)', 'md')
     .option('--json', 'same as --format json')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .option('--no-probe', 'do not ask providers for scopes and expiry')
@@ -106,7 +106,7 @@ Examples:
       if (!['md', 'json', 'html'].includes(format)) throw usageError('--format must be md, json or html');
       const { items } = await inventoryItems(flags.root, flags.probe);
       const { renderInventoryMarkdown, renderInventoryHtml } = await import('../../report/inventory.js');
-      await emit(format === 'json' ? JSON.stringify({ credentials: items }, null, 2) : format === 'html' ? renderInventoryHtml(items) : renderInventoryMarkdown(items), flags.out);
+      await emit(format === 'json' ? (await import('../../core/output.js')).jsonDocument({ credentials: items }) : format === 'html' ? renderInventoryHtml(items) : renderInventoryMarkdown(items), flags.out);
     });
 
   program
@@ -127,7 +127,7 @@ Example (a CI gate):
       const { dueItems } = await import('../../report/status.js');
       const { pendingDeletions } = await import('../../apply/finalize.js');
       const due = dueItems({ root, items, pendingDeletions: pendingDeletions(root), maxAgeDays: ctx.settings.policy.maxAgeDays, expiryWarningDays: ctx.settings.policy.expiryWarningDays });
-      if (flags.json) process.stdout.write(JSON.stringify({ due, credentials: items.length, policy: ctx.settings.policy }, null, 2) + '\n');
+      if (flags.json) (await import('../../core/output.js')).printJson({ due, credentials: items.length, policy: ctx.settings.policy });
       else if (!due.length) process.stdout.write(`Nothing due: ${items.length} credential(s) within policy${ctx.settings.policy.maxAgeDays ? ` (max age ${ctx.settings.policy.maxAgeDays} days)` : ' (no max_age policy set)'}.\n`);
       else {
         const { paint } = await import('../../core/output.js');

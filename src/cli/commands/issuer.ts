@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .description('serve the reference issuer on loopback until SIGINT/SIGTERM; prints one JSON line when ready')
     .option('--port <n>', 'TCP port (0 = any free port)', '8787')
     .option('--host <addr>', 'loopback address to listen on', '127.0.0.1')
-    .option('--data <dir>', 'state directory (default $CREDCTL_ISSUER_DATA or ~/.credctl-issuer)')
+    .option('--data <dir>', 'state directory (default $CREDCTL_ISSUER_DATA, else $XDG_DATA_HOME/credctl/issuer)')
     .action(async (opts: { port: string; host: string; data?: string }) => {
       const { usageError } = await import('../../core/errors.js');
       const port = Number(opts.port);
@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .requiredOption('--url <url>', 'issuer URL, e.g. http://127.0.0.1:8787')
     .requiredOption('--scope <scopes>', 'comma-separated scopes, e.g. events:read,events:write')
     .option('--ttl <duration>', 'lifetime: 90s, 30m, 1h, 7d (default: no expiry)')
-    .option('--env <env>', 'live or test', 'live')
+    .option('--env <env>', 'live | test', 'live')
     .option('--name <name>', 'a label for the credential')
     .option('--admin-token-file <file>', 'file holding the admin token (default: the default data dir\'s)')
     .option('--json', 'print {id, value, scopes, expires_at} as JSON')

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DAY, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import { printJson } from '../../core/output.js';
 
 /**
  * `credctl plan`, `credctl apply`, `credctl rotate`, `credctl rollback`: the rotation workflow.
@@ -63,9 +64,9 @@ Examples:
       if (flags.out) {
         writePlan(plan, flags.out);
         process.stderr.write(renderPlanSummary(plan) + `\nPlan written to ${flags.out}. Review it, then: credctl apply ${flags.out}\n`);
-        if (flags.json) process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+        if (flags.json) printJson(plan);
       } else if (flags.json) {
-        process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+        printJson(plan);
       } else {
         process.stdout.write(planToYaml(plan));
         process.stderr.write(renderPlanSummary(plan) + '\n');
@@ -98,7 +99,7 @@ Examples:
       const root = flags.root ? resolve(flags.root) : findProjectRoot();
       if (flags.listRuns) {
         const runs = orch.listRuns(root);
-        if (flags.json) process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+        if (flags.json) printJson(runs, 'runs');
         else for (const r of runs) process.stdout.write(`${r.runId}  ${r.corrupt ? 'DAMAGED journal (cannot resume)' : r.finished ? 'finished' : 'INTERRUPTED (resume with --resume)'}  ${r.steps} steps done\n`);
         return;
       }
@@ -128,7 +129,7 @@ Examples:
     .option('--grace <duration>', GRACE_HELP, graceDays)
     .option('--concurrency <n>', 'independent credentials rotated at once', positiveInt, 4)
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
-    .option('--json', 'print the run summary as JSON')
+    .option('--json', 'print the run summary (with --dry-run: the plan) as JSON')
     .addHelpText('after', `
 Examples:
   $ credctl rotate --project            # everything, after confirmation
@@ -142,7 +143,8 @@ Examples:
       const root = flags.root ? resolve(flags.root) : findProjectRoot();
       const plan = orch.makePlan(orch.loadProject(root), selection(flags, names), { graceDays: flags.grace });
       if (flags.dryRun) {
-        process.stdout.write(renderPlanSummary(plan) + '\n');
+        if (flags.json) printJson(plan);
+        else process.stdout.write(renderPlanSummary(plan) + '\n');
         return;
       }
       const summary = await orch.applyPlan(plan, { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, describe: (p) => process.stderr.write(renderPlanSummary(p) + '\n') });
@@ -163,7 +165,7 @@ Examples:
       const { findProjectRoot } = await import('../../core/paths.js');
       const root = flags.root ? resolve(flags.root) : findProjectRoot();
       const result = await rollbackCredential(root, credential, { yes: Boolean(flags.yes), noInput: !flags.input });
-      if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      if (flags.json) printJson(result);
       else {
         process.stdout.write(`Rolled back ${result.name}: ${result.targets.length} target(s) hold the previous value again (${result.redacted}).\n`);
         process.stdout.write(result.replacement.revoked
@@ -204,12 +206,12 @@ Examples:
       if (flags.forget) {
         const forgotten = await forgetDeletion(root, flags.forget);
         if (!forgotten.length) throw usageError(`nothing deactivated is waiting for deletion under ${flags.forget}`, 'See `credctl finalize --dry-run`.');
-        if (flags.json) process.stdout.write(JSON.stringify({ forgotten }, null, 2) + '\n');
+        if (flags.json) printJson({ forgotten });
         else for (const d of forgotten) process.stdout.write(`forgotten ${d.name} (${d.redacted}) at ${d.provider}: recorded as deleted by hand\n`);
         return;
       }
       const r = await finalizeDeletions(root, { yes: Boolean(flags.yes), noInput: !flags.input, dryRun: Boolean(flags.dryRun), force: Boolean(flags.force) });
-      if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      if (flags.json) printJson(r);
       else {
         const when = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
         const lines: string[] = [];
