@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { findProjectRoot } from '../core/paths.js';
+import { isInsideGitRepository } from '../core/project-root.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { usageError } from '../core/errors.js';
 import { note, paint, paintErr, Progress } from '../core/output.js';
@@ -127,6 +128,11 @@ async function updateGraph(paths: string[], cwd: string, result: ScanResult, noI
   const { buildGraph } = await import('../graph/build.js');
   // Only a whole project has a graph; a subdirectory of a repository is a partial view.
   if (findProjectRoot(target) !== target) return;
+  // Outside a git repository a directory is not a project unless the user says so.
+  if (!isInsideGitRepository(target)) {
+    note('not a git repository: no usage graph written (`credctl graph DIR` builds one for a directory on purpose)');
+    return;
+  }
   const root = target;
   const findings = result.findings.map((f) => ({ ...f, file: relative(root, resolve(cwd, f.file)).split(sep).join('/') }));
   try {

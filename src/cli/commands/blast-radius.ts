@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
@@ -58,9 +57,9 @@ Examples:
   $ credctl blast-radius --person contractor-jane --format html -o jane.html`)
     .action(async (flags: { leaked?: string[]; fromEnv?: boolean; repoPublic?: boolean; since?: string; name?: string[]; credential?: string[]; fromReport?: string[]; person?: string; plan?: string; format?: string; json?: boolean; out?: string; probe: boolean; exitCode: number; root?: string }) => {
       const format = pickFormat(flags);
-      const { findProjectRoot } = await import('../../core/paths.js');
+      const { requireProjectRoot } = await import('../../core/project-root.js');
       const { runBlastRadius } = await import('../../report/run-blast.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const root = requireProjectRoot(flags.root);
       const { report } = await runBlastRadius(root, {
         leaked: flags.leaked, fromEnv: flags.fromEnv, repoPublic: flags.repoPublic, since: flags.since, names: flags.name,
         credentials: flags.credential, fromReport: flags.fromReport, person: flags.person, probe: flags.probe, planOut: flags.plan,
@@ -76,11 +75,11 @@ Examples:
 }
 
 async function inventoryItems(rootFlag: string | undefined, probe: boolean) {
-  const { findProjectRoot } = await import('../../core/paths.js');
+  const { requireProjectRoot } = await import('../../core/project-root.js');
   const { loadProject } = await import('../../apply/orchestrate.js');
   const { loadProviders } = await import('../../providers/registry.js');
   const { inventory } = await import('../../report/inventory.js');
-  const root = rootFlag ? resolve(rootFlag) : findProjectRoot();
+  const root = requireProjectRoot(rootFlag);
   const ctx = loadProject(root);
   const overrides: Record<string, string> = {};
   for (const [id, p] of Object.entries(ctx.settings.providers)) if (p.issuer) overrides[id] = p.issuer;

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DAY, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
@@ -58,8 +57,8 @@ Examples:
       const { loadProject, makePlan } = await import('../../apply/orchestrate.js');
       const { writePlan, planToYaml } = await import('../../plan/plan-file.js');
       const { renderPlanSummary } = await import('../../plan/render.js');
-      const { findProjectRoot } = await import('../../core/paths.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const root = requireProjectRoot(flags.root);
       const plan = makePlan(loadProject(root), selection(flags), { graceDays: flags.grace });
       if (flags.out) {
         writePlan(plan, flags.out);
@@ -94,9 +93,9 @@ Examples:
   $ credctl apply --resume 20261122-101500-a1b2c3`)
     .action(async (file: string | undefined, flags: { yes?: boolean; input: boolean; concurrency: number; resume?: string; listRuns?: boolean; root?: string; json?: boolean }) => {
       const orch = await import('../../apply/orchestrate.js');
-      const { findProjectRoot } = await import('../../core/paths.js');
+      const { requireProjectRoot } = await import('../../core/project-root.js');
       const { printRunSummary } = await import('../../plan/render.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const root = requireProjectRoot(flags.root);
       if (flags.listRuns) {
         const runs = orch.listRuns(root);
         if (flags.json) printJson(runs, 'runs');
@@ -138,9 +137,9 @@ Examples:
   $ credctl rotate --project --grace 7d # keep the old keys deactivated (rollback-able) for a week`)
     .action(async (names: string[], flags: SelectFlags & { yes?: boolean; input: boolean; dryRun?: boolean; concurrency: number; json?: boolean; grace?: number }) => {
       const orch = await import('../../apply/orchestrate.js');
-      const { findProjectRoot } = await import('../../core/paths.js');
+      const { requireProjectRoot } = await import('../../core/project-root.js');
       const { renderPlanSummary, printRunSummary } = await import('../../plan/render.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const root = requireProjectRoot(flags.root);
       const plan = orch.makePlan(orch.loadProject(root), selection(flags, names), { graceDays: flags.grace });
       if (flags.dryRun) {
         if (flags.json) printJson(plan);
@@ -162,8 +161,8 @@ Examples:
     .option('--json', 'print the result as JSON')
     .action(async (credential: string, flags: { yes?: boolean; input: boolean; root?: string; json?: boolean }) => {
       const { rollbackCredential } = await import('../../apply/rollback.js');
-      const { findProjectRoot } = await import('../../core/paths.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const root = requireProjectRoot(flags.root);
       const result = await rollbackCredential(root, credential, { yes: Boolean(flags.yes), noInput: !flags.input });
       if (flags.json) printJson(result);
       else {
@@ -201,8 +200,8 @@ Examples:
   $ credctl finalize --yes`)
     .action(async (flags: { yes?: boolean; input: boolean; dryRun?: boolean; force?: boolean; forget?: string; root?: string; json?: boolean }) => {
       const { finalizeDeletions, forgetDeletion } = await import('../../apply/finalize.js');
-      const { findProjectRoot } = await import('../../core/paths.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const root = requireProjectRoot(flags.root);
       if (flags.forget) {
         const forgotten = await forgetDeletion(root, flags.forget);
         if (!forgotten.length) throw usageError(`nothing deactivated is waiting for deletion under ${flags.forget}`, 'See `credctl finalize --dry-run`.');
