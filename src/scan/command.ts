@@ -17,6 +17,8 @@ import type { ScanResult } from './types.js';
  */
 export interface ScanCommandFlags {
   history?: boolean;
+  /** --range base..head: history, limited to the commits of a push or pull request. */
+  range?: string;
   staged?: boolean;
   ignore?: boolean;
   format?: string;
@@ -37,7 +39,15 @@ export function parseSize(text: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
+/** A git revision range as CI systems give it (`base..head`, `base...head`, or one revision). */
+const REVISION_RANGE = /^[A-Za-z0-9_/~^@{}:+][A-Za-z0-9_./~^@{}:+-]*(?:\.\.\.?[A-Za-z0-9_/~^@{}:+][A-Za-z0-9_./~^@{}:+-]*)?$/;
+
 function parseFlags(paths: string[], flags: ScanCommandFlags) {
+  if (flags.range !== undefined) {
+    if (flags.staged) throw usageError('--range and --staged cannot be combined', '--range scans commits; --staged scans the commit being made.');
+    if (!REVISION_RANGE.test(flags.range) || flags.range.length > 200) throw usageError('--range must be a git revision range such as origin/main..HEAD or BASE_SHA..HEAD_SHA');
+    flags.history = true;
+  }
   if (flags.history && flags.staged) throw usageError('--history and --staged cannot be combined', 'Run them as two scans.');
   if (flags.json && flags.format && flags.format !== 'json') throw usageError(`--json conflicts with --format ${flags.format}`);
   const format = (flags.json ? 'json' : flags.format ?? 'table') as Format;
@@ -78,6 +88,7 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
       const { scanHistory } = await import('./history.js');
       result = await scanHistory({
         cwd,
+        range: flags.range,
         maxFileSize,
         noIgnore,
         baseline,

@@ -20,6 +20,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'directories, files, or - for stdin (default: .)')
     .option('--history', 'scan every line ever added on any branch; one finding per secret, with its first commit')
     .option('--staged', 'scan only the lines added in the staged diff (for pre-commit hooks)')
+    .option('--range <base..head>', 'like --history, but only the commits in this git revision range (what a push or pull request adds)')
     .option('--no-ignore', 'scan every file: ignore .gitignore and .credctlignore')
     .option('--no-graph', 'do not update the usage graph (.credctl/graph.json) after a project scan')
     .option('--format <format>', 'table | json | jsonl | sarif | junit (default: table)')
@@ -36,6 +37,7 @@ Examples:
   credctl scan src config/.env.prod     scan some directories and files
   kubectl logs job/deploy | credctl scan -      scan a pasted CI log from stdin
   credctl scan --history                every commit on every branch, with first commit and status
+  credctl scan --range origin/main..HEAD    only what this branch's commits add (CI: a pull request)
   credctl scan --staged                 what a pre-commit hook runs (see: credctl hook install)
   credctl scan --format sarif > credctl.sarif   for GitHub code scanning
   credctl scan --format junit > credctl.xml     a test report for GitLab, Jenkins, Azure DevOps
