@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -107,6 +107,27 @@ describe.skipIf(!built)('the package', () => {
     expect(pkg.license).toBe('Apache-2.0');
     const hooks = YAML.parse(readFileSync(join(tree, '.pre-commit-hooks.yaml'), 'utf8'));
     expect(hooks).toEqual([expect.objectContaining({ id: 'credctl', language: 'node', entry: 'credctl scan --staged', pass_filenames: false })]);
+  });
+
+  it('release-tree --commit records the tree on a release branch, tagged, without touching the work tree', () => {
+    const clone = join(work, 'clone');
+    execFileSync('git', ['clone', '-q', '--shared', REPO, clone]);
+    cpSync(join(REPO, 'dist'), join(clone, 'dist'), { recursive: true });
+    const source = git(clone, 'rev-parse', 'HEAD').trim();
+    const r = run(process.execPath, [join(clone, 'scripts', 'release-tree.mjs'), '--no-build', '--commit', '--tag', 'v0.0.0-test'], { cwd: clone });
+    expect(r.status, r.stderr).toBe(0);
+    const commitId = r.stdout.trim();
+    expect(git(clone, 'rev-parse', 'v0.0.0-test^{commit}').trim()).toBe(commitId);
+    expect(git(clone, 'rev-parse', 'refs/heads/release').trim()).toBe(commitId);
+    expect(git(clone, 'log', '-1', '--format=%s', commitId).trim()).toBe(`credctl ${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version}: release tree built from ${source}`);
+    const files = git(clone, 'ls-tree', '-r', '--name-only', commitId).split('\n');
+    expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/cli/staged-hook.bundle.json', 'action.yml', '.pre-commit-hooks.yaml', 'LICENSE']));
+    expect(files.filter((f) => /^(src|test)\//.test(f))).toEqual([]);
+    expect(JSON.parse(git(clone, 'show', `${commitId}:package.json`)).scripts).toBeUndefined();
+    // The checkout itself is unchanged: still on its branch, nothing staged.
+    expect(git(clone, 'rev-parse', 'HEAD').trim()).toBe(source);
+    expect(git(clone, 'status', '--porcelain').trim()).toBe('');
+    expect(run(process.execPath, [join(clone, 'scripts', 'release-tree.mjs'), '--bogus'], { cwd: clone }).status).toBe(2);
   });
 
   it('installs globally from the tarball into an empty prefix; scan --staged takes the bundled path, judged by content', () => {
