@@ -11,7 +11,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Tests compile rules from many temp folders: keep their parsed-rules cache out of ~/.cache.
-    env: { CREDCTL_CACHE_DIR: join(tmpdir(), 'credctl-test-rules-cache') },
+    // Trust records (credctl trust) go to a temp config dir too, never the real ~/.config.
+    env: { CREDCTL_CACHE_DIR: join(tmpdir(), 'credctl-test-rules-cache'), CREDCTL_CONFIG_DIR: join(tmpdir(), 'credctl-test-config') },
     reporters: ['default'],
   },
 });

@@ -4,9 +4,16 @@ import { paintErr } from '../core/output.js';
 import type { ProjectPaths } from '../core/paths.js';
 import type { AuditLog } from '../audit/log.js';
 import type { ProjectSettings } from '../config/sections.js';
+import { SafeHttp } from '../net/http.js';
+import { projectTrustedOrigins, type Project } from '../project/context.js';
+import { checkBinding } from '../trust/gate.js';
 import type { SecretStore } from '../store/types.js';
 import { asBindingTarget, fileLedger, openTarget, targetKey } from '../targets/index.js';
 import type { TargetRef } from '../targets/target.js';
+import type { PlanCredential } from '../plan/types.js';
+import { loadProviders } from '../providers/registry.js';
+import { compileRuleSet, detect } from '../scan/detect.js';
+import { loadRulesCached } from '../scan/rules-cache.js';
 import { runHealthCheck } from './health.js';
 import type { EngineDeps, EngineEvent, Prompter } from './ports.js';
 import { rotationProviderFor } from './providers.js';
@@ -17,6 +24,8 @@ import { rotationProviderFor } from './providers.js';
  * checks run in the project root, prompts unless --no-input.
  */
 export interface ContextOptions {
+  /** The opened, trusted project (admin credentials are checked against its trust bindings). */
+  project?: Project;
   paths: ProjectPaths;
   settings: ProjectSettings;
   store: SecretStore;
@@ -27,16 +36,27 @@ export interface ContextOptions {
   apiUrl?: Partial<Record<string, string>>;
   onEvent?: (e: EngineEvent) => void;
   prompter?: Prompter;
+  /** --force: accept a pasted value that does not look like the provider's credential. */
+  acceptUnrecognised?: boolean;
 }
 
 export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): Promise<void> } {
   const closers: (() => Promise<void>)[] = [];
   const ledger = fileLedger(join(opts.paths.stateDir, 'target-ledger.json'));
+  const trustedOrigins = opts.project ? projectTrustedOrigins(opts.project) : [];
+  const net = new SafeHttp({ trustedOrigins, maxBodyBytes: 1024 * 1024 });
+  closers.push(() => net.close());
+  // An admin credential goes only where the user trusted it to go (src/trust/gate.ts).
+  const checkAdmin = (entry: string, provider: string) => {
+    if (opts.project) checkBinding(opts.project.trust, entry, provider, opts.settings.providers[provider]?.issuer ?? null);
+  };
   const wiring = {
     store: opts.store,
     adminRef: (p: string) => opts.settings.providers[p]?.admin,
     issuerFor: (p: string) => opts.settings.providers[p]?.issuer,
     projectFor: (p: string) => opts.settings.providers[p]?.project,
+    checkAdmin,
+    trustedOrigins,
   };
   const terminal: Prompter = {
     secret: (message) => password({ message, mask: '*' }, { output: process.stderr }),
@@ -46,7 +66,9 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
   const configuredToken = async (purpose: string): Promise<string | null> => {
     const provider = purpose === 'github-token' ? 'github' : purpose === 'vercel-token' ? 'vercel' : undefined;
     const ref = provider ? opts.settings.providers[provider]?.admin : undefined;
-    return ref ? opts.store.get(ref.slice('store:'.length), { label: 'current' }) : null;
+    if (!ref || !provider) return null;
+    checkAdmin(ref.slice('store:'.length), provider);
+    return opts.store.get(ref.slice('store:'.length), { label: 'current' });
   };
   const deps: EngineDeps = {
     root: opts.paths.root,
@@ -65,11 +87,19 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
           // that provider (providers.github.admin / providers.vercel.admin: store:<entry>).
           getCredential: async (purpose) => (await guardValue(targetKey(ref as TargetRef))) ?? configuredToken(purpose),
           ledger,
-          ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
+          net,
+          apiUrl: {
+            // GitHub Enterprise or a Vercel proxy: only from trusted credctl.yaml (or the caller).
+            ...(opts.settings.providers.github?.issuer ? { 'github-actions': opts.settings.providers.github.issuer } : {}),
+            ...(opts.settings.providers.vercel?.issuer ? { 'vercel-env': opts.settings.providers.vercel.issuer } : {}),
+            ...opts.apiUrl,
+          },
         }),
       ),
-    runHealthCheck: (check, env, secrets) => runHealthCheck(check, env, secrets, { cwd: opts.paths.root }),
+    runHealthCheck: (check, env, secrets) => runHealthCheck(check, env, secrets, { cwd: opts.paths.root, http: net }),
     prompter,
+    checkPastedValue,
+    acceptUnrecognised: opts.acceptUnrecognised,
     onEvent: opts.onEvent,
     concurrency: opts.concurrency,
   };
@@ -81,6 +111,28 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
   };
 }
 
+/** Does a pasted value look like this provider's credential? (manifest patterns, else its detection rules) */
+function checkPastedValue(cred: PlanCredential, value: string): string | undefined {
+  const entry = loadProviders().find((p) => p.id === cred.provider);
+  const what = `a ${entry?.name ?? cred.provider} ${cred.kind.replace(/_/g, ' ')}`;
+  // The manifest's patterns for this kind of credential (an AWS key id pattern says nothing about its secret).
+  const patterns = (entry?.manifest?.credential_patterns ?? []).filter((p) => !p.kind || p.kind === cred.kind);
+  if (patterns.length) {
+    const ok = patterns.some((p) => {
+      try {
+        return new RegExp(p.regex).test(value);
+      } catch {
+        return false;
+      }
+    });
+    return ok ? undefined : `that does not look like ${what}`;
+  }
+  const rules = loadRulesCached().filter((r) => r.provider === cred.provider);
+  if (!rules.length || cred.provider === 'generic') return undefined;
+  const hits = detect(compileRuleSet(rules), `${cred.names[0] ?? 'VALUE'}=${value}`);
+  return hits.some((m) => m.value === value || value.includes(m.value)) ? undefined : `that does not look like ${what}`;
+}
+
 /**
  * Progress, one plain line per finished step, labelled with the credential (runs interleave
  * under --concurrency); colour only on a TTY. Never a value: steps report outcomes only.
@@ -88,6 +140,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
 export function progressPrinter(write: (line: string) => void = (l) => process.stderr.write(l + '\n')): (e: EngineEvent) => void {
   const c = paintErr();
   return (e) => {
+    if (e.type === 'note') return write(c.yellow(e.message));
     const who = e.credential.names[0] ?? e.credential.redacted;
     if (e.type === 'credential-start') write(`${c.bold(who)} ${c.dim(`(${e.credential.provider}, ${e.credential.redacted})`)}: rotating`);
     else if (e.type === 'step') {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { sweepTempFiles } from '../core/atomic-write.js';
 import { existsSync } from 'node:fs';
 import { fingerprint } from '../core/fingerprint.js';
 import { CredctlError, refusedError } from '../core/errors.js';
@@ -90,6 +91,12 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   for (const c of plan.credentials) for (const g of c.guards) guardOf.set(g, c.id);
   const done = new Set<string>();
   const failed = new Set<string>();
+  // A run killed between writing a temp file and renaming it leaves the new secret next to its
+  // target: remove such leftovers (0600, named .<file>.credctl-<pid>-<hex>.tmp) and say so.
+  const dirs = new Set([runDir, dirname(runDir), dirname(dirname(runDir))]);
+  for (const c of plan.credentials) for (const s of c.steps) if (typeof s.target?.file === 'string') dirs.add(dirname(join(deps.root, s.target.file)));
+  const swept = [...dirs].flatMap((d) => sweepTempFiles(d));
+  if (swept.length) deps.onEvent?.({ type: 'note', message: `removed ${swept.length} temp file(s) an interrupted write left behind: ${swept.map((f) => relative(deps.root, f)).join(', ')}` });
   try {
     for (const batch of plan.order.batches) {
       await pool(batch, deps.concurrency, async (id) => {
@@ -273,6 +280,8 @@ async function runStep(
       const value = (await deps.prompter.secret(`Paste the new value for ${cred.names[0] ?? cred.id}:`)).trim();
       if (!value) throw refusedError('no value pasted');
       if (fingerprint(value) === cred.id) throw refusedError('that is the old value; create a new one');
+      const problem = deps.checkPastedValue?.(cred, value);
+      if (problem && !deps.acceptUnrecognised) throw refusedError(`${problem}; nothing was stored`, 'Paste the new key itself, or re-run with --force to accept the value as it is.');
       const { version } = await deps.store.put(cred.storeName, value, ['pending']);
       state.newValue = value;
       state.newVersion = version;
@@ -315,6 +324,7 @@ async function runStep(
       return { result: `version ${state.newVersion} is current` };
     }
     case 'revoke': {
+      await checkNothingHoldsOld(cred, state, deps, guardValue);
       if (step.manual) {
         if (!deps.prompter) throw refusedError(`revoking ${cred.names[0] ?? cred.id} is a manual step and needs input`, step.manual.url);
         process.stderr.write(`\n${step.manual.instructions}\n${step.manual.url ? `  ${step.manual.url}\n` : ''}`);
@@ -346,6 +356,33 @@ async function runStep(
         await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
       }
       throw new StepFailure('the provider still accepts the old credential after revocation');
+    }
+  }
+}
+
+/**
+ * Before the old credential is revoked: every target known to hold it holds the new one. Targets
+ * credctl wrote are read back (write-only ones were verified when written); places it cannot
+ * write need a person's confirmation in this run. Otherwise nothing is revoked, and the run stays
+ * resumable with the new value live everywhere credctl could reach.
+ */
+async function checkNothingHoldsOld(cred: PlanCredential, state: CredState, deps: EngineDeps, guardValue: (key: string) => Promise<string | null>): Promise<void> {
+  if (state.oldValue) {
+    for (const s of cred.steps) {
+      if (s.action !== 'inject' || !s.target || !s.envName) continue;
+      const target = deps.openTarget(s.target, guardValue);
+      const text = await target.read(s.envName).catch(() => undefined);
+      if (typeof text === 'string' && secretCandidates(s.envName, text).some((c) => c === state.oldValue)) {
+        throw new StepFailure(`not revoking the old ${cred.names[0] ?? 'credential'}: ${target.describe()} still holds it under ${s.envName}`);
+      }
+    }
+  }
+  for (const m of cred.manualTargets ?? []) {
+    if (!deps.prompter) {
+      throw refusedError(`not revoking the old ${cred.names[0] ?? 'credential'}: ${m.place} holds it under ${m.envName} and only a person can replace it there`, 'Replace it by hand (credctl store get prints the new value), then resume the run on a terminal to confirm.');
+    }
+    if (!(await deps.prompter.confirm(`Have you replaced ${m.envName} in ${m.place} with the new value?`))) {
+      throw refusedError(`not revoking the old ${cred.names[0] ?? 'credential'}: ${m.place} was not confirmed`);
     }
   }
 }

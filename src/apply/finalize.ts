@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { confirm } from '@inquirer/prompts';
 import { withAudit } from '../audit/log.js';
-import { loadCredctlYaml } from '../config/credctl-yaml.js';
-import { projectSettings } from '../config/sections.js';
+import { openProject } from '../project/context.js';
+import { trusted } from './orchestrate.js';
 import { refusedError } from '../core/errors.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { warn } from '../core/output.js';
@@ -131,13 +131,15 @@ export async function finalizeDeletions(root: string, opts: FinalizeOptions): Pr
     if (!ok) throw refusedError('not confirmed; nothing was deleted');
   }
   const paths = projectPaths(root);
-  const settings = projectSettings(loadCredctlYaml(root));
+  const project = openProject(root);
+  await trusted(project, opts, 'deleting deactivated credentials');
+  const settings = project.settings;
   const store = opts.store ?? (await openStore({ paths }));
   const deleted: PendingDeletion[] = [];
   const kept: FinalizeResult['kept'] = [];
   const failed: FinalizeResult['failed'] = [];
   await withAudit(async (audit) => {
-    const wired = engineDeps({ paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
+    const wired = engineDeps({ project, paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
     try {
       for (const item of todo) {
         const pub = publicPart(item);

@@ -1,8 +1,8 @@
 import { execa } from 'execa';
-import { request } from 'undici';
 import { inputError } from '../core/errors.js';
 import { DURATION_UNITS, parseDuration as parseDurationGrammar } from '../core/duration.js';
 import { maskValues } from '../core/redact.js';
+import { SafeHttp } from '../net/http.js';
 
 /**
  * Health checks: does the thing that uses a credential still work with the new value?
@@ -17,14 +17,18 @@ import { maskValues } from '../core/redact.js';
  *
  * The new value reaches a check in exactly two ways, both explicit:
  *   - a command gets it ONLY in its environment, under the credential's env name(s); never in
- *     its arguments, never in credctl's own environment;
+ *     its arguments, never in credctl's own environment. That environment is minimal: PATH and
+ *     a few harmless locale/home variables (CHILD_BASE_ENV), the names the check lists in
+ *     `env:`, and the new value. Never CREDCTL_* (a passphrase would open the store), never the
+ *     rest of credctl's environment (it may hold other secrets);
  *   - an HTTP check sends it only when asked to, as `Authorization: Bearer <value>` (`bearer: true`)
  *     or in one named header (`valueHeader`). There is no `${VALUE}` templating: a template could
  *     put the value into a URL, and URLs end up in logs.
  * Everything a check returns (output tail, reason) is masked with maskValues() first, including
  * the value's base64 and URL-encoded forms.
  *
- * Every attempt has a timeout; a failing check is retried a bounded number of times with
+ * HTTP checks go through credctl's one network client (address guard, https except loopback,
+ * a size cap on the answer). Every attempt has a timeout; a failing check is retried a bounded number of times with
  * exponential backoff (a service may need a moment to pick up a new value). A command that
  * times out is killed with its whole process group, so a `sleep` under `sh -c` cannot outlive it.
  */
@@ -32,6 +36,8 @@ export type HealthCheckSpec = CommandHealthCheck | HttpHealthCheck;
 
 export interface CommandHealthCheck {
   command: string;
+  /** Names from credctl's environment the command also gets (never CREDCTL_*). */
+  env?: string[];
   timeoutMs?: number;
   retries?: number;
 }
@@ -65,6 +71,23 @@ export interface HealthCheckOptions {
   /** Working directory for command checks: the project root. Default process.cwd(). */
   cwd?: string;
   policy?: HealthPolicy;
+  /** Where a command's allowed variables are read from. Default process.env. */
+  parentEnv?: NodeJS.ProcessEnv;
+  /** The network client for HTTP checks (with the origins the user trusted). */
+  http?: SafeHttp;
+}
+
+/** What every command check inherits: enough to find programs and run them, nothing secret. */
+export const CHILD_BASE_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'TERM', 'TZ', 'SYSTEMROOT', 'COMSPEC', 'PATHEXT'];
+
+/** A command check's whole environment: the base, the names it asked for, then the new value(s). */
+export function childEnvironment(spec: CommandHealthCheck, values: Record<string, string>, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [...CHILD_BASE_ENV, ...(spec.env ?? [])]) {
+    const v = parent[name];
+    if (v !== undefined && !name.startsWith('CREDCTL_')) out[name] = v;
+  }
+  return { ...out, ...values };
 }
 
 export interface HealthResult {
@@ -110,7 +133,9 @@ export async function runHealthCheck(
   let attempts = 0;
   for (let i = 0; i <= retries; i++) {
     attempts++;
-    last = isCommand ? await attemptCommand(spec, env, timeoutMs, opts.cwd ?? process.cwd()) : await attemptHttp(spec, env, timeoutMs);
+    last = isCommand
+      ? await attemptCommand(spec, childEnvironment(spec, env, opts.parentEnv), timeoutMs, opts.cwd ?? process.cwd())
+      : await attemptHttp(spec, env, timeoutMs, opts.http);
     if (last.passed) break;
     if (i < retries) await new Promise((r) => setTimeout(r, backoffMs * 2 ** i));
   }
@@ -146,7 +171,7 @@ async function attemptCommand(spec: CommandHealthCheck, env: Record<string, stri
     shell: true,
     cwd,
     env,
-    extendEnv: true,
+    extendEnv: false,
     stdin: 'ignore',
     all: true,
     reject: false,
@@ -184,7 +209,7 @@ async function attemptCommand(spec: CommandHealthCheck, env: Record<string, stri
   }
 }
 
-async function attemptHttp(spec: HttpHealthCheck, env: Record<string, string>, timeoutMs: number): Promise<AttemptOutcome> {
+async function attemptHttp(spec: HttpHealthCheck, env: Record<string, string>, timeoutMs: number, client?: SafeHttp): Promise<AttemptOutcome> {
   const h = spec.http;
   const value = Object.values(env)[0];
   const headers: Record<string, string> = { 'user-agent': 'credctl-health', ...(h.headers ?? {}) };
@@ -194,26 +219,30 @@ async function attemptHttp(spec: HttpHealthCheck, env: Record<string, string>, t
     if (h.valueHeader) headers[h.valueHeader.toLowerCase()] = value;
   }
   const expect = h.expect === undefined ? null : Array.isArray(h.expect) ? h.expect : [h.expect];
+  const http = client ?? new SafeHttp({ timeoutMs, maxBodyBytes: 64 * 1024 });
   try {
-    const res = await request(h.url, {
-      method: (h.method ?? 'GET').toUpperCase() as 'GET',
-      headers,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body = await res.body.text();
-    const ok = expect ? expect.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 300;
+    const res = await http.request(h.url, { method: (h.method ?? 'GET').toUpperCase() as 'GET', headers, secrets: value ? [value] : [] });
+    const body = res.body.toString('utf8');
+    const ok = expect ? expect.includes(res.status) : res.status >= 200 && res.status < 300;
     const output = body.slice(0, 500);
-    if (ok) return { passed: true, status: res.statusCode, output };
-    return { passed: false, status: res.statusCode, output, reason: `HTTP ${res.statusCode} (expected ${expect ? expect.join(' or ') : '2xx'})` };
+    if (ok) return { passed: true, status: res.status, output };
+    return { passed: false, status: res.status, output, reason: `HTTP ${res.status} (expected ${expect ? expect.join(' or ') : '2xx'})` };
   } catch (err) {
     return { passed: false, reason: describeHttpError(err, timeoutMs) };
+  } finally {
+    if (!client) await http.close();
   }
 }
 
 function describeHttpError(err: unknown, timeoutMs: number): string {
-  const e = err as { code?: string; name?: string } | undefined;
+  const e = err as { code?: string; name?: string; exitCode?: number; message?: string } | undefined;
+  // The network client's own refusals and failures are already one clear line.
+  if (e?.exitCode !== undefined && e.message) {
+    if (e.message.includes('timed out')) return `timed out after ${timeoutMs} ms`;
+    if (e.message.includes('connection refused')) return 'connection refused';
+    if (e.message.includes('connection closed')) return 'connection reset';
+    return e.message;
+  }
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT') {
     return `timed out after ${timeoutMs} ms`;
   }
@@ -260,6 +289,12 @@ function parseOne(item: unknown, where: string): HealthCheckSpec {
   if (hasCommand) {
     if (typeof o.command !== 'string' || o.command.trim() === '') throw inputError(`${where}: command must be a non-empty string`);
     const spec: CommandHealthCheck = { command: o.command };
+    if (o.env !== undefined) {
+      if (!Array.isArray(o.env) || !o.env.every((n) => typeof n === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) throw inputError(`${where}: env must be a list of variable names`);
+      const own = (o.env as string[]).find((n) => n.startsWith('CREDCTL_'));
+      if (own) throw inputError(`${where}: env may not pass ${own}: credctl's own variables never reach a health check`);
+      spec.env = o.env as string[];
+    }
     const timeoutMs = parseDuration(o.timeoutMs ?? o.timeout, `${where}: timeout`);
     const retries = parseRetries(o.retries, `${where}: retries`);
     if (timeoutMs !== undefined) spec.timeoutMs = timeoutMs;

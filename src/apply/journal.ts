@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir } from '../core/atomic-write.js';
+import { fsyncDir, openForAppend } from '../core/atomic-write.js';
 import { inputError } from '../core/errors.js';
 
 /**
@@ -35,7 +35,7 @@ export class Journal {
     this.file = join(dir, 'journal.jsonl');
     this.records = records;
     this.seq = records.length ? (records[records.length - 1]!.seq ?? records.length) : 0;
-    this.fd = openSync(this.file, 'a', 0o600);
+    this.fd = openForAppend(this.file, 0o600);
   }
 
   /** Create the journal of a new run in `dir` (which must not hold one yet). */

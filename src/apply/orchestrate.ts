@@ -1,14 +1,15 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { planDifferences } from '../plan/verify.js';
 import { confirm } from '@inquirer/prompts';
 import { refusedError } from '../core/errors.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
-import { loadCredctlYaml } from '../config/credctl-yaml.js';
-import { healthFor, projectSettings, type ProjectSettings } from '../config/sections.js';
+import { healthFor, type ProjectSettings } from '../config/sections.js';
 import { buildGraph } from '../graph/build.js';
 import type { Graph } from '../graph/types.js';
-import { loadProviders } from '../providers/registry.js';
+import { openProject, projectProviders, type Project } from '../project/context.js';
+import { ensureTrusted } from '../trust/gate.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { buildPlan, staleness, type PlanSelection } from '../plan/build.js';
@@ -23,16 +24,29 @@ import type { EngineEvent, Prompter } from './ports.js';
  * parsed flags and the engine. The CLI only parses and prints.
  */
 export interface ProjectContext {
+  project: Project;
   paths: ProjectPaths;
   settings: ProjectSettings;
   graph: Graph;
 }
 
-export function loadProject(root: string): ProjectContext {
-  const paths = projectPaths(root);
-  const settings = projectSettings(loadCredctlYaml(root));
-  const graph = buildGraph(root);
-  return { paths, settings, graph };
+export function loadProject(root: string, options: { env?: NodeJS.ProcessEnv } = {}): ProjectContext {
+  const project = openProject(root, options);
+  const graph = buildGraph(project.root);
+  return { project, paths: project.paths, settings: project.settings, graph };
+}
+
+/** The grace period a plan was made with (0: revoke at once). */
+function planGraceDays(plan: Plan): number {
+  return plan.credentials.flatMap((c) => c.steps).find((s) => s.mode === 'deactivate')?.graceDays ?? 0;
+}
+
+function realRoot(path: string): string {
+  try {
+    return realpathSync(resolve(path));
+  } catch {
+    return resolve(path);
+  }
 }
 
 export interface MakePlanOptions {
@@ -41,12 +55,12 @@ export interface MakePlanOptions {
 }
 
 export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
-  const overrides: Record<string, string> = {};
-  for (const [id, p] of Object.entries(ctx.settings.providers)) if (p.issuer) overrides[id] = p.issuer;
+  // A plan is data for a person to review, so it is made from credctl.yaml as written (its
+  // commands and URLs shown); applying it needs trust, and re-checks it against this same build.
   const plan = buildPlan({
     root: ctx.paths.root,
     graph: ctx.graph,
-    providers: loadProviders({ overrides }),
+    providers: projectProviders({ ...ctx.project, trust: { ...ctx.project.trust, trusted: true } }),
     select,
     healthFor: (names) => healthFor(ctx.settings, names),
     issuerFor: (id) => ctx.settings.providers[id]?.issuer,
@@ -72,6 +86,10 @@ export interface ApplyOptions {
   prompter?: Prompter;
   /** Print the plan summary before asking (the CLI passes its renderer). */
   describe?: (plan: Plan) => void;
+  /** --force: accept a pasted replacement that does not look like the provider's credential. */
+  acceptUnrecognised?: boolean;
+  /** Answers the trust question for an untrusted credctl.yaml (default: a terminal prompt). */
+  askTrust?: (lines: string[]) => Promise<boolean>;
 }
 
 async function confirmApply(plan: Plan, opts: ApplyOptions): Promise<void> {
@@ -84,8 +102,13 @@ async function confirmApply(plan: Plan, opts: ApplyOptions): Promise<void> {
   if (!ok) throw refusedError('not confirmed; nothing was changed');
 }
 
-export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<RunSummary> {
-  const ctx = loadProject(plan.root);
+export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string }): Promise<RunSummary> {
+  const ctx = loadProject(opts.root ?? plan.root);
+  // A plan is applied to the project it is run in, never to a directory the file names.
+  if (realRoot(plan.root) !== ctx.project.root) {
+    throw refusedError(`the plan was made for ${plan.root}, not for this project (${ctx.project.root})`, 'Run credctl apply inside the project the plan is for, or make a fresh plan here.');
+  }
+  await trusted(ctx.project, opts, 'rotating credentials');
   const inGraph = new Set(ctx.graph.nodes.filter((n) => n.type === 'credential').map((n) => n.id));
   const unknown = plan.credentials.filter((c) => !inGraph.has(c.id));
   const changes = [
@@ -95,14 +118,39 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<RunSumm
   if (changes.length) {
     throw refusedError(`the plan is stale: ${changes.join('; ')}`, 'Make a fresh plan with `credctl plan` and review it again.');
   }
+  // Checked, not trusted: what would run must be exactly what credctl would plan now.
+  const expected = makePlan(ctx, { ids: plan.credentials.map((c) => c.id) }, { graceDays: planGraceDays(plan) });
+  const edits = planDifferences(plan, expected);
+  if (edits.length) {
+    throw refusedError(`the plan differs from what credctl would do now: ${edits.slice(0, 5).join('; ')}${edits.length > 5 ? `; and ${edits.length - 5} more` : ''}`, 'Make a fresh plan with `credctl plan`; narrow scopes or add health checks in credctl.yaml, not in the plan.');
+  }
+  await confirmApply(plan, opts);
+  return runWith(ctx, opts, (deps) => startRun(plan, ctx.paths.runs, deps));
+}
+
+/**
+ * Run a plan built in this process as it is, without checking it against a fresh build: for
+ * library callers (and tests) that construct or deliberately alter a plan in memory. It still
+ * needs a trusted credctl.yaml. The CLI never calls it: a plan read from a file goes through
+ * applyPlan, which refuses any difference.
+ */
+export async function applyPlanAsGiven(plan: Plan, opts: ApplyOptions): Promise<RunSummary> {
+  const ctx = loadProject(plan.root);
+  await trusted(ctx.project, opts, 'rotating credentials');
   await confirmApply(plan, opts);
   return runWith(ctx, opts, (deps) => startRun(plan, ctx.paths.runs, deps));
 }
 
 export async function resumeApply(root: string, runId: string, opts: ApplyOptions): Promise<RunSummary> {
-  const paths = projectPaths(root);
-  const settings = projectSettings(loadCredctlYaml(root));
-  return runWith({ paths, settings, graph: { schemaVersion: 0, nodes: [], edges: [], warnings: [] } }, opts, (deps) => resumeRun(paths.runs, runId, deps));
+  const project = openProject(root);
+  await trusted(project, opts, 'resuming a rotation');
+  const graph = { schemaVersion: 0, nodes: [], edges: [], warnings: [] };
+  return runWith({ project, paths: project.paths, settings: project.settings, graph }, opts, (deps) => resumeRun(project.paths.runs, runId, deps));
+}
+
+/** Go ahead only where credctl.yaml is trusted (asking on a terminal); exit 6 otherwise. */
+export async function trusted(project: Project, opts: { noInput: boolean; askTrust?: (lines: string[]) => Promise<boolean> }, what: string): Promise<void> {
+  project.trust = await ensureTrusted(project.root, project.trust, { noInput: opts.noInput, env: project.env, what, ...(opts.askTrust ? { ask: opts.askTrust } : {}) });
 }
 
 async function runWith(ctx: ProjectContext, opts: ApplyOptions, run: (deps: ReturnType<typeof engineDeps>['deps']) => Promise<RunSummary>): Promise<RunSummary> {
@@ -112,8 +160,8 @@ async function runWith(ctx: ProjectContext, opts: ApplyOptions, run: (deps: Retu
   return withAudit(
     async (audit) => {
       const wired = engineDeps({
-        paths: ctx.paths, settings: ctx.settings, store, audit, noInput: opts.noInput, concurrency: opts.concurrency,
-        apiUrl: opts.apiUrl, onEvent: opts.onEvent ?? progressPrinter(), prompter: opts.prompter,
+        project: ctx.project, paths: ctx.paths, settings: ctx.settings, store, audit, noInput: opts.noInput, concurrency: opts.concurrency,
+        apiUrl: opts.apiUrl, onEvent: opts.onEvent ?? progressPrinter(), prompter: opts.prompter, acceptUnrecognised: opts.acceptUnrecognised,
       });
       try {
         return await run(wired.deps);

@@ -51,6 +51,7 @@ export interface Prompter {
 }
 
 export type EngineEvent =
+  | { type: 'note'; message: string }
   | { type: 'credential-start'; credential: PlanCredential }
   | { type: 'step'; credential: PlanCredential; step: string; action: string; state: 'start' | 'done' | 'skipped' | 'failed'; detail?: string }
   | { type: 'credential-end'; credential: PlanCredential; outcome: 'rotated' | 'failed' | 'skipped'; reason?: string };
@@ -68,6 +69,13 @@ export interface EngineDeps {
   runHealthCheck(check: HealthCheckSpec, env: Record<string, string>, secrets: string[]): Promise<HealthOutcome>;
   /** null under --no-input: steps that need a person fail with a clear refusal. */
   prompter: Prompter | null;
+  /**
+   * Why a pasted replacement does not look like this provider's credential (its published
+   * patterns or detection rules), or undefined when it does or nothing is known. A mistyped or
+   * wrong value is refused unless `acceptUnrecognised` (--force).
+   */
+  checkPastedValue?(credential: PlanCredential, value: string): string | undefined;
+  acceptUnrecognised?: boolean;
   onEvent?(event: EngineEvent): void;
   concurrency: number;
 }

@@ -5,7 +5,10 @@ import { UnsupportedOperation } from '../providers/adapter.js';
 import { IssuerResponseError, StandardClient } from '../providers/standard-client.js';
 import * as pgAdapter from '../providers/adapters/postgres.js';
 import { OpenAiAdmin } from '../providers/adapters/openai.js';
+import { originOf } from '../net/http.js';
+import { loadProviders } from '../providers/registry.js';
 import type { SecretStore } from '../store/types.js';
+import { retryTransient, type RetryPolicy } from '../net/retry.js';
 import type { RotationProvider } from './ports.js';
 
 /**
@@ -26,15 +29,33 @@ export interface ProviderWiring {
   issuerFor(provider: string): string | undefined;
   /** credctl.yaml providers.<id>.project (OpenAI's project id). */
   projectFor?(provider: string): string | undefined;
+  /** Throws (exit 6) unless the user trusted this store entry to go to this provider. */
+  checkAdmin?(entry: string, provider: string): void;
+  /** Origins the user trusted in credctl.yaml (the network client may reach them on private addresses). */
+  trustedOrigins?: string[];
 }
 
 async function adminSecret(wiring: ProviderWiring, provider: string): Promise<string> {
   const ref = wiring.adminRef(provider);
   if (!ref) throw refusedError(`no admin credential configured for ${provider}`, `Add providers.${provider}.admin: store:<entry> to credctl.yaml and put it with \`credctl store put <entry>\`.`);
   const name = ref.startsWith('store:') ? ref.slice('store:'.length) : ref;
+  wiring.checkAdmin?.(name, provider);
   const value = await wiring.store.get(name, { label: 'current' });
   if (!value) throw storeError(`the admin credential for ${provider} (store entry ${name}) is not in the store`, `Put it with \`credctl store put ${name}\`.`);
   return value;
+}
+
+/**
+ * The issuer a credential's provider lives at, from trusted sources only: credctl.yaml (trusted
+ * before anything runs) or the provider's built-in entry. A plan or a stored run that names
+ * another issuer is refused rather than obeyed.
+ */
+function issuerOf(cred: PlanCredential, wiring: ProviderWiring): string {
+  const expected = wiring.issuerFor(cred.provider) ?? loadProviders().find((p) => p.id === cred.provider)?.issuer;
+  if (!expected || !cred.issuer || originOf(expected) !== originOf(cred.issuer)) {
+    throw refusedError(`the plan sends ${cred.names[0] ?? cred.id} to ${cred.issuer ?? 'no issuer'}, but ${cred.provider} lives at ${expected ?? 'no known issuer'}; refused`, 'Make a fresh plan with `credctl plan`.');
+  }
+  return expected;
 }
 
 export function rotationProviderFor(cred: PlanCredential, wiring: ProviderWiring, closers: (() => Promise<void>)[]): RotationProvider {
@@ -50,7 +71,7 @@ export function rotationProviderFor(cred: PlanCredential, wiring: ProviderWiring
  * are retried: 5xx and 429 answers, timeouts, resets and malformed bodies, up to 4 attempts with
  * doubling backoff. A 4xx answer is the provider saying no: not retried.
  */
-export const RETRY_POLICY = { attempts: 4, backoffMs: 200 };
+export const RETRY_POLICY: RetryPolicy = { attempts: 4, backoffMs: 200 };
 
 export function isTransient(err: unknown): boolean {
   if (err instanceof IssuerResponseError) return err.status >= 500 || err.status === 429 || err.status < 300;
@@ -59,15 +80,8 @@ export function isTransient(err: unknown): boolean {
   return code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EPIPE';
 }
 
-export async function retrying<T>(fn: () => Promise<T>, policy = RETRY_POLICY): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt >= policy.attempts || !isTransient(err)) throw err;
-      await new Promise((r) => setTimeout(r, policy.backoffMs * 2 ** (attempt - 1)));
-    }
-  }
+export function retrying<T>(fn: () => Promise<T>, policy = RETRY_POLICY): Promise<T> {
+  return retryTransient(fn, isTransient, policy);
 }
 
 function withRetries(p: RotationProvider): RotationProvider {
@@ -85,8 +99,7 @@ function standardProvider(cred: PlanCredential, wiring: ProviderWiring, closers:
   let client: StandardClient | undefined;
   const get = async () => {
     if (!client) {
-      const timeoutMs = Number(process.env.CREDCTL_HTTP_TIMEOUT_MS) || 10_000;
-      client = new StandardClient({ providerId: cred.provider, issuer: cred.issuer!, adminToken: await adminSecret(wiring, cred.provider), timeoutMs });
+      client = new StandardClient({ providerId: cred.provider, issuer: issuerOf(cred, wiring), adminToken: await adminSecret(wiring, cred.provider), trustedOrigins: wiring.trustedOrigins });
       closers.push(() => client!.close());
     }
     return client;
@@ -152,7 +165,7 @@ function openaiProvider(cred: PlanCredential, wiring: ProviderWiring, closers: (
     if (!admin) {
       const project = wiring.projectFor?.('openai');
       if (!project) throw refusedError('OpenAI needs the project id: set providers.openai.project in credctl.yaml');
-      admin = new OpenAiAdmin(cred.issuer ?? wiring.issuerFor('openai') ?? 'https://api.openai.com', await adminSecret(wiring, 'openai'), project, Number(process.env.CREDCTL_HTTP_TIMEOUT_MS) || 10_000);
+      admin = new OpenAiAdmin(wiring.issuerFor('openai') ?? 'https://api.openai.com', await adminSecret(wiring, 'openai'), project, { trustedOrigins: wiring.trustedOrigins });
       closers.push(() => admin!.close());
     }
     return admin;

@@ -6,8 +6,8 @@ import { maskValues, redact, shownSafely } from '../core/redact.js';
 import { refusedError, usageError } from '../core/errors.js';
 import { projectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
-import { loadCredctlYaml } from '../config/credctl-yaml.js';
-import { projectSettings } from '../config/sections.js';
+import { openProject } from '../project/context.js';
+import { trusted } from './orchestrate.js';
 import { readPlan } from '../plan/plan-file.js';
 import type { Plan, PlanCredential } from '../plan/types.js';
 import { openStore } from '../store/open.js';
@@ -54,7 +54,9 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
   const found = findLastRun(paths.runs, query);
   if (!found) throw usageError(`no finished rotation of ${shownSafely(query)} to roll back`, 'See `credctl apply --list-runs`.');
   const { cred, runId } = found;
-  const settings = projectSettings(loadCredctlYaml(root));
+  const project = openProject(root);
+  await trusted(project, opts, 'rolling back a credential');
+  const settings = project.settings;
   const store = await openStore({ paths });
   const versions = await store.versions(cred.storeName);
   const previous = versions.find((v) => v.labels.includes('previous'));
@@ -69,7 +71,7 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
     }
   }
   return withAudit(async (audit) => {
-    const wired = engineDeps({ paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
+    const wired = engineDeps({ project, paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
     try {
       const provider = wired.deps.provider(cred);
       const journal = readJournal(join(paths.runs, runId, 'journal.jsonl'));

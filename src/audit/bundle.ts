@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { inputError, readInputText } from '../core/errors.js';
 import type { AuditPaths } from './log.js';
-import { parsePublicKey } from './keys.js';
+import { committedPublicKey, parsePublicKey } from './keys.js';
 import { verifyAudit, type VerifyResult } from './verify.js';
 
 /**
@@ -31,11 +31,14 @@ export function readLocalAudit(paths: AuditPaths, pubkeyFile?: string): { logTex
       'Pass the published key with --pubkey FILE.',
     );
   }
+  // Pinned: a tracked audit.pub is verified as committed, never as whatever the working copy holds.
+  const committed = pubkeyFile ? undefined : committedPublicKey(paths.auditPub);
+  const working = readOr(pubPath, '');
   return {
     logText: readOr(paths.audit, ''),
     checkpointsText: readOr(paths.auditCheckpoints, ''),
-    publicKeyPem: readOr(pubPath, ''),
-    pubSource: pubPath,
+    publicKeyPem: committed ?? working,
+    pubSource: committed === undefined ? pubPath : `${pubPath} as committed at HEAD${committed.trim() === working.trim() ? '' : ' (the working copy differs from it)'}`,
   };
 }
 

@@ -55,7 +55,7 @@ export async function auditVerify(opts: { pubkey?: string; bundle?: string; chec
   const local = readLocalAudit(paths, opts.pubkey);
   const publicKey = parsePublicKey(local.publicKeyPem, local.pubSource);
   const result = verifyAudit({ logText: local.logText, checkpointsText: local.checkpointsText, publicKey, published });
-  report(result, `audit log ${paths.audit}`, opts.json);
+  report(result, `audit log ${paths.audit} (checked against ${local.pubSource})`, opts.json);
 }
 
 /**

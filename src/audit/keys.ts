@@ -1,5 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { basename, dirname } from 'node:path';
 import { inputError } from '../core/errors.js';
+import { gitSync } from '../core/git.js';
 
 /**
  * The audit log's Ed25519 key: how it is encoded, named and used. The private key lives in the
@@ -71,5 +73,18 @@ export function verifyEntryHash(publicKey: KeyObject, hashHex: string, sigB64: s
     return verify(null, Buffer.concat([ENTRY_SIG_PREFIX, Buffer.from(hashHex, 'hex')]), publicKey, Buffer.from(sigB64, 'base64'));
   } catch {
     return false;
+  }
+}
+
+/**
+ * The audit public key as committed at HEAD, when `.credctl/audit.pub` is tracked: the copy the
+ * team shares and verifies against. The working copy can be swapped by anyone with the checkout;
+ * the committed one changes only by a commit, which history shows. Undefined when not tracked.
+ */
+export function committedPublicKey(auditPubPath: string): string | undefined {
+  try {
+    return gitSync(dirname(auditPubPath), ['show', `HEAD:./${basename(auditPubPath)}`]).toString('utf8');
+  } catch {
+    return undefined;
   }
 }

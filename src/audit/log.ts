@@ -33,8 +33,9 @@
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { atomicWriteFileSync } from '../core/atomic-write.js';
+import { atomicWriteFileSync, openForAppend } from '../core/atomic-write.js';
 import { CredctlError, describeSystemError, integrityError, storeError } from '../core/errors.js';
 import { ensureStateDir, projectPaths, type ProjectPaths } from '../core/paths.js';
 import { maskValues, redact } from '../core/redact.js';
@@ -43,7 +44,7 @@ import { acquireLockAsync, type HeldLock } from '../store/lockfile.js';
 import type { SecretStore } from '../store/types.js';
 import { formatCheckpoint, parseCheckpoints } from './checkpoint.js';
 import { entryHash, GENESIS_PREV, type AuditEntry, type AuditOutcome, type AuditSubject, type AuditValue } from './entry.js';
-import { AUDIT_KEY_NAME, generateSigningKey, parsePublicKey, privateKeyFromPem, publicPemOf, samePublicKey, signEntryHash } from './keys.js';
+import { AUDIT_KEY_NAME, committedPublicKey, generateSigningKey, parsePublicKey, privateKeyFromPem, publicPemOf, samePublicKey, signEntryHash } from './keys.js';
 import { merkleRoot } from './merkle.js';
 
 export type { AuditEntry, AuditOutcome, AuditSubject, AuditValue } from './entry.js';
@@ -142,7 +143,7 @@ function readTailUnchecked(path: string): { seq: number; hash: string } | null {
 }
 
 function appendDurably(path: string, data: string, mode: number): void {
-  const fd = openSync(path, 'a', mode);
+  const fd = openForAppend(path, mode);
   try {
     const buf = Buffer.from(data, 'utf8');
     let off = 0;
@@ -192,11 +193,22 @@ export class AuditLog {
     return typeof s === 'function' ? s() : s;
   }
 
-  /** The signing key, created on first use. Called under the audit lock, so only one process creates it. */
+  /** Where this log's public key is written: audit.pub, unless the committed one is someone else's. */
+  private get localPub(): string {
+    return join(this.paths.stateDir, 'audit.local.pub');
+  }
+
+  /**
+   * The signing key, created on first use. Called under the audit lock, so only one process
+   * creates it. A committed `.credctl/audit.pub` is pinned: it is never overwritten. A clone
+   * whose store lacks that key signs its own log with a new key, kept apart in
+   * `.credctl/audit.local.pub` (and `audit verify` keeps verifying against the committed key).
+   */
   private async key(): Promise<KeyObject> {
     if (this.signingKey) return this.signingKey;
     const store = await this.store();
     const pem = await store.get(AUDIT_KEY_NAME, { label: 'current' });
+    const committed = committedPublicKey(this.paths.auditPub);
     const pubOnDisk = existsSync(this.paths.auditPub) ? readFileSync(this.paths.auditPub, 'utf8') : null;
     const logHasEntries = existsSync(this.paths.audit) && readTail(this.paths.audit) !== null;
     if (pem === null) {
@@ -208,15 +220,26 @@ export class AuditLog {
       }
       const made = generateSigningKey();
       await store.put(AUDIT_KEY_NAME, made.privatePem, ['current']);
-      atomicWriteFileSync(this.paths.auditPub, made.publicPem, { mode: 0o644 });
-      this.note(`credctl: created the audit signing key (private key in the secret store as ${AUDIT_KEY_NAME}, public key in ${this.paths.auditPub}: commit or publish it).`);
+      if (committed !== undefined) {
+        atomicWriteFileSync(this.localPub, made.publicPem, { mode: 0o644 });
+        this.note(`credctl: this repository's committed audit.pub is another key, and your secret store does not hold it; your audit log is signed with a new key (public key in ${this.localPub}). The committed audit.pub is left as it is.`);
+      } else {
+        atomicWriteFileSync(this.paths.auditPub, made.publicPem, { mode: 0o644 });
+        this.note(`credctl: created the audit signing key (private key in the secret store as ${AUDIT_KEY_NAME}, public key in ${this.paths.auditPub}: commit or publish it).`);
+      }
       this.signingKey = privateKeyFromPem(made.privatePem);
       return this.signingKey;
     }
     const key = privateKeyFromPem(pem);
     const pub = publicPemOf(key);
-    if (pubOnDisk === null) atomicWriteFileSync(this.paths.auditPub, pub, { mode: 0o644 });
-    else if (!samePublicKey(parsePublicKey(pubOnDisk, this.paths.auditPub), parsePublicKey(pub))) {
+    const ours = parsePublicKey(pub);
+    if (committed !== undefined && !samePublicKey(parsePublicKey(committed, `${this.paths.auditPub} (committed)`), ours)) {
+      // Not the committed key: this clone's own log, whose public key lives beside it.
+      const local = existsSync(this.localPub) ? readFileSync(this.localPub, 'utf8') : null;
+      if (local === null) atomicWriteFileSync(this.localPub, pub, { mode: 0o644 });
+      else if (!samePublicKey(parsePublicKey(local, this.localPub), ours)) throw integrityError(`the audit signing key in the secret store does not match ${this.localPub}`, 'Someone replaced one of them; run `credctl audit verify --pubkey <the published key>`.');
+    } else if (pubOnDisk === null) atomicWriteFileSync(this.paths.auditPub, pub, { mode: 0o644 });
+    else if (!samePublicKey(parsePublicKey(pubOnDisk, this.paths.auditPub), ours)) {
       throw integrityError(`the audit signing key in the secret store does not match ${this.paths.auditPub}`, 'Someone replaced one of them; run `credctl audit verify --pubkey <the published key>`.');
     }
     this.signingKey = key;

@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gitSync } from '../core/git.js';
 
 /**
  * The GitHub Action's scan step (action.yml runs this file with node). It works out what to scan
@@ -114,7 +115,7 @@ function readEvent(path: string | undefined): Record<string, unknown> | undefine
 
 function hasCommit(cwd: string, sha: string): boolean {
   try {
-    execFileSync('git', ['cat-file', '-e', `${sha}^{commit}`], { cwd, stdio: 'ignore' });
+    gitSync(cwd, ['cat-file', '-e', `${sha}^{commit}`]);
     return true;
   } catch {
     return false;

@@ -27,6 +27,7 @@ interface CommandModule {
 export const COMMAND_MODULES: Record<string, string> = {
   scan: 'scan',
   hook: 'hook',
+  trust: 'trust',
   graph: 'graph',
   where: 'where',
   discover: 'discover',

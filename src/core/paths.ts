@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { refusedError } from './errors.js';
 
 /**
  * Where project state lives: `.credctl/` at the git root, or in the current directory outside git.
@@ -45,10 +46,24 @@ export function projectPaths(root: string = findProjectRoot()): ProjectPaths {
   };
 }
 
-/** Create a state directory with owner-only permissions. */
+/**
+ * Create a state directory with owner-only permissions, or check the one that is there: it must
+ * be a real directory owned by this user. A repository can commit `.credctl` as a symbolic link
+ * to another project's state (its graph would be overwritten, its store used) or a directory
+ * someone else controls; both are refused (exit 6).
+ */
 export function ensureDir(dir: string, mode = 0o700): string {
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode });
-  else if (!statSync(dir).isDirectory()) throw new Error(`${dir} exists and is not a directory`);
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    mkdirSync(dir, { recursive: true, mode });
+    return dir;
+  }
+  if (st.isSymbolicLink()) throw refusedError(`${dir} is a symbolic link; credctl keeps its state only in a real directory`, `Remove the link (it may point into another project), then run the command again.`);
+  if (!st.isDirectory()) throw refusedError(`${dir} exists and is not a directory`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && uid !== 0 && st.uid !== uid) throw refusedError(`${dir} belongs to another user; credctl keeps its state only in a directory you own`);
   return dir;
 }
 

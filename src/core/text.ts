@@ -40,3 +40,31 @@ export function positionOf(starts: number[], index: number): { line: number; col
 export function looksBinary(buf: Uint8Array): boolean {
   return buf.subarray(0, 8192).indexOf(0) !== -1; // a native search, not a loop in JS
 }
+
+// Control characters (C0 but tab, DEL, C1), line and paragraph separators, and bidirectional
+// overrides: a file name holding them could move the cursor, recolour the terminal, forge a
+// whole row of output, or display differently from what it is ("Trojan Source").
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text from a repository (file names, labels) made safe to print: every control character shown as \xNN / \u{NNNN}. */
+export function escapeControl(s: string): string {
+  return s.replace(CONTROL, (ch) => {
+    const code = ch.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/** Repository text made inert in Markdown: no raw HTML, no links, no code-span breaks, no control characters. */
+export function escapeMarkdown(s: string): string {
+  return escapeControl(s).replace(/[&<>]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[ch]!).replace(/([\\`[\]])/g, '\\$1');
+}
+
+/** Every string inside a value (a report, a finding list) passed through `fn`; other values kept. */
+export function mapStrings<T>(value: T, fn: (s: string) => string): T {
+  if (typeof value === 'string') return fn(value) as T;
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, mapStrings(v, fn)])) as T;
+  }
+  return value;
+}

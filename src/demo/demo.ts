@@ -20,6 +20,8 @@ import { StandardClient } from '../providers/standard-client.js';
 import { canLogin, loginFromUrl } from '../providers/adapters/postgres.js';
 import { storeFor } from '../store/open.js';
 import { runBlastRadius } from '../report/run-blast.js';
+import { openProject } from '../project/context.js';
+import { grantTrust } from '../trust/gate.js';
 import type { BlastReport } from '../report/model.js';
 import type { Plan } from '../plan/types.js';
 import { postgresBinDir, startPostgres, type LocalPostgres } from './postgres-cluster.js';
@@ -126,6 +128,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     // The parsed-rules cache too (it would go to ~/.cache/credctl).
     process.env.CREDCTL_CACHE_DIR = join(ws, '.credctl-demo-cache');
     delete process.env.CREDCTL_STATE_DIR;
+    process.env.CREDCTL_CONFIG_DIR = join(ws, '.credctl-demo-config');
     const paths = projectPaths(ws);
     mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
     const store = storeFor('file', paths);
@@ -209,10 +212,12 @@ c.connect().then(() => c.query('SELECT count(*)::int AS n FROM orders')).then((r
       `    scopes: [${APP_SCOPES.join(', ')}]   # what the app needs; the old key also had keys:admin`,
       '    health:',
       '      - command: node scripts/smoke.mjs',
+      '        env: [EXAMPLE_API_URL]          # health checks get only what they name, plus the new value',
       '  DATABASE_URL:',
       '    owner: platform-team',
       '    health:',
       '      - command: node scripts/db-smoke.cjs',
+      '        env: [NODE_PATH]',
       '  STRIPE_SECRET_KEY: { owner: payments-team }',
       'access:',
       '  contractor-jane: { files: [.env], targets: [github-actions] }',
@@ -224,7 +229,13 @@ c.connect().then(() => c.query('SELECT count(*)::int AS n FROM orders')).then((r
     git(ws, 'add', '-A');
     git(ws, 'commit', '-q', '-m', 'webapp: initial import');
 
+    // The demo wrote this credctl.yaml itself, so it trusts it, in its own config dir inside the
+    // workspace (a real project is trusted by a person: `credctl trust`).
+    const demoProject = openProject(ws);
+    grantTrust(demoProject.root, demoProject.trust);
+
     say(`Workspace: ${ws} (a copy of fixtures/webapp-node, a git repository)`);
+    say('Trusted the workspace\'s credctl.yaml (the demo wrote it: its health check, issuer and admin tokens); in your own projects, `credctl trust` shows what it allows and asks.');
     say(`Running: the reference issuer at ${issuer.url}${db ? `, PostgreSQL on 127.0.0.1:${db.port}` : ''}, and local stand-ins for the GitHub and Vercel APIs (no network here).`);
 
     // 4. The leak: a CI job printed its environment into a public log.

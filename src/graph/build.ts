@@ -6,11 +6,11 @@
  * hashed, and re-extracted only when the hash changed. Cached results are dropped wholesale when
  * the schema, an extractor's version or the detection rules change.
  */
+import { gitSync } from '../core/git.js';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { atomicWriteFileSync } from '../core/atomic-write.js';
+import { basename, join } from 'node:path';
+import { atomicWriteFileSync, TEMP_FILE } from '../core/atomic-write.js';
 import { inputError, parserMessage } from '../core/errors.js';
 import { ensureStateDir, projectPaths } from '../core/paths.js';
 import { looksBinary } from '../core/text.js';
@@ -81,7 +81,7 @@ export function githubRepository(root: string): string | undefined {
   if (configured) return configured;
   if (!existsSync(join(root, '.git'))) return undefined;
   try {
-    const url = execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const url = gitSync(root, ['remote', 'get-url', 'origin']).toString().trim();
     return parseGithubRemote(url);
   } catch {
     return undefined;
@@ -165,7 +165,9 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
     files[path] = { size: st.size, mtimeMs: st.mtimeMs, hash, extractor: extractor.id, result };
   };
 
-  const listed = listProjectFiles(root, { noIgnore: options.noIgnore });
+  // A temp file credctl itself left (an interrupted write) is not a place a value is kept: the
+  // next run sweeps it. (A scan still reports what it holds.)
+  const listed = listProjectFiles(root, { noIgnore: options.noIgnore }).filter((p) => !TEMP_FILE.test(basename(p)));
   // .env files are usually git-ignored, and they are exactly where values live: read them anyway.
   if (!options.noIgnore) listed.push(...ignoredDotenvFiles(root).filter((p) => !listed.includes(p)));
   stats.listed = listed.length;
@@ -224,9 +226,7 @@ function scanFindings(root: string, given: Finding[] | undefined, previous: Grap
 function ignoredDotenvFiles(root: string): string[] {
   if (!existsSync(join(root, '.git')) && !isGitWorkTree(root)) return [];
   try {
-    const out = execFileSync('git', ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ':(glob)**/.env', ':(glob)**/.env.*', ':(glob)**/*.env'], {
-      cwd: root, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'],
-    }).toString('utf8');
+    const out = gitSync(root, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ':(glob)**/.env', ':(glob)**/.env.*', ':(glob)**/*.env'], { maxBuffer: 1 << 28 }).toString('utf8');
     return out.split('\0').filter((p) => p && isDotenvPath(p) && !/(^|\/)(?:node_modules|vendor|\.credctl)\//.test(p));
   } catch {
     return [];

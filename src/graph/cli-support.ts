@@ -5,6 +5,7 @@ import { paint, printLine } from '../core/output.js';
 import { requireProjectRoot } from '../core/project-root.js';
 import { isDirectory } from '../scan/files.js';
 import type { WhereResult, WhereTarget } from './query.js';
+import { escapeControl, mapStrings } from '../core/text.js';
 
 export function resolveRoot(dir: string | undefined, flag = 'DIR'): string {
   if (dir === undefined) return requireProjectRoot(undefined, flag);
@@ -14,7 +15,8 @@ export function resolveRoot(dir: string | undefined, flag = 'DIR'): string {
 }
 
 /** A tree: names, credentials with their places, consumers with the lines they use it at, targets. */
-export function printWhereTree(r: WhereResult): void {
+export function printWhereTree(raw: WhereResult): void {
+  const r = mapStrings(raw, escapeControl);
   const p = paint();
   const short = (id: string) => id.slice(0, 15);
   printLine(p.bold(r.query) + p.dim(`  (${r.matched}${r.matched !== 'name' && r.names.length ? `: ${r.names.join(', ')}` : ''})`));

@@ -95,11 +95,36 @@ class Issuer {
     this.permissions = JSON.stringify(referencePermissions(origin), null, 2);
   }
 
+  /**
+   * A browser page can reach a loopback server too: through DNS rebinding (a name that resolves
+   * to 127.0.0.1, sent with its own Host) or a cross-site POST with a "simple" content type. So
+   * the Host must be this server's own, a request a browser marks as coming from another origin
+   * is refused, and bodies are JSON (forms only where RFC 7662/7009/8693 clients send them).
+   */
+  private checkRequest(req: IncomingMessage, route: string): void {
+    const port = new URL(this.origin).port;
+    const host = (req.headers.host ?? '').toLowerCase();
+    const allowed = [new URL(this.origin).host, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`];
+    if (!allowed.includes(host)) throw new HttpError(421, 'invalid_request', 'this server answers only to its own loopback address (Host header)');
+    const from = req.headers.origin;
+    if (from !== undefined && from !== 'null' && !allowed.some((h) => from === `http://${h}`)) throw new HttpError(403, 'access_denied', 'cross-origin requests are refused');
+    if (from === 'null') throw new HttpError(403, 'access_denied', 'cross-origin requests are refused');
+    if (req.method === 'POST') {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const formOk = route === 'POST introspect' || route === 'POST revoke' || route === 'POST token';
+      const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+      if (hasBody && type !== 'application/json' && !(formOk && type === 'application/x-www-form-urlencoded')) {
+        throw new HttpError(415, 'invalid_request', `send the body as application/json${formOk ? ' (or a form)' : ''}`);
+      }
+    }
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', this.origin);
       const [, v1, collection, id, action, ...rest] = url.pathname.split('/');
       const method = req.method ?? 'GET';
+      this.checkRequest(req, `${method} ${collection}${id ? '/:id' : ''}${action ? `/${action}` : ''}`);
       if (url.pathname === '/.well-known/credential-issuer') return this.document(req, res, this.manifest);
       if (url.pathname === '/.well-known/credential-permissions') return this.document(req, res, this.permissions);
       if (v1 !== 'v1' || rest.length) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);

@@ -155,6 +155,10 @@ export function buildPlan(input: PlanBuildInput): Plan {
     const steps: PlanStep[] = [];
     const sid = (s: string) => `${c.id}/${s}`;
     const notes: string[] = [];
+    const manualTargets: { place: string; envName: string }[] = [];
+    if (canCreate && provider?.manifest?.rotation_strategy === 'alternating_users') {
+      notes.push(`${provider.name} rotates with alternating users: the replacement logs in as another user of the same group, so the user name in ${short} changes too.`);
+    }
     if (apiCapable && !adminReady) notes.push(`${provider?.name ?? c.provider} can rotate this through its API once credctl.yaml names its admin credential (providers.${c.provider}.admin: store:<entry>); until then it is manual.`);
 
     steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });
@@ -184,7 +188,8 @@ export function buildPlan(input: PlanBuildInput): Plan {
         if (typeof ref.file === 'string') files.add(ref.file);
         steps.push({ id: sid(`inject/${n++}`), action: 'inject', description: `Write the new ${envName} into ${t.label}`, target: ref, envName });
       } else {
-        notes.push(`${t.label} holds it too and cannot be written by credctl: replace ${envName} there by hand (credctl store get ${stores.get(c.id)} prints the new value).`);
+        notes.push(`${t.label} holds it too and cannot be written by credctl: replace ${envName} there by hand (credctl store get ${stores.get(c.id)} prints the new value); the old one is revoked only after you confirm it.`);
+        manualTargets.push({ place: t.label, envName });
       }
     }
     for (const check of input.healthFor?.(c.names) ?? []) {
@@ -228,6 +233,7 @@ export function buildPlan(input: PlanBuildInput): Plan {
       strategy: canCreate ? 'api' : 'manual',
       guards: [],
       ...(notes.length ? { notes } : {}),
+      ...(manualTargets.length ? { manualTargets } : {}),
       steps,
     } as PlanCredential;
   });

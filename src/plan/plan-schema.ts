@@ -42,6 +42,7 @@ const credential = {
     guards: { type: 'array', items: { type: 'string' } },
     orderReason: { type: 'string' },
     notes: { type: 'array', items: { type: 'string' } },
+    manualTargets: { type: 'array', items: { type: 'object', required: ['place', 'envName'], additionalProperties: false, properties: { place: { type: 'string' }, envName: { type: 'string' } } } },
     steps: { type: 'array', items: step },
   },
 };

@@ -62,6 +62,11 @@ export interface PlanCredential {
   orderReason?: string;
   /** Things a person must do that credctl cannot (a copy in a file it cannot rewrite). */
   notes?: string[];
+  /**
+   * Places that hold the old value and that credctl cannot write (a literal in a config file, an
+   * SSM parameter): the old credential is revoked only after a person confirms each was replaced.
+   */
+  manualTargets?: { place: string; envName: string }[];
   steps: PlanStep[];
 }
 

@@ -3,7 +3,7 @@ import { ExitCode } from '../core/exit-codes.js';
 import { randomUUID } from 'node:crypto';
 import { maskValues, redact } from '../core/redact.js';
 import { issuerOrigin, WELL_KNOWN_PATH } from './discover.js';
-import { SafeHttp, type SafeHttpOptions } from './http.js';
+import { SafeHttp, type SafeHttpOptions } from '../net/http.js';
 import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from './manifest.js';
 import { IssuerResponseError, StandardClient } from './standard-client.js';
 import type { CreatedCredential } from './adapter.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { inputError, remoteError, usageError } from '../core/errors.js';
-import { SafeHttp, type SafeHttpOptions } from './http.js';
+import { SafeHttp, type SafeHttpOptions } from '../net/http.js';
 import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from './manifest.js';
 
 /**

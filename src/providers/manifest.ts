@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { inputError } from '../core/errors.js';
 import { OPERATIONS, type Operation, type Support } from './adapter.js';
-import { isLoopbackHost } from './http.js';
+import { isLoopbackHost } from '../net/http.js';
 
 /**
  * The credential-issuer manifest and permission schema: their types, and validation against the

@@ -96,21 +96,6 @@ export function parseProviderFile(id: string, text: string, where: string, hasRu
   };
 }
 
-/** `providers.<id>.issuer` from credctl.yaml, if the file and the key exist. */
-export function issuerOverrides(configFile: string): Record<string, string> {
-  if (!existsSync(configFile)) return {};
-  let doc: unknown;
-  try {
-    doc = YAML.parse(readFileSync(configFile, 'utf8'), QUIET);
-  } catch (err) {
-    throw inputError(`${configFile}: invalid YAML: ${parserMessage(err)}`);
-  }
-  const providers = (doc as { providers?: Record<string, { issuer?: unknown }> } | null)?.providers;
-  const out: Record<string, string> = {};
-  for (const [id, p] of Object.entries(providers ?? {})) if (typeof p?.issuer === 'string') out[id] = p.issuer;
-  return out;
-}
-
 /** Every provider folder, sorted by id. `overrides` maps a provider id to its issuer URL. */
 export function loadProviders(options: { dir?: string; overrides?: Record<string, string> } = {}): ProviderEntry[] {
   const dir = options.dir ?? providersDir();

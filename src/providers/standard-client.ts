@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CredctlError } from '../core/errors.js';
+import { CredctlError, refusedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { maskValues } from '../core/redact.js';
 import {
@@ -7,7 +7,7 @@ import {
   type CredentialState, type Introspection, type Operation, type ProviderAdapter, type RotateRequest,
 } from './adapter.js';
 import { discover } from './discover.js';
-import { SafeHttp, type SafeHttpOptions, type SafeResponse } from './http.js';
+import { originOf, SafeHttp, type SafeHttpOptions, type SafeResponse } from '../net/http.js';
 import { supportOf, type Manifest } from './manifest.js';
 
 /**
@@ -77,7 +77,20 @@ export class StandardClient implements ProviderAdapter {
     if (!m.supported_operations.includes(op) || typeof url !== 'string') {
       throw new UnsupportedOperation(this.providerId, op, m.manual_operations?.[op]?.url ?? m.dashboard_url);
     }
+    this.checkOrigin(url, String(field));
     return url.replace(/\/+$/, '');
+  }
+
+  /**
+   * A manifest names its endpoints, and the admin token follows them: an endpoint on another
+   * origin than the issuer's is refused unless the user trusted that origin in credctl.yaml.
+   */
+  private checkOrigin(url: string, field: string): void {
+    const origin = originOf(url);
+    const issuer = originOf(this.options.issuer);
+    if (origin && origin === issuer) return;
+    if (origin && [...(this.options.trustedOrigins ?? [])].map((o) => originOf(o)).includes(origin)) return;
+    throw refusedError(`${this.providerId}: the manifest's ${field} (${origin ?? url.slice(0, 80)}) is not on the issuer's origin (${issuer}); refused`, 'An issuer keeps its endpoints on its own origin; name another origin in credctl.yaml and trust it only if you know why.');
   }
 
   /** One call; non-2xx becomes an IssuerResponseError carrying the issuer's {error, error_description}. */
@@ -196,6 +209,7 @@ export class StandardClient implements ProviderAdapter {
   async whoami(value: string): Promise<{ id: string; scopes: string[]; environment?: string; expiresAt: string | null }> {
     const m = await this.getManifest();
     if (!m.whoami_endpoint) throw new UnsupportedOperation(this.providerId, 'introspect', m.dashboard_url);
+    this.checkOrigin(m.whoami_endpoint, 'whoami_endpoint');
     const { json } = await this.call('GET', m.whoami_endpoint, undefined, { authorization: `Bearer ${value}` }, [value]);
     return {
       id: String(json.id),

@@ -126,7 +126,7 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
 
   const finish = async (base: Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access'>, value: string | undefined): Promise<BlastItem> => {
     const provider = providers.get(base.provider);
-    const issuer = input.settings.providers[base.provider]?.issuer ?? provider?.issuer;
+    const issuer = provider?.issuer; // credctl.yaml's URL only when trusted (projectProviders)
     const probed: ProbeResult = input.probe === false
       ? { liveness: { status: 'unknown', reason: 'not checked (--no-probe)' }, access: { status: 'unknown', reason: 'not checked (--no-probe)', scopes: [] } }
       : await probe(value, provider, issuer);

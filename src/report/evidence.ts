@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { gitSync } from '../core/git.js';
 import { usageError, inputError } from '../core/errors.js';
 import { shownSafely } from '../core/redact.js';
 import type { ProjectSettings } from '../config/sections.js';
@@ -81,8 +81,9 @@ async function historyExposure(root: string, since: string | undefined): Promise
     let out: string;
     try {
       // Commits reachable from any ref but not from `since`'s parents: `since` and what came after.
-      out = execFileSync('git', ['rev-list', '--all', '--not', `${since}^@`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      out += execFileSync('git', ['rev-parse', since], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      if (since.startsWith('-')) throw new Error('not a revision');
+      out = gitSync(root, ['rev-list', '--all', '--not', `${since}^@`]).toString('utf8');
+      out += gitSync(root, ['rev-parse', '--verify', '--end-of-options', since]).toString('utf8');
     } catch {
       throw inputError(`--since ${since}: not a commit in this repository`);
     }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { gitSync } from '../core/git.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore from 'ignore';
@@ -31,7 +31,8 @@ export function rotatedAt(auditFile: string): Map<string, string> {
 /** When the line holding the credential was last written: git blame, else the file's mtime. */
 export function valueWrittenAt(root: string, file: string, line: number): { at: string; source: 'git' | 'mtime' } | undefined {
   try {
-    const out = execFileSync('git', ['blame', '--porcelain', '-L', `${line},${line}`, '--', file], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    // HEAD, not the work tree: annotating the work tree would run the repository's clean filters.
+    const out = gitSync(root, ['blame', '--porcelain', '--no-textconv', '-L', `${line},${line}`, 'HEAD', '--', file]).toString('utf8');
     const t = /^author-time (\d+)$/m.exec(out)?.[1];
     const uncommitted = /^author Not Committed Yet$/m.test(out);
     if (t && !uncommitted) return { at: new Date(Number(t) * 1000).toISOString(), source: 'git' };

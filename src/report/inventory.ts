@@ -5,6 +5,7 @@ import { manualStep, type ProviderEntry } from '../providers/registry.js';
 import { codeOwners, firstPlace, jwtExpiry, rotatedAt, valueWrittenAt } from './facts.js';
 import type { AccessScope } from './model.js';
 import { probe, valueFromProject } from './probe.js';
+import { escapeMarkdown, mapStrings } from '../core/text.js';
 
 /**
  * The handoff view (a new team, an audit, an acquisition): every credential, who owns it, what it
@@ -50,7 +51,7 @@ export async function inventory(input: InventoryInput): Promise<InventoryItem[]>
     const provider = providers.get(c.provider);
     const place = firstPlace(input.graph, c.id);
     const value = valueFromProject(input.root, input.graph, c.id);
-    const issuer = input.settings.providers[c.provider]?.issuer ?? provider?.issuer;
+    const issuer = provider?.issuer; // credctl.yaml's URL only when trusted (projectProviders)
     const probed = input.probe === false ? undefined : await probe(value, provider, issuer);
     const jwtExp = c.kind === 'jwt' && value ? jwtExpiry(value) : undefined;
     const exp = probed?.expiresAt ?? jwtExp;
@@ -83,7 +84,8 @@ export async function inventory(input: InventoryInput): Promise<InventoryItem[]>
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function renderInventoryMarkdown(items: InventoryItem[]): string {
+export function renderInventoryMarkdown(raw: InventoryItem[]): string {
+  const items = mapStrings(raw, escapeMarkdown);
   const lines = ['# Credential inventory', '', '| Credential | Provider / kind | Owner | Scopes | Used by | Kept in | Last rotated | Expires | How to replace |', '|---|---|---|---|---|---|---|---|---|'];
   for (const i of items) {
     const scopes = i.scopes === 'unknown' ? 'unknown' : i.scopes.map((s) => `${s.scope} (${s.risk})`).join(', ') || 'none';

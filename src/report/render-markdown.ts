@@ -1,9 +1,12 @@
 import { severity, type BlastReport } from './model.js';
+import { escapeMarkdown, mapStrings } from '../core/text.js';
 
 /** An incident report to paste into a ticket. Escapes table cells; holds no values. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function renderBlastMarkdown(report: BlastReport): string {
+export function renderBlastMarkdown(raw: BlastReport): string {
+  // Names, paths and labels come from the repository: no raw HTML, links or control characters.
+  const report = mapStrings(raw, escapeMarkdown);
   const s = report.summary;
   const out: string[] = [];
   out.push(`# Credential exposure report`);
@@ -36,7 +39,7 @@ export function renderBlastMarkdown(report: BlastReport): string {
     out.push(`### ${cell(i.names[0] ?? i.id)} \`${cell(i.redacted)}\``);
     out.push('');
     out.push(`- Exposed: ${i.exposedVia.map(cell).join('; ')}`);
-    out.push(`- Places: ${i.places.map((p) => `\`${p.file}${p.line ? `:${p.line}` : ''}\``).join(', ') || 'none in this project'}`);
+    out.push(`- Places: ${i.places.map((p) => cell(`${p.file}${p.line ? `:${p.line}` : ''}`)).join(', ') || 'none in this project'}`);
     out.push(`- Kept in: ${i.targets.map((t) => cell(t.label)).join(', ') || '-'}`);
     out.push(`- Score ${i.score}: ${i.scoreReasons.map(cell).join('; ')}`);
     if (i.overbroad) out.push(`- Overbroad: scopes not used by any consumer: ${i.unusedScopes.join(', ')}`);

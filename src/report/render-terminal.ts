@@ -1,12 +1,15 @@
 import { paint } from '../core/output.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { severity, type BlastItem, type BlastReport } from './model.js';
+import { escapeControl, mapStrings } from '../core/text.js';
 
 /**
  * The terminal view: grouped by severity, one block per credential, readable in 20 seconds.
  * Colour only on a TTY and never with NO_COLOR (paint() decides).
  */
-export function renderBlastTerminal(report: BlastReport): string {
+export function renderBlastTerminal(raw: BlastReport): string {
+  // Names and paths come from the repository: no control character reaches the terminal.
+  const report = mapStrings(raw, escapeControl);
   const c = paint();
   const out: string[] = [];
   const s = report.summary;

@@ -1,7 +1,7 @@
 import { loadProject, makePlan } from '../apply/orchestrate.js';
 import { writePlan } from '../plan/plan-file.js';
 import type { Plan } from '../plan/types.js';
-import { loadProviders } from '../providers/registry.js';
+import { projectProviders, untrustedNote } from '../project/context.js';
 import { blastRadius, resolveExposure } from './blast-radius.js';
 import { gatherEvidence, type EvidenceOptions } from './evidence.js';
 import type { BlastReport } from './model.js';
@@ -20,10 +20,11 @@ export async function runBlastRadius(root: string, opts: BlastRunOptions): Promi
   // After a leak, old keys are revoked at once: no grace period (policy.revoke_grace) applies.
   const plan = inGraph.size ? makePlan(ctx, { ids: [...inGraph.keys()] }, { graceDays: 0 }) : undefined;
   if (plan && opts.planOut) writePlan(plan, opts.planOut);
-  const overrides: Record<string, string> = {};
-  for (const [id, p] of Object.entries(ctx.settings.providers)) if (p.issuer) overrides[id] = p.issuer;
+  // Liveness checks send each exposed value to its provider: only to addresses the user trusted.
+  const notTrusted = opts.probe !== false ? untrustedNote(ctx.project) : undefined;
+  if (notTrusted) process.stderr.write(notTrusted + '\n');
   const report = await blastRadius({
-    root, graph: ctx.graph, exposed: evidence.exposed, vault: evidence.vault, providers: loadProviders({ overrides }),
+    root, graph: ctx.graph, exposed: evidence.exposed, vault: evidence.vault, providers: projectProviders(ctx.project),
     settings: ctx.settings, plan, probe: opts.probe, sources: evidence.sources,
   });
   evidence.vault.clear();

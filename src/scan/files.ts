@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { gitSync } from '../core/git.js';
 import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 
@@ -16,7 +16,7 @@ export interface ListOptions {
 
 export function isGitWorkTree(root: string): boolean {
   try {
-    return execFileSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() === 'true';
+    return gitSync(root, ['rev-parse', '--is-inside-work-tree']).toString().trim() === 'true';
   } catch {
     return false;
   }
@@ -29,11 +29,7 @@ export function listProjectFiles(root: string, options: ListOptions = {}): strin
 
 function gitFiles(root: string): string[] {
   // -z: NUL-separated, so names with newlines or quotes come through intact.
-  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], {
-    cwd: root,
-    maxBuffer: 1 << 30,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  }).toString('utf8');
+  const out = gitSync(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], { maxBuffer: 1 << 30 }).toString('utf8');
   const seen = new Set<string>();
   for (const p of out.split('\0')) {
     if (!p) continue;

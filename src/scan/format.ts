@@ -5,6 +5,7 @@ import { VERSION } from '../core/version.js';
 import type { Finding } from './finding.js';
 import { toJunit } from './format-junit.js';
 import type { ScanResult, ScanStats } from './types.js';
+import { escapeControl, mapStrings } from '../core/text.js';
 
 /**
  * Every way scan results are printed. Each takes Findings (which hold no values) and returns
@@ -37,7 +38,8 @@ export function formatResult(result: ScanResult, format: Format, options: Format
     case 'junit':
       return toJunit(result, options.rules);
     case 'table':
-      return formatTable(result.findings, options.chalk);
+      // File names come from the repository: no control character reaches the terminal.
+      return formatTable(mapStrings(result.findings, escapeControl), options.chalk);
   }
 }
 

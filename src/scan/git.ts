@@ -1,5 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { gitSpawn, gitSync } from '../core/git.js';
 import { join } from 'node:path';
 import { inputError } from '../core/errors.js';
 import { findProjectRoot } from '../core/paths.js';
@@ -8,10 +8,10 @@ import { findProjectRoot } from '../core/paths.js';
  * The few git calls the scanner makes. Plain child_process (not execa) because `--staged` runs
  * in a pre-commit hook where every millisecond of start-up counts.
  *
- * Every call pins the options that user configuration could otherwise change under a parser:
- * quoting, colour, prefixes, external diff drivers, textconv.
+ * Every call goes through core/git.ts, which neutralises the repository's program-running
+ * configuration (fsmonitor, external diff, pager...) and pins quoting, colour and prefixes; diffs
+ * also get --no-ext-diff --no-textconv.
  */
-const GIT_BASE = ['-c', 'core.quotePath=false', '-c', 'color.ui=never', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false'];
 export const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '-U0'];
 
 export function gitRoot(cwd: string, purpose: string): string {
@@ -22,7 +22,7 @@ export function gitRoot(cwd: string, purpose: string): string {
     if (existsSync(join(root, '.git'))) return root;
   }
   try {
-    return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return gitSync(cwd, ['rev-parse', '--show-toplevel']).toString().trim();
   } catch {
     throw inputError(`${purpose} needs a git repository, and ${cwd} is not inside one`);
   }
@@ -34,7 +34,8 @@ export function gitRoot(cwd: string, purpose: string): string {
  * pipe and keeps the process alive.
  */
 export function gitStream(root: string, args: string[]): { stdout: AsyncIterable<Buffer>; done: Promise<{ code: number; stderr: string }>; stop(): void } {
-  const child = spawn('git', [...GIT_BASE, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = gitSpawn(root, args);
+  child.stdin.end();
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
@@ -54,7 +55,7 @@ export function gitStream(root: string, args: string[]): { stdout: AsyncIterable
 /** A file's content as staged in the index (`git show :path`), or undefined. */
 export function stagedContent(root: string, path: string): string | undefined {
   try {
-    return execFileSync('git', ['show', `:${path}`], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 }).toString('utf8');
+    return gitSync(root, ['show', `:${path}`]).toString('utf8');
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { gitSync } from '../core/git.js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -26,7 +26,7 @@ export interface HookInstallResult {
 }
 
 function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  return gitSync(cwd, args, { repoHooksPath: true }).toString().trim();
 }
 
 export function hooksDir(cwd: string): { root: string; dir: string } {

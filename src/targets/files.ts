@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { describeSystemError, inputError, refusedError } from '../core/errors.js';
 
@@ -8,7 +8,8 @@ import { describeSystemError, inputError, refusedError } from '../core/errors.js
  *
  * Mode policy: an existing file keeps its mode (a team may rely on 0640 for a service group);
  * a file credctl creates is 0600. A file readable by others gets a note, not a silent chmod.
- * Symlinks are followed and the real file is replaced, so the link stays a link.
+ * A symlink inside the project is followed and the real file replaced, so the link stays a link;
+ * one that leads outside the project is refused (resolveInsideProject).
  */
 export interface TargetFile {
   /** As given in the ref, for messages. */
@@ -18,15 +19,55 @@ export interface TargetFile {
 }
 
 export function resolveTargetFile(projectRoot: string, file: string): TargetFile {
-  const abs = isAbsolute(file) ? file : resolve(projectRoot, file);
-  let path = abs;
-  try {
-    if (lstatSync(abs).isSymbolicLink()) path = realpathSync(abs);
-  } catch {
-    // Absent: it will be created where the ref says.
+  return { display: file, path: resolveInsideProject(projectRoot, file) };
+}
+
+/**
+ * Where a project-relative path really leads, refused (exit 6) unless it stays under the
+ * project's real root: no absolute paths, no `..`, and no symbolic link (a committed
+ * `secrets -> /outside` directory, or a link as the file itself) that leads out. For a file that
+ * does not exist yet, its deepest existing ancestor is what is checked.
+ */
+export function resolveInsideProject(projectRoot: string, file: string): string {
+  if (isAbsolute(file) || file.split(/[\\/]/).includes('..')) {
+    throw refusedError(`${file}: credctl writes only inside the project, by a relative path without ".."`);
   }
-  const display = isAbsolute(file) ? file : relative(projectRoot, abs) || file;
-  return { display, path };
+  let root: string;
+  try {
+    root = realpathSync(projectRoot);
+  } catch (err) {
+    throw inputError(`cannot read the project root ${projectRoot}: ${describeSystemError(err)}`);
+  }
+  const wanted = resolve(root, file);
+  let existing = wanted;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      existing = realpathSync(existing);
+      break;
+    } catch {
+      // A link to a path that does not exist (yet) could be made to lead anywhere: refused.
+      if (isSymlink(existing)) throw refusedError(`${file} is or passes through a symbolic link to a path that does not exist; refused`, 'credctl writes only inside the project. Replace the link with the real file if it belongs here.');
+      const parent = dirname(existing);
+      if (parent === existing) break;
+      rest.unshift(basename(existing));
+      existing = parent;
+    }
+  }
+  const real = join(existing, ...rest);
+  const rel = relative(root, real);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw refusedError(`${file} leads outside the project (to ${real}) through a symbolic link; refused`, 'credctl writes only inside the project. Replace the link with the real file if it belongs here.');
+  }
+  return real;
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** The file's text, or null when it does not exist. */

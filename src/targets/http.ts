@@ -1,10 +1,12 @@
-import { request } from 'undici';
 import { remoteError } from '../core/errors.js';
 import { maskValues } from '../core/redact.js';
+import { isTransientNetworkError, SafeHttp } from '../net/http.js';
+import { retryTransient } from '../net/retry.js';
 import type { HttpPolicy } from './target.js';
 
 /**
- * JSON over HTTP for remote targets, with the reliability rules in one place:
+ * JSON over HTTP for remote targets, through credctl's one network client (src/net/http.ts:
+ * address guard, https except loopback, size and time limits) with the reliability rules here:
  *   - every attempt has a timeout (headers and body);
  *   - 5xx, 429, timeouts, connection resets/refusals and malformed JSON bodies are retried a
  *     bounded number of times with exponential backoff and jitter (every call the targets make is
@@ -23,6 +25,8 @@ export interface JsonCall {
   /** Strings that must never appear in an error (token, value). */
   secrets: string[];
   policy?: HttpPolicy;
+  /** The network client (with the origins the user trusted); default: one with none trusted. */
+  client?: SafeHttp;
 }
 
 export interface JsonReply {
@@ -34,83 +38,74 @@ export interface JsonReply {
 
 export const DEFAULT_HTTP_POLICY: Required<HttpPolicy> = { timeoutMs: 15_000, retries: 3, backoffMs: 250 };
 
-class Retryable extends Error {}
+/** A failure worth another attempt, with what to say if it is the last one. */
+class Retryable extends Error {
+  constructor(message: string, readonly retryAfterMs = 0) {
+    super(message);
+  }
+}
+
+const clients = new Map<number, SafeHttp>();
+function clientFor(timeoutMs: number): SafeHttp {
+  let c = clients.get(timeoutMs);
+  if (!c) clients.set(timeoutMs, (c = new SafeHttp({ timeoutMs, maxBodyBytes: 1024 * 1024 })));
+  return c;
+}
 
 export async function callJson(call: JsonCall): Promise<JsonReply> {
   const policy = { ...DEFAULT_HTTP_POLICY, ...call.policy };
   const attempts = Math.max(1, policy.retries + 1);
-  let lastProblem = '';
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    let retryAfterMs = 0;
-    try {
-      const reply = await attemptOnce(call, policy.timeoutMs);
-      if (reply.status >= 500 || reply.status === 429) {
-        lastProblem = `HTTP ${reply.status}${vendorMessageSuffix(reply.json, call.secrets)}`;
-        if (reply.status === 429) retryAfterMs = retryAfter(reply.headers['retry-after']);
-        throw new Retryable(lastProblem);
-      }
-      return reply;
-    } catch (err) {
-      if (!(err instanceof Retryable)) lastProblem = describeNetworkError(err);
-      if (attempt === attempts) break;
-      const backoff = policy.backoffMs * 2 ** (attempt - 1);
-      const jitter = Math.random() * backoff * 0.25;
-      await sleep(Math.max(retryAfterMs, backoff + jitter));
+  const client = call.client ?? clientFor(policy.timeoutMs);
+  try {
+    return await retryTransient(
+      () => attemptOnce(call, client),
+      (err) => err instanceof Retryable || isTransientNetworkError(err),
+      { attempts, backoffMs: policy.backoffMs },
+      { waitFor: (err) => (err instanceof Retryable ? err.retryAfterMs : 0) },
+    );
+  } catch (err) {
+    if (!(err instanceof Retryable) && !isTransientNetworkError(err)) {
+      if (err instanceof Error) err.message = maskValues(err.message, call.secrets);
+      throw err;
     }
+    const problem = err instanceof Retryable ? err.message : describeNetworkError(err);
+    throw remoteError(
+      `${call.what}: ${maskValues(problem, call.secrets)} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+      'the service may be down or unreachable; run the step again later (it is safe to repeat)',
+    );
   }
-  throw remoteError(
-    `${call.what}: ${maskValues(lastProblem, call.secrets)} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
-    'the service may be down or unreachable; run the step again later (it is safe to repeat)',
-  );
 }
 
-async function attemptOnce(call: JsonCall, timeoutMs: number): Promise<JsonReply> {
+async function attemptOnce(call: JsonCall, client: SafeHttp): Promise<JsonReply> {
   const headers: Record<string, string> = { ...call.headers };
   let body: string | undefined;
   if (call.body !== undefined) {
     body = JSON.stringify(call.body);
     headers['content-type'] = 'application/json';
   }
-  const res = await request(call.url, {
-    method: call.method,
-    headers,
-    body,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await res.body.text();
+  const res = await client.request(call.url, { method: call.method, headers, body, secrets: call.secrets });
+  const text = res.body.toString('utf8');
   let json: unknown;
   if (text.trim() !== '') {
     try {
       json = JSON.parse(text);
     } catch {
       // A truncated or garbled body is a transport problem as far as we can tell: retry.
-      throw new Retryable(`malformed response body (HTTP ${res.statusCode})`);
+      throw new Retryable(`malformed response body (HTTP ${res.status})`);
     }
   }
-  return { status: res.statusCode, json, headers: res.headers };
+  if (res.status >= 500 || res.status === 429) {
+    throw new Retryable(`HTTP ${res.status}${vendorMessageSuffix(json, call.secrets)}`, res.status === 429 ? retryAfter(res.headers['retry-after']) : 0);
+  }
+  return { status: res.status, json, headers: res.headers };
 }
 
 function describeNetworkError(err: unknown): string {
-  const e = err as { code?: string; name?: string; message?: string } | undefined;
-  if (err instanceof Retryable) return err.message;
-  switch (e?.code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return 'timed out';
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-      return 'connection reset';
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-  }
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out';
-  return e?.code ? `network error ${e.code}` : 'network error';
+  const m = (err as Error)?.message ?? '';
+  if (/timed out/.test(m)) return 'timed out';
+  if (/connection closed/.test(m)) return 'connection reset';
+  if (/connection refused/.test(m)) return 'connection refused';
+  return 'network error';
 }
 
 /** The vendor's own one-line explanation, masked and shortened: GitHub `{message}`, Vercel `{error:{message}}`. */
@@ -146,8 +141,8 @@ export function statusError(what: string, reply: JsonReply, secrets: string[], s
   }
 }
 
-function retryAfter(h: string | string[] | undefined): number {
-  const v = Array.isArray(h) ? h[0] : h;
+function retryAfter(h: string | undefined): number {
+  const v = h;
   const secs = v ? Number(v) : NaN;
   return Number.isFinite(secs) && secs > 0 ? Math.min(secs * 1000, 5_000) : 0;
 }

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { ensureStateDir } from '../core/paths.js';
 import { dirname } from 'node:path';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import type { TargetLedger, TargetLedgerEntry } from './target.js';
@@ -42,7 +43,7 @@ export function fileLedger(path: string): TargetLedger {
       const next = chain.then(() => {
         const all = load();
         all[key] = { fingerprint: entry.fingerprint, remoteUpdatedAt: entry.remoteUpdatedAt };
-        mkdirSync(dirname(path), { recursive: true });
+        ensureStateDir(dirname(path));
         atomicWriteFileSync(path, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
       });
       chain = next.catch(() => undefined);

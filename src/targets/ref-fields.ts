@@ -24,16 +24,12 @@ export function optionalBoolean(raw: Record<string, unknown>, field: string, typ
   return v;
 }
 
-/** An http(s) base URL without trailing slash. */
+/**
+ * Refs come from plan files, which a repository or an attacker can edit: an API address in one
+ * would send the guard token there. API addresses come only from trusted credctl.yaml
+ * (providers.github.issuer, providers.vercel.issuer) or the caller, never from a ref.
+ */
 export function optionalApiUrl(raw: Record<string, unknown>, type: string): string | undefined {
-  const v = optionalString(raw, 'apiUrl', type);
-  if (v === undefined) return undefined;
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw inputError(`target ${type}: "apiUrl" is not a URL`);
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw inputError(`target ${type}: "apiUrl" must be http(s)`);
-  return v.replace(/\/+$/, '');
+  if (raw.apiUrl === undefined || raw.apiUrl === null) return undefined;
+  throw inputError(`target ${type}: "apiUrl" is not accepted in a target`, 'Set the API address in credctl.yaml (providers.<id>.issuer) and trust it with `credctl trust`.');
 }

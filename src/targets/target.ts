@@ -15,7 +15,7 @@ export interface TargetRefBase {
 
 export interface DotenvTargetRef extends TargetRefBase {
   type: 'dotenv';
-  /** Path relative to the project root (absolute paths are accepted too). */
+  /** Path relative to the project root; it must stay inside the project (no `..`, no link out). */
   file: string;
 }
 
@@ -177,6 +177,8 @@ export interface TargetDeps {
   apiUrl?: Partial<Record<string, string>>;
   http?: HttpPolicy;
   ledger?: TargetLedger;
+  /** The network client (with the origins the user trusted); default: one that trusts none. */
+  net?: import('../net/http.js').SafeHttp;
 }
 
 /** A plugin: one folder under src/targets/<type>/ exporting one of these. */

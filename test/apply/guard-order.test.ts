@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan, loadProject, makePlan } from '../../src/apply/orchestrate.js';
+import { applyPlan, applyPlanAsGiven, loadProject, makePlan } from '../../src/apply/orchestrate.js';
 import { readJournal } from '../../src/apply/journal.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { rotationOrder } from '../../src/plan/order.js';
@@ -9,6 +9,7 @@ import type { Plan } from '../../src/plan/types.js';
 import { targetKey } from '../../src/targets/registry.js';
 import type { TargetRef } from '../../src/targets/target.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer } from '../helpers/rotation-project.js';
+import { trustProject } from '../helpers/trust.js';
 
 // Promise 3 (never re-expose): a credential that guards a target is rotated, and its old value
 // revoked, before any other credential's new value is written there; if the guard cannot be
@@ -35,7 +36,7 @@ describe('guard-first rotation', () => {
     const plan = guardPlan(makePlan(loadProject(p.root), { all: true }), 'DEPLOY_TOKEN');
     const guardId = fingerprint(p.values.DEPLOY_TOKEN!);
     expect(plan.order.batches[0]).toEqual([guardId]);
-    const summary = await applyPlan(plan, { yes: true, noInput: true, concurrency: 4, store: p.store, onEvent: () => undefined });
+    const summary = await applyPlanAsGiven(plan, { yes: true, noInput: true, concurrency: 4, store: p.store, onEvent: () => undefined });
     expect(summary.rotated.sort()).toEqual(Object.values(p.values).map(fingerprint).sort());
     const journal = readJournal(join(summary.runDir, 'journal.jsonl'));
     const guardRevoked = journal.findIndex((r) => r.step === `${guardId}/revoke` && r.event === 'done');
@@ -48,9 +49,10 @@ describe('guard-first rotation', () => {
     const p = await makeRotationProject(issuer, { names: ['DEPLOY_TOKEN', 'EVENTS_API_KEY'], health: 'none' });
     // Only the guard has a failing health check.
     writeFileSync(join(p.root, 'credctl.yaml'), p.read('credctl.yaml').replace('  DEPLOY_TOKEN:\n    owner: platform\n', '  DEPLOY_TOKEN:\n    owner: platform\n    health:\n      - command: node -e "process.exit(2)"\n'));
+    trustProject(p.root);
     const plan = guardPlan(makePlan(loadProject(p.root), { all: true }), 'DEPLOY_TOKEN');
     const before = p.read('deploy/app.env');
-    const summary = await applyPlan(plan, { yes: true, noInput: true, concurrency: 4, store: p.store, onEvent: () => undefined });
+    const summary = await applyPlanAsGiven(plan, { yes: true, noInput: true, concurrency: 4, store: p.store, onEvent: () => undefined });
     expect(summary.failed.map((f) => f.id)).toEqual([fingerprint(p.values.DEPLOY_TOKEN!)]);
     expect(summary.skipped.map((s) => s.id)).toEqual([fingerprint(p.values.EVENTS_API_KEY!)]);
     expect(summary.skipped[0]!.reason).toMatch(/guard DEPLOY_TOKEN was not rotated/);

@@ -10,6 +10,7 @@ import { projectPaths } from '../../src/core/paths.js';
 import { redactedValue, startOpenAiApi, type OpenAiApiServer } from '../../src/demo/vendors/openai-api.js';
 import { redactedFits } from '../../src/providers/adapters/openai.js';
 import { storeFor } from '../../src/store/open.js';
+import { trustProject } from '../helpers/trust.js';
 
 // OpenAI project keys rotated through the Admin API, against a local server that speaks it:
 // a new key for the same service account, written everywhere, checked, the old one deleted.
@@ -37,6 +38,7 @@ async function project(oldKey: string, opts: { project?: string } = {}) {
     '      - command: node check.mjs',
     '',
   ].join('\n'));
+  trustProject(root);
   const home = mkdtempSync(join(tmpdir(), 'credctl-openai-home-'));
   const keyFile = join(home, 'store.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });

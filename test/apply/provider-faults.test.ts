@@ -5,6 +5,7 @@ import { applyPlan, loadProject, makePlan, resumeApply } from '../../src/apply/o
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { startFaultProxy, type FaultProxy } from '../servers/fault-proxy.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer, type RotationProject } from '../helpers/rotation-project.js';
+import { trustProject } from '../helpers/trust.js';
 
 // Provider faults at each operation, through a fault-injecting proxy in front of a real issuer:
 // transient faults are retried (creates are idempotent, so a lost answer never mints a second
@@ -24,6 +25,7 @@ async function projectBehindProxy(): Promise<{ p: RotationProject; proxy: FaultP
   const p = await makeRotationProject(issuer);
   const proxy = await startFaultProxy(issuer.url);
   writeFileSync(join(p.root, 'credctl.yaml'), p.read('credctl.yaml').split(issuer.url).join(proxy.url));
+  trustProject(p.root);
   return { p, proxy };
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan, loadProject, makePlan } from '../../src/apply/orchestrate.js';
+import { applyPlan, applyPlanAsGiven, loadProject, makePlan } from '../../src/apply/orchestrate.js';
 import { rollbackCredential } from '../../src/apply/rollback.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer } from '../helpers/rotation-project.js';
 
@@ -20,7 +20,7 @@ describe('rollback', () => {
       // Rotate now, revoke later: a plan whose revoke steps were removed in review (a grace period).
       const plan = makePlan(loadProject(p.root), { all: true });
       for (const c of plan.credentials) c.steps = c.steps.filter((s) => s.action !== 'revoke' && s.action !== 'verify-revoked');
-      const summary = await applyPlan(plan, { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
+      const summary = await applyPlanAsGiven(plan, { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
       expect(summary.rotated).toHaveLength(1);
       const fresh = valueIn(p.read('.env'), 'EVENTS_API_KEY')!;
       expect(fresh).not.toBe(old);

@@ -599,8 +599,8 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
   // LEAK: the `yaml` package's YAML.parse() reports warnings (an unresolved tag, an unknown
   // directive) through process.emitWarning(), which Node prints to stderr with a code frame of the
   // offending line: the value on that line is printed in full. credctl.yaml is parsed with
-  // YAML.parse in src/config/credctl-yaml.ts (loadCredctlYaml) and src/providers/registry.ts
-  // (issuerOverrides), so scan/graph/status/plan/inventory/blast-radius all print it.
+  // YAML.parse in src/config/credctl-yaml.ts (loadCredctlYaml), so
+  // scan/graph/status/plan/inventory/blast-radius all would print it.
   it('a credctl.yaml line with an unknown YAML tag and a value is not echoed to stderr', async () => {
     const v = `sk_live_51FAKE${rand(30)}`;
     const list: Canary[] = [{ label: 'credctl.yaml tagged value', value: v, secret: v.slice('sk_live_'.length) }];

@@ -8,6 +8,7 @@ import { StandardClient } from '../../src/providers/standard-client.js';
 import { storeFor } from '../../src/store/open.js';
 import type { SecretStore } from '../../src/store/types.js';
 import type { Issuer } from './rotation-project.js';
+import { trustProject } from './trust.js';
 
 /**
  * A fixture project made live: copied into a temp git repo, its fake `ccx_live_` key replaced by
@@ -63,6 +64,7 @@ export async function liveFixture(name: string, issuer: Issuer, options: { scope
   appendFileSync(config, (existsSync(config) ? '\n' : '') + lines.join('\n') + '\n');
   git('add', '-A');
   git('commit', '-q', '-m', 'import');
+  trustProject(root);
   const home = mkdtempSync(join(tmpdir(), 'credctl-fx-home-'));
   const keyFile = join(home, 'store.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });

@@ -11,6 +11,7 @@ import type { SecretStore } from '../../src/store/types.js';
 import { readLocalAudit } from '../../src/audit/bundle.js';
 import { parsePublicKey } from '../../src/audit/keys.js';
 import { verifyAudit } from '../../src/audit/verify.js';
+import { trustProject } from './trust.js';
 
 /**
  * A real project to rotate: a git repo in a temp dir whose .env and deploy/app.env hold live
@@ -69,6 +70,7 @@ console.log('smoke ok with', names.map((n) => process.env[n]).join(','));
     'credentials:',
     ...names.map((n) => `  ${n}:\n    owner: platform\n${healthYaml}`),
   ].join('\n') + '\n');
+  trustProject(root);
   const keyFile = join(home, 'store.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
   const env = { ...process.env, HOME: home, CREDCTL_STORE: 'file', CREDCTL_KEY_FILE: keyFile, NO_COLOR: '1', CI: 'true' };

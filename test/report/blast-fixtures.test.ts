@@ -69,6 +69,9 @@ function person() {
   const fresh: Record<string, () => string> = {
     STRIPE_SECRET_KEY: () => `sk_live_51FAKE${randomBytes(12).toString('hex')}`,
     AWS_ACCESS_KEY_ID: () => `AKIA${randomBytes(8).toString('hex').toUpperCase()}`.slice(0, 20),
+    // A pasted value must look like the provider's credential (credctl refuses a mistyped one).
+    AWS_SECRET_ACCESS_KEY: () => randomBytes(30).toString('base64').replace(/[+/=]/g, 'A').slice(0, 40),
+    DATABASE_URL: () => `postgres://app_FAKE:${randomBytes(12).toString('hex')}@db.internal:5432/app`,
   };
   return {
     secret: async (message: string) => {

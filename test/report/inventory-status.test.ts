@@ -14,6 +14,7 @@ import { inventory, renderInventoryHtml, renderInventoryMarkdown } from '../../s
 import { dueItems } from '../../src/report/status.js';
 import { liveFixture, type LiveFixture } from '../helpers/fixture-project.js';
 import { startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
+import { trustProject } from '../helpers/trust.js';
 
 let issuer: Issuer;
 let fx: LiveFixture;
@@ -42,6 +43,7 @@ beforeAll(async () => {
   fx = await liveFixture('webapp-node', issuer, { scopes: ['events:read'], tokens: { github: GH_TOKEN, vercel: VERCEL_TOKEN } });
   writeFileSync(join(fx.root, 'CODEOWNERS'), '*       @acme/platform\n.env*   @acme/payments\n');
   appendFileSync(join(fx.root, 'credctl.yaml'), 'credentials:\n  EXAMPLE_API_KEY: { owner: platform-team }\npolicy: { max_age: 90d, expiry_warning: 14d }\n');
+  trustProject(fx.root);
   // A service token whose JWT expired yesterday, written 200 days ago.
   appendFileSync(join(fx.root, '.env'), `SERVICE_JWT=${jwt(Math.floor(Date.now() / 1000) - 86400)}\n`);
   backdate(fx.root, 200);

@@ -153,7 +153,7 @@ describe('discover: refused addresses (never contacted)', () => {
     ['https://[::ffff:169.254.169.254]', /cloud metadata address/],
     ['https://metadata.google.internal', /cloud metadata host/],
     ['https://sneaky.example.test', /resolves to 169\.254\.169\.254, a cloud metadata address/, { 'sneaky.example.test': ['93.184.216.34', '169.254.169.254'] }],
-    ['http://localhost:9', /resolves to 10\.0\.0\.1, not loopback/, { localhost: ['10.0.0.1'] }],
+    ['http://localhost:9', /resolves to 10\.0\.0\.1, a private \(RFC 1918\) address; refused/, { localhost: ['10.0.0.1'] }],
     ['ftp://127.0.0.1', /only https URLs are allowed/],
   ];
   for (const [url, message, table] of refused) {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { issuerOverrides, loadProviders } from '../../src/providers/registry.js';
+import { loadProviders } from '../../src/providers/registry.js';
 import { referenceManifest, referencePermissions } from '../../src/issuer/manifest.js';
 import { validateManifest } from '../../src/providers/manifest.js';
 
@@ -62,9 +62,8 @@ describe('provider registry', () => {
     writeFileSync(join(dir, 'onlyrules', 'rules.yaml'), 'provider: onlyrules\nrules: []\n');
     mkdirSync(join(dir, 'pub'));
     writeFileSync(join(dir, 'pub', 'provider.yaml'), 'id: pub\nname: Pub\nissuer: https://issuer.example\n');
-    const config = join(dir, 'credctl.yaml');
-    writeFileSync(config, 'providers:\n  pub:\n    issuer: http://127.0.0.1:9999\n');
-    const list = loadProviders({ dir, overrides: issuerOverrides(config) });
+    // credctl.yaml's providers.pub.issuer, once trusted (src/project/context.ts projectProviders).
+    const list = loadProviders({ dir, overrides: { pub: 'http://127.0.0.1:9999' } });
     expect(list.map((p) => [p.id, p.source, p.support.create])).toEqual([['onlyrules', 'none', 'none'], ['pub', 'published', 'none']]);
     expect(list[1]!.issuer).toBe('http://127.0.0.1:9999');
 

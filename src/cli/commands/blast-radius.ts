@@ -77,13 +77,14 @@ Examples:
 async function inventoryItems(rootFlag: string | undefined, probe: boolean) {
   const { requireProjectRoot } = await import('../../core/project-root.js');
   const { loadProject } = await import('../../apply/orchestrate.js');
-  const { loadProviders } = await import('../../providers/registry.js');
+  const { projectProviders, untrustedNote } = await import('../../project/context.js');
   const { inventory } = await import('../../report/inventory.js');
   const root = requireProjectRoot(rootFlag);
   const ctx = loadProject(root);
-  const overrides: Record<string, string> = {};
-  for (const [id, p] of Object.entries(ctx.settings.providers)) if (p.issuer) overrides[id] = p.issuer;
-  const items = await inventory({ root, auditFile: ctx.paths.audit, graph: ctx.graph, settings: ctx.settings, providers: loadProviders({ overrides }), probe });
+  // Live checks send a credential to its provider: only to addresses the user trusted.
+  const notTrusted = probe ? untrustedNote(ctx.project) : undefined;
+  if (notTrusted) process.stderr.write(notTrusted + '\n');
+  const items = await inventory({ root, auditFile: ctx.paths.audit, graph: ctx.graph, settings: ctx.settings, providers: projectProviders(ctx.project), probe });
   return { root, ctx, items };
 }
 

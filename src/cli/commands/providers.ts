@@ -16,10 +16,13 @@ credctl cannot make those calls today; "standard": the issuer speaks the standar
 the vendor's public docs), none (detection rules only).
 Exit codes: 0 ok, 2 unknown provider, 3 a provider.yaml is invalid, 5/6 as for discover.`;
 
+/** credctl.yaml's issuer URLs, only once trusted (a manifest is fetched from there with --discover). */
 async function overrides(): Promise<Record<string, string>> {
-  const { projectPaths } = await import('../../core/paths.js');
-  const { issuerOverrides } = await import('../../providers/registry.js');
-  return issuerOverrides(projectPaths().config);
+  const { findProjectRoot } = await import('../../core/paths.js');
+  const { actionableSettings, openProject } = await import('../../project/context.js');
+  const out: Record<string, string> = {};
+  for (const [id, p] of Object.entries(actionableSettings(openProject(findProjectRoot())).providers)) if (p.issuer) out[id] = p.issuer;
+  return out;
 }
 
 export function register(program: Command): void {

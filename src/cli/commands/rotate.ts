@@ -80,6 +80,7 @@ Examples:
     .option('--no-input', 'never prompt; fail clearly where a person is needed')
     .option('--concurrency <n>', 'independent credentials rotated at once', positiveInt, 4)
     .option('--resume <run>', 'continue a run that was interrupted')
+    .option('--force', "accept a pasted replacement that does not look like the provider's key format")
     .option('--list-runs', 'list runs and whether they finished')
     .option('--root <dir>', 'project root (for --resume and --list-runs)')
     .option('--json', 'print the run summary as JSON')
@@ -91,7 +92,7 @@ Examples:
   $ credctl apply plan.yaml --yes --no-input     # CI: never prompts
   $ credctl apply --list-runs
   $ credctl apply --resume 20261122-101500-a1b2c3`)
-    .action(async (file: string | undefined, flags: { yes?: boolean; input: boolean; concurrency: number; resume?: string; listRuns?: boolean; root?: string; json?: boolean }) => {
+    .action(async (file: string | undefined, flags: { yes?: boolean; input: boolean; concurrency: number; resume?: string; listRuns?: boolean; root?: string; json?: boolean; force?: boolean }) => {
       const orch = await import('../../apply/orchestrate.js');
       const { requireProjectRoot } = await import('../../core/project-root.js');
       const { printRunSummary } = await import('../../plan/render.js');
@@ -102,7 +103,7 @@ Examples:
         else for (const r of runs) process.stdout.write(`${r.runId}  ${r.corrupt ? 'DAMAGED journal (cannot resume)' : r.finished ? 'finished' : 'INTERRUPTED (resume with --resume)'}  ${r.steps} steps done\n`);
         return;
       }
-      const opts = { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency };
+      const opts = { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, acceptUnrecognised: Boolean(flags.force) };
       let summary;
       if (flags.resume) {
         summary = await orch.resumeApply(root, flags.resume, opts);
@@ -110,7 +111,7 @@ Examples:
         if (!file) throw usageError('give a plan file, or --resume RUN', 'Make one with `credctl plan --project --out plan.yaml`.');
         const { readPlan } = await import('../../plan/plan-file.js');
         const { renderPlanSummary } = await import('../../plan/render.js');
-        summary = await orch.applyPlan(readPlan(file), { ...opts, describe: (p) => process.stderr.write(renderPlanSummary(p) + '\n') });
+        summary = await orch.applyPlan(readPlan(file), { ...opts, root, describe: (p) => process.stderr.write(renderPlanSummary(p) + '\n') });
       }
       printRunSummary(summary, Boolean(flags.json));
       if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
@@ -127,6 +128,7 @@ Examples:
     .option('--dry-run', 'print the plan and stop')
     .option('--grace <duration>', GRACE_HELP, graceDays)
     .option('--concurrency <n>', 'independent credentials rotated at once', positiveInt, 4)
+    .option('--force', "accept a pasted replacement that does not look like the provider's key format")
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
     .option('--json', 'print the run summary (with --dry-run: the plan) as JSON')
     .addHelpText('after', `
@@ -135,7 +137,7 @@ Examples:
   $ credctl rotate STRIPE_SECRET_KEY    # one credential
   $ credctl rotate --project --dry-run  # just show the plan
   $ credctl rotate --project --grace 7d # keep the old keys deactivated (rollback-able) for a week`)
-    .action(async (names: string[], flags: SelectFlags & { yes?: boolean; input: boolean; dryRun?: boolean; concurrency: number; json?: boolean; grace?: number }) => {
+    .action(async (names: string[], flags: SelectFlags & { yes?: boolean; input: boolean; dryRun?: boolean; concurrency: number; json?: boolean; grace?: number; force?: boolean }) => {
       const orch = await import('../../apply/orchestrate.js');
       const { requireProjectRoot } = await import('../../core/project-root.js');
       const { renderPlanSummary, printRunSummary } = await import('../../plan/render.js');
@@ -146,7 +148,7 @@ Examples:
         else process.stdout.write(renderPlanSummary(plan) + '\n');
         return;
       }
-      const summary = await orch.applyPlan(plan, { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, describe: (p) => process.stderr.write(renderPlanSummary(p) + '\n') });
+      const summary = await orch.applyPlan(plan, { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, acceptUnrecognised: Boolean(flags.force), describe: (p) => process.stderr.write(renderPlanSummary(p) + '\n') });
       printRunSummary(summary, Boolean(flags.json));
       if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
     });

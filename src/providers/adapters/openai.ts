@@ -1,6 +1,6 @@
 import { refusedError, remoteError } from '../../core/errors.js';
 import { maskValues } from '../../core/redact.js';
-import { SafeHttp } from '../http.js';
+import { SafeHttp, type SafeHttpOptions } from '../../net/http.js';
 
 /**
  * OpenAI as a credential provider, through the Admin API (an `sk-admin-` key kept in the store).
@@ -30,9 +30,9 @@ export class OpenAiAdmin {
     private readonly base: string,
     private readonly adminKey: string,
     private readonly project: string,
-    timeoutMs = 10_000,
+    http: SafeHttpOptions = {},
   ) {
-    this.http = new SafeHttp({ timeoutMs });
+    this.http = new SafeHttp(http);
   }
 
   private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, bearer = this.adminKey): Promise<{ status: number; json: Record<string, unknown> }> {

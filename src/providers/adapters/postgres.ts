@@ -10,7 +10,7 @@ import { inputError, remoteError } from '../../core/errors.js';
  *   create:  CREATE ROLE <base>_r<n> LOGIN PASSWORD '<new>' IN ROLE <base>
  *            The new role is a member of the *base* role, so it inherits every privilege the
  *            application had, and objects stay owned by the base role. The old role still works.
- *   revoke:  ALTER ROLE <old> NOLOGIN, and end its sessions; the base role itself is never
+ *   revoke:  ALTER ROLE <old> NOLOGIN PASSWORD NULL, and end its sessions; the base role itself is never
  *            dropped (it owns the objects), a previous rotation's role is dropped.
  *   introspect: can this user:password log in right now?
  *
@@ -90,7 +90,9 @@ export async function revokeLogin(adminUrl: string, user: string): Promise<'revo
   return withClient(adminUrl, async (c) => {
     const r = await c.query('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', [user]);
     if (!r.rowCount || r.rows[0].rolcanlogin === false) return 'already';
-    await c.query(`ALTER ROLE ${quoteIdent(user)} NOLOGIN`);
+    // NOLOGIN alone would let the leaked password work again after any `ALTER ROLE ... LOGIN`:
+    // the password is cleared too, so the old role can never log in with it.
+    await c.query(`ALTER ROLE ${quoteIdent(user)} NOLOGIN PASSWORD NULL`);
     await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()', [user]);
     return 'revoked';
   });

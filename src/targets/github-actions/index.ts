@@ -71,6 +71,7 @@ class GithubActionsTarget implements Target {
       what: `GitHub: ${what}`,
       secrets: [token, ...secrets],
       policy: this.deps.http,
+      client: this.deps.net,
       headers: {
         authorization: `Bearer ${token}`,
         accept: 'application/vnd.github+json',

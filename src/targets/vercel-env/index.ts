@@ -73,6 +73,7 @@ class VercelEnvTargetImpl implements Target {
       what: `Vercel: ${what}`,
       secrets: all,
       policy: this.deps.http,
+      client: this.deps.net,
       headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'credctl' },
     });
     return { reply, secrets: all };

@@ -2,20 +2,32 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
 import { refusedError, remoteError } from '../core/errors.js';
+import { maskValues } from '../core/redact.js';
+import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from './retry.js';
+import { classifyAddress, isLoopbackAddress, isLoopbackHost, isMetadataHostName } from './address-policy.js';
+
+export { isLoopbackAddress, isLoopbackHost } from './address-policy.js';
 
 /**
- * Every HTTP call credctl makes to an issuer goes through here, because a manifest URL comes
- * from config files and scanner hits that an attacker may control. The rules:
- * - https only, except loopback (127.0.0.0/8, ::1, localhost) which may use http;
- * - the host is resolved first and refused if any address is link-local (169.254.0.0/16,
- *   fe80::/10) or a cloud metadata address (169.254.169.254, fd00:ec2::254); the connection is
- *   then pinned to the checked addresses so a second DNS answer cannot swap them (rebinding);
- * - a connect timeout, a header timeout, a total deadline, a header size cap and a body size cap;
- * - redirects followed by hand, same origin only, a few at most.
+ * The one HTTP client credctl has. Issuers, vendor APIs, targets (GitHub, Vercel), health checks
+ * and discovery all call through it, because every URL it is given came from a config file, a
+ * plan, a manifest or a scanner hit that an attacker may control. Its rules:
+ * - https only, except loopback (127.0.0.0/8, ::1, localhost), which may use http;
+ * - the host is resolved first and every address classified (address-policy.ts): link-local,
+ *   metadata, unspecified and reserved addresses are refused; private ranges are refused unless
+ *   the caller passes that origin as trusted (the user trusted it in credctl.yaml); the
+ *   connection is then pinned to the checked addresses, so a second DNS answer cannot swap them;
+ * - a connect timeout, a total deadline, a header size cap and a body size cap;
+ * - redirects followed by hand, same origin only, a few at most;
+ * - retries, for calls the caller marks idempotent: 5xx, 429 (Retry-After honoured, bounded),
+ *   timeouts, resets and refused connections, with doubling backoff (p-retry);
+ * - every message it produces is masked with the secrets the caller names (tokens, values).
  * Errors: refusedError (exit 6) for a refused address, scheme or redirect; remoteError (exit 5)
  * for anything the network or the server did.
  */
 export type Resolver = (hostname: string) => Promise<string[]>;
+
+export type { RetryPolicy } from './retry.js';
 
 export interface SafeHttpOptions {
   /** Total time for one call, redirects included (ms). */
@@ -25,12 +37,21 @@ export interface SafeHttpOptions {
   maxRedirects?: number;
   /** DNS, replaceable so tests can point a name at a refused address without real DNS. */
   resolve?: Resolver;
+  /** Origins the user trusted (credctl.yaml): only these may resolve to private addresses. */
+  trustedOrigins?: Iterable<string>;
 }
 
 export interface SafeRequest {
-  method?: 'GET' | 'POST' | 'DELETE' | 'HEAD';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
   headers?: Record<string, string>;
   body?: string;
+  /** Values that must never appear in an error message (tokens, the credential itself). */
+  secrets?: string[];
+  /**
+   * Retry transient failures (5xx, 429, timeouts, resets). Only for calls that are safe to repeat:
+   * reads, and writes that are idempotent by nature or carry an idempotency key.
+   */
+  retry?: boolean | RetryPolicy;
 }
 
 export interface SafeResponse {
@@ -41,62 +62,16 @@ export interface SafeResponse {
   url: string;
 }
 
-const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata']);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_RETRY_AFTER_MS = 5_000;
 
 const defaultResolve: Resolver = async (hostname) => (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
-/** An IPv6 address as its 8 16-bit groups (an embedded dotted IPv4 tail becomes 2 groups), or undefined. */
-function ipv6Groups(address: string): number[] | undefined {
-  if (isIP(address) !== 6) return undefined;
-  let text = address.toLowerCase().split('%')[0]!;
-  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (tail) {
-    const [a, b, c, d] = tail.slice(1).map(Number) as [number, number, number, number];
-    text = text.slice(0, tail.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+/** A transient HTTP answer, turned into an error so the retry loop sees it. */
+class TransientStatus extends Error {
+  constructor(readonly response: SafeResponse) {
+    super(`HTTP ${response.status}`);
   }
-  const [head, rest] = text.split('::') as [string, string | undefined];
-  const left = head ? head.split(':') : [];
-  const right = rest ? rest.split(':') : [];
-  const fill = rest === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
-  return [...left, ...fill, ...right].map((g) => parseInt(g, 16));
-}
-
-/** IPv4 as a 32-bit number, or undefined; also unwraps IPv4-mapped IPv6 (::ffff:a.b.c.d, ::ffff:a9fe:a9fe). */
-function ipv4Number(address: string): number | undefined {
-  if (isIP(address) === 4) return address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-  const g = ipv6Groups(address);
-  if (g && g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return g[6]! * 65536 + g[7]!;
-  return undefined;
-}
-
-export function isLoopbackAddress(address: string): boolean {
-  const v4 = ipv4Number(address);
-  if (v4 !== undefined) return v4 >>> 24 === 127;
-  const g = ipv6Groups(address);
-  return g !== undefined && g.slice(0, 7).every((x) => x === 0) && g[7] === 1;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isLoopbackAddress(host));
-}
-
-/** Why an address is refused, or undefined when it is allowed. */
-export function refusedAddressReason(address: string): string | undefined {
-  const v4 = ipv4Number(address);
-  if (v4 !== undefined) {
-    if (v4 === 0xa9fea9fe) return 'a cloud metadata address';
-    if (v4 >>> 16 === 0xa9fe) return 'a link-local address';
-    if (v4 === 0) return 'the unspecified address';
-    return undefined;
-  }
-  const g = ipv6Groups(address);
-  if (!g) return undefined;
-  if (g.join(':') === [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254].join(':')) return 'a cloud metadata address';
-  if ((g[0]! & 0xffc0) === 0xfe80) return 'a link-local address';
-  if (g.every((x) => x === 0)) return 'the unspecified address';
-  return undefined;
 }
 
 export class SafeHttp {
@@ -106,13 +81,15 @@ export class SafeHttp {
   private readonly maxBodyBytes: number;
   private readonly maxRedirects: number;
   private readonly resolve: Resolver;
+  private readonly trusted: Set<string>;
 
   constructor(options: SafeHttpOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? (Number(process.env.CREDCTL_HTTP_TIMEOUT_MS) || 10_000);
     this.connectTimeoutMs = options.connectTimeoutMs ?? Math.min(5_000, this.timeoutMs);
     this.maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
     this.maxRedirects = options.maxRedirects ?? 3;
     this.resolve = options.resolve ?? defaultResolve;
+    this.trusted = new Set([...(options.trustedOrigins ?? [])].map(originOf).filter((o): o is string => o !== undefined));
   }
 
   async close(): Promise<void> {
@@ -126,13 +103,10 @@ export class SafeHttp {
     if (existing) return existing;
     const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refusedError(`${url.origin}: only https URLs are allowed`);
-    const loopbackName = isLoopbackHost(hostname);
-    if (url.protocol === 'http:' && !loopbackName) {
+    if (url.protocol === 'http:' && !isLoopbackHost(hostname)) {
       throw refusedError(`${url.origin}: plain http is refused except for loopback; use https`);
     }
-    if (METADATA_NAMES.has(hostname) || (hostname.startsWith('metadata.') && hostname.endsWith('.internal'))) {
-      throw refusedError(`${url.origin}: refusing a cloud metadata host`);
-    }
+    if (isMetadataHostName(hostname)) throw refusedError(`${url.origin}: refusing a cloud metadata host`);
     let addresses: string[];
     try {
       addresses = isIP(hostname) ? [hostname] : await this.resolve(hostname);
@@ -141,8 +115,12 @@ export class SafeHttp {
     }
     if (addresses.length === 0) throw remoteError(`${url.origin}: ${hostname} has no address`);
     for (const address of addresses) {
-      const reason = refusedAddressReason(address);
-      if (reason) throw refusedError(`${url.origin}: ${hostname} resolves to ${address}, ${reason}; refused`);
+      const verdict = classifyAddress(address);
+      const shown = address === hostname ? address : `${hostname} resolves to ${address}`;
+      if (verdict.class === 'blocked') throw refusedError(`${url.origin}: ${shown}, ${verdict.reason}; refused`);
+      if (verdict.class === 'private' && !this.trusted.has(url.origin)) {
+        throw refusedError(`${url.origin}: ${shown}, ${verdict.reason}; refused`, 'A private address is contacted only when credctl.yaml names that origin and you trusted it (credctl trust).');
+      }
       if (url.protocol === 'http:' && !isLoopbackAddress(address)) {
         throw refusedError(`${url.origin}: ${hostname} resolves to ${address}, not loopback; plain http refused`);
       }
@@ -166,7 +144,36 @@ export class SafeHttp {
     return agent;
   }
 
+  /**
+   * One call (with its same-origin redirects); with `retry`, repeated on transient failures. The
+   * last transient answer (a 503 after every attempt) is returned, not thrown, so callers keep
+   * reading the vendor's own error body.
+   */
   async request(target: string | URL, req: SafeRequest = {}): Promise<SafeResponse> {
+    const secrets = req.secrets ?? [];
+    const mask = (err: unknown): unknown => {
+      if (err instanceof Error && secrets.length) err.message = maskValues(err.message, secrets);
+      return err;
+    };
+    if (!req.retry) return this.requestOnce(target, req).catch((err) => { throw mask(err); });
+    try {
+      return await retryTransient(
+        async () => {
+          const res = await this.requestOnce(target, req);
+          if (res.status >= 500 || res.status === 429) throw new TransientStatus(res);
+          return res;
+        },
+        (err) => err instanceof TransientStatus || isTransientNetworkError(err),
+        req.retry === true ? DEFAULT_RETRY : req.retry,
+        { waitFor: (err) => (err instanceof TransientStatus ? retryAfterMs(err.response.headers['retry-after']) : 0) },
+      );
+    } catch (err) {
+      if (err instanceof TransientStatus) return err.response;
+      throw mask(err);
+    }
+  }
+
+  private async requestOnce(target: string | URL, req: SafeRequest): Promise<SafeResponse> {
     let url = typeof target === 'string' ? parseUrl(target) : target;
     const origin = url.origin;
     const signal = AbortSignal.timeout(this.timeoutMs);
@@ -184,7 +191,7 @@ export class SafeHttp {
   }
 
   private async once(url: URL, req: SafeRequest, agent: Agent, signal: AbortSignal): Promise<SafeResponse> {
-    const what = `${req.method ?? 'GET'} ${url.href}`;
+    const what = `${req.method ?? 'GET'} ${url.origin}${url.pathname}`;
     try {
       const res = await request(url, {
         method: req.method ?? 'GET', headers: req.headers, body: req.body, dispatcher: agent, signal,
@@ -213,6 +220,15 @@ export class SafeHttp {
   }
 }
 
+/** An URL's origin, or undefined when it is not a URL. */
+export function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseUrl(text: string, base?: URL): URL {
   try {
     return new URL(text, base);
@@ -221,19 +237,34 @@ function parseUrl(text: string, base?: URL): URL {
   }
 }
 
+/** Network faults worth another attempt (the remote end, not a refusal of ours). */
+export function isTransientNetworkError(err: unknown): boolean {
+  return (err as { transient?: boolean })?.transient === true;
+}
+
+function retryAfterMs(h: string | undefined): number {
+  if (!h) return 0;
+  const secs = Number(h);
+  if (Number.isFinite(secs) && secs > 0) return Math.min(secs * 1000, MAX_RETRY_AFTER_MS);
+  const at = Date.parse(h);
+  return Number.isFinite(at) ? Math.max(0, Math.min(at - Date.now(), MAX_RETRY_AFTER_MS)) : 0;
+}
+
 /** One readable phrase per network failure; credctl's own errors pass through untouched. */
 function describeNetworkError(err: unknown, what: string, timeoutMs: number, signal: AbortSignal): Error {
   if (err instanceof Error && err.name === 'CredctlError') return err;
   const code = (err as { code?: string })?.code;
+  const transient = (e: Error) => Object.assign(e, { transient: true });
   if (signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return remoteError(`${what}: no complete answer within ${timeoutMs} ms (timed out)`);
+    return transient(remoteError(`${what}: no complete answer within ${timeoutMs} ms (timed out)`));
   }
   switch (code) {
-    case 'UND_ERR_CONNECT_TIMEOUT': return remoteError(`${what}: connection timed out`);
+    case 'UND_ERR_CONNECT_TIMEOUT': return transient(remoteError(`${what}: connection timed out`));
     case 'UND_ERR_HEADERS_OVERFLOW': return remoteError(`${what}: response headers too large; refusing to read them`);
-    case 'ECONNREFUSED': return remoteError(`${what}: connection refused (is the issuer running?)`);
+    case 'ECONNREFUSED': return transient(remoteError(`${what}: connection refused (is the server running?)`));
     case 'ECONNRESET':
-    case 'UND_ERR_SOCKET': return remoteError(`${what}: connection closed by the server`);
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET': return transient(remoteError(`${what}: connection closed by the server`));
     case 'HPE_INVALID_CONSTANT':
     case 'HPE_INVALID_HEADER_TOKEN':
     case 'HPE_HEADER_OVERFLOW': return remoteError(`${what}: malformed HTTP response`);

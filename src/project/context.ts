@@ -1,0 +1,73 @@
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadCredctlYaml, type CredctlConfig } from '../config/credctl-yaml.js';
+import { projectSettings, type ProjectSettings } from '../config/sections.js';
+import { projectPaths, type ProjectPaths } from '../core/paths.js';
+import { loadProviders, type ProviderEntry } from '../providers/registry.js';
+import { decideTrust, type TrustDecision } from '../trust/gate.js';
+import { trustSurface, trustedOrigins } from '../trust/surface.js';
+
+/**
+ * One project, opened once per command and passed down: its real root (symlinks resolved, so
+ * trust and path checks talk about the same directory), its state paths, credctl.yaml parsed and
+ * validated, and whether the user trusts what that file asks for. Code below the CLI takes this
+ * instead of re-deriving the root or re-reading credctl.yaml.
+ */
+export interface Project {
+  /** The project root, as a real path. */
+  root: string;
+  paths: ProjectPaths;
+  config: CredctlConfig;
+  /** Every section of credctl.yaml, as written. */
+  settings: ProjectSettings;
+  trust: TrustDecision;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface OpenProjectOptions {
+  env?: NodeJS.ProcessEnv;
+}
+
+export function openProject(root: string, options: OpenProjectOptions = {}): Project {
+  const env = options.env ?? process.env;
+  let real = resolve(root);
+  try {
+    real = realpathSync(real);
+  } catch {
+    // A root that does not exist yet is reported by whatever reads it first.
+  }
+  const config = loadCredctlYaml(real);
+  const settings = projectSettings(config);
+  const trust = decideTrust(real, trustSurface(config, settings), env);
+  return { root: real, paths: projectPaths(real), config, settings, trust, env };
+}
+
+/**
+ * What credctl may act on: everything when trusted; otherwise credctl.yaml's issuers, admin
+ * credentials and health checks are set aside, so nothing the repository says is contacted,
+ * handed a secret or run. Owners, scopes, access and policy still apply (they only shape reports).
+ */
+export function actionableSettings(project: Project): ProjectSettings {
+  if (project.trust.trusted) return project.settings;
+  const credentials = Object.fromEntries(Object.entries(project.settings.credentials).map(([n, c]) => [n, { ...c, health: [] }]));
+  const providers = Object.fromEntries(Object.entries(project.settings.providers).map(([id, p]) => [id, p.project ? { project: p.project } : {}]));
+  return { ...project.settings, providers, credentials };
+}
+
+/** The provider registry with credctl.yaml's issuer URLs applied, only when they are trusted. */
+export function projectProviders(project: Project): ProviderEntry[] {
+  const overrides: Record<string, string> = {};
+  for (const [id, p] of Object.entries(actionableSettings(project).providers)) if (p.issuer) overrides[id] = p.issuer;
+  return loadProviders({ overrides });
+}
+
+/** Origins the network client may reach on private addresses: the trusted config's own URLs. */
+export function projectTrustedOrigins(project: Project): string[] {
+  return project.trust.trusted ? trustedOrigins(project.trust.surface) : [];
+}
+
+/** The one line a read-only command prints when it set the untrusted parts aside. */
+export function untrustedNote(project: Project): string | undefined {
+  if (project.trust.trusted) return undefined;
+  return `credctl: credctl.yaml is not trusted here (${project.trust.reason}): its issuers, admin credentials and health checks are not used, so live checks go to built-in providers only. Review it with \`credctl trust\`.`;
+}
