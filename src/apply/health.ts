@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { inputError } from '../core/errors.js';
+import { DURATION_UNITS, parseDuration as parseDurationGrammar } from '../core/duration.js';
 import { maskValues } from '../core/redact.js';
 import { SafeHttp } from '../net/http.js';
 
@@ -348,15 +349,10 @@ function parseOne(item: unknown, where: string): HealthCheckSpec {
   return spec;
 }
 
-/** `30s`, `500ms`, `2m`, or a number of milliseconds. */
+/** `30s`, `500ms`, `2m` (src/core/duration.ts), or a number of milliseconds (timeoutMs). */
 function parseDuration(v: unknown, where: string): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.round(v);
-  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m)$/.exec(v.trim()) : null;
-  if (!m) throw inputError(`${where} must be a duration like 30s, 500ms or 2m`);
-  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
-  if (n <= 0 || n > 3_600_000) throw inputError(`${where} must be between 1 ms and 1 hour`);
-  return Math.round(n);
+  return parseDurationGrammar(v, { what: where, numbersAreMs: true, max: DURATION_UNITS.h });
 }
 
 function parseRetries(v: unknown, where: string): number | undefined {

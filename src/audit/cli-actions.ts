@@ -12,7 +12,7 @@ import { verifyAudit, type VerifyResult } from './verify.js';
 /** What `credctl audit ...` does, behind the flag parsing in src/cli/commands/audit.ts. */
 export async function auditShow(opts: { credential?: string; since?: string; json?: boolean }): Promise<void> {
   const entries = filterEntries(readEntries(projectPaths().audit), opts);
-  if (opts.json) return printJson(entries);
+  if (opts.json) return printJson(entries, 'entries');
   if (entries.length === 0) return note('no audit entries');
   const p = paint();
   for (const e of entries) {

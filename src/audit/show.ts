@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { parseDuration } from '../core/duration.js';
 import { readInputText, usageError } from '../core/errors.js';
 import type { AuditEntry } from './entry.js';
 
@@ -14,11 +15,8 @@ export interface ShowFilter {
 }
 
 export function parseSince(text: string, now = Date.now()): number {
-  const rel = /^(\d+)\s*([smhdw])$/.exec(text.trim());
-  if (rel) {
-    const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 }[rel[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-    return now - Number(rel[1]) * unit;
-  }
+  // A duration back from now (the grammar of every duration, src/core/duration.ts), or a date.
+  if (/^\s*\d+\s*[a-z]+\s*$/i.test(text)) return now - parseDuration(text, { what: '--since', error: usageError });
   const t = Date.parse(text);
   if (Number.isNaN(t)) throw usageError(`--since "${text}" is not a date or a duration`, 'Use an ISO date (2025-01-31, 2025-01-31T12:00Z) or a duration (30m, 24h, 7d, 2w).');
   return t;

@@ -44,6 +44,7 @@ export const COMMAND_MODULES: Record<string, string> = {
   'blast-radius': 'blast-radius',
   inventory: 'blast-radius',
   status: 'blast-radius',
+  completion: 'completion',
 };
 
 const commandsDir = new URL('./commands/', import.meta.url);
@@ -74,16 +75,31 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return ExitCode.Ok;
   }
+  if (argv.length === 4 && argv.includes('--version') && argv.includes('--json')) return printVersionJson();
   // The pre-commit hook's exact command line skips the flag parser (bin/credctl normally loads
   // the bundled copy of this path instead; see staged-hook.ts).
   if (isStagedHookCommand(argv)) return (await import('./staged-hook.js')).runStagedHook();
+  const program = await buildProgram(invokedCommand(argv));
+  try {
+    await program.parseAsync(argv);
+    return exitCodeSet();
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/**
+ * The command tree: the root program with the modules of `only` (the invoked command), or of
+ * every command when `only` is undefined or unknown (--help, `credctl completion`).
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   // require(), not import: commander is CommonJS, and its ESM wrapper costs a few ms more to load.
   const { Command } = createRequire(import.meta.url)('commander') as typeof import('commander');
   const program = new Command('credctl')
     .description('Find exposed credentials, see where they are used and what they reach, rotate them safely, and prove the recovery.')
     // `-V` only: a root `--version` would swallow `store get --version N`; a leading
     // `credctl --version` is answered in main() before parsing.
-    .version(VERSION, '-V', 'output the version number (also: credctl --version)')
+    .version(VERSION, '-V', 'output the version number (also: credctl --version; --version --json adds the rule-set version)')
     .option('--no-color', 'disable colour (also: NO_COLOR=1)')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -92,7 +108,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     if (cmd.optsWithGlobals().color === false) process.env.NO_COLOR = '1';
   });
   // Subcommands inherit exitOverride so their usage errors also come back here as exit code 2.
-  for (const mod of await loadCommandModules(invokedCommand(argv))) mod.register(program);
+  for (const mod of await loadCommandModules(only)) mod.register(program);
   const override = (cmd: Command): void => {
     for (const sub of cmd.commands) {
       sub.exitOverride();
@@ -100,9 +116,16 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     }
   };
   override(program);
+  return program;
+}
+
+/** `credctl --version --json`: credctl's version, the rule set it runs, and the Node.js running it. */
+async function printVersionJson(): Promise<number> {
   try {
-    await program.parseAsync(argv);
-    return exitCodeSet();
+    const { ruleSetInfo } = await import('../providers/rule-set.js');
+    const { printJson } = await import('../core/output.js');
+    printJson({ node: process.version, ruleSet: ruleSetInfo() });
+    return ExitCode.Ok;
   } catch (err) {
     return reportError(err);
   }

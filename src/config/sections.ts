@@ -1,4 +1,5 @@
 import { inputError } from '../core/errors.js';
+import { DAY, DURATION_UNITS, parseDuration } from '../core/duration.js';
 import { parseHealthChecks, type HealthCheckSpec } from '../apply/health.js';
 import type { CredctlConfig } from './credctl-yaml.js';
 
@@ -51,13 +52,9 @@ function strings(v: unknown, where: string): string[] {
   return v as string[];
 }
 
-/** `90d`, `12w`, `6m` (30-day months), `1y`, or a bare number of days. */
+/** A policy duration in days (fractions allowed): the grammar of src/core/duration.ts, such as 90d or 12w; 0 turns it off. */
 export function parseDays(v: unknown, where: string): number {
-  if (typeof v === 'number' && v > 0) return v;
-  const m = typeof v === 'string' ? /^(\d+)\s*([dwmy]?)$/.exec(v.trim()) : null;
-  if (!m) throw inputError(`credctl.yaml: ${where} must look like 90d, 12w, 6m or 1y`);
-  const n = Number(m[1]);
-  return n * ({ '': 1, d: 1, w: 7, m: 30, y: 365 } as Record<string, number>)[m[2]!]!;
+  return parseDuration(v, { what: `credctl.yaml: ${where}`, allowZero: true, min: DURATION_UNITS.h }) / DAY;
 }
 
 export function projectSettings(config: CredctlConfig): ProjectSettings {

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { VERSION } from './version.js';
 
 /**
  * Output conventions in one place: results go to stdout, messages and progress to stderr,
@@ -23,8 +24,20 @@ export function paintErr(): ChalkInstance {
   return (stderrChalk ??= new Chalk({ level: colorEnabled(process.stderr) ? 1 : 0 }));
 }
 
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+/**
+ * Every `--json` document credctl prints (or writes with -o) is made here: an object whose first
+ * field, `credctlVersion`, says which credctl wrote it, so a stored report can be read correctly
+ * later. A list is never a bare array: it goes under the name the command gives it
+ * (`{"credctlVersion": ..., "secrets": [...]}`). Line-per-record formats (jsonl) carry no header.
+ */
+export function jsonDocument(value: object, listName?: string): string {
+  if (Array.isArray(value) && !listName) throw new Error('a JSON list needs a name');
+  const body = Array.isArray(value) ? { [listName!]: value } : value;
+  return JSON.stringify({ credctlVersion: VERSION, ...body }, null, 2) + '\n';
+}
+
+export function printJson(value: object, listName?: string): void {
+  process.stdout.write(jsonDocument(value, listName));
 }
 
 export function printLine(line = ''): void {

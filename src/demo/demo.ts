@@ -125,6 +125,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
     process.env.CREDCTL_STORE = 'file';
     process.env.CREDCTL_KEY_FILE = keyFile;
+    // The parsed-rules cache too (it would go to ~/.cache/credctl).
+    process.env.CREDCTL_CACHE_DIR = join(ws, '.credctl-demo-cache');
     delete process.env.CREDCTL_STATE_DIR;
     process.env.CREDCTL_CONFIG_DIR = join(ws, '.credctl-demo-config');
     const paths = projectPaths(ws);

@@ -2,13 +2,13 @@
 import { resolve } from 'node:path';
 import { inputError } from '../core/errors.js';
 import { paint, printLine } from '../core/output.js';
-import { findProjectRoot } from '../core/paths.js';
+import { requireProjectRoot } from '../core/project-root.js';
 import { isDirectory } from '../scan/files.js';
 import type { WhereResult, WhereTarget } from './query.js';
 import { escapeControl, mapStrings } from '../core/text.js';
 
-export function resolveRoot(dir: string | undefined): string {
-  if (dir === undefined) return findProjectRoot();
+export function resolveRoot(dir: string | undefined, flag = 'DIR'): string {
+  if (dir === undefined) return requireProjectRoot(undefined, flag);
   const abs = resolve(dir);
   if (!isDirectory(abs)) throw inputError(`${dir} is not a directory`);
   return abs;

@@ -40,7 +40,9 @@ const MAX_PENDING_REQUESTS = 1000;
 const EVENTS_KEPT = 1000;
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
-export const defaultDataDir = (): string => process.env.CREDCTL_ISSUER_DATA ?? join(homedir(), '.credctl-issuer');
+/** $CREDCTL_ISSUER_DATA, else the XDG data directory: $XDG_DATA_HOME/credctl/issuer (~/.local/share/credctl/issuer). */
+export const defaultDataDir = (): string =>
+  process.env.CREDCTL_ISSUER_DATA ?? join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'credctl', 'issuer');
 
 const LOOPBACK_HOSTS = /^(?:127(?:\.\d{1,3}){3}|::1|localhost)$/;
 

@@ -52,6 +52,8 @@ export const planSchema = {
   required: ['apiVersion', 'kind', 'id', 'createdAt', 'root', 'inputs', 'order', 'credentials'],
   additionalProperties: false,
   properties: {
+    // Present when the plan was printed with --json (every JSON document says which credctl wrote it).
+    credctlVersion: { type: 'string' },
     apiVersion: { const: 'credctl/v1' },
     kind: { const: 'RotationPlan' },
     id: { type: 'string', pattern: '^[A-Za-z0-9_-]+$' },

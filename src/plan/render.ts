@@ -1,4 +1,4 @@
-import { paint, paintErr } from '../core/output.js';
+import { paint, paintErr, printJson } from '../core/output.js';
 import type { RunSummary } from '../apply/engine.js';
 import type { Plan } from './types.js';
 
@@ -23,7 +23,7 @@ export function renderPlanSummary(plan: Plan): string {
 
 export function printRunSummary(summary: RunSummary, json: boolean): void {
   if (json) {
-    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    printJson(summary);
     return;
   }
   const c = paint();

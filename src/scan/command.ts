@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { findProjectRoot } from '../core/paths.js';
+import { isInsideGitRepository } from '../core/project-root.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { usageError } from '../core/errors.js';
 import { note, paint, paintErr, Progress } from '../core/output.js';
@@ -16,6 +17,8 @@ import type { ScanResult } from './types.js';
  */
 export interface ScanCommandFlags {
   history?: boolean;
+  /** --range base..head: history, limited to the commits of a push or pull request. */
+  range?: string;
   staged?: boolean;
   ignore?: boolean;
   format?: string;
@@ -36,7 +39,15 @@ export function parseSize(text: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
+/** A git revision range as CI systems give it (`base..head`, `base...head`, or one revision). */
+const REVISION_RANGE = /^[A-Za-z0-9_/~^@{}:+][A-Za-z0-9_./~^@{}:+-]*(?:\.\.\.?[A-Za-z0-9_/~^@{}:+][A-Za-z0-9_./~^@{}:+-]*)?$/;
+
 function parseFlags(paths: string[], flags: ScanCommandFlags) {
+  if (flags.range !== undefined) {
+    if (flags.staged) throw usageError('--range and --staged cannot be combined', '--range scans commits; --staged scans the commit being made.');
+    if (!REVISION_RANGE.test(flags.range) || flags.range.length > 200) throw usageError('--range must be a git revision range such as origin/main..HEAD or BASE_SHA..HEAD_SHA');
+    flags.history = true;
+  }
   if (flags.history && flags.staged) throw usageError('--history and --staged cannot be combined', 'Run them as two scans.');
   if (flags.json && flags.format && flags.format !== 'json') throw usageError(`--json conflicts with --format ${flags.format}`);
   const format = (flags.json ? 'json' : flags.format ?? 'table') as Format;
@@ -77,6 +88,7 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
       const { scanHistory } = await import('./history.js');
       result = await scanHistory({
         cwd,
+        range: flags.range,
         maxFileSize,
         noIgnore,
         baseline,
@@ -106,8 +118,8 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
 
   if (!flags.staged && !flags.history && flags.graph !== false) await updateGraph(paths, process.cwd(), result, noIgnore);
 
-  // Rule names and kinds only SARIF prints: other formats (and every pre-commit run) skip this.
-  const rules = format === 'sarif' ? new Map<string, RuleInfo>(loadRulesCached().map((r) => [r.id, { name: r.name, provider: r.provider, kind: r.kind }])) : undefined;
+  // Rule names and kinds only SARIF and JUnit print: other formats (and every pre-commit run) skip this.
+  const rules = format === 'sarif' || format === 'junit' ? new Map<string, RuleInfo>(loadRulesCached().map((r) => [r.id, { name: r.name, provider: r.provider, kind: r.kind }])) : undefined;
   const text = formatResult(result, format, { chalk: paint(), rules });
   if (text) process.stdout.write(text);
   note(summarize(result.stats, result.findings));
@@ -127,6 +139,11 @@ async function updateGraph(paths: string[], cwd: string, result: ScanResult, noI
   const { buildGraph } = await import('../graph/build.js');
   // Only a whole project has a graph; a subdirectory of a repository is a partial view.
   if (findProjectRoot(target) !== target) return;
+  // Outside a git repository a directory is not a project unless the user says so.
+  if (!isInsideGitRepository(target)) {
+    note('not a git repository: no usage graph written (`credctl graph DIR` builds one for a directory on purpose)');
+    return;
+  }
   const root = target;
   const findings = result.findings.map((f) => ({ ...f, file: relative(root, resolve(cwd, f.file)).split(sep).join('/') }));
   try {

@@ -1,7 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import { shortFingerprint } from '../core/fingerprint.js';
+import { jsonDocument } from '../core/output.js';
 import { VERSION } from '../core/version.js';
 import type { Finding } from './finding.js';
+import { toJunit } from './format-junit.js';
 import type { ScanResult, ScanStats } from './types.js';
 import { escapeControl, mapStrings } from '../core/text.js';
 
@@ -9,7 +11,7 @@ import { escapeControl, mapStrings } from '../core/text.js';
  * Every way scan results are printed. Each takes Findings (which hold no values) and returns
  * text, so nothing here can leak a secret by construction.
  */
-export const FORMATS = ['table', 'json', 'jsonl', 'sarif'] as const;
+export const FORMATS = ['table', 'json', 'jsonl', 'sarif', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** What SARIF and the table know about a rule beyond its id. */
@@ -28,11 +30,13 @@ export interface FormatOptions {
 export function formatResult(result: ScanResult, format: Format, options: FormatOptions = {}): string {
   switch (format) {
     case 'json':
-      return JSON.stringify({ findings: result.findings, stats: result.stats }, null, 2) + '\n';
+      return jsonDocument({ findings: result.findings, stats: result.stats });
     case 'jsonl':
       return result.findings.map((f) => JSON.stringify(f) + '\n').join('');
     case 'sarif':
       return JSON.stringify(toSarif(result.findings, options.rules), null, 2) + '\n';
+    case 'junit':
+      return toJunit(result, options.rules);
     case 'table':
       // File names come from the repository: no control character reaches the terminal.
       return formatTable(mapStrings(result.findings, escapeControl), options.chalk);

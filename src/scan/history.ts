@@ -15,13 +15,16 @@ import type { ScanResult } from './types.js';
  */
 export interface HistoryOptions extends AddedLinesScanOptions {
   baseline?: Baseline;
+  /** Only the commits in this revision range (`base..head`, as for git log), not every branch. */
+  range?: string;
   onProgress?: (p: { commits: number; bytes: number; elapsedMs: number }) => void;
 }
 
 export async function scanHistory(options: HistoryOptions = {}): Promise<ScanResult> {
   // Per fingerprint: the oldest sighting, and every commit that added the value.
   const byValue = new Map<string, { finding: Finding; time: number; commits: Set<string> }>();
-  const scan = addedLinesScan(options, '--history', ['log', '--all', '-p', COMMIT_FORMAT, ...DIFF_FLAGS, '-M'], () => {
+  const revisions = options.range ? ['--end-of-options', options.range] : ['--all'];
+  const scan = addedLinesScan(options, '--history', ['log', '-p', COMMIT_FORMAT, ...DIFF_FLAGS, '-M', ...revisions], () => {
     const stats = scan.stats;
     stats.commitsScanned = (stats.commitsScanned ?? 0) + 1;
     options.onProgress?.({ commits: stats.commitsScanned, bytes: stats.bytesScanned, elapsedMs: performance.now() - scan.started });

@@ -10,8 +10,9 @@ import { inputError, refusedError } from '../core/errors.js';
  *
  * The hook goes where git will run it: `git rev-parse --git-path hooks` honours core.hooksPath.
  * A hook we did not write is never replaced silently: --force moves it aside to
- * `pre-commit.credctl-backup` first. Husky and lefthook manage their own hook files, so for those
- * we print the one line to add instead of fighting them.
+ * `pre-commit.credctl-backup` first. Where husky manages the hooks, the check is added to the
+ * project's .husky/pre-commit (one line, once). lefthook keeps its commands in its YAML
+ * configuration, which credctl does not rewrite: it prints the lines to add.
  */
 export const HOOK_MARKER = '# credctl pre-commit hook';
 
@@ -66,7 +67,7 @@ export function detectIntegrations(root: string): HookInstallResult['integration
     out.push({
       tool: 'husky',
       file: '.husky/pre-commit',
-      instructions: 'husky runs .husky/pre-commit; add this line to it:  npx --no-install credctl scan --staged',
+      instructions: `husky runs .husky/pre-commit; add this line to it:  ${HUSKY_LINE}`,
     });
   }
   for (const f of ['lefthook.yml', '.lefthook.yml', 'lefthook.yaml', '.lefthook.yaml']) {
@@ -89,8 +90,32 @@ function isOurs(path: string): boolean {
   }
 }
 
+/** The line husky runs (husky puts node_modules/.bin on PATH, so a local or global credctl is found). */
+export const HUSKY_LINE = 'credctl scan --staged';
+
+/**
+ * husky owns the hooks directory (core.hooksPath = .husky/_ in husky 9, .husky before): its
+ * pre-commit runs the project's .husky/pre-commit, a shell file the project keeps, so the check
+ * goes there, as one line, once.
+ */
+function installIntoHusky(root: string): HookInstallResult {
+  const path = join(root, '.husky', 'pre-commit');
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const integrations = detectIntegrations(root).filter((i) => i.tool !== 'husky');
+  if (text.split('\n').some((line) => line.trim() === HUSKY_LINE)) return { path, action: 'updated', integrations };
+  const add = `${text && !text.endsWith('\n') ? '\n' : ''}# credctl: block commits that add credentials (credctl hook install)\n${HUSKY_LINE}\n`;
+  atomicWriteFileSync(path, text + add, { mode: 0o755 });
+  chmodSync(path, 0o755);
+  return { path, action: 'installed', integrations };
+}
+
+function managedByHusky(root: string, dir: string): boolean {
+  return existsSync(join(root, '.husky')) && (dir === join(root, '.husky', '_') || dir === join(root, '.husky'));
+}
+
 export function installHook(cwd: string, { force = false } = {}): HookInstallResult {
   const { root, dir } = hooksDir(cwd);
+  if (managedByHusky(root, dir)) return installIntoHusky(root);
   const path = join(dir, 'pre-commit');
   const integrations = detectIntegrations(root);
   let action: HookInstallResult['action'] = 'installed';

@@ -137,7 +137,7 @@ export async function storeList(opts: { all?: boolean; json?: boolean }): Promis
     },
     { store, note },
   );
-  if (opts.json) return printJson(entries);
+  if (opts.json) return printJson(entries, 'secrets');
   if (entries.length === 0) return note('the store is empty');
   for (const e of entries) {
     const labels = Object.entries(e.labels).map(([l, v]) => `${l}=v${v}`).join(' ');
@@ -157,7 +157,7 @@ export async function storeVersions(name: string, opts: { json?: boolean }): Pro
     { store, note },
   );
   if (versions.length === 0) throw inputError(`no secret named ${name}`, 'See `credctl store list`.');
-  if (opts.json) return printJson(versions);
+  if (opts.json) return printJson(versions, 'versions');
   for (const v of versions) printLine(`v${v.version}  ${v.createdAt}  ${shortFingerprint(v.fingerprint)}  ${v.labels.join(', ')}`);
 }
 

@@ -130,9 +130,14 @@ export class FileStore implements SecretStore {
     return this.path + '.lock';
   }
 
-  /** Read and authenticate the file; a missing file is an empty store. */
-  private read(): StoreFile {
+  /**
+   * Read and authenticate the file; a missing file is an empty store. Only a write (`forWrite`)
+   * settles the key of a new store, so reading commands (`store status`, `list`, `get`) never
+   * create a key file.
+   */
+  private read(forWrite = false): StoreFile {
     if (!existsSync(this.path)) {
+      if (!forWrite) return { format: FORMAT, kdf: { type: 'keyfile' }, keyCheck: '', secrets: {}, mac: '' };
       const keys = (this.keys ??= deriveKeys(keyForNew(this.env, this.note)));
       return { format: FORMAT, kdf: keys.resolved.kdf, keyCheck: keyCheck(keys), secrets: {}, mac: '' };
     }
@@ -175,7 +180,7 @@ export class FileStore implements SecretStore {
       throw storeError(`cannot create ${dirname(this.path)}: ${describeSystemError(err)}`);
     }
     return withLockSync(this.lockPath, { what: 'secret store' }, () => {
-      const file = this.read();
+      const file = this.read(true);
       const out = fn(file);
       this.write(file);
       return out;

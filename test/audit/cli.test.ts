@@ -44,9 +44,9 @@ describe('credctl store + audit, end to end', () => {
     r = credctl(['store', 'get', 'STRIPE_SECRET_KEY', '--version', '2', '-n']);
     expect(r).toMatchObject({ code: 0, stdout: CANARY2 });
     r = credctl(['store', 'list', '--json']);
-    expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ name: 'STRIPE_SECRET_KEY', versions: 2, labels: { current: 1, pending: 2 } })]);
+    expect(JSON.parse(r.stdout).secrets).toEqual([expect.objectContaining({ name: 'STRIPE_SECRET_KEY', versions: 2, labels: { current: 1, pending: 2 } })]);
     r = credctl(['store', 'versions', 'STRIPE_SECRET_KEY', '--json']);
-    expect(JSON.parse(r.stdout).map((v: { labels: string[] }) => v.labels)).toEqual([['current'], ['pending']]);
+    expect(JSON.parse(r.stdout).versions.map((v: { labels: string[] }) => v.labels)).toEqual([['current'], ['pending']]);
     expect(statSync(join(project, '.credctl', 'store.enc.json')).mode & 0o777).toBe(0o600);
   });
 
@@ -75,13 +75,13 @@ describe('credctl store + audit, end to end', () => {
 
   it('every access is in the audit log, which verifies; show filters', () => {
     let r = credctl(['audit', 'show', '--json']);
-    const entries = JSON.parse(r.stdout) as Array<{ action: string; outcome: string; actor: string; subject: { name?: string } }>;
+    const entries = JSON.parse(r.stdout).entries as Array<{ action: string; outcome: string; actor: string; subject: { name?: string } }>;
     const actions = entries.map((e) => `${e.action}:${e.outcome}`);
     expect(actions).toEqual(expect.arrayContaining(['store.put:ok', 'store.get:ok', 'store.get:failed', 'store.list:ok', 'store.versions:ok']));
     expect(actions.filter((a) => a === 'store.get:ok')).toHaveLength(2);
     expect(entries.every((e) => e.actor === 'e2e-test')).toBe(true);
     r = credctl(['audit', 'show', '--credential', 'MISSING', '--json']);
-    expect(JSON.parse(r.stdout).map((e: { action: string }) => e.action)).toEqual(['store.get']);
+    expect(JSON.parse(r.stdout).entries.map((e: { action: string }) => e.action)).toEqual(['store.get']);
     r = credctl(['audit', 'verify']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^verified: /);

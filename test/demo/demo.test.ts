@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { postgresBinDir } from '../../src/demo/postgres-cluster.js';
@@ -8,9 +9,9 @@ import { postgresBinDir } from '../../src/demo/postgres-cluster.js';
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'credctl');
 const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js'));
 
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -44,8 +45,21 @@ describe.skipIf(!built)('credctl demo', () => {
     expect(existsSync(result.workspace)).toBe(false);
   }, 120_000);
 
-  it('human output opens with the blast radius and ends with the proof', async () => {
-    const r = await run(['demo', '--no-postgres']);
+  it('human output opens with the blast radius and ends with the proof; nothing is left outside its temp dir', async () => {
+    // As the README says: the demo touches nothing outside a temp dir. A fresh HOME and TMPDIR,
+    // no XDG or credctl directories set: both must be empty again afterwards.
+    const sandbox = mkdtempSync(join(tmpdir(), 'credctl-demo-sandbox-'));
+    const home = join(sandbox, 'home');
+    const tmp = join(sandbox, 'tmp');
+    for (const d of [home, tmp]) mkdirSync(d);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(XDG_|CREDCTL_)/.test(k)));
+    const r = await run(['demo', '--no-postgres'], { ...env, HOME: home, TMPDIR: tmp });
+    try {
+      expect(readdirSync(home, { recursive: true })).toEqual([]);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      rmSync(sandbox, { recursive: true, force: true });
+    }
     expect(r.status, r.stderr).toBe(0);
     const out = r.stdout;
     expect(out.indexOf('1. Blast radius')).toBeLessThan(out.indexOf('2. Recovery'));

@@ -163,11 +163,27 @@ async function runAll(list: Run[], expectStatus?: (args: string[], status: numbe
     expect(r.status, `${item.args.join(' ')}: ${r.stderr}`).not.toBe(70);
     expect(r.stderr, item.args.join(' ')).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
     expectStatus?.(item.args, r.status, r.stderr);
+    expectVersionedJson(item.args, r);
     outs.push(...r.outputs);
   });
   everything.push(...outs);
   return outs;
 }
+/**
+ * Every JSON document a command prints opens with the credctl version that wrote it (one place
+ * makes them all: jsonDocument in src/core/output.ts); lists are named, never bare arrays.
+ */
+let versionedJsonSeen = 0;
+function expectVersionedJson(args: string[], r: RunResult): void {
+  const asJson = args.includes('--json') || args.some((a, i) => a === '--format' && args[i + 1] === 'json');
+  if (!asJson || !r.stdout.trim() || (r.status !== 0 && r.status !== 1)) return;
+  const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+  expect(Object.keys(doc)[0], args.join(' ')).toBe('credctlVersion');
+  expect(doc.credctlVersion).toBe(VERSION);
+  versionedJsonSeen++;
+}
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
 function written(file: string): Output {
   writtenFiles.push(file);
   return { where: file, text: readFileSync(file, 'latin1') };
@@ -296,6 +312,7 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     const runs: Run[] = [
       { args: ['scan'] }, { args: ['scan', '--json'] }, { args: ['scan', '--format', 'jsonl'] }, { args: ['scan', '--format', 'sarif'] },
       { args: ['scan', '--history', '--format', 'json'], env: debugEnv }, { args: ['scan', '--history', '--format', 'sarif'] }, { args: ['scan', '--history'] },
+      { args: ['scan', '--format', 'junit'] }, { args: ['scan', '--history', '--format', 'junit'] },
       { args: ['scan', '-'], input: stdin }, { args: ['scan', '-', '--format', 'jsonl'], input: stdin }, { args: ['scan', '-', '--format', 'sarif'], input: stdin, env: debugEnv },
     ];
     runs.push({ args: ['scan', '--no-ignore', '--no-graph', '--json'], env: debugEnv });
@@ -687,6 +704,8 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     expect(names.some((n) => n.endsWith('audit.jsonl'))).toBe(true);
     expect(new Set(writtenFiles).size).toBeGreaterThan(5);
     expect(everything.length).toBeGreaterThan(150);
+    // The JSON documents checked along the way (expectVersionedJson) were many and varied.
+    expect(versionedJsonSeen).toBeGreaterThan(20);
     expectClean([...everything, ...state, ...writtenFiles.map((f) => ({ where: f, text: readFileSync(f, 'latin1') }))]);
   });
 });

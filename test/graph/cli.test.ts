@@ -31,7 +31,7 @@ describe('credctl graph / where (end to end)', () => {
   });
 
   it('where as a tree, graph formats, and the exit codes for no match and bad usage', () => {
-    const root = copyFixture('worker-python-k8s');
+    const root = copyFixture('worker-python-k8s', { git: true });
     const tree = run(['where', 'EXAMPLE_API_KEY'], root);
     expect(tree.status).toBe(0);
     expect(tree.stdout).toContain('Deployment jobs/worker');
@@ -46,5 +46,24 @@ describe('credctl graph / where (end to end)', () => {
     expect(none.status).toBe(3);
     expect(none.stderr).toMatch(/^credctl: nothing in the graph matches NOT_THERE/);
     expect(run(['graph', '--format', 'xml'], root).status).toBe(2);
+  });
+
+  it('outside a git repository, state is made only for a directory named on purpose', () => {
+    const plain = copyFixture('worker-python-k8s');
+    for (const args of [['where', 'EXAMPLE_API_KEY'], ['graph'], ['status', '--no-probe'], ['inventory', '--no-probe'], ['plan', '--project'], ['blast-radius', '--name', 'EXAMPLE_API_KEY', '--no-probe']]) {
+      const r = run(args, plain);
+      expect(r.status, args.join(' ')).toBe(3);
+      expect(r.stderr, args.join(' ')).toBe('credctl: not inside a git repository: credctl keeps project state (.credctl/) only in a project\n' +
+        `  Run it inside the repository, or name the project directory with ${args[0] === 'where' ? '--dir DIR' : args[0] === 'graph' ? 'credctl graph DIR' : '--root DIR'}.\n`);
+    }
+    // A scan still scans, but writes no graph there.
+    const scan = run(['scan'], plain);
+    expect(scan.status, scan.stderr).toBe(1);
+    expect(scan.stderr).toContain('not a git repository: no usage graph written');
+    expect(existsSync(join(plain, '.credctl'))).toBe(false);
+    // Named on purpose: a graph is built and kept there.
+    expect(run(['graph', plain], REPO_ROOT).status).toBe(0);
+    expect(run(['status', '--no-probe', '--root', plain], REPO_ROOT).status).not.toBe(3);
+    expect(existsSync(join(plain, '.credctl', 'graph.json'))).toBe(true);
   });
 });

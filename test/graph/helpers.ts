@@ -18,6 +18,8 @@ export const pinnedRules = () => loadRules(fileURLToPath(new URL('./providers/',
 export interface CopyOptions {
   /** `git init` the copy and set this origin (git@github.com:owner/repo.git). */
   remote?: string;
+  /** `git init` the copy (without a remote): commands that keep state want a repository. */
+  git?: boolean;
   /** Write this .gitignore into the copy (fixtures cannot carry one: it would hide their files in credctl's own repo). */
   gitignore?: string;
 }
@@ -26,10 +28,10 @@ export function copyFixture(name: string, options: CopyOptions = {}): string {
   const dir = mkdtempSync(join(tmpdir(), `credctl-graph-${name}-`));
   cpSync(join(REPO_ROOT, 'fixtures', name), dir, { recursive: true });
   if (options.gitignore !== undefined) writeFileSync(join(dir, '.gitignore'), options.gitignore);
-  if (options.remote !== undefined) {
+  if (options.remote !== undefined || options.git) {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
     git('init', '-q');
-    git('remote', 'add', 'origin', options.remote);
+    if (options.remote !== undefined) git('remote', 'add', 'origin', options.remote);
   }
   return dir;
 }

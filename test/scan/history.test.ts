@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { addedLines, splitLines, unquoteGitPath } from '../../src/scan/diff.js';
 import { scanHistory } from '../../src/scan/history.js';
-import { cleanup, commit, fake, git, gitRepo, tempDir, testRulesDir, write } from './helpers.js';
+import { cleanup, commit, credctl, fake, git, gitRepo, tempDir, testRulesDir, write } from './helpers.js';
 
 const rulesDir = testRulesDir();
 afterAll(cleanup);
@@ -63,6 +63,29 @@ describe('scanHistory', () => {
     const r = await scanHistory({ cwd: d, base: d, rulesDir });
     expect(r.findings.map((f) => [f.file, f.status])).toEqual([['a.txt', 'present']]);
     expect(r.stats.skipped.ignored).toBe(1);
+  });
+
+  it('--range: only what the commits of a push or pull request add', async () => {
+    const d = gitRepo();
+    write(d, 'old.env', `OLD=${fake.stripe(5)}\n`);
+    commit(d, 'old secret on main');
+    git(d, 'checkout', '-q', '-b', 'pr');
+    write(d, 'new.env', `NEW=${fake.github(6)}\n`);
+    const added = commit(d, 'the pull request adds one');
+    const r = await scanHistory({ cwd: d, base: d, rulesDir, range: 'main..pr' });
+    expect(r.findings.map((f) => [f.file, f.commit, f.status])).toEqual([['new.env', added, 'present']]);
+    expect(r.stats.commitsScanned).toBe(1);
+    expect((await scanHistory({ cwd: d, base: d, rulesDir, range: 'pr..main' })).findings).toEqual([]);
+    // From the CLI: implies history; a range git does not know, or one that looks like an
+    // option, is a clear error (never passed to git as a flag).
+    const cli = credctl(['scan', '--range', 'main..pr', '--json'], { cwd: d, env: { CREDCTL_PROVIDERS_DIR: rulesDir } });
+    expect(cli.code).toBe(1);
+    expect(JSON.parse(cli.stdout).findings).toHaveLength(1);
+    expect(credctl(['scan', '--range', 'nope..pr'], { cwd: d, env: { CREDCTL_PROVIDERS_DIR: rulesDir } })).toMatchObject({ code: 3, stderr: expect.stringMatching(/^credctl: git log failed: fatal: .*unknown revision/) });
+    for (const bad of ['--output=/tmp/x', '-p', 'a b', '']) {
+      expect(credctl(['scan', '--range', bad], { cwd: d }).stderr).toMatch(/--range must be a git revision range/);
+    }
+    expect(credctl(['scan', '--range', 'main..pr', '--staged'], { cwd: d }).code).toBe(2);
   });
 
   it('handles an empty repository and rejects a directory that is not a repository', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,9 +75,15 @@ describe('the pre-commit fast path', () => {
     expect(text).toContain('function scanStaged(');
     const distImports = [...text.matchAll(/import\(["'](\.\.?\/[^"']+)["']\)/g)].map((m) => m[1]).sort();
     expect(distImports).toEqual(['../graph/build.js', '../scan/engine.js', '../scan/history.js']);
-    // Built after the compiled modules it bundles (npm run build does both).
-    const compiled = fileURLToPath(new URL('../../dist/scan/staged.js', import.meta.url));
-    expect(statSync(bundle).mtimeMs).toBeGreaterThanOrEqual(statSync(compiled).mtimeMs);
+    // Made from the compiled modules that are here now: bin/credctl checks the digest in the
+    // manifest beside it against their content (never their modification times).
+    const manifest = JSON.parse(readFileSync(bundle.replace(/\.js$/, '.json'), 'utf8')) as { inputs: string[]; sha256: string };
+    expect(manifest.inputs).toEqual(expect.arrayContaining(['cli/staged-hook.js', 'scan/staged.js', 'scan/detect.js']));
+    const hash = createHash('sha256');
+    for (const path of manifest.inputs) hash.update(path).update('\0').update(readFileSync(fileURLToPath(new URL(`../../dist/${path}`, import.meta.url)))).update('\0');
+    expect(hash.digest('hex')).toBe(manifest.sha256);
+    const debug = credctl(['scan', '--staged'], { cwd: gitRepo(), env: { CREDCTL_DEBUG: '1', CREDCTL_PROVIDERS_DIR: testRulesDir() } });
+    expect(debug.stderr).toContain('credctl: debug: scan --staged runs from the bundle (dist/cli/staged-hook.bundle.js)');
   });
 });
 

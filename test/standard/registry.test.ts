@@ -87,9 +87,11 @@ describe('provider registry', () => {
 describe('ttl parsing for `issuer mint --ttl`', () => {
   it('accepts seconds and s/m/h/d/w, rejects the rest with a usage error', async () => {
     const { parseTtl } = await import('../../src/issuer/ttl.js');
-    expect([parseTtl('90'), parseTtl('90s'), parseTtl('30m'), parseTtl('1h'), parseTtl('7d'), parseTtl('2w')]).toEqual([90, 90, 1800, 3600, 604800, 1209600]);
-    expect(() => parseTtl('1 hour')).toThrow(/invalid --ttl/);
-    expect(() => parseTtl('0')).toThrow(/at least 1 second/);
+    expect([parseTtl('90s'), parseTtl('30m'), parseTtl('1h'), parseTtl('7d'), parseTtl('2w')]).toEqual([90, 1800, 3600, 604800, 1209600]);
+    expect(() => parseTtl('1 hour')).toThrow(/--ttl must be a duration/);
+    expect(() => parseTtl('90')).toThrow(/--ttl needs a unit/);
+    expect(() => parseTtl('0s')).toThrow(/--ttl must be at least 1s/);
+    expect(() => parseTtl('1500ms')).toThrow(/whole number of seconds/);
   });
 });
 

@@ -78,6 +78,22 @@ describe('encrypted file backend', () => {
     expect(await new FileStore({ path, env }).get('X', { version: 1 })).toBe('FAKE-generated-key-value');
   });
 
+  it('reading an empty store creates no key: only the first write does', async () => {
+    const d = tmp();
+    const env = { HOME: join(d, 'home'), XDG_CONFIG_HOME: join(d, 'xdg') };
+    const path = join(d, 'repo', '.credctl', 'store.enc.json');
+    const store = new FileStore({ path, env });
+    store.unlock();
+    expect(await store.list()).toEqual([]);
+    expect(await store.get('X')).toBeNull();
+    expect(await store.versions('X')).toEqual([]);
+    expect(await store.delete('X')).toBe(false);
+    expect(existsSync(join(d, 'xdg'))).toBe(false);
+    expect(existsSync(join(d, 'repo'))).toBe(false);
+    await store.put('X', 'FAKE-first-write');
+    expect(existsSync(join(d, 'xdg', 'credctl', 'store.key'))).toBe(true);
+  });
+
   it('records swapped between names are caught, never decrypted as the other name', async () => {
     const d = tmp();
     const env = keyFileEnv(d);

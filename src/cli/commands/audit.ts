@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .description('list audit entries, oldest first')
     .option('--credential <name|fp>', 'only entries about this name or fingerprint (prefix)')
     .option('--since <when>', 'ISO date/time or a duration back from now (30m, 24h, 7d, 2w)')
-    .option('--json', 'machine-readable output (the entries as stored)')
+    .option('--json', 'machine-readable output: {credctlVersion, entries: [the entries as stored]}')
     .action(async (opts: { credential?: string; since?: string; json?: boolean }) => {
       const { auditShow } = await import('../../audit/cli-actions.js');
       await auditShow(opts);

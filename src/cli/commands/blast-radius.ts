@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
@@ -41,7 +40,7 @@ export function register(program: Command): void {
     .option('--from-report <file>', "another scanner's report: gitleaks JSON, trufflehog JSON, SARIF (repeatable)", collect)
     .option('--person <name>', 'what a person could see, from access: in credctl.yaml (a contractor leaving)')
     .option('--plan <file>', 'also write the recovery plan for `credctl apply`')
-    .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'terminal')
+    .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'terminal')
     .option('--json', 'same as --format json')
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('--no-probe', 'do not ask providers whether credentials are live')
@@ -58,14 +57,14 @@ Examples:
   $ credctl blast-radius --person contractor-jane --format html -o jane.html`)
     .action(async (flags: { leaked?: string[]; fromEnv?: boolean; repoPublic?: boolean; since?: string; name?: string[]; credential?: string[]; fromReport?: string[]; person?: string; plan?: string; format?: string; json?: boolean; out?: string; probe: boolean; exitCode: number; root?: string }) => {
       const format = pickFormat(flags);
-      const { findProjectRoot } = await import('../../core/paths.js');
+      const { requireProjectRoot } = await import('../../core/project-root.js');
       const { runBlastRadius } = await import('../../report/run-blast.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const root = requireProjectRoot(flags.root);
       const { report } = await runBlastRadius(root, {
         leaked: flags.leaked, fromEnv: flags.fromEnv, repoPublic: flags.repoPublic, since: flags.since, names: flags.name,
         credentials: flags.credential, fromReport: flags.fromReport, person: flags.person, probe: flags.probe, planOut: flags.plan,
       });
-      if (format === 'json') await emit(JSON.stringify(report, null, 2), flags.out);
+      if (format === 'json') await emit((await import('../../core/output.js')).jsonDocument(report), flags.out);
       else if (format === 'md') await emit((await import('../../report/render-markdown.js')).renderBlastMarkdown(report), flags.out);
       else if (format === 'html') await emit((await import('../../report/render-html.js')).renderBlastHtml(report), flags.out);
       else await emit((await import('../../report/render-terminal.js')).renderBlastTerminal(report), flags.out);
@@ -76,11 +75,11 @@ Examples:
 }
 
 async function inventoryItems(rootFlag: string | undefined, probe: boolean) {
-  const { findProjectRoot } = await import('../../core/paths.js');
+  const { requireProjectRoot } = await import('../../core/project-root.js');
   const { loadProject } = await import('../../apply/orchestrate.js');
   const { projectProviders, untrustedNote } = await import('../../project/context.js');
   const { inventory } = await import('../../report/inventory.js');
-  const root = rootFlag ? resolve(rootFlag) : findProjectRoot();
+  const root = requireProjectRoot(rootFlag);
   const ctx = loadProject(root);
   // Live checks send a credential to its provider: only to addresses the user trusted.
   const notTrusted = probe ? untrustedNote(ctx.project) : undefined;
@@ -93,7 +92,7 @@ export function registerReports(program: Command): void {
   program
     .command('inventory')
     .description('every credential: owner, scopes, where used, last rotated, expiry, how to replace it (for handoffs and audits)')
-    .option('--format <format>', 'md, json or html (default: md)', 'md')
+    .option('--format <format>', 'md | json | html (default: md)', 'md')
     .option('--json', 'same as --format json')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .option('--no-probe', 'do not ask providers for scopes and expiry')
@@ -107,7 +106,7 @@ Examples:
       if (!['md', 'json', 'html'].includes(format)) throw usageError('--format must be md, json or html');
       const { items } = await inventoryItems(flags.root, flags.probe);
       const { renderInventoryMarkdown, renderInventoryHtml } = await import('../../report/inventory.js');
-      await emit(format === 'json' ? JSON.stringify({ credentials: items }, null, 2) : format === 'html' ? renderInventoryHtml(items) : renderInventoryMarkdown(items), flags.out);
+      await emit(format === 'json' ? (await import('../../core/output.js')).jsonDocument({ credentials: items }) : format === 'html' ? renderInventoryHtml(items) : renderInventoryMarkdown(items), flags.out);
     });
 
   program
@@ -128,7 +127,7 @@ Example (a CI gate):
       const { dueItems } = await import('../../report/status.js');
       const { pendingDeletions } = await import('../../apply/finalize.js');
       const due = dueItems({ root, items, pendingDeletions: pendingDeletions(root), maxAgeDays: ctx.settings.policy.maxAgeDays, expiryWarningDays: ctx.settings.policy.expiryWarningDays });
-      if (flags.json) process.stdout.write(JSON.stringify({ due, credentials: items.length, policy: ctx.settings.policy }, null, 2) + '\n');
+      if (flags.json) (await import('../../core/output.js')).printJson({ due, credentials: items.length, policy: ctx.settings.policy });
       else if (!due.length) process.stdout.write(`Nothing due: ${items.length} credential(s) within policy${ctx.settings.policy.maxAgeDays ? ` (max age ${ctx.settings.policy.maxAgeDays} days)` : ' (no max_age policy set)'}.\n`);
       else {
         const { paint } = await import('../../core/output.js');

@@ -46,7 +46,8 @@ Exit code 0 when every check passed, 7 otherwise.`)
       });
       if (flags.json) {
         const { report, run, ...rest } = result;
-        process.stdout.write(JSON.stringify({ ...rest, blastRadius: report, runId: run.runId }, null, 2) + '\n');
+        const { printJson } = await import('../../core/output.js');
+        printJson({ ...rest, blastRadius: report, runId: run.runId });
       } else {
         out(`\n   rotated ${result.credentialsRotated}, old credentials revoked ${result.oldCredentialsRevoked} (refused by their provider afterwards: ${result.oldCredentialsRefusedAfterRevoke}), health checks passed ${result.healthChecksPassed}${result.healthChecksFailed ? `, failed ${result.healthChecksFailed}` : ''}`);
         out('\n' + c.bold('3. Proof') + c.dim('  (checked from the outside: the issuer, the database, the GitHub and Vercel stand-ins)'));

@@ -23,13 +23,13 @@ export function register(program: Command): void {
     .description("fetch, validate and show an issuer's credential lifecycle capabilities")
     .argument('<issuer-url>', 'issuer origin, e.g. https://api.example.com')
     .option('--json', 'print {issuer, manifest, permissions, from_cache} as JSON')
-    .option('--timeout <ms>', 'total time allowed for each document, in milliseconds', '10000')
+    .option('--timeout <duration>', 'total time allowed for each document (e.g. 10s, 500ms)', '10s')
     .option('--no-cache', 'neither read nor write the ETag cache')
     .addHelpText('after', EXAMPLES)
     .action(async (url: string, opts: { json?: boolean; timeout: string; cache: boolean }) => {
       const { usageError } = await import('../../core/errors.js');
-      const timeoutMs = Number(opts.timeout);
-      if (!Number.isFinite(timeoutMs) || timeoutMs < 1) throw usageError(`invalid --timeout ${opts.timeout}`);
+      const { parseDuration, DURATION_UNITS } = await import('../../core/duration.js');
+      const timeoutMs = parseDuration(opts.timeout, { what: '--timeout', max: DURATION_UNITS.h, error: usageError });
       const { discover } = await import('../../providers/discover.js');
       const { projectPaths } = await import('../../core/paths.js');
       const result = await discover(url, { timeoutMs, cacheDir: opts.cache ? projectPaths().cache : undefined });

@@ -30,7 +30,7 @@ Exit codes: 0 built, 2 bad usage, 3 unreadable credctl.yaml or rules`)
       const { resolveRoot } = await import('../../graph/cli-support.js');
       const { buildGraph, summary, toDot, toMermaid } = await import('../../graph/index.js');
       const { printJson, printLine, warn } = await import('../../core/output.js');
-      const root = resolveRoot(dir);
+      const root = resolveRoot(dir, 'credctl graph DIR');
       const graph = buildGraph(root, { full: opts.full, noIgnore: opts.ignore === false });
       if (format === 'json') printJson(graph);
       else if (format === 'dot') printLine(toDot(graph));

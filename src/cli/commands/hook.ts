@@ -21,7 +21,8 @@ Examples:
   credctl hook install            write .git/hooks/pre-commit (or into core.hooksPath)
   credctl hook install --force    replace an existing hook, keeping a backup
 
-With husky or lefthook, the command also prints the line to add to their configuration.
+With husky (core.hooksPath in .husky/), the check is added to .husky/pre-commit instead.
+With lefthook, the command prints the lines to add to lefthook.yml.
 With the pre-commit framework, use the hook in credctl's .pre-commit-hooks.yaml (id: credctl).
 
 Exit codes:

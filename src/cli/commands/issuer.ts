@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .description('serve the reference issuer on loopback until SIGINT/SIGTERM; prints one JSON line when ready')
     .option('--port <n>', 'TCP port (0 = any free port)', '8787')
     .option('--host <addr>', 'loopback address to listen on', '127.0.0.1')
-    .option('--data <dir>', 'state directory (default $CREDCTL_ISSUER_DATA or ~/.credctl-issuer)')
+    .option('--data <dir>', 'state directory (default $CREDCTL_ISSUER_DATA, else $XDG_DATA_HOME/credctl/issuer)')
     .action(async (opts: { port: string; host: string; data?: string }) => {
       const { usageError } = await import('../../core/errors.js');
       const port = Number(opts.port);
@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .requiredOption('--url <url>', 'issuer URL, e.g. http://127.0.0.1:8787')
     .requiredOption('--scope <scopes>', 'comma-separated scopes, e.g. events:read,events:write')
     .option('--ttl <duration>', 'lifetime: 90s, 30m, 1h, 7d (default: no expiry)')
-    .option('--env <env>', 'live or test', 'live')
+    .option('--env <env>', 'live | test', 'live')
     .option('--name <name>', 'a label for the credential')
     .option('--admin-token-file <file>', 'file holding the admin token (default: the default data dir\'s)')
     .option('--json', 'print {id, value, scopes, expires_at} as JSON')
@@ -88,18 +88,16 @@ export function register(program: Command): void {
     .description('run the conformance suite against an issuer; exit 0 only if every check passes')
     .argument('<url>', 'issuer URL')
     .option('--admin-token-file <file>', 'admin token for the management checks (without it they are skipped)')
-    .option('--timeout <ms>', 'per-call timeout in milliseconds', '10000')
+    .option('--timeout <duration>', 'per-call timeout (e.g. 10s, 500ms; at most 10m)', '10s')
     .option('--json', 'machine-readable report')
     .action(async (url: string, opts: { adminTokenFile?: string; timeout: string; json?: boolean }) => {
       const { readAdminToken } = await import('../../issuer/admin-token.js');
       const { runConformance } = await import('../../providers/conformance.js');
       const { paint, printJson } = await import('../../core/output.js');
       const adminToken = opts.adminTokenFile ? readAdminToken(opts.adminTokenFile) : undefined;
-      const timeoutMs = Number(opts.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) {
-        const { usageError } = await import('../../core/errors.js');
-        throw usageError(`--timeout must be a whole number of milliseconds from 1 to 600000, not ${JSON.stringify(opts.timeout.slice(0, 20))}`);
-      }
+      const { usageError } = await import('../../core/errors.js');
+      const { parseDuration, DURATION_UNITS } = await import('../../core/duration.js');
+      const timeoutMs = parseDuration(opts.timeout, { what: '--timeout', max: 10 * DURATION_UNITS.m, error: usageError });
       const report = await runConformance(url, { adminToken, timeoutMs });
       if (opts.json) {
         printJson(report);

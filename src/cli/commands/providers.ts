@@ -44,7 +44,7 @@ export function register(program: Command): void {
         printJson(list.map((p) => ({
           id: p.id, name: p.name, create: p.support.create, rotate: p.support.rotate, revoke: p.support.revoke,
           source: p.source, issuer: p.issuer ?? null, adapter: p.adapter ?? null, rules: p.hasRules,
-        })));
+        })), 'providers');
         return;
       }
       const c = paint();

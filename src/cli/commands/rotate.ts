@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DAY, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import { printJson } from '../../core/output.js';
 
 /**
  * `credctl plan`, `credctl apply`, `credctl rotate`, `credctl rollback`: the rotation workflow.
@@ -16,13 +17,8 @@ const positiveInt = (v: string) => {
   return n;
 };
 
-/** `--grace 7d`: days (d), weeks (w) or a bare number of days; 0 turns a configured grace off. */
-const graceDays = (v: string) => {
-  const m = /^(\d{1,4})\s*([dw]?)$/.exec(v.trim());
-  const days = m ? Number(m[1]) * (m[2] === 'w' ? 7 : 1) : NaN;
-  if (!Number.isInteger(days) || days > 3650) throw usageError(`--grace must look like 7d, 2w or 0, not ${v}`);
-  return days;
-};
+/** `--grace 7d`: whole days in the duration grammar (src/core/duration.ts); 0 turns a configured grace off. */
+const graceDays = (v: string) => parseDuration(v, { what: '--grace', allowZero: true, step: DAY, max: 3650 * DAY, error: usageError }) / DAY;
 const GRACE_HELP = 'deactivate old credentials instead of revoking them, and delete them with `credctl finalize` after this long (e.g. 7d; 0 = revoke at once; default: policy.revoke_grace in credctl.yaml). Providers that cannot deactivate reversibly still revoke at once';
 
 interface SelectFlags {
@@ -61,15 +57,15 @@ Examples:
       const { loadProject, makePlan } = await import('../../apply/orchestrate.js');
       const { writePlan, planToYaml } = await import('../../plan/plan-file.js');
       const { renderPlanSummary } = await import('../../plan/render.js');
-      const { findProjectRoot } = await import('../../core/paths.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const root = requireProjectRoot(flags.root);
       const plan = makePlan(loadProject(root), selection(flags), { graceDays: flags.grace });
       if (flags.out) {
         writePlan(plan, flags.out);
         process.stderr.write(renderPlanSummary(plan) + `\nPlan written to ${flags.out}. Review it, then: credctl apply ${flags.out}\n`);
-        if (flags.json) process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+        if (flags.json) printJson(plan);
       } else if (flags.json) {
-        process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+        printJson(plan);
       } else {
         process.stdout.write(planToYaml(plan));
         process.stderr.write(renderPlanSummary(plan) + '\n');
@@ -98,12 +94,12 @@ Examples:
   $ credctl apply --resume 20261122-101500-a1b2c3`)
     .action(async (file: string | undefined, flags: { yes?: boolean; input: boolean; concurrency: number; resume?: string; listRuns?: boolean; root?: string; json?: boolean; force?: boolean }) => {
       const orch = await import('../../apply/orchestrate.js');
-      const { findProjectRoot } = await import('../../core/paths.js');
+      const { requireProjectRoot } = await import('../../core/project-root.js');
       const { printRunSummary } = await import('../../plan/render.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const root = requireProjectRoot(flags.root);
       if (flags.listRuns) {
         const runs = orch.listRuns(root);
-        if (flags.json) process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+        if (flags.json) printJson(runs, 'runs');
         else for (const r of runs) process.stdout.write(`${r.runId}  ${r.corrupt ? 'DAMAGED journal (cannot resume)' : r.finished ? 'finished' : 'INTERRUPTED (resume with --resume)'}  ${r.steps} steps done\n`);
         return;
       }
@@ -134,7 +130,7 @@ Examples:
     .option('--concurrency <n>', 'independent credentials rotated at once', positiveInt, 4)
     .option('--force', "accept a pasted replacement that does not look like the provider's key format")
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
-    .option('--json', 'print the run summary as JSON')
+    .option('--json', 'print the run summary (with --dry-run: the plan) as JSON')
     .addHelpText('after', `
 Examples:
   $ credctl rotate --project            # everything, after confirmation
@@ -143,12 +139,13 @@ Examples:
   $ credctl rotate --project --grace 7d # keep the old keys deactivated (rollback-able) for a week`)
     .action(async (names: string[], flags: SelectFlags & { yes?: boolean; input: boolean; dryRun?: boolean; concurrency: number; json?: boolean; grace?: number; force?: boolean }) => {
       const orch = await import('../../apply/orchestrate.js');
-      const { findProjectRoot } = await import('../../core/paths.js');
+      const { requireProjectRoot } = await import('../../core/project-root.js');
       const { renderPlanSummary, printRunSummary } = await import('../../plan/render.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const root = requireProjectRoot(flags.root);
       const plan = orch.makePlan(orch.loadProject(root), selection(flags, names), { graceDays: flags.grace });
       if (flags.dryRun) {
-        process.stdout.write(renderPlanSummary(plan) + '\n');
+        if (flags.json) printJson(plan);
+        else process.stdout.write(renderPlanSummary(plan) + '\n');
         return;
       }
       const summary = await orch.applyPlan(plan, { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, acceptUnrecognised: Boolean(flags.force), describe: (p) => process.stderr.write(renderPlanSummary(p) + '\n') });
@@ -166,10 +163,10 @@ Examples:
     .option('--json', 'print the result as JSON')
     .action(async (credential: string, flags: { yes?: boolean; input: boolean; root?: string; json?: boolean }) => {
       const { rollbackCredential } = await import('../../apply/rollback.js');
-      const { findProjectRoot } = await import('../../core/paths.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const root = requireProjectRoot(flags.root);
       const result = await rollbackCredential(root, credential, { yes: Boolean(flags.yes), noInput: !flags.input });
-      if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      if (flags.json) printJson(result);
       else {
         process.stdout.write(`Rolled back ${result.name}: ${result.targets.length} target(s) hold the previous value again (${result.redacted}).\n`);
         process.stdout.write(result.replacement.revoked
@@ -205,17 +202,17 @@ Examples:
   $ credctl finalize --yes`)
     .action(async (flags: { yes?: boolean; input: boolean; dryRun?: boolean; force?: boolean; forget?: string; root?: string; json?: boolean }) => {
       const { finalizeDeletions, forgetDeletion } = await import('../../apply/finalize.js');
-      const { findProjectRoot } = await import('../../core/paths.js');
-      const root = flags.root ? resolve(flags.root) : findProjectRoot();
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const root = requireProjectRoot(flags.root);
       if (flags.forget) {
         const forgotten = await forgetDeletion(root, flags.forget);
         if (!forgotten.length) throw usageError(`nothing deactivated is waiting for deletion under ${flags.forget}`, 'See `credctl finalize --dry-run`.');
-        if (flags.json) process.stdout.write(JSON.stringify({ forgotten }, null, 2) + '\n');
+        if (flags.json) printJson({ forgotten });
         else for (const d of forgotten) process.stdout.write(`forgotten ${d.name} (${d.redacted}) at ${d.provider}: recorded as deleted by hand\n`);
         return;
       }
       const r = await finalizeDeletions(root, { yes: Boolean(flags.yes), noInput: !flags.input, dryRun: Boolean(flags.dryRun), force: Boolean(flags.force) });
-      if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      if (flags.json) printJson(r);
       else {
         const when = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
         const lines: string[] = [];

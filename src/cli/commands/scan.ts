@@ -20,9 +20,10 @@ export function register(program: Command): void {
     .argument('[paths...]', 'directories, files, or - for stdin (default: .)')
     .option('--history', 'scan every line ever added on any branch; one finding per secret, with its first commit')
     .option('--staged', 'scan only the lines added in the staged diff (for pre-commit hooks)')
+    .option('--range <base..head>', 'like --history, but only the commits in this git revision range (what a push or pull request adds)')
     .option('--no-ignore', 'scan every file: ignore .gitignore and .credctlignore')
     .option('--no-graph', 'do not update the usage graph (.credctl/graph.json) after a project scan')
-    .option('--format <format>', 'table | json | jsonl | sarif (default: table)')
+    .option('--format <format>', 'table | json | jsonl | sarif | junit (default: table)')
     .option('--json', 'same as --format json: {"findings": [...], "stats": {...}}')
     .option('--baseline <file>', 'do not report findings accepted in this baseline (matched by fingerprint + rule; default: .credctl-baseline.json at the project root, if present)')
     .option('--update-baseline', 'add every current finding to the baseline (created if missing) and exit 0')
@@ -36,8 +37,10 @@ Examples:
   credctl scan src config/.env.prod     scan some directories and files
   kubectl logs job/deploy | credctl scan -      scan a pasted CI log from stdin
   credctl scan --history                every commit on every branch, with first commit and status
+  credctl scan --range origin/main..HEAD    only what this branch's commits add (CI: a pull request)
   credctl scan --staged                 what a pre-commit hook runs (see: credctl hook install)
   credctl scan --format sarif > credctl.sarif   for GitHub code scanning
+  credctl scan --format junit > credctl.xml     a test report for GitLab, Jenkins, Azure DevOps
   credctl scan --update-baseline        accept today's findings into .credctl-baseline.json
 
 Suppressing a finding (a deliberate fake, a test fixture):

@@ -48,7 +48,7 @@ export function register(program: Command): void {
     .command('put')
     .description('add a new version of NAME; the value is read from stdin or a hidden prompt')
     .argument('<name>', 'secret name, e.g. STRIPE_SECRET_KEY')
-    .option('--label <label>', 'label for the new version: pending or current', 'current')
+    .option('--label <label>', 'label for the new version: pending | current', 'current')
     .option('--no-input', 'never prompt; fail if the value is not piped in')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nThe value is never accepted as a flag. A single trailing newline from stdin is removed.')
@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .description('print a value (only to a pipe or file unless --reveal)')
     .argument('<name>', 'secret name')
     .option('--version <n>', 'a version number', parseVersion)
-    .option('--label <label>', 'pending, current or previous')
+    .option('--label <label>', 'pending | current | previous')
     .option('--reveal', 'print to a terminal too')
     .option('-n, --no-newline', 'do not print a newline after the value')
     .action(async (name: string, opts: { version?: number; label?: string; reveal?: boolean; newline: boolean }) => {

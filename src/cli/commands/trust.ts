@@ -45,7 +45,7 @@ Examples:
         return out(`credctl.yaml in ${project.root} is no longer trusted`);
       }
       if (flags.show || flags.json) {
-        if (flags.json) out(JSON.stringify({ root: project.root, trusted: t.trusted, reason: t.reason, digest: t.digest, surface: t.surface }, null, 2));
+        if (flags.json) out((await import('../../core/output.js')).jsonDocument({ root: project.root, trusted: t.trusted, reason: t.reason, digest: t.digest, surface: t.surface }).trimEnd());
         else out([`${project.root}: ${t.trusted ? 'trusted' : 'NOT trusted'} (${t.reason})`, `digest ${t.digest}`, ...describeSurface(t.surface)].join('\n'));
         if (!t.trusted) process.exitCode = ExitCode.Refused;
         return;

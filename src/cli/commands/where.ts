@@ -20,7 +20,7 @@ Exit codes: 0 found, 2 bad usage, 3 nothing matches the query`)
       const { resolveRoot, printWhereTree } = await import('../../graph/cli-support.js');
       const { buildGraph, where } = await import('../../graph/index.js');
       const { printJson } = await import('../../core/output.js');
-      const root = resolveRoot(opts.dir);
+      const root = resolveRoot(opts.dir, '--dir DIR');
       const result = where(buildGraph(root), query);
       if (opts.json) printJson(result);
       else printWhereTree(result);
