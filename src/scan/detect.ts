@@ -1,7 +1,7 @@
-import type { Confidence, CredentialKind, Rule } from '../providers/rules.js';
+import type { Allowlist, Confidence, CredentialKind, Rule } from '../providers/rules.js';
 import { shannonEntropy } from '../core/text.js';
 import { buildAutomaton, searchKeywords, type KeywordAutomaton } from './keyword-automaton.js';
-import { isPlaceholder } from './placeholders.js';
+import { placeholderReason } from './placeholders.js';
 
 /**
  * The matcher at the heart of scanning: text in, raw matches out. A raw match holds the secret
@@ -25,6 +25,10 @@ export interface RawMatch {
   /** The assigned name (e.g. API_TOKEN in `API_TOKEN=...`) when the rule captures one. */
   name?: string;
   environment?: string;
+  /** Set when the text held an encoding of the value (a Kubernetes Secret's base64 `data:`). */
+  encoding?: 'base64';
+  /** Length of the matched text at `index` when it differs from the value's (an encoded value). */
+  span?: number;
 }
 
 export interface CompiledRuleSet {
@@ -45,11 +49,19 @@ export interface CompiledRuleSet {
   contained?: Map<string, number[]>;
   /** Per rule index: may it be run line by line? (decided on first need; 0 = not yet known) */
   lineLocal: (r: number) => boolean;
+  /** Indices of the rules that run only on some paths (paths, skipPaths, allowlist.paths). */
+  pathScoped: number[];
+  /** Matches dropped whatever the rule (credctl.yaml's allowlist). */
+  allowlist?: Allowlist;
+}
+
+export interface RuleSetOptions {
+  allowlist?: Allowlist;
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export function compileRuleSet(rules: Rule[]): CompiledRuleSet {
+export function compileRuleSet(rules: Rule[], options: RuleSetOptions = {}): CompiledRuleSet {
   const byKeyword = new Map<string, Rule[]>();
   const always: Rule[] = [];
   for (const rule of rules) {
@@ -82,7 +94,18 @@ export function compileRuleSet(rules: Rule[]): CompiledRuleSet {
       if (local[r] === 0) local[r] = isLineLocal(rules[r]!) ? 1 : 2;
       return local[r] === 1;
     },
+    pathScoped: rules.flatMap((r, i) => (r.paths || r.skipPaths || r.allowlist?.paths.length ? [i] : [])),
+    ...(options.allowlist ? { allowlist: options.allowlist } : {}),
   };
+}
+
+/** May `rule` run on the file at `path` (undefined: stdin or a bare text, where path-bound rules do not run)? */
+export function ruleAppliesTo(rule: Rule, path: string | undefined): boolean {
+  if (rule.paths && (path === undefined || !rule.paths.some((re) => re.test(path)))) return false;
+  if (path === undefined) return true;
+  if (rule.skipPaths?.some((re) => re.test(path))) return false;
+  if (rule.allowlist?.paths.some((re) => re.test(path))) return false;
+  return true;
 }
 
 /**
@@ -193,15 +216,25 @@ export function environmentOf(rule: Rule, value: string): string | undefined {
   return undefined;
 }
 
-/** Every credential in `text`. Overlapping matches of the same value keep the most specific rule. */
-export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
+/**
+ * Every credential in `text`. Overlapping matches of the same value keep the most specific rule.
+ * `path` is the file's reported path: rules bound to some files (`paths:`, a .netrc) run only
+ * there, and credctl.yaml's allowlisted paths are skipped.
+ */
+export function detect(set: CompiledRuleSet, text: string, path?: string): RawMatch[] {
+  if (path !== undefined && set.allowlist?.paths.some((re) => re.test(path))) return [];
   const out: RawMatch[] = [];
   const n = set.rules.length;
-  // Per rule: 0 = no keyword seen; 1 = run on the whole text; 2 = run on the listed lines.
+  // Per rule: 0 = no keyword seen; 1 = run on the whole text; 2 = run on the listed lines;
+  // 3 = not for this file (its paths say so).
   const mode = new Uint8Array(n);
   const lines: (number[] | undefined)[] = new Array(n);
   const lastLineEnd = new Int32Array(n).fill(-1);
-  for (const r of set.always) mode[set.rules.indexOf(r)] = 1;
+  for (const r of set.pathScoped) if (!ruleAppliesTo(set.rules[r]!, path)) mode[r] = 3;
+  for (const r of set.always) {
+    const i = set.rules.indexOf(r);
+    if (mode[i] !== 3) mode[i] = 1;
+  }
   const ruleIdx = set.ruleIdx;
   // Per anchored rule: the identifier starts to try, and the last one listed.
   const anchors: (number[] | undefined)[] = new Array(n);
@@ -224,7 +257,7 @@ export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
   };
   const onHit = (k: number, end: number) => {
     for (const r of ruleIdx[k]!) {
-      if (mode[r] === 1) continue;
+      if (mode[r] === 1 || mode[r] === 3) continue;
       if (!set.lineLocal(r)) {
         mode[r] = 1;
         continue;
@@ -249,19 +282,92 @@ export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
   };
   forEachKeyword(set, text, onHit);
   if (set.otherKeywordRe) {
-    for (const m of text.matchAll(set.otherKeywordRe)) for (const r of set.byKeyword.get(m[0].toLowerCase()) ?? []) mode[set.rules.indexOf(r)] = 1;
+    for (const m of text.matchAll(set.otherKeywordRe)) {
+      for (const r of set.byKeyword.get(m[0].toLowerCase()) ?? []) {
+        const i = set.rules.indexOf(r);
+        if (mode[i] !== 3) mode[i] = 1;
+      }
+    }
   }
   for (let r = 0; r < n; r++) {
-    if (mode[r] === 0) continue;
+    if (mode[r] === 0 || mode[r] === 3) continue;
     const rule = set.rules[r]!;
+    const before = out.length;
     if (mode[r] === 1) runRule(rule, text, 0, out);
     else if (anchors[r]) runAnchored(rule, text, anchors[r]!, out);
     else {
       const ls = lines[r]!;
       for (let i = 0; i < ls.length; i += 2) runRule(rule, text.slice(ls[i], ls[i + 1]), ls[i]!, out);
     }
+    // The rare extras run on the few matches a rule made, never on the text as a whole.
+    if (out.length > before && (rule.near !== undefined || rule.decode || set.allowlist?.values.length)) {
+      finishMatches(set, rule, text, out, before);
+    }
   }
   return dedupeOverlaps(out);
+}
+
+/**
+ * Per-match checks that need more than the match: a keyword within `near` lines, the decoding of
+ * an encoded value (classified by the other rules, so a base64 Kubernetes Secret value is the same
+ * credential as the plain value in a .env), and credctl.yaml's allowlisted values.
+ */
+function finishMatches(set: CompiledRuleSet, rule: Rule, text: string, out: RawMatch[], from: number): void {
+  const kept: RawMatch[] = [];
+  for (const m of out.splice(from)) {
+    if (rule.near !== undefined && !keywordNear(rule, text, m.index, rule.near)) continue;
+    if (rule.decode === 'base64') {
+      for (const d of decoded(set, m)) if (!allowlisted(set, d.value)) kept.push(d);
+      continue;
+    }
+    if (!allowlisted(set, m.value)) kept.push(m);
+  }
+  for (const m of kept) out.push(m);
+}
+
+const allowlisted = (set: CompiledRuleSet, value: string) => !!set.allowlist?.values.some((re) => re.test(value));
+
+/** Does one of the rule's keywords occur within `lines` lines of `index`? */
+function keywordNear(rule: Rule, text: string, index: number, lines: number): boolean {
+  let start = index;
+  for (let i = 0; i <= lines; i++) {
+    const nl = start > 0 ? text.lastIndexOf('\n', start - 1) : -1;
+    if (nl === -1) {
+      start = 0;
+      break;
+    }
+    start = nl;
+  }
+  let end = index;
+  for (let i = 0; i <= lines; i++) {
+    const nl = text.indexOf('\n', i === 0 ? end : end + 1);
+    if (nl === -1) {
+      end = text.length;
+      break;
+    }
+    end = nl;
+  }
+  const window = text.slice(start, end).toLowerCase();
+  return rule.keywords.some((k) => window.includes(k));
+}
+
+/**
+ * A base64 match, decoded. When another rule recognises the decoded text (a Stripe key, a
+ * connection URL's password) that rule's finding stands for it; otherwise the decoded value is
+ * the secret. Binary content (a keystore) stays as it was written.
+ */
+function decoded(set: CompiledRuleSet, m: RawMatch): RawMatch[] {
+  const b64 = m.value;
+  const plain = Buffer.from(b64, 'base64').toString('utf8');
+  if (!/^[\x20-\x7e\t\r\n]+$/.test(plain)) return [m];
+  const value = plain.replace(/\r?\n$/, '');
+  const why = placeholderReason(value);
+  if (why !== null && !(m.rule.acceptWeak && WEAK_REASONS.has(why))) return [];
+  const inner = detect(set, m.name ? `${m.name}=${value}` : value).filter((x) => x.rule.kind !== 'generic_secret' && !x.rule.decode);
+  if (inner.length > 0) {
+    return inner.map((x) => ({ ...x, index: m.index, span: b64.length, encoding: 'base64' as const, ...(m.name ? { name: m.name } : {}) }));
+  }
+  return [{ ...m, value, span: b64.length, encoding: 'base64' }];
 }
 
 function runRule(rule: Rule, text: string, offset: number, out: RawMatch[]): void {
@@ -300,12 +406,20 @@ function runAnchored(rule: Rule, text: string, anchors: number[], out: RawMatch[
 // [0-9A-Za-z_.-], the class ANCHOR_PREFIX uses.
 const isIdentifierChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
 
+/**
+ * Placeholder reasons that a rule with `acceptWeak` (a .netrc, a .pgpass: files whose whole
+ * purpose is credentials) does not drop: there `admin` or `password1` is the real password.
+ */
+const WEAK_REASONS = new Set(['placeholder word', 'repeated pattern']);
+
 /** Record one regex match if its value passes the entropy floor and the placeholder filter. */
 function keep(rule: Rule, m: RegExpExecArray, offset: number, out: RawMatch[]): void {
   const value = m[rule.secretGroup];
   if (!value) return;
-  if (rule.entropy !== undefined && shannonEntropy(value) < rule.entropy) return;
-  if (isPlaceholder(value)) return;
+  if (rule.entropy !== undefined && !rule.acceptWeak && shannonEntropy(value) < rule.entropy) return;
+  const why = placeholderReason(value);
+  if (why !== null && !(rule.acceptWeak && WEAK_REASONS.has(why)) && !(rule.kind === 'password_hash' && why === 'hash or digest')) return;
+  if (rule.allowlist?.values.some((re) => re.test(value))) return;
   // Rules are compiled with the `d` flag, so the group's own start is known exactly (the value
   // can also occur earlier in the match: postgres://postgres:postgres@db).
   const start = m.indices?.[rule.secretGroup]?.[0] ?? m.index + Math.max(0, m[0].indexOf(value));
@@ -326,11 +440,11 @@ const CONFIDENCE_RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1
  */
 function dedupeOverlaps(matches: RawMatch[]): RawMatch[] {
   if (matches.length < 2) return matches;
-  matches.sort((a, b) => a.index - b.index || b.value.length - a.value.length);
+  matches.sort((a, b) => a.index - b.index || (b.span ?? b.value.length) - (a.span ?? a.value.length));
   const kept: RawMatch[] = [];
   for (const m of matches) {
     const prev = kept[kept.length - 1];
-    if (prev && m.index < prev.index + prev.value.length) {
+    if (prev && m.index < prev.index + (prev.span ?? prev.value.length)) {
       if (better(m, prev)) kept[kept.length - 1] = m;
       continue;
     }
@@ -340,12 +454,18 @@ function dedupeOverlaps(matches: RawMatch[]): RawMatch[] {
 }
 
 function better(a: RawMatch, b: RawMatch): boolean {
+  if (a.rule.supersedes.includes(b.rule.id)) return true;
+  if (b.rule.supersedes.includes(a.rule.id)) return false;
   const ca = CONFIDENCE_RANK[a.rule.confidence];
   const cb = CONFIDENCE_RANK[b.rule.confidence];
   if (ca !== cb) return ca > cb;
   const ga = a.rule.kind === 'generic_secret' ? 0 : 1;
   const gb = b.rule.kind === 'generic_secret' ? 0 : 1;
   if (ga !== gb) return ga > gb;
+  // A vendor's rule names what the value is; a generic one (an Authorization header) only where it sits.
+  const pa = a.rule.provider === 'generic' ? 0 : 1;
+  const pb = b.rule.provider === 'generic' ? 0 : 1;
+  if (pa !== pb) return pa > pb;
   return a.value.length > b.value.length;
 }
 

@@ -83,7 +83,7 @@ export function scoreCorpus(dir: string, rules: Rule[] = loadRules()): CorpusSco
       const text = readFileSync(path, 'utf8');
       const file = relative(dir, path).split(sep).join('/');
       const starts = lineStarts(text);
-      for (const m of detect(set, text)) {
+      for (const m of detect(set, text, file)) {
         const hit = { file, line: positionOf(starts, m.index).line, ruleId: m.rule.id };
         found.set(key(hit), hit);
       }

@@ -65,7 +65,9 @@ describe('shipped rules', () => {
   it('report the offset of the secret itself (the password inside a URL, not the URL)', () => {
     for (const r of rules) {
       for (const ex of r.examples.positive) {
-        for (const m of detect(set, ex)) expect(ex.slice(m.index, m.index + m.value.length), `${r.id}: ${ex.slice(0, 40)}`).toBe(m.value);
+        for (const m of detect(set, ex, r.examplePath)) {
+          if (!m.encoding) expect(ex.slice(m.index, m.index + m.value.length), `${r.id}: ${ex.slice(0, 40)}`).toBe(m.value);
+        }
       }
     }
     const [m] = detect(set, 'DATABASE_URL=postgres://app:FAKEpw8Hd2kLp0Zr@db.fake:5432/app');
@@ -78,7 +80,7 @@ describe('shipped rules', () => {
     for (const r of rules) {
       for (const ex of r.examples.positive) {
         const crlf = `first line\r\n${ex.replace(/\n/g, '\r\n')}\r\n`;
-        if (!detect(set, crlf).some((m) => m.rule.id === r.id)) missed.push(`${r.id}: ${ex.slice(0, 40)}`);
+        if (!detect(set, crlf, r.examplePath).some((m) => m.rule.id === r.id)) missed.push(`${r.id}: ${ex.slice(0, 40)}`);
       }
     }
     expect(missed).toEqual([]);
