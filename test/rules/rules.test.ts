@@ -44,7 +44,8 @@ describe('shipped rules', () => {
   });
 
   it('each have prefilter keywords and a name', () => {
-    expect(rules.filter((r) => r.keywords.length === 0).map((r) => r.id)).toEqual([]);
+    // Only a rule bound to a few files (a .pgpass, a Rails master.key) may run there without one.
+    expect(rules.filter((r) => r.keywords.length === 0 && !r.paths).map((r) => r.id)).toEqual([]);
     expect(rules.filter((r) => r.name === r.id).map((r) => r.id)).toEqual([]);
   });
 
