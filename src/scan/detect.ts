@@ -363,7 +363,8 @@ function decoded(set: CompiledRuleSet, m: RawMatch): RawMatch[] {
   const value = plain.replace(/\r?\n$/, '');
   const why = placeholderReason(value);
   if (why !== null && !(m.rule.acceptWeak && WEAK_REASONS.has(why))) return [];
-  const inner = detect(set, m.name ? `${m.name}=${value}` : value).filter((x) => x.rule.kind !== 'generic_secret' && !x.rule.decode);
+  // Only a vendor's rule may name what the value is; a generic one only says where it sat.
+  const inner = detect(set, m.name ? `${m.name}=${value}` : value).filter((x) => x.rule.provider !== 'generic' && !x.rule.decode);
   if (inner.length > 0) {
     return inner.map((x) => ({ ...x, index: m.index, span: b64.length, encoding: 'base64' as const, ...(m.name ? { name: m.name } : {}) }));
   }

@@ -134,6 +134,9 @@ const DOCUMENTED_EXAMPLES = new Set([
   'kjfch2345sdf',
   'h480djs93hd8',
   'mF_9.B5f-4.1JqM',
+  // The bcrypt example hash quoted by Wikipedia and countless tutorials ("correct horse battery staple" era)
+  '$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW',
+  '$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW',
   // PyJWT documentation
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCJ9.4twFt5NiznN84AWoo1d7KO1T_yoc0Z6XOpOVswacPZg',
   // Telegram Bot API documentation

@@ -9,8 +9,9 @@ const set = compileRuleSet(rules);
 const byId = new Map(rules.map((r) => [r.id, r]));
 
 describe('shipped rules', () => {
-  it('cover at least 60 credential types', () => {
-    expect(rules.length).toBeGreaterThanOrEqual(60);
+  it('cover at least 220 credential types from at least 120 providers', () => {
+    expect(rules.length).toBeGreaterThanOrEqual(220);
+    expect(new Set(rules.map((r) => r.provider)).size).toBeGreaterThanOrEqual(120);
   });
 
   it('include every credential type the scan issue requires', () => {
