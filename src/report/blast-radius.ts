@@ -110,6 +110,11 @@ function score(item: Omit<BlastItem, 'score' | 'scoreReasons'>, ageDays: number 
   else if (risks.includes('read')) { s += 5; reasons.push('read-only scope (+5)'); }
   else if (item.access.status === 'unknown') { s += 10; reasons.push('access unknown, assume broad (+10)'); }
   if (item.public) { s += 15; reasons.push('publicly exposed (+15)'); }
+  // Where a scan saw the files: committed means in git history (every clone has it); only
+  // git-ignored files means it never left this machine through git.
+  const git = item.places.map((p) => p.git).filter((g) => g !== undefined);
+  if (git.includes('committed')) { s += 10; reasons.push('committed to the repository: every clone and its history hold it (+10)'); }
+  else if (git.length > 0 && git.every((g) => g === 'ignored')) { s -= 10; reasons.push('only in git-ignored files: never committed, on this machine only (-10)'); }
   const spread = Math.min(10, 2 * Math.max(0, item.places.length + item.targets.length - 1));
   if (spread) { s += spread; reasons.push(`${plural(item.places.length, 'place')}, ${plural(item.targets.length, 'target')} (+${spread})`); }
   if (item.breaks.length) { s += 5; reasons.push(`${plural(item.breaks.length, 'consumer')} depend${item.breaks.length === 1 ? 's' : ''} on it alone (+5)`); }
@@ -153,7 +158,7 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
     items.push(await finish({
       id, redacted: cred.redacted, provider: cred.provider, kind: cred.kind, ...(cred.environment ? { environment: cred.environment } : {}),
       names: cred.names, exposedVia: [...ev.via], public: ev.public, inGraph: true,
-      places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line })),
+      places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line, ...(p.git ? { git: p.git } : {}) })),
       consumers: w.consumers.map((c) => ({ id: c.id, kind: c.kind, label: c.label, file: c.file })),
       targets: w.targets.filter((t) => t.credentials.includes(id)).map((t) => ({ key: t.id, label: t.label })),
       breaks: whatBreaksIfRevoked(input.graph, id, ix).map((c) => ({ consumer: c.label, name: cred.names[0] ?? '' })),

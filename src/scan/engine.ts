@@ -6,7 +6,7 @@ import { findProjectRoot } from '../core/paths.js';
 import type { Baseline } from './baseline.js';
 import { loadCredctlIgnore, type PathFilter } from './credctlignore.js';
 import { compileRules } from './rules-cache.js';
-import { displayPath, isDirectory, listProjectFiles } from './files.js';
+import { displayPath, isDirectory, listScanFiles, type GitStatus } from './files.js';
 import { finish } from './finish.js';
 import type { Finding } from './finding.js';
 import { defaultWorkerCount, startPool, workerScriptAvailable } from './pool.js';
@@ -74,10 +74,10 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
     const filter = filters.get(root);
     return filter ? filter(relative(root, abs).split(sep).join('/')) : false;
   };
-  const add = (abs: string, display = displayPath(abs, base)) => {
+  const add = (abs: string, display = displayPath(abs, base), git?: GitStatus) => {
     if (seen.has(abs)) return;
     seen.add(abs);
-    jobs.push({ path: abs, display });
+    jobs.push(git ? { path: abs, display, git } : { path: abs, display });
   };
 
   for (const p of paths) {
@@ -100,11 +100,13 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
       const dirDisplay = displayPath(abs, base);
       const inside = !isAbsolute(dirDisplay);
       const prefix = abs.endsWith(sep) ? abs : abs + sep;
-      for (const rel of listProjectFiles(abs, { noIgnore: options.noIgnore })) {
+      const listing = listScanFiles(abs, { noIgnore: options.noIgnore });
+      for (const rel of listing.files) {
         const file = sep === '/' ? prefix + rel : join(abs, rel);
+        const git = listing.status?.get(rel);
         if (ignoredByCredctl(file, abs)) ignored++;
-        else if (!inside) add(file);
-        else add(file, dirDisplay === '.' ? rel : dirDisplay.endsWith('/') ? dirDisplay + rel : `${dirDisplay}/${rel}`);
+        else if (!inside) add(file, undefined, git);
+        else add(file, dirDisplay === '.' ? rel : dirDisplay.endsWith('/') ? dirDisplay + rel : `${dirDisplay}/${rel}`, git);
       }
     } else if (st.isFile()) {
       if (ignoredByCredctl(abs, dirname(abs))) ignored++;

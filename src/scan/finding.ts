@@ -34,6 +34,11 @@ export interface Finding {
   commits?: number;
   /** History scans: whether the value is still in the working tree. */
   status?: 'present' | 'deleted';
+  /**
+   * Working-tree scans in a git repository: committed (in the index, so in history once pushed),
+   * untracked, or ignored (only on this machine: git-ignored files that hold secrets by nature).
+   */
+  git?: 'committed' | 'untracked' | 'ignored';
 }
 
 export function toFinding(m: RawMatch, file: string, line: number, column: number): Finding {

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { CompiledRuleSet } from './detect.js';
 import { decodeText } from './decode.js';
 import type { Finding } from './finding.js';
+import type { GitStatus } from './files.js';
 import { scanText } from './scan-text.js';
 import { emptyStats, type ScanStats } from './types.js';
 
@@ -15,6 +16,8 @@ export interface FileJob {
   path: string;
   /** Path as reported in findings. */
   display: string;
+  /** The file's standing with git (committed, untracked, or ignored: on this machine only). */
+  git?: GitStatus;
 }
 
 export interface BatchResult {
@@ -38,7 +41,7 @@ export function scanFiles(set: CompiledRuleSet, jobs: FileJob[], maxFileSize: nu
     }
     stats.filesScanned++;
     stats.bytesScanned += buf.length;
-    const r = scanText(set, decoded.text, job.display, { reportAllowed });
+    const r = scanText(set, decoded.text, job.display, job.git ? { reportAllowed, extra: { git: job.git } } : { reportAllowed });
     stats.suppressed.allowComment += r.allowed;
     for (const f of r.findings) findings.push(f);
   }
