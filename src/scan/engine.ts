@@ -6,6 +6,7 @@ import { findProjectRoot } from '../core/paths.js';
 import type { Baseline } from './baseline.js';
 import { loadCredctlIgnore, type PathFilter } from './credctlignore.js';
 import { compileRules } from './rules-cache.js';
+import { loadProjectDetection, type ProjectDetection } from './custom-rules.js';
 import { displayPath, isDirectory, listScanFiles, type GitStatus } from './files.js';
 import { finish } from './finish.js';
 import type { Finding } from './finding.js';
@@ -35,6 +36,11 @@ export interface ScanOptions {
   maxFileSize?: number;
   /** A providers/ folder other than the built-in one. */
   rulesDir?: string;
+  /**
+   * The project's own rules and allowlist (credctl.yaml detection). Default: read from the project
+   * root of the first directory scanned (or the current directory); false: none.
+   */
+  projectRules?: ProjectDetection | false;
   /**
    * Threads scanning side by side, this one included (0 or 1 = this thread only); default: one
    * per core when the input is big enough.
@@ -121,6 +127,12 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
   return { jobs, streams, ignored };
 }
 
+/** credctl.yaml's detection section of the project the scan is of: the first directory's, else the current one's. */
+function projectDetectionFor(paths: string[] | undefined): ProjectDetection | undefined {
+  const dir = (paths ?? []).find((p) => p !== '-' && isDirectory(p));
+  return loadProjectDetection(findProjectRoot(dir ? resolve(dir) : process.cwd()));
+}
+
 /** True when the job list is big enough for threads to pay off (stats files only until it knows). */
 function worthThreads(jobs: FileJob[]): boolean {
   if (jobs.length < THREAD_MIN_FILES) return false;
@@ -140,13 +152,14 @@ export async function scanPaths(options: ScanOptions = {}): Promise<ScanResult> 
   const started = performance.now();
   const base = resolve(options.base ?? process.cwd());
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-  const set = compileRules(options.rulesDir); // also validates the rules before any thread starts
+  const project = options.projectRules === false ? undefined : options.projectRules ?? projectDetectionFor(options.paths);
+  const set = compileRules(options.rulesDir, project); // also validates the rules before any thread starts
   // A directory may well be big: boot the threads now, while the main thread lists its files.
   // The main thread scans alongside them, so `wanted` threads in all means wanted - 1 workers.
   const wanted = options.workers ?? defaultWorkerCount();
   const pool =
     wanted > 1 && workerScriptAvailable() && (options.paths?.length ? options.paths : ['.']).some((p) => p !== '-' && isDirectory(p))
-      ? startPool(wanted - 1, { rulesDir: options.rulesDir, maxFileSize, reportAllowed: options.reportAllowed })
+      ? startPool(wanted - 1, { rulesDir: options.rulesDir, maxFileSize, reportAllowed: options.reportAllowed, ...(project ? { project } : {}) })
       : undefined;
   try {
     const inputs = resolveInputs(options, base);

@@ -7,7 +7,8 @@ import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { inputError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { compileRule, loadRules, providersDir, type Rule } from '../providers/rules.js';
-import { compileRuleSet, type CompiledRuleSet } from './detect.js';
+import { compileRuleSet, detect, type CompiledRuleSet } from './detect.js';
+import { compileProjectDetection, type ProjectDetection } from './custom-rules.js';
 
 // Loaded on first use: a pre-commit scan that hits the rules cache never pays for the YAML parser.
 const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
@@ -97,7 +98,22 @@ function compileAll(providers: [string, unknown[]][]): Rule[] {
   return rules;
 }
 
-/** The rules (from the cache when it is fresh) compiled into a matcher. */
-export function compileRules(rulesDir?: string): CompiledRuleSet {
-  return compileRuleSet(loadRulesCached(rulesDir));
+/**
+ * The rules (from the cache when it is fresh) compiled into a matcher, with a project's own rules
+ * and allowlist from credctl.yaml when given (checked for safety unless `checked` says the main
+ * thread already did).
+ */
+export function compileRules(rulesDir?: string, project?: ProjectDetection, checked = false): CompiledRuleSet {
+  const rules = loadRulesCached(rulesDir);
+  if (!project) return compileRuleSet(rules);
+  const custom = compileProjectDetection(project, new Set(rules.map((r) => r.id)), checked);
+  const all = [...rules, ...custom.rules];
+  // The values the project's own examples plant (in credctl.yaml or its rules file) are test
+  // data: allowlisted by exact value, so the rules file does not report itself.
+  const examples = new Set<string>();
+  const plain = compileRuleSet(all);
+  for (const r of custom.rules) for (const ex of r.examples.positive) for (const m of detect(plain, ex, r.examplePath)) examples.add(m.value);
+  const exact = [...examples].map((v) => new RegExp(`^${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  const allowlist = { values: [...(custom.allowlist?.values ?? []), ...exact], paths: custom.allowlist?.paths ?? [] };
+  return compileRuleSet(all, allowlist.values.length || allowlist.paths.length ? { allowlist } : {});
 }
