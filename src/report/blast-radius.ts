@@ -32,6 +32,8 @@ interface Evidence {
   via: Set<string>;
   public: boolean;
   exposed?: Exposed;
+  /** A scanner that reported it also verified it live (trufflehog). */
+  verified?: boolean;
 }
 
 /** Which graph credentials the evidence points at; the rest are reported as seen only in the leak. */
@@ -43,6 +45,7 @@ export function resolveExposure(graph: Graph, exposed: Exposed[], root?: string)
     const ev = map.get(id) ?? { via: new Set<string>(), public: false, exposed: e };
     ev.via.add(via);
     ev.public ||= Boolean(e.public);
+    if (e.verified) ev.verified = true;
     map.set(id, ev);
   };
   // The password inside a connection URL the graph knows (history and scanners report the part).
@@ -129,12 +132,14 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
   const planById = new Map((input.plan?.credentials ?? []).map((c) => [c.id, c]));
   const items: BlastItem[] = [];
 
-  const finish = async (base: Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access'>, value: string | undefined): Promise<BlastItem> => {
+  const finish = async (base: Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access'>, value: string | undefined, verified = false): Promise<BlastItem> => {
     const provider = providers.get(base.provider);
     const issuer = input.settings.providers[base.provider]?.issuer ?? provider?.issuer;
     const probed: ProbeResult = input.probe === false
       ? { liveness: { status: 'unknown', reason: 'not checked (--no-probe)' }, access: { status: 'unknown', reason: 'not checked (--no-probe)', scopes: [] } }
       : await probe(value, provider, issuer);
+    // Where credctl could not ask the provider itself, the reporting scanner's own check counts.
+    if (verified && probed.liveness.status === 'unknown') probed.liveness = { status: 'active', reason: 'verified live by the scanner that reported it (trufflehog)' };
     const declared = base.names.map((n) => input.settings.credentials[n]?.scopes).find((s) => s !== undefined);
     const held = probed.access.scopes;
     const unusedScopes = declared
@@ -167,7 +172,7 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
         ? { strategy: planned.strategy, ...(planned.strategy === 'manual' ? { note: planned.steps.find((s) => s.manual)?.manual?.url ?? 'create it by hand' } : {}) }
         : { strategy: manual ? 'manual' : 'none', ...(manual?.url ? { note: manual.url } : {}) },
       ...(owner(input.settings, cred.names) ? { owner: owner(input.settings, cred.names) } : {}),
-    }, value));
+    }, value, ev.verified));
   }
   for (const [id, ev] of outside) {
     const e = ev.exposed!;
@@ -177,7 +182,7 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
       exposedVia: [...ev.via], public: ev.public, inGraph: false, places: [], consumers: [], targets: [], breaks: [],
       overbroad: false, unusedScopes: [],
       rotation: { strategy: provider?.support.create === 'api' ? 'api' : provider ? 'manual' : 'none', note: 'not used in this project: rotate or revoke it at the provider' },
-    }, input.vault.get(id)));
+    }, input.vault.get(id), ev.verified));
   }
 
   items.sort((a, b) => b.score - a.score || (a.names[0] ?? a.id).localeCompare(b.names[0] ?? b.id));
