@@ -121,6 +121,12 @@ export interface Rule {
  */
 export const ANCHOR_PREFIX = '(?<![0-9A-Za-z_.-])(?=([0-9A-Za-z_.-]+))\\1';
 export const IDENTIFIER_CHAR = /[0-9A-Za-z_.-]/;
+/**
+ * What an anchored rule must require right after the name: an assignment. The matcher checks the
+ * same thing with a few character reads before it tries the regex (assignmentFollows in
+ * src/scan/detect.ts), so most keyword occurrences in code never reach the regex.
+ */
+export const ANCHOR_ASSIGNMENT = `(?=["'\\]]{0,2}[ \\t]*(?:=>|:=|\\?=|\\.=|[:=])|["'][ \\t]*,|[ \\t]+string[ \\t]*=)`;
 
 export interface RawRule {
   id?: unknown; name?: unknown; kind?: unknown; regex?: unknown; flags?: unknown; secretGroup?: unknown;
@@ -204,6 +210,7 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
     if (keywords.length === 0 || keywords.some((k) => ![...k].every((c) => IDENTIFIER_CHAR.test(c)))) {
       throw inputError(`${at}: anchor: identifier needs keywords made of identifier characters only`);
     }
+    if (!raw.regex.includes(ANCHOR_ASSIGNMENT)) throw inputError(`${at}: anchor: identifier needs the assignment lookahead ${ANCHOR_ASSIGNMENT} after the name`);
     anchoredRegex = new RegExp(regex.source, regex.flags.replace('g', '') + 'y');
   }
   const ex = (raw.examples ?? {}) as { positive?: unknown; negative?: unknown };

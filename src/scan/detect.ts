@@ -49,8 +49,14 @@ export interface CompiledRuleSet {
   contained?: Map<string, number[]>;
   /** Per rule index: may it be run line by line? (decided on first need; 0 = not yet known) */
   lineLocal: (r: number) => boolean;
-  /** Indices of the rules that run only on some paths (paths, skipPaths, allowlist.paths). */
+  /** Indices of the keyword-searched rules some paths exclude (skipPaths, allowlist.paths). */
   pathScoped: number[];
+  /** Indices of the rules bound to some files (paths): run on the whole text of those files only. */
+  pathBound: number[];
+  /** Characters searched for keywords so far (decides when the automaton pays for itself). */
+  charsSeen: number;
+  /** detect()'s per-rule state, reused from text to text (see detect). */
+  scratch?: DetectScratch;
   /** Matches dropped whatever the rule (credctl.yaml's allowlist). */
   allowlist?: Allowlist;
 }
@@ -65,6 +71,9 @@ export function compileRuleSet(rules: Rule[], options: RuleSetOptions = {}): Com
   const byKeyword = new Map<string, Rule[]>();
   const always: Rule[] = [];
   for (const rule of rules) {
+    // A rule bound to a few files (.netrc, .pgpass) is decided by the path, not by the keyword
+    // search: its keywords (password, ://) would be hit on every few lines of every other file.
+    if (rule.paths) continue;
     if (rule.keywords.length === 0) always.push(rule);
     for (const kw of rule.keywords) {
       const list = byKeyword.get(kw) ?? [];
@@ -94,7 +103,9 @@ export function compileRuleSet(rules: Rule[], options: RuleSetOptions = {}): Com
       if (local[r] === 0) local[r] = isLineLocal(rules[r]!) ? 1 : 2;
       return local[r] === 1;
     },
-    pathScoped: rules.flatMap((r, i) => (r.paths || r.skipPaths || r.allowlist?.paths.length ? [i] : [])),
+    pathScoped: rules.flatMap((r, i) => (!r.paths && (r.skipPaths || r.allowlist?.paths.length) ? [i] : [])),
+    pathBound: rules.flatMap((r, i) => (r.paths ? [i] : [])),
+    charsSeen: 0,
     ...(options.allowlist ? { allowlist: options.allowlist } : {}),
   };
 }
@@ -180,13 +191,20 @@ export function candidateRules(set: CompiledRuleSet, text: string): Rule[] {
   return [...picked];
 }
 
-/** Texts below this size find keywords with the regex; above it, the automaton pays for itself. */
+/**
+ * The keyword automaton costs ~20 ms to build and then finds keywords several times faster than
+ * the regex alternation (the regex was 19% of a real-code scan, most files being small). So a
+ * text uses it when it is big, or once this rule set has seen enough text that the build has paid
+ * for itself; a pre-commit scan of a few added lines never builds it.
+ */
 const AUTOMATON_MIN_CHARS = 4 * 1024;
+const AUTOMATON_AFTER_CHARS = 256 * 1024;
 
 /** Every ASCII keyword occurrence in `text`: (keyword index, index just past it). */
 function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void): void {
   if (set.asciiKeywords.length === 0) return;
-  const a = text.length >= AUTOMATON_MIN_CHARS ? set.automaton() : null;
+  set.charsSeen += text.length;
+  const a = text.length >= AUTOMATON_MIN_CHARS || set.charsSeen >= AUTOMATON_AFTER_CHARS ? set.automaton() : null;
   if (a) return searchKeywords(a, text, onHit);
   set.asciiRe ??= new RegExp(set.asciiKeywords.map(escapeRe).join('|'), 'gi');
   // The alternation reports the longest keyword at a position; shorter ones inside it name
@@ -223,22 +241,77 @@ export function environmentOf(rule: Rule, value: string): string | undefined {
  */
 export function detect(set: CompiledRuleSet, text: string, path?: string): RawMatch[] {
   if (path !== undefined && set.allowlist?.paths.some((re) => re.test(path))) return [];
+  // Per-rule state lives in arrays kept with the rule set and reset after each text (only the
+  // entries this text touched): allocating five arrays of every rule per file was a tenth of a
+  // many-small-files scan, in allocation and garbage collection. A nested call (decoding a base64
+  // value) gets fresh arrays.
+  let st = set.scratch;
+  if (!st) st = set.scratch = newScratch(set.rules.length);
+  else if (st.busy) st = newScratch(set.rules.length);
+  st.busy = true;
+  try {
+    return detectWith(set, st, text, path);
+  } finally {
+    const { mode, lastLineEnd, lastAnchor, lines, anchors, touched } = st;
+    for (const r of touched) {
+      mode[r] = 0;
+      lastLineEnd[r] = -1;
+      lastAnchor[r] = -1;
+      lines[r]!.length = 0;
+      anchors[r]!.length = 0;
+    }
+    touched.length = 0;
+    st.busy = false;
+  }
+}
+
+/** Per-rule scratch state for one detect() call (see detect). */
+export interface DetectScratch {
+  /** Per rule: 0 = no keyword seen; 1 = run on the whole text; 2 = run on the listed lines or anchors; 3 = not for this file. */
+  mode: Uint8Array;
+  lastLineEnd: Int32Array;
+  lastAnchor: Int32Array;
+  /** Per line-local rule: [start, stop) pairs of the lines holding its keywords. */
+  lines: number[][];
+  /** Per anchored rule: the identifier starts to try. */
+  anchors: number[][];
+  /** The rules this text set a mode for, to run (in rule order) and then reset. */
+  touched: number[];
+  busy: boolean;
+}
+
+function newScratch(n: number): DetectScratch {
+  return {
+    mode: new Uint8Array(n),
+    lastLineEnd: new Int32Array(n).fill(-1),
+    lastAnchor: new Int32Array(n).fill(-1),
+    lines: Array.from({ length: n }, () => []),
+    anchors: Array.from({ length: n }, () => []),
+    touched: [],
+    busy: false,
+  };
+}
+
+function detectWith(set: CompiledRuleSet, st: DetectScratch, text: string, path: string | undefined): RawMatch[] {
   const out: RawMatch[] = [];
-  const n = set.rules.length;
-  // Per rule: 0 = no keyword seen; 1 = run on the whole text; 2 = run on the listed lines;
-  // 3 = not for this file (its paths say so).
-  const mode = new Uint8Array(n);
-  const lines: (number[] | undefined)[] = new Array(n);
-  const lastLineEnd = new Int32Array(n).fill(-1);
-  for (const r of set.pathScoped) if (!ruleAppliesTo(set.rules[r]!, path)) mode[r] = 3;
+  const { mode, lines, lastLineEnd, anchors, lastAnchor, touched } = st;
+  const setMode = (r: number, m: number) => {
+    if (mode[r] === 0) touched.push(r);
+    mode[r] = m;
+  };
+  for (const r of set.pathScoped) if (!ruleAppliesTo(set.rules[r]!, path)) setMode(r, 3);
+  let lower: string | undefined;
+  for (const r of set.pathBound) {
+    const rule = set.rules[r]!;
+    if (!ruleAppliesTo(rule, path)) setMode(r, 3);
+    else if (rule.keywords.length === 0 || rule.keywords.some((k) => (lower ??= text.toLowerCase()).includes(k))) setMode(r, 1);
+    else setMode(r, 3);
+  }
   for (const r of set.always) {
     const i = set.rules.indexOf(r);
-    if (mode[i] !== 3) mode[i] = 1;
+    if (mode[i] !== 3) setMode(i, 1);
   }
   const ruleIdx = set.ruleIdx;
-  // Per anchored rule: the identifier starts to try, and the last one listed.
-  const anchors: (number[] | undefined)[] = new Array(n);
-  const lastAnchor = new Int32Array(n).fill(-1);
   // The line holding the latest keyword, [lineStart, lineStop): found once, shared by its hits.
   let lineStart = 0;
   let lineStop = -1;
@@ -257,7 +330,9 @@ export function detect(set: CompiledRuleSet, text: string, path?: string): RawMa
   };
   const onHit = (k: number, end: number) => {
     for (const r of ruleIdx[k]!) {
-      if (mode[r] === 1 || mode[r] === 3) continue;
+      const m = mode[r];
+      if (m === 1 || m === 3) continue;
+      if (m === 0) touched.push(r);
       if (!set.lineLocal(r)) {
         mode[r] = 1;
         continue;
@@ -267,7 +342,7 @@ export function detect(set: CompiledRuleSet, text: string, path?: string): RawMa
         const from = identifierStart(end - set.asciiKeywords[k]!.length);
         if (from === lastAnchor[r]) continue; // another keyword in the same identifier
         lastAnchor[r] = from;
-        (anchors[r] ??= []).push(from);
+        if (assignmentFollows(text, end)) anchors[r]!.push(from);
         continue;
       }
       if (end <= lastLineEnd[r]!) continue; // this line is already listed
@@ -276,7 +351,7 @@ export function detect(set: CompiledRuleSet, text: string, path?: string): RawMa
         lineStop = text.indexOf('\n', end - 1);
         if (lineStop === -1) lineStop = text.length;
       }
-      (lines[r] ??= []).push(lineStart, lineStop);
+      lines[r]!.push(lineStart, lineStop);
       lastLineEnd[r] = lineStop;
     }
   };
@@ -285,16 +360,20 @@ export function detect(set: CompiledRuleSet, text: string, path?: string): RawMa
     for (const m of text.matchAll(set.otherKeywordRe)) {
       for (const r of set.byKeyword.get(m[0].toLowerCase()) ?? []) {
         const i = set.rules.indexOf(r);
-        if (mode[i] !== 3) mode[i] = 1;
+        if (mode[i] !== 3) setMode(i, 1);
       }
     }
   }
-  for (let r = 0; r < n; r++) {
-    if (mode[r] === 0 || mode[r] === 3) continue;
+  if (touched.length === 0) return out;
+  // In rule order, so that which of two equal matches is kept never depends on the text.
+  const order = touched.length > 1 ? [...touched].sort((a, b) => a - b) : touched;
+  for (const r of order) {
+    const m = mode[r];
+    if (m === 0 || m === 3) continue;
     const rule = set.rules[r]!;
     const before = out.length;
-    if (mode[r] === 1) runRule(rule, text, 0, out);
-    else if (anchors[r]) runAnchored(rule, text, anchors[r]!, out);
+    if (m === 1) runRule(rule, text, 0, out);
+    else if (rule.anchoredRegex) runAnchored(rule, text, anchors[r]!, out);
     else {
       const ls = lines[r]!;
       for (let i = 0; i < ls.length; i += 2) runRule(rule, text.slice(ls[i], ls[i + 1]), ls[i]!, out);
@@ -402,6 +481,29 @@ function runAnchored(rule: Rule, text: string, anchors: number[], out: RawMatch[
     keep(rule, m, 0, out);
   }
   re.lastIndex = 0;
+}
+
+/**
+ * Can an assignment follow the identifier the keyword ending at `end` is part of? Every anchored
+ * rule requires one right after the name (ANCHOR_ASSIGNMENT in providers/rules.ts): up to two of
+ * `"`, `'`, `]`, then spaces, then `=`, `:`, `?`, `.`, or `,` (after a quote), or ` string =` (Go).
+ * Checked here in a few character reads, so the regex runs only where it can match: most keyword
+ * occurrences in code (`token)`, `password.length`, `key]`) are not assignments.
+ */
+function assignmentFollows(text: string, end: number): boolean {
+  let j = end;
+  const n = text.length;
+  while (j < n && isIdentifierChar(text.charCodeAt(j))) j++;
+  for (let q = 0; q < 2 && j < n; q++) {
+    const c = text.charCodeAt(j);
+    if (c !== 34 && c !== 39 && c !== 93) break;
+    j++;
+  }
+  while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
+  if (j >= n) return false;
+  const c = text.charCodeAt(j);
+  // = : ? . , s(tring)
+  return c === 61 || c === 58 || c === 63 || c === 46 || c === 44 || c === 115;
 }
 
 // [0-9A-Za-z_.-], the class ANCHOR_PREFIX uses.

@@ -73,9 +73,13 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
   const seen = new Set<string>();
   let ignored = 0;
   const filters = new Map<string, PathFilter | null>();
+  // The project root of each directory a scan starts from, found once: looking it up per file
+  // (several existsSync calls walking up) was a measurable share of a many-small-files scan.
+  const roots = new Map<string, string>();
   const ignoredByCredctl = (abs: string, searchFrom: string): boolean => {
     if (options.noIgnore || options.ignoreCredctlignore) return false;
-    const root = findProjectRoot(searchFrom);
+    let root = roots.get(searchFrom);
+    if (root === undefined) roots.set(searchFrom, (root = findProjectRoot(searchFrom)));
     if (!filters.has(root)) filters.set(root, loadCredctlIgnore(root));
     const filter = filters.get(root);
     return filter ? filter(relative(root, abs).split(sep).join('/')) : false;

@@ -48,7 +48,21 @@ export function scanFiles(set: CompiledRuleSet, jobs: FileJob[], maxFileSize: nu
   return { findings, stats };
 }
 
-/** The file's bytes, or why not: over the size limit, or unreadable (permissions, vanished, a directory). */
+let shared = Buffer.allocUnsafe(256 * 1024);
+/** A buffer of at least `size` bytes, valid until the next call (files above 4 MB get their own). */
+function readBuffer(size: number): Buffer {
+  if (size > shared.length) {
+    if (size > 4 * 1024 * 1024) return Buffer.allocUnsafe(size);
+    shared = Buffer.allocUnsafe(Math.max(size, shared.length * 2));
+  }
+  return shared.subarray(0, size);
+}
+
+/**
+ * The file's bytes, or why not: over the size limit, or unreadable (permissions, vanished, a
+ * directory). The bytes may live in a buffer the next call reuses: decode them before reading
+ * another file.
+ */
 export function readBounded(path: string, maxFileSize: number): Buffer | 'tooLarge' | 'unreadable' {
   let fd: number;
   try {
@@ -61,7 +75,9 @@ export function readBounded(path: string, maxFileSize: number): Buffer | 'tooLar
     if (!st.isFile()) return 'unreadable';
     if (st.size > maxFileSize) return 'tooLarge';
     // Read at most the size fstat saw: a file growing under us cannot push us past the limit.
-    const buf = Buffer.allocUnsafe(Math.max(st.size, 1));
+    // Into one buffer reused from file to file (the text is decoded out of it at once): a new
+    // buffer per file was garbage-collection work on every file of a many-small-files scan.
+    const buf = readBuffer(Math.max(st.size, 1));
     let n = 0;
     for (;;) {
       if (n === buf.length) break;
