@@ -1,6 +1,6 @@
 import type { Allowlist, Confidence, CredentialKind, Rule } from '../providers/rules.js';
 import { shannonEntropy } from '../core/text.js';
-import { buildAutomaton, searchKeywords, type KeywordAutomaton } from './keyword-automaton.js';
+import { buildAutomaton, collectKeywords, searchKeywords, type HitBuffer, type KeywordAutomaton } from './keyword-automaton.js';
 import { placeholderReason } from './placeholders.js';
 
 /**
@@ -200,11 +200,17 @@ export function candidateRules(set: CompiledRuleSet, text: string): Rule[] {
 const AUTOMATON_MIN_CHARS = 4 * 1024;
 const AUTOMATON_AFTER_CHARS = 256 * 1024;
 
-/** Every ASCII keyword occurrence in `text`: (keyword index, index just past it). */
-function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void): void {
-  if (set.asciiKeywords.length === 0) return;
+/** The automaton, when it should search `text` (see AUTOMATON_MIN_CHARS); null for the regex. */
+function useAutomaton(set: CompiledRuleSet, text: string): KeywordAutomaton | null {
+  if (set.asciiKeywords.length === 0) return null;
   set.charsSeen += text.length;
-  const a = text.length >= AUTOMATON_MIN_CHARS || set.charsSeen >= AUTOMATON_AFTER_CHARS ? set.automaton() : null;
+  return text.length >= AUTOMATON_MIN_CHARS || set.charsSeen >= AUTOMATON_AFTER_CHARS ? set.automaton() : null;
+}
+
+/** Every ASCII keyword occurrence in `text`: (keyword index, index just past it). */
+function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void, viaRegex = false): void {
+  if (set.asciiKeywords.length === 0) return;
+  const a = viaRegex ? null : useAutomaton(set, text);
   if (a) return searchKeywords(a, text, onHit);
   set.asciiRe ??= new RegExp(set.asciiKeywords.map(escapeRe).join('|'), 'gi');
   // The alternation reports the longest keyword at a position; shorter ones inside it name
@@ -257,8 +263,9 @@ export function detect(set: CompiledRuleSet, text: string, path?: string): RawMa
       mode[r] = 0;
       lastLineEnd[r] = -1;
       lastAnchor[r] = -1;
-      lines[r]!.length = 0;
-      anchors[r]!.length = 0;
+      // Setting an array's length is a builtin call: only when there is something to drop.
+      if (lines[r]!.length) lines[r]!.length = 0;
+      if (anchors[r]!.length) anchors[r]!.length = 0;
     }
     touched.length = 0;
     st.busy = false;
@@ -266,7 +273,7 @@ export function detect(set: CompiledRuleSet, text: string, path?: string): RawMa
 }
 
 /** Per-rule scratch state for one detect() call (see detect). */
-export interface DetectScratch {
+export interface DetectScratch extends HitBuffer {
   /** Per rule: 0 = no keyword seen; 1 = run on the whole text; 2 = run on the listed lines or anchors; 3 = not for this file. */
   mode: Uint8Array;
   lastLineEnd: Int32Array;
@@ -289,6 +296,7 @@ function newScratch(n: number): DetectScratch {
     anchors: Array.from({ length: n }, () => []),
     touched: [],
     busy: false,
+    hits: new Int32Array(4096),
   };
 }
 
@@ -355,7 +363,12 @@ function detectWith(set: CompiledRuleSet, st: DetectScratch, text: string, path:
       lastLineEnd[r] = lineStop;
     }
   };
-  forEachKeyword(set, text, onHit);
+  const a = useAutomaton(set, text);
+  if (a) {
+    const count = collectKeywords(a, text, st);
+    const hits = st.hits;
+    for (let h = 0; h < count; h++) onHit(hits[2 * h]!, hits[2 * h + 1]!);
+  } else forEachKeyword(set, text, onHit, true);
   if (set.otherKeywordRe) {
     for (const m of text.matchAll(set.otherKeywordRe)) {
       for (const r of set.byKeyword.get(m[0].toLowerCase()) ?? []) {

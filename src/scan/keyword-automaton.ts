@@ -105,3 +105,45 @@ export function searchKeywords(a: KeywordAutomaton, text: string, onHit: (k: num
     for (const k of outputs[s >> 7]!) if (onHit(k, i + 1) === false) return;
   }
 }
+
+/** A growable buffer of keyword hits: (keyword index, end index) pairs. */
+export interface HitBuffer {
+  hits: Int32Array;
+}
+
+/**
+ * Every keyword occurrence in `text`, written into `out.hits` as (keyword index, end index)
+ * pairs; returns the number of pairs. The matcher walks the hits itself instead of being called
+ * back per hit: a callback shared by several callers cannot be inlined, and keywords occur every
+ * ~45 bytes of code.
+ */
+export function collectKeywords(a: KeywordAutomaton, text: string, out: HitBuffer): number {
+  const { delta, outputs } = a;
+  let hits = out.hits;
+  let h = 0;
+  let s = 0; // the current state, shifted left by 7
+  for (let i = 0, n = text.length; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) {
+      s = 0;
+      continue;
+    }
+    const t = delta[s | c]!;
+    if (t >= 0) {
+      s = t;
+      continue;
+    }
+    s = ~t;
+    const ks = outputs[s >> 7]!;
+    if (h + 2 * ks.length > hits.length) {
+      const grown = new Int32Array(Math.max(hits.length * 2, h + 2 * ks.length + 64));
+      grown.set(hits);
+      hits = out.hits = grown;
+    }
+    for (let j = 0; j < ks.length; j++) {
+      hits[h++] = ks[j]!;
+      hits[h++] = i + 1;
+    }
+  }
+  return h >> 1;
+}

@@ -60,8 +60,8 @@ function readBuffer(size: number): Buffer {
 
 /**
  * The file's bytes, or why not: over the size limit, or unreadable (permissions, vanished, a
- * directory). The bytes may live in a buffer the next call reuses: decode them before reading
- * another file.
+ * directory). The bytes live in a buffer the next call reuses (a new buffer per file was garbage
+ * collection on every file of a many-small-files scan): decode them before reading another file.
  */
 export function readBounded(path: string, maxFileSize: number): Buffer | 'tooLarge' | 'unreadable' {
   let fd: number;
@@ -71,17 +71,22 @@ export function readBounded(path: string, maxFileSize: number): Buffer | 'tooLar
     return 'unreadable';
   }
   try {
+    // Most files are small: one read into the shared buffer that comes back short has read the
+    // whole file, with no fstat (a syscall and a Stats object with four Dates, per file). A
+    // full buffer means a bigger file: then its size decides (over the limit: not read further).
+    const first = shared;
+    const probe = Math.min(first.length, maxFileSize + 1);
+    let n = readSync(fd, first, 0, probe, 0);
+    if (n < probe) return first.subarray(0, n);
     const st = fstatSync(fd);
     if (!st.isFile()) return 'unreadable';
     if (st.size > maxFileSize) return 'tooLarge';
     // Read at most the size fstat saw: a file growing under us cannot push us past the limit.
-    // Into one buffer reused from file to file (the text is decoded out of it at once): a new
-    // buffer per file was garbage-collection work on every file of a many-small-files scan.
     const buf = readBuffer(Math.max(st.size, 1));
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) break;
-      const r = readSync(fd, buf, n, buf.length - n, null);
+    n = Math.min(n, buf.length);
+    if (buf.buffer !== first.buffer || buf.byteOffset !== first.byteOffset) buf.set(first.subarray(0, n));
+    while (n < buf.length) {
+      const r = readSync(fd, buf, n, buf.length - n, n);
       if (r === 0) break;
       n += r;
     }
