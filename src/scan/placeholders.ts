@@ -134,6 +134,7 @@ const DOCUMENTED_EXAMPLES = new Set([
   'kjfch2345sdf',
   'h480djs93hd8',
   'mF_9.B5f-4.1JqM',
+  'czZCaGRSa3F0MzpnWDFmQmF0M2JW', // RFC 6749's example client credentials, as an HTTP Basic header
   // The bcrypt example hash quoted by Wikipedia and countless tutorials ("correct horse battery staple" era)
   '$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW',
   '$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW',
