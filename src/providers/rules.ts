@@ -91,6 +91,8 @@ export interface Rule {
    * start of each identifier that holds a keyword rather than at every position of the line.
    */
   anchoredRegex?: RegExp;
+  /** Whether the rule may run line by line, when already worked out (the rules cache keeps it). */
+  lineLocalHint?: boolean;
   /** Run only on files whose reported path matches one of these. */
   paths?: RegExp[];
   /** Never run on files whose reported path matches one of these. */

@@ -100,7 +100,7 @@ export function compileRuleSet(rules: Rule[], options: RuleSetOptions = {}): Com
     ruleIdx: ascii.map((k) => byKeyword.get(k)!.map((r) => index.get(r)!)),
     otherKeywordRe: other.length ? new RegExp(other.map(escapeRe).join('|'), 'gi') : null,
     lineLocal: (r) => {
-      if (local[r] === 0) local[r] = isLineLocal(rules[r]!) ? 1 : 2;
+      if (local[r] === 0) local[r] = (rules[r]!.lineLocalHint ?? isLineLocal(rules[r]!)) ? 1 : 2;
       return local[r] === 1;
     },
     pathScoped: rules.flatMap((r, i) => (!r.paths && (r.skipPaths || r.allowlist?.paths.length) ? [i] : [])),
