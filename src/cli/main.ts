@@ -33,6 +33,7 @@ export const COMMAND_MODULES: Record<string, string> = {
   discover: 'discover',
   issuer: 'issuer',
   providers: 'providers',
+  rules: 'rules',
   store: 'store',
   audit: 'audit',
   plan: 'rotate',

@@ -126,9 +126,15 @@ export function assemble(input: AssembleInput): Graph {
       credentialParts.set(node.id, s);
     }
   }
+  // A finding of a value that is part of a known credential (the password inside a connection
+  // URL bound to DATABASE_URL) is that credential seen again, not a second, unnamed one.
+  const partOf = new Map<string, string>();
+  for (const [id, parts] of credentialParts) for (const p of parts) if (!creds.has(p)) partOf.set(p, id);
   for (const f of input.findings ?? []) {
-    const node = addCredential(f, f.file);
-    addEdge({ type: 'appears-in', from: node.id, to: ids.file(f.file), file: f.file, line: f.line });
+    const parent = partOf.get(f.fingerprint);
+    const node = parent ? creds.get(parent)! : addCredential(f, f.file);
+    if (parent) credPlaces.get(parent)?.add(f.file);
+    addEdge({ type: 'appears-in', from: node.id, to: ids.file(f.file), file: f.file, line: f.line, ...(f.git ? { git: f.git } : {}) });
     if (f.name && !isPlatformProvidedName(f.name)) {
       if (!node.names.includes(f.name)) node.names.push(f.name);
       addEdge({ type: 'bound-to', from: node.id, to: ids.name(f.name) });

@@ -45,7 +45,7 @@ export class GraphIndex {
   }
 }
 
-export interface WherePlace { file: string; line: number; credential: string }
+export interface WherePlace { file: string; line: number; credential: string; git?: 'committed' | 'untracked' | 'ignored' }
 export interface WhereConsumer { id: string; kind: string; label: string; file: string; line: number; uses: { name: string; file: string; line: number; as?: string; via?: string }[]; attrs?: Record<string, string | string[]> }
 export interface WhereTarget { id: string; kind: string; label: string; credentials: string[]; inferred?: boolean }
 export interface WhereCredential { id: string; provider: string; kind: string; environment?: string; redacted: string; names: string[] }
@@ -99,7 +99,7 @@ export function where(graph: Graph, query: string, ix: GraphIndex = new GraphInd
   const credentials = credIds.map((id) => ix.byId.get(id) as CredentialNode).map((c) => ({
     id: c.id, provider: c.provider, kind: c.kind, ...(c.environment ? { environment: c.environment } : {}), redacted: c.redacted, names: c.names,
   }));
-  const places = credIds.flatMap((id) => ix.outOf(id, 'appears-in').map((e) => ({ file: e.file!, line: e.line!, credential: id })));
+  const places = credIds.flatMap((id) => ix.outOf(id, 'appears-in').map((e): WherePlace => ({ file: e.file!, line: e.line!, credential: id, ...(e.git ? { git: e.git } : {}) })));
   places.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
 
   const consumers = new Map<string, WhereConsumer>();

@@ -184,6 +184,8 @@ export interface GraphEdge {
   inferred?: boolean;
   /** guards: why (provider, or a deploy job's name). */
   reason?: string;
+  /** appears-in, from a scan of a git work tree: where the file stands with git (ignored = this machine only). */
+  git?: 'committed' | 'untracked' | 'ignored';
 }
 
 export interface GraphWarning extends ExtractWarning {}

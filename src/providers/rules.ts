@@ -29,6 +29,16 @@ const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml')
  *       pairs: aws-access-key-id     # optional: another rule whose nearby finding belongs with this one
  *       anchor: identifier           # optional, for speed: every match starts where the identifier
  *                                    # ([0-9A-Za-z_.-] run) holding a keyword starts; see ANCHOR_PREFIX
+ *       paths: ['(^|/)\.netrc$']    # optional: run only on files whose path matches one of these
+ *       skipPaths: ['(^|/)yarn\.lock$'] # optional: never run on these files
+ *       examplePath: .netrc          # the path the examples are tested under (for rules with paths)
+ *       acceptWeak: true             # optional: in a file whose purpose is credentials, a weak or
+ *                                    # word-like value is real (only templates and masks are dropped)
+ *       near: 3                      # optional: a keyword must occur within this many lines of the match
+ *       severity: info               # optional: a public identifier, reported but not a secret
+ *       supersedes: [google-api-key] # optional: on the same span, this rule wins over those
+ *       decode: base64               # optional: the secret is the base64 decoding of the match
+ *       allowlist: { values: ['^sk_test_'], paths: ['^test/'] }  # optional: matches to drop
  *       examples:
  *         positive: ['STRIPE_KEY=sk_live_...']   # each must produce a finding of this rule
  *         negative: ['sk_live_short']            # each must produce none of this rule
@@ -37,15 +47,28 @@ const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml')
 export type CredentialKind =
   | 'api_key' | 'access_key_id' | 'secret_access_key' | 'oauth_client' | 'oauth_token' | 'webhook_secret'
   | 'webhook_url' | 'db_password' | 'connection_string' | 'private_key' | 'certificate' | 'jwt' | 'token'
-  | 'password' | 'service_account' | 'generic_secret';
+  | 'password' | 'password_hash' | 'service_account' | 'generic_secret';
 
 export const CREDENTIAL_KINDS: readonly CredentialKind[] = [
   'api_key', 'access_key_id', 'secret_access_key', 'oauth_client', 'oauth_token', 'webhook_secret',
   'webhook_url', 'db_password', 'connection_string', 'private_key', 'certificate', 'jwt', 'token',
-  'password', 'service_account', 'generic_secret',
+  'password', 'password_hash', 'service_account', 'generic_secret',
 ];
 
 export type Confidence = 'high' | 'medium' | 'low';
+
+/**
+ * `secret`: a credential to rotate. `info`: a value that is public by design (a Firebase web API
+ * key, a PostHog ingestion key): reported so a reader knows it is there, never a reason to fail a
+ * scan or to plan a rotation.
+ */
+export type Severity = 'secret' | 'info';
+
+/** Matches a rule (or a whole rules file) declares harmless: by value or by file path. */
+export interface Allowlist {
+  values: RegExp[];
+  paths: RegExp[];
+}
 
 export interface Rule {
   id: string;
@@ -68,6 +91,24 @@ export interface Rule {
    * start of each identifier that holds a keyword rather than at every position of the line.
    */
   anchoredRegex?: RegExp;
+  /** Whether the rule may run line by line, when already worked out (the rules cache keeps it). */
+  lineLocalHint?: boolean;
+  /** Run only on files whose reported path matches one of these. */
+  paths?: RegExp[];
+  /** Never run on files whose reported path matches one of these. */
+  skipPaths?: RegExp[];
+  /** The path a rule's examples are tested under (rules with `paths`). */
+  examplePath?: string;
+  /** Weak or word-like values are kept (a file whose purpose is credentials): no entropy floor, only templates and masks dropped. */
+  acceptWeak?: boolean;
+  /** A keyword must occur within this many lines of the match (context that must be near, not anywhere in the file). */
+  near?: number;
+  severity: Severity;
+  /** Rule ids this rule beats when both match the same span. */
+  supersedes: string[];
+  /** The matched text is an encoding of the secret. */
+  decode?: 'base64';
+  allowlist?: Allowlist;
   examples: { positive: string[]; negative: string[] };
 }
 
@@ -82,12 +123,27 @@ export interface Rule {
  */
 export const ANCHOR_PREFIX = '(?<![0-9A-Za-z_.-])(?=([0-9A-Za-z_.-]+))\\1';
 export const IDENTIFIER_CHAR = /[0-9A-Za-z_.-]/;
+/**
+ * What an anchored rule must require right after the name: an assignment. The matcher checks the
+ * same thing with a few character reads before it tries the regex (assignmentFollows in
+ * src/scan/detect.ts), so most keyword occurrences in code never reach the regex.
+ */
+export const ANCHOR_ASSIGNMENT = `(?=["'\\]]{0,2}[ \\t]*(?:=>|:=|\\?=|\\.=|[:=])|["'][ \\t]*,|[ \\t]+string[ \\t]*=)`;
 
-interface RawRule {
+export interface RawRule {
   id?: unknown; name?: unknown; kind?: unknown; regex?: unknown; flags?: unknown; secretGroup?: unknown;
   nameGroup?: unknown; keywords?: unknown; entropy?: unknown; confidence?: unknown; environment?: unknown;
-  envNames?: unknown; pairs?: unknown; anchor?: unknown; examples?: unknown;
+  envNames?: unknown; pairs?: unknown; anchor?: unknown; examples?: unknown; paths?: unknown; skipPaths?: unknown;
+  examplePath?: unknown; acceptWeak?: unknown; near?: unknown; severity?: unknown; supersedes?: unknown;
+  decode?: unknown; allowlist?: unknown;
 }
+
+/** Every field a rule may have: a misspelt one (`keyword:`) is an error, not a silently ignored line. */
+export const RULE_FIELDS = new Set([
+  'id', 'name', 'kind', 'regex', 'flags', 'secretGroup', 'nameGroup', 'keywords', 'entropy', 'confidence', 'environment',
+  'envNames', 'pairs', 'anchor', 'examples', 'paths', 'skipPaths', 'examplePath', 'acceptWeak', 'near', 'severity',
+  'supersedes', 'decode', 'allowlist',
+]);
 
 /** The providers/ folder shipped with credctl (next to dist/ and src/). Overridable for tests. */
 export function providersDir(): string {
@@ -120,8 +176,10 @@ export function countCaptureGroups(source: string): number {
 
 export function compileRule(provider: string, raw: RawRule, where: string): Rule {
   const fail = (msg: string) => inputError(`${where}: ${msg}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail('each rule must be a map');
   if (typeof raw.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(raw.id)) throw fail('rule id must be kebab-case');
   const at = `${where}: rule ${raw.id}`;
+  for (const k of Object.keys(raw)) if (!RULE_FIELDS.has(k)) throw inputError(`${at}: unknown field ${JSON.stringify(k)}`);
   if (typeof raw.regex !== 'string') throw inputError(`${at}: regex is required`);
   if (typeof raw.kind !== 'string' || !CREDENTIAL_KINDS.includes(raw.kind as CredentialKind)) {
     throw inputError(`${at}: unknown kind ${JSON.stringify(raw.kind)}`);
@@ -154,10 +212,18 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
     if (keywords.length === 0 || keywords.some((k) => ![...k].every((c) => IDENTIFIER_CHAR.test(c)))) {
       throw inputError(`${at}: anchor: identifier needs keywords made of identifier characters only`);
     }
+    if (!raw.regex.includes(ANCHOR_ASSIGNMENT)) throw inputError(`${at}: anchor: identifier needs the assignment lookahead ${ANCHOR_ASSIGNMENT} after the name`);
     anchoredRegex = new RegExp(regex.source, regex.flags.replace('g', '') + 'y');
   }
   const ex = (raw.examples ?? {}) as { positive?: unknown; negative?: unknown };
   const confidence = raw.confidence === 'medium' || raw.confidence === 'low' ? raw.confidence : 'high';
+  const paths = regexList(raw.paths, `${at}: paths`);
+  const skipPaths = regexList(raw.skipPaths, `${at}: skipPaths`);
+  if (raw.near !== undefined && (typeof raw.near !== 'number' || !Number.isInteger(raw.near) || raw.near < 0 || raw.near > 50)) {
+    throw inputError(`${at}: near must be a whole number of lines from 0 to 50`);
+  }
+  if (raw.severity !== undefined && raw.severity !== 'secret' && raw.severity !== 'info') throw inputError(`${at}: severity must be secret or info`);
+  if (raw.decode !== undefined && raw.decode !== 'base64') throw inputError(`${at}: decode must be base64`);
   return {
     id: raw.id,
     provider,
@@ -173,8 +239,38 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
     envNames: strings(raw.envNames),
     pairs: typeof raw.pairs === 'string' ? raw.pairs : undefined,
     anchoredRegex,
+    ...(paths ? { paths } : {}),
+    ...(skipPaths ? { skipPaths } : {}),
+    ...(typeof raw.examplePath === 'string' ? { examplePath: raw.examplePath } : {}),
+    ...(raw.acceptWeak === true ? { acceptWeak: true } : {}),
+    ...(typeof raw.near === 'number' ? { near: raw.near } : {}),
+    severity: raw.severity === 'info' ? 'info' : 'secret',
+    supersedes: strings(raw.supersedes),
+    ...(raw.decode === 'base64' ? { decode: 'base64' as const } : {}),
+    ...(raw.allowlist !== undefined ? { allowlist: parseAllowlist(raw.allowlist, `${at}: allowlist`) } : {}),
     examples: { positive: strings(ex.positive), negative: strings(ex.negative) },
   };
+}
+
+/** A list of regex sources (paths, allowlists), compiled; undefined when absent. */
+function regexList(v: unknown, where: string): RegExp[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw inputError(`${where} must be a list of regular expressions`);
+  return (v as string[]).map((src) => {
+    try {
+      return new RegExp(src);
+    } catch (err) {
+      throw inputError(`${where}: invalid regex: ${(err as Error).message}`);
+    }
+  });
+}
+
+/** `allowlist: { values: [regex], paths: [regex] }`, in a rule or at the top of a rules file. */
+export function parseAllowlist(v: unknown, where: string): Allowlist {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw inputError(`${where} must be a map with values and/or paths`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'values' && k !== 'paths') throw inputError(`${where}: unknown field ${k} (use values and paths)`);
+  return { values: regexList(o.values, `${where}.values`) ?? [], paths: regexList(o.paths, `${where}.paths`) ?? [] };
 }
 
 /** Parse one provider's rules.yaml text. */

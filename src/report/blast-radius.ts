@@ -32,6 +32,8 @@ interface Evidence {
   via: Set<string>;
   public: boolean;
   exposed?: Exposed;
+  /** A scanner that reported it also verified it live (trufflehog). */
+  verified?: boolean;
 }
 
 /** Which graph credentials the evidence points at; the rest are reported as seen only in the leak. */
@@ -43,6 +45,7 @@ export function resolveExposure(graph: Graph, exposed: Exposed[], root?: string)
     const ev = map.get(id) ?? { via: new Set<string>(), public: false, exposed: e };
     ev.via.add(via);
     ev.public ||= Boolean(e.public);
+    if (e.verified) ev.verified = true;
     map.set(id, ev);
   };
   // The password inside a connection URL the graph knows (history and scanners report the part).
@@ -110,6 +113,11 @@ function score(item: Omit<BlastItem, 'score' | 'scoreReasons'>, ageDays: number 
   else if (risks.includes('read')) { s += 5; reasons.push('read-only scope (+5)'); }
   else if (item.access.status === 'unknown') { s += 10; reasons.push('access unknown, assume broad (+10)'); }
   if (item.public) { s += 15; reasons.push('publicly exposed (+15)'); }
+  // Where a scan saw the files: committed means in git history (every clone has it); only
+  // git-ignored files means it never left this machine through git.
+  const git = item.places.map((p) => p.git).filter((g) => g !== undefined);
+  if (git.includes('committed')) { s += 10; reasons.push('committed to the repository: every clone and its history hold it (+10)'); }
+  else if (git.length > 0 && git.every((g) => g === 'ignored')) { s -= 10; reasons.push('only in git-ignored files: never committed, on this machine only (-10)'); }
   const spread = Math.min(10, 2 * Math.max(0, item.places.length + item.targets.length - 1));
   if (spread) { s += spread; reasons.push(`${plural(item.places.length, 'place')}, ${plural(item.targets.length, 'target')} (+${spread})`); }
   if (item.breaks.length) { s += 5; reasons.push(`${plural(item.breaks.length, 'consumer')} depend${item.breaks.length === 1 ? 's' : ''} on it alone (+5)`); }
@@ -124,12 +132,14 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
   const planById = new Map((input.plan?.credentials ?? []).map((c) => [c.id, c]));
   const items: BlastItem[] = [];
 
-  const finish = async (base: Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access'>, value: string | undefined): Promise<BlastItem> => {
+  const finish = async (base: Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access'>, value: string | undefined, verified = false): Promise<BlastItem> => {
     const provider = providers.get(base.provider);
     const issuer = provider?.issuer; // credctl.yaml's URL only when trusted (projectProviders)
     const probed: ProbeResult = input.probe === false
       ? { liveness: { status: 'unknown', reason: 'not checked (--no-probe)' }, access: { status: 'unknown', reason: 'not checked (--no-probe)', scopes: [] } }
       : await probe(value, provider, issuer);
+    // Where credctl could not ask the provider itself, the reporting scanner's own check counts.
+    if (verified && probed.liveness.status === 'unknown') probed.liveness = { status: 'active', reason: 'verified live by the scanner that reported it (trufflehog)' };
     const declared = base.names.map((n) => input.settings.credentials[n]?.scopes).find((s) => s !== undefined);
     const held = probed.access.scopes;
     const unusedScopes = declared
@@ -153,7 +163,7 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
     items.push(await finish({
       id, redacted: cred.redacted, provider: cred.provider, kind: cred.kind, ...(cred.environment ? { environment: cred.environment } : {}),
       names: cred.names, exposedVia: [...ev.via], public: ev.public, inGraph: true,
-      places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line })),
+      places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line, ...(p.git ? { git: p.git } : {}) })),
       consumers: w.consumers.map((c) => ({ id: c.id, kind: c.kind, label: c.label, file: c.file })),
       targets: w.targets.filter((t) => t.credentials.includes(id)).map((t) => ({ key: t.id, label: t.label })),
       breaks: whatBreaksIfRevoked(input.graph, id, ix).map((c) => ({ consumer: c.label, name: cred.names[0] ?? '' })),
@@ -162,7 +172,7 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
         ? { strategy: planned.strategy, ...(planned.strategy === 'manual' ? { note: planned.steps.find((s) => s.manual)?.manual?.url ?? 'create it by hand' } : {}) }
         : { strategy: manual ? 'manual' : 'none', ...(manual?.url ? { note: manual.url } : {}) },
       ...(owner(input.settings, cred.names) ? { owner: owner(input.settings, cred.names) } : {}),
-    }, value));
+    }, value, ev.verified));
   }
   for (const [id, ev] of outside) {
     const e = ev.exposed!;
@@ -172,7 +182,7 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
       exposedVia: [...ev.via], public: ev.public, inGraph: false, places: [], consumers: [], targets: [], breaks: [],
       overbroad: false, unusedScopes: [],
       rotation: { strategy: provider?.support.create === 'api' ? 'api' : provider ? 'manual' : 'none', note: 'not used in this project: rotate or revoke it at the provider' },
-    }, input.vault.get(id)));
+    }, input.vault.get(id), ev.verified));
   }
 
   items.sort((a, b) => b.score - a.score || (a.names[0] ?? a.id).localeCompare(b.names[0] ?? b.id));

@@ -51,7 +51,7 @@ export async function gatherEvidence(root: string, graph: Graph, settings: Proje
   }
   for (const report of opts.fromReport ?? []) {
     pushAll(exposed, exposedInReport(report, root));
-    sources.push(`scanner report ${report}`);
+    sources.push(report === '-' ? 'scanner report from stdin' : `scanner report ${report}`);
   }
   for (const name of opts.names ?? []) {
     exposed.push({ name, via: `named: ${shownSafely(name)}` });

@@ -31,6 +31,8 @@ export interface Exposed {
   via: string;
   /** Publicly visible (repo made public, public paste): raises the exposure score. */
   public?: boolean;
+  /** The reporting scanner checked it against the provider and found it live (trufflehog Verified). */
+  verified?: boolean;
 }
 
 let ruleSet: CompiledRuleSet | undefined;
@@ -110,7 +112,8 @@ export function exposedInEnvironment(env: NodeJS.ProcessEnv = process.env, vault
  * only carry a location (SARIF) are resolved by reading that line under `root` and detecting.
  */
 export function exposedInReport(path: string, root: string): Exposed[] {
-  const text = readInputText(path, `report ${path}`);
+  // `-`: the report on stdin (gitleaks ... -r - | credctl blast-radius --from-report -).
+  const text = readInputText(path === '-' ? 0 : path, path === '-' ? 'report from stdin' : `report ${path}`);
   const docs = parseJsonOrJsonl(text, path);
   const first = docs[0] as Record<string, unknown> | undefined;
   if (docs.length === 1 && first && typeof first === 'object' && !Array.isArray(first) && 'runs' in first) return fromSarif(first, root, path);
@@ -145,8 +148,15 @@ function parseJsonOrJsonl(text: string, path: string): unknown[] {
   }
 }
 
+/**
+ * gitleaks --redact writes "REDACTED" in place of the secret (its pre-commit hook and its GitHub
+ * Action redact by default); --redact=N keeps the first characters and ends in "...". Neither is
+ * the value: such a finding is read from its file and line instead.
+ */
+const REDACTED = /^(?:REDACTED|\*+)$|(?:\.\.\.|…)$/;
+
 function fromValueOrLocation(value: unknown, file: unknown, line: unknown, root: string, via: string, tool: string): Exposed[] {
-  if (typeof value === 'string' && value.length > 0) {
+  if (typeof value === 'string' && value.length > 0 && !REDACTED.test(value)) {
     const hit = detect(rules(), value)[0];
     return [{
       fingerprint: fingerprint(value), redacted: redact(value), via: `${tool}: ${via}`,
@@ -165,8 +175,28 @@ function fromGitleaks(item: Record<string, unknown>, root: string): Exposed[] {
 function fromTrufflehog(item: Record<string, unknown>, root: string): Exposed[] {
   const data = ((item.SourceMetadata as Record<string, unknown> | undefined)?.Data ?? {}) as Record<string, Record<string, unknown>>;
   const src = data.Git ?? data.Filesystem ?? data.Github ?? Object.values(data)[0] ?? {};
-  const via = `${src.file ?? '?'}:${src.line ?? '?'} (${item.DetectorName ?? 'detector'})`;
-  return fromValueOrLocation(item.Raw, src.file, src.line, root, via, 'trufflehog');
+  const verified = item.Verified === true;
+  // ExtraData (the AWS account and ARN, the token's user or scopes) is evidence of what the key
+  // reaches; kept as short text, and only where it does not repeat the secret.
+  const extra = extraData(item.ExtraData, [item.Raw, item.RawV2]);
+  const via = `${src.file ?? '?'}:${src.line ?? '?'} (${item.DetectorName ?? 'detector'}${verified ? ', verified live by trufflehog' : ''}${extra ? `; ${extra}` : ''})`;
+  return fromValueOrLocation(item.Raw, src.file, src.line, root, via, 'trufflehog').map((e) => (verified ? { ...e, verified } : e));
+}
+
+function extraData(v: unknown, secrets: unknown[]): string {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return '';
+  const raw = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 8);
+  const parts: string[] = [];
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof val !== 'string' && typeof val !== 'number' && typeof val !== 'boolean') continue;
+    const text = String(val);
+    if (!/^[\w .:/@+=,-]{1,200}$/.test(k) || text.length > 200) continue;
+    if (raw.some((s) => text.includes(s) || s.includes(text) && text.length >= 8)) continue;
+    if (detect(rules(), text).length > 0) continue; // never carry something that looks like a secret
+    parts.push(`${k}: ${text}`);
+    if (parts.length >= 6) break;
+  }
+  return parts.join(', ');
 }
 
 function fromSarif(doc: Record<string, unknown>, root: string, path: string): Exposed[] {

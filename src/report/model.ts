@@ -24,7 +24,8 @@ export interface BlastItem {
   inGraph: boolean;
   access: { status: 'known' | 'unknown'; reason?: string; scopes: AccessScope[] };
   liveness: { status: 'active' | 'inactive' | 'unknown'; reason?: string };
-  places: { file: string; line?: number }[];
+  /** git: where the file stands with git, when a scan of a work tree saw it (ignored = this machine only). */
+  places: { file: string; line?: number; git?: 'committed' | 'untracked' | 'ignored' }[];
   consumers: { id: string; kind: string; label: string; file?: string }[];
   targets: { key: string; label: string }[];
   /** Consumers that stop working if it is revoked now (no other source for the name). */

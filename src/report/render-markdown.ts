@@ -39,7 +39,7 @@ export function renderBlastMarkdown(raw: BlastReport): string {
     out.push(`### ${cell(i.names[0] ?? i.id)} \`${cell(i.redacted)}\``);
     out.push('');
     out.push(`- Exposed: ${i.exposedVia.map(cell).join('; ')}`);
-    out.push(`- Places: ${i.places.map((p) => cell(`${p.file}${p.line ? `:${p.line}` : ''}`)).join(', ') || 'none in this project'}`);
+    out.push(`- Places: ${i.places.map((p) => `${cell(`${p.file}${p.line ? `:${p.line}` : ''}`)}${p.git === 'ignored' ? ' (ignored, local only)' : p.git === 'untracked' ? ' (untracked)' : ''}`).join(', ') || 'none in this project'}`);
     out.push(`- Kept in: ${i.targets.map((t) => cell(t.label)).join(', ') || '-'}`);
     out.push(`- Score ${i.score}: ${i.scoreReasons.map(cell).join('; ')}`);
     if (i.overbroad) out.push(`- Overbroad: scopes not used by any consumer: ${i.unusedScopes.join(', ')}`);

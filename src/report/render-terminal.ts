@@ -52,7 +52,7 @@ function renderItem(item: BlastItem): string[] {
   } else {
     lines.push(`    can: unknown (${item.access.reason ?? 'provider cannot be asked'})`);
   }
-  if (item.places.length) lines.push(`    in: ${item.places.map((p) => (p.line ? `${p.file}:${p.line}` : p.file)).join(', ')}`);
+  if (item.places.length) lines.push(`    in: ${item.places.map((p) => `${p.line ? `${p.file}:${p.line}` : p.file}${p.git === 'ignored' ? ' (ignored, local only)' : p.git === 'untracked' ? ' (untracked)' : ''}`).join(', ')}`);
   if (item.consumers.length) lines.push(`    used by: ${item.consumers.map((x) => x.label).join(', ')}`);
   if (item.targets.length) lines.push(`    kept in: ${item.targets.map((t) => t.label).join(', ')}`);
   lines.push(item.breaks.length ? c.yellow(`    revoking now breaks: ${item.breaks.map((b) => b.consumer).join(', ')}`) : '    revoking now breaks: nothing known');

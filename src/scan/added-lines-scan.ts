@@ -4,6 +4,7 @@ import { loadCredctlIgnore } from './credctlignore.js';
 import { addedLines, splitLines, type AddedLines } from './diff.js';
 import { displayPath } from './files.js';
 import { compileRules } from './rules-cache.js';
+import { loadProjectDetection } from './custom-rules.js';
 import { gitRoot, gitStream } from './git.js';
 import { DEFAULT_MAX_FILE_SIZE, emptyStats, type ScanStats } from './types.js';
 import type { CompiledRuleSet } from './detect.js';
@@ -46,7 +47,7 @@ export function addedLinesScan(options: AddedLinesScanOptions, which: '--history
   let set: CompiledRuleSet;
   let ignored: ReturnType<typeof loadCredctlIgnore>;
   try {
-    set = compileRules(options.rulesDir);
+    set = compileRules(options.rulesDir, loadProjectDetection(root));
     ignored = options.noIgnore ? null : loadCredctlIgnore(root);
   } catch (err) {
     git.stop(); // nobody will read its output: it would block on a full pipe and keep us alive

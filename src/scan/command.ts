@@ -123,8 +123,10 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
   const text = formatResult(result, format, { chalk: paint(), rules });
   if (text) process.stdout.write(text);
   note(summarize(result.stats, result.findings));
-  if (result.findings.length > 0 && flags.staged) note(blockedCommitHelp());
-  process.exitCode = result.findings.length > 0 ? exitCode : ExitCode.Ok;
+  // Public-by-design values (severity info) are shown but never fail a scan or block a commit.
+  const secrets = result.findings.filter((f) => f.severity !== 'info').length;
+  if (secrets > 0 && flags.staged) note(blockedCommitHelp());
+  process.exitCode = secrets > 0 ? exitCode : ExitCode.Ok;
 }
 
 /**
@@ -145,7 +147,8 @@ async function updateGraph(paths: string[], cwd: string, result: ScanResult, noI
     return;
   }
   const root = target;
-  const findings = result.findings.map((f) => ({ ...f, file: relative(root, resolve(cwd, f.file)).split(sep).join('/') }));
+  // Public-by-design values are not credentials to rotate: they stay out of the graph.
+  const findings = result.findings.filter((f) => f.severity !== 'info').map((f) => ({ ...f, file: relative(root, resolve(cwd, f.file)).split(sep).join('/') }));
   try {
     const graph = buildGraph(root, { findings, noIgnore });
     const creds = graph.nodes.filter((n) => n.type === 'credential').length;

@@ -1,7 +1,7 @@
-import type { Confidence, CredentialKind, Rule } from '../providers/rules.js';
+import type { Allowlist, Confidence, CredentialKind, Rule } from '../providers/rules.js';
 import { shannonEntropy } from '../core/text.js';
-import { buildAutomaton, searchKeywords, type KeywordAutomaton } from './keyword-automaton.js';
-import { isPlaceholder } from './placeholders.js';
+import { buildAutomaton, collectKeywords, searchKeywords, type HitBuffer, type KeywordAutomaton } from './keyword-automaton.js';
+import { placeholderReason } from './placeholders.js';
 
 /**
  * The matcher at the heart of scanning: text in, raw matches out. A raw match holds the secret
@@ -25,6 +25,10 @@ export interface RawMatch {
   /** The assigned name (e.g. API_TOKEN in `API_TOKEN=...`) when the rule captures one. */
   name?: string;
   environment?: string;
+  /** Set when the text held an encoding of the value (a Kubernetes Secret's base64 `data:`). */
+  encoding?: 'base64';
+  /** Length of the matched text at `index` when it differs from the value's (an encoded value). */
+  span?: number;
 }
 
 export interface CompiledRuleSet {
@@ -45,14 +49,31 @@ export interface CompiledRuleSet {
   contained?: Map<string, number[]>;
   /** Per rule index: may it be run line by line? (decided on first need; 0 = not yet known) */
   lineLocal: (r: number) => boolean;
+  /** Indices of the keyword-searched rules some paths exclude (skipPaths, allowlist.paths). */
+  pathScoped: number[];
+  /** Indices of the rules bound to some files (paths): run on the whole text of those files only. */
+  pathBound: number[];
+  /** Characters searched for keywords so far (decides when the automaton pays for itself). */
+  charsSeen: number;
+  /** detect()'s per-rule state, reused from text to text (see detect). */
+  scratch?: DetectScratch;
+  /** Matches dropped whatever the rule (credctl.yaml's allowlist). */
+  allowlist?: Allowlist;
+}
+
+export interface RuleSetOptions {
+  allowlist?: Allowlist;
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export function compileRuleSet(rules: Rule[]): CompiledRuleSet {
+export function compileRuleSet(rules: Rule[], options: RuleSetOptions = {}): CompiledRuleSet {
   const byKeyword = new Map<string, Rule[]>();
   const always: Rule[] = [];
   for (const rule of rules) {
+    // A rule bound to a few files (.netrc, .pgpass) is decided by the path, not by the keyword
+    // search: its keywords (password, ://) would be hit on every few lines of every other file.
+    if (rule.paths) continue;
     if (rule.keywords.length === 0) always.push(rule);
     for (const kw of rule.keywords) {
       const list = byKeyword.get(kw) ?? [];
@@ -79,10 +100,23 @@ export function compileRuleSet(rules: Rule[]): CompiledRuleSet {
     ruleIdx: ascii.map((k) => byKeyword.get(k)!.map((r) => index.get(r)!)),
     otherKeywordRe: other.length ? new RegExp(other.map(escapeRe).join('|'), 'gi') : null,
     lineLocal: (r) => {
-      if (local[r] === 0) local[r] = isLineLocal(rules[r]!) ? 1 : 2;
+      if (local[r] === 0) local[r] = (rules[r]!.lineLocalHint ?? isLineLocal(rules[r]!)) ? 1 : 2;
       return local[r] === 1;
     },
+    pathScoped: rules.flatMap((r, i) => (!r.paths && (r.skipPaths || r.allowlist?.paths.length) ? [i] : [])),
+    pathBound: rules.flatMap((r, i) => (r.paths ? [i] : [])),
+    charsSeen: 0,
+    ...(options.allowlist ? { allowlist: options.allowlist } : {}),
   };
+}
+
+/** May `rule` run on the file at `path` (undefined: stdin or a bare text, where path-bound rules do not run)? */
+export function ruleAppliesTo(rule: Rule, path: string | undefined): boolean {
+  if (rule.paths && (path === undefined || !rule.paths.some((re) => re.test(path)))) return false;
+  if (path === undefined) return true;
+  if (rule.skipPaths?.some((re) => re.test(path))) return false;
+  if (rule.allowlist?.paths.some((re) => re.test(path))) return false;
+  return true;
 }
 
 /**
@@ -157,13 +191,26 @@ export function candidateRules(set: CompiledRuleSet, text: string): Rule[] {
   return [...picked];
 }
 
-/** Texts below this size find keywords with the regex; above it, the automaton pays for itself. */
+/**
+ * The keyword automaton costs ~20 ms to build and then finds keywords several times faster than
+ * the regex alternation (the regex was 19% of a real-code scan, most files being small). So a
+ * text uses it when it is big, or once this rule set has seen enough text that the build has paid
+ * for itself; a pre-commit scan of a few added lines never builds it.
+ */
 const AUTOMATON_MIN_CHARS = 4 * 1024;
+const AUTOMATON_AFTER_CHARS = 256 * 1024;
+
+/** The automaton, when it should search `text` (see AUTOMATON_MIN_CHARS); null for the regex. */
+function useAutomaton(set: CompiledRuleSet, text: string): KeywordAutomaton | null {
+  if (set.asciiKeywords.length === 0) return null;
+  set.charsSeen += text.length;
+  return text.length >= AUTOMATON_MIN_CHARS || set.charsSeen >= AUTOMATON_AFTER_CHARS ? set.automaton() : null;
+}
 
 /** Every ASCII keyword occurrence in `text`: (keyword index, index just past it). */
-function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void): void {
+function forEachKeyword(set: CompiledRuleSet, text: string, onHit: (k: number, end: number) => boolean | void, viaRegex = false): void {
   if (set.asciiKeywords.length === 0) return;
-  const a = text.length >= AUTOMATON_MIN_CHARS ? set.automaton() : null;
+  const a = viaRegex ? null : useAutomaton(set, text);
   if (a) return searchKeywords(a, text, onHit);
   set.asciiRe ??= new RegExp(set.asciiKeywords.map(escapeRe).join('|'), 'gi');
   // The alternation reports the longest keyword at a position; shorter ones inside it name
@@ -193,19 +240,86 @@ export function environmentOf(rule: Rule, value: string): string | undefined {
   return undefined;
 }
 
-/** Every credential in `text`. Overlapping matches of the same value keep the most specific rule. */
-export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
+/**
+ * Every credential in `text`. Overlapping matches of the same value keep the most specific rule.
+ * `path` is the file's reported path: rules bound to some files (`paths:`, a .netrc) run only
+ * there, and credctl.yaml's allowlisted paths are skipped.
+ */
+export function detect(set: CompiledRuleSet, text: string, path?: string): RawMatch[] {
+  if (path !== undefined && set.allowlist?.paths.some((re) => re.test(path))) return [];
+  // Per-rule state lives in arrays kept with the rule set and reset after each text (only the
+  // entries this text touched): allocating five arrays of every rule per file was a tenth of a
+  // many-small-files scan, in allocation and garbage collection. A nested call (decoding a base64
+  // value) gets fresh arrays.
+  let st = set.scratch;
+  if (!st) st = set.scratch = newScratch(set.rules.length);
+  else if (st.busy) st = newScratch(set.rules.length);
+  st.busy = true;
+  try {
+    return detectWith(set, st, text, path);
+  } finally {
+    const { mode, lastLineEnd, lastAnchor, lines, anchors, touched } = st;
+    for (const r of touched) {
+      mode[r] = 0;
+      lastLineEnd[r] = -1;
+      lastAnchor[r] = -1;
+      // Setting an array's length is a builtin call: only when there is something to drop.
+      if (lines[r]!.length) lines[r]!.length = 0;
+      if (anchors[r]!.length) anchors[r]!.length = 0;
+    }
+    touched.length = 0;
+    st.busy = false;
+  }
+}
+
+/** Per-rule scratch state for one detect() call (see detect). */
+export interface DetectScratch extends HitBuffer {
+  /** Per rule: 0 = no keyword seen; 1 = run on the whole text; 2 = run on the listed lines or anchors; 3 = not for this file. */
+  mode: Uint8Array;
+  lastLineEnd: Int32Array;
+  lastAnchor: Int32Array;
+  /** Per line-local rule: [start, stop) pairs of the lines holding its keywords. */
+  lines: number[][];
+  /** Per anchored rule: the identifier starts to try. */
+  anchors: number[][];
+  /** The rules this text set a mode for, to run (in rule order) and then reset. */
+  touched: number[];
+  busy: boolean;
+}
+
+function newScratch(n: number): DetectScratch {
+  return {
+    mode: new Uint8Array(n),
+    lastLineEnd: new Int32Array(n).fill(-1),
+    lastAnchor: new Int32Array(n).fill(-1),
+    lines: Array.from({ length: n }, () => []),
+    anchors: Array.from({ length: n }, () => []),
+    touched: [],
+    busy: false,
+    hits: new Int32Array(4096),
+  };
+}
+
+function detectWith(set: CompiledRuleSet, st: DetectScratch, text: string, path: string | undefined): RawMatch[] {
   const out: RawMatch[] = [];
-  const n = set.rules.length;
-  // Per rule: 0 = no keyword seen; 1 = run on the whole text; 2 = run on the listed lines.
-  const mode = new Uint8Array(n);
-  const lines: (number[] | undefined)[] = new Array(n);
-  const lastLineEnd = new Int32Array(n).fill(-1);
-  for (const r of set.always) mode[set.rules.indexOf(r)] = 1;
+  const { mode, lines, lastLineEnd, anchors, lastAnchor, touched } = st;
+  const setMode = (r: number, m: number) => {
+    if (mode[r] === 0) touched.push(r);
+    mode[r] = m;
+  };
+  for (const r of set.pathScoped) if (!ruleAppliesTo(set.rules[r]!, path)) setMode(r, 3);
+  let lower: string | undefined;
+  for (const r of set.pathBound) {
+    const rule = set.rules[r]!;
+    if (!ruleAppliesTo(rule, path)) setMode(r, 3);
+    else if (rule.keywords.length === 0 || rule.keywords.some((k) => (lower ??= text.toLowerCase()).includes(k))) setMode(r, 1);
+    else setMode(r, 3);
+  }
+  for (const r of set.always) {
+    const i = set.rules.indexOf(r);
+    if (mode[i] !== 3) setMode(i, 1);
+  }
   const ruleIdx = set.ruleIdx;
-  // Per anchored rule: the identifier starts to try, and the last one listed.
-  const anchors: (number[] | undefined)[] = new Array(n);
-  const lastAnchor = new Int32Array(n).fill(-1);
   // The line holding the latest keyword, [lineStart, lineStop): found once, shared by its hits.
   let lineStart = 0;
   let lineStop = -1;
@@ -224,7 +338,9 @@ export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
   };
   const onHit = (k: number, end: number) => {
     for (const r of ruleIdx[k]!) {
-      if (mode[r] === 1) continue;
+      const m = mode[r];
+      if (m === 1 || m === 3) continue;
+      if (m === 0) touched.push(r);
       if (!set.lineLocal(r)) {
         mode[r] = 1;
         continue;
@@ -234,7 +350,7 @@ export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
         const from = identifierStart(end - set.asciiKeywords[k]!.length);
         if (from === lastAnchor[r]) continue; // another keyword in the same identifier
         lastAnchor[r] = from;
-        (anchors[r] ??= []).push(from);
+        if (assignmentFollows(text, end)) anchors[r]!.push(from);
         continue;
       }
       if (end <= lastLineEnd[r]!) continue; // this line is already listed
@@ -243,25 +359,108 @@ export function detect(set: CompiledRuleSet, text: string): RawMatch[] {
         lineStop = text.indexOf('\n', end - 1);
         if (lineStop === -1) lineStop = text.length;
       }
-      (lines[r] ??= []).push(lineStart, lineStop);
+      lines[r]!.push(lineStart, lineStop);
       lastLineEnd[r] = lineStop;
     }
   };
-  forEachKeyword(set, text, onHit);
+  const a = useAutomaton(set, text);
+  if (a) {
+    const count = collectKeywords(a, text, st);
+    const hits = st.hits;
+    for (let h = 0; h < count; h++) onHit(hits[2 * h]!, hits[2 * h + 1]!);
+  } else forEachKeyword(set, text, onHit, true);
   if (set.otherKeywordRe) {
-    for (const m of text.matchAll(set.otherKeywordRe)) for (const r of set.byKeyword.get(m[0].toLowerCase()) ?? []) mode[set.rules.indexOf(r)] = 1;
+    for (const m of text.matchAll(set.otherKeywordRe)) {
+      for (const r of set.byKeyword.get(m[0].toLowerCase()) ?? []) {
+        const i = set.rules.indexOf(r);
+        if (mode[i] !== 3) setMode(i, 1);
+      }
+    }
   }
-  for (let r = 0; r < n; r++) {
-    if (mode[r] === 0) continue;
+  if (touched.length === 0) return out;
+  // In rule order, so that which of two equal matches is kept never depends on the text.
+  const order = touched.length > 1 ? [...touched].sort((a, b) => a - b) : touched;
+  for (const r of order) {
+    const m = mode[r];
+    if (m === 0 || m === 3) continue;
     const rule = set.rules[r]!;
-    if (mode[r] === 1) runRule(rule, text, 0, out);
-    else if (anchors[r]) runAnchored(rule, text, anchors[r]!, out);
+    const before = out.length;
+    if (m === 1) runRule(rule, text, 0, out);
+    else if (rule.anchoredRegex) runAnchored(rule, text, anchors[r]!, out);
     else {
       const ls = lines[r]!;
       for (let i = 0; i < ls.length; i += 2) runRule(rule, text.slice(ls[i], ls[i + 1]), ls[i]!, out);
     }
+    // The rare extras run on the few matches a rule made, never on the text as a whole.
+    if (out.length > before && (rule.near !== undefined || rule.decode || set.allowlist?.values.length)) {
+      finishMatches(set, rule, text, out, before);
+    }
   }
   return dedupeOverlaps(out);
+}
+
+/**
+ * Per-match checks that need more than the match: a keyword within `near` lines, the decoding of
+ * an encoded value (classified by the other rules, so a base64 Kubernetes Secret value is the same
+ * credential as the plain value in a .env), and credctl.yaml's allowlisted values.
+ */
+function finishMatches(set: CompiledRuleSet, rule: Rule, text: string, out: RawMatch[], from: number): void {
+  const kept: RawMatch[] = [];
+  for (const m of out.splice(from)) {
+    if (rule.near !== undefined && !keywordNear(rule, text, m.index, rule.near)) continue;
+    if (rule.decode === 'base64') {
+      for (const d of decoded(set, m)) if (!allowlisted(set, d.value)) kept.push(d);
+      continue;
+    }
+    if (!allowlisted(set, m.value)) kept.push(m);
+  }
+  for (const m of kept) out.push(m);
+}
+
+const allowlisted = (set: CompiledRuleSet, value: string) => !!set.allowlist?.values.some((re) => re.test(value));
+
+/** Does one of the rule's keywords occur within `lines` lines of `index`? */
+function keywordNear(rule: Rule, text: string, index: number, lines: number): boolean {
+  let start = index;
+  for (let i = 0; i <= lines; i++) {
+    const nl = start > 0 ? text.lastIndexOf('\n', start - 1) : -1;
+    if (nl === -1) {
+      start = 0;
+      break;
+    }
+    start = nl;
+  }
+  let end = index;
+  for (let i = 0; i <= lines; i++) {
+    const nl = text.indexOf('\n', i === 0 ? end : end + 1);
+    if (nl === -1) {
+      end = text.length;
+      break;
+    }
+    end = nl;
+  }
+  const window = text.slice(start, end).toLowerCase();
+  return rule.keywords.some((k) => window.includes(k));
+}
+
+/**
+ * A base64 match, decoded. When another rule recognises the decoded text (a Stripe key, a
+ * connection URL's password) that rule's finding stands for it; otherwise the decoded value is
+ * the secret. Binary content (a keystore) stays as it was written.
+ */
+function decoded(set: CompiledRuleSet, m: RawMatch): RawMatch[] {
+  const b64 = m.value;
+  const plain = Buffer.from(b64, 'base64').toString('utf8');
+  if (!/^[\x20-\x7e\t\r\n]+$/.test(plain)) return [m];
+  const value = plain.replace(/\r?\n$/, '');
+  const why = placeholderReason(value);
+  if (why !== null && !(m.rule.acceptWeak && WEAK_REASONS.has(why))) return [];
+  // Only a vendor's rule may name what the value is; a generic one only says where it sat.
+  const inner = detect(set, m.name ? `${m.name}=${value}` : value).filter((x) => x.rule.provider !== 'generic' && !x.rule.decode);
+  if (inner.length > 0) {
+    return inner.map((x) => ({ ...x, index: m.index, span: b64.length, encoding: 'base64' as const, ...(m.name ? { name: m.name } : {}) }));
+  }
+  return [{ ...m, value, span: b64.length, encoding: 'base64' }];
 }
 
 function runRule(rule: Rule, text: string, offset: number, out: RawMatch[]): void {
@@ -297,15 +496,46 @@ function runAnchored(rule: Rule, text: string, anchors: number[], out: RawMatch[
   re.lastIndex = 0;
 }
 
+/**
+ * Can an assignment follow the identifier the keyword ending at `end` is part of? Every anchored
+ * rule requires one right after the name (ANCHOR_ASSIGNMENT in providers/rules.ts): up to two of
+ * `"`, `'`, `]`, then spaces, then `=`, `:`, `?`, `.`, or `,` (after a quote), or ` string =` (Go).
+ * Checked here in a few character reads, so the regex runs only where it can match: most keyword
+ * occurrences in code (`token)`, `password.length`, `key]`) are not assignments.
+ */
+function assignmentFollows(text: string, end: number): boolean {
+  let j = end;
+  const n = text.length;
+  while (j < n && isIdentifierChar(text.charCodeAt(j))) j++;
+  for (let q = 0; q < 2 && j < n; q++) {
+    const c = text.charCodeAt(j);
+    if (c !== 34 && c !== 39 && c !== 93) break;
+    j++;
+  }
+  while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
+  if (j >= n) return false;
+  const c = text.charCodeAt(j);
+  // = : ? . , s(tring)
+  return c === 61 || c === 58 || c === 63 || c === 46 || c === 44 || c === 115;
+}
+
 // [0-9A-Za-z_.-], the class ANCHOR_PREFIX uses.
 const isIdentifierChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
+
+/**
+ * Placeholder reasons that a rule with `acceptWeak` (a .netrc, a .pgpass: files whose whole
+ * purpose is credentials) does not drop: there `admin` or `password1` is the real password.
+ */
+const WEAK_REASONS = new Set(['placeholder word', 'repeated pattern']);
 
 /** Record one regex match if its value passes the entropy floor and the placeholder filter. */
 function keep(rule: Rule, m: RegExpExecArray, offset: number, out: RawMatch[]): void {
   const value = m[rule.secretGroup];
   if (!value) return;
-  if (rule.entropy !== undefined && shannonEntropy(value) < rule.entropy) return;
-  if (isPlaceholder(value)) return;
+  if (rule.entropy !== undefined && !rule.acceptWeak && shannonEntropy(value) < rule.entropy) return;
+  const why = placeholderReason(value);
+  if (why !== null && !(rule.acceptWeak && WEAK_REASONS.has(why)) && !(rule.kind === 'password_hash' && why === 'hash or digest')) return;
+  if (rule.allowlist?.values.some((re) => re.test(value))) return;
   // Rules are compiled with the `d` flag, so the group's own start is known exactly (the value
   // can also occur earlier in the match: postgres://postgres:postgres@db).
   const start = m.indices?.[rule.secretGroup]?.[0] ?? m.index + Math.max(0, m[0].indexOf(value));
@@ -326,11 +556,11 @@ const CONFIDENCE_RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1
  */
 function dedupeOverlaps(matches: RawMatch[]): RawMatch[] {
   if (matches.length < 2) return matches;
-  matches.sort((a, b) => a.index - b.index || b.value.length - a.value.length);
+  matches.sort((a, b) => a.index - b.index || (b.span ?? b.value.length) - (a.span ?? a.value.length));
   const kept: RawMatch[] = [];
   for (const m of matches) {
     const prev = kept[kept.length - 1];
-    if (prev && m.index < prev.index + prev.value.length) {
+    if (prev && m.index < prev.index + (prev.span ?? prev.value.length)) {
       if (better(m, prev)) kept[kept.length - 1] = m;
       continue;
     }
@@ -340,12 +570,18 @@ function dedupeOverlaps(matches: RawMatch[]): RawMatch[] {
 }
 
 function better(a: RawMatch, b: RawMatch): boolean {
+  if (a.rule.supersedes.includes(b.rule.id)) return true;
+  if (b.rule.supersedes.includes(a.rule.id)) return false;
   const ca = CONFIDENCE_RANK[a.rule.confidence];
   const cb = CONFIDENCE_RANK[b.rule.confidence];
   if (ca !== cb) return ca > cb;
   const ga = a.rule.kind === 'generic_secret' ? 0 : 1;
   const gb = b.rule.kind === 'generic_secret' ? 0 : 1;
   if (ga !== gb) return ga > gb;
+  // A vendor's rule names what the value is; a generic one (an Authorization header) only where it sits.
+  const pa = a.rule.provider === 'generic' ? 0 : 1;
+  const pb = b.rule.provider === 'generic' ? 0 : 1;
+  if (pa !== pb) return pa > pb;
   return a.value.length > b.value.length;
 }
 

@@ -6,7 +6,8 @@ import { findProjectRoot } from '../core/paths.js';
 import type { Baseline } from './baseline.js';
 import { loadCredctlIgnore, type PathFilter } from './credctlignore.js';
 import { compileRules } from './rules-cache.js';
-import { displayPath, isDirectory, listProjectFiles } from './files.js';
+import { loadProjectDetection, type ProjectDetection } from './custom-rules.js';
+import { displayPath, isDirectory, listScanFiles, type GitStatus } from './files.js';
 import { finish } from './finish.js';
 import type { Finding } from './finding.js';
 import { defaultWorkerCount, startPool, workerScriptAvailable } from './pool.js';
@@ -35,6 +36,11 @@ export interface ScanOptions {
   maxFileSize?: number;
   /** A providers/ folder other than the built-in one. */
   rulesDir?: string;
+  /**
+   * The project's own rules and allowlist (credctl.yaml detection). Default: read from the project
+   * root of the first directory scanned (or the current directory); false: none.
+   */
+  projectRules?: ProjectDetection | false;
   /**
    * Threads scanning side by side, this one included (0 or 1 = this thread only); default: one
    * per core when the input is big enough.
@@ -67,17 +73,21 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
   const seen = new Set<string>();
   let ignored = 0;
   const filters = new Map<string, PathFilter | null>();
+  // The project root of each directory a scan starts from, found once: looking it up per file
+  // (several existsSync calls walking up) was a measurable share of a many-small-files scan.
+  const roots = new Map<string, string>();
   const ignoredByCredctl = (abs: string, searchFrom: string): boolean => {
     if (options.noIgnore || options.ignoreCredctlignore) return false;
-    const root = findProjectRoot(searchFrom);
+    let root = roots.get(searchFrom);
+    if (root === undefined) roots.set(searchFrom, (root = findProjectRoot(searchFrom)));
     if (!filters.has(root)) filters.set(root, loadCredctlIgnore(root));
     const filter = filters.get(root);
     return filter ? filter(relative(root, abs).split(sep).join('/')) : false;
   };
-  const add = (abs: string, display = displayPath(abs, base)) => {
+  const add = (abs: string, display = displayPath(abs, base), git?: GitStatus) => {
     if (seen.has(abs)) return;
     seen.add(abs);
-    jobs.push({ path: abs, display });
+    jobs.push(git ? { path: abs, display, git } : { path: abs, display });
   };
 
   for (const p of paths) {
@@ -100,11 +110,13 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
       const dirDisplay = displayPath(abs, base);
       const inside = !isAbsolute(dirDisplay);
       const prefix = abs.endsWith(sep) ? abs : abs + sep;
-      for (const rel of listProjectFiles(abs, { noIgnore: options.noIgnore })) {
+      const listing = listScanFiles(abs, { noIgnore: options.noIgnore });
+      for (const rel of listing.files) {
         const file = sep === '/' ? prefix + rel : join(abs, rel);
+        const git = listing.status?.get(rel);
         if (ignoredByCredctl(file, abs)) ignored++;
-        else if (!inside) add(file);
-        else add(file, dirDisplay === '.' ? rel : dirDisplay.endsWith('/') ? dirDisplay + rel : `${dirDisplay}/${rel}`);
+        else if (!inside) add(file, undefined, git);
+        else add(file, dirDisplay === '.' ? rel : dirDisplay.endsWith('/') ? dirDisplay + rel : `${dirDisplay}/${rel}`, git);
       }
     } else if (st.isFile()) {
       if (ignoredByCredctl(abs, dirname(abs))) ignored++;
@@ -117,6 +129,12 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
     }
   }
   return { jobs, streams, ignored };
+}
+
+/** credctl.yaml's detection section of the project the scan is of: the first directory's, else the current one's. */
+function projectDetectionFor(paths: string[] | undefined): ProjectDetection | undefined {
+  const dir = (paths ?? []).find((p) => p !== '-' && isDirectory(p));
+  return loadProjectDetection(findProjectRoot(dir ? resolve(dir) : process.cwd()));
 }
 
 /** True when the job list is big enough for threads to pay off (stats files only until it knows). */
@@ -138,13 +156,14 @@ export async function scanPaths(options: ScanOptions = {}): Promise<ScanResult> 
   const started = performance.now();
   const base = resolve(options.base ?? process.cwd());
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-  const set = compileRules(options.rulesDir); // also validates the rules before any thread starts
+  const project = options.projectRules === false ? undefined : options.projectRules ?? projectDetectionFor(options.paths);
+  const set = compileRules(options.rulesDir, project); // also validates the rules before any thread starts
   // A directory may well be big: boot the threads now, while the main thread lists its files.
   // The main thread scans alongside them, so `wanted` threads in all means wanted - 1 workers.
   const wanted = options.workers ?? defaultWorkerCount();
   const pool =
     wanted > 1 && workerScriptAvailable() && (options.paths?.length ? options.paths : ['.']).some((p) => p !== '-' && isDirectory(p))
-      ? startPool(wanted - 1, { rulesDir: options.rulesDir, maxFileSize, reportAllowed: options.reportAllowed })
+      ? startPool(wanted - 1, { rulesDir: options.rulesDir, maxFileSize, reportAllowed: options.reportAllowed, ...(project ? { project } : {}) })
       : undefined;
   try {
     const inputs = resolveInputs(options, base);

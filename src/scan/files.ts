@@ -1,6 +1,7 @@
 import { gitSync } from '../core/git.js';
 import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { holdsSecretsByNature, IGNORED_WALK_LIMITS, isBulkFolder } from './secret-files.js';
 
 /**
  * Which files belong to a project: inside a git work tree, what git tracks plus untracked files
@@ -23,25 +24,100 @@ export function isGitWorkTree(root: string): boolean {
 }
 
 export function listProjectFiles(root: string, options: ListOptions = {}): string[] {
-  if (!options.noIgnore && isGitWorkTree(root)) return gitFiles(root);
+  if (!options.noIgnore && isGitWorkTree(root)) return gitFiles(root).files;
   return walk(root);
 }
 
-function gitFiles(root: string): string[] {
-  // -z: NUL-separated, so names with newlines or quotes come through intact.
-  const out = gitSync(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], { maxBuffer: 1 << 30 }).toString('utf8');
-  const seen = new Set<string>();
-  for (const p of out.split('\0')) {
-    if (!p) continue;
+/** Where a file stands with git: in the index (committed or staged), untracked, or ignored (local only). */
+export type GitStatus = 'committed' | 'untracked' | 'ignored';
+
+export interface ScanListing {
+  /** Relative to the root, `/` separators, sorted. */
+  files: string[];
+  /** Each file's standing with git; absent outside a git work tree and with --no-ignore. */
+  status?: Map<string, GitStatus>;
+}
+
+/**
+ * What a scan of `root` reads: the project files (as listProjectFiles), plus, in a git work tree,
+ * the ignored files that hold secrets by nature (.env*, keys, .npmrc, kubeconfigs ...), found
+ * without entering ignored bulk folders (node_modules, build output). Each file's git standing is
+ * reported, so a finding can say whether it is committed or only on this machine.
+ */
+export function listScanFiles(root: string, options: ListOptions = {}): ScanListing {
+  if (options.noIgnore || !isGitWorkTree(root)) return { files: walk(root) };
+  const { files, status } = gitFiles(root);
+  const ignored = ignoredSecretFiles(root);
+  for (const f of ignored) status.set(f, 'ignored');
+  return { files: ignored.length ? [...files, ...ignored].sort() : files, status };
+}
+
+/**
+ * git ls-files with -z (NUL-separated, so names with newlines or quotes come through intact),
+ * run in `root`: the one place the file listing calls git.
+ */
+function gitLsFiles(root: string, args: string[]): string[] {
+  const out = gitSync(root, ['ls-files', '-z', ...args, '--', '.'], { maxBuffer: 1 << 30 }).toString('utf8');
+  return out.split('\0').filter((p) => p !== '');
+}
+
+function gitFiles(root: string): { files: string[]; status: Map<string, GitStatus> } {
+  // -t tags each entry: `? ` for untracked, a letter (H, S, M, C, R, K) for what the index holds.
+  const status = new Map<string, GitStatus>();
+  for (const entry of gitLsFiles(root, ['-t', '--cached', '--others', '--exclude-standard'])) {
+    const p = entry.slice(2);
+    if (status.has(p)) continue;
     // A tracked file deleted from the work tree, or a submodule (a directory), is not a file to read.
     try {
       if (!lstatSync(join(root, p)).isFile()) continue;
     } catch {
       continue;
     }
-    seen.add(p);
+    status.set(p, entry[0] === '?' ? 'untracked' : 'committed');
   }
-  return [...seen].sort();
+  return { files: [...status.keys()].sort(), status };
+}
+
+/**
+ * Ignored files that hold secrets by nature. git names ignored folders once (--directory), so
+ * node_modules costs one line; folders that are not bulk are walked here, within limits.
+ */
+function ignoredSecretFiles(root: string): string[] {
+  const out: string[] = [];
+  let budget = IGNORED_WALK_LIMITS.entries;
+  for (const p of gitLsFiles(root, ['--others', '--ignored', '--exclude-standard', '--directory', '--no-empty-directory'])) {
+    if (p.endsWith('/')) {
+      const dir = p.slice(0, -1);
+      if (dir.split('/').some(isBulkFolder)) continue;
+      budget = walkIgnored(root, dir, 0, budget, out);
+      continue;
+    }
+    if (!holdsSecretsByNature(p)) continue;
+    try {
+      if (lstatSync(join(root, p)).isFile()) out.push(p);
+    } catch {
+      /* vanished */
+    }
+  }
+  return out;
+}
+
+function walkIgnored(root: string, dir: string, depth: number, budget: number, out: string[]): number {
+  if (depth > IGNORED_WALK_LIMITS.depth || budget <= 0) return budget;
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(join(root, dir), { withFileTypes: true });
+  } catch {
+    return budget;
+  }
+  for (const e of entries) {
+    if (--budget <= 0) return 0;
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory()) {
+      if (!isBulkFolder(e.name)) budget = walkIgnored(root, path, depth + 1, budget, out);
+    } else if (e.isFile() && holdsSecretsByNature(path)) out.push(path);
+  }
+  return budget;
 }
 
 /**

@@ -19,6 +19,10 @@ export interface Finding {
   fingerprint: string;
   redacted: string;
   confidence: Confidence;
+  /** Present for public identifiers (a Firebase web API key): reported, but not a secret (see Severity). */
+  severity?: 'info';
+  /** The file held an encoding of the value (a Kubernetes Secret's base64 data); the fingerprint is of the value. */
+  encoding?: 'base64';
   /** The env-var or key name the value is assigned to, when known. */
   name?: string;
   /** Fingerprint of the partner credential (an AWS secret's access key id). */
@@ -30,6 +34,11 @@ export interface Finding {
   commits?: number;
   /** History scans: whether the value is still in the working tree. */
   status?: 'present' | 'deleted';
+  /**
+   * Working-tree scans in a git repository: committed (in the index, so in history once pushed),
+   * untracked, or ignored (only on this machine: git-ignored files that hold secrets by nature).
+   */
+  git?: 'committed' | 'untracked' | 'ignored';
 }
 
 export function toFinding(m: RawMatch, file: string, line: number, column: number): Finding {
@@ -44,6 +53,8 @@ export function toFinding(m: RawMatch, file: string, line: number, column: numbe
     redacted: redact(m.value),
     confidence: m.rule.confidence,
   };
+  if (m.rule.severity === 'info') f.severity = 'info';
+  if (m.encoding) f.encoding = m.encoding;
   if (m.environment) f.environment = m.environment;
   if (m.name) f.name = m.name;
   return f;

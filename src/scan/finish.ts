@@ -11,7 +11,9 @@ export function finish(findings: Finding[], stats: ScanStats, started: number, b
     stats.suppressed.baseline += findings.length - kept.length;
   }
   sortFindings(kept);
-  stats.findings = kept.length;
+  const info = kept.filter((f) => f.severity === 'info').length;
+  stats.findings = kept.length - info;
+  if (info > 0) stats.informational = info;
   stats.durationMs = Math.round(performance.now() - started);
   return { findings: kept, stats };
 }

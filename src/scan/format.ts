@@ -46,13 +46,15 @@ export function formatResult(result: ScanResult, format: Format, options: Format
 function formatTable(findings: Finding[], chalk?: ChalkInstance): string {
   if (findings.length === 0) return '';
   const history = findings.some((f) => f.commit);
-  const header = ['LOCATION', 'RULE', 'VALUE', 'ENV', 'FINGERPRINT', ...(history ? ['FIRST COMMIT', 'DATE', 'AUTHOR', 'COMMITS', 'STATUS'] : [])];
+  const git = findings.some((f) => f.git);
+  const header = ['LOCATION', 'RULE', 'VALUE', 'ENV', 'FINGERPRINT', ...(git ? ['GIT'] : []), ...(history ? ['FIRST COMMIT', 'DATE', 'AUTHOR', 'COMMITS', 'STATUS'] : [])];
   const rows = findings.map((f) => [
     `${f.file}:${f.line}:${f.column}`,
-    f.ruleId,
+    f.severity === 'info' ? `${f.ruleId} (info)` : f.ruleId,
     f.redacted,
     f.environment ?? '',
     shortFingerprint(f.fingerprint),
+    ...(git ? [GIT_WORDS[f.git ?? ''] ?? ''] : []),
     ...(history ? [f.commit?.slice(0, 10) ?? '', f.date?.slice(0, 10) ?? '', f.author ?? '', String(f.commits ?? ''), f.status ?? ''] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -66,7 +68,7 @@ function formatTable(findings: Finding[], chalk?: ChalkInstance): string {
       // Colour whole cells after padding so alignment is computed on plain text.
       const cells = r.map((cell, j) => (j === r.length - 1 ? cell : cell.padEnd(widths[j]!)));
       cells[0] = c.cyan(cells[0]!);
-      cells[2] = f.confidence === 'high' ? c.red(cells[2]!) : c.yellow(cells[2]!);
+      cells[2] = f.severity === 'info' ? c.dim(cells[2]!) : f.confidence === 'high' ? c.red(cells[2]!) : c.yellow(cells[2]!);
       if (history) cells[cells.length - 1] = f.status === 'present' ? c.red(cells[cells.length - 1]!) : c.dim(cells[cells.length - 1]!);
       line = cells.join('  ').trimEnd();
     }
@@ -74,6 +76,9 @@ function formatTable(findings: Finding[], chalk?: ChalkInstance): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** How the table says where a file stands with git. */
+export const GIT_WORDS: Record<string, string> = { committed: 'committed', untracked: 'untracked', ignored: 'ignored (local only)' };
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -86,8 +91,9 @@ export function formatBytes(n: number): string {
 
 /** One line for stderr: what was found, what was looked at, what was skipped and why. */
 export function summarize(stats: ScanStats, findings: Finding[]): string {
-  const files = new Set(findings.map((f) => f.file)).size;
-  const found = stats.findings === 0 ? 'no credentials found' : `${plural(stats.findings, 'finding')} in ${plural(files, 'file')}`;
+  const files = new Set(findings.filter((f) => f.severity !== 'info').map((f) => f.file)).size;
+  let found = stats.findings === 0 ? 'no credentials found' : `${plural(stats.findings, 'finding')} in ${plural(files, 'file')}`;
+  if (stats.informational) found += ` (and ${stats.informational} public by design, shown as info)`;
   const what = stats.commitsScanned !== undefined ? `${plural(stats.commitsScanned, 'commit')}, ${formatBytes(stats.bytesScanned)} added` : `${plural(stats.filesScanned, 'file')} (${formatBytes(stats.bytesScanned)})`;
   const parts = [`${found}; scanned ${what} in ${(stats.durationMs / 1000).toFixed(2)} s`];
   const skipped = (Object.entries(stats.skipped) as [string, number][]).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${SKIP_WORDS[why] ?? why}`);
@@ -128,7 +134,8 @@ export function toSarif(findings: Finding[], rules?: Map<string, RuleInfo>): obj
     const result: Record<string, unknown> = {
       ruleId: f.ruleId,
       ruleIndex: index.get(f.ruleId),
-      level: f.confidence === 'low' ? 'warning' : 'error',
+      // A public-by-design value is a note; a secret is an error (a warning at low confidence).
+      level: f.severity === 'info' ? 'note' : f.confidence === 'low' ? 'warning' : 'error',
       message: { text: `${rules?.get(f.ruleId)?.name ?? f.ruleId} ${f.redacted} (${shortFingerprint(f.fingerprint)})${f.commit ? ` first added in commit ${f.commit.slice(0, 12)}, now ${f.status}` : ''}` },
       locations: [{ physicalLocation: { artifactLocation: artifactLocation(f.file), region } }],
       partialFingerprints: { 'credctl/v1': `${f.ruleId}:${f.fingerprint}` },
@@ -138,8 +145,11 @@ export function toSarif(findings: Finding[], rules?: Map<string, RuleInfo>): obj
         fingerprint: f.fingerprint,
         redacted: f.redacted,
         confidence: f.confidence,
+        ...(f.severity ? { severity: f.severity } : {}),
+        ...(f.encoding ? { encoding: f.encoding } : {}),
         ...(f.environment ? { environment: f.environment } : {}),
         ...(f.pairedWith ? { pairedWith: f.pairedWith } : {}),
+        ...(f.git ? { git: f.git } : {}),
         ...(f.commit ? { commit: f.commit, author: f.author, date: f.date, commits: f.commits, status: f.status } : {}),
       },
     };

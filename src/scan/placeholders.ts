@@ -19,12 +19,27 @@ const WHOLE_TEMPLATE = new RegExp(
       '%[A-Za-z_][A-Za-z0-9_]*%', // %VAR% (Windows)
       '__[A-Za-z0-9_]+__', // __API_KEY__ (sed-replaced templates)
       '@[A-Za-z_][A-Za-z0-9_]*@', // @API_KEY@ (autoconf)
+      '@@?(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)', // @DB_PASSWORD, @password (template and SQL parameters; one case only)
+      ':[A-Za-z_][A-Za-z0-9_]*', // :password (SQL bind parameters, Ruby symbols)
     ].join('|') +
     ')$',
 );
 
-/** Interpolation anywhere: a value built from a variable is not a literal secret. */
-const INTERPOLATION = /\$\{|\$\(|\{\{|\}\}|#\{/;
+/**
+ * Interpolation anywhere: a value built from a variable is not a literal secret. `${`, `$(`,
+ * `{{ }}`, `#{`, ERB `<%`, Jinja `{%`, Python `%(name)s`, Ruby/Puppet `%{x}`, and a `<name>`
+ * slot inside a longer value (`https://<token>@host`).
+ */
+const INTERPOLATION = /\$\{|\$\(|\{\{|\}\}|#\{|<%|\{%|%\([A-Za-z_]\w*\)[sd]|%\{[A-Za-z_]\w*\}|<[A-Za-z][A-Za-z _-]{2,}>/;
+
+/** A dependency version or range (lockfiles, manifests): `^7.0.4`, `npm:^3.0.0`, `workspace:*`. */
+const VERSION_SPEC = /^(?:(?:npm|workspace|patch|portal|link|file|exec|jsr|catalog):\S*|[~^<>=v]{0,3}\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]{1,20})?(?:[ \t]*(?:<|\|\|)[\s\S]*)?)$/;
+
+/**
+ * A quoted value with spaces that reads as prose ("Step 2 of the token flow"): two or more
+ * ordinary words. A random key with spaces (a WordPress salt) has no such run.
+ */
+const PROSE = /(?:^|\s)[A-Za-z][a-z]{1,}[,.:;!?]?\s+[A-Za-z]?[a-z]{2,}[,.:;!?]?(?:\s|$)/;
 
 /** Words that, as the entire value (optionally followed by digits), are dev defaults or stand-ins. */
 const WHOLE_WORD = new RegExp(
@@ -69,6 +84,9 @@ const CODE_REFERENCE = /^(?:process\.env|import\.meta\.env|os\.environ|os\.geten
 
 /** A file path where a secret would be loaded from: ./key.pem, ~/.ssh/id_rsa, /run/secrets/db. */
 const PATH = /^(?:(?:~|\.{1,2})\/|\/(?:run|etc|var|tmp|home|Users|opt|secrets|mnt|srv|usr)\/)|^[\w./-]*\/[\w.-]+\.(?:pem|key|crt|cer|der|p12|pfx|jks|json|txt|env|ya?ml|ppk|pub|gpg|asc)$/;
+
+/** A regular expression, not a value: a character range, a class escape, a counted repeat, a group. */
+const REGEX_LIKE = /\[\^?[A-Za-z0-9]-[A-Za-z0-9]|\\[dswDSWb]|\{\d+(?:,\d*)?\}|\(\?[:=!<]/;
 
 /** Password hashes and digests: derived from a secret, not the secret (bcrypt, crypt, argon2, SRI). */
 const HASH_DIGEST = /^(?:\$2[aby]?\$\d\d\$|\$(?:1|5|6|y|argon2(?:id|i|d)|scrypt|pbkdf2[-\w]*)\$|(?:sha(?:1|224|256|384|512)|md5)[-:])/i;
@@ -116,19 +134,46 @@ const DOCUMENTED_EXAMPLES = new Set([
   'kjfch2345sdf',
   'h480djs93hd8',
   'mF_9.B5f-4.1JqM',
+  'czZCaGRSa3F0MzpnWDFmQmF0M2JW', // RFC 6749's example client credentials, as an HTTP Basic header
+  // The bcrypt example hash quoted by Wikipedia and countless tutorials ("correct horse battery staple" era)
+  '$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW',
+  '$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW',
   // PyJWT documentation
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCJ9.4twFt5NiznN84AWoo1d7KO1T_yoc0Z6XOpOVswacPZg',
   // Telegram Bot API documentation
   '123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11',
 ]);
 
+/** Header and armour lines of a key block (`-----BEGIN ...`, `Comment: ...`, `Encryption: none`). */
+const KEY_BLOCK_HEADER = /^(?:-----(?:BEGIN|END) [A-Z0-9 ]+-----|[A-Za-z][\w-]*: .*|PuTTY-User-Key-File-\d: .*)$/;
+
+/**
+ * A private-key block is judged by its body only: a `Comment: dummy key` header, or the word
+ * "example" in a PuTTY comment, says nothing about the key, which is real whatever its comment.
+ * Only an elided or masked body (`...`, `****`) or template syntax makes it a placeholder.
+ */
+function keyBlockReason(v: string): string | null {
+  const body = v
+    .split(/\r?\n|\\n/)
+    .filter((line) => !KEY_BLOCK_HEADER.test(line.trim()))
+    .join('\n');
+  if (!body.trim()) return 'empty';
+  if (/\.\.\.|…|\*{4,}|[xX]{8,}/.test(body)) return 'masked';
+  if (INTERPOLATION.test(body) || /<[^<>\n]*>/.test(body)) return 'template';
+  return null;
+}
+
 /** Why a value is a placeholder, or null when it may be a real secret. Exported for tests and `--explain`. */
 export function placeholderReason(value: string): string | null {
+  if (value.startsWith('-----BEGIN') || value.startsWith('PuTTY-User-Key-File-')) return keyBlockReason(value);
   const v = value.trim().replace(/^["'`]|["'`]$/g, '');
   if (v.length === 0) return 'empty';
   if (DOCUMENTED_EXAMPLES.has(v)) return 'documented example';
   if (EXAMPLE_MARKER.test(v)) return 'documented example';
   if (WHOLE_TEMPLATE.test(v) || INTERPOLATION.test(v)) return 'template';
+  if (VERSION_SPEC.test(v)) return 'version';
+  if (v.includes(' ') && PROSE.test(v)) return 'prose';
+  if (REGEX_LIKE.test(v)) return 'regex';
   if (CODE_REFERENCE.test(v)) return 'code reference';
   if (HASH_DIGEST.test(v)) return 'hash or digest';
   if (PATH.test(v)) return 'file path';

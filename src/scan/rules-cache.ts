@@ -7,7 +7,8 @@ import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { inputError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { compileRule, loadRules, providersDir, type Rule } from '../providers/rules.js';
-import { compileRuleSet, type CompiledRuleSet } from './detect.js';
+import { compileRuleSet, detect, isLineLocal, type CompiledRuleSet } from './detect.js';
+import { compileProjectDetection, type ProjectDetection } from './custom-rules.js';
 
 // Loaded on first use: a pre-commit scan that hits the rules cache never pays for the YAML parser.
 const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
@@ -22,6 +23,8 @@ const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml')
 interface CacheDoc {
   signature: string;
   providers: [string, unknown[]][];
+  /** Ids of the rules that may run line by line (isLineLocal runs each rule's examples: worked out once, here). */
+  lineLocal?: string[];
 }
 
 function cacheDir(): string {
@@ -68,7 +71,14 @@ function loadOrParse(dir: string, files: ReturnType<typeof ruleFiles>, signature
   const cacheFile = join(cacheDir(), `rules-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}.json`);
   try {
     const doc = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheDoc;
-    if (doc.signature === signature) return compileAll(doc.providers);
+    if (doc.signature === signature) {
+      const rules = compileAll(doc.providers);
+      if (doc.lineLocal) {
+        const local = new Set(doc.lineLocal);
+        for (const r of rules) r.lineLocalHint = local.has(r.id);
+      }
+      return rules;
+    }
   } catch {
     /* no cache yet, or unreadable: rebuild it */
   }
@@ -76,7 +86,8 @@ function loadOrParse(dir: string, files: ReturnType<typeof ruleFiles>, signature
   try {
     const providers: [string, unknown[]][] = files.map((f) => [f.provider, (yaml().parse(readFileSync(f.file, 'utf8'), { logLevel: 'error' }) as { rules: unknown[] }).rules]);
     mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
-    atomicWriteFileSync(cacheFile, JSON.stringify({ signature, providers } satisfies CacheDoc), { mode: 0o600 });
+    const lineLocal = rules.filter((r) => isLineLocal(r)).map((r) => r.id);
+    atomicWriteFileSync(cacheFile, JSON.stringify({ signature, providers, lineLocal } satisfies CacheDoc), { mode: 0o600 });
   } catch {
     /* a read-only home is fine: next run parses again */
   }
@@ -97,7 +108,23 @@ function compileAll(providers: [string, unknown[]][]): Rule[] {
   return rules;
 }
 
-/** The rules (from the cache when it is fresh) compiled into a matcher. */
-export function compileRules(rulesDir?: string): CompiledRuleSet {
-  return compileRuleSet(loadRulesCached(rulesDir));
+/**
+ * The rules (from the cache when it is fresh) compiled into a matcher, with a project's own rules
+ * and allowlist from credctl.yaml when given (checked for safety unless `checked` says the main
+ * thread already did).
+ */
+export function compileRules(rulesDir?: string, project?: ProjectDetection, checked = false): CompiledRuleSet {
+  const rules = loadRulesCached(rulesDir);
+  if (!project) return compileRuleSet(rules);
+  const custom = compileProjectDetection(project, new Set(rules.map((r) => r.id)), checked);
+  const all = [...rules, ...custom.rules];
+  // The values the project's own examples plant (in credctl.yaml or its rules file) are test
+  // data: allowlisted by exact value, so the rules file does not report itself.
+  const examples = new Set<string>();
+  const plain = compileRuleSet(all);
+  for (const r of custom.rules) for (const ex of r.examples.positive) for (const m of detect(plain, ex, r.examplePath)) examples.add(m.value);
+  const exact = [...examples].map((v) => new RegExp(`^${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  const allowlist = { values: [...(custom.allowlist?.values ?? []), ...exact], paths: custom.allowlist?.paths ?? [] };
+  return compileRuleSet(all, allowlist.values.length || allowlist.paths.length ? { allowlist } : {});
 }
+

@@ -40,7 +40,7 @@ export interface TextScanResult {
 }
 
 export function scanText(set: CompiledRuleSet, text: string, file: string, options: TextScanOptions = {}): TextScanResult {
-  const matches = detect(set, text);
+  const matches = detect(set, text, file);
   if (matches.length === 0) return { findings: [], allowed: 0 };
   const starts = lineStarts(text);
   const lineText = (i: number) => text.slice(starts[i], i + 1 < starts.length ? starts[i + 1]! - 1 : text.length);

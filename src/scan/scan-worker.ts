@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { compileRuleSet, detect } from './detect.js';
-import { loadRulesCached } from './rules-cache.js';
+import { detect } from './detect.js';
+import type { ProjectDetection } from './custom-rules.js';
+import { compileRules } from './rules-cache.js';
 import { scanFiles, type FileJob } from './scan-file.js';
 
 /**
@@ -12,6 +13,8 @@ export interface WorkerInit {
   rulesDir?: string;
   maxFileSize: number;
   reportAllowed?: boolean;
+  /** The project's own rules (credctl.yaml detection), already checked by the main thread. */
+  project?: ProjectDetection;
 }
 export interface WorkerRequest {
   id: number;
@@ -19,13 +22,14 @@ export interface WorkerRequest {
 }
 
 const init = workerData as WorkerInit;
-const set = compileRuleSet(loadRulesCached(init.rulesDir));
+const set = compileRules(init.rulesDir, init.project, true);
 
-// Warm up while the main thread is still listing files: build the keyword automaton and run
-// every rule over its own examples twice, so V8 has compiled the regexes to machine code
-// before the first real batch arrives (the first batches otherwise run 2-4x slower).
+// Warm up while the main thread is still listing files: build the keyword automaton and run the
+// generic rules (the ones real code hits every few lines) over their examples twice, so V8 has
+// compiled them to machine code before the first batch arrives. Vendor rules run rarely and are
+// left to compile on first use: warming all ~290 cost more than it saved.
 set.automaton();
-const examples = set.rules.flatMap((r) => r.examples.positive).join('\n');
+const examples = set.rules.filter((r) => r.provider === 'generic').flatMap((r) => r.examples.positive).join('\n');
 for (let i = 0; i < 2; i++) detect(set, examples);
 
 parentPort!.on('message', (req: WorkerRequest) => {

@@ -13,7 +13,10 @@ export interface ScanStats {
   /** History scans only. */
   commitsScanned?: number;
   durationMs: number;
+  /** Findings that are secrets (what the exit code and a blocked commit count). */
   findings: number;
+  /** Findings of public-by-design values (severity info: a Firebase web key): reported, never a failure. */
+  informational?: number;
   /** Threads that scanned side by side, the main thread included (0 = the main thread alone). */
   workers: number;
 }

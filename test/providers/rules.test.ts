@@ -17,12 +17,12 @@ describe('rule examples', () => {
     describe(rule.id, () => {
       for (const ex of rule.examples.positive) {
         it(`finds ${JSON.stringify(ex).slice(0, 60)}`, () => {
-          expect(detect(set, ex).map((m) => m.rule.id)).toContain(rule.id);
+          expect(detect(set, ex, rule.examplePath).map((m) => m.rule.id)).toContain(rule.id);
         });
       }
       for (const ex of rule.examples.negative) {
         it(`ignores ${JSON.stringify(ex).slice(0, 60)}`, () => {
-          expect(detect(set, ex).map((m) => m.rule.id)).not.toContain(rule.id);
+          expect(detect(set, ex, rule.examplePath).map((m) => m.rule.id)).not.toContain(rule.id);
         });
       }
     });

@@ -34,9 +34,9 @@ describe('labelled corpus', () => {
     expect(score.recall).toBeGreaterThanOrEqual(RECALL_FLOOR);
   });
 
-  it('has at least 150 labelled positives and 100 hard-negative lines', () => {
-    expect(score.truePositives + score.falseNegatives).toBeGreaterThanOrEqual(150);
-    expect(score.hardNegativeLines).toBeGreaterThanOrEqual(100);
+  it('has at least 400 labelled positives and 400 hard-negative lines', () => {
+    expect(score.truePositives + score.falseNegatives).toBeGreaterThanOrEqual(400);
+    expect(score.hardNegativeLines).toBeGreaterThanOrEqual(400);
   });
 
   it('labels name real rules and real lines', () => {
@@ -59,11 +59,15 @@ describe('labelled corpus', () => {
 
   it('plants only fake secrets: every labelled line of a prefix-style key says FAKE', () => {
     // Formats with room for it carry FAKE; hex-only and base64 formats cannot.
-    const noRoom = /^(twilio|shopify|datadog|cloudflare-global|cloudflare-origin|mailgun|digitalocean|heroku-api-key$|docker-config|kubernetes-client|kubernetes-secret|pki-age|gitlab-pipeline|gitlab-oauth|slack-user|slack-app|.*-connection-url|generic-(password|secret|xml|url|cli|k8s|netrc|basic))/;
+    const noRoom = /^(twilio|shopify|datadog|cloudflare-global|cloudflare-origin|mailgun|digitalocean|heroku-api-key$|docker-config|docker-legacy|rails-master-key$|sentry-dsn|kubernetes-client|kubernetes-secret|pki-age|gitlab-pipeline|gitlab-oauth|slack-user|slack-app|.*-connection-url|generic-(password|secret|xml|url|cli|k8s|netrc|basic))/;
+    // Files whose purpose is credentials hold weak, word-like passwords by design, and hashes have no room.
+    const weak = new Set(rules.filter((r) => r.acceptWeak || r.kind === 'password_hash').map((r) => r.id));
     for (const l of readLabels(corpus)) {
-      if (noRoom.test(l.ruleId)) continue;
+      if (noRoom.test(l.ruleId) || weak.has(l.ruleId)) continue;
       const text = readFileSync(`${corpus}${l.file}`, 'utf8').split('\n').slice(l.line - 1, l.line + 30).join('\n');
-      expect(text, `${l.file}:${l.line}`).toMatch(/FAKE/);
+      // A base64-encoded plant (a Kubernetes Secret's data, a legacy Grafana key) says FAKE once decoded.
+      const decoded = (text.match(/[A-Za-z0-9+/]{16,}={0,2}/g) ?? []).map((t) => Buffer.from(t, 'base64').toString('latin1')).join('\n');
+      expect(`${text}\n${decoded}`, `${l.file}:${l.line}`).toMatch(/FAKE/);
     }
   });
 });

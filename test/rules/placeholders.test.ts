@@ -1,3 +1,5 @@
+import { loadRules } from '../../src/providers/rules.js';
+import { compileRuleSet, detect } from '../../src/scan/detect.js';
 import { describe, expect, it } from 'vitest';
 import { isPlaceholder, placeholderReason } from '../../src/scan/placeholders.js';
 
@@ -108,5 +110,37 @@ describe('placeholders', () => {
       }
     }
     expect(flagged).toEqual([]);
+  });
+});
+
+describe('real-code false-positive sources', () => {
+  const set = compileRuleSet(loadRules());
+  const ids = (text: string, path?: string) => detect(set, text, path).map((m) => m.rule.id);
+
+  it('lockfiles: package names ending in pass and version specs are not passwords, anywhere or in a lockfile', () => {
+    expect(ids('    minipass: "npm:^7.0.3"', 'yarn.lock')).toEqual([]);
+    expect(ids('    minipass: "npm:^7.0.3"')).toEqual([]);
+    expect(ids('  "fs-minipass": "^2.1.0",', 'package-lock.json')).toEqual([]);
+    // A lockfile is skipped by the NAME=value rules even for a value that would otherwise count...
+    expect(ids('db_password: "FAKEq8Zr2Wx5!"', 'pnpm-lock.yaml')).toEqual([]);
+    // ...but a credential in a resolved URL is still found.
+    expect(ids('  resolved "https://deploy:FAKEq8Zr2Wx5Lp7V@registry.fake.example/x/-/x-1.0.0.tgz"', 'yarn.lock')).toEqual(['generic-basic-auth-url']);
+  });
+
+  it('templates: Ansible/Jinja, ERB, Python %-format, SQL and @ parameters are not values', () => {
+    for (const line of ['DB_PASSWORD={{ vault_db_password }}', 'SMTP_PASSWORD=@SMTP_PASSWORD', 'REDIS_PASSWORD=%(redis_password)s', 'LDAP_PASSWORD=<%= @ldap_password %>', 'api_key: "<your-api-key>-prod"']) {
+      expect(ids(line), line).toEqual([]);
+    }
+  });
+
+  it('a context word elsewhere in the file does not make a bare key a vendor key', () => {
+    const text = `# dashboards: https://app.datadoghq.com\n\n\n\n\n\n\nsearch:\n  apiKey: "9f2c6a1e8b4d7035c2e9f1a6b8d4c0e7"\n`;
+    expect(ids(text)).not.toContain('datadog-api-key');
+  });
+
+  it('Anthropic keys need their fixed AA suffix', () => {
+    const key = `sk-ant-api03-FAKE${'q8Hd2kLp0Zr7VbN3xTy9wXa1b2c3d4e5'.repeat(3).slice(0, 89)}`;
+    expect(ids(`ANTHROPIC_API_KEY=${key}AA`)).toContain('anthropic-api-key');
+    expect(ids(`ANTHROPIC_API_KEY=${key}Ab`)).not.toContain('anthropic-api-key');
   });
 });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ANCHOR_PREFIX, compileRule, countCaptureGroups, loadRules, type Rule } from '../../src/providers/rules.js';
+import { ANCHOR_ASSIGNMENT, ANCHOR_PREFIX, compileRule, countCaptureGroups, loadRules, type Rule } from '../../src/providers/rules.js';
 import { compileRuleSet, detect, type RawMatch } from '../../src/scan/detect.js';
 
 // The scanner's speed-ups must never change what it finds. Each one is checked here against
@@ -100,7 +100,8 @@ describe('anchored rules (anchor: identifier)', () => {
     expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, keywords: ['key='] }, 'providers/x/rules.yaml')).toThrow(/identifier characters only/);
     expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, anchor: 'line' }, 'providers/x/rules.yaml')).toThrow(/anchor must be "identifier"/);
     expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, flags: 'iu' }, 'providers/x/rules.yaml')).toThrow(/u or v flag/);
-    const ok: Rule = compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)` }, 'providers/x/rules.yaml');
+    expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)` }, 'providers/x/rules.yaml')).toThrow(/assignment lookahead/);
+    const ok: Rule = compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)${ANCHOR_ASSIGNMENT}=(\\w+)` }, 'providers/x/rules.yaml');
     expect(ok.anchoredRegex?.sticky).toBe(true);
   });
 });

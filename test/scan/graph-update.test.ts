@@ -18,7 +18,7 @@ describe.skipIf(!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli',
     const r = spawnSync(process.execPath, [CLI, 'scan'], { cwd: root, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/usage graph updated: 1 credential/);
-    expect(where(buildGraph(root), 'pay.ts').places).toEqual([{ file: 'pay.ts', line: 1, credential: expect.stringMatching(/^fp_/) }]);
+    expect(where(buildGraph(root), 'pay.ts').places).toEqual([{ file: 'pay.ts', line: 1, credential: expect.stringMatching(/^fp_/), git: 'untracked' }]);
     // A rebuild by another command (no findings given) keeps it, a full rebuild too...
     expect(where(buildGraph(root), 'pay.ts').credentials).toHaveLength(1);
     expect(where(buildGraph(root, { full: true }), 'pay.ts').credentials).toHaveLength(1);

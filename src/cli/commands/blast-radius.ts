@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .option('--since <commit>', 'with history: only credentials first added at or after this commit')
     .option('--name <NAME>', 'an env name that was exposed (repeatable)', collect)
     .option('--credential <id>', 'a fingerprint that was exposed (repeatable)', collect)
-    .option('--from-report <file>', "another scanner's report: gitleaks JSON, trufflehog JSON, SARIF (repeatable)", collect)
+    .option('--from-report <file>', "another scanner's report: gitleaks JSON (--redact too), trufflehog JSON, SARIF; - reads stdin (repeatable)", collect)
     .option('--person <name>', 'what a person could see, from access: in credctl.yaml (a contractor leaving)')
     .option('--plan <file>', 'also write the recovery plan for `credctl apply`')
     .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'terminal')
