@@ -376,7 +376,7 @@ describe.concurrent('where: names and fingerprints that match nothing or too muc
     expectCleanError(await cli(['rotate', 'NOPE_NOT_HERE', '--dry-run'], P), 2, /NOPE_NOT_HERE/);
     expectCleanError(await cli(['rollback', 'NOPE_NOT_HERE', '--no-input'], P), 2, /NOPE_NOT_HERE/);
     expect(snapshot(P, USER_FILES)).toEqual(before);
-  });
+  }, 90_000); // five CLI runs in a row
 });
 
 describe.concurrent('blast-radius: exposure inputs that are not what they claim', () => {

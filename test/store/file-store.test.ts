@@ -148,7 +148,10 @@ describe('encrypted file backend: what a damaged or swapped file does', () => {
     const env = keyFileEnv(d);
     const store = new FileStore({ path, env });
     expect(store.describe()).toBe(`encrypted file ${path}`);
+    // Opening an empty store settles no key (reading commands never create one); the first write does.
     store.unlock();
+    expect(store.describe()).toBe(`encrypted file ${path}`);
+    await store.put('FIRST', 'FAKE-first-value');
     expect(store.describe()).toBe(`encrypted file ${path}; key from CREDCTL_KEY_FILE (${env.CREDCTL_KEY_FILE})`);
   });
 
