@@ -68,7 +68,7 @@ export function sweepTempFiles(dir: string): string[] {
   for (const name of names) {
     if (!TEMP_FILE.test(name)) continue;
     const pid = Number(/credctl-(\d+)-/.exec(name)?.[1]);
-    if (pid === process.pid || isAlive(pid)) continue; // a write in progress, here or in another credctl
+    if (pid === process.pid || pidAlive(pid)) continue; // a write in progress, here or in another credctl
     try {
       unlinkSync(join(dir, name));
       removed.push(join(dir, name));
@@ -79,7 +79,8 @@ export function sweepTempFiles(dir: string): string[] {
   return removed;
 }
 
-function isAlive(pid: number): boolean {
+/** Is a process with this id running (on this host)? EPERM: it exists but belongs to someone else. */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

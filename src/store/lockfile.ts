@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { pidAlive } from '../core/atomic-write.js';
 import { storeError } from '../core/errors.js';
 
 /**
@@ -49,15 +50,6 @@ function readOwner(path: string): LockOwner | null {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function isStale(path: string, owner: LockOwner | null, staleMs: number): boolean {
   if (owner) {
