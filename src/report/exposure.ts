@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fingerprint } from '../core/fingerprint.js';
 import { inputError, readInputText } from '../core/errors.js';
 import { redact } from '../core/redact.js';
@@ -231,9 +231,19 @@ function fromSarif(doc: Record<string, unknown>, root: string, path: string): Ex
 
 /** Resolve a reported location by reading that line and detecting what is on it. */
 function atLocation(root: string, file: string, line: number, via: string): Exposed[] {
+  // A report names files; only files inside the project are read (symlinks resolved first), so a
+  // report cannot make credctl read and quote /etc or a home directory.
+  let path: string;
+  try {
+    path = realpathSync(resolve(root, file));
+    const rel = relative(realpathSync(root), path);
+    if (rel.startsWith('..') || isAbsolute(rel)) return [{ via: `${via} (outside the project; location only)` }];
+  } catch {
+    return [{ via: `${via} (file not readable here; location only)` }];
+  }
   let text: string;
   try {
-    text = readFileSync(file.startsWith('/') ? file : join(root, file), 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch {
     return [{ via: `${via} (file not readable here; location only)` }];
   }

@@ -100,6 +100,9 @@ function checkSafe(rule: Rule, raw: RawRule, at: string): void {
   }
   if (raw.anchor !== undefined) throw inputError(`${at}: anchor is for credctl's own rules`);
   checkPattern(rule.regex, at);
+  // Every other pattern a rule carries runs too (on paths and values): held to the same checks.
+  const others = [...(rule.paths ?? []), ...(rule.skipPaths ?? []), ...rule.environment.map((e) => e.match), ...(rule.allowlist?.values ?? []), ...(rule.allowlist?.paths ?? [])];
+  for (const re of others) checkPattern(re, `${at}: pattern ${JSON.stringify(re.source.slice(0, 40))}`);
 }
 
 function checkPattern(re: RegExp, at: string): void {

@@ -35,6 +35,22 @@ describe('scanner reports', () => {
     expect(exposedInReport(report, dir)).toEqual([{ via: 'gitleaks: gone/.env:3 (x) (file not readable here; location only)' }]);
   });
 
+  it('never reads a reported file outside the project, however the report names it', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'credctl-outside-'));
+    writeFileSync(join(outside, 'leak.env'), `STRIPE_SECRET_KEY=${STRIPE}\n`);
+    const report = join(dir, 'gl-outside.json');
+    writeFileSync(report, JSON.stringify([
+      { RuleID: 'x', File: join(outside, 'leak.env'), StartLine: 1, Secret: 'REDACTED' },
+      { RuleID: 'x', File: '../' + outside.split('/').pop() + '/leak.env', StartLine: 1, Secret: 'REDACTED' },
+    ]));
+    const items = exposedInReport(report, dir);
+    expect(items).toHaveLength(2);
+    for (const e of items) {
+      expect(e.fingerprint).toBeUndefined();
+      expect(e.via).toContain('outside the project; location only');
+    }
+  });
+
   it('keeps trufflehog Verified and ExtraData (account, ARN) as evidence, never a value', () => {
     const report = join(dir, 'th.jsonl');
     writeFileSync(report, JSON.stringify({

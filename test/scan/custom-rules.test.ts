@@ -64,6 +64,7 @@ describe('custom detection rules', () => {
     ['an unknown field', `regex: 'acme_[a-z]{8}'\n      keyword: [acme_]`, /unknown field "keyword"/],
     ['a huge regex', `regex: 'acme_${'[a-z]'.repeat(300)}'`, /at most 1000/],
     ['an invalid regex', `regex: 'acme_('`, /invalid regex/],
+    ['a catastrophic paths pattern', `regex: 'acme_[a-z]{8}'\n      paths: ['^(a+)+$']`, /pattern "\^\(a\+\)\+\$": regex can backtrack catastrophically/],
   ];
   for (const [what, body, message] of refused) {
     it(`refuses a rule with ${what}: one line, exit 3, no stack`, () => {
