@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { planDifferences } from '../plan/verify.js';
+import { planDifferences, undeclaredHealthChecks } from '../plan/verify.js';
+import { readPlan } from '../plan/plan-file.js';
 import { confirm } from '@inquirer/prompts';
-import { refusedError } from '../core/errors.js';
+import { inputError, refusedError } from '../core/errors.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
 import { healthFor, type ProjectSettings } from '../config/sections.js';
@@ -108,7 +109,6 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string
   if (realRoot(plan.root) !== ctx.project.root) {
     throw refusedError(`the plan was made for ${plan.root}, not for this project (${ctx.project.root})`, 'Run credctl apply inside the project the plan is for, or make a fresh plan here.');
   }
-  await trusted(ctx.project, opts, 'rotating credentials');
   const inGraph = new Set(ctx.graph.nodes.filter((n) => n.type === 'credential').map((n) => n.id));
   const unknown = plan.credentials.filter((c) => !inGraph.has(c.id));
   const changes = [
@@ -124,6 +124,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string
   if (edits.length) {
     throw refusedError(`the plan differs from what credctl would do now: ${edits.slice(0, 5).join('; ')}${edits.length > 5 ? `; and ${edits.length - 5} more` : ''}`, 'Make a fresh plan with `credctl plan`; narrow scopes or add health checks in credctl.yaml, not in the plan.');
   }
+  // Bad input is reported first; only a plan that would be run as it is needs trust.
+  await trusted(ctx.project, opts, 'rotating credentials');
   await confirmApply(plan, opts);
   return runWith(ctx, opts, (deps) => startRun(plan, ctx.paths.runs, deps));
 }
@@ -143,6 +145,14 @@ export async function applyPlanAsGiven(plan: Plan, opts: ApplyOptions): Promise<
 
 export async function resumeApply(root: string, runId: string, opts: ApplyOptions): Promise<RunSummary> {
   const project = openProject(root);
+  const runDir = join(project.paths.runs, runId);
+  // The run must exist and read cleanly (exit 3) before anything else is asked.
+  if (!/^[A-Za-z0-9_.-]+$/.test(runId) || runId.startsWith('.') || !existsSync(join(runDir, 'journal.jsonl'))) {
+    throw inputError(`no run ${runId.slice(0, 60)} in ${project.paths.runs}`, 'List runs with `credctl apply --list-runs`.');
+  }
+  readJournal(join(runDir, 'journal.jsonl'));
+  const undeclared = undeclaredHealthChecks(readPlan(join(runDir, 'plan.yaml')), (names) => healthFor(project.settings, names));
+  if (undeclared.length) throw refusedError(`run ${runId} cannot be resumed: ${undeclared.slice(0, 3).join('; ')}`, 'A stored run runs only the checks credctl.yaml declares; make a fresh plan.');
   await trusted(project, opts, 'resuming a rotation');
   const graph = { schemaVersion: 0, nodes: [], edges: [], warnings: [] };
   return runWith({ project, paths: project.paths, settings: project.settings, graph }, opts, (deps) => resumeRun(project.paths.runs, runId, deps));

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { atomicWriteFileSync, TEMP_FILE } from '../core/atomic-write.js';
+import { resolveInsideProject } from '../core/inside-project.js';
 import { inputError, parserMessage } from '../core/errors.js';
 import { ensureStateDir, projectPaths } from '../core/paths.js';
 import { looksBinary } from '../core/text.js';
@@ -179,7 +180,9 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
   const dotenv = extractorById('dotenv')!;
   for (const entry of Object.values({ ...files })) {
     for (const imp of entry.result.imports) {
-      if (imp.path && !files[imp.path] && !imp.path.startsWith('..')) process(imp.path, dotenv);
+      // An env file a compose file names is read only if it really is inside the project (a
+      // committed link could lead anywhere on the machine).
+      if (imp.path && !files[imp.path] && isInsideProject(root, imp.path)) process(imp.path, dotenv);
     }
   }
 
@@ -220,6 +223,15 @@ function scanFindings(root: string, given: Finding[] | undefined, previous: Grap
   const { mtimes } = previous.scan;
   const findings = previous.scan.findings.filter((f) => mtimes[f.file] !== undefined && mtime(f.file) === mtimes[f.file]);
   return { findings, mtimes: Object.fromEntries(Object.entries(mtimes).filter(([file]) => findings.some((f) => f.file === file))) };
+}
+
+function isInsideProject(root: string, path: string): boolean {
+  try {
+    resolveInsideProject(root, path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Ignored files of the .env family in a git work tree (never inside node_modules or vendor). */

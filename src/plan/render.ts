@@ -1,6 +1,7 @@
 import { paint, paintErr, printJson } from '../core/output.js';
 import type { RunSummary } from '../apply/engine.js';
 import type { Plan } from './types.js';
+import { escapeControl } from '../core/text.js';
 
 /** A plan in a few lines per credential, for review on stderr before confirming. */
 export function renderPlanSummary(plan: Plan): string {
@@ -14,11 +15,21 @@ export function renderPlanSummary(plan: Plan): string {
       const injects = cred.steps.filter((s) => s.action === 'inject').length;
       const checks = cred.steps.filter((s) => s.action === 'health').length;
       lines.push(`  ${++n}. ${c.bold(cred.names[0] ?? cred.redacted)} ${c.dim(cred.redacted)} ${cred.provider} · ${cred.strategy === 'api' ? 'automatic' : c.yellow('manual create/revoke')} · ${injects} target(s) · ${checks} health check(s)${cred.orderReason ? c.dim(` · ${cred.orderReason}`) : ''}`);
+      // What will run and where the value goes, spelled out: a reviewer approves these, not a count.
+      for (const step of cred.steps) {
+        if (step.action === 'inject' && step.target) lines.push(c.dim(`     → ${step.envName} into ${describeRef(step.target)}`));
+        if (step.action === 'health' && step.check) lines.push(c.dim(`     ✓ ${'command' in step.check ? `runs: ${escapeControl(step.check.command)}` : `checks: ${escapeControl(step.check.http.url)}`}`));
+      }
       for (const note of cred.notes ?? []) lines.push(c.yellow(`     ! ${note}`));
     }
   }
   for (const cycle of plan.order.cycles) lines.push(c.yellow(`  cycle: ${cycle.join(' ↔ ')} (run one at a time)`));
   return lines.join('\n');
+}
+
+function describeRef(ref: Record<string, unknown>): string {
+  const where = ref.file ?? ref.repo ?? ref.projectId ?? ref.name;
+  return `${String(ref.type)}${where ? ` ${escapeControl(String(where))}` : ''}`;
 }
 
 export function printRunSummary(summary: RunSummary, json: boolean): void {

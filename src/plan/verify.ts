@@ -54,3 +54,18 @@ function credentialDifferences(c: PlanCredential, e: PlanCredential): string[] {
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, val: unknown) => (val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : val)) ?? 'undefined';
 }
+
+/**
+ * For a stored run's plan (`apply --resume`), which cannot be rebuilt once targets hold the new
+ * value: its health checks must each be one that trusted credctl.yaml declares for that
+ * credential (a run directory is a file tree a repository could plant). Issuers, paths and API
+ * addresses are checked where they are used.
+ */
+export function undeclaredHealthChecks(plan: Plan, declared: (names: string[]) => unknown[]): string[] {
+  const out: string[] = [];
+  for (const c of plan.credentials) {
+    const allowed = declared(c.names).map(canonical);
+    for (const s of c.steps) if (s.action === 'health' && !allowed.includes(canonical(s.check))) out.push(`${c.names[0] ?? c.id}: health step ${s.id} is not declared in credctl.yaml`);
+  }
+  return out;
+}

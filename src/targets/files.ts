@@ -1,7 +1,10 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { resolveInsideProject } from '../core/inside-project.js';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { describeSystemError, inputError, refusedError } from '../core/errors.js';
+
+export { resolveInsideProject };
 
 /**
  * File plumbing shared by the file targets (.env, compose env_file, k8s manifests).
@@ -20,54 +23,6 @@ export interface TargetFile {
 
 export function resolveTargetFile(projectRoot: string, file: string): TargetFile {
   return { display: file, path: resolveInsideProject(projectRoot, file) };
-}
-
-/**
- * Where a project-relative path really leads, refused (exit 6) unless it stays under the
- * project's real root: no absolute paths, no `..`, and no symbolic link (a committed
- * `secrets -> /outside` directory, or a link as the file itself) that leads out. For a file that
- * does not exist yet, its deepest existing ancestor is what is checked.
- */
-export function resolveInsideProject(projectRoot: string, file: string): string {
-  if (isAbsolute(file) || file.split(/[\\/]/).includes('..')) {
-    throw refusedError(`${file}: credctl writes only inside the project, by a relative path without ".."`);
-  }
-  let root: string;
-  try {
-    root = realpathSync(projectRoot);
-  } catch (err) {
-    throw inputError(`cannot read the project root ${projectRoot}: ${describeSystemError(err)}`);
-  }
-  const wanted = resolve(root, file);
-  let existing = wanted;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      existing = realpathSync(existing);
-      break;
-    } catch {
-      // A link to a path that does not exist (yet) could be made to lead anywhere: refused.
-      if (isSymlink(existing)) throw refusedError(`${file} is or passes through a symbolic link to a path that does not exist; refused`, 'credctl writes only inside the project. Replace the link with the real file if it belongs here.');
-      const parent = dirname(existing);
-      if (parent === existing) break;
-      rest.unshift(basename(existing));
-      existing = parent;
-    }
-  }
-  const real = join(existing, ...rest);
-  const rel = relative(root, real);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw refusedError(`${file} leads outside the project (to ${real}) through a symbolic link; refused`, 'credctl writes only inside the project. Replace the link with the real file if it belongs here.');
-  }
-  return real;
-}
-
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }
 
 /** The file's text, or null when it does not exist. */

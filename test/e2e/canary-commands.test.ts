@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer, type RotationProject } from '../helpers/rotation-project.js';
+import { trustIfValid } from '../helpers/trust.js';
 
 /**
  * Promise 5 across every command: distinctive fake values are planted everywhere a project can
@@ -272,7 +273,7 @@ beforeAll(async () => {
   writeFileSync(join(p.root, 'vercel.json'), `{\n  "env": {\n    "STRIPE_SECRET_KEY": ${vercelBare}\n  }\n}\n`);
 
   // Who could see what, for blast-radius --person.
-  appendFileSync(join(p.root, 'credctl.yaml'), 'access:\n  contractor-jane: { files: [.env, .env.production] }\npolicy:\n  max_age: 1d\n');
+  appendFileSync(join(p.root, 'credctl.yaml'), 'access:\n  contractor-jane: { files: [.env, .env.production] }\npolicy:\n  max_age: 1d\n'); trustIfValid(p.root);
   goodYaml = p.read('credctl.yaml');
 
   // Git history: a key committed, then deleted.
@@ -523,12 +524,12 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     // Rotate BILLING with a health check that fails: rolled back, the new key revoked.
     // The check echoes the new value on stdout and stderr, as a careless smoke script would.
     writeFileSync(join(p.root, 'fail.mjs'), "const v = process.env.BILLING_API_KEY;\nconsole.log('trying key', v);\nconsole.error('rejected: Bearer ' + v);\nconsole.error('b64 ' + Buffer.from(v).toString('base64') + ' url ' + encodeURIComponent(v));\nprocess.exit(3);\n");
-    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml.replace(/(BILLING_API_KEY:\n    owner: platform\n    health:\n      - command: )node check.mjs/, '$1node fail.mjs'));
+    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml.replace(/(BILLING_API_KEY:\n    owner: platform\n    health:\n      - command: )node check.mjs/, '$1node fail.mjs')); trustIfValid(p.root);
     expect(p.read('credctl.yaml')).toContain('node fail.mjs');
     const failed = await runAll([
       { args: ['rotate', 'BILLING_API_KEY', '--yes', '--no-input', '--json'], env: debugEnv },
     ], (_a, status, stderr) => expect(status, stderr).toBe(7));
-    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml);
+    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml); trustIfValid(p.root);
     // Every value the store ever sealed (the failed runs' new keys included) is a secret.
     for (const name of NAMES) {
       for (const v of await p.store.versions(name)) addSecret(`store ${name} v${v.version}`, (await p.store.get(name, { version: v.version }))!);
@@ -553,7 +554,7 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
 
   it('unreachable issuer: rotate, blast-radius, inventory, status, providers', async () => {
     const down = `http://127.0.0.1:${await closedPort()}`;
-    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml.replace(issuer.url, down));
+    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml.replace(issuer.url, down)); trustIfValid(p.root);
     try {
       const outs = await runAll([
         { args: ['rotate', 'EVENTS_API_KEY', '--yes', '--no-input', '--json'], env: debugEnv },
@@ -562,7 +563,7 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
       ]);
       expectClean(outs);
     } finally {
-      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml);
+      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml); trustIfValid(p.root);
     }
   }, 60_000);
 
@@ -586,11 +587,11 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     try {
       // Each variant meets two of the commands, in turn, so each command meets two variants.
       for (const [i, text] of variants.entries()) {
-        writeFileSync(join(p.root, 'credctl.yaml'), text);
+        writeFileSync(join(p.root, 'credctl.yaml'), text); trustIfValid(p.root);
         outs.push(...await runAll([0, 3].map((k) => commands[(i + k) % commands.length]!)));
       }
     } finally {
-      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml);
+      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml); trustIfValid(p.root);
     }
     expect(outs.map((o) => o.text).join('\n')).toMatch(/credctl\.yaml/);
     expectClean(outs);
@@ -604,13 +605,13 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
   it('a credctl.yaml line with an unknown YAML tag and a value is not echoed to stderr', async () => {
     const v = `sk_live_51FAKE${rand(30)}`;
     const list: Canary[] = [{ label: 'credctl.yaml tagged value', value: v, secret: v.slice('sk_live_'.length) }];
-    writeFileSync(join(p.root, 'credctl.yaml'), `${goodYaml.replace('  EVENTS_API_KEY:\n    owner: platform', `  EVENTS_API_KEY:\n    owner: !vault ${v}`)}`);
+    writeFileSync(join(p.root, 'credctl.yaml'), `${goodYaml.replace('  EVENTS_API_KEY:\n    owner: platform', `  EVENTS_API_KEY:\n    owner: !vault ${v}`)}`); trustIfValid(p.root);
     try {
       const outs: Output[] = [];
       for (const args of [['status', '--no-probe'], ['graph'], ['plan', '--project'], ['scan']]) outs.push(...(await cli(args)).outputs);
       expectClean(outs, list);
     } finally {
-      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml);
+      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml); trustIfValid(p.root);
     }
   });
 

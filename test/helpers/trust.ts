@@ -6,3 +6,12 @@ export function trustProject(root: string, env: NodeJS.ProcessEnv = process.env)
   const project = openProject(root, { env });
   if (!project.trust.empty) grantTrust(project.root, project.trust, { env, rebind: project.trust.surface.secrets.map((s) => s.entry) });
 }
+
+/** trustProject, except that a credctl.yaml the test broke on purpose is left untrusted. */
+export function trustIfValid(root: string, env: NodeJS.ProcessEnv = process.env): void {
+  try {
+    trustProject(root, env);
+  } catch {
+    // Invalid on purpose: the command under test reports it.
+  }
+}

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { Journal } from '../../src/apply/journal.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -74,6 +75,25 @@ describe('a hand-edited plan file', () => {
     expect(r.stderr).not.toMatch(/differs/);
     expect(r.status).toBe(0);
     expect(await p.whoami(p.values.EVENTS_API_KEY!)).toBe(401);
+  });
+});
+
+describe('a planted run directory', () => {
+  it('apply --resume refuses a stored plan whose health checks credctl.yaml does not declare, running nothing', async () => {
+    const plan = structuredClone(original);
+    const marker = join(p.root, 'pwned-resume.txt');
+    plan.credentials[0]!.steps.splice(4, 0, { id: `${plan.credentials[0]!.id}/health/9`, action: 'health', description: 'Health check', check: { command: `touch ${marker}` } });
+    const runDir = join(p.root, '.credctl', 'runs', '20260101-000000-abcdef');
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'plan.yaml'), YAML.stringify(plan));
+    const journal = Journal.create(runDir);
+    journal.append('run-start', undefined, { planId: plan.id, credentials: 1 });
+    journal.close();
+    const r = await cli(['apply', '--resume', '20260101-000000-abcdef', '--yes', '--no-input'], { cwd: p.root, env: p.env });
+    expect(r.status).toBe(6);
+    oneClearLine(r);
+    expect(r.stderr).toMatch(/is not declared in credctl\.yaml/);
+    expect(existsSync(marker)).toBe(false);
   });
 });
 
