@@ -338,6 +338,22 @@ describe('checkpoints', () => {
     expect(existsSync(g.paths.auditCheckpoints)).toBe(false);
   });
 
+  it("a checkpoint that cannot be written does not hide a failed command's own error", async () => {
+    const f = fixture();
+    mkdirSync(f.paths.auditCheckpoints, { recursive: true }); // a directory where the file goes
+    const boom = new Error('the action failed');
+    await expect(
+      withAudit(async (a) => {
+        await a.append({ action: 'test.started', outcome: 'started' });
+        throw boom;
+      }, { paths: f.paths, store: f.store }),
+    ).rejects.toBe(boom);
+    // A command that succeeded but whose checkpoint cannot be written fails closed (exit 4).
+    await expect(withAudit(async (a) => a.append({ action: 'test.ok', outcome: 'ok' }), { paths: f.paths, store: f.store })).rejects.toMatchObject({
+      exitCode: ExitCode.Integrity,
+    });
+  });
+
   it('withAudit returns what the command returned', async () => {
     const f = fixture();
     expect(await withAudit(async () => 42, { paths: f.paths, store: f.store })).toBe(42);
