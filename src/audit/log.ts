@@ -154,6 +154,15 @@ function appendDurably(path: string, data: string, mode: number): void {
   }
 }
 
+/** Read a file the log is about to extend; failing to read it is failing to write (exit 4), not a crash. */
+function readOrFail(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw wrapWriteError(err, what);
+  }
+}
+
 function wrapWriteError(err: unknown, what: string): CredctlError {
   if (err instanceof CredctlError) return err;
   return integrityError(`cannot write the ${what}: ${describeSystemError(err)}`, 'Nothing was done: credctl does not act without recording it.');
@@ -289,11 +298,13 @@ export class AuditLog {
     const lock = await this.lock();
     try {
       if (!existsSync(this.paths.audit)) return null;
-      const text = readFileSync(this.paths.audit, 'utf8');
+      const text = readOrFail(this.paths.audit, `audit log ${this.paths.audit}`);
       if (text && !text.endsWith('\n')) throw integrityError(`the audit log ${this.paths.audit} ends with a partial entry`, 'Run `credctl audit verify`.');
       const lines = text ? text.slice(0, -1).split('\n') : [];
       if (lines.length === 0) return null;
-      const existing = existsSync(this.paths.auditCheckpoints) ? parseCheckpoints(readFileSync(this.paths.auditCheckpoints, 'utf8')).checkpoints : [];
+      const existing = existsSync(this.paths.auditCheckpoints)
+        ? parseCheckpoints(readOrFail(this.paths.auditCheckpoints, `checkpoint file ${this.paths.auditCheckpoints}`)).checkpoints
+        : [];
       if (existing.at(-1)?.size === lines.length) return null;
       const key = await this.key();
       const { createPublicKey } = await import('node:crypto');

@@ -1,7 +1,8 @@
 // What the audit log writer promises the people who read it later: who did it (the actor), the
 // entry's exact shape, no value in it however a caller nests it, a chain that continues after any
 // entry, and a signing key that is made once and never silently swapped.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCheckpoints } from '../../src/audit/checkpoint.js';
@@ -79,6 +80,23 @@ describe('an entry as written', () => {
     expect(entriesOf(f)).toEqual([first, second]);
     expect(log.appended).toBe(2);
     expect(verifies(f).ok).toBe(true);
+  });
+
+  it('the log is owner-only; the public key and checkpoints are readable by others, to be published', async () => {
+    const f = fixture();
+    await withAudit(async (a) => a.append({ action: 'test.one', outcome: 'ok' }), { paths: f.paths, store: f.store });
+    expect(statSync(f.paths.audit).mode & 0o777).toBe(0o600);
+    expect(statSync(f.paths.auditPub).mode & 0o777).toBe(0o644);
+    expect(statSync(f.paths.auditCheckpoints).mode & 0o777).toBe(0o644);
+  });
+
+  it('fails closed (exit 4) when the state directory cannot be made, and writes nothing', async () => {
+    const f = fixture();
+    mkdirSync(dirname(f.paths.stateDir), { recursive: true });
+    writeFileSync(f.paths.stateDir, 'a file where .credctl/ should be');
+    const log = await openAuditLog(f.paths, { store: f.store });
+    await expect(log.append({ action: 'test.one', outcome: 'ok' })).rejects.toMatchObject({ exitCode: ExitCode.Integrity });
+    expect(log.appended).toBe(0);
   });
 
   it('refuses an entry without an action', async () => {
@@ -318,6 +336,22 @@ describe('checkpoints', () => {
     const g = fixture();
     await expect(withAudit(async () => Promise.reject(boom), { paths: g.paths, store: g.store })).rejects.toBe(boom);
     expect(existsSync(g.paths.auditCheckpoints)).toBe(false);
+  });
+
+  it("a checkpoint that cannot be written does not hide a failed command's own error", async () => {
+    const f = fixture();
+    mkdirSync(f.paths.auditCheckpoints, { recursive: true }); // a directory where the file goes
+    const boom = new Error('the action failed');
+    await expect(
+      withAudit(async (a) => {
+        await a.append({ action: 'test.started', outcome: 'started' });
+        throw boom;
+      }, { paths: f.paths, store: f.store }),
+    ).rejects.toBe(boom);
+    // A command that succeeded but whose checkpoint cannot be written fails closed (exit 4).
+    await expect(withAudit(async (a) => a.append({ action: 'test.ok', outcome: 'ok' }), { paths: f.paths, store: f.store })).rejects.toMatchObject({
+      exitCode: ExitCode.Integrity,
+    });
   });
 
   it('withAudit returns what the command returned', async () => {

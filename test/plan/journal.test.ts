@@ -58,7 +58,8 @@ const record = (seq: number, event: JournalRecord['event'], step?: string, data?
 
 describe('Journal: what a resumed run relies on', () => {
   it('keeps the run directory and the journal owner-only, and numbers records on across a resume', () => {
-    const dir = runDir('run-modes');
+    // The runs folder itself may not exist yet (a project's first run).
+    const dir = join(runDir('runs'), 'not-yet', 'run-modes');
     const j = Journal.create(dir);
     j.append('run-start');
     j.append('start', 'a/create');
