@@ -112,7 +112,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
 }
 
 /** Does a pasted value look like this provider's credential? (manifest patterns, else its detection rules) */
-function checkPastedValue(cred: PlanCredential, value: string): string | undefined {
+export function checkPastedValue(cred: PlanCredential, value: string): string | undefined {
   const entry = loadProviders().find((p) => p.id === cred.provider);
   const what = `a ${entry?.name ?? cred.provider} ${cred.kind.replace(/_/g, ' ')}`;
   // The manifest's patterns for this kind of credential (an AWS key id pattern says nothing about its secret).
