@@ -188,6 +188,9 @@ export class AuditLog {
     try {
       ensureStateDir(this.paths.stateDir);
     } catch (err) {
+      // Fail closed with the audit log's own code (4), whatever refused the directory (a file in
+      // its place, a symbolic link, another user's directory).
+      if (err instanceof CredctlError) throw integrityError(`cannot write the audit log: ${err.message}`, err.hint ?? 'Nothing was done: credctl does not act without recording it.');
       throw wrapWriteError(err, 'audit log directory');
     }
     return acquireLockAsync(this.paths.audit + '.lock', { what: 'audit log' });
