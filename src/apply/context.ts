@@ -8,7 +8,8 @@ import { SafeHttp } from '../net/http.js';
 import { projectTrustedOrigins, type Project } from '../project/context.js';
 import { checkBinding } from '../trust/gate.js';
 import type { SecretStore } from '../store/types.js';
-import { asBindingTarget, fileLedger, openTarget, targetKey } from '../targets/index.js';
+import { asBindingTarget, fileLedger } from '../targets/index.js';
+import { openTarget, targetKey, targetPlugins } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { PlanCredential } from '../plan/types.js';
 import { loadProviders } from '../providers/registry.js';
@@ -40,6 +41,19 @@ export interface ContextOptions {
   acceptUnrecognised?: boolean;
 }
 
+/**
+ * GitHub Enterprise, a Vercel proxy, a stand-in: a target reaches its provider's API at the
+ * address trusted credctl.yaml gives for that provider (providers.<id>.issuer), never from a ref.
+ */
+export function targetApiOverrides(settings: ProjectSettings): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const plugin of targetPlugins()) {
+    const issuer = plugin.guardedBy ? settings.providers[plugin.guardedBy.provider]?.issuer : undefined;
+    if (issuer) out[plugin.type] = issuer;
+  }
+  return out;
+}
+
 export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): Promise<void> } {
   const closers: (() => Promise<void>)[] = [];
   const ledger = fileLedger(join(opts.paths.stateDir, 'target-ledger.json'));
@@ -63,10 +77,10 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
     confirm: (message) => confirm({ message, default: false }, { output: process.stderr }),
   };
   const prompter: Prompter | null = opts.prompter ?? (opts.noInput || !process.stdin.isTTY ? null : terminal);
-  const configuredToken = async (purpose: string): Promise<string | null> => {
-    const provider = purpose === 'github-token' ? 'github' : purpose === 'vercel-token' ? 'vercel' : undefined;
-    const ref = provider ? opts.settings.providers[provider]?.admin : undefined;
-    if (!ref || !provider) return null;
+  // A remote target asks for its provider's token (github, vercel); credctl.yaml names it.
+  const configuredToken = async (provider: string): Promise<string | null> => {
+    const ref = opts.settings.providers[provider]?.admin;
+    if (!ref) return null;
     checkAdmin(ref.slice('store:'.length), provider);
     return opts.store.get(ref.slice('store:'.length), { label: 'current' });
   };
@@ -88,12 +102,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
           getCredential: async (purpose) => (await guardValue(targetKey(ref as TargetRef))) ?? configuredToken(purpose),
           ledger,
           net,
-          apiUrl: {
-            // GitHub Enterprise or a Vercel proxy: only from trusted credctl.yaml (or the caller).
-            ...(opts.settings.providers.github?.issuer ? { 'github-actions': opts.settings.providers.github.issuer } : {}),
-            ...(opts.settings.providers.vercel?.issuer ? { 'vercel-env': opts.settings.providers.vercel.issuer } : {}),
-            ...opts.apiUrl,
-          },
+          apiUrl: { ...targetApiOverrides(opts.settings), ...opts.apiUrl },
         }),
       ),
     runHealthCheck: (check, env, secrets) => runHealthCheck(check, env, secrets, { cwd: opts.paths.root, http: net }),

@@ -6,7 +6,7 @@ import { shownSafely } from '../core/redact.js';
 import { VERSION } from '../core/version.js';
 import type { CredentialNode, Graph, GraphEdge, TargetNode } from '../graph/types.js';
 import { manualStep, type ProviderEntry } from '../providers/registry.js';
-import { targetKey } from '../targets/registry.js';
+import { targetKey, targetRefFromGraph } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import { rotationOrder } from './order.js';
 import type { HealthCheckSpec, Plan, PlanCredential, PlanStep, PlanTargetRef } from './types.js';
@@ -75,24 +75,7 @@ export function selectCredentials(graph: Graph, select: PlanSelection): Credenti
 
 /** A graph target as something the targets module can open, or null if credctl cannot write it. */
 export function targetRefFor(node: TargetNode, key: string | undefined): PlanTargetRef | null {
-  const a = node.attrs ?? {};
-  const str = (k: string) => (typeof a[k] === 'string' ? (a[k] as string) : undefined);
-  switch (node.kind) {
-    case 'env-file':
-      return str('file') ? { type: 'dotenv', file: str('file')! } : null;
-    case 'k8s-secret':
-      return str('file') && str('name')
-        ? { type: 'k8s-secret', file: str('file')!, name: str('name')!, ...(str('namespace') && str('namespace') !== 'default' ? { namespace: str('namespace') } : {}), ...(key ? { key } : {}) }
-        : null;
-    case 'github-secret':
-      return str('repo') ? { type: 'github-actions', repo: str('repo')!, ...(str('environment') ? { environment: str('environment') } : {}) } : null;
-    case 'vercel-env': {
-      const org = str('org');
-      return str('project') ? { type: 'vercel-env', projectId: str('project')!, ...(org?.startsWith('team_') ? { teamId: org } : {}) } : null;
-    }
-    default:
-      return null;
-  }
+  return targetRefFromGraph(node.kind, node.attrs, key) as PlanTargetRef | null;
 }
 
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');

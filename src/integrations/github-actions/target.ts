@@ -1,10 +1,10 @@
 import { inputError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
-import { callJson, statusError, type JsonReply } from '../http.js';
-import { optionalApiUrl, optionalString, requireString } from '../ref-fields.js';
-import type { GithubActionsTargetRef, Target, TargetDeps, TargetFingerprint, TargetPlugin, VerifyResult, WriteOptions, WriteResult } from '../target.js';
+import { callJson, statusError, type JsonReply } from '../../targets/http.js';
+import { optionalApiUrl, optionalString, requireString } from '../../targets/ref-fields.js';
+import type { GithubActionsTargetRef, Target, TargetDeps, TargetFingerprint, TargetPlugin, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
 import { sealForPublicKey } from './sodium.js';
-import { ledgerOf } from '../default-ledger.js';
+import { ledgerOf } from '../../targets/default-ledger.js';
 
 /**
  * GitHub Actions secrets (repository, or a deployment environment's) through the REST API:
@@ -57,7 +57,7 @@ class GithubActionsTarget implements Target {
   }
 
   private async token(): Promise<string> {
-    const t = await this.deps.getCredential?.('github-token', this.ref);
+    const t = await this.deps.getCredential?.('github', this.ref);
     if (!t) throw storeError(`no GitHub token to write secrets of ${this.ref.repo}`, 'store the token that guards this repository (credctl store put) and say so in credctl.yaml');
     return t;
   }
@@ -169,6 +169,10 @@ function checkSecretName(name: string): void {
 
 export const githubActionsPlugin: TargetPlugin<GithubActionsTargetRef> = {
   type: 'github-actions',
+  aliases: ['github'],
+  guardedBy: { provider: 'github', nameWords: ['GH', 'GITHUB'] },
+  fromGraph: (a) =>
+    typeof a.repo === 'string' ? { type: 'github-actions', repo: a.repo, ...(typeof a.environment === 'string' ? { environment: a.environment } : {}) } : null,
   parseRef(raw) {
     const t = 'github-actions';
     const repo = requireString(raw, 'repo', t);

@@ -1,9 +1,9 @@
 import { inputError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
-import { ledgerOf } from '../default-ledger.js';
-import { callJson, statusError, vendorMessage, type JsonReply } from '../http.js';
-import { optionalApiUrl, optionalBoolean, optionalString, requireString } from '../ref-fields.js';
-import type { Target, TargetDeps, TargetFingerprint, TargetPlugin, VercelEnvTarget, VercelEnvTargetRef, VerifyResult, WriteOptions, WriteResult } from '../target.js';
+import { ledgerOf } from '../../targets/default-ledger.js';
+import { callJson, statusError, vendorMessage, type JsonReply } from '../../targets/http.js';
+import { optionalApiUrl, optionalBoolean, optionalString, requireString } from '../../targets/ref-fields.js';
+import type { Target, TargetDeps, TargetFingerprint, TargetPlugin, VercelEnvTarget, VercelEnvTargetRef, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
 
 /**
  * Vercel project environment variables through the REST API:
@@ -58,7 +58,7 @@ class VercelEnvTargetImpl implements Target {
   }
 
   private async token(): Promise<string> {
-    const t = await this.deps.getCredential?.('vercel-token', this.ref);
+    const t = await this.deps.getCredential?.('vercel', this.ref);
     if (!t) throw storeError(`no Vercel token to write env of project ${this.ref.projectId}`, 'store the Vercel token (credctl store put) and say so in credctl.yaml');
     return t;
   }
@@ -192,6 +192,12 @@ function checkKey(name: string): void {
 
 export const vercelEnvPlugin: TargetPlugin<VercelEnvTargetRef> = {
   type: 'vercel-env',
+  aliases: ['vercel'],
+  guardedBy: { provider: 'vercel', nameWords: ['VERCEL'], deploy: 'vercel' },
+  fromGraph: (a) =>
+    typeof a.project === 'string'
+      ? { type: 'vercel-env', projectId: a.project, ...(typeof a.org === 'string' && a.org.startsWith('team_') ? { teamId: a.org } : {}) }
+      : null,
   parseRef(raw) {
     const t = 'vercel-env';
     const ref: VercelEnvTargetRef = { type: t, projectId: requireString(raw, 'projectId', t) };

@@ -1,26 +1,29 @@
 import { inputError } from '../core/errors.js';
-import { composeEnvFilePlugin } from './compose-env-file/index.js';
-import { dotenvPlugin } from './dotenv/index.js';
-import { githubActionsPlugin } from './github-actions/index.js';
-import { k8sSecretPlugin } from './k8s-secret/index.js';
-import type { Target, TargetDeps, TargetPlugin, TargetRef } from './target.js';
-import { vercelEnvPlugin } from './vercel-env/index.js';
+import type { Target, TargetDeps, TargetPlugin, TargetRef } from '../targets/target.js';
+import { allIntegrations } from './registry.js';
 
 /**
- * Every target type credctl can write. A new target is a folder under src/targets/<type>/
- * exporting a TargetPlugin, plus one line here (or a registerTarget() call from the module that
- * owns it, as the local-store target does).
+ * Every target type credctl can write: the `targets` the integrations declare (a new target is
+ * a folder under src/integrations/<type>/ whose Integration lists its plugin), plus plugins a
+ * module registers for itself (the local store).
  */
 const plugins = new Map<string, TargetPlugin<any>>();
+for (const integration of allIntegrations()) for (const p of integration.targets ?? []) plugins.set(p.type, p);
 
 export function registerTarget(plugin: TargetPlugin<any>): void {
   plugins.set(plugin.type, plugin);
 }
 
-for (const p of [dotenvPlugin, composeEnvFilePlugin, k8sSecretPlugin, githubActionsPlugin, vercelEnvPlugin]) registerTarget(p);
-
 export function targetTypes(): string[] {
   return [...plugins.keys()].sort();
+}
+
+export function targetPlugins(): TargetPlugin<any>[] {
+  return [...plugins.values()].sort((a, b) => a.type.localeCompare(b.type));
+}
+
+export function targetPlugin(type: string): TargetPlugin<any> | undefined {
+  return plugins.get(type);
 }
 
 /** Validate a ref from a plan, config or journal (exit 3 on anything wrong). */
@@ -47,4 +50,9 @@ export function targetKey(ref: TargetRef): string {
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => a.localeCompare(b));
   return JSON.stringify(Object.fromEntries(entries));
+}
+
+/** The ref credctl writes for a target the graph found, or null when no plugin can write it. */
+export function targetRefFromGraph(kind: string, attrs: Record<string, string | string[]> | undefined, key: string | undefined): TargetRef | null {
+  return plugins.get(kind)?.fromGraph?.(attrs ?? {}, key) ?? null;
 }

@@ -1,6 +1,6 @@
-import { DotenvFileTarget } from '../dotenv/index.js';
-import { optionalString, requireString } from '../ref-fields.js';
-import type { ComposeEnvFileTargetRef, TargetPlugin } from '../target.js';
+import { DotenvFileTarget } from '../dotenv/target.js';
+import { optionalString, requireString } from '../../targets/ref-fields.js';
+import type { ComposeEnvFileTargetRef, TargetPlugin } from '../../targets/target.js';
 
 /**
  * A docker compose `env_file`: the dotenv format (compose reads it with the same rules for

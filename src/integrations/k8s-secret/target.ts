@@ -1,12 +1,22 @@
 import { inputError, refusedError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
-import { modeNotes, readTargetText, resolveTargetFile, writeTargetText } from '../files.js';
-import { optionalString, requireString } from '../ref-fields.js';
-import type { K8sSecretTargetRef, Target, TargetFingerprint, TargetPlugin, VerifyResult, WriteOptions, WriteResult } from '../target.js';
+import { modeNotes, readTargetText, resolveTargetFile, writeTargetText } from '../../targets/files.js';
+import { optionalString, requireString } from '../../targets/ref-fields.js';
+import type { K8sSecretTargetRef, Target, TargetFingerprint, TargetPlugin, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
 import { findSecret, loadDocuments, rewriteSecret, type SecretLocator } from './manifest.js';
 
 export const k8sSecretPlugin: TargetPlugin<K8sSecretTargetRef> = {
   type: 'k8s-secret',
+  aliases: ['kubernetes', 'k8s'],
+  guardedBy: { provider: 'kubernetes', nameWords: ['KUBE', 'K8S', 'KUBECONFIG'], deploy: 'kubernetes' },
+  fromGraph: (a, key) =>
+    typeof a.file === 'string' && typeof a.name === 'string'
+      ? {
+          type: 'k8s-secret', file: a.file, name: a.name,
+          ...(typeof a.namespace === 'string' && a.namespace !== 'default' ? { namespace: a.namespace } : {}),
+          ...(key ? { key } : {}),
+        }
+      : null,
   parseRef(raw) {
     const t = 'k8s-secret';
     const ref: K8sSecretTargetRef = { type: t, file: requireString(raw, 'file', t), name: requireString(raw, 'name', t) };

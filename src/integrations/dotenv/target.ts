@@ -1,9 +1,9 @@
 import { parseDotenv } from '../../core/dotenv.js';
 import { refusedError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
-import { modeNotes, readTargetText, resolveTargetFile, writeTargetText, type TargetFile } from '../files.js';
-import { requireString } from '../ref-fields.js';
-import type { DotenvTargetRef, Target, TargetDeps, TargetFingerprint, TargetPlugin, TargetRef, VerifyResult, WriteOptions, WriteResult } from '../target.js';
+import { modeNotes, readTargetText, resolveTargetFile, writeTargetText, type TargetFile } from '../../targets/files.js';
+import { requireString } from '../../targets/ref-fields.js';
+import type { DotenvTargetRef, Target, TargetDeps, TargetFingerprint, TargetPlugin, TargetRef, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
 import { assertDotenvName, rewriteDotenv } from './rewrite.js';
 
 /**
@@ -74,6 +74,8 @@ export class DotenvFileTarget implements Target {
 
 export const dotenvPlugin: TargetPlugin<DotenvTargetRef> = {
   type: 'dotenv',
+  aliases: ['env-file', 'dotenv'],
+  fromGraph: (a) => (typeof a.file === 'string' ? { type: 'dotenv', file: a.file } : null),
   parseRef(raw) {
     return { type: 'dotenv', file: requireString(raw, 'file', 'dotenv') };
   },
