@@ -68,9 +68,9 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
     store: opts.store,
     adminRef: (p: string) => opts.settings.providers[p]?.admin,
     issuerFor: (p: string) => opts.settings.providers[p]?.issuer,
-    projectFor: (p: string) => opts.settings.providers[p]?.project,
+    settingFor: (p: string, key: string) => opts.settings.providers[p]?.settings?.[key],
     checkAdmin,
-    trustedOrigins,
+    http: net,
   };
   const terminal: Prompter = {
     secret: (message) => password({ message, mask: '*' }, { output: process.stderr }),
@@ -92,7 +92,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
         await opts.audit.append({ action: entry.action, subject: entry.subject as never, outcome: entry.outcome, details: entry.details as never });
       },
     },
-    provider: (cred) => rotationProviderFor(cred, wiring, closers),
+    provider: (cred) => rotationProviderFor(cred, wiring),
     openTarget: (ref, guardValue) =>
       asBindingTarget(
         openTarget(ref as TargetRef, {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWriteFileSync } from '../core/atomic-write.js';
-import { inputError, remoteError, usageError } from '../core/errors.js';
-import { SafeHttp, type SafeHttpOptions } from '../net/http.js';
-import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from './manifest.js';
+import { atomicWriteFileSync } from '../../core/atomic-write.js';
+import { inputError, remoteError, usageError } from '../../core/errors.js';
+import { SafeHttp, type SafeHttpOptions } from '../../net/http.js';
+import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from '../../providers/manifest.js';
 
 /**
  * `credctl discover`: fetch an issuer's `/.well-known/credential-issuer` (and the permission

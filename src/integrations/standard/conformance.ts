@@ -1,12 +1,12 @@
-import { CredctlError } from '../core/errors.js';
-import { ExitCode } from '../core/exit-codes.js';
+import { CredctlError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
 import { randomUUID } from 'node:crypto';
-import { maskValues, redact } from '../core/redact.js';
+import { maskValues, redact } from '../../core/redact.js';
 import { issuerOrigin, WELL_KNOWN_PATH } from './discover.js';
-import { SafeHttp, type SafeHttpOptions } from '../net/http.js';
-import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from './manifest.js';
-import { IssuerResponseError, StandardClient } from './standard-client.js';
-import type { CreatedCredential } from './adapter.js';
+import { SafeHttp, type SafeHttpOptions } from '../../net/http.js';
+import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from '../../providers/manifest.js';
+import { IssuerResponseError, StandardClient } from './client.js';
+import type { CreatedCredential } from '../../providers/adapter.js';
 
 /**
  * `credctl issuer conformance <url>`: the checks any issuer can run against its own

@@ -30,10 +30,13 @@ export class OpenAiAdmin {
     private readonly base: string,
     private readonly adminKey: string,
     private readonly project: string,
-    http: SafeHttpOptions = {},
+    http: SafeHttpOptions | SafeHttp = {},
   ) {
-    this.http = new SafeHttp(http);
+    this.ownsHttp = !(http instanceof SafeHttp);
+    this.http = http instanceof SafeHttp ? http : new SafeHttp(http);
   }
+
+  private readonly ownsHttp: boolean;
 
   private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, bearer = this.adminKey): Promise<{ status: number; json: Record<string, unknown> }> {
     const url = new URL(path.replace(/^\//, ''), this.base.endsWith('/') ? this.base : `${this.base}/`);
@@ -124,7 +127,7 @@ export class OpenAiAdmin {
   }
 
   async close(): Promise<void> {
-    await this.http.close();
+    if (this.ownsHttp) await this.http.close();
   }
 }
 

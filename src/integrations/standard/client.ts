@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { CredctlError, refusedError } from '../core/errors.js';
-import { ExitCode } from '../core/exit-codes.js';
-import { maskValues } from '../core/redact.js';
+import { CredctlError, refusedError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { maskValues } from '../../core/redact.js';
 import {
   UnsupportedOperation, type AuditEntry, type Capabilities, type CreateRequest, type CreatedCredential, type CredentialInfo,
   type CredentialState, type Introspection, type Operation, type ProviderAdapter, type RotateRequest,
-} from './adapter.js';
+} from '../../providers/adapter.js';
 import { discover } from './discover.js';
-import { originOf, SafeHttp, type SafeHttpOptions, type SafeResponse } from '../net/http.js';
-import { supportOf, type Manifest } from './manifest.js';
+import { originOf, SafeHttp, type SafeHttpOptions, type SafeResponse } from '../../net/http.js';
+import { supportOf, type Manifest } from '../../providers/manifest.js';
 
 /**
  * The provider adapter for any issuer that publishes `/.well-known/credential-issuer`: it reads
