@@ -1,5 +1,5 @@
-import { inputError } from '../../core/errors.js';
-import { READ_RETRY, refusalOf, unreachable, vendorCall, vendorFailure, vendorMessage, type VendorReply } from '../kit.js';
+import { CredctlError, inputError } from '../../core/errors.js';
+import { READ_RETRY, refusalOf, unreachable, vendorCall, vendorFailure, type VendorReply } from '../kit.js';
 import type { Analysis, Grant, Integration, IntegrationContext, Verification } from '../types.js';
 import { classicGrants, roleRisk } from './scopes.js';
 import { GITHUB_HEADERS } from './headers.js';
@@ -96,7 +96,7 @@ async function verify(value: string, ctx: IntegrationContext): Promise<Verificat
   return {
     status: 'live',
     reason: 'GitHub accepted it just now',
-    identity: { principal: user.login, account: `${user.type === 'Organization' ? 'organization' : 'user'} ${user.id}`, ...(kind ? { kind } : {}) },
+    identity: { principal: user.login, account: user.login, ...(kind ? { kind } : {}) },
     ...(expiresAt ? { expiresAt } : {}),
   };
 }
@@ -167,8 +167,8 @@ async function revoke(value: string, ctx: IntegrationContext): Promise<'revoked'
   const reply = await vendorCall(ctx, '/credentials/revoke', { method: 'POST', headers: { ...GITHUB_HEADERS }, json: { credentials: [value] }, secrets: [value], retry: READ_RETRY });
   if (reply.status === 202) return 'revoked';
   if (reply.status === 422) {
-    const said = vendorMessage(reply, [value]);
-    throw vendorFailure('GitHub', `refused the revocation${said ? '' : ' (validation failed, or more than 60 revocations this hour)'}`, reply, [value]);
+    const failure = vendorFailure('GitHub', 'refused the revocation', reply, [value]);
+    throw new CredctlError(failure.message, failure.exitCode, 'GitHub answers 422 when a credential is malformed or after 60 revocations in an hour: try again later, or delete the token at https://github.com/settings/tokens.');
   }
   throw vendorFailure('GitHub', 'did not revoke the token', reply, [value]);
 }

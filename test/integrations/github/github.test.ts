@@ -58,7 +58,7 @@ describe('github fixtures', () => {
 describe('github verify against the REST API stand-in', () => {
   it('a live classic PAT names its login, kind and expiry, with GitHub headers sent', async () => {
     const v = keep(await github.verify!({ value: CLASSIC }, ctx()));
-    expect(v).toMatchObject({ status: 'live', identity: { principal: 'fake-octocat', account: 'user 1001', kind: 'classic PAT' }, expiresAt: '2027-01-31T12:00:00.000Z' });
+    expect(v).toMatchObject({ status: 'live', identity: { principal: 'fake-octocat', account: 'fake-octocat', kind: 'classic PAT' }, expiresAt: '2027-01-31T12:00:00.000Z' });
     const sent = api.requests.at(-1)!;
     expect(sent.headers.authorization).toBe(`Bearer ${CLASSIC}`);
     expect(sent.headers['x-github-api-version']).toBe('2022-11-28');
@@ -172,6 +172,7 @@ describe('github revoke through POST /credentials/revoke', () => {
     const spam = await failure(github.revoke!.run({ value: victim }, ctx()));
     expect(spam).toMatchObject({ exitCode: 5 });
     expect((spam as any).message).toContain('422');
+    expect((spam as any).hint).toContain('60 revocations in an hour');
     api.misbehave({ kind: 'status', status: 500 }, { path: '/credentials/revoke', count: 2 });
     expect(await failure(github.revoke!.run({ value: victim }, ctx()))).toMatchObject({ exitCode: 5 });
     expect(api.revoked.has(victim)).toBe(false);

@@ -139,6 +139,14 @@ describe('vercel overlap rotation', () => {
     expect(await p.isActive({ value: second.value })).toBe(true);
   });
 
+  it('providers.vercel.team scopes the replacement to another team', async () => {
+    const p = vercel.rotate!.provider(credential, ctx({ team: 'team_FAKEother' }));
+    const oldId = await p.identify({ oldValue: ACCOUNT, binding: ACCOUNT });
+    expect(oldId).toBe('tok_fake_account|team_FAKEother');
+    const created = await p.create({ credential, oldId, oldValue: ACCOUNT, idempotencyKey: 'run4' });
+    expect([...api.tokens.entries()].find(([v]) => v === created.value)?.[1].teamId).toBe('team_FAKEother');
+  });
+
   it('refuses deactivation (Vercel has none) and a create without the old value', async () => {
     const p = vercel.rotate!.provider(credential, ctx());
     expect(await failure(p.revoke({ value: ACCOUNT, mode: 'deactivate' }))).toMatchObject({ exitCode: 6 });
