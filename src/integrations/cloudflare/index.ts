@@ -197,7 +197,7 @@ const cloudflare: Integration = {
   title: 'Cloudflare API (client v4)',
   defaultApi: 'https://api.cloudflare.com/client/v4',
   config: [
-    { key: 'admin', secret: true, description: 'A Cloudflare API token with "API Tokens Write" (or "Account API Tokens Write"), used to read, roll and delete leaked tokens; without it the leaked token itself is used, which works only if it holds that permission.' },
+    { key: 'admin', secret: true, description: 'A Cloudflare API token with "API Tokens Write" of the same user as the leaked user tokens (for account-owned tokens: "Account API Tokens Write" on that account), used to read, roll and delete them; without it the leaked token itself is used, which works only if it holds that permission.' },
     { key: 'account', description: 'The Cloudflare account id, for account-owned API tokens (cfat_...), which live under /accounts/{account_id}/tokens.' },
   ],
   async verify({ value }, ctx) {
