@@ -7,7 +7,8 @@ import type { Analysis, Grant, Integration, IntegrationContext, Risk, Verificati
 /**
  * Cloudflare API tokens (user tokens and account-owned tokens), through the client v4 API
  * (API.md in this folder names the document).
- *   verify   GET .../tokens/verify with the token itself: its id, status and expiry
+ *   verify   GET .../tokens/verify with the token itself: its id, status and expiry (and, when
+ *            the token may read its own details, when it was last used)
  *   analyze  GET .../tokens/{id}: the policies (permission groups, resources); needs "API Tokens
  *            Read", so a token without it is analysed as incomplete unless an admin token is set
  *   rotate   roll: PUT .../tokens/{id}/value gives the same token a new value and the old value
@@ -202,7 +203,13 @@ const cloudflare: Integration = {
   ],
   async verify({ value }, ctx) {
     try {
-      return (await check(value, ctx)).verification;
+      const c = await check(value, ctx);
+      if (c.verification.status !== 'live' || !c.id || !c.owner) return c.verification;
+      // When it was last used, if the token may read its own details: a best effort with the
+      // token itself (one more call), which never changes the answer.
+      const details = await vendorCall(ctx, `${base(c.owner)}/${encodeURIComponent(c.id)}`, { headers: { authorization: `Bearer ${value}` }, secrets: [value] }).catch(() => undefined);
+      const used = details && details.status === 200 ? details.json?.result?.last_used_on : undefined;
+      return typeof used === 'string' ? { ...c.verification, lastUsedAt: used } : c.verification;
     } catch (err) {
       return unreachable(VENDOR, err);
     }

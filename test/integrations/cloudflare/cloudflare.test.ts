@@ -33,9 +33,15 @@ const credential = { id: 'fp', names: ['CLOUDFLARE_API_TOKEN'], provider: 'cloud
 describe('cloudflare verify against the client v4 stand-in', () => {
   it('a live user token names its id and expiry, sent as a bearer token', async () => {
     const v = await cloudflare.verify!({ value: LEAKED }, ctx());
-    expect(v).toMatchObject({ status: 'live', identity: { credentialId: ID, kind: 'user API token' }, expiresAt: '2027-06-01T00:00:00Z' });
+    expect(v).toMatchObject({ status: 'live', identity: { credentialId: ID, kind: 'user API token' }, expiresAt: '2027-06-01T00:00:00Z', lastUsedAt: '2026-12-01T00:00:00Z' });
     expect(api.requests[0]).toMatchObject({ method: 'GET', path: '/client/v4/user/tokens/verify' });
     expect(api.requests[0]!.headers.authorization).toBe(`Bearer ${LEAKED}`);
+  });
+
+  it('a token that may not read its own details is still live, without a last-used time', async () => {
+    const v = await cloudflare.verify!({ value: READER }, ctx());
+    expect(v.status).toBe('live');
+    expect(v.lastUsedAt).toBeUndefined();
   });
 
   it('an unknown token is dead (401 code 1000), and so is a disabled one', async () => {
@@ -49,7 +55,7 @@ describe('cloudflare verify against the client v4 stand-in', () => {
   it('an account-owned token is checked on the account path when the account is configured', async () => {
     const v = await cloudflare.verify!({ value: ACCOUNT_TOKEN }, ctx({ settings: { account: ACCOUNT } }));
     expect(v).toMatchObject({ status: 'live', identity: { kind: 'account API token', account: ACCOUNT } });
-    expect(api.requests.map((r) => r.path)).toEqual([`/client/v4/accounts/${ACCOUNT}/tokens/verify`]);
+    expect(api.requests.map((r) => r.path)).toEqual([`/client/v4/accounts/${ACCOUNT}/tokens/verify`, `/client/v4/accounts/${ACCOUNT}/tokens/cc17574386854bf78a67040be0a770b3`]);
   });
 
   it('without the account id, an account token refused on the user path is live but the reason says how to check it', async () => {
