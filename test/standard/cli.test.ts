@@ -75,7 +75,8 @@ describe.skipIf(!built)('credctl issuer / discover / providers (CLI)', () => {
     for (const id of ['github', 'aws', 'stripe', 'openai', 'anthropic', 'slack', 'twilio', 'sendgrid', 'cloudflare', 'vercel', 'netlify', 'datadog', 'npm', 'postgres', 'posthog', 'example']) {
       expect(list.stdout).toMatch(new RegExp(`^${id}\\s`, 'm'));
     }
-    expect(list.stdout).toMatch(/^stripe\s+Stripe\s+manual\s+manual\s+manual\s+-\s+built-in/m);
+    // The ADAPTER column names src/integrations/stripe (verify/analyze only; lifecycle stays manual).
+    expect(list.stdout).toMatch(/^stripe\s+Stripe\s+manual\s+manual\s+manual\s+stripe(?: \(todo\))?\s+built-in/m);
     expect(list.stdout).toMatch(/^aws\s.*api\s+api\s+api\s+aws \(todo\)\s+built-in/m);
     const show = await run(['providers', 'show', 'github']);
     expect(show.stdout).toContain('https://github.com/settings/personal-access-tokens/new');
