@@ -44,10 +44,17 @@ interface Who {
   keySid?: string;
 }
 
+/** Auth tokens are 32 lowercase hex characters; API key secrets are 32 mixed-case letters and digits. */
+export function looksLikeAuthToken(value: string): boolean {
+  return /^[0-9a-f]{32}$/.test(value);
+}
+
 function whoOf(credential: CredentialValue, ctx: IntegrationContext): Who {
+  const fromParts = sidOf(credential.parts?.['api-key-sid'], KEY_SID);
   return {
     account: sidOf(credential.parts?.['account-sid'], ACCOUNT_SID) ?? sidOf(ctx.setting('account'), ACCOUNT_SID),
-    keySid: sidOf(credential.parts?.['api-key-sid'], KEY_SID),
+    // credctl.yaml's api_key pairs only with a value that cannot be an auth token.
+    keySid: fromParts ?? (looksLikeAuthToken(credential.value) ? undefined : sidOf(ctx.setting('api_key'), KEY_SID)),
   };
 }
 
@@ -75,6 +82,9 @@ async function probe(credential: CredentialValue, ctx: IntegrationContext): Prom
   const { account, keySid } = whoOf(credential, ctx);
   const kind = keySid ? 'API key' : 'auth token';
   if (!account) return { verification: { status: 'unknown', reason: 'Twilio needs the Account SID used with it (TWILIO_ACCOUNT_SID, or providers.twilio.account)', identity: { kind } } };
+  if (!keySid && !looksLikeAuthToken(value)) {
+    return { verification: { status: 'unknown', reason: 'Not an auth token (32 hex characters): an API key secret needs its SK SID (TWILIO_API_KEY, or providers.twilio.api_key)', identity: { kind: 'API key', account } } };
+  }
   const user = keySid ?? account;
   const first = await call(ctx, `/2010-04-01/Accounts/${account}.json`, user, value, { retry: READ_RETRY });
   const trouble = noAnswer(first);

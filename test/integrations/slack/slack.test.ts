@@ -79,6 +79,9 @@ describe('slack verify: auth.test', () => {
     expect([limited.status, broken.status, garbled.status, migrating.status]).toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
     expect(limited.reason).toContain('429');
     expect(migrating.reason).toContain('org_login_required');
+    // Slack does not use HTTP 403 for auth.test; should a proxy answer one, it says nothing either.
+    api.misbehave({ kind: 'status', status: 403 });
+    expect((await slack.verify!({ value: BOT }, ctx())).status).toBe('unknown');
   });
 });
 

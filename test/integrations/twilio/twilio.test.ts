@@ -14,6 +14,7 @@ const RESTRICTED = 'SK00000000000000000000000000000003';
 const secret = (tag: string) => `FAKE${tag}EXAMPLE`.padEnd(26, '0') + `z${tag.slice(0, 5).toUpperCase()}`.padEnd(6, 'Q');
 const SECRET = { main: secret('main'), standard: secret('standard'), restricted: secret('restricted') };
 const WRONG = secret('wrong');
+const WRONG_TOKEN = '0123456789abcdef0123456789dead09';
 
 const twilio = integrationNamed('twilio')!;
 let api: TwilioStandIn;
@@ -47,7 +48,7 @@ describe('twilio verify: GET /2010-04-01/Accounts/{AC}.json with HTTP Basic', ()
     const live = await twilio.verify!(asToken(AUTH_TOKEN), ctx());
     expect(live).toMatchObject({ status: 'live', identity: { account: ACCOUNT, kind: 'auth token', principal: 'Fake Voice Co' } });
     expect(api.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`);
-    const dead = await twilio.verify!(asToken(WRONG), ctx());
+    const dead = await twilio.verify!(asToken(WRONG_TOKEN), ctx());
     expect(dead.status).toBe('dead');
     expect(dead.reason).toContain('20003');
     shown.push(live, dead);
@@ -76,6 +77,18 @@ describe('twilio verify: GET /2010-04-01/Accounts/{AC}.json with HTTP Basic', ()
     expect(restricted.status).toBe('unknown');
     expect(wrong.status).toBe('unknown');
     expect(wrong.reason).toContain('Restricted');
+  });
+
+  it('a key secret without its SK SID is never taken for a dead auth token; credctl.yaml api_key pairs with it', async () => {
+    const alone = await twilio.verify!({ value: SECRET.standard, parts: { 'account-sid': ACCOUNT } }, ctx());
+    shown.push(alone);
+    expect(alone.status).toBe('unknown');
+    expect(alone.reason).toContain('SK SID');
+    expect(api.requests).toEqual([]);
+    const paired = await twilio.verify!({ value: SECRET.standard }, ctx({ settings: { account: ACCOUNT, api_key: STANDARD } }));
+    expect(paired).toMatchObject({ status: 'live', identity: { credentialId: STANDARD } });
+    // An auth token is never paired with the configured key SID.
+    expect((await twilio.verify!({ value: AUTH_TOKEN }, ctx({ settings: { account: ACCOUNT, api_key: STANDARD } }))).identity?.kind).toBe('auth token');
   });
 
   it('429 (code 20429), 5xx and a malformed body are unknown', async () => {
@@ -109,7 +122,7 @@ describe('twilio analyze', () => {
   });
 
   it('a wrong auth token cannot be analyzed: exit 5', async () => {
-    const err = await twilio.analyze!(asToken(WRONG), ctx()).catch((e: unknown) => e);
+    const err = await twilio.analyze!(asToken(WRONG_TOKEN), ctx()).catch((e: unknown) => e);
     expect((err as CredctlError).exitCode).toBe(5);
     shown.push((err as Error).message);
   });
@@ -220,6 +233,6 @@ describe('twilio never shows a secret', () => {
   it('no auth token or key secret appears in anything returned', () => {
     const text = JSON.stringify(shown);
     expect(shown.length).toBeGreaterThan(12);
-    for (const s of [AUTH_TOKEN, WRONG, ...Object.values(SECRET)]) expect(text).not.toContain(s.slice(-12));
+    for (const s of [AUTH_TOKEN, WRONG, WRONG_TOKEN, ...Object.values(SECRET)]) expect(text).not.toContain(s.slice(-12));
   });
 });
