@@ -47,6 +47,13 @@ interface CredState {
   newValue?: string;
   newId?: string;
   newVersion?: number;
+  /**
+   * The identifier parts of a multi-part credential (role → value, e.g. the AWS key id): read
+   * from the targets for the old one, returned by create for the new one. Not secrets, so they
+   * are journaled and restored on resume.
+   */
+  oldParts?: Record<string, string>;
+  newParts?: Record<string, string>;
   /** env name → binding text seen in a readable target (holds a secret: memory only). */
   bindings: Map<string, string>;
 }
@@ -222,7 +229,26 @@ function restore(state: CredState, step: PlanStep, data: Record<string, unknown>
   if (typeof data.oldId === 'string') state.oldId = data.oldId;
   if (typeof data.newVersion === 'number') state.newVersion = data.newVersion;
   if (typeof data.newId === 'string') state.newId = data.newId;
+  if (isStringRecord(data.oldParts)) state.oldParts = data.oldParts;
+  if (isStringRecord(data.newParts)) state.newParts = data.newParts;
   void step;
+}
+
+const isStringRecord = (v: unknown): v is Record<string, string> =>
+  !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+
+/** The old parts, read from the targets that hold them next to the value (first readable wins). */
+async function readOldParts(cred: PlanCredential, deps: EngineDeps, guardValue: (key: string) => Promise<string | null>): Promise<Record<string, string> | undefined> {
+  const out: Record<string, string> = {};
+  for (const step of cred.steps) {
+    if (step.action !== 'inject' || !step.target || !step.parts?.length) continue;
+    for (const part of step.parts) {
+      if (out[part.role] !== undefined) continue;
+      const text = await deps.openTarget(step.target, guardValue).read(part.envName).catch(() => undefined);
+      if (typeof text === 'string' && text) out[part.role] = text;
+    }
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 const publicData = (d: Record<string, unknown>) => Object.fromEntries(Object.entries(d).filter(([k]) => k !== 'output'));
@@ -259,18 +285,20 @@ async function runStep(
       if (existing && !existing.labels.includes('current')) await deps.store.setLabel(cred.storeName, existing.version, 'current');
       state.oldVersion = oldVersion;
       const binding = found.bindings.values().next().value ?? found.value;
-      state.oldId = await provider.identify({ oldValue: found.value, binding });
-      return { oldVersion, ...(state.oldId ? { oldId: state.oldId } : {}), result: existing ? 'already in store' : 'sealed in store' };
+      state.oldParts = await readOldParts(cred, deps, guardValue);
+      state.oldId = await provider.identify({ oldValue: found.value, binding, ...(state.oldParts ? { parts: state.oldParts } : {}) });
+      return { oldVersion, ...(state.oldId ? { oldId: state.oldId } : {}), ...(state.oldParts ? { oldParts: state.oldParts } : {}), result: existing ? 'already in store' : 'sealed in store' };
     }
     case 'create': {
-      const created = await provider.create({ credential: cred, oldId: state.oldId, oldValue: state.oldValue, idempotencyKey: `${runId}:${cred.id}` });
+      const created = await provider.create({ credential: cred, oldId: state.oldId, oldValue: state.oldValue, ...(state.oldParts ? { oldParts: state.oldParts } : {}), idempotencyKey: `${runId}:${cred.id}` });
       // Promise 1: sealed in the store before this step is done and before any use.
       const existing = (await deps.store.versions(cred.storeName)).find((v) => v.fingerprint === fingerprint(created.value));
       const newVersion = existing ? existing.version : (await deps.store.put(cred.storeName, created.value, ['pending'])).version;
       state.newValue = created.value;
       state.newId = created.id;
       state.newVersion = newVersion;
-      return { newVersion, newFingerprint: fingerprint(created.value), ...(created.id ? { newId: created.id } : {}), result: 'created and sealed' };
+      if (created.parts) state.newParts = created.parts;
+      return { newVersion, newFingerprint: fingerprint(created.value), ...(created.id ? { newId: created.id } : {}), ...(created.parts ? { newParts: created.parts } : {}), result: 'created and sealed' };
     }
     case 'manual-create': {
       if (!deps.prompter) {
@@ -297,6 +325,14 @@ async function runStep(
       const target = deps.openTarget(step.target!, guardValue);
       const name = step.envName!;
       const binding = await bindingFor(name, target, cred, state, provider, deps, guardValue);
+      // The parts first (an AWS key id), then the secret: a reader between the two writes sees the
+      // new id with the old secret, which fails like a missing value and lasts one write.
+      for (const part of step.parts ?? []) {
+        const value = state.newParts?.[part.role];
+        if (value === undefined) throw new StepFailure(`the provider returned no ${part.role} for the new credential, so ${part.envName} cannot be written`);
+        await target.write(part.envName, value);
+        if ((await target.verify(part.envName, value)) === false) throw new StepFailure(`${target.describe()} does not hold the new ${part.envName} after writing`);
+      }
       const result = await target.write(name, binding);
       const ok = await target.verify(name, binding);
       if (ok === false) throw new StepFailure(`${target.describe()} does not hold the new value after writing`);
@@ -314,7 +350,7 @@ async function runStep(
       return { result: 'passed' };
     }
     case 'introspect': {
-      const active = await provider.isActive({ value: state.newValue!, id: state.newId, binding: await renderedFor(cred.names[0] ?? '', cred, state, provider, deps) });
+      const active = await provider.isActive({ value: state.newValue!, id: state.newId, binding: await renderedFor(cred.names[0] ?? '', cred, state, provider, deps), ...(state.newParts ? { parts: state.newParts } : {}) });
       if (active === false) throw new StepFailure('the provider does not accept the new credential');
       return { result: active === 'unknown' ? 'provider cannot tell (unverified)' : 'active' };
     }
@@ -332,7 +368,7 @@ async function runStep(
         summary.revoked.push(cred.id);
         return { result: 'revoked by hand' };
       }
-      const r = await provider.revoke({ value: state.oldValue!, id: state.oldId, mode: step.mode ?? 'revoke' });
+      const r = await provider.revoke({ value: state.oldValue!, id: state.oldId, ...(state.oldParts ? { parts: state.oldParts } : {}), mode: step.mode ?? 'revoke' });
       summary.revoked.push(cred.id);
       if (step.mode === 'deactivate') {
         // Revoked for good already (by hand, by another run): nothing left to delete later.
@@ -347,7 +383,7 @@ async function runStep(
     }
     case 'verify-revoked': {
       for (let attempt = 0; attempt < 6; attempt++) {
-        const active = await provider.isActive({ value: state.oldValue!, id: state.oldId, binding: state.bindings.values().next().value });
+        const active = await provider.isActive({ value: state.oldValue!, id: state.oldId, binding: state.bindings.values().next().value, ...(state.oldParts ? { parts: state.oldParts } : {}) });
         if (active === false) {
           summary.refusedAfterRevoke.push(cred.id);
           return { result: 'old credential refused by the provider' };
@@ -476,6 +512,10 @@ async function rollback(
         restoreTo = state.bindings.get(name) ?? state.oldValue;
       }
       if (restoreTo !== undefined) await target.write(name, restoreTo);
+      for (const part of step.parts ?? []) {
+        const old = state.oldParts?.[part.role];
+        if (old !== undefined) await target.write(part.envName, old);
+      }
       journal.append('rollback', step.id, { result: 'old value restored' });
     } catch (err) {
       journal.append('rollback', step.id, { result: 'could not restore', reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)) });
@@ -483,7 +523,7 @@ async function rollback(
   }
   if (state.newValue) {
     try {
-      await provider.revoke({ value: state.newValue, id: state.newId, mode: 'revoke' });
+      await provider.revoke({ value: state.newValue, id: state.newId, ...(state.newParts ? { parts: state.newParts } : {}), mode: 'revoke' });
       journal.append('rollback', `${cred.id}/revoke-new`, { result: 'new credential revoked' });
     } catch (err) {
       journal.append('rollback', `${cred.id}/revoke-new`, { result: 'could not revoke the new credential', reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)) });

@@ -65,6 +65,10 @@ export interface ConfigKey {
   description: string;
 }
 
+/**
+ * A part of a multi-part credential that is an identifier, not a secret (an AWS access key id, a
+ * Twilio SID): it may appear in plans' run journals and reports. The secret part is the credential.
+ */
 export interface CredentialPart {
   /** The role of the part, e.g. `access-key-id`. */
   role: string;
@@ -195,20 +199,24 @@ export interface RotationSubject {
   scopes?: string[];
   /** The issuer the plan was made for (checked against the trusted one). */
   issuer?: string;
+  kind?: string;
 }
 
 /** A provider as rotation sees it. Every method must be idempotent (promise 4). */
 export interface RotationProvider {
   /** The provider's id for the credential currently in use (e.g. a role name), from its binding. */
-  identify(input: { oldValue: string; binding: string }): Promise<string | undefined>;
-  /** Create the replacement. Same idempotency key → same credential (a resumed run). */
-  create(input: { credential: RotationSubject; oldId?: string; oldValue?: string; idempotencyKey: string }): Promise<{ value: string; id?: string }>;
+  identify(input: { oldValue: string; binding: string; parts?: Record<string, string> }): Promise<string | undefined>;
+  /**
+   * Create the replacement. Same idempotency key → same credential (a resumed run). A multi-part
+   * credential returns its new parts too (AWS: the new key id), written next to the value.
+   */
+  create(input: { credential: RotationSubject; oldId?: string; oldValue?: string; oldParts?: Record<string, string>; idempotencyKey: string }): Promise<{ value: string; id?: string; parts?: Record<string, string> }>;
   /** Revoke (or deactivate) a credential; one already revoked is not an error. */
-  revoke(input: { value: string; id?: string; mode: 'revoke' | 'deactivate' }): Promise<'revoked' | 'already'>;
+  revoke(input: { value: string; id?: string; parts?: Record<string, string>; mode: 'revoke' | 'deactivate' }): Promise<'revoked' | 'already'>;
   /** Undo a deactivation (rollback within a grace period). Absent: the provider cannot. */
-  reactivate?(input: { value: string; id?: string }): Promise<void>;
+  reactivate?(input: { value: string; id?: string; parts?: Record<string, string> }): Promise<void>;
   /** Is the credential accepted right now? 'unknown' when the provider cannot tell. */
-  isActive(input: { value: string; id?: string; binding?: string }): Promise<boolean | 'unknown'>;
+  isActive(input: { value: string; id?: string; binding?: string; parts?: Record<string, string> }): Promise<boolean | 'unknown'>;
   /** The binding's text with the old credential replaced by the new (default: substring swap). */
   render?(input: { binding: string; oldValue: string; newValue: string; newId?: string; oldId?: string }): string;
 }

@@ -95,6 +95,38 @@ export function fileDigest(root: string, file: string): string {
   return existsSync(p) ? sha256(readFileSync(p)) : 'absent';
 }
 
+/**
+ * Multi-part credentials (src/integrations/types.ts CredentialPart): for a secret whose
+ * integration declares parts, the credentials stored next to it in the same target under a
+ * part's env name are its parts (the AWS key id beside the secret key).
+ */
+function multiPartIndex(graph: Graph, providers: Map<string, WiredProvider>, edgesFrom: Map<string, GraphEdge[]>) {
+  const storedIn = (id: string) => (edgesFrom.get(id) ?? []).filter((e) => e.type === 'stored-in');
+  const byTarget = new Map<string, GraphEdge[]>();
+  for (const e of graph.edges) if (e.type === 'stored-in') byTarget.set(e.to, [...(byTarget.get(e.to) ?? []), e]);
+  const partIds = new Set<string>();
+  const atTarget = new Map<string, { role: string; envName: string }[]>();
+  for (const n of graph.nodes) {
+    if (n.type !== 'credential') continue;
+    const declared = providers.get(n.provider)?.integration?.parts;
+    if (!declared?.length) continue;
+    // The secret itself is not one of its parts.
+    if (declared.some((p) => n.names.some((name) => p.envNames.includes(name)))) continue;
+    for (const e of storedIn(n.id)) {
+      const found: { role: string; envName: string }[] = [];
+      for (const part of declared) {
+        const other = (byTarget.get(e.to) ?? []).find((o) => o.from !== n.id && o.key !== undefined && part.envNames.includes(o.key));
+        if (other) {
+          found.push({ role: part.role, envName: other.key! });
+          partIds.add(other.from);
+        }
+      }
+      if (found.length) atTarget.set(`${n.id}\0${e.to}`, found);
+    }
+  }
+  return { partIds, at: (credId: string, targetId: string) => atTarget.get(`${credId}\0${targetId}`) ?? [] };
+}
+
 function storeNames(creds: CredentialNode[]): Map<string, string> {
   const byName = new Map<string, number>();
   for (const c of creds) byName.set(c.names[0] ?? c.id, (byName.get(c.names[0] ?? c.id) ?? 0) + 1);
@@ -110,7 +142,6 @@ function storeNames(creds: CredentialNode[]): Map<string, string> {
 
 export function buildPlan(input: PlanBuildInput): Plan {
   const { graph, root } = input;
-  const selected = selectCredentials(graph, input.select);
   const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
   const providers = new Map(input.providers.map((p) => [p.id, p]));
   const edgesFrom = new Map<string, GraphEdge[]>();
@@ -119,6 +150,9 @@ export function buildPlan(input: PlanBuildInput): Plan {
     list.push(e);
     edgesFrom.set(e.from, list);
   }
+  const partsOf = multiPartIndex(graph, providers, edgesFrom);
+  // A part of a multi-part credential (an AWS key id) is rotated with its secret, not on its own.
+  const selected = selectCredentials(graph, input.select).filter((c) => !partsOf.partIds.has(c.id));
   const stores = storeNames(selected);
   const files = new Set<string>();
   const manifests: Record<string, string> = {};
@@ -176,7 +210,9 @@ export function buildPlan(input: PlanBuildInput): Plan {
       if (ref) {
         targetKeyOfNode.set(t.id, targetKey(ref as TargetRef));
         if (typeof ref.file === 'string') files.add(ref.file);
-        steps.push({ id: sid(`inject/${n++}`), action: 'inject', description: `Write the new ${envName} into ${t.label}`, target: ref, envName });
+        const parts = partsOf.at(c.id, t.id);
+        const also = parts.length ? ` (and ${parts.map((p) => p.envName).join(', ')})` : '';
+        steps.push({ id: sid(`inject/${n++}`), action: 'inject', description: `Write the new ${envName}${also} into ${t.label}`, target: ref, envName, ...(parts.length ? { parts } : {}) });
       } else {
         notes.push(`${t.label} holds it too and cannot be written by credctl: replace ${envName} there by hand (credctl store get ${stores.get(c.id)} prints the new value); the old one is revoked only after you confirm it.`);
         manualTargets.push({ place: t.label, envName });

@@ -13,6 +13,10 @@ const step = {
     description: { type: 'string' },
     target: targetRef,
     envName: { type: 'string' },
+    parts: {
+      type: 'array',
+      items: { type: 'object', required: ['role', 'envName'], additionalProperties: false, properties: { role: { type: 'string', pattern: '^[a-z0-9-]{1,40}$' }, envName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,199}$' } } },
+    },
     check: { type: 'object' },
     mode: { enum: ['revoke', 'deactivate'] },
     graceDays: { type: 'integer', minimum: 1, maximum: 3650 },

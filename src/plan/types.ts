@@ -33,6 +33,11 @@ export interface PlanStep {
   target?: PlanTargetRef;
   /** The env name the value is written under in `target`. */
   envName?: string;
+  /**
+   * The other parts of a multi-part credential written next to it in the same target (an AWS
+   * key id under AWS_ACCESS_KEY_ID): role → env name. Their new values come from the create step.
+   */
+  parts?: { role: string; envName: string }[];
   check?: HealthCheckSpec;
   /** revoke: revoke at once, or deactivate (reversible) and delete after the grace period. */
   mode?: 'revoke' | 'deactivate';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { refusedError, remoteError } from '../../core/errors.js';
 import type { RotationProvider } from '../../apply/ports.js';
-import type { PlanCredential } from '../../plan/types.js';
+import type { RotationSubject } from '../types.js';
 import { basicAuth, READ_RETRY, unreachable, vendorCall, vendorFailure, type VendorReply, type VendorRequest } from '../kit.js';
 import type { Analysis, CredentialValue, Integration, IntegrationContext, Verification } from '../types.js';
 
@@ -173,7 +173,7 @@ function rotationName(idempotencyKey: string): string {
   return `credctl rotation ${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 16)}`;
 }
 
-export function isAuthToken(credential: PlanCredential): boolean {
+export function isAuthToken(credential: RotationSubject & { kind?: string }): boolean {
   return credential.kind === 'token' || credential.names.some((n) => /AUTH_TOKEN/i.test(n));
 }
 
