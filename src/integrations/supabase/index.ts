@@ -6,8 +6,9 @@ import type { Analysis, Integration, IntegrationContext } from '../types.js';
 /**
  * Supabase project API keys (API.md in this folder names the documents): legacy JWT keys
  * (`anon`, `service_role`) and the newer `sb_secret_` / `sb_publishable_` keys.
- *   verify   GET https://<ref>.supabase.co/rest/v1/ with the key; a legacy JWT's role, ref and
- *            expiry are read from its claims locally (the value is never shown)
+ *   verify   GET https://<ref>.supabase.co/auth/v1/settings with the key (public Auth settings
+ *            behind the gateway's key check; the /rest/v1/ root refuses anon keys since 2026-04);
+ *            a legacy JWT's role, ref and expiry are read from its claims locally (never shown)
  *   analyze  from the role: service_role / secret keys bypass Row Level Security (admin), anon /
  *            publishable keys get what RLS allows (read, and writes where policies allow)
  *   revoke   sb_ keys: DELETE /v1/projects/{ref}/api-keys/{id} through the Management API with a
@@ -68,7 +69,7 @@ function dataContext(ctx: IntegrationContext, ref: string): IntegrationContext {
 async function probe(ctx: IntegrationContext, value: string, kind: KeyKind | undefined): Promise<VendorReply> {
   const headers: Record<string, string> = { apikey: value };
   if (kind?.family === 'legacy') headers.authorization = `Bearer ${value}`;
-  return vendorCall(dataContext(ctx, projectRef(ctx, kind)), '/rest/v1/', { headers, secrets: [value], retry: READ_RETRY });
+  return vendorCall(dataContext(ctx, projectRef(ctx, kind)), '/auth/v1/settings', { headers, secrets: [value], retry: READ_RETRY });
 }
 
 interface ManagedKey {

@@ -1,7 +1,8 @@
 /**
- * Supabase stand-in (see src/integrations/supabase/API.md) for one project: the Data API root
- * (`/rest/v1/`) that accepts its keys (legacy JWTs checked with real HS256 against the project's
- * JWT secret), and the Management API's api-keys endpoints with a personal access token.
+ * Supabase stand-in (see src/integrations/supabase/API.md) for one project: the gateway's key
+ * check in front of the Auth settings (`/auth/v1/settings`), legacy JWTs checked with real HS256
+ * against the project's JWT secret, and the Management API's api-keys endpoints with a personal
+ * access token.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { bearerOf, startStandIn, type StandIn } from '../standin.js';
@@ -56,11 +57,16 @@ export async function startSupabase(project: { ref: string; jwtSecret: string; p
     errorBody: (status, message) => ({ message: status === 429 ? 'Too many requests' : message }),
     rateLimitHeaders: { 'retry-after': '0' },
     handle(req) {
-      if (req.path === '/rest/v1/' && req.method === 'GET') {
+      if (req.path === '/auth/v1/settings' && req.method === 'GET') {
         const apikey = req.headers.apikey;
         if (typeof apikey !== 'string') return { status: 401, body: { message: 'No API key found in request', hint: 'No `apikey` request header or url param was found.' } };
-        const ok = apikey.startsWith('eyJ') ? legacyEnabled.value && legacyValid(apikey) && bearerOf(req) === apikey : keys.some((k) => k.api_key === apikey);
-        return ok ? { status: 200, body: { swagger: '2.0', info: { title: 'standard public schema', version: '12.2.3' }, paths: {} } } : INVALID;
+        const role = apikey.startsWith('eyJ')
+          ? legacyEnabled.value && legacyValid(apikey) && bearerOf(req) === apikey
+            ? JSON.parse(Buffer.from(apikey.split('.')[1]!, 'base64url').toString('utf8')).role
+            : undefined
+          : keys.find((k) => k.api_key === apikey)?.type;
+        if (!role) return INVALID;
+        return { status: 200, body: { external: { email: true, phone: false, google: false }, disable_signup: false, mailer_autoconfirm: false, phone_autoconfirm: false, sms_provider: '', saml_enabled: false } };
       }
       const m = /^\/v1\/projects\/([a-z]+)\/api-keys(?:\/([^/]+))?$/.exec(req.path);
       if (!m) return { status: 404, body: { message: 'Cannot GET ' + req.path } };

@@ -39,7 +39,15 @@ describe('supabase verify against the Data API stand-in', () => {
     seen.push(v);
     expect(v).toMatchObject({ status: 'live', identity: { account: REF, principal: 'service_role', kind: 'legacy service_role JWT key' }, expiresAt: new Date(2000000000 * 1000).toISOString() });
     const req = api.requests.at(-1)!;
-    expect([req.path, req.headers.apikey, req.headers.authorization]).toEqual(['/rest/v1/', SERVICE, `Bearer ${SERVICE}`]);
+    expect([req.path, req.headers.apikey, req.headers.authorization]).toEqual(['/auth/v1/settings', SERVICE, `Bearer ${SERVICE}`]);
+  });
+
+  it('anon and publishable keys are live too (the call is one every valid key may make)', async () => {
+    const anon = await supabase.verify!({ value: ANON }, ctx());
+    const publishable = await supabase.verify!({ value: PUBLISHABLE }, ctx());
+    seen.push(anon, publishable);
+    expect([anon.status, publishable.status]).toEqual(['live', 'live']);
+    expect(anon.identity?.principal).toBe('anon');
   });
 
   it('an sb_secret_ key is live and sent only as apikey', async () => {
