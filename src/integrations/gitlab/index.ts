@@ -188,7 +188,7 @@ const gitlab: Integration = {
           });
           const token = reply.json?.token;
           if (reply.status === 403) {
-            throw new CredctlError(`${VENDOR} rotate token: HTTP 403 (${said(reply, [oldValue]) ?? 'not allowed'})`, ExitCode.Remote, 'The token needs the api or self_rotate scope to rotate itself (GitLab 16.10+; project and group tokens 17.9+).');
+            throw new CredctlError(`${VENDOR} rotate token: HTTP 403 (${said(reply, [oldValue]) ?? 'not allowed'})`, ExitCode.Remote, 'The token needs the api or self_rotate scope to rotate itself (personal tokens: GitLab 16.10+; project and group tokens: a newer GitLab with self_rotate).');
           }
           if (reply.status !== 200 || typeof token !== 'string' || !token) throw vendorFailure(VENDOR, 'rotate token', { ...reply, malformed: reply.malformed || reply.status === 200 }, [oldValue, ...(typeof token === 'string' ? [token] : [])]);
           return { value: token, id: String(reply.json.id) };
