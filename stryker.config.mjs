@@ -21,7 +21,7 @@ export const MUTATED_MODULES = [
   { file: 'src/store/file-store.ts', floor: 80 },
   { file: 'src/core/fingerprint.ts', floor: 80 },
   { file: 'src/apply/journal.ts', floor: 80 },
-  { file: 'src/targets/dotenv/rewrite.ts', floor: 80 },
+  { file: 'src/integrations/dotenv/rewrite.ts', floor: 80 },
   { file: 'src/plan/order.ts', floor: 80 },
   // To be added once their rewrites land (both are being reworked in other branches):
   //   { file: 'src/providers/http.ts', floor: 90 },       // the address guard

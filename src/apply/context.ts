@@ -8,7 +8,8 @@ import { SafeHttp } from '../net/http.js';
 import { projectTrustedOrigins, type Project } from '../project/context.js';
 import { checkBinding } from '../trust/gate.js';
 import type { SecretStore } from '../store/types.js';
-import { asBindingTarget, fileLedger, openTarget, targetKey } from '../targets/index.js';
+import { asBindingTarget, fileLedger } from '../targets/index.js';
+import { openTarget, targetKey, targetPlugins } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { PlanCredential } from '../plan/types.js';
 import { loadProviders } from '../providers/registry.js';
@@ -40,6 +41,19 @@ export interface ContextOptions {
   acceptUnrecognised?: boolean;
 }
 
+/**
+ * GitHub Enterprise, a Vercel proxy, a stand-in: a target reaches its provider's API at the
+ * address trusted credctl.yaml gives for that provider (providers.<id>.issuer), never from a ref.
+ */
+export function targetApiOverrides(settings: ProjectSettings): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const plugin of targetPlugins()) {
+    const issuer = plugin.guardedBy ? settings.providers[plugin.guardedBy.provider]?.issuer : undefined;
+    if (issuer) out[plugin.type] = issuer;
+  }
+  return out;
+}
+
 export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): Promise<void> } {
   const closers: (() => Promise<void>)[] = [];
   const ledger = fileLedger(join(opts.paths.stateDir, 'target-ledger.json'));
@@ -54,19 +68,19 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
     store: opts.store,
     adminRef: (p: string) => opts.settings.providers[p]?.admin,
     issuerFor: (p: string) => opts.settings.providers[p]?.issuer,
-    projectFor: (p: string) => opts.settings.providers[p]?.project,
+    settingFor: (p: string, key: string) => opts.settings.providers[p]?.settings?.[key],
     checkAdmin,
-    trustedOrigins,
+    http: net,
   };
   const terminal: Prompter = {
     secret: (message) => password({ message, mask: '*' }, { output: process.stderr }),
     confirm: (message) => confirm({ message, default: false }, { output: process.stderr }),
   };
   const prompter: Prompter | null = opts.prompter ?? (opts.noInput || !process.stdin.isTTY ? null : terminal);
-  const configuredToken = async (purpose: string): Promise<string | null> => {
-    const provider = purpose === 'github-token' ? 'github' : purpose === 'vercel-token' ? 'vercel' : undefined;
-    const ref = provider ? opts.settings.providers[provider]?.admin : undefined;
-    if (!ref || !provider) return null;
+  // A remote target asks for its provider's token (github, vercel); credctl.yaml names it.
+  const configuredToken = async (provider: string): Promise<string | null> => {
+    const ref = opts.settings.providers[provider]?.admin;
+    if (!ref) return null;
     checkAdmin(ref.slice('store:'.length), provider);
     return opts.store.get(ref.slice('store:'.length), { label: 'current' });
   };
@@ -78,7 +92,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
         await opts.audit.append({ action: entry.action, subject: entry.subject as never, outcome: entry.outcome, details: entry.details as never });
       },
     },
-    provider: (cred) => rotationProviderFor(cred, wiring, closers),
+    provider: (cred) => rotationProviderFor(cred, wiring),
     openTarget: (ref, guardValue) =>
       asBindingTarget(
         openTarget(ref as TargetRef, {
@@ -88,12 +102,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
           getCredential: async (purpose) => (await guardValue(targetKey(ref as TargetRef))) ?? configuredToken(purpose),
           ledger,
           net,
-          apiUrl: {
-            // GitHub Enterprise or a Vercel proxy: only from trusted credctl.yaml (or the caller).
-            ...(opts.settings.providers.github?.issuer ? { 'github-actions': opts.settings.providers.github.issuer } : {}),
-            ...(opts.settings.providers.vercel?.issuer ? { 'vercel-env': opts.settings.providers.vercel.issuer } : {}),
-            ...opts.apiUrl,
-          },
+          apiUrl: { ...targetApiOverrides(opts.settings), ...opts.apiUrl },
         }),
       ),
     runHealthCheck: (check, env, secrets) => runHealthCheck(check, env, secrets, { cwd: opts.paths.root, http: net }),

@@ -10,7 +10,7 @@ import { ensureDir, ensureStateDir } from '../core/paths.js';
 import type { Plan, PlanCredential, PlanStep } from '../plan/types.js';
 import { readPlan, writePlan } from '../plan/plan-file.js';
 import { Journal } from './journal.js';
-import { targetKey } from '../targets/registry.js';
+import { targetKey } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { BindingTarget, EngineDeps, RotationProvider } from './ports.js';
 import { secretCandidates } from './binding.js';

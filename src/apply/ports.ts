@@ -7,21 +7,9 @@ import type { HealthCheckSpec, PlanCredential, PlanTargetRef } from '../plan/typ
  * log); tests wire in the same real implementations against local servers and temp dirs.
  */
 
-/** A provider as rotation sees it. Every method must be idempotent (promise 4). */
-export interface RotationProvider {
-  /** The provider's id for the credential currently in use (e.g. a role name), from its binding. */
-  identify(input: { oldValue: string; binding: string }): Promise<string | undefined>;
-  /** Create the replacement. Same idempotency key → same credential (a resumed run). */
-  create(input: { credential: PlanCredential; oldId?: string; oldValue?: string; idempotencyKey: string }): Promise<{ value: string; id?: string }>;
-  /** Revoke (or deactivate) a credential; one already revoked is not an error. */
-  revoke(input: { value: string; id?: string; mode: 'revoke' | 'deactivate' }): Promise<'revoked' | 'already'>;
-  /** Undo a deactivation (rollback within a grace period). Absent: the provider cannot. */
-  reactivate?(input: { value: string; id?: string }): Promise<void>;
-  /** Is the credential accepted right now? 'unknown' when the provider cannot tell. */
-  isActive(input: { value: string; id?: string; binding?: string }): Promise<boolean | 'unknown'>;
-  /** The binding's text with the old credential replaced by the new (default: substring swap). */
-  render?(input: { binding: string; oldValue: string; newValue: string; newId?: string; oldId?: string }): string;
-}
+import type { RotationProvider } from '../integrations/types.js';
+
+export type { RotationProvider };
 
 /** One place a value is kept under an env name. */
 export interface BindingTarget {

@@ -38,7 +38,11 @@ export interface AccessEntry {
 
 export interface ProjectSettings {
   /** issuer: API base URL override; admin: store:<entry>; project: the vendor's project id (OpenAI). */
-  providers: Record<string, { issuer?: string; admin?: string; project?: string }>;
+  /**
+   * Per provider: where its API is (issuer), the store entry of its admin credential, and plain
+   * ids its integration reads (`project`, `account`, `shop`...: `settings`, which holds `project` too).
+   */
+  providers: Record<string, { issuer?: string; admin?: string; project?: string; settings?: Record<string, string> }>;
   credentials: Record<string, CredentialSettings>;
   access: Record<string, AccessEntry>;
   policy: { maxAgeDays?: number; expiryWarningDays: number; graceDays?: number };
@@ -68,7 +72,21 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
         throw inputError(`credctl.yaml: providers.${id}.admin must be store:<entry> (never a value)`);
       }
       if (raw.project !== undefined && (typeof raw.project !== 'string' || !raw.project)) throw inputError(`credctl.yaml: providers.${id}.project must be a project id`);
-      out.providers[id] = { issuer: raw.issuer as string | undefined, admin: raw.admin as string | undefined, ...(raw.project ? { project: raw.project as string } : {}) };
+      const settings: Record<string, string> = {};
+      for (const [key, value] of Object.entries(raw)) {
+        if (key === 'issuer' || key === 'admin') continue;
+        // An id, never a value: short, one word. A secret belongs in the store (admin: store:<entry>).
+        if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/.test(value)) {
+          throw inputError(`credctl.yaml: providers.${id}.${key.slice(0, 40)} must be an id (letters, digits, . _ : @ / -)`, 'Secrets go in the store: admin: store:<entry>.');
+        }
+        settings[key] = value;
+      }
+      out.providers[id] = {
+        issuer: raw.issuer as string | undefined,
+        admin: raw.admin as string | undefined,
+        ...(raw.project ? { project: raw.project as string } : {}),
+        ...(Object.keys(settings).length ? { settings } : {}),
+      };
     }
   }
   if (config.credentials !== undefined) {

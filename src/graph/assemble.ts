@@ -9,6 +9,7 @@ import type {
   Binding, Consumer, ConsumerNode, CredentialInfo, CredentialNode, ExtractResult, Graph, GraphEdge, GraphNode,
   GraphWarning, Reference, TargetDecl, TargetNode,
 } from './types.js';
+import { targetPlugins } from '../integrations/targets.js';
 import { ids } from './extractors/common.js';
 import { environmentFromPath, environmentFromWord, isPlatformProvidedName, looksSecretName, nameParts, normalizeEnvironment } from './names.js';
 
@@ -30,12 +31,12 @@ const ENV_RANK = ['prod', 'staging', 'test', 'dev'];
  * to the platform is where such names are used; the ones it uses are kept on the target as
  * `deployedWith` even when the value itself is only in the CI's store. See docs/graph.md.
  */
-const GUARD_RULES: { targetKind: TargetNode['kind']; providers: string[]; nameWords: string[]; deploy: string }[] = [
-  { targetKind: 'github-secret', providers: ['github'], nameWords: ['GH', 'GITHUB'], deploy: '' },
-  { targetKind: 'vercel-env', providers: ['vercel'], nameWords: ['VERCEL'], deploy: 'vercel' },
-  { targetKind: 'k8s-secret', providers: ['kubernetes'], nameWords: ['KUBE', 'K8S', 'KUBECONFIG'], deploy: 'kubernetes' },
-  { targetKind: 'aws-ssm-parameter', providers: ['aws'], nameWords: ['AWS'], deploy: 'aws-lambda' },
-];
+/** Who can write which kind of target: declared by each target plugin (`guardedBy`). */
+function guardRules(): { targetKind: string; providers: string[]; nameWords: readonly string[]; deploy: string }[] {
+  return targetPlugins()
+    .filter((p) => p.guardedBy)
+    .map((p) => ({ targetKind: p.type, providers: [p.guardedBy!.provider], nameWords: p.guardedBy!.nameWords, deploy: p.guardedBy!.deploy ?? '' }));
+}
 
 export function assemble(input: AssembleInput): Graph {
   const warnings: GraphWarning[] = [];
@@ -169,10 +170,10 @@ export function assemble(input: AssembleInput): Graph {
   const repo = input.github;
   const targetEnvs = new Map<string, Set<string | undefined>>();
   for (const r of keptRefs) {
-    if (!r.via?.target.startsWith('target:github-secret:')) continue;
+    if (!r.via?.target.startsWith('target:github-actions:')) continue;
     if (!targetDecls.has(r.via.target)) {
       targetDecls.set(r.via.target, {
-        id: r.via.target, kind: 'github-secret',
+        id: r.via.target, kind: 'github-actions',
         label: `GitHub Actions secret ${r.name} of ${repo ?? '(unknown repository)'}`,
         attrs: { name: r.name, ...(repo ? { repo } : {}) },
       });
@@ -213,7 +214,7 @@ export function assemble(input: AssembleInput): Graph {
   // --- referenced-by
   const keptTargets = new Set<string>();
   for (const e of edges.values()) if (e.type === 'stored-in') keptTargets.add(e.to);
-  for (const t of targetDecls.values()) if (t.kind === 'github-secret' || t.kind === 'vercel-env' || t.kind === 'aws-ssm-parameter') keptTargets.add(t.id);
+  for (const t of targetDecls.values()) if (t.kind === 'github-actions' || t.kind === 'vercel-env' || t.kind === 'aws-ssm-parameter') keptTargets.add(t.id);
   const usedConsumers = new Set<string>();
   for (const r of keptRefs) {
     if (!consumers.has(r.consumer)) continue;
@@ -241,7 +242,7 @@ export function assemble(input: AssembleInput): Graph {
   }
 
   // --- guards: who can write a target
-  for (const rule of GUARD_RULES) {
+  for (const rule of guardRules()) {
     const targets = [...nodes.values()].filter((n): n is TargetNode => n.type === 'target' && n.kind === rule.targetKind);
     if (targets.length === 0) continue;
     const mentions = (name: string) => nameParts(name).some((p) => rule.nameWords.includes(p));

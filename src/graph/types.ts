@@ -72,7 +72,8 @@ export interface Consumer {
   attrs?: Record<string, string | string[]>;
 }
 
-export type TargetKind = 'env-file' | 'config-file' | 'k8s-secret' | 'github-secret' | 'vercel-env' | 'aws-ssm-parameter';
+/** One name with the target plugin that writes it (src/integrations/<kind>/), where there is one. */
+export type TargetKind = 'dotenv' | 'config-file' | 'k8s-secret' | 'github-actions' | 'vercel-env' | 'aws-ssm-parameter';
 
 export interface TargetDecl {
   id: string;

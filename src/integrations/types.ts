@@ -1,6 +1,4 @@
 import type { SafeHttp } from '../net/http.js';
-import type { RotationProvider } from '../apply/ports.js';
-import type { PlanCredential } from '../plan/types.js';
 import type { TargetPlugin } from '../targets/target.js';
 
 /**
@@ -52,6 +50,11 @@ export interface Integration {
   targets?: readonly TargetPlugin<any>[];
   /** How a person does what the API cannot: dashboard URL and steps, per operation. */
   manual?: Partial<Record<'rotate' | 'revoke', ManualStep>>;
+  /**
+   * The vendor's published rate limit for the calls verify and analyze make, so checking many
+   * leaked keys at once paces itself instead of earning 429s. Default: 8 calls at a time.
+   */
+  rateLimit?: { concurrency?: number; requests?: number; perMs?: number };
 }
 
 export interface ConfigKey {
@@ -164,7 +167,7 @@ export interface RotateFace {
   /** Why this strategy, shown in the plan. */
   summary?: string;
   /** The engine's view of this vendor for one credential of a plan. */
-  provider(credential: PlanCredential, ctx: IntegrationContext): RotationProvider;
+  provider(credential: RotationSubject, ctx: IntegrationContext): RotationProvider;
 }
 
 export interface ManualStep {
@@ -181,3 +184,32 @@ export interface IntegrationCapabilities {
   revoke: Support;
   rotate: Support;
 }
+
+/** What rotation knows of the credential being replaced (a plan's credential, no value). */
+export interface RotationSubject {
+  id: string;
+  names: string[];
+  provider: string;
+  environment?: string;
+  /** Narrower scopes for the replacement; absent = the same as the old credential's. */
+  scopes?: string[];
+  /** The issuer the plan was made for (checked against the trusted one). */
+  issuer?: string;
+}
+
+/** A provider as rotation sees it. Every method must be idempotent (promise 4). */
+export interface RotationProvider {
+  /** The provider's id for the credential currently in use (e.g. a role name), from its binding. */
+  identify(input: { oldValue: string; binding: string }): Promise<string | undefined>;
+  /** Create the replacement. Same idempotency key → same credential (a resumed run). */
+  create(input: { credential: RotationSubject; oldId?: string; oldValue?: string; idempotencyKey: string }): Promise<{ value: string; id?: string }>;
+  /** Revoke (or deactivate) a credential; one already revoked is not an error. */
+  revoke(input: { value: string; id?: string; mode: 'revoke' | 'deactivate' }): Promise<'revoked' | 'already'>;
+  /** Undo a deactivation (rollback within a grace period). Absent: the provider cannot. */
+  reactivate?(input: { value: string; id?: string }): Promise<void>;
+  /** Is the credential accepted right now? 'unknown' when the provider cannot tell. */
+  isActive(input: { value: string; id?: string; binding?: string }): Promise<boolean | 'unknown'>;
+  /** The binding's text with the old credential replaced by the new (default: substring swap). */
+  render?(input: { binding: string; oldValue: string; newValue: string; newId?: string; oldId?: string }): string;
+}
+

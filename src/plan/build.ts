@@ -5,8 +5,9 @@ import { usageError } from '../core/errors.js';
 import { shownSafely } from '../core/redact.js';
 import { VERSION } from '../core/version.js';
 import type { CredentialNode, Graph, GraphEdge, TargetNode } from '../graph/types.js';
-import { manualStep, type ProviderEntry } from '../providers/registry.js';
-import { targetKey } from '../targets/registry.js';
+import { manualStep } from '../providers/registry.js';
+import type { WiredProvider } from '../integrations/providers.js';
+import { targetKey, targetRefFromGraph } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import { rotationOrder } from './order.js';
 import type { HealthCheckSpec, Plan, PlanCredential, PlanStep, PlanTargetRef } from './types.js';
@@ -30,14 +31,12 @@ export interface PlanSelection {
 export interface PlanBuildInput {
   root: string;
   graph: Graph;
-  providers: ProviderEntry[];
+  providers: WiredProvider[];
   select: PlanSelection;
   /** Health checks declared for a credential, by any of its env names (credctl.yaml). */
   healthFor?(names: string[]): HealthCheckSpec[];
   /** Where a provider's issuer lives after credctl.yaml overrides. */
   issuerFor?(provider: string): string | undefined;
-  /** Adapters available in this build besides the standard client (e.g. postgres). */
-  adapters?: Set<string>;
   /** Whether credctl.yaml names the admin credential for a provider (needed to create and revoke). */
   hasAdmin?(provider: string): boolean;
   /**
@@ -75,24 +74,7 @@ export function selectCredentials(graph: Graph, select: PlanSelection): Credenti
 
 /** A graph target as something the targets module can open, or null if credctl cannot write it. */
 export function targetRefFor(node: TargetNode, key: string | undefined): PlanTargetRef | null {
-  const a = node.attrs ?? {};
-  const str = (k: string) => (typeof a[k] === 'string' ? (a[k] as string) : undefined);
-  switch (node.kind) {
-    case 'env-file':
-      return str('file') ? { type: 'dotenv', file: str('file')! } : null;
-    case 'k8s-secret':
-      return str('file') && str('name')
-        ? { type: 'k8s-secret', file: str('file')!, name: str('name')!, ...(str('namespace') && str('namespace') !== 'default' ? { namespace: str('namespace') } : {}), ...(key ? { key } : {}) }
-        : null;
-    case 'github-secret':
-      return str('repo') ? { type: 'github-actions', repo: str('repo')!, ...(str('environment') ? { environment: str('environment') } : {}) } : null;
-    case 'vercel-env': {
-      const org = str('org');
-      return str('project') ? { type: 'vercel-env', projectId: str('project')!, ...(org?.startsWith('team_') ? { teamId: org } : {}) } : null;
-    }
-    default:
-      return null;
-  }
+  return targetRefFromGraph(node.kind, node.attrs, key) as PlanTargetRef | null;
 }
 
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
@@ -146,8 +128,9 @@ export function buildPlan(input: PlanBuildInput): Plan {
     const provider = providers.get(c.provider);
     if (provider?.manifest && !manifests[provider.id]) manifests[provider.id] = sha256(JSON.stringify(provider.manifest));
     const support = provider?.support;
-    const adapterOk = provider?.adapter?.available || (provider?.adapter && input.adapters?.has(provider.adapter.module));
-    const apiCapable = Boolean(adapterOk && (support?.create === 'api' || support?.rotate === 'api'));
+    // `support` is what the provider's integration can do (src/integrations/providers.ts): 'api'
+    // only where code is wired behind it.
+    const apiCapable = support?.create === 'api' || support?.rotate === 'api';
     const adminReady = input.hasAdmin?.(c.provider) ?? true;
     const canCreate = apiCapable && adminReady;
     const manualCreate = manualStep(provider, 'create');
@@ -161,9 +144,16 @@ export function buildPlan(input: PlanBuildInput): Plan {
     }
     if (apiCapable && !adminReady) notes.push(`${provider?.name ?? c.provider} can rotate this through its API once credctl.yaml names its admin credential (providers.${c.provider}.admin: store:<entry>); until then it is manual.`);
 
+    // The integration's declared strategy; for a standard issuer, the one its manifest states.
+    const declared = provider?.integration?.rotate?.strategy;
+    const rotation = declared === 'overlap' && provider?.manifest?.rotation_strategy === 'alternating_users' ? 'alternating-users' : declared;
+    if (canCreate && rotation === 'roll') {
+      notes.push(`${provider!.name} rolls the value in place: the old ${short} stops working the moment the replacement is made, so its targets fail until each holds the new one (credctl writes them straight after).`);
+    }
     steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });
     if (canCreate) {
-      steps.push({ id: sid('create'), action: 'create', description: `Create a replacement for ${short} at ${provider!.name} with the same scopes` });
+      const how = rotation === 'roll' ? 'Roll' : 'Create a replacement for';
+      steps.push({ id: sid('create'), action: 'create', description: `${how} ${short} at ${provider!.name} with the same scopes${rotation ? ` (${rotation})` : ''}` });
     } else {
       steps.push({
         id: sid('create'), action: 'manual-create',
@@ -231,6 +221,7 @@ export function buildPlan(input: PlanBuildInput): Plan {
       ...(issuer && canCreate ? { issuer } : {}),
       storeName: stores.get(c.id)!,
       strategy: canCreate ? 'api' : 'manual',
+      ...(canCreate && rotation ? { rotation } : {}),
       guards: [],
       ...(notes.length ? { notes } : {}),
       ...(manualTargets.length ? { manualTargets } : {}),

@@ -39,6 +39,7 @@ const credential = {
     scopes: { type: 'array', items: { type: 'string' } },
     storeName: { type: 'string', minLength: 1 },
     strategy: { enum: ['api', 'manual'] },
+    rotation: { enum: ['overlap', 'roll', 'alternating-users', 'deactivation-grace'] },
     guards: { type: 'array', items: { type: 'string' } },
     orderReason: { type: 'string' },
     notes: { type: 'array', items: { type: 'string' } },

@@ -56,6 +56,8 @@ export interface PlanCredential {
   /** The secret-store entry that holds this credential's versions. */
   storeName: string;
   strategy: 'api' | 'manual';
+  /** How the API makes the replacement (src/integrations/types.ts RotationStrategy), when `strategy` is api. */
+  rotation?: 'overlap' | 'roll' | 'alternating-users' | 'deactivation-grace';
   /** Targets this credential guards (it must be rotated before values are written there). */
   guards: string[];
   /** Why it sits where it does in the order. */

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadCredctlYaml, type CredctlConfig } from '../config/credctl-yaml.js';
 import { projectSettings, type ProjectSettings } from '../config/sections.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
-import { loadProviders, type ProviderEntry } from '../providers/registry.js';
+import { wiredProviders, type WiredProvider } from '../integrations/providers.js';
 import { decideTrust, type TrustDecision } from '../trust/gate.js';
 import { trustSurface, trustedOrigins } from '../trust/surface.js';
 
@@ -55,10 +55,10 @@ export function actionableSettings(project: Project): ProjectSettings {
 }
 
 /** The provider registry with credctl.yaml's issuer URLs applied, only when they are trusted. */
-export function projectProviders(project: Project): ProviderEntry[] {
+export function projectProviders(project: Project): WiredProvider[] {
   const overrides: Record<string, string> = {};
   for (const [id, p] of Object.entries(actionableSettings(project).providers)) if (p.issuer) overrides[id] = p.issuer;
-  return loadProviders({ overrides });
+  return wiredProviders({ overrides });
 }
 
 /** Origins the network client may reach on private addresses: the trusted config's own URLs. */

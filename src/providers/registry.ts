@@ -18,7 +18,7 @@ const QUIET = { logLevel: 'error' } as const;
  *   name: Stripe
  *   docs: https://...             # the vendor's page about these credentials
  *   env_names: [STRIPE_SECRET_KEY]
- *   adapter: aws                  # optional: src/providers/adapters/<name>.ts, only where the vendor API needs code;
+ *   adapter: aws                  # optional: the integration, src/integrations/<name>/ (verify, rotate...);
  *                                 # "standard" = the standard client (the issuer publishes a manifest)
  *   issuer: https://...           # optional: the origin publishing /.well-known/credential-issuer
  *   notes: ...
@@ -41,19 +41,13 @@ export interface ProviderEntry {
   source: ManifestSource;
   manifest?: Manifest;
   permissions?: PermissionSchemaDoc;
-  adapter?: { module: string; available: boolean };
+  /** The integration named by `adapter:` (src/integrations/<module>/; see integrations/providers.ts). */
+  adapter?: { module: string };
   hasRules: boolean;
   support: Record<Operation, Support>;
 }
 
 const NO_SUPPORT = supportOf({ supported_operations: [] });
-
-/** Adapters that exist in this build: the standard client, plus src/providers/adapters/<name>. */
-function adapterAvailable(name: string): boolean {
-  if (name === 'standard') return true;
-  const here = new URL(`./adapters/${name}`, import.meta.url);
-  return existsSync(new URL(`${here.href}.js`)) || existsSync(new URL(`${here.href}.ts`));
-}
 
 export function parseProviderFile(id: string, text: string, where: string, hasRules: boolean): ProviderEntry {
   let doc: Record<string, unknown>;
@@ -90,7 +84,7 @@ export function parseProviderFile(id: string, text: string, where: string, hasRu
     source: issuer ? 'published' : manifest ? 'built-in' : 'none',
     manifest,
     permissions,
-    adapter: adapterName ? { module: adapterName, available: adapterAvailable(adapterName) } : undefined,
+    adapter: adapterName ? { module: adapterName } : undefined,
     hasRules,
     support: manifest ? supportOf(manifest) : NO_SUPPORT,
   };

@@ -1,11 +1,12 @@
 import { GraphIndex, where, whatBreaksIfRevoked } from '../graph/query.js';
 import type { CredentialNode, Graph } from '../graph/types.js';
-import { manualStep, type ProviderEntry } from '../providers/registry.js';
+import { manualStep } from '../providers/registry.js';
+import type { WiredProvider } from '../integrations/providers.js';
 import type { ProjectSettings } from '../config/sections.js';
 import type { Plan } from '../plan/types.js';
 import type { Exposed, ValueVault } from './exposure.js';
 import type { BlastItem, BlastReport } from './model.js';
-import { probe, valueFromProject, type ProbeResult } from './probe.js';
+import { partsFromProject, probeAll, valueFromProject, type ProbeRequest, type ProbeResult } from './probe.js';
 import { fingerprint } from '../core/fingerprint.js';
 
 /**
@@ -18,7 +19,7 @@ export interface BlastInput {
   graph: Graph;
   exposed: Exposed[];
   vault: ValueVault;
-  providers: ProviderEntry[];
+  providers: WiredProvider[];
   settings: ProjectSettings;
   /** The rotation plan for the exposed credentials in the graph (its order is the recovery order). */
   plan?: Plan;
@@ -132,12 +133,13 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
   const planById = new Map((input.plan?.credentials ?? []).map((c) => [c.id, c]));
   const items: BlastItem[] = [];
 
-  const finish = async (base: Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access'>, value: string | undefined, verified = false): Promise<BlastItem> => {
-    const provider = providers.get(base.provider);
-    const issuer = provider?.issuer; // credctl.yaml's URL only when trusted (projectProviders)
-    const probed: ProbeResult = input.probe === false
-      ? { liveness: { status: 'unknown', reason: 'not checked (--no-probe)' }, access: { status: 'unknown', reason: 'not checked (--no-probe)', scopes: [] } }
-      : await probe(value, provider, issuer);
+  // Items are gathered first and every provider asked at once (paced per vendor), then scored.
+  type Base = Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access' | 'revocable'>;
+  const pending: { base: Base; request: ProbeRequest; verified: boolean }[] = [];
+  const collect = (base: Base, value: string | undefined, verified = false, parts?: Record<string, string>) => {
+    pending.push({ base, verified, request: { key: base.id, value, provider: providers.get(base.provider), ...(parts ? { parts } : {}) } });
+  };
+  const finish = (base: Base, probed: ProbeResult, verified: boolean): BlastItem => {
     // Where credctl could not ask the provider itself, the reporting scanner's own check counts.
     if (verified && probed.liveness.status === 'unknown') probed.liveness = { status: 'active', reason: 'verified live by the scanner that reported it (trufflehog)' };
     const declared = base.names.map((n) => input.settings.credentials[n]?.scopes).find((s) => s !== undefined);
@@ -145,7 +147,12 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
     const unusedScopes = declared
       ? held.filter((s) => !declared.includes(s.scope)).map((s) => s.scope)
       : held.filter((s) => s.risk === 'admin').map((s) => s.scope);
-    const partial = { ...base, liveness: probed.liveness, access: probed.access, overbroad: unusedScopes.length > 0, unusedScopes };
+    const partial = {
+      ...base, liveness: probed.liveness, access: probed.access, overbroad: unusedScopes.length > 0, unusedScopes,
+      ...(probed.identity ? { identity: probed.identity } : {}),
+      ...(probed.lastUsedAt ? { lastUsedAt: probed.lastUsedAt } : {}),
+      revocable: probed.revoke,
+    };
     const { score: sc, reasons } = score(partial, undefined);
     if (partial.overbroad) reasons.push(declared ? `holds scopes its consumers do not need: ${unusedScopes.join(', ')}` : `an application key with admin scope: ${unusedScopes.join(', ')}`);
     return { ...partial, score: sc, scoreReasons: reasons };
@@ -160,7 +167,8 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
     const manual = provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate ? manualStep(provider, 'create') : undefined;
     // The value is only needed to ask the provider; do not go reading files otherwise.
     const value = input.probe === false ? undefined : input.vault.get(id) ?? valueFromProject(input.root, input.graph, id);
-    items.push(await finish({
+    const parts = value === undefined ? undefined : partsFromProject(input.root, input.graph, id, provider?.integration?.parts);
+    collect({
       id, redacted: cred.redacted, provider: cred.provider, kind: cred.kind, ...(cred.environment ? { environment: cred.environment } : {}),
       names: cred.names, exposedVia: [...ev.via], public: ev.public, inGraph: true,
       places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line, ...(p.git ? { git: p.git } : {}) })),
@@ -172,18 +180,26 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
         ? { strategy: planned.strategy, ...(planned.strategy === 'manual' ? { note: planned.steps.find((s) => s.manual)?.manual?.url ?? 'create it by hand' } : {}) }
         : { strategy: manual ? 'manual' : 'none', ...(manual?.url ? { note: manual.url } : {}) },
       ...(owner(input.settings, cred.names) ? { owner: owner(input.settings, cred.names) } : {}),
-    }, value, ev.verified));
+    }, value, ev.verified, parts);
   }
   for (const [id, ev] of outside) {
     const e = ev.exposed!;
     const provider = e.provider ? providers.get(e.provider) : undefined;
-    items.push(await finish({
+    collect({
       id, redacted: e.redacted ?? '?', provider: e.provider ?? 'unknown', kind: e.kind ?? 'generic_secret', names: e.name ? [e.name] : [],
       exposedVia: [...ev.via], public: ev.public, inGraph: false, places: [], consumers: [], targets: [], breaks: [],
       overbroad: false, unusedScopes: [],
-      rotation: { strategy: provider?.support.create === 'api' ? 'api' : provider ? 'manual' : 'none', note: 'not used in this project: rotate or revoke it at the provider' },
-    }, input.vault.get(id), ev.verified));
+      rotation: { strategy: provider?.capabilities.rotate === 'api' ? 'api' : provider ? 'manual' : 'none', note: 'not used in this project: rotate or revoke it at the provider' },
+    }, input.probe === false ? undefined : input.vault.get(id), ev.verified);
   }
+
+  const notChecked = (p: WiredProvider | undefined): ProbeResult => ({
+    liveness: { status: 'unknown', reason: 'not checked (--no-probe)' },
+    access: { status: 'unknown', reason: 'not checked (--no-probe)', scopes: [] },
+    revoke: p?.capabilities.revoke ?? 'none',
+  });
+  const probed = input.probe === false ? new Map<string, ProbeResult>() : await probeAll(pending.map((x) => x.request));
+  for (const x of pending) items.push(finish(x.base, probed.get(x.base.id) ?? notChecked(x.request.provider), x.verified));
 
   items.sort((a, b) => b.score - a.score || (a.names[0] ?? a.id).localeCompare(b.names[0] ?? b.id));
   const order = input.plan ? input.plan.order.batches.flat() : [];

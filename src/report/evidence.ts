@@ -1,3 +1,4 @@
+import { targetPlugin } from '../integrations/targets.js';
 import { gitSync } from '../core/git.js';
 import { usageError, inputError } from '../core/errors.js';
 import { shownSafely } from '../core/redact.js';
@@ -114,8 +115,8 @@ function personExposure(graph: Graph, settings: ProjectSettings, person: string)
     const reasons: string[] = [];
     for (const f of files) if (access.files.includes(f)) reasons.push(`file ${f}`);
     for (const t of targets) {
-      const typeNames: Record<string, string[]> = { 'github-secret': ['github-actions', 'github'], 'vercel-env': ['vercel'], 'k8s-secret': ['kubernetes', 'k8s'], 'env-file': ['env-file'] };
-      if (access.targets.some((want) => (typeNames[t.kind] ?? [t.kind]).includes(want) || t.label === want || t.id === want)) reasons.push(t.label);
+      const names = [t.kind, ...(targetPlugin(t.kind)?.aliases ?? [])];
+      if (access.targets.some((want) => names.includes(want) || t.label === want || t.id === want)) reasons.push(t.label);
     }
     for (const n of c.names) if (access.names.includes(n)) reasons.push(`name ${n}`);
     if (c.environment && access.environments.includes(c.environment)) reasons.push(`environment ${c.environment}`);

@@ -1,7 +1,8 @@
 import { where } from '../graph/query.js';
 import type { CredentialNode, Graph } from '../graph/types.js';
 import type { ProjectSettings } from '../config/sections.js';
-import { manualStep, type ProviderEntry } from '../providers/registry.js';
+import { manualStep } from '../providers/registry.js';
+import type { WiredProvider } from '../integrations/providers.js';
 import { codeOwners, firstPlace, jwtExpiry, rotatedAt, valueWrittenAt } from './facts.js';
 import type { AccessScope } from './model.js';
 import { probe, valueFromProject } from './probe.js';
@@ -36,7 +37,7 @@ export interface InventoryInput {
   auditFile: string;
   graph: Graph;
   settings: ProjectSettings;
-  providers: ProviderEntry[];
+  providers: WiredProvider[];
   probe?: boolean;
 }
 
@@ -51,8 +52,7 @@ export async function inventory(input: InventoryInput): Promise<InventoryItem[]>
     const provider = providers.get(c.provider);
     const place = firstPlace(input.graph, c.id);
     const value = valueFromProject(input.root, input.graph, c.id);
-    const issuer = provider?.issuer; // credctl.yaml's URL only when trusted (projectProviders)
-    const probed = input.probe === false ? undefined : await probe(value, provider, issuer);
+    const probed = input.probe === false ? undefined : await probe(value, provider);
     const jwtExp = c.kind === 'jwt' && value ? jwtExpiry(value) : undefined;
     const exp = probed?.expiresAt ?? jwtExp;
     const configuredOwner = c.names.map((n) => input.settings.credentials[n]?.owner).find(Boolean);

@@ -24,6 +24,12 @@ export interface BlastItem {
   inGraph: boolean;
   access: { status: 'known' | 'unknown'; reason?: string; scopes: AccessScope[] };
   liveness: { status: 'active' | 'inactive' | 'unknown'; reason?: string };
+  /** Who it acts as and in which account, when the provider says (never a value). */
+  identity?: { credentialId?: string; principal?: string; account?: string; kind?: string };
+  /** When the provider last saw it used (ISO), where it says. */
+  lastUsedAt?: string;
+  /** Whether credctl can revoke it now: `api` (credctl revoke), `manual` (a dashboard step), `none`. */
+  revocable: 'api' | 'manual' | 'none';
   /** git: where the file stands with git, when a scan of a work tree saw it (ignored = this machine only). */
   places: { file: string; line?: number; git?: 'committed' | 'untracked' | 'ignored' }[];
   consumers: { id: string; kind: string; label: string; file?: string }[];

@@ -1,6 +1,7 @@
-/** The public face of targets for the rotation engine. */
+/**
+ * The shared machinery of targets (the face, files, HTTP, ledger). The plugins themselves live in
+ * their integrations' folders and are found through src/integrations/targets.ts.
+ */
 export * from './target.js';
-export { openTarget, parseTargetRef, registerTarget, targetKey, targetTypes } from './registry.js';
 export { fileLedger, memoryLedger } from './ledger.js';
-export { rewriteDotenv, encodeDotenvValue } from './dotenv/rewrite.js';
 export { asBindingTarget, type BindingTargetView } from './binding-adapter.js';

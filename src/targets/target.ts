@@ -135,8 +135,12 @@ export interface Target {
   verify(name: string, value: string, opts?: VerifyOptions): Promise<VerifyResult>;
 }
 
-/** What a remote target needs a credential for; the engine answers from the store. */
-export type CredentialPurpose = 'github-token' | 'vercel-token';
+/**
+ * Whose credential a remote target needs to be written (the provider id: `github` for Actions
+ * secrets, `vercel` for Vercel env); the engine answers from the plan's guard credential or the
+ * provider's admin entry in the store.
+ */
+export type CredentialPurpose = string;
 
 /**
  * A record of what credctl last wrote into write-only targets (fingerprints and server times,
@@ -181,9 +185,27 @@ export interface TargetDeps {
   net?: import('../net/http.js').SafeHttp;
 }
 
-/** A plugin: one folder under src/targets/<type>/ exporting one of these. */
+/**
+ * A target plugin, declared by an integration (src/integrations/<type>/). Its `type` is also the
+ * graph's name for that kind of place, so a target node found in a repository and the plugin
+ * that writes it are one name.
+ */
 export interface TargetPlugin<R extends TargetRef = TargetRef> {
   readonly type: string;
+  /** Other words people use for it in credctl.yaml `access:` rules, e.g. `github`. */
+  readonly aliases?: readonly string[];
+  /**
+   * Writes here need a credential of this provider, and a credential that can write here guards
+   * it: revoking it before the new value is written would lock credctl out. Credentials are
+   * recognised as guards by provider, or by env names holding one of `nameWords`; `deploy` is the
+   * consumer's deploy target that marks a name as a deploy credential.
+   */
+  readonly guardedBy?: { provider: string; nameWords: readonly string[]; deploy?: string };
+  /**
+   * The ref for a target the graph found (its attrs), or null when the node lacks what a write
+   * needs. Absent: credctl finds these places but cannot write them (a manual step).
+   */
+  fromGraph?(attrs: Record<string, string | string[]>, key: string | undefined): R | null;
   /** Validate a ref read from a plan or config; throws inputError (exit 3) naming what is wrong. */
   parseRef(raw: Record<string, unknown>): R;
   /** Opening does no I/O; the first read or write does. */

@@ -18,13 +18,20 @@ export interface TrustSurface {
   secrets: { entry: string; provider: string; issuer: string | null }[];
   /** The GitHub repository whose Actions secrets credctl would write. */
   github: string | null;
+  /**
+   * Provider ids an integration builds API addresses from (a Shopify shop, a Supabase project):
+   * they decide where a credential being checked is sent, so they are trusted like URLs.
+   */
+  settings?: { provider: string; key: string; value: string }[];
 }
 
 export function trustSurface(config: CredctlConfig, settings: ProjectSettings): TrustSurface {
   const commands: TrustSurface['commands'] = [];
   const urls: TrustSurface['urls'] = [];
   const secrets: TrustSurface['secrets'] = [];
+  const ids: TrustSurface['settings'] = [];
   for (const [id, p] of Object.entries(settings.providers)) {
+    for (const [key, value] of Object.entries(p.settings ?? {})) ids.push({ provider: id, key, value });
     if (p.issuer) urls.push({ use: `providers.${id}.issuer`, url: p.issuer, sends: p.admin ? `the admin credential ${p.admin} and credentials being checked or rotated` : 'credentials being checked or rotated' });
     if (p.admin) secrets.push({ entry: p.admin.replace(/^store:/, ''), provider: id, issuer: p.issuer ?? null });
   }
@@ -38,16 +45,17 @@ export function trustSurface(config: CredctlConfig, settings: ProjectSettings): 
     }
   }
   const byJson = <T>(list: T[]) => list.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  return { commands: byJson(commands), urls: byJson(urls), secrets: byJson(secrets), github: config.project?.github ?? null };
+  return { commands: byJson(commands), urls: byJson(urls), secrets: byJson(secrets), github: config.project?.github ?? null, settings: byJson(ids) };
 }
 
 export function isEmptySurface(s: TrustSurface): boolean {
-  return s.commands.length === 0 && s.urls.length === 0 && s.secrets.length === 0 && s.github === null;
+  return s.commands.length === 0 && s.urls.length === 0 && s.secrets.length === 0 && s.github === null && !s.settings?.length;
 }
 
 /** `sha256:<hex>` of the surface's canonical JSON (keys in a fixed order, lists sorted). */
 export function surfaceDigest(s: TrustSurface): string {
-  const canonical = JSON.stringify({ commands: s.commands, urls: s.urls, secrets: s.secrets, github: s.github });
+  // `settings` joins only when present, so digests of configs without any stay what they were.
+  const canonical = JSON.stringify({ commands: s.commands, urls: s.urls, secrets: s.secrets, github: s.github, ...(s.settings?.length ? { settings: s.settings } : {}) });
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
 
@@ -80,5 +88,9 @@ export function describeSurface(s: TrustSurface): string[] {
     for (const e of s.secrets) lines.push(`  store:${e.entry} → ${e.provider} at ${e.issuer ?? 'its built-in API address'}`);
   }
   if (s.github) lines.push(`GitHub repository whose Actions secrets it writes: ${s.github}`);
+  if (s.settings?.length) {
+    lines.push('Provider ids it acts on (accounts, projects, shops: some decide which address is contacted):');
+    for (const e of s.settings) lines.push(`  providers.${e.provider}.${e.key}: ${e.value}`);
+  }
   return lines;
 }

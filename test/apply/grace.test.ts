@@ -10,7 +10,8 @@ import { fingerprint } from '../../src/core/fingerprint.js';
 import { projectPaths } from '../../src/core/paths.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { readPlan, writePlan } from '../../src/plan/plan-file.js';
-import { loadProviders } from '../../src/providers/registry.js';
+import { wiredProviders } from '../../src/integrations/providers.js';
+import { SafeHttp } from '../../src/net/http.js';
 import { dueItems } from '../../src/report/status.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer } from '../helpers/rotation-project.js';
 
@@ -60,7 +61,7 @@ describe('plans with a grace period', () => {
 
     // A provider that cannot reactivate: revoked at once, and the plan says so.
     const ctx = loadProject(p.root);
-    const providers = loadProviders({ overrides: { example: issuer.url } }).map((e) => (e.id === 'example' ? { ...e, support: { ...e.support, reactivate: 'none' as const } } : e));
+    const providers = wiredProviders({ overrides: { example: issuer.url } }).map((e) => (e.id === 'example' ? { ...e, support: { ...e.support, reactivate: 'none' as const } } : e));
     const strict = buildPlan({ root: p.root, graph: ctx.graph, providers, select: { all: true }, hasAdmin: () => true, graceDays: 7 });
     expect(strict.credentials[0]!.steps.find((s) => s.action === 'revoke')).toMatchObject({ mode: 'revoke' });
     expect(strict.credentials[0]!.notes?.join(' ')).toMatch(/cannot deactivate a credential reversibly.*revoked at once/);
@@ -208,7 +209,7 @@ describe('finalize never deletes what is in use, and copes with what it cannot d
     const p = await makeRotationProject(issuer, { health: 'none' });
     const plan = makePlan(loadProject(p.root), { all: true }, { graceDays: 7 });
     const cred = plan.credentials[0]!;
-    const provider = rotationProviderFor(cred, { store: p.store, adminRef: () => 'store:example/admin', issuerFor: () => issuer.url }, []);
+    const provider = rotationProviderFor(cred, { store: p.store, adminRef: () => 'store:example/admin', issuerFor: () => issuer.url, http: new SafeHttp() });
     const spare = await p.admin.create({ scopes: ['events:read'], environment: 'live', name: 'spare' });
     await p.admin.revoke({ id: spare.id });
     expect(await provider.revoke({ value: spare.value, id: spare.id, mode: 'deactivate' })).toBe('already');

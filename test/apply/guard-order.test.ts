@@ -6,7 +6,7 @@ import { readJournal } from '../../src/apply/journal.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { rotationOrder } from '../../src/plan/order.js';
 import type { Plan } from '../../src/plan/types.js';
-import { targetKey } from '../../src/targets/registry.js';
+import { targetKey } from '../../src/integrations/targets.js';
 import type { TargetRef } from '../../src/targets/target.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer } from '../helpers/rotation-project.js';
 import { trustProject } from '../helpers/trust.js';

@@ -8,7 +8,7 @@ import { applyPlan, loadProject, makePlan } from '../../src/apply/orchestrate.js
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { projectPaths } from '../../src/core/paths.js';
 import { redactedValue, startOpenAiApi, type OpenAiApiServer } from '../../src/demo/vendors/openai-api.js';
-import { redactedFits } from '../../src/providers/adapters/openai.js';
+import { redactedFits } from '../../src/integrations/openai/admin.js';
 import { storeFor } from '../../src/store/open.js';
 import { trustProject } from '../helpers/trust.js';
 
@@ -69,7 +69,8 @@ describe('OpenAI through the Admin API', () => {
     const plan = makePlan(loadProject(p.root), { all: true });
     expect(plan.credentials).toHaveLength(1);
     expect(plan.credentials[0]).toMatchObject({ provider: 'openai', strategy: 'api', id: fingerprint(old.value) });
-    expect(plan.credentials[0]!.steps.map((s) => s.action)).toEqual(['snapshot', 'create', 'store', 'inject', 'inject', 'health', 'promote', 'revoke']);
+    expect(plan.credentials[0]!.steps.map((s) => s.action)).toEqual(['snapshot', 'create', 'store', 'inject', 'inject', 'health', 'introspect', 'promote', 'revoke', 'verify-revoked']);
+    expect(plan.credentials[0]!.rotation).toBe('overlap');
 
     const summary = await applyPlan(plan, { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
     expect(summary.failed, JSON.stringify(summary.failed)).toEqual([]);
@@ -128,7 +129,7 @@ describe('OpenAI through the Admin API', () => {
   });
 
   it('never repeats a key the API quotes in an error', async () => {
-    const { OpenAiAdmin } = await import('../../src/providers/adapters/openai.js');
+    const { OpenAiAdmin } = await import('../../src/integrations/openai/admin.js');
     const wrong = `sk-admin-FAKE${'w'.repeat(40)}`;
     const a = new OpenAiAdmin(api.url, wrong, 'proj_shop');
     try {

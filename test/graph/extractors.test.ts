@@ -94,8 +94,8 @@ describe('GitHub Actions', () => {
     });
     const guards = edges(g, 'guards').map((e) => `${g.nodes.find((n) => n.id === e.from)!.type === 'credential' ? (g.nodes.find((n) => n.id === e.from) as { names: string[] }).names[0] : ''} -> ${e.to}`);
     expect(guards.sort()).toEqual([
-      'GH_TOKEN -> target:github-secret:API_SECRET',
-      'GH_TOKEN -> target:github-secret:VERCEL_TOKEN',
+      'GH_TOKEN -> target:github-actions:API_SECRET',
+      'GH_TOKEN -> target:github-actions:VERCEL_TOKEN',
       'VERCEL_TOKEN -> target:vercel-env:prj_1:API_SECRET',
     ]);
   });
@@ -112,7 +112,7 @@ describe('compose, CircleCI, Dockerfile, vercel.json, code', () => {
     expect(where(g, 'QUEUE_PASSWORD').consumers.map((c) => c.id)).toEqual([
       'consumer:compose-service:docker-compose.yml#api', 'consumer:compose-service:docker-compose.yml#worker',
     ]);
-    expect(where(g, 'PARTNER_API_KEY').targets.map((t) => t.id)).toEqual(['target:env-file:config/api.envvars']);
+    expect(where(g, 'PARTNER_API_KEY').targets.map((t) => t.id)).toEqual(['target:dotenv:config/api.envvars']);
   });
 
   it('CircleCI contexts, environment literals and $VARS in run steps', () => {

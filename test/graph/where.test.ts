@@ -24,16 +24,16 @@ describe('where', () => {
       'consumer:gha-job:.github/workflows/deploy.yml#deploy',
     ]);
     expect(r.consumers.find((c) => c.kind === 'gha-job')!.uses).toEqual([
-      { name: 'STRIPE_SECRET_KEY', file: '.github/workflows/deploy.yml', line: 23, via: 'target:github-secret:STRIPE_SECRET_KEY' },
+      { name: 'STRIPE_SECRET_KEY', file: '.github/workflows/deploy.yml', line: 23, via: 'target:github-actions:STRIPE_SECRET_KEY' },
     ]);
     expect(r.targets.map((t) => [t.id, t.credentials.sort(), t.inferred ?? false])).toEqual([
       ['target:config-file:docker-compose.yml', [STRIPE_TEST], false],
-      ['target:env-file:.env', [STRIPE_TEST], false],
-      ['target:env-file:.env.production', [STRIPE_LIVE], false],
-      ['target:github-secret:STRIPE_SECRET_KEY', [STRIPE_LIVE], true],
+      ['target:dotenv:.env', [STRIPE_TEST], false],
+      ['target:dotenv:.env.production', [STRIPE_LIVE], false],
+      ['target:github-actions:STRIPE_SECRET_KEY', [STRIPE_LIVE], true],
       ['target:vercel-env:prj_webapp0001:STRIPE_SECRET_KEY', [STRIPE_LIVE], true],
     ]);
-    expect(r.targets.find((t) => t.kind === 'github-secret')!.label).toBe('GitHub Actions secret STRIPE_SECRET_KEY of acme/webapp');
+    expect(r.targets.find((t) => t.kind === 'github-actions')!.label).toBe('GitHub Actions secret STRIPE_SECRET_KEY of acme/webapp');
   });
 
   it('finds a credential by fingerprint prefix and a file by path', () => {
@@ -68,7 +68,7 @@ describe('where', () => {
       'consumer:k8s-workload:jobs/CronJob/nightly-export',
       'consumer:k8s-workload:jobs/Deployment/worker',
     ]);
-    expect(r.targets.map((t) => t.id)).toEqual(['target:env-file:.env.test', 'target:k8s-secret:jobs/worker-secrets']);
+    expect(r.targets.map((t) => t.id)).toEqual(['target:dotenv:.env.test', 'target:k8s-secret:jobs/worker-secrets']);
   });
 
   it('EXAMPLE_API_KEY in monorepo-terraform-gitlab: .env, GitLab job, Go code, serverless via SSM', () => {
@@ -81,7 +81,7 @@ describe('where', () => {
       'consumer:gitlab-job:.gitlab-ci.yml#deploy-infra',
       'consumer:serverless-service:packages/functions/serverless.yml#acme-functions',
     ]);
-    expect(r.targets.map((t) => t.id)).toEqual(['target:aws-ssm-parameter:/acme/prod/example-api-key', 'target:env-file:.env']);
+    expect(r.targets.map((t) => t.id)).toEqual(['target:aws-ssm-parameter:/acme/prod/example-api-key', 'target:dotenv:.env']);
   });
 });
 

@@ -4,7 +4,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPaths } from '../../src/core/paths.js';
-import { StandardClient } from '../../src/providers/standard-client.js';
+import { StandardClient } from '../../src/integrations/standard/client.js';
 import { storeFor } from '../../src/store/open.js';
 import type { SecretStore } from '../../src/store/types.js';
 import type { Issuer } from './rotation-project.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { projectPaths } from '../../src/core/paths.js';
 import { startIssuer } from '../../src/issuer/server.js';
-import { StandardClient } from '../../src/providers/standard-client.js';
+import { StandardClient } from '../../src/integrations/standard/client.js';
 import { storeFor } from '../../src/store/open.js';
 import type { SecretStore } from '../../src/store/types.js';
 import { readLocalAudit } from '../../src/audit/bundle.js';

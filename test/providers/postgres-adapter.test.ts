@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canLogin, createReplacement, loginFromUrl, revokeLogin, withCredentials } from '../../src/providers/adapters/postgres.js';
+import { canLogin, createReplacement, loginFromUrl, revokeLogin, withCredentials } from '../../src/integrations/postgres/admin.js';
 import { postgresBinDir, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 // Against a real PostgreSQL cluster: the replacement login must reach the same data as the

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan, loadProject, makePlan } from '../../src/apply/orchestrate.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
-import { loadProviders } from '../../src/providers/registry.js';
+import { wiredProviders } from '../../src/integrations/providers.js';
 import { inventory, renderInventoryHtml, renderInventoryMarkdown } from '../../src/report/inventory.js';
 import { dueItems } from '../../src/report/status.js';
 import { liveFixture, type LiveFixture } from '../helpers/fixture-project.js';
@@ -57,7 +57,7 @@ afterAll(async () => {
 
 const inv = async () => {
   const ctx = loadProject(fx.root);
-  return { ctx, items: await inventory({ root: fx.root, auditFile: ctx.paths.audit, graph: ctx.graph, settings: ctx.settings, providers: loadProviders({ overrides: { example: issuer.url } }) }) };
+  return { ctx, items: await inventory({ root: fx.root, auditFile: ctx.paths.audit, graph: ctx.graph, settings: ctx.settings, providers: wiredProviders({ overrides: { example: issuer.url } }) }) };
 };
 
 describe('inventory', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/plan/types.js';
-import { parseTargetRef } from '../../src/targets/registry.js';
+import { parseTargetRef } from '../../src/integrations/targets.js';
 import { makeRotationProject, startTestIssuer, type Issuer, type RotationProject } from '../helpers/rotation-project.js';
 import { cli, oneClearLine, startAttacker, type Attacker } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { runHealthCheck } from '../../src/apply/health.js';
 import { startIssuer } from '../../src/issuer/server.js';
 import { classifyAddress } from '../../src/net/address-policy.js';
 import { SafeHttp } from '../../src/net/http.js';
-import { StandardClient } from '../../src/providers/standard-client.js';
+import { StandardClient } from '../../src/integrations/standard/client.js';
 import { startAttacker, type Attacker } from './helpers.js';
 
 // Promise 8: every request goes through one client that refuses what a hostile URL could reach.

@@ -75,8 +75,14 @@ describe.skipIf(!built)('credctl issuer / discover / providers (CLI)', () => {
     for (const id of ['github', 'aws', 'stripe', 'openai', 'anthropic', 'slack', 'twilio', 'sendgrid', 'cloudflare', 'vercel', 'netlify', 'datadog', 'npm', 'postgres', 'posthog', 'example']) {
       expect(list.stdout).toMatch(new RegExp(`^${id}\\s`, 'm'));
     }
-    expect(list.stdout).toMatch(/^stripe\s+Stripe\s+manual\s+manual\s+manual\s+-\s+built-in/m);
-    expect(list.stdout).toMatch(/^aws\s.*api\s+api\s+api\s+aws \(todo\)\s+built-in/m);
+    // VERIFY ANALYZE ROTATE REVOKE INTEGRATION MANIFEST, from what is wired.
+    expect(list.stdout).toMatch(/^postgres\s+PostgreSQL\s+api\s+none\s+api\s+api\s+postgres\s+built-in/m);
+    expect(list.stdout).toMatch(/^example\s.*\sapi\s+api\s+api\s+api\s+standard\s+published/m);
+    const json = JSON.parse((await run(['providers', 'list', '--json'])).stdout) as { providers: { id: string; capabilities: Record<string, string> }[] };
+    const postgres = json.providers.find((p) => p.id === 'postgres')!;
+    expect(postgres.capabilities).toEqual({ verify: 'api', analyze: 'none', revoke: 'api', rotate: 'api' });
+    const detectionOnly = json.providers.find((p) => p.id === 'ably')!;
+    expect(detectionOnly.capabilities).toEqual({ verify: 'none', analyze: 'none', revoke: 'none', rotate: 'none' });
     const show = await run(['providers', 'show', 'github']);
     expect(show.stdout).toContain('https://github.com/settings/personal-access-tokens/new');
     const unknown = await run(['providers', 'show', 'nope']);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/server.js';
-import { runConformance } from '../../src/providers/conformance.js';
+import { runConformance } from '../../src/integrations/standard/conformance.js';
 
 let dataDir: string;
 let issuer: RunningIssuer;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { discover } from '../../src/providers/discover.js';
+import { discover } from '../../src/integrations/standard/discover.js';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/server.js';
 
 /** A real local server whose behaviour each test sets. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/server.js';
-import { StandardClient, IssuerResponseError } from '../../src/providers/standard-client.js';
+import { StandardClient, IssuerResponseError } from '../../src/integrations/standard/client.js';
 
 const KEY_RE = /^ccx_(live|test)_[0-9A-Za-z]{32}$/;
 

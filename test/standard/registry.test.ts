@@ -1,3 +1,4 @@
+import { wire } from '../../src/integrations/providers.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +32,11 @@ describe('provider registry', () => {
     expect(get('aws').support).toMatchObject({ create: 'api', revoke: 'api', deactivate: 'api' });
     expect(get('aws').manifest!.max_concurrent_credentials).toBe(2);
     expect(get('postgres').manifest!.rotation_strategy).toBe('alternating_users');
-    expect(get('postgres').adapter).toEqual({ module: 'postgres', available: true });
-    expect(get('aws').adapter).toEqual({ module: 'aws', available: false });
+    expect(get('postgres').adapter).toEqual({ module: 'postgres' });
+    // What is wired decides what can be planned: a manifest's 'api' with no integration behind it is a person's job.
+    const wired = (id: string) => wire(get(id));
+    expect(wired('postgres').capabilities).toMatchObject({ verify: 'api', rotate: 'api', revoke: 'api' });
+    expect(wired('postgres').integration?.rotate?.strategy).toBe('alternating-users');
     // Every manual operation names where to do it.
     for (const p of all) for (const step of Object.values(p.manifest?.manual_operations ?? {})) expect(step!.url).toMatch(/^https:\/\//);
   });
@@ -41,7 +45,8 @@ describe('provider registry', () => {
     const example = all.find((p) => p.id === 'example')!;
     expect(example.source).toBe('published');
     expect(example.issuer).toBe('http://127.0.0.1:8787');
-    expect(example.adapter).toEqual({ module: 'standard', available: true });
+    expect(example.adapter).toEqual({ module: 'standard' });
+    expect(wire(example).capabilities).toEqual({ verify: 'api', analyze: 'api', rotate: 'api', revoke: 'api' });
     expect(example.manifest).toEqual(referenceManifest('http://127.0.0.1:8787'));
     expect(example.permissions!.scopes).toEqual(referencePermissions('http://127.0.0.1:8787').scopes);
   });

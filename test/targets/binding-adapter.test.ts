@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { asBindingTarget } from '../../src/targets/binding-adapter.js';
-import { openTarget } from '../../src/targets/registry.js';
+import { openTarget } from '../../src/integrations/targets.js';
 import { startGithubApi, type GithubApiServer } from '../../src/demo/vendors/github-api.js';
 import { tempProject } from './helpers.js';
 

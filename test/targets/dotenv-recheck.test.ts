@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { DotenvParse } from '../../src/core/dotenv.js';
 import { CredctlError } from '../../src/core/errors.js';
 import { ExitCode } from '../../src/core/exit-codes.js';
-import { rewriteDotenv } from '../../src/targets/dotenv/rewrite.js';
+import { rewriteDotenv } from '../../src/integrations/dotenv/rewrite.js';
 
 const NEW = 'sk_live_51FAKErecheckrecheck0002';
 const misread = vi.hoisted(() => ({ how: undefined as undefined | ((p: DotenvParse) => DotenvParse) }));

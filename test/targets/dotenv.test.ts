@@ -5,8 +5,8 @@ import { parseDotenv } from '../../src/core/dotenv.js';
 import { CredctlError } from '../../src/core/errors.js';
 import { ExitCode } from '../../src/core/exit-codes.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
-import { assertDotenvName, encodeDotenvValue, rewriteDotenv } from '../../src/targets/dotenv/rewrite.js';
-import { openTarget } from '../../src/targets/registry.js';
+import { assertDotenvName, encodeDotenvValue, rewriteDotenv } from '../../src/integrations/dotenv/rewrite.js';
+import { openTarget } from '../../src/integrations/targets.js';
 import { everything, tempProject } from './helpers.js';
 
 const OLD = 'sk_live_51FAKEoldoldoldoldoldold0001';

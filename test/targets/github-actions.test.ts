@@ -3,7 +3,7 @@ import { CredctlError } from '../../src/core/errors.js';
 import { ExitCode } from '../../src/core/exit-codes.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { memoryLedger } from '../../src/targets/ledger.js';
-import { openTarget } from '../../src/targets/registry.js';
+import { openTarget } from '../../src/integrations/targets.js';
 import type { TargetDeps, TargetRef } from '../../src/targets/target.js';
 import { startGithubApi, type GithubApiServer } from '../../src/demo/vendors/github-api.js';
 import { everything } from './helpers.js';
@@ -20,7 +20,7 @@ describe('github-actions target', () => {
     gh = await startGithubApi({ tokens: [TOKEN], repos: ['acme/api'], environments: { 'acme/api': ['production'] } });
     deps = {
       projectRoot: '/nonexistent',
-      getCredential: async (purpose) => (purpose === 'github-token' ? TOKEN : null),
+      getCredential: async (purpose) => (purpose === 'github' ? TOKEN : null),
       apiUrl: { 'github-actions': gh.url },
       http: { retries: 2, backoffMs: 5, timeoutMs: 400 },
       ledger: memoryLedger(),

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ExitCode } from '../../src/core/exit-codes.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
-import { rewriteSecret } from '../../src/targets/k8s-secret/manifest.js';
-import { openTarget } from '../../src/targets/registry.js';
+import { rewriteSecret } from '../../src/integrations/k8s-secret/manifest.js';
+import { openTarget } from '../../src/integrations/targets.js';
 import { everything, tempProject } from './helpers.js';
 
 const OLD = 'sk_live_51FAKEoldoldoldoldoldold0001';

@@ -3,7 +3,7 @@ import { CredctlError } from '../../src/core/errors.js';
 import { ExitCode } from '../../src/core/exit-codes.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { memoryLedger } from '../../src/targets/ledger.js';
-import { openTarget } from '../../src/targets/registry.js';
+import { openTarget } from '../../src/integrations/targets.js';
 import type { TargetDeps, TargetRef } from '../../src/targets/target.js';
 import { startVercelApi, type VercelApiServer } from '../../src/demo/vendors/vercel-api.js';
 import { everything } from './helpers.js';
@@ -20,7 +20,7 @@ describe('vercel-env target', () => {
     v = await startVercelApi({ tokens: [TOKEN], projects: [{ id: 'prj_FAKE1', name: 'web', teamId: 'team_FAKE' }, { id: 'prj_FAKE2', name: 'solo' }] });
     deps = {
       projectRoot: '/nonexistent',
-      getCredential: async (purpose) => (purpose === 'vercel-token' ? TOKEN : null),
+      getCredential: async (purpose) => (purpose === 'vercel' ? TOKEN : null),
       apiUrl: { 'vercel-env': v.url },
       http: { retries: 2, backoffMs: 5, timeoutMs: 400 },
       ledger: memoryLedger(),

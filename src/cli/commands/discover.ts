@@ -30,7 +30,7 @@ export function register(program: Command): void {
       const { usageError } = await import('../../core/errors.js');
       const { parseDuration, DURATION_UNITS } = await import('../../core/duration.js');
       const timeoutMs = parseDuration(opts.timeout, { what: '--timeout', max: DURATION_UNITS.h, error: usageError });
-      const { discover } = await import('../../providers/discover.js');
+      const { discover } = await import('../../integrations/standard/discover.js');
       const { projectPaths } = await import('../../core/paths.js');
       const result = await discover(url, { timeoutMs, cacheDir: opts.cache ? projectPaths().cache : undefined });
       if (opts.json) {

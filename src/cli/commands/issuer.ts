@@ -65,7 +65,7 @@ export function register(program: Command): void {
       if (opts.env !== 'live' && opts.env !== 'test') throw usageError('--env must be live or test');
       const { parseTtl } = await import('../../issuer/ttl.js');
       const { readAdminToken } = await import('../../issuer/admin-token.js');
-      const { StandardClient } = await import('../../providers/standard-client.js');
+      const { StandardClient } = await import('../../integrations/standard/client.js');
       const ttlSeconds = opts.ttl ? parseTtl(opts.ttl) : undefined;
       const client = new StandardClient({ issuer: opts.url, adminToken: readAdminToken(opts.adminTokenFile) });
       try {
@@ -92,7 +92,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable report')
     .action(async (url: string, opts: { adminTokenFile?: string; timeout: string; json?: boolean }) => {
       const { readAdminToken } = await import('../../issuer/admin-token.js');
-      const { runConformance } = await import('../../providers/conformance.js');
+      const { runConformance } = await import('../../integrations/standard/conformance.js');
       const { paint, printJson } = await import('../../core/output.js');
       const adminToken = opts.adminTokenFile ? readAdminToken(opts.adminTokenFile) : undefined;
       const { usageError } = await import('../../core/errors.js');

@@ -37,14 +37,18 @@ export function register(program: Command): void {
     .description('every provider with its create/rotate/revoke support and manifest source')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const { loadProviders } = await import('../../providers/registry.js');
+      const { wiredProviders } = await import('../../integrations/providers.js');
       const { paint, printJson } = await import('../../core/output.js');
-      const list = loadProviders({ overrides: await overrides() });
+      const list = wiredProviders({ overrides: await overrides() });
       if (opts.json) {
-        printJson(list.map((p) => ({
-          id: p.id, name: p.name, create: p.support.create, rotate: p.support.rotate, revoke: p.support.revoke,
-          source: p.source, issuer: p.issuer ?? null, adapter: p.adapter ?? null, rules: p.hasRules,
-        })), 'providers');
+        printJson({
+          providers: list.map((p) => ({
+            id: p.id, name: p.name, capabilities: p.capabilities,
+            integration: p.integration?.id ?? null,
+            ...(p.integration?.rotate ? { rotation: p.integration.rotate.strategy } : {}),
+            source: p.source, issuer: p.issuer ?? null, rules: p.hasRules,
+          })),
+        });
         return;
       }
       const c = paint();
@@ -52,13 +56,14 @@ export function register(program: Command): void {
       const idW = Math.max(2, ...list.map((p) => p.id.length));
       const nameW = Math.max(4, ...list.map((p) => p.name.length));
       const pad = (s: string, plain: string, w: number) => s + ' '.repeat(Math.max(0, w - plain.length));
-      const adapterOf = (p: (typeof list)[number]) => (p.adapter ? `${p.adapter.module}${p.adapter.available ? '' : ' (todo)'}` : '-');
-      const adW = Math.max(7, ...list.map((p) => adapterOf(p).length));
-      process.stdout.write(`${'ID'.padEnd(idW)}  ${'NAME'.padEnd(nameW)}  CREATE  ROTATE  REVOKE  ${'ADAPTER'.padEnd(adW)}  MANIFEST\n`);
+      const integrationOf = (p: (typeof list)[number]) => p.integration?.id ?? (p.adapter ? `${p.adapter.module} (missing)` : '-');
+      const inW = Math.max(11, ...list.map((p) => integrationOf(p).length));
+      process.stdout.write(`${'ID'.padEnd(idW)}  ${'NAME'.padEnd(nameW)}  VERIFY  ANALYZE  ROTATE  REVOKE  ${'INTEGRATION'.padEnd(inW)}  MANIFEST\n`);
       for (const p of list) {
-        const cols = [p.support.create, p.support.rotate, p.support.revoke].map((s) => pad(color(s), s, 6)).join('  ');
+        const k = p.capabilities;
+        const cols = [pad(color(k.verify), k.verify, 6), pad(color(k.analyze), k.analyze, 7), pad(color(k.rotate), k.rotate, 6), pad(color(k.revoke), k.revoke, 6)].join('  ');
         const source = p.source === 'published' ? `published (${p.issuer})` : p.source;
-        process.stdout.write(`${p.id.padEnd(idW)}  ${p.name.padEnd(nameW)}  ${cols}  ${adapterOf(p).padEnd(adW)}  ${source}\n`);
+        process.stdout.write(`${p.id.padEnd(idW)}  ${p.name.padEnd(nameW)}  ${cols}  ${integrationOf(p).padEnd(inW)}  ${source}\n`);
       }
     });
 
@@ -69,30 +74,34 @@ export function register(program: Command): void {
     .option('--discover', 'fetch the published manifest (providers with an issuer) instead of the offline snapshot')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { discover?: boolean; json?: boolean }) => {
-      const { loadProviders } = await import('../../providers/registry.js');
+      const { wiredProviders, wire } = await import('../../integrations/providers.js');
       const { usageError } = await import('../../core/errors.js');
       const { printJson, paint } = await import('../../core/output.js');
-      const all = loadProviders({ overrides: await overrides() });
-      const entry = all.find((p) => p.id === id);
+      const all = wiredProviders({ overrides: await overrides() });
+      let entry = all.find((p) => p.id === id);
       if (!entry) throw usageError(`unknown provider "${id}"`, `Known: ${all.map((p) => p.id).join(', ')}`);
       if (opts.discover && entry.issuer) {
-        const { discover } = await import('../../providers/discover.js');
+        const { discover } = await import('../../integrations/standard/discover.js');
         const { projectPaths } = await import('../../core/paths.js');
         const found = await discover(entry.issuer, { cacheDir: projectPaths().cache });
         entry.manifest = found.manifest;
         entry.permissions = found.permissions ?? entry.permissions;
         const { supportOf } = await import('../../providers/manifest.js');
-        entry.support = supportOf(found.manifest);
+        entry = wire({ ...entry, support: supportOf(found.manifest) });
       }
       if (opts.json) {
-        printJson(entry);
+        const { integration, ...rest } = entry;
+        printJson({ ...rest, integration: integration?.id ?? null, ...(integration?.rotate ? { rotation: integration.rotate.strategy } : {}), ...(integration?.manual ? { manual: integration.manual } : {}) });
         return;
       }
       const c = paint();
       const out: string[] = [c.bold(`${entry.name} (${entry.id})`)];
       if (entry.docs) out.push(`  docs        ${entry.docs}`);
       out.push(`  manifest    ${entry.source === 'published' ? `published at ${entry.issuer}${opts.discover ? '' : ' (offline snapshot below; --discover to fetch)'}` : entry.source}`);
-      out.push(`  adapter     ${entry.adapter ? `${entry.adapter.module}${entry.adapter.available ? '' : c.dim(' (not written yet: until it is, credctl cannot make these API calls)')}` : 'none needed'}`);
+      const k = entry.capabilities;
+      out.push(`  integration ${entry.integration ? `src/integrations/${entry.integration.id}/ (${entry.integration.title})` : entry.adapter ? `${entry.adapter.module} ${c.dim('(not in this build: credctl cannot make these API calls)')}` : 'none'}`);
+      out.push(`  can         verify ${k.verify}, analyze ${k.analyze}, rotate ${k.rotate}${entry.integration?.rotate ? ` (${entry.integration.rotate.strategy})` : ''}, revoke ${k.revoke}`);
+      for (const [op, step] of Object.entries(entry.integration?.manual ?? {})) out.push(`  by hand     ${op}: ${step.url}  ${c.dim(step.instructions)}`);
       out.push(`  rules       ${entry.hasRules ? `providers/${entry.id}/rules.yaml` : 'none'}`);
       if (entry.envNames.length) out.push(`  env names   ${entry.envNames.join(', ')}`);
       if (entry.notes) out.push('', ...wrap(entry.notes, 88).map((l) => `  ${l}`));

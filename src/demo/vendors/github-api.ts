@@ -28,7 +28,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadSodium } from '../../targets/github-actions/sodium.js';
+import { loadSodium } from '../../integrations/github-actions/sodium.js';
 import { closeStandIn, FaultQueue, readBody, serveWithFaults, type FaultSpec, type RecordedRequest } from './faults.js';
 
 interface KeyPair {

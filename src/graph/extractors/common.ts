@@ -23,10 +23,10 @@ export const ids = {
   file: (path: string) => `file:${path}`,
   provider: (p: string) => `provider:${p}`,
   consumer: (kind: string, key: string) => `consumer:${kind}:${key}`,
-  envFile: (path: string) => `target:env-file:${path}`,
+  envFile: (path: string) => `target:dotenv:${path}`,
   configFile: (path: string) => `target:config-file:${path}`,
   k8sSecret: (namespace: string, name: string) => `target:k8s-secret:${namespace}/${name}`,
-  githubSecret: (name: string) => `target:github-secret:${name}`,
+  githubSecret: (name: string) => `target:github-actions:${name}`,
   vercelEnv: (projectId: string, name: string) => `target:vercel-env:${projectId}:${name}`,
   ssmParameter: (path: string) => `target:aws-ssm-parameter:${path}`,
 };

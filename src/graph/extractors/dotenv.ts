@@ -15,7 +15,7 @@ export const extractor: Extractor = {
   extract(file, ctx) {
     const out = emptyResult();
     const target = ids.envFile(file.path);
-    out.targets.push({ id: target, kind: 'env-file', label: `env file ${file.path}`, attrs: { file: file.path } });
+    out.targets.push({ id: target, kind: 'dotenv', label: `env file ${file.path}`, attrs: { file: file.path } });
     const parsed = parseDotenv(file.text);
     for (const w of parsed.warnings) out.warnings.push({ file: file.path, line: w.line, message: w.message });
     // Duplicates: the last one wins, as every dotenv loader does; only it is the live value.

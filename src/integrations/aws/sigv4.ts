@@ -1,0 +1,72 @@
+import aws4 from 'aws4';
+import { XMLParser } from 'fast-xml-parser';
+import type { IntegrationContext } from '../types.js';
+
+/**
+ * One AWS query-protocol call (STS, IAM): the form body signed with SigV4 by the aws4 package,
+ * sent through the one safe client, the XML answer parsed by fast-xml-parser. AWS answers errors
+ * as `<ErrorResponse><Error><Type/><Code/><Message/></Error></ErrorResponse>`.
+ */
+export interface AwsKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface AwsReply {
+  status: number;
+  /** The parsed `<Action>Response>` (or `<ErrorResponse>`) element. */
+  body: any;
+  error?: { code: string; message: string };
+  malformed: boolean;
+}
+
+const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'member' });
+
+export const DEFAULT_ENDPOINTS: Record<'sts' | 'iam', string> = { sts: 'https://sts.amazonaws.com', iam: 'https://iam.amazonaws.com' };
+
+/** The endpoint for a service: a trusted override (credctl.yaml providers.aws.issuer) serves both. */
+export function endpointFor(ctx: IntegrationContext, service: 'sts' | 'iam'): string {
+  return ctx.api && ctx.api !== DEFAULT_ENDPOINTS.sts ? ctx.api : DEFAULT_ENDPOINTS[service];
+}
+
+export async function awsQuery(ctx: IntegrationContext, service: 'sts' | 'iam', key: AwsKey, params: Record<string, string>, opts: { retry?: boolean } = {}): Promise<AwsReply> {
+  const url = new URL(endpointFor(ctx, service));
+  const version = service === 'sts' ? '2011-06-15' : '2010-05-08';
+  const body = new URLSearchParams({ ...params, Version: version }).toString();
+  const request = {
+    host: url.host,
+    path: '/',
+    service,
+    region: 'us-east-1',
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } as Record<string, string | number>,
+  };
+  aws4.sign(request, key);
+  const headers: Record<string, string> = { accept: 'text/xml' };
+  // Host and Content-Length go out as undici sends them (the same values that were signed).
+  for (const [k, v] of Object.entries(request.headers)) if (!/^(host|content-length)$/i.test(k)) headers[k.toLowerCase()] = String(v);
+  const res = await ctx.http.request(new URL('/', url), { method: 'POST', headers, body, secrets: [key.secretAccessKey], ...(opts.retry ? { retry: { attempts: 2, backoffMs: 100 } } : {}) });
+  const text = res.body.toString('utf8');
+  let doc: any;
+  try {
+    doc = parser.parse(text);
+  } catch {
+    return { status: res.status, body: undefined, malformed: true };
+  }
+  if (doc?.ErrorResponse?.Error) {
+    const e = doc.ErrorResponse.Error;
+    return { status: res.status, body: doc.ErrorResponse, error: { code: String(e.Code ?? ''), message: String(e.Message ?? '') }, malformed: false };
+  }
+  const response = doc?.[`${params.Action}Response`];
+  return { status: res.status, body: response, malformed: res.status < 300 && !response };
+}
+
+/** `AKID:SECRET` as kept in the store for the admin credential. */
+export function parseAdminKey(text: string): AwsKey | undefined {
+  const at = text.indexOf(':');
+  if (at < 0) return undefined;
+  const accessKeyId = text.slice(0, at).trim();
+  const secretAccessKey = text.slice(at + 1).trim();
+  return /^(AKIA|ASIA)[0-9A-Z]{16}$/.test(accessKeyId) && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
+}

@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { CredctlError, refusedError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { maskValues } from '../../core/redact.js';
+import {
+  UnsupportedOperation, type AuditEntry, type Capabilities, type CreateRequest, type CreatedCredential, type CredentialInfo,
+  type CredentialState, type Introspection, type Operation, type ProviderAdapter, type RotateRequest,
+} from '../../providers/adapter.js';
+import { discover } from './discover.js';
+import { originOf, SafeHttp, type SafeHttpOptions, type SafeResponse } from '../../net/http.js';
+import { supportOf, type Manifest } from '../../providers/manifest.js';
+
+/**
+ * The provider adapter for any issuer that publishes `/.well-known/credential-issuer`: it reads
+ * the manifest once, then speaks the HTTP shapes of spec/credential-issuer.md to the endpoints
+ * it names. Creates and rotations always carry an Idempotency-Key (the caller's, or a fresh one
+ * reused for the one automatic retry), so a lost answer never leaves a second credential behind.
+ */
+export interface StandardClientOptions extends SafeHttpOptions {
+  providerId?: string;
+  /** Issuer origin (or any URL on it). */
+  issuer: string;
+  /** Bearer token for management calls. Never logged. */
+  adminToken?: string;
+  /** Skip discovery when the caller already holds a validated manifest. */
+  manifest?: Manifest;
+  http?: SafeHttp;
+}
+
+/** An issuer answered with an error object; `status` and `code` say which. */
+export class IssuerResponseError extends CredctlError {
+  constructor(message: string, readonly status: number, readonly code: string | undefined) {
+    super(message, ExitCode.Remote);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+export class StandardClient implements ProviderAdapter {
+  readonly providerId: string;
+  private manifest?: Manifest;
+  private readonly http: SafeHttp;
+  private readonly ownsHttp: boolean;
+
+  constructor(private readonly options: StandardClientOptions) {
+    this.providerId = options.providerId ?? 'example';
+    this.manifest = options.manifest;
+    this.ownsHttp = !options.http;
+    this.http = options.http ?? new SafeHttp({ maxBodyBytes: 4 * 1024 * 1024, ...options });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsHttp) await this.http.close();
+  }
+
+  async getManifest(): Promise<Manifest> {
+    this.manifest ??= (await discover(this.options.issuer, { http: this.http, permissions: false })).manifest;
+    return this.manifest;
+  }
+
+  async capabilities(): Promise<Capabilities> {
+    const m = await this.getManifest();
+    return {
+      operations: supportOf(m),
+      maxConcurrentCredentials: m.max_concurrent_credentials ?? null,
+      revocationLatencySeconds: m.revocation_latency_seconds,
+      secretShownOnce: m.secret_shown_once,
+      idempotencyKeys: m.supports_idempotency_keys === true,
+      expiringCredentials: m.supports_expiring_credentials === true,
+      whoami: Boolean(m.whoami_endpoint),
+    };
+  }
+
+  private async endpoint(op: Operation, field: keyof Manifest): Promise<string> {
+    const m = await this.getManifest();
+    const url = m[field];
+    if (!m.supported_operations.includes(op) || typeof url !== 'string') {
+      throw new UnsupportedOperation(this.providerId, op, m.manual_operations?.[op]?.url ?? m.dashboard_url);
+    }
+    this.checkOrigin(url, String(field));
+    return url.replace(/\/+$/, '');
+  }
+
+  /**
+   * A manifest names its endpoints, and the admin token follows them: an endpoint on another
+   * origin than the issuer's is refused unless the user trusted that origin in credctl.yaml.
+   */
+  private checkOrigin(url: string, field: string): void {
+    const origin = originOf(url);
+    const issuer = originOf(this.options.issuer);
+    if (origin && origin === issuer) return;
+    if (origin && [...(this.options.trustedOrigins ?? [])].map((o) => originOf(o)).includes(origin)) return;
+    throw refusedError(`${this.providerId}: the manifest's ${field} (${origin ?? url.slice(0, 80)}) is not on the issuer's origin (${issuer}); refused`, 'An issuer keeps its endpoints on its own origin; name another origin in credctl.yaml and trust it only if you know why.');
+  }
+
+  /** One call; non-2xx becomes an IssuerResponseError carrying the issuer's {error, error_description}. */
+  private async call(method: 'GET' | 'POST', url: string, body?: Json, extra: Record<string, string> = {}, secrets: string[] = []): Promise<{ status: number; json: Json; res: SafeResponse }> {
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
+    if (this.options.adminToken && !headers.authorization) headers.authorization = `Bearer ${this.options.adminToken}`;
+    if (body) headers['content-type'] = 'application/json';
+    const res = await this.http.request(url, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    let json: Json = {};
+    try {
+      json = res.body.length ? (JSON.parse(res.body.toString('utf8')) as Json) : {};
+    } catch {
+      if (res.status < 300) throw new IssuerResponseError(`${method} ${url}: answer is not JSON`, res.status, undefined);
+    }
+    if (res.status >= 300) {
+      const code = typeof json.error === 'string' ? json.error : undefined;
+      const description = typeof json.error_description === 'string' ? json.error_description : '';
+      const text = maskValues(`${method} ${url}: HTTP ${res.status}${code ? ` ${code}` : ''}${description ? `: ${description}` : ''}`, [...secrets, this.options.adminToken ?? '']);
+      throw new IssuerResponseError(text.slice(0, 500), res.status, code);
+    }
+    return { status: res.status, json, res };
+  }
+
+  /** POST with an idempotency key, retried once with the same key if the answer was lost. */
+  private async idempotentPost(url: string, body: Json, key: string): Promise<CreatedCredential> {
+    const headers = { 'idempotency-key': key };
+    let result;
+    try {
+      result = await this.call('POST', url, body, headers);
+    } catch (err) {
+      if (err instanceof IssuerResponseError) throw err;
+      result = await this.call('POST', url, body, headers);
+    }
+    const { json, res } = result;
+    if (typeof json.value !== 'string') throw new IssuerResponseError(`POST ${url}: the answer carries no credential value`, res.status, undefined);
+    return { ...toInfo(json), value: json.value, replayed: res.headers['idempotent-replayed'] === 'true' };
+  }
+
+  async create(request: CreateRequest): Promise<CreatedCredential> {
+    const url = await this.endpoint('create', 'credential_issuer_endpoint');
+    const body: Json = { scope: request.scopes };
+    if (request.environment) body.environment = request.environment;
+    if (request.ttlSeconds) body.ttl_seconds = request.ttlSeconds;
+    if (request.name) body.name = request.name;
+    return this.idempotentPost(url, body, request.idempotencyKey ?? randomUUID());
+  }
+
+  async rotate(id: string, request: RotateRequest = {}): Promise<CreatedCredential> {
+    const base = await this.endpoint('rotate', 'credential_issuer_endpoint');
+    const body: Json = {};
+    if (request.scopes) body.scope = request.scopes;
+    if (request.ttlSeconds) body.ttl_seconds = request.ttlSeconds;
+    if (request.name) body.name = request.name;
+    return this.idempotentPost(`${base}/${encodeURIComponent(id)}/rotate`, body, request.idempotencyKey ?? randomUUID());
+  }
+
+  async scope(id: string, scopes: string[]): Promise<CredentialInfo> {
+    const base = await this.endpoint('scope', 'credential_issuer_endpoint');
+    return toInfo((await this.call('POST', `${base}/${encodeURIComponent(id)}/scope`, { scope: scopes })).json);
+  }
+
+  async revoke(target: { id: string } | { value: string }): Promise<void> {
+    const url = await this.endpoint('revoke', 'revocation_endpoint');
+    if ('value' in target) await this.call('POST', url, { token: target.value }, {}, [target.value]);
+    else await this.call('POST', url, { id: target.id });
+  }
+
+  async deactivate(id: string): Promise<CredentialInfo> {
+    const base = await this.endpoint('deactivate', 'credential_issuer_endpoint');
+    return toInfo((await this.call('POST', `${base}/${encodeURIComponent(id)}/deactivate`)).json);
+  }
+
+  async reactivate(id: string): Promise<CredentialInfo> {
+    const base = await this.endpoint('reactivate', 'credential_issuer_endpoint');
+    return toInfo((await this.call('POST', `${base}/${encodeURIComponent(id)}/reactivate`)).json);
+  }
+
+  async get(id: string): Promise<CredentialInfo> {
+    const base = await this.endpoint('list', 'credential_issuer_endpoint');
+    return toInfo((await this.call('GET', `${base}/${encodeURIComponent(id)}`)).json);
+  }
+
+  async introspect(value: string): Promise<Introspection> {
+    const url = await this.endpoint('introspect', 'introspection_endpoint');
+    const { json } = await this.call('POST', url, { token: value }, {}, [value]);
+    return {
+      active: json.active === true,
+      scopes: typeof json.scope === 'string' ? json.scope.split(' ').filter(Boolean) : undefined,
+      exp: typeof json.exp === 'number' ? json.exp : undefined,
+      iat: typeof json.iat === 'number' ? json.iat : undefined,
+      id: typeof json.client_id === 'string' ? json.client_id : typeof json.sub === 'string' ? json.sub : undefined,
+      tokenType: typeof json.token_type === 'string' ? json.token_type : undefined,
+      environment: typeof json.environment === 'string' ? json.environment : undefined,
+    };
+  }
+
+  async list(): Promise<CredentialInfo[]> {
+    const url = await this.endpoint('list', 'credential_issuer_endpoint');
+    const { json } = await this.call('GET', url);
+    return Array.isArray(json.credentials) ? (json.credentials as Json[]).map(toInfo) : [];
+  }
+
+  async audit(id?: string): Promise<AuditEntry[]> {
+    const url = id
+      ? `${await this.endpoint('audit', 'credential_issuer_endpoint')}/${encodeURIComponent(id)}/events`
+      : await this.endpoint('audit', 'audit_endpoint');
+    const { json } = await this.call('GET', url);
+    return (Array.isArray(json.events) ? (json.events as Json[]) : []).map((e) => ({
+      id: String(e.id), at: String(e.at), action: String(e.action), actor: String(e.actor),
+      credentialId: typeof e.credential_id === 'string' ? e.credential_id : undefined,
+      detail: e.detail && typeof e.detail === 'object' ? (e.detail as Record<string, unknown>) : undefined,
+    }));
+  }
+
+  /** Proves a value works: the protected whoami call, authenticated with the value itself. */
+  async whoami(value: string): Promise<{ id: string; scopes: string[]; environment?: string; expiresAt: string | null }> {
+    const m = await this.getManifest();
+    if (!m.whoami_endpoint) throw new UnsupportedOperation(this.providerId, 'introspect', m.dashboard_url);
+    this.checkOrigin(m.whoami_endpoint, 'whoami_endpoint');
+    const { json } = await this.call('GET', m.whoami_endpoint, undefined, { authorization: `Bearer ${value}` }, [value]);
+    return {
+      id: String(json.id),
+      scopes: Array.isArray(json.scopes) ? json.scopes.map(String) : [],
+      environment: typeof json.environment === 'string' ? json.environment : undefined,
+      expiresAt: typeof json.expires_at === 'string' ? json.expires_at : null,
+    };
+  }
+}
+
+const STATES: CredentialState[] = ['active', 'deactivated', 'revoked', 'expired'];
+
+function toInfo(json: Json): CredentialInfo {
+  const status = STATES.includes(json.status as CredentialState) ? (json.status as CredentialState) : 'active';
+  return {
+    id: String(json.id),
+    name: typeof json.name === 'string' ? json.name : undefined,
+    scopes: Array.isArray(json.scopes) ? json.scopes.map(String) : typeof json.scope === 'string' ? json.scope.split(' ').filter(Boolean) : [],
+    environment: typeof json.environment === 'string' ? json.environment : undefined,
+    status,
+    createdAt: typeof json.created_at === 'string' ? json.created_at : undefined,
+    expiresAt: typeof json.expires_at === 'string' ? json.expires_at : null,
+    hint: typeof json.hint === 'string' ? json.hint : undefined,
+    rotatedFrom: typeof json.rotated_from === 'string' ? json.rotated_from : undefined,
+  };
+}

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { atomicWriteFileSync } from '../../core/atomic-write.js';
+import { inputError, remoteError, usageError } from '../../core/errors.js';
+import { SafeHttp, type SafeHttpOptions } from '../../net/http.js';
+import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from '../../providers/manifest.js';
+
+/**
+ * `credctl discover`: fetch an issuer's `/.well-known/credential-issuer` (and the permission
+ * schema it points to) safely, validate both, and cache them by ETag under .credctl/cache so a
+ * second run costs one 304.
+ *
+ * Exit codes: 3 the document is invalid (not JSON, schema, issuer ≠ origin); 5 the server or
+ * network failed (status, content type, size cap, timeout, connection); 6 refused for safety
+ * (scheme, link-local or metadata address, redirect to another origin).
+ */
+export const WELL_KNOWN_PATH = '/.well-known/credential-issuer';
+
+export interface DiscoverOptions extends SafeHttpOptions {
+  /** Directory for the ETag cache; omitted = no cache. */
+  cacheDir?: string;
+  /** Also fetch permission_schema_url (default true). */
+  permissions?: boolean;
+  /** Reuse an existing client (keeps connections and pinned addresses). */
+  http?: SafeHttp;
+}
+
+export interface Discovery {
+  origin: string;
+  url: string;
+  manifest: Manifest;
+  permissions?: PermissionSchemaDoc;
+  /** True when the server answered 304 and the cached copy was used. */
+  fromCache: boolean;
+  etag?: string;
+}
+
+interface CachedDoc { url: string; etag: string; fetched_at: string; body: unknown }
+
+/** The issuer origin for what a person typed: `https://api.example.com`, a well-known URL, or `127.0.0.1:8787`. */
+export function issuerOrigin(input: string): string {
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `${/^(localhost|127\.|\[::1\])/.test(input) ? 'http' : 'https'}://${input}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw usageError(`not a URL: ${JSON.stringify(input)}`, 'Give the issuer origin, e.g. https://api.example.com or http://127.0.0.1:8787');
+  }
+  if (url.username || url.password) throw usageError('issuer URLs must not carry credentials');
+  return url.origin;
+}
+
+function cacheFile(cacheDir: string, url: string): string {
+  return join(cacheDir, 'issuers', `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.json`);
+}
+
+function readCache(cacheDir: string | undefined, url: string): CachedDoc | undefined {
+  if (!cacheDir) return undefined;
+  try {
+    const doc = JSON.parse(readFileSync(cacheFile(cacheDir, url), 'utf8')) as CachedDoc;
+    return doc.url === url && typeof doc.etag === 'string' ? doc : undefined;
+  } catch {
+    return undefined; // no cache, or a damaged one: fetch afresh
+  }
+}
+
+function writeCache(cacheDir: string | undefined, url: string, etag: string | undefined, body: unknown): void {
+  if (!cacheDir || !etag) return;
+  const file = cacheFile(cacheDir, url);
+  const dir = join(cacheDir, 'issuers');
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  atomicWriteFileSync(file, JSON.stringify({ url, etag, fetched_at: new Date().toISOString(), body } satisfies CachedDoc));
+}
+
+/** GET a JSON document with the cache's ETag; returns the parsed body and whether it came from cache. */
+async function fetchJson(http: SafeHttp, url: string, cacheDir: string | undefined, what: string): Promise<{ body: unknown; fromCache: boolean; etag?: string }> {
+  const cached = readCache(cacheDir, url);
+  const res = await http.request(url, {
+    headers: { accept: 'application/json', ...(cached ? { 'if-none-match': cached.etag } : {}) },
+  });
+  if (res.status === 304 && cached) return { body: cached.body, fromCache: true, etag: cached.etag };
+  if (res.status !== 200) throw remoteError(`GET ${res.url}: HTTP ${res.status}, expected 200 with the ${what}`);
+  const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw remoteError(`GET ${res.url}: content type ${JSON.stringify(type || '(none)')}, expected application/json`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(res.body.toString('utf8'));
+  } catch (err) {
+    const reason = (err as Error).message.replace(/\s+/g, ' ').slice(0, 120);
+    throw inputError(`GET ${res.url}: the ${what} is not valid JSON (${reason})`);
+  }
+  const etag = res.headers.etag;
+  return { body, fromCache: false, etag };
+}
+
+export async function discover(input: string, options: DiscoverOptions = {}): Promise<Discovery> {
+  const origin = issuerOrigin(input);
+  const url = origin + WELL_KNOWN_PATH;
+  const http = options.http ?? new SafeHttp(options);
+  try {
+    const got = await fetchJson(http, url, options.cacheDir, 'manifest');
+    const manifest = validateManifest(got.body, { source: `manifest from ${url}`, expectedIssuer: origin });
+    // Cache only what validated, so a bad document is never served from cache later.
+    if (!got.fromCache) writeCache(options.cacheDir, url, got.etag, got.body);
+    let permissions: PermissionSchemaDoc | undefined;
+    if (options.permissions !== false && manifest.permission_schema_url) {
+      const p = await fetchJson(http, manifest.permission_schema_url, options.cacheDir, 'permission schema');
+      permissions = validatePermissions(p.body, `permission schema from ${manifest.permission_schema_url}`);
+      if (!p.fromCache) writeCache(options.cacheDir, manifest.permission_schema_url, p.etag, p.body);
+    }
+    return { origin, url, manifest, permissions, fromCache: got.fromCache, etag: got.etag };
+  } finally {
+    if (!options.http) await http.close();
+  }
+}

@@ -1,0 +1,91 @@
+import PQueue from 'p-queue';
+import { SafeHttp } from '../net/http.js';
+import { integrationContext } from './context.js';
+import type { WiredProvider } from './providers.js';
+import type { Analysis, CredentialValue, Verification } from './types.js';
+
+/**
+ * Ask vendors about many credentials at once (the hour after a leak can mean hundreds of keys):
+ * all vendors in parallel, each paced by its own declared rate limit (Integration.rateLimit), so
+ * one slow or strict vendor neither stalls the others nor earns 429s. Each credential gets a
+ * verify and, when it is live and the integration can, an analyze. Nothing here throws for one
+ * credential: a failure is that credential's "unknown", with the reason.
+ */
+export interface VerifyJob {
+  key: string;
+  provider: WiredProvider;
+  credential: CredentialValue;
+  /** A trusted API address for this provider (credctl.yaml), else the provider's own. */
+  api?: string;
+  settings?: Record<string, string>;
+}
+
+export interface VerifyOutcome {
+  verification: Verification;
+  analysis?: Analysis;
+  /** Why analyze gave nothing, when it was tried. */
+  analysisError?: string;
+}
+
+export interface VerifyManyOptions {
+  http?: SafeHttp;
+  /** Calls in flight across all vendors. */
+  concurrency?: number;
+  analyze?: boolean;
+}
+
+const DEFAULT_PER_VENDOR = 8;
+
+export async function verifyMany(jobs: VerifyJob[], options: VerifyManyOptions = {}): Promise<Map<string, VerifyOutcome>> {
+  const http = options.http ?? new SafeHttp({ timeoutMs: 10_000 });
+  const all = new PQueue({ concurrency: options.concurrency ?? 64 });
+  const perVendor = new Map<string, PQueue>();
+  const queueOf = (job: VerifyJob) => {
+    const integration = job.provider.integration!;
+    const key = `${integration.id}|${job.api ?? job.provider.issuer ?? integration.defaultApi ?? ''}`;
+    let q = perVendor.get(key);
+    if (!q) {
+      const limit = integration.rateLimit;
+      q = new PQueue({
+        concurrency: limit?.concurrency ?? DEFAULT_PER_VENDOR,
+        ...(limit?.requests && limit.perMs ? { intervalCap: limit.requests, interval: limit.perMs } : {}),
+      });
+      perVendor.set(key, q);
+    }
+    return q;
+  };
+  const out = new Map<string, VerifyOutcome>();
+  try {
+    await Promise.all(
+      jobs.map(async (job) => {
+        const integration = job.provider.integration;
+        if (!integration?.verify) {
+          out.set(job.key, { verification: { status: 'unknown', reason: `credctl has no API to ask ${job.provider.name}` } });
+          return;
+        }
+        const ctx = integrationContext({ integration, provider: job.provider.id, api: job.api ?? job.provider.issuer, http, settings: job.settings });
+        const vendor = queueOf(job);
+        // The vendor queue first: a job waiting on a strict vendor must not hold a global slot.
+        const run = <T>(fn: () => Promise<T>) => vendor.add(() => all.add(fn)) as Promise<T>;
+        let verification: Verification;
+        try {
+          verification = await run(() => integration.verify!(job.credential, ctx));
+        } catch (err) {
+          verification = { status: 'unknown', reason: `${job.provider.name} could not be asked: ${(err as Error).message.split('\n')[0]}` };
+        }
+        const outcome: VerifyOutcome = { verification };
+        if (options.analyze !== false && verification.status === 'live' && integration.analyze) {
+          try {
+            outcome.analysis = await run(() => integration.analyze!(job.credential, ctx));
+          } catch (err) {
+            outcome.analysisError = (err as Error).message.split('\n')[0];
+          }
+        }
+        out.set(job.key, outcome);
+      }),
+    );
+  } finally {
+    if (!options.http) await http.close();
+  }
+  return out;
+}
