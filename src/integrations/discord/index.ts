@@ -99,6 +99,9 @@ const discord: Integration = {
   id: 'discord',
   title: 'Discord HTTP API v10',
   defaultApi: 'https://discord.com/api/v10',
+  // Discord bans an IP for a while after 10,000 invalid (401/403/429) requests in 10 minutes, and
+  // leaked tokens are often dead: 15 calls a second stays under it.
+  rateLimit: { concurrency: 8, requests: 15, perMs: 1000 },
 
   async verify({ value }, ctx) {
     try {

@@ -97,6 +97,9 @@ const gitlab: Integration = {
   id: 'gitlab',
   title: 'GitLab REST API v4',
   defaultApi: 'https://gitlab.com',
+  // GitLab.com answers at most 500 unauthenticated requests a minute per IP (a dead token counts as
+  // unauthenticated) and a verify makes two calls: 8 calls a second stays under it.
+  rateLimit: { concurrency: 8, requests: 8, perMs: 1000 },
   config: [
     {
       key: 'expires_in_days',

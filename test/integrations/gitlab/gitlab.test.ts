@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotatedExpiry } from '../../../src/integrations/gitlab/index.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
-import type { PlanCredential } from '../../../src/plan/types.js';
+import type { RotationSubject } from '../../../src/integrations/types.js';
 import { contextFor } from '../context.js';
 import { startGitLab, type GitLabStandIn } from './standin.js';
 
 const gitlab = integrationNamed('gitlab')!;
-const CRED = { id: 'fp', provider: 'gitlab' } as PlanCredential;
+const CRED: RotationSubject = { id: 'fp', names: ['FAKE_TOKEN'], provider: 'gitlab' };
 let api: GitLabStandIn;
 const seen: unknown[] = [];
 const ctx = (settings?: Record<string, string>) => contextFor('gitlab', api.url, { settings });

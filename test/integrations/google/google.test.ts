@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotationKeyId } from '../../../src/integrations/google/index.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
-import type { PlanCredential } from '../../../src/plan/types.js';
+import type { RotationSubject } from '../../../src/integrations/types.js';
 import { contextFor } from '../context.js';
 import { startGoogle, type GoogleStandIn } from './standin.js';
 
@@ -12,7 +12,7 @@ const MAPS_ONLY = fakeKey(2);
 const DOOMED = fakeKey(3);
 const ADMIN = 'ya29.FAKE-admin-access-token-000000000000';
 const READER = 'ya29.FAKE-reader-access-token-00000000000';
-const CRED = { id: 'fp', provider: 'google' } as PlanCredential;
+const CRED: RotationSubject = { id: 'fp', names: ['FAKE_TOKEN'], provider: 'google' };
 const google = integrationNamed('google')!;
 let api: GoogleStandIn;
 const seen: unknown[] = [];

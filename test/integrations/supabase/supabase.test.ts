@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwtClaims } from '../../../src/integrations/supabase/index.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
-import type { PlanCredential } from '../../../src/plan/types.js';
+import type { RotationSubject } from '../../../src/integrations/types.js';
 import { contextFor } from '../context.js';
 import { startSupabase, type SupabaseStandIn } from './standin.js';
 
@@ -9,7 +9,7 @@ const REF = 'fakeprojectrefaaaaaa';
 const PAT = 'sbp_0000000000000000000000000000000000fa4e01';
 const SECRET = 'sb_secret_FAKE0000000000000000000000000001';
 const PUBLISHABLE = 'sb_publishable_FAKE00000000000000000000000001';
-const CRED = { id: 'fp', provider: 'supabase' } as PlanCredential;
+const CRED: RotationSubject = { id: 'fp', names: ['FAKE_TOKEN'], provider: 'supabase' };
 const supabase = integrationNamed('supabase')!;
 let api: SupabaseStandIn;
 let SERVICE: string;
