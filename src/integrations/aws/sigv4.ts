@@ -1,5 +1,5 @@
 import aws4 from 'aws4';
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { IntegrationContext } from '../types.js';
 
 /**
@@ -48,6 +48,8 @@ export async function awsQuery(ctx: IntegrationContext, service: 'sts' | 'iam', 
   for (const [k, v] of Object.entries(request.headers)) if (!/^(host|content-length)$/i.test(k)) headers[k.toLowerCase()] = String(v);
   const res = await ctx.http.request(new URL('/', url), { method: 'POST', headers, body, secrets: [key.secretAccessKey], ...(opts.retry ? { retry: { attempts: 2, backoffMs: 100 } } : {}) });
   const text = res.body.toString('utf8');
+  // The parser is lenient with a body cut short; a truncated answer must read as malformed.
+  if (XMLValidator.validate(text) !== true) return { status: res.status, body: undefined, malformed: true };
   let doc: any;
   try {
     doc = parser.parse(text);
