@@ -73,6 +73,18 @@ export function partsFromProject(root: string, graph: Graph, id: string, parts: 
   return Object.keys(out).length ? out : undefined;
 }
 
+/** The parts among leaked values (an AWS key id leaked beside its secret): only when one value fits. */
+export function partsFromValues(values: string[], parts: readonly CredentialPart[] | undefined): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const part of parts ?? []) {
+    if (!part.pattern) continue;
+    const whole = new RegExp(`^(?:${part.pattern.source.replace(/^\\b|\\b$/g, '')})$`);
+    const fits = [...new Set(values.filter((v) => whole.test(v)))];
+    if (fits.length === 1) out[part.role] = fits[0]!;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 function filesOf(root: string, graph: Graph, id: string): string[] {
   const files = new Set(graph.edges.filter((e) => e.type === 'appears-in' && e.from === id).map((e) => e.to.replace(/^file:/, '')));
   const out: string[] = [];

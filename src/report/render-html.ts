@@ -62,7 +62,7 @@ export function renderBlastHtml(report: BlastReport): string {
   const picture = buildPicture(report);
   const rows = report.items.map((i, n) => {
     const access = i.access.status === 'known' ? i.access.scopes.map((x) => `${x.scope} (${x.risk})`).join(', ') || 'none' : `unknown: ${i.access.reason ?? ''}`;
-    return `<tr class="sev-${severity(i.score)}"><td>${n + 1}</td><td><b>${esc(i.names[0] ?? '(unnamed)')}</b><br><code>${esc(i.redacted)}</code></td><td>${esc(i.provider)} / ${esc(i.kind)}${i.environment ? ` (${esc(i.environment)})` : ''}</td><td>${severity(i.score)} (${i.score})</td><td>${esc(i.liveness.status)}</td><td>${esc(access)}</td><td>${esc(i.consumers.map((c) => c.label).join(', ') || '-')}</td><td>${esc(i.breaks.map((b) => b.consumer).join(', ') || '-')}</td></tr>`;
+    return `<tr class="sev-${severity(i.score)}"><td>${n + 1}</td><td><b>${esc(i.names[0] ?? '(unnamed)')}</b><br><code>${esc(i.redacted)}</code></td><td>${esc(i.provider)} / ${esc(i.kind)}${i.environment ? ` (${esc(i.environment)})` : ''}</td><td>${severity(i.score)} (${i.score})</td><td>${esc(i.liveness.status)}</td><td>${esc(access)}</td><td>${esc(i.consumers.map((c) => c.label).join(', ') || '-')}</td><td>${esc(i.breaks.map((b) => b.consumer).join(', ') || '-')}</td><td>${esc(i.revocable)}</td></tr>`;
   }).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -96,7 +96,7 @@ svg .target rect{fill:#e3f2fd;stroke:#1565c0}
 <body>
 <h1>Credential blast radius</h1>
 <p class="summary" id="summary">${s.exposed} exposed · ${s.critical} critical · ${s.active} verified active · ${s.public} public · ${s.breaking} would break a consumer if revoked now. Generated ${esc(report.generatedAt)}.</p>
-<table id="summary-table"><thead><tr><th>#</th><th>Credential</th><th>Provider / kind</th><th>Severity</th><th>Live</th><th>Access</th><th>Used by</th><th>Breaks if revoked</th></tr></thead>
+<table id="summary-table"><thead><tr><th>#</th><th>Credential</th><th>Provider / kind</th><th>Severity</th><th>Live</th><th>Access</th><th>Used by</th><th>Breaks if revoked</th><th>Revoke</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

@@ -17,11 +17,11 @@ export function renderBlastMarkdown(raw: BlastReport): string {
   out.push('');
   out.push(`Evidence: ${report.sources.map((x) => cell(x)).join('; ') || 'none'}`);
   out.push('');
-  out.push('| # | Credential | Provider / kind | Severity | Live | Access | Used by | Breaks if revoked |');
-  out.push('|---|---|---|---|---|---|---|---|');
+  out.push('| # | Credential | Provider / kind | Severity | Live | Access | Used by | Breaks if revoked | Revoke |');
+  out.push('|---|---|---|---|---|---|---|---|---|');
   report.items.forEach((i, n) => {
     const access = i.access.status === 'known' ? i.access.scopes.map((x) => `${x.scope} (${x.risk})`).join(', ') || 'none' : `unknown: ${i.access.reason ?? ''}`;
-    out.push(`| ${n + 1} | ${cell(i.names[0] ?? '(unnamed)')} \`${cell(i.redacted)}\` | ${cell(`${i.provider} / ${i.kind}`)}${i.environment ? ` (${cell(i.environment)})` : ''} | ${severity(i.score)} (${i.score}) | ${i.liveness.status} | ${cell(access)} | ${cell(i.consumers.map((c) => c.label).join(', ') || '-')} | ${cell(i.breaks.map((b) => b.consumer).join(', ') || '-')} |`);
+    out.push(`| ${n + 1} | ${cell(i.names[0] ?? '(unnamed)')} \`${cell(i.redacted)}\` | ${cell(`${i.provider} / ${i.kind}`)}${i.environment ? ` (${cell(i.environment)})` : ''} | ${severity(i.score)} (${i.score}) | ${i.liveness.status} | ${cell(access)} | ${cell(i.consumers.map((c) => c.label).join(', ') || '-')} | ${cell(i.breaks.map((b) => b.consumer).join(', ') || '-')} | ${i.revocable} |`);
   });
   out.push('');
   out.push('## Recovery order');

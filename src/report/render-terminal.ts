@@ -46,6 +46,10 @@ function renderItem(item: BlastItem): string[] {
   const live = item.liveness.status === 'active' ? c.red('LIVE') : item.liveness.status === 'inactive' ? c.green('inactive') : c.yellow('liveness unknown');
   lines.push(`  ${c.bold(name)} ${item.redacted}  ${item.provider}/${item.kind}${item.environment ? ` [${item.environment}]` : ''}  ${live}  score ${item.score}${item.overbroad ? c.yellow('  OVERBROAD') : ''}`);
   lines.push(`    exposed: ${item.exposedVia.join('; ')}`);
+  if (item.liveness.reason) lines.push(c.dim(`    checked: ${escapeControl(item.liveness.reason)}`));
+  const who = [item.identity?.principal, item.identity?.account && item.identity.account !== item.identity.principal ? `account ${item.identity.account}` : undefined, item.identity?.kind].filter(Boolean);
+  if (who.length) lines.push(`    whose: ${escapeControl(who.join(' · '))}`);
+  if (item.lastUsedAt) lines.push(`    last used: ${escapeControl(item.lastUsedAt)}`);
   if (item.access.status === 'known') {
     const scopes = item.access.scopes.map((s) => `${s.scope} (${s.risk})`).join(', ') || 'no scopes';
     lines.push(`    can: ${scopes}`);
@@ -56,6 +60,10 @@ function renderItem(item: BlastItem): string[] {
   if (item.consumers.length) lines.push(`    used by: ${item.consumers.map((x) => x.label).join(', ')}`);
   if (item.targets.length) lines.push(`    kept in: ${item.targets.map((t) => t.label).join(', ')}`);
   lines.push(item.breaks.length ? c.yellow(`    revoking now breaks: ${item.breaks.map((b) => b.consumer).join(', ')}`) : '    revoking now breaks: nothing known');
+  const revoke = item.revocable === 'api'
+    ? `credctl can revoke it now (credctl blast-radius --revoke-dead-ends${item.consumers.length ? '; it has consumers, so rotate it first' : ''})`
+    : item.revocable === 'manual' ? `by hand at the provider${item.rotation.note?.startsWith('https://') ? ` (${item.rotation.note})` : ''}` : 'credctl cannot revoke it';
+  lines.push(`    revoke: ${revoke}`);
   if (!item.inGraph) lines.push(c.dim('    not found in this project: rotate it at the provider'));
   lines.push(c.dim(`    why this score: ${item.scoreReasons.join('; ')}`));
   return lines;

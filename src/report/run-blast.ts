@@ -1,4 +1,6 @@
 import { loadProject, makePlan } from '../apply/orchestrate.js';
+import { isDeadEnd, revokeDeadEnds, type DeadEnd, type RevokeOptions, type RevokeOutcome } from '../apply/emergency-revoke.js';
+import { partsFromProject, partsFromValues, valueFromProject } from './probe.js';
 import { writePlan } from '../plan/plan-file.js';
 import type { Plan } from '../plan/types.js';
 import { projectProviders, untrustedNote } from '../project/context.js';
@@ -11,9 +13,11 @@ export interface BlastRunOptions extends EvidenceOptions {
   probe?: boolean;
   /** Write the recovery plan here, for `credctl apply`. */
   planOut?: string;
+  /** Also revoke, without replacement, the exposed keys nothing here uses (--revoke-dead-ends). */
+  revokeDeadEnds?: Omit<RevokeOptions, 'say'>;
 }
 
-export async function runBlastRadius(root: string, opts: BlastRunOptions): Promise<{ report: BlastReport; plan?: Plan }> {
+export async function runBlastRadius(root: string, opts: BlastRunOptions): Promise<{ report: BlastReport; plan?: Plan; revoked?: RevokeOutcome }> {
   const ctx = loadProject(root);
   const evidence = await gatherEvidence(root, ctx.graph, ctx.settings, opts);
   const { inGraph } = resolveExposure(ctx.graph, evidence.exposed, root);
@@ -27,6 +31,19 @@ export async function runBlastRadius(root: string, opts: BlastRunOptions): Promi
     root, graph: ctx.graph, exposed: evidence.exposed, vault: evidence.vault, providers: projectProviders(ctx.project),
     settings: ctx.settings, plan, probe: opts.probe, sources: evidence.sources,
   });
+  let revoked: RevokeOutcome | undefined;
+  if (opts.revokeDeadEnds) {
+    const providers = new Map(projectProviders(ctx.project).map((p) => [p.id, p]));
+    const deadEnds: DeadEnd[] = [];
+    for (const item of report.items.filter(isDeadEnd)) {
+      const provider = providers.get(item.provider);
+      const value = evidence.vault.get(item.id) ?? (item.inGraph ? valueFromProject(root, ctx.graph, item.id) : undefined);
+      if (!provider?.integration?.revoke || value === undefined) continue;
+      const parts = item.inGraph ? partsFromProject(root, ctx.graph, item.id, provider.integration.parts) : partsFromValues([...evidence.vault.values()], provider.integration.parts);
+      deadEnds.push({ item, provider, value, ...(parts ? { parts } : {}) });
+    }
+    revoked = await revokeDeadEnds(ctx, deadEnds, opts.revokeDeadEnds);
+  }
   evidence.vault.clear();
-  return { report, plan };
+  return { report, plan, ...(revoked ? { revoked } : {}) };
 }

@@ -44,32 +44,42 @@ export function register(program: Command): void {
     .option('--json', 'same as --format json')
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('--no-probe', 'do not ask providers whether credentials are live')
+    .option('--revoke-dead-ends', 'also revoke, without replacement, exposed keys nothing here uses (lists them and asks first)')
+    .option('--dry-run', 'with --revoke-dead-ends: list what would be revoked, revoke nothing')
+    .option('-y, --yes', 'with --revoke-dead-ends: do not ask for confirmation')
+    .option('--no-input', 'never prompt; fail clearly where a person is needed')
     .option('--exit-code <n>', 'exit code when exposure is found', exitCodeArg, ExitCode.Findings)
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
     .addHelpText('after', `
-Exit codes: 0 nothing exposed, 1 exposure found (--exit-code), 2 usage, 3 bad input.
+Exit codes: 0 nothing exposed, 1 exposure found (--exit-code), 2 usage, 3 bad input,
+5 a revocation failed (--revoke-dead-ends), 6 revocation not confirmed under --no-input.
 
 Examples:
   $ credctl blast-radius --leaked .env                      # a .env was posted publicly
   $ credctl blast-radius --from-env --plan recovery.yaml    # a package stole the environment
   $ credctl blast-radius --repo-public --format md > incident.md
   $ gitleaks detect -r gl.json; credctl blast-radius --from-report gl.json
-  $ credctl blast-radius --person contractor-jane --format html -o jane.html`)
-    .action(async (flags: { leaked?: string[]; fromEnv?: boolean; repoPublic?: boolean; since?: string; name?: string[]; credential?: string[]; fromReport?: string[]; person?: string; plan?: string; format?: string; json?: boolean; out?: string; probe: boolean; exitCode: number; root?: string }) => {
+  $ credctl blast-radius --person contractor-jane --format html -o jane.html
+  $ credctl blast-radius --leaked ci.log --revoke-dead-ends --dry-run   # what could be revoked at once`)
+    .action(async (flags: { leaked?: string[]; fromEnv?: boolean; repoPublic?: boolean; since?: string; name?: string[]; credential?: string[]; fromReport?: string[]; person?: string; plan?: string; format?: string; json?: boolean; out?: string; probe: boolean; exitCode: number; root?: string; revokeDeadEnds?: boolean; dryRun?: boolean; yes?: boolean; input: boolean }) => {
       const format = pickFormat(flags);
       const { requireProjectRoot } = await import('../../core/project-root.js');
       const { runBlastRadius } = await import('../../report/run-blast.js');
       const root = requireProjectRoot(flags.root);
-      const { report } = await runBlastRadius(root, {
+      if ((flags.dryRun || flags.yes) && !flags.revokeDeadEnds) throw usageError('--dry-run and --yes go with --revoke-dead-ends');
+      if (flags.revokeDeadEnds && !flags.probe) throw usageError('--revoke-dead-ends needs the providers asked (drop --no-probe)');
+      const { report, revoked } = await runBlastRadius(root, {
         leaked: flags.leaked, fromEnv: flags.fromEnv, repoPublic: flags.repoPublic, since: flags.since, names: flags.name,
         credentials: flags.credential, fromReport: flags.fromReport, person: flags.person, probe: flags.probe, planOut: flags.plan,
+        ...(flags.revokeDeadEnds ? { revokeDeadEnds: { yes: Boolean(flags.yes), noInput: !flags.input, dryRun: Boolean(flags.dryRun) } } : {}),
       });
-      if (format === 'json') await emit((await import('../../core/output.js')).jsonDocument(report), flags.out);
+      if (format === 'json') await emit((await import('../../core/output.js')).jsonDocument(revoked ? { ...report, revocation: revoked } : report), flags.out);
       else if (format === 'md') await emit((await import('../../report/render-markdown.js')).renderBlastMarkdown(report), flags.out);
       else if (format === 'html') await emit((await import('../../report/render-html.js')).renderBlastHtml(report), flags.out);
       else await emit((await import('../../report/render-terminal.js')).renderBlastTerminal(report), flags.out);
       if (flags.plan) process.stderr.write(`Recovery plan written to ${flags.plan}: review it, then credctl apply ${flags.plan}\n`);
       if (report.items.length) process.exitCode = flags.exitCode;
+      if (revoked?.failed.length) process.exitCode = ExitCode.Remote;
     });
   registerReports(program);
 }
