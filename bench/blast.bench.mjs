@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fingerprint } from '../dist/core/fingerprint.js';
 import { blastRadius } from '../dist/report/blast-radius.js';
 import { buildPlan } from '../dist/plan/build.js';
-import { loadProviders } from '../dist/providers/registry.js';
+import { wiredProviders } from '../dist/integrations/providers.js';
 
 const CREDS = Number(process.env.BENCH_CREDS ?? 10_000);
 const PLACES_PER = 10;
@@ -27,8 +27,8 @@ for (let i = 0; i < CREDS; i++) {
   const consumer = `consumer:code:pkg${i % 500}/svc${i}`;
   nodes.push({ type: 'consumer', id: consumer, kind: 'code', label: `code pkg${i % 500}/svc${i}.ts`, file: `packages/pkg${i % 500}/svc${i}.ts`, line: 3 });
   edges.push({ type: 'referenced-by', from: `name:${name}`, to: consumer, file: `packages/pkg${i % 500}/svc${i}.ts`, line: 3 });
-  const target = `target:env-file:packages/pkg${i % 500}/.env`;
-  if (i < 500) nodes.push({ type: 'target', id: target, kind: 'env-file', label: `env file packages/pkg${i % 500}/.env`, attrs: { file: `packages/pkg${i % 500}/.env` } });
+  const target = `target:dotenv:packages/pkg${i % 500}/.env`;
+  if (i < 500) nodes.push({ type: 'target', id: target, kind: 'dotenv', label: `env file packages/pkg${i % 500}/.env`, attrs: { file: `packages/pkg${i % 500}/.env` } });
   edges.push({ type: 'stored-in', from: id, to: target, key: name });
 }
 const graph = { schemaVersion: 1, nodes, edges, warnings: [] };
@@ -36,7 +36,7 @@ const exposed = nodes.filter((n) => n.type === 'credential').map((n) => ({ finge
 const places = edges.filter((e) => e.type === 'appears-in').length;
 console.log(`graph: ${CREDS} credentials, ${places} places, ${edges.length} edges; all ${exposed.length} exposed`);
 
-const providerEntries = loadProviders();
+const providerEntries = wiredProviders();
 const settings = { providers: {}, credentials: {}, access: {}, policy: { expiryWarningDays: 14 } };
 for (let run = 1; run <= 3; run++) {
   const t0 = performance.now();

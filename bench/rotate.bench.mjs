@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { applyPlan, loadProject, makePlan } from '../dist/apply/orchestrate.js';
 import { projectPaths } from '../dist/core/paths.js';
 import { startIssuer } from '../dist/issuer/server.js';
-import { StandardClient } from '../dist/providers/standard-client.js';
+import { StandardClient } from '../dist/integrations/standard/client.js';
 import { storeFor } from '../dist/store/open.js';
 
 const N = Number(process.env.BENCH_ROTATE_N ?? 100);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,6 +27,7 @@ import type { Plan } from '../plan/types.js';
 import { postgresBinDir, startPostgres, type LocalPostgres } from './postgres-cluster.js';
 import { startGithubApi } from './vendors/github-api.js';
 import { startVercelApi } from './vendors/vercel-api.js';
+import { startAwsApi } from './vendors/aws-api.js';
 
 /**
  * `credctl demo`: a real leak-to-recovery run on a copy of fixtures/webapp-node.
@@ -144,6 +145,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     closers.push(() => gh.close());
     const vercel = await startVercelApi({ tokens: [vercelToken], projects: [{ id: 'prj_webapp0001', name: 'webapp', teamId: 'team_acme0001' }] });
     closers.push(() => vercel.close());
+    // AWS: the app's S3 uploader key, a two-part credential, and the IAM user credctl rotates with.
+    const awsApi = await startAwsApi({ account: '000011112222' });
+    closers.push(() => awsApi.close());
+    awsApi.addUser('webapp-uploads', { policies: ['AmazonS3FullAccess'], inline: ['invoices-bucket-write'] });
+    awsApi.addUser('credctl-rotator', { admin: true });
+    const awsKey = awsApi.addKey('webapp-uploads');
+    const awsAdmin = awsApi.addKey('credctl-rotator');
 
     let db: LocalPostgres | undefined;
     let postgres: DemoResult['postgres'] = opts.postgres === false ? 'skipped: --no-postgres' : 'skipped: PostgreSQL is not installed';
@@ -173,12 +181,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     replaceEverywhere(ws, FIXTURE_KEY, minted.value);
     if (db) replaceEverywhere(ws, '@localhost:5432/app', `@127.0.0.1:${db.port}/app`);
     const oldDbUrl = envValue(ws, '.env', 'DATABASE_URL')!;
+    appendFileSync(join(ws, '.env.production'), `AWS_ACCESS_KEY_ID=${awsKey.id}\nAWS_SECRET_ACCESS_KEY=${awsKey.secret}\n`);
     gh.seedSecret(REPO, 'EXAMPLE_API_KEY', minted.value);
     vercel.seedEnv('prj_webapp0001', { key: 'EXAMPLE_API_KEY', value: minted.value, type: 'encrypted', target: ['production', 'preview', 'development'] });
     await store.put('example/admin', issuer.adminToken, ['current']);
     await store.put('github/token', ghToken, ['current']);
     await store.put('vercel/token', vercelToken, ['current']);
     if (db) await store.put('postgres/admin', db.url, ['current']);
+    await store.put('aws/admin', `${awsAdmin.id}:${awsAdmin.secret}`, ['current']);
 
     // The app's own smoke tests, run by credctl with the new values before anything is revoked.
     mkdirSync(join(ws, 'scripts'), { recursive: true });
@@ -206,6 +216,7 @@ c.connect().then(() => c.query('SELECT count(*)::int AS n FROM orders')).then((r
       '  github: { admin: "store:github/token" }',
       '  vercel: { admin: "store:vercel/token" }',
       ...(db ? ['  postgres: { admin: "store:postgres/admin" }'] : []),
+      `  aws: { issuer: "${awsApi.url}", admin: "store:aws/admin" }   # the IAM stand-in; ACCESS_KEY_ID:SECRET in the store`,
       'credentials:',
       '  EXAMPLE_API_KEY:',
       '    owner: platform-team',
@@ -236,12 +247,12 @@ c.connect().then(() => c.query('SELECT count(*)::int AS n FROM orders')).then((r
 
     say(`Workspace: ${ws} (a copy of fixtures/webapp-node, a git repository)`);
     say('Trusted the workspace\'s credctl.yaml (the demo wrote it: its health check, issuer and admin tokens); in your own projects, `credctl trust` shows what it allows and asks.');
-    say(`Running: the reference issuer at ${issuer.url}${db ? `, PostgreSQL on 127.0.0.1:${db.port}` : ''}, and local stand-ins for the GitHub and Vercel APIs (no network here).`);
+    say(`Running: the reference issuer at ${issuer.url}${db ? `, PostgreSQL on 127.0.0.1:${db.port}` : ''}, and local stand-ins for the GitHub, Vercel and AWS STS/IAM APIs (no network here; the AWS one checks SigV4 signatures).`);
 
     // 4. The leak: a CI job printed its environment into a public log.
     mkdirSync(join(ws, 'leak'));
     const leakFile = join(ws, 'leak', 'ci-log.txt');
-    const leakedNames = ['EXAMPLE_API_KEY', 'STRIPE_SECRET_KEY'];
+    const leakedNames = ['EXAMPLE_API_KEY', 'STRIPE_SECRET_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
     const leakLines = [
       '2026-11-22T09:14:02Z ##[group]Run env | sort',
       ...leakedNames.map((n) => `${n}=${envValue(ws, '.env.production', n)}`),
@@ -255,10 +266,10 @@ c.connect().then(() => c.query('SELECT count(*)::int AS n FROM orders')).then((r
     // 5. Blast radius, and a recovery plan for everything credctl can rotate through an API.
     const { report } = await runBlastRadius(ws, { leaked: [leakFile] });
     const ctx = loadProject(ws);
-    const rotatable = report.items.filter((i) => i.inGraph && i.rotation.strategy === 'api').map((i) => i.id);
+    const rotatable = report.items.filter((i) => i.inGraph && i.rotation.strategy === 'api' && !i.rotation.note?.startsWith('rotated together')).map((i) => i.id);
     const plan: Plan = makePlan(ctx, { ids: rotatable });
     const manualFollowUps = report.items
-      .filter((i) => !rotatable.includes(i.id))
+      .filter((i) => !rotatable.includes(i.id) && !i.rotation.note?.startsWith('rotated together'))
       .map((i) => ({
         name: i.names[0] ?? i.redacted,
         provider: i.provider,
@@ -294,6 +305,14 @@ c.connect().then(() => c.query('SELECT count(*)::int AS n FROM orders')).then((r
     check(scopes.join(' ') === [...APP_SCOPES].sort().join(' '), `EXAMPLE_API_KEY: narrowed from ${[...APP_SCOPES, 'keys:admin'].join(', ')} to ${scopes.join(', ')}`);
     check(gh.secret(REPO, 'EXAMPLE_API_KEY')?.value === newKey, 'GitHub Actions secret EXAMPLE_API_KEY holds the new key (the stand-in opened the sealed box)');
     check(vercel.envs('prj_webapp0001').find((e) => e.key === 'EXAMPLE_API_KEY')?.value === newKey, 'Vercel env EXAMPLE_API_KEY holds the new key (a redeploy is needed to pick it up)');
+    const newAwsId = envValue(ws, '.env.production', 'AWS_ACCESS_KEY_ID');
+    const newAwsSecret = envValue(ws, '.env.production', 'AWS_SECRET_ACCESS_KEY');
+    const awsLive = awsApi.keys('webapp-uploads');
+    const awsItem = report.items.find((i) => i.provider === 'aws' && i.names.includes('AWS_SECRET_ACCESS_KEY'));
+    check(awsItem?.liveness.status === 'active' && awsItem.identity?.principal === 'arn:aws:iam::000011112222:user/webapp-uploads', 'AWS: blast radius verified the leaked key live through STS GetCallerIdentity, as IAM user webapp-uploads');
+    check(awsItem?.access.scopes.some((x) => x.scope === 'AmazonS3FullAccess') === true, `AWS: and read what it can reach: ${awsItem?.access.scopes.map((x) => x.scope).join(', ') ?? 'nothing'}`);
+    check(newAwsId !== awsKey.id && awsLive.length === 1 && awsLive[0]!.id === newAwsId && awsLive[0]!.secret === newAwsSecret, `AWS: a new access key ${newAwsId?.slice(0, 8)}… (id and secret together) is in .env.production`);
+    check(!awsLive.some((k) => k.id === awsKey.id), `AWS: the leaked key ${awsKey.id.slice(0, 8)}… is deleted at IAM (DeleteAccessKey)`);
     if (db) {
       const newDbUrl = envValue(ws, '.env', 'DATABASE_URL')!;
       check(newDbUrl !== oldDbUrl && (await canLogin(newDbUrl, loginFromUrl(newDbUrl))), `DATABASE_URL: the new role ${loginFromUrl(newDbUrl).user} logs in and reads the orders`);
@@ -306,7 +325,7 @@ c.connect().then(() => c.query('SELECT count(*)::int AS n FROM orders')).then((r
       .filter((e) => e.isFile())
       .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
       .join('\n');
-    const secrets = [minted.value, newKey, oldDbUrl].filter(Boolean);
+    const secrets = [minted.value, newKey, oldDbUrl, awsKey.secret, newAwsSecret ?? '', awsAdmin.secret].filter(Boolean);
     check(secrets.every((v) => !stateText.includes(v)), 'no key appears in the graph, plans, journals or the audit log');
 
     return {

@@ -200,6 +200,17 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
   });
   const probed = input.probe === false ? new Map<string, ProbeResult>() : await probeAll(pending.map((x) => x.request));
   for (const x of pending) items.push(finish(x.base, probed.get(x.base.id) ?? notChecked(x.request.provider), x.verified));
+  // A part of a multi-part credential (an AWS key id) is not a key on its own: it lives, dies and
+  // is rotated with its secret, and says so.
+  for (const item of items) {
+    const parts = providers.get(item.provider)?.integration?.parts;
+    if (!parts?.some((p) => item.names.some((n) => p.envNames.includes(n)))) continue;
+    const secret = items.find((o) => o !== item && o.provider === item.provider && !parts.some((p) => o.names.some((n) => p.envNames.includes(n))));
+    if (!secret) continue;
+    item.liveness = { ...secret.liveness, reason: `the identifier of ${secret.names[0] ?? secret.redacted}, checked with it` };
+    item.revocable = secret.revocable;
+    item.rotation = { ...secret.rotation, note: `rotated together with ${secret.names[0] ?? secret.redacted}` };
+  }
 
   items.sort((a, b) => b.score - a.score || (a.names[0] ?? a.id).localeCompare(b.names[0] ?? b.id));
   const order = input.plan ? input.plan.order.batches.flat() : [];
