@@ -175,7 +175,7 @@ function checkName(name: string): void {
 export const cloudflareWorkersSecretPlugin: TargetPlugin<CloudflareWorkersSecretTargetRef> = {
   type: TYPE,
   aliases: ['cloudflare-workers', 'wrangler'],
-  guardedBy: { provider: 'cloudflare', nameWords: ['CLOUDFLARE', 'CF'], deploy: 'cloudflare' },
+  guardedBy: { provider: 'cloudflare', nameWords: ['CLOUDFLARE', 'CF'] },
   parseRef(raw) {
     const accountId = requireString(raw, 'accountId', TYPE);
     if (!ACCOUNT_RE.test(accountId)) throw inputError(`target ${TYPE}: "accountId" must be a Cloudflare account id (32 hex characters)`);
