@@ -1,4 +1,4 @@
-import { inputError, remoteError, storeError } from '../../core/errors.js';
+import { inputError, refusedError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { ledgerOf } from '../../targets/default-ledger.js';
 import { callJson, statusError, vendorMessage, type JsonReply } from '../../targets/http.js';
@@ -159,7 +159,7 @@ class CircleciEnvTarget implements Target {
     const base = { target: this.describe(), before, after };
     if (before === after) return { ...base, status: 'unchanged', writtenAt: m!.stamp, notes: [] };
     if (opts.expectFingerprint !== undefined && before !== 'unknown' && opts.expectFingerprint !== before) {
-      throw remoteError(`CircleCI variable ${name} of ${this.describe()} changed since the plan was made`, 'make a new plan (credctl plan)');
+      throw refusedError(`CircleCI variable ${name} of ${this.describe()} changed since the plan was made`, 'make a new plan (credctl plan)');
     }
     const what = `write variable ${name} of ${this.describe()}`;
     const { reply, secrets: all } = this.ref.contextId

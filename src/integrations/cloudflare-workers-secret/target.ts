@@ -1,4 +1,4 @@
-import { inputError, remoteError, storeError } from '../../core/errors.js';
+import { inputError, refusedError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { maskValues } from '../../core/redact.js';
 import { ledgerOf } from '../../targets/default-ledger.js';
@@ -141,7 +141,7 @@ class CloudflareWorkersSecretTarget implements Target {
     const base = { target: this.describe(), before, after };
     if (before === after) return { ...base, status: 'unchanged', notes: [] };
     if (opts.expectFingerprint !== undefined && before !== 'unknown' && opts.expectFingerprint !== before) {
-      throw remoteError(`Cloudflare secret ${name} of Worker ${this.ref.script} changed since the plan was made`, 'make a new plan (credctl plan)');
+      throw refusedError(`Cloudflare secret ${name} of Worker ${this.ref.script} changed since the plan was made`, 'make a new plan (credctl plan)');
     }
     const what = `write secret ${name} of Worker ${this.ref.script}`;
     const put = await this.result('PUT', `${this.scriptBase()}/secrets`, what, secrets, { name, text: value, type: 'secret_text' });

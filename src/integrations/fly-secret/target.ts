@@ -1,4 +1,4 @@
-import { inputError, remoteError, storeError } from '../../core/errors.js';
+import { inputError, refusedError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { maskValues } from '../../core/redact.js';
 import { ledgerOf } from '../../targets/default-ledger.js';
@@ -123,7 +123,7 @@ class FlySecretTarget implements Target {
     const base = { target: this.describe(), before, after };
     if (before === after) return { ...base, status: 'unchanged', writtenAt: m!.updatedAt, notes: [] };
     if (opts.expectFingerprint !== undefined && before !== 'unknown' && opts.expectFingerprint !== before) {
-      throw remoteError(`Fly.io secret ${name} of app ${this.ref.app} changed since the plan was made`, 'make a new plan (credctl plan)');
+      throw refusedError(`Fly.io secret ${name} of app ${this.ref.app} changed since the plan was made`, 'make a new plan (credctl plan)');
     }
     const what = `write secret ${name} of app ${this.ref.app}`;
     const { reply, secrets: all } = await this.call('POST', `${this.base()}/${encodeURIComponent(name)}`, what, secrets, { value });

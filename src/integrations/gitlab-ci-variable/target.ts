@@ -1,4 +1,4 @@
-import { inputError, remoteError, storeError } from '../../core/errors.js';
+import { inputError, refusedError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { maskValues } from '../../core/redact.js';
 import { callJson, statusError, type JsonReply } from '../../targets/http.js';
@@ -128,7 +128,7 @@ class GitlabCiVariableTarget implements Target {
     const base = { target: this.describe(), before, after };
     if (before === after) return { ...base, status: 'unchanged', notes: [] };
     if (opts.expectFingerprint !== undefined && before !== 'unknown' && opts.expectFingerprint !== before) {
-      throw remoteError(`GitLab variable ${name} of project ${this.ref.project} changed since the plan was made`, 'make a new plan (credctl plan)');
+      throw refusedError(`GitLab variable ${name} of project ${this.ref.project} changed since the plan was made`, 'make a new plan (credctl plan)');
     }
     const what = `write variable ${name} of project ${this.ref.project}`;
     if (v) {

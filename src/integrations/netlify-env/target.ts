@@ -1,4 +1,4 @@
-import { inputError, remoteError, storeError } from '../../core/errors.js';
+import { inputError, refusedError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { ledgerOf } from '../../targets/default-ledger.js';
 import { callJson, statusError, type JsonReply } from '../../targets/http.js';
@@ -154,7 +154,7 @@ class NetlifyEnvTarget implements Target {
     const base = { target: this.describe(), before, after };
     if (before === after) return { ...base, status: 'unchanged', writtenAt: v?.updated_at, notes: [] };
     if (opts.expectFingerprint !== undefined && before !== 'unknown' && opts.expectFingerprint !== before) {
-      throw remoteError(`Netlify env ${name} of ${this.describe()} changed since the plan was made`, 'make a new plan (credctl plan)');
+      throw refusedError(`Netlify env ${name} of ${this.describe()} changed since the plan was made`, 'make a new plan (credctl plan)');
     }
     const what = `write env ${name} of ${this.describe()}`;
     let written: EnvVar | undefined;

@@ -97,6 +97,7 @@ describe('circleci-env target against the CircleCI API v2 stand-in', () => {
     await t.write('CAS_KEY', OLD);
     const e = await failure(t.write('CAS_KEY', NEW, { expectFingerprint: fingerprint('FAKE other') }));
     expect(e.message).toContain('changed since the plan');
+    expect(e.exitCode).toBe(ExitCode.Refused);
     expect(cc.projectVar('gh/acme/api', 'CAS_KEY')?.value).toBe(OLD);
   });
 

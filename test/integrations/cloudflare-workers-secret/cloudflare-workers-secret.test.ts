@@ -69,6 +69,7 @@ describe('cloudflare-workers-secret target against the Cloudflare API stand-in',
     await t.write('CAS_KEY', OLD);
     const e = await failure(t.write('CAS_KEY', NEW, { expectFingerprint: fingerprint('FAKE other') }));
     expect(e.message).toContain('changed since the plan');
+    expect(e.exitCode).toBe(ExitCode.Refused);
     expect(cf.secret('api-worker', 'CAS_KEY')).toBe(OLD);
   });
 

@@ -85,6 +85,7 @@ describe('fly-secret target against the Fly.io Machines API stand-in', () => {
     await t.write('CAS_KEY', OLD);
     const e = await failure(t.write('CAS_KEY', NEW, { expectFingerprint: fingerprint('FAKE other') }));
     expect(e.message).toContain('changed since the plan');
+    expect(e.exitCode).toBe(ExitCode.Refused);
     expect(fly.secret('acme-api', 'CAS_KEY')?.value).toBe(OLD);
   });
 

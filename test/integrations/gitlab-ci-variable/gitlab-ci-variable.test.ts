@@ -71,6 +71,7 @@ describe('gitlab-ci-variable target against the GitLab API stand-in', () => {
     const t = openTarget(REF, deps());
     const e = await failure(t.write('CAS_KEY', NEW, { expectFingerprint: fingerprint('something else FAKE') }));
     expect(e.message).toContain('changed since the plan');
+    expect(e.exitCode).toBe(ExitCode.Refused);
     expect(gl.variable('acme/api', 'CAS_KEY')?.value).toBe(OLD);
     expect(everything(e)).not.toContain(NEW);
   });

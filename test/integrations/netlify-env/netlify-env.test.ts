@@ -70,6 +70,7 @@ describe('netlify-env target against the Netlify API stand-in', () => {
     nf.seed('acme', 'site-1', { key: 'CAS_VAR', values: { all: OLD } });
     const e = await failure(openTarget(SITE, deps()).write('CAS_VAR', NEW, { expectFingerprint: fingerprint('FAKE other') }));
     expect(e.message).toContain('changed since the plan');
+    expect(e.exitCode).toBe(ExitCode.Refused);
     expect(nf.envVar('acme', 'site-1', 'CAS_VAR')?.values[0]?.value).toBe(OLD);
   });
 
