@@ -310,10 +310,20 @@ async function runStep(
       if (fingerprint(value) === cred.id) throw refusedError('that is the old value; create a new one');
       const problem = deps.checkPastedValue?.(cred, value);
       if (problem && !deps.acceptUnrecognised) throw refusedError(`${problem}; nothing was stored`, 'Paste the new key itself, or re-run with --force to accept the value as it is.');
+      // A multi-part credential made by hand: its other parts (an AWS key id) are pasted too.
+      const parts = new Map<string, string>();
+      for (const s of cred.steps) for (const part of s.parts ?? []) if (!parts.has(part.role)) parts.set(part.role, part.envName);
+      const newParts: Record<string, string> = {};
+      for (const [role, envName] of parts) {
+        const part = (await deps.prompter.secret(`Paste the new ${envName} that goes with it:`)).trim();
+        if (!part) throw refusedError(`no ${envName} pasted`);
+        newParts[role] = part;
+      }
       const { version } = await deps.store.put(cred.storeName, value, ['pending']);
       state.newValue = value;
       state.newVersion = version;
-      return { newVersion: version, newFingerprint: fingerprint(value), result: 'pasted and sealed' };
+      if (parts.size) state.newParts = newParts;
+      return { newVersion: version, newFingerprint: fingerprint(value), ...(parts.size ? { newParts } : {}), result: 'pasted and sealed' };
     }
     case 'store': {
       if (!state.newValue) throw new StepFailure('the new value is not in the store');

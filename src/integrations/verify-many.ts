@@ -18,6 +18,8 @@ export interface VerifyJob {
   /** A trusted API address for this provider (credctl.yaml), else the provider's own. */
   api?: string;
   settings?: Record<string, string>;
+  /** The provider's admin credential, where the user trusted one (some vendors show access only to it). */
+  adminSecret?: () => Promise<string>;
 }
 
 export interface VerifyOutcome {
@@ -63,7 +65,7 @@ export async function verifyMany(jobs: VerifyJob[], options: VerifyManyOptions =
           out.set(job.key, { verification: { status: 'unknown', reason: `credctl has no API to ask ${job.provider.name}` } });
           return;
         }
-        const ctx = integrationContext({ integration, provider: job.provider.id, api: job.api ?? job.provider.issuer, http, settings: job.settings });
+        const ctx = integrationContext({ integration, provider: job.provider.id, api: job.api ?? job.provider.issuer, http, settings: job.settings, ...(job.adminSecret ? { adminSecret: job.adminSecret } : {}) });
         const vendor = queueOf(job);
         // The vendor queue first: a job waiting on a strict vendor must not hold a global slot.
         const run = <T>(fn: () => Promise<T>) => vendor.add(() => all.add(fn)) as Promise<T>;

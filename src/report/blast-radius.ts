@@ -25,6 +25,8 @@ export interface BlastInput {
   plan?: Plan;
   /** Ask providers about liveness and access (default true). */
   probe?: boolean;
+  /** A provider's admin credential for the probes, where the trusted project names one. */
+  adminSecretFor?: (provider: string) => (() => Promise<string>) | undefined;
   sources: string[];
   now?: Date;
 }
@@ -137,7 +139,8 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
   type Base = Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access' | 'revocable'>;
   const pending: { base: Base; request: ProbeRequest; verified: boolean }[] = [];
   const collect = (base: Base, value: string | undefined, verified = false, parts?: Record<string, string>) => {
-    pending.push({ base, verified, request: { key: base.id, value, provider: providers.get(base.provider), ...(parts ? { parts } : {}) } });
+    const adminSecret = input.adminSecretFor?.(base.provider);
+    pending.push({ base, verified, request: { key: base.id, value, provider: providers.get(base.provider), ...(parts ? { parts } : {}), ...(adminSecret ? { adminSecret } : {}) } });
   };
   const finish = (base: Base, probed: ProbeResult, verified: boolean): BlastItem => {
     // Where credctl could not ask the provider itself, the reporting scanner's own check counts.

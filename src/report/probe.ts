@@ -33,6 +33,8 @@ export interface ProbeRequest {
   value: string | undefined;
   parts?: Record<string, string>;
   provider: WiredProvider | undefined;
+  /** The provider's admin credential, when the project is trusted and names one. */
+  adminSecret?: () => Promise<string>;
 }
 
 /** Find the value of credential `id` in the project (a .env entry or the line it appears on). */
@@ -122,7 +124,7 @@ export async function probeAll(requests: ProbeRequest[]): Promise<Map<string, Pr
     if (!r.provider) out.set(r.key, unknown('no provider recognised this credential', revoke));
     else if (r.value === undefined) out.set(r.key, unknown('its value is not available here to check', revoke));
     else if (!r.provider.integration?.verify || (r.provider.integration.id === 'standard' && !r.provider.issuer)) out.set(r.key, unknown(`credctl has no API to ask ${r.provider.name}`, revoke));
-    else jobs.push({ key: r.key, provider: r.provider, credential: { value: r.value, ...(r.parts ? { parts: r.parts } : {}) } });
+    else jobs.push({ key: r.key, provider: r.provider, credential: { value: r.value, ...(r.parts ? { parts: r.parts } : {}) }, ...(r.adminSecret ? { adminSecret: r.adminSecret } : {}) });
   }
   const answers = await verifyMany(jobs);
   for (const job of jobs) {
@@ -131,7 +133,9 @@ export async function probeAll(requests: ProbeRequest[]): Promise<Map<string, Pr
     const revoke = job.provider.capabilities.revoke;
     const liveness = { status: v.status === 'live' ? ('active' as const) : v.status === 'dead' ? ('inactive' as const) : ('unknown' as const), reason: v.reason };
     let access: ProbeResult['access'];
-    if (a.analysis) {
+    if (a.analysis && a.analysis.grants.length === 0 && !a.analysis.complete) {
+      access = { status: 'unknown', reason: a.analysis.note ?? `${job.provider.name} does not say what it can reach`, scopes: [] };
+    } else if (a.analysis) {
       const described = describeScopes(a.analysis.grants.map((g) => g.scope), job.provider);
       // The vendor's own risk and words win over the schema's guess where it gives them.
       const scopes = described.map((d, i) => ({ ...d, risk: a.analysis!.grants[i]!.risk, ...(a.analysis!.grants[i]!.description ? { description: a.analysis!.grants[i]!.description! } : {}) }));

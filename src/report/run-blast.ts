@@ -1,4 +1,8 @@
-import { loadProject, makePlan } from '../apply/orchestrate.js';
+import { loadProject, makePlan, type ProjectContext } from '../apply/orchestrate.js';
+import { storeError } from '../core/errors.js';
+import { openStore } from '../store/open.js';
+import type { SecretStore } from '../store/types.js';
+import { checkBinding } from '../trust/gate.js';
 import { isDeadEnd, revokeDeadEnds, type DeadEnd, type RevokeOptions, type RevokeOutcome } from '../apply/emergency-revoke.js';
 import { partsFromProject, partsFromValues, valueFromProject } from './probe.js';
 import { writePlan } from '../plan/plan-file.js';
@@ -7,6 +11,28 @@ import { projectProviders, untrustedNote } from '../project/context.js';
 import { blastRadius, resolveExposure } from './blast-radius.js';
 import { gatherEvidence, type EvidenceOptions } from './evidence.js';
 import type { BlastReport } from './model.js';
+
+/**
+ * Some vendors show what a key can reach only to an admin credential (AWS IAM policies): where
+ * the user trusted credctl.yaml and it names one, the probes may use it, after the same binding
+ * check rotation makes. Untrusted, no admin credential is ever read.
+ */
+function trustedAdminSecrets(ctx: ProjectContext): ((provider: string) => (() => Promise<string>) | undefined) | undefined {
+  if (!ctx.project.trust.trusted) return undefined;
+  let store: Promise<SecretStore> | undefined;
+  return (provider) => {
+    const ref = ctx.settings.providers[provider]?.admin;
+    if (!ref) return undefined;
+    const entry = ref.replace(/^store:/, '');
+    return async () => {
+      checkBinding(ctx.project.trust, entry, provider, ctx.settings.providers[provider]?.issuer ?? null);
+      store ??= openStore({ paths: ctx.paths });
+      const value = await (await store).get(entry, { label: 'current' });
+      if (!value) throw storeError(`the admin credential for ${provider} (store entry ${entry}) is not in the store`);
+      return value;
+    };
+  };
+}
 
 /** `credctl blast-radius` below the CLI: evidence → graph → plan (for the order) → report. */
 export interface BlastRunOptions extends EvidenceOptions {
@@ -30,6 +56,7 @@ export async function runBlastRadius(root: string, opts: BlastRunOptions): Promi
   const report = await blastRadius({
     root, graph: ctx.graph, exposed: evidence.exposed, vault: evidence.vault, providers: projectProviders(ctx.project),
     settings: ctx.settings, plan, probe: opts.probe, sources: evidence.sources,
+    adminSecretFor: trustedAdminSecrets(ctx),
   });
   let revoked: RevokeOutcome | undefined;
   if (opts.revokeDeadEnds) {

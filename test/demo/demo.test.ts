@@ -30,16 +30,22 @@ describe.skipIf(!built)('credctl demo', () => {
     expect(r.status, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     const pg = postgresBinDir() !== null;
-    expect(result.exposed).toBe(4);
-    expect(result.credentialsRotated).toBe(pg ? 2 : 1);
+    // EXAMPLE_API_KEY, STRIPE_SECRET_KEY, DATABASE_URL, POSTGRES_PASSWORD, and the AWS key (id and secret).
+    expect(result.exposed).toBe(6);
+    expect(result.credentialsRotated).toBe(pg ? 3 : 2);
     expect(result.oldCredentialsRevoked).toBe(result.credentialsRotated);
     expect(result.oldCredentialsRefusedAfterRevoke).toBe(result.credentialsRotated);
-    expect(result.healthChecksPassed).toBe(result.credentialsRotated);
+    // AWS has no health check in the demo; the others each have one.
+    expect(result.healthChecksPassed).toBe(result.credentialsRotated - 1);
+    const aws = result.blastRadius.items.find((i: { names: string[] }) => i.names.includes('AWS_SECRET_ACCESS_KEY'));
+    expect(aws).toMatchObject({ liveness: { status: 'active' }, identity: { principal: 'arn:aws:iam::000011112222:user/webapp-uploads' }, revocable: 'api' });
+    expect(aws.access.scopes.map((s: { scope: string }) => s.scope)).toEqual(['AmazonS3FullAccess', 'invoices-bucket-write']);
     expect(result.auditVerified).toBe(true);
     expect(result.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(result.manualFollowUps.map((m: { name: string }) => m.name).sort()).toEqual(pg ? ['POSTGRES_PASSWORD', 'STRIPE_SECRET_KEY'] : ['DATABASE_URL', 'POSTGRES_PASSWORD', 'STRIPE_SECRET_KEY']);
-    expect(result.blastRadius.items[0].names).toEqual(['EXAMPLE_API_KEY']);
-    expect(result.blastRadius.items[0].overbroad).toBe(true);
+    // The two live keys with admin reach come first.
+    expect(result.blastRadius.items.slice(0, 2).map((i: { names: string[] }) => i.names[0]).sort()).toEqual(['AWS_SECRET_ACCESS_KEY', 'EXAMPLE_API_KEY']);
+    expect(result.blastRadius.items.find((i: { names: string[] }) => i.names[0] === 'EXAMPLE_API_KEY').overbroad).toBe(true);
     expect(r.stdout).not.toMatch(FULL_SECRET);
     expect(r.stderr).not.toMatch(FULL_SECRET);
     expect(existsSync(result.workspace)).toBe(false);

@@ -35,6 +35,8 @@ interface Expectation {
   fixture: string;
   leaked: string;
   names: string[];
+  /** What the plan rotates, when it differs: a key id is rotated with its secret, not alone. */
+  planNames?: string[];
   exampleConsumers: string[];
   exampleBreaks: string[];
   examplePlace: string;
@@ -51,6 +53,7 @@ const CASES: Expectation[] = [
   {
     fixture: 'worker-python-k8s', leaked: 'k8s/secret.yaml',
     names: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DATABASE_PASSWORD', 'EXAMPLE_API_KEY', 'sentry-dsn'],
+    planNames: ['AWS_SECRET_ACCESS_KEY', 'DATABASE_PASSWORD', 'EXAMPLE_API_KEY', 'sentry-dsn'],
     exampleConsumers: ['CronJob jobs/nightly-export', 'Deployment jobs/worker', 'code worker/client.py'],
     exampleBreaks: ['CronJob jobs/nightly-export', 'Deployment jobs/worker', 'code worker/client.py'],
     examplePlace: 'k8s/secret.yaml:12',
@@ -105,14 +108,14 @@ describe.each(CASES)('blast radius of a leaked $leaked in $fixture', (c) => {
 
     // The recovery plan applies cleanly.
     const plan = readPlan(planFile);
-    expect(plan.credentials.map((x) => x.names[0]).sort()).toEqual(c.names);
+    expect(plan.credentials.map((x) => x.names[0]).sort()).toEqual(c.planNames ?? c.names);
     expect(readFileSync(planFile, 'utf8')).not.toContain(fx.key);
     const summary = await applyPlan(plan, {
       yes: true, noInput: false, concurrency: 2, store: fx.store, prompter: person(), onEvent: () => undefined,
       apiUrl: { 'github-actions': gh.url, 'vercel-env': vercel.url },
     });
     expect(summary.failed).toEqual([]);
-    expect(summary.rotated.length).toBe(c.names.length);
+    expect(summary.rotated.length).toBe((c.planNames ?? c.names).length);
     const whoami = async (v: string) => (await fetch(`${issuer.url}/v1/whoami`, { headers: { authorization: `Bearer ${v}` } })).status;
     expect(await whoami(fx.key)).toBe(401);
     if (c.fixture === 'webapp-node') {
