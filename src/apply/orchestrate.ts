@@ -58,14 +58,18 @@ export interface MakePlanOptions {
 export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
   // A plan is data for a person to review, so it is made from credctl.yaml as written (its
   // commands and URLs shown); applying it needs trust, and re-checks it against this same build.
+  const providers = projectProviders({ ...ctx.project, trust: { ...ctx.project.trust, trusted: true } });
+  // Some integrations rotate with the leaked credential itself (GitLab's self-rotate, a Vercel
+  // token making its successor): only those that declare an admin credential wait for one.
+  const needsAdmin = (id: string) => providers.find((p) => p.id === id)?.integration?.config?.some((k) => k.key === 'admin') ?? true;
   const plan = buildPlan({
     root: ctx.paths.root,
     graph: ctx.graph,
-    providers: projectProviders({ ...ctx.project, trust: { ...ctx.project.trust, trusted: true } }),
+    providers,
     select,
     healthFor: (names) => healthFor(ctx.settings, names),
     issuerFor: (id) => ctx.settings.providers[id]?.issuer,
-    hasAdmin: (id) => Boolean(ctx.settings.providers[id]?.admin),
+    hasAdmin: (id) => Boolean(ctx.settings.providers[id]?.admin) || !needsAdmin(id),
     graceDays: opts.graceDays ?? ctx.settings.policy.graceDays,
   });
   // Narrowed scopes declared in credctl.yaml travel in the plan, so the reviewer sees them.

@@ -2,11 +2,12 @@ import { CredctlError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 
 /**
- * The one face every provider shows the rotation engine. The standard client implements it for
- * any issuer that publishes `/.well-known/credential-issuer`; a vendor adapter implements it
- * for an API that needs code (AWS IAM, Postgres...). Operations a provider cannot do through an
- * API are absent from `capabilities` (with a dashboard link in the registry) and throw
- * `UnsupportedOperation` if called anyway.
+ * The operations of the credential-lifecycle standard, as its client speaks them
+ * (src/integrations/standard/client.ts implements this for any issuer that publishes
+ * `/.well-known/credential-issuer`). The face every vendor shows credctl is the Integration in
+ * src/integrations/types.ts; this one is the standard's own API. Operations an issuer cannot do
+ * through its API are absent from `capabilities` (with a dashboard link in its manifest) and
+ * throw `UnsupportedOperation` if called anyway.
  *
  * Values appear in exactly two places: `CreatedCredential.value` (returned once by create,
  * rotate and access-request pick-up) and the `value` argument of introspect/revoke. Everything
