@@ -173,7 +173,7 @@ export function assemble(input: AssembleInput): Graph {
     if (!r.via?.target.startsWith('target:github-actions:')) continue;
     if (!targetDecls.has(r.via.target)) {
       targetDecls.set(r.via.target, {
-        id: r.via.target, kind: 'github-actions',
+        id: r.via.target, kind: 'github-actions', remote: true,
         label: `GitHub Actions secret ${r.name} of ${repo ?? '(unknown repository)'}`,
         attrs: { name: r.name, ...(repo ? { repo } : {}) },
       });
@@ -194,7 +194,7 @@ export function assemble(input: AssembleInput): Graph {
     for (const name of names) {
       const id = ids.vercelEnv(p.projectId, name);
       targetDecls.set(id, {
-        id, kind: 'vercel-env', label: `Vercel env ${name} of project ${p.name ?? p.projectId}`,
+        id, kind: 'vercel-env', remote: true, label: `Vercel env ${name} of project ${p.name ?? p.projectId}`,
         attrs: { name, project: p.projectId, ...(p.orgId ? { org: p.orgId } : {}), dir: p.dir || '.' },
       });
       // Vercel serves the production deployment from these values.
@@ -214,7 +214,7 @@ export function assemble(input: AssembleInput): Graph {
   // --- referenced-by
   const keptTargets = new Set<string>();
   for (const e of edges.values()) if (e.type === 'stored-in') keptTargets.add(e.to);
-  for (const t of targetDecls.values()) if (t.kind === 'github-actions' || t.kind === 'vercel-env' || t.kind === 'aws-ssm-parameter') keptTargets.add(t.id);
+  for (const t of targetDecls.values()) if (t.remote) keptTargets.add(t.id);
   const usedConsumers = new Set<string>();
   for (const r of keptRefs) {
     if (!consumers.has(r.consumer)) continue;

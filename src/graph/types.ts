@@ -80,6 +80,8 @@ export interface TargetDecl {
   kind: TargetKind;
   label: string;
   attrs?: Record<string, string | string[]>;
+  /** Held by a platform (Actions secrets, Vercel env, SSM): a target even before any value is bound to it. */
+  remote?: boolean;
 }
 
 export interface ExtractWarning {

@@ -39,7 +39,7 @@ export const extractor: Extractor = {
           const param = match[1]!.replace(/^~?(?:true|false)$/, '');
           const target = ids.ssmParameter(param);
           if (!out.targets.some((t) => t.id === target)) {
-            out.targets.push({ id: target, kind: 'aws-ssm-parameter', label: `AWS SSM parameter ${param}`, attrs: { parameter: param } });
+            out.targets.push({ id: target, kind: 'aws-ssm-parameter', remote: true, label: `AWS SSM parameter ${param}`, attrs: { parameter: param } });
           }
           refs.push({ name: e.key, consumer, line: l, secret: true, via: { target } });
         }
