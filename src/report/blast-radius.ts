@@ -155,6 +155,7 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
       ...(probed.identity ? { identity: probed.identity } : {}),
       ...(probed.lastUsedAt ? { lastUsedAt: probed.lastUsedAt } : {}),
       revocable: probed.revoke,
+      ...(providers.get(base.provider)?.integration?.revoke?.warning ? { revokeNote: providers.get(base.provider)!.integration!.revoke!.warning } : {}),
     };
     const { score: sc, reasons } = score(partial, undefined);
     if (partial.overbroad) reasons.push(declared ? `holds scopes its consumers do not need: ${unusedScopes.join(', ')}` : `an application key with admin scope: ${unusedScopes.join(', ')}`);

@@ -30,6 +30,8 @@ export interface BlastItem {
   lastUsedAt?: string;
   /** Whether credctl can revoke it now: `api` (credctl revoke), `manual` (a dashboard step), `none`. */
   revocable: 'api' | 'manual' | 'none';
+  /** What revoking it also does, where the vendor has a consequence to know (GitHub: deploy keys it made go too). */
+  revokeNote?: string;
   /** git: where the file stands with git, when a scan of a work tree saw it (ignored = this machine only). */
   places: { file: string; line?: number; git?: 'committed' | 'untracked' | 'ignored' }[];
   consumers: { id: string; kind: string; label: string; file?: string }[];

@@ -64,6 +64,7 @@ function renderItem(item: BlastItem): string[] {
     ? `credctl can revoke it now (credctl blast-radius --revoke-dead-ends${item.consumers.length ? '; it has consumers, so rotate it first' : ''})`
     : item.revocable === 'manual' ? `by hand at the provider${item.rotation.note?.startsWith('https://') ? ` (${item.rotation.note})` : ''}` : 'credctl cannot revoke it';
   lines.push(`    revoke: ${revoke}`);
+  if (item.revokeNote && item.revocable === 'api') lines.push(c.yellow(`      note: ${escapeControl(item.revokeNote)}`));
   if (!item.inGraph) lines.push(c.dim('    not found in this project: rotate it at the provider'));
   lines.push(c.dim(`    why this score: ${item.scoreReasons.join('; ')}`));
   return lines;
