@@ -12,7 +12,9 @@ export default defineConfig({
     pool: 'forks',
     // Tests compile rules from many temp folders: keep their parsed-rules cache out of ~/.cache.
     // Trust records (credctl trust) go to a temp config dir too, never the real ~/.config.
-    env: { CREDCTL_CACHE_DIR: join(tmpdir(), 'credctl-test-rules-cache'), CREDCTL_CONFIG_DIR: join(tmpdir(), 'credctl-test-config') },
+    // CREDCTL_OFFLINE: the suite never reaches a real vendor (a leaked fixture key would be sent
+    // to api.stripe.com otherwise); only loopback stand-ins answer.
+    env: { CREDCTL_CACHE_DIR: join(tmpdir(), 'credctl-test-rules-cache'), CREDCTL_CONFIG_DIR: join(tmpdir(), 'credctl-test-config'), CREDCTL_OFFLINE: '1' },
     reporters: ['default'],
   },
 });

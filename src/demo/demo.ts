@@ -130,6 +130,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     process.env.CREDCTL_CACHE_DIR = join(ws, '.credctl-demo-cache');
     delete process.env.CREDCTL_STATE_DIR;
     process.env.CREDCTL_CONFIG_DIR = join(ws, '.credctl-demo-config');
+    // The demo's keys are checked only at its local stand-ins: no vendor on the internet is asked.
+    process.env.CREDCTL_OFFLINE = '1';
     const paths = projectPaths(ws);
     mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
     const store = storeFor('file', paths);

@@ -81,6 +81,7 @@ export class SafeHttp {
   private readonly maxBodyBytes: number;
   private readonly maxRedirects: number;
   private readonly resolve: Resolver;
+  private readonly customResolver: boolean;
   private readonly trusted: Set<string>;
 
   constructor(options: SafeHttpOptions = {}) {
@@ -89,6 +90,7 @@ export class SafeHttp {
     this.maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
     this.maxRedirects = options.maxRedirects ?? 3;
     this.resolve = options.resolve ?? defaultResolve;
+    this.customResolver = options.resolve !== undefined;
     this.trusted = new Set([...(options.trustedOrigins ?? [])].map(originOf).filter((o): o is string => o !== undefined));
   }
 
@@ -107,6 +109,11 @@ export class SafeHttp {
       throw refusedError(`${url.origin}: plain http is refused except for loopback; use https`);
     }
     if (isMetadataHostName(hostname)) throw refusedError(`${url.origin}: refusing a cloud metadata host`);
+    // CREDCTL_OFFLINE=1 (the demo, the test suite): loopback only, refused before any DNS query.
+    const offline = process.env.CREDCTL_OFFLINE === '1';
+    if (offline && !this.customResolver && !isIP(hostname) && !isLoopbackHost(hostname)) {
+      throw refusedError(`${url.origin}: not contacted (CREDCTL_OFFLINE=1: loopback only)`);
+    }
     let addresses: string[];
     try {
       addresses = isIP(hostname) ? [hostname] : await this.resolve(hostname);
@@ -125,6 +132,7 @@ export class SafeHttp {
         throw refusedError(`${url.origin}: ${hostname} resolves to ${address}, not loopback; plain http refused`);
       }
     }
+    if (offline && !addresses.every(isLoopbackAddress)) throw refusedError(`${url.origin}: not contacted (CREDCTL_OFFLINE=1: loopback only)`);
     const pinned = addresses.map((address) => ({ address, family: isIP(address) }));
     const agent = new Agent({
       connect: {

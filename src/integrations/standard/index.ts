@@ -92,7 +92,7 @@ const standard: Integration = {
       return {
         status: 'live',
         reason: `${ctx.provider} accepted it just now`,
-        identity: { ...(who.id ? { credentialId: who.id } : {}), ...(who.environment ? { account: who.environment } : {}) },
+        identity: { ...(who.id ? { credentialId: who.id } : {}), ...(who.environment ? { kind: `${who.environment} credential` } : {}) },
         ...(who.expiresAt ? { expiresAt: who.expiresAt } : {}),
       };
     } catch (err) {
