@@ -13,7 +13,7 @@ import { Journal } from './journal.js';
 import { targetKey } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { BindingTarget, EngineDeps, RotationProvider } from './ports.js';
-import { secretCandidates } from './binding.js';
+import { secretCandidates } from '../scan/secret-candidates.js';
 
 /**
  * The apply engine: runs a plan credential by credential, in the plan's order, journaling every
