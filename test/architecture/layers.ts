@@ -22,7 +22,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['plan'], // what a rotation will do
   ['apply'], // doing it, journaled
   ['report'], // what leaked, what it reaches, what a run did (reads run journals)
-  ['commands', 'demo'], // the logic behind each command (src/commands/ is issue 16's next step); the demo drives them all
+  ['commands'], // the logic behind each command, one module each (issue 16's next step: the folder does not exist yet)
+  ['demo'], // `credctl demo` drives the other commands end to end
   ['cli', 'ci'], // entry points: the credctl binary and the GitHub Action
 ];
 
