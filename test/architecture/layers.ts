@@ -50,7 +50,9 @@ export const EXCEPTIONS: readonly { from: string; to: string; why: string }[] = 
   {
     from: 'providers/rule-set.ts',
     to: 'scan/rules-cache.ts',
-    why: '`credctl --version --json` counts the rules through the scanner\'s cache; src/cli imports it at this path: moves to src/commands/ with the next CLI change',
+    why:
+      '`credctl --version --json` counts the rules through the scanner\'s cache; src/cli imports it at this path: ' +
+      'moves to src/commands/ with the next CLI change',
   },
 ];
 
