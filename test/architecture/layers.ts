@@ -72,11 +72,16 @@ export interface LayerReport {
 
 export function readSources(srcDir: string): SourceFile[] {
   const out: SourceFile[] = [];
-  for (const entry of readdirSync(srcDir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !/\.(ts|mts|cts)$/.test(entry.name)) continue;
-    const full = join(entry.parentPath, entry.name);
-    out.push({ path: relative(srcDir, full).split(sep).join('/'), text: readFileSync(full, 'utf8') });
-  }
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && /\.(ts|mts|cts)$/.test(entry.name)) {
+        out.push({ path: relative(srcDir, full).split(sep).join('/'), text: readFileSync(full, 'utf8') });
+      }
+    }
+  };
+  walk(srcDir);
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 
