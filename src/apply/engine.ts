@@ -7,13 +7,13 @@ import { CredctlError, refusedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { maskValues } from '../core/redact.js';
 import { ensureDir, ensureStateDir } from '../core/paths.js';
-import type { Plan, PlanCredential, PlanStep } from '../plan/types.js';
+import type { Plan, PlanCredential, PlanStep, RunSummary } from '../plan/types.js';
 import { readPlan, writePlan } from '../plan/plan-file.js';
 import { Journal } from './journal.js';
 import { targetKey } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { BindingTarget, EngineDeps, RotationProvider } from './ports.js';
-import { secretCandidates } from './binding.js';
+import { secretCandidates } from '../scan/secret-candidates.js';
 
 /**
  * The apply engine: runs a plan credential by credential, in the plan's order, journaling every
@@ -25,21 +25,6 @@ import { secretCandidates } from './binding.js';
  *   4. after a kill, `resume` skips finished steps and re-runs the unfinished one (idempotent);
  *   5. values only ever travel between the store, the provider and the targets.
  */
-export interface RunSummary {
-  runId: string;
-  runDir: string;
-  rotated: string[];
-  failed: { id: string; reason: string }[];
-  skipped: { id: string; reason: string }[];
-  revoked: string[];
-  /** Of those, the ones only deactivated (reversible): `credctl finalize` deletes them after the date. */
-  deactivated: { id: string; deleteAfter: string }[];
-  /** Old credentials the provider confirmed it now refuses. */
-  refusedAfterRevoke: string[];
-  healthChecksPassed: number;
-  healthChecksFailed: number;
-}
-
 interface CredState {
   oldValue?: string;
   oldId?: string;

@@ -14,10 +14,10 @@ import { ensureTrusted } from '../trust/gate.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { buildPlan, staleness, type PlanSelection } from '../plan/build.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, RunSummary } from '../plan/types.js';
 import { readJournal, runFinished } from './journal.js';
 import { engineDeps, progressPrinter } from './context.js';
-import { resumeRun, startRun, type RunSummary } from './engine.js';
+import { resumeRun, startRun } from './engine.js';
 import type { EngineEvent, Prompter } from './ports.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../core/canonical-json.js';
 
 /**
  * One line of `.credctl/audit.jsonl`.

@@ -1,6 +1,6 @@
 import { inputError } from '../core/errors.js';
 import { DAY, DURATION_UNITS, parseDuration } from '../core/duration.js';
-import { parseHealthChecks, type HealthCheckSpec } from '../apply/health.js';
+import { parseHealthChecks, type HealthCheckSpec } from './health-checks.js';
 import type { CredctlConfig } from './credctl-yaml.js';
 
 /**

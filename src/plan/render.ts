@@ -1,6 +1,5 @@
 import { paint, paintErr, printJson } from '../core/output.js';
-import type { RunSummary } from '../apply/engine.js';
-import type { Plan } from './types.js';
+import type { Plan, RunSummary } from './types.js';
 import { escapeControl } from '../core/text.js';
 
 /** A plan in a few lines per credential, for review on stderr before confirming. */

@@ -21,9 +21,9 @@ export interface PlanTargetRef {
   [key: string]: unknown;
 }
 
-/** Health checks are declared in credctl.yaml; their shape is owned by the health module. */
-export type { HealthCheckSpec } from '../apply/health.js';
-import type { HealthCheckSpec } from '../apply/health.js';
+/** Health checks are declared in credctl.yaml; their shape is owned by src/config/health-checks.ts. */
+export type { HealthCheckSpec } from '../config/health-checks.js';
+import type { HealthCheckSpec } from '../config/health-checks.js';
 
 export interface PlanStep {
   id: string;
@@ -97,4 +97,23 @@ export interface Plan {
   inputs: PlanInputs;
   order: { batches: string[][]; cycles: string[][]; rule: string };
   credentials: PlanCredential[];
+}
+
+/**
+ * What running a plan came to (src/apply/engine.ts fills it in; `credctl apply` and the demo print
+ * it): kept with the plan so that rendering it does not depend on the engine.
+ */
+export interface RunSummary {
+  runId: string;
+  runDir: string;
+  rotated: string[];
+  failed: { id: string; reason: string }[];
+  skipped: { id: string; reason: string }[];
+  revoked: string[];
+  /** Of those, the ones only deactivated (reversible): `credctl finalize` deletes them after the date. */
+  deactivated: { id: string; deleteAfter: string }[];
+  /** Old credentials the provider confirmed it now refuses. */
+  refusedAfterRevoke: string[];
+  healthChecksPassed: number;
+  healthChecksFailed: number;
 }

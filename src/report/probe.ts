@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDotenv } from '../core/dotenv.js';
 import { fingerprint } from '../core/fingerprint.js';
-import { secretCandidates } from '../apply/binding.js';
+import { secretCandidates } from '../scan/secret-candidates.js';
 import type { Graph } from '../graph/types.js';
 import type { WiredProvider } from '../integrations/providers.js';
 import type { CredentialPart, Identity, Support } from '../integrations/types.js';

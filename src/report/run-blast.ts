@@ -3,7 +3,7 @@ import { storeError } from '../core/errors.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { checkBinding } from '../trust/gate.js';
-import { isDeadEnd, revokeDeadEnds, type DeadEnd, type RevokeOptions, type RevokeOutcome } from '../apply/emergency-revoke.js';
+import { isDeadEnd, revokeDeadEnds, type DeadEnd, type RevokeOptions, type RevokeOutcome } from './emergency-revoke.js';
 import { partsFromProject, partsFromValues, valueFromProject } from './probe.js';
 import { writePlan } from '../plan/plan-file.js';
 import type { Plan } from '../plan/types.js';

@@ -4,7 +4,7 @@ import { inputError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { findProjectRoot } from '../core/paths.js';
 import { note, paint, printJson } from '../core/output.js';
-import { runExamples } from '../providers/rule-examples.js';
+import { runExamples } from './rule-examples.js';
 import { compileRuleSet } from './detect.js';
 import { compileProjectDetection, loadProjectDetection, readRulesFile, type ProjectDetection } from './custom-rules.js';
 import { loadRulesCached } from './rules-cache.js';

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { canonicalJson } from '../audit/canonical.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { describeSystemError, inputError, integrityError, storeError } from '../core/errors.js';
 import { fingerprint } from '../core/fingerprint.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DAY, formatDuration, parseDuration } from '../../src/core/duration.js';
 import { usageError } from '../../src/core/errors.js';
 import { parseDays } from '../../src/config/sections.js';
-import { parseHealthChecks } from '../../src/apply/health.js';
+import { parseHealthChecks } from '../../src/config/health-checks.js';
 import { parseTtl } from '../../src/issuer/ttl.js';
 import { parseSince } from '../../src/audit/show.js';
 

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/core/exit-codes.js';
 import { redact } from '../../src/core/redact.js';
-import { parseHealthChecks, runHealthCheck, runHealthChecks } from '../../src/apply/health.js';
+import { parseHealthChecks } from '../../src/config/health-checks.js';
+import { runHealthCheck, runHealthChecks } from '../../src/apply/health.js';
 import { everything, tempProject } from './helpers.js';
 
 const NEW = 'sk_live_51FAKEnewnewnewnewnewnew0002';

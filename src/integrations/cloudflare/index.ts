@@ -1,6 +1,6 @@
 import { CredctlError, refusedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import type { RotationProvider } from '../../apply/ports.js';
+import type { RotationProvider } from '../types.js';
 import { READ_RETRY, refusalOf, unreachable, vendorCall, vendorFailure, type VendorReply } from '../kit.js';
 import type { Analysis, Grant, Integration, IntegrationContext, Risk, Verification } from '../types.js';
 

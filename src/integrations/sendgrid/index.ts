@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { refusedError } from '../../core/errors.js';
-import type { RotationProvider } from '../../apply/ports.js';
+import type { RotationProvider } from '../types.js';
 import { READ_RETRY, refusalOf, unreachable, vendorCall, vendorFailure, type VendorReply } from '../kit.js';
 import type { Analysis, Integration, IntegrationContext, Risk, Verification } from '../types.js';
 

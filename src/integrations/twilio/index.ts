@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { refusedError, remoteError } from '../../core/errors.js';
-import type { RotationProvider } from '../../apply/ports.js';
+import type { RotationProvider } from '../types.js';
 import type { RotationSubject } from '../types.js';
 import { basicAuth, READ_RETRY, unreachable, vendorCall, vendorFailure, type VendorReply, type VendorRequest } from '../kit.js';
 import type { Analysis, CredentialValue, Integration, IntegrationContext, Verification } from '../types.js';

@@ -1,5 +1,5 @@
 import { refusedError } from '../../core/errors.js';
-import type { RotationProvider } from '../../apply/ports.js';
+import type { RotationProvider } from '../types.js';
 import { READ_RETRY, refusalOf, unreachable, vendorCall, vendorFailure, type VendorReply } from '../kit.js';
 import type { Analysis, Grant, Integration, IntegrationContext, Verification } from '../types.js';
 

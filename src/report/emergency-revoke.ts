@@ -5,12 +5,12 @@ import { withAudit } from '../audit/log.js';
 import type { WiredProvider } from '../integrations/providers.js';
 import { SafeHttp } from '../net/http.js';
 import { actionableSettings, projectTrustedOrigins } from '../project/context.js';
-import type { BlastItem } from '../report/model.js';
+import type { BlastItem } from './model.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { checkBinding } from '../trust/gate.js';
-import { trusted, type ProjectContext } from './orchestrate.js';
-import { contextForProvider, type ProviderWiring } from './providers.js';
+import { trusted, type ProjectContext } from '../apply/orchestrate.js';
+import { contextForProvider, type ProviderWiring } from '../apply/providers.js';
 
 /**
  * Emergency revocation without replacement, for exposed keys nothing in this project uses (a

@@ -1,5 +1,5 @@
-import { loadRulesCached } from '../scan/rules-cache.js';
-import { compileRuleSet, detect, type CompiledRuleSet } from '../scan/detect.js';
+import { loadRulesCached } from './rules-cache.js';
+import { compileRuleSet, detect, type CompiledRuleSet } from './detect.js';
 
 /**
  * The secrets inside a binding's text: the whole text (an API key bound as-is) and whatever the

@@ -1,7 +1,8 @@
 /**
  * Canonical JSON: object keys sorted by UTF-16 code unit, no whitespace, undefined members
  * dropped, JSON.stringify's escaping for strings and numbers. Hashes and MACs are computed over
- * this, so they do not depend on the order a writer happened to put properties in.
+ * this, so they do not depend on the order a writer happened to put properties in. In core because
+ * both the audit log (entry hashes) and the file store (its integrity MAC) use it.
  */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return '[' + value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',') + ']';

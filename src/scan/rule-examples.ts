@@ -1,5 +1,5 @@
-import type { Rule } from './rules.js';
-import { compileRuleSet, detect, type CompiledRuleSet } from '../scan/detect.js';
+import type { Rule } from '../providers/rules.js';
+import { compileRuleSet, detect, type CompiledRuleSet } from './detect.js';
 
 /**
  * Every rule carries examples that must (positive) and must not (negative) produce a finding of
