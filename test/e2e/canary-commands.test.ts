@@ -684,6 +684,9 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
         for (const line of readFileSync(file, 'utf8').split('\n')) {
           const value = /^(?:export\s+)?[A-Z_]+=["']?([^"'\s#]{12,})/.exec(line)?.[1] ?? (/(admin-token|store\.key)$/.test(f) && /^\S{32,}$/.test(line) ? line : undefined);
           if (!value || value.startsWith('pk_')) continue; // a publishable key is public
+          // An AWS access key id is an identifier, declared a credential part (shown like a key id
+          // in the AWS console and CloudTrail); its secret beside it is checked like every value.
+          if (/^(?:export\s+)?AWS_ACCESS_KEY_ID=/.test(line)) continue;
           // In a connection URL only the password is secret (user, host and port are shown).
           const password = /^[a-z]+:\/\/[^:/@]+:([^@]+)@/.exec(value)?.[1];
           if (password) list.push({ label: `demo ${f} URL password`, value: password, secret: password });
