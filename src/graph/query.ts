@@ -1,6 +1,7 @@
 /**
  * Questions asked of a built graph: "where is this used?" and "what breaks if it is revoked?".
  */
+import type { CredentialIdentity } from '../core/credential.js';
 import { inputError } from '../core/errors.js';
 import { shownSafely } from '../core/redact.js';
 import { normalizeEnvironment } from './names.js';
@@ -48,7 +49,7 @@ export class GraphIndex {
 export interface WherePlace { file: string; line: number; credential: string; git?: 'committed' | 'untracked' | 'ignored' }
 export interface WhereConsumer { id: string; kind: string; label: string; file: string; line: number; uses: { name: string; file: string; line: number; as?: string; via?: string }[]; attrs?: Record<string, string | string[]> }
 export interface WhereTarget { id: string; kind: string; label: string; credentials: string[]; inferred?: boolean }
-export interface WhereCredential { id: string; provider: string; kind: string; environment?: string; redacted: string; names: string[] }
+export type WhereCredential = CredentialIdentity;
 
 export interface WhereResult {
   query: string;

@@ -3,6 +3,7 @@
  * graph holds. Nothing here ever carries a secret value: credentials are known by fingerprint and
  * shown by their redacted form only.
  */
+import type { CredentialIdentity } from '../core/credential.js';
 import type { CredentialKind } from '../providers/rules.js';
 
 /** What is known about one literal value that was judged to be a credential. */
@@ -139,14 +140,9 @@ export interface Extractor {
 
 export type NodeType = 'credential' | 'name' | 'file' | 'consumer' | 'target' | 'provider';
 
-export interface CredentialNode {
+export interface CredentialNode extends CredentialIdentity {
   type: 'credential';
-  id: string;
-  provider: string;
   kind: CredentialKind;
-  environment?: string;
-  names: string[];
-  redacted: string;
 }
 export interface NameNode { type: 'name'; id: string; name: string }
 export interface FileNode { type: 'file'; id: string; path: string }

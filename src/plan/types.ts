@@ -3,6 +3,7 @@
  * reads and approves, so every field is plain data, and it never holds a secret value: only
  * fingerprints, redacted forms, names and target descriptions.
  */
+import type { CredentialIdentity } from '../core/credential.js';
 export type StepAction =
   | 'snapshot' // seal the value in use now in the store as `previous`-to-be, for rollback
   | 'create' // ask the provider for a replacement (idempotency key = run + credential)
@@ -46,14 +47,7 @@ export interface PlanStep {
   manual?: { instructions: string; url?: string };
 }
 
-export interface PlanCredential {
-  /** The credential's fingerprint: its identity. */
-  id: string;
-  names: string[];
-  provider: string;
-  kind: string;
-  environment?: string;
-  redacted: string;
+export interface PlanCredential extends CredentialIdentity {
   /** The issuer URL for providers that speak the standard. */
   issuer?: string;
   /** Scopes the replacement gets: the same as the old one's, or narrower. */

@@ -1,3 +1,4 @@
+import type { CredentialIdentity } from '../core/credential.js';
 import { where } from '../graph/query.js';
 import type { CredentialNode, Graph } from '../graph/types.js';
 import type { ProjectSettings } from '../config/sections.js';
@@ -13,13 +14,7 @@ import { escapeMarkdown, mapStrings } from '../core/text.js';
  * can reach, where it is used, when it was last rotated or written, when it expires, and how to
  * replace it. Never a value.
  */
-export interface InventoryItem {
-  id: string;
-  names: string[];
-  provider: string;
-  kind: string;
-  environment?: string;
-  redacted: string;
+export interface InventoryItem extends CredentialIdentity {
   owner?: string;
   scopes: AccessScope[] | 'unknown';
   places: { file: string; line: number }[];

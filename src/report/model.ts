@@ -1,3 +1,5 @@
+import type { CredentialIdentity } from '../core/credential.js';
+
 /**
  * The blast-radius report: per exposed credential, everything a person needs the hour after a
  * leak. Plain data (rendered to terminal, JSON, Markdown, HTML); never holds a value.
@@ -10,13 +12,7 @@ export interface AccessScope {
   risk: Risk;
 }
 
-export interface BlastItem {
-  id: string;
-  redacted: string;
-  provider: string;
-  kind: string;
-  environment?: string;
-  names: string[];
+export interface BlastItem extends CredentialIdentity {
   /** How it was exposed (one line per piece of evidence). */
   exposedVia: string[];
   public: boolean;
