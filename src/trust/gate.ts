@@ -102,7 +102,7 @@ export function grantTrust(realRoot: string, decision: TrustDecision, options: {
   if (conflicts.length) {
     const c = conflicts[0]!;
     throw refusedError(
-      `credctl.yaml would send store:${c.entry} to ${describeBinding(c.now)}, but it is bound to ${describeBinding(c.was)}`,
+      `credctl.yaml would send store:${c.entry} to ${describeBinding(c.now)}, but it is pinned to ${describeBinding(c.was)}`,
       `If that is really intended, run \`credctl trust --rebind ${c.entry}\`.`,
     );
   }
@@ -134,7 +134,7 @@ export function checkBinding(decision: TrustDecision, entry: string, provider: s
     throw refusedError(`store:${entry} is not trusted as the admin credential of ${provider}`, 'Run `credctl trust` to review credctl.yaml.');
   }
   if (bound.provider !== provider || bound.issuer !== issuer) {
-    throw refusedError(`store:${entry} is bound to ${describeBinding(bound)}; refusing to send it to ${describeBinding({ provider, issuer })}`, `If that is really intended, run \`credctl trust --rebind ${entry}\`.`);
+    throw refusedError(`store:${entry} is pinned to ${describeBinding(bound)}; refusing to send it to ${describeBinding({ provider, issuer })}`, `If that is really intended, run \`credctl trust --rebind ${entry}\`.`);
   }
 }
 
@@ -161,7 +161,7 @@ export async function ensureTrusted(realRoot: string, decision: TrustDecision, o
     throw refusedError(`${options.what} needs credctl.yaml to be trusted in this project (${decision.reason}): it runs commands, contacts URLs or hands over stored secrets`, hint);
   }
   const lines = [`credctl.yaml in ${realRoot} asks credctl to:`, ...describeSurface(decision.surface)];
-  for (const c of bindingConflicts(decision)) lines.push(`!! store:${c.entry} was bound to ${describeBinding(c.was)} and would now go to ${describeBinding(c.now)}`);
+  for (const c of bindingConflicts(decision)) lines.push(`!! store:${c.entry} was pinned to ${describeBinding(c.was)} and would now go to ${describeBinding(c.now)}`);
   const ask = options.ask ?? (async (text: string[]) => {
     process.stderr.write(text.join('\n') + '\n');
     return confirm({ message: 'Trust this configuration for this project?', default: false }, { output: process.stderr });

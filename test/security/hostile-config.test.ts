@@ -99,7 +99,7 @@ describe('admin credentials are bound to where they were first trusted to go', (
     writeFileSync(join(p.root, 'credctl.yaml'), `providers:\n  example: { issuer: "${attacker.url}", admin: "store:example/admin" }\n`);
     const project = openProject(p.root);
     expect(project.trust.trusted).toBe(false);
-    expect(() => grantTrust(project.root, project.trust)).toThrow(/bound to example at http:\/\/127\.0\.0\.1/);
+    expect(() => grantTrust(project.root, project.trust)).toThrow(/pinned to example at http:\/\/127\.0\.0\.1/);
     const r = await cli(['trust', '--yes'], { cwd: p.root, env: p.env });
     expect(r.status).toBe(6);
     expect(r.stderr).toMatch(/--rebind example\/admin/);
