@@ -241,7 +241,31 @@ export function assemble(input: AssembleInput): Graph {
     nodes.set(id, node);
   }
 
-  // --- guards: who can write a target
+  addGuardEdges({ nodes, edges, creds, keptRefs, consumers, addEdge });
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    ...(repo ? { github: repo } : {}),
+    nodes: [...nodes.values()].sort((a, b) => cmp(a.id, b.id)),
+    edges: [...edges.values()].sort(edgeOrder),
+    warnings: warnings.sort((a, b) => cmp(a.file, b.file) || a.line - b.line || cmp(a.message, b.message)),
+  };
+}
+
+/**
+ * Guards: who can write a target. A credential of the target plugin's provider, or one bound to a
+ * name holding its words (GH_TOKEN for Actions secrets), guards every target of that kind; a
+ * consumer that deploys there marks the names it deploys with.
+ */
+function addGuardEdges(g: {
+  nodes: Map<string, GraphNode>;
+  edges: Map<string, GraphEdge>;
+  creds: Map<string, CredentialNode>;
+  keptRefs: (Reference & { file: string })[];
+  consumers: Map<string, Consumer>;
+  addEdge: (e: GraphEdge) => void;
+}): void {
+  const { nodes, edges, creds, keptRefs, consumers, addEdge } = g;
   for (const rule of guardRules()) {
     const targets = [...nodes.values()].filter((n): n is TargetNode => n.type === 'target' && n.kind === rule.targetKind);
     if (targets.length === 0) continue;
@@ -266,14 +290,6 @@ export function assemble(input: AssembleInput): Graph {
       if (deployNames.size) t.attrs = { ...(t.attrs ?? {}), deployedWith: [...deployNames].sort() };
     }
   }
-
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    ...(repo ? { github: repo } : {}),
-    nodes: [...nodes.values()].sort((a, b) => cmp(a.id, b.id)),
-    edges: [...edges.values()].sort(edgeOrder),
-    warnings: warnings.sort((a, b) => cmp(a.file, b.file) || a.line - b.line || cmp(a.message, b.message)),
-  };
 }
 
 /** `./.github/workflows/x.yml` (local reusable workflow) -> its path; remote ones stay unresolved. */
