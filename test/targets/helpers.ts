@@ -1,3 +1,7 @@
+import { expect } from 'vitest';
+import { CredctlError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
+import { parseTargetRef } from '../../src/integrations/targets.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,4 +29,24 @@ export function tempProject(): { root: string; file(rel: string, text?: string, 
 export function everything(x: unknown): string {
   if (x instanceof Error) return `${x.message}\n${(x as { hint?: string }).hint ?? ''}\n${x.stack ?? ''}`;
   return JSON.stringify(x);
+}
+
+/** The CredctlError a promise rejects with (the test fails if it resolves or throws something else). */
+export async function failure(p: Promise<unknown>): Promise<CredctlError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(CredctlError);
+  return e as CredctlError;
+}
+
+/** The one-line message with which a target ref of `type` is refused as bad input (exit 3). */
+export function refusedRef(type: string): (raw: Record<string, unknown>) => string {
+  return (raw) => {
+    try {
+      parseTargetRef({ type, ...raw });
+    } catch (e) {
+      expect((e as CredctlError).exitCode).toBe(ExitCode.BadInput);
+      return (e as CredctlError).message;
+    }
+    throw new Error('accepted');
+  };
 }

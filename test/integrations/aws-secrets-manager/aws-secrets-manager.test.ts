@@ -4,7 +4,7 @@ import { ExitCode } from '../../../src/core/exit-codes.js';
 import { fingerprint } from '../../../src/core/fingerprint.js';
 import { openTarget, parseTargetRef } from '../../../src/integrations/targets.js';
 import type { TargetDeps, TargetRef } from '../../../src/targets/target.js';
-import { everything } from '../../targets/helpers.js';
+import { everything, failure, refusedRef } from '../../targets/helpers.js';
 import { startSecretsManager, type SecretsManagerStandIn } from './standin.js';
 
 const KEY_ID = 'AKIAFAKE0123456789AB';
@@ -24,12 +24,6 @@ function deps(over: Partial<TargetDeps> = {}): TargetDeps {
     http: { retries: 2, backoffMs: 1, timeoutMs: 1000 },
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(CredctlError);
-  return e as CredctlError;
 }
 
 const ops = (from = 0) => sm.requests.slice(from).map((q) => String(q.headers['x-amz-target']).replace('secretsmanager.', ''));
@@ -196,15 +190,7 @@ describe('aws-secrets-manager target against the Secrets Manager stand-in (SigV4
   });
 
   it('validates every ref field and refuses an API address in a ref', () => {
-    const bad = (raw: Record<string, unknown>) => {
-      try {
-        parseTargetRef({ type: 'aws-secrets-manager', ...raw });
-      } catch (e) {
-        expect((e as CredctlError).exitCode).toBe(ExitCode.BadInput);
-        return (e as CredctlError).message;
-      }
-      throw new Error('accepted');
-    };
+    const bad = refusedRef('aws-secrets-manager');
     expect(bad({ secretId: 's' })).toContain('"region"');
     expect(bad({ region: 'Europe', secretId: 's' })).toContain('"region"');
     expect(bad({ region: 'eu-west-1' })).toContain('"secretId"');

@@ -5,7 +5,7 @@ import { fingerprint } from '../../../src/core/fingerprint.js';
 import { openTarget, parseTargetRef } from '../../../src/integrations/targets.js';
 import { memoryLedger } from '../../../src/targets/ledger.js';
 import type { TargetDeps, TargetRef } from '../../../src/targets/target.js';
-import { everything } from '../../targets/helpers.js';
+import { everything, failure, refusedRef } from '../../targets/helpers.js';
 import { startCircleci, type CircleciStandIn } from './standin.js';
 
 const TOKEN = 'CCIPAT_FAKE0123456789_abcdefabcdefabcdefabcdefabcdef01';
@@ -25,12 +25,6 @@ function deps(over: Partial<TargetDeps> = {}): TargetDeps {
     ledger: memoryLedger(),
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(CredctlError);
-  return e as CredctlError;
 }
 
 beforeAll(async () => {
@@ -137,15 +131,7 @@ describe('circleci-env target against the CircleCI API v2 stand-in', () => {
   });
 
   it('validates every ref field and refuses an API address in a ref', () => {
-    const bad = (raw: Record<string, unknown>) => {
-      try {
-        parseTargetRef({ type: 'circleci-env', ...raw });
-      } catch (e) {
-        expect((e as CredctlError).exitCode).toBe(ExitCode.BadInput);
-        return (e as CredctlError).message;
-      }
-      throw new Error('accepted');
-    };
+    const bad = refusedRef('circleci-env');
     expect(bad({})).toContain('exactly one');
     expect(bad({ projectSlug: 'gh/acme/api', contextId: CONTEXT })).toContain('exactly one');
     expect(bad({ projectSlug: 'acme/api' })).toContain('"projectSlug"');

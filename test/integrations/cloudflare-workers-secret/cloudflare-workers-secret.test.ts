@@ -5,7 +5,7 @@ import { fingerprint } from '../../../src/core/fingerprint.js';
 import { openTarget, parseTargetRef } from '../../../src/integrations/targets.js';
 import { memoryLedger } from '../../../src/targets/ledger.js';
 import type { TargetDeps, TargetRef } from '../../../src/targets/target.js';
-import { everything } from '../../targets/helpers.js';
+import { everything, failure, refusedRef } from '../../targets/helpers.js';
 import { startCloudflareWorkers, type CloudflareWorkersStandIn } from './standin.js';
 
 const TOKEN = 'cfut_FAKE0123456789abcdefghijklmnopqrstuvwxyz0123';
@@ -25,12 +25,6 @@ function deps(over: Partial<TargetDeps> = {}): TargetDeps {
     ledger: memoryLedger(),
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(CredctlError);
-  return e as CredctlError;
 }
 
 beforeAll(async () => {
@@ -115,15 +109,7 @@ describe('cloudflare-workers-secret target against the Cloudflare API stand-in',
   });
 
   it('validates every ref field and refuses an API address in a ref', () => {
-    const bad = (raw: Record<string, unknown>) => {
-      try {
-        parseTargetRef({ type: 'cloudflare-workers-secret', ...raw });
-      } catch (e) {
-        expect((e as CredctlError).exitCode).toBe(ExitCode.BadInput);
-        return (e as CredctlError).message;
-      }
-      throw new Error('accepted');
-    };
+    const bad = refusedRef('cloudflare-workers-secret');
     expect(bad({ script: 'w' })).toContain('"accountId"');
     expect(bad({ accountId: 'acme', script: 'w' })).toContain('"accountId"');
     expect(bad({ accountId: ACCOUNT })).toContain('"script"');

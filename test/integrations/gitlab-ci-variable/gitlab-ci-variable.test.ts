@@ -4,7 +4,7 @@ import { ExitCode } from '../../../src/core/exit-codes.js';
 import { fingerprint } from '../../../src/core/fingerprint.js';
 import { openTarget, parseTargetRef, targetPlugin } from '../../../src/integrations/targets.js';
 import type { TargetDeps, TargetRef } from '../../../src/targets/target.js';
-import { everything } from '../../targets/helpers.js';
+import { everything, failure, refusedRef } from '../../targets/helpers.js';
 import { startGitlab, type GitlabStandIn } from './standin.js';
 
 const TOKEN = 'glpat-FAKE0123456789abcdefghij';
@@ -22,12 +22,6 @@ function deps(over: Partial<TargetDeps> = {}): TargetDeps {
     http: { retries: 2, backoffMs: 1, timeoutMs: 1000 },
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(CredctlError);
-  return e as CredctlError;
 }
 
 beforeAll(async () => {
@@ -140,15 +134,7 @@ describe('gitlab-ci-variable target against the GitLab API stand-in', () => {
   });
 
   it('validates every ref field and refuses an API address in a ref', () => {
-    const bad = (raw: Record<string, unknown>) => {
-      try {
-        parseTargetRef({ type: 'gitlab-ci-variable', ...raw });
-      } catch (e) {
-        expect((e as CredctlError).exitCode).toBe(ExitCode.BadInput);
-        return (e as CredctlError).message;
-      }
-      throw new Error('accepted');
-    };
+    const bad = refusedRef('gitlab-ci-variable');
     expect(bad({})).toContain('"project"');
     expect(bad({ project: 'no spaces allowed' })).toContain('"project"');
     expect(bad({ project: '42', environmentScope: 'a\nb' })).toContain('"environmentScope"');

@@ -5,7 +5,7 @@ import { fingerprint } from '../../../src/core/fingerprint.js';
 import { openTarget, parseTargetRef } from '../../../src/integrations/targets.js';
 import { memoryLedger } from '../../../src/targets/ledger.js';
 import type { TargetDeps, TargetRef } from '../../../src/targets/target.js';
-import { everything } from '../../targets/helpers.js';
+import { everything, failure, refusedRef } from '../../targets/helpers.js';
 import { startNetlify, type NetlifyStandIn } from './standin.js';
 
 const TOKEN = 'nfp_FAKE0123456789abcdefghijklmnopqrstuv';
@@ -24,12 +24,6 @@ function deps(over: Partial<TargetDeps> = {}): TargetDeps {
     ledger: memoryLedger(),
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(CredctlError);
-  return e as CredctlError;
 }
 
 beforeAll(async () => {
@@ -134,15 +128,7 @@ describe('netlify-env target against the Netlify API stand-in', () => {
   });
 
   it('validates every ref field and refuses an API address in a ref', () => {
-    const bad = (raw: Record<string, unknown>) => {
-      try {
-        parseTargetRef({ type: 'netlify-env', ...raw });
-      } catch (e) {
-        expect((e as CredctlError).exitCode).toBe(ExitCode.BadInput);
-        return (e as CredctlError).message;
-      }
-      throw new Error('accepted');
-    };
+    const bad = refusedRef('netlify-env');
     expect(bad({})).toContain('"accountId"');
     expect(bad({ accountId: 'a/b' })).toContain('"accountId"');
     expect(bad({ accountId: 'acme', siteId: '../x' })).toContain('"siteId"');
