@@ -1,4 +1,4 @@
-import { CredctlError, inputError } from './errors.js';
+import { type CredctlError, inputError } from './errors.js';
 
 /**
  * The one duration grammar of every flag and credctl.yaml field: a whole number and a unit,

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan, applyPlanAsGiven, loadProject, makePlan } from '../../src/apply/orchestrate.js';
+import { applyPlanAsGiven, loadProject, makePlan } from '../../src/apply/orchestrate.js';
 import { readJournal } from '../../src/apply/journal.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { rotationOrder } from '../../src/plan/order.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CredctlError } from '../../src/core/errors.js';
+import type { CredctlError } from '../../src/core/errors.js';
 import { ExitCode } from '../../src/core/exit-codes.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { memoryLedger } from '../../src/targets/ledger.js';

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CredctlError } from '../../../src/core/errors.js';
 import { ExitCode } from '../../../src/core/exit-codes.js';
 import { fingerprint } from '../../../src/core/fingerprint.js';
 import { openTarget, parseTargetRef } from '../../../src/integrations/targets.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CredctlError } from '../../../src/core/errors.js';
+import type { CredctlError } from '../../../src/core/errors.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
 import type { PlanCredential } from '../../../src/plan/types.js';
 import { contextFor } from '../context.js';
