@@ -35,10 +35,12 @@ export function runInProcess(io: CliIo, command: () => Promise<number>): Promise
 
 async function runNow(io: CliIo, command: () => Promise<number>): Promise<number> {
   captureDirectWrites();
+  const stdinBytes = io.stdin === undefined ? Buffer.alloc(0) : typeof io.stdin === 'string' || io.stdin instanceof Uint8Array ? Buffer.from(io.stdin) : undefined;
   const streams = {
     stdout: io.stdout ?? discard,
     stderr: io.stderr ?? discard,
-    stdin: toStream(io.stdin),
+    stdin: stdinBytes ? Object.assign(Readable.from(stdinBytes.length ? [stdinBytes] : [], { objectMode: false }), { isTTY: false }) : (io.stdin as InStream),
+    stdinBytes,
   };
   const savedEnv = { ...process.env };
   const savedCwd = process.cwd();
@@ -56,12 +58,6 @@ async function runNow(io: CliIo, command: () => Promise<number>): Promise<number
 }
 
 const discard: OutStream = { write: () => true, isTTY: false };
-
-function toStream(stdin: CliIo['stdin']): InStream {
-  if (stdin && typeof stdin === 'object' && !(stdin instanceof Uint8Array)) return stdin;
-  const chunks = stdin === undefined || stdin.length === 0 ? [] : [Buffer.from(stdin)];
-  return Object.assign(Readable.from(chunks, { objectMode: false }), { isTTY: false });
-}
 
 function replaceEnv(env: NodeJS.ProcessEnv): void {
   for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
 
 /**
  * The one seam between credctl and the terminal: every result, message and prompt check goes
@@ -23,6 +24,8 @@ export interface Streams {
   stdout: OutStream;
   stderr: OutStream;
   stdin: InStream;
+  /** All of stdin when it is known up front (the harness was given text), for synchronous reads. */
+  stdinBytes?: Buffer;
 }
 
 const current = new AsyncLocalStorage<Streams>();
@@ -50,6 +53,14 @@ export function err(): OutStream {
 /** Where `-` input and answers come from (stdin). */
 export function input(): InStream {
   return current.getStore()?.stdin ?? process.stdin;
+}
+
+/** All of stdin as text, read synchronously (`--from-report -`, `--leaked -`). */
+export function readStdinText(): string {
+  const captured = current.getStore();
+  if (!captured) return readFileSync(0, 'utf8');
+  if (!captured.stdinBytes) throw new Error('stdin was given as a stream, which cannot be read synchronously');
+  return captured.stdinBytes.toString('utf8');
 }
 
 /** True when a person can answer a prompt: stdin is a terminal. */
