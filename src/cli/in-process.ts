@@ -45,12 +45,19 @@ async function runNow(io: CliIo, command: () => Promise<number>): Promise<number
   const savedEnv = { ...process.env };
   const savedCwd = process.cwd();
   const savedExitCode = process.exitCode;
+  const savedExit = process.exit;
   try {
+    // credctl never calls process.exit (it sets exitCode); one that did would end the caller too.
+    process.exit = ((code?: number) => {
+      if (!capturedStreams()) return savedExit(code);
+      throw new Error(`process.exit(${code ?? ''}) called during an in-process run`);
+    }) as typeof process.exit;
     if (io.env) replaceEnv(io.env);
     if (io.cwd) process.chdir(io.cwd);
     process.exitCode = undefined;
     return await withStreams(streams, command);
   } finally {
+    process.exit = savedExit;
     replaceEnv(savedEnv);
     process.chdir(savedCwd);
     process.exitCode = savedExitCode;
