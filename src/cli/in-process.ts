@@ -35,11 +35,12 @@ export function runInProcess(io: CliIo, command: () => Promise<number>): Promise
 
 async function runNow(io: CliIo, command: () => Promise<number>): Promise<number> {
   captureDirectWrites();
-  const stdinBytes = io.stdin === undefined ? Buffer.alloc(0) : typeof io.stdin === 'string' || io.stdin instanceof Uint8Array ? Buffer.from(io.stdin) : undefined;
+  const given = io.stdin ?? '';
+  const stdinBytes = typeof given === 'string' || given instanceof Uint8Array ? Buffer.from(given) : undefined;
   const streams = {
     stdout: io.stdout ?? discard,
     stderr: io.stderr ?? discard,
-    stdin: stdinBytes ? Object.assign(Readable.from(stdinBytes.length ? [stdinBytes] : [], { objectMode: false }), { isTTY: false }) : (io.stdin as InStream),
+    stdin: stdinBytes ? pipedInput(stdinBytes) : (given as InStream),
     stdinBytes,
   };
   const savedEnv = { ...process.env };
@@ -65,6 +66,11 @@ async function runNow(io: CliIo, command: () => Promise<number>): Promise<number
 }
 
 const discard: OutStream = { write: () => true, isTTY: false };
+
+/** Bytes as stdin that is piped in (not a terminal), as `printf ... | credctl` gives. */
+function pipedInput(bytes: Buffer): InStream {
+  return Object.assign(Readable.from(bytes.length ? [bytes] : [], { objectMode: false }), { isTTY: false });
+}
 
 function replaceEnv(env: NodeJS.ProcessEnv): void {
   for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];

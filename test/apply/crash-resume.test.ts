@@ -24,7 +24,11 @@ async function killAndResume(killAfter: number): Promise<void> {
     writePlan(plan, planFile);
 
     // The kill needs a real process (the failpoint SIGKILLs it); the resume runs in this one.
-    const first = await spawnCli(['apply', planFile, '--yes', '--no-input', '--root', p.root], { env: { ...p.env, CREDCTL_FAILPOINT_JOURNAL: String(killAfter) }, timeoutMs: 60_000, killSignal: 'SIGTERM' });
+    const first = await spawnCli(['apply', planFile, '--yes', '--no-input', '--root', p.root], {
+      env: { ...p.env, CREDCTL_FAILPOINT_JOURNAL: String(killAfter) },
+      timeoutMs: 60_000,
+      killSignal: 'SIGTERM',
+    });
     expect(first.signal, `kill point ${killAfter}: ${first.stderr}`).toBe('SIGKILL');
     const [runs] = listRuns(p.root);
     expect(runs).toBeDefined();

@@ -37,7 +37,11 @@ describe.skipIf(!built)('in-process runs answer as bin/credctl does', () => {
       const real = await spawnCli(args, { cwd: dir, env, input });
       const here = await runCli(args, { cwd: dir, env, input });
       // Timings differ from run to run; everything else must not.
-      const same = (r: { code: number | null; stdout: string; stderr: string }) => ({ code: r.code, stdout: r.stdout.replace(/"durationMs": \d+/g, '"durationMs": 0'), stderr: r.stderr.replace(/in \d+\.\d+ s\b/g, 'in 0 s') });
+      const same = (r: { code: number | null; stdout: string; stderr: string }) => ({
+        code: r.code,
+        stdout: r.stdout.replace(/"durationMs": \d+/g, '"durationMs": 0'),
+        stderr: r.stderr.replace(/in \d+\.\d+ s\b/g, 'in 0 s'),
+      });
       expect(same(here)).toEqual(same(real));
       expect(here.stdout + here.stderr).not.toContain(FAKE_KEY);
     });
@@ -79,7 +83,8 @@ describe('main(argv, io)', () => {
     // A direct write from inside the call's async context goes to the call's stdout as well.
     const direct: string[] = [];
     const { withStreams } = await import('../../src/core/io.js');
-    await withStreams({ stdout: { write: (c: string | Uint8Array) => direct.push(String(c)) }, stderr: { write: () => true }, stdin: process.stdin }, async () => {
+    const streams = { stdout: { write: (c: string | Uint8Array) => direct.push(String(c)) }, stderr: { write: () => true }, stdin: process.stdin };
+    await withStreams(streams, async () => {
       process.stdout.write('written directly\n');
     });
     expect(direct).toEqual(['written directly\n']);

@@ -134,8 +134,9 @@ const everything: Output[] = [];
 const writtenFiles: string[] = [];
 type Run = { args: string[]; env?: NodeJS.ProcessEnv; input?: string; cwd?: string };
 /**
- * Run commands, `parallel` at a time (1 where order matters), each checked for an internal error
- * and a stack trace; their outputs are returned and kept for the final sweep.
+ * Run commands in the order given (in-process runs take turns, so `parallel` only bounds how many
+ * wait at once), each checked for an internal error and a stack trace; their outputs are returned
+ * and kept for the final sweep.
  */
 async function runAll(list: Run[], expectStatus?: (args: string[], status: number | null, stderr: string) => void, parallel = 3): Promise<Output[]> {
   const results: RunResult[] = new Array(list.length);
