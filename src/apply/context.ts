@@ -18,6 +18,7 @@ import { loadRulesCached } from '../scan/rules-cache.js';
 import { runHealthCheck } from './health.js';
 import type { EngineDeps, EngineEvent, Prompter } from './ports.js';
 import { rotationProviderFor } from './providers.js';
+import * as io from '../core/io.js';
 
 /**
  * Wire the engine to the real world for one project: the secret store, the audit log (fail
@@ -76,7 +77,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
     secret: (message) => password({ message, mask: '*' }, { output: process.stderr }),
     confirm: (message) => confirm({ message, default: false }, { output: process.stderr }),
   };
-  const prompter: Prompter | null = opts.prompter ?? (opts.noInput || !process.stdin.isTTY ? null : terminal);
+  const prompter: Prompter | null = opts.prompter ?? (opts.noInput || !io.inputIsTTY() ? null : terminal);
   // A remote target asks for its provider's token (github, vercel); credctl.yaml names it.
   const configuredToken = async (provider: string): Promise<string | null> => {
     const ref = opts.settings.providers[provider]?.admin;
@@ -146,7 +147,7 @@ export function checkPastedValue(cred: PlanCredential, value: string): string | 
  * Progress, one plain line per finished step, labelled with the credential (runs interleave
  * under --concurrency); colour only on a TTY. Never a value: steps report outcomes only.
  */
-export function progressPrinter(write: (line: string) => void = (l) => process.stderr.write(l + '\n')): (e: EngineEvent) => void {
+export function progressPrinter(write: (line: string) => void = (l) => io.err().write(l + '\n')): (e: EngineEvent) => void {
   const c = paintErr();
   return (e) => {
     if (e.type === 'note') return write(c.yellow(e.message));

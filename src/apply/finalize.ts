@@ -15,6 +15,7 @@ import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { engineDeps } from './context.js';
 import { doneData, Journal, readJournal, type JournalRecord } from './journal.js';
+import * as io from '../core/io.js';
 
 /**
  * The grace period's end: a rotation planned with `--grace` only deactivates the old credential
@@ -126,7 +127,7 @@ export async function finalizeDeletions(root: string, opts: FinalizeOptions): Pr
   const due = todo.map(publicPart);
   if (opts.dryRun || todo.length === 0) return { due, deleted: [], kept: [], failed: [], waiting, dryRun: Boolean(opts.dryRun) };
   if (!opts.yes) {
-    if (opts.noInput || !process.stdin.isTTY) throw refusedError('deleting credentials needs confirmation', 'Check the list with --dry-run, then re-run with --yes.');
+    if (opts.noInput || !io.inputIsTTY()) throw refusedError('deleting credentials needs confirmation', 'Check the list with --dry-run, then re-run with --yes.');
     const ok = await confirm({ message: `Delete ${todo.length} deactivated credential(s) for good? This cannot be undone.`, default: false }, { output: process.stderr });
     if (!ok) throw refusedError('not confirmed; nothing was deleted');
   }

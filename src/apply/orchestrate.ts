@@ -19,6 +19,7 @@ import { readJournal, runFinished } from './journal.js';
 import { engineDeps, progressPrinter } from './context.js';
 import { resumeRun, startRun } from './engine.js';
 import type { EngineEvent, Prompter } from './ports.js';
+import * as io from '../core/io.js';
 
 /**
  * The use cases behind `credctl plan`, `apply`, `rotate` and `rollback`: everything between the
@@ -99,7 +100,7 @@ export interface ApplyOptions {
 
 async function confirmApply(plan: Plan, opts: ApplyOptions): Promise<void> {
   if (opts.yes) return;
-  if (opts.noInput || !process.stdin.isTTY) {
+  if (opts.noInput || !io.inputIsTTY()) {
     throw refusedError('applying a plan needs confirmation', 'Review the plan, then re-run with --yes.');
   }
   opts.describe?.(plan);

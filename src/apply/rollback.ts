@@ -14,6 +14,7 @@ import { openStore } from '../store/open.js';
 import { doneData, Journal, readJournal } from './journal.js';
 import { engineDeps } from './context.js';
 import { cancelDeletionsOf, DELETE_STEP } from './finalize.js';
+import * as io from '../core/io.js';
 
 /**
  * `credctl rollback <credential>`: after a rotation, put the previous value back into every
@@ -65,7 +66,7 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
   const oldValue = (await store.get(cred.storeName, { version: previous.version }))!;
   const newValue = (await store.get(cred.storeName, { version: current.version }))!;
   if (!opts.yes) {
-    if (opts.noInput || !process.stdin.isTTY) throw refusedError('rollback needs confirmation', 'Re-run with --yes.');
+    if (opts.noInput || !io.inputIsTTY()) throw refusedError('rollback needs confirmation', 'Re-run with --yes.');
     if (!(await confirm({ message: `Put the previous ${cred.names[0]} (${redact(oldValue)}) back into every target?`, default: false }, { output: process.stderr }))) {
       throw refusedError('not confirmed; nothing was changed');
     }

@@ -8,6 +8,7 @@ import { noteText, parseCheckpoints } from './checkpoint.js';
 import { parsePublicKey } from './keys.js';
 import { filterEntries, readEntries } from './show.js';
 import { verifyAudit, type VerifyResult } from './verify.js';
+import * as io from '../core/io.js';
 
 /** What `credctl audit ...` does, behind the flag parsing in src/cli/commands/audit.ts. */
 export async function auditShow(opts: { credential?: string; since?: string; json?: boolean }): Promise<void> {
@@ -32,9 +33,9 @@ function report(result: VerifyResult, what: string, json?: boolean, extra: Recor
     printLine(`${paint().green('verified')}: ${what}: ${result.entries} entries, ${result.checkpoints} checkpoint${result.checkpoints === 1 ? '' : 's'}${cp} (log ${result.logId})`);
   } else {
     const first = result.firstProblem!;
-    process.stderr.write(`credctl: ${what} does not verify: ${first.message}\n`);
-    for (const p of result.problems.slice(1, 10)) process.stderr.write(`  also: ${p.message}\n`);
-    if (result.problems.length > 10) process.stderr.write(`  ... and ${result.problems.length - 10} more\n`);
+    io.err().write(`credctl: ${what} does not verify: ${first.message}\n`);
+    for (const p of result.problems.slice(1, 10)) io.err().write(`  also: ${p.message}\n`);
+    if (result.problems.length > 10) io.err().write(`  ... and ${result.problems.length - 10} more\n`);
   }
   if (!result.ok) process.exitCode = ExitCode.Integrity;
 }
@@ -72,7 +73,7 @@ export async function auditCheckpoint(opts: { json?: boolean }): Promise<void> {
   const latest = parseCheckpoints(local.checkpointsText).checkpoints.filter((cp) => cp.size === result.latestCheckpoint?.size).at(-1);
   if (!latest) throw inputError('the audit log has no checkpoint yet', 'Checkpoints are written when a command appends to the log (rotate, store put ...).');
   if (opts.json) return printJson({ size: latest.size, rootHash: latest.rootHash, logId: result.logId, note: noteText(latest) });
-  process.stdout.write(noteText(latest));
+  io.out().write(noteText(latest));
   note(`checkpoint of ${latest.size} entries. Keep it where the log's owner cannot rewrite it; later: credctl audit verify --checkpoint FILE`);
 }
 

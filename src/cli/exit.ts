@@ -1,5 +1,6 @@
 import { CredctlError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
+import * as io from '../core/io.js';
 
 /**
  * How a command's outcome becomes what the user sees at the end: an error is one line (plus an
@@ -8,8 +9,8 @@ import { ExitCode } from '../core/exit-codes.js';
  */
 export function reportError(err: unknown): number {
   if (err instanceof CredctlError) {
-    process.stderr.write(`credctl: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
+    io.err().write(`credctl: ${err.message}\n`);
+    if (err.hint) io.err().write(`  ${err.hint}\n`);
     return err.exitCode;
   }
   // commander's errors, recognised by their code so this module does not load commander.
@@ -19,9 +20,9 @@ export function reportError(err: unknown): number {
     return ExitCode.Usage; // commander already printed its one-line message
   }
   const e = err as Error;
-  process.stderr.write(`credctl: internal error: ${e?.message ?? String(err)}\n`);
-  if (process.env.CREDCTL_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
-  else process.stderr.write('  This is a bug in credctl. Re-run with CREDCTL_DEBUG=1 for details and report it.\n');
+  io.err().write(`credctl: internal error: ${e?.message ?? String(err)}\n`);
+  if (process.env.CREDCTL_DEBUG) io.err().write(`${e?.stack ?? ''}\n`);
+  else io.err().write('  This is a bug in credctl. Re-run with CREDCTL_DEBUG=1 for details and report it.\n');
   return ExitCode.Internal;
 }
 

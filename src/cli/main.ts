@@ -2,8 +2,10 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { ExitCode, EXIT_CODE_HELP } from '../core/exit-codes.js';
+import * as io from '../core/io.js';
 import { VERSION } from '../core/version.js';
 import { exitCodeSet, exitQuietlyOnClosedPipe, reportError } from './exit.js';
+import { runInProcess, type CliIo } from './in-process.js';
 import { isStagedHookCommand } from './staged-hook-args.js';
 
 /**
@@ -71,15 +73,28 @@ function invokedCommand(argv: string[]): string | undefined {
   return argv.slice(2).find((a) => !a.startsWith('-'));
 }
 
-export async function main(argv: string[] = process.argv): Promise<number> {
+/**
+ * Runs one credctl command line (`argv` as in process.argv: node, script, then the arguments) and
+ * returns its exit code; it never exits the process. With `cliIo` the command runs in this process
+ * with those streams, environment and working directory (in-process.ts; the tests' harness),
+ * without it on the process's own.
+ */
+export async function main(argv: string[] = process.argv, cliIo?: CliIo): Promise<number> {
+  if (cliIo) return runInProcess(cliIo, () => dispatch(argv));
+  return dispatch(argv);
+}
+
+export type { CliIo };
+
+async function dispatch(argv: string[]): Promise<number> {
   if (argv[2] === '--version' && argv.length === 3) {
-    process.stdout.write(`${VERSION}\n`);
+    io.out().write(`${VERSION}\n`);
     return ExitCode.Ok;
   }
   if (argv.length === 4 && argv.includes('--version') && argv.includes('--json')) return printVersionJson();
   // The pre-commit hook's exact command line skips the flag parser (bin/credctl normally loads
   // the bundled copy of this path instead; see staged-hook.ts).
-  if (isStagedHookCommand(argv)) return (await import('./staged-hook.js')).runStagedHook();
+  if (isStagedHookCommand(argv)) return (await import('./staged-hook.js')).stagedHook();
   const program = await buildProgram(invokedCommand(argv));
   try {
     await program.parseAsync(argv);
@@ -104,6 +119,7 @@ export async function buildProgram(only?: string): Promise<Command> {
     .option('--no-color', 'disable colour (also: NO_COLOR=1)')
     .showSuggestionAfterError(true)
     .exitOverride()
+    .configureOutput(commanderOutput)
     .addHelpText('after', `\nRun \`credctl demo\` for a leak-to-recovery walkthrough against the built-in reference issuer.\n\n${EXIT_CODE_HELP}\n`);
   program.hook('preAction', (cmd) => {
     if (cmd.optsWithGlobals().color === false) process.env.NO_COLOR = '1';
@@ -118,6 +134,29 @@ export async function buildProgram(only?: string): Promise<Command> {
   };
   override(program);
   return program;
+}
+
+/**
+ * Commander writes help and usage errors through the same seam as everything else (its defaults
+ * are process.stdout/stderr, which is what io.out()/io.err() are outside the in-process harness).
+ * Set on the root before commands are added, so every subcommand inherits it.
+ */
+const commanderOutput = {
+  writeOut: (text: string) => void io.out().write(text),
+  writeErr: (text: string) => void io.err().write(text),
+  // undefined (not a terminal) means commander's default width, as in its own defaults; its types say number.
+  getOutHelpWidth: () => (io.out().isTTY ? io.out().columns : undefined) as number,
+  getErrHelpWidth: () => (io.err().isTTY ? io.err().columns : undefined) as number,
+  getOutHasColors: () => hasColors(io.out()),
+  getErrHasColors: () => hasColors(io.err()),
+};
+
+/** Commander's own rule (NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE, else a colour terminal), on the seam's stream. */
+function hasColors(stream: io.OutStream): boolean {
+  const env = process.env;
+  if (env.NO_COLOR || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return false;
+  if (env.FORCE_COLOR || env.CLICOLOR_FORCE !== undefined) return true;
+  return Boolean(stream.isTTY && stream.hasColors?.());
 }
 
 /** `credctl --version --json`: credctl's version, the rule set it runs, and the Node.js running it. */

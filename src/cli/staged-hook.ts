@@ -14,6 +14,11 @@ import { exitCodeSet, exitQuietlyOnClosedPipe, reportError } from './exit.js';
  */
 export async function runStagedHook(): Promise<number> {
   exitQuietlyOnClosedPipe();
+  return stagedHook();
+}
+
+/** The hook's work and exit code, without the process-level pipe handling (main() runs this). */
+export async function stagedHook(): Promise<number> {
   try {
     await runScanCommand([], { staged: true });
     return exitCodeSet();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { readStdinText } from './io.js';
 
 /**
  * An error meant for the user: one line saying what went wrong and what to do, plus the exit code.
@@ -63,7 +64,7 @@ export function parserMessage(err: unknown): string {
  */
 export function readInputText(path: string | 0, what: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return path === 0 ? readStdinText() : readFileSync(path, 'utf8');
   } catch (err) {
     throw inputError(`cannot read ${what}: ${describeSystemError(err)}`);
   }

@@ -1,27 +1,42 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { capturedStreams, err, out, type OutStream, type Streams } from './io.js';
 import { VERSION } from './version.js';
 
 /**
  * Output conventions in one place: results go to stdout, messages and progress to stderr,
  * progress only when stderr is a TTY, colour only on a TTY and never with NO_COLOR.
  */
-export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
+export function colorEnabled(stream: OutStream = out()): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
   return Boolean(stream.isTTY);
 }
 
-let stdoutChalk: ChalkInstance | undefined;
-let stderrChalk: ChalkInstance | undefined;
+interface Painters {
+  out?: ChalkInstance;
+  err?: ChalkInstance;
+}
+/** Decided once per process, or once per captured run (each has its own streams and NO_COLOR). */
+const processPainters: Painters = {};
+const capturedPainters = new WeakMap<Streams, Painters>();
+function painters(): Painters {
+  const streams = capturedStreams();
+  if (!streams) return processPainters;
+  let p = capturedPainters.get(streams);
+  if (!p) capturedPainters.set(streams, (p = {}));
+  return p;
+}
 
 /** Chalk for text printed to stdout (level 0 = plain when piped or NO_COLOR). */
 export function paint(): ChalkInstance {
-  return (stdoutChalk ??= new Chalk({ level: colorEnabled(process.stdout) ? 1 : 0 }));
+  const p = painters();
+  return (p.out ??= new Chalk({ level: colorEnabled(out()) ? 1 : 0 }));
 }
 
 /** Chalk for text printed to stderr. */
 export function paintErr(): ChalkInstance {
-  return (stderrChalk ??= new Chalk({ level: colorEnabled(process.stderr) ? 1 : 0 }));
+  const p = painters();
+  return (p.err ??= new Chalk({ level: colorEnabled(err()) ? 1 : 0 }));
 }
 
 /**
@@ -37,20 +52,20 @@ export function jsonDocument(value: object, listName?: string): string {
 }
 
 export function printJson(value: object, listName?: string): void {
-  process.stdout.write(jsonDocument(value, listName));
+  out().write(jsonDocument(value, listName));
 }
 
 export function printLine(line = ''): void {
-  process.stdout.write(line + '\n');
+  out().write(line + '\n');
 }
 
 /** A message for the person at the terminal (never a result): always stderr. */
 export function note(message: string): void {
-  process.stderr.write(message + '\n');
+  err().write(message + '\n');
 }
 
 export function warn(message: string): void {
-  process.stderr.write(paintErr().yellow('warning: ') + message + '\n');
+  err().write(paintErr().yellow('warning: ') + message + '\n');
 }
 
 /**
@@ -62,7 +77,7 @@ export class Progress {
   private last = 0;
   private drawn = false;
 
-  constructor(enabled = Boolean(process.stderr.isTTY) && !process.env.CI) {
+  constructor(enabled = Boolean(err().isTTY) && !process.env.CI) {
     this.enabled = enabled;
   }
 
@@ -71,12 +86,12 @@ export class Progress {
     const now = Date.now();
     if (now - this.last < 100) return;
     this.last = now;
-    process.stderr.write('\r\x1b[2K' + text.slice(0, (process.stderr.columns || 80) - 1));
+    err().write('\r\x1b[2K' + text.slice(0, (err().columns || 80) - 1));
     this.drawn = true;
   }
 
   done(): void {
-    if (this.enabled && this.drawn) process.stderr.write('\r\x1b[2K');
+    if (this.enabled && this.drawn) err().write('\r\x1b[2K');
     this.drawn = false;
   }
 }

@@ -10,6 +10,7 @@ import {
 import { referenceManifest, referencePermissions } from './manifest.js';
 import { expandScopes, isNarrowerOrEqual, parseScopeList, REFERENCE_SCOPES } from './scopes.js';
 import { IssuerState, type AccessRequestRecord, type CredentialRecord } from './state.js';
+import * as io from '../core/io.js';
 
 /**
  * The reference credential issuer: every operation of spec/credential-issuer.md on node:http,
@@ -156,7 +157,7 @@ class Issuer {
     } catch (err) {
       if (err instanceof HttpError) return this.send(res, err.status, { error: err.code, error_description: err.message }, err.headers);
       // Never echo internals (they could hold a request body); the operator sees the message on stderr.
-      process.stderr.write(`credctl issuer: ${(err as Error)?.message ?? String(err)}\n`);
+      io.err().write(`credctl issuer: ${(err as Error)?.message ?? String(err)}\n`);
       return this.send(res, 500, { error: 'server_error', error_description: 'internal error' });
     }
   }

@@ -11,6 +11,7 @@ import type { SecretStore } from '../store/types.js';
 import { checkBinding } from '../trust/gate.js';
 import { trusted, type ProjectContext } from '../apply/orchestrate.js';
 import { contextForProvider, type ProviderWiring } from '../apply/providers.js';
+import * as io from '../core/io.js';
 
 /**
  * Emergency revocation without replacement, for exposed keys nothing in this project uses (a
@@ -55,7 +56,7 @@ export interface RevokeOptions {
 }
 
 export async function revokeDeadEnds(ctx: ProjectContext, deadEnds: DeadEnd[], opts: RevokeOptions): Promise<RevokeOutcome> {
-  const say = opts.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const say = opts.say ?? ((line: string) => io.err().write(`${line}\n`));
   const outcome: RevokeOutcome = { revoked: [], already: [], failed: [], skipped: false };
   if (deadEnds.length === 0) {
     say('No exposed key is a dead end credctl can revoke: nothing revoked.');
@@ -70,7 +71,7 @@ export async function revokeDeadEnds(ctx: ProjectContext, deadEnds: DeadEnd[], o
   // An admin credential goes only where the user trusted it: a trusted credctl.yaml.
   if (deadEnds.some((d) => d.provider.integration?.revoke?.needsAdmin)) await trusted(ctx.project, opts, 'revoking exposed keys');
   if (!opts.yes) {
-    if (opts.noInput || !process.stdin.isTTY) throw refusedError('revoking keys needs a confirmation', 'Re-run with --yes to revoke the keys listed above, or --dry-run to only list them.');
+    if (opts.noInput || !io.inputIsTTY()) throw refusedError('revoking keys needs a confirmation', 'Re-run with --yes to revoke the keys listed above, or --dry-run to only list them.');
     const ask = opts.ask ?? ((message: string) => confirm({ message, default: false }, { output: process.stderr }));
     if (!(await ask(`Revoke these ${deadEnds.length} key(s) now? This cannot be undone.`))) {
       say('Not confirmed: nothing was revoked.');

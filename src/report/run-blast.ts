@@ -11,6 +11,7 @@ import { projectProviders, untrustedNote } from '../project/context.js';
 import { blastRadius, resolveExposure } from './blast-radius.js';
 import { gatherEvidence, type EvidenceOptions } from './evidence.js';
 import type { BlastReport } from './model.js';
+import * as io from '../core/io.js';
 
 /**
  * Some vendors show what a key can reach only to an admin credential (AWS IAM policies): where
@@ -52,7 +53,7 @@ export async function runBlastRadius(root: string, opts: BlastRunOptions): Promi
   if (plan && opts.planOut) writePlan(plan, opts.planOut);
   // Liveness checks send each exposed value to its provider: only to addresses the user trusted.
   const notTrusted = opts.probe !== false ? untrustedNote(ctx.project) : undefined;
-  if (notTrusted) process.stderr.write(notTrusted + '\n');
+  if (notTrusted) io.err().write(notTrusted + '\n');
   const report = await blastRadius({
     root, graph: ctx.graph, exposed: evidence.exposed, vault: evidence.vault, providers: projectProviders(ctx.project),
     settings: ctx.settings, plan, probe: opts.probe, sources: evidence.sources,

@@ -10,6 +10,7 @@ import { isDirectory } from './files.js';
 import { readBaseline, updateBaseline, type Baseline } from './baseline.js';
 import { formatBytes, formatResult, FORMATS, summarize, type Format, type RuleInfo } from './format.js';
 import type { ScanResult } from './types.js';
+import * as io from '../core/io.js';
 
 /**
  * What `credctl scan` does once its flags are parsed: pick the kind of scan, run it, print the
@@ -121,7 +122,7 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
   // Rule names and kinds only SARIF and JUnit print: other formats (and every pre-commit run) skip this.
   const rules = format === 'sarif' || format === 'junit' ? new Map<string, RuleInfo>(loadRulesCached().map((r) => [r.id, { name: r.name, provider: r.provider, kind: r.kind }])) : undefined;
   const text = formatResult(result, format, { chalk: paint(), rules });
-  if (text) process.stdout.write(text);
+  if (text) io.out().write(text);
   note(summarize(result.stats, result.findings));
   // Public-by-design values (severity info) are shown but never fail a scan or block a commit.
   const secrets = result.findings.filter((f) => f.severity !== 'info').length;

@@ -14,6 +14,7 @@ import { defaultWorkerCount, startPool, workerScriptAvailable } from './pool.js'
 import { scanFiles, type BatchResult, type FileJob } from './scan-file.js';
 import { scanStream } from './scan-stream.js';
 import { addStats, DEFAULT_MAX_FILE_SIZE, emptyStats, type ScanResult } from './types.js';
+import * as io from '../core/io.js';
 
 // Kept importable from here for library users; they live in small modules so `--staged` and
 // `--history` can use them without loading the thread pool and the file walker.
@@ -92,7 +93,7 @@ function resolveInputs(options: ScanOptions, base: string): Inputs {
 
   for (const p of paths) {
     if (p === '-') {
-      streams.push({ display: '-', open: () => options.stdin ?? process.stdin });
+      streams.push({ display: '-', open: () => options.stdin ?? io.input() });
       continue;
     }
     const abs = resolve(p);

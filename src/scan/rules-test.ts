@@ -8,6 +8,7 @@ import { runExamples } from './rule-examples.js';
 import { compileRuleSet } from './detect.js';
 import { compileProjectDetection, loadProjectDetection, readRulesFile, type ProjectDetection } from './custom-rules.js';
 import { loadRulesCached } from './rules-cache.js';
+import * as io from '../core/io.js';
 
 /** What `credctl rules test` does once its arguments are parsed (see src/cli/commands/rules.ts). */
 export async function runRulesTest(file: string | undefined, opts: { json?: boolean }): Promise<void> {
@@ -33,10 +34,10 @@ export async function runRulesTest(file: string | undefined, opts: { json?: bool
       const mine = results.filter((r) => r.ruleId === rule.id);
       const bad = mine.filter((r) => !r.passed);
       const mark = bad.length ? c.red('FAIL') : mine.length ? c.green('ok  ') : c.yellow('none');
-      process.stdout.write(`${mark}  ${rule.id}  ${mine.length - bad.length}/${mine.length} examples\n`);
+      io.out().write(`${mark}  ${rule.id}  ${mine.length - bad.length}/${mine.length} examples\n`);
       for (const b of bad) {
         const n = exampleNumber(results, b);
-        process.stdout.write(`        ${b.expect === 'finding' ? `positive example ${n} produced no finding` : `negative example ${n} produced a finding`}\n`);
+        io.out().write(`        ${b.expect === 'finding' ? `positive example ${n} produced no finding` : `negative example ${n} produced a finding`}\n`);
       }
     }
     note(`${custom.rules.length} rule${custom.rules.length === 1 ? '' : 's'} from ${det.where}: ${results.length - failed.length} of ${results.length} examples pass`);

@@ -10,6 +10,7 @@ import { chooseBackend, keychainIndexPath, storeFor } from './open.js';
 import { probeKeychain } from './keychain-store.js';
 import { FileStore } from './file-store.js';
 import type { SecretStore, VersionLabel } from './types.js';
+import * as io from '../core/io.js';
 
 /**
  * What `credctl store ...` does, behind the flag parsing in src/cli/commands/store.ts. Every
@@ -64,13 +65,13 @@ export async function storeStatus(opts: { json?: boolean }): Promise<void> {
 }
 
 async function readValue(name: string, allowPrompt: boolean): Promise<string> {
-  if (process.stdin.isTTY) {
+  if (io.inputIsTTY()) {
     if (!allowPrompt) throw refusedError('no value piped in and --no-input given', `Pipe the value: printf %s "$VALUE" | credctl store put ${name}`);
     const { password } = await import('@inquirer/prompts');
     return password({ message: `Value for ${name}`, mask: false });
   }
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  for await (const c of io.input()) chunks.push(c as Buffer);
   // Strip exactly one trailing newline: what `echo` and most editors add, never part of a key.
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
@@ -109,7 +110,7 @@ export async function storeGet(name: string, opts: { version?: number; label?: s
   await withAudit(
     async (audit) => {
       const subject = { name, ...(opts.version ? { version: opts.version } : {}), ...(opts.label ? { label: opts.label } : {}) };
-      if (process.stdout.isTTY && !opts.reveal) {
+      if (io.out().isTTY && !opts.reveal) {
         await audit.append({ action: 'store.get', subject, outcome: 'refused', details: { reason: 'stdout is a terminal' } });
         throw refusedError('not printing a secret to the terminal', `Pipe or redirect it (credctl store get ${name} | pbcopy, > file), or pass --reveal.`);
       }
@@ -120,8 +121,8 @@ export async function storeGet(name: string, opts: { version?: number; label?: s
         throw inputError(`no secret named ${name}${which}`, 'See `credctl store list` and `credctl store versions NAME`.');
       }
       // The read is recorded before the value leaves the process.
-      await audit.append({ action: 'store.get', subject: { ...subject, fingerprint: fingerprint(value) }, outcome: 'ok', details: { backend: store.backend, revealed: Boolean(process.stdout.isTTY) } });
-      process.stdout.write(opts.newline ? value + '\n' : value);
+      await audit.append({ action: 'store.get', subject: { ...subject, fingerprint: fingerprint(value) }, outcome: 'ok', details: { backend: store.backend, revealed: Boolean(io.out().isTTY) } });
+      io.out().write(opts.newline ? value + '\n' : value);
     },
     { store, note },
   );
@@ -168,7 +169,7 @@ export async function storeRm(name: string, opts: { yes?: boolean; input: boolea
   const versions = await store.versions(name);
   if (versions.length === 0) throw inputError(`no secret named ${name}`, 'See `credctl store list`.');
   if (!opts.yes) {
-    if (!process.stdin.isTTY || !opts.input) throw refusedError(`not deleting ${name} without confirmation`, 'Pass --yes.');
+    if (!io.inputIsTTY() || !opts.input) throw refusedError(`not deleting ${name} without confirmation`, 'Pass --yes.');
     const { confirm } = await import('@inquirer/prompts');
     const ok = await confirm({ message: `Delete all ${versions.length} version(s) of ${name}? This cannot be undone.`, default: false });
     if (!ok) throw refusedError('not confirmed; nothing deleted');

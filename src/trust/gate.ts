@@ -6,6 +6,7 @@ import { confirm } from '@inquirer/prompts';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { refusedError } from '../core/errors.js';
 import { describeSurface, isEmptySurface, surfaceDigest, type TrustSurface } from './surface.js';
+import * as io from '../core/io.js';
 
 /**
  * Trust, as direnv, mise and VS Code do it: a repository's credctl.yaml may ask credctl to run
@@ -156,14 +157,14 @@ export interface EnsureTrustOptions {
 export async function ensureTrusted(realRoot: string, decision: TrustDecision, options: EnsureTrustOptions): Promise<TrustDecision> {
   if (decision.trusted) return decision;
   const hint = `Review it with \`credctl trust\` (in CI: set CREDCTL_TRUST=${decision.digest} from a protected setting).`;
-  const interactive = !options.noInput && Boolean(process.stdin.isTTY) && !options.env?.CI && !process.env.CI;
+  const interactive = !options.noInput && Boolean(io.inputIsTTY()) && !options.env?.CI && !process.env.CI;
   if (!options.ask && !interactive) {
     throw refusedError(`${options.what} needs credctl.yaml to be trusted in this project (${decision.reason}): it runs commands, contacts URLs or hands over stored secrets`, hint);
   }
   const lines = [`credctl.yaml in ${realRoot} asks credctl to:`, ...describeSurface(decision.surface)];
   for (const c of bindingConflicts(decision)) lines.push(`!! store:${c.entry} was pinned to ${describeBinding(c.was)} and would now go to ${describeBinding(c.now)}`);
   const ask = options.ask ?? (async (text: string[]) => {
-    process.stderr.write(text.join('\n') + '\n');
+    io.err().write(text.join('\n') + '\n');
     return confirm({ message: 'Trust this configuration for this project?', default: false }, { output: process.stderr });
   });
   if (!(await ask(lines))) throw refusedError('credctl.yaml not trusted; nothing was done', hint);

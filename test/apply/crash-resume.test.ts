@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/apply/journal.js';
 import { listRuns, loadProject, makePlan } from '../../src/apply/orchestrate.js';
 import { writePlan } from '../../src/plan/plan-file.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { makeRotationProject, startTestIssuer, valueIn } from '../helpers/rotation-project.js';
 
 // Promise 4 (crash-safe): a run of two credentials with two targets each is killed with SIGKILL
@@ -12,26 +12,8 @@ import { makeRotationProject, startTestIssuer, valueIn } from '../helpers/rotati
 // After each: every target holds an active credential, every credential the issuer still
 // accepts is in a target (nothing created was lost or left dangling), each old credential was
 // revoked only after all its targets were written and checked, and the audit log verifies.
-const CLI = join(import.meta.dirname, '..', '..', 'bin', 'credctl');
 const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js'));
 const NAMES = ['EVENTS_API_KEY', 'BILLING_API_KEY'];
-
-/** Run the CLI without blocking this process, which also hosts the issuer the CLI talks to. */
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGTERM'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr });
-    });
-  });
-}
 
 async function killAndResume(killAfter: number): Promise<void> {
   const issuer = await startTestIssuer();
@@ -41,13 +23,18 @@ async function killAndResume(killAfter: number): Promise<void> {
     const planFile = join(p.root, '.credctl', 'plan.yaml');
     writePlan(plan, planFile);
 
-    const first = await run(['apply', planFile, '--yes', '--no-input', '--root', p.root], { ...p.env, CREDCTL_FAILPOINT_JOURNAL: String(killAfter) });
+    // The kill needs a real process (the failpoint SIGKILLs it); the resume runs in this one.
+    const first = await spawnCli(['apply', planFile, '--yes', '--no-input', '--root', p.root], {
+      env: { ...p.env, CREDCTL_FAILPOINT_JOURNAL: String(killAfter) },
+      timeoutMs: 60_000,
+      killSignal: 'SIGTERM',
+    });
     expect(first.signal, `kill point ${killAfter}: ${first.stderr}`).toBe('SIGKILL');
     const [runs] = listRuns(p.root);
     expect(runs).toBeDefined();
     if (!runs!.finished) {
-      const resumed = await run(['apply', '--resume', runs!.runId, '--yes', '--no-input', '--root', p.root], p.env);
-      expect(resumed.status, `resume after kill point ${killAfter}: ${resumed.stderr}`).toBe(0);
+      const resumed = await runCli(['apply', '--resume', runs!.runId, '--yes', '--no-input', '--root', p.root], { env: p.env });
+      expect(resumed.code, `resume after kill point ${killAfter}: ${resumed.stderr}`).toBe(0);
       for (const v of Object.values(p.values)) expect(resumed.stdout + resumed.stderr).not.toContain(v);
     }
 

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { wiredProviders } from '../../src/integrations/providers.js';
 import { SafeHttp } from '../../src/net/http.js';
 import { dueItems } from '../../src/report/status.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer } from '../helpers/rotation-project.js';
+import { runCli } from '../helpers/cli.js';
 
 // Revocation with a grace period, against the reference issuer: the old key is deactivated
 // (refused, but reversible), rollback can bring it back, and `credctl finalize` deletes it once
@@ -153,14 +153,11 @@ describe('a rotation with a grace period', () => {
 
   it('credctl finalize and status from the command line', async () => {
     const p = await makeRotationProject(issuer, { health: 'none' });
-    const cli = join(import.meta.dirname, '..', '..', 'bin', 'credctl');
-    // Asynchronously: the issuer answering the CLI runs in this process.
-    const run = (...args: string[]) =>
-      new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
-        execFile(process.execPath, [cli, ...args], { cwd: p.root, env: p.env, encoding: 'utf8' }, (err, stdout, stderr) => {
-          done({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-        });
-      });
+    // In-process (test/helpers/cli.ts), next to the issuer that answers it.
+    const run = async (...args: string[]) => {
+      const r = await runCli(args, { cwd: p.root, env: p.env });
+      return { status: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
     const rotated = await run('rotate', '--project', '--grace', '2d', '--yes', '--no-input');
     expect(rotated.status, rotated.stderr).toBe(0);
     expect(rotated.stdout).toMatch(/deactivated, not deleted: `credctl rollback` can still bring it back; `credctl finalize` deletes it after/);

@@ -1,16 +1,15 @@
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { runCli as inProcess, spawnCli } from '../helpers/cli.js';
 
 /**
- * Helpers for test/e2e/bad-input.test.ts: spawn the real CLI against temp projects and check
+ * Helpers for test/e2e/bad-input.test.ts: run the CLI against temp projects and check
  * promise 7 (one clear line, documented exit code, no stack, nothing lost).
  */
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'credctl');
 
 /** Obviously fake secrets planted in every project; they must never be printed whole. */
 export const FAKE_EXAMPLE_KEY = 'ccx_live_FAKEbadInput0a1b2c3d4e5f6g7h8i9j';
@@ -47,24 +46,18 @@ export function makeSandbox(): Sandbox {
   return { base, home, env };
 }
 
-export function runCli(sb: Sandbox, args: string[], opts: { cwd: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } ): Promise<CliResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...sb.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(opts.input ?? '');
-    // A command that hangs on bad input is a failure too: kill it rather than hang the suite.
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    child.on('error', reject);
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
-    });
-  });
+/**
+ * `credctl ...args` in `opts.cwd` with the sandbox's environment: in this process (test/helpers/cli.ts),
+ * or as a real process with `spawn` (a heap limit in NODE_OPTIONS needs one), killed after timeoutMs.
+ */
+export async function runCli(sb: Sandbox, args: string[], opts: { cwd: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; spawn?: boolean }): Promise<CliResult> {
+  const env = { ...sb.env, ...opts.env };
+  if (opts.spawn) {
+    const r = await spawnCli(args, { cwd: opts.cwd, env, input: opts.input, timeoutMs: opts.timeoutMs });
+    return { status: r.code, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: r.ms };
+  }
+  const r = await inProcess(args, { cwd: opts.cwd, env, input: opts.input });
+  return { status: r.code, signal: null, stdout: r.stdout, stderr: r.stderr, ms: r.ms };
 }
 
 function describe(r: CliResult): string {

@@ -9,11 +9,14 @@ import {
 
 /**
  * Promise 7, attacked from outside: every command is fed malformed, empty, binary, huge and
- * hostile input through the real CLI (`node bin/credctl`, so `npx tsc -p tsconfig.json` first).
+ * hostile input through the CLI's entry point, main(argv, io), in this process (test/helpers/cli.ts;
+ * the case that needs a heap limit spawns `node bin/credctl`, so `npm run build` first).
  * Each case checks the documented exit code, one `credctl:` line (plus at most a hint), no stack
  * trace, no "internal error", no secret printed, and that files the command had no business
  * touching are byte-for-byte unchanged. Several cases were product bugs when this suite was
  * written (exit 70, stack overflows, unbounded parsing); they are fixed and stay here as guards.
+ * The groups run one case after another: in-process commands run one at a time anyway, and a
+ * case waiting its turn behind a slow one would count the wait against its own timeout.
  */
 
 let sb: Sandbox;
@@ -22,7 +25,7 @@ let P: string;
 let goodPlan: string;
 const USER_FILES = ['.env.production', 'credctl.yaml'];
 
-const cli = (args: string[], cwd: string, opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> =>
+const cli = (args: string[], cwd: string, opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; spawn?: boolean } = {}): Promise<CliResult> =>
   runCli(sb, args, { cwd, ...opts });
 
 beforeAll(async () => {
@@ -43,7 +46,7 @@ afterAll(() => {
 });
 
 /** Runs `args` in a fresh copy of the standard project whose credctl.yaml is `config`, and checks nothing was touched. */
-async function withConfig(name: string, config: string | Buffer | ((path: string) => void), args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+async function withConfig(name: string, config: string | Buffer | ((path: string) => void), args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; spawn?: boolean } = {}): Promise<CliResult> {
   const files = standardFiles();
   const root = makeProject(sb, name, { '.env.production': files['.env.production']! });
   const path = join(root, 'credctl.yaml');
@@ -88,7 +91,7 @@ function writeGenerated(path: string, head: string, bytes: number, unit: (i: num
   }
 }
 
-describe.concurrent('credctl.yaml that is not a usable config', () => {
+describe('credctl.yaml that is not a usable config', () => {
   it('malformed YAML: exit 3 naming the line, for status and graph', async () => {
     for (const cmd of [['status'], ['graph']]) {
       const r = await withConfig('yaml-syntax', 'providers: [\n  example: {\n', cmd);
@@ -167,13 +170,13 @@ describe.concurrent('credctl.yaml that is not a usable config', () => {
   it('a 55 MB credctl.yaml of real mappings is refused with exit 3', async () => {
     // Heap capped so the bug costs seconds, not the machine; a size check would answer in well under a second.
     const r = await withConfig('yaml-huge', (path) => writeGenerated(path, 'access:\n', 55 * 1024 * 1024, (i) => `  person${i}: { files: [.env.production, x], targets: [a] }\n`), ['status'], {
-      timeoutMs: 15_000, env: { NODE_OPTIONS: '--max-old-space-size=256' },
+      timeoutMs: 15_000, env: { NODE_OPTIONS: '--max-old-space-size=256' }, spawn: true,
     });
     expectCleanError(r, 3, /credctl\.yaml/);
   }, 60_000);
 });
 
-describe.concurrent('plan files that are not a plan for this project', () => {
+describe('plan files that are not a plan for this project', () => {
   /** Applies `planText` (written to a file in P) and checks P's files, the plan and P's runs are untouched. */
   async function applyBad(name: string, planText: string | Buffer | null, extra: string[] = []): Promise<CliResult> {
     const file = `bad-${name}.yaml`;
@@ -244,7 +247,7 @@ describe.concurrent('plan files that are not a plan for this project', () => {
   });
 });
 
-describe.concurrent('apply --resume of runs that cannot be resumed', () => {
+describe('apply --resume of runs that cannot be resumed', () => {
   let R: string;
   beforeAll(async () => {
     R = makeProject(sb, 'resume', standardFiles());
@@ -291,7 +294,7 @@ describe.concurrent('apply --resume of runs that cannot be resumed', () => {
   });
 });
 
-describe.concurrent('.env files with hostile content', () => {
+describe('.env files with hostile content', () => {
   const variants: [string, () => Buffer | string][] = [
     ['NUL bytes', () => Buffer.concat([Buffer.from('A=1\0\0B=2\n'), Buffer.from(`EXAMPLE_API_KEY=${FAKE_EXAMPLE_KEY}\nC=\0x\n`)])],
     ['invalid UTF-8', () => Buffer.concat([Buffer.from('A='), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(`\nEXAMPLE_API_KEY=${FAKE_EXAMPLE_KEY}\n`)])],
@@ -353,7 +356,7 @@ describe('graph over hostile project files', () => {
 });
 
 
-describe.concurrent('where: names and fingerprints that match nothing or too much', () => {
+describe('where: names and fingerprints that match nothing or too much', () => {
   it('an unknown name: exit 3 with a hint', async () => {
     expectCleanError(await cli(['where', 'NOPE_NOT_HERE'], P), 3, /nothing in the graph matches NOPE_NOT_HERE/);
   });
@@ -379,7 +382,7 @@ describe.concurrent('where: names and fingerprints that match nothing or too muc
   }, 90_000); // five CLI runs in a row
 });
 
-describe.concurrent('blast-radius: exposure inputs that are not what they claim', () => {
+describe('blast-radius: exposure inputs that are not what they claim', () => {
   // Outside P: a 50 MB file inside the project would slow every later graph build there.
   const reports = (): string => { const dir = join(sb.base, 'reports'); mkdirSync(dir, { recursive: true }); return dir; };
   const report = (name: string, text: string | Buffer): string => {
@@ -448,7 +451,7 @@ describe.concurrent('blast-radius: exposure inputs that are not what they claim'
   });
 });
 
-describe.concurrent('writing results into a directory that does not exist', () => {
+describe('writing results into a directory that does not exist', () => {
   it('plan --out missing-dir/plan.yaml gives exit 3', async () => {
     expectCleanError(await cli(['plan', '--project', '--out', join(sb.base, 'no-dir', 'plan.yaml')], P), 3);
   });
@@ -460,7 +463,7 @@ describe.concurrent('writing results into a directory that does not exist', () =
   });
 });
 
-describe.concurrent('the secret store', () => {
+describe('the secret store', () => {
   let S: string;
   beforeAll(async () => {
     S = makeProject(sb, 'store', standardFiles());
@@ -507,7 +510,7 @@ describe.concurrent('the secret store', () => {
   });
 });
 
-describe.concurrent('audit verify with keys and bundles that are not', () => {
+describe('audit verify with keys and bundles that are not', () => {
   let A: string;
   beforeAll(async () => {
     // store put writes an audit entry, so the project has a signed log and its public key.
@@ -559,7 +562,7 @@ describe.concurrent('audit verify with keys and bundles that are not', () => {
   });
 });
 
-describe.concurrent('discover and issuer: addresses and values that must be refused', () => {
+describe('discover and issuer: addresses and values that must be refused', () => {
   // Nothing here may reach a non-loopback address: each URL is refused before any connection.
   it('discover http://169.254.169.254 (plain http, metadata): refused, exit 6', async () => {
     expectCleanError(await cli(['discover', 'http://169.254.169.254'], P), 6);
@@ -609,7 +612,7 @@ describe.concurrent('discover and issuer: addresses and values that must be refu
   });
 });
 
-describe.concurrent('usage errors: unknown flags and missing arguments exit 2', () => {
+describe('usage errors: unknown flags and missing arguments exit 2', () => {
   const unknownFlag: string[][] = [
     ['scan'], ['hook', 'install'], ['hook', 'uninstall'], ['graph'], ['where', 'X'], ['discover', 'http://127.0.0.1:1'],
     ['issuer', 'serve'], ['issuer', 'mint', '--url', 'http://127.0.0.1:1', '--scope', 'x'], ['issuer', 'conformance', 'http://127.0.0.1:1'],

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/core/fingerprint.js';
+import { BIN as CLI, runCli } from '../helpers/cli.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer, type RotationProject } from '../helpers/rotation-project.js';
 import { trustIfValid } from '../helpers/trust.js';
 
@@ -22,7 +23,6 @@ import { trustIfValid } from '../helpers/trust.js';
  * or URL-encoded.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'bin', 'credctl');
 const built = existsSync(join(ROOT, 'dist', 'cli', 'main.js'));
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -117,26 +117,16 @@ interface RunResult {
   outputs: Output[];
 }
 
-/** Spawn the CLI without blocking this process (it hosts the issuer the CLI talks to). */
-function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; exemptStdout?: boolean } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? p.root, env: opts.env ?? p.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      const label = `credctl ${args.join(' ')}`;
-      const outputs: Output[] = [{ where: `${label} [stderr]`, text: stderr }];
-      if (!opts.exemptStdout) outputs.push({ where: `${label} [stdout]`, text: stdout });
-      resolve({ status, stdout, stderr, outputs });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
-  });
+/**
+ * Run the CLI in this process (test/helpers/cli.ts), which also hosts the issuer it talks to;
+ * its stdout and stderr are captured per run.
+ */
+async function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; exemptStdout?: boolean } = {}): Promise<RunResult> {
+  const { code: status, stdout, stderr } = await runCli(args, { cwd: opts.cwd ?? p.root, env: opts.env ?? p.env, input: opts.input ?? '' });
+  const label = `credctl ${args.join(' ')}`;
+  const outputs: Output[] = [{ where: `${label} [stderr]`, text: stderr }];
+  if (!opts.exemptStdout) outputs.push({ where: `${label} [stdout]`, text: stdout });
+  return { status, stdout, stderr, outputs };
 }
 
 /** Outputs of every run and every file credctl wrote outside .credctl/, for the final sweep. */
@@ -144,8 +134,9 @@ const everything: Output[] = [];
 const writtenFiles: string[] = [];
 type Run = { args: string[]; env?: NodeJS.ProcessEnv; input?: string; cwd?: string };
 /**
- * Run commands, `parallel` at a time (1 where order matters), each checked for an internal error
- * and a stack trace; their outputs are returned and kept for the final sweep.
+ * Run commands in the order given (in-process runs take turns, so `parallel` only bounds how many
+ * wait at once), each checked for an internal error and a stack trace; their outputs are returned
+ * and kept for the final sweep.
  */
 async function runAll(list: Run[], expectStatus?: (args: string[], status: number | null, stderr: string) => void, parallel = 3): Promise<Output[]> {
   const results: RunResult[] = new Array(list.length);

@@ -1,11 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { runBlastRadius } from '../../src/report/run-blast.js';
 import { liveFixture, type LiveFixture } from '../helpers/fixture-project.js';
 import { startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
+import { runCli } from '../helpers/cli.js';
 
 // Every way of saying what was exposed, each against the monorepo fixture made live.
 let issuer: Issuer;
@@ -83,18 +84,11 @@ describe('blast-radius inputs', () => {
   });
 });
 
-const CLI = join(import.meta.dirname, '..', '..', 'bin', 'credctl');
-describe.skipIf(!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')))('credctl blast-radius (CLI)', () => {
-  const run = (args: string[], input?: string) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], { cwd: fx.root, env: { ...process.env, NO_COLOR: '1' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
+describe('credctl blast-radius (CLI)', () => {
+  const run = async (args: string[], input?: string) => {
+    const r = await runCli(args, { cwd: fx.root, env: { ...process.env, NO_COLOR: '1' }, input: input ?? '' });
+    return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+  };
 
   it('reads a pasted log from stdin, exits 1 with findings, and never prints the value', async () => {
     const r = await run(['blast-radius', '--leaked', '-', '--no-probe'], `build log\nEXAMPLE_API_KEY=${fx.key}\n`);

@@ -15,6 +15,7 @@ import { dueItems } from '../../src/report/status.js';
 import { liveFixture, type LiveFixture } from '../helpers/fixture-project.js';
 import { startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
 import { trustProject } from '../helpers/trust.js';
+import { runCli } from '../helpers/cli.js';
 
 let issuer: Issuer;
 let fx: LiveFixture;
@@ -112,17 +113,15 @@ describe('status', () => {
     expect(due.find((d) => d.kind === 'certificate')!.file).toBe('certs/tls.crt');
   });
 
-  // Needs the built CLI (npm test builds it first); reported as skipped, not passed, without it.
-  it.skipIf(!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')))('exits 1 when something is due and 0 when nothing is (CLI)', async () => {
-    const cli = join(import.meta.dirname, '..', '..', 'bin', 'credctl');
-    const due = spawnSync(process.execPath, [cli, 'status', '--no-probe', '--json'], { cwd: fx.root, encoding: 'utf8' });
-    expect(due.status).toBe(1);
+  it('exits 1 when something is due and 0 when nothing is (CLI)', async () => {
+    const due = await runCli(['status', '--no-probe', '--json'], { cwd: fx.root });
+    expect(due.code).toBe(1);
     expect(JSON.parse(due.stdout).due.length).toBeGreaterThan(0);
     expect(due.stdout).not.toContain(fx.key);
     const empty = mkdtempSync(join(tmpdir(), 'credctl-empty-'));
     execFileSync('git', ['init', '-q'], { cwd: empty });
-    const clean = spawnSync(process.execPath, [cli, 'status', '--no-probe'], { cwd: empty, encoding: 'utf8' });
+    const clean = await runCli(['status', '--no-probe'], { cwd: empty });
     expect(clean.stdout).toMatch(/^Nothing due: 0 credential/);
-    expect(clean.status).toBe(0);
+    expect(clean.code).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { exposedInReport } from '../../src/report/exposure.js';
-import { cleanup, credctl, gitRepo, write } from '../scan/helpers.js';
+import { cleanup, runCredctl, gitRepo, write } from '../scan/helpers.js';
 
 // Other scanners' reports as blast-radius input: a gitleaks report made with --redact (what its
 // pre-commit hook and GitHub Action produce) is resolved from its file and line, trufflehog's
@@ -18,7 +18,7 @@ describe('scanner reports', () => {
   const dir = mkdtempSync(join(tmpdir(), 'credctl-reports-'));
   writeFileSync(join(dir, '.env'), `APP=1\nSTRIPE_SECRET_KEY=${STRIPE}\n`);
 
-  it('reads a redacted gitleaks finding from its file and line, never fingerprinting "REDACTED"', () => {
+  it('reads a redacted gitleaks finding from its file and line, never fingerprinting "REDACTED"', async () => {
     for (const secret of ['REDACTED', 'sk_li...']) {
       const report = join(dir, `gl-${secret.length}.json`);
       writeFileSync(report, JSON.stringify([{ RuleID: 'stripe-access-token', File: '.env', StartLine: 2, Secret: secret, Match: 'STRIPE_SECRET_KEY=REDACTED' }]));
@@ -29,13 +29,13 @@ describe('scanner reports', () => {
     }
   });
 
-  it('says a redacted finding whose file is not here is a location only', () => {
+  it('says a redacted finding whose file is not here is a location only', async () => {
     const report = join(dir, 'gl-missing.json');
     writeFileSync(report, JSON.stringify([{ RuleID: 'x', File: 'gone/.env', StartLine: 3, Secret: 'REDACTED' }]));
     expect(exposedInReport(report, dir)).toEqual([{ via: 'gitleaks: gone/.env:3 (x) (file not readable here; location only)' }]);
   });
 
-  it('never reads a reported file outside the project, however the report names it', () => {
+  it('never reads a reported file outside the project, however the report names it', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'credctl-outside-'));
     writeFileSync(join(outside, 'leak.env'), `STRIPE_SECRET_KEY=${STRIPE}\n`);
     const report = join(dir, 'gl-outside.json');
@@ -51,7 +51,7 @@ describe('scanner reports', () => {
     }
   });
 
-  it('keeps trufflehog Verified and ExtraData (account, ARN) as evidence, never a value', () => {
+  it('keeps trufflehog Verified and ExtraData (account, ARN) as evidence, never a value', async () => {
     const report = join(dir, 'th.jsonl');
     writeFileSync(report, JSON.stringify({
       DetectorName: 'AWS', Verified: true, Raw: AWS_ID, RawV2: `${AWS_ID}FAKEsecretPart0123456789abcdefABCDEF`,
@@ -66,11 +66,11 @@ describe('scanner reports', () => {
     expect(item!.via).not.toContain(AWS_ID);
   });
 
-  it('takes a report on stdin, and a verified report makes the credential active in the blast radius', () => {
+  it('takes a report on stdin, and a verified report makes the credential active in the blast radius', async () => {
     const d = gitRepo();
     write(d, '.env', `STRIPE_SECRET_KEY=${STRIPE}\n`);
     const report = JSON.stringify({ DetectorName: 'Stripe', Verified: true, Raw: STRIPE, SourceMetadata: { Data: { Filesystem: { file: '.env', line: 1 } } } });
-    const r = credctl(['blast-radius', '--from-report', '-', '--json', '--no-probe', '--root', d], { cwd: d, input: report + '\n' });
+    const r = await runCredctl(['blast-radius', '--from-report', '-', '--json', '--no-probe', '--root', d], { cwd: d, input: report + '\n' });
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const doc = JSON.parse(r.stdout);
     expect(doc.sources).toContain('scanner report from stdin');

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, commit, credctl, fake, git, gitRepo, testRulesDir, write, type CliResult } from './helpers.js';
+import { cleanup, commit, runCredctl, fake, git, gitRepo, testRulesDir, write, type CliResult } from './helpers.js';
 
 /**
  * The promise that matters most: a value credctl finds never appears in anything credctl prints
@@ -38,7 +38,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('canary: no raw value in any output', () => {
-  it('holds for every format, history, staged, stdin, baseline and the pre-commit message', () => {
+  it('holds for every format, history, staged, stdin, baseline and the pre-commit message', async () => {
     const rulesDir = testRulesDir();
     const d = gitRepo();
     const content = `STRIPE_SECRET_KEY=${CANARIES[0]}\nGITHUB_TOKEN=${CANARIES[1]}\naws_access_key_id = ${CANARIES[2]}\naws_secret_access_key = ${CANARIES[3]}\n${PEM}\n`;
@@ -54,14 +54,14 @@ describe('canary: no raw value in any output', () => {
     const runs: [string, CliResult][] = [];
     for (const rules of [{ CREDCTL_PROVIDERS_DIR: rulesDir }, {}] as Record<string, string>[]) {
       for (const fmt of ['table', 'json', 'jsonl', 'sarif']) {
-        runs.push([`scan ${fmt}`, credctl(['scan', '--format', fmt], { cwd: d, env: rules })]);
-        runs.push([`history ${fmt}`, credctl(['scan', '--history', '--format', fmt], { cwd: d, env: rules })]);
-        runs.push([`staged ${fmt}`, credctl(['scan', '--staged', '--format', fmt], { cwd: d, env: rules })]);
-        runs.push([`stdin ${fmt}`, credctl(['scan', '-', '--format', fmt], { cwd: d, env: rules, input: content })]);
+        runs.push([`scan ${fmt}`, await runCredctl(['scan', '--format', fmt], { cwd: d, env: rules })]);
+        runs.push([`history ${fmt}`, await runCredctl(['scan', '--history', '--format', fmt], { cwd: d, env: rules })]);
+        runs.push([`staged ${fmt}`, await runCredctl(['scan', '--staged', '--format', fmt], { cwd: d, env: rules })]);
+        runs.push([`stdin ${fmt}`, await runCredctl(['scan', '-', '--format', fmt], { cwd: d, env: rules, input: content })]);
       }
-      runs.push(['colour table', credctl(['scan'], { cwd: d, env: { ...rules, FORCE_COLOR: '1', NO_COLOR: '' } })]);
-      runs.push(['update-baseline', credctl(['scan', '--update-baseline'], { cwd: d, env: rules })]);
-      runs.push(['debug', credctl(['scan', '--history'], { cwd: d, env: { ...rules, CREDCTL_DEBUG: '1' } })]);
+      runs.push(['colour table', await runCredctl(['scan'], { cwd: d, env: { ...rules, FORCE_COLOR: '1', NO_COLOR: '' } })]);
+      runs.push(['update-baseline', await runCredctl(['scan', '--update-baseline'], { cwd: d, env: rules })]);
+      runs.push(['debug', await runCredctl(['scan', '--history'], { cwd: d, env: { ...rules, CREDCTL_DEBUG: '1' } })]);
     }
     // Findings were really made (a canary test that finds nothing proves nothing).
     const json = JSON.parse(runs.find(([n]) => n === 'scan json')![1].stdout);

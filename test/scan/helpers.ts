@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/cli.js';
 
 /** Shared by the scan tests: temp dirs, real git repos, obviously fake secrets, a pinned rule set. */
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -128,6 +129,15 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * `credctl ...args` in this process (test/helpers/cli.ts), with the same environment as credctl()
+ * below; use it unless the test is about the real process (a git hook, the installed bin, the bundle).
+ */
+export async function runCredctl(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const r = await runCli(args, { cwd: opts.cwd, input: opts.input, env: { ...process.env, NO_COLOR: '1', CI: '1', ...opts.env } });
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Run the real CLI (bin/credctl → dist/). `npm test` builds dist/ first. */

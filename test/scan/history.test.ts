@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { addedLines, splitLines, unquoteGitPath } from '../../src/scan/diff.js';
 import { scanHistory } from '../../src/scan/history.js';
-import { cleanup, commit, credctl, fake, git, gitRepo, tempDir, testRulesDir, write } from './helpers.js';
+import { cleanup, commit, runCredctl, fake, git, gitRepo, tempDir, testRulesDir, write } from './helpers.js';
 
 const rulesDir = testRulesDir();
 afterAll(cleanup);
@@ -78,14 +78,14 @@ describe('scanHistory', () => {
     expect((await scanHistory({ cwd: d, base: d, rulesDir, range: 'pr..main' })).findings).toEqual([]);
     // From the CLI: implies history; a range git does not know, or one that looks like an
     // option, is a clear error (never passed to git as a flag).
-    const cli = credctl(['scan', '--range', 'main..pr', '--json'], { cwd: d, env: { CREDCTL_PROVIDERS_DIR: rulesDir } });
+    const cli = await runCredctl(['scan', '--range', 'main..pr', '--json'], { cwd: d, env: { CREDCTL_PROVIDERS_DIR: rulesDir } });
     expect(cli.code).toBe(1);
     expect(JSON.parse(cli.stdout).findings).toHaveLength(1);
-    expect(credctl(['scan', '--range', 'nope..pr'], { cwd: d, env: { CREDCTL_PROVIDERS_DIR: rulesDir } })).toMatchObject({ code: 3, stderr: expect.stringMatching(/^credctl: git log failed: fatal: .*unknown revision/) });
+    expect(await runCredctl(['scan', '--range', 'nope..pr'], { cwd: d, env: { CREDCTL_PROVIDERS_DIR: rulesDir } })).toMatchObject({ code: 3, stderr: expect.stringMatching(/^credctl: git log failed: fatal: .*unknown revision/) });
     for (const bad of ['--output=/tmp/x', '-p', 'a b', '']) {
-      expect(credctl(['scan', '--range', bad], { cwd: d }).stderr).toMatch(/--range must be a git revision range/);
+      expect((await runCredctl(['scan', '--range', bad], { cwd: d })).stderr).toMatch(/--range must be a git revision range/);
     }
-    expect(credctl(['scan', '--range', 'main..pr', '--staged'], { cwd: d }).code).toBe(2);
+    expect((await runCredctl(['scan', '--range', 'main..pr', '--staged'], { cwd: d })).code).toBe(2);
   });
 
   it('handles an empty repository and rejects a directory that is not a repository', async () => {

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atomicWriteFileSync, sweepTempFiles } from '../../src/core/atomic-write.js';
 import { resolveInsideProject } from '../../src/targets/files.js';
 import { makeRotationProject, startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
+import { runCli } from '../helpers/cli.js';
 import { cli, oneClearLine } from './helpers.js';
 
 // Promise 8: a repository's symlinks, state files and .git/config never take credctl outside it.
@@ -81,20 +82,18 @@ describe('symbolic links', () => {
     expect(s.stderr).toMatch(/symbolic link/);
   });
 
-  it('state files planted as links to paths outside are not followed when credctl appends', () => {
+  it('state files planted as links to paths outside are not followed when credctl appends', async () => {
     const { root, env } = repo();
     const outside = mkdtempSync(join(tmpdir(), 'credctl-outside-'));
     mkdirSync(join(root, '.credctl'), { mode: 0o700 });
     symlinkSync(join(outside, 'audit.jsonl'), join(root, '.credctl', 'audit.jsonl'));
     symlinkSync(join(outside, 'checkpoints'), join(root, '.credctl', 'checkpoints'));
-    const r = spawnSync(process.execPath, [BIN, 'store', 'put', 'demo/token'], { cwd: root, env, input: 'FAKE-value-for-store-put-123\n', encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
-    expect(r.status).not.toBe(70);
+    const r = await runCli(['store', 'put', 'demo/token'], { cwd: root, env, input: 'FAKE-value-for-store-put-123\n' });
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBe(70);
     expect(readdirSync(outside)).toEqual([]);
   }, 60_000);
 });
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'credctl');
 
 describe('.git/config from the repository', () => {
   it('core.fsmonitor (and friends) never run a command on scan, graph or inventory', async () => {

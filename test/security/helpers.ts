@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
 
 /**
  * The hostile world for test/security: an "attacker" server on loopback that records every
@@ -54,24 +53,16 @@ export async function startAttacker(): Promise<Attacker> {
   };
 }
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'credctl');
-
 export interface CliResult {
   status: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Run the real CLI with no stdin (as CI and scripts do). */
-export function cli(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+/** Run the CLI (in-process, test/helpers/cli.ts) with empty stdin (as CI and scripts do). */
+export async function cli(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
+  const r = await runCli(args, { cwd: opts.cwd, env: opts.env });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** No stack trace, and the first line is credctl's own. */

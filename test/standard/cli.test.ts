@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 
-/** End to end through bin/credctl (needs `npx tsc -p tsconfig.json`, which `npm test` runs first). */
+/** End to end: a served issuer (bin/credctl, needs `npm run build`, which `npm test` runs first) and the CLI against it. */
 const BIN = resolve(__dirname, '../../bin/credctl');
 const built = existsSync(resolve(__dirname, '../../dist/cli/commands/issuer.js'));
 
@@ -17,12 +17,10 @@ let serve: ChildProcess;
 let ready: { url: string; admin_token_file: string; data_dir: string; pid: number };
 let serveStderr = '';
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, CREDCTL_STATE_DIR: join(work, '.credctl'), NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+/** The commands under test run in-process (test/helpers/cli.ts); `issuer serve` below is a real process. */
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await runCli(args, { cwd: work, env: { ...process.env, CREDCTL_STATE_DIR: join(work, '.credctl'), NO_COLOR: '1' } });
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe.skipIf(!built)('credctl issuer / discover / providers (CLI)', () => {

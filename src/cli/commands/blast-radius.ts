@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import * as io from '../../core/io.js';
 
 /** `credctl blast-radius`, `credctl inventory`, `credctl status`: the reports. */
 export const order = 35;
@@ -23,8 +24,8 @@ async function emit(text: string, out: string | undefined): Promise<void> {
   if (out) {
     const { atomicWriteFileSync } = await import('../../core/atomic-write.js');
     atomicWriteFileSync(out, text.endsWith('\n') ? text : text + '\n', { mode: 0o644 });
-    process.stderr.write(`Report written to ${out}\n`);
-  } else process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+    io.err().write(`Report written to ${out}\n`);
+  } else io.out().write(text.endsWith('\n') ? text : text + '\n');
 }
 
 export function register(program: Command): void {
@@ -77,7 +78,7 @@ Examples:
       else if (format === 'md') await emit((await import('../../report/render-markdown.js')).renderBlastMarkdown(report), flags.out);
       else if (format === 'html') await emit((await import('../../report/render-html.js')).renderBlastHtml(report), flags.out);
       else await emit((await import('../../report/render-terminal.js')).renderBlastTerminal(report), flags.out);
-      if (flags.plan) process.stderr.write(`Recovery plan written to ${flags.plan}: review it, then credctl apply ${flags.plan}\n`);
+      if (flags.plan) io.err().write(`Recovery plan written to ${flags.plan}: review it, then credctl apply ${flags.plan}\n`);
       if (report.items.length) process.exitCode = flags.exitCode;
       if (revoked?.failed.length) process.exitCode = ExitCode.Remote;
     });
@@ -93,7 +94,7 @@ async function inventoryItems(rootFlag: string | undefined, probe: boolean) {
   const ctx = loadProject(root);
   // Live checks send a credential to its provider: only to addresses the user trusted.
   const notTrusted = probe ? untrustedNote(ctx.project) : undefined;
-  if (notTrusted) process.stderr.write(notTrusted + '\n');
+  if (notTrusted) io.err().write(notTrusted + '\n');
   const items = await inventory({ root, auditFile: ctx.paths.audit, graph: ctx.graph, settings: ctx.settings, providers: projectProviders(ctx.project), probe });
   return { root, ctx, items };
 }
@@ -138,13 +139,13 @@ Example (a CI gate):
       const { pendingDeletions } = await import('../../apply/finalize.js');
       const due = dueItems({ root, items, pendingDeletions: pendingDeletions(root), maxAgeDays: ctx.settings.policy.maxAgeDays, expiryWarningDays: ctx.settings.policy.expiryWarningDays });
       if (flags.json) (await import('../../core/output.js')).printJson({ due, credentials: items.length, policy: ctx.settings.policy });
-      else if (!due.length) process.stdout.write(`Nothing due: ${items.length} credential(s) within policy${ctx.settings.policy.maxAgeDays ? ` (max age ${ctx.settings.policy.maxAgeDays} days)` : ' (no max_age policy set)'}.\n`);
+      else if (!due.length) io.out().write(`Nothing due: ${items.length} credential(s) within policy${ctx.settings.policy.maxAgeDays ? ` (max age ${ctx.settings.policy.maxAgeDays} days)` : ' (no max_age policy set)'}.\n`);
       else {
         const { paint } = await import('../../core/output.js');
         const c = paint();
         for (const d of due) {
           const tag = d.reason === 'expired' ? c.red('EXPIRED ') : d.reason === 'expires-soon' ? c.yellow('EXPIRES ') : d.reason === 'deletion-due' ? c.yellow('DELETE  ') : c.yellow('OVERDUE ');
-          process.stdout.write(`${tag} ${d.what}: ${d.detail}${d.file ? ` (${d.file})` : ''}\n`);
+          io.out().write(`${tag} ${d.what}: ${d.detail}${d.file ? ` (${d.file})` : ''}\n`);
         }
       }
       if (due.length) process.exitCode = flags.exitCode;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import * as io from '../../core/io.js';
 
 /**
  * `credctl completion bash|zsh|fish`: print a shell completion script generated from the command
@@ -29,6 +30,6 @@ Examples:
       const make = shell === 'bash' ? (await import('../completion/bash.js')).bashCompletion
         : shell === 'zsh' ? (await import('../completion/zsh.js')).zshCompletion
         : (await import('../completion/fish.js')).fishCompletion;
-      process.stdout.write(make(tree, VERSION));
+      io.out().write(make(tree, VERSION));
     });
 }

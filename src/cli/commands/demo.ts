@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/exit-codes.js';
+import * as io from '../../core/io.js';
 
 /** `credctl demo`: the leak-to-recovery walkthrough (src/demo/demo.ts). */
 export const order = 5;
@@ -28,7 +29,7 @@ Exit code 0 when every check passed, 7 otherwise.`)
       const { progressPrinter } = await import('../../apply/context.js');
       const { paint } = await import('../../core/output.js');
       const c = paint();
-      const out = (line: string) => (flags.json ? process.stderr : process.stdout).write(line + '\n');
+      const out = (line: string) => (flags.json ? io.err() : io.out()).write(line + '\n');
       out(c.bold('credctl demo: a credential leak, its blast radius, and a verified recovery\n'));
       const { renderPlanSummary } = await import('../../plan/render.js');
       const result = await runDemo({

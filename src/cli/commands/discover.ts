@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import * as io from '../../core/io.js';
 
 /** `credctl discover <issuer-url>`: read and check an issuer's /.well-known/credential-issuer. */
 export const order = 75;
@@ -39,6 +40,6 @@ export function register(program: Command): void {
         return;
       }
       const { capabilityTable } = await import('../../providers/capability-table.js');
-      process.stdout.write(capabilityTable(result.manifest, result.permissions));
+      io.out().write(capabilityTable(result.manifest, result.permissions));
     });
 }

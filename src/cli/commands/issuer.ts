@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import * as io from '../../core/io.js';
 
 /**
  * `credctl issuer serve|mint|conformance`: run the reference credential issuer, mint a key from
@@ -36,7 +37,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`invalid --port ${opts.port}`);
       const { startIssuer } = await import('../../issuer/server.js');
       const running = await startIssuer({ port, host: opts.host, dataDir: opts.data });
-      process.stdout.write(JSON.stringify({
+      io.out().write(JSON.stringify({
         url: running.url,
         manifest_url: `${running.url}/.well-known/credential-issuer`,
         admin_token_file: running.adminTokenFile,
@@ -76,7 +77,7 @@ export function register(program: Command): void {
           const { printJson } = await import('../../core/output.js');
           printJson({ id: created.id, value: created.value, scopes: created.scopes, environment: created.environment, expires_at: created.expiresAt });
         } else {
-          process.stdout.write(created.value + '\n');
+          io.out().write(created.value + '\n');
         }
       } finally {
         await client.close();
@@ -105,12 +106,12 @@ export function register(program: Command): void {
         const c = paint();
         const mark = { pass: c.green('pass'), fail: c.red('FAIL'), skip: c.dim('skip') };
         for (const check of report.checks) {
-          process.stdout.write(`${mark[check.status]}  ${check.name}${check.detail ? c.dim(` (${check.detail})`) : ''}\n`);
+          io.out().write(`${mark[check.status]}  ${check.name}${check.detail ? c.dim(` (${check.detail})`) : ''}\n`);
         }
         const failed = report.checks.filter((x) => x.status === 'fail').length;
         const passed = report.checks.filter((x) => x.status === 'pass').length;
         const skipped = report.checks.length - failed - passed;
-        process.stdout.write(`\n${report.issuer}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+        io.out().write(`\n${report.issuer}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
       }
       process.exitCode = report.passed ? 0 : 1;
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import * as io from '../../core/io.js';
 
 /** `credctl providers list|show`: the provider registry (providers/<id>/provider.yaml). */
 export const order = 76;
@@ -58,12 +59,12 @@ export function register(program: Command): void {
       const pad = (s: string, plain: string, w: number) => s + ' '.repeat(Math.max(0, w - plain.length));
       const integrationOf = (p: (typeof list)[number]) => p.integration?.id ?? (p.adapter ? `${p.adapter.module} (missing)` : '-');
       const inW = Math.max(11, ...list.map((p) => integrationOf(p).length));
-      process.stdout.write(`${'ID'.padEnd(idW)}  ${'NAME'.padEnd(nameW)}  VERIFY  ANALYZE  ROTATE  REVOKE  ${'INTEGRATION'.padEnd(inW)}  MANIFEST\n`);
+      io.out().write(`${'ID'.padEnd(idW)}  ${'NAME'.padEnd(nameW)}  VERIFY  ANALYZE  ROTATE  REVOKE  ${'INTEGRATION'.padEnd(inW)}  MANIFEST\n`);
       for (const p of list) {
         const k = p.capabilities;
         const cols = [pad(color(k.verify), k.verify, 6), pad(color(k.analyze), k.analyze, 7), pad(color(k.rotate), k.rotate, 6), pad(color(k.revoke), k.revoke, 6)].join('  ');
         const source = p.source === 'published' ? `published (${p.issuer})` : p.source;
-        process.stdout.write(`${p.id.padEnd(idW)}  ${p.name.padEnd(nameW)}  ${cols}  ${integrationOf(p).padEnd(inW)}  ${source}\n`);
+        io.out().write(`${p.id.padEnd(idW)}  ${p.name.padEnd(nameW)}  ${cols}  ${integrationOf(p).padEnd(inW)}  ${source}\n`);
       }
     });
 
@@ -105,10 +106,10 @@ export function register(program: Command): void {
       out.push(`  rules       ${entry.hasRules ? `providers/${entry.id}/rules.yaml` : 'none'}`);
       if (entry.envNames.length) out.push(`  env names   ${entry.envNames.join(', ')}`);
       if (entry.notes) out.push('', ...wrap(entry.notes, 88).map((l) => `  ${l}`));
-      process.stdout.write(out.join('\n') + '\n\n');
+      io.out().write(out.join('\n') + '\n\n');
       if (entry.manifest) {
         const { capabilityTable } = await import('../../providers/capability-table.js');
-        process.stdout.write(capabilityTable(entry.manifest, entry.permissions, 'Lifecycle'));
+        io.out().write(capabilityTable(entry.manifest, entry.permissions, 'Lifecycle'));
       }
     });
 }

@@ -3,6 +3,7 @@ import { DAY, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { printJson } from '../../core/output.js';
+import * as io from '../../core/io.js';
 
 /**
  * `credctl plan`, `credctl apply`, `credctl rotate`, `credctl rollback`: the rotation workflow.
@@ -62,13 +63,13 @@ Examples:
       const plan = makePlan(loadProject(root), selection(flags), { graceDays: flags.grace });
       if (flags.out) {
         writePlan(plan, flags.out);
-        process.stderr.write(renderPlanSummary(plan) + `\nPlan written to ${flags.out}. Review it, then: credctl apply ${flags.out}\n`);
+        io.err().write(renderPlanSummary(plan) + `\nPlan written to ${flags.out}. Review it, then: credctl apply ${flags.out}\n`);
         if (flags.json) printJson(plan);
       } else if (flags.json) {
         printJson(plan);
       } else {
-        process.stdout.write(planToYaml(plan));
-        process.stderr.write(renderPlanSummary(plan) + '\n');
+        io.out().write(planToYaml(plan));
+        io.err().write(renderPlanSummary(plan) + '\n');
       }
     });
 
@@ -100,7 +101,7 @@ Examples:
       if (flags.listRuns) {
         const runs = orch.listRuns(root);
         if (flags.json) printJson(runs, 'runs');
-        else for (const r of runs) process.stdout.write(`${r.runId}  ${r.corrupt ? 'DAMAGED journal (cannot resume)' : r.finished ? 'finished' : 'INTERRUPTED (resume with --resume)'}  ${r.steps} steps done\n`);
+        else for (const r of runs) io.out().write(`${r.runId}  ${r.corrupt ? 'DAMAGED journal (cannot resume)' : r.finished ? 'finished' : 'INTERRUPTED (resume with --resume)'}  ${r.steps} steps done\n`);
         return;
       }
       const opts = { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, acceptUnrecognised: Boolean(flags.force) };
@@ -111,7 +112,7 @@ Examples:
         if (!file) throw usageError('give a plan file, or --resume RUN', 'Make one with `credctl plan --project --out plan.yaml`.');
         const { readPlan } = await import('../../plan/plan-file.js');
         const { renderPlanSummary } = await import('../../plan/render.js');
-        summary = await orch.applyPlan(readPlan(file), { ...opts, root, describe: (p) => process.stderr.write(renderPlanSummary(p) + '\n') });
+        summary = await orch.applyPlan(readPlan(file), { ...opts, root, describe: (p) => io.err().write(renderPlanSummary(p) + '\n') });
       }
       printRunSummary(summary, Boolean(flags.json));
       if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
@@ -145,10 +146,10 @@ Examples:
       const plan = orch.makePlan(orch.loadProject(root), selection(flags, names), { graceDays: flags.grace });
       if (flags.dryRun) {
         if (flags.json) printJson(plan);
-        else process.stdout.write(renderPlanSummary(plan) + '\n');
+        else io.out().write(renderPlanSummary(plan) + '\n');
         return;
       }
-      const summary = await orch.applyPlan(plan, { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, acceptUnrecognised: Boolean(flags.force), describe: (p) => process.stderr.write(renderPlanSummary(p) + '\n') });
+      const summary = await orch.applyPlan(plan, { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, acceptUnrecognised: Boolean(flags.force), describe: (p) => io.err().write(renderPlanSummary(p) + '\n') });
       printRunSummary(summary, Boolean(flags.json));
       if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
     });
@@ -168,8 +169,8 @@ Examples:
       const result = await rollbackCredential(root, credential, { yes: Boolean(flags.yes), noInput: !flags.input });
       if (flags.json) printJson(result);
       else {
-        process.stdout.write(`Rolled back ${result.name}: ${result.targets.length} target(s) hold the previous value again (${result.redacted}).\n`);
-        process.stdout.write(result.replacement.revoked
+        io.out().write(`Rolled back ${result.name}: ${result.targets.length} target(s) hold the previous value again (${result.redacted}).\n`);
+        io.out().write(result.replacement.revoked
           ? `The unused replacement (${result.replacement.redacted}) was revoked.\n`
           : `The replacement (${result.replacement.redacted}) is STILL ACTIVE: ${result.replacement.reason}. Revoke it by hand.\n`);
       }
@@ -208,7 +209,7 @@ Examples:
         const forgotten = await forgetDeletion(root, flags.forget);
         if (!forgotten.length) throw usageError(`nothing deactivated is waiting for deletion under ${flags.forget}`, 'See `credctl finalize --dry-run`.');
         if (flags.json) printJson({ forgotten });
-        else for (const d of forgotten) process.stdout.write(`forgotten ${d.name} (${d.redacted}) at ${d.provider}: recorded as deleted by hand\n`);
+        else for (const d of forgotten) io.out().write(`forgotten ${d.name} (${d.redacted}) at ${d.provider}: recorded as deleted by hand\n`);
         return;
       }
       const r = await finalizeDeletions(root, { yes: Boolean(flags.yes), noInput: !flags.input, dryRun: Boolean(flags.dryRun), force: Boolean(flags.force) });
@@ -221,7 +222,7 @@ Examples:
         for (const k of r.kept) lines.push(`kept     ${k.name} (${k.redacted}) at ${k.provider}: ${k.reason}`);
         for (const f of r.failed) lines.push(`FAILED   ${f.name} (${f.redacted}) at ${f.provider}: ${f.reason}`);
         for (const d of r.waiting) lines.push(`waiting  ${d.name} (${d.redacted}) at ${d.provider}: deletable after ${when(d.deleteAfter)}`);
-        process.stdout.write(lines.length ? lines.join('\n') + '\n' : 'nothing deactivated is waiting for deletion\n');
+        io.out().write(lines.length ? lines.join('\n') + '\n' : 'nothing deactivated is waiting for deletion\n');
       }
       if (r.failed.some((f) => f.cause === 'issuer')) process.exitCode = ExitCode.Remote;
       else if (r.failed.length) process.exitCode = ExitCode.Store;

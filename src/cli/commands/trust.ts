@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import * as io from '../../core/io.js';
 
 /**
  * `credctl trust`: review and trust what this project's credctl.yaml asks credctl to do (run
@@ -38,7 +39,7 @@ Examples:
       const { ExitCode } = await import('../../core/exit-codes.js');
       const project = openProject(flags.root ? resolve(flags.root) : findProjectRoot());
       const t = project.trust;
-      const out = (text: string): void => void process.stdout.write(text + '\n');
+      const out = (text: string): void => void io.out().write(text + '\n');
       if (flags.printDigest) return out(t.digest);
       if (flags.revoke) {
         forgetTrust(project.root, project.env);
