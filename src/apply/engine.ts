@@ -1,3 +1,4 @@
+import * as io from '../core/io.js';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
 import { sweepTempFiles } from '../core/atomic-write.js';
@@ -289,7 +290,7 @@ async function runStep(
       if (!deps.prompter) {
         throw refusedError(`${cred.names[0] ?? cred.id} must be created by hand (${step.manual?.url ?? 'see the plan'}) and pasted, which needs input`, 'Run apply without --no-input, or rotate it by hand and put it with `credctl store put`.');
       }
-      process.stderr.write(`\n${step.manual?.instructions ?? step.description}\n${step.manual?.url ? `  ${step.manual.url}\n` : ''}`);
+      io.err().write(`\n${step.manual?.instructions ?? step.description}\n${step.manual?.url ? `  ${step.manual.url}\n` : ''}`);
       const value = (await deps.prompter.secret(`Paste the new value for ${cred.names[0] ?? cred.id}:`)).trim();
       if (!value) throw refusedError('no value pasted');
       if (fingerprint(value) === cred.id) throw refusedError('that is the old value; create a new one');
@@ -358,7 +359,7 @@ async function runStep(
       await checkNothingHoldsOld(cred, state, deps, guardValue);
       if (step.manual) {
         if (!deps.prompter) throw refusedError(`revoking ${cred.names[0] ?? cred.id} is a manual step and needs input`, step.manual.url);
-        process.stderr.write(`\n${step.manual.instructions}\n${step.manual.url ? `  ${step.manual.url}\n` : ''}`);
+        io.err().write(`\n${step.manual.instructions}\n${step.manual.url ? `  ${step.manual.url}\n` : ''}`);
         if (!(await deps.prompter.confirm(`Have you revoked the old ${cred.names[0] ?? 'credential'} (${cred.redacted})?`))) throw refusedError('old credential not revoked');
         summary.revoked.push(cred.id);
         return { result: 'revoked by hand' };

@@ -162,7 +162,7 @@ function hasColors(stream: io.OutStream): boolean {
 /** `credctl --version --json`: credctl's version, the rule set it runs, and the Node.js running it. */
 async function printVersionJson(): Promise<number> {
   try {
-    const { ruleSetInfo } = await import('../providers/rule-set.js');
+    const { ruleSetInfo } = await import('../scan/rule-set.js');
     const { printJson } = await import('../core/output.js');
     printJson({ node: process.version, ruleSet: ruleSetInfo() });
     return ExitCode.Ok;

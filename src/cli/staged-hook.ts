@@ -1,4 +1,4 @@
-import { runScanCommand } from '../scan/command.js';
+import { runScanCommand } from '../commands/scan.js';
 import { exitCodeSet, exitQuietlyOnClosedPipe, reportError } from './exit.js';
 
 /**

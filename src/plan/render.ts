@@ -1,3 +1,4 @@
+import * as io from '../core/io.js';
 import { paint, paintErr, printJson } from '../core/output.js';
 import type { Plan, RunSummary } from './types.js';
 import { escapeControl } from '../core/text.js';
@@ -49,5 +50,5 @@ export function printRunSummary(summary: RunSummary, json: boolean): void {
   for (const f of summary.failed) lines.push(c.red(`  ✗ ${f.id}: ${f.reason}`));
   for (const s of summary.skipped) lines.push(c.yellow(`  ↷ ${s.id}: ${s.reason}`));
   lines.push(c.dim(`  journal: ${summary.runDir}/journal.jsonl`));
-  process.stdout.write(lines.join('\n') + '\n');
+  io.out().write(lines.join('\n') + '\n');
 }

@@ -551,7 +551,7 @@ describe('audit verify with keys and bundles that are not', () => {
     const r = await cli(['audit', 'verify', '--pubkey', 'other.pub'], A);
     expectNoCrash(r, [4]);
     expect(r.stderr).toMatch(/^credctl: .*does not verify: entry seq 1 /);
-    // src/audit/cli-actions.ts prints up to 9 further problems: more than promise 7's one line, but bounded.
+    // src/commands/audit.ts prints up to 9 further problems: more than promise 7's one line, but bounded.
     expect(r.stderr.trimEnd().split('\n').length).toBeLessThanOrEqual(10);
   });
   it('show --since nonsense: exit 2', async () => {

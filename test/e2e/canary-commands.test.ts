@@ -608,7 +608,7 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
 
   // LEAK: a value pasted where a NAME belongs is echoed. `store put <value>` accepts a
   // credential-shaped string as the entry name (src/store/metadata.ts NAME_RE allows it) and then
-  // prints it in full: `stored <value> v1 ...` (src/store/cli-actions.ts, put) and every
+  // prints it in full: `stored <value> v1 ...` (src/commands/store.ts, put) and every
   // `store list` row; the name is also kept in clear in .credctl/store.enc.json's metadata. The
   // audit log already redacts such a name (sk_live_…xxxx), so the intent is clear.
   it('a value given to store put as the NAME is not printed back', async () => {

@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--since <when>', 'ISO date/time or a duration back from now (30m, 24h, 7d, 2w)')
     .option('--json', 'machine-readable output: {credctlVersion, entries: [the entries as stored]}')
     .action(async (opts: { credential?: string; since?: string; json?: boolean }) => {
-      const { auditShow } = await import('../../audit/cli-actions.js');
+      const { auditShow } = await import('../../commands/audit.js');
       await auditShow(opts);
     });
 
@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .option('--checkpoint <file>', 'also check against checkpoints kept elsewhere (from `credctl audit checkpoint`; repeatable): catches a log truncated together with its local checkpoints', (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'machine-readable output')
     .action(async (opts: { pubkey?: string; bundle?: string; checkpoint?: string[]; json?: boolean }) => {
-      const { auditVerify } = await import('../../audit/cli-actions.js');
+      const { auditVerify } = await import('../../commands/audit.js');
       await auditVerify(opts);
     });
 
@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .description('print the newest signed checkpoint (after verifying the log), to keep somewhere the log cannot be rewritten')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const { auditCheckpoint } = await import('../../audit/cli-actions.js');
+      const { auditCheckpoint } = await import('../../commands/audit.js');
       await auditCheckpoint(opts);
     });
 
@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'bundle file to write')
     .option('--json', 'machine-readable output')
     .action(async (opts: { out: string; json?: boolean }) => {
-      const { auditExport } = await import('../../audit/cli-actions.js');
+      const { auditExport } = await import('../../commands/audit.js');
       await auditExport(opts);
     });
 }

@@ -27,7 +27,7 @@ Exit codes: 0 built, 2 bad usage, 3 unreadable credctl.yaml or rules`)
       const { usageError } = await import('../../core/errors.js');
       const format = opts.json ? 'json' : opts.format;
       if (!['summary', 'json', 'dot', 'mermaid'].includes(format)) throw usageError(`unknown format ${format}`, 'Use summary, json, dot or mermaid.');
-      const { resolveRoot } = await import('../../graph/cli-support.js');
+      const { resolveRoot } = await import('../../commands/graph.js');
       const { buildGraph, summary, toDot, toMermaid } = await import('../../graph/index.js');
       const { printJson, printLine, warn } = await import('../../core/output.js');
       const root = resolveRoot(dir, 'credctl graph DIR');

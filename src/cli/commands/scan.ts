@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 // Type only: the scan module itself is loaded when the command runs.
-import type { ScanCommandFlags } from '../../scan/command.js';
+import type { ScanCommandFlags } from '../../commands/scan.js';
 
 /**
  * `credctl scan`: flags in, results out. The scanning itself lives in src/scan/ and is imported
@@ -57,7 +57,7 @@ Exit codes:
 `,
     )
     .action(async (paths: string[], flags: ScanCommandFlags) => {
-      const { runScanCommand } = await import('../../scan/command.js');
+      const { runScanCommand } = await import('../../commands/scan.js');
       await runScanCommand(paths, flags);
     });
 }

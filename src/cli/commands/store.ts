@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .description('which backend this project uses, and why')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const { storeStatus } = await import('../../store/cli-actions.js');
+      const { storeStatus } = await import('../../commands/store.js');
       await storeStatus(opts);
     });
 
@@ -53,7 +53,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nThe value is never accepted as a flag. A single trailing newline from stdin is removed.')
     .action(async (name: string, opts: { label: string; input: boolean; json?: boolean }) => {
-      const { storePut } = await import('../../store/cli-actions.js');
+      const { storePut } = await import('../../commands/store.js');
       await storePut(name, opts);
     });
 
@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .option('--reveal', 'print to a terminal too')
     .option('-n, --no-newline', 'do not print a newline after the value')
     .action(async (name: string, opts: { version?: number; label?: string; reveal?: boolean; newline: boolean }) => {
-      const { storeGet } = await import('../../store/cli-actions.js');
+      const { storeGet } = await import('../../commands/store.js');
       await storeGet(name, opts);
     });
 
@@ -76,7 +76,7 @@ export function register(program: Command): void {
     .option('--all', "include credctl's own entries (the audit signing key)")
     .option('--json', 'machine-readable output')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
-      const { storeList } = await import('../../store/cli-actions.js');
+      const { storeList } = await import('../../commands/store.js');
       await storeList(opts);
     });
 
@@ -86,7 +86,7 @@ export function register(program: Command): void {
     .argument('<name>', 'secret name')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { storeVersions } = await import('../../store/cli-actions.js');
+      const { storeVersions } = await import('../../commands/store.js');
       await storeVersions(name, opts);
     });
 
@@ -98,7 +98,7 @@ export function register(program: Command): void {
     .option('--no-input', 'never prompt (requires --yes)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { yes?: boolean; input: boolean; json?: boolean }) => {
-      const { storeRm } = await import('../../store/cli-actions.js');
+      const { storeRm } = await import('../../commands/store.js');
       await storeRm(name, opts);
     });
 }

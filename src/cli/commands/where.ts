@@ -17,7 +17,7 @@ Examples:
 
 Exit codes: 0 found, 2 bad usage, 3 nothing matches the query`)
     .action(async (query: string, opts: { dir?: string; json?: boolean }) => {
-      const { resolveRoot, printWhereTree } = await import('../../graph/cli-support.js');
+      const { resolveRoot, printWhereTree } = await import('../../commands/graph.js');
       const { buildGraph, where } = await import('../../graph/index.js');
       const { printJson } = await import('../../core/output.js');
       const root = resolveRoot(opts.dir, '--dir DIR');

@@ -5,11 +5,11 @@ import { note, paint, printJson, printLine } from '../core/output.js';
 import { projectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
 import { AUDIT_KEY_NAME } from '../audit/keys.js';
-import { checkLabel, checkSecretName } from './metadata.js';
-import { chooseBackend, keychainIndexPath, storeFor } from './open.js';
-import { probeKeychain } from './keychain-store.js';
-import { FileStore } from './file-store.js';
-import type { SecretStore, VersionLabel } from './types.js';
+import { checkLabel, checkSecretName } from '../store/metadata.js';
+import { chooseBackend, keychainIndexPath, storeFor } from '../store/open.js';
+import { probeKeychain } from '../store/keychain-store.js';
+import { FileStore } from '../store/file-store.js';
+import type { SecretStore, VersionLabel } from '../store/types.js';
 import * as io from '../core/io.js';
 
 /**

@@ -3,11 +3,11 @@ import { ExitCode } from '../core/exit-codes.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { note, paint, printJson, printLine } from '../core/output.js';
 import { projectPaths } from '../core/paths.js';
-import { exportBundle, readLocalAudit, verifyBundle } from './bundle.js';
-import { noteText, parseCheckpoints } from './checkpoint.js';
-import { parsePublicKey } from './keys.js';
-import { filterEntries, readEntries } from './show.js';
-import { verifyAudit, type VerifyResult } from './verify.js';
+import { exportBundle, readLocalAudit, verifyBundle } from '../audit/bundle.js';
+import { noteText, parseCheckpoints } from '../audit/checkpoint.js';
+import { parsePublicKey } from '../audit/keys.js';
+import { filterEntries, readEntries } from '../audit/show.js';
+import { verifyAudit, type VerifyResult } from '../audit/verify.js';
 import * as io from '../core/io.js';
 
 /** What `credctl audit ...` does, behind the flag parsing in src/cli/commands/audit.ts. */

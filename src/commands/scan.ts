@@ -5,11 +5,11 @@ import { isInsideGitRepository } from '../core/project-root.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { usageError } from '../core/errors.js';
 import { note, paint, paintErr, Progress } from '../core/output.js';
-import { loadRulesCached } from './rules-cache.js';
-import { isDirectory } from './files.js';
-import { readBaseline, updateBaseline, type Baseline } from './baseline.js';
-import { formatBytes, formatResult, FORMATS, summarize, type Format, type RuleInfo } from './format.js';
-import type { ScanResult } from './types.js';
+import { loadRulesCached } from '../scan/rules-cache.js';
+import { isDirectory } from '../scan/files.js';
+import { readBaseline, updateBaseline, type Baseline } from '../scan/baseline.js';
+import { formatBytes, formatResult, FORMATS, summarize, type Format, type RuleInfo } from '../scan/format.js';
+import type { ScanResult } from '../scan/types.js';
 import * as io from '../core/io.js';
 
 /**
@@ -83,10 +83,10 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
   let result: ScanResult;
   try {
     if (flags.staged) {
-      const { scanStaged } = await import('./staged.js');
+      const { scanStaged } = await import('../scan/staged.js');
       result = await scanStaged({ cwd, maxFileSize, noIgnore, baseline });
     } else if (flags.history) {
-      const { scanHistory } = await import('./history.js');
+      const { scanHistory } = await import('../scan/history.js');
       result = await scanHistory({
         cwd,
         range: flags.range,
@@ -96,7 +96,7 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
         onProgress: (p) => progress.update(`scanning history: ${p.commits} commits, ${formatBytes(p.bytes)} added`),
       });
     } else {
-      const { scanPaths } = await import('./engine.js');
+      const { scanPaths } = await import('../scan/engine.js');
       result = await scanPaths({
         paths,
         maxFileSize,

@@ -4,7 +4,7 @@ import { inputError } from '../core/errors.js';
 import { paint, printLine } from '../core/output.js';
 import { requireProjectRoot } from '../core/project-root.js';
 import { isDirectory } from '../scan/files.js';
-import type { WhereResult, WhereTarget } from './query.js';
+import type { WhereResult, WhereTarget } from '../graph/query.js';
 import { escapeControl, mapStrings } from '../core/text.js';
 
 export function resolveRoot(dir: string | undefined, flag = 'DIR'): string {

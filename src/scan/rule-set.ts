@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeSystemError, inputError } from '../core/errors.js';
 import { loadRulesCached } from '../scan/rules-cache.js';
-import { providersDir } from './rules.js';
+import { providersDir } from '../providers/rules.js';
 
 /**
  * Which detection rules this credctl runs, for `credctl --version --json`: the rule set's
