@@ -16,7 +16,15 @@ const providers = ['stripe', 'github', 'openai', 'example', 'aws'];
 for (let i = 0; i < CREDS; i++) {
   const id = fingerprint(`FAKE-bench-credential-${i}`);
   const name = `SERVICE_${i}_API_KEY`;
-  nodes.push({ type: 'credential', id, provider: providers[i % providers.length], kind: 'api_key', environment: i % 3 ? 'live' : 'test', names: [name], redacted: `ke…${String(i).padStart(4, '0')}` });
+  nodes.push({
+    type: 'credential',
+    id,
+    provider: providers[i % providers.length],
+    kind: 'api_key',
+    environment: i % 3 ? 'live' : 'test',
+    names: [name],
+    redacted: `ke…${String(i).padStart(4, '0')}`,
+  });
   nodes.push({ type: 'name', id: `name:${name}`, name });
   edges.push({ type: 'bound-to', from: id, to: `name:${name}` });
   for (let p = 0; p < PLACES_PER; p++) {
@@ -28,11 +36,14 @@ for (let i = 0; i < CREDS; i++) {
   nodes.push({ type: 'consumer', id: consumer, kind: 'code', label: `code pkg${i % 500}/svc${i}.ts`, file: `packages/pkg${i % 500}/svc${i}.ts`, line: 3 });
   edges.push({ type: 'referenced-by', from: `name:${name}`, to: consumer, file: `packages/pkg${i % 500}/svc${i}.ts`, line: 3 });
   const target = `target:dotenv:packages/pkg${i % 500}/.env`;
-  if (i < 500) nodes.push({ type: 'target', id: target, kind: 'dotenv', label: `env file packages/pkg${i % 500}/.env`, attrs: { file: `packages/pkg${i % 500}/.env` } });
+  if (i < 500)
+    nodes.push({ type: 'target', id: target, kind: 'dotenv', label: `env file packages/pkg${i % 500}/.env`, attrs: { file: `packages/pkg${i % 500}/.env` } });
   edges.push({ type: 'stored-in', from: id, to: target, key: name });
 }
 const graph = { schemaVersion: 1, nodes, edges, warnings: [] };
-const exposed = nodes.filter((n) => n.type === 'credential').map((n) => ({ fingerprint: n.id, redacted: n.redacted, via: 'leaked file bench.env', public: true }));
+const exposed = nodes
+  .filter((n) => n.type === 'credential')
+  .map((n) => ({ fingerprint: n.id, redacted: n.redacted, via: 'leaked file bench.env', public: true }));
 const places = edges.filter((e) => e.type === 'appears-in').length;
 console.log(`graph: ${CREDS} credentials, ${places} places, ${edges.length} edges; all ${exposed.length} exposed`);
 
@@ -42,9 +53,21 @@ for (let run = 1; run <= 3; run++) {
   const t0 = performance.now();
   const plan = buildPlan({ root: '/nonexistent', graph, providers: providerEntries, select: { ids: exposed.map((e) => e.fingerprint) } });
   const t1 = performance.now();
-  const report = await blastRadius({ root: '/nonexistent', graph, exposed, vault: new Map(), providers: providerEntries, settings, plan, probe: false, sources: ['bench'] });
+  const report = await blastRadius({
+    root: '/nonexistent',
+    graph,
+    exposed,
+    vault: new Map(),
+    providers: providerEntries,
+    settings,
+    plan,
+    probe: false,
+    sources: ['bench'],
+  });
   const t2 = performance.now();
   const total = t2 - t0;
-  console.log(`run ${run}: recovery plan ${(t1 - t0).toFixed(0)} ms + blast radius ${(t2 - t1).toFixed(0)} ms = ${total.toFixed(0)} ms for ${report.items.length} credentials  (goal < 1000 ms: ${total < 1000 ? 'met' : 'MISSED'})`);
+  console.log(
+    `run ${run}: recovery plan ${(t1 - t0).toFixed(0)} ms + blast radius ${(t2 - t1).toFixed(0)} ms = ${total.toFixed(0)} ms for ${report.items.length} credentials  (goal < 1000 ms: ${total < 1000 ? 'met' : 'MISSED'})`,
+  );
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -32,30 +32,50 @@ const b62 = (n, len) => {
   const abc = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
   let s = '';
   let x = (n * 2654435761) >>> 0;
-  for (let i = 0; i < len; i++) { s += abc[x % 62]; x = (Math.imul(x, 1103515245) + 12345) >>> 0; }
+  for (let i = 0; i < len; i++) {
+    s += abc[x % 62];
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+  }
   return s;
 };
 let count = 0;
 const packages = Math.max(1, Math.round(FILES / 100));
 for (let p = 0; p < packages && count < FILES; p++) {
   const pkg = `packages/pkg${p}`;
-  put(`${pkg}/.env`, `PORT=${3000 + p}\nPKG${p}_API_KEY=ccx_live_FAKE${b62(p, 28)}\nSHARED_STRIPE_KEY=sk_live_51FAKE${b62(7, 24)}\nDB_PASSWORD=FAKEpw${b62(p + 1, 10)}\n`);
+  put(
+    `${pkg}/.env`,
+    `PORT=${3000 + p}\nPKG${p}_API_KEY=ccx_live_FAKE${b62(p, 28)}\nSHARED_STRIPE_KEY=sk_live_51FAKE${b62(7, 24)}\nDB_PASSWORD=FAKEpw${b62(p + 1, 10)}\n`,
+  );
   put(`${pkg}/package.json`, JSON.stringify({ name: `pkg${p}`, version: '1.0.0' }));
-  put(`${pkg}/docker-compose.yml`, `services:\n  app${p}:\n    image: app:${p}\n    environment:\n      PKG${p}_API_KEY: \${PKG${p}_API_KEY}\n      DB_PASSWORD:\n`);
-  put(`${pkg}/k8s/deploy.yaml`, `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: app${p}, namespace: ns${p % 10} }\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - name: DB_PASSWORD\n              valueFrom: { secretKeyRef: { name: db, key: DB_PASSWORD } }\n`);
+  put(
+    `${pkg}/docker-compose.yml`,
+    `services:\n  app${p}:\n    image: app:${p}\n    environment:\n      PKG${p}_API_KEY: \${PKG${p}_API_KEY}\n      DB_PASSWORD:\n`,
+  );
+  put(
+    `${pkg}/k8s/deploy.yaml`,
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: app${p}, namespace: ns${p % 10} }\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - name: DB_PASSWORD\n              valueFrom: { secretKeyRef: { name: db, key: DB_PASSWORD } }\n`,
+  );
   put(`${pkg}/README.md`, `# pkg${p}\n\nSet PKG${p}_API_KEY.\n`);
   count += 5;
   for (let f = 0; count < FILES && f < 95; f++, count++) {
     const ext = ['ts', 'js', 'py', 'go', 'md', 'json'][f % 6];
-    const body = ext === 'ts' || ext === 'js'
-      ? `export function f${f}() {\n  return process.env.PKG${p}_API_KEY ?? process.env.SHARED_STRIPE_KEY;\n}\n${'// filler line\n'.repeat(40)}`
-      : ext === 'py' ? `import os\n\nTOKEN = os.environ.get("PKG${p}_API_KEY")\n${'# filler\n'.repeat(40)}`
-      : ext === 'go' ? `package p\n\nimport "os"\n\nvar k = os.Getenv("DB_PASSWORD")\n`
-      : ext === 'md' ? `# notes ${f}\n${'text '.repeat(200)}\n` : JSON.stringify({ f, p });
+    const body =
+      ext === 'ts' || ext === 'js'
+        ? `export function f${f}() {\n  return process.env.PKG${p}_API_KEY ?? process.env.SHARED_STRIPE_KEY;\n}\n${'// filler line\n'.repeat(40)}`
+        : ext === 'py'
+          ? `import os\n\nTOKEN = os.environ.get("PKG${p}_API_KEY")\n${'# filler\n'.repeat(40)}`
+          : ext === 'go'
+            ? `package p\n\nimport "os"\n\nvar k = os.Getenv("DB_PASSWORD")\n`
+            : ext === 'md'
+              ? `# notes ${f}\n${'text '.repeat(200)}\n`
+              : JSON.stringify({ f, p });
     put(`${pkg}/src/m${f}.${ext}`, body);
   }
 }
-put('.github/workflows/deploy.yml', `jobs:\n  deploy:\n    environment: production\n    steps:\n      - run: kubectl apply -f k8s/\n        env:\n          SHARED_STRIPE_KEY: \${{ secrets.SHARED_STRIPE_KEY }}\n`);
+put(
+  '.github/workflows/deploy.yml',
+  `jobs:\n  deploy:\n    environment: production\n    steps:\n      - run: kubectl apply -f k8s/\n        env:\n          SHARED_STRIPE_KEY: \${{ secrets.SHARED_STRIPE_KEY }}\n`,
+);
 execFileSync('git', ['init', '-q'], { cwd: dir });
 
 const time = (label, fn) => {
@@ -63,7 +83,9 @@ const time = (label, fn) => {
   const stats = {};
   const graph = fn(stats);
   const ms = performance.now() - t0;
-  console.log(`${label.padEnd(34)} ${ms.toFixed(0).padStart(6)} ms   read ${String(stats.read).padStart(5)}  extracted ${String(stats.extracted).padStart(5)}  reused ${String(stats.reused).padStart(5)}   (${graph.nodes.length} nodes, ${graph.edges.length} edges)`);
+  console.log(
+    `${label.padEnd(34)} ${ms.toFixed(0).padStart(6)} ms   read ${String(stats.read).padStart(5)}  extracted ${String(stats.extracted).padStart(5)}  reused ${String(stats.reused).padStart(5)}   (${graph.nodes.length} nodes, ${graph.edges.length} edges)`,
+  );
   return ms;
 };
 

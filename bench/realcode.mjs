@@ -17,7 +17,10 @@ function rng(seed) {
   };
 }
 
-const WORDS = 'module task host user group service config cache client server request response handler item inventory play role vars facts path file state result error value name option params token key secret password auth session connection timeout retry limit region bucket queue event hook plugin filter callback lookup action template loader parser render'.split(' ');
+const WORDS =
+  'module task host user group service config cache client server request response handler item inventory play role vars facts path file state result error value name option params token key secret password auth session connection timeout retry limit region bucket queue event hook plugin filter callback lookup action template loader parser render'.split(
+    ' ',
+  );
 
 export function buildRealCode(dir, { files = 8000, seed = 0x5eed } = {}) {
   const manifest = join(dir, '.manifest.json');
@@ -90,7 +93,12 @@ export function buildRealCode(dir, { files = 8000, seed = 0x5eed } = {}) {
       () => `\ttoken := os.Getenv("${w().toUpperCase()}_TOKEN")`,
       () => `}`,
     ],
-    sh: [() => `${w()}_${w()}="\${${w().toUpperCase()}:-${w()}}"`, () => `if [ -n "$${w().toUpperCase()}_PASSWORD" ]; then`, () => `  ${w()} --${w()} "$${w()}"`, () => `fi`],
+    sh: [
+      () => `${w()}_${w()}="\${${w().toUpperCase()}:-${w()}}"`,
+      () => `if [ -n "$${w().toUpperCase()}_PASSWORD" ]; then`,
+      () => `  ${w()} --${w()} "$${w()}"`,
+      () => `fi`,
+    ],
   };
   const EXT = ['py', 'py', 'py', 'py', 'js', 'js', 'yml', 'yml', 'md', 'json', 'go', 'sh'];
   const dirs = [];

@@ -45,9 +45,13 @@ try {
   const after = readFileSync(join(root, 'deploy/staging.env'), 'utf8');
   const stillOld = values.filter((v) => after.includes(v)).length;
   console.log(`${N} credentials, ${injects} target writes: plan ${(t1 - t0).toFixed(0)} ms, apply ${(t2 - t1).toFixed(0)} ms`);
-  console.log(`per credential: ${((t2 - t0) / N).toFixed(1)} ms; rotated ${summary.rotated.length}, revoked ${summary.revoked.length}, failed ${summary.failed.length}, old values left in targets ${stillOld}`);
+  console.log(
+    `per credential: ${((t2 - t0) / N).toFixed(1)} ms; rotated ${summary.rotated.length}, revoked ${summary.revoked.length}, failed ${summary.failed.length}, old values left in targets ${stillOld}`,
+  );
   const total = t2 - t0;
-  console.log(`total ${(total / 1000).toFixed(2)} s (goal < 10 s: ${total < 10_000 ? 'met' : 'MISSED'}); peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  console.log(
+    `total ${(total / 1000).toFixed(2)} s (goal < 10 s: ${total < 10_000 ? 'met' : 'MISSED'}); peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+  );
 } finally {
   await admin.close();
   await issuer.close();

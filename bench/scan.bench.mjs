@@ -45,7 +45,10 @@ const rs = (n, alphabet = ALNUM) => {
   for (let i = 0; i < n; i++) s += alphabet[Math.floor(rand() * alphabet.length)];
   return s;
 };
-const WORDS = 'user account order invoice payment token session cache config client server request response handler item price customer key secret password auth retry timeout limit region bucket queue event webhook billing report'.split(' ');
+const WORDS =
+  'user account order invoice payment token session cache config client server request response handler item price customer key secret password auth retry timeout limit region bucket queue event webhook billing report'.split(
+    ' ',
+  );
 const ident = () => pick(WORDS) + pick(WORDS)[0].toUpperCase() + pick(WORDS).slice(1);
 
 // Line templates per file type: realistic code that mentions keys, tokens and passwords a lot,
@@ -82,7 +85,8 @@ const TEMPLATES = {
     () => `The ${pick(WORDS)} service retries ${Math.floor(rand() * 5)} times, then reports the ${pick(WORDS)} to the ${pick(WORDS)} queue.`,
   ],
   log: [
-    () => `2024-05-${String(1 + Math.floor(rand() * 28)).padStart(2, '0')}T12:${Math.floor(rand() * 60)}:00Z INFO ${pick(WORDS)} ${pick(WORDS)} ok in ${Math.floor(rand() * 900)}ms trace=${rs(16).toLowerCase()}`,
+    () =>
+      `2024-05-${String(1 + Math.floor(rand() * 28)).padStart(2, '0')}T12:${Math.floor(rand() * 60)}:00Z INFO ${pick(WORDS)} ${pick(WORDS)} ok in ${Math.floor(rand() * 900)}ms trace=${rs(16).toLowerCase()}`,
     () => `2024-05-01T12:00:00Z WARN auth token refresh for ${pick(WORDS)} took ${Math.floor(rand() * 3000)}ms`,
   ],
 };
@@ -109,7 +113,12 @@ const PLANTS = [
   () => `API_SECRET="${rs(8)}FAKE${rs(24)}"`,
 ];
 // Hard negatives: placeholders that must not be reported.
-const DECOYS = [() => 'STRIPE_SECRET_KEY=sk_live_your-key-here', () => 'API_KEY=${API_KEY}', () => 'password: changeme', () => 'AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE'];
+const DECOYS = [
+  () => 'STRIPE_SECRET_KEY=sk_live_your-key-here',
+  () => 'API_KEY=${API_KEY}',
+  () => 'password: changeme',
+  () => 'AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE',
+];
 
 function buildCorpus() {
   const manifest = join(CORPUS, '.manifest.json');
@@ -189,8 +198,12 @@ function benchScan(m) {
   const mb = s.bytesScanned / 1024 / 1024;
   const mbps = mb / (r.wallMs / 1000);
   console.log(`corpus: ${m.files} files, ${fmt(m.bytes / 1024 / 1024)} MB, ${m.planted} planted secrets (generator v${m.generator})`);
-  console.log(`credctl scan: ${fmt(r.wallMs / 1000, 2)} s wall, median of ${runs.length} runs (${runs.map((x) => fmt(x.wallMs / 1000, 2)).join(', ')} s; incl. Node start-up), ${s.workers} scanning threads on ${availableParallelism()} cores`);
-  console.log(`  throughput: ${fmt(mbps)} MB/s, ${fmt(s.filesScanned / (r.wallMs / 1000), 0)} files/s  [goal >= ${GOALS.mbps} MB/s: ${verdict(mbps >= GOALS.mbps)}]`);
+  console.log(
+    `credctl scan: ${fmt(r.wallMs / 1000, 2)} s wall, median of ${runs.length} runs (${runs.map((x) => fmt(x.wallMs / 1000, 2)).join(', ')} s; incl. Node start-up), ${s.workers} scanning threads on ${availableParallelism()} cores`,
+  );
+  console.log(
+    `  throughput: ${fmt(mbps)} MB/s, ${fmt(s.filesScanned / (r.wallMs / 1000), 0)} files/s  [goal >= ${GOALS.mbps} MB/s: ${verdict(mbps >= GOALS.mbps)}]`,
+  );
   const rss = Math.max(...runs.map((x) => x.rssMb));
   console.log(`  peak RSS: ${fmt(rss, 0)} MB, the highest of the runs  [goal < ${GOALS.rssMb} MB: ${verdict(rss < GOALS.rssMb)}]`);
   console.log(`  findings: ${doc.findings.length} (planted ${m.planted}; by rule: ${summarizeRules(doc.findings)})`);
@@ -200,7 +213,13 @@ function benchScan(m) {
 function summarizeRules(findings) {
   const by = {};
   for (const f of findings) by[f.ruleId] = (by[f.ruleId] ?? 0) + 1;
-  return Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  return (
+    Object.entries(by)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none'
+  );
 }
 
 function benchSecretlint(m, credctlRun) {
@@ -214,11 +233,17 @@ function benchSecretlint(m, credctlRun) {
   const dirs = capMb > 0 ? Math.max(1, Math.min(100, Math.round((capMb / (m.bytes / 1024 / 1024)) * 100))) : 100;
   const glob = dirs >= 100 ? '**/*' : `pkg{${Array.from({ length: dirs }, (_, i) => String(i).padStart(2, '0')).join(',')}}/**/*`;
   const subsetMb = (m.bytes / 1024 / 1024) * (dirs / 100);
-  const r = timed(process.execPath, [bin, '--secretlintrc', rc, '--format', 'unix', '--no-color', '--secretlintignore', join(ROOT, 'bench/.corpus/none'), glob], { cwd: CORPUS });
+  const r = timed(
+    process.execPath,
+    [bin, '--secretlintrc', rc, '--format', 'unix', '--no-color', '--secretlintignore', join(ROOT, 'bench/.corpus/none'), glob],
+    { cwd: CORPUS },
+  );
   const found = (r.stdout ?? '').split('\n').filter((l) => /:\d+:\d+:/.test(l)).length;
   const mbps = subsetMb / (r.wallMs / 1000);
   const ours = credctlRun.mb / (credctlRun.wallMs / 1000);
-  console.log(`secretlint ${secretlintVersion()} (preset-recommend) on ${dirs >= 100 ? 'the same corpus' : `a fixed subset: ${dirs}% of the folders, ~${fmt(subsetMb)} MB`}:`);
+  console.log(
+    `secretlint ${secretlintVersion()} (preset-recommend) on ${dirs >= 100 ? 'the same corpus' : `a fixed subset: ${dirs}% of the folders, ~${fmt(subsetMb)} MB`}:`,
+  );
   console.log(`  ${fmt(r.wallMs / 1000, 2)} s wall, ${fmt(mbps)} MB/s, peak RSS ${fmt(r.rssMb, 0)} MB, ${found} findings (exit ${r.status})`);
   console.log(`  ratio: credctl is ${fmt(ours / mbps)}x secretlint's throughput (MB/s vs MB/s${dirs >= 100 ? '' : ', subset scaled by bytes'})`);
 }
@@ -264,7 +289,9 @@ function benchStaged() {
     const node = [];
     for (let i = 0; i < 5; i++) node.push(timed(process.execPath, ['-e', '0']).wallMs);
     node.sort((a, b) => a - b);
-    console.log(`credctl scan --staged (5 files, 150 added lines, 300-file repo): median ${fmt(median, 0)} ms of ${runs.length} runs (min ${fmt(runs[0], 0)}, max ${fmt(runs.at(-1), 0)}), including Node start-up  [goal < ${GOALS.stagedMs} ms: ${verdict(median < GOALS.stagedMs)}]`);
+    console.log(
+      `credctl scan --staged (5 files, 150 added lines, 300-file repo): median ${fmt(median, 0)} ms of ${runs.length} runs (min ${fmt(runs[0], 0)}, max ${fmt(runs.at(-1), 0)}), including Node start-up  [goal < ${GOALS.stagedMs} ms: ${verdict(median < GOALS.stagedMs)}]`,
+    );
     console.log(`  for reference, bare \`node -e 0\` on this machine: median ${fmt(node[2], 0)} ms`);
   } finally {
     rmSync(d, { recursive: true, force: true });
@@ -278,8 +305,12 @@ async function benchQuality() {
   const rules = loadRules();
   const s = scoreCorpus(join(ROOT, 'fixtures/corpus'), rules);
   const providers = new Set(rules.map((r) => r.provider)).size;
-  console.log(`detection: ${rules.length} rules from ${providers} providers; labelled corpus ${s.files.positives} positive + ${s.files.negatives} negative files, ${s.truePositives + s.falseNegatives} planted secrets, ${s.hardNegativeLines} hard-negative lines`);
-  console.log(`  precision ${fmt(s.precision * 100, 2)}%, recall ${fmt(s.recall * 100, 2)}% (TP ${s.truePositives}, FP ${s.falsePositives}, FN ${s.falseNegatives}; written with the rules, so an upper bound)`);
+  console.log(
+    `detection: ${rules.length} rules from ${providers} providers; labelled corpus ${s.files.positives} positive + ${s.files.negatives} negative files, ${s.truePositives + s.falseNegatives} planted secrets, ${s.hardNegativeLines} hard-negative lines`,
+  );
+  console.log(
+    `  precision ${fmt(s.precision * 100, 2)}%, recall ${fmt(s.recall * 100, 2)}% (TP ${s.truePositives}, FP ${s.falsePositives}, FN ${s.falseNegatives}; written with the rules, so an upper bound)`,
+  );
 }
 
 /**
@@ -309,8 +340,12 @@ function benchRealCode() {
   const rss = Math.max(...runs.map((x) => x.rssMb));
   console.log(`real-code corpus: ${m.files} files, ${fmt(m.bytes / 1024 / 1024)} MB (mean ${fmt(m.bytes / m.files / 1024, 1)} KB a file)`);
   console.log(`  floor (list + read every file, one thread, warm): median ${fmt(floor, 0)} ms of 3 (${floors.map((x) => fmt(x, 0)).join(', ')})`);
-  console.log(`  credctl scan: median ${fmt(r.stats.durationMs, 0)} ms inside the scanner of ${runs.length} runs (${runs.map((x) => fmt(x.stats.durationMs, 0)).join(', ')}), ${fmt(r.wallMs, 0)} ms wall incl. Node start-up, ${r.stats.workers} threads, ${fmt(r.cpuMs, 0)} ms CPU in all (${fmt((r.cpuMs * 1000) / m.files, 0)} µs CPU a file)`);
-  console.log(`  ${fmt(mbps)} MB/s, ${fmt((r.stats.durationMs * 1000) / m.files, 0)} µs a file, ${fmt(ratio, 1)}x the floor  [goal <= ${GOALS.floorRatio}x: ${verdict(ratio <= GOALS.floorRatio)}; goal >= ${GOALS.mbps} MB/s: ${verdict(mbps >= GOALS.mbps)}]`);
+  console.log(
+    `  credctl scan: median ${fmt(r.stats.durationMs, 0)} ms inside the scanner of ${runs.length} runs (${runs.map((x) => fmt(x.stats.durationMs, 0)).join(', ')}), ${fmt(r.wallMs, 0)} ms wall incl. Node start-up, ${r.stats.workers} threads, ${fmt(r.cpuMs, 0)} ms CPU in all (${fmt((r.cpuMs * 1000) / m.files, 0)} µs CPU a file)`,
+  );
+  console.log(
+    `  ${fmt(mbps)} MB/s, ${fmt((r.stats.durationMs * 1000) / m.files, 0)} µs a file, ${fmt(ratio, 1)}x the floor  [goal <= ${GOALS.floorRatio}x: ${verdict(ratio <= GOALS.floorRatio)}; goal >= ${GOALS.mbps} MB/s: ${verdict(mbps >= GOALS.mbps)}]`,
+  );
   console.log(`  peak RSS: ${fmt(rss, 0)} MB  [goal < ${GOALS.rssMb} MB: ${verdict(rss < GOALS.rssMb)}]`);
 }
 

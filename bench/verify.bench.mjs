@@ -21,19 +21,33 @@ async function slowServer(answer) {
     calls++;
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
-    req.on('end', () => setTimeout(() => {
-      const [status, headers, body] = answer(req);
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-    }, LATENCY));
+    req.on('end', () =>
+      setTimeout(() => {
+        const [status, headers, body] = answer(req);
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(body));
+      }, LATENCY),
+    );
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, calls: () => calls, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    calls: () => calls,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  };
 }
 
 const vendors = {
   telegram: await slowServer(() => [200, {}, { ok: true, result: { id: 1, is_bot: true, username: 'bench_bot' } }]),
-  slack: await slowServer(() => [200, { 'x-oauth-scopes': 'chat:write,channels:read' }, { ok: true, team: 'Bench', team_id: 'T0', user: 'bench', user_id: 'U0', url: 'https://bench.slack.com/' }]),
+  slack: await slowServer(() => [
+    200,
+    { 'x-oauth-scopes': 'chat:write,channels:read' },
+    { ok: true, team: 'Bench', team_id: 'T0', user: 'bench', user_id: 'U0', url: 'https://bench.slack.com/' },
+  ]),
   sentry: await slowServer(() => [200, {}, { auth: { scopes: ['project:read'] }, user: { username: 'bench' } }]),
   github: await slowServer(() => [200, { 'x-oauth-scopes': 'repo, read:org' }, { login: 'bench', id: 1, type: 'User' }]),
 };
@@ -57,11 +71,15 @@ const seconds = (performance.now() - started) / 1000;
 const live = [...out.values()].filter((o) => o.verification.status === 'live').length;
 const calls = ids.reduce((n, id) => n + vendors[id].calls(), 0);
 // The floor: the slowest vendor's calls, LATENCY each, at its declared concurrency.
-const floor = Math.max(...ids.map((id) => {
-  const c = byId.get(id).integration.rateLimit?.concurrency ?? 8;
-  return (vendors[id].calls() * LATENCY) / 1000 / c;
-}));
+const floor = Math.max(
+  ...ids.map((id) => {
+    const c = byId.get(id).integration.rateLimit?.concurrency ?? 8;
+    return (vendors[id].calls() * LATENCY) / 1000 / c;
+  }),
+);
 console.log(`verify: ${KEYS} keys over ${ids.length} vendors (${ids.join(', ')}), ${calls} calls at ${LATENCY} ms each`);
-console.log(`  ${seconds.toFixed(2)} s (${(KEYS / seconds).toFixed(0)} keys/s), ${live} live; floor at the vendors' declared concurrency ${floor.toFixed(2)} s (${(seconds / floor).toFixed(2)}x); one at a time would take ${((calls * LATENCY) / 1000).toFixed(1)} s`);
+console.log(
+  `  ${seconds.toFixed(2)} s (${(KEYS / seconds).toFixed(0)} keys/s), ${live} live; floor at the vendors' declared concurrency ${floor.toFixed(2)} s (${(seconds / floor).toFixed(2)}x); one at a time would take ${((calls * LATENCY) / 1000).toFixed(1)} s`,
+);
 console.log(seconds < GOAL_S ? `  goal met: under ${GOAL_S} s` : `  GOAL MISSED: ${seconds.toFixed(2)} s is over ${GOAL_S} s`);
 for (const v of Object.values(vendors)) await v.close();

@@ -28,7 +28,12 @@ const notOnTheStagedPath = /[\\/]dist[\\/](scan[\\/]engine|scan[\\/]history|grap
 /** The digest bin/credctl recomputes: each input's dist-relative path and content, in order. */
 function digest(inputs) {
   const hash = createHash('sha256');
-  for (const path of inputs) hash.update(path).update('\0').update(readFileSync(distDir + path)).update('\0');
+  for (const path of inputs)
+    hash
+      .update(path)
+      .update('\0')
+      .update(readFileSync(distDir + path))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -55,5 +60,7 @@ try {
   rmSync(file, { force: true });
   rmSync(manifest, { force: true });
   const why = String(err?.message ?? err).split('\n')[0];
-  process.stderr.write(`credctl build: the pre-commit bundle was not built (${why}); \`credctl scan --staged\` uses the unbundled modules, a little slower to start.\n`);
+  process.stderr.write(
+    `credctl build: the pre-commit bundle was not built (${why}); \`credctl scan --staged\` uses the unbundled modules, a little slower to start.\n`,
+  );
 }

@@ -81,7 +81,9 @@ try {
     const tag = value('--tag');
     if (tag) run('git', ['tag', tag, commit]);
     process.stdout.write(`${commit}\n`);
-    process.stderr.write(`release-tree: ${branch} is now ${commit.slice(0, 12)}${tag ? `, tagged ${tag}` : ''} (${message}). Push it with the tag when ready.\n`);
+    process.stderr.write(
+      `release-tree: ${branch} is now ${commit.slice(0, 12)}${tag ? `, tagged ${tag}` : ''} (${message}). Push it with the tag when ready.\n`,
+    );
   } else {
     process.stderr.write(`release-tree: the package tree is in ${out}\n`);
   }

@@ -76,7 +76,16 @@ export async function resumeRun(runsDir: string, runId: string, deps: EngineDeps
 
 async function runJournaled(plan: Plan, runId: string, runDir: string, journal: Journal, deps: EngineDeps): Promise<RunSummary> {
   const summary: RunSummary = {
-    runId, runDir, rotated: [], failed: [], skipped: [], revoked: [], deactivated: [], refusedAfterRevoke: [], healthChecksPassed: 0, healthChecksFailed: 0,
+    runId,
+    runDir,
+    rotated: [],
+    failed: [],
+    skipped: [],
+    revoked: [],
+    deactivated: [],
+    refusedAfterRevoke: [],
+    healthChecksPassed: 0,
+    healthChecksFailed: 0,
   };
   const byId = new Map(plan.credentials.map((c) => [c.id, c]));
   // target key → id of the credential that guards it, to skip dependents of a failed guard.
@@ -89,7 +98,11 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   const dirs = new Set([runDir, dirname(runDir), dirname(dirname(runDir))]);
   for (const c of plan.credentials) for (const s of c.steps) if (typeof s.target?.file === 'string') dirs.add(dirname(join(deps.root, s.target.file)));
   const swept = [...dirs].flatMap((d) => sweepTempFiles(d));
-  if (swept.length) deps.onEvent?.({ type: 'note', message: `removed ${swept.length} temp file(s) an interrupted write left behind: ${swept.map((f) => relative(deps.root, f)).join(', ')}` });
+  if (swept.length)
+    deps.onEvent?.({
+      type: 'note',
+      message: `removed ${swept.length} temp file(s) an interrupted write left behind: ${swept.map((f) => relative(deps.root, f)).join(', ')}`,
+    });
   try {
     for (const batch of plan.order.batches) {
       await pool(batch, deps.concurrency, async (id) => {
@@ -140,7 +153,12 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 class StepFailure extends Error {}
 
 async function rotateCredential(
-  plan: Plan, runId: string, cred: PlanCredential, journal: Journal, deps: EngineDeps, summary: RunSummary,
+  plan: Plan,
+  runId: string,
+  cred: PlanCredential,
+  journal: Journal,
+  deps: EngineDeps,
+  summary: RunSummary,
 ): Promise<'rotated' | 'failed'> {
   const provider = deps.provider(cred);
   const state: CredState = { bindings: new Map() };
@@ -181,7 +199,12 @@ async function rotateCredential(
       const data = await runStep(plan, runId, cred, step, state, provider, deps, summary);
       if (step.action === 'inject') injected.push(step);
       if (step.action === 'promote') promoted = true;
-      await deps.audit.append({ action: `rotate.${step.action}`, subject: { ...subject, ...(step.target ? { target: targetKey(step.target as TargetRef) } : {}) }, outcome: 'ok', details: { run: runId, step: step.id, ...publicData(data) } });
+      await deps.audit.append({
+        action: `rotate.${step.action}`,
+        subject: { ...subject, ...(step.target ? { target: targetKey(step.target as TargetRef) } : {}) },
+        outcome: 'ok',
+        details: { run: runId, step: step.id, ...publicData(data) },
+      });
       journal.append('done', step.id, data);
       deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'done', detail: describeData(data) });
     } catch (err) {
@@ -189,7 +212,9 @@ async function rotateCredential(
       const reason = maskValues(err instanceof Error ? err.message : String(err), secrets);
       journal.append('failed', step.id, { reason });
       deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'failed', detail: reason });
-      await deps.audit.append({ action: `rotate.${step.action}`, subject, outcome: 'failed', details: { run: runId, step: step.id, reason } }).catch(() => undefined);
+      await deps.audit
+        .append({ action: `rotate.${step.action}`, subject, outcome: 'failed', details: { run: runId, step: step.id, reason } })
+        .catch(() => undefined);
       if (promoted) {
         // The new value is in every target, checked and current: undoing that would be worse than
         // the failure. The old credential is still valid, and the run says so and stays resumable.
@@ -224,13 +249,20 @@ const isStringRecord = (v: unknown): v is Record<string, string> =>
   !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 
 /** The old parts, read from the targets that hold them next to the value (first readable wins). */
-async function readOldParts(cred: PlanCredential, deps: EngineDeps, guardValue: (key: string) => Promise<string | null>): Promise<Record<string, string> | undefined> {
+async function readOldParts(
+  cred: PlanCredential,
+  deps: EngineDeps,
+  guardValue: (key: string) => Promise<string | null>,
+): Promise<Record<string, string> | undefined> {
   const out: Record<string, string> = {};
   for (const step of cred.steps) {
     if (step.action !== 'inject' || !step.target || !step.parts?.length) continue;
     for (const part of step.parts) {
       if (out[part.role] !== undefined) continue;
-      const text = await deps.openTarget(step.target, guardValue).read(part.envName).catch(() => undefined);
+      const text = await deps
+        .openTarget(step.target, guardValue)
+        .read(part.envName)
+        .catch(() => undefined);
       if (typeof text === 'string' && text) out[part.role] = text;
     }
   }
@@ -250,8 +282,14 @@ async function loadValues(cred: PlanCredential, state: CredState, deps: EngineDe
 }
 
 async function runStep(
-  plan: Plan, runId: string, cred: PlanCredential, step: PlanStep, state: CredState, provider: RotationProvider,
-  deps: EngineDeps, summary: RunSummary,
+  plan: Plan,
+  runId: string,
+  cred: PlanCredential,
+  step: PlanStep,
+  state: CredState,
+  provider: RotationProvider,
+  deps: EngineDeps,
+  summary: RunSummary,
 ): Promise<Record<string, unknown>> {
   await loadValues(cred, state, deps);
   const guardValue = async (key: string) => {
@@ -273,10 +311,21 @@ async function runStep(
       const binding = found.bindings.values().next().value ?? found.value;
       state.oldParts = await readOldParts(cred, deps, guardValue);
       state.oldId = await provider.identify({ oldValue: found.value, binding, ...(state.oldParts ? { parts: state.oldParts } : {}) });
-      return { oldVersion, ...(state.oldId ? { oldId: state.oldId } : {}), ...(state.oldParts ? { oldParts: state.oldParts } : {}), result: existing ? 'already in store' : 'sealed in store' };
+      return {
+        oldVersion,
+        ...(state.oldId ? { oldId: state.oldId } : {}),
+        ...(state.oldParts ? { oldParts: state.oldParts } : {}),
+        result: existing ? 'already in store' : 'sealed in store',
+      };
     }
     case 'create': {
-      const created = await provider.create({ credential: cred, oldId: state.oldId, oldValue: state.oldValue, ...(state.oldParts ? { oldParts: state.oldParts } : {}), idempotencyKey: `${runId}:${cred.id}` });
+      const created = await provider.create({
+        credential: cred,
+        oldId: state.oldId,
+        oldValue: state.oldValue,
+        ...(state.oldParts ? { oldParts: state.oldParts } : {}),
+        idempotencyKey: `${runId}:${cred.id}`,
+      });
       // Promise 1: sealed in the store before this step is done and before any use.
       const existing = (await deps.store.versions(cred.storeName)).find((v) => v.fingerprint === fingerprint(created.value));
       const newVersion = existing ? existing.version : (await deps.store.put(cred.storeName, created.value, ['pending'])).version;
@@ -284,18 +333,28 @@ async function runStep(
       state.newId = created.id;
       state.newVersion = newVersion;
       if (created.parts) state.newParts = created.parts;
-      return { newVersion, newFingerprint: fingerprint(created.value), ...(created.id ? { newId: created.id } : {}), ...(created.parts ? { newParts: created.parts } : {}), result: 'created and sealed' };
+      return {
+        newVersion,
+        newFingerprint: fingerprint(created.value),
+        ...(created.id ? { newId: created.id } : {}),
+        ...(created.parts ? { newParts: created.parts } : {}),
+        result: 'created and sealed',
+      };
     }
     case 'manual-create': {
       if (!deps.prompter) {
-        throw refusedError(`${cred.names[0] ?? cred.id} must be created by hand (${step.manual?.url ?? 'see the plan'}) and pasted, which needs input`, 'Run apply without --no-input, or rotate it by hand and put it with `credctl store put`.');
+        throw refusedError(
+          `${cred.names[0] ?? cred.id} must be created by hand (${step.manual?.url ?? 'see the plan'}) and pasted, which needs input`,
+          'Run apply without --no-input, or rotate it by hand and put it with `credctl store put`.',
+        );
       }
       io.err().write(`\n${step.manual?.instructions ?? step.description}\n${step.manual?.url ? `  ${step.manual.url}\n` : ''}`);
       const value = (await deps.prompter.secret(`Paste the new value for ${cred.names[0] ?? cred.id}:`)).trim();
       if (!value) throw refusedError('no value pasted');
       if (fingerprint(value) === cred.id) throw refusedError('that is the old value; create a new one');
       const problem = deps.checkPastedValue?.(cred, value);
-      if (problem && !deps.acceptUnrecognised) throw refusedError(`${problem}; nothing was stored`, 'Paste the new key itself, or re-run with --force to accept the value as it is.');
+      if (problem && !deps.acceptUnrecognised)
+        throw refusedError(`${problem}; nothing was stored`, 'Paste the new key itself, or re-run with --force to accept the value as it is.');
       // A multi-part credential made by hand: its other parts (an AWS key id) are pasted too.
       const parts = new Map<string, string>();
       for (const s of cred.steps) for (const part of s.parts ?? []) if (!parts.has(part.role)) parts.set(part.role, part.envName);
@@ -327,7 +386,8 @@ async function runStep(
         const value = state.newParts?.[part.role];
         if (value === undefined) throw new StepFailure(`the provider returned no ${part.role} for the new credential, so ${part.envName} cannot be written`);
         await target.write(part.envName, value);
-        if ((await target.verify(part.envName, value)) === false) throw new StepFailure(`${target.describe()} does not hold the new ${part.envName} after writing`);
+        if ((await target.verify(part.envName, value)) === false)
+          throw new StepFailure(`${target.describe()} does not hold the new ${part.envName} after writing`);
       }
       const result = await target.write(name, binding);
       const ok = await target.verify(name, binding);
@@ -346,7 +406,12 @@ async function runStep(
       return { result: 'passed' };
     }
     case 'introspect': {
-      const active = await provider.isActive({ value: state.newValue!, id: state.newId, binding: await renderedFor(cred.names[0] ?? '', cred, state, provider, deps), ...(state.newParts ? { parts: state.newParts } : {}) });
+      const active = await provider.isActive({
+        value: state.newValue!,
+        id: state.newId,
+        binding: await renderedFor(cred.names[0] ?? '', cred, state, provider, deps),
+        ...(state.newParts ? { parts: state.newParts } : {}),
+      });
       if (active === false) throw new StepFailure('the provider does not accept the new credential');
       return { result: active === 'unknown' ? 'provider cannot tell (unverified)' : 'active' };
     }
@@ -360,11 +425,17 @@ async function runStep(
       if (step.manual) {
         if (!deps.prompter) throw refusedError(`revoking ${cred.names[0] ?? cred.id} is a manual step and needs input`, step.manual.url);
         io.err().write(`\n${step.manual.instructions}\n${step.manual.url ? `  ${step.manual.url}\n` : ''}`);
-        if (!(await deps.prompter.confirm(`Have you revoked the old ${cred.names[0] ?? 'credential'} (${cred.redacted})?`))) throw refusedError('old credential not revoked');
+        if (!(await deps.prompter.confirm(`Have you revoked the old ${cred.names[0] ?? 'credential'} (${cred.redacted})?`)))
+          throw refusedError('old credential not revoked');
         summary.revoked.push(cred.id);
         return { result: 'revoked by hand' };
       }
-      const r = await provider.revoke({ value: state.oldValue!, id: state.oldId, ...(state.oldParts ? { parts: state.oldParts } : {}), mode: step.mode ?? 'revoke' });
+      const r = await provider.revoke({
+        value: state.oldValue!,
+        id: state.oldId,
+        ...(state.oldParts ? { parts: state.oldParts } : {}),
+        mode: step.mode ?? 'revoke',
+      });
       summary.revoked.push(cred.id);
       if (step.mode === 'deactivate') {
         // Revoked for good already (by hand, by another run): nothing left to delete later.
@@ -379,7 +450,12 @@ async function runStep(
     }
     case 'verify-revoked': {
       for (let attempt = 0; attempt < 6; attempt++) {
-        const active = await provider.isActive({ value: state.oldValue!, id: state.oldId, binding: state.bindings.values().next().value, ...(state.oldParts ? { parts: state.oldParts } : {}) });
+        const active = await provider.isActive({
+          value: state.oldValue!,
+          id: state.oldId,
+          binding: state.bindings.values().next().value,
+          ...(state.oldParts ? { parts: state.oldParts } : {}),
+        });
         if (active === false) {
           summary.refusedAfterRevoke.push(cred.id);
           return { result: 'old credential refused by the provider' };
@@ -398,7 +474,12 @@ async function runStep(
  * write need a person's confirmation in this run. Otherwise nothing is revoked, and the run stays
  * resumable with the new value live everywhere credctl could reach.
  */
-async function checkNothingHoldsOld(cred: PlanCredential, state: CredState, deps: EngineDeps, guardValue: (key: string) => Promise<string | null>): Promise<void> {
+async function checkNothingHoldsOld(
+  cred: PlanCredential,
+  state: CredState,
+  deps: EngineDeps,
+  guardValue: (key: string) => Promise<string | null>,
+): Promise<void> {
   if (state.oldValue) {
     for (const s of cred.steps) {
       if (s.action !== 'inject' || !s.target || !s.envName) continue;
@@ -411,7 +492,10 @@ async function checkNothingHoldsOld(cred: PlanCredential, state: CredState, deps
   }
   for (const m of cred.manualTargets ?? []) {
     if (!deps.prompter) {
-      throw refusedError(`not revoking the old ${cred.names[0] ?? 'credential'}: ${m.place} holds it under ${m.envName} and only a person can replace it there`, 'Replace it by hand (credctl store get prints the new value), then resume the run on a terminal to confirm.');
+      throw refusedError(
+        `not revoking the old ${cred.names[0] ?? 'credential'}: ${m.place} holds it under ${m.envName} and only a person can replace it there`,
+        'Replace it by hand (credctl store get prints the new value), then resume the run on a terminal to confirm.',
+      );
     }
     if (!(await deps.prompter.confirm(`Have you replaced ${m.envName} in ${m.place} with the new value?`))) {
       throw refusedError(`not revoking the old ${cred.names[0] ?? 'credential'}: ${m.place} was not confirmed`);
@@ -420,7 +504,11 @@ async function checkNothingHoldsOld(cred: PlanCredential, state: CredState, deps
 }
 
 /** The current value: from the first readable target whose binding holds it, else the store. */
-async function findCurrentValue(cred: PlanCredential, deps: EngineDeps, guardValue: (p: string) => Promise<string | null>): Promise<{ value: string; bindings: Map<string, string> }> {
+async function findCurrentValue(
+  cred: PlanCredential,
+  deps: EngineDeps,
+  guardValue: (p: string) => Promise<string | null>,
+): Promise<{ value: string; bindings: Map<string, string> }> {
   const bindings = new Map<string, string>();
   let value: string | undefined;
   for (const step of cred.steps) {
@@ -443,7 +531,9 @@ async function findCurrentValue(cred: PlanCredential, deps: EngineDeps, guardVal
     if (fromStore) value = (await deps.store.get(cred.storeName, { version: fromStore.version })) ?? undefined;
   }
   if (value === undefined) {
-    throw new StepFailure(`cannot find the value in use for ${cred.names[0] ?? cred.id} in any readable target or the store; it may have been rotated already (re-scan and re-plan)`);
+    throw new StepFailure(
+      `cannot find the value in use for ${cred.names[0] ?? cred.id} in any readable target or the store; it may have been rotated already (re-scan and re-plan)`,
+    );
   }
   return { value, bindings };
 }
@@ -464,7 +554,12 @@ export function render(provider: RotationProvider, binding: string, oldValue: st
 }
 
 async function bindingFor(
-  name: string, target: BindingTarget, cred: PlanCredential, state: CredState, provider: RotationProvider, deps: EngineDeps,
+  name: string,
+  target: BindingTarget,
+  cred: PlanCredential,
+  state: CredState,
+  provider: RotationProvider,
+  deps: EngineDeps,
   guardValue: (p: string) => Promise<string | null>,
 ): Promise<string> {
   if (!state.bindings.has(name)) {
@@ -475,9 +570,15 @@ async function bindingFor(
     else {
       for (const s of cred.steps) {
         if (s.action !== 'inject' || s.envName !== name || !s.target) continue;
-        const text = await deps.openTarget(s.target, guardValue).read(name).catch(() => undefined);
+        const text = await deps
+          .openTarget(s.target, guardValue)
+          .read(name)
+          .catch(() => undefined);
         if (typeof text !== 'string') continue;
-        if (state.oldValue && text.includes(state.oldValue)) { state.bindings.set(name, text); break; }
+        if (state.oldValue && text.includes(state.oldValue)) {
+          state.bindings.set(name, text);
+          break;
+        }
         if (state.newValue && text.includes(state.newValue)) return text;
       }
     }
@@ -490,7 +591,14 @@ async function bindingFor(
  * old binding back, the new credential is revoked, and the store keeps `current` on the old one.
  */
 async function rollback(
-  cred: PlanCredential, state: CredState, injected: PlanStep[], provider: RotationProvider, deps: EngineDeps, journal: Journal, runId: string, reason: string,
+  cred: PlanCredential,
+  state: CredState,
+  injected: PlanStep[],
+  provider: RotationProvider,
+  deps: EngineDeps,
+  journal: Journal,
+  runId: string,
+  reason: string,
 ): Promise<void> {
   await loadValues(cred, state, deps);
   const guardValue = async () => null;
@@ -514,7 +622,10 @@ async function rollback(
       }
       journal.append('rollback', step.id, { result: 'old value restored' });
     } catch (err) {
-      journal.append('rollback', step.id, { result: 'could not restore', reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)) });
+      journal.append('rollback', step.id, {
+        result: 'could not restore',
+        reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)),
+      });
     }
   }
   if (state.newValue) {
@@ -522,8 +633,13 @@ async function rollback(
       await provider.revoke({ value: state.newValue, id: state.newId, ...(state.newParts ? { parts: state.newParts } : {}), mode: 'revoke' });
       journal.append('rollback', `${cred.id}/revoke-new`, { result: 'new credential revoked' });
     } catch (err) {
-      journal.append('rollback', `${cred.id}/revoke-new`, { result: 'could not revoke the new credential', reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)) });
+      journal.append('rollback', `${cred.id}/revoke-new`, {
+        result: 'could not revoke the new credential',
+        reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)),
+      });
     }
   }
-  await deps.audit.append({ action: 'rotate.rollback', subject: { credential: cred.id, provider: cred.provider }, outcome: 'ok', details: { run: runId, reason } }).catch(() => undefined);
+  await deps.audit
+    .append({ action: 'rotate.rollback', subject: { credential: cred.id, provider: cred.provider }, outcome: 'ok', details: { run: runId, reason } })
+    .catch(() => undefined);
 }

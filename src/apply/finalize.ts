@@ -127,8 +127,12 @@ export async function finalizeDeletions(root: string, opts: FinalizeOptions): Pr
   const due = todo.map(publicPart);
   if (opts.dryRun || todo.length === 0) return { due, deleted: [], kept: [], failed: [], waiting, dryRun: Boolean(opts.dryRun) };
   if (!opts.yes) {
-    if (opts.noInput || !io.inputIsTTY()) throw refusedError('deleting credentials needs confirmation', 'Check the list with --dry-run, then re-run with --yes.');
-    const ok = await confirm({ message: `Delete ${todo.length} deactivated credential(s) for good? This cannot be undone.`, default: false }, { output: process.stderr });
+    if (opts.noInput || !io.inputIsTTY())
+      throw refusedError('deleting credentials needs confirmation', 'Check the list with --dry-run, then re-run with --yes.');
+    const ok = await confirm(
+      { message: `Delete ${todo.length} deactivated credential(s) for good? This cannot be undone.`, default: false },
+      { output: process.stderr },
+    );
     if (!ok) throw refusedError('not confirmed; nothing was deleted');
   }
   const paths = projectPaths(root);
@@ -139,49 +143,61 @@ export async function finalizeDeletions(root: string, opts: FinalizeOptions): Pr
   const deleted: PendingDeletion[] = [];
   const kept: FinalizeResult['kept'] = [];
   const failed: FinalizeResult['failed'] = [];
-  await withAudit(async (audit) => {
-    const wired = engineDeps({ project, paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
-    try {
-      for (const item of todo) {
-        const pub = publicPart(item);
-        const value = item.oldVersion !== undefined ? await store.get(item.cred.storeName, { version: item.oldVersion }) : null;
-        if (!value || fingerprint(value) !== item.credentialId) {
-          failed.push({ ...pub, cause: 'store', reason: `the store no longer holds the old value of ${item.cred.storeName}; delete it by hand at ${item.provider}, then: credctl finalize --forget ${item.name}` });
-          continue;
-        }
-        // Never delete a credential that is in use again: made current by a rollback (an
-        // interrupted one included), or reactivated at the issuer by someone who needed it.
-        const current = (await store.versions(item.cred.storeName)).find((v) => v.labels.includes('current'));
-        if (current?.version === item.oldVersion) {
-          cancelDeletion(root, item.runId, item.credentialId, 'cancelled: the old credential is current again');
-          kept.push({ ...pub, reason: 'it is the current value again (rolled back); its deletion is cancelled' });
-          continue;
-        }
-        const provider = wired.deps.provider(item.cred);
-        try {
-          if ((await provider.isActive({ value, id: item.oldId })) === true) {
-            kept.push({ ...pub, reason: `${item.provider} accepts it again (reactivated outside credctl?): rotate it again, or delete it by hand` });
+  await withAudit(
+    async (audit) => {
+      const wired = engineDeps({ project, paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
+      try {
+        for (const item of todo) {
+          const pub = publicPart(item);
+          const value = item.oldVersion !== undefined ? await store.get(item.cred.storeName, { version: item.oldVersion }) : null;
+          if (!value || fingerprint(value) !== item.credentialId) {
+            failed.push({
+              ...pub,
+              cause: 'store',
+              reason: `the store no longer holds the old value of ${item.cred.storeName}; delete it by hand at ${item.provider}, then: credctl finalize --forget ${item.name}`,
+            });
             continue;
           }
-          await provider.revoke({ value, id: item.oldId, mode: 'revoke' });
-        } catch (err) {
-          failed.push({ ...pub, cause: 'issuer', reason: maskValues((err as Error).message, [value]) });
-          continue;
+          // Never delete a credential that is in use again: made current by a rollback (an
+          // interrupted one included), or reactivated at the issuer by someone who needed it.
+          const current = (await store.versions(item.cred.storeName)).find((v) => v.labels.includes('current'));
+          if (current?.version === item.oldVersion) {
+            cancelDeletion(root, item.runId, item.credentialId, 'cancelled: the old credential is current again');
+            kept.push({ ...pub, reason: 'it is the current value again (rolled back); its deletion is cancelled' });
+            continue;
+          }
+          const provider = wired.deps.provider(item.cred);
+          try {
+            if ((await provider.isActive({ value, id: item.oldId })) === true) {
+              kept.push({ ...pub, reason: `${item.provider} accepts it again (reactivated outside credctl?): rotate it again, or delete it by hand` });
+              continue;
+            }
+            await provider.revoke({ value, id: item.oldId, mode: 'revoke' });
+          } catch (err) {
+            failed.push({ ...pub, cause: 'issuer', reason: maskValues((err as Error).message, [value]) });
+            continue;
+          }
+          // Audit first (fail closed), then the journal record that stops it being listed again.
+          await audit.append({
+            action: 'credential.delete',
+            subject: { fingerprint: item.credentialId, provider: item.provider },
+            outcome: 'ok',
+            details: { run: item.runId, after: 'grace period' },
+          });
+          const journal = Journal.open(join(paths.runs, item.runId));
+          try {
+            journal.append('done', `${item.credentialId}/${DELETE_STEP}`, { result: 'deleted after the grace period' });
+          } finally {
+            journal.close();
+          }
+          deleted.push(pub);
         }
-        // Audit first (fail closed), then the journal record that stops it being listed again.
-        await audit.append({ action: 'credential.delete', subject: { fingerprint: item.credentialId, provider: item.provider }, outcome: 'ok', details: { run: item.runId, after: 'grace period' } });
-        const journal = Journal.open(join(paths.runs, item.runId));
-        try {
-          journal.append('done', `${item.credentialId}/${DELETE_STEP}`, { result: 'deleted after the grace period' });
-        } finally {
-          journal.close();
-        }
-        deleted.push(pub);
+      } finally {
+        await wired.close();
       }
-    } finally {
-      await wired.close();
-    }
-  }, { paths, store });
+    },
+    { paths, store },
+  );
   return { due, deleted, kept, failed, waiting, dryRun: false };
 }
 
@@ -211,11 +227,19 @@ export async function forgetDeletion(root: string, query: string, opts: { store?
   if (hits.length === 0) return [];
   const paths = projectPaths(root);
   const store = opts.store ?? (await openStore({ paths }));
-  await withAudit(async (audit) => {
-    for (const p of hits) {
-      await audit.append({ action: 'credential.delete', subject: { fingerprint: p.credentialId, provider: p.provider }, outcome: 'ok', details: { run: p.runId, by: 'hand (credctl finalize --forget)' } });
-      cancelDeletion(root, p.runId, p.credentialId, 'deleted by hand (credctl finalize --forget)');
-    }
-  }, { paths, store });
+  await withAudit(
+    async (audit) => {
+      for (const p of hits) {
+        await audit.append({
+          action: 'credential.delete',
+          subject: { fingerprint: p.credentialId, provider: p.provider },
+          outcome: 'ok',
+          details: { run: p.runId, by: 'hand (credctl finalize --forget)' },
+        });
+        cancelDeletion(root, p.runId, p.credentialId, 'deleted by hand (credctl finalize --forget)');
+      }
+    },
+    { paths, store },
+  );
   return hits.map(publicPart);
 }

@@ -54,7 +54,22 @@ export interface HealthCheckOptions {
 }
 
 /** What every command check inherits: enough to find programs and run them, nothing secret. */
-export const CHILD_BASE_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'TERM', 'TZ', 'SYSTEMROOT', 'COMSPEC', 'PATHEXT'];
+export const CHILD_BASE_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TMPDIR',
+  'TERM',
+  'TZ',
+  'SYSTEMROOT',
+  'COMSPEC',
+  'PATHEXT',
+];
 
 /** A command check's whole environment: the base, the names it asked for, then the new value(s). */
 export function childEnvironment(spec: CommandHealthCheck, values: Record<string, string>, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
@@ -101,7 +116,7 @@ export async function runHealthCheck(
   const mask = maskList([...secrets, ...Object.values(env)]);
   const isCommand = 'command' in spec;
   const retries = (isCommand ? spec.retries : spec.http.retries) ?? policy.retries ?? 2;
-  const timeoutMs = (isCommand ? spec.timeoutMs : spec.http.timeoutMs) ?? (isCommand ? policy.commandTimeoutMs ?? 60_000 : policy.httpTimeoutMs ?? 10_000);
+  const timeoutMs = (isCommand ? spec.timeoutMs : spec.http.timeoutMs) ?? (isCommand ? (policy.commandTimeoutMs ?? 60_000) : (policy.httpTimeoutMs ?? 10_000));
   const backoffMs = policy.backoffMs ?? 1000;
   const started = Date.now();
   let last: AttemptOutcome = { passed: false, reason: 'not run' };
@@ -127,7 +142,12 @@ export async function runHealthCheck(
 }
 
 /** Run checks in order; all of them run, so a person sees every failure at once. */
-export async function runHealthChecks(specs: HealthCheckSpec[], env: Record<string, string>, secrets: string[], opts: HealthCheckOptions = {}): Promise<HealthResult[]> {
+export async function runHealthChecks(
+  specs: HealthCheckSpec[],
+  env: Record<string, string>,
+  secrets: string[],
+  opts: HealthCheckOptions = {},
+): Promise<HealthResult[]> {
   const out: HealthResult[] = [];
   for (const s of specs) out.push(await runHealthCheck(s, env, secrets, opts));
   return out;

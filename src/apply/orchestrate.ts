@@ -112,7 +112,10 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string
   const ctx = loadProject(opts.root ?? plan.root);
   // A plan is applied to the project it is run in, never to a directory the file names.
   if (realRoot(plan.root) !== ctx.project.root) {
-    throw refusedError(`the plan was made for ${plan.root}, not for this project (${ctx.project.root})`, 'Run credctl apply inside the project the plan is for, or make a fresh plan here.');
+    throw refusedError(
+      `the plan was made for ${plan.root}, not for this project (${ctx.project.root})`,
+      'Run credctl apply inside the project the plan is for, or make a fresh plan here.',
+    );
   }
   const inGraph = new Set(ctx.graph.nodes.filter((n) => n.type === 'credential').map((n) => n.id));
   const unknown = plan.credentials.filter((c) => !inGraph.has(c.id));
@@ -127,7 +130,10 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string
   const expected = makePlan(ctx, { ids: plan.credentials.map((c) => c.id) }, { graceDays: planGraceDays(plan) });
   const edits = planDifferences(plan, expected);
   if (edits.length) {
-    throw refusedError(`the plan differs from what credctl would do now: ${edits.slice(0, 5).join('; ')}${edits.length > 5 ? `; and ${edits.length - 5} more` : ''}`, 'Make a fresh plan with `credctl plan`; narrow scopes or add health checks in credctl.yaml, not in the plan.');
+    throw refusedError(
+      `the plan differs from what credctl would do now: ${edits.slice(0, 5).join('; ')}${edits.length > 5 ? `; and ${edits.length - 5} more` : ''}`,
+      'Make a fresh plan with `credctl plan`; narrow scopes or add health checks in credctl.yaml, not in the plan.',
+    );
   }
   // Bad input is reported first; only a plan that would be run as it is needs trust.
   await trusted(ctx.project, opts, 'rotating credentials');
@@ -157,7 +163,11 @@ export async function resumeApply(root: string, runId: string, opts: ApplyOption
   }
   readJournal(join(runDir, 'journal.jsonl'));
   const undeclared = undeclaredHealthChecks(readPlan(join(runDir, 'plan.yaml')), (names) => healthFor(project.settings, names));
-  if (undeclared.length) throw refusedError(`run ${runId} cannot be resumed: ${undeclared.slice(0, 3).join('; ')}`, 'A stored run runs only the checks credctl.yaml declares; make a fresh plan.');
+  if (undeclared.length)
+    throw refusedError(
+      `run ${runId} cannot be resumed: ${undeclared.slice(0, 3).join('; ')}`,
+      'A stored run runs only the checks credctl.yaml declares; make a fresh plan.',
+    );
   await trusted(project, opts, 'resuming a rotation');
   const graph = { schemaVersion: 0, nodes: [], edges: [], warnings: [] };
   return runWith({ project, paths: project.paths, settings: project.settings, graph }, opts, (deps) => resumeRun(project.paths.runs, runId, deps));
@@ -165,18 +175,36 @@ export async function resumeApply(root: string, runId: string, opts: ApplyOption
 
 /** Go ahead only where credctl.yaml is trusted (asking on a terminal); exit 6 otherwise. */
 export async function trusted(project: Project, opts: { noInput: boolean; askTrust?: (lines: string[]) => Promise<boolean> }, what: string): Promise<void> {
-  project.trust = await ensureTrusted(project.root, project.trust, { noInput: opts.noInput, env: project.env, what, ...(opts.askTrust ? { ask: opts.askTrust } : {}) });
+  project.trust = await ensureTrusted(project.root, project.trust, {
+    noInput: opts.noInput,
+    env: project.env,
+    what,
+    ...(opts.askTrust ? { ask: opts.askTrust } : {}),
+  });
 }
 
-async function runWith(ctx: ProjectContext, opts: ApplyOptions, run: (deps: ReturnType<typeof engineDeps>['deps']) => Promise<RunSummary>): Promise<RunSummary> {
+async function runWith(
+  ctx: ProjectContext,
+  opts: ApplyOptions,
+  run: (deps: ReturnType<typeof engineDeps>['deps']) => Promise<RunSummary>,
+): Promise<RunSummary> {
   const store = opts.store ?? (await openStore({ paths: ctx.paths }));
   // A locked or unreadable store stops here (exit 8), before a run is journaled, not as a failed step.
   await store.list();
   return withAudit(
     async (audit) => {
       const wired = engineDeps({
-        project: ctx.project, paths: ctx.paths, settings: ctx.settings, store, audit, noInput: opts.noInput, concurrency: opts.concurrency,
-        apiUrl: opts.apiUrl, onEvent: opts.onEvent ?? progressPrinter(), prompter: opts.prompter, acceptUnrecognised: opts.acceptUnrecognised,
+        project: ctx.project,
+        paths: ctx.paths,
+        settings: ctx.settings,
+        store,
+        audit,
+        noInput: opts.noInput,
+        concurrency: opts.concurrency,
+        apiUrl: opts.apiUrl,
+        onEvent: opts.onEvent ?? progressPrinter(),
+        prompter: opts.prompter,
+        acceptUnrecognised: opts.acceptUnrecognised,
       });
       try {
         return await run(wired.deps);

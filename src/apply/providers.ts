@@ -34,7 +34,11 @@ export interface ProviderWiring {
 
 async function adminSecret(wiring: ProviderWiring, provider: string): Promise<string> {
   const ref = wiring.adminRef(provider);
-  if (!ref) throw refusedError(`no admin credential configured for ${provider}`, `Add providers.${provider}.admin: store:<entry> to credctl.yaml and put it with \`credctl store put <entry>\`.`);
+  if (!ref)
+    throw refusedError(
+      `no admin credential configured for ${provider}`,
+      `Add providers.${provider}.admin: store:<entry> to credctl.yaml and put it with \`credctl store put <entry>\`.`,
+    );
   const name = ref.startsWith('store:') ? ref.slice('store:'.length) : ref;
   wiring.checkAdmin?.(name, provider);
   const value = await wiring.store.get(name, { label: 'current' });

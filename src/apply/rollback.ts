@@ -67,67 +67,108 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
   const newValue = (await store.get(cred.storeName, { version: current.version }))!;
   if (!opts.yes) {
     if (opts.noInput || !io.inputIsTTY()) throw refusedError('rollback needs confirmation', 'Re-run with --yes.');
-    if (!(await confirm({ message: `Put the previous ${cred.names[0]} (${redact(oldValue)}) back into every target?`, default: false }, { output: process.stderr }))) {
+    if (
+      !(await confirm(
+        { message: `Put the previous ${cred.names[0]} (${redact(oldValue)}) back into every target?`, default: false },
+        { output: process.stderr },
+      ))
+    ) {
       throw refusedError('not confirmed; nothing was changed');
     }
   }
-  return withAudit(async (audit) => {
-    const wired = engineDeps({ project, paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
-    try {
-      const provider = wired.deps.provider(cred);
-      const journal = readJournal(join(paths.runs, runId, 'journal.jsonl'));
-      const oldId = doneData(journal, `${cred.id}/snapshot`)?.oldId as string | undefined;
-      const newId = doneData(journal, `${cred.id}/create`)?.newId as string | undefined;
-      let active = await provider.isActive({ value: oldValue, id: oldId });
-      // Within a grace period the old credential is only deactivated: bring it back first. The
-      // plan says so (even if the run was killed before it journaled the deactivation), and no
-      // deletion is recorded yet. An interrupted rollback leaves it active, which finalize checks.
-      const deactivatedNotDeleted = cred.steps.some((s) => s.action === 'revoke' && s.mode === 'deactivate') && !doneData(journal, `${cred.id}/${DELETE_STEP}`);
-      if (active === false && deactivatedNotDeleted && provider.reactivate) {
-        await audit.append({ action: 'credential.reactivate', subject: { fingerprint: fingerprint(oldValue), provider: cred.provider }, outcome: 'started', details: { run: runId, reason: 'rollback within the grace period' } });
-        await provider.reactivate({ value: oldValue, id: oldId });
-        await audit.append({ action: 'credential.reactivate', subject: { fingerprint: fingerprint(oldValue), provider: cred.provider }, outcome: 'ok', details: { run: runId } });
-        active = await provider.isActive({ value: oldValue, id: oldId });
-      }
-      if (active === false) throw refusedError(`the previous ${cred.names[0]} is no longer accepted by ${cred.provider} (revoked); rolling back would break every consumer`, 'Rotate again instead: credctl rotate ' + (cred.names[0] ?? cred.id));
-      await audit.append({ action: 'rollback.start', subject: { fingerprint: fingerprint(newValue), provider: cred.provider }, outcome: 'started', details: { run: runId, to: fingerprint(oldValue) } });
-      const guard = async () => null;
-      const targets: string[] = [];
-      for (const step of cred.steps) {
-        if (step.action !== 'inject' || !step.target || !step.envName) continue;
-        const target = wired.deps.openTarget(step.target, guard);
-        const binding = await target.read(step.envName);
-        const restore = typeof binding === 'string' && binding.includes(newValue)
-          ? (provider.render ? provider.render({ binding, oldValue: newValue, newValue: oldValue, newId: oldId, oldId: newId }) : binding.split(newValue).join(oldValue))
-          : oldValue;
-        await target.write(step.envName, restore);
-        targets.push(target.describe());
-      }
-      await store.setLabel(cred.storeName, current.version, 'previous');
-      await store.setLabel(cred.storeName, previous.version, 'current');
-      // The old credential is in use again: never delete it (in any run that deactivated it),
-      // and a resume of this run must not go on to revoke it.
-      cancelDeletionsOf(root, cred.id, 'cancelled: rolled back, the old credential is in use again');
-      const runJournal = Journal.open(join(paths.runs, runId));
+  return withAudit(
+    async (audit) => {
+      const wired = engineDeps({ project, paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
       try {
-        runJournal.append('rollback', `${cred.id}/rollback`, { result: 'rolled back by credctl rollback: the previous value is current again' });
+        const provider = wired.deps.provider(cred);
+        const journal = readJournal(join(paths.runs, runId, 'journal.jsonl'));
+        const oldId = doneData(journal, `${cred.id}/snapshot`)?.oldId as string | undefined;
+        const newId = doneData(journal, `${cred.id}/create`)?.newId as string | undefined;
+        let active = await provider.isActive({ value: oldValue, id: oldId });
+        // Within a grace period the old credential is only deactivated: bring it back first. The
+        // plan says so (even if the run was killed before it journaled the deactivation), and no
+        // deletion is recorded yet. An interrupted rollback leaves it active, which finalize checks.
+        const deactivatedNotDeleted =
+          cred.steps.some((s) => s.action === 'revoke' && s.mode === 'deactivate') && !doneData(journal, `${cred.id}/${DELETE_STEP}`);
+        if (active === false && deactivatedNotDeleted && provider.reactivate) {
+          await audit.append({
+            action: 'credential.reactivate',
+            subject: { fingerprint: fingerprint(oldValue), provider: cred.provider },
+            outcome: 'started',
+            details: { run: runId, reason: 'rollback within the grace period' },
+          });
+          await provider.reactivate({ value: oldValue, id: oldId });
+          await audit.append({
+            action: 'credential.reactivate',
+            subject: { fingerprint: fingerprint(oldValue), provider: cred.provider },
+            outcome: 'ok',
+            details: { run: runId },
+          });
+          active = await provider.isActive({ value: oldValue, id: oldId });
+        }
+        if (active === false)
+          throw refusedError(
+            `the previous ${cred.names[0]} is no longer accepted by ${cred.provider} (revoked); rolling back would break every consumer`,
+            'Rotate again instead: credctl rotate ' + (cred.names[0] ?? cred.id),
+          );
+        await audit.append({
+          action: 'rollback.start',
+          subject: { fingerprint: fingerprint(newValue), provider: cred.provider },
+          outcome: 'started',
+          details: { run: runId, to: fingerprint(oldValue) },
+        });
+        const guard = async () => null;
+        const targets: string[] = [];
+        for (const step of cred.steps) {
+          if (step.action !== 'inject' || !step.target || !step.envName) continue;
+          const target = wired.deps.openTarget(step.target, guard);
+          const binding = await target.read(step.envName);
+          const restore =
+            typeof binding === 'string' && binding.includes(newValue)
+              ? provider.render
+                ? provider.render({ binding, oldValue: newValue, newValue: oldValue, newId: oldId, oldId: newId })
+                : binding.split(newValue).join(oldValue)
+              : oldValue;
+          await target.write(step.envName, restore);
+          targets.push(target.describe());
+        }
+        await store.setLabel(cred.storeName, current.version, 'previous');
+        await store.setLabel(cred.storeName, previous.version, 'current');
+        // The old credential is in use again: never delete it (in any run that deactivated it),
+        // and a resume of this run must not go on to revoke it.
+        cancelDeletionsOf(root, cred.id, 'cancelled: rolled back, the old credential is in use again');
+        const runJournal = Journal.open(join(paths.runs, runId));
+        try {
+          runJournal.append('rollback', `${cred.id}/rollback`, { result: 'rolled back by credctl rollback: the previous value is current again' });
+        } finally {
+          runJournal.close();
+        }
+        await audit.append({
+          action: 'rollback.done',
+          subject: { fingerprint: fingerprint(oldValue), provider: cred.provider },
+          outcome: 'ok',
+          details: { run: runId, targets: targets.length },
+        });
+        // The replacement is in no target any more: revoke it, as a failed run's rollback does,
+        // rather than leave a live key nobody tracks. A failure here does not undo the rollback.
+        const replacement: RollbackResult['replacement'] = { redacted: redact(newValue), revoked: false };
+        try {
+          await provider.revoke({ value: newValue, id: newId, mode: 'revoke' });
+          replacement.revoked = true;
+          await audit.append({
+            action: 'credential.revoke',
+            subject: { fingerprint: fingerprint(newValue), provider: cred.provider },
+            outcome: 'ok',
+            details: { run: runId, reason: 'rolled back: the replacement is unused' },
+          });
+        } catch (err) {
+          replacement.reason = maskValues((err as Error).message, [newValue, oldValue]);
+        }
+        return { name: cred.names[0] ?? cred.id, redacted: redact(oldValue), targets, runId, replacement };
       } finally {
-        runJournal.close();
+        await wired.close();
       }
-      await audit.append({ action: 'rollback.done', subject: { fingerprint: fingerprint(oldValue), provider: cred.provider }, outcome: 'ok', details: { run: runId, targets: targets.length } });
-      // The replacement is in no target any more: revoke it, as a failed run's rollback does,
-      // rather than leave a live key nobody tracks. A failure here does not undo the rollback.
-      const replacement: RollbackResult['replacement'] = { redacted: redact(newValue), revoked: false };
-      try {
-        await provider.revoke({ value: newValue, id: newId, mode: 'revoke' });
-        replacement.revoked = true;
-        await audit.append({ action: 'credential.revoke', subject: { fingerprint: fingerprint(newValue), provider: cred.provider }, outcome: 'ok', details: { run: runId, reason: 'rolled back: the replacement is unused' } });
-      } catch (err) {
-        replacement.reason = maskValues((err as Error).message, [newValue, oldValue]);
-      }
-      return { name: cred.names[0] ?? cred.id, redacted: redact(oldValue), targets, runId, replacement };
-    } finally {
-      await wired.close();
-    }
-  }, { paths, store });
+    },
+    { paths, store },
+  );
 }

@@ -38,7 +38,8 @@ export function readLocalAudit(paths: AuditPaths, pubkeyFile?: string): { logTex
     logText: readOr(paths.audit, ''),
     checkpointsText: readOr(paths.auditCheckpoints, ''),
     publicKeyPem: committed ?? working,
-    pubSource: committed === undefined ? pubPath : `${pubPath} as committed at HEAD${committed.trim() === working.trim() ? '' : ' (the working copy differs from it)'}`,
+    pubSource:
+      committed === undefined ? pubPath : `${pubPath} as committed at HEAD${committed.trim() === working.trim() ? '' : ' (the working copy differs from it)'}`,
   };
 }
 

@@ -30,7 +30,12 @@ export function originFor(publicKey: KeyObject): string {
 }
 
 function keyHash(name: string, publicKey: KeyObject): Buffer {
-  return createHash('sha256').update(name + '\n').update(Buffer.from([0x01])).update(rawPublicKey(publicKey)).digest().subarray(0, 4);
+  return createHash('sha256')
+    .update(name + '\n')
+    .update(Buffer.from([0x01]))
+    .update(rawPublicKey(publicKey))
+    .digest()
+    .subarray(0, 4);
 }
 
 export function formatCheckpoint(privateKey: KeyObject, publicKey: KeyObject, size: number, root: Buffer): string {

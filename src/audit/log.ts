@@ -44,7 +44,16 @@ import { acquireLockAsync, type HeldLock } from '../store/lockfile.js';
 import type { SecretStore } from '../store/types.js';
 import { formatCheckpoint, parseCheckpoints } from './checkpoint.js';
 import { entryHash, GENESIS_PREV, type AuditEntry, type AuditOutcome, type AuditSubject, type AuditValue } from './entry.js';
-import { AUDIT_KEY_NAME, committedPublicKey, generateSigningKey, parsePublicKey, privateKeyFromPem, publicPemOf, samePublicKey, signEntryHash } from './keys.js';
+import {
+  AUDIT_KEY_NAME,
+  committedPublicKey,
+  generateSigningKey,
+  parsePublicKey,
+  privateKeyFromPem,
+  publicPemOf,
+  samePublicKey,
+  signEntryHash,
+} from './keys.js';
 import { merkleRoot } from './merkle.js';
 
 export type { AuditEntry, AuditOutcome, AuditSubject, AuditValue } from './entry.js';
@@ -81,7 +90,8 @@ export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 // Shapes of well-known secret formats: masked even when the store never saw the value.
-const SECRET_SHAPES = /(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{10,}|sk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[A-Z0-9]{16}|AIza[A-Za-z0-9_-]{30,}|npm_[A-Za-z0-9]{30,}|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+const SECRET_SHAPES =
+  /(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{10,}|sk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[A-Z0-9]{16}|AIza[A-Za-z0-9_-]{30,}|npm_[A-Za-z0-9]{30,}|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 
 function maskString(s: string, counter: { n: number }): string {
   let out = maskValues(s, knownSecretValues());
@@ -124,7 +134,10 @@ function readTailUnchecked(path: string): { seq: number; hash: string } | null {
       const buf = Buffer.alloc(size - start);
       readSync(fd, buf, 0, buf.length, start);
       if (buf[buf.length - 1] !== 0x0a) {
-        throw integrityError(`the audit log ${path} ends with a partial entry (an interrupted write?)`, 'Run `credctl audit verify` to see where; nothing was appended.');
+        throw integrityError(
+          `the audit log ${path} ends with a partial entry (an interrupted write?)`,
+          'Run `credctl audit verify` to see where; nothing was appended.',
+        );
       }
       const nl = buf.lastIndexOf(0x0a, buf.length - 2);
       if (nl < 0 && start > 0) continue;
@@ -190,7 +203,8 @@ export class AuditLog {
     } catch (err) {
       // Fail closed with the audit log's own code (4), whatever refused the directory (a file in
       // its place, a symbolic link, another user's directory).
-      if (err instanceof CredctlError) throw integrityError(`cannot write the audit log: ${err.message}`, err.hint ?? 'Nothing was done: credctl does not act without recording it.');
+      if (err instanceof CredctlError)
+        throw integrityError(`cannot write the audit log: ${err.message}`, err.hint ?? 'Nothing was done: credctl does not act without recording it.');
       throw wrapWriteError(err, 'audit log directory');
     }
     return acquireLockAsync(this.paths.audit + '.lock', { what: 'audit log' });
@@ -234,10 +248,14 @@ export class AuditLog {
       await store.put(AUDIT_KEY_NAME, made.privatePem, ['current']);
       if (committed !== undefined) {
         atomicWriteFileSync(this.localPub, made.publicPem, { mode: 0o644 });
-        this.note(`credctl: this repository's committed audit.pub is another key, and your secret store does not hold it; your audit log is signed with a new key (public key in ${this.localPub}). The committed audit.pub is left as it is.`);
+        this.note(
+          `credctl: this repository's committed audit.pub is another key, and your secret store does not hold it; your audit log is signed with a new key (public key in ${this.localPub}). The committed audit.pub is left as it is.`,
+        );
       } else {
         atomicWriteFileSync(this.paths.auditPub, made.publicPem, { mode: 0o644 });
-        this.note(`credctl: created the audit signing key (private key in the secret store as ${AUDIT_KEY_NAME}, public key in ${this.paths.auditPub}: commit or publish it).`);
+        this.note(
+          `credctl: created the audit signing key (private key in the secret store as ${AUDIT_KEY_NAME}, public key in ${this.paths.auditPub}: commit or publish it).`,
+        );
       }
       this.signingKey = privateKeyFromPem(made.privatePem);
       return this.signingKey;
@@ -249,10 +267,17 @@ export class AuditLog {
       // Not the committed key: this clone's own log, whose public key lives beside it.
       const local = existsSync(this.localPub) ? readFileSync(this.localPub, 'utf8') : null;
       if (local === null) atomicWriteFileSync(this.localPub, pub, { mode: 0o644 });
-      else if (!samePublicKey(parsePublicKey(local, this.localPub), ours)) throw integrityError(`the audit signing key in the secret store does not match ${this.localPub}`, 'Someone replaced one of them; run `credctl audit verify --pubkey <the published key>`.');
+      else if (!samePublicKey(parsePublicKey(local, this.localPub), ours))
+        throw integrityError(
+          `the audit signing key in the secret store does not match ${this.localPub}`,
+          'Someone replaced one of them; run `credctl audit verify --pubkey <the published key>`.',
+        );
     } else if (pubOnDisk === null) atomicWriteFileSync(this.paths.auditPub, pub, { mode: 0o644 });
     else if (!samePublicKey(parsePublicKey(pubOnDisk, this.paths.auditPub), ours)) {
-      throw integrityError(`the audit signing key in the secret store does not match ${this.paths.auditPub}`, 'Someone replaced one of them; run `credctl audit verify --pubkey <the published key>`.');
+      throw integrityError(
+        `the audit signing key in the secret store does not match ${this.paths.auditPub}`,
+        'Someone replaced one of them; run `credctl audit verify --pubkey <the published key>`.',
+      );
     }
     this.signingKey = key;
     return key;

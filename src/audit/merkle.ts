@@ -9,11 +9,18 @@ import { createHash } from 'node:crypto';
  * commits to every byte of the first `size` entries.
  */
 export function leafHash(data: Uint8Array | string): Buffer {
-  return createHash('sha256').update(Buffer.from([0])).update(data).digest();
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(data)
+    .digest();
 }
 
 function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.from([1])).update(left).update(right).digest();
+  return createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(left)
+    .update(right)
+    .digest();
 }
 
 function mth(leaves: Buffer[], lo: number, hi: number): Buffer {

@@ -18,7 +18,8 @@ export function parseSince(text: string, now = Date.now()): number {
   // A duration back from now (the grammar of every duration, src/core/duration.ts), or a date.
   if (/^\s*\d+\s*[a-z]+\s*$/i.test(text)) return now - parseDuration(text, { what: '--since', error: usageError });
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw usageError(`--since "${text}" is not a date or a duration`, 'Use an ISO date (2025-01-31, 2025-01-31T12:00Z) or a duration (30m, 24h, 7d, 2w).');
+  if (Number.isNaN(t))
+    throw usageError(`--since "${text}" is not a date or a duration`, 'Use an ISO date (2025-01-31, 2025-01-31T12:00Z) or a duration (30m, 24h, 7d, 2w).');
   return t;
 }
 

@@ -79,7 +79,8 @@ export function verifyAudit(input: VerifyInput): VerifyResult {
     let e: AuditEntry;
     try {
       e = JSON.parse(raw) as AuditEntry;
-      if (!e || typeof e !== 'object' || typeof e.seq !== 'number' || typeof e.hash !== 'string' || typeof e.prev !== 'string' || typeof e.sig !== 'string') throw new Error('shape');
+      if (!e || typeof e !== 'object' || typeof e.seq !== 'number' || typeof e.hash !== 'string' || typeof e.prev !== 'string' || typeof e.sig !== 'string')
+        throw new Error('shape');
     } catch {
       add({ kind: 'malformed', line, seq: expectSeq, message: `line ${line} is not an audit entry (invalid JSON or missing fields)` });
       expectSeq++;
@@ -112,7 +113,12 @@ export function verifyAudit(input: VerifyInput): VerifyResult {
         add({ kind: 'out-of-order', line, seq: e.seq, message: `${where}: expected seq ${expectSeq} here (entries inserted, duplicated or reordered)` });
       }
     } else if (expectPrev && e.prev !== expectPrev) {
-      add({ kind: 'chain', line, seq: e.seq, message: `${where} does not follow the entry before it (its prev hash differs: an entry was replaced, inserted or reordered)` });
+      add({
+        kind: 'chain',
+        line,
+        seq: e.seq,
+        message: `${where} does not follow the entry before it (its prev hash differs: an entry was replaced, inserted or reordered)`,
+      });
     }
     expectSeq = e.seq + 1;
     expectPrev = e.hash;

@@ -68,7 +68,11 @@ export function runAction(env: ActionEnv = process.env): number {
   let summary = jobSummary(findings, target, env);
   if (target.pullRequest && findings.length && blast) summary += blastRadiusSection(sarifFile, workspace, env, target);
   if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, summary);
-  output(env, { findings: String(findings.length), 'sarif-file': relative(process.cwd(), sarifFile) || sarifFile, scanned: target.mode === 'range' ? target.range! : target.mode });
+  output(env, {
+    findings: String(findings.length),
+    'sarif-file': relative(process.cwd(), sarifFile) || sarifFile,
+    scanned: target.mode === 'range' ? target.range! : target.mode,
+  });
   return 0;
 }
 
@@ -97,7 +101,11 @@ export function whatToScan(scan: string, env: ActionEnv, workspace: string): Tar
   if (ZERO_SHA.test(base)) return { mode: 'tree', pullRequest, fallback: 'a new branch has no previous commit to compare with: scanned the whole tree' };
   for (const sha of [base, head]) {
     if (!hasCommit(workspace, sha)) {
-      return { mode: 'tree', pullRequest, fallback: `commit ${sha.slice(0, 12)} is not in the checkout (use actions/checkout with fetch-depth: 0 to scan only the new commits): scanned the whole tree` };
+      return {
+        mode: 'tree',
+        pullRequest,
+        fallback: `commit ${sha.slice(0, 12)} is not in the checkout (use actions/checkout with fetch-depth: 0 to scan only the new commits): scanned the whole tree`,
+      };
     }
   }
   return { mode: 'range', range: `${base}..${head}`, pullRequest };
@@ -155,30 +163,41 @@ export function sarifFindings(text: string): SarifFinding[] {
 }
 
 function jobSummary(findings: SarifFinding[], target: Target, env: ActionEnv): string {
-  const what = target.mode === 'range'
-    ? target.pullRequest ? 'what this pull request adds' : 'what this push adds'
-    : target.mode === 'history' ? 'the whole history' : 'the checked-out tree';
-  const lines = [`## credctl: ${findings.length === 0 ? 'no credentials found' : `${findings.length} credential${findings.length === 1 ? '' : 's'} found`} in ${what}`, ''];
+  const what =
+    target.mode === 'range'
+      ? target.pullRequest
+        ? 'what this pull request adds'
+        : 'what this push adds'
+      : target.mode === 'history'
+        ? 'the whole history'
+        : 'the checked-out tree';
+  const lines = [
+    `## credctl: ${findings.length === 0 ? 'no credentials found' : `${findings.length} credential${findings.length === 1 ? '' : 's'} found`} in ${what}`,
+    '',
+  ];
   if (target.mode === 'range') lines.push(`Scanned the commits \`${target.range}\`.`, '');
   if (target.fallback) lines.push(`> ${markdown(target.fallback)}`, '');
   if (findings.length) {
     lines.push('| where | what | fingerprint | commit |', '| --- | --- | --- | --- |');
     for (const f of findings) {
-      lines.push(`| ${code(`${f.file}:${f.line}`)} | ${markdown(f.message.split(' (fp_')[0]!)} | ${f.fingerprint ? code(f.fingerprint.slice(0, 15)) : ''} | ${f.commit ? code(f.commit.slice(0, 10)) : ''} |`);
+      lines.push(
+        `| ${code(`${f.file}:${f.line}`)} | ${markdown(f.message.split(' (fp_')[0]!)} | ${f.fingerprint ? code(f.fingerprint.slice(0, 15)) : ''} | ${f.commit ? code(f.commit.slice(0, 10)) : ''} |`,
+      );
     }
     lines.push(
       '',
       '**What to do:** rotate each credential first (it is exposed to everyone who can read the repository or this pull request), then remove it and read it from the environment or a secret store. A deliberate fake: add a comment containing `credctl:allow` on its line, or accept it with `credctl scan --update-baseline`.',
     );
   }
-  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY) lines.push('', `Code scanning alerts: ${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/security/code-scanning?query=tool%3Acredctl`);
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY)
+    lines.push('', `Code scanning alerts: ${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/security/code-scanning?query=tool%3Acredctl`);
   return lines.join('\n') + '\n\n';
 }
 
 /** `credctl blast-radius --from-report` on the pull request's findings, as a Markdown section. */
 function blastRadiusSection(sarifFile: string, workspace: string, env: ActionEnv, target: Target): string {
   const r = credctl(['blast-radius', '--from-report', sarifFile, '--format', 'md', '--no-probe'], workspace, env);
-  const heading = `### Blast radius of the credentials ${target.mode === 'range' ? 'this pull request adds' : 'in this pull request\'s tree'}\n\n`;
+  const heading = `### Blast radius of the credentials ${target.mode === 'range' ? 'this pull request adds' : "in this pull request's tree"}\n\n`;
   // The report's own headings go below this section's.
   if (r.status === 0 || r.status === 1) return heading + r.stdout.trim().replace(/^(#{1,3}) /gm, '$1### ') + '\n\n';
   return heading + `> The blast radius could not be computed: ${markdown(firstLine(r.stderr))}\n\n`;
@@ -186,7 +205,12 @@ function blastRadiusSection(sarifFile: string, workspace: string, env: ActionEnv
 
 function output(env: ActionEnv, values: Record<string, string>): void {
   if (!env.GITHUB_OUTPUT) return;
-  appendFileSync(env.GITHUB_OUTPUT, Object.entries(values).map(([k, v]) => `${k}=${v.replace(/[\r\n]/g, ' ')}\n`).join(''));
+  appendFileSync(
+    env.GITHUB_OUTPUT,
+    Object.entries(values)
+      .map(([k, v]) => `${k}=${v.replace(/[\r\n]/g, ' ')}\n`)
+      .join(''),
+  );
 }
 
 function fail(env: ActionEnv, message: string): number {

@@ -59,7 +59,9 @@ export async function loadCommandModules(only?: string): Promise<CommandModule[]
   if (only && COMMAND_MODULES[only]) files = [COMMAND_MODULES[only]! + ext];
   else {
     try {
-      files = readdirSync(commandsDir).filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts')).sort();
+      files = readdirSync(commandsDir)
+        .filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts'))
+        .sort();
     } catch {
       files = [];
     }

@@ -30,7 +30,9 @@ function report(result: VerifyResult, what: string, json?: boolean, extra: Recor
   if (json) printJson({ ...result, ...extra });
   else if (result.ok) {
     const cp = result.latestCheckpoint ? `, latest checkpoint at ${result.latestCheckpoint.size}` : ', no checkpoint';
-    printLine(`${paint().green('verified')}: ${what}: ${result.entries} entries, ${result.checkpoints} checkpoint${result.checkpoints === 1 ? '' : 's'}${cp} (log ${result.logId})`);
+    printLine(
+      `${paint().green('verified')}: ${what}: ${result.entries} entries, ${result.checkpoints} checkpoint${result.checkpoints === 1 ? '' : 's'}${cp} (log ${result.logId})`,
+    );
   } else {
     const first = result.firstProblem!;
     io.err().write(`credctl: ${what} does not verify: ${first.message}\n`);
@@ -70,7 +72,9 @@ export async function auditCheckpoint(opts: { json?: boolean }): Promise<void> {
   const publicKey = parsePublicKey(local.publicKeyPem, local.pubSource);
   const result = verifyAudit({ logText: local.logText, checkpointsText: local.checkpointsText, publicKey });
   if (!result.ok) return report(result, `audit log ${paths.audit}`, opts.json);
-  const latest = parseCheckpoints(local.checkpointsText).checkpoints.filter((cp) => cp.size === result.latestCheckpoint?.size).at(-1);
+  const latest = parseCheckpoints(local.checkpointsText)
+    .checkpoints.filter((cp) => cp.size === result.latestCheckpoint?.size)
+    .at(-1);
   if (!latest) throw inputError('the audit log has no checkpoint yet', 'Checkpoints are written when a command appends to the log (rotate, store put ...).');
   if (opts.json) return printJson({ size: latest.size, rootHash: latest.rootHash, logId: result.logId, note: noteText(latest) });
   io.out().write(noteText(latest));

@@ -21,14 +21,20 @@ export function printWhereTree(raw: WhereResult): void {
   const short = (id: string) => id.slice(0, 15);
   printLine(p.bold(r.query) + p.dim(`  (${r.matched}${r.matched !== 'name' && r.names.length ? `: ${r.names.join(', ')}` : ''})`));
   const sections: [string, string[][]][] = [];
-  sections.push(['credentials', r.credentials.map((c) => [
-    `${short(c.id)} ${c.redacted}  ${c.provider}/${c.kind}${c.environment ? ` (${c.environment})` : ''}  ${c.names.join(', ')}`,
-    ...r.places.filter((pl) => pl.credential === c.id).map((pl) => `${pl.file}:${pl.line}`),
-  ])]);
-  sections.push(['consumers', r.consumers.map((c) => [
-    `${c.label}  ${p.dim(`[${c.kind}] ${c.file}:${c.line}`)}${c.attrs?.environment ? `  environment ${c.attrs.environment}` : ''}${Array.isArray(c.attrs?.deploysTo) ? `  deploys to ${(c.attrs!.deploysTo as string[]).join(', ')}` : ''}`,
-    ...c.uses.map((u) => `${u.name}${u.as ? ` as ${u.as}` : ''} at ${u.file}:${u.line}${u.via ? p.dim(` from ${u.via.replace(/^target:/, '')}`) : ''}`),
-  ])]);
+  sections.push([
+    'credentials',
+    r.credentials.map((c) => [
+      `${short(c.id)} ${c.redacted}  ${c.provider}/${c.kind}${c.environment ? ` (${c.environment})` : ''}  ${c.names.join(', ')}`,
+      ...r.places.filter((pl) => pl.credential === c.id).map((pl) => `${pl.file}:${pl.line}`),
+    ]),
+  ]);
+  sections.push([
+    'consumers',
+    r.consumers.map((c) => [
+      `${c.label}  ${p.dim(`[${c.kind}] ${c.file}:${c.line}`)}${c.attrs?.environment ? `  environment ${c.attrs.environment}` : ''}${Array.isArray(c.attrs?.deploysTo) ? `  deploys to ${(c.attrs!.deploysTo as string[]).join(', ')}` : ''}`,
+      ...c.uses.map((u) => `${u.name}${u.as ? ` as ${u.as}` : ''} at ${u.file}:${u.line}${u.via ? p.dim(` from ${u.via.replace(/^target:/, '')}`) : ''}`),
+    ]),
+  ]);
   const tgt = (t: WhereTarget) => [`${t.label}${t.inferred ? p.dim(' (inferred)') : ''}`, ...t.credentials.map(short)];
   sections.push(['targets', r.targets.map(tgt)]);
   if (r.guards.length) sections.push(['guards (needed to write)', r.guards.map(tgt)]);

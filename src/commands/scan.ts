@@ -46,12 +46,13 @@ const REVISION_RANGE = /^[A-Za-z0-9_/~^@{}:+][A-Za-z0-9_./~^@{}:+-]*(?:\.\.\.?[A
 function parseFlags(paths: string[], flags: ScanCommandFlags) {
   if (flags.range !== undefined) {
     if (flags.staged) throw usageError('--range and --staged cannot be combined', '--range scans commits; --staged scans the commit being made.');
-    if (!REVISION_RANGE.test(flags.range) || flags.range.length > 200) throw usageError('--range must be a git revision range such as origin/main..HEAD or BASE_SHA..HEAD_SHA');
+    if (!REVISION_RANGE.test(flags.range) || flags.range.length > 200)
+      throw usageError('--range must be a git revision range such as origin/main..HEAD or BASE_SHA..HEAD_SHA');
     flags.history = true;
   }
   if (flags.history && flags.staged) throw usageError('--history and --staged cannot be combined', 'Run them as two scans.');
   if (flags.json && flags.format && flags.format !== 'json') throw usageError(`--json conflicts with --format ${flags.format}`);
-  const format = (flags.json ? 'json' : flags.format ?? 'table') as Format;
+  const format = (flags.json ? 'json' : (flags.format ?? 'table')) as Format;
   if (!FORMATS.includes(format)) throw usageError(`unknown format "${flags.format}"`, `Use one of: ${FORMATS.join(', ')}.`);
   let exitCode: number = ExitCode.Findings;
   if (flags.exitCode !== undefined) {
@@ -70,11 +71,7 @@ function parseFlags(paths: string[], flags: ScanCommandFlags) {
 
 export async function runScanCommand(paths: string[], flags: ScanCommandFlags): Promise<void> {
   const { format, exitCode, maxFileSize, cwd } = parseFlags(paths, flags);
-  const baselinePath = flags.baseline
-    ? resolve(flags.baseline)
-    : flags.updateBaseline
-      ? join(findProjectRoot(cwd), DEFAULT_BASELINE)
-      : defaultBaseline(cwd);
+  const baselinePath = flags.baseline ? resolve(flags.baseline) : flags.updateBaseline ? join(findProjectRoot(cwd), DEFAULT_BASELINE) : defaultBaseline(cwd);
   // With --update-baseline the old entries must not hide findings: they are merged back in anyway.
   const baseline: Baseline | undefined = baselinePath && !flags.updateBaseline ? readBaseline(baselinePath) : undefined;
   const noIgnore = flags.ignore === false;
@@ -102,7 +99,10 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
         maxFileSize,
         noIgnore,
         baseline,
-        onProgress: (p) => progress.update(`scanning: ${p.files} files, ${formatBytes(p.bytes)}, ${(p.bytes / 1024 / 1024 / Math.max(p.elapsedMs / 1000, 0.001)).toFixed(0)} MB/s`),
+        onProgress: (p) =>
+          progress.update(
+            `scanning: ${p.files} files, ${formatBytes(p.bytes)}, ${(p.bytes / 1024 / 1024 / Math.max(p.elapsedMs / 1000, 0.001)).toFixed(0)} MB/s`,
+          ),
       });
     }
   } finally {
@@ -120,7 +120,10 @@ export async function runScanCommand(paths: string[], flags: ScanCommandFlags): 
   if (!flags.staged && !flags.history && flags.graph !== false) await updateGraph(paths, process.cwd(), result, noIgnore);
 
   // Rule names and kinds only SARIF and JUnit print: other formats (and every pre-commit run) skip this.
-  const rules = format === 'sarif' || format === 'junit' ? new Map<string, RuleInfo>(loadRulesCached().map((r) => [r.id, { name: r.name, provider: r.provider, kind: r.kind }])) : undefined;
+  const rules =
+    format === 'sarif' || format === 'junit'
+      ? new Map<string, RuleInfo>(loadRulesCached().map((r) => [r.id, { name: r.name, provider: r.provider, kind: r.kind }]))
+      : undefined;
   const text = formatResult(result, format, { chalk: paint(), rules });
   if (text) io.out().write(text);
   note(summarize(result.stats, result.findings));

@@ -37,7 +37,10 @@ export async function storeStatus(opts: { json?: boolean }): Promise<void> {
   const paths = projectPaths();
   const choice = await chooseBackend(paths);
   const probe = choice.backend === 'keychain' || choice.keychainProblem ? null : await probeKeychain();
-  const keychain = choice.backend === 'keychain' ? { available: true } : { available: probe?.ok ?? false, problem: choice.keychainProblem ?? (probe && !probe.ok ? probe.reason : undefined) };
+  const keychain =
+    choice.backend === 'keychain'
+      ? { available: true }
+      : { available: probe?.ok ?? false, problem: choice.keychainProblem ?? (probe && !probe.ok ? probe.reason : undefined) };
   const store = storeFor(choice.backend, paths, { note });
   let names: number | null = null;
   let problem: string | undefined;
@@ -73,7 +76,9 @@ async function readValue(name: string, allowPrompt: boolean): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of io.input()) chunks.push(c as Buffer);
   // Strip exactly one trailing newline: what `echo` and most editors add, never part of a key.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export async function storePut(name: string, opts: { label: string; input: boolean; json?: boolean }): Promise<void> {
@@ -86,10 +91,20 @@ export async function storePut(name: string, opts: { label: string; input: boole
   const info = await withAudit(
     async (audit) => {
       // Record intent first: if the log cannot be written the value is not stored.
-      await audit.append({ action: 'store.put', subject: { name, fingerprint: fingerprint(value) }, outcome: 'started', details: { backend: store.backend, label: opts.label } });
+      await audit.append({
+        action: 'store.put',
+        subject: { name, fingerprint: fingerprint(value) },
+        outcome: 'started',
+        details: { backend: store.backend, label: opts.label },
+      });
       try {
         const info = await store.put(name, value, [opts.label as VersionLabel]);
-        await audit.append({ action: 'store.put', subject: { name, fingerprint: info.fingerprint }, outcome: 'ok', details: { backend: store.backend, version: info.version, labels: info.labels } });
+        await audit.append({
+          action: 'store.put',
+          subject: { name, fingerprint: info.fingerprint },
+          outcome: 'ok',
+          details: { backend: store.backend, version: info.version, labels: info.labels },
+        });
         return info;
       } catch (err) {
         await audit.append({ action: 'store.put', subject: { name }, outcome: 'failed', details: { backend: store.backend, error: (err as Error).message } });
@@ -121,7 +136,12 @@ export async function storeGet(name: string, opts: { version?: number; label?: s
         throw inputError(`no secret named ${name}${which}`, 'See `credctl store list` and `credctl store versions NAME`.');
       }
       // The read is recorded before the value leaves the process.
-      await audit.append({ action: 'store.get', subject: { ...subject, fingerprint: fingerprint(value) }, outcome: 'ok', details: { backend: store.backend, revealed: Boolean(io.out().isTTY) } });
+      await audit.append({
+        action: 'store.get',
+        subject: { ...subject, fingerprint: fingerprint(value) },
+        outcome: 'ok',
+        details: { backend: store.backend, revealed: Boolean(io.out().isTTY) },
+      });
       io.out().write(opts.newline ? value + '\n' : value);
     },
     { store, note },
@@ -141,7 +161,9 @@ export async function storeList(opts: { all?: boolean; json?: boolean }): Promis
   if (opts.json) return printJson(entries, 'secrets');
   if (entries.length === 0) return note('the store is empty');
   for (const e of entries) {
-    const labels = Object.entries(e.labels).map(([l, v]) => `${l}=v${v}`).join(' ');
+    const labels = Object.entries(e.labels)
+      .map(([l, v]) => `${l}=v${v}`)
+      .join(' ');
     printLine(`${e.name}  ${e.versions} version${e.versions === 1 ? '' : 's'}  latest v${e.latest}  ${labels}  updated ${e.updatedAt}`);
   }
 }
@@ -164,7 +186,11 @@ export async function storeVersions(name: string, opts: { json?: boolean }): Pro
 
 export async function storeRm(name: string, opts: { yes?: boolean; input: boolean; json?: boolean }): Promise<void> {
   checkSecretName(name);
-  if (name === AUDIT_KEY_NAME) throw refusedError(`not deleting ${name}: the audit log could no longer be extended`, 'Move .credctl/audit.jsonl away first if you mean to start a new log.');
+  if (name === AUDIT_KEY_NAME)
+    throw refusedError(
+      `not deleting ${name}: the audit log could no longer be extended`,
+      'Move .credctl/audit.jsonl away first if you mean to start a new log.',
+    );
   const store = await open();
   const versions = await store.versions(name);
   if (versions.length === 0) throw inputError(`no secret named ${name}`, 'See `credctl store list`.');
@@ -176,9 +202,19 @@ export async function storeRm(name: string, opts: { yes?: boolean; input: boolea
   }
   await withAudit(
     async (audit) => {
-      await audit.append({ action: 'store.rm', subject: { name, fingerprint: versions.at(-1)!.fingerprint }, outcome: 'started', details: { versions: versions.length } });
+      await audit.append({
+        action: 'store.rm',
+        subject: { name, fingerprint: versions.at(-1)!.fingerprint },
+        outcome: 'started',
+        details: { versions: versions.length },
+      });
       await store.delete(name);
-      await audit.append({ action: 'store.rm', subject: { name }, outcome: 'ok', details: { versions: versions.length, fingerprints: versions.map((v) => v.fingerprint) } });
+      await audit.append({
+        action: 'store.rm',
+        subject: { name },
+        outcome: 'ok',
+        details: { versions: versions.length, fingerprints: versions.map((v) => v.fingerprint) },
+      });
     },
     { store, note },
   );

@@ -29,7 +29,11 @@ export function loadCredctlYaml(root: string): CredctlConfig {
   if (!existsSync(path)) return {};
   // A settings file is a few KB; a huge one would take minutes and gigabytes to parse.
   const size = statSync(path).size;
-  if (size > MAX_CONFIG_BYTES) throw inputError(`${CONFIG_FILE} is ${Math.round(size / 1024)} KB; credctl reads at most ${MAX_CONFIG_BYTES / 1024} KB`, 'Keep credctl.yaml to settings: it never holds values or data.');
+  if (size > MAX_CONFIG_BYTES)
+    throw inputError(
+      `${CONFIG_FILE} is ${Math.round(size / 1024)} KB; credctl reads at most ${MAX_CONFIG_BYTES / 1024} KB`,
+      'Keep credctl.yaml to settings: it never holds values or data.',
+    );
   let doc: unknown;
   try {
     doc = YAML.parse(readFileSync(path, 'utf8'), QUIET);

@@ -50,7 +50,8 @@ function parseOne(item: unknown, where: string): HealthCheckSpec {
     if (typeof o.command !== 'string' || o.command.trim() === '') throw inputError(`${where}: command must be a non-empty string`);
     const spec: CommandHealthCheck = { command: o.command };
     if (o.env !== undefined) {
-      if (!Array.isArray(o.env) || !o.env.every((n) => typeof n === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) throw inputError(`${where}: env must be a list of variable names`);
+      if (!Array.isArray(o.env) || !o.env.every((n) => typeof n === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(n)))
+        throw inputError(`${where}: env must be a list of variable names`);
       const own = (o.env as string[]).find((n) => n.startsWith('CREDCTL_'));
       if (own) throw inputError(`${where}: env may not pass ${own}: credctl's own variables never reach a health check`);
       spec.env = o.env as string[];
@@ -81,7 +82,8 @@ function parseOne(item: unknown, where: string): HealthCheckSpec {
     spec.http.expect = Array.isArray(h.expect) ? (list as number[]) : (h.expect as number);
   }
   if (h.method !== undefined) {
-    if (typeof h.method !== 'string' || !/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/i.test(h.method)) throw inputError(`${where}: http.method is not an HTTP method`);
+    if (typeof h.method !== 'string' || !/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/i.test(h.method))
+      throw inputError(`${where}: http.method is not an HTTP method`);
     spec.http.method = h.method.toUpperCase();
   }
   if (h.headers !== undefined) {
@@ -89,7 +91,8 @@ function parseOne(item: unknown, where: string): HealthCheckSpec {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(h.headers)) {
       if (!HEADER_NAME.test(k) || typeof v !== 'string') throw inputError(`${where}: http.headers.${k} must be a header name with a string value`);
-      if (/\$\{/.test(v)) throw inputError(`${where}: http.headers.${k}: templates are not supported`, 'send the value with bearer: true or valueHeader: <name>');
+      if (/\$\{/.test(v))
+        throw inputError(`${where}: http.headers.${k}: templates are not supported`, 'send the value with bearer: true or valueHeader: <name>');
       headers[k] = v;
     }
     spec.http.headers = headers;

@@ -71,13 +71,17 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
       if (raw.admin !== undefined && (typeof raw.admin !== 'string' || !raw.admin.startsWith('store:'))) {
         throw inputError(`credctl.yaml: providers.${id}.admin must be store:<entry> (never a value)`);
       }
-      if (raw.project !== undefined && (typeof raw.project !== 'string' || !raw.project)) throw inputError(`credctl.yaml: providers.${id}.project must be a project id`);
+      if (raw.project !== undefined && (typeof raw.project !== 'string' || !raw.project))
+        throw inputError(`credctl.yaml: providers.${id}.project must be a project id`);
       const settings: Record<string, string> = {};
       for (const [key, value] of Object.entries(raw)) {
         if (key === 'issuer' || key === 'admin') continue;
         // An id, never a value: short, one word. A secret belongs in the store (admin: store:<entry>).
         if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/.test(value)) {
-          throw inputError(`credctl.yaml: providers.${id}.${key.slice(0, 40)} must be an id (letters, digits, . _ : @ / -)`, 'Secrets go in the store: admin: store:<entry>.');
+          throw inputError(
+            `credctl.yaml: providers.${id}.${key.slice(0, 40)} must be an id (letters, digits, . _ : @ / -)`,
+            'Secrets go in the store: admin: store:<entry>.',
+          );
         }
         settings[key] = value;
       }

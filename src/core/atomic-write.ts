@@ -38,7 +38,11 @@ function writeAtomically(path: string, data: string | Uint8Array, mode: number):
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     throw err;
   }
   closeSync(fd);
@@ -47,7 +51,11 @@ function writeAtomically(path: string, data: string | Uint8Array, mode: number):
     chmodSync(tmp, mode);
     renameSync(tmp, path);
   } catch (err) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     throw err;
   }
   fsyncDir(dirname(path));
@@ -97,7 +105,11 @@ export function openForAppend(path: string, mode = 0o600): number {
 export function fsyncDir(dir: string): void {
   try {
     const fd = openSync(dir, 'r');
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     // Some filesystems refuse fsync on directories; the rename is still atomic there.
   }

@@ -56,7 +56,8 @@ export function parseDuration(value: unknown, rule: DurationRule): number {
     const text = value.trim();
     const m = GRAMMAR.exec(text);
     if (!m) {
-      if (MONTHS_OR_YEARS.test(text)) throw fail(`${rule.what}: months and years are not duration units (their length varies); write days or weeks, such as 30d, 13w or 365d`);
+      if (MONTHS_OR_YEARS.test(text))
+        throw fail(`${rule.what}: months and years are not duration units (their length varies); write days or weeks, such as 30d, 13w or 365d`);
       if (FRACTION.test(text)) throw fail(`${rule.what} must be a whole number of its unit: write 1.5h as 90m`, hint);
       throw fail(`${rule.what} must be a duration such as ${DURATION_EXAMPLES}`, hint);
     }

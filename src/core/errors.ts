@@ -31,15 +31,23 @@ export const storeError = (message: string, hint?: string) => new CredctlError(m
 export function describeSystemError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
-    case 'ENOENT': return 'no such file or directory';
+    case 'ENOENT':
+      return 'no such file or directory';
     case 'EACCES':
-    case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a directory';
-    case 'ENOTDIR': return 'not a directory';
-    case 'ELOOP': return 'too many symbolic links';
-    case 'ENOSPC': return 'no space left on device';
-    case 'EMFILE': return 'too many open files';
-    default: return err instanceof Error ? err.message : String(err);
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'not a directory';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EMFILE':
+      return 'too many open files';
+    default:
+      return err instanceof Error ? err.message : String(err);
   }
 }
 

@@ -52,7 +52,10 @@ export interface GitSyncOptions {
 export function gitSync(cwd: string, args: string[], options: GitSyncOptions = {}): Buffer {
   const config = options.repoHooksPath ? withoutHooksPath : GIT_SAFE_CONFIG;
   return execFileSync('git', [...config, ...args], {
-    cwd, env: gitEnv(), maxBuffer: options.maxBuffer ?? 64 << 20, stdio: ['ignore', 'pipe', options.stderr ?? 'ignore'],
+    cwd,
+    env: gitEnv(),
+    maxBuffer: options.maxBuffer ?? 64 << 20,
+    stdio: ['ignore', 'pipe', options.stderr ?? 'ignore'],
   });
 }
 

@@ -27,7 +27,11 @@ export function resolveInsideProject(projectRoot: string, file: string): string 
       break;
     } catch {
       // A link to a path that does not exist (yet) could be made to lead anywhere: refused.
-      if (isSymlink(existing)) throw refusedError(`${file} is or passes through a symbolic link to a path that does not exist; refused`, 'credctl writes only inside the project. Replace the link with the real file if it belongs here.');
+      if (isSymlink(existing))
+        throw refusedError(
+          `${file} is or passes through a symbolic link to a path that does not exist; refused`,
+          'credctl writes only inside the project. Replace the link with the real file if it belongs here.',
+        );
       const parent = dirname(existing);
       if (parent === existing) break;
       rest.unshift(basename(existing));
@@ -37,7 +41,10 @@ export function resolveInsideProject(projectRoot: string, file: string): string 
   const real = join(existing, ...rest);
   const rel = relative(root, real);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw refusedError(`${file} leads outside the project (to ${real}) through a symbolic link; refused`, 'credctl writes only inside the project. Replace the link with the real file if it belongs here.');
+    throw refusedError(
+      `${file} leads outside the project (to ${real}) through a symbolic link; refused`,
+      'credctl writes only inside the project. Replace the link with the real file if it belongs here.',
+    );
   }
   return real;
 }
@@ -49,4 +56,3 @@ function isSymlink(path: string): boolean {
     return false;
   }
 }
-

@@ -60,10 +60,15 @@ export function ensureDir(dir: string, mode = 0o700): string {
     mkdirSync(dir, { recursive: true, mode });
     return dir;
   }
-  if (st.isSymbolicLink()) throw refusedError(`${dir} is a symbolic link; credctl keeps its state only in a real directory`, `Remove the link (it may point into another project), then run the command again.`);
+  if (st.isSymbolicLink())
+    throw refusedError(
+      `${dir} is a symbolic link; credctl keeps its state only in a real directory`,
+      `Remove the link (it may point into another project), then run the command again.`,
+    );
   if (!st.isDirectory()) throw refusedError(`${dir} exists and is not a directory`);
   const uid = process.getuid?.();
-  if (uid !== undefined && uid !== 0 && st.uid !== uid) throw refusedError(`${dir} belongs to another user; credctl keeps its state only in a directory you own`);
+  if (uid !== undefined && uid !== 0 && st.uid !== uid)
+    throw refusedError(`${dir} belongs to another user; credctl keeps its state only in a directory you own`);
   return dir;
 }
 
@@ -77,7 +82,11 @@ export function ensureStateDir(dir: string): string {
   const ignore = join(dir, '.gitignore');
   if (!existsSync(ignore)) {
     try {
-      writeFileSync(ignore, '# credctl state: local only (fingerprints, journals, caches). Only audit.pub is meant to be shared.\n*\n!.gitignore\n!audit.pub\n', { mode: 0o644, flag: 'wx' });
+      writeFileSync(
+        ignore,
+        '# credctl state: local only (fingerprints, journals, caches). Only audit.pub is meant to be shared.\n*\n!.gitignore\n!audit.pub\n',
+        { mode: 0o644, flag: 'wx' },
+      );
     } catch {
       // Another process wrote it first, or the directory is read-only: nothing to do.
     }

@@ -7,7 +7,8 @@ import { shannonEntropy } from './text.js';
  * the first 2 characters. Short values (under 12 characters, e.g. passwords) show nothing but
  * their length class, since 4 + 2 characters of an 8-character password is most of it.
  */
-const KNOWN_PREFIX = /^(?:sk_live_|sk_test_|rk_live_|rk_test_|pk_live_|pk_test_|whsec_|sk-proj-|sk-svcacct-|sk-admin-|sk-ant-api\d\d-|sk-ant-admin\d\d-|sk-|ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|xox[abposr]-|AKIA|ASIA|AIza|SG\.|npm_|pypi-|dckr_pat_|hf_|r8_|shpat_|shpss_|shpca_|shppa_|phc_|phx_|eyJ|ccx_live_|ccx_test_|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
+const KNOWN_PREFIX =
+  /^(?:sk_live_|sk_test_|rk_live_|rk_test_|pk_live_|pk_test_|whsec_|sk-proj-|sk-svcacct-|sk-admin-|sk-ant-api\d\d-|sk-ant-admin\d\d-|sk-|ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|xox[abposr]-|AKIA|ASIA|AIza|SG\.|npm_|pypi-|dckr_pat_|hf_|r8_|shpat_|shpss_|shpca_|shppa_|phc_|phx_|eyJ|ccx_live_|ccx_test_|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
 
 export function redact(value: string): string {
   if (value.length < 12) return '*'.repeat(Math.min(Math.max(value.length, 4), 8));

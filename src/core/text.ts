@@ -56,7 +56,9 @@ export function escapeControl(s: string): string {
 
 /** Repository text made inert in Markdown: no raw HTML, no links, no code-span breaks, no control characters. */
 export function escapeMarkdown(s: string): string {
-  return escapeControl(s).replace(/[&<>]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[ch]!).replace(/([\\`[\]])/g, '\\$1');
+  return escapeControl(s)
+    .replace(/[&<>]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[ch]!)
+    .replace(/([\\`[\]])/g, '\\$1');
 }
 
 /** Every string inside a value (a report, a finding list) passed through `fn`; other values kept. */

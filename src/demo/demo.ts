@@ -105,7 +105,13 @@ function git(root: string, ...args: string[]): void {
   execFileSync('git', args, {
     cwd: root,
     stdio: 'ignore',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'Dev Eloper', GIT_AUTHOR_EMAIL: 'dev@example.test', GIT_COMMITTER_NAME: 'Dev Eloper', GIT_COMMITTER_EMAIL: 'dev@example.test' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Dev Eloper',
+      GIT_AUTHOR_EMAIL: 'dev@example.test',
+      GIT_COMMITTER_NAME: 'Dev Eloper',
+      GIT_COMMITTER_EMAIL: 'dev@example.test',
+    },
   });
 }
 
@@ -145,8 +151,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const planted = await makeKeysLive(ws, svc, store);
     writeProject(ws, svc);
     say(`Workspace: ${ws} (a copy of fixtures/webapp-node, a git repository)`);
-    say('Trusted the workspace\'s credctl.yaml (the demo wrote it: its health check, issuer and admin tokens); in your own projects, `credctl trust` shows what it allows and asks.');
-    say(`Running: the reference issuer at ${svc.issuer.url}${svc.db ? `, PostgreSQL on 127.0.0.1:${svc.db.port}` : ''}, and local stand-ins for the GitHub, Vercel and AWS STS/IAM APIs (no network here; the AWS one checks SigV4 signatures).`);
+    say(
+      "Trusted the workspace's credctl.yaml (the demo wrote it: its health check, issuer and admin tokens); in your own projects, `credctl trust` shows what it allows and asks.",
+    );
+    say(
+      `Running: the reference issuer at ${svc.issuer.url}${svc.db ? `, PostgreSQL on 127.0.0.1:${svc.db.port}` : ''}, and local stand-ins for the GitHub, Vercel and AWS STS/IAM APIs (no network here; the AWS one checks SigV4 signatures).`,
+    );
     const leakFile = leak(ws, planted.oldDbUrl);
     say('\nThe leak: a CI job ran `env | sort` and its public log shows the production keys (leak/ci-log.txt).\n');
     const recovery = await recover(ws, leakFile, svc, store, opts);
@@ -264,49 +274,58 @@ async function makeKeysLive(ws: string, svc: Services, store: ReturnType<typeof 
 function writeProject(ws: string, svc: Services): void {
   // The app's own smoke tests, run by credctl with the new values before anything is revoked.
   mkdirSync(join(ws, 'scripts'), { recursive: true });
-  writeFileSync(join(ws, 'scripts', 'smoke.mjs'), `// Does the app's key still do what the app needs? Read and send events.
+  writeFileSync(
+    join(ws, 'scripts', 'smoke.mjs'),
+    `// Does the app's key still do what the app needs? Read and send events.
 const base = process.env.EXAMPLE_API_URL;
 const auth = { authorization: 'Bearer ' + process.env.EXAMPLE_API_KEY, 'content-type': 'application/json' };
 const sent = await fetch(base + '/v1/events', { method: 'POST', headers: auth, body: JSON.stringify({ type: 'smoke' }) });
 const read = await fetch(base + '/v1/events', { headers: auth });
 if (sent.status >= 300 || read.status !== 200) { console.error('events API answered', sent.status, read.status); process.exit(1); }
 console.log('events API ok');
-`);
-  writeFileSync(join(ws, 'scripts', 'db-smoke.cjs'), `// Can the app still read its orders?
+`,
+  );
+  writeFileSync(
+    join(ws, 'scripts', 'db-smoke.cjs'),
+    `// Can the app still read its orders?
 const { Client } = require('pg');
 const c = new Client({ connectionString: process.env.DATABASE_URL });
 c.connect().then(() => c.query('SELECT count(*)::int AS n FROM orders')).then((r) => { console.log('orders:', r.rows[0].n); return c.end(); })
 .catch((e) => { console.error('database check failed:', e.message); process.exit(1); });
-`);
+`,
+  );
   process.env.EXAMPLE_API_URL = svc.issuer.url;
   process.env.NODE_PATH = dirname(dirname(createRequire(import.meta.url).resolve('pg/package.json')));
-  writeFileSync(join(ws, 'credctl.yaml'), [
-    '# What the repository cannot say by itself. No values here, ever.',
-    'project: { github: acme/webapp }',
-    'providers:',
-    `  example: { issuer: "${svc.issuer.url}", admin: "store:example/admin" }`,
-    '  github: { admin: "store:github/token" }',
-    '  vercel: { admin: "store:vercel/token" }',
-    ...(svc.db ? ['  postgres: { admin: "store:postgres/admin" }'] : []),
-    `  aws: { issuer: "${svc.aws.url}", admin: "store:aws/admin" }   # the IAM stand-in; ACCESS_KEY_ID:SECRET in the store`,
-    'credentials:',
-    '  EXAMPLE_API_KEY:',
-    '    owner: platform-team',
-    `    scopes: [${APP_SCOPES.join(', ')}]   # what the app needs; the old key also had keys:admin`,
-    '    health:',
-    '      - command: node scripts/smoke.mjs',
-    '        env: [EXAMPLE_API_URL]          # health checks get only what they name, plus the new value',
-    '  DATABASE_URL:',
-    '    owner: platform-team',
-    '    health:',
-    '      - command: node scripts/db-smoke.cjs',
-    '        env: [NODE_PATH]',
-    '  STRIPE_SECRET_KEY: { owner: payments-team }',
-    'access:',
-    '  contractor-jane: { files: [.env], targets: [github-actions] }',
-    'policy: { max_age: 90d }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(ws, 'credctl.yaml'),
+    [
+      '# What the repository cannot say by itself. No values here, ever.',
+      'project: { github: acme/webapp }',
+      'providers:',
+      `  example: { issuer: "${svc.issuer.url}", admin: "store:example/admin" }`,
+      '  github: { admin: "store:github/token" }',
+      '  vercel: { admin: "store:vercel/token" }',
+      ...(svc.db ? ['  postgres: { admin: "store:postgres/admin" }'] : []),
+      `  aws: { issuer: "${svc.aws.url}", admin: "store:aws/admin" }   # the IAM stand-in; ACCESS_KEY_ID:SECRET in the store`,
+      'credentials:',
+      '  EXAMPLE_API_KEY:',
+      '    owner: platform-team',
+      `    scopes: [${APP_SCOPES.join(', ')}]   # what the app needs; the old key also had keys:admin`,
+      '    health:',
+      '      - command: node scripts/smoke.mjs',
+      '        env: [EXAMPLE_API_URL]          # health checks get only what they name, plus the new value',
+      '  DATABASE_URL:',
+      '    owner: platform-team',
+      '    health:',
+      '      - command: node scripts/db-smoke.cjs',
+      '        env: [NODE_PATH]',
+      '  STRIPE_SECRET_KEY: { owner: payments-team }',
+      'access:',
+      '  contractor-jane: { files: [.env], targets: [github-actions] }',
+      'policy: { max_age: 90d }',
+      '',
+    ].join('\n'),
+  );
   git(ws, 'init', '-q');
   git(ws, 'remote', 'add', 'origin', `git@github.com:${REPO}.git`);
   git(ws, 'add', '-A');
@@ -347,11 +366,12 @@ async function recover(ws: string, leakFile: string, svc: Services, store: Retur
     .map((i) => ({
       name: i.names[0] ?? i.redacted,
       provider: i.provider,
-      why: i.provider === 'postgres'
-        ? `PostgreSQL is not running in this demo (${svc.postgres}); with providers.postgres.admin set, credctl rotates it through SQL`
-        : i.provider === 'generic' || i.provider === 'unknown'
-          ? 'a shared secret with no issuer API: change it where it is defined, then everywhere it is used'
-          : `${i.provider} offers no API to create a replacement`,
+      why:
+        i.provider === 'postgres'
+          ? `PostgreSQL is not running in this demo (${svc.postgres}); with providers.postgres.admin set, credctl rotates it through SQL`
+          : i.provider === 'generic' || i.provider === 'unknown'
+            ? 'a shared secret with no issuer API: change it where it is defined, then everywhere it is used'
+            : `${i.provider} offers no API to create a replacement`,
       ...(i.rotation.note && /^https?:/.test(i.rotation.note) ? { url: i.rotation.note } : {}),
     }));
 
@@ -359,7 +379,10 @@ async function recover(ws: string, leakFile: string, svc: Services, store: Retur
 
   // 6. Apply: create, seal, inject everywhere, health-check, revoke, verify.
   const run = await applyPlan(plan, {
-    yes: true, noInput: true, concurrency: 2, store,
+    yes: true,
+    noInput: true,
+    concurrency: 2,
+    store,
     apiUrl: { 'github-actions': svc.gh.url, 'vercel-env': svc.vercel.url },
     onEvent: opts.onEvent,
   });
@@ -380,20 +403,41 @@ async function prove(ws: string, svc: Services, planted: Planted, report: BlastR
   check(newKey !== planted.minted.value && (await whoami(newKey)) === 200, `EXAMPLE_API_KEY: the new key ${redact(newKey)} works (whoami 200)`);
   check((await whoami(planted.minted.value)) === 401, `EXAMPLE_API_KEY: the leaked key ${redact(planted.minted.value)} is refused by the issuer (401)`);
   const scopes = ((await svc.admin.introspect(newKey)).scopes ?? []).sort();
-  check(scopes.join(' ') === [...APP_SCOPES].sort().join(' '), `EXAMPLE_API_KEY: narrowed from ${[...APP_SCOPES, 'keys:admin'].join(', ')} to ${scopes.join(', ')}`);
-  check(svc.gh.secret(REPO, 'EXAMPLE_API_KEY')?.value === newKey, 'GitHub Actions secret EXAMPLE_API_KEY holds the new key (the stand-in opened the sealed box)');
-  check(svc.vercel.envs('prj_webapp0001').find((e) => e.key === 'EXAMPLE_API_KEY')?.value === newKey, 'Vercel env EXAMPLE_API_KEY holds the new key (a redeploy is needed to pick it up)');
+  check(
+    scopes.join(' ') === [...APP_SCOPES].sort().join(' '),
+    `EXAMPLE_API_KEY: narrowed from ${[...APP_SCOPES, 'keys:admin'].join(', ')} to ${scopes.join(', ')}`,
+  );
+  check(
+    svc.gh.secret(REPO, 'EXAMPLE_API_KEY')?.value === newKey,
+    'GitHub Actions secret EXAMPLE_API_KEY holds the new key (the stand-in opened the sealed box)',
+  );
+  check(
+    svc.vercel.envs('prj_webapp0001').find((e) => e.key === 'EXAMPLE_API_KEY')?.value === newKey,
+    'Vercel env EXAMPLE_API_KEY holds the new key (a redeploy is needed to pick it up)',
+  );
   const newAwsId = envValue(ws, '.env.production', 'AWS_ACCESS_KEY_ID');
   const newAwsSecret = envValue(ws, '.env.production', 'AWS_SECRET_ACCESS_KEY');
   const awsLive = svc.aws.keys('webapp-uploads');
   const awsItem = report.items.find((i) => i.provider === 'aws' && i.names.includes('AWS_SECRET_ACCESS_KEY'));
-  check(awsItem?.liveness.status === 'active' && awsItem.identity?.principal === 'arn:aws:iam::000011112222:user/webapp-uploads', 'AWS: blast radius verified the leaked key live through STS GetCallerIdentity, as IAM user webapp-uploads');
-  check(awsItem?.access.scopes.some((x) => x.scope === 'AmazonS3FullAccess') === true, `AWS: and read what it can reach: ${awsItem?.access.scopes.map((x) => x.scope).join(', ') ?? 'nothing'}`);
-  check(newAwsId !== planted.awsKey.id && awsLive.length === 1 && awsLive[0]!.id === newAwsId && awsLive[0]!.secret === newAwsSecret, `AWS: a new access key ${newAwsId?.slice(0, 8)}… (id and secret together) is in .env.production`);
+  check(
+    awsItem?.liveness.status === 'active' && awsItem.identity?.principal === 'arn:aws:iam::000011112222:user/webapp-uploads',
+    'AWS: blast radius verified the leaked key live through STS GetCallerIdentity, as IAM user webapp-uploads',
+  );
+  check(
+    awsItem?.access.scopes.some((x) => x.scope === 'AmazonS3FullAccess') === true,
+    `AWS: and read what it can reach: ${awsItem?.access.scopes.map((x) => x.scope).join(', ') ?? 'nothing'}`,
+  );
+  check(
+    newAwsId !== planted.awsKey.id && awsLive.length === 1 && awsLive[0]!.id === newAwsId && awsLive[0]!.secret === newAwsSecret,
+    `AWS: a new access key ${newAwsId?.slice(0, 8)}… (id and secret together) is in .env.production`,
+  );
   check(!awsLive.some((k) => k.id === planted.awsKey.id), `AWS: the leaked key ${planted.awsKey.id.slice(0, 8)}… is deleted at IAM (DeleteAccessKey)`);
   if (svc.db) {
     const newDbUrl = envValue(ws, '.env', 'DATABASE_URL')!;
-    check(newDbUrl !== planted.oldDbUrl && (await canLogin(newDbUrl, loginFromUrl(newDbUrl))), `DATABASE_URL: the new role ${loginFromUrl(newDbUrl).user} logs in and reads the orders`);
+    check(
+      newDbUrl !== planted.oldDbUrl && (await canLogin(newDbUrl, loginFromUrl(newDbUrl))),
+      `DATABASE_URL: the new role ${loginFromUrl(newDbUrl).user} logs in and reads the orders`,
+    );
     check(!(await canLogin(planted.oldDbUrl, loginFromUrl(planted.oldDbUrl))), 'DATABASE_URL: the leaked password no longer logs in');
   }
   const audit = readLocalAudit(paths);
@@ -404,6 +448,9 @@ async function prove(ws: string, svc: Services, planted: Planted, report: BlastR
     .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
     .join('\n');
   const secrets = [planted.minted.value, newKey, planted.oldDbUrl, planted.awsKey.secret, newAwsSecret ?? '', planted.awsAdmin.secret].filter(Boolean);
-  check(secrets.every((v) => !stateText.includes(v)), 'no key appears in the graph, plans, journals or the audit log');
+  check(
+    secrets.every((v) => !stateText.includes(v)),
+    'no key appears in the graph, plans, journals or the audit log',
+  );
   return { checks, auditVerified: verified.ok, auditEntries: verified.entries };
 }

@@ -25,7 +25,9 @@ export interface LocalPostgres {
 export function postgresBinDir(): string | null {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return null;
-  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions.length ? join(base, versions[0]!, 'bin') : null;
 }
 
@@ -55,12 +57,21 @@ export async function startPostgres(): Promise<LocalPostgres> {
     chownSync(pwFile, uid('postgres'), gid('postgres'));
   }
   const run = (cmd: string, args: string[]) =>
-    asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe', cwd: dir }) : execFileSync(cmd, args, { stdio: 'pipe', cwd: dir });
+    asRoot
+      ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe', cwd: dir })
+      : execFileSync(cmd, args, { stdio: 'pipe', cwd: dir });
   run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--pwfile', pwFile, '--auth=scram-sha-256', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
   run(join(bin, 'pg_ctl'), [
-    '-D', data, '-l', join(dir, 'log'), '-w', '-t', '30',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    '-D',
+    data,
+    '-l',
+    join(dir, 'log'),
+    '-w',
+    '-t',
+    '30',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
     'start',
   ]);
   const stop = () => {
@@ -87,4 +98,3 @@ function uid(user: string): number {
 function gid(user: string): number {
   return Number(execFileSync('id', ['-g', user]).toString().trim());
 }
-

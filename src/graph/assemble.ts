@@ -6,8 +6,19 @@
  */
 import type { Finding } from '../scan/finding.js';
 import type {
-  Binding, Consumer, ConsumerNode, CredentialInfo, CredentialNode, ExtractResult, Graph, GraphEdge, GraphNode,
-  GraphWarning, Reference, TargetDecl, TargetNode,
+  Binding,
+  Consumer,
+  ConsumerNode,
+  CredentialInfo,
+  CredentialNode,
+  ExtractResult,
+  Graph,
+  GraphEdge,
+  GraphNode,
+  GraphWarning,
+  Reference,
+  TargetDecl,
+  TargetNode,
 } from './types.js';
 import { targetPlugins } from '../integrations/targets.js';
 import { ids } from './extractors/common.js';
@@ -162,8 +173,7 @@ export function assemble(input: AssembleInput): Graph {
   // --- which names belong in the graph: bound to a credential, secret-looking, or used as a secret
   const boundToCred = new Set(bindings.filter((b) => b.credential).map((b) => b.name));
   for (const f of input.findings ?? []) if (f.name) boundToCred.add(f.name);
-  const relevant = (name: string, secret?: boolean) =>
-    !isPlatformProvidedName(name) && (boundToCred.has(name) || looksSecretName(name) || secret === true);
+  const relevant = (name: string, secret?: boolean) => !isPlatformProvidedName(name) && (boundToCred.has(name) || looksSecretName(name) || secret === true);
   const keptRefs = refs.filter((r) => relevant(r.name, r.secret));
 
   // --- remote targets: GitHub Actions secrets and Vercel env vars
@@ -173,14 +183,16 @@ export function assemble(input: AssembleInput): Graph {
     if (!r.via?.target.startsWith('target:github-actions:')) continue;
     if (!targetDecls.has(r.via.target)) {
       targetDecls.set(r.via.target, {
-        id: r.via.target, kind: 'github-actions', remote: true,
+        id: r.via.target,
+        kind: 'github-actions',
+        remote: true,
         label: `GitHub Actions secret ${r.name} of ${repo ?? '(unknown repository)'}`,
         attrs: { name: r.name, ...(repo ? { repo } : {}) },
       });
     }
     const env = consumers.get(r.consumer)?.attrs?.environment;
     const s = targetEnvs.get(r.via.target) ?? new Set();
-    s.add(typeof env === 'string' ? environmentFromWord(env) ?? env : undefined);
+    s.add(typeof env === 'string' ? (environmentFromWord(env) ?? env) : undefined);
     targetEnvs.set(r.via.target, s);
   }
   for (const p of vercelProjects) {
@@ -194,7 +206,10 @@ export function assemble(input: AssembleInput): Graph {
     for (const name of names) {
       const id = ids.vercelEnv(p.projectId, name);
       targetDecls.set(id, {
-        id, kind: 'vercel-env', remote: true, label: `Vercel env ${name} of project ${p.name ?? p.projectId}`,
+        id,
+        kind: 'vercel-env',
+        remote: true,
+        label: `Vercel env ${name} of project ${p.name ?? p.projectId}`,
         attrs: { name, project: p.projectId, ...(p.orgId ? { org: p.orgId } : {}), dir: p.dir || '.' },
       });
       // Vercel serves the production deployment from these values.
@@ -222,8 +237,13 @@ export function assemble(input: AssembleInput): Graph {
     nodes.set(ids.name(r.name), { type: 'name', id: ids.name(r.name), name: r.name });
     const via = r.via && keptTargets.has(r.via.target) ? r.via.target : undefined;
     addEdge({
-      type: 'referenced-by', from: ids.name(r.name), to: r.consumer, file: r.file, line: r.line,
-      ...(r.as ? { as: r.as } : {}), ...(via ? { via } : {}),
+      type: 'referenced-by',
+      from: ids.name(r.name),
+      to: r.consumer,
+      file: r.file,
+      line: r.line,
+      ...(r.as ? { as: r.as } : {}),
+      ...(via ? { via } : {}),
     });
   }
   for (const c of creds.values()) for (const n of c.names) nodes.set(ids.name(n), { type: 'name', id: ids.name(n), name: n });
@@ -301,5 +321,13 @@ function resolveUses(_callerFile: string, uses: string): string | undefined {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function edgeOrder(a: GraphEdge, b: GraphEdge): number {
-  return cmp(a.type, b.type) || cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || cmp(a.as ?? '', b.as ?? '') || cmp(a.via ?? '', b.via ?? '');
+  return (
+    cmp(a.type, b.type) ||
+    cmp(a.from, b.from) ||
+    cmp(a.to, b.to) ||
+    cmp(a.file ?? '', b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    cmp(a.as ?? '', b.as ?? '') ||
+    cmp(a.via ?? '', b.via ?? '')
+  );
 }

@@ -90,7 +90,10 @@ export function githubRepository(root: string): string | undefined {
 }
 
 export function parseGithubRemote(url: string): string | undefined {
-  const m = /^(?:https?:\/\/(?:[^@/]+@)?github\.com\/|git@github\.com:|ssh:\/\/git@github\.com(?::\d+)?\/|git:\/\/github\.com\/)([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+  const m =
+    /^(?:https?:\/\/(?:[^@/]+@)?github\.com\/|git@github\.com:|ssh:\/\/git@github\.com(?::\d+)?\/|git:\/\/github\.com\/)([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(
+      url,
+    );
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
@@ -160,7 +163,14 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
       result = extractor.extract({ path, text: buf.toString('utf8') }, ctx);
     } catch (err) {
       // An extractor bug or a pathological file must not stop the rest of the repo being mapped.
-      result = { bindings: [], references: [], imports: [], consumers: [], targets: [], warnings: [{ file: path, line: 1, message: `could not be read as ${extractor.id}: ${parserMessage(err)}` }] };
+      result = {
+        bindings: [],
+        references: [],
+        imports: [],
+        consumers: [],
+        targets: [],
+        warnings: [{ file: path, line: 1, message: `could not be read as ${extractor.id}: ${parserMessage(err)}` }],
+      };
     }
     stats.extracted++;
     files[path] = { size: st.size, mtimeMs: st.mtimeMs, hash, extractor: extractor.id, result };
@@ -186,14 +196,25 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
     }
   }
 
-  const sorted = Object.keys(files).sort().map((p) => [p, files[p]!.result] as [string, ExtractResult]);
+  const sorted = Object.keys(files)
+    .sort()
+    .map((p) => [p, files[p]!.result] as [string, ExtractResult]);
   const scan = scanFindings(root, options.findings, previous);
   const graph = assemble({ files: sorted, github: githubRepository(root), findings: scan?.findings });
 
   if (options.write !== false) {
     const paths = projectPaths(root);
     ensureStateDir(paths.stateDir);
-    const out: GraphFile = { ...graph, engine, files: Object.fromEntries(Object.keys(files).sort().map((p) => [p, files[p]!])), ...(scan ? { scan } : {}) };
+    const out: GraphFile = {
+      ...graph,
+      engine,
+      files: Object.fromEntries(
+        Object.keys(files)
+          .sort()
+          .map((p) => [p, files[p]!]),
+      ),
+      ...(scan ? { scan } : {}),
+    };
     // Fingerprints of weak values can be brute-forced: keep the file owner-only like all state.
     atomicWriteFileSync(paths.graph, JSON.stringify(out) + '\n', { mode: 0o600 });
   }
@@ -238,7 +259,11 @@ function isInsideProject(root: string, path: string): boolean {
 function ignoredDotenvFiles(root: string): string[] {
   if (!existsSync(join(root, '.git')) && !isGitWorkTree(root)) return [];
   try {
-    const out = gitSync(root, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ':(glob)**/.env', ':(glob)**/.env.*', ':(glob)**/*.env'], { maxBuffer: 1 << 28 }).toString('utf8');
+    const out = gitSync(
+      root,
+      ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ':(glob)**/.env', ':(glob)**/.env.*', ':(glob)**/*.env'],
+      { maxBuffer: 1 << 28 },
+    ).toString('utf8');
     return out.split('\0').filter((p) => p && isDotenvPath(p) && !/(^|\/)(?:node_modules|vendor|\.credctl)\//.test(p));
   } catch {
     return [];

@@ -21,8 +21,18 @@ export const MIN_NAMED_SECRET_LENGTH = 8;
 const URL_WITH_PASSWORD = /^([a-z][a-z0-9+.-]*):\/\/([^:/?#@\s]*):([^@/?#\s]+)@/i;
 
 const SCHEME_PROVIDER: Record<string, string> = {
-  postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql', redis: 'redis', rediss: 'redis',
-  mongodb: 'mongodb', 'mongodb+srv': 'mongodb', amqp: 'rabbitmq', amqps: 'rabbitmq', mssql: 'mssql', sqlserver: 'mssql',
+  postgres: 'postgres',
+  postgresql: 'postgres',
+  mysql: 'mysql',
+  mariadb: 'mysql',
+  redis: 'redis',
+  rediss: 'redis',
+  mongodb: 'mongodb',
+  'mongodb+srv': 'mongodb',
+  amqp: 'rabbitmq',
+  amqps: 'rabbitmq',
+  mssql: 'mssql',
+  sqlserver: 'mssql',
 };
 
 export interface Classifier {
@@ -36,7 +46,13 @@ export function createClassifier(rules: Rule[]): Classifier {
   const byEnvName = new Map<string, Rule>();
   for (const r of rules) for (const n of r.envNames) if (!byEnvName.has(n)) byEnvName.set(n, r);
   const signature = createHash('sha256')
-    .update(rules.map((r) => `${r.id}\0${r.provider}\0${r.kind}\0${r.regex.source}\0${r.envNames.join(',')}\0${r.environment.map((e) => e.match.source + e.env).join(',')}`).join('\n'))
+    .update(
+      rules
+        .map(
+          (r) => `${r.id}\0${r.provider}\0${r.kind}\0${r.regex.source}\0${r.envNames.join(',')}\0${r.environment.map((e) => e.match.source + e.env).join(',')}`,
+        )
+        .join('\n'),
+    )
     .digest('hex')
     .slice(0, 16);
   return { signature, classify: (name, value) => classifyLiteral(set, byEnvName, name, value) };
@@ -89,7 +105,14 @@ function kindFromName(name: string): CredentialKind {
   return 'generic_secret';
 }
 
-function info(value: string, provider: string, kind: CredentialKind, ruleId: string | undefined, environment: string | undefined, parts: string[] | undefined): CredentialInfo {
+function info(
+  value: string,
+  provider: string,
+  kind: CredentialKind,
+  ruleId: string | undefined,
+  environment: string | undefined,
+  parts: string[] | undefined,
+): CredentialInfo {
   const out: CredentialInfo = { fingerprint: fingerprint(value), provider, kind, redacted: redact(value) };
   if (ruleId) out.ruleId = ruleId;
   if (environment) out.environment = environment;

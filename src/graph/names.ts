@@ -51,11 +51,24 @@ export function environmentFromPath(path: string): string | undefined {
 
 export function environmentFromWord(word: string): string | undefined {
   switch (word.toLowerCase()) {
-    case 'production': case 'prod': case 'prd': case 'live': return 'prod';
-    case 'staging': case 'stage': case 'stg': return 'staging';
-    case 'development': case 'dev': case 'local': return 'dev';
-    case 'test': case 'testing': return 'test';
-    default: return undefined;
+    case 'production':
+    case 'prod':
+    case 'prd':
+    case 'live':
+      return 'prod';
+    case 'staging':
+    case 'stage':
+    case 'stg':
+      return 'staging';
+    case 'development':
+    case 'dev':
+    case 'local':
+      return 'dev';
+    case 'test':
+    case 'testing':
+      return 'test';
+    default:
+      return undefined;
   }
 }
 

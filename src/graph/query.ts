@@ -46,9 +46,28 @@ export class GraphIndex {
   }
 }
 
-export interface WherePlace { file: string; line: number; credential: string; git?: 'committed' | 'untracked' | 'ignored' }
-export interface WhereConsumer { id: string; kind: string; label: string; file: string; line: number; uses: { name: string; file: string; line: number; as?: string; via?: string }[]; attrs?: Record<string, string | string[]> }
-export interface WhereTarget { id: string; kind: string; label: string; credentials: string[]; inferred?: boolean }
+export interface WherePlace {
+  file: string;
+  line: number;
+  credential: string;
+  git?: 'committed' | 'untracked' | 'ignored';
+}
+export interface WhereConsumer {
+  id: string;
+  kind: string;
+  label: string;
+  file: string;
+  line: number;
+  uses: { name: string; file: string; line: number; as?: string; via?: string }[];
+  attrs?: Record<string, string | string[]>;
+}
+export interface WhereTarget {
+  id: string;
+  kind: string;
+  label: string;
+  credentials: string[];
+  inferred?: boolean;
+}
 export type WhereCredential = CredentialIdentity;
 
 export interface WhereResult {
@@ -73,9 +92,16 @@ export function where(graph: Graph, query: string, ix: GraphIndex = new GraphInd
   let names: string[] = [];
   let fileConsumers: string[] = [];
   if (query.startsWith('fp_')) {
-    credIds = ix.byId.get(query)?.type === 'credential' ? [query] : ix.credentials().filter((c) => c.id.startsWith(query)).map((c) => c.id);
+    credIds =
+      ix.byId.get(query)?.type === 'credential'
+        ? [query]
+        : ix
+            .credentials()
+            .filter((c) => c.id.startsWith(query))
+            .map((c) => c.id);
     if (credIds.length === 0) throw inputError(`no credential in the graph has a fingerprint starting with ${shown}`);
-    if (credIds.length > 1 && !credIds.includes(query)) throw inputError(`${shown} matches ${credIds.length} credentials`, 'Give more characters of the fingerprint.');
+    if (credIds.length > 1 && !credIds.includes(query))
+      throw inputError(`${shown} matches ${credIds.length} credentials`, 'Give more characters of the fingerprint.');
     matched = 'credential';
     names = [...new Set(credIds.flatMap((id) => ix.outOf(id, 'bound-to').map((e) => e.to.slice(5))))];
   } else if (ix.byId.has(`name:${query}`)) {
@@ -87,20 +113,34 @@ export function where(graph: Graph, query: string, ix: GraphIndex = new GraphInd
     credIds = [...new Set(ix.inOf(`file:${path}`, 'appears-in').map((e) => e.from))];
     fileConsumers = graph.nodes.filter((n): n is ConsumerNode => n.type === 'consumer' && n.file === path).map((n) => n.id);
     if (credIds.length === 0 && fileConsumers.length === 0) {
-      throw inputError(`nothing in the graph matches ${shown}`, 'Give an env var name (STRIPE_SECRET_KEY), a fingerprint (fp_...) or a file path relative to the project root.');
+      throw inputError(
+        `nothing in the graph matches ${shown}`,
+        'Give an env var name (STRIPE_SECRET_KEY), a fingerprint (fp_...) or a file path relative to the project root.',
+      );
     }
     matched = 'file';
-    names = [...new Set([
-      ...credIds.flatMap((id) => ix.outOf(id, 'bound-to').map((e) => e.to.slice(5))),
-      ...fileConsumers.flatMap((id) => ix.inOf(id, 'referenced-by').map((e) => e.from.slice(5))),
-    ])];
+    names = [
+      ...new Set([
+        ...credIds.flatMap((id) => ix.outOf(id, 'bound-to').map((e) => e.to.slice(5))),
+        ...fileConsumers.flatMap((id) => ix.inOf(id, 'referenced-by').map((e) => e.from.slice(5))),
+      ]),
+    ];
   }
   names.sort();
 
-  const credentials = credIds.map((id) => ix.byId.get(id) as CredentialNode).map((c) => ({
-    id: c.id, provider: c.provider, kind: c.kind, ...(c.environment ? { environment: c.environment } : {}), redacted: c.redacted, names: c.names,
-  }));
-  const places = credIds.flatMap((id) => ix.outOf(id, 'appears-in').map((e): WherePlace => ({ file: e.file!, line: e.line!, credential: id, ...(e.git ? { git: e.git } : {}) })));
+  const credentials = credIds
+    .map((id) => ix.byId.get(id) as CredentialNode)
+    .map((c) => ({
+      id: c.id,
+      provider: c.provider,
+      kind: c.kind,
+      ...(c.environment ? { environment: c.environment } : {}),
+      redacted: c.redacted,
+      names: c.names,
+    }));
+  const places = credIds.flatMap((id) =>
+    ix.outOf(id, 'appears-in').map((e): WherePlace => ({ file: e.file!, line: e.line!, credential: id, ...(e.git ? { git: e.git } : {}) })),
+  );
   places.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
 
   const consumers = new Map<string, WhereConsumer>();
@@ -173,7 +213,10 @@ export function dependentsOf(graph: Graph, credentialId: string, ix: GraphIndex 
     let sources: string[];
     if (e.via) {
       // A reference's name is the key it is kept under in its source (Secret key, secret name).
-      sources = ix.inOf(e.via, 'stored-in').filter((s) => s.key === name).map((s) => s.from);
+      sources = ix
+        .inOf(e.via, 'stored-in')
+        .filter((s) => s.key === name)
+        .map((s) => s.from);
     } else {
       sources = ix.inOf(e.from, 'bound-to').map((b) => b.from);
       if (aliases.has(name)) sources.push(credentialId);
@@ -194,5 +237,7 @@ export function dependentsOf(graph: Graph, credentialId: string, ix: GraphIndex 
 
 /** The consumers that stop working when `credentialId` is revoked (see dependentsOf for the rule). */
 export function whatBreaksIfRevoked(graph: Graph, credentialId: string, ix?: GraphIndex): ConsumerNode[] {
-  return dependentsOf(graph, credentialId, ix).filter((i) => i.broken).map((i) => i.consumer);
+  return dependentsOf(graph, credentialId, ix)
+    .filter((i) => i.broken)
+    .map((i) => i.consumer);
 }

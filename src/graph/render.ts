@@ -20,7 +20,9 @@ export function summary(graph: Graph): string {
       const places = graph.edges.filter((e) => e.type === 'appears-in' && e.from === c.id).length;
       const names = c.names.map((n) => `name:${n}`);
       const consumers = new Set(graph.edges.filter((e) => e.type === 'referenced-by' && names.includes(e.from)).map((e) => e.to)).size;
-      lines.push(`${c.id.slice(0, 15)}  ${c.redacted.padEnd(18)} ${`${c.provider}/${c.kind}`.padEnd(28)} ${(c.environment ?? '-').padEnd(8)} ${c.names.join(',')}  (${places} place${places === 1 ? '' : 's'}, ${consumers} consumer${consumers === 1 ? '' : 's'})`);
+      lines.push(
+        `${c.id.slice(0, 15)}  ${c.redacted.padEnd(18)} ${`${c.provider}/${c.kind}`.padEnd(28)} ${(c.environment ?? '-').padEnd(8)} ${c.names.join(',')}  (${places} place${places === 1 ? '' : 's'}, ${consumers} consumer${consumers === 1 ? '' : 's'})`,
+      );
     }
   }
   if (graph.warnings.length) {
@@ -33,17 +35,28 @@ export function summary(graph: Graph): string {
 
 function label(n: GraphNode): string {
   switch (n.type) {
-    case 'credential': return `${n.redacted}\\n${n.provider}/${n.kind}`;
-    case 'name': return n.name;
-    case 'file': return n.path;
-    case 'consumer': return n.label;
-    case 'target': return n.label;
-    case 'provider': return n.provider;
+    case 'credential':
+      return `${n.redacted}\\n${n.provider}/${n.kind}`;
+    case 'name':
+      return n.name;
+    case 'file':
+      return n.path;
+    case 'consumer':
+      return n.label;
+    case 'target':
+      return n.label;
+    case 'provider':
+      return n.provider;
   }
 }
 
 const SHAPE: Record<GraphNode['type'], string> = {
-  credential: 'box, style=filled, fillcolor="#ffd8d8"', name: 'ellipse', file: 'note', consumer: 'component', target: 'cylinder', provider: 'hexagon',
+  credential: 'box, style=filled, fillcolor="#ffd8d8"',
+  name: 'ellipse',
+  file: 'note',
+  consumer: 'component',
+  target: 'cylinder',
+  provider: 'hexagon',
 };
 
 export function toDot(graph: Graph): string {
@@ -62,7 +75,9 @@ export function toMermaid(graph: Graph): string {
   for (const n of graph.nodes) {
     const t = esc(label(n));
     const id = idOf.get(n.id)!;
-    lines.push(n.type === 'target' ? `  ${id}[("${t}")]` : n.type === 'credential' ? `  ${id}["${t}"]` : n.type === 'name' ? `  ${id}(["${t}"])` : `  ${id}["${t}"]`);
+    lines.push(
+      n.type === 'target' ? `  ${id}[("${t}")]` : n.type === 'credential' ? `  ${id}["${t}"]` : n.type === 'name' ? `  ${id}(["${t}"])` : `  ${id}["${t}"]`,
+    );
   }
   for (const e of graph.edges) {
     const a = idOf.get(e.from);

@@ -61,8 +61,17 @@ export interface Import {
 }
 
 export type ConsumerKind =
-  | 'gha-job' | 'gitlab-job' | 'circleci-job' | 'compose-service' | 'dockerfile' | 'k8s-workload'
-  | 'vercel-project' | 'netlify-site' | 'serverless-service' | 'terraform-module' | 'code';
+  | 'gha-job'
+  | 'gitlab-job'
+  | 'circleci-job'
+  | 'compose-service'
+  | 'dockerfile'
+  | 'k8s-workload'
+  | 'vercel-project'
+  | 'netlify-site'
+  | 'serverless-service'
+  | 'terraform-module'
+  | 'code';
 
 export interface Consumer {
   id: string;
@@ -144,8 +153,16 @@ export interface CredentialNode extends CredentialIdentity {
   type: 'credential';
   kind: CredentialKind;
 }
-export interface NameNode { type: 'name'; id: string; name: string }
-export interface FileNode { type: 'file'; id: string; path: string }
+export interface NameNode {
+  type: 'name';
+  id: string;
+  name: string;
+}
+export interface FileNode {
+  type: 'file';
+  id: string;
+  path: string;
+}
 export interface ConsumerNode {
   type: 'consumer';
   id: string;
@@ -162,7 +179,11 @@ export interface TargetNode {
   label: string;
   attrs?: Record<string, string | string[]>;
 }
-export interface ProviderNode { type: 'provider'; id: string; provider: string }
+export interface ProviderNode {
+  type: 'provider';
+  id: string;
+  provider: string;
+}
 
 export type GraphNode = CredentialNode | NameNode | FileNode | ConsumerNode | TargetNode | ProviderNode;
 

@@ -13,7 +13,11 @@ export class YamlFile {
   readonly lc = new LineCounter();
   readonly docs: YNode[] = [];
 
-  constructor(readonly path: string, readonly text: string, warnings: ExtractWarning[]) {
+  constructor(
+    readonly path: string,
+    readonly text: string,
+    warnings: ExtractWarning[],
+  ) {
     let parsed;
     try {
       parsed = parseAllDocuments(text, { lineCounter: this.lc, uniqueKeys: false, prettyErrors: false });
@@ -45,7 +49,10 @@ export class YamlFile {
     const out: { match: RegExpExecArray; line: number }[] = [];
     re.lastIndex = 0;
     for (let m = re.exec(src); m; m = re.exec(src)) {
-      if (m[0].length === 0) { re.lastIndex++; continue; }
+      if (m[0].length === 0) {
+        re.lastIndex++;
+        continue;
+      }
       out.push({ match: m, line: this.lc.linePos(r[0] + m.index).line });
     }
     return out;

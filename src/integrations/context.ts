@@ -27,7 +27,10 @@ export function integrationContext(opts: ContextOptions): IntegrationContext {
     adminSecret:
       opts.adminSecret ??
       (async () => {
-        throw refusedError(`no admin credential configured for ${opts.provider}`, `Add providers.${opts.provider}.admin: store:<entry> to credctl.yaml and put it with \`credctl store put <entry>\`.`);
+        throw refusedError(
+          `no admin credential configured for ${opts.provider}`,
+          `Add providers.${opts.provider}.admin: store:<entry> to credctl.yaml and put it with \`credctl store put <entry>\`.`,
+        );
       }),
   };
 }

@@ -91,7 +91,12 @@ function defaultMessage(json: any): unknown {
  * means a bad key too (pass `notFoundMeansDead`). Returns undefined for a 2xx, which the caller
  * reads itself.
  */
-export function refusalOf(vendor: string, reply: VendorReply, secrets: string[], opts: { forbiddenMeansDead?: boolean; notFoundMeansDead?: boolean } = {}): Verification | undefined {
+export function refusalOf(
+  vendor: string,
+  reply: VendorReply,
+  secrets: string[],
+  opts: { forbiddenMeansDead?: boolean; notFoundMeansDead?: boolean } = {},
+): Verification | undefined {
   const said = vendorMessage(reply, secrets);
   const suffix = said ? `: ${said}` : '';
   if (reply.status >= 200 && reply.status < 300) {
@@ -116,8 +121,19 @@ export function unreachable(vendor: string, err: unknown): Verification {
 /** A vendor answer an operation cannot go on from: exit 5 (remote), with the vendor's words. */
 export function vendorFailure(vendor: string, what: string, reply: VendorReply, secrets: string[]): CredctlError {
   const said = vendorMessage(reply, secrets);
-  const hint = reply.status === 401 ? 'The credential used was refused: check it is current.' : reply.status === 403 ? 'The credential used lacks a permission this needs.' : reply.status === 429 ? 'Rate-limited: try again later (credctl apply --resume).' : undefined;
-  return new CredctlError(`${vendor} ${what}: HTTP ${reply.status}${reply.malformed ? ' (malformed body)' : ''}${said ? ` (${said})` : ''}`, ExitCode.Remote, hint);
+  const hint =
+    reply.status === 401
+      ? 'The credential used was refused: check it is current.'
+      : reply.status === 403
+        ? 'The credential used lacks a permission this needs.'
+        : reply.status === 429
+          ? 'Rate-limited: try again later (credctl apply --resume).'
+          : undefined;
+  return new CredctlError(
+    `${vendor} ${what}: HTTP ${reply.status}${reply.malformed ? ' (malformed body)' : ''}${said ? ` (${said})` : ''}`,
+    ExitCode.Remote,
+    hint,
+  );
 }
 
 /** A scope's risk from its words, for vendors that do not classify their own. */

@@ -28,7 +28,12 @@ export function wire(entry: ProviderEntry): WiredProvider {
           verify: support.introspect === 'api' || entry.manifest?.supported_operations?.includes('introspect') ? ('api' as const) : ('none' as const),
           analyze: support.introspect === 'api' ? ('api' as const) : ('none' as const),
           revoke: support.revoke,
-          rotate: support.create === 'api' || support.rotate === 'api' ? ('api' as const) : support.rotate === 'manual' || support.create === 'manual' ? ('manual' as const) : ('none' as const),
+          rotate:
+            support.create === 'api' || support.rotate === 'api'
+              ? ('api' as const)
+              : support.rotate === 'manual' || support.create === 'manual'
+                ? ('manual' as const)
+                : ('none' as const),
         }
       : integrationCapabilities(integration, { rotate: support.rotate === 'manual' || support.create === 'manual', revoke: support.revoke === 'manual' });
   return { ...entry, support, ...(integration ? { integration } : {}), capabilities };
@@ -68,7 +73,8 @@ export function effectiveSupport(entry: ProviderEntry, integration: Integration 
 }
 
 function hasManual(entry: ProviderEntry, integration: Integration | undefined, op: Operation): boolean {
-  if (op === 'create' || op === 'rotate') return !!(integration?.manual?.rotate || entry.manifest?.manual_operations?.[op] || entry.manifest?.manual_operations?.rotate);
+  if (op === 'create' || op === 'rotate')
+    return !!(integration?.manual?.rotate || entry.manifest?.manual_operations?.[op] || entry.manifest?.manual_operations?.rotate);
   if (op === 'revoke') return !!(integration?.manual?.revoke || entry.manifest?.manual_operations?.revoke);
   return !!entry.manifest?.manual_operations?.[op];
 }

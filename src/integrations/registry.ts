@@ -21,7 +21,8 @@ async function discover(): Promise<Map<string, Integration>> {
       const file = existsSync(js) ? js : existsSync(ts) ? ts : undefined;
       if (!file) return undefined;
       const mod = (await import(pathToFileURL(file).href)) as { default?: Integration };
-      if (!mod.default || mod.default.id !== d.name) throw new Error(`src/integrations/${d.name}/index: must default-export an Integration with id "${d.name}"`);
+      if (!mod.default || mod.default.id !== d.name)
+        throw new Error(`src/integrations/${d.name}/index: must default-export an Integration with id "${d.name}"`);
       return mod.default;
     }),
   );

@@ -65,7 +65,14 @@ export async function verifyMany(jobs: VerifyJob[], options: VerifyManyOptions =
           out.set(job.key, { verification: { status: 'unknown', reason: `credctl has no API to ask ${job.provider.name}` } });
           return;
         }
-        const ctx = integrationContext({ integration, provider: job.provider.id, api: job.api ?? job.provider.issuer, http, settings: job.settings, ...(job.adminSecret ? { adminSecret: job.adminSecret } : {}) });
+        const ctx = integrationContext({
+          integration,
+          provider: job.provider.id,
+          api: job.api ?? job.provider.issuer,
+          http,
+          settings: job.settings,
+          ...(job.adminSecret ? { adminSecret: job.adminSecret } : {}),
+        });
         const vendor = queueOf(job);
         // The vendor queue first: a job waiting on a strict vendor must not hold a global slot.
         const run = <T>(fn: () => Promise<T>) => vendor.add(() => all.add(fn)) as Promise<T>;

@@ -38,7 +38,11 @@ export function secretEquals(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
-export interface Sealed { iv: string; data: string; tag: string }
+export interface Sealed {
+  iv: string;
+  data: string;
+  tag: string;
+}
 
 function sealKey(secret: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'credctl-issuer/v1', purpose, 32));

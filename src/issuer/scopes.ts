@@ -21,7 +21,12 @@ export const REFERENCE_SCOPES: ScopeDefinition[] = [
   { name: 'events:read', description: 'Read events (GET /v1/events).', risk: 'read' },
   { name: 'events:write', description: 'Send events (POST /v1/events); includes reading them.', risk: 'write', implies: ['events:read'] },
   { name: 'keys:read', description: 'List and introspect credentials and read the audit trail.', risk: 'read' },
-  { name: 'keys:admin', description: 'Create, rotate, re-scope, deactivate and revoke credentials; approve access requests.', risk: 'admin', implies: ['keys:read'] },
+  {
+    name: 'keys:admin',
+    description: 'Create, rotate, re-scope, deactivate and revoke credentials; approve access requests.',
+    risk: 'admin',
+    implies: ['keys:read'],
+  },
 ];
 
 /** Every scope `scopes` grants, following `implies` transitively. */

@@ -4,9 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { usageError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import {
-  looksLikeCredential, newCredentialValue, newId, newRequestSecret, seal, secretEquals, sha256, unseal, type Environment,
-} from './keys.js';
+import { looksLikeCredential, newCredentialValue, newId, newRequestSecret, seal, secretEquals, sha256, unseal, type Environment } from './keys.js';
 import { referenceManifest, referencePermissions } from './manifest.js';
 import { expandScopes, isNarrowerOrEqual, parseScopeList, REFERENCE_SCOPES } from './scopes.js';
 import { IssuerState, type AccessRequestRecord, type CredentialRecord } from './state.js';
@@ -49,7 +47,12 @@ const LOOPBACK_HOSTS = /^(?:127(?:\.\d{1,3}){3}|::1|localhost)$/;
 
 /** An answer in the spec's error shape: {error, error_description}. */
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, description: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    description: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(description);
   }
 }
@@ -64,7 +67,8 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<RunningI
   const server = createServer({ maxHeaderSize: 16 * 1024 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(usageError(`port ${options.port} on ${host} is already in use`, 'Pass another --port, or --port 0 for any free one.'));
+      if (err.code === 'EADDRINUSE')
+        reject(usageError(`port ${options.port} on ${host} is already in use`, 'Pass another --port, or --port 0 for any free one.'));
       else if (err.code === 'EACCES') reject(usageError(`not allowed to listen on port ${options.port}`, 'Use a port above 1023.'));
       else reject(err);
     });
@@ -79,10 +83,11 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<RunningI
     adminToken: state.adminToken,
     adminTokenFile: state.adminTokenFile,
     dataDir: state.dataDir,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -91,7 +96,10 @@ class Issuer {
   private readonly permissions: string;
   private readonly appEvents: Record<Environment, Body[]> = { live: [], test: [] };
 
-  constructor(private readonly state: IssuerState, private readonly origin: string) {
+  constructor(
+    private readonly state: IssuerState,
+    private readonly origin: string,
+  ) {
     this.manifest = JSON.stringify(referenceManifest(origin), null, 2);
     this.permissions = JSON.stringify(referencePermissions(origin), null, 2);
   }
@@ -108,7 +116,8 @@ class Issuer {
     const allowed = [new URL(this.origin).host, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`];
     if (!allowed.includes(host)) throw new HttpError(421, 'invalid_request', 'this server answers only to its own loopback address (Host header)');
     const from = req.headers.origin;
-    if (from !== undefined && from !== 'null' && !allowed.some((h) => from === `http://${h}`)) throw new HttpError(403, 'access_denied', 'cross-origin requests are refused');
+    if (from !== undefined && from !== 'null' && !allowed.some((h) => from === `http://${h}`))
+      throw new HttpError(403, 'access_denied', 'cross-origin requests are refused');
     if (from === 'null') throw new HttpError(403, 'access_denied', 'cross-origin requests are refused');
     if (req.method === 'POST') {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -131,28 +140,55 @@ class Issuer {
       if (v1 !== 'v1' || rest.length) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
       const route = `${method} ${collection}${id ? '/:id' : ''}${action ? `/${action}` : ''}`;
       switch (route) {
-        case 'GET whoami': return this.send(res, 200, this.whoami(req));
-        case 'GET events': return this.send(res, 200, this.readEvents(req));
-        case 'POST events': return this.send(res, 201, this.writeEvent(req, await readBody(req)));
-        case 'POST credentials': return await this.create(req, res, await readBody(req));
-        case 'GET credentials': return this.send(res, 200, this.list(req, url.searchParams));
-        case 'GET credentials/:id': this.authorize(req, 'read'); return this.send(res, 200, view(this.find(id)));
-        case 'POST credentials/:id/rotate': return await this.rotate(req, res, id, await readBody(req));
-        case 'POST credentials/:id/scope': return this.send(res, 200, await this.scope(req, id, await readBody(req)));
-        case 'POST credentials/:id/revoke': return this.send(res, 200, await this.setStatus(req, id, 'revoked'));
-        case 'POST credentials/:id/deactivate': return this.send(res, 200, await this.setStatus(req, id, 'deactivated'));
-        case 'POST credentials/:id/reactivate': return this.send(res, 200, await this.setStatus(req, id, 'active'));
-        case 'GET credentials/:id/events': this.authorize(req, 'read'); this.find(id); return this.send(res, 200, this.audit(url.searchParams, id));
-        case 'POST introspect': return this.send(res, 200, this.introspect(req, await readBody(req)));
-        case 'POST revoke': return this.send(res, 200, await this.revokeByToken(req, await readBody(req)));
-        case 'GET audit': this.authorize(req, 'read'); return this.send(res, 200, this.audit(url.searchParams));
-        case 'POST access-requests': return this.send(res, 201, await this.requestAccess(await readBody(req)));
-        case 'GET access-requests': this.authorize(req, 'read'); return this.send(res, 200, { requests: [...this.state.requests.values()].map(requestView) });
-        case 'GET access-requests/:id': return this.send(res, 200, await this.pickUp(req, id));
-        case 'POST access-requests/:id/approve': return this.send(res, 200, await this.decide(req, id, 'approved', await readBody(req)));
-        case 'POST access-requests/:id/deny': return this.send(res, 200, await this.decide(req, id, 'denied', await readBody(req)));
-        case 'POST token': return this.send(res, 200, await this.exchange(await readBody(req)));
-        default: throw new HttpError(404, 'not_found', `no route ${method} ${url.pathname}`);
+        case 'GET whoami':
+          return this.send(res, 200, this.whoami(req));
+        case 'GET events':
+          return this.send(res, 200, this.readEvents(req));
+        case 'POST events':
+          return this.send(res, 201, this.writeEvent(req, await readBody(req)));
+        case 'POST credentials':
+          return await this.create(req, res, await readBody(req));
+        case 'GET credentials':
+          return this.send(res, 200, this.list(req, url.searchParams));
+        case 'GET credentials/:id':
+          this.authorize(req, 'read');
+          return this.send(res, 200, view(this.find(id)));
+        case 'POST credentials/:id/rotate':
+          return await this.rotate(req, res, id, await readBody(req));
+        case 'POST credentials/:id/scope':
+          return this.send(res, 200, await this.scope(req, id, await readBody(req)));
+        case 'POST credentials/:id/revoke':
+          return this.send(res, 200, await this.setStatus(req, id, 'revoked'));
+        case 'POST credentials/:id/deactivate':
+          return this.send(res, 200, await this.setStatus(req, id, 'deactivated'));
+        case 'POST credentials/:id/reactivate':
+          return this.send(res, 200, await this.setStatus(req, id, 'active'));
+        case 'GET credentials/:id/events':
+          this.authorize(req, 'read');
+          this.find(id);
+          return this.send(res, 200, this.audit(url.searchParams, id));
+        case 'POST introspect':
+          return this.send(res, 200, this.introspect(req, await readBody(req)));
+        case 'POST revoke':
+          return this.send(res, 200, await this.revokeByToken(req, await readBody(req)));
+        case 'GET audit':
+          this.authorize(req, 'read');
+          return this.send(res, 200, this.audit(url.searchParams));
+        case 'POST access-requests':
+          return this.send(res, 201, await this.requestAccess(await readBody(req)));
+        case 'GET access-requests':
+          this.authorize(req, 'read');
+          return this.send(res, 200, { requests: [...this.state.requests.values()].map(requestView) });
+        case 'GET access-requests/:id':
+          return this.send(res, 200, await this.pickUp(req, id));
+        case 'POST access-requests/:id/approve':
+          return this.send(res, 200, await this.decide(req, id, 'approved', await readBody(req)));
+        case 'POST access-requests/:id/deny':
+          return this.send(res, 200, await this.decide(req, id, 'denied', await readBody(req)));
+        case 'POST token':
+          return this.send(res, 200, await this.exchange(await readBody(req)));
+        default:
+          throw new HttpError(404, 'not_found', `no route ${method} ${url.pathname}`);
       }
     } catch (err) {
       if (err instanceof HttpError) return this.send(res, err.status, { error: err.code, error_description: err.message }, err.headers);
@@ -271,7 +307,12 @@ class Issuer {
   private mint(fields: Omit<CredentialRecord, 'id' | 'hash' | 'hint' | 'status' | 'created_at'>): { record: CredentialRecord; value: string } {
     const value = newCredentialValue(fields.environment);
     const record: CredentialRecord = {
-      id: newId('cred'), ...fields, hash: sha256(value), hint: redact(value), status: 'active', created_at: new Date(this.now()).toISOString(),
+      id: newId('cred'),
+      ...fields,
+      hash: sha256(value),
+      hint: redact(value),
+      status: 'active',
+      created_at: new Date(this.now()).toISOString(),
     };
     this.state.addCredential(record);
     return { record, value };
@@ -283,7 +324,10 @@ class Issuer {
    * under the key itself, which the issuer stores only as a hash, for 24 hours.
    */
   private async idempotent(
-    req: IncomingMessage, res: ServerResponse, operation: string, body: Body,
+    req: IncomingMessage,
+    res: ServerResponse,
+    operation: string,
+    body: Body,
     produce: () => { record: CredentialRecord; value: string },
   ): Promise<void> {
     const key = req.headers['idempotency-key'];
@@ -308,8 +352,12 @@ class Issuer {
     }
     const { record, value } = produce();
     this.state.idempotency.set(keyHash, {
-      key_hash: keyHash, operation, body_hash: bodyHash, credential_id: record.id,
-      sealed: seal(value, key, 'idempotency'), created_at: record.created_at,
+      key_hash: keyHash,
+      operation,
+      body_hash: bodyHash,
+      credential_id: record.id,
+      sealed: seal(value, key, 'idempotency'),
+      created_at: record.created_at,
     });
     await this.state.persist();
     return this.send(res, 201, { ...view(record), value });
@@ -356,7 +404,12 @@ class Issuer {
     const expires_at = this.expiryFrom(body, lifetime ? new Date(this.now() + lifetime).toISOString() : null);
     await this.idempotent(req, res, `rotate:${id}`, body, () => {
       const minted = this.mint({
-        name: typeof body.name === 'string' ? body.name : old.name, scopes, environment: old.environment, expires_at, created_by: actor, rotated_from: old.id,
+        name: typeof body.name === 'string' ? body.name : old.name,
+        scopes,
+        environment: old.environment,
+        expires_at,
+        created_by: actor,
+        rotated_from: old.id,
       });
       this.event('rotated', actor, { credential_id: old.id }, { replacement: minted.record.id });
       this.event('created', actor, { credential_id: minted.record.id }, { scopes, rotated_from: old.id, expires_at });
@@ -398,8 +451,12 @@ class Issuer {
   /** RFC 7009: 200 whether or not the token was known, so the endpoint cannot be used to probe. */
   private async revokeByToken(req: IncomingMessage, body: Body): Promise<Body> {
     const actor = this.authorize(req, 'admin');
-    const c = typeof body.token === 'string' ? this.state.byHash.get(sha256(body.token))
-      : typeof body.id === 'string' ? this.state.credentials.get(body.id) : undefined;
+    const c =
+      typeof body.token === 'string'
+        ? this.state.byHash.get(sha256(body.token))
+        : typeof body.id === 'string'
+          ? this.state.credentials.get(body.id)
+          : undefined;
     if (body.token === undefined && body.id === undefined) throw new HttpError(400, 'invalid_request', 'give token (the value) or id');
     if (c && c.status !== 'revoked') {
       c.status = 'revoked';
@@ -454,8 +511,15 @@ class Issuer {
     }
     const secret = newRequestSecret();
     const request: AccessRequestRecord = {
-      id: newId('areq'), requester: body.requester, reason: typeof body.reason === 'string' ? body.reason.slice(0, 1000) : '',
-      scopes, environment, ttl_seconds: ttl, status: 'pending', created_at: new Date(this.now()).toISOString(), secret_hash: sha256(secret),
+      id: newId('areq'),
+      requester: body.requester,
+      reason: typeof body.reason === 'string' ? body.reason.slice(0, 1000) : '',
+      scopes,
+      environment,
+      ttl_seconds: ttl,
+      status: 'pending',
+      created_at: new Date(this.now()).toISOString(),
+      secret_hash: sha256(secret),
     };
     this.state.requests.set(request.id, request);
     this.event('access_requested', `requester:${request.requester}`, { request_id: request.id }, { scopes, ttl_seconds: ttl });
@@ -501,8 +565,11 @@ class Issuer {
     const expiresAt = Date.parse(r.decided_at!) + r.ttl_seconds * 1000;
     if (expiresAt <= this.now()) return { ...requestView(r), status: 'expired' };
     const { record, value } = this.mint({
-      name: `access request ${r.id} (${r.requester})`, scopes: r.scopes, environment: r.environment,
-      expires_at: new Date(expiresAt).toISOString(), created_by: `access_request:${r.id}`,
+      name: `access request ${r.id} (${r.requester})`,
+      scopes: r.scopes,
+      environment: r.environment,
+      expires_at: new Date(expiresAt).toISOString(),
+      created_by: `access_request:${r.id}`,
     });
     r.status = 'delivered';
     r.credential_id = record.id;
@@ -517,13 +584,21 @@ class Issuer {
     const parent = typeof body.subject_token === 'string' ? this.state.byHash.get(sha256(body.subject_token)) : undefined;
     if (!parent || !this.isActive(parent)) throw new HttpError(400, 'invalid_grant', 'subject_token is not an active credential');
     const scopes = this.scopesFrom(body.scope, false) ?? parent.scopes;
-    if (!isNarrowerOrEqual(scopes, parent.scopes, REFERENCE_SCOPES)) throw new HttpError(400, 'invalid_scope', 'an exchanged credential cannot be wider than its subject');
-    const ttl = typeof body.ttl_seconds === 'number' && Number.isInteger(body.ttl_seconds) && body.ttl_seconds > 0 ? Math.min(body.ttl_seconds, MAX_REQUEST_TTL) : DEFAULT_REQUEST_TTL;
+    if (!isNarrowerOrEqual(scopes, parent.scopes, REFERENCE_SCOPES))
+      throw new HttpError(400, 'invalid_scope', 'an exchanged credential cannot be wider than its subject');
+    const ttl =
+      typeof body.ttl_seconds === 'number' && Number.isInteger(body.ttl_seconds) && body.ttl_seconds > 0
+        ? Math.min(body.ttl_seconds, MAX_REQUEST_TTL)
+        : DEFAULT_REQUEST_TTL;
     let expires = this.now() + ttl * 1000;
     if (parent.expires_at) expires = Math.min(expires, Date.parse(parent.expires_at));
     const { record, value } = this.mint({
-      name: `exchanged from ${parent.id}`, scopes, environment: parent.environment, expires_at: new Date(expires).toISOString(),
-      created_by: `token_exchange:${parent.id}`, derived_from: parent.id,
+      name: `exchanged from ${parent.id}`,
+      scopes,
+      environment: parent.environment,
+      expires_at: new Date(expires).toISOString(),
+      created_by: `token_exchange:${parent.id}`,
+      derived_from: parent.id,
     });
     this.event('created', `credential:${parent.id}`, { credential_id: record.id }, { scopes, derived_from: parent.id });
     await this.state.persist();
@@ -564,8 +639,15 @@ class Issuer {
 function view(c: CredentialRecord, active?: boolean): Body & { status: string; environment: string } {
   const expired = active === false && c.status === 'active';
   return {
-    id: c.id, name: c.name, scopes: c.scopes, environment: c.environment, status: expired ? 'expired' : c.status, hint: c.hint,
-    created_at: c.created_at, expires_at: c.expires_at, created_by: c.created_by,
+    id: c.id,
+    name: c.name,
+    scopes: c.scopes,
+    environment: c.environment,
+    status: expired ? 'expired' : c.status,
+    hint: c.hint,
+    created_at: c.created_at,
+    expires_at: c.expires_at,
+    created_by: c.created_by,
     ...(c.rotated_from ? { rotated_from: c.rotated_from } : {}),
     ...(c.derived_from ? { derived_from: c.derived_from } : {}),
     ...(c.deactivated_at ? { deactivated_at: c.deactivated_at } : {}),
@@ -587,7 +669,10 @@ function bearer(req: IncomingMessage): string | undefined {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Body)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Body)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

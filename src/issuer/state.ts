@@ -100,7 +100,10 @@ export class IssuerState {
     try {
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw inputError(`cannot use ${dataDir} as the issuer's data directory: ${describeSystemError(err)}`, 'Pass --data with a directory (it is created if missing).');
+      throw inputError(
+        `cannot use ${dataDir} as the issuer's data directory: ${describeSystemError(err)}`,
+        'Pass --data with a directory (it is created if missing).',
+      );
     }
     this.stateFile = join(dataDir, 'state.json');
     this.eventsFile = join(dataDir, 'events.jsonl');
@@ -118,7 +121,10 @@ export class IssuerState {
         doc = JSON.parse(readFileSync(this.stateFile, 'utf8')) as StateFile;
       } catch (err) {
         // Refuse to start rather than overwrite credentials we could not read.
-        throw inputError(`${this.stateFile} is not valid JSON (${parserMessage(err)}); refusing to start`, 'Restore it from a backup or start with another --data directory.');
+        throw inputError(
+          `${this.stateFile} is not valid JSON (${parserMessage(err)}); refusing to start`,
+          'Restore it from a backup or start with another --data directory.',
+        );
       }
       for (const c of doc.credentials ?? []) this.addCredential(c);
       for (const r of doc.requests ?? []) this.requests.set(r.id, r);

@@ -126,7 +126,10 @@ export class SafeHttp {
       const shown = address === hostname ? address : `${hostname} resolves to ${address}`;
       if (verdict.class === 'blocked') throw refusedError(`${url.origin}: ${shown}, ${verdict.reason}; refused`);
       if (verdict.class === 'private' && !this.trusted.has(url.origin)) {
-        throw refusedError(`${url.origin}: ${shown}, ${verdict.reason}; refused`, 'A private address is contacted only when credctl.yaml names that origin and you trusted it (credctl trust).');
+        throw refusedError(
+          `${url.origin}: ${shown}, ${verdict.reason}; refused`,
+          'A private address is contacted only when credctl.yaml names that origin and you trusted it (credctl trust).',
+        );
       }
       if (url.protocol === 'http:' && !isLoopbackAddress(address)) {
         throw refusedError(`${url.origin}: ${hostname} resolves to ${address}, not loopback; plain http refused`);
@@ -163,7 +166,10 @@ export class SafeHttp {
       if (err instanceof Error && secrets.length) err.message = maskValues(err.message, secrets);
       return err;
     };
-    if (!req.retry) return this.requestOnce(target, req).catch((err) => { throw mask(err); });
+    if (!req.retry)
+      return this.requestOnce(target, req).catch((err) => {
+        throw mask(err);
+      });
     try {
       return await retryTransient(
         async () => {
@@ -202,7 +208,11 @@ export class SafeHttp {
     const what = `${req.method ?? 'GET'} ${url.origin}${url.pathname}`;
     try {
       const res = await request(url, {
-        method: req.method ?? 'GET', headers: req.headers, body: req.body, dispatcher: agent, signal,
+        method: req.method ?? 'GET',
+        headers: req.headers,
+        body: req.body,
+        dispatcher: agent,
+        signal,
       });
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -267,15 +277,21 @@ function describeNetworkError(err: unknown, what: string, timeoutMs: number, sig
     return transient(remoteError(`${what}: no complete answer within ${timeoutMs} ms (timed out)`));
   }
   switch (code) {
-    case 'UND_ERR_CONNECT_TIMEOUT': return transient(remoteError(`${what}: connection timed out`));
-    case 'UND_ERR_HEADERS_OVERFLOW': return remoteError(`${what}: response headers too large; refusing to read them`);
-    case 'ECONNREFUSED': return transient(remoteError(`${what}: connection refused (is the server running?)`));
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return transient(remoteError(`${what}: connection timed out`));
+    case 'UND_ERR_HEADERS_OVERFLOW':
+      return remoteError(`${what}: response headers too large; refusing to read them`);
+    case 'ECONNREFUSED':
+      return transient(remoteError(`${what}: connection refused (is the server running?)`));
     case 'ECONNRESET':
     case 'EPIPE':
-    case 'UND_ERR_SOCKET': return transient(remoteError(`${what}: connection closed by the server`));
+    case 'UND_ERR_SOCKET':
+      return transient(remoteError(`${what}: connection closed by the server`));
     case 'HPE_INVALID_CONSTANT':
     case 'HPE_INVALID_HEADER_TOKEN':
-    case 'HPE_HEADER_OVERFLOW': return remoteError(`${what}: malformed HTTP response`);
-    default: return remoteError(`${what}: ${(err as Error)?.message ?? String(err)}`);
+    case 'HPE_HEADER_OVERFLOW':
+      return remoteError(`${what}: malformed HTTP response`);
+    default:
+      return remoteError(`${what}: ${(err as Error)?.message ?? String(err)}`);
   }
 }

@@ -59,13 +59,15 @@ export function selectCredentials(graph: Graph, select: PlanSelection): Credenti
   for (const id of select.ids ?? []) {
     const exact = byId.get(id);
     const hits = exact ? [exact] : creds.filter((c) => c.id.startsWith(id));
-    if (hits.length === 0) throw usageError(`no credential ${shownSafely(id)} in the usage graph`, 'Run `credctl scan` first, or `credctl graph` to list credentials.');
+    if (hits.length === 0)
+      throw usageError(`no credential ${shownSafely(id)} in the usage graph`, 'Run `credctl scan` first, or `credctl graph` to list credentials.');
     if (hits.length > 1) throw usageError(`credential prefix ${shownSafely(id)} is ambiguous (${hits.length} match)`);
     picked.set(hits[0]!.id, hits[0]!);
   }
   for (const name of select.names ?? []) {
     const hits = creds.filter((c) => c.names.includes(name));
-    if (hits.length === 0) throw usageError(`no credential bound to ${shownSafely(name)} in the usage graph`, 'Run `credctl scan` first, or check the name with `credctl where`.');
+    if (hits.length === 0)
+      throw usageError(`no credential bound to ${shownSafely(name)} in the usage graph`, 'Run `credctl scan` first, or check the name with `credctl where`.');
     for (const h of hits) picked.set(h.id, h);
   }
   if (picked.size === 0) throw usageError('nothing selected: pass --project, --credential ID or --name NAME');
@@ -81,8 +83,14 @@ const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('he
 
 /** A digest of what the plan depends on in the graph: credentials, targets and how they connect. */
 export function graphDigest(graph: Graph): string {
-  const creds = graph.nodes.filter((n) => n.type === 'credential').map((n) => n.id).sort();
-  const targets = graph.nodes.filter((n) => n.type === 'target').map((n) => n.id).sort();
+  const creds = graph.nodes
+    .filter((n) => n.type === 'credential')
+    .map((n) => n.id)
+    .sort();
+  const targets = graph.nodes
+    .filter((n) => n.type === 'target')
+    .map((n) => n.id)
+    .sort();
   const edges = graph.edges
     .filter((e) => e.type === 'stored-in' || e.type === 'guards' || e.type === 'bound-to')
     .map((e) => `${e.type}|${e.from}|${e.to}|${e.key ?? ''}`)
@@ -174,23 +182,35 @@ export function buildPlan(input: PlanBuildInput): Plan {
     const notes: string[] = [];
     const manualTargets: { place: string; envName: string }[] = [];
     if (canCreate && provider?.manifest?.rotation_strategy === 'alternating_users') {
-      notes.push(`${provider.name} rotates with alternating users: the replacement logs in as another user of the same group, so the user name in ${short} changes too.`);
+      notes.push(
+        `${provider.name} rotates with alternating users: the replacement logs in as another user of the same group, so the user name in ${short} changes too.`,
+      );
     }
-    if (apiCapable && !adminReady) notes.push(`${provider?.name ?? c.provider} can rotate this through its API once credctl.yaml names its admin credential (providers.${c.provider}.admin: store:<entry>); until then it is manual.`);
+    if (apiCapable && !adminReady)
+      notes.push(
+        `${provider?.name ?? c.provider} can rotate this through its API once credctl.yaml names its admin credential (providers.${c.provider}.admin: store:<entry>); until then it is manual.`,
+      );
 
     // The integration's declared strategy; for a standard issuer, the one its manifest states.
     const declared = provider?.integration?.rotate?.strategy;
     const rotation = declared === 'overlap' && provider?.manifest?.rotation_strategy === 'alternating_users' ? 'alternating-users' : declared;
     if (canCreate && rotation === 'roll') {
-      notes.push(`${provider!.name} rolls the value in place: the old ${short} stops working the moment the replacement is made, so its targets fail until each holds the new one (credctl writes them straight after).`);
+      notes.push(
+        `${provider!.name} rolls the value in place: the old ${short} stops working the moment the replacement is made, so its targets fail until each holds the new one (credctl writes them straight after).`,
+      );
     }
     steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });
     if (canCreate) {
       const how = rotation === 'roll' ? 'Roll' : 'Create a replacement for';
-      steps.push({ id: sid('create'), action: 'create', description: `${how} ${short} at ${provider!.name} with the same scopes${rotation ? ` (${rotation})` : ''}` });
+      steps.push({
+        id: sid('create'),
+        action: 'create',
+        description: `${how} ${short} at ${provider!.name} with the same scopes${rotation ? ` (${rotation})` : ''}`,
+      });
     } else {
       steps.push({
-        id: sid('create'), action: 'manual-create',
+        id: sid('create'),
+        action: 'manual-create',
         description: `Create a replacement for ${short} by hand at ${provider?.name ?? c.provider}, then paste it at the hidden prompt`,
         manual: {
           instructions: manualCreate.instructions ?? `Create a new ${c.kind} at ${provider?.name ?? c.provider} with the same permissions as the old one.`,
@@ -198,7 +218,11 @@ export function buildPlan(input: PlanBuildInput): Plan {
         },
       });
     }
-    steps.push({ id: sid('store'), action: 'store', description: `Check the new ${short} is sealed in the store as pending (store entry ${stores.get(c.id)})` });
+    steps.push({
+      id: sid('store'),
+      action: 'store',
+      description: `Check the new ${short} is sealed in the store as pending (store entry ${stores.get(c.id)})`,
+    });
 
     let n = 0;
     for (const e of edgesFrom.get(c.id) ?? []) {
@@ -212,33 +236,55 @@ export function buildPlan(input: PlanBuildInput): Plan {
         if (typeof ref.file === 'string') files.add(ref.file);
         const parts = partsOf.at(c.id, t.id);
         const also = parts.length ? ` (and ${parts.map((p) => p.envName).join(', ')})` : '';
-        steps.push({ id: sid(`inject/${n++}`), action: 'inject', description: `Write the new ${envName}${also} into ${t.label}`, target: ref, envName, ...(parts.length ? { parts } : {}) });
+        steps.push({
+          id: sid(`inject/${n++}`),
+          action: 'inject',
+          description: `Write the new ${envName}${also} into ${t.label}`,
+          target: ref,
+          envName,
+          ...(parts.length ? { parts } : {}),
+        });
       } else {
-        notes.push(`${t.label} holds it too and cannot be written by credctl: replace ${envName} there by hand (credctl store get ${stores.get(c.id)} prints the new value); the old one is revoked only after you confirm it.`);
+        notes.push(
+          `${t.label} holds it too and cannot be written by credctl: replace ${envName} there by hand (credctl store get ${stores.get(c.id)} prints the new value); the old one is revoked only after you confirm it.`,
+        );
         manualTargets.push({ place: t.label, envName });
       }
     }
     for (const check of input.healthFor?.(c.names) ?? []) {
-      steps.push({ id: sid(`health/${steps.filter((s) => s.action === 'health').length}`), action: 'health', description: `Health check: ${'command' in check ? check.command : `HTTP ${check.http.url}`}`, check });
+      steps.push({
+        id: sid(`health/${steps.filter((s) => s.action === 'health').length}`),
+        action: 'health',
+        description: `Health check: ${'command' in check ? check.command : `HTTP ${check.http.url}`}`,
+        check,
+      });
     }
-    if (support?.introspect === 'api' && canCreate) steps.push({ id: sid('introspect'), action: 'introspect', description: `Ask ${provider!.name} that the new ${short} is active` });
+    if (support?.introspect === 'api' && canCreate)
+      steps.push({ id: sid('introspect'), action: 'introspect', description: `Ask ${provider!.name} that the new ${short} is active` });
     steps.push({ id: sid('promote'), action: 'promote', description: `Mark the new ${short} current in the store (the old one becomes previous)` });
     const grace = input.graceDays && input.graceDays > 0 ? Math.ceil(input.graceDays) : 0;
     const reversible = support?.deactivate === 'api' && support.reactivate === 'api';
     if (support?.revoke === 'api' && canCreate && grace && reversible) {
       steps.push({
-        id: sid('revoke'), action: 'revoke', mode: 'deactivate', graceDays: grace,
+        id: sid('revoke'),
+        action: 'revoke',
+        mode: 'deactivate',
+        graceDays: grace,
         description: `Deactivate the old ${short} (${c.redacted}) at ${provider!.name}: reversible (credctl rollback) for ${grace} day${grace === 1 ? '' : 's'}, then deleted by credctl finalize`,
       });
-      if (support.introspect === 'api') steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
+      if (support.introspect === 'api')
+        steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
     } else if (support?.revoke === 'api' && canCreate) {
       if (grace) notes.push(`${provider!.name} cannot deactivate a credential reversibly, so the old ${short} is revoked at once (no grace period).`);
       steps.push({ id: sid('revoke'), action: 'revoke', mode: 'revoke', description: `Revoke the old ${short} (${c.redacted}) at ${provider!.name}` });
-      if (support.introspect === 'api') steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
+      if (support.introspect === 'api')
+        steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
     } else {
       const manualRevoke = manualStep(provider, 'revoke');
       steps.push({
-        id: sid('revoke'), action: 'revoke', mode: 'revoke',
+        id: sid('revoke'),
+        action: 'revoke',
+        mode: 'revoke',
         description: `Revoke the old ${short} (${c.redacted}) by hand at ${provider?.name ?? c.provider}`,
         manual: {
           instructions: manualRevoke.instructions ?? `Revoke or delete the old ${c.kind} ending ${c.redacted.slice(-4)} at ${provider?.name ?? c.provider}.`,
@@ -273,7 +319,14 @@ export function buildPlan(input: PlanBuildInput): Plan {
       if (e.type !== 'guards') continue;
       const key = targetKeyOfNode.get(e.to);
       const node = nodeById.get(e.to);
-      const refKey = key ?? (node?.type === 'target' ? (() => { const r = targetRefFor(node, undefined); return r ? targetKey(r as TargetRef) : undefined; })() : undefined);
+      const refKey =
+        key ??
+        (node?.type === 'target'
+          ? (() => {
+              const r = targetRefFor(node, undefined);
+              return r ? targetKey(r as TargetRef) : undefined;
+            })()
+          : undefined);
       if (refKey) cred.guards.push(refKey);
     }
   }
@@ -288,7 +341,8 @@ export function buildPlan(input: PlanBuildInput): Plan {
   const order = rotationOrder({ ids: [...inSelection], guards: guardEdges });
   for (const cred of credentials) {
     const dependents = guardEdges.get(cred.id);
-    if (dependents && [...dependents].some((d) => d !== cred.id)) cred.orderReason = `guards ${cred.guards.length} target(s) where ${[...dependents].filter((d) => d !== cred.id).length} other credential(s) are written: rotated first`;
+    if (dependents && [...dependents].some((d) => d !== cred.id))
+      cred.orderReason = `guards ${cred.guards.length} target(s) where ${[...dependents].filter((d) => d !== cred.id).length} other credential(s) are written: rotated first`;
   }
   const rank = new Map(order.batches.flat().map((id, i) => [id, i]));
   credentials.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);

@@ -15,7 +15,12 @@ const step = {
     envName: { type: 'string' },
     parts: {
       type: 'array',
-      items: { type: 'object', required: ['role', 'envName'], additionalProperties: false, properties: { role: { type: 'string', pattern: '^[a-z0-9-]{1,40}$' }, envName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,199}$' } } },
+      items: {
+        type: 'object',
+        required: ['role', 'envName'],
+        additionalProperties: false,
+        properties: { role: { type: 'string', pattern: '^[a-z0-9-]{1,40}$' }, envName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,199}$' } },
+      },
     },
     check: { type: 'object' },
     mode: { enum: ['revoke', 'deactivate'] },
@@ -47,7 +52,15 @@ const credential = {
     guards: { type: 'array', items: { type: 'string' } },
     orderReason: { type: 'string' },
     notes: { type: 'array', items: { type: 'string' } },
-    manualTargets: { type: 'array', items: { type: 'object', required: ['place', 'envName'], additionalProperties: false, properties: { place: { type: 'string' }, envName: { type: 'string' } } } },
+    manualTargets: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['place', 'envName'],
+        additionalProperties: false,
+        properties: { place: { type: 'string' }, envName: { type: 'string' } },
+      },
+    },
     steps: { type: 'array', items: step },
   },
 };

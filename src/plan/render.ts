@@ -14,11 +14,16 @@ export function renderPlanSummary(plan: Plan): string {
       const cred = byId.get(id)!;
       const injects = cred.steps.filter((s) => s.action === 'inject').length;
       const checks = cred.steps.filter((s) => s.action === 'health').length;
-      lines.push(`  ${++n}. ${c.bold(cred.names[0] ?? cred.redacted)} ${c.dim(cred.redacted)} ${cred.provider} · ${cred.strategy === 'api' ? 'automatic' : c.yellow('manual create/revoke')} · ${injects} target(s) · ${checks} health check(s)${cred.orderReason ? c.dim(` · ${cred.orderReason}`) : ''}`);
+      lines.push(
+        `  ${++n}. ${c.bold(cred.names[0] ?? cred.redacted)} ${c.dim(cred.redacted)} ${cred.provider} · ${cred.strategy === 'api' ? 'automatic' : c.yellow('manual create/revoke')} · ${injects} target(s) · ${checks} health check(s)${cred.orderReason ? c.dim(` · ${cred.orderReason}`) : ''}`,
+      );
       // What will run and where the value goes, spelled out: a reviewer approves these, not a count.
       for (const step of cred.steps) {
         if (step.action === 'inject' && step.target) lines.push(c.dim(`     → ${step.envName} into ${describeRef(step.target)}`));
-        if (step.action === 'health' && step.check) lines.push(c.dim(`     ✓ ${'command' in step.check ? `runs: ${escapeControl(step.check.command)}` : `checks: ${escapeControl(step.check.http.url)}`}`));
+        if (step.action === 'health' && step.check)
+          lines.push(
+            c.dim(`     ✓ ${'command' in step.check ? `runs: ${escapeControl(step.check.command)}` : `checks: ${escapeControl(step.check.http.url)}`}`),
+          );
       }
       for (const note of cred.notes ?? []) lines.push(c.yellow(`     ! ${note}`));
     }
@@ -45,7 +50,9 @@ export function printRunSummary(summary: RunSummary, json: boolean): void {
     `  health checks passed: ${summary.healthChecksPassed}, failed: ${summary.healthChecksFailed}`,
   ];
   for (const d of summary.deactivated) {
-    lines.push(`  ${d.id}: old credential deactivated, not deleted: \`credctl rollback\` can still bring it back; \`credctl finalize\` deletes it after ${d.deleteAfter.slice(0, 16).replace('T', ' ')} UTC`);
+    lines.push(
+      `  ${d.id}: old credential deactivated, not deleted: \`credctl rollback\` can still bring it back; \`credctl finalize\` deletes it after ${d.deleteAfter.slice(0, 16).replace('T', ' ')} UTC`,
+    );
   }
   for (const f of summary.failed) lines.push(c.red(`  ✗ ${f.id}: ${f.reason}`));
   for (const s of summary.skipped) lines.push(c.yellow(`  ↷ ${s.id}: ${s.reason}`));

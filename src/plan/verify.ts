@@ -29,7 +29,19 @@ export function planDifferences(given: Plan, expected: Plan): string[] {
   return out;
 }
 
-const FIELDS: (keyof PlanCredential)[] = ['names', 'provider', 'kind', 'environment', 'redacted', 'issuer', 'scopes', 'storeName', 'strategy', 'guards', 'manualTargets'];
+const FIELDS: (keyof PlanCredential)[] = [
+  'names',
+  'provider',
+  'kind',
+  'environment',
+  'redacted',
+  'issuer',
+  'scopes',
+  'storeName',
+  'strategy',
+  'guards',
+  'manualTargets',
+];
 
 function credentialDifferences(c: PlanCredential, e: PlanCredential): string[] {
   const who = e.names[0] ?? e.id;
@@ -46,13 +58,26 @@ function credentialDifferences(c: PlanCredential, e: PlanCredential): string[] {
   }
   const given = new Set(c.steps.map((s) => s.id));
   for (const x of e.steps) if (!given.has(x.id)) out.push(`${who}: step ${x.action} (${x.id}) is missing`);
-  if (c.steps.map((s) => s.id).join('\n') !== e.steps.filter((x) => given.has(x.id)).map((x) => x.id).join('\n')) out.push(`${who}: the steps are out of order`);
+  if (
+    c.steps.map((s) => s.id).join('\n') !==
+    e.steps
+      .filter((x) => given.has(x.id))
+      .map((x) => x.id)
+      .join('\n')
+  )
+    out.push(`${who}: the steps are out of order`);
   return out;
 }
 
 /** JSON with object keys sorted, so equal data compares equal whatever the key order. */
 function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) => (val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : val)) ?? 'undefined';
+  return (
+    JSON.stringify(v, (_k, val: unknown) =>
+      val && typeof val === 'object' && !Array.isArray(val)
+        ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+        : val,
+    ) ?? 'undefined'
+  );
 }
 
 /**
@@ -65,7 +90,9 @@ export function undeclaredHealthChecks(plan: Plan, declared: (names: string[]) =
   const out: string[] = [];
   for (const c of plan.credentials) {
     const allowed = declared(c.names).map(canonical);
-    for (const s of c.steps) if (s.action === 'health' && !allowed.includes(canonical(s.check))) out.push(`${c.names[0] ?? c.id}: health step ${s.id} is not declared in credctl.yaml`);
+    for (const s of c.steps)
+      if (s.action === 'health' && !allowed.includes(canonical(s.check)))
+        out.push(`${c.names[0] ?? c.id}: health step ${s.id} is not declared in credctl.yaml`);
   }
   return out;
 }

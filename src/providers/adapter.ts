@@ -14,11 +14,32 @@ import { ExitCode } from '../core/exit-codes.js';
  * else identifies a credential by its issuer id.
  */
 export type Operation =
-  | 'discover' | 'request' | 'approve' | 'create' | 'scope' | 'rotate' | 'revoke'
-  | 'introspect' | 'list' | 'audit' | 'deactivate' | 'reactivate';
+  | 'discover'
+  | 'request'
+  | 'approve'
+  | 'create'
+  | 'scope'
+  | 'rotate'
+  | 'revoke'
+  | 'introspect'
+  | 'list'
+  | 'audit'
+  | 'deactivate'
+  | 'reactivate';
 
 export const OPERATIONS: readonly Operation[] = [
-  'discover', 'request', 'approve', 'create', 'scope', 'rotate', 'revoke', 'introspect', 'list', 'audit', 'deactivate', 'reactivate',
+  'discover',
+  'request',
+  'approve',
+  'create',
+  'scope',
+  'rotate',
+  'revoke',
+  'introspect',
+  'list',
+  'audit',
+  'deactivate',
+  'reactivate',
 ];
 
 /** How an operation is done for a provider: through its API, by a person in a dashboard, or not at all. */
@@ -115,7 +136,11 @@ export interface ProviderAdapter {
 
 /** Refused (exit 6): the engine must route this step to a person (the registry has the dashboard link). */
 export class UnsupportedOperation extends CredctlError {
-  constructor(readonly provider: string, readonly operation: Operation, readonly dashboard?: string) {
+  constructor(
+    readonly provider: string,
+    readonly operation: Operation,
+    readonly dashboard?: string,
+  ) {
     super(`${provider} does not support ${operation} through an API`, ExitCode.Refused, dashboard ? `Do it by hand at ${dashboard}` : undefined);
   }
 }

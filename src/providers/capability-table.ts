@@ -18,10 +18,16 @@ export function capabilityTable(manifest: Manifest, permissions?: PermissionSche
   }
   lines.push('', c.bold('Practice'));
   const max = manifest.max_concurrent_credentials;
-  row('max concurrent credentials', max === undefined ? c.dim('not stated') : max === null ? 'no limit' : String(max) + (max < 2 ? c.yellow('  (no overlap: rotation has a gap)') : ''));
+  row(
+    'max concurrent credentials',
+    max === undefined ? c.dim('not stated') : max === null ? 'no limit' : String(max) + (max < 2 ? c.yellow('  (no overlap: rotation has a gap)') : ''),
+  );
   row('revocation latency', manifest.revocation_latency_seconds === undefined ? c.dim('not stated') : `${manifest.revocation_latency_seconds} s`);
   row('secret shown once', yesNo(manifest.secret_shown_once));
-  row('idempotency keys', manifest.supports_idempotency_keys ? `yes (${manifest.idempotency_key_header ?? 'Idempotency-Key'})` : yesNo(manifest.supports_idempotency_keys));
+  row(
+    'idempotency keys',
+    manifest.supports_idempotency_keys ? `yes (${manifest.idempotency_key_header ?? 'Idempotency-Key'})` : yesNo(manifest.supports_idempotency_keys),
+  );
   row('reversible deactivation', yesNo(manifest.supports_deactivation));
   row('expiring credentials', yesNo(manifest.supports_expiring_credentials));
   row('workload-bound credentials', yesNo(manifest.supports_workload_bound_credentials));

@@ -9,9 +9,17 @@ import { isLoopbackHost } from '../net/http.js';
  * JSON Schemas published in spec/ (the same files a provider validates its own document with).
  * Errors name the exact place: `supported_operations[3]: unknown operation "rotat"`.
  */
-export interface ManualStep { url: string; instructions?: string }
+export interface ManualStep {
+  url: string;
+  instructions?: string;
+}
 
-export interface CredentialPattern { name: string; regex: string; kind?: string; environment?: string }
+export interface CredentialPattern {
+  name: string;
+  regex: string;
+  kind?: string;
+  environment?: string;
+}
 
 export interface Manifest {
   issuer: string;
@@ -55,8 +63,14 @@ export interface PermissionSchemaDoc {
 }
 
 export const ENDPOINT_FIELDS = [
-  'credential_issuer_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'access_request_endpoint',
-  'audit_endpoint', 'token_exchange_endpoint', 'whoami_endpoint', 'permission_schema_url',
+  'credential_issuer_endpoint',
+  'introspection_endpoint',
+  'revocation_endpoint',
+  'access_request_endpoint',
+  'audit_endpoint',
+  'token_exchange_endpoint',
+  'whoami_endpoint',
+  'permission_schema_url',
 ] as const;
 
 /** spec/ sits next to src/ and dist/ alike. */
@@ -160,7 +174,9 @@ export interface ValidationOptions {
 /** Validate a parsed manifest; throws one inputError line (exit 3) listing what is wrong. */
 export function validateManifest(doc: unknown, options: ValidationOptions): Manifest {
   const fail = (problems: string[]) =>
-    inputError(`${options.source} is not a valid credential-issuer manifest: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`);
+    inputError(
+      `${options.source} is not a valid credential-issuer manifest: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+    );
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw fail([`the document must be a JSON object, not ${typeName(doc)}`]);
   const validate = compiled().manifest;
   if (!validate(doc)) throw fail(formatErrors(validate.errors ?? [], doc));
@@ -186,8 +202,10 @@ export function validateManifest(doc: unknown, options: ValidationOptions): Mani
   }
   if (problems.length) throw fail(problems);
   if (options.expectedIssuer !== undefined && manifest.issuer !== options.expectedIssuer) {
-    throw inputError(`${options.source}: issuer ${show(manifest.issuer)} does not equal the origin it was fetched from (${options.expectedIssuer})`,
-      'A manifest may only describe the origin that serves it (RFC 8414 section 3.3).');
+    throw inputError(
+      `${options.source}: issuer ${show(manifest.issuer)} does not equal the origin it was fetched from (${options.expectedIssuer})`,
+      'A manifest may only describe the origin that serves it (RFC 8414 section 3.3).',
+    );
   }
   return manifest;
 }

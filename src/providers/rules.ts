@@ -45,14 +45,42 @@ const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml')
  */
 
 export type CredentialKind =
-  | 'api_key' | 'access_key_id' | 'secret_access_key' | 'oauth_client' | 'oauth_token' | 'webhook_secret'
-  | 'webhook_url' | 'db_password' | 'connection_string' | 'private_key' | 'certificate' | 'jwt' | 'token'
-  | 'password' | 'password_hash' | 'service_account' | 'generic_secret';
+  | 'api_key'
+  | 'access_key_id'
+  | 'secret_access_key'
+  | 'oauth_client'
+  | 'oauth_token'
+  | 'webhook_secret'
+  | 'webhook_url'
+  | 'db_password'
+  | 'connection_string'
+  | 'private_key'
+  | 'certificate'
+  | 'jwt'
+  | 'token'
+  | 'password'
+  | 'password_hash'
+  | 'service_account'
+  | 'generic_secret';
 
 export const CREDENTIAL_KINDS: readonly CredentialKind[] = [
-  'api_key', 'access_key_id', 'secret_access_key', 'oauth_client', 'oauth_token', 'webhook_secret',
-  'webhook_url', 'db_password', 'connection_string', 'private_key', 'certificate', 'jwt', 'token',
-  'password', 'password_hash', 'service_account', 'generic_secret',
+  'api_key',
+  'access_key_id',
+  'secret_access_key',
+  'oauth_client',
+  'oauth_token',
+  'webhook_secret',
+  'webhook_url',
+  'db_password',
+  'connection_string',
+  'private_key',
+  'certificate',
+  'jwt',
+  'token',
+  'password',
+  'password_hash',
+  'service_account',
+  'generic_secret',
 ];
 
 export type Confidence = 'high' | 'medium' | 'low';
@@ -131,18 +159,58 @@ export const IDENTIFIER_CHAR = /[0-9A-Za-z_.-]/;
 export const ANCHOR_ASSIGNMENT = `(?=["'\\]]{0,2}[ \\t]*(?:=>|:=|\\?=|\\.=|[:=])|["'][ \\t]*,|[ \\t]+string[ \\t]*=)`;
 
 export interface RawRule {
-  id?: unknown; name?: unknown; kind?: unknown; regex?: unknown; flags?: unknown; secretGroup?: unknown;
-  nameGroup?: unknown; keywords?: unknown; entropy?: unknown; confidence?: unknown; environment?: unknown;
-  envNames?: unknown; pairs?: unknown; anchor?: unknown; examples?: unknown; paths?: unknown; skipPaths?: unknown;
-  examplePath?: unknown; acceptWeak?: unknown; near?: unknown; severity?: unknown; supersedes?: unknown;
-  decode?: unknown; allowlist?: unknown;
+  id?: unknown;
+  name?: unknown;
+  kind?: unknown;
+  regex?: unknown;
+  flags?: unknown;
+  secretGroup?: unknown;
+  nameGroup?: unknown;
+  keywords?: unknown;
+  entropy?: unknown;
+  confidence?: unknown;
+  environment?: unknown;
+  envNames?: unknown;
+  pairs?: unknown;
+  anchor?: unknown;
+  examples?: unknown;
+  paths?: unknown;
+  skipPaths?: unknown;
+  examplePath?: unknown;
+  acceptWeak?: unknown;
+  near?: unknown;
+  severity?: unknown;
+  supersedes?: unknown;
+  decode?: unknown;
+  allowlist?: unknown;
 }
 
 /** Every field a rule may have: a misspelt one (`keyword:`) is an error, not a silently ignored line. */
 export const RULE_FIELDS = new Set([
-  'id', 'name', 'kind', 'regex', 'flags', 'secretGroup', 'nameGroup', 'keywords', 'entropy', 'confidence', 'environment',
-  'envNames', 'pairs', 'anchor', 'examples', 'paths', 'skipPaths', 'examplePath', 'acceptWeak', 'near', 'severity',
-  'supersedes', 'decode', 'allowlist',
+  'id',
+  'name',
+  'kind',
+  'regex',
+  'flags',
+  'secretGroup',
+  'nameGroup',
+  'keywords',
+  'entropy',
+  'confidence',
+  'environment',
+  'envNames',
+  'pairs',
+  'anchor',
+  'examples',
+  'paths',
+  'skipPaths',
+  'examplePath',
+  'acceptWeak',
+  'near',
+  'severity',
+  'supersedes',
+  'decode',
+  'allowlist',
 ]);
 
 /** The providers/ folder shipped with credctl (next to dist/ and src/). Overridable for tests. */
@@ -212,7 +280,8 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
     if (keywords.length === 0 || keywords.some((k) => ![...k].every((c) => IDENTIFIER_CHAR.test(c)))) {
       throw inputError(`${at}: anchor: identifier needs keywords made of identifier characters only`);
     }
-    if (!raw.regex.includes(ANCHOR_ASSIGNMENT)) throw inputError(`${at}: anchor: identifier needs the assignment lookahead ${ANCHOR_ASSIGNMENT} after the name`);
+    if (!raw.regex.includes(ANCHOR_ASSIGNMENT))
+      throw inputError(`${at}: anchor: identifier needs the assignment lookahead ${ANCHOR_ASSIGNMENT} after the name`);
     anchoredRegex = new RegExp(regex.source, regex.flags.replace('g', '') + 'y');
   }
   const ex = (raw.examples ?? {}) as { positive?: unknown; negative?: unknown };

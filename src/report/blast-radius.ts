@@ -106,25 +106,61 @@ function score(item: Omit<BlastItem, 'score' | 'scoreReasons'>, ageDays: number 
   let s = 20;
   const reasons: string[] = [];
   const env = (item.environment ?? '').toLowerCase();
-  if (/live|prod/.test(env)) { s += 20; reasons.push('live/production credential (+20)'); }
-  else if (/test|dev/.test(env)) { s -= 10; reasons.push('test/development credential (-10)'); }
-  if (item.liveness.status === 'active') { s += 20; reasons.push('verified active (+20)'); }
-  else if (item.liveness.status === 'inactive') { s -= 30; reasons.push('provider already refuses it (-30)'); }
+  if (/live|prod/.test(env)) {
+    s += 20;
+    reasons.push('live/production credential (+20)');
+  } else if (/test|dev/.test(env)) {
+    s -= 10;
+    reasons.push('test/development credential (-10)');
+  }
+  if (item.liveness.status === 'active') {
+    s += 20;
+    reasons.push('verified active (+20)');
+  } else if (item.liveness.status === 'inactive') {
+    s -= 30;
+    reasons.push('provider already refuses it (-30)');
+  }
   const risks = item.access.scopes.map((x) => x.risk);
-  if (risks.includes('admin')) { s += 25; reasons.push('admin scope (+25)'); }
-  else if (risks.includes('write')) { s += 15; reasons.push('write scope (+15)'); }
-  else if (risks.includes('read')) { s += 5; reasons.push('read-only scope (+5)'); }
-  else if (item.access.status === 'unknown') { s += 10; reasons.push('access unknown, assume broad (+10)'); }
-  if (item.public) { s += 15; reasons.push('publicly exposed (+15)'); }
+  if (risks.includes('admin')) {
+    s += 25;
+    reasons.push('admin scope (+25)');
+  } else if (risks.includes('write')) {
+    s += 15;
+    reasons.push('write scope (+15)');
+  } else if (risks.includes('read')) {
+    s += 5;
+    reasons.push('read-only scope (+5)');
+  } else if (item.access.status === 'unknown') {
+    s += 10;
+    reasons.push('access unknown, assume broad (+10)');
+  }
+  if (item.public) {
+    s += 15;
+    reasons.push('publicly exposed (+15)');
+  }
   // Where a scan saw the files: committed means in git history (every clone has it); only
   // git-ignored files means it never left this machine through git.
   const git = item.places.map((p) => p.git).filter((g) => g !== undefined);
-  if (git.includes('committed')) { s += 10; reasons.push('committed to the repository: every clone and its history hold it (+10)'); }
-  else if (git.length > 0 && git.every((g) => g === 'ignored')) { s -= 10; reasons.push('only in git-ignored files: never committed, on this machine only (-10)'); }
+  if (git.includes('committed')) {
+    s += 10;
+    reasons.push('committed to the repository: every clone and its history hold it (+10)');
+  } else if (git.length > 0 && git.every((g) => g === 'ignored')) {
+    s -= 10;
+    reasons.push('only in git-ignored files: never committed, on this machine only (-10)');
+  }
   const spread = Math.min(10, 2 * Math.max(0, item.places.length + item.targets.length - 1));
-  if (spread) { s += spread; reasons.push(`${plural(item.places.length, 'place')}, ${plural(item.targets.length, 'target')} (+${spread})`); }
-  if (item.breaks.length) { s += 5; reasons.push(`${plural(item.breaks.length, 'consumer')} depend${item.breaks.length === 1 ? 's' : ''} on it alone (+5)`); }
-  if (ageDays !== undefined && ageDays > 90) { s += 5; reasons.push(`${Math.round(ageDays)} days old (+5)`); }
+  if (spread) {
+    s += spread;
+    reasons.push(`${plural(item.places.length, 'place')}, ${plural(item.targets.length, 'target')} (+${spread})`);
+  }
+  if (item.breaks.length) {
+    s += 5;
+    reasons.push(`${plural(item.breaks.length, 'consumer')} depend${item.breaks.length === 1 ? 's' : ''} on it alone (+5)`);
+  }
+  if (ageDays !== undefined && ageDays > 90) {
+    s += 5;
+    reasons.push(`${Math.round(ageDays)} days old (+5)`);
+  }
   return { score: Math.max(0, Math.min(100, s)), reasons };
 }
 
@@ -140,25 +176,37 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
   const pending: { base: Base; request: ProbeRequest; verified: boolean }[] = [];
   const collect = (base: Base, value: string | undefined, verified = false, parts?: Record<string, string>) => {
     const adminSecret = input.adminSecretFor?.(base.provider);
-    pending.push({ base, verified, request: { key: base.id, value, provider: providers.get(base.provider), ...(parts ? { parts } : {}), ...(adminSecret ? { adminSecret } : {}) } });
+    pending.push({
+      base,
+      verified,
+      request: { key: base.id, value, provider: providers.get(base.provider), ...(parts ? { parts } : {}), ...(adminSecret ? { adminSecret } : {}) },
+    });
   };
   const finish = (base: Base, probed: ProbeResult, verified: boolean): BlastItem => {
     // Where credctl could not ask the provider itself, the reporting scanner's own check counts.
-    if (verified && probed.liveness.status === 'unknown') probed.liveness = { status: 'active', reason: 'verified live by the scanner that reported it (trufflehog)' };
+    if (verified && probed.liveness.status === 'unknown')
+      probed.liveness = { status: 'active', reason: 'verified live by the scanner that reported it (trufflehog)' };
     const declared = base.names.map((n) => input.settings.credentials[n]?.scopes).find((s) => s !== undefined);
     const held = probed.access.scopes;
     const unusedScopes = declared
       ? held.filter((s) => !declared.includes(s.scope)).map((s) => s.scope)
       : held.filter((s) => s.risk === 'admin').map((s) => s.scope);
     const partial = {
-      ...base, liveness: probed.liveness, access: probed.access, overbroad: unusedScopes.length > 0, unusedScopes,
+      ...base,
+      liveness: probed.liveness,
+      access: probed.access,
+      overbroad: unusedScopes.length > 0,
+      unusedScopes,
       ...(probed.identity ? { identity: probed.identity } : {}),
       ...(probed.lastUsedAt ? { lastUsedAt: probed.lastUsedAt } : {}),
       revocable: probed.revoke,
       ...(providers.get(base.provider)?.integration?.revoke?.warning ? { revokeNote: providers.get(base.provider)!.integration!.revoke!.warning } : {}),
     };
     const { score: sc, reasons } = score(partial, undefined);
-    if (partial.overbroad) reasons.push(declared ? `holds scopes its consumers do not need: ${unusedScopes.join(', ')}` : `an application key with admin scope: ${unusedScopes.join(', ')}`);
+    if (partial.overbroad)
+      reasons.push(
+        declared ? `holds scopes its consumers do not need: ${unusedScopes.join(', ')}` : `an application key with admin scope: ${unusedScopes.join(', ')}`,
+      );
     return { ...partial, score: sc, scoreReasons: reasons };
   };
 
@@ -168,33 +216,68 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
     const cred = w.credentials.find((c) => c.id === id)!;
     const planned = planById.get(id);
     const provider = providers.get(cred.provider);
-    const manual = provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate ? manualStep(provider, 'create') : undefined;
+    const manual =
+      (provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate) ? manualStep(provider, 'create') : undefined;
     // The value is only needed to ask the provider; do not go reading files otherwise.
-    const value = input.probe === false ? undefined : input.vault.get(id) ?? valueFromProject(input.root, input.graph, id);
+    const value = input.probe === false ? undefined : (input.vault.get(id) ?? valueFromProject(input.root, input.graph, id));
     const parts = value === undefined ? undefined : partsFromProject(input.root, input.graph, id, provider?.integration?.parts);
-    collect({
-      id, redacted: cred.redacted, provider: cred.provider, kind: cred.kind, ...(cred.environment ? { environment: cred.environment } : {}),
-      names: cred.names, exposedVia: [...ev.via], public: ev.public, inGraph: true,
-      places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line, ...(p.git ? { git: p.git } : {}) })),
-      consumers: w.consumers.map((c) => ({ id: c.id, kind: c.kind, label: c.label, file: c.file })),
-      targets: w.targets.filter((t) => t.credentials.includes(id)).map((t) => ({ key: t.id, label: t.label })),
-      breaks: whatBreaksIfRevoked(input.graph, id, ix).map((c) => ({ consumer: c.label, name: cred.names[0] ?? '' })),
-      overbroad: false, unusedScopes: [],
-      rotation: planned
-        ? { strategy: planned.strategy, ...(planned.strategy === 'manual' ? { note: planned.steps.find((s) => s.manual)?.manual?.url ?? 'create it by hand' } : {}) }
-        : { strategy: manual ? 'manual' : 'none', ...(manual?.url ? { note: manual.url } : {}) },
-      ...(owner(input.settings, cred.names) ? { owner: owner(input.settings, cred.names) } : {}),
-    }, value, ev.verified, parts);
+    collect(
+      {
+        id,
+        redacted: cred.redacted,
+        provider: cred.provider,
+        kind: cred.kind,
+        ...(cred.environment ? { environment: cred.environment } : {}),
+        names: cred.names,
+        exposedVia: [...ev.via],
+        public: ev.public,
+        inGraph: true,
+        places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line, ...(p.git ? { git: p.git } : {}) })),
+        consumers: w.consumers.map((c) => ({ id: c.id, kind: c.kind, label: c.label, file: c.file })),
+        targets: w.targets.filter((t) => t.credentials.includes(id)).map((t) => ({ key: t.id, label: t.label })),
+        breaks: whatBreaksIfRevoked(input.graph, id, ix).map((c) => ({ consumer: c.label, name: cred.names[0] ?? '' })),
+        overbroad: false,
+        unusedScopes: [],
+        rotation: planned
+          ? {
+              strategy: planned.strategy,
+              ...(planned.strategy === 'manual' ? { note: planned.steps.find((s) => s.manual)?.manual?.url ?? 'create it by hand' } : {}),
+            }
+          : { strategy: manual ? 'manual' : 'none', ...(manual?.url ? { note: manual.url } : {}) },
+        ...(owner(input.settings, cred.names) ? { owner: owner(input.settings, cred.names) } : {}),
+      },
+      value,
+      ev.verified,
+      parts,
+    );
   }
   for (const [id, ev] of outside) {
     const e = ev.exposed!;
     const provider = e.provider ? providers.get(e.provider) : undefined;
-    collect({
-      id, redacted: e.redacted ?? '?', provider: e.provider ?? 'unknown', kind: e.kind ?? 'generic_secret', names: e.name ? [e.name] : [],
-      exposedVia: [...ev.via], public: ev.public, inGraph: false, places: [], consumers: [], targets: [], breaks: [],
-      overbroad: false, unusedScopes: [],
-      rotation: { strategy: provider?.capabilities.rotate === 'api' ? 'api' : provider ? 'manual' : 'none', note: 'not used in this project: rotate or revoke it at the provider' },
-    }, input.probe === false ? undefined : input.vault.get(id), ev.verified);
+    collect(
+      {
+        id,
+        redacted: e.redacted ?? '?',
+        provider: e.provider ?? 'unknown',
+        kind: e.kind ?? 'generic_secret',
+        names: e.name ? [e.name] : [],
+        exposedVia: [...ev.via],
+        public: ev.public,
+        inGraph: false,
+        places: [],
+        consumers: [],
+        targets: [],
+        breaks: [],
+        overbroad: false,
+        unusedScopes: [],
+        rotation: {
+          strategy: provider?.capabilities.rotate === 'api' ? 'api' : provider ? 'manual' : 'none',
+          note: 'not used in this project: rotate or revoke it at the provider',
+        },
+      },
+      input.probe === false ? undefined : input.vault.get(id),
+      ev.verified,
+    );
   }
 
   const notChecked = (p: WiredProvider | undefined): ProbeResult => ({

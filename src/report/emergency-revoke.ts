@@ -37,7 +37,9 @@ export interface RevokeOutcome {
 }
 
 export function isDeadEnd(item: BlastItem): boolean {
-  return item.revocable === 'api' && item.liveness.status !== 'inactive' && item.consumers.length === 0 && item.targets.length === 0 && item.breaks.length === 0;
+  return (
+    item.revocable === 'api' && item.liveness.status !== 'inactive' && item.consumers.length === 0 && item.targets.length === 0 && item.breaks.length === 0
+  );
 }
 
 export function describeDeadEnd(d: DeadEnd): string {
@@ -71,7 +73,8 @@ export async function revokeDeadEnds(ctx: ProjectContext, deadEnds: DeadEnd[], o
   // An admin credential goes only where the user trusted it: a trusted credctl.yaml.
   if (deadEnds.some((d) => d.provider.integration?.revoke?.needsAdmin)) await trusted(ctx.project, opts, 'revoking exposed keys');
   if (!opts.yes) {
-    if (opts.noInput || !io.inputIsTTY()) throw refusedError('revoking keys needs a confirmation', 'Re-run with --yes to revoke the keys listed above, or --dry-run to only list them.');
+    if (opts.noInput || !io.inputIsTTY())
+      throw refusedError('revoking keys needs a confirmation', 'Re-run with --yes to revoke the keys listed above, or --dry-run to only list them.');
     const ask = opts.ask ?? ((message: string) => confirm({ message, default: false }, { output: process.stderr }));
     if (!(await ask(`Revoke these ${deadEnds.length} key(s) now? This cannot be undone.`))) {
       say('Not confirmed: nothing was revoked.');
@@ -97,9 +100,17 @@ export async function revokeDeadEnds(ctx: ProjectContext, deadEnds: DeadEnd[], o
           const subject = { credential: d.item.id, provider: d.provider.id };
           const secrets = [d.value, ...Object.values(d.parts ?? {})];
           // Fail closed: nothing is revoked unless the intent is on the record first.
-          await audit.append({ action: 'credential.revoke', subject, outcome: 'started', details: { reason: 'emergency: exposed and used by nothing in this project' } });
+          await audit.append({
+            action: 'credential.revoke',
+            subject,
+            outcome: 'started',
+            details: { reason: 'emergency: exposed and used by nothing in this project' },
+          });
           try {
-            const r = await d.provider.integration!.revoke!.run({ value: d.value, ...(d.parts ? { parts: d.parts } : {}) }, contextForProvider(d.provider, wiring));
+            const r = await d.provider.integration!.revoke!.run(
+              { value: d.value, ...(d.parts ? { parts: d.parts } : {}) },
+              contextForProvider(d.provider, wiring),
+            );
             await audit.append({ action: 'credential.revoke', subject, outcome: 'ok', details: { result: r } });
             (r === 'already' ? outcome.already : outcome.revoked).push(d.item.id);
             say(`  ${r === 'already' ? 'was already revoked' : 'revoked'}: ${d.item.names[0] ?? d.item.redacted}`);

@@ -47,7 +47,7 @@ export async function gatherEvidence(root: string, graph: Graph, settings: Proje
     sources.push('this process environment (stolen-environment case)');
   }
   if (opts.repoPublic || opts.since) {
-    pushAll(exposed, (await historyExposure(root, opts.since)));
+    pushAll(exposed, await historyExposure(root, opts.since));
     sources.push(opts.since ? `git history since ${opts.since}` : 'the whole git history (repository made public)');
   }
   for (const report of opts.fromReport ?? []) {
@@ -61,7 +61,8 @@ export async function gatherEvidence(root: string, graph: Graph, settings: Proje
   const creds = graph.nodes.filter((n): n is CredentialNode => n.type === 'credential');
   for (const id of opts.credentials ?? []) {
     const hits = creds.filter((c) => c.id.startsWith(id));
-    if (hits.length !== 1) throw usageError(hits.length ? `credential prefix ${shownSafely(id)} is ambiguous` : `no credential ${shownSafely(id)} in the usage graph`);
+    if (hits.length !== 1)
+      throw usageError(hits.length ? `credential prefix ${shownSafely(id)} is ambiguous` : `no credential ${shownSafely(id)} in the usage graph`);
     exposed.push({ fingerprint: hits[0]!.id, redacted: hits[0]!.redacted, via: `named: ${hits[0]!.id}` });
     sources.push(`credential ${hits[0]!.id}`);
   }
@@ -93,7 +94,12 @@ async function historyExposure(root: string, since: string | undefined): Promise
   return result.findings
     .filter((f) => !inRange || (f.commit && [...inRange].some((c) => c.startsWith(f.commit!))))
     .map((f) => ({
-      fingerprint: f.fingerprint, redacted: f.redacted, ruleId: f.ruleId, provider: f.provider, kind: f.kind, ...(f.name ? { name: f.name } : {}),
+      fingerprint: f.fingerprint,
+      redacted: f.redacted,
+      ruleId: f.ruleId,
+      provider: f.provider,
+      kind: f.kind,
+      ...(f.name ? { name: f.name } : {}),
       via: `git history ${f.file}:${f.line}${f.commit ? ` (first in ${f.commit.slice(0, 8)}${f.author ? ` by ${f.author}` : ''}, ${f.status ?? 'present'})` : ''}`,
       public: true,
     }));
@@ -103,7 +109,10 @@ function personExposure(graph: Graph, settings: ProjectSettings, person: string)
   const access = settings.access[person];
   if (!access) {
     const known = Object.keys(settings.access);
-    throw usageError(`no access entry for ${shownSafely(person)} in credctl.yaml`, known.length ? `Known: ${known.join(', ')}` : 'Add an access: section listing what each person could see.');
+    throw usageError(
+      `no access entry for ${shownSafely(person)} in credctl.yaml`,
+      known.length ? `Known: ${known.join(', ')}` : 'Add an access: section listing what each person could see.',
+    );
   }
   const out: Exposed[] = [];
   const creds = graph.nodes.filter((n): n is CredentialNode => n.type === 'credential');
@@ -111,7 +120,10 @@ function personExposure(graph: Graph, settings: ProjectSettings, person: string)
   const via = `${person} could see it`;
   for (const c of creds) {
     const files = graph.edges.filter((e) => e.type === 'appears-in' && e.from === c.id).map((e) => e.to.replace(/^file:/, ''));
-    const targets = graph.edges.filter((e) => e.type === 'stored-in' && e.from === c.id).map((e) => nodes.get(e.to) as TargetNode | undefined).filter((t): t is TargetNode => Boolean(t));
+    const targets = graph.edges
+      .filter((e) => e.type === 'stored-in' && e.from === c.id)
+      .map((e) => nodes.get(e.to) as TargetNode | undefined)
+      .filter((t): t is TargetNode => Boolean(t));
     const reasons: string[] = [];
     for (const f of files) if (access.files.includes(f)) reasons.push(`file ${f}`);
     for (const t of targets) {

@@ -52,8 +52,14 @@ export function exposedInText(text: string, via: string, isPublic = false, vault
     seen.add(fp);
     vault?.set(fp, m.value);
     out.push({
-      fingerprint: fp, redacted: redact(m.value), ruleId: m.rule.id, provider: m.rule.provider, kind: m.rule.kind,
-      ...(m.name ? { name: m.name } : {}), via: `${via} line ${lineAt(m.index)}`, public: isPublic,
+      fingerprint: fp,
+      redacted: redact(m.value),
+      ruleId: m.rule.id,
+      provider: m.rule.provider,
+      kind: m.rule.kind,
+      ...(m.name ? { name: m.name } : {}),
+      via: `${via} line ${lineAt(m.index)}`,
+      public: isPublic,
     });
   }
   // A .env-style leak also exposes values that no rule knows, bound to secret-looking names; a
@@ -100,7 +106,16 @@ export function exposedInEnvironment(env: NodeJS.ProcessEnv = process.env, vault
     // A value may embed a credential (a DATABASE_URL's password): expose that too.
     for (const m of detect(rules(), `${name}=${value}`)) {
       if (m.value !== value) vault?.set(fingerprint(m.value), m.value);
-      if (m.value !== value) out.push({ fingerprint: fingerprint(m.value), redacted: redact(m.value), name, ruleId: m.rule.id, provider: m.rule.provider, kind: m.rule.kind, via: 'process environment' });
+      if (m.value !== value)
+        out.push({
+          fingerprint: fingerprint(m.value),
+          redacted: redact(m.value),
+          name,
+          ruleId: m.rule.id,
+          provider: m.rule.provider,
+          kind: m.rule.kind,
+          via: 'process environment',
+        });
     }
   }
   return out;
@@ -158,10 +173,14 @@ const REDACTED = /^(?:REDACTED|\*+)$|(?:\.\.\.|…)$/;
 function fromValueOrLocation(value: unknown, file: unknown, line: unknown, root: string, via: string, tool: string): Exposed[] {
   if (typeof value === 'string' && value.length > 0 && !REDACTED.test(value)) {
     const hit = detect(rules(), value)[0];
-    return [{
-      fingerprint: fingerprint(value), redacted: redact(value), via: `${tool}: ${via}`,
-      ...(hit && hit.value === value ? { ruleId: hit.rule.id, provider: hit.rule.provider, kind: hit.rule.kind } : {}),
-    }];
+    return [
+      {
+        fingerprint: fingerprint(value),
+        redacted: redact(value),
+        via: `${tool}: ${via}`,
+        ...(hit && hit.value === value ? { ruleId: hit.rule.id, provider: hit.rule.provider, kind: hit.rule.kind } : {}),
+      },
+    ];
   }
   if (typeof file === 'string' && typeof line === 'number') return atLocation(root, file, line, `${tool}: ${via}`);
   return [];
@@ -191,7 +210,7 @@ function extraData(v: unknown, secrets: unknown[]): string {
     if (typeof val !== 'string' && typeof val !== 'number' && typeof val !== 'boolean') continue;
     const text = String(val);
     if (!/^[\w .:/@+=,-]{1,200}$/.test(k) || text.length > 200) continue;
-    if (raw.some((s) => text.includes(s) || s.includes(text) && text.length >= 8)) continue;
+    if (raw.some((s) => text.includes(s) || (s.includes(text) && text.length >= 8))) continue;
     if (detect(rules(), text).length > 0) continue; // never carry something that looks like a secret
     parts.push(`${k}: ${text}`);
     if (parts.length >= 6) break;
@@ -249,7 +268,12 @@ function atLocation(root: string, file: string, line: number, via: string): Expo
   }
   const lineText = text.split('\n')[line - 1] ?? '';
   return detect(rules(), lineText).map((m) => ({
-    fingerprint: fingerprint(m.value), redacted: redact(m.value), ruleId: m.rule.id, provider: m.rule.provider, kind: m.rule.kind,
-    ...(m.name ? { name: m.name } : {}), via,
+    fingerprint: fingerprint(m.value),
+    redacted: redact(m.value),
+    ruleId: m.rule.id,
+    provider: m.rule.provider,
+    kind: m.rule.kind,
+    ...(m.name ? { name: m.name } : {}),
+    via,
   }));
 }

@@ -60,7 +60,7 @@ export async function inventory(input: InventoryInput): Promise<InventoryItem[]>
       kind: c.kind,
       ...(c.environment ? { environment: c.environment } : {}),
       redacted: c.redacted,
-      ...(configuredOwner ?? (place && ownerOf(place.file)) ? { owner: configuredOwner ?? ownerOf(place!.file) } : {}),
+      ...((configuredOwner ?? (place && ownerOf(place.file))) ? { owner: configuredOwner ?? ownerOf(place!.file) } : {}),
       scopes: probed?.access.status === 'known' ? probed.access.scopes : 'unknown',
       places: w.places.filter((p) => p.credential === c.id).map((p) => ({ file: p.file, line: p.line })),
       consumers: w.consumers.map((x) => x.label),
@@ -81,11 +81,22 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function renderInventoryMarkdown(raw: InventoryItem[]): string {
   const items = mapStrings(raw, escapeMarkdown);
-  const lines = ['# Credential inventory', '', '| Credential | Provider / kind | Owner | Scopes | Used by | Kept in | Last rotated | Expires | How to replace |', '|---|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '# Credential inventory',
+    '',
+    '| Credential | Provider / kind | Owner | Scopes | Used by | Kept in | Last rotated | Expires | How to replace |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const i of items) {
     const scopes = i.scopes === 'unknown' ? 'unknown' : i.scopes.map((s) => `${s.scope} (${s.risk})`).join(', ') || 'none';
-    const rotatedCell = i.lastRotated ? i.lastRotated.slice(0, 10) : i.lastWritten ? `never by credctl (value written ${i.lastWritten.at.slice(0, 10)})` : 'unknown';
-    lines.push(`| ${cell(i.names.join(', ') || '(unnamed)')} \`${cell(i.redacted)}\` | ${cell(`${i.provider} / ${i.kind}`)}${i.environment ? ` (${i.environment})` : ''} | ${cell(i.owner ?? '-')} | ${cell(scopes)} | ${cell(i.consumers.join(', ') || '-')} | ${cell(i.targets.join(', ') || '-')} | ${rotatedCell} | ${i.expiresAt?.slice(0, 10) ?? '-'} | ${cell(i.replace)} |`);
+    const rotatedCell = i.lastRotated
+      ? i.lastRotated.slice(0, 10)
+      : i.lastWritten
+        ? `never by credctl (value written ${i.lastWritten.at.slice(0, 10)})`
+        : 'unknown';
+    lines.push(
+      `| ${cell(i.names.join(', ') || '(unnamed)')} \`${cell(i.redacted)}\` | ${cell(`${i.provider} / ${i.kind}`)}${i.environment ? ` (${i.environment})` : ''} | ${cell(i.owner ?? '-')} | ${cell(scopes)} | ${cell(i.consumers.join(', ') || '-')} | ${cell(i.targets.join(', ') || '-')} | ${rotatedCell} | ${i.expiresAt?.slice(0, 10) ?? '-'} | ${cell(i.replace)} |`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -93,10 +104,12 @@ export function renderInventoryMarkdown(raw: InventoryItem[]): string {
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
 export function renderInventoryHtml(items: InventoryItem[]): string {
-  const rows = items.map((i) => {
-    const scopes = i.scopes === 'unknown' ? 'unknown' : i.scopes.map((s) => `${s.scope} (${s.risk})`).join(', ') || 'none';
-    return `<tr><td><b>${esc(i.names.join(', ') || '(unnamed)')}</b><br><code>${esc(i.redacted)}</code></td><td>${esc(i.provider)} / ${esc(i.kind)}</td><td>${esc(i.owner ?? '-')}</td><td>${esc(scopes)}</td><td>${esc(i.consumers.join(', ') || '-')}</td><td>${esc(i.targets.join(', ') || '-')}</td><td>${esc(i.lastRotated?.slice(0, 10) ?? (i.lastWritten ? `written ${i.lastWritten.at.slice(0, 10)}` : 'unknown'))}</td><td>${esc(i.expiresAt?.slice(0, 10) ?? '-')}</td><td>${esc(i.replace)}</td></tr>`;
-  }).join('\n');
+  const rows = items
+    .map((i) => {
+      const scopes = i.scopes === 'unknown' ? 'unknown' : i.scopes.map((s) => `${s.scope} (${s.risk})`).join(', ') || 'none';
+      return `<tr><td><b>${esc(i.names.join(', ') || '(unnamed)')}</b><br><code>${esc(i.redacted)}</code></td><td>${esc(i.provider)} / ${esc(i.kind)}</td><td>${esc(i.owner ?? '-')}</td><td>${esc(scopes)}</td><td>${esc(i.consumers.join(', ') || '-')}</td><td>${esc(i.targets.join(', ') || '-')}</td><td>${esc(i.lastRotated?.slice(0, 10) ?? (i.lastWritten ? `written ${i.lastWritten.at.slice(0, 10)}` : 'unknown'))}</td><td>${esc(i.expiresAt?.slice(0, 10) ?? '-')}</td><td>${esc(i.replace)}</td></tr>`;
+    })
+    .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>credctl inventory</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:24px}table{border-collapse:collapse;width:100%}th,td{border:1px solid #d6dae3;padding:6px 8px;text-align:left;vertical-align:top}th{background:#f2f4f8}code{font-size:12px}</style></head>
 <body><h1>Credential inventory</h1><table id="inventory"><thead><tr><th>Credential</th><th>Provider / kind</th><th>Owner</th><th>Scopes</th><th>Used by</th><th>Kept in</th><th>Last rotated</th><th>Expires</th><th>How to replace</th></tr></thead><tbody>

@@ -114,7 +114,11 @@ export function describeScopes(scopes: string[], provider?: WiredProvider): Acce
   });
 }
 
-const unknown = (reason: string, revoke: Support): ProbeResult => ({ liveness: { status: 'unknown', reason }, access: { status: 'unknown', reason, scopes: [] }, revoke });
+const unknown = (reason: string, revoke: Support): ProbeResult => ({
+  liveness: { status: 'unknown', reason },
+  access: { status: 'unknown', reason, scopes: [] },
+  revoke,
+});
 
 export async function probeAll(requests: ProbeRequest[]): Promise<Map<string, ProbeResult>> {
   const out = new Map<string, ProbeResult>();
@@ -123,22 +127,39 @@ export async function probeAll(requests: ProbeRequest[]): Promise<Map<string, Pr
     const revoke = r.provider?.capabilities.revoke ?? 'none';
     if (!r.provider) out.set(r.key, unknown('no provider recognised this credential', revoke));
     else if (r.value === undefined) out.set(r.key, unknown('its value is not available here to check', revoke));
-    else if (!r.provider.integration?.verify || (r.provider.integration.id === 'standard' && !r.provider.issuer)) out.set(r.key, unknown(`credctl has no API to ask ${r.provider.name}`, revoke));
-    else jobs.push({ key: r.key, provider: r.provider, credential: { value: r.value, ...(r.parts ? { parts: r.parts } : {}) }, ...(r.adminSecret ? { adminSecret: r.adminSecret } : {}) });
+    else if (!r.provider.integration?.verify || (r.provider.integration.id === 'standard' && !r.provider.issuer))
+      out.set(r.key, unknown(`credctl has no API to ask ${r.provider.name}`, revoke));
+    else
+      jobs.push({
+        key: r.key,
+        provider: r.provider,
+        credential: { value: r.value, ...(r.parts ? { parts: r.parts } : {}) },
+        ...(r.adminSecret ? { adminSecret: r.adminSecret } : {}),
+      });
   }
   const answers = await verifyMany(jobs);
   for (const job of jobs) {
     const a = answers.get(job.key)!;
     const v = a.verification;
     const revoke = job.provider.capabilities.revoke;
-    const liveness = { status: v.status === 'live' ? ('active' as const) : v.status === 'dead' ? ('inactive' as const) : ('unknown' as const), reason: v.reason };
+    const liveness = {
+      status: v.status === 'live' ? ('active' as const) : v.status === 'dead' ? ('inactive' as const) : ('unknown' as const),
+      reason: v.reason,
+    };
     let access: ProbeResult['access'];
     if (a.analysis && a.analysis.grants.length === 0 && !a.analysis.complete) {
       access = { status: 'unknown', reason: a.analysis.note ?? `${job.provider.name} does not say what it can reach`, scopes: [] };
     } else if (a.analysis) {
-      const described = describeScopes(a.analysis.grants.map((g) => g.scope), job.provider);
+      const described = describeScopes(
+        a.analysis.grants.map((g) => g.scope),
+        job.provider,
+      );
       // The vendor's own risk and words win over the schema's guess where it gives them.
-      const scopes = described.map((d, i) => ({ ...d, risk: a.analysis!.grants[i]!.risk, ...(a.analysis!.grants[i]!.description ? { description: a.analysis!.grants[i]!.description! } : {}) }));
+      const scopes = described.map((d, i) => ({
+        ...d,
+        risk: a.analysis!.grants[i]!.risk,
+        ...(a.analysis!.grants[i]!.description ? { description: a.analysis!.grants[i]!.description! } : {}),
+      }));
       access = { status: 'known', scopes, ...(a.analysis.complete ? {} : { reason: a.analysis.note ?? `${job.provider.name} shows only part of its access` }) };
     } else if (v.status === 'dead') {
       access = { status: 'known', scopes: [] };

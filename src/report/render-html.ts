@@ -7,7 +7,12 @@ import { severity, type BlastReport } from './model.js';
  */
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
-interface Node { key: string; label: string; col: number; cls: string }
+interface Node {
+  key: string;
+  label: string;
+  col: number;
+  cls: string;
+}
 
 function buildPicture(report: BlastReport): { svg: string; nodes: number; edges: number } {
   const cols: Node[][] = [[], [], [], []];
@@ -51,19 +56,28 @@ function buildPicture(report: BlastReport): { svg: string; nodes: number; edges:
   for (const n of index.values()) {
     const p = pos.get(n.key)!;
     const label = n.label.length > 30 ? `${n.label.slice(0, 29)}…` : n.label;
-    parts.push(`<g class="node ${n.cls}" data-key="${esc(n.key)}"><rect x="${p.x}" y="${p.y}" width="${boxW}" height="${boxH}" rx="5"/><text x="${p.x + 8}" y="${p.y + 16}">${esc(label)}</text><title>${esc(n.label)}</title></g>`);
+    parts.push(
+      `<g class="node ${n.cls}" data-key="${esc(n.key)}"><rect x="${p.x}" y="${p.y}" width="${boxW}" height="${boxH}" rx="5"/><text x="${p.x + 8}" y="${p.y + 16}">${esc(label)}</text><title>${esc(n.label)}</title></g>`,
+    );
   }
   const width = 10 + 4 * colW;
-  return { svg: `<svg id="blast-graph" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="credential usage graph">${parts.join('')}</svg>`, nodes: index.size, edges: edges.length };
+  return {
+    svg: `<svg id="blast-graph" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="credential usage graph">${parts.join('')}</svg>`,
+    nodes: index.size,
+    edges: edges.length,
+  };
 }
 
 export function renderBlastHtml(report: BlastReport): string {
   const s = report.summary;
   const picture = buildPicture(report);
-  const rows = report.items.map((i, n) => {
-    const access = i.access.status === 'known' ? i.access.scopes.map((x) => `${x.scope} (${x.risk})`).join(', ') || 'none' : `unknown: ${i.access.reason ?? ''}`;
-    return `<tr class="sev-${severity(i.score)}"><td>${n + 1}</td><td><b>${esc(i.names[0] ?? '(unnamed)')}</b><br><code>${esc(i.redacted)}</code></td><td>${esc(i.provider)} / ${esc(i.kind)}${i.environment ? ` (${esc(i.environment)})` : ''}</td><td>${severity(i.score)} (${i.score})</td><td>${esc(i.liveness.status)}</td><td>${esc(access)}</td><td>${esc(i.consumers.map((c) => c.label).join(', ') || '-')}</td><td>${esc(i.breaks.map((b) => b.consumer).join(', ') || '-')}</td><td>${esc(i.revocable)}</td></tr>`;
-  }).join('\n');
+  const rows = report.items
+    .map((i, n) => {
+      const access =
+        i.access.status === 'known' ? i.access.scopes.map((x) => `${x.scope} (${x.risk})`).join(', ') || 'none' : `unknown: ${i.access.reason ?? ''}`;
+      return `<tr class="sev-${severity(i.score)}"><td>${n + 1}</td><td><b>${esc(i.names[0] ?? '(unnamed)')}</b><br><code>${esc(i.redacted)}</code></td><td>${esc(i.provider)} / ${esc(i.kind)}${i.environment ? ` (${esc(i.environment)})` : ''}</td><td>${severity(i.score)} (${i.score})</td><td>${esc(i.liveness.status)}</td><td>${esc(access)}</td><td>${esc(i.consumers.map((c) => c.label).join(', ') || '-')}</td><td>${esc(i.breaks.map((b) => b.consumer).join(', ') || '-')}</td><td>${esc(i.revocable)}</td></tr>`;
+    })
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

@@ -13,8 +13,10 @@ export function renderBlastTerminal(raw: BlastReport): string {
   const c = paint();
   const out: string[] = [];
   const s = report.summary;
-  out.push(c.bold(`Blast radius: ${s.exposed} exposed credential${s.exposed === 1 ? '' : 's'}`) +
-    `  ${c.red(`${s.critical} critical`)} · ${s.active} verified active · ${s.public} public · ${s.breaking} would break something if revoked now`);
+  out.push(
+    c.bold(`Blast radius: ${s.exposed} exposed credential${s.exposed === 1 ? '' : 's'}`) +
+      `  ${c.red(`${s.critical} critical`)} · ${s.active} verified active · ${s.public} public · ${s.breaking} would break something if revoked now`,
+  );
   out.push(c.dim(`Evidence: ${report.sources.join('; ') || 'none'}`));
   const groups: Record<string, BlastItem[]> = { critical: [], high: [], medium: [], low: [] };
   for (const item of report.items) groups[severity(item.score)]!.push(item);
@@ -44,10 +46,16 @@ function renderItem(item: BlastItem): string[] {
   const lines: string[] = [];
   const name = item.names[0] ?? '(unnamed)';
   const live = item.liveness.status === 'active' ? c.red('LIVE') : item.liveness.status === 'inactive' ? c.green('inactive') : c.yellow('liveness unknown');
-  lines.push(`  ${c.bold(name)} ${item.redacted}  ${item.provider}/${item.kind}${item.environment ? ` [${item.environment}]` : ''}  ${live}  score ${item.score}${item.overbroad ? c.yellow('  OVERBROAD') : ''}`);
+  lines.push(
+    `  ${c.bold(name)} ${item.redacted}  ${item.provider}/${item.kind}${item.environment ? ` [${item.environment}]` : ''}  ${live}  score ${item.score}${item.overbroad ? c.yellow('  OVERBROAD') : ''}`,
+  );
   lines.push(`    exposed: ${item.exposedVia.join('; ')}`);
   if (item.liveness.reason) lines.push(c.dim(`    checked: ${escapeControl(item.liveness.reason)}`));
-  const who = [item.identity?.principal, item.identity?.account && item.identity.account !== item.identity.principal ? `account ${item.identity.account}` : undefined, item.identity?.kind].filter(Boolean);
+  const who = [
+    item.identity?.principal,
+    item.identity?.account && item.identity.account !== item.identity.principal ? `account ${item.identity.account}` : undefined,
+    item.identity?.kind,
+  ].filter(Boolean);
   if (who.length) lines.push(`    whose: ${escapeControl(who.join(' · '))}`);
   if (item.lastUsedAt) lines.push(`    last used: ${escapeControl(item.lastUsedAt)}`);
   if (item.access.status === 'known') {
@@ -56,13 +64,21 @@ function renderItem(item: BlastItem): string[] {
   } else {
     lines.push(`    can: unknown (${item.access.reason ?? 'provider cannot be asked'})`);
   }
-  if (item.places.length) lines.push(`    in: ${item.places.map((p) => `${p.line ? `${p.file}:${p.line}` : p.file}${p.git === 'ignored' ? ' (ignored, local only)' : p.git === 'untracked' ? ' (untracked)' : ''}`).join(', ')}`);
+  if (item.places.length)
+    lines.push(
+      `    in: ${item.places.map((p) => `${p.line ? `${p.file}:${p.line}` : p.file}${p.git === 'ignored' ? ' (ignored, local only)' : p.git === 'untracked' ? ' (untracked)' : ''}`).join(', ')}`,
+    );
   if (item.consumers.length) lines.push(`    used by: ${item.consumers.map((x) => x.label).join(', ')}`);
   if (item.targets.length) lines.push(`    kept in: ${item.targets.map((t) => t.label).join(', ')}`);
-  lines.push(item.breaks.length ? c.yellow(`    revoking now breaks: ${item.breaks.map((b) => b.consumer).join(', ')}`) : '    revoking now breaks: nothing known');
-  const revoke = item.revocable === 'api'
-    ? `credctl can revoke it now (credctl blast-radius --revoke-dead-ends${item.consumers.length ? '; it has consumers, so rotate it first' : ''})`
-    : item.revocable === 'manual' ? `by hand at the provider${item.rotation.note?.startsWith('https://') ? ` (${item.rotation.note})` : ''}` : 'credctl cannot revoke it';
+  lines.push(
+    item.breaks.length ? c.yellow(`    revoking now breaks: ${item.breaks.map((b) => b.consumer).join(', ')}`) : '    revoking now breaks: nothing known',
+  );
+  const revoke =
+    item.revocable === 'api'
+      ? `credctl can revoke it now (credctl blast-radius --revoke-dead-ends${item.consumers.length ? '; it has consumers, so rotate it first' : ''})`
+      : item.revocable === 'manual'
+        ? `by hand at the provider${item.rotation.note?.startsWith('https://') ? ` (${item.rotation.note})` : ''}`
+        : 'credctl cannot revoke it';
   lines.push(`    revoke: ${revoke}`);
   if (item.revokeNote && item.revocable === 'api') lines.push(c.yellow(`      note: ${escapeControl(item.revokeNote)}`));
   if (!item.inGraph) lines.push(c.dim('    not found in this project: rotate it at the provider'));

@@ -55,8 +55,15 @@ export async function runBlastRadius(root: string, opts: BlastRunOptions): Promi
   const notTrusted = opts.probe !== false ? untrustedNote(ctx.project) : undefined;
   if (notTrusted) io.err().write(notTrusted + '\n');
   const report = await blastRadius({
-    root, graph: ctx.graph, exposed: evidence.exposed, vault: evidence.vault, providers: projectProviders(ctx.project),
-    settings: ctx.settings, plan, probe: opts.probe, sources: evidence.sources,
+    root,
+    graph: ctx.graph,
+    exposed: evidence.exposed,
+    vault: evidence.vault,
+    providers: projectProviders(ctx.project),
+    settings: ctx.settings,
+    plan,
+    probe: opts.probe,
+    sources: evidence.sources,
     adminSecretFor: trustedAdminSecrets(ctx),
   });
   let revoked: RevokeOutcome | undefined;
@@ -67,7 +74,9 @@ export async function runBlastRadius(root: string, opts: BlastRunOptions): Promi
       const provider = providers.get(item.provider);
       const value = evidence.vault.get(item.id) ?? (item.inGraph ? valueFromProject(root, ctx.graph, item.id) : undefined);
       if (!provider?.integration?.revoke || value === undefined) continue;
-      const parts = item.inGraph ? partsFromProject(root, ctx.graph, item.id, provider.integration.parts) : partsFromValues([...evidence.vault.values()], provider.integration.parts);
+      const parts = item.inGraph
+        ? partsFromProject(root, ctx.graph, item.id, provider.integration.parts)
+        : partsFromValues([...evidence.vault.values()], provider.integration.parts);
       deadEnds.push({ item, provider, value, ...(parts ? { parts } : {}) });
     }
     revoked = await revokeDeadEnds(ctx, deadEnds, opts.revokeDeadEnds);

@@ -65,8 +65,10 @@ export function dueItems(input: StatusInput): DueItem[] {
   const due: DueItem[] = [];
   const expiry = (what: string, kind: DueItem['kind'], at: Date, file?: string) => {
     const days = Math.floor((at.getTime() - now) / DAY);
-    if (at.getTime() <= now) due.push({ what, kind, reason: 'expired', detail: `expired ${at.toISOString().slice(0, 10)}`, days: -days, ...(file ? { file } : {}) });
-    else if (days < input.expiryWarningDays) due.push({ what, kind, reason: 'expires-soon', detail: `expires ${at.toISOString().slice(0, 10)} (in ${days} days)`, days, ...(file ? { file } : {}) });
+    if (at.getTime() <= now)
+      due.push({ what, kind, reason: 'expired', detail: `expired ${at.toISOString().slice(0, 10)}`, days: -days, ...(file ? { file } : {}) });
+    else if (days < input.expiryWarningDays)
+      due.push({ what, kind, reason: 'expires-soon', detail: `expires ${at.toISOString().slice(0, 10)} (in ${days} days)`, days, ...(file ? { file } : {}) });
   };
   for (const item of input.items) {
     const name = `${item.names[0] ?? item.id} ${item.redacted}`;
@@ -77,7 +79,13 @@ export function dueItems(input: StatusInput): DueItem[] {
       const age = Math.floor((now - Date.parse(since)) / DAY);
       if (age > input.maxAgeDays) {
         const how = item.lastRotated ? 'last rotated by credctl' : item.lastWritten?.source === 'git' ? 'value last committed' : 'file last modified';
-        due.push({ what: name, kind: 'credential', reason: 'rotation-overdue', detail: `${how} ${since.slice(0, 10)}, ${age} days ago (policy: ${input.maxAgeDays})`, days: age - input.maxAgeDays });
+        due.push({
+          what: name,
+          kind: 'credential',
+          reason: 'rotation-overdue',
+          detail: `${how} ${since.slice(0, 10)}, ${age} days ago (policy: ${input.maxAgeDays})`,
+          days: age - input.maxAgeDays,
+        });
       }
     }
   }
@@ -86,7 +94,9 @@ export function dueItems(input: StatusInput): DueItem[] {
     const after = Date.parse(p.deleteAfter);
     if (after > now) continue; // still within its grace period: rollback may want it
     due.push({
-      what: `${p.name} ${p.redacted} (old, deactivated)`, kind: 'credential', reason: 'deletion-due',
+      what: `${p.name} ${p.redacted} (old, deactivated)`,
+      kind: 'credential',
+      reason: 'deletion-due',
       detail: `grace period over ${p.deleteAfter.slice(0, 10)}: delete it with credctl finalize (run ${p.runId})`,
       days: Math.floor((now - after) / DAY),
     });

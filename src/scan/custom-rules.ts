@@ -70,20 +70,26 @@ export function loadProjectDetection(root: string): ProjectDetection | undefined
 export function readRulesFile(file: string, shown: string): ProjectDetection {
   const doc = parseYaml(readBounded(file, shown), shown);
   if (!isMap(doc)) throw inputError(`${shown}: expected a mapping with provider and rules`);
-  for (const k of Object.keys(doc)) if (!['provider', 'rules', 'allowlist'].includes(k)) throw inputError(`${shown}: ${k} is not a field of a rules file (provider, rules, allowlist)`);
+  for (const k of Object.keys(doc))
+    if (!['provider', 'rules', 'allowlist'].includes(k)) throw inputError(`${shown}: ${k} is not a field of a rules file (provider, rules, allowlist)`);
   const provider = providerId(doc.provider, `${shown}: provider`);
   const allowlist = doc.allowlist === undefined ? undefined : plainAllowlist(doc.allowlist, `${shown}: allowlist`);
   return { where: shown, provider, rules: ruleList(doc.rules, shown), ...(allowlist ? { allowlist } : {}) };
 }
 
 /** Compile and check a project's rules: the rules (each held to the safety checks) and the allowlist. */
-export function compileProjectDetection(det: ProjectDetection, shippedIds: Set<string> = new Set(), alreadyChecked = false): { rules: Rule[]; allowlist?: Allowlist } {
+export function compileProjectDetection(
+  det: ProjectDetection,
+  shippedIds: Set<string> = new Set(),
+  alreadyChecked = false,
+): { rules: Rule[]; allowlist?: Allowlist } {
   const rules: Rule[] = [];
   const seen = new Set<string>();
   for (const raw of det.rules) {
     const rule = compileRule(det.provider, raw, det.where);
     const at = `${det.where}: rule ${rule.id}`;
-    if (seen.has(rule.id) || shippedIds.has(rule.id)) throw inputError(`${at}: the id is already taken`, 'Give each of your rules its own id (prefix them with your provider name).');
+    if (seen.has(rule.id) || shippedIds.has(rule.id))
+      throw inputError(`${at}: the id is already taken`, 'Give each of your rules its own id (prefix them with your provider name).');
     seen.add(rule.id);
     if (!alreadyChecked) checkSafe(rule, raw, at);
     rules.push(rule);
@@ -101,13 +107,20 @@ function checkSafe(rule: Rule, raw: RawRule, at: string): void {
   if (raw.anchor !== undefined) throw inputError(`${at}: anchor is for credctl's own rules`);
   checkPattern(rule.regex, at);
   // Every other pattern a rule carries runs too (on paths and values): held to the same checks.
-  const others = [...(rule.paths ?? []), ...(rule.skipPaths ?? []), ...rule.environment.map((e) => e.match), ...(rule.allowlist?.values ?? []), ...(rule.allowlist?.paths ?? [])];
+  const others = [
+    ...(rule.paths ?? []),
+    ...(rule.skipPaths ?? []),
+    ...rule.environment.map((e) => e.match),
+    ...(rule.allowlist?.values ?? []),
+    ...(rule.allowlist?.paths ?? []),
+  ];
   for (const re of others) checkPattern(re, `${at}: pattern ${JSON.stringify(re.source.slice(0, 40))}`);
 }
 
 function checkPattern(re: RegExp, at: string): void {
   if (re.source.length > MAX_REGEX) throw inputError(`${at}: regex is ${re.source.length} characters; custom rules may have at most ${MAX_REGEX}`);
-  if (/\\[1-9]|\\k</.test(re.source.replace(/\\\\/g, ''))) throw inputError(`${at}: regex uses a backreference, which custom rules may not (matching them can take exponential time)`);
+  if (/\\[1-9]|\\k</.test(re.source.replace(/\\\\/g, '')))
+    throw inputError(`${at}: regex uses a backreference, which custom rules may not (matching them can take exponential time)`);
   const { analyse } = require('scslre') as typeof import('scslre');
   const { RegExpParser } = require('@eslint-community/regexpp') as typeof import('@eslint-community/regexpp');
   let reports: unknown[];
@@ -117,7 +130,10 @@ function checkPattern(re: RegExp, at: string): void {
     throw inputError(`${at}: regex cannot be checked: ${parserMessage(err)}`);
   }
   if (reports.length > 0) {
-    throw inputError(`${at}: regex can backtrack catastrophically (a repeated part can match the same text in more than one way)`, 'Make adjacent or nested repetitions match different characters, or bound them ({0,64}).');
+    throw inputError(
+      `${at}: regex can backtrack catastrophically (a repeated part can match the same text in more than one way)`,
+      'Make adjacent or nested repetitions match different characters, or bound them ({0,64}).',
+    );
   }
   probe(re, at);
 }
@@ -135,7 +151,11 @@ function probe(re: RegExp, at: string): void {
     const text = literal + seed.repeat(Math.ceil(8000 / seed.length)) + '!';
     probeRe.lastIndex = 0;
     for (let n = 0; n < 200 && probeRe.exec(text); n++) if (probeRe.lastIndex === 0) break;
-    if (performance.now() - started > PROBE_BUDGET_MS) throw inputError(`${at}: regex is too slow on adversarial input (over ${PROBE_BUDGET_MS} ms for 80 kB)`, 'Bound its repetitions and avoid alternatives that overlap.');
+    if (performance.now() - started > PROBE_BUDGET_MS)
+      throw inputError(
+        `${at}: regex is too slow on adversarial input (over ${PROBE_BUDGET_MS} ms for 80 kB)`,
+        'Bound its repetitions and avoid alternatives that overlap.',
+      );
   }
 }
 

@@ -138,7 +138,7 @@ export function isLineLocal(rule: Rule): boolean {
     if (c === '\\') {
       const e = src[i + 1] ?? '';
       i++;
-      const nl = e === 's' || e === 'n' || e === 'W' || e === 'D' || e === 'c' || e === 'x' || e === 'u' || e === '0' || /[1-7]/.test(e) && inClass;
+      const nl = e === 's' || e === 'n' || e === 'W' || e === 'D' || e === 'c' || e === 'x' || e === 'u' || e === '0' || (/[1-7]/.test(e) && inClass);
       if (inClass) {
         if (nl) classHasNl = true;
       } else if (nl && !/[1-9]/.test(e)) return false;

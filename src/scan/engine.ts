@@ -157,7 +157,7 @@ export async function scanPaths(options: ScanOptions = {}): Promise<ScanResult> 
   const started = performance.now();
   const base = resolve(options.base ?? process.cwd());
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-  const project = options.projectRules === false ? undefined : options.projectRules ?? projectDetectionFor(options.paths);
+  const project = options.projectRules === false ? undefined : (options.projectRules ?? projectDetectionFor(options.paths));
   const set = compileRules(options.rulesDir, project); // also validates the rules before any thread starts
   // A directory may well be big: boot the threads now, while the main thread lists its files.
   // The main thread scans alongside them, so `wanted` threads in all means wanted - 1 workers.

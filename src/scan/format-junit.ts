@@ -14,7 +14,9 @@ import type { ScanResult } from './types.js';
 export function toJunit(result: ScanResult, rules?: Map<string, RuleInfo>): string {
   const { findings, stats } = result;
   const seconds = (stats.durationMs / 1000).toFixed(3);
-  const cases = findings.length ? findings.map((f) => testCase(f, rules)) : [`    <testcase classname="credctl" name="no credentials found" time="${seconds}"/>`];
+  const cases = findings.length
+    ? findings.map((f) => testCase(f, rules))
+    : [`    <testcase classname="credctl" name="no credentials found" time="${seconds}"/>`];
   const tests = Math.max(findings.length, 1);
   const counts = `tests="${tests}" failures="${findings.length}" errors="0" skipped="0" time="${seconds}"`;
   return [

@@ -47,7 +47,15 @@ function formatTable(findings: Finding[], chalk?: ChalkInstance): string {
   if (findings.length === 0) return '';
   const history = findings.some((f) => f.commit);
   const git = findings.some((f) => f.git);
-  const header = ['LOCATION', 'RULE', 'VALUE', 'ENV', 'FINGERPRINT', ...(git ? ['GIT'] : []), ...(history ? ['FIRST COMMIT', 'DATE', 'AUTHOR', 'COMMITS', 'STATUS'] : [])];
+  const header = [
+    'LOCATION',
+    'RULE',
+    'VALUE',
+    'ENV',
+    'FINGERPRINT',
+    ...(git ? ['GIT'] : []),
+    ...(history ? ['FIRST COMMIT', 'DATE', 'AUTHOR', 'COMMITS', 'STATUS'] : []),
+  ];
   const rows = findings.map((f) => [
     `${f.file}:${f.line}:${f.column}`,
     f.severity === 'info' ? `${f.ruleId} (info)` : f.ruleId,
@@ -58,7 +66,11 @@ function formatTable(findings: Finding[], chalk?: ChalkInstance): string {
     ...(history ? [f.commit?.slice(0, 10) ?? '', f.date?.slice(0, 10) ?? '', f.author ?? '', String(f.commits ?? ''), f.status ?? ''] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const pad = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const pad = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const c = chalk;
   const lines = [c ? c.bold(pad(header)) : pad(header)];
   for (const [i, r] of rows.entries()) {
@@ -94,11 +106,17 @@ export function summarize(stats: ScanStats, findings: Finding[]): string {
   const files = new Set(findings.filter((f) => f.severity !== 'info').map((f) => f.file)).size;
   let found = stats.findings === 0 ? 'no credentials found' : `${plural(stats.findings, 'finding')} in ${plural(files, 'file')}`;
   if (stats.informational) found += ` (and ${stats.informational} public by design, shown as info)`;
-  const what = stats.commitsScanned !== undefined ? `${plural(stats.commitsScanned, 'commit')}, ${formatBytes(stats.bytesScanned)} added` : `${plural(stats.filesScanned, 'file')} (${formatBytes(stats.bytesScanned)})`;
+  const what =
+    stats.commitsScanned !== undefined
+      ? `${plural(stats.commitsScanned, 'commit')}, ${formatBytes(stats.bytesScanned)} added`
+      : `${plural(stats.filesScanned, 'file')} (${formatBytes(stats.bytesScanned)})`;
   const parts = [`${found}; scanned ${what} in ${(stats.durationMs / 1000).toFixed(2)} s`];
   const skipped = (Object.entries(stats.skipped) as [string, number][]).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${SKIP_WORDS[why] ?? why}`);
   if (skipped.length) parts.push(`skipped ${skipped.join(', ')}`);
-  const sup = [stats.suppressed.allowComment ? `${stats.suppressed.allowComment} by credctl:allow` : '', stats.suppressed.baseline ? `${stats.suppressed.baseline} by baseline` : ''].filter(Boolean);
+  const sup = [
+    stats.suppressed.allowComment ? `${stats.suppressed.allowComment} by credctl:allow` : '',
+    stats.suppressed.baseline ? `${stats.suppressed.baseline} by baseline` : '',
+  ].filter(Boolean);
   if (sup.length) parts.push(`suppressed ${sup.join(', ')}`);
   return parts.join('; ');
 }
@@ -121,7 +139,9 @@ export function toSarif(findings: Finding[], rules?: Map<string, RuleInfo>): obj
       id,
       name: camel(id),
       shortDescription: { text: `${name} committed to the repository` },
-      fullDescription: { text: `A ${name}${info ? ` (${info.provider}, ${info.kind})` : ''} appears in plain text. Anyone who can read the repository or its history can use it.` },
+      fullDescription: {
+        text: `A ${name}${info ? ` (${info.provider}, ${info.kind})` : ''} appears in plain text. Anyone who can read the repository or its history can use it.`,
+      },
       help: {
         text: 'Rotate the credential (credctl plan / credctl apply), then remove it from the code and read it from the environment or a secret store. If it is a deliberate fake, mark the line with a `credctl:allow` comment or accept it in a baseline.',
       },
@@ -136,7 +156,9 @@ export function toSarif(findings: Finding[], rules?: Map<string, RuleInfo>): obj
       ruleIndex: index.get(f.ruleId),
       // A public-by-design value is a note; a secret is an error (a warning at low confidence).
       level: f.severity === 'info' ? 'note' : f.confidence === 'low' ? 'warning' : 'error',
-      message: { text: `${rules?.get(f.ruleId)?.name ?? f.ruleId} ${f.redacted} (${shortFingerprint(f.fingerprint)})${f.commit ? ` first added in commit ${f.commit.slice(0, 12)}, now ${f.status}` : ''}` },
+      message: {
+        text: `${rules?.get(f.ruleId)?.name ?? f.ruleId} ${f.redacted} (${shortFingerprint(f.fingerprint)})${f.commit ? ` first added in commit ${f.commit.slice(0, 12)}, now ${f.status}` : ''}`,
+      },
       locations: [{ physicalLocation: { artifactLocation: artifactLocation(f.file), region } }],
       partialFingerprints: { 'credctl/v1': `${f.ruleId}:${f.fingerprint}` },
       properties: {

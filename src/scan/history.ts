@@ -58,7 +58,15 @@ export async function scanHistory(options: HistoryOptions = {}): Promise<ScanRes
   // Still there? Scan the working tree (everything, suppressions off) and compare fingerprints.
   const present = new Set<string>();
   if (byValue.size > 0) {
-    const tree = await scanPaths({ paths: [root], base, rulesDir: options.rulesDir, maxFileSize: options.maxFileSize, reportAllowed: true, noIgnore: false, ignoreCredctlignore: true });
+    const tree = await scanPaths({
+      paths: [root],
+      base,
+      rulesDir: options.rulesDir,
+      maxFileSize: options.maxFileSize,
+      reportAllowed: true,
+      noIgnore: false,
+      ignoreCredctlignore: true,
+    });
     for (const f of tree.findings) present.add(f.fingerprint);
   }
   const findings: Finding[] = [];

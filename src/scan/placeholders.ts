@@ -33,7 +33,8 @@ const WHOLE_TEMPLATE = new RegExp(
 const INTERPOLATION = /\$\{|\$\(|\{\{|\}\}|#\{|<%|\{%|%\([A-Za-z_]\w*\)[sd]|%\{[A-Za-z_]\w*\}|<[A-Za-z][A-Za-z _-]{2,}>/;
 
 /** A dependency version or range (lockfiles, manifests): `^7.0.4`, `npm:^3.0.0`, `workspace:*`. */
-const VERSION_SPEC = /^(?:(?:npm|workspace|patch|portal|link|file|exec|jsr|catalog):\S*|[~^<>=v]{0,3}\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]{1,20})?(?:[ \t]*(?:<|\|\|)[\s\S]*)?)$/;
+const VERSION_SPEC =
+  /^(?:(?:npm|workspace|patch|portal|link|file|exec|jsr|catalog):\S*|[~^<>=v]{0,3}\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]{1,20})?(?:[ \t]*(?:<|\|\|)[\s\S]*)?)$/;
 
 /**
  * A quoted value with spaces that reads as prose ("Step 2 of the token flow"): two or more
@@ -45,12 +46,72 @@ const PROSE = /(?:^|\s)[A-Za-z][a-z]{1,}[,.:;!?]?\s+[A-Za-z]?[a-z]{2,}[,.:;!?]?(
 const WHOLE_WORD = new RegExp(
   '^(?:' +
     [
-      'none', 'null', 'nil', 'undefined', 'true', 'false', 'todo', 'tbd', 'fixme', 'n/?a', 'empty', 'unset', 'value', 'string',
-      'test(?:ing)?', 'secret', 'secrets', 'password', 'passwd', 'pass', 'pwd', 'token', 'api[-_]?key', 'key', 'auth',
-      'dummy', 'placeholder', 'sample', 'example', 'redacted', 'removed', 'hidden', 'masked', 'default', 'changeit',
-      'admin', 'root', 'guest', 'user', 'username', 'demo', 'dev', 'local', 'foo', 'bar', 'baz', 'foobar', 'qwerty',
-      'letmein', 'hunter', 'abc', 'abcdef', 'welcome', 'postgres', 'mysql', 'redis', 'rabbitmq', 'mongo', 'sa',
-      'p@ssw0rd', 'passw0rd', 's3cr3t', 'super[-_]?secret', 'top[-_]?secret', 'my[-_]?secret', 'not[-_]?secret',
+      'none',
+      'null',
+      'nil',
+      'undefined',
+      'true',
+      'false',
+      'todo',
+      'tbd',
+      'fixme',
+      'n/?a',
+      'empty',
+      'unset',
+      'value',
+      'string',
+      'test(?:ing)?',
+      'secret',
+      'secrets',
+      'password',
+      'passwd',
+      'pass',
+      'pwd',
+      'token',
+      'api[-_]?key',
+      'key',
+      'auth',
+      'dummy',
+      'placeholder',
+      'sample',
+      'example',
+      'redacted',
+      'removed',
+      'hidden',
+      'masked',
+      'default',
+      'changeit',
+      'admin',
+      'root',
+      'guest',
+      'user',
+      'username',
+      'demo',
+      'dev',
+      'local',
+      'foo',
+      'bar',
+      'baz',
+      'foobar',
+      'qwerty',
+      'letmein',
+      'hunter',
+      'abc',
+      'abcdef',
+      'welcome',
+      'postgres',
+      'mysql',
+      'redis',
+      'rabbitmq',
+      'mongo',
+      'sa',
+      'p@ssw0rd',
+      'passw0rd',
+      's3cr3t',
+      'super[-_]?secret',
+      'top[-_]?secret',
+      'my[-_]?secret',
+      'not[-_]?secret',
     ].join('|') +
     ')[-_]?\\d*$',
   'i',
@@ -62,16 +123,59 @@ const WHOLE_WORD = new RegExp(
  * enough that a random key containing it is vanishingly unlikely.
  */
 const STAND_IN_PARTS = [
-  'yourapikey', 'yourkey', 'yoursecret', 'yourtoken', 'yourpassword', 'yourauth', 'youraccess', 'yourown', 'yourclient',
-  'yourbot', 'yourapp', 'yourproject', 'yourorg', 'yourdb', 'yourpersonal', 'yourservice', 'yourwebhook',
-  'replaceme', 'replacewith', 'replacethis', 'changeme', 'changethis', 'placeholder', 'insertyour', 'enteryour',
-  'putyour', 'addyour', 'pasteyour', 'redacted', 'notarealkey', 'notreal', 'dummy', 'example', 'sample', 'insecure',
-  'supersecret', 'mysecret', 'secretkeyhere', 'keyhere', 'tokenhere', 'passwordhere', 'goeshere', 'xxxxx', 'abcdefgh',
-  '123456789', '0000000', 'qwertyuiop', 'lorem',
+  'yourapikey',
+  'yourkey',
+  'yoursecret',
+  'yourtoken',
+  'yourpassword',
+  'yourauth',
+  'youraccess',
+  'yourown',
+  'yourclient',
+  'yourbot',
+  'yourapp',
+  'yourproject',
+  'yourorg',
+  'yourdb',
+  'yourpersonal',
+  'yourservice',
+  'yourwebhook',
+  'replaceme',
+  'replacewith',
+  'replacethis',
+  'changeme',
+  'changethis',
+  'placeholder',
+  'insertyour',
+  'enteryour',
+  'putyour',
+  'addyour',
+  'pasteyour',
+  'redacted',
+  'notarealkey',
+  'notreal',
+  'dummy',
+  'example',
+  'sample',
+  'insecure',
+  'supersecret',
+  'mysecret',
+  'secretkeyhere',
+  'keyhere',
+  'tokenhere',
+  'passwordhere',
+  'goeshere',
+  'xxxxx',
+  'abcdefgh',
+  '123456789',
+  '0000000',
+  'qwertyuiop',
+  'lorem',
 ];
 
 /** A value made only of letters that spells "your github token", "my api key", "insert password here" ... */
-const SPELLED_OUT = /^(?:your|my|the|insert|enter|put|add|paste|some|real|actual|valid)[a-z]*?(?:key|token|secret|password|passwd|pass|credentials?|pat)(?:here|goes(?:here)?)?$/;
+const SPELLED_OUT =
+  /^(?:your|my|the|insert|enter|put|add|paste|some|real|actual|valid)[a-z]*?(?:key|token|secret|password|passwd|pass|credentials?|pat)(?:here|goes(?:here)?)?$/;
 
 /** Masked or elided values: •••, ***, runs of x, "...". */
 const MASKED_PARTS = /\*{4,}|•{3,}|\.\.\.|…|[xX]{5,}/;
@@ -80,10 +184,12 @@ const MASKED_PARTS = /\*{4,}|•{3,}|\.\.\.|…|[xX]{5,}/;
 const REPEATED = /^(.{1,4})\1{4,}$/s;
 
 /** Code that fetches the secret from somewhere else rather than containing it. */
-const CODE_REFERENCE = /^(?:process\.env|import\.meta\.env|os\.environ|os\.getenv|System\.getenv|Environment\.GetEnvironmentVariable|ENV\[|env\(|getenv\(|secrets\.|vars\.|\$env:)/i;
+const CODE_REFERENCE =
+  /^(?:process\.env|import\.meta\.env|os\.environ|os\.getenv|System\.getenv|Environment\.GetEnvironmentVariable|ENV\[|env\(|getenv\(|secrets\.|vars\.|\$env:)/i;
 
 /** A file path where a secret would be loaded from: ./key.pem, ~/.ssh/id_rsa, /run/secrets/db. */
-const PATH = /^(?:(?:~|\.{1,2})\/|\/(?:run|etc|var|tmp|home|Users|opt|secrets|mnt|srv|usr)\/)|^[\w./-]*\/[\w.-]+\.(?:pem|key|crt|cer|der|p12|pfx|jks|json|txt|env|ya?ml|ppk|pub|gpg|asc)$/;
+const PATH =
+  /^(?:(?:~|\.{1,2})\/|\/(?:run|etc|var|tmp|home|Users|opt|secrets|mnt|srv|usr)\/)|^[\w./-]*\/[\w.-]+\.(?:pem|key|crt|cer|der|p12|pfx|jks|json|txt|env|ya?ml|ppk|pub|gpg|asc)$/;
 
 /** A regular expression, not a value: a character range, a class escape, a counted repeat, a group. */
 const REGEX_LIKE = /\[\^?[A-Za-z0-9]-[A-Za-z0-9]|\\[dswDSWb]|\{\d+(?:,\d*)?\}|\(\?[:=!<]/;

@@ -55,7 +55,9 @@ export function loadRulesCached(dir: string = providersDir()): Rule[] {
   } catch {
     return loadRules(dir); // let the loader report the problem
   }
-  const signature = createHash('sha256').update(`${VERSION}\0${dir}\0${files.map((f) => f.sig).join('\0')}`).digest('hex');
+  const signature = createHash('sha256')
+    .update(`${VERSION}\0${dir}\0${files.map((f) => f.sig).join('\0')}`)
+    .digest('hex');
   const known = compiled.get(signature);
   if (known) return known;
   const rules = loadOrParse(dir, files, signature);
@@ -84,7 +86,10 @@ function loadOrParse(dir: string, files: ReturnType<typeof ruleFiles>, signature
   }
   const rules = loadRules(dir); // validates (and throws a clear error for a broken rules.yaml)
   try {
-    const providers: [string, unknown[]][] = files.map((f) => [f.provider, (yaml().parse(readFileSync(f.file, 'utf8'), { logLevel: 'error' }) as { rules: unknown[] }).rules]);
+    const providers: [string, unknown[]][] = files.map((f) => [
+      f.provider,
+      (yaml().parse(readFileSync(f.file, 'utf8'), { logLevel: 'error' }) as { rules: unknown[] }).rules,
+    ]);
     mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
     const lineLocal = rules.filter((r) => isLineLocal(r)).map((r) => r.id);
     atomicWriteFileSync(cacheFile, JSON.stringify({ signature, providers, lineLocal } satisfies CacheDoc), { mode: 0o600 });
@@ -127,4 +132,3 @@ export function compileRules(rulesDir?: string, project?: ProjectDetection, chec
   const allowlist = { values: [...(custom.allowlist?.values ?? []), ...exact], paths: custom.allowlist?.paths ?? [] };
   return compileRuleSet(all, allowlist.values.length || allowlist.paths.length ? { allowlist } : {});
 }
-

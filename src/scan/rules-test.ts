@@ -40,7 +40,9 @@ export async function runRulesTest(file: string | undefined, opts: { json?: bool
         io.out().write(`        ${b.expect === 'finding' ? `positive example ${n} produced no finding` : `negative example ${n} produced a finding`}\n`);
       }
     }
-    note(`${custom.rules.length} rule${custom.rules.length === 1 ? '' : 's'} from ${det.where}: ${results.length - failed.length} of ${results.length} examples pass`);
+    note(
+      `${custom.rules.length} rule${custom.rules.length === 1 ? '' : 's'} from ${det.where}: ${results.length - failed.length} of ${results.length} examples pass`,
+    );
     if (untested.length) note(`without a positive example: ${untested.join(', ')}`);
   }
   process.exitCode = failed.length ? ExitCode.Findings : ExitCode.Ok;

@@ -46,7 +46,7 @@ export function scanText(set: CompiledRuleSet, text: string, file: string, optio
   const lineText = (i: number) => text.slice(starts[i], i + 1 < starts.length ? starts[i + 1]! - 1 : text.length);
   const { lineMap } = options;
   const first = options.firstLine ?? 1;
-  const realLine = (i: number) => (lineMap ? lineMap[i] ?? i + first : i + first);
+  const realLine = (i: number) => (lineMap ? (lineMap[i] ?? i + first) : i + first);
 
   const kept: { match: RawMatch; finding: Finding }[] = [];
   let allowed = 0;

@@ -29,7 +29,10 @@ const set = compileRules(init.rulesDir, init.project, true);
 // compiled them to machine code before the first batch arrives. Vendor rules run rarely and are
 // left to compile on first use: warming all ~290 cost more than it saved.
 set.automaton();
-const examples = set.rules.filter((r) => r.provider === 'generic').flatMap((r) => r.examples.positive).join('\n');
+const examples = set.rules
+  .filter((r) => r.provider === 'generic')
+  .flatMap((r) => r.examples.positive)
+  .join('\n');
 for (let i = 0; i < 2; i++) detect(set, examples);
 
 parentPort!.on('message', (req: WorkerRequest) => {

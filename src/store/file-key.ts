@@ -16,9 +16,7 @@ import { describeSystemError, storeError } from '../core/errors.js';
  *      someone who can read your home directory.
  * An existing store file says which kind it was made with, and that kind is required to open it.
  */
-export type KdfParams =
-  | { type: 'scrypt'; salt: string; N: number; r: number; p: number }
-  | { type: 'keyfile' };
+export type KdfParams = { type: 'scrypt'; salt: string; N: number; r: number; p: number } | { type: 'keyfile' };
 
 export const SCRYPT_DEFAULTS = { N: 1 << 17, r: 8, p: 1 } as const;
 // Bounds for parameters read from a file, so a crafted file cannot make us allocate gigabytes.
@@ -34,7 +32,10 @@ export function parseKeyFile(path: string): Buffer {
   try {
     raw = readFileSync(path);
   } catch (err) {
-    throw storeError(`cannot read key file ${path}: ${describeSystemError(err)}`, 'Set CREDCTL_KEY_FILE to a readable file holding a 32-byte key (64 hex characters).');
+    throw storeError(
+      `cannot read key file ${path}: ${describeSystemError(err)}`,
+      'Set CREDCTL_KEY_FILE to a readable file holding a 32-byte key (64 hex characters).',
+    );
   }
   const text = raw.toString('utf8').trim();
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
@@ -91,7 +92,10 @@ export function keyForExisting(kdf: KdfParams, env: NodeJS.ProcessEnv): Resolved
   }
   const path = env.CREDCTL_KEY_FILE ? resolve(env.CREDCTL_KEY_FILE) : defaultKeyFilePath(env);
   if (!env.CREDCTL_KEY_FILE && !existsSync(path)) {
-    throw storeError(`the secret store file is encrypted with a key file, and ${path} does not exist`, 'Set CREDCTL_KEY_FILE to the key file it was made with.');
+    throw storeError(
+      `the secret store file is encrypted with a key file, and ${path} does not exist`,
+      'Set CREDCTL_KEY_FILE to the key file it was made with.',
+    );
   }
   return { key: parseKeyFile(path), kdf, source: env.CREDCTL_KEY_FILE ? `CREDCTL_KEY_FILE (${path})` : `key file ${path}` };
 }
@@ -108,7 +112,9 @@ export function keyForNew(env: NodeJS.ProcessEnv, note: (msg: string) => void): 
   }
   const path = defaultKeyFilePath(env);
   if (ensureDefaultKeyFile(path)) {
-    note(`credctl: no keychain, CREDCTL_PASSPHRASE or CREDCTL_KEY_FILE; generated a store key at ${path} (mode 0600). Back it up: without it the store cannot be read.`);
+    note(
+      `credctl: no keychain, CREDCTL_PASSPHRASE or CREDCTL_KEY_FILE; generated a store key at ${path} (mode 0600). Back it up: without it the store cannot be read.`,
+    );
   }
   return { key: parseKeyFile(path), kdf: { type: 'keyfile' }, source: `key file ${path}` };
 }

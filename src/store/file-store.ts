@@ -61,7 +61,9 @@ function keyCheck(keys: Keys): string {
 
 function fileMac(keys: Keys, file: Omit<StoreFile, 'mac'>): string {
   const { format, kdf, keyCheck: kc, secrets } = file;
-  return createHmac('sha256', keys.mac).update(canonicalJson({ format, kdf, keyCheck: kc, secrets })).digest('base64');
+  return createHmac('sha256', keys.mac)
+    .update(canonicalJson({ format, kdf, keyCheck: kc, secrets }))
+    .digest('base64');
 }
 
 function aad(name: string, version: number): Buffer {
@@ -85,7 +87,10 @@ function open(keys: Keys, name: string, v: SealedVersion): string {
   try {
     return Buffer.concat([d.update(buf.subarray(0, buf.length - 16)), d.final()]).toString('utf8');
   } catch {
-    throw integrityError(`secret store record ${name} v${v.version} does not decrypt: it was modified or moved`, 'Restore .credctl/store.enc.json from a backup.');
+    throw integrityError(
+      `secret store record ${name} v${v.version} does not decrypt: it was modified or moved`,
+      'Restore .credctl/store.enc.json from a backup.',
+    );
   }
 }
 
@@ -227,7 +232,9 @@ export class FileStore implements SecretStore {
 
   async list(): Promise<SecretEntryInfo[]> {
     const file = this.read();
-    return Object.keys(file.secrets).sort().map((n) => entryInfo(n, file.secrets[n]!));
+    return Object.keys(file.secrets)
+      .sort()
+      .map((n) => entryInfo(n, file.secrets[n]!));
   }
 
   async delete(name: string): Promise<boolean> {

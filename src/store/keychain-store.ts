@@ -162,7 +162,9 @@ export class KeychainStore implements SecretStore {
   async list(): Promise<SecretEntryInfo[]> {
     const idx = this.readIndex();
     if (!idx) return [];
-    return Object.keys(idx.secrets).sort().map((n) => entryInfo(n, idx.secrets[n]!));
+    return Object.keys(idx.secrets)
+      .sort()
+      .map((n) => entryInfo(n, idx.secrets[n]!));
   }
 
   async delete(name: string): Promise<boolean> {

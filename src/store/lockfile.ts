@@ -50,7 +50,6 @@ function readOwner(path: string): LockOwner | null {
   }
 }
 
-
 function isStale(path: string, owner: LockOwner | null, staleMs: number): boolean {
   if (owner) {
     if (owner.host === hostname() && !pidAlive(owner.pid)) return true;
@@ -87,7 +86,11 @@ function tryBreak(path: string, seen: LockOwner | null, staleMs: number): void {
     // Someone else is breaking; a breaker left by a crash is itself broken after a short while.
     const b = readOwner(breaker);
     if (isStale(breaker, b, 5_000)) {
-      try { unlinkSync(breaker); } catch { /* raced */ }
+      try {
+        unlinkSync(breaker);
+      } catch {
+        /* raced */
+      }
     }
     return;
   }
@@ -95,10 +98,18 @@ function tryBreak(path: string, seen: LockOwner | null, staleMs: number): void {
     const now = readOwner(path);
     const same = seen === null ? now === null : now?.token === seen.token;
     if (same && isStale(path, now, staleMs)) {
-      try { unlinkSync(path); } catch { /* already gone */ }
+      try {
+        unlinkSync(path);
+      } catch {
+        /* already gone */
+      }
     }
   } finally {
-    try { unlinkSync(breaker); } catch { /* gone */ }
+    try {
+      unlinkSync(breaker);
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -138,7 +149,11 @@ export function acquireLock(path: string, options: LockOptions = {}): HeldLock {
       released = true;
       // Only remove the lock if it is still ours (it may have been broken as stale meanwhile).
       if (readOwner(path)?.token === owner.token) {
-        try { unlinkSync(path); } catch { /* gone */ }
+        try {
+          unlinkSync(path);
+        } catch {
+          /* gone */
+        }
       }
     },
   };

@@ -24,7 +24,10 @@ export function checkSecretName(name: string): void {
   // A value typed where the name goes (`store put sk_live_...`) must not become a name that is
   // printed by list and kept unencrypted in the metadata.
   if (shownSafely(name) !== name) {
-    throw usageError(`that looks like a credential value (${shownSafely(name)}), not a name`, 'Names are like STRIPE_SECRET_KEY; the value is read from stdin or a hidden prompt, never from the command line.');
+    throw usageError(
+      `that looks like a credential value (${shownSafely(name)}), not a name`,
+      'Names are like STRIPE_SECRET_KEY; the value is read from stdin or a hidden prompt, never from the command line.',
+    );
   }
   if (!NAME_RE.test(name) || name.includes('..')) {
     throw usageError(
@@ -94,7 +97,9 @@ export function entryInfo(name: string, meta: SecretMeta): SecretEntryInfo {
 }
 
 export function addVersion(meta: SecretMeta | undefined, fp: string, labels: VersionLabel[] = [], now = new Date()): { meta: SecretMeta; info: VersionMeta } {
-  const m: SecretMeta = meta ? { versions: [...meta.versions], labels: { ...meta.labels }, updatedAt: meta.updatedAt } : { versions: [], labels: {}, updatedAt: '' };
+  const m: SecretMeta = meta
+    ? { versions: [...meta.versions], labels: { ...meta.labels }, updatedAt: meta.updatedAt }
+    : { versions: [], labels: {}, updatedAt: '' };
   const info: VersionMeta = { version: nextVersion(m), createdAt: now.toISOString(), fingerprint: fp };
   m.versions.push(info);
   m.updatedAt = info.createdAt;

@@ -65,7 +65,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<SecretS
   if (choice.fresh && options.note) {
     options.note(
       choice.backend === 'keychain'
-        ? 'credctl: keeping this project\'s secrets in the OS keychain (set CREDCTL_STORE=file for an encrypted file instead).'
+        ? "credctl: keeping this project's secrets in the OS keychain (set CREDCTL_STORE=file for an encrypted file instead)."
         : `credctl: ${choice.reason}; keeping this project's secrets in the encrypted file ${paths.store} (set CREDCTL_PASSPHRASE or CREDCTL_KEY_FILE to choose its key).`,
     );
   }

@@ -40,7 +40,10 @@ export const DEFAULT_HTTP_POLICY: Required<HttpPolicy> = { timeoutMs: 15_000, re
 
 /** A failure worth another attempt, with what to say if it is the last one. */
 class Retryable extends Error {
-  constructor(message: string, readonly retryAfterMs = 0) {
+  constructor(
+    message: string,
+    readonly retryAfterMs = 0,
+  ) {
     super(message);
   }
 }

@@ -31,5 +31,8 @@ export function optionalBoolean(raw: Record<string, unknown>, field: string, typ
  */
 export function optionalApiUrl(raw: Record<string, unknown>, type: string): string | undefined {
   if (raw.apiUrl === undefined || raw.apiUrl === null) return undefined;
-  throw inputError(`target ${type}: "apiUrl" is not accepted in a target`, 'Set the API address in credctl.yaml (providers.<id>.issuer) and trust it with `credctl trust`.');
+  throw inputError(
+    `target ${type}: "apiUrl" is not accepted in a target`,
+    'Set the API address in credctl.yaml (providers.<id>.issuer) and trust it with `credctl trust`.',
+  );
 }

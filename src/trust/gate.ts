@@ -119,7 +119,17 @@ export function grantTrust(realRoot: string, decision: TrustDecision, options: {
 export function forgetTrust(realRoot: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const path = recordPath(realRoot, env);
   if (!existsSync(path)) return false;
-  atomicWriteFileSync(path, JSON.stringify({ root: realRoot, digest: 'revoked', trustedAt: new Date().toISOString(), surface: { commands: [], urls: [], secrets: [], github: null }, bindings: readTrustRecord(realRoot, env)?.bindings ?? {} }) + '\n', { mode: 0o600 });
+  atomicWriteFileSync(
+    path,
+    JSON.stringify({
+      root: realRoot,
+      digest: 'revoked',
+      trustedAt: new Date().toISOString(),
+      surface: { commands: [], urls: [], secrets: [], github: null },
+      bindings: readTrustRecord(realRoot, env)?.bindings ?? {},
+    }) + '\n',
+    { mode: 0o600 },
+  );
   return true;
 }
 
@@ -135,7 +145,10 @@ export function checkBinding(decision: TrustDecision, entry: string, provider: s
     throw refusedError(`store:${entry} is not trusted as the admin credential of ${provider}`, 'Run `credctl trust` to review credctl.yaml.');
   }
   if (bound.provider !== provider || bound.issuer !== issuer) {
-    throw refusedError(`store:${entry} is pinned to ${describeBinding(bound)}; refusing to send it to ${describeBinding({ provider, issuer })}`, `If that is really intended, run \`credctl trust --rebind ${entry}\`.`);
+    throw refusedError(
+      `store:${entry} is pinned to ${describeBinding(bound)}; refusing to send it to ${describeBinding({ provider, issuer })}`,
+      `If that is really intended, run \`credctl trust --rebind ${entry}\`.`,
+    );
   }
 }
 
@@ -159,14 +172,20 @@ export async function ensureTrusted(realRoot: string, decision: TrustDecision, o
   const hint = `Review it with \`credctl trust\` (in CI: set CREDCTL_TRUST=${decision.digest} from a protected setting).`;
   const interactive = !options.noInput && Boolean(io.inputIsTTY()) && !options.env?.CI && !process.env.CI;
   if (!options.ask && !interactive) {
-    throw refusedError(`${options.what} needs credctl.yaml to be trusted in this project (${decision.reason}): it runs commands, contacts URLs or hands over stored secrets`, hint);
+    throw refusedError(
+      `${options.what} needs credctl.yaml to be trusted in this project (${decision.reason}): it runs commands, contacts URLs or hands over stored secrets`,
+      hint,
+    );
   }
   const lines = [`credctl.yaml in ${realRoot} asks credctl to:`, ...describeSurface(decision.surface)];
-  for (const c of bindingConflicts(decision)) lines.push(`!! store:${c.entry} was pinned to ${describeBinding(c.was)} and would now go to ${describeBinding(c.now)}`);
-  const ask = options.ask ?? (async (text: string[]) => {
-    io.err().write(text.join('\n') + '\n');
-    return confirm({ message: 'Trust this configuration for this project?', default: false }, { output: process.stderr });
-  });
+  for (const c of bindingConflicts(decision))
+    lines.push(`!! store:${c.entry} was pinned to ${describeBinding(c.was)} and would now go to ${describeBinding(c.now)}`);
+  const ask =
+    options.ask ??
+    (async (text: string[]) => {
+      io.err().write(text.join('\n') + '\n');
+      return confirm({ message: 'Trust this configuration for this project?', default: false }, { output: process.stderr });
+    });
   if (!(await ask(lines))) throw refusedError('credctl.yaml not trusted; nothing was done', hint);
   const record = grantTrust(realRoot, decision, { env: options.env, rebind: options.rebind });
   return { ...decision, trusted: true, reason: 'trusted just now', record };

@@ -32,14 +32,23 @@ export function trustSurface(config: CredctlConfig, settings: ProjectSettings): 
   const ids: TrustSurface['settings'] = [];
   for (const [id, p] of Object.entries(settings.providers)) {
     for (const [key, value] of Object.entries(p.settings ?? {})) ids.push({ provider: id, key, value });
-    if (p.issuer) urls.push({ use: `providers.${id}.issuer`, url: p.issuer, sends: p.admin ? `the admin credential ${p.admin} and credentials being checked or rotated` : 'credentials being checked or rotated' });
+    if (p.issuer)
+      urls.push({
+        use: `providers.${id}.issuer`,
+        url: p.issuer,
+        sends: p.admin ? `the admin credential ${p.admin} and credentials being checked or rotated` : 'credentials being checked or rotated',
+      });
     if (p.admin) secrets.push({ entry: p.admin.replace(/^store:/, ''), provider: id, issuer: p.issuer ?? null });
   }
   for (const [name, c] of Object.entries(settings.credentials)) {
     for (const check of c.health) {
       if ('command' in check) commands.push({ credential: name, command: check.command, env: [...(check.env ?? [])].sort() });
       else {
-        const sends = check.http.bearer ? `the new ${name} as a bearer token` : check.http.valueHeader ? `the new ${name} in header ${check.http.valueHeader}` : 'no credential';
+        const sends = check.http.bearer
+          ? `the new ${name} as a bearer token`
+          : check.http.valueHeader
+            ? `the new ${name} in header ${check.http.valueHeader}`
+            : 'no credential';
         urls.push({ use: `credentials.${name}.health`, url: check.http.url, sends });
       }
     }
@@ -55,7 +64,13 @@ export function isEmptySurface(s: TrustSurface): boolean {
 /** `sha256:<hex>` of the surface's canonical JSON (keys in a fixed order, lists sorted). */
 export function surfaceDigest(s: TrustSurface): string {
   // `settings` joins only when present, so digests of configs without any stay what they were.
-  const canonical = JSON.stringify({ commands: s.commands, urls: s.urls, secrets: s.secrets, github: s.github, ...(s.settings?.length ? { settings: s.settings } : {}) });
+  const canonical = JSON.stringify({
+    commands: s.commands,
+    urls: s.urls,
+    secrets: s.secrets,
+    github: s.github,
+    ...(s.settings?.length ? { settings: s.settings } : {}),
+  });
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
 

@@ -51,7 +51,10 @@ async function killAndResume(killAfter: number): Promise<void> {
     expect(inTargets.size).toBe(NAMES.length);
     // Old credentials are revoked; nothing the issuer still accepts is outside the targets.
     for (const old of Object.values(p.values)) expect(await p.whoami(old)).toBe(401);
-    const active = (await p.admin.list()).filter((c) => c.status === 'active').map((c) => c.id).sort();
+    const active = (await p.admin.list())
+      .filter((c) => c.status === 'active')
+      .map((c) => c.id)
+      .sort();
     const targetIds: string[] = [];
     for (const v of inTargets) targetIds.push((await p.admin.introspect(v)).id!);
     expect(active).toEqual(targetIds.sort());
@@ -77,7 +80,11 @@ async function killAndResume(killAfter: number): Promise<void> {
 describe.skipIf(!built)('kill -9 at every step boundary, then resume', () => {
   // 2 credentials x 10 steps x (start + done) + run-start + run-end = 42 journal records.
   const points = Array.from({ length: 42 }, (_, i) => i + 1);
-  it.concurrent.each(points)('kill after journal record %i', async (n) => {
-    await killAndResume(n);
-  }, 120_000);
+  it.concurrent.each(points)(
+    'kill after journal record %i',
+    async (n) => {
+      await killAndResume(n);
+    },
+    120_000,
+  );
 });

@@ -46,11 +46,27 @@ describe('plans with a grace period', () => {
     const file = join(p.root, 'plan.yaml');
     writePlan(plan, file);
     expect(readPlan(file).credentials[0]!.steps.find((s) => s.action === 'revoke')).toMatchObject({ mode: 'deactivate', graceDays: 7 });
-    writePlan({ ...plan, credentials: plan.credentials.map((c) => ({ ...c, steps: c.steps.map((s) => (s.action === 'revoke' ? { ...s, graceDays: -1 } : s)) })) }, file);
+    writePlan(
+      { ...plan, credentials: plan.credentials.map((c) => ({ ...c, steps: c.steps.map((s) => (s.action === 'revoke' ? { ...s, graceDays: -1 } : s)) })) },
+      file,
+    );
     expect(() => readPlan(file)).toThrow(/graceDays/);
     // A deactivation without a grace period, or a grace period on a plain revocation: refused too.
     const edited = (edit: (st: Record<string, unknown>) => void) => {
-      writePlan({ ...plan, credentials: plan.credentials.map((c) => ({ ...c, steps: c.steps.map((st) => { const copy = { ...st } as Record<string, unknown>; if (st.action === 'revoke') edit(copy); return copy as never; }) })) }, file);
+      writePlan(
+        {
+          ...plan,
+          credentials: plan.credentials.map((c) => ({
+            ...c,
+            steps: c.steps.map((st) => {
+              const copy = { ...st } as Record<string, unknown>;
+              if (st.action === 'revoke') edit(copy);
+              return copy as never;
+            }),
+          })),
+        },
+        file,
+      );
       return () => readPlan(file);
     };
     expect(edited((st) => delete st.graceDays)).toThrow(/graceDays/);
@@ -61,7 +77,9 @@ describe('plans with a grace period', () => {
 
     // A provider that cannot reactivate: revoked at once, and the plan says so.
     const ctx = loadProject(p.root);
-    const providers = wiredProviders({ overrides: { example: issuer.url } }).map((e) => (e.id === 'example' ? { ...e, support: { ...e.support, reactivate: 'none' as const } } : e));
+    const providers = wiredProviders({ overrides: { example: issuer.url } }).map((e) =>
+      e.id === 'example' ? { ...e, support: { ...e.support, reactivate: 'none' as const } } : e,
+    );
     const strict = buildPlan({ root: p.root, graph: ctx.graph, providers, select: { all: true }, hasAdmin: () => true, graceDays: 7 });
     expect(strict.credentials[0]!.steps.find((s) => s.action === 'revoke')).toMatchObject({ mode: 'revoke' });
     expect(strict.credentials[0]!.notes?.join(' ')).toMatch(/cannot deactivate a credential reversibly.*revoked at once/);
@@ -74,7 +92,13 @@ describe('a rotation with a grace period', () => {
     const restore = useFileStore(p.env);
     try {
       const old = p.values.EVENTS_API_KEY!;
-      const summary = await applyPlan(makePlan(loadProject(p.root), { all: true }, { graceDays: 3 }), { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
+      const summary = await applyPlan(makePlan(loadProject(p.root), { all: true }, { graceDays: 3 }), {
+        yes: true,
+        noInput: true,
+        concurrency: 1,
+        store: p.store,
+        onEvent: () => undefined,
+      });
       expect(summary.failed).toEqual([]);
       expect(summary.deactivated.map((d) => d.id)).toEqual([fingerprint(old)]);
       expect(Date.parse(summary.deactivated[0]!.deleteAfter)).toBeGreaterThan(inDays(2.9).getTime());
@@ -125,7 +149,13 @@ describe('a rotation with a grace period', () => {
     const restore = useFileStore(p.env);
     try {
       const old = p.values.EVENTS_API_KEY!;
-      await applyPlan(makePlan(loadProject(p.root), { all: true }, { graceDays: 7 }), { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
+      await applyPlan(makePlan(loadProject(p.root), { all: true }, { graceDays: 7 }), {
+        yes: true,
+        noInput: true,
+        concurrency: 1,
+        store: p.store,
+        onEvent: () => undefined,
+      });
       const fresh = valueIn(p.read('.env'), 'EVENTS_API_KEY')!;
       expect(fresh).not.toBe(old);
       expect(await p.whoami(old)).toBe(401);
@@ -183,7 +213,13 @@ describe('finalize never deletes what is in use, and copes with what it cannot d
     const restore = useFileStore(p.env);
     try {
       const old = p.values.EVENTS_API_KEY!;
-      await applyPlan(makePlan(loadProject(p.root), { all: true }, { graceDays: 1 }), { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
+      await applyPlan(makePlan(loadProject(p.root), { all: true }, { graceDays: 1 }), {
+        yes: true,
+        noInput: true,
+        concurrency: 1,
+        store: p.store,
+        onEvent: () => undefined,
+      });
       // Someone reactivates it in the provider's console because a forgotten consumer broke.
       const id = (await p.admin.list()).find((c) => c.status === 'deactivated')!.id;
       await p.admin.reactivate(id);

@@ -40,7 +40,9 @@ describe('guard-first rotation', () => {
     expect(summary.rotated.sort()).toEqual(Object.values(p.values).map(fingerprint).sort());
     const journal = readJournal(join(summary.runDir, 'journal.jsonl'));
     const guardRevoked = journal.findIndex((r) => r.step === `${guardId}/revoke` && r.event === 'done');
-    const firstDependentWrite = journal.findIndex((r) => r.step?.startsWith(fingerprint(p.values.EVENTS_API_KEY!)) && r.step.includes('/inject/') && r.event === 'start');
+    const firstDependentWrite = journal.findIndex(
+      (r) => r.step?.startsWith(fingerprint(p.values.EVENTS_API_KEY!)) && r.step.includes('/inject/') && r.event === 'start',
+    );
     expect(guardRevoked).toBeGreaterThan(-1);
     expect(guardRevoked).toBeLessThan(firstDependentWrite);
   });
@@ -48,7 +50,12 @@ describe('guard-first rotation', () => {
   it('skips the credentials a failed guard protects, leaving their targets and keys untouched', async () => {
     const p = await makeRotationProject(issuer, { names: ['DEPLOY_TOKEN', 'EVENTS_API_KEY'], health: 'none' });
     // Only the guard has a failing health check.
-    writeFileSync(join(p.root, 'credctl.yaml'), p.read('credctl.yaml').replace('  DEPLOY_TOKEN:\n    owner: platform\n', '  DEPLOY_TOKEN:\n    owner: platform\n    health:\n      - command: node -e "process.exit(2)"\n'));
+    writeFileSync(
+      join(p.root, 'credctl.yaml'),
+      p
+        .read('credctl.yaml')
+        .replace('  DEPLOY_TOKEN:\n    owner: platform\n', '  DEPLOY_TOKEN:\n    owner: platform\n    health:\n      - command: node -e "process.exit(2)"\n'),
+    );
     trustProject(p.root);
     const plan = guardPlan(makePlan(loadProject(p.root), { all: true }), 'DEPLOY_TOKEN');
     const before = p.read('deploy/app.env');

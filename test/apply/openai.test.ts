@@ -28,16 +28,22 @@ async function project(oldKey: string, opts: { project?: string } = {}) {
   writeFileSync(join(root, '.env'), `OPENAI_API_KEY=${oldKey}\nPORT=3000\n`);
   mkdirSync(join(root, 'deploy'));
   writeFileSync(join(root, 'deploy/app.env'), `OPENAI_API_KEY=${oldKey}\n`);
-  writeFileSync(join(root, 'check.mjs'), `const r = await fetch(${JSON.stringify(api.url)} + '/v1/models', { headers: { authorization: 'Bearer ' + process.env.OPENAI_API_KEY } });\nprocess.exit(r.status === 200 ? 0 : 1);\n`);
-  writeFileSync(join(root, 'credctl.yaml'), [
-    'providers:',
-    `  openai: { issuer: ${api.url}, admin: "store:openai/admin", project: ${opts.project ?? 'proj_shop'} }`,
-    'credentials:',
-    '  OPENAI_API_KEY:',
-    '    health:',
-    '      - command: node check.mjs',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(root, 'check.mjs'),
+    `const r = await fetch(${JSON.stringify(api.url)} + '/v1/models', { headers: { authorization: 'Bearer ' + process.env.OPENAI_API_KEY } });\nprocess.exit(r.status === 200 ? 0 : 1);\n`,
+  );
+  writeFileSync(
+    join(root, 'credctl.yaml'),
+    [
+      'providers:',
+      `  openai: { issuer: ${api.url}, admin: "store:openai/admin", project: ${opts.project ?? 'proj_shop'} }`,
+      'credentials:',
+      '  OPENAI_API_KEY:',
+      '    health:',
+      '      - command: node check.mjs',
+      '',
+    ].join('\n'),
+  );
   trustProject(root);
   const home = mkdtempSync(join(tmpdir(), 'credctl-openai-home-'));
   const keyFile = join(home, 'store.key');
@@ -69,7 +75,18 @@ describe('OpenAI through the Admin API', () => {
     const plan = makePlan(loadProject(p.root), { all: true });
     expect(plan.credentials).toHaveLength(1);
     expect(plan.credentials[0]).toMatchObject({ provider: 'openai', strategy: 'api', id: fingerprint(old.value) });
-    expect(plan.credentials[0]!.steps.map((s) => s.action)).toEqual(['snapshot', 'create', 'store', 'inject', 'inject', 'health', 'introspect', 'promote', 'revoke', 'verify-revoked']);
+    expect(plan.credentials[0]!.steps.map((s) => s.action)).toEqual([
+      'snapshot',
+      'create',
+      'store',
+      'inject',
+      'inject',
+      'health',
+      'introspect',
+      'promote',
+      'revoke',
+      'verify-revoked',
+    ]);
     expect(plan.credentials[0]!.rotation).toBe('overlap');
 
     const summary = await applyPlan(plan, { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
@@ -99,7 +116,13 @@ describe('OpenAI through the Admin API', () => {
     const a = api.seedKey('proj_shop', { serviceAccount: sa.id }, twin);
     api.seedKey('proj_shop', { serviceAccount: sa.id }, `${twin.slice(0, 20)}${'U'.repeat(twin.length - 24)}same`);
     const p1 = await project(a.value);
-    const s1 = await applyPlan(makePlan(loadProject(p1.root), { all: true }), { yes: true, noInput: true, concurrency: 1, store: p1.store, onEvent: () => undefined });
+    const s1 = await applyPlan(makePlan(loadProject(p1.root), { all: true }), {
+      yes: true,
+      noInput: true,
+      concurrency: 1,
+      store: p1.store,
+      onEvent: () => undefined,
+    });
     expect(s1.failed[0]?.reason).toMatch(/look like this key when redacted; credctl will not guess/);
     expect(p1.read('.env')).toContain(a.value);
     expect(await works(a.value)).toBe(200);
@@ -107,7 +130,13 @@ describe('OpenAI through the Admin API', () => {
     // A user's key: the Admin API cannot create user keys.
     const u = api.seedKey('proj_other', { user: 'user_1' });
     const p2 = await project(u.value, { project: 'proj_other' });
-    const s2 = await applyPlan(makePlan(loadProject(p2.root), { all: true }), { yes: true, noInput: true, concurrency: 1, store: p2.store, onEvent: () => undefined });
+    const s2 = await applyPlan(makePlan(loadProject(p2.root), { all: true }), {
+      yes: true,
+      noInput: true,
+      concurrency: 1,
+      store: p2.store,
+      onEvent: () => undefined,
+    });
     expect(s2.failed[0]?.reason).toMatch(/belongs to a user/);
     expect(await works(u.value)).toBe(200);
     expect(api.keys('proj_other')).toHaveLength(1);
@@ -119,7 +148,13 @@ describe('OpenAI through the Admin API', () => {
     const p = await project(old.value);
     // The create answer is lost after the key was made (the server changed state, the client saw a reset).
     api.injectFault({ kind: 'reset', phase: 'after', match: { method: 'POST', path: /service_accounts\/.*\/api_keys$/ } });
-    const summary = await applyPlan(makePlan(loadProject(p.root), { all: true }), { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
+    const summary = await applyPlan(makePlan(loadProject(p.root), { all: true }), {
+      yes: true,
+      noInput: true,
+      concurrency: 1,
+      store: p.store,
+      onEvent: () => undefined,
+    });
     expect(summary.failed, JSON.stringify(summary.failed)).toEqual([]);
     const creates = api.requests.filter((r) => r.method === 'POST' && r.path.includes(sa.id));
     expect(creates.map((r) => r.status)).toEqual(['fault', 200]); // the first answer really was lost
@@ -133,7 +168,10 @@ describe('OpenAI through the Admin API', () => {
     const wrong = `sk-admin-FAKE${'w'.repeat(40)}`;
     const a = new OpenAiAdmin(api.url, wrong, 'proj_shop');
     try {
-      const err = await a.listKeys().then(() => undefined, (e: Error) => e);
+      const err = await a.listKeys().then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(err?.message).toMatch(/HTTP 401/);
       expect(err?.message).not.toContain(wrong.slice(0, 16));
     } finally {

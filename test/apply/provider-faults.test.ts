@@ -29,7 +29,8 @@ async function projectBehindProxy(): Promise<{ p: RotationProject; proxy: FaultP
   return { p, proxy };
 }
 
-const run = async (p: RotationProject) => applyPlan(makePlan(loadProject(p.root), { all: true }), { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
+const run = async (p: RotationProject) =>
+  applyPlan(makePlan(loadProject(p.root), { all: true }), { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
 const activeCount = async (p: RotationProject) => (await p.admin.list()).filter((c) => c.status === 'active').length;
 
 describe('provider faults during rotation', () => {
@@ -40,20 +41,24 @@ describe('provider faults during rotation', () => {
     ['a malformed body after the create was applied', { kind: 'malformed', phase: 'after', match: { method: 'POST', path: '/v1/credentials' } }],
     ['a hung introspection', { kind: 'hang', match: { path: '/v1/introspect' } }],
     ['a 502 on revoke', { kind: 'status', status: 502, match: { path: '/v1/revoke' } }],
-  ] as const)('retries %s and completes with exactly one new key', async (_label, fault) => {
-    const { p, proxy } = await projectBehindProxy();
-    const activeBefore = await activeCount(p);
-    proxy.injectFault(fault as never);
-    const summary = await run(p);
-    expect(summary.failed).toEqual([]);
-    expect(proxy.log.some((l) => l.outcome.startsWith('fault') || l.outcome.startsWith('applied, then'))).toBe(true);
-    const fresh = valueIn(p.read('.env'), 'EVENTS_API_KEY')!;
-    expect(await p.whoami(fresh)).toBe(200);
-    expect(await p.whoami(p.values.EVENTS_API_KEY!)).toBe(401);
-    // Idempotency: the old key was revoked and exactly one replacement exists.
-    expect(await activeCount(p)).toBe(activeBefore);
-    await proxy.close();
-  }, 60_000);
+  ] as const)(
+    'retries %s and completes with exactly one new key',
+    async (_label, fault) => {
+      const { p, proxy } = await projectBehindProxy();
+      const activeBefore = await activeCount(p);
+      proxy.injectFault(fault as never);
+      const summary = await run(p);
+      expect(summary.failed).toEqual([]);
+      expect(proxy.log.some((l) => l.outcome.startsWith('fault') || l.outcome.startsWith('applied, then'))).toBe(true);
+      const fresh = valueIn(p.read('.env'), 'EVENTS_API_KEY')!;
+      expect(await p.whoami(fresh)).toBe(200);
+      expect(await p.whoami(p.values.EVENTS_API_KEY!)).toBe(401);
+      // Idempotency: the old key was revoked and exactly one replacement exists.
+      expect(await activeCount(p)).toBe(activeBefore);
+      await proxy.close();
+    },
+    60_000,
+  );
 
   it('rolls back when the provider refuses the create (4xx is not retried)', async () => {
     const { p, proxy } = await projectBehindProxy();

@@ -50,7 +50,9 @@ describe('rollback', () => {
     try {
       await applyPlan(makePlan(loadProject(p.root), { all: true }), { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
       const before = p.read('.env');
-      await expect(rollbackCredential(p.root, 'EVENTS_API_KEY', { yes: true, noInput: true })).rejects.toThrow(/no longer accepted .* rolling back would break every consumer/);
+      await expect(rollbackCredential(p.root, 'EVENTS_API_KEY', { yes: true, noInput: true })).rejects.toThrow(
+        /no longer accepted .* rolling back would break every consumer/,
+      );
       expect(p.read('.env')).toBe(before);
       await expect(rollbackCredential(p.root, 'NOPE', { yes: true, noInput: true })).rejects.toThrow(/no finished rotation of NOPE/);
     } finally {

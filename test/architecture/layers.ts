@@ -81,7 +81,9 @@ export function checkLayers(files: SourceFile[], layers = LAYERS, exceptions = E
     }
     for (const imp of ts.preProcessFile(file.text, true, true).importedFiles) {
       if (!imp.fileName.startsWith('.')) continue; // packages and node: builtins
-      const target = relative(root, resolve(root, dirname(file.path), imp.fileName)).split(sep).join('/');
+      const target = relative(root, resolve(root, dirname(file.path), imp.fileName))
+        .split(sep)
+        .join('/');
       const to = folderOf(target);
       if (to === from) continue;
       const toLayer = layerOf.get(to);

@@ -8,7 +8,15 @@ import { runCli } from '../helpers/cli.js';
 const base = mkdtempSync(join(tmpdir(), 'credctl-cli-'));
 const project = join(base, 'project');
 const home = join(base, 'home');
-const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), CREDCTL_STORE: 'file', CREDCTL_PASSPHRASE: 'FAKE passphrase for tests', NO_COLOR: '1', CREDCTL_ACTOR: 'e2e-test' };
+const env: NodeJS.ProcessEnv = {
+  PATH: process.env.PATH,
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, '.config'),
+  CREDCTL_STORE: 'file',
+  CREDCTL_PASSPHRASE: 'FAKE passphrase for tests',
+  NO_COLOR: '1',
+  CREDCTL_ACTOR: 'e2e-test',
+};
 const CANARY = 'sk_live_51FAKEcliCANARY0000000000000000';
 const CANARY2 = 'FAKE-second-canary-42x';
 const outputs: string[] = [];

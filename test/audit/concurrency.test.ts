@@ -30,27 +30,39 @@ for (let i = 0; i < n; i++) await audit.append({ action: 'test.concurrent', subj
 await audit.checkpoint();
 `,
   );
-  const runs = Array.from({ length: WRITERS }, (_, id) =>
-    new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, [script, JSON.stringify(fx.paths), String(id), String(EACH)], { env: { ...process.env, ...fx.env }, stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (d) => (err += d));
-      child.on('exit', (code) => {
-        if (code !== 0) process.stderr.write(err);
-        resolve(code ?? -1);
-      });
-    }),
+  const runs = Array.from(
+    { length: WRITERS },
+    (_, id) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, [script, JSON.stringify(fx.paths), String(id), String(EACH)], {
+          env: { ...process.env, ...fx.env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let err = '';
+        child.stderr.on('data', (d) => (err += d));
+        child.on('exit', (code) => {
+          if (code !== 0) process.stderr.write(err);
+          resolve(code ?? -1);
+        });
+      }),
   );
   expect(await Promise.all(runs)).toEqual(Array(WRITERS).fill(0));
 
   const logText = readFileSync(fx.paths.audit, 'utf8');
-  const result = verifyAudit({ logText, checkpointsText: readFileSync(fx.paths.auditCheckpoints, 'utf8'), publicKey: parsePublicKey(readFileSync(fx.paths.auditPub, 'utf8')) });
+  const result = verifyAudit({
+    logText,
+    checkpointsText: readFileSync(fx.paths.auditCheckpoints, 'utf8'),
+    publicKey: parsePublicKey(readFileSync(fx.paths.auditPub, 'utf8')),
+  });
   expect(result.problems).toEqual([]);
   expect(result.ok).toBe(true);
   expect(result.entries).toBe(WRITERS * EACH);
   expect(result.latestCheckpoint?.size).toBe(WRITERS * EACH);
   // Every writer's entries are all there, in its own order.
-  const entries = logText.trim().split('\n').map((l) => JSON.parse(l));
+  const entries = logText
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   for (let id = 0; id < WRITERS; id++) {
     const mine = entries.filter((e) => e.actor === `writer-${id}`).map((e) => e.details.i);
     expect(mine).toEqual(Array.from({ length: EACH }, (_, i) => i));

@@ -69,7 +69,11 @@ describe('an entry as written', () => {
     const f = fixture();
     const log = await openAuditLog(f.paths, { store: f.store, actor: 'tester@test' });
     const before = Date.now();
-    const first = await log.append({ action: 'credential.revoke', subject: { fingerprint: 'fp_000000000000000000000001', provider: 'example' }, outcome: 'ok' });
+    const first = await log.append({
+      action: 'credential.revoke',
+      subject: { fingerprint: 'fp_000000000000000000000001', provider: 'example' },
+      outcome: 'ok',
+    });
     const second = await log.append({ action: 'credential.create', outcome: 'failed', details: { step: 3, retried: true, note: null } });
     expect(Object.keys(first).sort()).toEqual(['action', 'actor', 'hash', 'outcome', 'prev', 'seq', 'sig', 'subject', 'time', 'v']);
     expect(first).toMatchObject({ v: 1, seq: 1, actor: 'tester@test', action: 'credential.revoke', outcome: 'ok', prev: GENESIS_PREV });
@@ -204,7 +208,12 @@ describe('continuing the chain', () => {
     const a = await openAuditLog(f.paths, { store: f.store });
     const first = await a.append({ action: 'test.one', outcome: 'ok' });
     const good = readFileSync(f.paths.audit, 'utf8');
-    const lastLines = ['not json', JSON.stringify({ ...first, hash: 'ABC' }), JSON.stringify({ ...first, seq: '2' }), JSON.stringify({ ...first, hash: first.hash + '0' })];
+    const lastLines = [
+      'not json',
+      JSON.stringify({ ...first, hash: 'ABC' }),
+      JSON.stringify({ ...first, seq: '2' }),
+      JSON.stringify({ ...first, hash: first.hash + '0' }),
+    ];
     for (const last of lastLines) {
       writeFileSync(f.paths.audit, good + last + '\n');
       await expect(a.append({ action: 'test.two', outcome: 'ok' }), last).rejects.toMatchObject({ exitCode: ExitCode.Integrity });
@@ -326,10 +335,13 @@ describe('checkpoints', () => {
     const f = fixture();
     const boom = new Error('the action failed');
     await expect(
-      withAudit(async (a) => {
-        await a.append({ action: 'test.started', outcome: 'started' });
-        throw boom;
-      }, { paths: f.paths, store: f.store }),
+      withAudit(
+        async (a) => {
+          await a.append({ action: 'test.started', outcome: 'started' });
+          throw boom;
+        },
+        { paths: f.paths, store: f.store },
+      ),
     ).rejects.toBe(boom);
     expect(parseCheckpoints(readFileSync(f.paths.auditCheckpoints, 'utf8')).checkpoints.map((c) => c.size)).toEqual([1]);
     // A command that failed before appending anything leaves no checkpoint file behind.
@@ -343,10 +355,13 @@ describe('checkpoints', () => {
     mkdirSync(f.paths.auditCheckpoints, { recursive: true }); // a directory where the file goes
     const boom = new Error('the action failed');
     await expect(
-      withAudit(async (a) => {
-        await a.append({ action: 'test.started', outcome: 'started' });
-        throw boom;
-      }, { paths: f.paths, store: f.store }),
+      withAudit(
+        async (a) => {
+          await a.append({ action: 'test.started', outcome: 'started' });
+          throw boom;
+        },
+        { paths: f.paths, store: f.store },
+      ),
     ).rejects.toBe(boom);
     // A command that succeeded but whose checkpoint cannot be written fails closed (exit 4).
     await expect(withAudit(async (a) => a.append({ action: 'test.ok', outcome: 'ok' }), { paths: f.paths, store: f.store })).rejects.toMatchObject({

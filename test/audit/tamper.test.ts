@@ -16,12 +16,19 @@ let checkpoints: string;
 beforeAll(async () => {
   fx = auditFixture();
   // Ten entries over two "commands", so there are two checkpoints (sizes 6 and 10).
-  await withAudit(async (a) => {
-    for (let i = 1; i <= 6; i++) await a.append({ action: 'test.step', subject: { name: `N${i}`, fingerprint: `fp_${String(i).padStart(24, '0')}` }, outcome: 'ok', details: { i } });
-  }, { paths: fx.paths, store: fx.store, actor: 'tester@test' });
-  await withAudit(async (a) => {
-    for (let i = 7; i <= 10; i++) await a.append({ action: 'test.step', subject: { name: `N${i}` }, outcome: i === 9 ? 'failed' : 'ok' });
-  }, { paths: fx.paths, store: fx.store, actor: 'agent:rotator' });
+  await withAudit(
+    async (a) => {
+      for (let i = 1; i <= 6; i++)
+        await a.append({ action: 'test.step', subject: { name: `N${i}`, fingerprint: `fp_${String(i).padStart(24, '0')}` }, outcome: 'ok', details: { i } });
+    },
+    { paths: fx.paths, store: fx.store, actor: 'tester@test' },
+  );
+  await withAudit(
+    async (a) => {
+      for (let i = 7; i <= 10; i++) await a.append({ action: 'test.step', subject: { name: `N${i}` }, outcome: i === 9 ? 'failed' : 'ok' });
+    },
+    { paths: fx.paths, store: fx.store, actor: 'agent:rotator' },
+  );
   log = readFileSync(fx.paths.audit, 'utf8');
   checkpoints = readFileSync(fx.paths.auditCheckpoints, 'utf8');
 });
@@ -96,7 +103,16 @@ describe('every kind of tampering is detected and located', () => {
     const ls = lines();
     const prev = JSON.parse(ls[4]!);
     const other = privateKeyFromPem(generateSigningKey().privatePem);
-    const forged: Record<string, unknown> = { v: 1, seq: 6, time: prev.time, actor: 'mallory@x', action: 'store.get', subject: {}, outcome: 'ok', prev: prev.hash };
+    const forged: Record<string, unknown> = {
+      v: 1,
+      seq: 6,
+      time: prev.time,
+      actor: 'mallory@x',
+      action: 'store.get',
+      subject: {},
+      outcome: 'ok',
+      prev: prev.hash,
+    };
     forged.hash = entryHash(forged as never);
     forged.sig = signEntryHash(other, forged.hash as string);
     ls.splice(5, 0, JSON.stringify(forged));
@@ -134,7 +150,11 @@ describe('every kind of tampering is detected and located', () => {
     expect(r.firstProblem!.message).toContain('published cp.txt: checkpoint 1 covers 10 entries but the log has 6');
     // The untouched log passes with it; a published note from another key, or no note at all, does not.
     expect(verifyAudit({ logText: log, checkpointsText: checkpoints, publicKey: pub(), published }).ok).toBe(true);
-    expect(verifyAudit({ logText: log, checkpointsText: checkpoints, publicKey: pub(), published: [{ label: 'p', text: 'hello\n' }] }).problems.map((p) => p.message)).toEqual(['p: checkpoint 1 is malformed', 'p: holds no checkpoint']);
+    expect(
+      verifyAudit({ logText: log, checkpointsText: checkpoints, publicKey: pub(), published: [{ label: 'p', text: 'hello\n' }] }).problems.map(
+        (p) => p.message,
+      ),
+    ).toEqual(['p: checkpoint 1 is malformed', 'p: holds no checkpoint']);
     // An edit inside what the published checkpoint covers is named against it.
     const edited = lines();
     edited[8] = edited[8]!.replace('"outcome":"failed"', '"outcome":"ok"');
@@ -222,7 +242,12 @@ describe('writing', () => {
       const canary = 'FAKEcanary-db-password-7f3a9c';
       await f.store.put('DB', canary);
       const a = await openAuditLog(f.paths, { store: f.store });
-      const e = await a.append({ action: 'oops', subject: { name: 'DB' }, outcome: 'ok', details: { note: `value was ${canary}`, other: 'ghp_FAKEshapecanary000000000000000000000' } });
+      const e = await a.append({
+        action: 'oops',
+        subject: { name: 'DB' },
+        outcome: 'ok',
+        details: { note: `value was ${canary}`, other: 'ghp_FAKEshapecanary000000000000000000000' },
+      });
       const text = readFileSync(f.paths.audit, 'utf8');
       expect(text).not.toContain(canary);
       expect(text).not.toContain('FAKEshapecanary');
@@ -274,14 +299,25 @@ describe('every tamper form is located precisely, and reported once', () => {
     expect(r.problems).toEqual([expect.objectContaining({ kind: 'partial', line: 11 })]);
     const cutMidLine = verify(join(lines().slice(0, 9)) + lines()[9]!.slice(0, 40));
     expect(cutMidLine.entries).toBe(9);
-    expect(cutMidLine.problems.map((p) => [p.kind, p.line])).toEqual([['partial', 10], ['truncated', 10]]);
+    expect(cutMidLine.problems.map((p) => [p.kind, p.line])).toEqual([
+      ['partial', 10],
+      ['truncated', 10],
+    ]);
     // Nothing but a partial line: no entry at all.
     expect(verify('{"seq":1', '')).toMatchObject({ ok: false, entries: 0, problems: [{ kind: 'partial', line: 1 }] });
   });
 
   it('a line that is JSON but not an entry is malformed, and the entries after it are not blamed', () => {
     const e3 = JSON.parse(lines()[2]!);
-    const notEntries = ['null', '[]', '7', JSON.stringify({ ...e3, seq: '3' }), JSON.stringify({ ...e3, hash: undefined }), JSON.stringify({ ...e3, prev: 1 }), JSON.stringify({ ...e3, sig: undefined })];
+    const notEntries = [
+      'null',
+      '[]',
+      '7',
+      JSON.stringify({ ...e3, seq: '3' }),
+      JSON.stringify({ ...e3, hash: undefined }),
+      JSON.stringify({ ...e3, prev: 1 }),
+      JSON.stringify({ ...e3, sig: undefined }),
+    ];
     for (const bad of notEntries) {
       const ls = lines();
       ls[2] = bad;
@@ -327,7 +363,10 @@ describe('every tamper form is located precisely, and reported once', () => {
     const r = verify(join(ls), '');
     expect(r.problems[0]).toMatchObject({ kind: 'chain', line: 6, seq: 6 });
     // Entry 7 still names the original entry 6 as its prev: that is the same fork, reported at entry 7 too.
-    expect(r.problems.map((p) => [p.kind, p.line])).toEqual([['chain', 6], ['chain', 7]]);
+    expect(r.problems.map((p) => [p.kind, p.line])).toEqual([
+      ['chain', 6],
+      ['chain', 7],
+    ]);
   });
 
   it('after a malformed line, the chain is picked up again from the next entry', () => {
@@ -335,7 +374,10 @@ describe('every tamper form is located precisely, and reported once', () => {
     ls[2] = 'garbage';
     ls[3] = 'more garbage';
     const r = verify(join(ls), '');
-    expect(r.problems.map((p) => [p.kind, p.line, p.seq])).toEqual([['malformed', 3, 3], ['malformed', 4, 4]]);
+    expect(r.problems.map((p) => [p.kind, p.line, p.seq])).toEqual([
+      ['malformed', 3, 3],
+      ['malformed', 4, 4],
+    ]);
   });
 
   it('tells a forged entry among valid ones apart from a log checked with the wrong key', () => {
@@ -377,7 +419,12 @@ describe('every tamper form is located precisely, and reported once', () => {
   });
 
   it('a malformed checkpoint is named by position, and by the file it came from', () => {
-    const r = verifyAudit({ logText: log, checkpointsText: checkpoints + '\nnot a note\n', publicKey: pub(), published: [{ label: 'ticket 42', text: 'x\n' }] });
+    const r = verifyAudit({
+      logText: log,
+      checkpointsText: checkpoints + '\nnot a note\n',
+      publicKey: pub(),
+      published: [{ label: 'ticket 42', text: 'x\n' }],
+    });
     expect(r.problems.map((p) => p.kind)).toEqual(['checkpoint', 'checkpoint', 'checkpoint']);
     expect(r.problems.map((p) => p.message)).toEqual([
       expect.stringMatching(/^checkpoint 3\b/),

@@ -76,9 +76,18 @@ describe.skipIf(!built)('the GitHub Action (action.yml)', () => {
     const p = project();
     write(p.d, 'README.md', '# docs only\n');
     const after = commit(p.d, 'docs');
-    const run = runCompositeAction({ actionPath: REPO, workspace: p.d, eventName: 'push', event: { before: p.head, after }, inputs: { 'sarif-file': 'out/credctl.sarif' } });
+    const run = runCompositeAction({
+      actionPath: REPO,
+      workspace: p.d,
+      eventName: 'push',
+      event: { before: p.head, after },
+      inputs: { 'sarif-file': 'out/credctl.sarif' },
+    });
     expect(run.steps.map((s) => [s.name, s.ran, s.status ?? null])).toEqual([
-      ['Install credctl\'s dependencies', true, 0], ['Scan for credentials', true, 0], ['Upload SARIF to code scanning', true, 0], ['Fail on findings', false, null],
+      ["Install credctl's dependencies", true, 0],
+      ['Scan for credentials', true, 0],
+      ['Upload SARIF to code scanning', true, 0],
+      ['Fail on findings', false, null],
     ]);
     expect(run.outputs).toMatchObject({ findings: '0', 'sarif-file': 'out/credctl.sarif', scanned: `${p.head}..${after}` });
     expect(sarifSchemaErrors(JSON.parse(readFileSync(join(p.d, 'out', 'credctl.sarif'), 'utf8')))).toEqual([]);
@@ -90,15 +99,19 @@ describe.skipIf(!built)('the GitHub Action (action.yml)', () => {
     const p = project();
     const missing = 'f'.repeat(40);
     const run = runCompositeAction({
-      actionPath: REPO, workspace: p.d, eventName: 'pull_request',
+      actionPath: REPO,
+      workspace: p.d,
+      eventName: 'pull_request',
       event: { pull_request: { base: { sha: missing }, head: { sha: p.head } } },
       inputs: { 'fail-on-findings': 'false', 'upload-sarif': 'false', 'blast-radius': 'false' },
     });
-    expect(run.steps[1]!.stdout).toContain(`::notice title=credctl::commit ${missing.slice(0, 12)} is not in the checkout (use actions/checkout with fetch-depth: 0`);
+    expect(run.steps[1]!.stdout).toContain(
+      `::notice title=credctl::commit ${missing.slice(0, 12)} is not in the checkout (use actions/checkout with fetch-depth: 0`,
+    );
     expect(run.outputs).toMatchObject({ findings: '2', scanned: 'tree' });
     expect(run.summary).toContain('2 credentials found in the checked-out tree');
     expect(run.summary).not.toContain('Blast radius');
-    expect(run.steps.filter((s) => s.ran).map((s) => s.name)).toEqual(['Install credctl\'s dependencies', 'Scan for credentials']);
+    expect(run.steps.filter((s) => s.ran).map((s) => s.name)).toEqual(["Install credctl's dependencies", 'Scan for credentials']);
     expectNoValue(run, [join(p.d, 'credctl.sarif')], [p.added, p.old]);
   });
 

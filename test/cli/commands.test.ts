@@ -12,7 +12,10 @@ describe('command registry', () => {
       const program = new Command();
       mod!.register(program);
       for (const c of program.commands) registered.set(c.name(), file);
-      expect(program.commands.map((c) => c.name()), `${file} should register ${name}`).toContain(name);
+      expect(
+        program.commands.map((c) => c.name()),
+        `${file} should register ${name}`,
+      ).toContain(name);
     }
     const all = new Command();
     for (const m of mods) m.register(all);

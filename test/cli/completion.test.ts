@@ -29,14 +29,21 @@ beforeAll(() => {
 afterAll(cleanup);
 
 function run(shell: string, program: string, cwd = dir): string {
-  const r = spawnSync(shell, shell === 'zsh' ? ['-f', '-c', program] : ['-c', program], { cwd, encoding: 'utf8', env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir } });
+  const r = spawnSync(shell, shell === 'zsh' ? ['-f', '-c', program] : ['-c', program], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir },
+  });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;
 }
 
 /** What bash offers for the words typed so far (the last one is being completed). */
 function bashComplete(...words: string[]): string[] {
-  const out = run('bash', `source '${script.bash}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _credctl; printf '%s\\n' "\${COMPREPLY[@]}"`);
+  const out = run(
+    'bash',
+    `source '${script.bash}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _credctl; printf '%s\\n' "\${COMPREPLY[@]}"`,
+  );
   return out.split('\n').filter(Boolean);
 }
 
@@ -69,10 +76,15 @@ describe('credctl completion', () => {
 
   it.skipIf(!zsh)('zsh: the script parses, registers under compinit, and completes', () => {
     run('zsh', `zsh -n '${script.zsh}'`);
-    expect(run('zsh', `autoload -U compinit && compinit -u -d '${dir}/zcompdump' && source '${script.zsh}' && print -r -- \${_comps[credctl]}`).trim()).toBe('_credctl');
+    expect(run('zsh', `autoload -U compinit && compinit -u -d '${dir}/zcompdump' && source '${script.zsh}' && print -r -- \${_comps[credctl]}`).trim()).toBe(
+      '_credctl',
+    );
     // The completion builtins replaced by stand-ins that print what they are given.
     const stubs = `_describe() { local n="\${@[-1]}"; print -rl -- "\${(@)\${(P)n}%%:*}"; }; compadd() { shift; print -rl -- "$@"; }; _files() { print FILES; }; _message() { :; }; compset() { :; }; compdef() { :; }; source '${script.zsh}'`;
-    const complete = (...words: string[]) => run('zsh', `${stubs}; words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _credctl`).split('\n').filter(Boolean);
+    const complete = (...words: string[]) =>
+      run('zsh', `${stubs}; words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _credctl`)
+        .split('\n')
+        .filter(Boolean);
     expect(complete('credctl', '')).toEqual(expect.arrayContaining(['scan', 'store', 'completion']));
     expect(complete('credctl', 'scan', '--format', '')).toEqual(['table', 'json', 'jsonl', 'sarif', 'junit']);
     expect(complete('credctl', 'store', 'put', '--')).toEqual(['--label', '--no-input', '--json', '-h', '--help']);
@@ -81,7 +93,11 @@ describe('credctl completion', () => {
 
   it.skipIf(!fish)('fish: the script parses and completes', () => {
     run('fish', `fish -n '${script.fish}'`);
-    const complete = (line: string) => run('fish', `source '${script.fish}'; complete -C'${line}'`).split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+    const complete = (line: string) =>
+      run('fish', `source '${script.fish}'; complete -C'${line}'`)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]);
     expect(complete('credctl sc')).toEqual(['scan']);
     expect(complete('credctl scan --format ').sort()).toEqual(['json', 'jsonl', 'junit', 'sarif', 'table']);
     expect(complete('credctl --no-color store ').sort()).toEqual(['get', 'list', 'put', 'rm', 'status', 'versions']);

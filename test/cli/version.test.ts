@@ -12,7 +12,10 @@ const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as
 describe('credctl --version', () => {
   it('prints the bare version, and with --json the rule set and Node.js too', () => {
     expect(credctl(['--version'])).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
-    for (const args of [['--version', '--json'], ['--json', '--version']]) {
+    for (const args of [
+      ['--version', '--json'],
+      ['--json', '--version'],
+    ]) {
       const r = credctl(args);
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);

@@ -46,7 +46,7 @@ describe('the duration grammar', () => {
     for (const v of [canary, `${canary}d`, `1${canary}`]) expect(message(() => parseDuration(v, rule))).not.toContain('FAKE');
   });
 
-  it('applies each use\'s limits: minimum, maximum, whole units, zero as off, exit codes', () => {
+  it("applies each use's limits: minimum, maximum, whole units, zero as off, exit codes", () => {
     expect(message(() => parseDuration('500ms', { what: '--ttl', min: 1000 }))).toBe('--ttl must be at least 1s');
     expect(message(() => parseDuration('2h', { what: '--t', max: 3_600_000 }))).toBe('--t must be at most 1h');
     expect(message(() => parseDuration('36h', { what: '--grace', step: DAY }))).toMatch(/--grace must be a whole number of days, such as 7d or 2w/);
@@ -56,7 +56,9 @@ describe('the duration grammar', () => {
     expect(parseDuration(250, { what: 'timeoutMs', numbersAreMs: true })).toBe(250);
     // Flags are usage errors (exit 2); credctl.yaml fields are input errors (exit 3).
     expect(() => parseDuration('x', { what: '--grace', error: usageError })).toThrow(expect.objectContaining({ exitCode: 2 }));
-    expect(() => parseDays('x', 'policy.max_age')).toThrow(expect.objectContaining({ exitCode: 3, message: expect.stringContaining('credctl.yaml: policy.max_age') }));
+    expect(() => parseDays('x', 'policy.max_age')).toThrow(
+      expect.objectContaining({ exitCode: 3, message: expect.stringContaining('credctl.yaml: policy.max_age') }),
+    );
     expect(() => parseTtl('90')).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('--ttl needs a unit') }));
   });
 

@@ -20,7 +20,17 @@ describe('fingerprint', () => {
   it('recognises exactly fp_ followed by 24 lowercase hex digits', () => {
     const fp = fingerprint('FAKE-recognise-0123456789');
     expect(isFingerprint(fp)).toBe(true);
-    for (const notOne of [fp.slice(0, -1), fp + '0', fp.toUpperCase(), 'fp_' + fp.slice(3).toUpperCase(), fp.slice(3), `x${fp}`, `${fp} `, `${fp}\n`, 'fp_' + 'g'.repeat(24)]) {
+    for (const notOne of [
+      fp.slice(0, -1),
+      fp + '0',
+      fp.toUpperCase(),
+      'fp_' + fp.slice(3).toUpperCase(),
+      fp.slice(3),
+      `x${fp}`,
+      `${fp} `,
+      `${fp}\n`,
+      'fp_' + 'g'.repeat(24),
+    ]) {
       expect(isFingerprint(notOne), notOne).toBe(false);
     }
   });
@@ -52,10 +62,50 @@ describe('redact: never more than a public prefix and the last four', () => {
   // One fake value per public prefix credctl knows; the tail after the prefix is 20+ characters.
   const tail = 'FAKE0123456789abcdWXYZ';
   const prefixes = [
-    'sk_live_', 'sk_test_', 'rk_live_', 'rk_test_', 'pk_live_', 'pk_test_', 'whsec_', 'sk-proj-', 'sk-svcacct-', 'sk-admin-',
-    'sk-ant-api03-', 'sk-ant-admin01-', 'sk-', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-',
-    'xoxa-', 'xoxb-', 'xoxp-', 'xoxo-', 'xoxs-', 'xoxr-', 'AKIA', 'ASIA', 'AIza', 'SG.', 'npm_', 'pypi-', 'dckr_pat_', 'hf_',
-    'r8_', 'shpat_', 'shpss_', 'shpca_', 'shppa_', 'phc_', 'phx_', 'eyJ', 'ccx_live_', 'ccx_test_',
+    'sk_live_',
+    'sk_test_',
+    'rk_live_',
+    'rk_test_',
+    'pk_live_',
+    'pk_test_',
+    'whsec_',
+    'sk-proj-',
+    'sk-svcacct-',
+    'sk-admin-',
+    'sk-ant-api03-',
+    'sk-ant-admin01-',
+    'sk-',
+    'ghp_',
+    'gho_',
+    'ghu_',
+    'ghs_',
+    'ghr_',
+    'github_pat_',
+    'glpat-',
+    'xoxa-',
+    'xoxb-',
+    'xoxp-',
+    'xoxo-',
+    'xoxs-',
+    'xoxr-',
+    'AKIA',
+    'ASIA',
+    'AIza',
+    'SG.',
+    'npm_',
+    'pypi-',
+    'dckr_pat_',
+    'hf_',
+    'r8_',
+    'shpat_',
+    'shpss_',
+    'shpca_',
+    'shppa_',
+    'phc_',
+    'phx_',
+    'eyJ',
+    'ccx_live_',
+    'ccx_test_',
   ];
 
   it('keeps each known public prefix whole, so a person can tell which kind of key it is', () => {
@@ -120,7 +170,10 @@ describe('maskValues', () => {
   it('masks a value that contains another value whole, whichever order they come in', () => {
     const inner = 'FAKEinner0123456789';
     const outer = `outer-${inner}-tail-FAKE`;
-    for (const values of [[inner, outer], [outer, inner]]) {
+    for (const values of [
+      [inner, outer],
+      [outer, inner],
+    ]) {
       const masked = maskValues(`a ${outer} b ${inner}`, values);
       expect(masked).toBe(`a ${redact(outer)} b ${redact(inner)}`);
       expect(masked).not.toContain('-tail-');
@@ -136,7 +189,15 @@ describe('maskValues', () => {
 
 describe('shownSafely: what a person typed, shown back', () => {
   it('shows names, paths, fingerprints and run ids as typed', () => {
-    for (const typed of ['STRIPE_SECRET_KEY', '.env.production', 'config/secrets/prod.env', '20261207-091836-fd763d', 'fp_974c1a5cd765ed9e32922a63', 'fp_974c1a5cd765', 'a'.repeat(80)]) {
+    for (const typed of [
+      'STRIPE_SECRET_KEY',
+      '.env.production',
+      'config/secrets/prod.env',
+      '20261207-091836-fd763d',
+      'fp_974c1a5cd765ed9e32922a63',
+      'fp_974c1a5cd765',
+      'a'.repeat(80),
+    ]) {
       expect(shownSafely(typed)).toBe(typed);
     }
   });

@@ -42,9 +42,16 @@ describe.skipIf(!built)('credctl demo', () => {
     expect(aws.access.scopes.map((s: { scope: string }) => s.scope)).toEqual(['AmazonS3FullAccess', 'invoices-bucket-write']);
     expect(result.auditVerified).toBe(true);
     expect(result.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
-    expect(result.manualFollowUps.map((m: { name: string }) => m.name).sort()).toEqual(pg ? ['POSTGRES_PASSWORD', 'STRIPE_SECRET_KEY'] : ['DATABASE_URL', 'POSTGRES_PASSWORD', 'STRIPE_SECRET_KEY']);
+    expect(result.manualFollowUps.map((m: { name: string }) => m.name).sort()).toEqual(
+      pg ? ['POSTGRES_PASSWORD', 'STRIPE_SECRET_KEY'] : ['DATABASE_URL', 'POSTGRES_PASSWORD', 'STRIPE_SECRET_KEY'],
+    );
     // The two live keys with admin reach come first.
-    expect(result.blastRadius.items.slice(0, 2).map((i: { names: string[] }) => i.names[0]).sort()).toEqual(['AWS_SECRET_ACCESS_KEY', 'EXAMPLE_API_KEY']);
+    expect(
+      result.blastRadius.items
+        .slice(0, 2)
+        .map((i: { names: string[] }) => i.names[0])
+        .sort(),
+    ).toEqual(['AWS_SECRET_ACCESS_KEY', 'EXAMPLE_API_KEY']);
     expect(result.blastRadius.items.find((i: { names: string[] }) => i.names[0] === 'EXAMPLE_API_KEY').overbroad).toBe(true);
     expect(r.stdout).not.toMatch(FULL_SECRET);
     expect(r.stderr).not.toMatch(FULL_SECRET);

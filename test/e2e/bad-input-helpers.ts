@@ -50,7 +50,11 @@ export function makeSandbox(): Sandbox {
  * `credctl ...args` in `opts.cwd` with the sandbox's environment: in this process (test/helpers/cli.ts),
  * or as a real process with `spawn` (a heap limit in NODE_OPTIONS needs one), killed after timeoutMs.
  */
-export async function runCli(sb: Sandbox, args: string[], opts: { cwd: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; spawn?: boolean }): Promise<CliResult> {
+export async function runCli(
+  sb: Sandbox,
+  args: string[],
+  opts: { cwd: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; spawn?: boolean },
+): Promise<CliResult> {
   const env = { ...sb.env, ...opts.env };
   if (opts.spawn) {
     const r = await spawnCli(args, { cwd: opts.cwd, env, input: opts.input, timeoutMs: opts.timeoutMs });
@@ -97,7 +101,8 @@ export function expectCleanError(r: CliResult, code: number, message?: RegExp): 
 
 export function git(cwd: string, ...args: string[]): void {
   execFileSync('git', args, {
-    cwd, stdio: 'ignore',
+    cwd,
+    stdio: 'ignore',
     env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.test' },
   });
 }

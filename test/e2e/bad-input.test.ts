@@ -3,8 +3,17 @@ import { closeSync, cpSync, mkdirSync, openSync, readFileSync, rmSync, truncateS
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  FAKE_EXAMPLE_KEY, expectCleanError, expectNoCrash, git, makeProject, makeSandbox, runCli, snapshot, standardFiles,
-  type CliResult, type Sandbox,
+  FAKE_EXAMPLE_KEY,
+  expectCleanError,
+  expectNoCrash,
+  git,
+  makeProject,
+  makeSandbox,
+  runCli,
+  snapshot,
+  standardFiles,
+  type CliResult,
+  type Sandbox,
 } from './bad-input-helpers.js';
 
 /**
@@ -46,7 +55,12 @@ afterAll(() => {
 });
 
 /** Runs `args` in a fresh copy of the standard project whose credctl.yaml is `config`, and checks nothing was touched. */
-async function withConfig(name: string, config: string | Buffer | ((path: string) => void), args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; spawn?: boolean } = {}): Promise<CliResult> {
+async function withConfig(
+  name: string,
+  config: string | Buffer | ((path: string) => void),
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; spawn?: boolean } = {},
+): Promise<CliResult> {
   const files = standardFiles();
   const root = makeProject(sb, name, { '.env.production': files['.env.production']! });
   const path = join(root, 'credctl.yaml');
@@ -59,17 +73,18 @@ async function withConfig(name: string, config: string | Buffer | ((path: string
   return r;
 }
 
-const BILLION_LAUGHS = [
-  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
-  'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
-  'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
-  'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
-  'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
-  'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]',
-  'g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]',
-  'h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]',
-  'i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]',
-].join('\n') + '\n';
+const BILLION_LAUGHS =
+  [
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+    'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+    'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+    'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+    'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+    'g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]',
+    'h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]',
+    'i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]',
+  ].join('\n') + '\n';
 
 /** Writes a file of about `bytes` by repeating `unit(i)` lines, without holding it all in memory. */
 function writeGenerated(path: string, head: string, bytes: number, unit: (i: number) => string, tail = ''): void {
@@ -134,12 +149,25 @@ describe('credctl.yaml that is not a usable config', () => {
   });
 
   it('a 60 MB sparse file (all NUL bytes): exit 3', async () => {
-    const r = await withConfig('yaml-sparse', (path) => { writeFileSync(path, ''); truncateSync(path, 60 * 1024 * 1024); }, ['status'], { timeoutMs: 30_000 });
+    const r = await withConfig(
+      'yaml-sparse',
+      (path) => {
+        writeFileSync(path, '');
+        truncateSync(path, 60 * 1024 * 1024);
+      },
+      ['status'],
+      { timeoutMs: 30_000 },
+    );
     expectCleanError(r, 3, /credctl\.yaml/);
   }, 60_000);
 
   it('52 MB of comments before a wrong-typed policy: exit 3, refused for its size before parsing', async () => {
-    const r = await withConfig('yaml-padded', (path) => writeGenerated(path, '', 52 * 1024 * 1024, () => `# ${'x'.repeat(1000)}\n`, 'policy: 5\n'), ['status'], { timeoutMs: 30_000 });
+    const r = await withConfig(
+      'yaml-padded',
+      (path) => writeGenerated(path, '', 52 * 1024 * 1024, () => `# ${'x'.repeat(1000)}\n`, 'policy: 5\n'),
+      ['status'],
+      { timeoutMs: 30_000 },
+    );
     expectCleanError(r, 3, /credctl\.yaml is \d+ KB; credctl reads at most 1024 KB/);
   }, 60_000);
 
@@ -147,7 +175,12 @@ describe('credctl.yaml that is not a usable config', () => {
     ['providers: 5', 'providers: 5\n', ['plan', '--project'], /providers/],
     ['providers.example: 5', 'providers: { example: 5 }\n', ['status'], /providers\.example/],
     ['providers.example.issuer: 5', 'providers: { example: { issuer: 5 } }\n', ['inventory', '--no-probe'], /issuer/],
-    ['providers.example.admin: [list]', 'providers: { example: { issuer: "http://127.0.0.1:9", admin: [1, 2] } }\n', ['rotate', '--project', '--dry-run'], /admin/],
+    [
+      'providers.example.admin: [list]',
+      'providers: { example: { issuer: "http://127.0.0.1:9", admin: [1, 2] } }\n',
+      ['rotate', '--project', '--dry-run'],
+      /admin/,
+    ],
     ['credentials: list', 'credentials: [1, 2]\n', ['blast-radius', '--leaked', '.env.production', '--no-probe'], /credentials/],
     ['credentials.X: 5', 'credentials: { STRIPE_SECRET_KEY: 5 }\n', ['plan', '--project'], /credentials\.STRIPE_SECRET_KEY/],
     ['credentials.X.health: 5', 'credentials: { STRIPE_SECRET_KEY: { health: 5 } }\n', ['rotate', '--project', '--dry-run'], /health/],
@@ -169,9 +202,16 @@ describe('credctl.yaml that is not a usable config', () => {
 
   it('a 55 MB credctl.yaml of real mappings is refused with exit 3', async () => {
     // Heap capped so the bug costs seconds, not the machine; a size check would answer in well under a second.
-    const r = await withConfig('yaml-huge', (path) => writeGenerated(path, 'access:\n', 55 * 1024 * 1024, (i) => `  person${i}: { files: [.env.production, x], targets: [a] }\n`), ['status'], {
-      timeoutMs: 15_000, env: { NODE_OPTIONS: '--max-old-space-size=256' }, spawn: true,
-    });
+    const r = await withConfig(
+      'yaml-huge',
+      (path) => writeGenerated(path, 'access:\n', 55 * 1024 * 1024, (i) => `  person${i}: { files: [.env.production, x], targets: [a] }\n`),
+      ['status'],
+      {
+        timeoutMs: 15_000,
+        env: { NODE_OPTIONS: '--max-old-space-size=256' },
+        spawn: true,
+      },
+    );
     expectCleanError(r, 3, /credctl\.yaml/);
   }, 60_000);
 });
@@ -297,7 +337,10 @@ describe('apply --resume of runs that cannot be resumed', () => {
 describe('.env files with hostile content', () => {
   const variants: [string, () => Buffer | string][] = [
     ['NUL bytes', () => Buffer.concat([Buffer.from('A=1\0\0B=2\n'), Buffer.from(`EXAMPLE_API_KEY=${FAKE_EXAMPLE_KEY}\nC=\0x\n`)])],
-    ['invalid UTF-8', () => Buffer.concat([Buffer.from('A='), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(`\nEXAMPLE_API_KEY=${FAKE_EXAMPLE_KEY}\n`)])],
+    [
+      'invalid UTF-8',
+      () => Buffer.concat([Buffer.from('A='), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(`\nEXAMPLE_API_KEY=${FAKE_EXAMPLE_KEY}\n`)]),
+    ],
     ['100k lines', () => Array.from({ length: 100_000 }, (_, i) => `VAR_${i}=value${i}\n`).join('') + `EXAMPLE_API_KEY=${FAKE_EXAMPLE_KEY}\n`],
     ['a 10 MB line', () => `X=${'a'.repeat(10 * 1024 * 1024)}\nEXAMPLE_API_KEY=${FAKE_EXAMPLE_KEY}\n`],
   ];
@@ -326,10 +369,24 @@ describe('graph over hostile project files', () => {
     G = makeProject(sb, 'hostile', {
       'k8s/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata: { name: bomb }\n${BILLION_LAUGHS}stringData:\n  API_KEY: ${FAKE_EXAMPLE_KEY}\n`,
       'k8s/deploy.yaml': [
-        'apiVersion: apps/v1', 'kind: Deployment', 'metadata: { name: app }', 'spec:', '  template:', '    spec:', '      containers:',
-        '        - name: app', '          env: &e', '            - name: A', '              valueFrom: { secretKeyRef: { name: bomb, key: API_KEY } }',
-        '          envFrom: *e', 'x: &x [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]', 'y: &y [*x,*x,*x,*x,*x,*x,*x,*x,*x,*x]',
-        'z: &z [*y,*y,*y,*y,*y,*y,*y,*y,*y,*y]', 'w: &w [*z,*z,*z,*z,*z,*z,*z,*z,*z,*z]', 'v: [*w,*w,*w,*w,*w,*w,*w,*w,*w,*w]', '',
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: { name: app }',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: app',
+        '          env: &e',
+        '            - name: A',
+        '              valueFrom: { secretKeyRef: { name: bomb, key: API_KEY } }',
+        '          envFrom: *e',
+        'x: &x [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+        'y: &y [*x,*x,*x,*x,*x,*x,*x,*x,*x,*x]',
+        'z: &z [*y,*y,*y,*y,*y,*y,*y,*y,*y,*y]',
+        'w: &w [*z,*z,*z,*z,*z,*z,*z,*z,*z,*z]',
+        'v: [*w,*w,*w,*w,*w,*w,*w,*w,*w,*w]',
+        '',
       ].join('\n'),
       'deep.json': '['.repeat(100_000) + ']'.repeat(100_000),
       'package.json': '{"scripts":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}',
@@ -354,7 +411,6 @@ describe('graph over hostile project files', () => {
     expectNoCrash(await cli(['blast-radius', '--repo-public', '--no-probe'], G), [0, 1]);
   });
 });
-
 
 describe('where: names and fingerprints that match nothing or too much', () => {
   it('an unknown name: exit 3 with a hint', async () => {
@@ -384,7 +440,11 @@ describe('where: names and fingerprints that match nothing or too much', () => {
 
 describe('blast-radius: exposure inputs that are not what they claim', () => {
   // Outside P: a 50 MB file inside the project would slow every later graph build there.
-  const reports = (): string => { const dir = join(sb.base, 'reports'); mkdirSync(dir, { recursive: true }); return dir; };
+  const reports = (): string => {
+    const dir = join(sb.base, 'reports');
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
   const report = (name: string, text: string | Buffer): string => {
     const path = join(reports(), name);
     writeFileSync(path, text);
@@ -419,7 +479,13 @@ describe('blast-radius: exposure inputs that are not what they claim', () => {
   it('--from-report of a 50 MB gitleaks report is read without crashing', async () => {
     const path = join(reports(), 'r-huge.json');
     let n = 0;
-    writeGenerated(path, '[', 50 * 1024 * 1024, () => `${n++ ? ',' : ''}{"RuleID":"generic-api-key","File":"src/f${n}.js","StartLine":${n},"Secret":"FAKEsecret${n}","Match":"x"}`, ']');
+    writeGenerated(
+      path,
+      '[',
+      50 * 1024 * 1024,
+      () => `${n++ ? ',' : ''}{"RuleID":"generic-api-key","File":"src/f${n}.js","StartLine":${n},"Secret":"FAKEsecret${n}","Match":"x"}`,
+      ']',
+    );
     const r = await cli(['blast-radius', '--from-report', path, '--no-probe'], P, { timeoutMs: 110_000 });
     expectNoCrash(r, [0, 1, 3]);
     if (r.status === 3) expectCleanError(r, 3);
@@ -526,7 +592,10 @@ describe('audit verify with keys and bundles that are not', () => {
       ['garbage.pub', Buffer.from(Array.from({ length: 500 }, (_, i) => (i * 13 + 5) % 256))],
       ['text.pub', 'not a key\n'],
       ['trunc.pub', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n'],
-      ['p256.pub', '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZ2s0Tjv5C0ThmQmQ0ktXbGWdA2Vj3P3nZ3f8xGqX5wXkY1I7R0f2C8u4wY0kV3uY8m2l4N3Jg6uKz0Q1sWm8hQ==\n-----END PUBLIC KEY-----\n'],
+      [
+        'p256.pub',
+        '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZ2s0Tjv5C0ThmQmQ0ktXbGWdA2Vj3P3nZ3f8xGqX5wXkY1I7R0f2C8u4wY0kV3uY8m2l4N3Jg6uKz0Q1sWm8hQ==\n-----END PUBLIC KEY-----\n',
+      ],
     ];
     for (const [name, content] of keys) {
       writeFileSync(join(A, name), content);
@@ -614,12 +683,34 @@ describe('discover and issuer: addresses and values that must be refused', () =>
 
 describe('usage errors: unknown flags and missing arguments exit 2', () => {
   const unknownFlag: string[][] = [
-    ['scan'], ['hook', 'install'], ['hook', 'uninstall'], ['graph'], ['where', 'X'], ['discover', 'http://127.0.0.1:1'],
-    ['issuer', 'serve'], ['issuer', 'mint', '--url', 'http://127.0.0.1:1', '--scope', 'x'], ['issuer', 'conformance', 'http://127.0.0.1:1'],
-    ['providers', 'list'], ['providers', 'show', 'example'], ['store', 'status'], ['store', 'list'], ['store', 'get', 'X'],
-    ['store', 'put', 'X'], ['store', 'versions', 'X'], ['store', 'rm', 'X'], ['audit', 'show'], ['audit', 'verify'],
-    ['audit', 'export', '--out', 'x.json'], ['plan', '--project'], ['apply', 'good.yaml'], ['rotate', '--project'],
-    ['rollback', 'X'], ['blast-radius', '--leaked', '.env.production'], ['inventory'], ['status'], ['demo'],
+    ['scan'],
+    ['hook', 'install'],
+    ['hook', 'uninstall'],
+    ['graph'],
+    ['where', 'X'],
+    ['discover', 'http://127.0.0.1:1'],
+    ['issuer', 'serve'],
+    ['issuer', 'mint', '--url', 'http://127.0.0.1:1', '--scope', 'x'],
+    ['issuer', 'conformance', 'http://127.0.0.1:1'],
+    ['providers', 'list'],
+    ['providers', 'show', 'example'],
+    ['store', 'status'],
+    ['store', 'list'],
+    ['store', 'get', 'X'],
+    ['store', 'put', 'X'],
+    ['store', 'versions', 'X'],
+    ['store', 'rm', 'X'],
+    ['audit', 'show'],
+    ['audit', 'verify'],
+    ['audit', 'export', '--out', 'x.json'],
+    ['plan', '--project'],
+    ['apply', 'good.yaml'],
+    ['rotate', '--project'],
+    ['rollback', 'X'],
+    ['blast-radius', '--leaked', '.env.production'],
+    ['inventory'],
+    ['status'],
+    ['demo'],
   ];
   for (const cmd of unknownFlag) {
     it(`${cmd.slice(0, 2).join(' ')} --bogus-flag: exit 2, nothing changed`, async () => {
@@ -630,12 +721,27 @@ describe('usage errors: unknown flags and missing arguments exit 2', () => {
   }
 
   const missing: [string[], RegExp][] = [
-    [['where'], /query/], [['discover'], /issuer-url/], [['store', 'get'], /name/], [['store', 'put'], /name/],
-    [['store', 'versions'], /name/], [['store', 'rm'], /name/], [['providers', 'show'], /id/], [['issuer', 'conformance'], /url/],
-    [['issuer', 'mint', '--scope', 'x'], /--url/], [['rollback'], /credential/], [['apply'], /plan file|--resume/],
-    [['apply', '--resume'], /--resume/], [['audit', 'export'], /--out/], [['plan'], /--project/], [['blast-radius'], /exposed/],
-    [['scan', '--format'], /--format/], [['graph', '--format'], /--format/], [['bogus-command'], /unknown command/],
-    [['store', 'bogus'], /unknown command/], [['issuer', 'bogus'], /unknown command/], [['audit', 'bogus'], /unknown command/],
+    [['where'], /query/],
+    [['discover'], /issuer-url/],
+    [['store', 'get'], /name/],
+    [['store', 'put'], /name/],
+    [['store', 'versions'], /name/],
+    [['store', 'rm'], /name/],
+    [['providers', 'show'], /id/],
+    [['issuer', 'conformance'], /url/],
+    [['issuer', 'mint', '--scope', 'x'], /--url/],
+    [['rollback'], /credential/],
+    [['apply'], /plan file|--resume/],
+    [['apply', '--resume'], /--resume/],
+    [['audit', 'export'], /--out/],
+    [['plan'], /--project/],
+    [['blast-radius'], /exposed/],
+    [['scan', '--format'], /--format/],
+    [['graph', '--format'], /--format/],
+    [['bogus-command'], /unknown command/],
+    [['store', 'bogus'], /unknown command/],
+    [['issuer', 'bogus'], /unknown command/],
+    [['audit', 'bogus'], /unknown command/],
   ];
   for (const [cmd, message] of missing) {
     it(`${cmd.join(' ')} (missing argument or unknown command): exit 2`, async () => {

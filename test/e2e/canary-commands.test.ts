@@ -218,29 +218,69 @@ beforeAll(async () => {
   const pemBody = Array.from({ length: 6 }, () => `MIIE${rand(60, ALNUM + '+/')}`).join('\n');
   const pemBodyMarked = pemBody.replace(/^MIIE/, 'MIIEFAKE');
   plant('.env.production unquoted PEM body', '-----BEGIN PRIVATE KEY-----\n', `${pemBodyMarked}`);
-  writeFileSync(join(p.root, '.env.production'), `NODE_ENV=production\nTLS_PRIVATE_KEY=-----BEGIN PRIVATE KEY-----\n${pemBodyMarked}\n-----END PRIVATE KEY-----\nLOG_LEVEL=info\n`);
+  writeFileSync(
+    join(p.root, '.env.production'),
+    `NODE_ENV=production\nTLS_PRIVATE_KEY=-----BEGIN PRIVATE KEY-----\n${pemBodyMarked}\n-----END PRIVATE KEY-----\nLOG_LEVEL=info\n`,
+  );
 
   // A k8s Secret: one value base64 in data, one in stringData, and a Deployment consuming them.
   const rk = plant('k8s Secret data (base64)', 'rk_live_51FAKE', rand(30));
   const openai = plant('k8s Secret stringData', 'sk-proj-FAKE', rand(44));
   mkdirSync(join(p.root, 'k8s'));
-  writeFileSync(join(p.root, 'k8s', 'secret.yaml'), [
-    'apiVersion: v1', 'kind: Secret', 'metadata:', '  name: app-secrets', 'type: Opaque', 'data:',
-    `  STRIPE_RESTRICTED_KEY: ${Buffer.from(rk).toString('base64')}`, 'stringData:', `  OPENAI_API_KEY: ${openai}`, '',
-  ].join('\n'));
-  writeFileSync(join(p.root, 'k8s', 'deployment.yaml'), [
-    'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: api', 'spec:', '  template:', '    spec:', '      containers:',
-    '        - name: api', '          image: api:1', '          env:', '            - name: OPENAI_API_KEY', '              valueFrom:',
-    '                secretKeyRef: { name: app-secrets, key: OPENAI_API_KEY }', '',
-  ].join('\n'));
+  writeFileSync(
+    join(p.root, 'k8s', 'secret.yaml'),
+    [
+      'apiVersion: v1',
+      'kind: Secret',
+      'metadata:',
+      '  name: app-secrets',
+      'type: Opaque',
+      'data:',
+      `  STRIPE_RESTRICTED_KEY: ${Buffer.from(rk).toString('base64')}`,
+      'stringData:',
+      `  OPENAI_API_KEY: ${openai}`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(p.root, 'k8s', 'deployment.yaml'),
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: api',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: api',
+      '          image: api:1',
+      '          env:',
+      '            - name: OPENAI_API_KEY',
+      '              valueFrom:',
+      '                secretKeyRef: { name: app-secrets, key: OPENAI_API_KEY }',
+      '',
+    ].join('\n'),
+  );
 
   // Compose: a database URL with a password (URL-encoding matters) and a key inline.
   const dbpw = plant('compose DATABASE_URL password', '', `FAKE${rand(20)}`);
   const sendgrid = plant('compose SENDGRID_API_KEY', 'SG.', `FAKE${rand(18)}.${rand(43)}`);
-  writeFileSync(join(p.root, 'docker-compose.yml'), [
-    'services:', '  web:', '    image: node:20', '    env_file: .env', '    environment:',
-    `      DATABASE_URL: postgres://app:${dbpw}@db:5432/app`, `      SENDGRID_API_KEY: ${sendgrid}`, '  db:', '    image: postgres:16', '',
-  ].join('\n'));
+  writeFileSync(
+    join(p.root, 'docker-compose.yml'),
+    [
+      'services:',
+      '  web:',
+      '    image: node:20',
+      '    env_file: .env',
+      '    environment:',
+      `      DATABASE_URL: postgres://app:${dbpw}@db:5432/app`,
+      `      SENDGRID_API_KEY: ${sendgrid}`,
+      '  db:',
+      '    image: postgres:16',
+      '',
+    ].join('\n'),
+  );
 
   // Source code with hard-coded keys.
   const slack = plant('source code slack token', 'xoxb-', `1234567890-1234567890-FAKE${rand(24)}`);
@@ -248,10 +288,17 @@ beforeAll(async () => {
   const awsSecret = plant('source code AWS secret', '', `FAKE${rand(36, ALNUM + '/+')}`);
   const anthropic = plant('source code anthropic key', 'sk-ant-api03-', `FAKE${rand(90)}`);
   mkdirSync(join(p.root, 'src'));
-  writeFileSync(join(p.root, 'src', 'app.js'), [
-    `const slack = "${slack}";`, `const aws = { accessKeyId: "${akia}" };`, `const aws_secret_access_key = "${awsSecret}";`,
-    `const anthropic = '${anthropic}';`, 'fetch(url, { headers: { authorization: process.env.EVENTS_API_KEY } });', '',
-  ].join('\n'));
+  writeFileSync(
+    join(p.root, 'src', 'app.js'),
+    [
+      `const slack = "${slack}";`,
+      `const aws = { accessKeyId: "${akia}" };`,
+      `const aws_secret_access_key = "${awsSecret}";`,
+      `const anthropic = '${anthropic}';`,
+      'fetch(url, { headers: { authorization: process.env.EVENTS_API_KEY } });',
+      '',
+    ].join('\n'),
+  );
 
   // JSON files with a syntax error right next to a key: a missing comma, and an unquoted value.
   const jsonKey = plant('settings.json (missing comma)', 'sk_live_51FAKE', rand(30));
@@ -264,7 +311,8 @@ beforeAll(async () => {
   writeFileSync(join(p.root, 'vercel.json'), `{\n  "env": {\n    "STRIPE_SECRET_KEY": ${vercelBare}\n  }\n}\n`);
 
   // Who could see what, for blast-radius --person.
-  appendFileSync(join(p.root, 'credctl.yaml'), 'access:\n  contractor-jane: { files: [.env, .env.production] }\npolicy:\n  max_age: 1d\n'); trustIfValid(p.root);
+  appendFileSync(join(p.root, 'credctl.yaml'), 'access:\n  contractor-jane: { files: [.env, .env.production] }\npolicy:\n  max_age: 1d\n');
+  trustIfValid(p.root);
   goodYaml = p.read('credctl.yaml');
 
   // Git history: a key committed, then deleted.
@@ -293,7 +341,10 @@ afterAll(async () => {
 
 describe.skipIf(!built)('promise 5: no value in any output of any command', () => {
   it('the canaries are really in the project (the test can fail)', () => {
-    const planted = findLeaks([{ where: '.env', text: p.read('.env') }, { where: 'k8s', text: p.read('k8s/secret.yaml') }]);
+    const planted = findLeaks([
+      { where: '.env', text: p.read('.env') },
+      { where: 'k8s', text: p.read('k8s/secret.yaml') },
+    ]);
     expect(planted.join('\n')).toContain('.env STRIPE_SECRET_KEY');
     expect(planted.join('\n')).toContain('k8s Secret data (base64)');
     expect(planted.join('\n')).toContain('minted EVENTS_API_KEY');
@@ -302,10 +353,18 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
   it('scan: project, history, staged, stdin, every format, baseline, debug', async () => {
     const stdin = `deploy log\nSTRIPE_SECRET_KEY=${stdinCanary}\nTOKEN="${stdinCanary}"\n`;
     const runs: Run[] = [
-      { args: ['scan'] }, { args: ['scan', '--json'] }, { args: ['scan', '--format', 'jsonl'] }, { args: ['scan', '--format', 'sarif'] },
-      { args: ['scan', '--history', '--format', 'json'], env: debugEnv }, { args: ['scan', '--history', '--format', 'sarif'] }, { args: ['scan', '--history'] },
-      { args: ['scan', '--format', 'junit'] }, { args: ['scan', '--history', '--format', 'junit'] },
-      { args: ['scan', '-'], input: stdin }, { args: ['scan', '-', '--format', 'jsonl'], input: stdin }, { args: ['scan', '-', '--format', 'sarif'], input: stdin, env: debugEnv },
+      { args: ['scan'] },
+      { args: ['scan', '--json'] },
+      { args: ['scan', '--format', 'jsonl'] },
+      { args: ['scan', '--format', 'sarif'] },
+      { args: ['scan', '--history', '--format', 'json'], env: debugEnv },
+      { args: ['scan', '--history', '--format', 'sarif'] },
+      { args: ['scan', '--history'] },
+      { args: ['scan', '--format', 'junit'] },
+      { args: ['scan', '--history', '--format', 'junit'] },
+      { args: ['scan', '-'], input: stdin },
+      { args: ['scan', '-', '--format', 'jsonl'], input: stdin },
+      { args: ['scan', '-', '--format', 'sarif'], input: stdin, env: debugEnv },
     ];
     runs.push({ args: ['scan', '--no-ignore', '--no-graph', '--json'], env: debugEnv });
     runs.push({ args: ['scan', '.env.production', 'config/settings.json', 'config/broken.json', 'k8s', '--format', 'sarif'] });
@@ -353,10 +412,17 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
 
   it('graph and where: every format', async () => {
     const outs = await runAll([
-      { args: ['graph'] }, { args: ['graph', '--json'] }, { args: ['graph', '--format', 'dot'] }, { args: ['graph', '--format', 'mermaid'] },
+      { args: ['graph'] },
+      { args: ['graph', '--json'] },
+      { args: ['graph', '--format', 'dot'] },
+      { args: ['graph', '--format', 'mermaid'] },
       { args: ['graph', p.root, '--full', '--no-ignore', '--format', 'json'], env: debugEnv },
-      { args: ['where', 'STRIPE_SECRET_KEY'] }, { args: ['where', 'OPENAI_API_KEY', '--json'] }, { args: ['where', plantedFp.slice(0, 12)] },
-      { args: ['where', '.env.production', '--json'] }, { args: ['where', 'k8s/secret.yaml'] }, { args: ['where', 'NOPE_NOT_HERE'], env: debugEnv },
+      { args: ['where', 'STRIPE_SECRET_KEY'] },
+      { args: ['where', 'OPENAI_API_KEY', '--json'] },
+      { args: ['where', plantedFp.slice(0, 12)] },
+      { args: ['where', '.env.production', '--json'] },
+      { args: ['where', 'k8s/secret.yaml'] },
+      { args: ['where', 'NOPE_NOT_HERE'], env: debugEnv },
     ]);
     // The malformed files were read and warned about (by file:line, without their text).
     expect(outs.map((o) => o.text).join('\n')).toMatch(/vercel\.json:\d+/);
@@ -366,8 +432,12 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
   it('discover, providers and issuer: serve, mint, conformance, unreachable', async () => {
     const down = `http://127.0.0.1:${await closedPort()}`;
     const outs = await runAll([
-      { args: ['discover', issuer.url] }, { args: ['discover', issuer.url, '--no-cache', '--json'] }, { args: ['discover', down], env: debugEnv },
-      { args: ['providers', 'list', '--json'] }, { args: ['providers', 'show', 'example'] }, { args: ['providers', 'show', 'example', '--discover', '--json'] },
+      { args: ['discover', issuer.url] },
+      { args: ['discover', issuer.url, '--no-cache', '--json'] },
+      { args: ['discover', down], env: debugEnv },
+      { args: ['providers', 'list', '--json'] },
+      { args: ['providers', 'show', 'example'] },
+      { args: ['providers', 'show', 'example', '--discover', '--json'] },
       { args: ['issuer', 'conformance', issuer.url, '--admin-token-file', adminTokenFile] },
       { args: ['issuer', 'conformance', down, '--admin-token-file', adminTokenFile], env: debugEnv },
       { args: ['issuer', 'mint', '--url', down, '--admin-token-file', adminTokenFile, '--scope', 'events:read'], env: debugEnv },
@@ -375,7 +445,10 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     ]);
     // mint prints a value by design: its stdout is exempt, but the value is a secret everywhere else.
     const minted: Output[] = [];
-    for (const args of [['--scope', 'events:read'], ['--scope', 'events:read', '--json', '--ttl', '1h']]) {
+    for (const args of [
+      ['--scope', 'events:read'],
+      ['--scope', 'events:read', '--json', '--ttl', '1h'],
+    ]) {
       const r = await cli(['issuer', 'mint', '--url', issuer.url, '--admin-token-file', adminTokenFile, ...args], { exemptStdout: true });
       expect(r.status, r.stderr).toBe(0);
       const value = /ccx_live_[0-9A-Za-z]+/.exec(r.stdout)![0];
@@ -396,7 +469,12 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
       });
       child.stderr.on('data', (d) => (stderr += d));
       child.on('error', reject);
-      child.on('close', () => resolve([{ where: 'issuer serve [stdout]', text: stdout }, { where: 'issuer serve [stderr]', text: stderr }]));
+      child.on('close', () =>
+        resolve([
+          { where: 'issuer serve [stdout]', text: stdout },
+          { where: 'issuer serve [stderr]', text: stderr },
+        ]),
+      );
     });
     expect(served[0]!.text).toMatch(/^\{/);
     addSecret('served issuer admin token', readFileSync(join(data, 'admin-token'), 'utf8').trim());
@@ -406,17 +484,27 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
 
   it('store: status, put, list, versions, get (stderr), rm, wrong passphrase and key file', async () => {
     const put = plant('store put (stdin)', 'sk_live_51FAKE', rand(30));
-    const outs = await runAll([
-      { args: ['store', 'status', '--json'] },
-      { args: ['store', 'put', 'CANARY_KEY', '--no-input'], input: `${put}\n` },
-      { args: ['store', 'put', 'CANARY_KEY', '--no-input', '--json', '--label', 'pending'], input: put },
-      { args: ['store', 'put', 'CANARY_KEY', '--no-input', '--label', 'bogus'], input: put, env: debugEnv },
-      { args: ['store', 'list', '--all'] }, { args: ['store', 'versions', 'CANARY_KEY', '--json'] }, { args: ['store', 'get', 'NOPE'], env: debugEnv },
-    ], undefined, 1);
+    const outs = await runAll(
+      [
+        { args: ['store', 'status', '--json'] },
+        { args: ['store', 'put', 'CANARY_KEY', '--no-input'], input: `${put}\n` },
+        { args: ['store', 'put', 'CANARY_KEY', '--no-input', '--json', '--label', 'pending'], input: put },
+        { args: ['store', 'put', 'CANARY_KEY', '--no-input', '--label', 'bogus'], input: put, env: debugEnv },
+        { args: ['store', 'list', '--all'] },
+        { args: ['store', 'versions', 'CANARY_KEY', '--json'] },
+        { args: ['store', 'get', 'NOPE'], env: debugEnv },
+      ],
+      undefined,
+      1,
+    );
     // get to a pipe prints the value by design; only its stderr is checked.
     const got = await cli(['store', 'get', 'CANARY_KEY', '--label', 'current'], { exemptStdout: true });
     expect(got.stdout.trim()).toBe(put);
-    const rm = await runAll([{ args: ['store', 'rm', 'CANARY_KEY', '--yes', '--no-input', '--json'] }, { args: ['store', 'rm', 'CANARY_KEY', '--no-input'] }], undefined, 1);
+    const rm = await runAll(
+      [{ args: ['store', 'rm', 'CANARY_KEY', '--yes', '--no-input', '--json'] }, { args: ['store', 'rm', 'CANARY_KEY', '--no-input'] }],
+      undefined,
+      1,
+    );
     everything.push(...got.outputs);
 
     // A passphrase store in its own project, opened with the wrong passphrase and a wrong key file.
@@ -431,17 +519,21 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     addSecret('wrong key file', wrongKeyHex);
     const base: NodeJS.ProcessEnv = { ...p.env };
     delete base.CREDCTL_KEY_FILE;
-    const pass = await runAll([
-      { args: ['store', 'put', 'OTHER', '--no-input'], input: put, cwd: other, env: { ...base, CREDCTL_PASSPHRASE: passphrase } },
-      { args: ['store', 'list'], cwd: other, env: { ...base, CREDCTL_PASSPHRASE: wrongPass, CREDCTL_DEBUG: '1' } },
-      { args: ['store', 'versions', 'OTHER', '--json'], cwd: other, env: { ...base, CREDCTL_PASSPHRASE: wrongPass } },
-      { args: ['store', 'list', '--json'], cwd: other, env: { ...base, CREDCTL_KEY_FILE: wrongKeyFile, CREDCTL_DEBUG: '1' } },
-      { args: ['audit', 'show'], cwd: p.root, env: { ...p.env, CREDCTL_KEY_FILE: wrongKeyFile } },
-      { args: ['rotate', 'EVENTS_API_KEY', '--yes', '--no-input'], cwd: p.root, env: { ...p.env, CREDCTL_KEY_FILE: wrongKeyFile, CREDCTL_DEBUG: '1' } },
-    ], (args, status, stderr) => {
-      if (args[1] === 'list' || args[1] === 'versions') expect(status, `${args.join(' ')}: ${stderr}`).toBe(8);
-      if (args[0] === 'rotate') expect([7, 8], stderr).toContain(status);
-    }, 1);
+    const pass = await runAll(
+      [
+        { args: ['store', 'put', 'OTHER', '--no-input'], input: put, cwd: other, env: { ...base, CREDCTL_PASSPHRASE: passphrase } },
+        { args: ['store', 'list'], cwd: other, env: { ...base, CREDCTL_PASSPHRASE: wrongPass, CREDCTL_DEBUG: '1' } },
+        { args: ['store', 'versions', 'OTHER', '--json'], cwd: other, env: { ...base, CREDCTL_PASSPHRASE: wrongPass } },
+        { args: ['store', 'list', '--json'], cwd: other, env: { ...base, CREDCTL_KEY_FILE: wrongKeyFile, CREDCTL_DEBUG: '1' } },
+        { args: ['audit', 'show'], cwd: p.root, env: { ...p.env, CREDCTL_KEY_FILE: wrongKeyFile } },
+        { args: ['rotate', 'EVENTS_API_KEY', '--yes', '--no-input'], cwd: p.root, env: { ...p.env, CREDCTL_KEY_FILE: wrongKeyFile, CREDCTL_DEBUG: '1' } },
+      ],
+      (args, status, stderr) => {
+        if (args[1] === 'list' || args[1] === 'versions') expect(status, `${args.join(' ')}: ${stderr}`).toBe(8);
+        if (args[0] === 'rotate') expect([7, 8], stderr).toContain(status);
+      },
+      1,
+    );
     const wrongGet = await cli(['store', 'get', 'OTHER'], { cwd: other, env: { ...base, CREDCTL_PASSPHRASE: wrongPass }, exemptStdout: false });
     expect(wrongGet.status).toBe(8);
     everything.push(...wrongGet.outputs);
@@ -454,7 +546,18 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     const out = mkdtempSync(join(tmpdir(), 'credctl-canary-out-'));
     const report = join(out, 'gitleaks.json');
     const sarifIn = join(out, 'scanner.sarif');
-    writeFileSync(report, JSON.stringify([{ RuleID: 'stripe-access-token', File: '.env', StartLine: 3, Secret: canaries.find((c) => c.label === '.env STRIPE_SECRET_KEY')!.value, Match: `STRIPE_SECRET_KEY=${canaries.find((c) => c.label === '.env STRIPE_SECRET_KEY')!.value}` }]));
+    writeFileSync(
+      report,
+      JSON.stringify([
+        {
+          RuleID: 'stripe-access-token',
+          File: '.env',
+          StartLine: 3,
+          Secret: canaries.find((c) => c.label === '.env STRIPE_SECRET_KEY')!.value,
+          Match: `STRIPE_SECRET_KEY=${canaries.find((c) => c.label === '.env STRIPE_SECRET_KEY')!.value}`,
+        },
+      ]),
+    );
     writeFileSync(sarifIn, '{"version": "2.1.0", "runs": [ {"results": [ ' + `"${stdinCanary}" ]}`);
     const fromEnv = { ...p.env, LEAKED_STRIPE_KEY: envCanary, EVENTS_API_KEY: p.values.EVENTS_API_KEY };
     const runs: Run[] = [];
@@ -462,9 +565,16 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     const formats = [['--format', 'terminal'], ['--json'], ['--format', 'md'], ['--format', 'html']];
     formats.forEach((f, i) => {
       if (i % 2 === 0) runs.push({ args: ['blast-radius', '--leaked', '.env', ...f] });
-      if (i % 2 === 1) runs.push({ args: ['blast-radius', '--leaked', '-', '--no-probe', ...f], input: `ci log\nSTRIPE_SECRET_KEY=${stdinCanary}\nEVENTS_API_KEY=${p.values.EVENTS_API_KEY}\n` });
+      if (i % 2 === 1)
+        runs.push({
+          args: ['blast-radius', '--leaked', '-', '--no-probe', ...f],
+          input: `ci log\nSTRIPE_SECRET_KEY=${stdinCanary}\nEVENTS_API_KEY=${p.values.EVENTS_API_KEY}\n`,
+        });
     });
-    runs.push({ args: ['blast-radius', '--from-env', '--no-probe', '--format', 'md'], env: fromEnv }, { args: ['blast-radius', '--repo-public', '--no-probe', '--json'], env: debugEnv });
+    runs.push(
+      { args: ['blast-radius', '--from-env', '--no-probe', '--format', 'md'], env: fromEnv },
+      { args: ['blast-radius', '--repo-public', '--no-probe', '--json'], env: debugEnv },
+    );
     runs.push(
       { args: ['blast-radius', '--leaked', '.env.production', '--leaked', 'config/settings.json', '--leaked', 'config/broken.json', '--json', '--no-probe'] },
       { args: ['blast-radius', '--leaked', 'k8s/secret.yaml', '--leaked', 'docker-compose.yml', '--leaked', 'src/app.js', '--format', 'md', '--no-probe'] },
@@ -479,13 +589,19 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
       { args: ['blast-radius', '--repo-public', '--format', 'html', '-o', join(out, 'report.html'), '--no-probe'] },
       { args: ['blast-radius', '--from-env', '--json', '-o', join(out, 'report.json'), '--no-probe'], env: fromEnv },
     );
-    runs.push({ args: ['inventory'] }, { args: ['inventory', '--json', '--no-probe'] }, { args: ['inventory', '--format', 'html', '-o', join(out, 'inventory.html')] });
+    runs.push(
+      { args: ['inventory'] },
+      { args: ['inventory', '--json', '--no-probe'] },
+      { args: ['inventory', '--format', 'html', '-o', join(out, 'inventory.html')] },
+    );
     runs.push({ args: ['status'] }, { args: ['status', '--no-probe', '--json'], env: debugEnv });
     const outs = await runAll(runs);
     const all = outs.map((o) => o.text).join('\n');
     expect(all).toContain('gitleaks: .env:3'); // the other scanner's report was read
     expect(all).toMatch(/sk_live_…\w{4}/); // values are shown, redacted
-    const files = readdirSync(out).filter((f) => f !== 'gitleaks.json' && f !== 'scanner.sarif').map((f) => written(join(out, f)));
+    const files = readdirSync(out)
+      .filter((f) => f !== 'gitleaks.json' && f !== 'scanner.sarif')
+      .map((f) => written(join(out, f)));
     expect(files.length).toBe(5);
     expectClean([...outs, ...files]);
   }, 90_000);
@@ -493,13 +609,21 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
   it('plan, apply, stale plan, rotate with a failing health check, rollback, list runs', async () => {
     const out = mkdtempSync(join(tmpdir(), 'credctl-canary-plan-'));
     const planFile = join(out, 'plan.yaml');
-    const first = await runAll([
-      { args: ['plan', '--name', 'EVENTS_API_KEY', '--out', planFile] }, { args: ['plan', '--project', '--json'] },
-      { args: ['plan', '--credential', plantedFp.slice(0, 12)] }, { args: ['plan', '--name', 'NOPE'], env: debugEnv },
-      { args: ['rotate', '--project', '--dry-run', '--json'] },
-      { args: ['apply', planFile, '--no-input'] },
-    ], undefined, 1);
-    const applied = await runAll([{ args: ['apply', planFile, '--yes', '--no-input', '--json'], env: debugEnv }], (_a, status, stderr) => expect(status, stderr).toBe(0));
+    const first = await runAll(
+      [
+        { args: ['plan', '--name', 'EVENTS_API_KEY', '--out', planFile] },
+        { args: ['plan', '--project', '--json'] },
+        { args: ['plan', '--credential', plantedFp.slice(0, 12)] },
+        { args: ['plan', '--name', 'NOPE'], env: debugEnv },
+        { args: ['rotate', '--project', '--dry-run', '--json'] },
+        { args: ['apply', planFile, '--no-input'] },
+      ],
+      undefined,
+      1,
+    );
+    const applied = await runAll([{ args: ['apply', planFile, '--yes', '--no-input', '--json'], env: debugEnv }], (_a, status, stderr) =>
+      expect(status, stderr).toBe(0),
+    );
     const newEvents = valueIn(p.read('.env'), 'EVENTS_API_KEY')!;
     expect(newEvents).not.toBe(p.values.EVENTS_API_KEY);
     addSecret('rotated EVENTS_API_KEY (new)', newEvents);
@@ -514,30 +638,47 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
 
     // Rotate BILLING with a health check that fails: rolled back, the new key revoked.
     // The check echoes the new value on stdout and stderr, as a careless smoke script would.
-    writeFileSync(join(p.root, 'fail.mjs'), "const v = process.env.BILLING_API_KEY;\nconsole.log('trying key', v);\nconsole.error('rejected: Bearer ' + v);\nconsole.error('b64 ' + Buffer.from(v).toString('base64') + ' url ' + encodeURIComponent(v));\nprocess.exit(3);\n");
-    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml.replace(/(BILLING_API_KEY:\n    owner: platform\n    health:\n      - command: )node check.mjs/, '$1node fail.mjs')); trustIfValid(p.root);
+    writeFileSync(
+      join(p.root, 'fail.mjs'),
+      "const v = process.env.BILLING_API_KEY;\nconsole.log('trying key', v);\nconsole.error('rejected: Bearer ' + v);\nconsole.error('b64 ' + Buffer.from(v).toString('base64') + ' url ' + encodeURIComponent(v));\nprocess.exit(3);\n",
+    );
+    writeFileSync(
+      join(p.root, 'credctl.yaml'),
+      goodYaml.replace(/(BILLING_API_KEY:\n    owner: platform\n    health:\n      - command: )node check.mjs/, '$1node fail.mjs'),
+    );
+    trustIfValid(p.root);
     expect(p.read('credctl.yaml')).toContain('node fail.mjs');
-    const failed = await runAll([
-      { args: ['rotate', 'BILLING_API_KEY', '--yes', '--no-input', '--json'], env: debugEnv },
-    ], (_a, status, stderr) => expect(status, stderr).toBe(7));
-    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml); trustIfValid(p.root);
+    const failed = await runAll([{ args: ['rotate', 'BILLING_API_KEY', '--yes', '--no-input', '--json'], env: debugEnv }], (_a, status, stderr) =>
+      expect(status, stderr).toBe(7),
+    );
+    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml);
+    trustIfValid(p.root);
     // Every value the store ever sealed (the failed runs' new keys included) is a secret.
     for (const name of NAMES) {
       for (const v of await p.store.versions(name)) addSecret(`store ${name} v${v.version}`, (await p.store.get(name, { version: v.version }))!);
     }
 
-    const later = await runAll([
-      { args: ['apply', '--list-runs'] }, { args: ['apply', '--list-runs', '--json'] },
-      { args: ['rollback', 'EVENTS_API_KEY', '--yes', '--no-input', '--json'] },
-      { args: ['rollback', 'BILLING_API_KEY', '--yes', '--no-input'], env: debugEnv },
-      { args: ['apply', '--resume', 'no-such-run', '--yes', '--no-input'] },
-    ], undefined, 1);
+    const later = await runAll(
+      [
+        { args: ['apply', '--list-runs'] },
+        { args: ['apply', '--list-runs', '--json'] },
+        { args: ['rollback', 'EVENTS_API_KEY', '--yes', '--no-input', '--json'] },
+        { args: ['rollback', 'BILLING_API_KEY', '--yes', '--no-input'], env: debugEnv },
+        { args: ['apply', '--resume', 'no-such-run', '--yes', '--no-input'] },
+      ],
+      undefined,
+      1,
+    );
     // A rotation with a grace period: the old key deactivated, listed, then deleted by finalize.
-    const graced = await runAll([{ args: ['rotate', 'EVENTS_API_KEY', '--grace', '3d', '--yes', '--no-input'], env: debugEnv }], (_a, status, stderr) => expect(status, stderr).toBe(0));
-    for (const v of await p.store.versions('EVENTS_API_KEY')) addSecret(`store EVENTS_API_KEY v${v.version}`, (await p.store.get('EVENTS_API_KEY', { version: v.version }))!);
-    const finalized = await runAll([
-      { args: ['finalize', '--dry-run'] }, { args: ['finalize', '--dry-run', '--json'] }, { args: ['status', '--no-probe', '--json'] },
-    ], (_a, status) => expect([0, 1]).toContain(status));
+    const graced = await runAll([{ args: ['rotate', 'EVENTS_API_KEY', '--grace', '3d', '--yes', '--no-input'], env: debugEnv }], (_a, status, stderr) =>
+      expect(status, stderr).toBe(0),
+    );
+    for (const v of await p.store.versions('EVENTS_API_KEY'))
+      addSecret(`store EVENTS_API_KEY v${v.version}`, (await p.store.get('EVENTS_API_KEY', { version: v.version }))!);
+    const finalized = await runAll(
+      [{ args: ['finalize', '--dry-run'] }, { args: ['finalize', '--dry-run', '--json'] }, { args: ['status', '--no-probe', '--json'] }],
+      (_a, status) => expect([0, 1]).toContain(status),
+    );
     const deleted = await runAll([{ args: ['finalize', '--force', '--yes', '--json'], env: debugEnv }], (_a, status, stderr) => expect(status, stderr).toBe(0));
     expect(JSON.parse(deleted.find((o) => o.where.endsWith('[stdout]'))!.text).deleted).toHaveLength(1);
     expectClean([...first, ...applied, ...stale, ...badPlan, ...failed, ...later, ...graced, ...finalized, ...deleted, written(planFile)]);
@@ -545,16 +686,20 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
 
   it('unreachable issuer: rotate, blast-radius, inventory, status, providers', async () => {
     const down = `http://127.0.0.1:${await closedPort()}`;
-    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml.replace(issuer.url, down)); trustIfValid(p.root);
+    writeFileSync(join(p.root, 'credctl.yaml'), goodYaml.replace(issuer.url, down));
+    trustIfValid(p.root);
     try {
       const outs = await runAll([
         { args: ['rotate', 'EVENTS_API_KEY', '--yes', '--no-input', '--json'], env: debugEnv },
         { args: ['blast-radius', '--leaked', '.env'], env: debugEnv },
-        { args: ['inventory', '--json'] }, { args: ['status'], env: debugEnv }, { args: ['providers', 'show', 'example', '--discover'] },
+        { args: ['inventory', '--json'] },
+        { args: ['status'], env: debugEnv },
+        { args: ['providers', 'show', 'example', '--discover'] },
       ]);
       expectClean(outs);
     } finally {
-      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml); trustIfValid(p.root);
+      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml);
+      trustIfValid(p.root);
     }
   }, 60_000);
 
@@ -570,19 +715,25 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
       `${goodYaml}policy:\n  max_age: ${v}\n`, // duplicate key, bad duration
     ];
     const commands: Run[] = [
-      { args: ['graph', '--json'] }, { args: ['status', '--no-probe'], env: debugEnv }, { args: ['plan', '--project'] },
-      { args: ['inventory', '--no-probe', '--json'] }, { args: ['blast-radius', '--name', 'EVENTS_API_KEY', '--no-probe'] },
-      { args: ['rotate', 'EVENTS_API_KEY', '--yes', '--no-input'], env: debugEnv }, { args: ['scan', '--json'] },
+      { args: ['graph', '--json'] },
+      { args: ['status', '--no-probe'], env: debugEnv },
+      { args: ['plan', '--project'] },
+      { args: ['inventory', '--no-probe', '--json'] },
+      { args: ['blast-radius', '--name', 'EVENTS_API_KEY', '--no-probe'] },
+      { args: ['rotate', 'EVENTS_API_KEY', '--yes', '--no-input'], env: debugEnv },
+      { args: ['scan', '--json'] },
     ];
     const outs: Output[] = [];
     try {
       // Each variant meets two of the commands, in turn, so each command meets two variants.
       for (const [i, text] of variants.entries()) {
-        writeFileSync(join(p.root, 'credctl.yaml'), text); trustIfValid(p.root);
-        outs.push(...await runAll([0, 3].map((k) => commands[(i + k) % commands.length]!)));
+        writeFileSync(join(p.root, 'credctl.yaml'), text);
+        trustIfValid(p.root);
+        outs.push(...(await runAll([0, 3].map((k) => commands[(i + k) % commands.length]!))));
       }
     } finally {
-      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml); trustIfValid(p.root);
+      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml);
+      trustIfValid(p.root);
     }
     expect(outs.map((o) => o.text).join('\n')).toMatch(/credctl\.yaml/);
     expectClean(outs);
@@ -596,13 +747,15 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
   it('a credctl.yaml line with an unknown YAML tag and a value is not echoed to stderr', async () => {
     const v = `sk_live_51FAKE${rand(30)}`;
     const list: Canary[] = [{ label: 'credctl.yaml tagged value', value: v, secret: v.slice('sk_live_'.length) }];
-    writeFileSync(join(p.root, 'credctl.yaml'), `${goodYaml.replace('  EVENTS_API_KEY:\n    owner: platform', `  EVENTS_API_KEY:\n    owner: !vault ${v}`)}`); trustIfValid(p.root);
+    writeFileSync(join(p.root, 'credctl.yaml'), `${goodYaml.replace('  EVENTS_API_KEY:\n    owner: platform', `  EVENTS_API_KEY:\n    owner: !vault ${v}`)}`);
+    trustIfValid(p.root);
     try {
       const outs: Output[] = [];
       for (const args of [['status', '--no-probe'], ['graph'], ['plan', '--project'], ['scan']]) outs.push(...(await cli(args)).outputs);
       expectClean(outs, list);
     } finally {
-      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml); trustIfValid(p.root);
+      writeFileSync(join(p.root, 'credctl.yaml'), goodYaml);
+      trustIfValid(p.root);
     }
   });
 
@@ -619,7 +772,12 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     const env: NodeJS.ProcessEnv = { ...p.env, CREDCTL_PASSPHRASE: `FAKE-${rand(20)}` };
     delete env.CREDCTL_KEY_FILE;
     const outs: Output[] = [];
-    for (const args of [['store', 'put', v, '--no-input'], ['store', 'list'], ['store', 'list', '--json']]) outs.push(...(await cli(args, { cwd: dir, env, input: 'FAKEsomething' })).outputs);
+    for (const args of [
+      ['store', 'put', v, '--no-input'],
+      ['store', 'list'],
+      ['store', 'list', '--json'],
+    ])
+      outs.push(...(await cli(args, { cwd: dir, env, input: 'FAKEsomething' })).outputs);
     expectClean(outs, list);
   });
 
@@ -633,7 +791,13 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     const list: Canary[] = [{ label: 'value as query', value: v, secret: v.slice('sk_live_'.length) }];
     const out = mkdtempSync(join(tmpdir(), 'credctl-canary-query-'));
     const outs: Output[] = [];
-    for (const args of [['where', v], ['plan', '--name', v], ['rotate', v, '--dry-run'], ['scan', v], ['blast-radius', '--name', v, '--no-probe', '--format', 'md', '-o', join(out, 'r.md')]]) {
+    for (const args of [
+      ['where', v],
+      ['plan', '--name', v],
+      ['rotate', v, '--dry-run'],
+      ['scan', v],
+      ['blast-radius', '--name', v, '--no-probe', '--format', 'md', '-o', join(out, 'r.md')],
+    ]) {
       outs.push(...(await cli(args)).outputs);
     }
     for (const f of readdirSync(out)) outs.push({ where: join(out, f), text: readFileSync(join(out, f), 'utf8') });
@@ -644,13 +808,19 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
     const out = mkdtempSync(join(tmpdir(), 'credctl-canary-audit-'));
     const bundle = join(out, 'bundle.json');
     const exported = await runAll([{ args: ['audit', 'export', '--out', bundle, '--json'] }], (_a, status, stderr) => expect(status, stderr).toBe(0));
-    const outs = await runAll([
-      { args: ['audit', 'show'] }, { args: ['audit', 'show', '--json', '--credential', 'EVENTS_API_KEY', '--since', '1d'] },
-      { args: ['audit', 'verify'] }, { args: ['audit', 'verify', '--bundle', bundle, '--json'] },
-      { args: ['audit', 'verify', '--bundle', join(p.root, '.env')], env: debugEnv }, { args: ['audit', 'verify', '--pubkey', join(p.root, '.env')], env: debugEnv },
-    ], (args, status, stderr) => {
-      if (args[1] === 'verify' && (args.length === 2 || args[3] === bundle)) expect(status, stderr).toBe(0); // the log itself verifies
-    });
+    const outs = await runAll(
+      [
+        { args: ['audit', 'show'] },
+        { args: ['audit', 'show', '--json', '--credential', 'EVENTS_API_KEY', '--since', '1d'] },
+        { args: ['audit', 'verify'] },
+        { args: ['audit', 'verify', '--bundle', bundle, '--json'] },
+        { args: ['audit', 'verify', '--bundle', join(p.root, '.env')], env: debugEnv },
+        { args: ['audit', 'verify', '--pubkey', join(p.root, '.env')], env: debugEnv },
+      ],
+      (args, status, stderr) => {
+        if (args[1] === 'verify' && (args.length === 2 || args[3] === bundle)) expect(status, stderr).toBe(0); // the log itself verifies
+      },
+    );
     outs.push(...exported);
     // A tampered bundle: an entry's details replaced by a canary.
     const tampered = join(out, 'tampered.json');
@@ -673,7 +843,8 @@ describe.skipIf(!built)('promise 5: no value in any output of any command', () =
         const file = join(root, f);
         if (!existsSync(file)) continue;
         for (const line of readFileSync(file, 'utf8').split('\n')) {
-          const value = /^(?:export\s+)?[A-Z_]+=["']?([^"'\s#]{12,})/.exec(line)?.[1] ?? (/(admin-token|store\.key)$/.test(f) && /^\S{32,}$/.test(line) ? line : undefined);
+          const value =
+            /^(?:export\s+)?[A-Z_]+=["']?([^"'\s#]{12,})/.exec(line)?.[1] ?? (/(admin-token|store\.key)$/.test(f) && /^\S{32,}$/.test(line) ? line : undefined);
           if (!value || value.startsWith('pk_')) continue; // a publishable key is public
           // An AWS access key id is an identifier, declared a credential part (shown like a key id
           // in the AWS console and CloudTrail); its secret beside it is checked like every value.

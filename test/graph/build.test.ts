@@ -145,7 +145,20 @@ describe('scanner findings', () => {
     const g = buildGraph(root, {
       rules: pinnedRules(),
       write: false,
-      findings: [{ ruleId: 'stripe-secret-key', provider: 'stripe', kind: 'api_key', file: 'scripts/seed.ts', line: 7, column: 20, fingerprint: fp, redacted: 'sk_live_…NmLk', confidence: 'high', environment: 'live' }],
+      findings: [
+        {
+          ruleId: 'stripe-secret-key',
+          provider: 'stripe',
+          kind: 'api_key',
+          file: 'scripts/seed.ts',
+          line: 7,
+          column: 20,
+          fingerprint: fp,
+          redacted: 'sk_live_…NmLk',
+          confidence: 'high',
+          environment: 'live',
+        },
+      ],
     });
     expect(where(g, fp).places.map((p) => `${p.file}:${p.line}`)).toEqual(['.env.production:3', 'scripts/seed.ts:7']);
   });

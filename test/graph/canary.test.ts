@@ -60,7 +60,7 @@ describe('no value ever reaches graph.json', () => {
     expect(statSync(projectPaths(root).graph).mode & 0o777).toBe(0o600);
   });
 
-  it('none of the fixtures\' values reach their graph.json (shipped rules)', () => {
+  it("none of the fixtures' values reach their graph.json (shipped rules)", () => {
     for (const name of ['webapp-node', 'worker-python-k8s', 'monorepo-terraform-gitlab']) {
       const root = copyFixture(name);
       buildGraph(root, { rules: loadRules() });
@@ -70,7 +70,10 @@ describe('no value ever reaches graph.json', () => {
       const walk = (dir: string) => {
         for (const f of readdirSync(dir, { withFileTypes: true })) {
           const p = join(dir, f.name);
-          if (f.isDirectory()) { if (f.name !== '.credctl' && f.name !== '.git') walk(p); continue; }
+          if (f.isDirectory()) {
+            if (f.name !== '.credctl' && f.name !== '.git') walk(p);
+            continue;
+          }
           for (const m of readFileSync(p, 'utf8').matchAll(/[A-Za-z0-9_:/@.+-]*FAKE[A-Za-z0-9_-]*/g)) values.add(m[0]);
         }
       };

@@ -19,8 +19,11 @@ describe('credctl graph / where (end to end)', () => {
     expect(out.places.map((p: { file: string; line: number }) => `${p.file}:${p.line}`)).toEqual(['.env:6', '.env.production:3', 'docker-compose.yml:9']);
     expect(out.consumers.map((c: { label: string }) => c.label)).toEqual(['code src/lib/stripe.ts', 'compose service web', 'Deploy / deploy']);
     expect(out.targets.map((t: { label: string }) => t.label)).toEqual([
-      'config file docker-compose.yml', 'env file .env', 'env file .env.production',
-      'GitHub Actions secret STRIPE_SECRET_KEY of acme/webapp', 'Vercel env STRIPE_SECRET_KEY of project prj_webapp0001',
+      'config file docker-compose.yml',
+      'env file .env',
+      'env file .env.production',
+      'GitHub Actions secret STRIPE_SECRET_KEY of acme/webapp',
+      'Vercel env STRIPE_SECRET_KEY of project prj_webapp0001',
     ]);
     expect(r.stdout).not.toContain('sk_live_51FAKEprodKeyZyXwVuTsRqPoNmLk');
     expect(existsSync(join(root, '.credctl/graph.json'))).toBe(true);
@@ -46,11 +49,20 @@ describe('credctl graph / where (end to end)', () => {
 
   it('outside a git repository, state is made only for a directory named on purpose', async () => {
     const plain = copyFixture('worker-python-k8s');
-    for (const args of [['where', 'EXAMPLE_API_KEY'], ['graph'], ['status', '--no-probe'], ['inventory', '--no-probe'], ['plan', '--project'], ['blast-radius', '--name', 'EXAMPLE_API_KEY', '--no-probe']]) {
+    for (const args of [
+      ['where', 'EXAMPLE_API_KEY'],
+      ['graph'],
+      ['status', '--no-probe'],
+      ['inventory', '--no-probe'],
+      ['plan', '--project'],
+      ['blast-radius', '--name', 'EXAMPLE_API_KEY', '--no-probe'],
+    ]) {
       const r = await run(args, plain);
       expect(r.status, args.join(' ')).toBe(3);
-      expect(r.stderr, args.join(' ')).toBe('credctl: not inside a git repository: credctl keeps project state (.credctl/) only in a project\n' +
-        `  Run it inside the repository, or name the project directory with ${args[0] === 'where' ? '--dir DIR' : args[0] === 'graph' ? 'credctl graph DIR' : '--root DIR'}.\n`);
+      expect(r.stderr, args.join(' ')).toBe(
+        'credctl: not inside a git repository: credctl keeps project state (.credctl/) only in a project\n' +
+          `  Run it inside the repository, or name the project directory with ${args[0] === 'where' ? '--dir DIR' : args[0] === 'graph' ? 'credctl graph DIR' : '--root DIR'}.\n`,
+      );
     }
     // A scan still scans, but writes no graph there.
     const scan = await run(['scan'], plain);

@@ -116,11 +116,27 @@ describe('whatBreaksIfRevoked', () => {
     const root = mkdtempSync(join(tmpdir(), 'credctl-graph-alias-'));
     mkdirSync(join(root, 'k8s'));
     mkdirSync(join(root, 'src'));
-    writeFileSync(join(root, 'k8s/secret.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata: { name: payments, namespace: shop }\nstringData:\n  stripe-key: sk_live_51FAKEaliasJoinKey9Qw3Er5Ty7Ui8Op\n');
-    writeFileSync(join(root, 'k8s/deploy.yaml'), [
-      'apiVersion: apps/v1', 'kind: Deployment', 'metadata: { name: checkout, namespace: shop }', 'spec:', '  template:', '    spec:', '      containers:',
-      '        - name: app', '          env:', '            - name: STRIPE_API_KEY', '              valueFrom: { secretKeyRef: { name: payments, key: stripe-key } }', '',
-    ].join('\n'));
+    writeFileSync(
+      join(root, 'k8s/secret.yaml'),
+      'apiVersion: v1\nkind: Secret\nmetadata: { name: payments, namespace: shop }\nstringData:\n  stripe-key: sk_live_51FAKEaliasJoinKey9Qw3Er5Ty7Ui8Op\n',
+    );
+    writeFileSync(
+      join(root, 'k8s/deploy.yaml'),
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: { name: checkout, namespace: shop }',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: app',
+        '          env:',
+        '            - name: STRIPE_API_KEY',
+        '              valueFrom: { secretKeyRef: { name: payments, key: stripe-key } }',
+        '',
+      ].join('\n'),
+    );
     writeFileSync(join(root, 'src/pay.js'), 'export const stripe = new Stripe(process.env.STRIPE_API_KEY);\n');
     writeFileSync(join(root, 'src/other.js'), 'export const unrelated = process.env.SOMETHING_ELSE;\n');
     const g = buildGraph(root, { rules: pinnedRules(), write: false });

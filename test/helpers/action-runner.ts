@@ -115,7 +115,12 @@ export function runCompositeAction(opts: {
     run.log += r.stdout + r.stderr;
     if (r.status !== 0) failed = true;
     if (step.id) {
-      stepOutputs[step.id] = Object.fromEntries(readFileSync(outputFile, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      stepOutputs[step.id] = Object.fromEntries(
+        readFileSync(outputFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('='))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
     }
   }
   for (const [k, v] of Object.entries(action.outputs)) run.outputs[k] = expand(v.value);

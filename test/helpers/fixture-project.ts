@@ -47,14 +47,23 @@ function findFakeKey(root: string): string {
   throw new Error(`no ccx_live_ key in ${root}`);
 }
 
-export async function liveFixture(name: string, issuer: Issuer, options: { scopes?: string[]; tokens?: { github?: string; vercel?: string } } = {}): Promise<LiveFixture> {
+export async function liveFixture(
+  name: string,
+  issuer: Issuer,
+  options: { scopes?: string[]; tokens?: { github?: string; vercel?: string } } = {},
+): Promise<LiveFixture> {
   const root = mkdtempSync(join(tmpdir(), `credctl-fx-${name}-`));
   cpSync(join(FIXTURES, name), root, { recursive: true });
   const admin = new StandardClient({ issuer: issuer.url, adminToken: issuer.adminToken });
   const created = await admin.create({ scopes: options.scopes ?? ['events:read'], environment: 'live', name });
   const fakeKey = findFakeKey(root);
   replaceInTree(root, fakeKey, created.value);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.test' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: root,
+      stdio: 'ignore',
+      env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.test' },
+    });
   git('init', '-q');
   git('remote', 'add', 'origin', `git@github.com:acme/${name}.git`);
   const config = join(root, 'credctl.yaml');

@@ -52,7 +52,9 @@ export async function makeRotationProject(issuer: Issuer, options: { names?: str
   mkdirSync(join(root, 'deploy'));
   writeFileSync(join(root, 'deploy', 'app.env'), names.map((n) => `export ${n}="${values[n]}"  # prod`).join('\n') + '\n');
   // The app's smoke test: every key it is given must be accepted by the issuer's protected API.
-  writeFileSync(join(root, 'check.mjs'), `
+  writeFileSync(
+    join(root, 'check.mjs'),
+    `
 const names = ${JSON.stringify(names)};
 for (const n of names) {
   const v = process.env[n];
@@ -61,15 +63,19 @@ for (const n of names) {
   if (r.status !== 200) { console.error('whoami for ' + n + ' answered ' + r.status + ' with ' + v); process.exit(1); }
 }
 console.log('smoke ok with', names.map((n) => process.env[n]).join(','));
-`);
+`,
+  );
   const health = options.health ?? 'pass';
   const healthYaml = health === 'none' ? '' : `    health:\n      - command: ${health === 'pass' ? 'node check.mjs' : 'node -e "process.exit(3)"'}\n`;
-  writeFileSync(join(root, 'credctl.yaml'), [
-    'providers:',
-    `  example: { issuer: ${issuer.url}, admin: "store:example/admin" }`,
-    'credentials:',
-    ...names.map((n) => `  ${n}:\n    owner: platform\n${healthYaml}`),
-  ].join('\n') + '\n');
+  writeFileSync(
+    join(root, 'credctl.yaml'),
+    [
+      'providers:',
+      `  example: { issuer: ${issuer.url}, admin: "store:example/admin" }`,
+      'credentials:',
+      ...names.map((n) => `  ${n}:\n    owner: platform\n${healthYaml}`),
+    ].join('\n') + '\n',
+  );
   trustProject(root);
   const keyFile = join(home, 'store.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
@@ -79,7 +85,11 @@ console.log('smoke ok with', names.map((n) => process.env[n]).join(','));
   const store = storeFor('file', paths, { env });
   await store.put('example/admin', issuer.adminToken, ['current']);
   return {
-    root, values, store, env, admin,
+    root,
+    values,
+    store,
+    env,
+    admin,
     async whoami(value) {
       const r = await fetch(`${issuer.url}/v1/whoami`, { headers: { authorization: `Bearer ${value}` } });
       await r.arrayBuffer();

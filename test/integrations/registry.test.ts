@@ -13,7 +13,11 @@ const folders = readdirSync(join(SRC, 'integrations')).filter((d) => statSync(jo
 
 describe('the integration registry', () => {
   it('finds every folder by its name, and nothing else', () => {
-    expect(allIntegrations().map((i) => i.id).sort()).toEqual(folders.filter((d) => existsSync(join(SRC, 'integrations', d, 'index.ts'))).sort());
+    expect(
+      allIntegrations()
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual(folders.filter((d) => existsSync(join(SRC, 'integrations', d, 'index.ts'))).sort());
   });
 
   it('every provider.yaml adapter names an integration that exists', () => {
@@ -39,11 +43,15 @@ describe('the integration registry', () => {
   });
 
   it('target types are the plugins the folders declare, one name with the graph', () => {
-    expect(targetTypes()).toEqual(expect.arrayContaining(['dotenv', 'compose-env-file', 'k8s-secret', 'github-actions', 'vercel-env', 'gitlab-ci-variable', 'aws-secrets-manager']));
+    expect(targetTypes()).toEqual(
+      expect.arrayContaining(['dotenv', 'compose-env-file', 'k8s-secret', 'github-actions', 'vercel-env', 'gitlab-ci-variable', 'aws-secrets-manager']),
+    );
   });
 
   it('no code outside the integration folders switches on a vendor id', () => {
-    const vendors = allIntegrations().map((i) => i.id).filter((id) => !['standard', 'dotenv'].includes(id));
+    const vendors = allIntegrations()
+      .map((i) => i.id)
+      .filter((id) => !['standard', 'dotenv'].includes(id));
     const offending: string[] = [];
     const walk = (dir: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -51,9 +59,12 @@ describe('the integration registry', () => {
         if (e.isDirectory()) {
           if (!['integrations', 'demo'].includes(e.name)) walk(p);
         } else if (e.name.endsWith('.ts')) {
-          readFileSync(p, 'utf8').split('\n').forEach((line, n) => {
-            for (const id of vendors) if (new RegExp(`(===|!==|case)\\s*'${id}'`).test(line)) offending.push(`${p.slice(SRC.length + 1)}:${n + 1}: ${line.trim()}`);
-          });
+          readFileSync(p, 'utf8')
+            .split('\n')
+            .forEach((line, n) => {
+              for (const id of vendors)
+                if (new RegExp(`(===|!==|case)\\s*'${id}'`).test(line)) offending.push(`${p.slice(SRC.length + 1)}:${n + 1}: ${line.trim()}`);
+            });
         }
       }
     };

@@ -29,10 +29,7 @@ export interface StandInAnswer {
   raw?: string;
 }
 
-export type Misbehaviour =
-  | { kind: 'status'; status: number; message?: string; headers?: Record<string, string> }
-  | { kind: 'malformed' }
-  | { kind: 'hang' };
+export type Misbehaviour = { kind: 'status'; status: number; message?: string; headers?: Record<string, string> } | { kind: 'malformed' } | { kind: 'hang' };
 
 export interface StandIn {
   url: string;
@@ -103,7 +100,7 @@ export async function startStandIn(spec: StandInSpec): Promise<StandIn> {
           send(res, { status: 200, raw: '{"ok": tru' });
           return;
         }
-        const headers = { ...(q.m.status === 429 ? spec.rateLimitHeaders ?? { 'retry-after': '0' } : {}), ...q.m.headers };
+        const headers = { ...(q.m.status === 429 ? (spec.rateLimitHeaders ?? { 'retry-after': '0' }) : {}), ...q.m.headers };
         send(res, { status: q.m.status, body: spec.errorBody(q.m.status, q.m.message ?? `injected ${q.m.status}`), headers });
         return;
       }

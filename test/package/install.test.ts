@@ -36,7 +36,14 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<str
     cwd: opts.cwd ?? work,
     encoding: 'utf8',
     timeout: opts.timeout ?? 240_000,
-    env: { ...process.env, NO_COLOR: '1', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', ...opts.env } as NodeJS.ProcessEnv,
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+      npm_config_update_notifier: 'false',
+      ...opts.env,
+    } as NodeJS.ProcessEnv,
   });
 }
 
@@ -68,20 +75,42 @@ function expectBlocked(r: SpawnSyncReturns<string>): void {
 beforeAll(() => {
   if (!built) return;
   work = tempDir('credctl-package-');
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: REPO, encoding: 'utf8' })) as { filename: string }[];
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: REPO, encoding: 'utf8' })) as {
+    filename: string;
+  }[];
   tarball = join(work, packed[0]!.filename);
   releaseRepo = join(work, 'release');
   const made = run(process.execPath, [join(REPO, 'scripts', 'release-tree.mjs'), '--no-build', '--out', releaseRepo], { cwd: REPO });
   expect(made.status, made.stderr).toBe(0);
   git(releaseRepo, 'init', '-q', '-b', 'release');
   git(releaseRepo, 'add', '-A');
-  execFileSync('git', ['commit', '-q', '-m', 'release tree'], { cwd: releaseRepo, env: { ...process.env, GIT_AUTHOR_NAME: 'R', GIT_AUTHOR_EMAIL: 'r@example.test', GIT_COMMITTER_NAME: 'R', GIT_COMMITTER_EMAIL: 'r@example.test' } });
+  execFileSync('git', ['commit', '-q', '-m', 'release tree'], {
+    cwd: releaseRepo,
+    env: { ...process.env, GIT_AUTHOR_NAME: 'R', GIT_AUTHOR_EMAIL: 'r@example.test', GIT_COMMITTER_NAME: 'R', GIT_COMMITTER_EMAIL: 'r@example.test' },
+  });
 }, 120_000);
 
 describe.skipIf(!built)('the package', () => {
   it('ships what it needs and nothing that points outside it: LICENSE, docs, maps with their sources, no build step', () => {
-    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/credctl', '.pre-commit-hooks.yaml', 'action.yml', 'dist/cli/main.js', 'dist/ci/github-action.js', 'dist/cli/staged-hook.bundle.js', 'dist/cli/staged-hook.bundle.json', 'providers/stripe/rules.yaml', 'spec/credential-issuer.schema.json', 'fixtures/webapp-node/.env']) {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'bin/credctl',
+      '.pre-commit-hooks.yaml',
+      'action.yml',
+      'dist/cli/main.js',
+      'dist/ci/github-action.js',
+      'dist/cli/staged-hook.bundle.js',
+      'dist/cli/staged-hook.bundle.json',
+      'providers/stripe/rules.yaml',
+      'spec/credential-issuer.schema.json',
+      'fixtures/webapp-node/.env',
+    ]) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(src|test|bench|scripts)\//.test(f))).toEqual([]);
@@ -119,7 +148,9 @@ describe.skipIf(!built)('the package', () => {
     const commitId = r.stdout.trim();
     expect(git(clone, 'rev-parse', 'v0.0.0-test^{commit}').trim()).toBe(commitId);
     expect(git(clone, 'rev-parse', 'refs/heads/release').trim()).toBe(commitId);
-    expect(git(clone, 'log', '-1', '--format=%s', commitId).trim()).toBe(`credctl ${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version}: release tree built from ${source}`);
+    expect(git(clone, 'log', '-1', '--format=%s', commitId).trim()).toBe(
+      `credctl ${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version}: release tree built from ${source}`,
+    );
     const files = git(clone, 'ls-tree', '-r', '--name-only', commitId).split('\n');
     expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/cli/staged-hook.bundle.json', 'action.yml', '.pre-commit-hooks.yaml', 'LICENSE']));
     expect(files.filter((f) => /^(src|test)\//.test(f))).toEqual([]);
@@ -160,25 +191,32 @@ describe.skipIf(!built)('the package', () => {
 
   it('runs through npx from the tarball', () => {
     const cache = join(work, 'npx-cache');
-    const r = run('npm', ['exec', '--yes', `--package=${tarball}`, '--', 'credctl', '--version', '--json'], { cwd: tempDir(), env: { npm_config_cache: cache } });
+    const r = run('npm', ['exec', '--yes', `--package=${tarball}`, '--', 'credctl', '--version', '--json'], {
+      cwd: tempDir(),
+      env: { npm_config_cache: cache },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ruleSet: { rules: expect.any(Number) } });
   }, 300_000);
 
-  it.skipIf(!hasPreCommit && process.env.CI !== 'true')('the pre-commit framework installs a release tree from git and blocks a staged key (pre-commit try-repo)', () => {
-    const { leaky, clean } = stagedRepos();
-    const env = { PRE_COMMIT_HOME: join(work, 'pre-commit-home'), CREDCTL_DEBUG: '1' };
-    const blocked = run('pre-commit', ['try-repo', releaseRepo, 'credctl'], { cwd: leaky, env });
-    const out = blocked.stdout + blocked.stderr;
-    expect(blocked.status, out).toBe(1);
-    expect(out).toMatch(/credctl \(block commits that add credentials\)\.+Failed/);
-    expect(out).toContain(`sk_live_…${secret.slice(-4)}`);
-    expect(out).toContain(FAST);
-    expect(out).not.toContain(secret);
-    const passed = run('pre-commit', ['try-repo', releaseRepo, 'credctl'], { cwd: clean, env });
-    expect(passed.status, passed.stdout + passed.stderr).toBe(0);
-    expect(passed.stdout).toMatch(/credctl \(block commits that add credentials\)\.+Passed/);
-  }, 300_000);
+  it.skipIf(!hasPreCommit && process.env.CI !== 'true')(
+    'the pre-commit framework installs a release tree from git and blocks a staged key (pre-commit try-repo)',
+    () => {
+      const { leaky, clean } = stagedRepos();
+      const env = { PRE_COMMIT_HOME: join(work, 'pre-commit-home'), CREDCTL_DEBUG: '1' };
+      const blocked = run('pre-commit', ['try-repo', releaseRepo, 'credctl'], { cwd: leaky, env });
+      const out = blocked.stdout + blocked.stderr;
+      expect(blocked.status, out).toBe(1);
+      expect(out).toMatch(/credctl \(block commits that add credentials\)\.+Failed/);
+      expect(out).toContain(`sk_live_…${secret.slice(-4)}`);
+      expect(out).toContain(FAST);
+      expect(out).not.toContain(secret);
+      const passed = run('pre-commit', ['try-repo', releaseRepo, 'credctl'], { cwd: clean, env });
+      expect(passed.status, passed.stdout + passed.stderr).toBe(0);
+      expect(passed.stdout).toMatch(/credctl \(block commits that add credentials\)\.+Passed/);
+    },
+    300_000,
+  );
 
   it('installs from a git URL as current pre-commit releases do (npm install -g git+file://…)', () => {
     const prefix = join(work, 'git-global');
@@ -201,8 +239,14 @@ describe.skipIf(!built)('the package', () => {
     write(d, 'config/.env.production', `STRIPE_SECRET_KEY=${secret}\n`);
     const head = commit(d, 'add a key');
     mkdirSync(join(d, 'out'));
-    const r = runCompositeAction({ actionPath: action, workspace: d, eventName: 'push', event: { before: base, after: head }, inputs: { 'sarif-file': 'out/credctl.sarif' } });
-    expect(r.steps[0], r.steps[0]!.stderr).toMatchObject({ name: 'Install credctl\'s dependencies', status: 0 });
+    const r = runCompositeAction({
+      actionPath: action,
+      workspace: d,
+      eventName: 'push',
+      event: { before: base, after: head },
+      inputs: { 'sarif-file': 'out/credctl.sarif' },
+    });
+    expect(r.steps[0], r.steps[0]!.stderr).toMatchObject({ name: "Install credctl's dependencies", status: 0 });
     expect(existsSync(join(action, 'node_modules', 'commander'))).toBe(true);
     expect(r.outputs).toMatchObject({ findings: '1', scanned: `${base}..${head}` });
     expect(sarifSchemaErrors(JSON.parse(readFileSync(join(d, 'out', 'credctl.sarif'), 'utf8')))).toEqual([]);

@@ -9,7 +9,10 @@ describe('rotationOrder', () => {
     // gh guards the Actions secrets where stripe and openai live; vercel guards where stripe lives.
     const { batches, cycles } = rotationOrder({
       ids: ['stripe', 'openai', 'gh', 'vercel', 'db'],
-      guards: guards([['gh', ['stripe', 'openai']], ['vercel', ['stripe']]]),
+      guards: guards([
+        ['gh', ['stripe', 'openai']],
+        ['vercel', ['stripe']],
+      ]),
     });
     expect(cycles).toEqual([]);
     expect(position(batches, 'gh')).toBeLessThan(position(batches, 'stripe'));
@@ -21,7 +24,13 @@ describe('rotationOrder', () => {
   });
 
   it('chains guards transitively', () => {
-    const { batches } = rotationOrder({ ids: ['a', 'b', 'c'], guards: guards([['a', ['b']], ['b', ['c']]]) });
+    const { batches } = rotationOrder({
+      ids: ['a', 'b', 'c'],
+      guards: guards([
+        ['a', ['b']],
+        ['b', ['c']],
+      ]),
+    });
     expect(batches).toEqual([['a'], ['b'], ['c']]);
   });
 
@@ -34,7 +43,11 @@ describe('rotationOrder', () => {
   it('detects a cycle and runs its members one at a time, most-guarding first', () => {
     const { batches, cycles } = rotationOrder({
       ids: ['p', 'q', 'r', 'z'],
-      guards: guards([['p', ['q']], ['q', ['p', 'r']], ['r', ['z']]]),
+      guards: guards([
+        ['p', ['q']],
+        ['q', ['p', 'r']],
+        ['r', ['z']],
+      ]),
     });
     expect(cycles).toEqual([['q', 'p']]);
     expect(batches).toEqual([['q'], ['p'], ['r'], ['z']]);
@@ -46,21 +59,37 @@ describe('rotationOrder: only what is being rotated', () => {
     // gh and vercel are not rotated now; vercel also guards a target of db, which is not rotated either.
     const { batches, cycles } = rotationOrder({
       ids: ['stripe', 'openai'],
-      guards: guards([['gh', ['stripe']], ['vercel', ['stripe', 'db']], ['stripe', ['unlisted']]]),
+      guards: guards([
+        ['gh', ['stripe']],
+        ['vercel', ['stripe', 'db']],
+        ['stripe', ['unlisted']],
+      ]),
     });
     expect(cycles).toEqual([]);
     expect(batches).toEqual([['openai', 'stripe']]);
   });
 
   it('a cycle whose members guard as many each runs in id order', () => {
-    const { batches, cycles } = rotationOrder({ ids: ['b', 'a'], guards: guards([['a', ['b']], ['b', ['a']]]) });
+    const { batches, cycles } = rotationOrder({
+      ids: ['b', 'a'],
+      guards: guards([
+        ['a', ['b']],
+        ['b', ['a']],
+      ]),
+    });
     expect(cycles).toEqual([['a', 'b']]);
     expect(batches).toEqual([['a'], ['b']]);
   });
 
   it('a cycle member kept in a target it guards does not count that as guarding one more', () => {
     // b also guards its own storage; that must not move it ahead of a.
-    const { cycles } = rotationOrder({ ids: ['a', 'b'], guards: guards([['a', ['b']], ['b', ['a', 'b']]]) });
+    const { cycles } = rotationOrder({
+      ids: ['a', 'b'],
+      guards: guards([
+        ['a', ['b']],
+        ['b', ['a', 'b']],
+      ]),
+    });
     expect(cycles).toEqual([['a', 'b']]);
   });
 });

@@ -44,14 +44,16 @@ interface Expectation {
 
 const CASES: Expectation[] = [
   {
-    fixture: 'webapp-node', leaked: '.env.production',
+    fixture: 'webapp-node',
+    leaked: '.env.production',
     names: ['EXAMPLE_API_KEY', 'STRIPE_SECRET_KEY'],
     exampleConsumers: ['Deploy / deploy', 'code src/lib/example-client.ts'],
     exampleBreaks: ['Deploy / deploy', 'code src/lib/example-client.ts'],
     examplePlace: '.env.production:4',
   },
   {
-    fixture: 'worker-python-k8s', leaked: 'k8s/secret.yaml',
+    fixture: 'worker-python-k8s',
+    leaked: 'k8s/secret.yaml',
     names: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DATABASE_PASSWORD', 'EXAMPLE_API_KEY', 'sentry-dsn'],
     planNames: ['AWS_SECRET_ACCESS_KEY', 'DATABASE_PASSWORD', 'EXAMPLE_API_KEY', 'sentry-dsn'],
     exampleConsumers: ['CronJob jobs/nightly-export', 'Deployment jobs/worker', 'code worker/client.py'],
@@ -59,7 +61,8 @@ const CASES: Expectation[] = [
     examplePlace: 'k8s/secret.yaml:12',
   },
   {
-    fixture: 'monorepo-terraform-gitlab', leaked: '.env',
+    fixture: 'monorepo-terraform-gitlab',
+    leaked: '.env',
     names: ['DATABASE_URL', 'EXAMPLE_API_KEY', 'STRIPE_SECRET_KEY'],
     exampleConsumers: ['GitLab CI / deploy-infra', 'Serverless service acme-functions', 'code packages/api/main.go'],
     exampleBreaks: ['GitLab CI / deploy-infra', 'code packages/api/main.go'],
@@ -111,7 +114,12 @@ describe.each(CASES)('blast radius of a leaked $leaked in $fixture', (c) => {
     expect(plan.credentials.map((x) => x.names[0]).sort()).toEqual(c.planNames ?? c.names);
     expect(readFileSync(planFile, 'utf8')).not.toContain(fx.key);
     const summary = await applyPlan(plan, {
-      yes: true, noInput: false, concurrency: 2, store: fx.store, prompter: person(), onEvent: () => undefined,
+      yes: true,
+      noInput: false,
+      concurrency: 2,
+      store: fx.store,
+      prompter: person(),
+      onEvent: () => undefined,
       apiUrl: { 'github-actions': gh.url, 'vercel-env': vercel.url },
     });
     expect(summary.failed).toEqual([]);

@@ -39,9 +39,23 @@ describe('exposure inputs', () => {
     const gitleaks = join(dir, 'gitleaks.json');
     writeFileSync(gitleaks, JSON.stringify([{ RuleID: 'stripe-access-token', File: '.env', StartLine: 2, Secret: STRIPE, Match: `KEY=${STRIPE}` }]));
     const trufflehog = join(dir, 'th.jsonl');
-    writeFileSync(trufflehog, JSON.stringify({ DetectorName: 'Github', Raw: GH, SourceMetadata: { Data: { Filesystem: { file: 'config.js', line: 2 } } } }) + '\n');
+    writeFileSync(
+      trufflehog,
+      JSON.stringify({ DetectorName: 'Github', Raw: GH, SourceMetadata: { Data: { Filesystem: { file: 'config.js', line: 2 } } } }) + '\n',
+    );
     const sarif = join(dir, 'report.sarif');
-    writeFileSync(sarif, JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'somescanner' } }, results: [{ ruleId: 'gh', locations: [{ physicalLocation: { artifactLocation: { uri: 'config.js' }, region: { startLine: 2 } } }] }] }] }));
+    writeFileSync(
+      sarif,
+      JSON.stringify({
+        version: '2.1.0',
+        runs: [
+          {
+            tool: { driver: { name: 'somescanner' } },
+            results: [{ ruleId: 'gh', locations: [{ physicalLocation: { artifactLocation: { uri: 'config.js' }, region: { startLine: 2 } } }] }],
+          },
+        ],
+      }),
+    );
 
     expect(exposedInReport(gitleaks, dir).map((e) => e.fingerprint)).toEqual([fingerprint(STRIPE)]);
     expect(exposedInReport(trufflehog, dir).map((e) => e.fingerprint)).toEqual([fingerprint(GH)]);

@@ -30,7 +30,15 @@ describe.skipIf(!hasChromium)('blast-radius HTML report in a browser', () => {
     fx = await liveFixture('webapp-node', issuer, { scopes: ['events:read', 'keys:admin'] });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {

@@ -22,7 +22,11 @@ afterAll(async () => {
 
 const names = (r: Awaited<ReturnType<typeof runBlastRadius>>) => r.report.items.map((i) => i.names[0]).sort();
 const git = (root: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Mallory', GIT_AUTHOR_EMAIL: 'm@example.test', GIT_COMMITTER_NAME: 'M', GIT_COMMITTER_EMAIL: 'm@example.test' } }).trim();
+  execFileSync('git', args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Mallory', GIT_AUTHOR_EMAIL: 'm@example.test', GIT_COMMITTER_NAME: 'M', GIT_COMMITTER_EMAIL: 'm@example.test' },
+  }).trim();
 
 describe('blast-radius inputs', () => {
   it('--from-env: the values in the process environment', async () => {
@@ -73,7 +77,10 @@ describe('blast-radius inputs', () => {
   });
 
   it('--person: what a contractor could see, from credctl.yaml access', async () => {
-    writeFileSync(join(fx.root, 'credctl.yaml'), `${(await import('node:fs')).readFileSync(join(fx.root, 'credctl.yaml'), 'utf8')}access:\n  contractor-jane: { files: [.env] }\n  auditor-bob: { names: [STRIPE_SECRET_KEY] }\n`);
+    writeFileSync(
+      join(fx.root, 'credctl.yaml'),
+      `${(await import('node:fs')).readFileSync(join(fx.root, 'credctl.yaml'), 'utf8')}access:\n  contractor-jane: { files: [.env] }\n  auditor-bob: { names: [STRIPE_SECRET_KEY] }\n`,
+    );
     expect(names(await runBlastRadius(fx.root, { person: 'contractor-jane', probe: false }))).toEqual(['DATABASE_URL', 'EXAMPLE_API_KEY', 'STRIPE_SECRET_KEY']);
     expect(names(await runBlastRadius(fx.root, { person: 'auditor-bob', probe: false }))).toEqual(['STRIPE_SECRET_KEY']);
     await expect(runBlastRadius(fx.root, { person: 'nobody', probe: false })).rejects.toThrow(/no access entry for nobody.*/);

@@ -30,7 +30,16 @@ function backdate(root: string, daysAgo: number): void {
   const date = new Date(Date.now() - daysAgo * DAY).toISOString();
   execFileSync('git', ['add', '-A'], { cwd: root });
   execFileSync('git', ['commit', '-q', '--amend', '--no-edit', `--date=${date}`], {
-    cwd: root, env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.test', GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    cwd: root,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'T',
+      GIT_AUTHOR_EMAIL: 't@example.test',
+      GIT_COMMITTER_NAME: 'T',
+      GIT_COMMITTER_EMAIL: 't@example.test',
+      GIT_AUTHOR_DATE: date,
+      GIT_COMMITTER_DATE: date,
+    },
   });
 }
 
@@ -58,14 +67,25 @@ afterAll(async () => {
 
 const inv = async () => {
   const ctx = loadProject(fx.root);
-  return { ctx, items: await inventory({ root: fx.root, auditFile: ctx.paths.audit, graph: ctx.graph, settings: ctx.settings, providers: wiredProviders({ overrides: { example: issuer.url } }) }) };
+  return {
+    ctx,
+    items: await inventory({
+      root: fx.root,
+      auditFile: ctx.paths.audit,
+      graph: ctx.graph,
+      settings: ctx.settings,
+      providers: wiredProviders({ overrides: { example: issuer.url } }),
+    }),
+  };
 };
 
 describe('inventory', () => {
   it('lists every credential with owner, live scopes, use, age and how to replace it, never a value', async () => {
     const { items } = await inv();
     const byName = new Map(items.map((i) => [i.names[0], i]));
-    expect(items.map((i) => i.names[0]).sort()).toEqual(['DATABASE_URL', 'EXAMPLE_API_KEY', 'POSTGRES_PASSWORD', 'SERVICE_JWT', 'SESSION_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_SECRET_KEY'].sort());
+    expect(items.map((i) => i.names[0]).sort()).toEqual(
+      ['DATABASE_URL', 'EXAMPLE_API_KEY', 'POSTGRES_PASSWORD', 'SERVICE_JWT', 'SESSION_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_SECRET_KEY'].sort(),
+    );
     const example = byName.get('EXAMPLE_API_KEY')!;
     expect(example.owner).toBe('platform-team');
     expect(example.scopes).toEqual([{ scope: 'events:read', description: expect.stringContaining('Read events'), risk: 'read' }]);
@@ -86,7 +106,12 @@ describe('inventory', () => {
     gh.seedSecret('acme/webapp-node', 'EXAMPLE_API_KEY', fx.key);
     vercel.seedEnv('prj_webapp0001', { key: 'EXAMPLE_API_KEY', value: fx.key, type: 'encrypted', target: ['production', 'preview', 'development'] });
     const summary = await applyPlan(makePlan(ctx, { names: ['EXAMPLE_API_KEY'] }), {
-      yes: true, noInput: true, concurrency: 1, store: fx.store, onEvent: () => undefined, apiUrl: { 'github-actions': gh.url, 'vercel-env': vercel.url },
+      yes: true,
+      noInput: true,
+      concurrency: 1,
+      store: fx.store,
+      onEvent: () => undefined,
+      apiUrl: { 'github-actions': gh.url, 'vercel-env': vercel.url },
     });
     expect(summary.failed).toEqual([]);
     expect(summary.rotated).toHaveLength(1);
@@ -102,12 +127,30 @@ describe('status', () => {
   it('flags overdue rotation, an expired JWT and a certificate about to expire', async () => {
     const certDir = join(fx.root, 'certs');
     if (!existsSync(certDir)) mkdirSync(certDir);
-    const ok = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '5', '-subj', '/CN=api.example.test', '-keyout', join(certDir, 'tls.key'), '-out', join(certDir, 'tls.crt')]);
+    const ok = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '5',
+      '-subj',
+      '/CN=api.example.test',
+      '-keyout',
+      join(certDir, 'tls.key'),
+      '-out',
+      join(certDir, 'tls.crt'),
+    ]);
     expect(ok.status).toBe(0);
     const { ctx, items } = await inv();
     const due = dueItems({ root: fx.root, items, maxAgeDays: ctx.settings.policy.maxAgeDays, expiryWarningDays: ctx.settings.policy.expiryWarningDays });
     const line = (d: (typeof due)[number]) => `${d.reason} ${d.what.split(' ')[0]}`;
-    expect(due.map(line)).toEqual(expect.arrayContaining(['expired SERVICE_JWT', 'expires-soon certificate', 'rotation-overdue STRIPE_SECRET_KEY', 'rotation-overdue SERVICE_JWT']));
+    expect(due.map(line)).toEqual(
+      expect.arrayContaining(['expired SERVICE_JWT', 'expires-soon certificate', 'rotation-overdue STRIPE_SECRET_KEY', 'rotation-overdue SERVICE_JWT']),
+    );
     // EXAMPLE_API_KEY was rotated moments ago by credctl: not overdue.
     expect(due.some((d) => d.what.startsWith('EXAMPLE_API_KEY'))).toBe(false);
     expect(due.find((d) => d.kind === 'certificate')!.file).toBe('certs/tls.crt');

@@ -21,7 +21,10 @@ describe('scanner reports', () => {
   it('reads a redacted gitleaks finding from its file and line, never fingerprinting "REDACTED"', async () => {
     for (const secret of ['REDACTED', 'sk_li...']) {
       const report = join(dir, `gl-${secret.length}.json`);
-      writeFileSync(report, JSON.stringify([{ RuleID: 'stripe-access-token', File: '.env', StartLine: 2, Secret: secret, Match: 'STRIPE_SECRET_KEY=REDACTED' }]));
+      writeFileSync(
+        report,
+        JSON.stringify([{ RuleID: 'stripe-access-token', File: '.env', StartLine: 2, Secret: secret, Match: 'STRIPE_SECRET_KEY=REDACTED' }]),
+      );
       const items = exposedInReport(report, dir);
       expect(items.map((e) => e.fingerprint)).toEqual([fingerprint(STRIPE)]);
       expect(items[0]).toMatchObject({ ruleId: 'stripe-secret-key' });
@@ -39,10 +42,13 @@ describe('scanner reports', () => {
     const outside = mkdtempSync(join(tmpdir(), 'credctl-outside-'));
     writeFileSync(join(outside, 'leak.env'), `STRIPE_SECRET_KEY=${STRIPE}\n`);
     const report = join(dir, 'gl-outside.json');
-    writeFileSync(report, JSON.stringify([
-      { RuleID: 'x', File: join(outside, 'leak.env'), StartLine: 1, Secret: 'REDACTED' },
-      { RuleID: 'x', File: '../' + outside.split('/').pop() + '/leak.env', StartLine: 1, Secret: 'REDACTED' },
-    ]));
+    writeFileSync(
+      report,
+      JSON.stringify([
+        { RuleID: 'x', File: join(outside, 'leak.env'), StartLine: 1, Secret: 'REDACTED' },
+        { RuleID: 'x', File: '../' + outside.split('/').pop() + '/leak.env', StartLine: 1, Secret: 'REDACTED' },
+      ]),
+    );
     const items = exposedInReport(report, dir);
     expect(items).toHaveLength(2);
     for (const e of items) {
@@ -53,11 +59,17 @@ describe('scanner reports', () => {
 
   it('keeps trufflehog Verified and ExtraData (account, ARN) as evidence, never a value', async () => {
     const report = join(dir, 'th.jsonl');
-    writeFileSync(report, JSON.stringify({
-      DetectorName: 'AWS', Verified: true, Raw: AWS_ID, RawV2: `${AWS_ID}FAKEsecretPart0123456789abcdefABCDEF`,
-      ExtraData: { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/ci-deployer', resource_type: 'Access key', leaked: `${AWS_ID}` },
-      SourceMetadata: { Data: { Filesystem: { file: 'deploy.sh', line: 4 } } },
-    }) + '\n');
+    writeFileSync(
+      report,
+      JSON.stringify({
+        DetectorName: 'AWS',
+        Verified: true,
+        Raw: AWS_ID,
+        RawV2: `${AWS_ID}FAKEsecretPart0123456789abcdefABCDEF`,
+        ExtraData: { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/ci-deployer', resource_type: 'Access key', leaked: `${AWS_ID}` },
+        SourceMetadata: { Data: { Filesystem: { file: 'deploy.sh', line: 4 } } },
+      }) + '\n',
+    );
     const [item] = exposedInReport(report, dir);
     expect(item).toMatchObject({ fingerprint: fingerprint(AWS_ID), verified: true });
     expect(item!.via).toContain('verified live by trufflehog');

@@ -59,12 +59,16 @@ describe('labelled corpus', () => {
 
   it('plants only fake secrets: every labelled line of a prefix-style key says FAKE', () => {
     // Formats with room for it carry FAKE; hex-only and base64 formats cannot.
-    const noRoom = /^(twilio|shopify|datadog|cloudflare-global|cloudflare-origin|mailgun|digitalocean|heroku-api-key$|docker-config|docker-legacy|rails-master-key$|sentry-dsn|kubernetes-client|kubernetes-secret|pki-age|gitlab-pipeline|gitlab-oauth|slack-user|slack-app|.*-connection-url|generic-(password|secret|xml|url|cli|k8s|netrc|basic))/;
+    const noRoom =
+      /^(twilio|shopify|datadog|cloudflare-global|cloudflare-origin|mailgun|digitalocean|heroku-api-key$|docker-config|docker-legacy|rails-master-key$|sentry-dsn|kubernetes-client|kubernetes-secret|pki-age|gitlab-pipeline|gitlab-oauth|slack-user|slack-app|.*-connection-url|generic-(password|secret|xml|url|cli|k8s|netrc|basic))/;
     // Files whose purpose is credentials hold weak, word-like passwords by design, and hashes have no room.
     const weak = new Set(rules.filter((r) => r.acceptWeak || r.kind === 'password_hash').map((r) => r.id));
     for (const l of readLabels(corpus)) {
       if (noRoom.test(l.ruleId) || weak.has(l.ruleId)) continue;
-      const text = readFileSync(`${corpus}${l.file}`, 'utf8').split('\n').slice(l.line - 1, l.line + 30).join('\n');
+      const text = readFileSync(`${corpus}${l.file}`, 'utf8')
+        .split('\n')
+        .slice(l.line - 1, l.line + 30)
+        .join('\n');
       // A base64-encoded plant (a Kubernetes Secret's data, a legacy Grafana key) says FAKE once decoded.
       const decoded = (text.match(/[A-Za-z0-9+/]{16,}={0,2}/g) ?? []).map((t) => Buffer.from(t, 'base64').toString('latin1')).join('\n');
       expect(`${text}\n${decoded}`, `${l.file}:${l.line}`).toMatch(/FAKE/);

@@ -70,7 +70,9 @@ describe('placeholders', () => {
     ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
     ['sk_test_4eC39HqLyjWDarjtT1zdp7dc'],
     ['Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='],
-    ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'],
+    [
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+    ],
     ['2YotnFZFEjr1zCsicMWpAA'],
     [''],
   ])('%s is a placeholder', (value) => {
@@ -128,7 +130,13 @@ describe('real-code false-positive sources', () => {
   });
 
   it('templates: Ansible/Jinja, ERB, Python %-format, SQL and @ parameters are not values', () => {
-    for (const line of ['DB_PASSWORD={{ vault_db_password }}', 'SMTP_PASSWORD=@SMTP_PASSWORD', 'REDIS_PASSWORD=%(redis_password)s', 'LDAP_PASSWORD=<%= @ldap_password %>', 'api_key: "<your-api-key>-prod"']) {
+    for (const line of [
+      'DB_PASSWORD={{ vault_db_password }}',
+      'SMTP_PASSWORD=@SMTP_PASSWORD',
+      'REDIS_PASSWORD=%(redis_password)s',
+      'LDAP_PASSWORD=<%= @ldap_password %>',
+      'api_key: "<your-api-key>-prod"',
+    ]) {
       expect(ids(line), line).toEqual([]);
     }
   });

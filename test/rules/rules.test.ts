@@ -16,22 +16,79 @@ describe('shipped rules', () => {
 
   it('include every credential type the scan issue requires', () => {
     const required = [
-      'aws-access-key-id', 'aws-secret-access-key',
-      'github-classic-pat', 'github-fine-grained-pat', 'github-app-token', 'github-oauth-token', 'github-refresh-token',
-      'gitlab-pat', 'stripe-secret-key', 'stripe-restricted-key', 'stripe-webhook-secret',
-      'openai-project-key', 'openai-service-account-key', 'openai-admin-key', 'openai-legacy-key',
-      'anthropic-api-key', 'anthropic-admin-key', 'slack-bot-token', 'slack-user-token', 'slack-app-token', 'slack-webhook-url',
-      'twilio-account-sid', 'twilio-auth-token', 'twilio-api-key', 'sendgrid-api-key', 'mailgun-api-key',
-      'google-api-key', 'google-service-account-key', 'azure-storage-connection-string', 'npm-access-token', 'pypi-api-token',
-      'docker-hub-pat', 'heroku-api-key', 'shopify-access-token', 'shopify-shared-secret', 'shopify-custom-app-token',
-      'shopify-private-app-token', 'vercel-token', 'netlify-access-token', 'cloudflare-api-token', 'cloudflare-global-api-key',
-      'datadog-api-key', 'datadog-app-key', 'posthog-project-key', 'posthog-personal-key', 'discord-bot-token',
-      'discord-webhook-url', 'telegram-bot-token', 'huggingface-access-token', 'replicate-api-token',
-      'postgres-connection-url', 'mysql-connection-url', 'mongodb-connection-url', 'redis-connection-url', 'rabbitmq-connection-url',
-      'pki-rsa-private-key', 'pki-ec-private-key', 'pki-dsa-private-key', 'pki-openssh-private-key', 'pki-pkcs8-private-key',
-      'pki-encrypted-private-key', 'pki-pgp-private-key', 'generic-jwt', 'generic-basic-auth-url', 'npmrc-auth-token',
-      'generic-netrc-credentials', 'pypirc-password', 'docker-config-auth', 'kubernetes-kubeconfig-token',
-      'kubernetes-client-key-data', 'generic-secret-assignment', 'generic-password-assignment', 'example-issuer-key',
+      'aws-access-key-id',
+      'aws-secret-access-key',
+      'github-classic-pat',
+      'github-fine-grained-pat',
+      'github-app-token',
+      'github-oauth-token',
+      'github-refresh-token',
+      'gitlab-pat',
+      'stripe-secret-key',
+      'stripe-restricted-key',
+      'stripe-webhook-secret',
+      'openai-project-key',
+      'openai-service-account-key',
+      'openai-admin-key',
+      'openai-legacy-key',
+      'anthropic-api-key',
+      'anthropic-admin-key',
+      'slack-bot-token',
+      'slack-user-token',
+      'slack-app-token',
+      'slack-webhook-url',
+      'twilio-account-sid',
+      'twilio-auth-token',
+      'twilio-api-key',
+      'sendgrid-api-key',
+      'mailgun-api-key',
+      'google-api-key',
+      'google-service-account-key',
+      'azure-storage-connection-string',
+      'npm-access-token',
+      'pypi-api-token',
+      'docker-hub-pat',
+      'heroku-api-key',
+      'shopify-access-token',
+      'shopify-shared-secret',
+      'shopify-custom-app-token',
+      'shopify-private-app-token',
+      'vercel-token',
+      'netlify-access-token',
+      'cloudflare-api-token',
+      'cloudflare-global-api-key',
+      'datadog-api-key',
+      'datadog-app-key',
+      'posthog-project-key',
+      'posthog-personal-key',
+      'discord-bot-token',
+      'discord-webhook-url',
+      'telegram-bot-token',
+      'huggingface-access-token',
+      'replicate-api-token',
+      'postgres-connection-url',
+      'mysql-connection-url',
+      'mongodb-connection-url',
+      'redis-connection-url',
+      'rabbitmq-connection-url',
+      'pki-rsa-private-key',
+      'pki-ec-private-key',
+      'pki-dsa-private-key',
+      'pki-openssh-private-key',
+      'pki-pkcs8-private-key',
+      'pki-encrypted-private-key',
+      'pki-pgp-private-key',
+      'generic-jwt',
+      'generic-basic-auth-url',
+      'npmrc-auth-token',
+      'generic-netrc-credentials',
+      'pypirc-password',
+      'docker-config-auth',
+      'kubernetes-kubeconfig-token',
+      'kubernetes-client-key-data',
+      'generic-secret-assignment',
+      'generic-password-assignment',
+      'example-issuer-key',
     ];
     expect(required.filter((id) => !byId.has(id))).toEqual([]);
   });
@@ -107,7 +164,10 @@ describe('shipped rules', () => {
   it('prefer the specific rule over the generic one on the same value', () => {
     const [m] = detect(set, 'STRIPE_SECRET_KEY=sk_live_51FAKEq8Hd2kLp0Zr7VbN3xTy9');
     expect(m!.rule.id).toBe('stripe-secret-key');
-    const [k] = detect(set, 'apiVersion: v1\nkind: Config\nusers:\n- name: a\n  user:\n    token: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJGQUtFLWNpIn0.FAKEq8Hd2kLp0Zr7VbN3xTy9wXa1b2c3d4\n');
+    const [k] = detect(
+      set,
+      'apiVersion: v1\nkind: Config\nusers:\n- name: a\n  user:\n    token: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJGQUtFLWNpIn0.FAKEq8Hd2kLp0Zr7VbN3xTy9wXa1b2c3d4\n',
+    );
     expect(k!.rule.id).toBe('kubernetes-kubeconfig-token');
   });
 
@@ -119,7 +179,21 @@ describe('shipped rules', () => {
 
   it('run in linear time on adversarial input (no catastrophic backtracking)', () => {
     const body = ['a', 'A', '0', '-', '_', ' ', '\n', 'a1', 'aB3+/', 'a.', 'a:', 'a@', '"a', '\\n', '='].map((p) => p.repeat(20_000 / p.length));
-    const prefixes = ['', 'API_KEY="', 'password: ', 'https://', 'postgres://', 'redis://:', '-----BEGIN RSA PRIVATE KEY-----', '-----BEGIN PGP PRIVATE KEY BLOCK-----', 'eyJ', 'machine x ', '[pypi]\n', '"private_key": "-----BEGIN PRIVATE KEY-----', 'PuTTY-User-Key-File-2: a\nEncryption: b'];
+    const prefixes = [
+      '',
+      'API_KEY="',
+      'password: ',
+      'https://',
+      'postgres://',
+      'redis://:',
+      '-----BEGIN RSA PRIVATE KEY-----',
+      '-----BEGIN PGP PRIVATE KEY BLOCK-----',
+      'eyJ',
+      'machine x ',
+      '[pypi]\n',
+      '"private_key": "-----BEGIN PRIVATE KEY-----',
+      'PuTTY-User-Key-File-2: a\nEncryption: b',
+    ];
     const slow: string[] = [];
     for (const r of rules) {
       const t0 = performance.now();

@@ -49,7 +49,14 @@ describe('credctl scan (CLI)', () => {
 
   it('exits 2 on bad usage and 3 on bad input, with one line and no stack trace', async () => {
     const d = tempDir();
-    for (const args of [['scan', '--format', 'xml'], ['scan', '--history', '--staged'], ['scan', '--exit-code', 'abc'], ['scan', '--json', '--format', 'sarif'], ['scan', '--max-file-size', 'huge'], ['scan', '--bogus']]) {
+    for (const args of [
+      ['scan', '--format', 'xml'],
+      ['scan', '--history', '--staged'],
+      ['scan', '--exit-code', 'abc'],
+      ['scan', '--json', '--format', 'sarif'],
+      ['scan', '--max-file-size', 'huge'],
+      ['scan', '--bogus'],
+    ]) {
       const r = await runCredctl(args, { env, cwd: d });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -64,7 +71,21 @@ describe('credctl scan (CLI)', () => {
   it('--help documents the flags, examples and exit codes', async () => {
     const r = await runCredctl(['scan', '--help']);
     expect(r.code).toBe(0);
-    for (const s of ['--history', '--staged', '--no-ignore', '--format', '--json', '--baseline', '--update-baseline', '--exit-code', '--max-file-size', 'Examples:', 'Exit codes:', 'credctl:allow', '.credctlignore']) {
+    for (const s of [
+      '--history',
+      '--staged',
+      '--no-ignore',
+      '--format',
+      '--json',
+      '--baseline',
+      '--update-baseline',
+      '--exit-code',
+      '--max-file-size',
+      'Examples:',
+      'Exit codes:',
+      'credctl:allow',
+      '.credctlignore',
+    ]) {
       expect(r.stdout).toContain(s);
     }
   });
@@ -99,6 +120,11 @@ describe('credctl scan (CLI)', () => {
     git(d, 'add', 'new.env');
     const s = await runCredctl(['scan', '--staged', '--format', 'jsonl'], { env, cwd: d });
     expect(s.code).toBe(1);
-    expect(s.stdout.trim().split('\n').map((l) => JSON.parse(l).line)).toEqual([2]);
+    expect(
+      s.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).line),
+    ).toEqual([2]);
   });
 });

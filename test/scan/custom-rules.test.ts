@@ -37,7 +37,9 @@ describe('custom detection rules', () => {
     const r = await scan(d);
     expect(r.code).toBe(1);
     const findings = JSON.parse(r.stdout).findings;
-    expect(findings.map((f: { file: string; ruleId: string; provider: string }) => [f.file, f.ruleId, f.provider])).toEqual([['src/client.js', 'acme-internal-token', 'acme']]);
+    expect(findings.map((f: { file: string; ruleId: string; provider: string }) => [f.file, f.ruleId, f.provider])).toEqual([
+      ['src/client.js', 'acme-internal-token', 'acme'],
+    ]);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
   });
 

@@ -23,7 +23,14 @@ describe('scanPaths on a plain directory (no git)', () => {
     write(d, 'README.md', 'nothing to see here\n');
     const r = await scanPaths({ paths: [d], base: d, rulesDir, workers: 0 });
     expect(where(r)).toEqual(['config/.env:2:19 stripe-secret-key', 'src/app.ts:3:13 github-classic-pat']);
-    expect(r.findings[0]).toMatchObject({ provider: 'stripe', kind: 'api_key', environment: 'live', fingerprint: fingerprint(fake.stripe(1)), redacted: `sk_live_…${fake.stripe(1).slice(-4)}`, confidence: 'high' });
+    expect(r.findings[0]).toMatchObject({
+      provider: 'stripe',
+      kind: 'api_key',
+      environment: 'live',
+      fingerprint: fingerprint(fake.stripe(1)),
+      redacted: `sk_live_…${fake.stripe(1).slice(-4)}`,
+      confidence: 'high',
+    });
     expect(r.stats).toMatchObject({ filesScanned: 3, findings: 2, workers: 0 });
     expect(r.stats.bytesScanned).toBeGreaterThan(50);
   });
@@ -64,7 +71,12 @@ describe('scanPaths on a plain directory (no git)', () => {
     write(d, 'bom.txt', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${fake.stripe(9)}\n`)]));
     write(d, 'latin1.txt', Buffer.concat([Buffer.from([0xe9, 0xe8, 0xff, 0x20]), Buffer.from(`${fake.stripe(10)}\n`)]));
     const r = await scanPaths({ paths: [d], base: d, rulesDir, workers: 0 });
-    expect(where(r)).toEqual(['be.txt:2:7 github-classic-pat', 'bom.txt:1:1 stripe-secret-key', 'latin1.txt:1:5 stripe-secret-key', 'le.txt:2:7 github-classic-pat']);
+    expect(where(r)).toEqual([
+      'be.txt:2:7 github-classic-pat',
+      'bom.txt:1:1 stripe-secret-key',
+      'latin1.txt:1:5 stripe-secret-key',
+      'le.txt:2:7 github-classic-pat',
+    ]);
     expect(r.findings[0]!.fingerprint).toBe(fingerprint(fake.github(8)));
   });
 
@@ -72,11 +84,15 @@ describe('scanPaths on a plain directory (no git)', () => {
     const d = tempDir();
     write(d, 'ok.txt', `${fake.stripe(11)}\n`);
     mkdirSync(join(d, 'dir.txt'));
-    const r = scanFiles(compileRules(rulesDir), [
-      { path: join(d, 'gone.txt'), display: 'gone.txt' },
-      { path: join(d, 'dir.txt'), display: 'dir.txt' },
-      { path: join(d, 'ok.txt'), display: 'ok.txt' },
-    ], 1 << 20);
+    const r = scanFiles(
+      compileRules(rulesDir),
+      [
+        { path: join(d, 'gone.txt'), display: 'gone.txt' },
+        { path: join(d, 'dir.txt'), display: 'dir.txt' },
+        { path: join(d, 'ok.txt'), display: 'ok.txt' },
+      ],
+      1 << 20,
+    );
     expect(r.stats.skipped.unreadable).toBe(2);
     expect(r.findings.map((f) => f.file)).toEqual(['ok.txt']);
   });
@@ -125,10 +141,18 @@ describe('scanPaths in a git repository', () => {
 
   it('shows files relative to the base even when the directory scanned is above it (scan ..)', async () => {
     const d = tempDir();
-    write(d, 'sub/inner.txt', `${fake.github(25)}
-`);
-    const outerFile = write(d, 'outer.txt', `${fake.github(26)}
-`);
+    write(
+      d,
+      'sub/inner.txt',
+      `${fake.github(25)}
+`,
+    );
+    const outerFile = write(
+      d,
+      'outer.txt',
+      `${fake.github(26)}
+`,
+    );
     const r = await scanPaths({ paths: [d], base: join(d, 'sub'), rulesDir, workers: 0, noIgnore: true });
     expect(r.findings.map((f) => f.file).sort()).toEqual([outerFile, 'inner.txt'].sort());
   });
@@ -168,7 +192,12 @@ describe('stdin and streams', () => {
     // Line numbers are 1-based: index i is line i + 1.
     lines[4] = `export TOKEN=${fake.github(40)}\n`;
     const boundary = Math.floor((1 << 20) / filler.length); // the first slice ends near here
-    const pem = ['-----BEGIN RSA PRIVATE KEY-----\n', 'MIIEFAKEpAIBAAKCAQEA7bq3Zr9Lm2QxWq\n', 'Vt5Yh8Jk1Pn4Bc7Df0Gs3Hw6Ke9Ra2Tu\n', '-----END RSA PRIVATE KEY-----\n'];
+    const pem = [
+      '-----BEGIN RSA PRIVATE KEY-----\n',
+      'MIIEFAKEpAIBAAKCAQEA7bq3Zr9Lm2QxWq\n',
+      'Vt5Yh8Jk1Pn4Bc7Df0Gs3Hw6Ke9Ra2Tu\n',
+      '-----END RSA PRIVATE KEY-----\n',
+    ];
     lines.splice(boundary - 2, 4, ...pem);
     lines[30_000] = `${fake.stripe(41)} leaked in CI\n`;
     const text = lines.join('');

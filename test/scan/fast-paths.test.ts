@@ -30,10 +30,35 @@ const fixtureTexts = [...files(join(root, 'fixtures'))].map((p) => readFileSync(
 // that do and do not pass the rules' filters.
 function generatedLines(count: number): string[] {
   let seed = 0x5eed;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  const pick = <T,>(a: T[]) => a[Math.floor(rnd() * a.length)]!;
-  const names = ['API_KEY', 'apiKey', 'my.secret', 'db-password', 'KEY', 'tokenizer', 'SECRET_KEY_BASE', 'pass', 'user_pwd', 'cacheKey', 'x.y.token', 'credentials', 'PUBLIC_KEY', 'monkey', 'passport', 'auth_token_2'];
-  const values = ['FAKEuqN3vnjUgruQobDrWnO6vPmt', 'FAKE-ZJN43fCLB4!', 'changeme', '${API_KEY}', 'process.env.API_KEY', 'abc', 'FAKEg5yZNjDshBHdBqEgKeN10OGT1234567890'];
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)]!;
+  const names = [
+    'API_KEY',
+    'apiKey',
+    'my.secret',
+    'db-password',
+    'KEY',
+    'tokenizer',
+    'SECRET_KEY_BASE',
+    'pass',
+    'user_pwd',
+    'cacheKey',
+    'x.y.token',
+    'credentials',
+    'PUBLIC_KEY',
+    'monkey',
+    'passport',
+    'auth_token_2',
+  ];
+  const values = [
+    'FAKEuqN3vnjUgruQobDrWnO6vPmt',
+    'FAKE-ZJN43fCLB4!',
+    'changeme',
+    '${API_KEY}',
+    'process.env.API_KEY',
+    'abc',
+    'FAKEg5yZNjDshBHdBqEgKeN10OGT1234567890',
+  ];
   const ops = ['=', ': ', ' = ', ' => ', ':=', '?=', '"] = ', '", '];
   const quotes = ['', '"', "'", '`'];
   const out: string[] = [];
@@ -42,7 +67,9 @@ function generatedLines(count: number): string[] {
     const n = 1 + Math.floor(rnd() * 3);
     for (let j = 0; j < n; j++) {
       const q = pick(quotes);
-      parts.push(`${pick(['', 'export ', '  ', 'const ', '("', '- '])}${pick(names)}${pick(ops)}${q}${pick(values)}${q}${pick(['', ';', ',', ' # note', ')'])}`);
+      parts.push(
+        `${pick(['', 'export ', '  ', 'const ', '("', '- '])}${pick(names)}${pick(ops)}${q}${pick(values)}${q}${pick(['', ';', ',', ' # note', ')'])}`,
+      );
     }
     out.push(parts.join(pick([' ', '; ', ', '])));
   }
@@ -96,9 +123,15 @@ describe('anchored rules (anchor: identifier)', () => {
 
   it('are refused when the regex or keywords cannot honour the anchor', () => {
     const base = { id: 'x-rule', kind: 'generic_secret', keywords: ['key'], anchor: 'identifier' };
-    expect(() => compileRule('x', { ...base, regex: '([A-Z_]*KEY)=(\\w+)' }, 'providers/x/rules.yaml')).toThrow(/anchor: identifier needs a regex starting with/);
-    expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, keywords: ['key='] }, 'providers/x/rules.yaml')).toThrow(/identifier characters only/);
-    expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, anchor: 'line' }, 'providers/x/rules.yaml')).toThrow(/anchor must be "identifier"/);
+    expect(() => compileRule('x', { ...base, regex: '([A-Z_]*KEY)=(\\w+)' }, 'providers/x/rules.yaml')).toThrow(
+      /anchor: identifier needs a regex starting with/,
+    );
+    expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, keywords: ['key='] }, 'providers/x/rules.yaml')).toThrow(
+      /identifier characters only/,
+    );
+    expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, anchor: 'line' }, 'providers/x/rules.yaml')).toThrow(
+      /anchor must be "identifier"/,
+    );
     expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)`, flags: 'iu' }, 'providers/x/rules.yaml')).toThrow(/u or v flag/);
     expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)` }, 'providers/x/rules.yaml')).toThrow(/assignment lookahead/);
     const ok: Rule = compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)${ANCHOR_ASSIGNMENT}=(\\w+)` }, 'providers/x/rules.yaml');

@@ -23,7 +23,8 @@ describe('output formats', () => {
     const doc = JSON.parse(formatResult(r, 'json'));
     expect(Object.keys(doc)).toEqual(['credctlVersion', 'findings', 'stats']);
     expect(doc.findings[0]).toMatchObject({ ruleId: 'stripe-secret-key', provider: 'stripe', kind: 'api_key', file: 'config/prod.env', line: 1, column: 8 });
-    for (const f of doc.findings) for (const k of ['ruleId', 'provider', 'kind', 'file', 'line', 'column', 'fingerprint', 'redacted']) expect(f).toHaveProperty(k);
+    for (const f of doc.findings)
+      for (const k of ['ruleId', 'provider', 'kind', 'file', 'line', 'column', 'fingerprint', 'redacted']) expect(f).toHaveProperty(k);
     expect(doc.stats).toMatchObject({ filesScanned: 2, findings: 2, skipped: { binary: 1 } });
     expect(typeof doc.stats.durationMs).toBe('number');
   });
@@ -49,7 +50,9 @@ describe('output formats', () => {
 
   it('sarif: 2.1.0 with every field GitHub code scanning requires', async () => {
     const r = await sample();
-    const sarif = JSON.parse(formatResult(r, 'sarif', { rules: new Map([['stripe-secret-key', { name: 'Stripe secret key', provider: 'stripe', kind: 'api_key' }]]) }));
+    const sarif = JSON.parse(
+      formatResult(r, 'sarif', { rules: new Map([['stripe-secret-key', { name: 'Stripe secret key', provider: 'stripe', kind: 'api_key' }]]) }),
+    );
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.$schema).toMatch(/sarif-2\.1\.0/);
     expect(sarif.runs).toHaveLength(1);
@@ -71,7 +74,9 @@ describe('output formats', () => {
       expect(loc.region.startLine).toBeGreaterThanOrEqual(1);
       expect(Object.values(res.partialFingerprints)[0]).toMatch(/fp_[0-9a-f]{24}/);
     }
-    const uris = run.results.map((x: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.locations[0]!.physicalLocation.artifactLocation.uri);
+    const uris = run.results.map(
+      (x: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.locations[0]!.physicalLocation.artifactLocation.uri,
+    );
     expect(uris).toEqual(['config/prod.env', 'dir%20with%20space/a.js']);
     expect(run.results[0].message.text).toContain('Stripe secret key');
   });
@@ -87,7 +92,14 @@ describe('output formats', () => {
     const r = await sample();
     const rules = new Map([['stripe-secret-key', { name: 'Stripe secret key', provider: 'stripe', kind: 'api_key' }]]);
     expect(sarifSchemaErrors(JSON.parse(formatResult(r, 'sarif', { rules })))).toEqual([]);
-    const history = r.findings.map((f) => ({ ...f, commit: 'a'.repeat(40), author: 'Alice Example', date: '2025-01-31T12:00:00Z', commits: 2, status: 'deleted' as const }));
+    const history = r.findings.map((f) => ({
+      ...f,
+      commit: 'a'.repeat(40),
+      author: 'Alice Example',
+      date: '2025-01-31T12:00:00Z',
+      commits: 2,
+      status: 'deleted' as const,
+    }));
     expect(sarifSchemaErrors(toSarif([...history, { ...r.findings[0]!, file: '/abs/path/x.env' }]))).toEqual([]);
     // The validator does reject what is not SARIF (so the checks above can fail).
     const broken = toSarif(r.findings) as { runs: { results: { level: string }[] }[] };
@@ -105,7 +117,13 @@ describe('output formats', () => {
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml);
     const suite = doc.testsuites.testsuite;
     expect(suite).toMatchObject({ name: 'credctl scan', tests: '2', failures: '2', errors: '0' });
-    const cases = suite.testcase as { classname: string; name: string; file: string; line: string; failure: { type: string; message: string; '#text': string } }[];
+    const cases = suite.testcase as {
+      classname: string;
+      name: string;
+      file: string;
+      line: string;
+      failure: { type: string; message: string; '#text': string };
+    }[];
     expect(cases.map((c) => [c.classname, c.name, c.failure.type])).toEqual([
       ['config/prod.env', 'stripe-secret-key at config/prod.env:1:8', 'stripe-secret-key'],
       ['we<i>rd & "odd"\uFFFD.js', 'github-classic-pat at we<i>rd & "odd"\uFFFD.js:2:12', 'github-classic-pat'],

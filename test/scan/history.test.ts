@@ -9,7 +9,12 @@ import { cleanup, commit, runCredctl, fake, git, gitRepo, tempDir, testRulesDir,
 const rulesDir = testRulesDir();
 afterAll(cleanup);
 
-const BOB = { GIT_AUTHOR_NAME: 'Bob Builder', GIT_AUTHOR_EMAIL: 'bob@example.test', GIT_AUTHOR_DATE: '2024-03-01T10:00:00Z', GIT_COMMITTER_DATE: '2024-03-01T10:00:00Z' };
+const BOB = {
+  GIT_AUTHOR_NAME: 'Bob Builder',
+  GIT_AUTHOR_EMAIL: 'bob@example.test',
+  GIT_AUTHOR_DATE: '2024-03-01T10:00:00Z',
+  GIT_COMMITTER_DATE: '2024-03-01T10:00:00Z',
+};
 const at = (iso: string) => ({ GIT_AUTHOR_DATE: iso, GIT_COMMITTER_DATE: iso });
 
 describe('scanHistory', () => {
@@ -81,7 +86,10 @@ describe('scanHistory', () => {
     const cli = await runCredctl(['scan', '--range', 'main..pr', '--json'], { cwd: d, env: { CREDCTL_PROVIDERS_DIR: rulesDir } });
     expect(cli.code).toBe(1);
     expect(JSON.parse(cli.stdout).findings).toHaveLength(1);
-    expect(await runCredctl(['scan', '--range', 'nope..pr'], { cwd: d, env: { CREDCTL_PROVIDERS_DIR: rulesDir } })).toMatchObject({ code: 3, stderr: expect.stringMatching(/^credctl: git log failed: fatal: .*unknown revision/) });
+    expect(await runCredctl(['scan', '--range', 'nope..pr'], { cwd: d, env: { CREDCTL_PROVIDERS_DIR: rulesDir } })).toMatchObject({
+      code: 3,
+      stderr: expect.stringMatching(/^credctl: git log failed: fatal: .*unknown revision/),
+    });
     for (const bad of ['--output=/tmp/x', '-p', 'a b', '']) {
       expect((await runCredctl(['scan', '--range', bad], { cwd: d })).stderr).toMatch(/--range must be a git revision range/);
     }

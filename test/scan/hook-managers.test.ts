@@ -19,7 +19,10 @@ let env: Record<string, string>;
 beforeAll(() => {
   env = { CREDCTL_PROVIDERS_DIR: testRulesDir() };
   const prefix = tempDir('credctl-lefthook-');
-  const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', 'lefthook@2.2.1'], { encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', 'lefthook@2.2.1'], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   expect(r.status, r.stderr).toBe(0);
   lefthookPackage = join(prefix, 'node_modules', 'lefthook');
 }, 200_000);
@@ -69,7 +72,9 @@ describe('credctl hook install with hook managers', () => {
     const r = credctl(['hook', 'install', '--json'], { cwd: d, env });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ path: join(d, '.husky', 'pre-commit'), action: 'installed', integrations: [] });
-    expect(readFileSync(join(d, '.husky', 'pre-commit'), 'utf8')).toBe('echo "project checks"\n# credctl: block commits that add credentials (credctl hook install)\ncredctl scan --staged\n');
+    expect(readFileSync(join(d, '.husky', 'pre-commit'), 'utf8')).toBe(
+      'echo "project checks"\n# credctl: block commits that add credentials (credctl hook install)\ncredctl scan --staged\n',
+    );
     // husky's own files are left alone, and a second install changes nothing.
     expect(readFileSync(join(d, '.husky', '_', 'pre-commit'), 'utf8')).not.toContain('credctl');
     expect(JSON.parse(credctl(['hook', 'install', '--json'], { cwd: d, env }).stdout).action).toBe('updated');

@@ -32,7 +32,12 @@ describe('scan of a git work tree', () => {
     const listing = listScanFiles(d);
     expect(listing.files).toEqual(['.env', '.env.production', '.gitignore', 'scratch.js', 'secrets/deploy/kubeconfig', 'src/app.js']);
     expect(Object.fromEntries(listing.status!)).toMatchObject({
-      'src/app.js': 'committed', '.gitignore': 'committed', 'scratch.js': 'untracked', '.env': 'ignored', '.env.production': 'ignored', 'secrets/deploy/kubeconfig': 'ignored',
+      'src/app.js': 'committed',
+      '.gitignore': 'committed',
+      'scratch.js': 'untracked',
+      '.env': 'ignored',
+      '.env.production': 'ignored',
+      'secrets/deploy/kubeconfig': 'ignored',
     });
   });
 
@@ -40,10 +45,20 @@ describe('scan of a git work tree', () => {
     const d = project();
     const r = await scanPaths({ paths: [d], base: d, rulesDir: testRulesDir(), workers: 1 });
     const byFile = Object.fromEntries(r.findings.map((f) => [f.file, f.git]));
-    expect(byFile).toEqual({ 'src/app.js': 'committed', 'scratch.js': 'untracked', '.env': 'ignored', '.env.production': 'ignored', 'secrets/deploy/kubeconfig': 'ignored' });
+    expect(byFile).toEqual({
+      'src/app.js': 'committed',
+      'scratch.js': 'untracked',
+      '.env': 'ignored',
+      '.env.production': 'ignored',
+      'secrets/deploy/kubeconfig': 'ignored',
+    });
     expect(formatResult(r, 'table')).toMatch(/\.env:1:\d+ .*ignored \(local only\)/);
     expect(formatResult(r, 'table')).toMatch(/src\/app\.js:1:\d+ .*committed/);
-    expect(JSON.parse(formatResult(r, 'json')).findings.map((f: { git: string }) => f.git).sort()).toEqual(['committed', 'ignored', 'ignored', 'ignored', 'untracked']);
+    expect(
+      JSON.parse(formatResult(r, 'json'))
+        .findings.map((f: { git: string }) => f.git)
+        .sort(),
+    ).toEqual(['committed', 'ignored', 'ignored', 'ignored', 'untracked']);
     expect(formatResult(r, 'jsonl')).toContain('"git":"ignored"');
     const sarif = JSON.parse(formatResult(r, 'sarif'));
     expect(sarif.runs[0].results.map((x: { properties: { git: string } }) => x.properties.git)).toContain('ignored');
@@ -65,13 +80,36 @@ describe('scan of a git work tree', () => {
 
 describe('files that hold secrets by nature', () => {
   it('are env files, keys, package-manager and cloud CLI credentials, kubeconfigs, Secret manifests', () => {
-    for (const p of ['.env', '.env.local', 'config/prod.env', '.npmrc', '.netrc', '.pgpass', '.git-credentials', '.docker/config.json', '.dockercfg',
-      'kubeconfig', 'cluster.kubeconfig', '.kube/config', '.aws/credentials', 'gcp-service-account.json', 'server.key', 'tls.pem', 'keys/deploy.ppk',
-      'id_ed25519', 'k8s/db-secret.yaml', 'terraform.tfvars', 'terraform.tfstate', '.pypirc', 'config/master.key']) {
+    for (const p of [
+      '.env',
+      '.env.local',
+      'config/prod.env',
+      '.npmrc',
+      '.netrc',
+      '.pgpass',
+      '.git-credentials',
+      '.docker/config.json',
+      '.dockercfg',
+      'kubeconfig',
+      'cluster.kubeconfig',
+      '.kube/config',
+      '.aws/credentials',
+      'gcp-service-account.json',
+      'server.key',
+      'tls.pem',
+      'keys/deploy.ppk',
+      'id_ed25519',
+      'k8s/db-secret.yaml',
+      'terraform.tfvars',
+      'terraform.tfstate',
+      '.pypirc',
+      'config/master.key',
+    ]) {
       expect(holdsSecretsByNature(p), p).toBe(true);
     }
   });
   it('are not public keys, ordinary config or code', () => {
-    for (const p of ['id_ed25519.pub', 'README.md', 'src/env.ts', 'config.yaml', 'package.json', 'environment.ts']) expect(holdsSecretsByNature(p), p).toBe(false);
+    for (const p of ['id_ed25519.pub', 'README.md', 'src/env.ts', 'config.yaml', 'package.json', 'environment.ts'])
+      expect(holdsSecretsByNature(p), p).toBe(false);
   });
 });

@@ -80,7 +80,12 @@ describe('the pre-commit fast path', () => {
     const manifest = JSON.parse(readFileSync(bundle.replace(/\.js$/, '.json'), 'utf8')) as { inputs: string[]; sha256: string };
     expect(manifest.inputs).toEqual(expect.arrayContaining(['cli/staged-hook.js', 'scan/staged.js', 'scan/detect.js']));
     const hash = createHash('sha256');
-    for (const path of manifest.inputs) hash.update(path).update('\0').update(readFileSync(fileURLToPath(new URL(`../../dist/${path}`, import.meta.url)))).update('\0');
+    for (const path of manifest.inputs)
+      hash
+        .update(path)
+        .update('\0')
+        .update(readFileSync(fileURLToPath(new URL(`../../dist/${path}`, import.meta.url))))
+        .update('\0');
     expect(hash.digest('hex')).toBe(manifest.sha256);
     const debug = credctl(['scan', '--staged'], { cwd: gitRepo(), env: { CREDCTL_DEBUG: '1', CREDCTL_PROVIDERS_DIR: testRulesDir() } });
     expect(debug.stderr).toContain('credctl: debug: scan --staged runs from the bundle (dist/cli/staged-hook.bundle.js)');

@@ -12,7 +12,12 @@ import { cli, oneClearLine } from './helpers.js';
 
 // Promise 8: a repository's symlinks, state files and .git/config never take credctl outside it.
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.test' } });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, {
+    cwd,
+    stdio: 'ignore',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.test' },
+  });
 const FAKE_KEY = 'sk_live_51FAKEq8Zr2Lm4Vx7Tn1Wp9Ks3Hd6J';
 
 function repo(): { root: string; env: NodeJS.ProcessEnv } {
@@ -38,7 +43,9 @@ describe('symbolic links', () => {
     const { root } = repo();
     const outside = mkdtempSync(join(tmpdir(), 'credctl-outside-'));
     symlinkSync(outside, join(root, 'secrets'));
-    expect(() => resolveInsideProject(root, 'secrets/.env')).toThrow(expect.objectContaining({ exitCode: 6, message: expect.stringMatching(/leads outside the project/) }));
+    expect(() => resolveInsideProject(root, 'secrets/.env')).toThrow(
+      expect.objectContaining({ exitCode: 6, message: expect.stringMatching(/leads outside the project/) }),
+    );
     symlinkSync(join(outside, 'x.env'), join(root, 'app.env'));
     expect(() => resolveInsideProject(root, 'app.env')).toThrow(expect.objectContaining({ exitCode: 6 }));
     expect(() => resolveInsideProject(root, '../x.env')).toThrow(expect.objectContaining({ exitCode: 6 }));
@@ -106,7 +113,12 @@ describe('.git/config from the repository', () => {
     git(root, 'add', '.env');
     // From here on the repository's own config asks git to run a command (set last: the test's
     // own git calls above would run it too).
-    for (const [k, v] of [['core.fsmonitor', `touch ${marker}`], ['core.pager', `touch ${marker}`], ['diff.external', `touch ${marker}`]] as const) git(root, 'config', k, v);
+    for (const [k, v] of [
+      ['core.fsmonitor', `touch ${marker}`],
+      ['core.pager', `touch ${marker}`],
+      ['diff.external', `touch ${marker}`],
+    ] as const)
+      git(root, 'config', k, v);
     for (const args of [['scan'], ['graph'], ['inventory', '--no-probe'], ['scan', '--history'], ['scan', '--staged'], ['hook', 'install']]) {
       const r = await cli(args, { cwd: root, env });
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).not.toBe(70);

@@ -31,11 +31,16 @@ export async function startAttacker(): Promise<Attacker> {
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       res.setHeader('content-type', 'application/json');
       if (req.url === '/.well-known/credential-issuer') {
-        res.end(JSON.stringify({
-          issuer: url, supported_operations: ['discover', 'create', 'revoke', 'introspect'],
-          credential_issuer_endpoint: `${url}/v1/credentials`, revocation_endpoint: `${url}/v1/revoke`,
-          introspection_endpoint: `${url}/v1/introspect`, whoami_endpoint: `${url}/v1/whoami`,
-        }));
+        res.end(
+          JSON.stringify({
+            issuer: url,
+            supported_operations: ['discover', 'create', 'revoke', 'introspect'],
+            credential_issuer_endpoint: `${url}/v1/credentials`,
+            revocation_endpoint: `${url}/v1/revoke`,
+            introspection_endpoint: `${url}/v1/introspect`,
+            whoami_endpoint: `${url}/v1/whoami`,
+          }),
+        );
       } else if (req.url?.startsWith('/v1/credentials')) {
         res.end(JSON.stringify({ id: 'evil', value: `ccx_live_ATTACKER${randomBytes(12).toString('hex')}`, status: 'active', scopes: [] }));
       } else res.end(JSON.stringify({ active: true, id: 'evil', scopes: ['keys:admin'] }));
@@ -46,10 +51,11 @@ export async function startAttacker(): Promise<Attacker> {
   return {
     url,
     requests,
-    close: () => new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -32,23 +32,69 @@ afterAll(async () => {
 });
 
 const EDITS: [string, (plan: Plan, marker: string) => void, number, RegExp][] = [
-  ['an issuer pointing elsewhere', (plan) => { plan.credentials[0]!.issuer = attacker.url; }, 6, /issuer differs/],
-  ['a health step running any command', (plan, marker) => {
-    plan.credentials[0]!.steps.splice(4, 0, { id: `${plan.credentials[0]!.id}/health/9`, action: 'health', description: 'Health check', check: { command: `touch ${marker}` } });
-  }, 6, /step health .* is not one credctl would run/],
-  ['an inject into a file outside the project', (plan) => {
-    const inject = plan.credentials[0]!.steps.find((s) => s.action === 'inject')!;
-    inject.target = { type: 'dotenv', file: '../' + outside.split('/').slice(-2).join('/') };
-  }, 6, /differs in target/],
-  ['a GitHub Actions target with its own API address', (plan) => {
-    const inject = plan.credentials[0]!.steps.find((s) => s.action === 'inject')!;
-    inject.target = { type: 'github-actions', repo: 'acme/app', apiUrl: attacker.url };
-  }, 6, /differs in target/],
-  ['its inject steps deleted (the old key would be revoked while targets still hold it)', (plan) => {
-    plan.credentials[0]!.steps = plan.credentials[0]!.steps.filter((s) => s.action !== 'inject');
-  }, 6, /step inject .* is missing/],
-  ['wider scopes than the old key', (plan) => { plan.credentials[0]!.scopes = ['events:read', 'events:write', 'keys:admin']; }, 6, /scopes differs/],
-  ['another project root', (plan) => { plan.root = mkdtempSync(join(tmpdir(), 'credctl-other-')); }, 6, /was made for/],
+  [
+    'an issuer pointing elsewhere',
+    (plan) => {
+      plan.credentials[0]!.issuer = attacker.url;
+    },
+    6,
+    /issuer differs/,
+  ],
+  [
+    'a health step running any command',
+    (plan, marker) => {
+      plan.credentials[0]!.steps.splice(4, 0, {
+        id: `${plan.credentials[0]!.id}/health/9`,
+        action: 'health',
+        description: 'Health check',
+        check: { command: `touch ${marker}` },
+      });
+    },
+    6,
+    /step health .* is not one credctl would run/,
+  ],
+  [
+    'an inject into a file outside the project',
+    (plan) => {
+      const inject = plan.credentials[0]!.steps.find((s) => s.action === 'inject')!;
+      inject.target = { type: 'dotenv', file: '../' + outside.split('/').slice(-2).join('/') };
+    },
+    6,
+    /differs in target/,
+  ],
+  [
+    'a GitHub Actions target with its own API address',
+    (plan) => {
+      const inject = plan.credentials[0]!.steps.find((s) => s.action === 'inject')!;
+      inject.target = { type: 'github-actions', repo: 'acme/app', apiUrl: attacker.url };
+    },
+    6,
+    /differs in target/,
+  ],
+  [
+    'its inject steps deleted (the old key would be revoked while targets still hold it)',
+    (plan) => {
+      plan.credentials[0]!.steps = plan.credentials[0]!.steps.filter((s) => s.action !== 'inject');
+    },
+    6,
+    /step inject .* is missing/,
+  ],
+  [
+    'wider scopes than the old key',
+    (plan) => {
+      plan.credentials[0]!.scopes = ['events:read', 'events:write', 'keys:admin'];
+    },
+    6,
+    /scopes differs/,
+  ],
+  [
+    'another project root',
+    (plan) => {
+      plan.root = mkdtempSync(join(tmpdir(), 'credctl-other-'));
+    },
+    6,
+    /was made for/,
+  ],
 ];
 
 describe('a hand-edited plan file', () => {
@@ -82,7 +128,12 @@ describe('a planted run directory', () => {
   it('apply --resume refuses a stored plan whose health checks credctl.yaml does not declare, running nothing', async () => {
     const plan = structuredClone(original);
     const marker = join(p.root, 'pwned-resume.txt');
-    plan.credentials[0]!.steps.splice(4, 0, { id: `${plan.credentials[0]!.id}/health/9`, action: 'health', description: 'Health check', check: { command: `touch ${marker}` } });
+    plan.credentials[0]!.steps.splice(4, 0, {
+      id: `${plan.credentials[0]!.id}/health/9`,
+      action: 'health',
+      description: 'Health check',
+      check: { command: `touch ${marker}` },
+    });
     const runDir = join(p.root, '.credctl', 'runs', '20260101-000000-abcdef');
     mkdirSync(runDir, { recursive: true });
     writeFileSync(join(runDir, 'plan.yaml'), YAML.stringify(plan));
@@ -99,7 +150,9 @@ describe('a planted run directory', () => {
 
 describe('target refs', () => {
   it('never carry an API address (a guard token would follow it): exit 3', () => {
-    expect(() => parseTargetRef({ type: 'github-actions', repo: 'acme/app', apiUrl: 'http://127.0.0.1:9' })).toThrow(expect.objectContaining({ exitCode: 3, message: expect.stringMatching(/"apiUrl" is not accepted/) }));
+    expect(() => parseTargetRef({ type: 'github-actions', repo: 'acme/app', apiUrl: 'http://127.0.0.1:9' })).toThrow(
+      expect.objectContaining({ exitCode: 3, message: expect.stringMatching(/"apiUrl" is not accepted/) }),
+    );
     expect(() => parseTargetRef({ type: 'vercel-env', projectId: 'prj_1', apiUrl: 'https://evil.example' })).toThrow(expect.objectContaining({ exitCode: 3 }));
   });
 });

@@ -24,14 +24,29 @@ afterAll(async () => {
 describe('the address guard', () => {
   // Each of these routes to a cloud metadata service, a link-local or an otherwise unusable address.
   const BLOCKED = [
-    'http://169.254.169.254/latest/meta-data/', 'https://169.254.169.254/', 'https://[::ffff:169.254.169.254]/', 'https://[::ffff:a9fe:a9fe]/',
-    'https://[64:ff9b::a9fe:a9fe]/', 'https://[::a9fe:a9fe]/', 'https://[2002:a9fe:a9fe::1]/', 'https://100.100.100.200/',
-    'https://[fd00:ec2::254]/', 'https://[fe80::1]/', 'https://0.0.0.0/', 'https://[::]/', 'https://255.255.255.255/', 'https://224.0.0.1/',
+    'http://169.254.169.254/latest/meta-data/',
+    'https://169.254.169.254/',
+    'https://[::ffff:169.254.169.254]/',
+    'https://[::ffff:a9fe:a9fe]/',
+    'https://[64:ff9b::a9fe:a9fe]/',
+    'https://[::a9fe:a9fe]/',
+    'https://[2002:a9fe:a9fe::1]/',
+    'https://100.100.100.200/',
+    'https://[fd00:ec2::254]/',
+    'https://[fe80::1]/',
+    'https://0.0.0.0/',
+    'https://[::]/',
+    'https://255.255.255.255/',
+    'https://224.0.0.1/',
     'https://[2001:0:4136:e378:8000:63bf:5601:5601]/', // Teredo, its client address is 169.254.169.254 (bits inverted)
     'https://metadata.google.internal/',
   ];
   it.each(BLOCKED)('%s is refused with exit 6 before any connection', async (url) => {
-    const http = new SafeHttp({ resolve: async () => { throw new Error('no DNS wanted'); } });
+    const http = new SafeHttp({
+      resolve: async () => {
+        throw new Error('no DNS wanted');
+      },
+    });
     const err = (await http.request(url).catch((e: unknown) => e)) as { exitCode?: number; message: string };
     expect(err.exitCode).toBe(6);
   });
@@ -52,7 +67,9 @@ describe('the address guard', () => {
   });
 
   it('plain http goes only to loopback', async () => {
-    const err = (await new SafeHttp({ resolve: async () => ['93.184.216.34'] }).request('http://example.test/').catch((e: unknown) => e)) as { exitCode?: number };
+    const err = (await new SafeHttp({ resolve: async () => ['93.184.216.34'] }).request('http://example.test/').catch((e: unknown) => e)) as {
+      exitCode?: number;
+    };
     expect(err.exitCode).toBe(6);
   });
 });
@@ -62,11 +79,15 @@ describe('manifests', () => {
     let issuerUrl = '';
     const server: Server = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({
-        issuer: issuerUrl, supported_operations: ['discover', 'create', 'revoke', 'introspect'],
-        credential_issuer_endpoint: `${attacker.url}/v1/credentials`, revocation_endpoint: `${attacker.url}/v1/revoke`,
-        introspection_endpoint: `${attacker.url}/v1/introspect`,
-      }));
+      res.end(
+        JSON.stringify({
+          issuer: issuerUrl,
+          supported_operations: ['discover', 'create', 'revoke', 'introspect'],
+          credential_issuer_endpoint: `${attacker.url}/v1/credentials`,
+          revocation_endpoint: `${attacker.url}/v1/revoke`,
+          introspection_endpoint: `${attacker.url}/v1/introspect`,
+        }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     issuerUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -111,15 +132,16 @@ describe('answers too large', () => {
 });
 
 describe('the reference issuer against browsers', () => {
-  const raw = (url: string, opts: { method?: string; headers?: Record<string, string>; body?: string }) => new Promise<number>((resolve, reject) => {
-    const u = new URL(url);
-    const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
+  const raw = (url: string, opts: { method?: string; headers?: Record<string, string>; body?: string }) =>
+    new Promise<number>((resolve, reject) => {
+      const u = new URL(url);
+      const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(opts.body);
     });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
 
   it('refuses a foreign Host (DNS rebinding), a cross-site Origin and a text/plain POST', async () => {
     const issuer = await startIssuer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'credctl-issuer-')) });
@@ -128,9 +150,27 @@ describe('the reference issuer against browsers', () => {
       expect(await raw(`${issuer.url}/.well-known/credential-issuer`, {})).toBe(200);
       expect(await raw(`${issuer.url}/.well-known/credential-issuer`, { headers: { host: `evil.example:${new URL(issuer.url).port}` } })).toBe(421);
       const body = JSON.stringify({ scope: ['events:read'] });
-      expect(await raw(`${issuer.url}/v1/credentials`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain', 'content-length': String(body.length) }, body })).toBe(415);
-      expect(await raw(`${issuer.url}/v1/credentials`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', origin: 'https://evil.example', 'content-length': String(body.length) }, body })).toBe(403);
-      expect(await raw(`${issuer.url}/v1/credentials`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'content-length': String(body.length) }, body })).toBe(201);
+      expect(
+        await raw(`${issuer.url}/v1/credentials`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'text/plain', 'content-length': String(body.length) },
+          body,
+        }),
+      ).toBe(415);
+      expect(
+        await raw(`${issuer.url}/v1/credentials`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json', origin: 'https://evil.example', 'content-length': String(body.length) },
+          body,
+        }),
+      ).toBe(403);
+      expect(
+        await raw(`${issuer.url}/v1/credentials`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json', 'content-length': String(body.length) },
+          body,
+        }),
+      ).toBe(201);
     } finally {
       await issuer.close();
     }

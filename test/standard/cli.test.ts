@@ -27,7 +27,9 @@ describe.skipIf(!built)('credctl issuer / discover / providers (CLI)', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'credctl-cli-'));
     serve = spawn(process.execPath, [BIN, 'issuer', 'serve', '--port', '0', '--data', join(work, 'issuer')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    serve.stderr!.on('data', (d: Buffer) => { serveStderr += d.toString(); });
+    serve.stderr!.on('data', (d: Buffer) => {
+      serveStderr += d.toString();
+    });
     const line = await new Promise<string>((res) => createInterface({ input: serve.stdout! }).once('line', res));
     ready = JSON.parse(line);
   });
@@ -53,7 +55,20 @@ describe.skipIf(!built)('credctl issuer / discover / providers (CLI)', () => {
   });
 
   it('mint prints a value that works; conformance passes; the value is never echoed elsewhere', async () => {
-    const minted = await run(['issuer', 'mint', '--url', ready.url, '--scope', 'events:read,events:write', '--ttl', '1h', '--env', 'test', '--admin-token-file', ready.admin_token_file]);
+    const minted = await run([
+      'issuer',
+      'mint',
+      '--url',
+      ready.url,
+      '--scope',
+      'events:read,events:write',
+      '--ttl',
+      '1h',
+      '--env',
+      'test',
+      '--admin-token-file',
+      ready.admin_token_file,
+    ]);
     expect(minted.code).toBe(0);
     const value = minted.stdout.trim();
     expect(value).toMatch(/^ccx_test_[0-9A-Za-z]{32}$/);
@@ -70,7 +85,24 @@ describe.skipIf(!built)('credctl issuer / discover / providers (CLI)', () => {
   it('providers list shows every built-in entry with create/rotate/revoke support', async () => {
     const list = await run(['providers', 'list']);
     expect(list.code).toBe(0);
-    for (const id of ['github', 'aws', 'stripe', 'openai', 'anthropic', 'slack', 'twilio', 'sendgrid', 'cloudflare', 'vercel', 'netlify', 'datadog', 'npm', 'postgres', 'posthog', 'example']) {
+    for (const id of [
+      'github',
+      'aws',
+      'stripe',
+      'openai',
+      'anthropic',
+      'slack',
+      'twilio',
+      'sendgrid',
+      'cloudflare',
+      'vercel',
+      'netlify',
+      'datadog',
+      'npm',
+      'postgres',
+      'posthog',
+      'example',
+    ]) {
       expect(list.stdout).toMatch(new RegExp(`^${id}\\s`, 'm'));
     }
     // VERIFY ANALYZE ROTATE REVOKE INTEGRATION MANIFEST, from what is wired.
@@ -88,7 +120,10 @@ describe.skipIf(!built)('credctl issuer / discover / providers (CLI)', () => {
   });
 
   it('a bad manifest is one line on stderr with exit 3; an unreachable issuer exit 5; plain http exit 6', async () => {
-    const bad = createServer((_q, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"issuer": '); });
+    const bad = createServer((_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"issuer": ');
+    });
     await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(bad.address() as AddressInfo).port}`;
     const r = await run(['discover', url]);

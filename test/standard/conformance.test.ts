@@ -65,7 +65,8 @@ describe('conformance suite', () => {
     const p = await proxy((path, body) => {
       const m = /"value":"(ccx_[A-Za-z0-9_]+)"/.exec(body);
       if (m) lastValue = m[1]!;
-      if (path.startsWith('/v1/credentials') && !path.includes('/', 16) && lastValue) return body.replace('"credentials":[', `"credentials":[{"id":"x","leak":"${lastValue}"},`);
+      if (path.startsWith('/v1/credentials') && !path.includes('/', 16) && lastValue)
+        return body.replace('"credentials":[', `"credentials":[{"id":"x","leak":"${lastValue}"},`);
       return body;
     });
     const report = await runConformance(p.url, { adminToken: issuer.adminToken });
@@ -78,7 +79,9 @@ describe('conformance suite', () => {
   });
 
   it('fails an issuer whose manifest names another origin', async () => {
-    const p = await proxy((path, body) => (path === '/.well-known/credential-issuer' ? body.replace(/"issuer": "[^"]+"/, '"issuer": "https://elsewhere.example"') : body));
+    const p = await proxy((path, body) =>
+      path === '/.well-known/credential-issuer' ? body.replace(/"issuer": "[^"]+"/, '"issuer": "https://elsewhere.example"') : body,
+    );
     const report = await runConformance(p.url, { adminToken: issuer.adminToken });
     await p.close();
     expect(report.passed).toBe(false);

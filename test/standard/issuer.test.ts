@@ -129,7 +129,12 @@ describe('reference issuer', () => {
   });
 
   it('runs an agent access request: request → pending → approve → one pick-up with TTL', async () => {
-    const asked = await call('POST', '/v1/access-requests', undefined, { requester: 'agent:test', scope: 'events:read events:write', ttl_seconds: 1800, reason: 'read analytics' });
+    const asked = await call('POST', '/v1/access-requests', undefined, {
+      requester: 'agent:test',
+      scope: 'events:read events:write',
+      ttl_seconds: 1800,
+      reason: 'read analytics',
+    });
     expect(asked.status).toBe(201);
     expect(asked.json.status).toBe('pending');
     const secret = asked.json.request_secret as string;
@@ -157,7 +162,11 @@ describe('reference issuer', () => {
     const res = await request(`${issuer.url}/v1/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: parent.value, scope: 'events:read' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: parent.value,
+        scope: 'events:read',
+      }).toString(),
     });
     const child = (await res.body.json()) as { access_token: string; scope: string };
     expect(res.statusCode).toBe(200);

@@ -7,9 +7,28 @@ import { loadProviders } from '../../src/providers/registry.js';
 import { referenceManifest, referencePermissions } from '../../src/issuer/manifest.js';
 import { validateManifest } from '../../src/providers/manifest.js';
 
-const REQUIRED = ['github', 'aws', 'stripe', 'openai', 'anthropic', 'slack', 'twilio', 'sendgrid', 'cloudflare', 'vercel', 'netlify', 'datadog', 'npm', 'postgres', 'posthog', 'example'];
+const REQUIRED = [
+  'github',
+  'aws',
+  'stripe',
+  'openai',
+  'anthropic',
+  'slack',
+  'twilio',
+  'sendgrid',
+  'cloudflare',
+  'vercel',
+  'netlify',
+  'datadog',
+  'npm',
+  'postgres',
+  'posthog',
+  'example',
+];
 const tmp: string[] = [];
-afterAll(() => { for (const d of tmp) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of tmp) rmSync(d, { recursive: true, force: true });
+});
 
 describe('provider registry', () => {
   const all = loadProviders();
@@ -69,23 +88,34 @@ describe('provider registry', () => {
     writeFileSync(join(dir, 'pub', 'provider.yaml'), 'id: pub\nname: Pub\nissuer: https://issuer.example\n');
     // credctl.yaml's providers.pub.issuer, once trusted (src/project/context.ts projectProviders).
     const list = loadProviders({ dir, overrides: { pub: 'http://127.0.0.1:9999' } });
-    expect(list.map((p) => [p.id, p.source, p.support.create])).toEqual([['onlyrules', 'none', 'none'], ['pub', 'published', 'none']]);
+    expect(list.map((p) => [p.id, p.source, p.support.create])).toEqual([
+      ['onlyrules', 'none', 'none'],
+      ['pub', 'published', 'none'],
+    ]);
     expect(list[1]!.issuer).toBe('http://127.0.0.1:9999');
 
     mkdirSync(join(dir, 'bad'));
     writeFileSync(join(dir, 'bad', 'provider.yaml'), 'id: bad\nname: Bad\nmanifest:\n  issuer: https://x.example\n  supported_operations: [create, rotat]\n');
-    expect(() => loadProviders({ dir })).toThrow(/providers\/bad\/provider\.yaml: manifest is not a valid credential-issuer manifest: supported_operations\[1\]: unknown operation "rotat"/);
+    expect(() => loadProviders({ dir })).toThrow(
+      /providers\/bad\/provider\.yaml: manifest is not a valid credential-issuer manifest: supported_operations\[1\]: unknown operation "rotat"/,
+    );
   });
 
   it('validates a hand-written manifest with precise messages', () => {
     expect(() => validateManifest({ issuer: 'https://a.example/path', supported_operations: [] }, { source: 'm' })).toThrow(/issuer: must be an origin/);
     expect(() => validateManifest({ issuer: 'http://a.example', supported_operations: [] }, { source: 'm' })).toThrow(/issuer: must use https/);
-    expect(() => validateManifest({ issuer: 'https://a.example', supported_operations: ['create'], manual_operations: { create: { url: 'https://a.example' } } }, { source: 'm' }))
-      .toThrow(/manual_operations.create: also listed in supported_operations/);
-    expect(() => validateManifest({ issuer: 'https://a.example', supported_operations: [], manual_operations: { rotat: { url: 'https://a.example' } } }, { source: 'm' }))
-      .toThrow(/manual_operations: unknown operation "rotat"/);
-    expect(() => validateManifest({ issuer: 'https://a.example', supported_operations: [], max_concurrent_credentials: 0 }, { source: 'm' }))
-      .toThrow(/max_concurrent_credentials: must be >= 1/);
+    expect(() =>
+      validateManifest(
+        { issuer: 'https://a.example', supported_operations: ['create'], manual_operations: { create: { url: 'https://a.example' } } },
+        { source: 'm' },
+      ),
+    ).toThrow(/manual_operations.create: also listed in supported_operations/);
+    expect(() =>
+      validateManifest({ issuer: 'https://a.example', supported_operations: [], manual_operations: { rotat: { url: 'https://a.example' } } }, { source: 'm' }),
+    ).toThrow(/manual_operations: unknown operation "rotat"/);
+    expect(() => validateManifest({ issuer: 'https://a.example', supported_operations: [], max_concurrent_credentials: 0 }, { source: 'm' })).toThrow(
+      /max_concurrent_credentials: must be >= 1/,
+    );
   });
 });
 
@@ -101,7 +131,7 @@ describe('ttl parsing for `issuer mint --ttl`', () => {
 });
 
 describe('scanner agreement', () => {
-  it('the example provider\'s detection rules recognise keys the reference issuer mints', async () => {
+  it("the example provider's detection rules recognise keys the reference issuer mints", async () => {
     const { loadRules } = await import('../../src/providers/rules.js');
     const { newCredentialValue } = await import('../../src/issuer/keys.js');
     const rules = loadRules().filter((r) => r.provider === 'example');
@@ -109,7 +139,12 @@ describe('scanner agreement', () => {
     for (const env of ['live', 'test'] as const) {
       const value = newCredentialValue(env);
       const text = `EXAMPLE_API_KEY=${value}\n`;
-      expect(rules.some((r) => { r.regex.lastIndex = 0; return r.regex.exec(text)?.[r.secretGroup] === value; })).toBe(true);
+      expect(
+        rules.some((r) => {
+          r.regex.lastIndex = 0;
+          return r.regex.exec(text)?.[r.secretGroup] === value;
+        }),
+      ).toBe(true);
     }
   });
 });

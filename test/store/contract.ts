@@ -46,7 +46,10 @@ export function storeContract(label: string, subject: () => ContractSubject | nu
       expect(await s.get('K', { label: 'current' })).toBe('FAKE-v1-value');
       expect(await s.get('K', { label: 'pending' })).toBe('FAKE-v2-value');
       const vs = await s.versions('K');
-      expect(vs.map((v) => [v.version, v.labels])).toEqual([[1, ['current']], [2, ['pending']]]);
+      expect(vs.map((v) => [v.version, v.labels])).toEqual([
+        [1, ['current']],
+        [2, ['pending']],
+      ]);
       expect(vs[1]!.fingerprint).toBe(fingerprint('FAKE-v2-value'));
     });
 
@@ -55,7 +58,10 @@ export function storeContract(label: string, subject: () => ContractSubject | nu
       await s.put('K', 'FAKE-new-value', ['pending']);
       await s.setLabel('K', 2, 'current');
       const vs = await s.versions('K');
-      expect(vs.map((v) => [v.version, v.labels])).toEqual([[1, ['previous']], [2, ['current']]]);
+      expect(vs.map((v) => [v.version, v.labels])).toEqual([
+        [1, ['previous']],
+        [2, ['current']],
+      ]);
       expect(await s.get('K', { label: 'previous' })).toBe('FAKE-old-value');
       // Rolling back moves them the other way.
       await s.setLabel('K', 1, 'current');

@@ -65,7 +65,7 @@ describe('keychain backend specifics', () => {
     expect(secretServiceHasItem(session, service, 'GITHUB_TOKEN#1')).toBe(false);
   });
 
-  it('two projects do not see each other\'s secrets', async (ctx) => {
+  it("two projects do not see each other's secrets", async (ctx) => {
     if (!session) return ctx.skip(`keychain tests skipped: ${unavailable}`);
     const a = new KeychainStore({ indexPath: freshIndex() });
     const b = new KeychainStore({ indexPath: freshIndex() });
@@ -92,7 +92,13 @@ describe('backend choice through the CLI', () => {
     const { spawnSync } = await import('node:child_process');
     const { ensureBuilt } = await import('../audit/build.js');
     const root = ensureBuilt();
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'credctl'), ...args], { cwd, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, input, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'credctl'), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+      input,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 

@@ -44,11 +44,22 @@ export async function startKeyringSession(): Promise<KeyringSession> {
   if (bus.status !== 0 || !address || !pidText) throw new Error(`dbus-daemon did not start: ${bus.stderr}`);
   const busPid = Number(pidText);
   env.DBUS_SESSION_BUS_ADDRESS = address;
-  const keyring: ChildProcess = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  const keyring: ChildProcess = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+    env,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   keyring.stdin!.end('credctl-test-keyring-password');
   const stop = () => {
-    try { keyring.kill('SIGTERM'); } catch { /* gone */ }
-    try { process.kill(busPid, 'SIGTERM'); } catch { /* gone */ }
+    try {
+      keyring.kill('SIGTERM');
+    } catch {
+      /* gone */
+    }
+    try {
+      process.kill(busPid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
     rmSync(dir, { recursive: true, force: true });
   };
   // Wait until the Secret Service answers on the bus.
@@ -58,7 +69,14 @@ export async function startKeyringSession(): Promise<KeyringSession> {
     // registers would D-Bus-activate a second, locked gnome-keyring that then owns the name.
     const r = spawnSync(
       'dbus-send',
-      ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'],
+      [
+        '--session',
+        '--print-reply',
+        '--dest=org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.NameHasOwner',
+        'string:org.freedesktop.secrets',
+      ],
       { env, encoding: 'utf8', timeout: 2_000 },
     );
     if (r.status === 0 && /boolean true/.test(r.stdout)) break;
@@ -75,7 +93,14 @@ export async function startKeyringSession(): Promise<KeyringSession> {
 export function secretServiceHasItem(session: KeyringSession, service: string, account: string): boolean {
   const r = spawnSync(
     'dbus-send',
-    ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.SearchItems', `dict:string:string:service,${service},username,${account}`],
+    [
+      '--session',
+      '--print-reply',
+      '--dest=org.freedesktop.secrets',
+      '/org/freedesktop/secrets',
+      'org.freedesktop.Secret.Service.SearchItems',
+      `dict:string:string:service,${service},username,${account}`,
+    ],
     { env: session.env, encoding: 'utf8', timeout: 5_000 },
   );
   if (r.status !== 0) throw new Error(`SearchItems failed: ${r.stderr}`);

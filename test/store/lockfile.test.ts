@@ -31,7 +31,9 @@ it('waits for a live lock and then fails with exit 8 naming the holder', () => {
   const path = join(dir, 'live.lock');
   writeFileSync(path, JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: 'live' }));
   const t0 = Date.now();
-  expect(() => acquireLock(path, { timeoutMs: 300 })).toThrow(expect.objectContaining({ exitCode: 8, message: expect.stringContaining(`held by pid ${process.pid}`) }));
+  expect(() => acquireLock(path, { timeoutMs: 300 })).toThrow(
+    expect.objectContaining({ exitCode: 8, message: expect.stringContaining(`held by pid ${process.pid}`) }),
+  );
   expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
   expect(existsSync(path)).toBe(true); // a live owner's lock is never removed
 });

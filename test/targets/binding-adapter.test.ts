@@ -31,7 +31,10 @@ describe('asBindingTarget: the engine view', () => {
     gh = await startGithubApi({ tokens: [TOKEN], repos: ['acme/api'] });
     // A ledger that forgets, as after a crash without one: verify must still use the write time.
     const forgetful = { get: async () => undefined, set: async () => undefined };
-    const t = openTarget({ type: 'github-actions', repo: 'acme/api' }, { projectRoot: '/nonexistent', getCredential: async () => TOKEN, apiUrl: { 'github-actions': gh.url }, ledger: forgetful });
+    const t = openTarget(
+      { type: 'github-actions', repo: 'acme/api' },
+      { projectRoot: '/nonexistent', getCredential: async () => TOKEN, apiUrl: { 'github-actions': gh.url }, ledger: forgetful },
+    );
     const b = asBindingTarget(t);
     expect(await b.read('DATABASE_URL')).toBeUndefined();
     expect(await b.write('DATABASE_URL', NEW)).toBe('written');

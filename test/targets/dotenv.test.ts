@@ -86,7 +86,7 @@ describe('rewriteDotenv: byte-exact', () => {
   });
 
   it('refuses values no quoting can hold unambiguously, without echoing them', () => {
-    const bad = [`it's "FAKE"`, `it's\\FAKE`, `it's $FAKE`, "line1\nit's \"FAKE\"", 'nul\0FAKE'];
+    const bad = [`it's "FAKE"`, `it's\\FAKE`, `it's $FAKE`, 'line1\nit\'s "FAKE"', 'nul\0FAKE'];
     for (const v of bad) {
       const err = refused(() => rewriteDotenv(`KEY=${OLD}\n`, 'KEY', v));
       expect(everything(err)).not.toContain(v);
@@ -144,7 +144,7 @@ describe('dotenv quoting: a value is written only where every reader reads it ba
     for (const v of ['a b', 'a#b', 'a"b', "a'b", 'a$b', 'a\\b', 'a\nb', 'a!b', '#ab', 'ab ']) expect(encodeDotenvValue(v, ''), v).toBeNull();
   });
 
-  it("single quotes: anything but a single quote or a line break", () => {
+  it('single quotes: anything but a single quote or a line break', () => {
     expect(encodeDotenvValue('a "b" $c \\d #e', "'")).toBe(`'a "b" $c \\d #e'`);
     for (const v of ["it's", 'a\nb', 'a\rb']) expect(encodeDotenvValue(v, "'"), v).toBeNull();
   });
@@ -171,7 +171,8 @@ describe('dotenv quoting: a value is written only where every reader reads it ba
 
   it('names: letters, digits, _ . - and not starting with a digit; a bad name is quoted at most 60 characters', () => {
     for (const ok of ['KEY', '_KEY', 'key.with-dots_1', 'a']) expect(() => assertDotenvName(ok), ok).not.toThrow();
-    for (const bad of ['1KEY', ' KEY', 'KEY ', 'KEY=', 'KE Y', 'KEY\nX', '', '-KEY']) expect(() => assertDotenvName(bad), JSON.stringify(bad)).toThrow(CredctlError);
+    for (const bad of ['1KEY', ' KEY', 'KEY ', 'KEY=', 'KE Y', 'KEY\nX', '', '-KEY'])
+      expect(() => assertDotenvName(bad), JSON.stringify(bad)).toThrow(CredctlError);
     const pasted = `sk_live_${'FAKE0123456789'.repeat(6)} x`;
     let message = '';
     try {
@@ -226,7 +227,9 @@ describe('dotenv target', () => {
     const src = `KEY=${OLD}\n`;
     p.file('.env', src);
     const t = await openTarget({ type: 'dotenv', file: '.env' }, { projectRoot: p.root });
-    await expect(t.write('KEY', NEW, { expectFingerprint: fingerprint('sk_live_51FAKEsomethingelse0000') })).rejects.toMatchObject({ exitCode: ExitCode.Refused });
+    await expect(t.write('KEY', NEW, { expectFingerprint: fingerprint('sk_live_51FAKEsomethingelse0000') })).rejects.toMatchObject({
+      exitCode: ExitCode.Refused,
+    });
     expect(p.read('.env')).toBe(src);
   });
 

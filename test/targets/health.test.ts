@@ -20,7 +20,10 @@ describe('command health checks', () => {
   it('passes when the child sees the new value in its environment, at the project root', async () => {
     p = tempProject();
     p.file('expected.txt', NEW);
-    p.file('check.mjs', `import { readFileSync } from 'node:fs';\nconst want = readFileSync('expected.txt', 'utf8');\nprocess.exit(process.env.STRIPE_SECRET_KEY === want && process.env.STRIPE_KEY_ALIAS === want ? 0 : 4);\n`);
+    p.file(
+      'check.mjs',
+      `import { readFileSync } from 'node:fs';\nconst want = readFileSync('expected.txt', 'utf8');\nprocess.exit(process.env.STRIPE_SECRET_KEY === want && process.env.STRIPE_KEY_ALIAS === want ? 0 : 4);\n`,
+    );
     const r = await runHealthCheck({ command: `${node} check.mjs` }, ENV, [NEW, OLD], { cwd: p.root, policy: FAST });
     expect(r).toMatchObject({ passed: true, attempts: 1 });
     // The parent's own environment never holds it.
@@ -35,7 +38,10 @@ describe('command health checks', () => {
 
   it('retries until a flaky check passes', async () => {
     p = tempProject();
-    p.file('flaky.mjs', `import { existsSync, writeFileSync } from 'node:fs';\nif (!existsSync('seen')) { writeFileSync('seen', '1'); console.log('warming up'); process.exit(1); }\n`);
+    p.file(
+      'flaky.mjs',
+      `import { existsSync, writeFileSync } from 'node:fs';\nif (!existsSync('seen')) { writeFileSync('seen', '1'); console.log('warming up'); process.exit(1); }\n`,
+    );
     const r = await runHealthCheck({ command: `${node} flaky.mjs` }, ENV, [NEW], { cwd: p.root, policy: FAST });
     expect(r).toMatchObject({ passed: true, attempts: 2 });
   });
@@ -99,7 +105,11 @@ describe('HTTP health checks', () => {
   });
 
   it('passes on the expected status and fails on another, masking what the server echoed', async () => {
-    expect(await runHealthCheck({ http: { url: `${base}/ok`, expect: 200 } }, ENV, [NEW], { policy: FAST })).toMatchObject({ passed: true, status: 200, attempts: 1 });
+    expect(await runHealthCheck({ http: { url: `${base}/ok`, expect: 200 } }, ENV, [NEW], { policy: FAST })).toMatchObject({
+      passed: true,
+      status: 200,
+      attempts: 1,
+    });
     const bad = await runHealthCheck({ http: { url: `${base}/fail`, expect: 200, bearer: true, retries: 1 } }, ENV, [NEW], { policy: FAST });
     expect(bad).toMatchObject({ passed: false, status: 503, attempts: 2, reason: 'HTTP 503 (expected 200)' });
     expect(bad.output).toContain(redact(NEW));
@@ -141,7 +151,10 @@ describe('parseHealthChecks', () => {
   it('accepts the documented forms', () => {
     expect(
       parseHealthChecks(
-        [{ command: 'npm run smoke', timeout: '30s', retries: 1 }, { http: { url: 'https://api.example.test/health', expect: 200, bearer: true, timeout: '500ms' } }],
+        [
+          { command: 'npm run smoke', timeout: '30s', retries: 1 },
+          { http: { url: 'https://api.example.test/health', expect: 200, bearer: true, timeout: '500ms' } },
+        ],
         'credctl.yaml credentials.X',
       ),
     ).toEqual([
@@ -161,7 +174,9 @@ describe('parseHealthChecks', () => {
       'npm test',
     ];
     for (const b of bad) {
-      expect(() => parseHealthChecks(b, 'credctl.yaml credentials.X')).toThrow(expect.objectContaining({ exitCode: ExitCode.BadInput, message: expect.stringContaining('credctl.yaml credentials.X') }));
+      expect(() => parseHealthChecks(b, 'credctl.yaml credentials.X')).toThrow(
+        expect.objectContaining({ exitCode: ExitCode.BadInput, message: expect.stringContaining('credctl.yaml credentials.X') }),
+      );
     }
   });
 });

@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** A fresh project directory per test, removed afterwards. */
-export function tempProject(): { root: string; file(rel: string, text?: string, mode?: number): string; read(rel: string): string; mode(rel: string): number; cleanup(): void } {
+export function tempProject(): {
+  root: string;
+  file(rel: string, text?: string, mode?: number): string;
+  read(rel: string): string;
+  mode(rel: string): number;
+  cleanup(): void;
+} {
   const root = mkdtempSync(join(tmpdir(), 'credctl-targets-'));
   return {
     root,
@@ -33,7 +39,10 @@ export function everything(x: unknown): string {
 
 /** The CredctlError a promise rejects with (the test fails if it resolves or throws something else). */
 export async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(CredctlError);
   return e as CredctlError;
 }

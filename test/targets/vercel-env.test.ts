@@ -17,7 +17,13 @@ describe('vercel-env target', () => {
   let deps: TargetDeps;
   const ref: TargetRef = { type: 'vercel-env', projectId: 'prj_FAKE1', teamId: 'team_FAKE', target: ['production', 'preview'] };
   beforeEach(async () => {
-    v = await startVercelApi({ tokens: [TOKEN], projects: [{ id: 'prj_FAKE1', name: 'web', teamId: 'team_FAKE' }, { id: 'prj_FAKE2', name: 'solo' }] });
+    v = await startVercelApi({
+      tokens: [TOKEN],
+      projects: [
+        { id: 'prj_FAKE1', name: 'web', teamId: 'team_FAKE' },
+        { id: 'prj_FAKE2', name: 'solo' },
+      ],
+    });
     deps = {
       projectRoot: '/nonexistent',
       getCredential: async (purpose) => (purpose === 'vercel' ? TOKEN : null),
@@ -105,6 +111,8 @@ describe('vercel-env target', () => {
   });
 
   it('rejects a bad target list as bad input', async () => {
-    expect(() => openTarget({ type: 'vercel-env', projectId: 'p', target: ['prod'] } as TargetRef, deps)).toThrow(expect.objectContaining({ exitCode: ExitCode.BadInput }));
+    expect(() => openTarget({ type: 'vercel-env', projectId: 'p', target: ['prod'] } as TargetRef, deps)).toThrow(
+      expect.objectContaining({ exitCode: ExitCode.BadInput }),
+    );
   });
 });

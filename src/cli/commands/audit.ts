@@ -19,10 +19,7 @@ Exit codes: 0 verified, 4 the log or bundle does not verify (the first bad entry
 3 unreadable input (no public key, not a bundle).`;
 
 export function register(program: Command): void {
-  const audit = program
-    .command('audit')
-    .description('show, verify and export the signed, hash-chained audit log')
-    .addHelpText('after', EXAMPLES);
+  const audit = program.command('audit').description('show, verify and export the signed, hash-chained audit log').addHelpText('after', EXAMPLES);
 
   audit
     .command('show')
@@ -38,9 +35,13 @@ export function register(program: Command): void {
   audit
     .command('verify')
     .description('check every hash, signature, link and checkpoint; name the first bad entry')
-    .option('--pubkey <file>', 'the public key to trust (default .credctl/audit.pub, or the bundle\'s own)')
+    .option('--pubkey <file>', "the public key to trust (default .credctl/audit.pub, or the bundle's own)")
     .option('--bundle <file>', 'verify an exported bundle instead of the local log')
-    .option('--checkpoint <file>', 'also check against checkpoints kept elsewhere (from `credctl audit checkpoint`; repeatable): catches a log truncated together with its local checkpoints', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--checkpoint <file>',
+      'also check against checkpoints kept elsewhere (from `credctl audit checkpoint`; repeatable): catches a log truncated together with its local checkpoints',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--json', 'machine-readable output')
     .action(async (opts: { pubkey?: string; bundle?: string; checkpoint?: string[]; json?: boolean }) => {
       const { auditVerify } = await import('../../commands/audit.js');

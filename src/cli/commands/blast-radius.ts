@@ -15,7 +15,7 @@ function exitCodeArg(v: string): number {
 }
 
 function pickFormat(flags: { format?: string; json?: boolean }): string {
-  const f = flags.json ? 'json' : flags.format ?? 'terminal';
+  const f = flags.json ? 'json' : (flags.format ?? 'terminal');
   if (!FORMATS.includes(f)) throw usageError(`--format must be one of ${FORMATS.join(', ')}`);
   return f;
 }
@@ -51,7 +51,9 @@ export function register(program: Command): void {
     .option('--no-input', 'never prompt; fail clearly where a person is needed')
     .option('--exit-code <n>', 'exit code when exposure is found', exitCodeArg, ExitCode.Findings)
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 nothing exposed, 1 exposure found (--exit-code), 2 usage, 3 bad input,
 5 a revocation failed (--revoke-dead-ends), 6 revocation not confirmed under --no-input.
 
@@ -61,27 +63,59 @@ Examples:
   $ credctl blast-radius --repo-public --format md > incident.md
   $ gitleaks detect -r gl.json; credctl blast-radius --from-report gl.json
   $ credctl blast-radius --person contractor-jane --format html -o jane.html
-  $ credctl blast-radius --leaked ci.log --revoke-dead-ends --dry-run   # what could be revoked at once`)
-    .action(async (flags: { leaked?: string[]; fromEnv?: boolean; repoPublic?: boolean; since?: string; name?: string[]; credential?: string[]; fromReport?: string[]; person?: string; plan?: string; format?: string; json?: boolean; out?: string; probe: boolean; exitCode: number; root?: string; revokeDeadEnds?: boolean; dryRun?: boolean; yes?: boolean; input: boolean }) => {
-      const format = pickFormat(flags);
-      const { requireProjectRoot } = await import('../../core/project-root.js');
-      const { runBlastRadius } = await import('../../report/run-blast.js');
-      const root = requireProjectRoot(flags.root);
-      if ((flags.dryRun || flags.yes) && !flags.revokeDeadEnds) throw usageError('--dry-run and --yes go with --revoke-dead-ends');
-      if (flags.revokeDeadEnds && !flags.probe) throw usageError('--revoke-dead-ends needs the providers asked (drop --no-probe)');
-      const { report, revoked } = await runBlastRadius(root, {
-        leaked: flags.leaked, fromEnv: flags.fromEnv, repoPublic: flags.repoPublic, since: flags.since, names: flags.name,
-        credentials: flags.credential, fromReport: flags.fromReport, person: flags.person, probe: flags.probe, planOut: flags.plan,
-        ...(flags.revokeDeadEnds ? { revokeDeadEnds: { yes: Boolean(flags.yes), noInput: !flags.input, dryRun: Boolean(flags.dryRun) } } : {}),
-      });
-      if (format === 'json') await emit((await import('../../core/output.js')).jsonDocument(revoked ? { ...report, revocation: revoked } : report), flags.out);
-      else if (format === 'md') await emit((await import('../../report/render-markdown.js')).renderBlastMarkdown(report), flags.out);
-      else if (format === 'html') await emit((await import('../../report/render-html.js')).renderBlastHtml(report), flags.out);
-      else await emit((await import('../../report/render-terminal.js')).renderBlastTerminal(report), flags.out);
-      if (flags.plan) io.err().write(`Recovery plan written to ${flags.plan}: review it, then credctl apply ${flags.plan}\n`);
-      if (report.items.length) process.exitCode = flags.exitCode;
-      if (revoked?.failed.length) process.exitCode = ExitCode.Remote;
-    });
+  $ credctl blast-radius --leaked ci.log --revoke-dead-ends --dry-run   # what could be revoked at once`,
+    )
+    .action(
+      async (flags: {
+        leaked?: string[];
+        fromEnv?: boolean;
+        repoPublic?: boolean;
+        since?: string;
+        name?: string[];
+        credential?: string[];
+        fromReport?: string[];
+        person?: string;
+        plan?: string;
+        format?: string;
+        json?: boolean;
+        out?: string;
+        probe: boolean;
+        exitCode: number;
+        root?: string;
+        revokeDeadEnds?: boolean;
+        dryRun?: boolean;
+        yes?: boolean;
+        input: boolean;
+      }) => {
+        const format = pickFormat(flags);
+        const { requireProjectRoot } = await import('../../core/project-root.js');
+        const { runBlastRadius } = await import('../../report/run-blast.js');
+        const root = requireProjectRoot(flags.root);
+        if ((flags.dryRun || flags.yes) && !flags.revokeDeadEnds) throw usageError('--dry-run and --yes go with --revoke-dead-ends');
+        if (flags.revokeDeadEnds && !flags.probe) throw usageError('--revoke-dead-ends needs the providers asked (drop --no-probe)');
+        const { report, revoked } = await runBlastRadius(root, {
+          leaked: flags.leaked,
+          fromEnv: flags.fromEnv,
+          repoPublic: flags.repoPublic,
+          since: flags.since,
+          names: flags.name,
+          credentials: flags.credential,
+          fromReport: flags.fromReport,
+          person: flags.person,
+          probe: flags.probe,
+          planOut: flags.plan,
+          ...(flags.revokeDeadEnds ? { revokeDeadEnds: { yes: Boolean(flags.yes), noInput: !flags.input, dryRun: Boolean(flags.dryRun) } } : {}),
+        });
+        if (format === 'json')
+          await emit((await import('../../core/output.js')).jsonDocument(revoked ? { ...report, revocation: revoked } : report), flags.out);
+        else if (format === 'md') await emit((await import('../../report/render-markdown.js')).renderBlastMarkdown(report), flags.out);
+        else if (format === 'html') await emit((await import('../../report/render-html.js')).renderBlastHtml(report), flags.out);
+        else await emit((await import('../../report/render-terminal.js')).renderBlastTerminal(report), flags.out);
+        if (flags.plan) io.err().write(`Recovery plan written to ${flags.plan}: review it, then credctl apply ${flags.plan}\n`);
+        if (report.items.length) process.exitCode = flags.exitCode;
+        if (revoked?.failed.length) process.exitCode = ExitCode.Remote;
+      },
+    );
   registerReports(program);
 }
 
@@ -95,7 +129,14 @@ async function inventoryItems(rootFlag: string | undefined, probe: boolean) {
   // Live checks send a credential to its provider: only to addresses the user trusted.
   const notTrusted = probe ? untrustedNote(ctx.project) : undefined;
   if (notTrusted) io.err().write(notTrusted + '\n');
-  const items = await inventory({ root, auditFile: ctx.paths.audit, graph: ctx.graph, settings: ctx.settings, providers: projectProviders(ctx.project), probe });
+  const items = await inventory({
+    root,
+    auditFile: ctx.paths.audit,
+    graph: ctx.graph,
+    settings: ctx.settings,
+    providers: projectProviders(ctx.project),
+    probe,
+  });
   return { root, ctx, items };
 }
 
@@ -108,16 +149,26 @@ export function registerReports(program: Command): void {
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .option('--no-probe', 'do not ask providers for scopes and expiry')
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ credctl inventory > CREDENTIALS.md
-  $ credctl inventory --format html -o inventory.html`)
+  $ credctl inventory --format html -o inventory.html`,
+    )
     .action(async (flags: { format: string; json?: boolean; out?: string; probe: boolean; root?: string }) => {
       const format = flags.json ? 'json' : flags.format;
       if (!['md', 'json', 'html'].includes(format)) throw usageError('--format must be md, json or html');
       const { items } = await inventoryItems(flags.root, flags.probe);
       const { renderInventoryMarkdown, renderInventoryHtml } = await import('../../report/inventory.js');
-      await emit(format === 'json' ? (await import('../../core/output.js')).jsonDocument({ credentials: items }) : format === 'html' ? renderInventoryHtml(items) : renderInventoryMarkdown(items), flags.out);
+      await emit(
+        format === 'json'
+          ? (await import('../../core/output.js')).jsonDocument({ credentials: items })
+          : format === 'html'
+            ? renderInventoryHtml(items)
+            : renderInventoryMarkdown(items),
+        flags.out,
+      );
     });
 
   program
@@ -127,24 +178,43 @@ Examples:
     .option('--no-probe', 'do not ask providers for expiry')
     .option('--exit-code <n>', 'exit code when something is due', exitCodeArg, ExitCode.Findings)
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Policy comes from credctl.yaml:  policy: { max_age: 90d, expiry_warning: 14d, revoke_grace: 7d }
 Exit codes: 0 nothing due, 1 something due (--exit-code), 3 bad credctl.yaml.
 
 Example (a CI gate):
-  $ credctl status || echo "rotate or renew what is listed above"`)
+  $ credctl status || echo "rotate or renew what is listed above"`,
+    )
     .action(async (flags: { json?: boolean; probe: boolean; exitCode: number; root?: string }) => {
       const { root, ctx, items } = await inventoryItems(flags.root, flags.probe);
       const { dueItems } = await import('../../report/status.js');
       const { pendingDeletions } = await import('../../apply/finalize.js');
-      const due = dueItems({ root, items, pendingDeletions: pendingDeletions(root), maxAgeDays: ctx.settings.policy.maxAgeDays, expiryWarningDays: ctx.settings.policy.expiryWarningDays });
+      const due = dueItems({
+        root,
+        items,
+        pendingDeletions: pendingDeletions(root),
+        maxAgeDays: ctx.settings.policy.maxAgeDays,
+        expiryWarningDays: ctx.settings.policy.expiryWarningDays,
+      });
       if (flags.json) (await import('../../core/output.js')).printJson({ due, credentials: items.length, policy: ctx.settings.policy });
-      else if (!due.length) io.out().write(`Nothing due: ${items.length} credential(s) within policy${ctx.settings.policy.maxAgeDays ? ` (max age ${ctx.settings.policy.maxAgeDays} days)` : ' (no max_age policy set)'}.\n`);
+      else if (!due.length)
+        io.out().write(
+          `Nothing due: ${items.length} credential(s) within policy${ctx.settings.policy.maxAgeDays ? ` (max age ${ctx.settings.policy.maxAgeDays} days)` : ' (no max_age policy set)'}.\n`,
+        );
       else {
         const { paint } = await import('../../core/output.js');
         const c = paint();
         for (const d of due) {
-          const tag = d.reason === 'expired' ? c.red('EXPIRED ') : d.reason === 'expires-soon' ? c.yellow('EXPIRES ') : d.reason === 'deletion-due' ? c.yellow('DELETE  ') : c.yellow('OVERDUE ');
+          const tag =
+            d.reason === 'expired'
+              ? c.red('EXPIRED ')
+              : d.reason === 'expires-soon'
+                ? c.yellow('EXPIRES ')
+                : d.reason === 'deletion-due'
+                  ? c.yellow('DELETE  ')
+                  : c.yellow('OVERDUE ');
           io.out().write(`${tag} ${d.what}: ${d.detail}${d.file ? ` (${d.file})` : ''}\n`);
         }
       }

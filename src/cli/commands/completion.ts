@@ -14,22 +14,29 @@ export function register(program: Command): void {
     .command('completion')
     .description('print a shell completion script: bash | zsh | fish')
     .argument('<shell>', 'bash | zsh | fish')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   source <(credctl completion bash)                                   this bash session
   credctl completion bash > ~/.local/share/bash-completion/completions/credctl
   credctl completion zsh > "\${fpath[1]}/_credctl"                      zsh (then restart it)
-  credctl completion fish > ~/.config/fish/completions/credctl.fish`)
+  credctl completion fish > ~/.config/fish/completions/credctl.fish`,
+    )
     .action(async (shell: string) => {
       const { usageError } = await import('../../core/errors.js');
-      if (!(SHELLS as readonly string[]).includes(shell)) throw usageError(`no completion for shell "${shell.slice(0, 20)}"`, `Use one of: ${SHELLS.join(', ')}.`);
+      if (!(SHELLS as readonly string[]).includes(shell))
+        throw usageError(`no completion for shell "${shell.slice(0, 20)}"`, `Use one of: ${SHELLS.join(', ')}.`);
       const { buildProgram } = await import('../main.js');
       const { completionTree } = await import('../completion/tree.js');
       const { VERSION } = await import('../../core/version.js');
       const tree = completionTree(await buildProgram());
-      const make = shell === 'bash' ? (await import('../completion/bash.js')).bashCompletion
-        : shell === 'zsh' ? (await import('../completion/zsh.js')).zshCompletion
-        : (await import('../completion/fish.js')).fishCompletion;
+      const make =
+        shell === 'bash'
+          ? (await import('../completion/bash.js')).bashCompletion
+          : shell === 'zsh'
+            ? (await import('../completion/zsh.js')).zshCompletion
+            : (await import('../completion/fish.js')).fishCompletion;
       io.out().write(make(tree, VERSION));
     });
 }

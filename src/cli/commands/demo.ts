@@ -12,7 +12,9 @@ export function register(program: Command): void {
     .option('--json', 'print only the result as JSON on stdout (narration goes to stderr)')
     .option('--keep', 'keep the demo workspace (a temp dir) for a look around')
     .option('--no-postgres', 'skip the PostgreSQL part even if PostgreSQL is installed')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 What it does, all on this machine (nothing to set up, nothing touched outside a temp dir):
   1. copies fixtures/webapp-node into a temp git repo, starts the reference issuer, a throwaway
      PostgreSQL (when installed) and local stand-ins for the GitHub and Vercel APIs, and mints
@@ -22,7 +24,8 @@ What it does, all on this machine (nothing to set up, nothing touched outside a 
      .env files, GitHub Actions and Vercel, health-checked, old key revoked), narrowing an
      overbroad key on the way;
   4. proves it: new keys work, old ones are refused, the audit log verifies.
-Exit code 0 when every check passed, 7 otherwise.`)
+Exit code 0 when every check passed, 7 otherwise.`,
+    )
     .action(async (flags: { json?: boolean; keep?: boolean; postgres: boolean }) => {
       const { runDemo } = await import('../../demo/demo.js');
       const { renderBlastTerminal } = await import('../../report/render-terminal.js');
@@ -50,15 +53,23 @@ Exit code 0 when every check passed, 7 otherwise.`)
         const { printJson } = await import('../../core/output.js');
         printJson({ ...rest, blastRadius: report, runId: run.runId });
       } else {
-        out(`\n   rotated ${result.credentialsRotated}, old credentials revoked ${result.oldCredentialsRevoked} (refused by their provider afterwards: ${result.oldCredentialsRefusedAfterRevoke}), health checks passed ${result.healthChecksPassed}${result.healthChecksFailed ? `, failed ${result.healthChecksFailed}` : ''}`);
+        out(
+          `\n   rotated ${result.credentialsRotated}, old credentials revoked ${result.oldCredentialsRevoked} (refused by their provider afterwards: ${result.oldCredentialsRefusedAfterRevoke}), health checks passed ${result.healthChecksPassed}${result.healthChecksFailed ? `, failed ${result.healthChecksFailed}` : ''}`,
+        );
         out('\n' + c.bold('3. Proof') + c.dim('  (checked from the outside: the issuer, the database, the GitHub and Vercel stand-ins)'));
         for (const ch of result.checks) out(`   ${ch.ok ? c.green('✓') : c.red('✗')} ${ch.what}`);
         if (result.postgres !== 'rotated') out(c.dim(`   - PostgreSQL part ${result.postgres}`));
         if (result.manualFollowUps.length) {
           out('\n' + c.bold('4. Still to do by hand'));
-          for (const m of result.manualFollowUps) out(`   ${c.yellow('!')} ${m.name}: ${m.why}${m.url ? ` (${m.url})` : ''}; \`credctl rotate ${m.name}\` walks you through it`);
+          for (const m of result.manualFollowUps)
+            out(`   ${c.yellow('!')} ${m.name}: ${m.why}${m.url ? ` (${m.url})` : ''}; \`credctl rotate ${m.name}\` walks you through it`);
         }
-        out('\n' + c.bold(`Summary: ${result.credentialsRotated} rotated, ${result.oldCredentialsRevoked} revoked, ${result.healthChecksPassed} health checks passed, audit log ${result.auditVerified ? 'verified' : 'FAILED to verify'} (${result.auditEntries} entries).`));
+        out(
+          '\n' +
+            c.bold(
+              `Summary: ${result.credentialsRotated} rotated, ${result.oldCredentialsRevoked} revoked, ${result.healthChecksPassed} health checks passed, audit log ${result.auditVerified ? 'verified' : 'FAILED to verify'} (${result.auditEntries} entries).`,
+            ),
+        );
         out(result.kept ? `Workspace kept at ${result.workspace}` : c.dim('Workspace removed (run with --keep to look around).'));
       }
       if (!result.checks.every((ch) => ch.ok) || result.run.failed.length) process.exitCode = ExitCode.RunFailed;

@@ -11,7 +11,9 @@ export function register(program: Command): void {
     .option('--json', 'same as --format json')
     .option('--full', "re-read every file instead of reusing .credctl/graph.json (the last scan's findings in unchanged files are kept)")
     .option('--no-ignore', 'read files that .gitignore excludes too')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The graph is saved to .credctl/graph.json (no values, only fingerprints) and rebuilt
 incrementally: unchanged files are not read again.
 
@@ -22,7 +24,8 @@ Examples:
   credctl graph --format mermaid     paste into a Markdown file
   credctl graph path/to/project
 
-Exit codes: 0 built, 2 bad usage, 3 unreadable credctl.yaml or rules`)
+Exit codes: 0 built, 2 bad usage, 3 unreadable credctl.yaml or rules`,
+    )
     .action(async (dir: string | undefined, opts: { format: string; json?: boolean; full?: boolean; ignore?: boolean }) => {
       const { usageError } = await import('../../core/errors.js');
       const format = opts.json ? 'json' : opts.format;

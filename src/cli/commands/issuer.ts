@@ -37,13 +37,15 @@ export function register(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`invalid --port ${opts.port}`);
       const { startIssuer } = await import('../../issuer/server.js');
       const running = await startIssuer({ port, host: opts.host, dataDir: opts.data });
-      io.out().write(JSON.stringify({
-        url: running.url,
-        manifest_url: `${running.url}/.well-known/credential-issuer`,
-        admin_token_file: running.adminTokenFile,
-        data_dir: running.dataDir,
-        pid: process.pid,
-      }) + '\n');
+      io.out().write(
+        JSON.stringify({
+          url: running.url,
+          manifest_url: `${running.url}/.well-known/credential-issuer`,
+          admin_token_file: running.adminTokenFile,
+          data_dir: running.dataDir,
+          pid: process.pid,
+        }) + '\n',
+      );
       await new Promise<void>((resolve) => {
         const stop = () => void running.close().then(resolve);
         process.once('SIGINT', stop);
@@ -59,7 +61,7 @@ export function register(program: Command): void {
     .option('--ttl <duration>', 'lifetime: 90s, 30m, 1h, 7d (default: no expiry)')
     .option('--env <env>', 'live | test', 'live')
     .option('--name <name>', 'a label for the credential')
-    .option('--admin-token-file <file>', 'file holding the admin token (default: the default data dir\'s)')
+    .option('--admin-token-file <file>', "file holding the admin token (default: the default data dir's)")
     .option('--json', 'print {id, value, scopes, expires_at} as JSON')
     .action(async (opts: { url: string; scope: string; ttl?: string; env: string; name?: string; adminTokenFile?: string; json?: boolean }) => {
       const { usageError } = await import('../../core/errors.js');
@@ -70,7 +72,10 @@ export function register(program: Command): void {
       const ttlSeconds = opts.ttl ? parseTtl(opts.ttl) : undefined;
       const client = new StandardClient({ issuer: opts.url, adminToken: readAdminToken(opts.adminTokenFile) });
       try {
-        const scopes = opts.scope.split(',').map((s) => s.trim()).filter(Boolean);
+        const scopes = opts.scope
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const created = await client.create({ scopes, environment: opts.env, ttlSeconds, name: opts.name });
         // Printing the value is this command's whole job.
         if (opts.json) {

@@ -44,10 +44,14 @@ export function register(program: Command): void {
       if (opts.json) {
         printJson({
           providers: list.map((p) => ({
-            id: p.id, name: p.name, capabilities: p.capabilities,
+            id: p.id,
+            name: p.name,
+            capabilities: p.capabilities,
             integration: p.integration?.id ?? null,
             ...(p.integration?.rotate ? { rotation: p.integration.rotate.strategy } : {}),
-            source: p.source, issuer: p.issuer ?? null, rules: p.hasRules,
+            source: p.source,
+            issuer: p.issuer ?? null,
+            rules: p.hasRules,
           })),
         });
         return;
@@ -62,7 +66,12 @@ export function register(program: Command): void {
       io.out().write(`${'ID'.padEnd(idW)}  ${'NAME'.padEnd(nameW)}  VERIFY  ANALYZE  ROTATE  REVOKE  ${'INTEGRATION'.padEnd(inW)}  MANIFEST\n`);
       for (const p of list) {
         const k = p.capabilities;
-        const cols = [pad(color(k.verify), k.verify, 6), pad(color(k.analyze), k.analyze, 7), pad(color(k.rotate), k.rotate, 6), pad(color(k.revoke), k.revoke, 6)].join('  ');
+        const cols = [
+          pad(color(k.verify), k.verify, 6),
+          pad(color(k.analyze), k.analyze, 7),
+          pad(color(k.rotate), k.rotate, 6),
+          pad(color(k.revoke), k.revoke, 6),
+        ].join('  ');
         const source = p.source === 'published' ? `published (${p.issuer})` : p.source;
         io.out().write(`${p.id.padEnd(idW)}  ${p.name.padEnd(nameW)}  ${cols}  ${integrationOf(p).padEnd(inW)}  ${source}\n`);
       }
@@ -92,16 +101,27 @@ export function register(program: Command): void {
       }
       if (opts.json) {
         const { integration, ...rest } = entry;
-        printJson({ ...rest, integration: integration?.id ?? null, ...(integration?.rotate ? { rotation: integration.rotate.strategy } : {}), ...(integration?.manual ? { manual: integration.manual } : {}) });
+        printJson({
+          ...rest,
+          integration: integration?.id ?? null,
+          ...(integration?.rotate ? { rotation: integration.rotate.strategy } : {}),
+          ...(integration?.manual ? { manual: integration.manual } : {}),
+        });
         return;
       }
       const c = paint();
       const out: string[] = [c.bold(`${entry.name} (${entry.id})`)];
       if (entry.docs) out.push(`  docs        ${entry.docs}`);
-      out.push(`  manifest    ${entry.source === 'published' ? `published at ${entry.issuer}${opts.discover ? '' : ' (offline snapshot below; --discover to fetch)'}` : entry.source}`);
+      out.push(
+        `  manifest    ${entry.source === 'published' ? `published at ${entry.issuer}${opts.discover ? '' : ' (offline snapshot below; --discover to fetch)'}` : entry.source}`,
+      );
       const k = entry.capabilities;
-      out.push(`  integration ${entry.integration ? `src/integrations/${entry.integration.id}/ (${entry.integration.title})` : entry.adapter ? `${entry.adapter.module} ${c.dim('(not in this build: credctl cannot make these API calls)')}` : 'none'}`);
-      out.push(`  can         verify ${k.verify}, analyze ${k.analyze}, rotate ${k.rotate}${entry.integration?.rotate ? ` (${entry.integration.rotate.strategy})` : ''}, revoke ${k.revoke}`);
+      out.push(
+        `  integration ${entry.integration ? `src/integrations/${entry.integration.id}/ (${entry.integration.title})` : entry.adapter ? `${entry.adapter.module} ${c.dim('(not in this build: credctl cannot make these API calls)')}` : 'none'}`,
+      );
+      out.push(
+        `  can         verify ${k.verify}, analyze ${k.analyze}, rotate ${k.rotate}${entry.integration?.rotate ? ` (${entry.integration.rotate.strategy})` : ''}, revoke ${k.revoke}`,
+      );
       for (const [op, step] of Object.entries(entry.integration?.manual ?? {})) out.push(`  by hand     ${op}: ${step.url}  ${c.dim(step.instructions)}`);
       out.push(`  rules       ${entry.hasRules ? `providers/${entry.id}/rules.yaml` : 'none'}`);
       if (entry.envNames.length) out.push(`  env names   ${entry.envNames.join(', ')}`);

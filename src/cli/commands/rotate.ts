@@ -20,7 +20,8 @@ const positiveInt = (v: string) => {
 
 /** `--grace 7d`: whole days in the duration grammar (src/core/duration.ts); 0 turns a configured grace off. */
 const graceDays = (v: string) => parseDuration(v, { what: '--grace', allowZero: true, step: DAY, max: 3650 * DAY, error: usageError }) / DAY;
-const GRACE_HELP = 'deactivate old credentials instead of revoking them, and delete them with `credctl finalize` after this long (e.g. 7d; 0 = revoke at once; default: policy.revoke_grace in credctl.yaml). Providers that cannot deactivate reversibly still revoke at once';
+const GRACE_HELP =
+  'deactivate old credentials instead of revoking them, and delete them with `credctl finalize` after this long (e.g. 7d; 0 = revoke at once; default: policy.revoke_grace in credctl.yaml). Providers that cannot deactivate reversibly still revoke at once';
 
 interface SelectFlags {
   project?: boolean;
@@ -48,12 +49,15 @@ export function register(program: Command): void {
     .option('-o, --out <file>', 'write the plan to this file (YAML)')
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
     .option('--json', 'print the plan as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ credctl plan --project --out plan.yaml      # everything, reviewable
   $ credctl plan --name STRIPE_SECRET_KEY        # just one name
   $ credctl plan --project --grace 7d            # old keys deactivated, deleted a week later
-  $ credctl apply plan.yaml                      # then run it`)
+  $ credctl apply plan.yaml                      # then run it`,
+    )
     .action(async (flags: SelectFlags & { out?: string; json?: boolean; grace?: number }) => {
       const { loadProject, makePlan } = await import('../../apply/orchestrate.js');
       const { writePlan, planToYaml } = await import('../../plan/plan-file.js');
@@ -85,38 +89,50 @@ Examples:
     .option('--list-runs', 'list runs and whether they finished')
     .option('--root <dir>', 'project root (for --resume and --list-runs)')
     .option('--json', 'print the run summary as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 all rotated, 7 a credential failed and was rolled back, 6 refused (stale plan, needs input), 3 bad plan file.
 
 Examples:
   $ credctl apply plan.yaml
   $ credctl apply plan.yaml --yes --no-input     # CI: never prompts
   $ credctl apply --list-runs
-  $ credctl apply --resume 20261122-101500-a1b2c3`)
-    .action(async (file: string | undefined, flags: { yes?: boolean; input: boolean; concurrency: number; resume?: string; listRuns?: boolean; root?: string; json?: boolean; force?: boolean }) => {
-      const orch = await import('../../apply/orchestrate.js');
-      const { requireProjectRoot } = await import('../../core/project-root.js');
-      const { printRunSummary } = await import('../../plan/render.js');
-      const root = requireProjectRoot(flags.root);
-      if (flags.listRuns) {
-        const runs = orch.listRuns(root);
-        if (flags.json) printJson(runs, 'runs');
-        else for (const r of runs) io.out().write(`${r.runId}  ${r.corrupt ? 'DAMAGED journal (cannot resume)' : r.finished ? 'finished' : 'INTERRUPTED (resume with --resume)'}  ${r.steps} steps done\n`);
-        return;
-      }
-      const opts = { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, acceptUnrecognised: Boolean(flags.force) };
-      let summary;
-      if (flags.resume) {
-        summary = await orch.resumeApply(root, flags.resume, opts);
-      } else {
-        if (!file) throw usageError('give a plan file, or --resume RUN', 'Make one with `credctl plan --project --out plan.yaml`.');
-        const { readPlan } = await import('../../plan/plan-file.js');
-        const { renderPlanSummary } = await import('../../plan/render.js');
-        summary = await orch.applyPlan(readPlan(file), { ...opts, root, describe: (p) => io.err().write(renderPlanSummary(p) + '\n') });
-      }
-      printRunSummary(summary, Boolean(flags.json));
-      if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
-    });
+  $ credctl apply --resume 20261122-101500-a1b2c3`,
+    )
+    .action(
+      async (
+        file: string | undefined,
+        flags: { yes?: boolean; input: boolean; concurrency: number; resume?: string; listRuns?: boolean; root?: string; json?: boolean; force?: boolean },
+      ) => {
+        const orch = await import('../../apply/orchestrate.js');
+        const { requireProjectRoot } = await import('../../core/project-root.js');
+        const { printRunSummary } = await import('../../plan/render.js');
+        const root = requireProjectRoot(flags.root);
+        if (flags.listRuns) {
+          const runs = orch.listRuns(root);
+          if (flags.json) printJson(runs, 'runs');
+          else
+            for (const r of runs)
+              io.out().write(
+                `${r.runId}  ${r.corrupt ? 'DAMAGED journal (cannot resume)' : r.finished ? 'finished' : 'INTERRUPTED (resume with --resume)'}  ${r.steps} steps done\n`,
+              );
+          return;
+        }
+        const opts = { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, acceptUnrecognised: Boolean(flags.force) };
+        let summary;
+        if (flags.resume) {
+          summary = await orch.resumeApply(root, flags.resume, opts);
+        } else {
+          if (!file) throw usageError('give a plan file, or --resume RUN', 'Make one with `credctl plan --project --out plan.yaml`.');
+          const { readPlan } = await import('../../plan/plan-file.js');
+          const { renderPlanSummary } = await import('../../plan/render.js');
+          summary = await orch.applyPlan(readPlan(file), { ...opts, root, describe: (p) => io.err().write(renderPlanSummary(p) + '\n') });
+        }
+        printRunSummary(summary, Boolean(flags.json));
+        if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
+      },
+    );
 
   program
     .command('rotate')
@@ -132,31 +148,47 @@ Examples:
     .option('--force', "accept a pasted replacement that does not look like the provider's key format")
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
     .option('--json', 'print the run summary (with --dry-run: the plan) as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ credctl rotate --project            # everything, after confirmation
   $ credctl rotate STRIPE_SECRET_KEY    # one credential
   $ credctl rotate --project --dry-run  # just show the plan
-  $ credctl rotate --project --grace 7d # keep the old keys deactivated (rollback-able) for a week`)
-    .action(async (names: string[], flags: SelectFlags & { yes?: boolean; input: boolean; dryRun?: boolean; concurrency: number; json?: boolean; grace?: number; force?: boolean }) => {
-      const orch = await import('../../apply/orchestrate.js');
-      const { requireProjectRoot } = await import('../../core/project-root.js');
-      const { renderPlanSummary, printRunSummary } = await import('../../plan/render.js');
-      const root = requireProjectRoot(flags.root);
-      const plan = orch.makePlan(orch.loadProject(root), selection(flags, names), { graceDays: flags.grace });
-      if (flags.dryRun) {
-        if (flags.json) printJson(plan);
-        else io.out().write(renderPlanSummary(plan) + '\n');
-        return;
-      }
-      const summary = await orch.applyPlan(plan, { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, acceptUnrecognised: Boolean(flags.force), describe: (p) => io.err().write(renderPlanSummary(p) + '\n') });
-      printRunSummary(summary, Boolean(flags.json));
-      if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
-    });
+  $ credctl rotate --project --grace 7d # keep the old keys deactivated (rollback-able) for a week`,
+    )
+    .action(
+      async (
+        names: string[],
+        flags: SelectFlags & { yes?: boolean; input: boolean; dryRun?: boolean; concurrency: number; json?: boolean; grace?: number; force?: boolean },
+      ) => {
+        const orch = await import('../../apply/orchestrate.js');
+        const { requireProjectRoot } = await import('../../core/project-root.js');
+        const { renderPlanSummary, printRunSummary } = await import('../../plan/render.js');
+        const root = requireProjectRoot(flags.root);
+        const plan = orch.makePlan(orch.loadProject(root), selection(flags, names), { graceDays: flags.grace });
+        if (flags.dryRun) {
+          if (flags.json) printJson(plan);
+          else io.out().write(renderPlanSummary(plan) + '\n');
+          return;
+        }
+        const summary = await orch.applyPlan(plan, {
+          yes: Boolean(flags.yes),
+          noInput: !flags.input,
+          concurrency: flags.concurrency,
+          acceptUnrecognised: Boolean(flags.force),
+          describe: (p) => io.err().write(renderPlanSummary(p) + '\n'),
+        });
+        printRunSummary(summary, Boolean(flags.json));
+        if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
+      },
+    );
 
   program
     .command('rollback')
-    .description('put the previous value of a rotated credential back into every target, while it is still valid (or within its grace period), and revoke the unused replacement')
+    .description(
+      'put the previous value of a rotated credential back into every target, while it is still valid (or within its grace period), and revoke the unused replacement',
+    )
     .argument('<credential>', 'env name or fingerprint (old or new) of a rotated credential')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--no-input', 'never prompt')
@@ -170,9 +202,11 @@ Examples:
       if (flags.json) printJson(result);
       else {
         io.out().write(`Rolled back ${result.name}: ${result.targets.length} target(s) hold the previous value again (${result.redacted}).\n`);
-        io.out().write(result.replacement.revoked
-          ? `The unused replacement (${result.replacement.redacted}) was revoked.\n`
-          : `The replacement (${result.replacement.redacted}) is STILL ACTIVE: ${result.replacement.reason}. Revoke it by hand.\n`);
+        io.out().write(
+          result.replacement.revoked
+            ? `The unused replacement (${result.replacement.redacted}) was revoked.\n`
+            : `The replacement (${result.replacement.redacted}) is STILL ACTIVE: ${result.replacement.reason}. Revoke it by hand.\n`,
+        );
       }
     });
 
@@ -186,7 +220,9 @@ Examples:
     .option('--forget <name>', 'stop listing a credential you deleted at the provider by hand (env name or fingerprint)')
     .option('--root <dir>', 'project root')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 A rotation planned with --grace (or policy.revoke_grace) only deactivates the old credential:
 \`credctl rollback\` can still bring it back. This deletes it for good at the issuer when the date
 recorded in the run has passed, and says so in the run's journal and the audit log.
@@ -200,7 +236,8 @@ Exit codes: 0 done (or nothing due), 5 the issuer failed for some, 6 refused (ne
 
 Examples:
   $ credctl finalize --dry-run
-  $ credctl finalize --yes`)
+  $ credctl finalize --yes`,
+    )
     .action(async (flags: { yes?: boolean; input: boolean; dryRun?: boolean; force?: boolean; forget?: string; root?: string; json?: boolean }) => {
       const { finalizeDeletions, forgetDeletion } = await import('../../apply/finalize.js');
       const { requireProjectRoot } = await import('../../core/project-root.js');
@@ -217,7 +254,11 @@ Examples:
       else {
         const when = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
         const lines: string[] = [];
-        if (r.dryRun) for (const d of r.due) lines.push(`due      ${d.name} (${d.redacted}) at ${d.provider}: deactivated by run ${d.runId}, deletable ${d.due ? 'since' : 'after'} ${when(d.deleteAfter)}`);
+        if (r.dryRun)
+          for (const d of r.due)
+            lines.push(
+              `due      ${d.name} (${d.redacted}) at ${d.provider}: deactivated by run ${d.runId}, deletable ${d.due ? 'since' : 'after'} ${when(d.deleteAfter)}`,
+            );
         for (const d of r.deleted) lines.push(`deleted  ${d.name} (${d.redacted}) at ${d.provider} (run ${d.runId})`);
         for (const k of r.kept) lines.push(`kept     ${k.name} (${k.redacted}) at ${k.provider}: ${k.reason}`);
         for (const f of r.failed) lines.push(`FAILED   ${f.name} (${f.redacted}) at ${f.provider}: ${f.reason}`);

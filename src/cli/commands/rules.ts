@@ -29,7 +29,7 @@ export function register(program: Command): void {
   rules
     .command('test')
     .description('check the rules and run their examples')
-    .argument('[file]', 'credctl.yaml or a rules file (default: the project\'s credctl.yaml)')
+    .argument('[file]', "credctl.yaml or a rules file (default: the project's credctl.yaml)")
     .option('--json', 'machine-readable output')
     .action(async (file: string | undefined, opts: { json?: boolean }) => {
       const { runRulesTest } = await import('../../scan/rules-test.js');

@@ -25,7 +25,10 @@ export function register(program: Command): void {
     .option('--no-graph', 'do not update the usage graph (.credctl/graph.json) after a project scan')
     .option('--format <format>', 'table | json | jsonl | sarif | junit (default: table)')
     .option('--json', 'same as --format json: {"findings": [...], "stats": {...}}')
-    .option('--baseline <file>', 'do not report findings accepted in this baseline (matched by fingerprint + rule; default: .credctl-baseline.json at the project root, if present)')
+    .option(
+      '--baseline <file>',
+      'do not report findings accepted in this baseline (matched by fingerprint + rule; default: .credctl-baseline.json at the project root, if present)',
+    )
     .option('--update-baseline', 'add every current finding to the baseline (created if missing) and exit 0')
     .option('--exit-code <n>', 'exit code when credentials are found (default: 1)')
     .option('--max-file-size <size>', 'skip files larger than this, e.g. 5MB, 512KB (default: 5MB)')

@@ -9,13 +9,16 @@ export function register(program: Command): void {
     .argument('<query>', 'NAME (STRIPE_SECRET_KEY), fingerprint (fp_..., a prefix is enough) or file path')
     .option('-C, --dir <dir>', 'project directory (default: the git root of the current directory)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   credctl where STRIPE_SECRET_KEY
   credctl where fp_3b1f0c9a2d4e
   credctl where .env.production --json
 
-Exit codes: 0 found, 2 bad usage, 3 nothing matches the query`)
+Exit codes: 0 found, 2 bad usage, 3 nothing matches the query`,
+    )
     .action(async (query: string, opts: { dir?: string; json?: boolean }) => {
       const { resolveRoot, printWhereTree } = await import('../../commands/graph.js');
       const { buildGraph, where } = await import('../../graph/index.js');

@@ -33,10 +33,12 @@ export function bashCompletion(root: CompletionCommand, version: string): string
     '    *) return 1 ;;',
     '  esac',
     '}',
-    '# What a command\'s positional arguments take: known words, or @files.',
+    "# What a command's positional arguments take: known words, or @files.",
     '_credctl_argument_values() {',
     '  case "$1" in',
-    ...commands.filter((c) => c.argumentValues !== 'text').map((c) => `    '${key(c)}') echo '${c.argumentValues === 'files' ? '@files' : (c.argumentValues as string[]).join(' ')}' ;;`),
+    ...commands
+      .filter((c) => c.argumentValues !== 'text')
+      .map((c) => `    '${key(c)}') echo '${c.argumentValues === 'files' ? '@files' : (c.argumentValues as string[]).join(' ')}' ;;`),
     '    *) return 1 ;;',
     '  esac',
     '}',

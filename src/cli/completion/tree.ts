@@ -54,7 +54,8 @@ const HELP: CompletionOption = { long: '--help', short: '-h', description: 'disp
 
 export function completionTree(cmd: Command, path: string[] = []): CompletionCommand {
   const options = cmd.options.filter((o) => !o.hidden).map(option);
-  if (path.length === 0) options.push({ long: '--version', description: 'output the version number (with --json: also the rule set)', takesValue: false, values: 'text' });
+  if (path.length === 0)
+    options.push({ long: '--version', description: 'output the version number (with --json: also the rule set)', takesValue: false, values: 'text' });
   options.push(HELP);
   return {
     path,

@@ -20,7 +20,9 @@ export function zshCompletion(root: CompletionCommand, version: string): string 
     '',
     '_credctl_subcommands() {',
     '  case "$1" in',
-    ...commands.filter((c) => c.subcommands.length).map((c) => `    '${key(c)}') reply=(${c.subcommands.map((s) => described(s.path.at(-1)!, s.description)).join(' ')}) ;;`),
+    ...commands
+      .filter((c) => c.subcommands.length)
+      .map((c) => `    '${key(c)}') reply=(${c.subcommands.map((s) => described(s.path.at(-1)!, s.description)).join(' ')}) ;;`),
     '    *) reply=() ;;',
     '  esac',
     '}',
@@ -38,7 +40,9 @@ export function zshCompletion(root: CompletionCommand, version: string): string 
     '}',
     '_credctl_argument_values() {',
     '  case "$1" in',
-    ...commands.filter((c) => c.argumentValues !== 'text').map((c) => `    '${key(c)}') reply=(${c.argumentValues === 'files' ? '@files' : (c.argumentValues as string[]).join(' ')}) ;;`),
+    ...commands
+      .filter((c) => c.argumentValues !== 'text')
+      .map((c) => `    '${key(c)}') reply=(${c.argumentValues === 'files' ? '@files' : (c.argumentValues as string[]).join(' ')}) ;;`),
     '    *) return 1 ;;',
     '  esac',
     '}',

@@ -65,7 +65,8 @@ export async function startAwsApi(opts: { account?: string } = {}): Promise<AwsA
   const requests: AwsApiServer['requests'] = [];
   let throttled = 0;
   let garbled = 0;
-  const requestId = () => `${pick('0123456789abcdef', 8)}-${pick('0123456789abcdef', 4)}-4${pick('0123456789abcdef', 3)}-8${pick('0123456789abcdef', 3)}-${pick('0123456789abcdef', 12)}`;
+  const requestId = () =>
+    `${pick('0123456789abcdef', 8)}-${pick('0123456789abcdef', 4)}-4${pick('0123456789abcdef', 3)}-8${pick('0123456789abcdef', 3)}-${pick('0123456789abcdef', 12)}`;
   const ok = (service: 'sts' | 'iam', action: string, result: string) =>
     `<${action}Response xmlns="${NS[service]}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></${action}Response>`;
   const err = (status: number, code: string, message: string, type = status >= 500 ? 'Receiver' : 'Sender') => ({
@@ -91,7 +92,11 @@ export async function startAwsApi(opts: { account?: string } = {}): Promise<AwsA
     const again = { host: String(req.headers.host), path: req.url ?? '/', method: req.method, service, region, body, headers };
     aws4.sign(again, { accessKeyId: keyId!, secretAccessKey: found.key.secret });
     if ((again.headers as Record<string, string>).Authorization !== auth) {
-      return err(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+      return err(
+        403,
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      );
     }
     return found;
   };
@@ -112,7 +117,15 @@ export async function startAwsApi(opts: { account?: string } = {}): Promise<AwsA
       return { ...base, status: 200, xml: ok('sts', action, `<Arn>${arnOf(caller)}</Arn><UserId>${caller.id}</UserId><Account>${account}</Account>`) };
     }
     const allowed = caller.admin || caller.policies.includes('AdministratorAccess') || caller.policies.includes('IAMFullAccess');
-    if (!allowed) return { ...base, ...err(403, 'AccessDenied', `User: ${arnOf(caller)} is not authorized to perform: iam:${action} because no identity-based policy allows the iam:${action} action`) };
+    if (!allowed)
+      return {
+        ...base,
+        ...err(
+          403,
+          'AccessDenied',
+          `User: ${arnOf(caller)} is not authorized to perform: iam:${action} because no identity-based policy allows the iam:${action} action`,
+        ),
+      };
     const userParam = params.get('UserName') ?? '';
     const user = users.get(userParam);
     const keyParam = params.get('AccessKeyId') ?? '';
@@ -120,28 +133,45 @@ export async function startAwsApi(opts: { account?: string } = {}): Promise<AwsA
       case 'GetAccessKeyLastUsed': {
         const f = findKey(keyParam);
         if (!f) return { ...base, ...err(404, 'NoSuchEntity', `The Access Key with id ${keyParam} cannot be found`) };
-        const used = f.key.lastUsed ? `<LastUsedDate>${f.key.lastUsed.at}</LastUsedDate><ServiceName>${f.key.lastUsed.service}</ServiceName><Region>us-east-1</Region>` : '<ServiceName>N/A</ServiceName><Region>N/A</Region>';
+        const used = f.key.lastUsed
+          ? `<LastUsedDate>${f.key.lastUsed.at}</LastUsedDate><ServiceName>${f.key.lastUsed.service}</ServiceName><Region>us-east-1</Region>`
+          : '<ServiceName>N/A</ServiceName><Region>N/A</Region>';
         return { ...base, status: 200, xml: ok('iam', action, `<UserName>${f.user.name}</UserName><AccessKeyLastUsed>${used}</AccessKeyLastUsed>`) };
       }
       case 'ListAccessKeys': {
         if (!user) return { ...base, ...err(404, 'NoSuchEntity', `The user with name ${userParam} cannot be found.`) };
-        const members = user.keys.map((k) => `<member><UserName>${user.name}</UserName><AccessKeyId>${k.id}</AccessKeyId><Status>${k.status}</Status><CreateDate>${k.created}</CreateDate></member>`).join('');
+        const members = user.keys
+          .map(
+            (k) =>
+              `<member><UserName>${user.name}</UserName><AccessKeyId>${k.id}</AccessKeyId><Status>${k.status}</Status><CreateDate>${k.created}</CreateDate></member>`,
+          )
+          .join('');
         return { ...base, status: 200, xml: ok('iam', action, `<AccessKeyMetadata>${members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>`) };
       }
       case 'CreateAccessKey': {
         if (!user) return { ...base, ...err(404, 'NoSuchEntity', `The user with name ${userParam} cannot be found.`) };
         if (user.keys.length >= 2) return { ...base, ...err(409, 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2') };
         const k = addKeyTo(user);
-        return { ...base, status: 200, xml: ok('iam', action, `<AccessKey><UserName>${user.name}</UserName><AccessKeyId>${k.id}</AccessKeyId><Status>Active</Status><SecretAccessKey>${k.secret}</SecretAccessKey><CreateDate>${k.created}</CreateDate></AccessKey>`) };
+        return {
+          ...base,
+          status: 200,
+          xml: ok(
+            'iam',
+            action,
+            `<AccessKey><UserName>${user.name}</UserName><AccessKeyId>${k.id}</AccessKeyId><Status>Active</Status><SecretAccessKey>${k.secret}</SecretAccessKey><CreateDate>${k.created}</CreateDate></AccessKey>`,
+          ),
+        };
       }
       case 'UpdateAccessKey':
       case 'DeleteAccessKey': {
         const f = findKey(keyParam);
-        if (!f || (userParam && f.user.name !== userParam)) return { ...base, ...err(404, 'NoSuchEntity', `The Access Key with id ${keyParam} cannot be found`) };
+        if (!f || (userParam && f.user.name !== userParam))
+          return { ...base, ...err(404, 'NoSuchEntity', `The Access Key with id ${keyParam} cannot be found`) };
         if (action === 'DeleteAccessKey') f.user.keys = f.user.keys.filter((k) => k !== f.key);
         else {
           const status = params.get('Status');
-          if (status !== 'Active' && status !== 'Inactive') return { ...base, ...err(400, 'ValidationError', "1 validation error detected: Value at 'status' failed to satisfy constraint") };
+          if (status !== 'Active' && status !== 'Inactive')
+            return { ...base, ...err(400, 'ValidationError', "1 validation error detected: Value at 'status' failed to satisfy constraint") };
           f.key.status = status;
         }
         return { ...base, status: 200, xml: ok('iam', action, '') };
@@ -153,7 +183,11 @@ export async function startAwsApi(opts: { account?: string } = {}): Promise<AwsA
       }
       case 'ListUserPolicies': {
         if (!user) return { ...base, ...err(404, 'NoSuchEntity', `The user with name ${userParam} cannot be found.`) };
-        return { ...base, status: 200, xml: ok('iam', action, `<PolicyNames>${user.inline.map((p) => `<member>${p}</member>`).join('')}</PolicyNames><IsTruncated>false</IsTruncated>`) };
+        return {
+          ...base,
+          status: 200,
+          xml: ok('iam', action, `<PolicyNames>${user.inline.map((p) => `<member>${p}</member>`).join('')}</PolicyNames><IsTruncated>false</IsTruncated>`),
+        };
       }
       default:
         return { ...base, ...err(400, 'InvalidAction', `Could not find operation ${action} for version ${params.get('Version')}`) };
@@ -204,9 +238,10 @@ export async function startAwsApi(opts: { account?: string } = {}): Promise<AwsA
       garbled += count;
     },
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -65,7 +65,10 @@ export async function startOpenAiApi(opts: { adminKeys: string[]; projects: stri
   const hung = new Set<ServerResponse>();
   const requests: RecordedRequest[] = [];
   const now = () => Math.floor(Date.now() / 1000);
-  const err = (status: number, type: string, message: string, code: string | null = null) => ({ status, body: { error: { message, type, param: null, code } } });
+  const err = (status: number, type: string, message: string, code: string | null = null) => ({
+    status,
+    body: { error: { message, type, param: null, code } },
+  });
   const publicKey = (p: Project, k: StoredKey) => ({
     object: 'organization.project.api_key',
     id: k.id,
@@ -75,10 +78,24 @@ export async function startOpenAiApi(opts: { adminKeys: string[]; projects: stri
     last_used_at: null,
     owner:
       k.owner.type === 'service_account'
-        ? { type: 'service_account', service_account: { id: k.owner.id, name: p.serviceAccounts.get(k.owner.id)?.name ?? '', role: 'member', created_at: p.serviceAccounts.get(k.owner.id)?.createdAt ?? 0 } }
+        ? {
+            type: 'service_account',
+            service_account: {
+              id: k.owner.id,
+              name: p.serviceAccounts.get(k.owner.id)?.name ?? '',
+              role: 'member',
+              created_at: p.serviceAccounts.get(k.owner.id)?.createdAt ?? 0,
+            },
+          }
         : { type: 'user', user: { id: k.owner.id, name: 'Some User', email: 'someone@example.test', role: 'owner', created_at: 0 } },
   });
-  const makeKey = (owner: StoredKey['owner'], name: string, value = newKeyValue()): StoredKey => ({ id: `key_${randomText(16)}`, name, value, createdAt: now(), owner });
+  const makeKey = (owner: StoredKey['owner'], name: string, value = newKeyValue()): StoredKey => ({
+    id: `key_${randomText(16)}`,
+    name,
+    value,
+    createdAt: now(),
+    owner,
+  });
 
   async function handle(req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -89,7 +106,13 @@ export async function startOpenAiApi(opts: { adminKeys: string[]; projects: stri
       return { status: 200, body: { object: 'list', data: [{ id: 'gpt-fake-1', object: 'model', created: 0, owned_by: 'system' }] } };
     }
     // As OpenAI does, the error quotes (part of) the key it was given.
-    if (!bearer || !adminKeys.has(bearer)) return err(401, 'invalid_request_error', `Incorrect API key provided: ${(bearer ?? '').slice(0, 16)}****. Admin endpoints need an admin key.`, 'invalid_api_key');
+    if (!bearer || !adminKeys.has(bearer))
+      return err(
+        401,
+        'invalid_request_error',
+        `Incorrect API key provided: ${(bearer ?? '').slice(0, 16)}****. Admin endpoints need an admin key.`,
+        'invalid_api_key',
+      );
     const m = /^\/v1\/organization\/projects\/([^/]+)\/(api_keys|service_accounts)(?:\/([^/]+))?(?:\/(api_keys))?$/.exec(url.pathname);
     if (!m) return err(404, 'invalid_request_error', `Unknown request URL: ${req.method} ${url.pathname}`);
     const project = projects.get(decodeURIComponent(m[1]!));
@@ -103,7 +126,13 @@ export async function startOpenAiApi(opts: { adminKeys: string[]; projects: stri
       const page = project.keys.slice(start, start + limit);
       return {
         status: 200,
-        body: { object: 'list', data: page.map((k) => publicKey(project, k)), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < project.keys.length },
+        body: {
+          object: 'list',
+          data: page.map((k) => publicKey(project, k)),
+          first_id: page[0]?.id ?? null,
+          last_id: page.at(-1)?.id ?? null,
+          has_more: start + limit < project.keys.length,
+        },
       };
     }
     if (collection === 'api_keys' && itemId && !sub && req.method === 'DELETE') {
@@ -125,13 +154,28 @@ export async function startOpenAiApi(opts: { adminKeys: string[]; projects: stri
       if (body.name !== undefined && typeof body.name !== 'string') return err(400, 'invalid_request_error', 'name must be a string');
       const key = makeKey({ type: 'service_account', id: sa.id }, (body.name as string | undefined) ?? 'Secret Key');
       project.keys.push(key);
-      return { status: 200, body: { object: 'organization.project.service_account.api_key', id: key.id, name: key.name, value: key.value, created_at: key.createdAt, expires_at: null } };
+      return {
+        status: 200,
+        body: {
+          object: 'organization.project.service_account.api_key',
+          id: key.id,
+          name: key.name,
+          value: key.value,
+          created_at: key.createdAt,
+          expires_at: null,
+        },
+      };
     }
     return err(405, 'invalid_request_error', `Method ${req.method} not allowed here`);
   }
 
   const server: Server = createServer(
-    serveWithFaults(handle, { faults, hung, requests, serverError: { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } } }),
+    serveWithFaults(handle, {
+      faults,
+      hung,
+      requests,
+      serverError: { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } },
+    }),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -148,7 +192,11 @@ export async function startOpenAiApi(opts: { adminKeys: string[]; projects: stri
       return { id: sa.id };
     },
     seedKey(project, owner, value) {
-      const key = makeKey('serviceAccount' in owner ? { type: 'service_account', id: owner.serviceAccount } : { type: 'user', id: owner.user }, 'seeded', value);
+      const key = makeKey(
+        'serviceAccount' in owner ? { type: 'service_account', id: owner.serviceAccount } : { type: 'user', id: owner.user },
+        'seeded',
+        value,
+      );
       projectOrThrow(project).keys.push(key);
       return { ...key };
     },

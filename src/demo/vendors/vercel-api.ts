@@ -88,7 +88,15 @@ export async function startVercelApi(opts: VercelApiOptions): Promise<VercelApiS
 
   const makeEnv = (input: { key: string; value: string; type?: string; target: string[] }): StoredEnv => {
     const t = stamp();
-    return { id: 'env_' + randomBytes(6).toString('hex'), key: input.key, value: input.value, type: input.type ?? 'encrypted', target: [...input.target].sort(), createdAt: t, updatedAt: t };
+    return {
+      id: 'env_' + randomBytes(6).toString('hex'),
+      key: input.key,
+      value: input.value,
+      type: input.type ?? 'encrypted',
+      target: [...input.target].sort(),
+      createdAt: t,
+      updatedAt: t,
+    };
   };
 
   async function handle(req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
@@ -98,7 +106,7 @@ export async function startVercelApi(opts: VercelApiOptions): Promise<VercelApiS
     const teamId = url.searchParams.get('teamId');
     const list = /^\/v(9|10)\/projects\/([^/]+)\/env$/.exec(url.pathname);
     const one = /^\/v1\/projects\/([^/]+)\/env\/([^/]+)$/.exec(url.pathname);
-    const idOrName = decodeURIComponent((list?.[2] ?? one?.[1]) ?? '');
+    const idOrName = decodeURIComponent(list?.[2] ?? one?.[1] ?? '');
     if (!list && !one) return err(404, 'not_found', 'The requested resource could not be found');
     const project = find(idOrName, teamId);
     if (!project) return err(404, 'not_found', 'Project not found');
@@ -154,7 +162,12 @@ export async function startVercelApi(opts: VercelApiOptions): Promise<VercelApiS
   }
 
   const server: Server = createServer(
-    serveWithFaults(handle, { faults, hung, requests, serverError: { error: { code: 'internal_server_error', message: 'An unexpected internal error occurred' } } }),
+    serveWithFaults(handle, {
+      faults,
+      hung,
+      requests,
+      serverError: { error: { code: 'internal_server_error', message: 'An unexpected internal error occurred' } },
+    }),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -23,10 +23,7 @@ const LANGUAGES: { ext: RegExp; patterns: RegExp[] }[] = [
   {
     // Python: os.environ["X"], os.environ.get("X"), os.getenv("X"), environ["X"] after `from os import environ`
     ext: /\.py$/,
-    patterns: [
-      new RegExp(`\\benviron(?:\\.get\\(|\\.setdefault\\(|\\[)\\s*['"]${NAME}['"]`, 'g'),
-      new RegExp(`\\bgetenv\\(\\s*['"]${NAME}['"]`, 'g'),
-    ],
+    patterns: [new RegExp(`\\benviron(?:\\.get\\(|\\.setdefault\\(|\\[)\\s*['"]${NAME}['"]`, 'g'), new RegExp(`\\bgetenv\\(\\s*['"]${NAME}['"]`, 'g')],
   },
   { ext: /\.go$/, patterns: [new RegExp(`\\bos\\.(?:Getenv|LookupEnv)\\(\\s*"${NAME}"`, 'g')] },
   {
@@ -52,7 +49,8 @@ const MAX_SIZE = 1 << 20;
 export const extractor: Extractor = {
   id: 'code',
   version: 1,
-  matches: (path) => !/(^|\/)(?:node_modules|vendor|dist|build|\.next|target)\//.test(path) && !/\.min\.js$/.test(path) && LANGUAGES.some((l) => l.ext.test(path)),
+  matches: (path) =>
+    !/(^|\/)(?:node_modules|vendor|dist|build|\.next|target)\//.test(path) && !/\.min\.js$/.test(path) && LANGUAGES.some((l) => l.ext.test(path)),
   extract(file) {
     const out = emptyResult();
     if (file.text.length > MAX_SIZE) return out;
@@ -89,4 +87,3 @@ export const extractor: Extractor = {
     return out;
   },
 };
-

@@ -28,7 +28,14 @@ export const extractor: Extractor = {
 
     for (const svc of entries(get(root, 'services'))) {
       const consumer = ids.consumer('compose-service', `${file.path}#${svc.key}`);
-      out.consumers.push({ id: consumer, kind: 'compose-service', label: `compose service ${svc.key}`, file: file.path, line: y.line(svc.keyNode), attrs: { service: svc.key } });
+      out.consumers.push({
+        id: consumer,
+        kind: 'compose-service',
+        label: `compose service ${svc.key}`,
+        file: file.path,
+        line: y.line(svc.keyNode),
+        attrs: { service: svc.key },
+      });
       const refs: Reference[] = [];
       const handled = new Set<string>();
       const literal = (name: string, value: string, line: number) => {

@@ -80,10 +80,14 @@ export const extractor: Extractor = {
       if (environment) attrs.environment = environment;
       const stage = str(get(job.value, 'stage'));
       if (stage) attrs.stage = stage;
-      const deploys = deployTargets(parts.map((p) => {
-        const pr = (p as { range?: [number, number, number] } | null)?.range;
-        return pr ? file.text.slice(pr[0], pr[1]) : '';
-      }).join('\n'));
+      const deploys = deployTargets(
+        parts
+          .map((p) => {
+            const pr = (p as { range?: [number, number, number] } | null)?.range;
+            return pr ? file.text.slice(pr[0], pr[1]) : '';
+          })
+          .join('\n'),
+      );
       if (deploys.length) attrs.deploysTo = deploys;
       out.consumers.push({ id: consumer, kind: 'gitlab-job', label: `GitLab CI / ${job.key}`, file: file.path, line: y.line(job.keyNode), attrs });
       out.references.push(...refs);

@@ -57,7 +57,14 @@ export const extractor: Extractor = {
       }
       if (!WORKLOADS.has(kind)) continue;
       const consumer = ids.consumer('k8s-workload', `${namespace}/${kind}/${name}`);
-      out.consumers.push({ id: consumer, kind: 'k8s-workload', label: `${kind} ${namespace}/${name}`, file: file.path, line: y.line(doc), attrs: { kind, namespace, name } });
+      out.consumers.push({
+        id: consumer,
+        kind: 'k8s-workload',
+        label: `${kind} ${namespace}/${name}`,
+        file: file.path,
+        line: y.line(doc),
+        attrs: { kind, namespace, name },
+      });
       const spec = podSpec(kind, doc);
       const refs: Reference[] = [];
       for (const c of [...items(get(spec, 'containers')), ...items(get(spec, 'initContainers'))]) {
@@ -76,7 +83,10 @@ export const extractor: Extractor = {
           const key = str(get(ref, 'key'));
           if (secretName && key) {
             refs.push({
-              name: key, consumer, line: y.line(env), secret: true,
+              name: key,
+              consumer,
+              line: y.line(env),
+              secret: true,
               via: { target: ids.k8sSecret(namespace, secretName), key },
               ...(key !== envName ? { as: envName } : {}),
             });

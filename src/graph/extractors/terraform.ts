@@ -25,7 +25,12 @@ export const extractor: Extractor = {
       for (let m = re.exec(text); m; m = re.exec(text)) {
         const value = m[2]!.replace(/\\(.)/g, '$1');
         const credential = ctx.classify(m[1]!, value, file.path);
-        out.bindings.push({ name: tfVar(m[1]!), line: lineAt(text, m.index + m[0].indexOf(m[1]!)), target: configTarget, ...(credential ? { credential } : {}) });
+        out.bindings.push({
+          name: tfVar(m[1]!),
+          line: lineAt(text, m.index + m[0].indexOf(m[1]!)),
+          target: configTarget,
+          ...(credential ? { credential } : {}),
+        });
       }
       if (out.bindings.length) out.targets.push({ id: configTarget, kind: 'config-file', label: `config file ${file.path}`, attrs: { file: file.path } });
       return out;
@@ -71,7 +76,10 @@ function stripComments(src: string): string {
       continue;
     }
     if (c === '#' || (c === '/' && src[i + 1] === '/')) {
-      while (i < src.length && src[i] !== '\n') { out += ' '; i++; }
+      while (i < src.length && src[i] !== '\n') {
+        out += ' ';
+        i++;
+      }
       continue;
     }
     if (c === '/' && src[i + 1] === '*') {

@@ -18,7 +18,18 @@ const CONSOLE = 'https://console.anthropic.com/settings/keys';
 
 const isAdminKey = (value: string) => /^sk-ant-admin\d\d-/.test(value);
 
-function call(ctx: IntegrationContext, path: string, key: string, req: { method?: 'GET' | 'POST'; json?: unknown; query?: Record<string, string | number | undefined>; retry?: boolean | typeof READ_RETRY; secrets?: string[] } = {}): Promise<VendorReply> {
+function call(
+  ctx: IntegrationContext,
+  path: string,
+  key: string,
+  req: {
+    method?: 'GET' | 'POST';
+    json?: unknown;
+    query?: Record<string, string | number | undefined>;
+    retry?: boolean | typeof READ_RETRY;
+    secrets?: string[];
+  } = {},
+): Promise<VendorReply> {
   return vendorCall(ctx, path, {
     method: req.method,
     json: req.json,
@@ -59,7 +70,10 @@ async function keysFitting(value: string, admin: string, ctx: IntegrationContext
   for (let page = 0; page < 100; page++) {
     const reply = await call(ctx, '/v1/organizations/api_keys', admin, { query: { limit: 1000, after_id: after }, secrets: [value] });
     if (reply.status < 200 || reply.status >= 300 || reply.malformed || !Array.isArray(reply.json?.data)) {
-      throw vendorFailure(VENDOR, 'list API keys', { ...reply, malformed: reply.malformed || (reply.status < 300 && !Array.isArray(reply.json?.data)) }, [value, admin]);
+      throw vendorFailure(VENDOR, 'list API keys', { ...reply, malformed: reply.malformed || (reply.status < 300 && !Array.isArray(reply.json?.data)) }, [
+        value,
+        admin,
+      ]);
     }
     for (const k of reply.json.data) if (typeof k?.id === 'string' && hintFits(k.partial_key_hint, value)) hits.push(k);
     if (!reply.json.has_more || typeof reply.json.last_id !== 'string') break;
@@ -95,7 +109,11 @@ async function check(value: string, ctx: IntegrationContext): Promise<Verificati
     if (refused) return refused;
     const org = reply.json;
     if (typeof org?.id !== 'string') return { status: 'unknown', reason: `${VENDOR} answered without an organisation` };
-    return { status: 'live', reason: `${VENDOR} accepted the admin key just now`, identity: { kind: 'Admin API key', account: typeof org.name === 'string' ? org.name : org.id } };
+    return {
+      status: 'live',
+      reason: `${VENDOR} accepted the admin key just now`,
+      identity: { kind: 'Admin API key', account: typeof org.name === 'string' ? org.name : org.id },
+    };
   }
   const reply = await call(ctx, '/v1/models', value, { query: { limit: 1 } });
   const refused = refusalOf(VENDOR, reply, [value]);
@@ -137,38 +155,78 @@ const anthropic: Integration = {
   },
   async analyze({ value }) {
     if (isAdminKey(value)) {
-      return { grants: [{ scope: 'admin', risk: 'admin', description: 'Admin API key: manage the organisation\'s members, invites, workspaces and API keys, and read its usage and costs.' }], complete: true };
+      return {
+        grants: [
+          {
+            scope: 'admin',
+            risk: 'admin',
+            description: "Admin API key: manage the organisation's members, invites, workspaces and API keys, and read its usage and costs.",
+          },
+        ],
+        complete: true,
+      };
     }
-    return { grants: [{ scope: 'api', risk: 'write', description: 'Use every Claude API feature its workspace allows (messages, files, batches...) and spend the organisation\'s credit; Anthropic API keys carry no finer scopes.' }], complete: true };
+    return {
+      grants: [
+        {
+          scope: 'api',
+          risk: 'write',
+          description:
+            "Use every Claude API feature its workspace allows (messages, files, batches...) and spend the organisation's credit; Anthropic API keys carry no finer scopes.",
+        },
+      ],
+      complete: true,
+    };
   },
   revoke: {
     needsAdmin: true,
     warning: 'Archives the key: it stops working at once and an archived key cannot be made active again.',
     async run({ value }, ctx) {
-      if (isAdminKey(value)) throw refusedError(`${VENDOR} Admin API keys are not managed through the Admin API`, `Delete it in the Console: ${CONSOLE} (Admin keys tab).`);
+      if (isAdminKey(value))
+        throw refusedError(`${VENDOR} Admin API keys are not managed through the Admin API`, `Delete it in the Console: ${CONSOLE} (Admin keys tab).`);
       const admin = await ctx.adminSecret();
       const hits = await keysFitting(value, admin, ctx);
       if (hits.length > 1) {
         const live = hits.filter((k) => k.status !== 'archived');
         if (live.length === 0) return 'already';
-        throw refusedError(`${VENDOR}: ${hits.length} keys have the same partial hint, so credctl cannot tell which one leaked`, `Archive it in the Console: ${CONSOLE}.`);
+        throw refusedError(
+          `${VENDOR}: ${hits.length} keys have the same partial hint, so credctl cannot tell which one leaked`,
+          `Archive it in the Console: ${CONSOLE}.`,
+        );
       }
       const k = hits[0];
       if (!k) {
         const v = await check(value, ctx);
         if (v.status === 'dead') return 'already';
-        throw new CredctlError(`${VENDOR}: the admin key's organisation does not list this key${v.status === 'live' ? ', yet it still works (a key of another organisation?)' : ''}`, ExitCode.Remote, `Archive it in the Console of its organisation: ${CONSOLE}.`);
+        throw new CredctlError(
+          `${VENDOR}: the admin key's organisation does not list this key${v.status === 'live' ? ', yet it still works (a key of another organisation?)' : ''}`,
+          ExitCode.Remote,
+          `Archive it in the Console of its organisation: ${CONSOLE}.`,
+        );
       }
       if (k.status === 'archived') return 'already';
-      const reply = await call(ctx, `/v1/organizations/api_keys/${encodeURIComponent(k.id)}`, admin, { method: 'POST', json: { status: 'archived' }, retry: true, secrets: [value] });
+      const reply = await call(ctx, `/v1/organizations/api_keys/${encodeURIComponent(k.id)}`, admin, {
+        method: 'POST',
+        json: { status: 'archived' },
+        retry: true,
+        secrets: [value],
+      });
       if (reply.status < 200 || reply.status >= 300) throw vendorFailure(VENDOR, 'archive API key', reply, [value, admin]);
       if (reply.json?.status !== 'archived') throw vendorFailure(VENDOR, 'archive API key', { ...reply, malformed: true }, [value, admin]);
       return 'revoked';
     },
   },
   manual: {
-    rotate: { url: CONSOLE, instructions: 'In the Console, Settings > API Keys > Create Key in the same workspace, store the new value with `credctl store put` (it is shown once), move every consumer to it, then archive the old key (credctl can archive it with an admin key).' },
-    revoke: { url: CONSOLE, instructions: 'In the Console, Settings > API Keys, find the key by its hint (sk-ant-api03-XXX...XXXX) and select Archive (or Disable to keep it reversible).' },
+    rotate: {
+      url: CONSOLE,
+      instructions:
+        'In the Console, Settings > API Keys > Create Key in the same workspace, store the new value with `credctl store put` (it is shown once), move every consumer to it, then archive the old key (credctl can archive it with an admin key).',
+    },
+    revoke: {
+      url: CONSOLE,
+      instructions:
+        'In the Console, Settings > API Keys, find the key by its hint (sk-ant-api03-XXX...XXXX) and select Archive (or Disable to keep it reversible).',
+    },
   },
 };
 

@@ -23,7 +23,10 @@ export interface AwsCredentials {
 export function parseAwsCredential(text: string): AwsCredentials {
   const parts = text.trim().split(':');
   if (parts.length < 2 || parts.length > 3 || !/^(?:AKIA|ASIA)[A-Z0-9]{12,}$/.test(parts[0]!) || !parts[1]) {
-    throw storeError('the stored AWS credential must be accessKeyId:secretAccessKey (or accessKeyId:secretAccessKey:sessionToken)', 'store both parts joined by a colon (credctl store put)');
+    throw storeError(
+      'the stored AWS credential must be accessKeyId:secretAccessKey (or accessKeyId:secretAccessKey:sessionToken)',
+      'store both parts joined by a colon (credctl store put)',
+    );
   }
   return { accessKeyId: parts[0]!, secretAccessKey: parts[1]!, ...(parts[2] ? { sessionToken: parts[2] } : {}) };
 }
@@ -40,7 +43,14 @@ export class AwsError extends Error {
 
 class Retryable extends Error {}
 
-const TRANSIENT_TYPES = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'InternalServiceError', 'InternalFailure', 'ServiceUnavailable']);
+const TRANSIENT_TYPES = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'InternalServiceError',
+  'InternalFailure',
+  'ServiceUnavailable',
+]);
 
 export interface AwsCallOptions {
   endpoint: string;
@@ -73,7 +83,10 @@ export async function awsJsonCall(o: AwsCallOptions): Promise<Record<string, unk
     if (err instanceof AwsError) throw err;
     if (err instanceof Retryable || isTransientNetworkError(err)) {
       const problem = err instanceof Retryable ? err.message : 'network error';
-      throw remoteError(`${o.what}: ${maskValues(problem, secrets)} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, 'AWS may be throttling or down; run the step again later (it is safe to repeat)');
+      throw remoteError(
+        `${o.what}: ${maskValues(problem, secrets)} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+        'AWS may be throttling or down; run the step again later (it is safe to repeat)',
+      );
     }
     if (err instanceof Error) err.message = maskValues(err.message, secrets);
     throw err;

@@ -26,7 +26,8 @@ const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const NAME_RE = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const ARN_RE = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const FIELD_RE = /^[^\u0000-\u001f]{1,256}$/;
-const CACHE_NOTE = 'services that cache the secret (the AWS caching clients, Lambda extensions) see the new value when their cache expires; the old one stays readable as AWSPREVIOUS';
+const CACHE_NOTE =
+  'services that cache the secret (the AWS caching clients, Lambda extensions) see the new value when their cache expires; the old one stays readable as AWSPREVIOUS';
 
 export type AwsSecretsManagerTargetRef = {
   type: 'aws-secrets-manager';
@@ -61,18 +62,44 @@ class AwsSecretsManagerTarget implements Target {
 
   private async credentials(): Promise<AwsCredentials> {
     const c = await this.deps.getCredential?.('aws', this.ref);
-    if (!c) throw storeError(`no AWS credential to write ${this.describe()}`, 'store accessKeyId:secretAccessKey of an IAM user or role allowed secretsmanager:* on it (credctl store put) and name it in credctl.yaml (providers.aws.admin)');
+    if (!c)
+      throw storeError(
+        `no AWS credential to write ${this.describe()}`,
+        'store accessKeyId:secretAccessKey of an IAM user or role allowed secretsmanager:* on it (credctl store put) and name it in credctl.yaml (providers.aws.admin)',
+      );
     return parseAwsCredential(c);
   }
 
   /** One call; with `absentOk`, a ResourceNotFoundException answers null instead of failing. */
   private async call(operation: string, body: Record<string, unknown>, what: string, secrets: string[]): Promise<Record<string, unknown>>;
-  private async call(operation: string, body: Record<string, unknown>, what: string, secrets: string[], absentOk: true): Promise<Record<string, unknown> | null>;
-  private async call(operation: string, body: Record<string, unknown>, what: string, secrets: string[], absentOk = false): Promise<Record<string, unknown> | null> {
+  private async call(
+    operation: string,
+    body: Record<string, unknown>,
+    what: string,
+    secrets: string[],
+    absentOk: true,
+  ): Promise<Record<string, unknown> | null>;
+  private async call(
+    operation: string,
+    body: Record<string, unknown>,
+    what: string,
+    secrets: string[],
+    absentOk = false,
+  ): Promise<Record<string, unknown> | null> {
     const credentials = await this.credentials();
     const label = `AWS Secrets Manager: ${what}`;
     try {
-      return await awsJsonCall({ endpoint: this.endpoint, region: this.ref.region, credentials, operation, body, what: label, secrets, policy: this.deps.http, client: this.deps.net });
+      return await awsJsonCall({
+        endpoint: this.endpoint,
+        region: this.ref.region,
+        credentials,
+        operation,
+        body,
+        what: label,
+        secrets,
+        policy: this.deps.http,
+        client: this.deps.net,
+      });
     } catch (err) {
       if (!(err instanceof AwsError)) throw err;
       if (absentOk && err.awsType === 'ResourceNotFoundException') return null;
@@ -119,7 +146,11 @@ class AwsSecretsManagerTarget implements Target {
     const secrets = [value];
     const after = fingerprint(value);
     const cur = await this.current(secrets);
-    if (!cur) throw refusedError(`${this.describe()} does not exist; credctl writes new versions of existing secrets only`, 'create it first (aws secretsmanager create-secret, with the KMS key and policy you want), then run the step again');
+    if (!cur)
+      throw refusedError(
+        `${this.describe()} does not exist; credctl writes new versions of existing secrets only`,
+        'create it first (aws secretsmanager create-secret, with the KMS key and policy you want), then run the step again',
+      );
     const held = this.valueIn(cur.secretString);
     const before: TargetFingerprint = held === null ? null : fingerprint(held);
     const base = { target: this.describe(), before, after };
@@ -138,17 +169,37 @@ class AwsSecretsManagerTarget implements Target {
     await this.checkPending(cur.arn, versionId, allSecrets);
 
     // 1. create: the new version, labelled AWSPENDING (a repeat with the same token is ignored by AWS).
-    await this.call('PutSecretValue', { SecretId: cur.arn, SecretString: newString, ClientRequestToken: versionId, VersionStages: ['AWSPENDING'] }, `write a new version of ${this.ref.secretId}`, allSecrets);
+    await this.call(
+      'PutSecretValue',
+      { SecretId: cur.arn, SecretString: newString, ClientRequestToken: versionId, VersionStages: ['AWSPENDING'] },
+      `write a new version of ${this.ref.secretId}`,
+      allSecrets,
+    );
     // 2. test: it holds exactly what we wrote.
-    const written = await this.call('GetSecretValue', { SecretId: cur.arn, VersionId: versionId }, `read back the new version of ${this.ref.secretId}`, allSecrets);
+    const written = await this.call(
+      'GetSecretValue',
+      { SecretId: cur.arn, VersionId: versionId },
+      `read back the new version of ${this.ref.secretId}`,
+      allSecrets,
+    );
     if (written.SecretString !== newString) throw remoteError(`AWS Secrets Manager: the new version of ${this.ref.secretId} does not hold what was written`);
     // 3. finish: AWSCURRENT moves only if it is still where we read it (AWS keeps the old one as AWSPREVIOUS).
     if (cur.versionId !== versionId) {
-      await this.call('UpdateSecretVersionStage', { SecretId: cur.arn, VersionStage: 'AWSCURRENT', MoveToVersionId: versionId, RemoveFromVersionId: cur.versionId }, `make the new version of ${this.ref.secretId} AWSCURRENT`, allSecrets);
+      await this.call(
+        'UpdateSecretVersionStage',
+        { SecretId: cur.arn, VersionStage: 'AWSCURRENT', MoveToVersionId: versionId, RemoveFromVersionId: cur.versionId },
+        `make the new version of ${this.ref.secretId} AWSCURRENT`,
+        allSecrets,
+      );
     }
     // A repeated put is ignored by AWS, labels included: clear AWSPENDING only where it was set.
     if (Array.isArray(written.VersionStages) && written.VersionStages.includes('AWSPENDING')) {
-      await this.call('UpdateSecretVersionStage', { SecretId: cur.arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: versionId }, `clear AWSPENDING of ${this.ref.secretId}`, allSecrets);
+      await this.call(
+        'UpdateSecretVersionStage',
+        { SecretId: cur.arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: versionId },
+        `clear AWSPENDING of ${this.ref.secretId}`,
+        allSecrets,
+      );
     }
     const created = typeof written.CreatedDate === 'number' ? new Date(written.CreatedDate * 1000).toISOString() : undefined;
     return { ...base, status: 'written', writtenAt: created, notes: [CACHE_NOTE] };
@@ -168,7 +219,10 @@ class AwsSecretsManagerTarget implements Target {
       const pending = await this.call('GetSecretValue', { SecretId: arn, VersionId: version }, `read the pending version of ${this.ref.secretId}`, secrets);
       const credctls = typeof pending.SecretString === 'string' && versionIdFor(arn, pending.SecretString) === version;
       if (!credctls) {
-        throw refusedError(`${this.describe()} has a pending version from another rotation (AWSPENDING on ${version.slice(0, 36)})`, 'let that rotation finish, or remove its AWSPENDING label (aws secretsmanager update-secret-version-stage), then run the step again');
+        throw refusedError(
+          `${this.describe()} has a pending version from another rotation (AWSPENDING on ${version.slice(0, 36)})`,
+          'let that rotation finish, or remove its AWSPENDING label (aws secretsmanager update-secret-version-stage), then run the step again',
+        );
       }
     }
   }
@@ -181,7 +235,12 @@ class AwsSecretsManagerTarget implements Target {
       if (!Array.isArray(labels) || !labels.includes('AWSPENDING') || labels.includes('AWSCURRENT')) continue;
       const pending = await this.call('GetSecretValue', { SecretId: arn, VersionId: version }, `read the pending version of ${this.ref.secretId}`, secrets);
       if (typeof pending.SecretString !== 'string' || versionIdFor(arn, pending.SecretString) !== version) continue;
-      await this.call('UpdateSecretVersionStage', { SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: version }, `clear AWSPENDING of ${this.ref.secretId}`, [...secrets, pending.SecretString]);
+      await this.call(
+        'UpdateSecretVersionStage',
+        { SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: version },
+        `clear AWSPENDING of ${this.ref.secretId}`,
+        [...secrets, pending.SecretString],
+      );
     }
   }
 
@@ -206,7 +265,8 @@ function jsonObject(secretString: string, where: string): Record<string, unknown
   } catch {
     parsed = undefined;
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw remoteError(`${where}: the SecretString is not a JSON object, so it has no fields`, 'drop "field" from the target to write the whole SecretString');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw remoteError(`${where}: the SecretString is not a JSON object, so it has no fields`, 'drop "field" from the target to write the whole SecretString');
   return parsed as Record<string, unknown>;
 }
 
@@ -214,7 +274,10 @@ function awsProblem(label: string, err: AwsError): Error {
   const said = err.awsMessage ? `: ${err.awsMessage}` : '';
   switch (err.awsType) {
     case 'ResourceNotFoundException':
-      return remoteError(`${label}: ResourceNotFoundException (HTTP ${err.status})${said}`, 'check the secret name and region in the target, and that the AWS credential can see it');
+      return remoteError(
+        `${label}: ResourceNotFoundException (HTTP ${err.status})${said}`,
+        'check the secret name and region in the target, and that the AWS credential can see it',
+      );
     case 'UnrecognizedClientException':
     case 'InvalidSignatureException':
     case 'SignatureDoesNotMatch':
@@ -222,12 +285,21 @@ function awsProblem(label: string, err: AwsError): Error {
     case 'InvalidClientTokenId':
     case 'IncompleteSignature':
     case 'MissingAuthenticationToken':
-      return remoteError(`${label}: ${err.awsType} (HTTP ${err.status})${said}`, 'the AWS credential was rejected; store a valid accessKeyId:secretAccessKey and retry');
+      return remoteError(
+        `${label}: ${err.awsType} (HTTP ${err.status})${said}`,
+        'the AWS credential was rejected; store a valid accessKeyId:secretAccessKey and retry',
+      );
     case 'AccessDeniedException':
-      return remoteError(`${label}: AccessDeniedException (HTTP ${err.status})${said}`, 'the AWS credential lacks the secretsmanager permission for this secret (and kms:Decrypt/GenerateDataKey on its key); grant it or use another');
+      return remoteError(
+        `${label}: AccessDeniedException (HTTP ${err.status})${said}`,
+        'the AWS credential lacks the secretsmanager permission for this secret (and kms:Decrypt/GenerateDataKey on its key); grant it or use another',
+      );
     case 'InvalidParameterException':
     case 'InvalidRequestException':
-      return remoteError(`${label}: ${err.awsType} (HTTP ${err.status})${said}`, 'the secret changed while credctl was writing it (or is scheduled for deletion); read it again and make a new plan');
+      return remoteError(
+        `${label}: ${err.awsType} (HTTP ${err.status})${said}`,
+        'the secret changed while credctl was writing it (or is scheduled for deletion); read it again and make a new plan',
+      );
     default:
       return remoteError(`${label}: ${err.awsType} (HTTP ${err.status})${said}`);
   }
@@ -242,7 +314,8 @@ export const awsSecretsManagerPlugin: TargetPlugin<AwsSecretsManagerTargetRef> =
     if (!REGION_RE.test(region)) throw inputError(`target ${TYPE}: "region" must be an AWS region such as eu-west-1`);
     const secretId = requireString(raw, 'secretId', TYPE);
     const arn = ARN_RE.exec(secretId);
-    if (secretId.startsWith('arn:') ? !arn : !NAME_RE.test(secretId)) throw inputError(`target ${TYPE}: "secretId" must be a secret name (letters, digits, /_+=.@-) or its ARN`);
+    if (secretId.startsWith('arn:') ? !arn : !NAME_RE.test(secretId))
+      throw inputError(`target ${TYPE}: "secretId" must be a secret name (letters, digits, /_+=.@-) or its ARN`);
     if (arn && arn[1] !== region) throw inputError(`target ${TYPE}: "secretId" is in ${arn[1]} but "region" says ${region}`);
     const ref: AwsSecretsManagerTargetRef = { type: TYPE, region, secretId };
     const field = optionalString(raw, 'field', TYPE);

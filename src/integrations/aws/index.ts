@@ -30,7 +30,8 @@ function keyOf(credential: CredentialValue): AwsKey | undefined {
 
 async function adminKey(ctx: IntegrationContext): Promise<AwsKey> {
   const parsed = parseAdminKey(await ctx.adminSecret());
-  if (!parsed) throw refusedError('the AWS admin credential must be stored as ACCESS_KEY_ID:SECRET_ACCESS_KEY', 'Put it again with `credctl store put <entry>`.');
+  if (!parsed)
+    throw refusedError('the AWS admin credential must be stored as ACCESS_KEY_ID:SECRET_ACCESS_KEY', 'Put it again with `credctl store put <entry>`.');
   return parsed;
 }
 
@@ -46,7 +47,12 @@ async function maybeAdmin(ctx: IntegrationContext): Promise<AwsKey | undefined> 
 function failure(what: string, r: AwsReply): CredctlError {
   const code = r.error?.code ? ` ${r.error.code}` : '';
   const message = r.error?.message ? `: ${r.error.message.replace(/(?:AKIA|ASIA)[0-9A-Z]{16}/g, (id) => `${id.slice(0, 8)}…`).slice(0, 160)}` : '';
-  const hint = r.status === 403 ? 'The admin key lacks an IAM permission this needs.' : r.status === 429 || r.error?.code === 'Throttling' ? 'Throttled: try again (credctl apply --resume).' : undefined;
+  const hint =
+    r.status === 403
+      ? 'The admin key lacks an IAM permission this needs.'
+      : r.status === 429 || r.error?.code === 'Throttling'
+        ? 'Throttled: try again (credctl apply --resume).'
+        : undefined;
   return new CredctlError(`AWS ${what}: HTTP ${r.status}${code}${r.malformed ? ' (malformed answer)' : ''}${message}`, ExitCode.Remote, hint);
 }
 
@@ -68,7 +74,12 @@ async function verify(credential: CredentialValue, ctx: IntegrationContext): Pro
   const v: Verification = {
     status: 'live',
     reason: 'AWS accepted it just now',
-    identity: { credentialId: key.accessKeyId, principal: arn || undefined, account: who.Account ? String(who.Account) : undefined, kind: key.accessKeyId.startsWith('ASIA') ? 'temporary STS key' : 'IAM user access key' },
+    identity: {
+      credentialId: key.accessKeyId,
+      principal: arn || undefined,
+      account: who.Account ? String(who.Account) : undefined,
+      kind: key.accessKeyId.startsWith('ASIA') ? 'temporary STS key' : 'IAM user access key',
+    },
   };
   const admin = await maybeAdmin(ctx).catch(() => undefined);
   if (admin) {
@@ -80,7 +91,8 @@ async function verify(credential: CredentialValue, ctx: IntegrationContext): Pro
 }
 
 const POLICY_RISK: Record<string, Grant['risk']> = { AdministratorAccess: 'admin', IAMFullAccess: 'admin', PowerUserAccess: 'write', ReadOnlyAccess: 'read' };
-const riskOfPolicy = (name: string): Grant['risk'] => POLICY_RISK[name] ?? (/Admin|FullAccess|IAM/i.test(name) ? 'admin' : /ReadOnly|Read$|ViewOnly/i.test(name) ? 'read' : 'write');
+const riskOfPolicy = (name: string): Grant['risk'] =>
+  POLICY_RISK[name] ?? (/Admin|FullAccess|IAM/i.test(name) ? 'admin' : /ReadOnly|Read$|ViewOnly/i.test(name) ? 'read' : 'write');
 
 async function analyze(credential: CredentialValue, ctx: IntegrationContext): Promise<Analysis> {
   const key = keyOf(credential);
@@ -95,10 +107,16 @@ async function analyze(credential: CredentialValue, ctx: IntegrationContext): Pr
     return attached.status === 200 && inline.status === 200 ? { attached, inline } : undefined;
   };
   const found = (await ask(key)) ?? (await maybeAdmin(ctx).then((a) => (a ? ask(a) : undefined)));
-  if (!found) return { grants: [], complete: false, note: `the policies of IAM user ${user} could not be read (neither the key nor an admin key may list them)` };
+  if (!found)
+    return { grants: [], complete: false, note: `the policies of IAM user ${user} could not be read (neither the key nor an admin key may list them)` };
   const grants: Grant[] = [];
   for (const p of found.attached.body?.ListAttachedUserPoliciesResult?.AttachedPolicies?.member ?? []) {
-    grants.push({ scope: String(p.PolicyName), risk: riskOfPolicy(String(p.PolicyName)), resource: user, description: `managed policy ${String(p.PolicyArn)}` });
+    grants.push({
+      scope: String(p.PolicyName),
+      risk: riskOfPolicy(String(p.PolicyName)),
+      resource: user,
+      description: `managed policy ${String(p.PolicyArn)}`,
+    });
   }
   for (const name of found.inline.body?.ListUserPoliciesResult?.PolicyNames?.member ?? []) {
     grants.push({ scope: String(name), risk: riskOfPolicy(String(name)), resource: user, description: 'inline policy' });
@@ -122,7 +140,13 @@ function rotationProvider(_cred: unknown, ctx: IntegrationContext): RotationProv
   };
   const setStatus = async (id: string | undefined, status: 'Active' | 'Inactive') => {
     const { keyId, user } = parse(id);
-    const r = await awsQuery(ctx, 'iam', await adminKey(ctx), { Action: 'UpdateAccessKey', UserName: user, AccessKeyId: keyId, Status: status }, { retry: true });
+    const r = await awsQuery(
+      ctx,
+      'iam',
+      await adminKey(ctx),
+      { Action: 'UpdateAccessKey', UserName: user, AccessKeyId: keyId, Status: status },
+      { retry: true },
+    );
     if (r.error?.code === 'NoSuchEntity') return 'already' as const;
     if (r.status !== 200) throw failure(`could not set ${keyId.slice(0, 8)}… ${status}`, r);
     return 'revoked' as const;
@@ -130,7 +154,11 @@ function rotationProvider(_cred: unknown, ctx: IntegrationContext): RotationProv
   return {
     async identify({ parts }) {
       const keyId = parts?.['access-key-id'];
-      if (!keyId || !KEY_ID.test(keyId)) throw refusedError('the access key id (AWS_ACCESS_KEY_ID) was not found next to the secret', 'Keep AWS_ACCESS_KEY_ID beside AWS_SECRET_ACCESS_KEY in the same file, or rotate the key in the console.');
+      if (!keyId || !KEY_ID.test(keyId))
+        throw refusedError(
+          'the access key id (AWS_ACCESS_KEY_ID) was not found next to the secret',
+          'Keep AWS_ACCESS_KEY_ID beside AWS_SECRET_ACCESS_KEY in the same file, or rotate the key in the console.',
+        );
       return `${keyId}|${await userOf(keyId)}`;
     },
     async create({ oldId }) {
@@ -173,7 +201,14 @@ const aws: Integration = {
   id: 'aws',
   title: 'AWS STS and IAM (query API, SigV4)',
   defaultApi: 'https://sts.amazonaws.com',
-  config: [{ key: 'admin', secret: true, description: 'ACCESS_KEY_ID:SECRET_ACCESS_KEY (store:<entry>) of an IAM user allowed iam:CreateAccessKey, UpdateAccessKey, DeleteAccessKey, ListAccessKeys, GetAccessKeyLastUsed' }],
+  config: [
+    {
+      key: 'admin',
+      secret: true,
+      description:
+        'ACCESS_KEY_ID:SECRET_ACCESS_KEY (store:<entry>) of an IAM user allowed iam:CreateAccessKey, UpdateAccessKey, DeleteAccessKey, ListAccessKeys, GetAccessKeyLastUsed',
+    },
+  ],
   parts: [{ role: 'access-key-id', envNames: ['AWS_ACCESS_KEY_ID', 'AWS_ACCESS_KEY', 'AWS_KEY_ID'], pattern: /\b((?:AKIA|ASIA)[0-9A-Z]{16})\b/ }],
   verify,
   analyze,
@@ -202,7 +237,10 @@ const aws: Integration = {
     provider: rotationProvider,
   },
   manual: {
-    rotate: { url: 'https://console.aws.amazon.com/iam/home#/security_credentials', instructions: 'Create a second access key for the same IAM user, move every application to it, make the old key Inactive, then delete it.' },
+    rotate: {
+      url: 'https://console.aws.amazon.com/iam/home#/security_credentials',
+      instructions: 'Create a second access key for the same IAM user, move every application to it, make the old key Inactive, then delete it.',
+    },
   },
   rateLimit: { concurrency: 4 },
 };

@@ -29,7 +29,13 @@ export function endpointFor(ctx: IntegrationContext, service: 'sts' | 'iam'): st
   return ctx.api && ctx.api !== DEFAULT_ENDPOINTS.sts ? ctx.api : DEFAULT_ENDPOINTS[service];
 }
 
-export async function awsQuery(ctx: IntegrationContext, service: 'sts' | 'iam', key: AwsKey, params: Record<string, string>, opts: { retry?: boolean } = {}): Promise<AwsReply> {
+export async function awsQuery(
+  ctx: IntegrationContext,
+  service: 'sts' | 'iam',
+  key: AwsKey,
+  params: Record<string, string>,
+  opts: { retry?: boolean } = {},
+): Promise<AwsReply> {
   const url = new URL(endpointFor(ctx, service));
   const version = service === 'sts' ? '2011-06-15' : '2010-05-08';
   const body = new URLSearchParams({ ...params, Version: version }).toString();
@@ -46,7 +52,13 @@ export async function awsQuery(ctx: IntegrationContext, service: 'sts' | 'iam', 
   const headers: Record<string, string> = { accept: 'text/xml' };
   // Host and Content-Length go out as undici sends them (the same values that were signed).
   for (const [k, v] of Object.entries(request.headers)) if (!/^(host|content-length)$/i.test(k)) headers[k.toLowerCase()] = String(v);
-  const res = await ctx.http.request(new URL('/', url), { method: 'POST', headers, body, secrets: [key.secretAccessKey], ...(opts.retry ? { retry: { attempts: 2, backoffMs: 100 } } : {}) });
+  const res = await ctx.http.request(new URL('/', url), {
+    method: 'POST',
+    headers,
+    body,
+    secrets: [key.secretAccessKey],
+    ...(opts.retry ? { retry: { attempts: 2, backoffMs: 100 } } : {}),
+  });
   const text = res.body.toString('utf8');
   // The parser is lenient with a body cut short; a truncated answer must read as malformed.
   if (XMLValidator.validate(text) !== true) return { status: res.status, body: undefined, malformed: true };

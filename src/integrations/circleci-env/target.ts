@@ -68,11 +68,21 @@ class CircleciEnvTarget implements Target {
 
   private async token(): Promise<string> {
     const t = await this.deps.getCredential?.('circleci', this.ref);
-    if (!t) throw storeError(`no CircleCI token to write ${this.describe()}`, 'store a CircleCI personal API token (credctl store put) and name it in credctl.yaml (providers.circleci.admin)');
+    if (!t)
+      throw storeError(
+        `no CircleCI token to write ${this.describe()}`,
+        'store a CircleCI personal API token (credctl store put) and name it in credctl.yaml (providers.circleci.admin)',
+      );
     return t;
   }
 
-  private async call(method: 'GET' | 'PUT' | 'POST', url: string, what: string, secrets: string[], body?: unknown): Promise<{ reply: JsonReply; secrets: string[] }> {
+  private async call(
+    method: 'GET' | 'PUT' | 'POST',
+    url: string,
+    what: string,
+    secrets: string[],
+    body?: unknown,
+  ): Promise<{ reply: JsonReply; secrets: string[] }> {
     const token = await this.token();
     const all = [token, ...secrets];
     const reply = await callJson({
@@ -155,7 +165,7 @@ class CircleciEnvTarget implements Target {
     const secrets = [value];
     const after = fingerprint(value);
     const m = await this.meta(name, secrets);
-    const before: TargetFingerprint = !m ? null : (await this.known(name, m, value)) ?? 'unknown';
+    const before: TargetFingerprint = !m ? null : ((await this.known(name, m, value)) ?? 'unknown');
     const base = { target: this.describe(), before, after };
     if (before === after) return { ...base, status: 'unchanged', writtenAt: m!.stamp, notes: [] };
     if (opts.expectFingerprint !== undefined && before !== 'unknown' && opts.expectFingerprint !== before) {
@@ -192,7 +202,8 @@ function suffixAgrees(masked: string, value: string): boolean {
 }
 
 function checkName(name: string): void {
-  if (!NAME_RE.test(name)) throw inputError(`"${name.slice(0, 60)}" cannot be a CircleCI environment variable name`, 'use letters, digits and _, not starting with a digit');
+  if (!NAME_RE.test(name))
+    throw inputError(`"${name.slice(0, 60)}" cannot be a CircleCI environment variable name`, 'use letters, digits and _, not starting with a digit');
 }
 
 export const circleciEnvPlugin: TargetPlugin<CircleciEnvTargetRef> = {
@@ -205,7 +216,8 @@ export const circleciEnvPlugin: TargetPlugin<CircleciEnvTargetRef> = {
     optionalApiUrl(raw, TYPE);
     if ((projectSlug === undefined) === (contextId === undefined)) throw inputError(`target ${TYPE}: give exactly one of "projectSlug" and "contextId"`);
     if (projectSlug !== undefined) {
-      if (!SLUG_RE.test(projectSlug)) throw inputError(`target ${TYPE}: "projectSlug" must look like gh/org/repo, bb/org/repo or circleci/<org-id>/<project-id>`);
+      if (!SLUG_RE.test(projectSlug))
+        throw inputError(`target ${TYPE}: "projectSlug" must look like gh/org/repo, bb/org/repo or circleci/<org-id>/<project-id>`);
       return { type: TYPE, projectSlug };
     }
     if (!UUID_RE.test(contextId!)) throw inputError(`target ${TYPE}: "contextId" must be a context id (a UUID)`);

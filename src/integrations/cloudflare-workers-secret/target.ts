@@ -55,7 +55,11 @@ class CloudflareWorkersSecretTarget implements Target {
 
   private async token(): Promise<string> {
     const t = await this.deps.getCredential?.('cloudflare', this.ref);
-    if (!t) throw storeError(`no Cloudflare API token to write secrets of Worker ${this.ref.script}`, 'store a Cloudflare API token with Workers Scripts Write (credctl store put) and name it in credctl.yaml (providers.cloudflare.admin)');
+    if (!t)
+      throw storeError(
+        `no Cloudflare API token to write secrets of Worker ${this.ref.script}`,
+        'store a Cloudflare API token with Workers Scripts Write (credctl store put) and name it in credctl.yaml (providers.cloudflare.admin)',
+      );
     return t;
   }
 
@@ -99,7 +103,11 @@ class CloudflareWorkersSecretTarget implements Target {
     }
     const listWhat = `list secrets of Worker ${this.ref.script}`;
     const list = await this.result('GET', `${this.scriptBase()}/secrets`, listWhat, secrets);
-    if (list.status === 404) throw remoteError(`Cloudflare: ${listWhat}: HTTP 404 not found`, 'check the account id and the Worker name in the target, and that the token can see them');
+    if (list.status === 404)
+      throw remoteError(
+        `Cloudflare: ${listWhat}: HTTP 404 not found`,
+        'check the account id and the Worker name in the target, and that the token can see them',
+      );
     return false;
   }
 
@@ -137,7 +145,7 @@ class CloudflareWorkersSecretTarget implements Target {
     const secrets = [value];
     const after = fingerprint(value);
     const present = await this.exists(name, secrets);
-    const before: TargetFingerprint = !present ? null : (await this.known(name, secrets)) ?? 'unknown';
+    const before: TargetFingerprint = !present ? null : ((await this.known(name, secrets)) ?? 'unknown');
     const base = { target: this.describe(), before, after };
     if (before === after) return { ...base, status: 'unchanged', notes: [] };
     if (opts.expectFingerprint !== undefined && before !== 'unknown' && opts.expectFingerprint !== before) {
@@ -163,7 +171,8 @@ class CloudflareWorkersSecretTarget implements Target {
 function cloudflareError(what: string, reply: JsonReply, secrets: string[]) {
   const errors = (reply.json as { errors?: unknown } | undefined)?.errors;
   const first = Array.isArray(errors) ? (errors[0] as { code?: unknown; message?: unknown } | undefined) : undefined;
-  const text = first && typeof first.message === 'string' ? `${maskValues(first.message, secrets)}${typeof first.code === 'number' ? ` (code ${first.code})` : ''}` : '';
+  const text =
+    first && typeof first.message === 'string' ? `${maskValues(first.message, secrets)}${typeof first.code === 'number' ? ` (code ${first.code})` : ''}` : '';
   if (reply.status === 200) return remoteError(`${what}: Cloudflare answered without success${text ? `: ${text}` : ''}`);
   return statusError(what, { ...reply, json: text ? { message: text } : undefined }, secrets, 'Cloudflare');
 }

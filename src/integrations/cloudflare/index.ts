@@ -80,7 +80,8 @@ async function adminOrNone(ctx: IntegrationContext): Promise<{ admin?: string; w
 
 /** A permission group's risk from Cloudflare's "<Thing> Read|Write|Edit" naming. */
 export function riskOfPermission(name: string): Risk {
-  if (/\b(api tokens|account settings|memberships?|user details|billing|access: organizations, identity providers, and groups)\b.*\b(write|edit)\b/i.test(name)) return 'admin';
+  if (/\b(api tokens|account settings|memberships?|user details|billing|access: organizations, identity providers, and groups)\b.*\b(write|edit)\b/i.test(name))
+    return 'admin';
   if (/\b(write|edit|purge|revoke)\b/i.test(name)) return 'write';
   return 'read';
 }
@@ -170,12 +171,25 @@ function rollProvider(ctx: IntegrationContext): RotationProvider {
       if (!token) throw refusedError(`${VENDOR}: no admin token (${why}) and the old value is not in the store, so nothing can roll the token`);
       // Not retried: a roll whose answer is lost has already killed the old value; repeating it
       // with the admin token gives a fresh value (fine), with the old value it can only fail.
-      const reply = await vendorCall(ctx, `${base(owner)}/${encodeURIComponent(id)}/value`, { method: 'PUT', json: {}, headers: { authorization: `Bearer ${token}` }, secrets: [token, ...(oldValue ? [oldValue] : [])] });
+      const reply = await vendorCall(ctx, `${base(owner)}/${encodeURIComponent(id)}/value`, {
+        method: 'PUT',
+        json: {},
+        headers: { authorization: `Bearer ${token}` },
+        secrets: [token, ...(oldValue ? [oldValue] : [])],
+      });
       if (reply.status === 401 && !admin) {
-        throw new CredctlError(`${VENDOR} refused the roll: the old value no longer works (a roll may already have happened)`, ExitCode.Remote, 'Roll the token in the dashboard (https://dash.cloudflare.com/profile/api-tokens), or configure providers.<provider>.admin with a token holding "API Tokens Write".');
+        throw new CredctlError(
+          `${VENDOR} refused the roll: the old value no longer works (a roll may already have happened)`,
+          ExitCode.Remote,
+          'Roll the token in the dashboard (https://dash.cloudflare.com/profile/api-tokens), or configure providers.<provider>.admin with a token holding "API Tokens Write".',
+        );
       }
       if (reply.status === 403) {
-        throw new CredctlError(`${VENDOR} refused the roll (HTTP 403): ${admin ? 'the admin token' : 'the token itself'} lacks "${owner.kind === 'user' ? 'API Tokens Write' : 'Account API Tokens Write'}"`, ExitCode.Remote, 'Configure providers.<provider>.admin: store:<entry> with a token that holds that permission.');
+        throw new CredctlError(
+          `${VENDOR} refused the roll (HTTP 403): ${admin ? 'the admin token' : 'the token itself'} lacks "${owner.kind === 'user' ? 'API Tokens Write' : 'Account API Tokens Write'}"`,
+          ExitCode.Remote,
+          'Configure providers.<provider>.admin: store:<entry> with a token that holds that permission.',
+        );
       }
       if (reply.status < 200 || reply.status >= 300 || reply.malformed) throw vendorFailure(VENDOR, 'roll token', reply, [token]);
       const value = reply.json?.result;
@@ -187,7 +201,11 @@ function rollProvider(ctx: IntegrationContext): RotationProvider {
       // "revoke the old one" only confirms it: deleting the id would kill the replacement.
       const alive = await liveness(value, ctx);
       if (alive === false) return 'already';
-      throw new CredctlError(`${VENDOR}: the old value is ${alive === true ? 'still accepted after the roll' : 'not confirmed dead (Cloudflare could not be asked)'}`, ExitCode.Remote, 'Check the token in the dashboard (https://dash.cloudflare.com/profile/api-tokens) and roll it again there.');
+      throw new CredctlError(
+        `${VENDOR}: the old value is ${alive === true ? 'still accepted after the roll' : 'not confirmed dead (Cloudflare could not be asked)'}`,
+        ExitCode.Remote,
+        'Check the token in the dashboard (https://dash.cloudflare.com/profile/api-tokens) and roll it again there.',
+      );
     },
     isActive: ({ value }) => liveness(value, ctx),
   };
@@ -198,7 +216,12 @@ const cloudflare: Integration = {
   title: 'Cloudflare API (client v4)',
   defaultApi: 'https://api.cloudflare.com/client/v4',
   config: [
-    { key: 'admin', secret: true, description: 'A Cloudflare API token with "API Tokens Write" of the same user as the leaked user tokens (for account-owned tokens: "Account API Tokens Write" on that account), used to read, roll and delete them; without it the leaked token itself is used, which works only if it holds that permission.' },
+    {
+      key: 'admin',
+      secret: true,
+      description:
+        'A Cloudflare API token with "API Tokens Write" of the same user as the leaked user tokens (for account-owned tokens: "Account API Tokens Write" on that account), used to read, roll and delete them; without it the leaked token itself is used, which works only if it holds that permission.',
+    },
     { key: 'account', description: 'The Cloudflare account id, for account-owned API tokens (cfat_...), which live under /accounts/{account_id}/tokens.' },
   ],
   async verify({ value }, ctx) {
@@ -207,7 +230,10 @@ const cloudflare: Integration = {
       if (c.verification.status !== 'live' || !c.id || !c.owner) return c.verification;
       // When it was last used, if the token may read its own details: a best effort with the
       // token itself (one more call), which never changes the answer.
-      const details = await vendorCall(ctx, `${base(c.owner)}/${encodeURIComponent(c.id)}`, { headers: { authorization: `Bearer ${value}` }, secrets: [value] }).catch(() => undefined);
+      const details = await vendorCall(ctx, `${base(c.owner)}/${encodeURIComponent(c.id)}`, {
+        headers: { authorization: `Bearer ${value}` },
+        secrets: [value],
+      }).catch(() => undefined);
       const used = details && details.status === 200 ? details.json?.result?.last_used_on : undefined;
       return typeof used === 'string' ? { ...c.verification, lastUsedAt: used } : c.verification;
     } catch (err) {
@@ -224,7 +250,12 @@ const cloudflare: Integration = {
       if (!c.id || !c.owner) throw new CredctlError(`${VENDOR} did not say which token this is: ${c.verification.reason}`, ExitCode.Remote);
       const { admin } = await adminOrNone(ctx);
       const token = admin ?? value;
-      const reply = await vendorCall(ctx, `${base(c.owner)}/${encodeURIComponent(c.id)}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` }, secrets: [token, value], retry: true });
+      const reply = await vendorCall(ctx, `${base(c.owner)}/${encodeURIComponent(c.id)}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}` },
+        secrets: [token, value],
+        retry: true,
+      });
       if (reply.status === 404) return 'already';
       if (reply.status < 200 || reply.status >= 300) throw vendorFailure(VENDOR, 'delete token', reply, [token, value]);
       return 'revoked';
@@ -232,12 +263,20 @@ const cloudflare: Integration = {
   },
   rotate: {
     strategy: 'roll',
-    summary: 'Cloudflare rolls the token in place: same id, name and policies, a new value; the old value stops working at once, so every target must be updated right after.',
+    summary:
+      'Cloudflare rolls the token in place: same id, name and policies, a new value; the old value stops working at once, so every target must be updated right after.',
     provider: (_credential, ctx) => rollProvider(ctx),
   },
   manual: {
-    rotate: { url: 'https://dash.cloudflare.com/profile/api-tokens', instructions: 'My Profile > API Tokens (account-owned tokens: Manage Account > API Tokens), next to the token select the three dots > Roll > Confirm, and store the new value with `credctl store put`. The old value stops working at once.' },
-    revoke: { url: 'https://dash.cloudflare.com/profile/api-tokens', instructions: 'My Profile > API Tokens (account-owned tokens: Manage Account > API Tokens), next to the token select the three dots > Delete.' },
+    rotate: {
+      url: 'https://dash.cloudflare.com/profile/api-tokens',
+      instructions:
+        'My Profile > API Tokens (account-owned tokens: Manage Account > API Tokens), next to the token select the three dots > Roll > Confirm, and store the new value with `credctl store put`. The old value stops working at once.',
+    },
+    revoke: {
+      url: 'https://dash.cloudflare.com/profile/api-tokens',
+      instructions: 'My Profile > API Tokens (account-owned tokens: Manage Account > API Tokens), next to the token select the three dots > Delete.',
+    },
   },
 };
 

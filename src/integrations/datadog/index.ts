@@ -28,9 +28,18 @@ const kindOf = (value: string): KeyKind => (/^[0-9a-f]{40}$/i.test(value.trim())
 
 /** The context pointed at the configured site, unless the API address was overridden. */
 function siteContext(ctx: IntegrationContext): IntegrationContext {
-  const site = ctx.setting('site')?.trim().toLowerCase().replace(/^(?:https:\/\/)?(?:app\.|api\.)?/, '');
+  const site = ctx
+    .setting('site')
+    ?.trim()
+    .toLowerCase()
+    .replace(/^(?:https:\/\/)?(?:app\.|api\.)?/, '');
   if (!site || ctx.api !== DEFAULT_API) return ctx;
-  if (!SITES.test(site)) throw new CredctlError(`providers.${ctx.provider}.site: "${site.slice(0, 40)}" is not a Datadog site`, ExitCode.BadInput, 'Use one of datadoghq.com, us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, ap1.datadoghq.com, ap2.datadoghq.com, uk1.datadoghq.com, ddog-gov.com, us2.ddog-gov.com.');
+  if (!SITES.test(site))
+    throw new CredctlError(
+      `providers.${ctx.provider}.site: "${site.slice(0, 40)}" is not a Datadog site`,
+      ExitCode.BadInput,
+      'Use one of datadoghq.com, us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, ap1.datadoghq.com, ap2.datadoghq.com, uk1.datadoghq.com, ddog-gov.com, us2.ddog-gov.com.',
+    );
   return { ...ctx, api: `https://api.${site}` };
 }
 
@@ -49,21 +58,42 @@ async function adminPair(ctx: IntegrationContext): Promise<{ pair?: AdminPair; w
     throw err;
   }
   const m = /^\s*([0-9a-f]{32})\s*[:\s]\s*([0-9a-f]{40})\s*$/i.exec(raw);
-  if (!m) throw new CredctlError(`${VENDOR}: the admin entry for ${ctx.provider} must hold "<API key>:<application key>" (32 and 40 hex characters)`, ExitCode.BadInput, 'Store the pair with `credctl store put <entry>`.');
+  if (!m)
+    throw new CredctlError(
+      `${VENDOR}: the admin entry for ${ctx.provider} must hold "<API key>:<application key>" (32 and 40 hex characters)`,
+      ExitCode.BadInput,
+      'Store the pair with `credctl store put <entry>`.',
+    );
   return { pair: { apiKey: m[1]!, appKey: m[2]! } };
 }
 
 async function needAdmin(ctx: IntegrationContext, what: string): Promise<AdminPair> {
   const { pair, why } = await adminPair(ctx);
-  if (!pair) throw refusedError(`${VENDOR}: ${what} needs the admin pair (${why})`, `Set providers.${ctx.provider}.admin: store:<entry> holding "<API key>:<application key>" of a user with api_keys_write.`);
+  if (!pair)
+    throw refusedError(
+      `${VENDOR}: ${what} needs the admin pair (${why})`,
+      `Set providers.${ctx.provider}.admin: store:<entry> holding "<API key>:<application key>" of a user with api_keys_write.`,
+    );
   return pair;
 }
 
 const headersFor = (apiKey: string, appKey?: string) => ({ 'dd-api-key': apiKey, ...(appKey ? { 'dd-application-key': appKey } : {}) });
 
-function call(ctx: IntegrationContext, path: string, keys: { apiKey: string; appKey?: string }, req: { method?: 'GET' | 'POST' | 'DELETE'; json?: unknown; query?: Record<string, string | number>; retry?: boolean | typeof READ_RETRY } = {}): Promise<VendorReply> {
+function call(
+  ctx: IntegrationContext,
+  path: string,
+  keys: { apiKey: string; appKey?: string },
+  req: { method?: 'GET' | 'POST' | 'DELETE'; json?: unknown; query?: Record<string, string | number>; retry?: boolean | typeof READ_RETRY } = {},
+): Promise<VendorReply> {
   const secrets = [keys.apiKey, ...(keys.appKey ? [keys.appKey] : [])];
-  return vendorCall(ctx, path, { method: req.method, json: req.json, query: req.query, headers: headersFor(keys.apiKey, keys.appKey), secrets, retry: req.retry ?? READ_RETRY });
+  return vendorCall(ctx, path, {
+    method: req.method,
+    json: req.json,
+    query: req.query,
+    headers: headersFor(keys.apiKey, keys.appKey),
+    secrets,
+    retry: req.retry ?? READ_RETRY,
+  });
 }
 
 const ok = (r: VendorReply) => r.status >= 200 && r.status < 300 && !r.malformed;
@@ -103,12 +133,21 @@ async function verifyAppKey(credential: CredentialValue, ctx: IntegrationContext
 
 /** Datadog permission names are <area>_<verb>; the ones that manage access are admin. */
 export function riskOfScope(scope: string): Risk {
-  if (/^(api_keys_(write|delete)|org_app_keys_write|user_app_keys|user_access_(manage|invite)|org_management|user_access_manage|service_account_write|saml_configuration_write|org_connections_write)$/.test(scope)) return 'admin';
+  if (
+    /^(api_keys_(write|delete)|org_app_keys_write|user_app_keys|user_access_(manage|invite)|org_management|user_access_manage|service_account_write|saml_configuration_write|org_connections_write)$/.test(
+      scope,
+    )
+  )
+    return 'admin';
   if (/_(read)$/.test(scope)) return 'read';
   return riskFromWords(scope);
 }
 
-const API_KEY_GRANT: Grant = { scope: 'data submission', risk: 'write', description: 'Submit metrics, logs, traces and events to the org; an API key alone cannot read data (that needs an application key).' };
+const API_KEY_GRANT: Grant = {
+  scope: 'data submission',
+  risk: 'write',
+  description: 'Submit metrics, logs, traces and events to the org; an API key alone cannot read data (that needs an application key).',
+};
 
 async function analyzeApiKey(value: string, ctx: IntegrationContext): Promise<Analysis> {
   const reply = await call(ctx, '/api/v2/validate', { apiKey: value });
@@ -118,7 +157,11 @@ async function analyzeApiKey(value: string, ctx: IntegrationContext): Promise<An
     return { grants: [API_KEY_GRANT, ...scopes.map((s: string) => ({ scope: s, risk: riskOfScope(s) }))], complete: true };
   }
   if (reply.status === 403) throw new CredctlError(`${VENDOR} refuses the API key (HTTP 403): nothing to analyse`, ExitCode.Remote);
-  return { grants: [API_KEY_GRANT], complete: false, note: `${VENDOR}'s /api/v2/validate (preview) did not answer (HTTP ${reply.status}), so any extra scopes of the key are not shown.` };
+  return {
+    grants: [API_KEY_GRANT],
+    complete: false,
+    note: `${VENDOR}'s /api/v2/validate (preview) did not answer (HTTP ${reply.status}), so any extra scopes of the key are not shown.`,
+  };
 }
 
 interface AppKeyEntry {
@@ -134,7 +177,15 @@ async function ownAppKey(value: string, apiKey: string, ctx: IntegrationContext)
   if (!ok(reply) || !Array.isArray(reply.json?.data)) return { reply, matches: 0 };
   const hits = reply.json.data.filter((k: any) => k?.attributes?.last4 === value.slice(-4));
   const k = hits.length === 1 ? hits[0] : undefined;
-  const entry = k && typeof k.id === 'string' ? { id: k.id, name: k.attributes.name, scopes: Array.isArray(k.attributes.scopes) ? k.attributes.scopes : null, owner: k.relationships?.owned_by?.data?.id } : undefined;
+  const entry =
+    k && typeof k.id === 'string'
+      ? {
+          id: k.id,
+          name: k.attributes.name,
+          scopes: Array.isArray(k.attributes.scopes) ? k.attributes.scopes : null,
+          owner: k.relationships?.owned_by?.data?.id,
+        }
+      : undefined;
   return { entry, reply, matches: hits.length };
 }
 
@@ -142,12 +193,33 @@ async function analyzeAppKey(credential: CredentialValue, ctx: IntegrationContex
   const { apiKey, why } = await companionApiKey(credential, ctx);
   if (!apiKey) return { grants: [], complete: false, note: `${VENDOR}: ${why}` };
   const { entry, reply, matches } = await ownAppKey(credential.value, apiKey, ctx);
-  if (reply.status === 403) return { grants: [], complete: false, note: `${VENDOR} would not list the key's owner's application keys (HTTP 403): the owner lacks "user_app_keys", so the key's scopes are not known.` };
+  if (reply.status === 403)
+    return {
+      grants: [],
+      complete: false,
+      note: `${VENDOR} would not list the key's owner's application keys (HTTP 403): the owner lacks "user_app_keys", so the key's scopes are not known.`,
+    };
   if (!ok(reply)) throw vendorFailure(VENDOR, 'list application keys', reply, [credential.value, apiKey]);
-  if (!entry) return { grants: [], complete: false, note: `${VENDOR}: ${matches ? 'several' : 'none'} of the owner's application keys end with the same four characters, so its scopes are not known.` };
+  if (!entry)
+    return {
+      grants: [],
+      complete: false,
+      note: `${VENDOR}: ${matches ? 'several' : 'none'} of the owner's application keys end with the same four characters, so its scopes are not known.`,
+    };
   const resource = entry.owner ? `user ${entry.owner}` : undefined;
   if (entry.scopes === null) {
-    return { grants: [{ scope: 'all permissions of its owner', risk: 'admin', description: 'An application key without scopes acts with every permission its owner has.', ...(resource ? { resource } : {}) }], complete: false, note: 'The key has no scopes: what it can do is what its owner\'s roles allow, which credctl does not read.' };
+    return {
+      grants: [
+        {
+          scope: 'all permissions of its owner',
+          risk: 'admin',
+          description: 'An application key without scopes acts with every permission its owner has.',
+          ...(resource ? { resource } : {}),
+        },
+      ],
+      complete: false,
+      note: "The key has no scopes: what it can do is what its owner's roles allow, which credctl does not read.",
+    };
   }
   return { grants: entry.scopes.map((s) => ({ scope: s, risk: riskOfScope(s), ...(resource ? { resource } : {}) })), complete: true };
 }
@@ -166,7 +238,11 @@ async function apiKeyId(value: string, ctx: IntegrationContext): Promise<string 
     for (const k of list.json.data) if (k?.attributes?.last4 === value.slice(-4) && typeof k.id === 'string') hits.push(k.id);
     if (list.json.data.length < 100) break;
   }
-  if (hits.length > 1) throw refusedError(`${VENDOR}: ${hits.length} API keys end with the same four characters, so credctl cannot tell which one leaked`, 'Revoke it in the dashboard: Organization Settings > API Keys.');
+  if (hits.length > 1)
+    throw refusedError(
+      `${VENDOR}: ${hits.length} API keys end with the same four characters, so credctl cannot tell which one leaked`,
+      'Revoke it in the dashboard: Organization Settings > API Keys.',
+    );
   return hits[0];
 }
 
@@ -191,7 +267,12 @@ async function revoke(credential: CredentialValue, rawCtx: IntegrationContext): 
   if (state.status === 'dead') return 'already';
   const admin = await needAdmin(ctx, 'revoking an application key');
   const { entry, reply } = await ownAppKey(value, credential.parts?.['api-key'] ?? admin.apiKey, ctx);
-  if (!entry) throw new CredctlError(`${VENDOR} did not say which application key this is (HTTP ${reply.status})`, ExitCode.Remote, 'Revoke it in the dashboard: Organization Settings > Application Keys.');
+  if (!entry)
+    throw new CredctlError(
+      `${VENDOR} did not say which application key this is (HTTP ${reply.status})`,
+      ExitCode.Remote,
+      'Revoke it in the dashboard: Organization Settings > Application Keys.',
+    );
   const del = await call(ctx, `/api/v2/application_keys/${encodeURIComponent(entry.id)}`, admin, { method: 'DELETE', retry: true });
   if (del.status === 404) return 'already';
   if (del.status < 200 || del.status >= 300) throw vendorFailure(VENDOR, 'delete application key', del, [value, admin.apiKey, admin.appKey]);
@@ -201,7 +282,11 @@ async function revoke(credential: CredentialValue, rawCtx: IntegrationContext): 
 function overlapProvider(rawCtx: IntegrationContext): RotationProvider {
   const ctx = siteContext(rawCtx);
   const apiOnly = (value: string | undefined) => {
-    if (value && kindOf(value) === 'app') throw refusedError(`${VENDOR} application keys are rotated by hand: a new key must belong to the same user`, 'Create one in Personal Settings > Application Keys as the owner, store it, then revoke the old one.');
+    if (value && kindOf(value) === 'app')
+      throw refusedError(
+        `${VENDOR} application keys are rotated by hand: a new key must belong to the same user`,
+        'Create one in Personal Settings > Application Keys as the owner, store it, then revoke the old one.',
+      );
   };
   return {
     async identify({ oldValue }) {
@@ -219,7 +304,8 @@ function overlapProvider(rawCtx: IntegrationContext): RotationProvider {
       // (its value cannot be trusted to have been stored), then a fresh one is made.
       const found = await call(ctx, '/api/v2/api_keys', admin, { query: { 'page[size]': 100, filter: name } });
       if (!ok(found)) throw vendorFailure(VENDOR, 'list API keys', found, secrets);
-      for (const k of Array.isArray(found.json?.data) ? found.json.data : []) if (k?.attributes?.name === name && typeof k.id === 'string') await deleteApiKey(k.id, admin, ctx, secrets);
+      for (const k of Array.isArray(found.json?.data) ? found.json.data : [])
+        if (k?.attributes?.name === name && typeof k.id === 'string') await deleteApiKey(k.id, admin, ctx, secrets);
       const made = await call(ctx, '/api/v2/api_keys', admin, { method: 'POST', json: { data: { type: 'api_keys', attributes: { name } } }, retry: false });
       if (!ok(made)) throw vendorFailure(VENDOR, 'create API key', made, secrets);
       const key = made.json?.data?.attributes?.key;
@@ -246,8 +332,17 @@ const datadog: Integration = {
   title: 'Datadog API',
   defaultApi: DEFAULT_API,
   config: [
-    { key: 'admin', secret: true, description: 'One store entry holding "<API key>:<application key>" of a user with api_keys_read/api_keys_write (and org_app_keys_write to delete application keys).' },
-    { key: 'site', description: 'The Datadog site the keys belong to: datadoghq.com (default), us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, ap1.datadoghq.com, ap2.datadoghq.com, uk1.datadoghq.com, ddog-gov.com, us2.ddog-gov.com.' },
+    {
+      key: 'admin',
+      secret: true,
+      description:
+        'One store entry holding "<API key>:<application key>" of a user with api_keys_read/api_keys_write (and org_app_keys_write to delete application keys).',
+    },
+    {
+      key: 'site',
+      description:
+        'The Datadog site the keys belong to: datadoghq.com (default), us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, ap1.datadoghq.com, ap2.datadoghq.com, uk1.datadoghq.com, ddog-gov.com, us2.ddog-gov.com.',
+    },
   ],
   async verify(credential, ctx) {
     try {
@@ -264,12 +359,20 @@ const datadog: Integration = {
   revoke: { needsAdmin: true, warning: 'Deletes the key for good: everything that sends with it (agents, apps) stops at once.', run: revoke },
   rotate: {
     strategy: 'overlap',
-    summary: 'A new API key is created next to the old one; both work until the old one is deleted after every target has the new one. Application keys are rotated by hand.',
+    summary:
+      'A new API key is created next to the old one; both work until the old one is deleted after every target has the new one. Application keys are rotated by hand.',
     provider: (_credential, ctx) => overlapProvider(ctx),
   },
   manual: {
-    rotate: { url: 'https://app.datadoghq.com/organization-settings/api-keys', instructions: 'API key: Organization Settings > API Keys > New Key, store it with `credctl store put`, then revoke the old key. Application key: as its owner, Personal Settings > Application Keys > New Key with the same scopes (https://app.datadoghq.com/personal-settings/application-keys). Use your own site\'s address (app.datadoghq.eu, us5.datadoghq.com...).' },
-    revoke: { url: 'https://app.datadoghq.com/organization-settings/api-keys', instructions: 'Organization Settings > API Keys (or Application Keys), find the key by its last four characters, and Revoke/Delete it.' },
+    rotate: {
+      url: 'https://app.datadoghq.com/organization-settings/api-keys',
+      instructions:
+        "API key: Organization Settings > API Keys > New Key, store it with `credctl store put`, then revoke the old key. Application key: as its owner, Personal Settings > Application Keys > New Key with the same scopes (https://app.datadoghq.com/personal-settings/application-keys). Use your own site's address (app.datadoghq.eu, us5.datadoghq.com...).",
+    },
+    revoke: {
+      url: 'https://app.datadoghq.com/organization-settings/api-keys',
+      instructions: 'Organization Settings > API Keys (or Application Keys), find the key by its last four characters, and Revoke/Delete it.',
+    },
   },
 };
 

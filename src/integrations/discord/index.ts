@@ -113,7 +113,11 @@ const discord: Integration = {
       return {
         status: 'live',
         reason: `${VENDOR} accepted it just now`,
-        identity: { principal: typeof user.username === 'string' ? user.username : user.id, credentialId: user.id, kind: user.bot === true ? 'bot token' : 'token' },
+        identity: {
+          principal: typeof user.username === 'string' ? user.username : user.id,
+          credentialId: user.id,
+          kind: user.bot === true ? 'bot token' : 'token',
+        },
       };
     } catch (err) {
       return unreachable(VENDOR, err);
@@ -122,12 +126,14 @@ const discord: Integration = {
 
   async analyze({ value }, ctx) {
     const reply = await call(ctx, '/oauth2/applications/@me', value);
-    if (reply.status !== 200 || reply.malformed || typeof reply.json?.id !== 'string') throw vendorFailure(VENDOR, 'read the bot application', { ...reply, malformed: reply.malformed || reply.status === 200 }, [value]);
+    if (reply.status !== 200 || reply.malformed || typeof reply.json?.id !== 'string')
+      throw vendorFailure(VENDOR, 'read the bot application', { ...reply, malformed: reply.malformed || reply.status === 200 }, [value]);
     const app = reply.json;
     const install = app.install_params ?? app.integration_types_config?.['0']?.oauth2_install_params;
     const grants: Grant[] = [];
     for (const scope of Array.isArray(install?.scopes) ? install.scopes : []) {
-      if (typeof scope === 'string') grants.push({ scope: `install scope ${scope}`, risk: scope === 'bot' || scope === 'applications.commands' ? 'write' : 'read' });
+      if (typeof scope === 'string')
+        grants.push({ scope: `install scope ${scope}`, risk: scope === 'bot' || scope === 'applications.commands' ? 'write' : 'read' });
     }
     if (typeof install?.permissions === 'string') grants.push(...permissionGrants(install.permissions));
     const flags = typeof app.flags === 'number' ? app.flags : 0;
@@ -145,11 +151,13 @@ const discord: Integration = {
   manual: {
     revoke: {
       url: 'https://discord.com/developers/applications',
-      instructions: 'Open the application (its id is the bot id credctl shows), go to Bot (https://discord.com/developers/applications/<application id>/bot) and select Reset Token: the old token stops working at once. Do not store the new one unless the bot should keep running.',
+      instructions:
+        'Open the application (its id is the bot id credctl shows), go to Bot (https://discord.com/developers/applications/<application id>/bot) and select Reset Token: the old token stops working at once. Do not store the new one unless the bot should keep running.',
     },
     rotate: {
       url: 'https://discord.com/developers/applications',
-      instructions: 'Open the application, go to Bot (https://discord.com/developers/applications/<application id>/bot), select Reset Token and store the new token with `credctl store put`; the old token stops working at once.',
+      instructions:
+        'Open the application, go to Bot (https://discord.com/developers/applications/<application id>/bot), select Reset Token and store the new token with `credctl store put`; the old token stops working at once.',
     },
   },
 };

@@ -95,8 +95,7 @@ export function rewriteDotenv(src: string | null, name: string, value: string): 
 }
 
 function checkRewrite(before: DotenvParse, after: DotenvParse, name: string, value: string, rewritten: Set<number>, appended: boolean): void {
-  const fail = (why: string) =>
-    refusedError(`writing ${name} would change the file's meaning (${why}); refused`, 'the file was left unchanged');
+  const fail = (why: string) => refusedError(`writing ${name} would change the file's meaning (${why}); refused`, 'the file was left unchanged');
   const expected: Array<Pick<DotenvEntry, 'name' | 'value'>> = before.entries.map((e, i) => ({
     name: e.name,
     value: rewritten.has(i) ? value : e.value,

@@ -3,7 +3,17 @@ import { refusedError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { modeNotes, readTargetText, resolveTargetFile, writeTargetText, type TargetFile } from '../../targets/files.js';
 import { requireString } from '../../targets/ref-fields.js';
-import type { DotenvTargetRef, Target, TargetDeps, TargetFingerprint, TargetPlugin, TargetRef, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
+import type {
+  DotenvTargetRef,
+  Target,
+  TargetDeps,
+  TargetFingerprint,
+  TargetPlugin,
+  TargetRef,
+  VerifyResult,
+  WriteOptions,
+  WriteResult,
+} from '../../targets/target.js';
 import { assertDotenvName, rewriteDotenv } from './rewrite.js';
 
 /**

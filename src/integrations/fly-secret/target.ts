@@ -57,7 +57,11 @@ class FlySecretTarget implements Target {
 
   private async token(): Promise<string> {
     const t = await this.deps.getCredential?.('flyio', this.ref);
-    if (!t) throw storeError(`no Fly.io token to write secrets of app ${this.ref.app}`, 'store a Fly.io deploy or org token (credctl store put) and name it in credctl.yaml (providers.flyio.admin)');
+    if (!t)
+      throw storeError(
+        `no Fly.io token to write secrets of app ${this.ref.app}`,
+        'store a Fly.io deploy or org token (credctl store put) and name it in credctl.yaml (providers.flyio.admin)',
+      );
     return t;
   }
 
@@ -119,7 +123,7 @@ class FlySecretTarget implements Target {
     const secrets = [value];
     const after = fingerprint(value);
     const m = await this.meta(name, secrets);
-    const before: TargetFingerprint = !m ? null : (await this.known(name, m)) ?? 'unknown';
+    const before: TargetFingerprint = !m ? null : ((await this.known(name, m)) ?? 'unknown');
     const base = { target: this.describe(), before, after };
     if (before === after) return { ...base, status: 'unchanged', writtenAt: m!.updatedAt, notes: [] };
     if (opts.expectFingerprint !== undefined && before !== 'unknown' && opts.expectFingerprint !== before) {

@@ -2,7 +2,16 @@ import { inputError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { callJson, statusError, type JsonReply } from '../../targets/http.js';
 import { optionalApiUrl, optionalString, requireString } from '../../targets/ref-fields.js';
-import type { GithubActionsTargetRef, Target, TargetDeps, TargetFingerprint, TargetPlugin, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
+import type {
+  GithubActionsTargetRef,
+  Target,
+  TargetDeps,
+  TargetFingerprint,
+  TargetPlugin,
+  VerifyResult,
+  WriteOptions,
+  WriteResult,
+} from '../../targets/target.js';
 import { sealForPublicKey } from './sodium.js';
 import { ledgerOf } from '../../targets/default-ledger.js';
 
@@ -58,7 +67,11 @@ class GithubActionsTarget implements Target {
 
   private async token(): Promise<string> {
     const t = await this.deps.getCredential?.('github', this.ref);
-    if (!t) throw storeError(`no GitHub token to write secrets of ${this.ref.repo}`, 'store the token that guards this repository (credctl store put) and say so in credctl.yaml');
+    if (!t)
+      throw storeError(
+        `no GitHub token to write secrets of ${this.ref.repo}`,
+        'store the token that guards this repository (credctl store put) and say so in credctl.yaml',
+      );
     return t;
   }
 

@@ -48,9 +48,13 @@ function rsaKey(pem: string): KeyObject {
   try {
     key = createPrivateKey(pem);
   } catch {
-    throw inputError('the GitHub App private key is not a readable PEM private key', 'Use the .pem file GitHub generated for the app (Settings → Developer settings → GitHub Apps → Private keys).');
+    throw inputError(
+      'the GitHub App private key is not a readable PEM private key',
+      'Use the .pem file GitHub generated for the app (Settings → Developer settings → GitHub Apps → Private keys).',
+    );
   }
-  if (key.asymmetricKeyType !== 'rsa') throw inputError(`the GitHub App private key is ${key.asymmetricKeyType ?? 'not an asymmetric key'}, GitHub Apps sign with RSA (RS256)`);
+  if (key.asymmetricKeyType !== 'rsa')
+    throw inputError(`the GitHub App private key is ${key.asymmetricKeyType ?? 'not an asymmetric key'}, GitHub Apps sign with RSA (RS256)`);
   return key;
 }
 
@@ -67,7 +71,8 @@ export async function createInstallationToken(ctx: IntegrationContext, req: Inst
   const installation = String(req.installationId);
   if (!/^\d+$/.test(installation)) throw inputError('the GitHub App installation id must be a number');
   const repoCount = (req.repositories?.length ?? 0) + (req.repositoryIds?.length ?? 0);
-  if (repoCount > MAX_REPOSITORIES) throw inputError(`an installation token can be limited to at most ${MAX_REPOSITORIES} repositories (asked for ${repoCount})`);
+  if (repoCount > MAX_REPOSITORIES)
+    throw inputError(`an installation token can be limited to at most ${MAX_REPOSITORIES} repositories (asked for ${repoCount})`);
   const jwt = appJwt(req.appId, req.privateKey, req.now);
   const secrets = [jwt, req.privateKey];
   const json: Record<string, unknown> = {};
@@ -83,7 +88,10 @@ export async function createInstallationToken(ctx: IntegrationContext, req: Inst
   });
   const body = reply.json;
   if (reply.status !== 201 || reply.malformed || typeof body?.token !== 'string' || typeof body.expires_at !== 'string') {
-    throw vendorFailure('GitHub', 'did not create the installation token', reply.status === 201 ? { ...reply, malformed: true } : reply, [...secrets, ...(typeof body?.token === 'string' ? [body.token] : [])]);
+    throw vendorFailure('GitHub', 'did not create the installation token', reply.status === 201 ? { ...reply, malformed: true } : reply, [
+      ...secrets,
+      ...(typeof body?.token === 'string' ? [body.token] : []),
+    ]);
   }
   return {
     value: body.token,

@@ -21,7 +21,13 @@ export { createInstallationToken, appJwt, type InstallationToken, type Installat
  *            regenerates it in the settings (manual steps below).
  * GitHub App installation tokens can be minted down-scoped with `createInstallationToken`.
  */
-type TokenKind = 'classic PAT' | 'fine-grained PAT' | 'OAuth app token' | 'GitHub App user token' | 'GitHub App installation token' | 'GitHub App refresh token';
+type TokenKind =
+  | 'classic PAT'
+  | 'fine-grained PAT'
+  | 'OAuth app token'
+  | 'GitHub App user token'
+  | 'GitHub App installation token'
+  | 'GitHub App refresh token';
 
 const KINDS: [string, TokenKind][] = [
   ['ghp_', 'classic PAT'],
@@ -72,7 +78,8 @@ async function verifyInstallationToken(value: string, ctx: IntegrationContext): 
   const reply = await vendorCall(ctx, '/installation/repositories', { headers: auth(value), query: { per_page: 1 }, secrets: [value], retry: READ_RETRY });
   const refused = refusal(reply, value);
   if (refused) return refused;
-  if (typeof reply.json?.total_count !== 'number') return { status: 'unknown', reason: 'GitHub answered /installation/repositories without a repository count' };
+  if (typeof reply.json?.total_count !== 'number')
+    return { status: 'unknown', reason: 'GitHub answered /installation/repositories without a repository count' };
   const owner = reply.json.repositories?.[0]?.owner?.login;
   const expiresAt = expiryOf(reply.headers['github-authentication-token-expiration']);
   return {
@@ -85,7 +92,8 @@ async function verifyInstallationToken(value: string, ctx: IntegrationContext): 
 
 async function verify(value: string, ctx: IntegrationContext): Promise<Verification> {
   const kind = tokenKind(value);
-  if (kind === 'GitHub App refresh token') return { status: 'unknown', reason: 'a GitHub App refresh token (ghr_) cannot call the API; only the app can use it, at its token endpoint' };
+  if (kind === 'GitHub App refresh token')
+    return { status: 'unknown', reason: 'a GitHub App refresh token (ghr_) cannot call the API; only the app can use it, at its token endpoint' };
   if (kind === 'GitHub App installation token') return verifyInstallationToken(value, ctx);
   const reply = await vendorCall(ctx, '/user', { headers: auth(value), secrets: [value], retry: READ_RETRY });
   const refused = refusal(reply, value);
@@ -102,10 +110,16 @@ async function verify(value: string, ctx: IntegrationContext): Promise<Verificat
 }
 
 /** The repositories a token reaches, as grants bounded by the account's role on each. */
-async function repositoryGrants(value: string, ctx: IntegrationContext, path: string, pick: (json: any) => unknown): Promise<{ grants: Grant[]; more: boolean }> {
+async function repositoryGrants(
+  value: string,
+  ctx: IntegrationContext,
+  path: string,
+  pick: (json: any) => unknown,
+): Promise<{ grants: Grant[]; more: boolean }> {
   const reply = await vendorCall(ctx, path, { headers: auth(value), query: { per_page: 100 }, secrets: [value], retry: READ_RETRY });
   const repos = reply.status === 200 && !reply.malformed ? pick(reply.json) : undefined;
-  if (!Array.isArray(repos)) throw vendorFailure('GitHub', `could not list the token's repositories (${path})`, reply.status === 200 ? { ...reply, malformed: true } : reply, [value]);
+  if (!Array.isArray(repos))
+    throw vendorFailure('GitHub', `could not list the token's repositories (${path})`, reply.status === 200 ? { ...reply, malformed: true } : reply, [value]);
   const grants = repos.map((r: any): Grant => {
     const { role, risk } = roleRisk(r?.permissions);
     return { scope: 'repository access', risk, resource: String(r?.full_name ?? r?.name), description: `at most what the account's ${role} role allows` };
@@ -125,12 +139,19 @@ async function analyze(value: string, ctx: IntegrationContext): Promise<Analysis
   }
   if (kind === 'GitHub App installation token') {
     const { grants, more } = await repositoryGrants(value, ctx, '/installation/repositories', (j) => j?.repositories);
-    return { grants, complete: false, note: `An installation token's permissions are shown only when it is created; these are the repositories it reaches${more ? ' (first 100 shown)' : ''}.` };
+    return {
+      grants,
+      complete: false,
+      note: `An installation token's permissions are shown only when it is created; these are the repositories it reaches${more ? ' (first 100 shown)' : ''}.`,
+    };
   }
   if (kind === 'GitHub App user token') {
     const reply = await vendorCall(ctx, '/user/installations', { headers: auth(value), query: { per_page: 100 }, secrets: [value], retry: READ_RETRY });
     const installations = reply.status === 200 && !reply.malformed ? reply.json?.installations : undefined;
-    if (!Array.isArray(installations)) throw vendorFailure('GitHub', 'could not list the installations this user token reaches', reply.status === 200 ? { ...reply, malformed: true } : reply, [value]);
+    if (!Array.isArray(installations))
+      throw vendorFailure('GitHub', 'could not list the installations this user token reaches', reply.status === 200 ? { ...reply, malformed: true } : reply, [
+        value,
+      ]);
     const grants: Grant[] = installations.flatMap((i: any) =>
       Object.entries((i?.permissions ?? {}) as Record<string, string>).map(([name, level]) => ({
         scope: `${name}:${level}`,
@@ -138,9 +159,14 @@ async function analyze(value: string, ctx: IntegrationContext): Promise<Analysis
         resource: String(i?.account?.login ?? i?.id),
       })),
     );
-    return { grants, complete: false, note: "A user token acts with both the app's installation permissions (shown) and the user's own access; GitHub shows no single list of what it may do." };
+    return {
+      grants,
+      complete: false,
+      note: "A user token acts with both the app's installation permissions (shown) and the user's own access; GitHub shows no single list of what it may do.",
+    };
   }
-  if (kind === 'GitHub App refresh token') return { grants: [], complete: false, note: 'A refresh token cannot call the API; it can mint user tokens for its app until it is revoked or expires.' };
+  if (kind === 'GitHub App refresh token')
+    return { grants: [], complete: false, note: 'A refresh token cannot call the API; it can mint user tokens for its app until it is revoked or expires.' };
   const reply = await vendorCall(ctx, '/user', { headers: auth(value), secrets: [value], retry: READ_RETRY });
   if (reply.status !== 200 || reply.malformed) throw vendorFailure('GitHub', 'did not show the token scopes (GET /user)', reply, [value]);
   const header = reply.headers['x-oauth-scopes'];
@@ -164,11 +190,21 @@ async function revoke(value: string, ctx: IntegrationContext): Promise<'revoked'
     if (before?.status === 'dead') return 'already';
   }
   // No Authorization header: GitHub refuses an authenticated call to this endpoint (403).
-  const reply = await vendorCall(ctx, '/credentials/revoke', { method: 'POST', headers: { ...GITHUB_HEADERS }, json: { credentials: [value] }, secrets: [value], retry: READ_RETRY });
+  const reply = await vendorCall(ctx, '/credentials/revoke', {
+    method: 'POST',
+    headers: { ...GITHUB_HEADERS },
+    json: { credentials: [value] },
+    secrets: [value],
+    retry: READ_RETRY,
+  });
   if (reply.status === 202) return 'revoked';
   if (reply.status === 422) {
     const failure = vendorFailure('GitHub', 'refused the revocation', reply, [value]);
-    throw new CredctlError(failure.message, failure.exitCode, 'GitHub answers 422 when a credential is malformed or after 60 revocations in an hour: try again later, or delete the token at https://github.com/settings/tokens.');
+    throw new CredctlError(
+      failure.message,
+      failure.exitCode,
+      'GitHub answers 422 when a credential is malformed or after 60 revocations in an hour: try again later, or delete the token at https://github.com/settings/tokens.',
+    );
   }
   throw vendorFailure('GitHub', 'did not revoke the token', reply, [value]);
 }
@@ -199,7 +235,8 @@ const github: Integration = {
     },
     revoke: {
       url: 'https://github.com/settings/tokens',
-      instructions: 'Delete the token at https://github.com/settings/tokens (classic) or https://github.com/settings/personal-access-tokens (fine-grained); OAuth and GitHub App authorizations are revoked at https://github.com/settings/applications.',
+      instructions:
+        'Delete the token at https://github.com/settings/tokens (classic) or https://github.com/settings/personal-access-tokens (fine-grained); OAuth and GitHub App authorizations are revoked at https://github.com/settings/applications.',
     },
   },
 };

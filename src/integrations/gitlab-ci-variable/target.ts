@@ -73,11 +73,21 @@ class GitlabCiVariableTarget implements Target {
 
   private async token(): Promise<string> {
     const t = await this.deps.getCredential?.('gitlab', this.ref);
-    if (!t) throw storeError(`no GitLab token to write CI/CD variables of project ${this.ref.project}`, 'store a GitLab token with the api scope (credctl store put) and name it in credctl.yaml (providers.gitlab.admin)');
+    if (!t)
+      throw storeError(
+        `no GitLab token to write CI/CD variables of project ${this.ref.project}`,
+        'store a GitLab token with the api scope (credctl store put) and name it in credctl.yaml (providers.gitlab.admin)',
+      );
     return t;
   }
 
-  private async call(method: 'GET' | 'PUT' | 'POST', url: string, what: string, secrets: string[], body?: unknown): Promise<{ reply: JsonReply; secrets: string[] }> {
+  private async call(
+    method: 'GET' | 'PUT' | 'POST',
+    url: string,
+    what: string,
+    secrets: string[],
+    body?: unknown,
+  ): Promise<{ reply: JsonReply; secrets: string[] }> {
     const token = await this.token();
     const all = [token, ...secrets];
     const reply = await callJson({
@@ -184,7 +194,11 @@ function gitlabMessage(json: unknown, secrets: string[]): string {
 
 function gitlabError(what: string, reply: JsonReply, secrets: string[]) {
   const m = gitlabMessage(reply.json, secrets);
-  if (reply.status === 400) return remoteError(`${what}: HTTP 400${m ? `: ${m}` : ''}`, 'GitLab refused the variable (a masked variable needs a value GitLab can mask); fix it in the project settings or the ref');
+  if (reply.status === 400)
+    return remoteError(
+      `${what}: HTTP 400${m ? `: ${m}` : ''}`,
+      'GitLab refused the variable (a masked variable needs a value GitLab can mask); fix it in the project settings or the ref',
+    );
   return statusError(what, { ...reply, json: m ? { message: m } : undefined }, secrets, 'GitLab');
 }
 
@@ -202,7 +216,8 @@ export const gitlabCiVariablePlugin: TargetPlugin<GitlabCiVariableTargetRef> = {
     const ref: GitlabCiVariableTargetRef = { type: TYPE, project };
     const scope = optionalString(raw, 'environmentScope', TYPE);
     if (scope !== undefined) {
-      if (scope.length > 255 || /[\u0000-\u001f\u007f]/.test(scope)) throw inputError(`target ${TYPE}: "environmentScope" must be a printable scope such as production or review/*`);
+      if (scope.length > 255 || /[\u0000-\u001f\u007f]/.test(scope))
+        throw inputError(`target ${TYPE}: "environmentScope" must be a printable scope such as production or review/*`);
       ref.environmentScope = scope;
     }
     const masked = optionalBoolean(raw, 'masked', TYPE);

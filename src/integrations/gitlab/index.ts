@@ -77,7 +77,11 @@ export function rotatedExpiry(old: { created_at?: string; expires_at?: string | 
   let days: number | undefined;
   if (setting !== undefined) {
     days = Number(setting);
-    if (!Number.isInteger(days) || days < 1 || days > 400) throw new CredctlError(`providers.gitlab.expires_in_days must be a whole number of days from 1 to 400 (got ${JSON.stringify(setting.slice(0, 20))})`, ExitCode.BadInput);
+    if (!Number.isInteger(days) || days < 1 || days > 400)
+      throw new CredctlError(
+        `providers.gitlab.expires_in_days must be a whole number of days from 1 to 400 (got ${JSON.stringify(setting.slice(0, 20))})`,
+        ExitCode.BadInput,
+      );
   } else if (old.expires_at && old.created_at) {
     const span = Math.ceil((Date.parse(old.expires_at) - Date.parse(old.created_at)) / day);
     if (Number.isFinite(span)) days = Math.min(365, Math.max(1, span));
@@ -87,7 +91,12 @@ export function rotatedExpiry(old: { created_at?: string; expires_at?: string | 
 }
 
 async function revokeSelf(ctx: IntegrationContext, value: string): Promise<'revoked' | 'already'> {
-  const reply = await vendorCall(ctx, v4(ctx, '/personal_access_tokens/self'), { method: 'DELETE', headers: tokenHeader(value), secrets: [value], retry: READ_RETRY });
+  const reply = await vendorCall(ctx, v4(ctx, '/personal_access_tokens/self'), {
+    method: 'DELETE',
+    headers: tokenHeader(value),
+    secrets: [value],
+    retry: READ_RETRY,
+  });
   if (reply.status === 204 || reply.status === 200) return 'revoked';
   if (reply.status === 401) return 'already';
   throw vendorFailure(VENDOR, 'revoke token', reply, [value]);
@@ -103,7 +112,8 @@ const gitlab: Integration = {
   config: [
     {
       key: 'expires_in_days',
-      description: "Lifetime in days of a token made by rotation (default: the old token's lifetime, at most 365; GitLab's default when the old one never expires)",
+      description:
+        "Lifetime in days of a token made by rotation (default: the old token's lifetime, at most 365; GitLab's default when the old one never expires)",
     },
   ],
 
@@ -142,9 +152,14 @@ const gitlab: Integration = {
   async analyze({ value }, ctx) {
     const reply = await self(ctx, value);
     if (reply.status === 403) {
-      return { grants: [], complete: false, note: `${VENDOR} does not let this token read its own details (${said(reply, [value]) ?? 'HTTP 403'}); it has neither api nor read_api` };
+      return {
+        grants: [],
+        complete: false,
+        note: `${VENDOR} does not let this token read its own details (${said(reply, [value]) ?? 'HTTP 403'}); it has neither api nor read_api`,
+      };
     }
-    if (reply.status !== 200 || reply.malformed || !Array.isArray(reply.json?.scopes)) throw vendorFailure(VENDOR, 'read token scopes', { ...reply, malformed: reply.malformed || reply.status === 200 }, [value]);
+    if (reply.status !== 200 || reply.malformed || !Array.isArray(reply.json?.scopes))
+      throw vendorFailure(VENDOR, 'read token scopes', { ...reply, malformed: reply.malformed || reply.status === 200 }, [value]);
     return {
       grants: grantsOf(reply.json.scopes),
       complete: true,
@@ -160,7 +175,8 @@ const gitlab: Integration = {
 
   rotate: {
     strategy: 'roll',
-    summary: 'GitLab rotates the token in place (POST /personal_access_tokens/self/rotate): the new value is returned and the old one is revoked at once, so targets fail until they have the new value.',
+    summary:
+      'GitLab rotates the token in place (POST /personal_access_tokens/self/rotate): the new value is returned and the old one is revoked at once, so targets fail until they have the new value.',
     provider(_credential, ctx) {
       return {
         async identify({ oldValue }) {
@@ -191,9 +207,17 @@ const gitlab: Integration = {
           });
           const token = reply.json?.token;
           if (reply.status === 403) {
-            throw new CredctlError(`${VENDOR} rotate token: HTTP 403 (${said(reply, [oldValue]) ?? 'not allowed'})`, ExitCode.Remote, 'The token needs the api or self_rotate scope to rotate itself (personal tokens: GitLab 16.10+; project and group tokens: a newer GitLab with self_rotate).');
+            throw new CredctlError(
+              `${VENDOR} rotate token: HTTP 403 (${said(reply, [oldValue]) ?? 'not allowed'})`,
+              ExitCode.Remote,
+              'The token needs the api or self_rotate scope to rotate itself (personal tokens: GitLab 16.10+; project and group tokens: a newer GitLab with self_rotate).',
+            );
           }
-          if (reply.status !== 200 || typeof token !== 'string' || !token) throw vendorFailure(VENDOR, 'rotate token', { ...reply, malformed: reply.malformed || reply.status === 200 }, [oldValue, ...(typeof token === 'string' ? [token] : [])]);
+          if (reply.status !== 200 || typeof token !== 'string' || !token)
+            throw vendorFailure(VENDOR, 'rotate token', { ...reply, malformed: reply.malformed || reply.status === 200 }, [
+              oldValue,
+              ...(typeof token === 'string' ? [token] : []),
+            ]);
           return { value: token, id: String(reply.json.id) };
         },
         async revoke({ value }) {
@@ -213,7 +237,8 @@ const gitlab: Integration = {
   manual: {
     revoke: {
       url: 'https://gitlab.com/-/user_settings/personal_access_tokens',
-      instructions: 'Find the token by name under Personal access tokens (project and group tokens: the project or group, Settings > Access tokens) and select Revoke. On a self-managed GitLab use its own host.',
+      instructions:
+        'Find the token by name under Personal access tokens (project and group tokens: the project or group, Settings > Access tokens) and select Revoke. On a self-managed GitLab use its own host.',
     },
   },
 };

@@ -24,13 +24,23 @@ const KEY_NAME = /^projects\/[A-Za-z0-9-]+\/locations\/global\/keys\/[A-Za-z0-9-
 const POLL = { attempts: 20, waitMs: 250 };
 
 const DEAD_REASONS = new Set(['API_KEY_INVALID', 'API_KEY_EXPIRED']);
-const RESTRICTED_REASONS = new Set(['SERVICE_DISABLED', 'API_KEY_SERVICE_BLOCKED', 'API_KEY_HTTP_REFERRER_BLOCKED', 'API_KEY_IP_ADDRESS_BLOCKED', 'API_KEY_ANDROID_APP_BLOCKED', 'API_KEY_IOS_APP_BLOCKED']);
+const RESTRICTED_REASONS = new Set([
+  'SERVICE_DISABLED',
+  'API_KEY_SERVICE_BLOCKED',
+  'API_KEY_HTTP_REFERRER_BLOCKED',
+  'API_KEY_IP_ADDRESS_BLOCKED',
+  'API_KEY_ANDROID_APP_BLOCKED',
+  'API_KEY_IOS_APP_BLOCKED',
+]);
 
 /** The google.rpc.ErrorInfo of an error answer: reason and metadata. */
 function errorInfo(json: any): { reason?: string; metadata?: Record<string, string> } {
   const details = Array.isArray(json?.error?.details) ? json.error.details : [];
   const info = details.find((d: any) => typeof d?.['@type'] === 'string' && d['@type'].endsWith('google.rpc.ErrorInfo'));
-  return { reason: typeof info?.reason === 'string' ? info.reason : undefined, metadata: info?.metadata && typeof info.metadata === 'object' ? info.metadata : undefined };
+  return {
+    reason: typeof info?.reason === 'string' ? info.reason : undefined,
+    metadata: info?.metadata && typeof info.metadata === 'object' ? info.metadata : undefined,
+  };
 }
 
 /** How Google's answer to a keyed call reads: live / dead / unknown, with the project when it says. */
@@ -60,16 +70,31 @@ async function probe(ctx: IntegrationContext, value: string): Promise<Verificati
 function keysApi(ctx: IntegrationContext) {
   const base: IntegrationContext = ctx.api && ctx.api !== VERIFY_API ? ctx : { ...ctx, api: KEYS_API };
   let token: string | undefined;
-  const call = async (path: string, req: { method?: 'GET' | 'POST' | 'DELETE'; json?: unknown; query?: Record<string, string>; retry?: boolean }, secrets: string[]) => {
+  const call = async (
+    path: string,
+    req: { method?: 'GET' | 'POST' | 'DELETE'; json?: unknown; query?: Record<string, string>; retry?: boolean },
+    secrets: string[],
+  ) => {
     token ??= await ctx.adminSecret();
     const all = [token, ...secrets];
-    const reply = await vendorCall(base, path, { method: req.method, json: req.json, query: req.query, headers: { authorization: `Bearer ${token}` }, secrets: all, retry: req.retry === false ? undefined : READ_RETRY });
+    const reply = await vendorCall(base, path, {
+      method: req.method,
+      json: req.json,
+      query: req.query,
+      headers: { authorization: `Bearer ${token}` },
+      secrets: all,
+      retry: req.retry === false ? undefined : READ_RETRY,
+    });
     return { reply, all };
   };
   const fail = (what: string, reply: VendorReply, all: string[]) => {
     const err = vendorFailure(VENDOR, what, reply, all);
     if (reply.status !== 403) return err;
-    return new CredctlError(err.message, ExitCode.Remote, 'The access token in providers.google.admin needs the API Keys Admin role (apikeys.keys.*) on the key\'s project.');
+    return new CredctlError(
+      err.message,
+      ExitCode.Remote,
+      "The access token in providers.google.admin needs the API Keys Admin role (apikeys.keys.*) on the key's project.",
+    );
   };
   const checkName = (name: string) => {
     if (!KEY_NAME.test(name)) throw remoteError(`${VENDOR} named the key in an unexpected form`);
@@ -77,14 +102,16 @@ function keysApi(ctx: IntegrationContext) {
   };
   const wait = async (op: any, what: string, all: string[]) => {
     for (let i = 0; op && op.done !== true && i < POLL.attempts; i++) {
-      if (typeof op.name !== 'string' || !/^operations\/[A-Za-z0-9._-]+$/.test(op.name)) throw remoteError(`${VENDOR} ${what}: the operation has no usable name`);
+      if (typeof op.name !== 'string' || !/^operations\/[A-Za-z0-9._-]+$/.test(op.name))
+        throw remoteError(`${VENDOR} ${what}: the operation has no usable name`);
       await new Promise((r) => setTimeout(r, POLL.waitMs));
       const { reply } = await call(`/v2/${op.name}`, {}, all);
       if (reply.status !== 200) throw fail(`${what} (operation)`, reply, all);
       op = reply.json;
     }
     if (op?.done !== true) throw remoteError(`${VENDOR} ${what}: still in progress`, 'Run it again (credctl apply --resume): the step picks up the same key.');
-    if (op.error) throw remoteError(`${VENDOR} ${what}: ${vendorMessage({ status: 200, headers: {}, json: { error: op.error }, malformed: false }, all) ?? 'failed'}`);
+    if (op.error)
+      throw remoteError(`${VENDOR} ${what}: ${vendorMessage({ status: 200, headers: {}, json: { error: op.error }, malformed: false }, all) ?? 'failed'}`);
     return op.response;
   };
   return {
@@ -98,7 +125,8 @@ function keysApi(ctx: IntegrationContext) {
     async get(name: string, secrets: string[]): Promise<any | undefined> {
       const { reply, all } = await call(`/v2/${checkName(name)}`, {}, secrets);
       if (reply.status === 404) return undefined;
-      if (reply.status !== 200 || reply.malformed || typeof reply.json !== 'object') throw fail('read the key', { ...reply, malformed: reply.malformed || reply.status === 200 }, all);
+      if (reply.status !== 200 || reply.malformed || typeof reply.json !== 'object')
+        throw fail('read the key', { ...reply, malformed: reply.malformed || reply.status === 200 }, all);
       return reply.json;
     },
     async create(parent: string, keyId: string, body: unknown, secrets: string[]): Promise<void> {
@@ -110,7 +138,11 @@ function keysApi(ctx: IntegrationContext) {
     async keyString(name: string, secrets: string[]): Promise<string> {
       const { reply, all } = await call(`/v2/${checkName(name)}/keyString`, {}, secrets);
       const value = reply.json?.keyString;
-      if (reply.status !== 200 || typeof value !== 'string' || !value) throw fail('read the new key', { ...reply, malformed: reply.malformed || reply.status === 200 }, [...all, ...(typeof value === 'string' ? [value] : [])]);
+      if (reply.status !== 200 || typeof value !== 'string' || !value)
+        throw fail('read the new key', { ...reply, malformed: reply.malformed || reply.status === 200 }, [
+          ...all,
+          ...(typeof value === 'string' ? [value] : []),
+        ]);
       return value;
     },
     async remove(name: string, secrets: string[]): Promise<'revoked' | 'already'> {
@@ -142,10 +174,12 @@ function grantsOf(key: any): Analysis {
     .map((t) => ({
       scope: t.service,
       risk: 'write' as const,
-      description: Array.isArray(t.methods) && t.methods.length ? `Only these methods: ${t.methods.join(', ')}` : 'Every method of this API, billed to the project',
+      description:
+        Array.isArray(t.methods) && t.methods.length ? `Only these methods: ${t.methods.join(', ')}` : 'Every method of this API, billed to the project',
       resource: project,
     }));
-  if (!targets.length) grants.push({ scope: '*', risk: 'write', description: 'No API restriction: every API enabled in the project, billed to it', resource: project });
+  if (!targets.length)
+    grants.push({ scope: '*', risk: 'write', description: 'No API restriction: every API enabled in the project, billed to it', resource: project });
   const apps: string[] = [];
   if (r.browserKeyRestrictions?.allowedReferrers?.length) apps.push(`websites ${r.browserKeyRestrictions.allowedReferrers.join(', ')}`);
   if (r.serverKeyRestrictions?.allowedIps?.length) apps.push(`IP addresses ${r.serverKeyRestrictions.allowedIps.join(', ')}`);
@@ -162,7 +196,14 @@ const google: Integration = {
   id: 'google',
   title: 'Google API keys (Generative Language API, API Keys API v2)',
   defaultApi: VERIFY_API,
-  config: [{ key: 'admin', secret: true, description: 'An OAuth 2.0 access token (cloud-platform scope) allowed to use the API Keys API on the key\'s project: needed to analyze, revoke and rotate' }],
+  config: [
+    {
+      key: 'admin',
+      secret: true,
+      description:
+        "An OAuth 2.0 access token (cloud-platform scope) allowed to use the API Keys API on the key's project: needed to analyze, revoke and rotate",
+    },
+  ],
 
   async verify({ value }, ctx) {
     try {
@@ -177,7 +218,11 @@ const google: Integration = {
       await ctx.adminSecret();
     } catch (err) {
       if (!(err instanceof CredctlError) || err.exitCode !== ExitCode.Refused) throw err;
-      return { grants: [], complete: false, note: `Google shows a key's restrictions only through the API Keys API with an OAuth access token (providers.google.admin): ${err.message}` };
+      return {
+        grants: [],
+        complete: false,
+        note: `Google shows a key's restrictions only through the API Keys API with an OAuth access token (providers.google.admin): ${err.message}`,
+      };
     }
     const api = keysApi(ctx);
     const name = await api.lookup(value);
@@ -202,7 +247,8 @@ const google: Integration = {
 
   rotate: {
     strategy: 'deactivation-grace',
-    summary: 'A new key with the same API and application restrictions is created through the API Keys API; the old key is deleted once every target has the new one, and Google can undelete it for 30 days.',
+    summary:
+      'A new key with the same API and application restrictions is created through the API Keys API; the old key is deleted once every target has the new one, and Google can undelete it for 30 days.',
     provider(_credential, ctx) {
       const api = keysApi(ctx);
       const nameOf = async (value: string | undefined, id: string | undefined) => {
@@ -222,7 +268,12 @@ const google: Integration = {
           const parent = oldName.split('/keys/')[0]!;
           const keyId = rotationKeyId(idempotencyKey);
           const displayName = `${typeof old.displayName === 'string' && old.displayName ? old.displayName : 'API key'}`.slice(0, 52) + ' (credctl)';
-          await api.create(parent, keyId, { displayName, ...(old.restrictions ? { restrictions: old.restrictions } : {}), ...(old.annotations ? { annotations: old.annotations } : {}) }, secrets);
+          await api.create(
+            parent,
+            keyId,
+            { displayName, ...(old.restrictions ? { restrictions: old.restrictions } : {}), ...(old.annotations ? { annotations: old.annotations } : {}) },
+            secrets,
+          );
           const name = `${parent}/keys/${keyId}`;
           return { value: await api.keyString(name, secrets), id: name };
         },
@@ -245,11 +296,12 @@ const google: Integration = {
   manual: {
     revoke: {
       url: 'https://console.cloud.google.com/apis/credentials',
-      instructions: 'Pick the key\'s project, find the key under API keys and select Delete (it can be restored for 30 days).',
+      instructions: "Pick the key's project, find the key under API keys and select Delete (it can be restored for 30 days).",
     },
     rotate: {
       url: 'https://console.cloud.google.com/apis/credentials',
-      instructions: 'Create a new API key with the same API and application restrictions, store it with `credctl store put`, and delete the old key once nothing uses it.',
+      instructions:
+        'Create a new API key with the same API and application restrictions, store it with `credctl store put`, and delete the old key once nothing uses it.',
     },
   },
 };

@@ -70,7 +70,8 @@ export function findSecret(docs: Document.Parsed[], loc: SecretLocator, display:
     if (node === undefined) continue;
     if (!isScalar(node)) throw refusedError(`${where} in ${display}: ${field}.${loc.key} is not a plain value (alias or collection); edit it by hand`);
     if (node.anchor) throw refusedError(`${where} in ${display}: ${field}.${loc.key} has an anchor other places may alias; edit it by hand`);
-    if (node.tag && node.tag !== 'tag:yaml.org,2002:str') throw refusedError(`${where} in ${display}: ${field}.${loc.key} has the tag ${node.tag}; edit it by hand`);
+    if (node.tag && node.tag !== 'tag:yaml.org,2002:str')
+      throw refusedError(`${where} in ${display}: ${field}.${loc.key} has the tag ${node.tag}; edit it by hand`);
     if (!node.range) throw refusedError(`${where} in ${display}: cannot locate ${field}.${loc.key} in the text`);
     slots.push({ field, node });
     const raw = node.value === null || node.value === undefined ? '' : String(node.value);
@@ -96,7 +97,9 @@ function encodeScalar(value: string, original: Scalar): string {
     return `'${value.replace(/'/g, "''")}'`;
   }
   // JSON strings are valid YAML double-quoted scalars, with every control character escaped.
-  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function readsBackAsString(candidate: string, value: string): boolean {

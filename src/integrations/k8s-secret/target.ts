@@ -12,7 +12,9 @@ export const k8sSecretPlugin: TargetPlugin<K8sSecretTargetRef> = {
   fromGraph: (a, key) =>
     typeof a.file === 'string' && typeof a.name === 'string'
       ? {
-          type: 'k8s-secret', file: a.file, name: a.name,
+          type: 'k8s-secret',
+          file: a.file,
+          name: a.name,
           ...(typeof a.namespace === 'string' && a.namespace !== 'default' ? { namespace: a.namespace } : {}),
           ...(key ? { key } : {}),
         }
@@ -60,7 +62,11 @@ export const k8sSecretPlugin: TargetPlugin<K8sSecretTargetRef> = {
         }
         const text = rewriteSecret(src, loc, value, file.display);
         const written = writeTargetText(file, text);
-        return { ...base, status: 'written', notes: [...modeNotes(file, written), `apply the manifest (kubectl apply -f ${file.display}) for the cluster to get it`] };
+        return {
+          ...base,
+          status: 'written',
+          notes: [...modeNotes(file, written), `apply the manifest (kubectl apply -f ${file.display}) for the cluster to get it`],
+        };
       },
       async verify(name, value): Promise<VerifyResult> {
         return read(name) === value;

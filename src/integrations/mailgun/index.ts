@@ -36,7 +36,12 @@ function isLegacyPrimary(value: string): boolean {
 }
 
 async function domains(ctx: IntegrationContext, api: string, value: string): Promise<VendorReply> {
-  return vendorCall({ ...ctx, api }, '/v3/domains', { headers: { authorization: basicAuth('api', value) }, query: { limit: 10 }, secrets: [value], retry: READ_RETRY });
+  return vendorCall({ ...ctx, api }, '/v3/domains', {
+    headers: { authorization: basicAuth('api', value) },
+    query: { limit: 10 },
+    secrets: [value],
+    retry: READ_RETRY,
+  });
 }
 
 interface Found {
@@ -52,7 +57,14 @@ async function probe(value: string, ctx: IntegrationContext): Promise<Found> {
     const reply = await domains(ctx, region.api, value);
     if (reply.status === 401 || reply.status === 403) {
       // 403: Mailgun knows the key but it may not read domains (a role or IP allowlist); 401: not here.
-      if (reply.status === 403) return { verification: { status: 'live', reason: `Mailgun (${region.name}) knows it but it may not list domains (HTTP 403)`, identity: { kind, account: `${region.name} region` } } };
+      if (reply.status === 403)
+        return {
+          verification: {
+            status: 'live',
+            reason: `Mailgun (${region.name}) knows it but it may not list domains (HTTP 403)`,
+            identity: { kind, account: `${region.name} region` },
+          },
+        };
       refusals.push(region.name);
       continue;
     }
@@ -65,7 +77,11 @@ async function probe(value: string, ctx: IntegrationContext): Promise<Found> {
     return {
       names,
       total,
-      verification: { status: 'live', reason: `Mailgun (${region.name}) accepted it just now`, identity: { kind: kind === 'API key' ? 'account API key' : kind, account: `${region.name} region` } },
+      verification: {
+        status: 'live',
+        reason: `Mailgun (${region.name}) accepted it just now`,
+        identity: { kind: kind === 'API key' ? 'account API key' : kind, account: `${region.name} region` },
+      },
     };
   }
   const where = refusals.join(' and ');

@@ -76,11 +76,21 @@ class NetlifyEnvTarget implements Target {
 
   private async token(): Promise<string> {
     const t = await this.deps.getCredential?.('netlify', this.ref);
-    if (!t) throw storeError(`no Netlify token to write env of ${this.describe()}`, 'store a Netlify personal access token (credctl store put) and name it in credctl.yaml (providers.netlify.admin)');
+    if (!t)
+      throw storeError(
+        `no Netlify token to write env of ${this.describe()}`,
+        'store a Netlify personal access token (credctl store put) and name it in credctl.yaml (providers.netlify.admin)',
+      );
     return t;
   }
 
-  private async call(method: 'GET' | 'PATCH' | 'POST', url: string, what: string, secrets: string[], body?: unknown): Promise<{ reply: JsonReply; secrets: string[] }> {
+  private async call(
+    method: 'GET' | 'PATCH' | 'POST',
+    url: string,
+    what: string,
+    secrets: string[],
+    body?: unknown,
+  ): Promise<{ reply: JsonReply; secrets: string[] }> {
     const token = await this.token();
     const all = [token, ...secrets];
     const reply = await callJson({
@@ -163,7 +173,8 @@ class NetlifyEnvTarget implements Target {
       const { reply, secrets: all } = await this.call('POST', this.url(), what, secrets, body);
       if (reply.status === 200 || reply.status === 201) written = asEnvVar(Array.isArray(reply.json) ? reply.json[0] : reply.json, name, what);
       // A create retried after its answer was lost, or a race: the variable exists now, so set its value.
-      else if (!(reply.status === 400 && /already exists/i.test(JSON.stringify(reply.json ?? '')))) throw statusError(`Netlify: ${what}`, reply, all, 'Netlify');
+      else if (!(reply.status === 400 && /already exists/i.test(JSON.stringify(reply.json ?? ''))))
+        throw statusError(`Netlify: ${what}`, reply, all, 'Netlify');
     }
     if (!written) {
       const { reply, secrets: all } = await this.call('PATCH', this.url(name), what, secrets, { context: this.context, value });
@@ -187,12 +198,19 @@ class NetlifyEnvTarget implements Target {
 
 function asEnvVar(json: unknown, name: string, what: string): EnvVar {
   const v = json as Partial<EnvVar> | undefined;
-  if (!v || typeof v !== 'object' || v.key !== name || !Array.isArray(v.values)) throw remoteError(`Netlify: ${what}: the answer does not describe the variable`);
-  return { key: v.key, values: v.values.filter((x) => x && typeof x === 'object'), is_secret: v.is_secret === true, updated_at: typeof v.updated_at === 'string' ? v.updated_at : undefined };
+  if (!v || typeof v !== 'object' || v.key !== name || !Array.isArray(v.values))
+    throw remoteError(`Netlify: ${what}: the answer does not describe the variable`);
+  return {
+    key: v.key,
+    values: v.values.filter((x) => x && typeof x === 'object'),
+    is_secret: v.is_secret === true,
+    updated_at: typeof v.updated_at === 'string' ? v.updated_at : undefined,
+  };
 }
 
 function checkKey(name: string): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(name)) throw inputError(`"${name.slice(0, 60)}" cannot be a Netlify environment variable key`, 'use letters, digits and _, not starting with a digit');
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(name))
+    throw inputError(`"${name.slice(0, 60)}" cannot be a Netlify environment variable key`, 'use letters, digits and _, not starting with a digit');
 }
 
 export const netlifyEnvPlugin: TargetPlugin<NetlifyEnvTargetRef> = {

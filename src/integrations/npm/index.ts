@@ -43,9 +43,15 @@ async function listTokens(value: string, ctx: IntegrationContext): Promise<Token
 }
 
 function listFailure(reply: VendorReply, value: string): CredctlError {
-  const failure = vendorFailure(NPM, 'did not list the account tokens (GET /-/npm/v1/tokens)', reply.status === 200 ? { ...reply, malformed: true } : reply, [value]);
+  const failure = vendorFailure(NPM, 'did not list the account tokens (GET /-/npm/v1/tokens)', reply.status === 200 ? { ...reply, malformed: true } : reply, [
+    value,
+  ]);
   if (reply.status !== 403) return failure;
-  return new CredctlError(failure.message, failure.exitCode, 'This token may not manage tokens (a granular token without that right): revoke it at https://www.npmjs.com/settings/~/tokens.');
+  return new CredctlError(
+    failure.message,
+    failure.exitCode,
+    'This token may not manage tokens (a granular token without that right): revoke it at https://www.npmjs.com/settings/~/tokens.',
+  );
 }
 
 /** The list entry that is this token: the one whose visible prefix it starts with, if only one. */
@@ -66,12 +72,26 @@ async function verify(value: string, ctx: IntegrationContext): Promise<Verificat
 async function analyze(value: string, ctx: IntegrationContext): Promise<Analysis> {
   const { entry, candidates } = ownEntry(await listTokens(value, ctx), value);
   if (!entry) {
-    return { grants: [], complete: false, note: candidates > 1 ? `${candidates} tokens of this account share its visible prefix, so npm's list cannot say which entry is this one.` : "This token is not in the account's token list." };
+    return {
+      grants: [],
+      complete: false,
+      note:
+        candidates > 1
+          ? `${candidates} tokens of this account share its visible prefix, so npm's list cannot say which entry is this one.`
+          : "This token is not in the account's token list.",
+    };
   }
   const grants: Grant[] = [];
   const where = entry.cidr_whitelist?.length ? { resource: `from ${entry.cidr_whitelist.join(', ')}` } : {};
-  if (entry.readonly) grants.push({ scope: 'read-only', risk: 'read', description: 'Install every package the account can read, private ones included.', ...where });
-  else grants.push({ scope: 'publish', risk: 'write', description: 'Publish and change the packages the account (or the token, if granular) may write.', ...where });
+  if (entry.readonly)
+    grants.push({ scope: 'read-only', risk: 'read', description: 'Install every package the account can read, private ones included.', ...where });
+  else
+    grants.push({
+      scope: 'publish',
+      risk: 'write',
+      description: 'Publish and change the packages the account (or the token, if granular) may write.',
+      ...where,
+    });
   if (entry.automation) grants.push({ scope: 'automation', risk: 'write', description: 'Skips two-factor authentication when publishing.', ...where });
   return {
     grants,
@@ -117,7 +137,8 @@ const npm: Integration = {
     },
     revoke: {
       url: 'https://www.npmjs.com/settings/~/tokens',
-      instructions: 'Find the token by its first characters and creation date and choose Delete; or run `npm token revoke <id>` with an id from `npm token list`.',
+      instructions:
+        'Find the token by its first characters and creation date and choose Delete; or run `npm token revoke <id>` with an id from `npm token list`.',
     },
   },
 };

@@ -38,7 +38,12 @@ export class OpenAiAdmin {
 
   private readonly ownsHttp: boolean;
 
-  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, bearer = this.adminKey): Promise<{ status: number; json: Record<string, unknown> }> {
+  private async call(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    bearer = this.adminKey,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
     const url = new URL(path.replace(/^\//, ''), this.base.endsWith('/') ? this.base : `${this.base}/`);
     const res = await this.http.request(url, {
       method,
@@ -58,7 +63,12 @@ export class OpenAiAdmin {
     const message = (r.json.error as { message?: unknown } | undefined)?.message;
     // OpenAI's messages can quote the key that was sent ("Incorrect API key provided: sk-...");
     // whatever looks like a key is cut to its prefix before the message goes anywhere.
-    const safe = typeof message === 'string' ? maskValues(message, [this.adminKey]).slice(0, 200).replace(/\bsk-[A-Za-z0-9_*.…-]{4,}/g, 'sk-[redacted]') : undefined;
+    const safe =
+      typeof message === 'string'
+        ? maskValues(message, [this.adminKey])
+            .slice(0, 200)
+            .replace(/\bsk-[A-Za-z0-9_*.…-]{4,}/g, 'sk-[redacted]')
+        : undefined;
     throw remoteError(`OpenAI ${what}: HTTP ${r.status}${safe ? ` (${safe})` : ''}`);
   }
 
@@ -94,17 +104,32 @@ export class OpenAiAdmin {
   /** The key in the project whose redacted form fits `value`, if exactly one does. */
   async identify(value: string): Promise<OpenAiKeyRef> {
     const fits = (await this.listKeys()).filter((k) => redactedFits(k.redacted, value));
-    if (fits.length === 0) throw refusedError(`no API key in OpenAI project ${this.project} matches this key`, 'Check providers.openai.project in credctl.yaml, or rotate the key in the dashboard.');
-    if (fits.length > 1) throw refusedError(`${fits.length} API keys in OpenAI project ${this.project} look like this key when redacted; credctl will not guess which one to delete`, 'Rotate it in the dashboard.');
+    if (fits.length === 0)
+      throw refusedError(
+        `no API key in OpenAI project ${this.project} matches this key`,
+        'Check providers.openai.project in credctl.yaml, or rotate the key in the dashboard.',
+      );
+    if (fits.length > 1)
+      throw refusedError(
+        `${fits.length} API keys in OpenAI project ${this.project} look like this key when redacted; credctl will not guess which one to delete`,
+        'Rotate it in the dashboard.',
+      );
     const k = fits[0]!;
     if (k.ownerType !== 'service_account' || !k.serviceAccount) {
-      throw refusedError('this OpenAI key belongs to a user; the Admin API creates keys only for service accounts', 'Rotate it in the dashboard, or move the application to a service-account key.');
+      throw refusedError(
+        'this OpenAI key belongs to a user; the Admin API creates keys only for service accounts',
+        'Rotate it in the dashboard, or move the application to a service-account key.',
+      );
     }
     return { id: k.id, serviceAccount: k.serviceAccount };
   }
 
   async createKey(serviceAccount: string, name: string): Promise<{ id: string; value: string }> {
-    const r = await this.call('POST', `v1/organization/projects/${encodeURIComponent(this.project)}/service_accounts/${encodeURIComponent(serviceAccount)}/api_keys`, { name });
+    const r = await this.call(
+      'POST',
+      `v1/organization/projects/${encodeURIComponent(this.project)}/service_accounts/${encodeURIComponent(serviceAccount)}/api_keys`,
+      { name },
+    );
     if (r.status !== 200 && r.status !== 201) this.fail('could not create a key for the service account', r);
     if (typeof r.json.id !== 'string' || typeof r.json.value !== 'string') throw remoteError('OpenAI created a key but did not return its id and value');
     return { id: r.json.id, value: r.json.value };

@@ -65,7 +65,11 @@ const openai: Integration = {
       const reply = await vendorCall(ctx, '/v1/models', { headers: { authorization: `Bearer ${value}` }, secrets: [value], retry: READ_RETRY });
       const refused = refusalOf('OpenAI', reply, [value]);
       if (refused) return refused;
-      return { status: 'live', reason: 'OpenAI accepted it just now', identity: { kind: value.startsWith('sk-admin-') ? 'admin key' : value.startsWith('sk-svcacct-') ? 'service account key' : 'project key' } };
+      return {
+        status: 'live',
+        reason: 'OpenAI accepted it just now',
+        identity: { kind: value.startsWith('sk-admin-') ? 'admin key' : value.startsWith('sk-svcacct-') ? 'service account key' : 'project key' },
+      };
     } catch (err) {
       return unreachable('OpenAI', err);
     }
@@ -92,7 +96,10 @@ const openai: Integration = {
     provider: rotationProvider,
   },
   manual: {
-    rotate: { url: 'https://platform.openai.com/api-keys', instructions: 'Create a new secret key in the same project with the same permissions, then delete the old one.' },
+    rotate: {
+      url: 'https://platform.openai.com/api-keys',
+      instructions: 'Create a new secret key in the same project with the same permissions, then delete the old one.',
+    },
     revoke: { url: 'https://platform.openai.com/api-keys', instructions: 'Delete the key in the project it belongs to.' },
   },
 };

@@ -49,7 +49,10 @@ async function withClient<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>)
   try {
     await client.connect();
   } catch (err) {
-    throw remoteError(`cannot connect to PostgreSQL as the admin role: ${safePgMessage(err)}`, 'Check the admin connection URL kept in the store (credctl.yaml providers.postgres.admin).');
+    throw remoteError(
+      `cannot connect to PostgreSQL as the admin role: ${safePgMessage(err)}`,
+      'Check the admin connection URL kept in the store (credctl.yaml providers.postgres.admin).',
+    );
   }
   try {
     return await fn(client);

@@ -80,7 +80,13 @@ class KeyAdmin {
   ) {}
 
   private call(path: string, req: { method?: 'GET' | 'POST' | 'DELETE'; json?: unknown; retry?: boolean } = {}) {
-    return vendorCall(this.ctx, path, { method: req.method, json: req.json, headers: bearer(this.admin), secrets: [this.admin, ...this.secrets], ...(req.retry === false ? {} : { retry: READ_RETRY }) });
+    return vendorCall(this.ctx, path, {
+      method: req.method,
+      json: req.json,
+      headers: bearer(this.admin),
+      secrets: [this.admin, ...this.secrets],
+      ...(req.retry === false ? {} : { retry: READ_RETRY }),
+    });
   }
 
   /** The key with this id: its name and scopes, or undefined when SendGrid says 404. */
@@ -89,13 +95,14 @@ class KeyAdmin {
     if (reply.status === 404) return undefined;
     if (reply.status !== 200 || reply.malformed) throw vendorFailure(VENDOR, 'GET /v3/api_keys/{id}', reply, this.secrets.concat(this.admin));
     // The reference shows `{ result: [ { api_key_id, name, scopes } ] }`; a flat object is read too.
-    const item = Array.isArray(reply.json?.result) ? reply.json.result.find((k: any) => k?.api_key_id === id) ?? reply.json.result[0] : reply.json;
+    const item = Array.isArray(reply.json?.result) ? (reply.json.result.find((k: any) => k?.api_key_id === id) ?? reply.json.result[0]) : reply.json;
     return { name: typeof item?.name === 'string' ? item.name : undefined, scopes: scopeList(item) };
   }
 
   async list(): Promise<{ id: string; name: string }[]> {
     const reply = await this.call('/v3/api_keys', {});
-    if (reply.status !== 200 || !Array.isArray(reply.json?.result)) throw vendorFailure(VENDOR, 'GET /v3/api_keys', reply.status === 200 ? { ...reply, malformed: true } : reply, this.secrets.concat(this.admin));
+    if (reply.status !== 200 || !Array.isArray(reply.json?.result))
+      throw vendorFailure(VENDOR, 'GET /v3/api_keys', reply.status === 200 ? { ...reply, malformed: true } : reply, this.secrets.concat(this.admin));
     return reply.json.result.filter((k: any) => typeof k?.api_key_id === 'string').map((k: any) => ({ id: k.api_key_id, name: String(k.name ?? '') }));
   }
 
@@ -140,11 +147,19 @@ function rotationProvider(ctx: IntegrationContext): RotationProvider {
       const admin = await adminFor(ctx, oldValue ? [oldValue] : []);
       let scopes = credential.scopes;
       if (!scopes) {
-        if (!oldId) throw refusedError(`SendGrid: the old ${credential.names[0] ?? 'key'} was not identified, so its scopes cannot be copied`, 'Set scopes for it in the plan, or rotate it by hand.');
+        if (!oldId)
+          throw refusedError(
+            `SendGrid: the old ${credential.names[0] ?? 'key'} was not identified, so its scopes cannot be copied`,
+            'Set scopes for it in the plan, or rotate it by hand.',
+          );
         scopes = (await admin.get(oldId))?.scopes;
       }
       // SendGrid makes a key with no scopes a Full Access key: never let that happen by omission.
-      if (!scopes || scopes.length === 0) throw refusedError(`SendGrid: no scopes known for the replacement of ${credential.names[0] ?? 'the key'}; refusing to create a Full Access key`, 'Set scopes for it in the plan.');
+      if (!scopes || scopes.length === 0)
+        throw refusedError(
+          `SendGrid: no scopes known for the replacement of ${credential.names[0] ?? 'the key'}; refusing to create a Full Access key`,
+          'Set scopes for it in the plan.',
+        );
       const name = rotationName(idempotencyKey);
       // A resumed run: a key of this name was made by the interrupted attempt and its value never stored.
       for (const leftover of (await admin.list()).filter((k) => k.name === name)) await admin.delete(leftover.id);
@@ -169,12 +184,19 @@ const sendgrid: Integration = {
   id: 'sendgrid',
   title: 'Twilio SendGrid v3 API',
   defaultApi: 'https://api.sendgrid.com',
-  config: [{ key: 'admin', secret: true, description: 'store:<entry> holding a SendGrid API key with the api_keys scopes (create, read, delete), for revoke and rotate' }],
+  config: [
+    {
+      key: 'admin',
+      secret: true,
+      description: 'store:<entry> holding a SendGrid API key with the api_keys scopes (create, read, delete), for revoke and rotate',
+    },
+  ],
   verify,
   analyze,
   revoke: {
     needsAdmin: true,
-    warning: 'Irreversible: the key is deleted (SendGrid notes a short propagation delay before it stops working). A replacement must be created with the same scopes.',
+    warning:
+      'Irreversible: the key is deleted (SendGrid notes a short propagation delay before it stops working). A replacement must be created with the same scopes.',
     async run({ value }, ctx) {
       const id = candidateId(value);
       if (!id) throw refusedError('SendGrid: this is not an SG.<id>.<secret> key, so its id is unknown');
@@ -185,11 +207,15 @@ const sendgrid: Integration = {
   },
   rotate: {
     strategy: 'overlap',
-    summary: 'A new key with the old key\'s scopes is created next to it; the old key is deleted once the new one is in place.',
+    summary: "A new key with the old key's scopes is created next to it; the old key is deleted once the new one is in place.",
     provider: (_credential, ctx) => rotationProvider(ctx),
   },
   manual: {
-    rotate: { url: 'https://app.sendgrid.com/settings/api_keys', instructions: 'Settings > API Keys: "Create API Key" with the same permissions as the old key, store it with `credctl store put`, deploy it, then delete the old key from its menu.' },
+    rotate: {
+      url: 'https://app.sendgrid.com/settings/api_keys',
+      instructions:
+        'Settings > API Keys: "Create API Key" with the same permissions as the old key, store it with `credctl store put`, deploy it, then delete the old key from its menu.',
+    },
     revoke: { url: 'https://app.sendgrid.com/settings/api_keys', instructions: 'Settings > API Keys: open the key\'s menu and choose "Delete".' },
   },
 };

@@ -53,12 +53,16 @@ async function root(value: string, ctx: IntegrationContext): Promise<RootAnswer>
   const refused = refusalOf(VENDOR, reply, [value]);
   if (refused) return { verification: refused };
   const scopes = reply.json?.auth?.scopes;
-  if (!Array.isArray(scopes)) return { verification: { status: 'unknown', reason: `${VENDOR} answered /api/0/ without the token's scopes (is the issuer a Sentry server?)` } };
+  if (!Array.isArray(scopes))
+    return { verification: { status: 'unknown', reason: `${VENDOR} answered /api/0/ without the token's scopes (is the issuer a Sentry server?)` } };
   const user = reply.json.user;
   const org = orgOfToken(value);
   const who = typeof user?.username === 'string' ? user.username : typeof user?.name === 'string' ? user.name : undefined;
   const identity: Identity = { kind: kindOf(value), ...(who ? { principal: who } : {}), ...(org ? { account: org } : {}) };
-  return { verification: { status: 'live', reason: `${VENDOR} accepted it just now`, identity }, scopes: scopes.filter((s: unknown): s is string => typeof s === 'string') };
+  return {
+    verification: { status: 'live', reason: `${VENDOR} accepted it just now`, identity },
+    scopes: scopes.filter((s: unknown): s is string => typeof s === 'string'),
+  };
 }
 
 const sentry: Integration = {
@@ -77,11 +81,19 @@ const sentry: Integration = {
     if (!scopes) throw new CredctlError(`${VENDOR}: cannot read the token's scopes: ${verification.reason}`, ExitCode.Remote);
     const grants: Grant[] = scopes.map((s) => ({ scope: s, risk: riskOfScope(s) }));
     const user = value.startsWith('sntryu_') || !!verification.identity?.principal;
-    return { grants, complete: true, ...(user ? { note: 'A user token acts with these scopes, capped by its user\'s role in each organisation.' } : {}) };
+    return { grants, complete: true, ...(user ? { note: "A user token acts with these scopes, capped by its user's role in each organisation." } : {}) };
   },
   manual: {
-    revoke: { url: 'https://sentry.io/settings/account/api/auth-tokens/', instructions: 'User tokens (sntryu_): User Settings > Personal Tokens, Remove. Organisation tokens (sntrys_): Settings > Organization > Auth Tokens (https://sentry.io/settings/<org>/auth-tokens/), Revoke. Internal integration tokens: Settings > Custom Integrations > the integration > Tokens. Self-hosted: the same pages on your server.' },
-    rotate: { url: 'https://sentry.io/settings/account/api/auth-tokens/', instructions: 'Create a new token with the same scopes on the same page (organisation tokens: Settings > Organization > Auth Tokens), store it with `credctl store put`, move every consumer to it, then revoke the old one.' },
+    revoke: {
+      url: 'https://sentry.io/settings/account/api/auth-tokens/',
+      instructions:
+        'User tokens (sntryu_): User Settings > Personal Tokens, Remove. Organisation tokens (sntrys_): Settings > Organization > Auth Tokens (https://sentry.io/settings/<org>/auth-tokens/), Revoke. Internal integration tokens: Settings > Custom Integrations > the integration > Tokens. Self-hosted: the same pages on your server.',
+    },
+    rotate: {
+      url: 'https://sentry.io/settings/account/api/auth-tokens/',
+      instructions:
+        'Create a new token with the same scopes on the same page (organisation tokens: Settings > Organization > Auth Tokens), store it with `credctl store put`, move every consumer to it, then revoke the old one.',
+    },
   },
 };
 

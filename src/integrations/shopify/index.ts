@@ -19,13 +19,15 @@ function shopContext(ctx: IntegrationContext): IntegrationContext {
   if (ctx.api) return ctx;
   const shop = ctx.setting('shop')?.trim().toLowerCase();
   if (!shop) throw inputError('Shopify needs the shop: set providers.shopify.shop (e.g. example.myshopify.com) in credctl.yaml');
-  if (!/^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/.test(shop)) throw inputError(`providers.shopify.shop must be a <name>.myshopify.com host (got ${JSON.stringify(shop.slice(0, 80))})`);
+  if (!/^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/.test(shop))
+    throw inputError(`providers.shopify.shop must be a <name>.myshopify.com host (got ${JSON.stringify(shop.slice(0, 80))})`);
   return { ...ctx, api: `https://${shop}` };
 }
 
 function version(ctx: IntegrationContext): string {
   const v = ctx.setting('api_version') ?? API_VERSION;
-  if (!/^\d{4}-(01|04|07|10)$/.test(v)) throw inputError(`providers.shopify.api_version must be a stable version like ${API_VERSION} (got ${JSON.stringify(v.slice(0, 20))})`);
+  if (!/^\d{4}-(01|04|07|10)$/.test(v))
+    throw inputError(`providers.shopify.api_version must be a stable version like ${API_VERSION} (got ${JSON.stringify(v.slice(0, 20))})`);
   return v;
 }
 
@@ -34,10 +36,20 @@ async function call(ctx: IntegrationContext, path: string, value: string, req: V
 }
 
 /** Shopify's `errors` is a string, a list, or field → messages. */
-const errorsOf = (j: any): unknown => (typeof j?.errors === 'string' ? j.errors : Array.isArray(j?.errors) ? j.errors.join('; ') : j?.errors && typeof j.errors === 'object' ? Object.entries(j.errors).map(([k, v]) => `${k} ${String(v)}`).join('; ') : undefined);
+const errorsOf = (j: any): unknown =>
+  typeof j?.errors === 'string'
+    ? j.errors
+    : Array.isArray(j?.errors)
+      ? j.errors.join('; ')
+      : j?.errors && typeof j.errors === 'object'
+        ? Object.entries(j.errors)
+            .map(([k, v]) => `${k} ${String(v)}`)
+            .join('; ')
+        : undefined;
 
 /** The reply with Shopify's `errors` as the one `message` the kit reads. */
-const normalized = (reply: VendorReply): VendorReply => (reply.status >= 200 && reply.status < 300 ? reply : { ...reply, json: { message: errorsOf(reply.json) } });
+const normalized = (reply: VendorReply): VendorReply =>
+  reply.status >= 200 && reply.status < 300 ? reply : { ...reply, json: { message: errorsOf(reply.json) } };
 
 function kindOf(value: string): string {
   if (value.startsWith('shpca_')) return 'custom app access token';
@@ -63,7 +75,10 @@ const shopify: Integration = {
       const reply = await call(ctx, `/admin/api/${version(ctx)}/shop.json`, value);
       if (reply.status === 402 || reply.status === 423) {
         const said = vendorMessage(normalized(reply), [value]);
-        return { status: 'unknown', reason: `${VENDOR} says the shop is ${reply.status === 402 ? 'frozen (unpaid)' : 'locked'} (HTTP ${reply.status}${said ? `: ${said}` : ''})` };
+        return {
+          status: 'unknown',
+          reason: `${VENDOR} says the shop is ${reply.status === 402 ? 'frozen (unpaid)' : 'locked'} (HTTP ${reply.status}${said ? `: ${said}` : ''})`,
+        };
       }
       const refused = refusalOf(VENDOR, normalized(reply), [value]);
       if (refused) return refused;
@@ -82,14 +97,19 @@ const shopify: Integration = {
   async analyze({ value }, ctx) {
     const reply = await call(ctx, '/admin/oauth/access_scopes.json', value);
     const scopes = reply.json?.access_scopes;
-    if (reply.status !== 200 || reply.malformed || !Array.isArray(scopes)) throw vendorFailure(VENDOR, 'read access scopes', { ...normalized(reply), malformed: reply.malformed || reply.status === 200 }, [value]);
-    const grants = scopes.map((s: any) => s?.handle).filter((h: unknown): h is string => typeof h === 'string').map(grantOf);
+    if (reply.status !== 200 || reply.malformed || !Array.isArray(scopes))
+      throw vendorFailure(VENDOR, 'read access scopes', { ...normalized(reply), malformed: reply.malformed || reply.status === 200 }, [value]);
+    const grants = scopes
+      .map((s: any) => s?.handle)
+      .filter((h: unknown): h is string => typeof h === 'string')
+      .map(grantOf);
     return { grants, complete: true, note: `Scopes granted to this token on ${shopContext(ctx).api.replace(/^https?:\/\//, '')}.` };
   },
 
   revoke: {
     needsAdmin: false,
-    warning: "Shopify can only kill an app's token through the API by uninstalling the app from the shop: its webhooks, script tags and admin links are deleted, and the merchant must install it again to get a new token. This cannot be undone.",
+    warning:
+      "Shopify can only kill an app's token through the API by uninstalling the app from the shop: its webhooks, script tags and admin links are deleted, and the merchant must install it again to get a new token. This cannot be undone.",
     async run({ value }, ctx) {
       // Not retried: a second DELETE after a lost answer would read as 401 ('already'), which is true.
       const reply = await call(ctx, '/admin/api_permissions/current.json', value, { method: 'DELETE', retry: undefined });
@@ -102,7 +122,8 @@ const shopify: Integration = {
   manual: {
     rotate: {
       url: 'https://admin.shopify.com/settings/apps/development',
-      instructions: 'For an app made in the Shopify admin: open it under Settings > Apps and sales channels > Develop apps, API credentials, and rotate or reveal a new Admin API access token where offered (otherwise uninstall and install the app again); store the new token with `credctl store put`. For an app from the Dev Dashboard, rotate its client secret there and have the app request a new token.',
+      instructions:
+        'For an app made in the Shopify admin: open it under Settings > Apps and sales channels > Develop apps, API credentials, and rotate or reveal a new Admin API access token where offered (otherwise uninstall and install the app again); store the new token with `credctl store put`. For an app from the Dev Dashboard, rotate its client secret there and have the app request a new token.',
     },
   },
 };

@@ -39,13 +39,20 @@ export function scopeRisk(scope: string): Risk {
   return riskFromWords(scope);
 }
 
-async function call(ctx: IntegrationContext, token: string, method: string, form: Record<string, string> = {}, retry: typeof READ_RETRY | false = READ_RETRY): Promise<VendorReply> {
+async function call(
+  ctx: IntegrationContext,
+  token: string,
+  method: string,
+  form: Record<string, string> = {},
+  retry: typeof READ_RETRY | false = READ_RETRY,
+): Promise<VendorReply> {
   return vendorCall(ctx, `/${method}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, form, secrets: [token], retry });
 }
 
 /** The answer's HTTP-level refusal (429, 5xx, non-JSON), which says nothing about the token. */
 function httpTrouble(reply: VendorReply): string | undefined {
-  if (reply.status === 429) return `Slack is rate-limiting (HTTP 429${reply.headers['retry-after'] ? `, retry after ${reply.headers['retry-after']} s` : ''}); try again later`;
+  if (reply.status === 429)
+    return `Slack is rate-limiting (HTTP 429${reply.headers['retry-after'] ? `, retry after ${reply.headers['retry-after']} s` : ''}); try again later`;
   if (reply.status >= 500) return `Slack failed to answer (HTTP ${reply.status})`;
   if (reply.status !== 200) return `Slack answered HTTP ${reply.status}`;
   if (reply.malformed || typeof reply.json?.ok !== 'boolean') return 'Slack answered with a body that is not its JSON';
@@ -78,8 +85,8 @@ async function verify({ value }: { value: string }, ctx: IntegrationContext): Pr
     const teamId = str(j.team_id);
     const identity: Identity = {
       kind,
-      ...(str(j.bot_id) ?? str(j.user_id) ? { credentialId: (str(j.bot_id) ?? str(j.user_id))! } : {}),
-      ...(str(j.user) ?? str(j.app_name) ? { principal: (str(j.user) ?? str(j.app_name))! } : {}),
+      ...((str(j.bot_id) ?? str(j.user_id)) ? { credentialId: (str(j.bot_id) ?? str(j.user_id))! } : {}),
+      ...((str(j.user) ?? str(j.app_name)) ? { principal: (str(j.user) ?? str(j.app_name))! } : {}),
       ...(team || teamId ? { account: team && teamId ? `${team} (${teamId})` : (team ?? teamId)! } : {}),
     };
     const expiresIn = typeof j.expires_in === 'number' && j.expires_in > 0 ? j.expires_in : undefined;
@@ -95,14 +102,23 @@ async function verify({ value }: { value: string }, ctx: IntegrationContext): Pr
 }
 
 async function analyze({ value }: { value: string }, ctx: IntegrationContext): Promise<Analysis> {
-  if (tokenKind(value) === 'refresh token') return { grants: [], complete: false, note: 'A refresh token grants nothing by itself: it mints new access tokens with the app\'s scopes.' };
+  if (tokenKind(value) === 'refresh token')
+    return { grants: [], complete: false, note: "A refresh token grants nothing by itself: it mints new access tokens with the app's scopes." };
   const reply = await call(ctx, value, 'auth.test');
-  if (httpTrouble(reply) || reply.json.ok !== true) throw vendorFailure(VENDOR, `auth.test (${reply.json?.ok === false ? errorCode(reply) : 'no answer'})`, reply, [value]);
+  if (httpTrouble(reply) || reply.json.ok !== true)
+    throw vendorFailure(VENDOR, `auth.test (${reply.json?.ok === false ? errorCode(reply) : 'no answer'})`, reply, [value]);
   const header = reply.headers['x-oauth-scopes'];
   if (header === undefined) {
-    return { grants: [], complete: false, note: 'Slack did not list this token\'s scopes (no x-oauth-scopes header): see the app\'s OAuth & Permissions page.' };
+    return { grants: [], complete: false, note: "Slack did not list this token's scopes (no x-oauth-scopes header): see the app's OAuth & Permissions page." };
   }
-  const scopes = [...new Set(header.split(',').map((s) => s.trim()).filter(Boolean))];
+  const scopes = [
+    ...new Set(
+      header
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   const grants: Grant[] = scopes.map((scope) => ({ scope, risk: scopeRisk(scope) }));
   return { grants, complete: true };
 }
@@ -115,7 +131,8 @@ const slack: Integration = {
   analyze,
   revoke: {
     needsAdmin: false,
-    warning: 'Irreversible: the token stops working at once. A replacement comes only from reinstalling the app (bot and user tokens) or generating a new token in the app settings (configuration and app-level tokens).',
+    warning:
+      'Irreversible: the token stops working at once. A replacement comes only from reinstalling the app (bot and user tokens) or generating a new token in the app settings (configuration and app-level tokens).',
     async run({ value }, ctx) {
       // Not retried: a retry after a lost answer would see token_revoked and say "already",
       // which is true but hides that this call revoked it. The engine retries the whole step.

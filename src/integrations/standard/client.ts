@@ -3,8 +3,17 @@ import { CredctlError, refusedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { maskValues } from '../../core/redact.js';
 import {
-  UnsupportedOperation, type AuditEntry, type Capabilities, type CreateRequest, type CreatedCredential, type CredentialInfo,
-  type CredentialState, type Introspection, type Operation, type ProviderAdapter, type RotateRequest,
+  UnsupportedOperation,
+  type AuditEntry,
+  type Capabilities,
+  type CreateRequest,
+  type CreatedCredential,
+  type CredentialInfo,
+  type CredentialState,
+  type Introspection,
+  type Operation,
+  type ProviderAdapter,
+  type RotateRequest,
 } from '../../providers/adapter.js';
 import { discover } from './discover.js';
 import { originOf, SafeHttp, type SafeHttpOptions, type SafeResponse } from '../../net/http.js';
@@ -29,7 +38,11 @@ export interface StandardClientOptions extends SafeHttpOptions {
 
 /** An issuer answered with an error object; `status` and `code` say which. */
 export class IssuerResponseError extends CredctlError {
-  constructor(message: string, readonly status: number, readonly code: string | undefined) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | undefined,
+  ) {
     super(message, ExitCode.Remote);
   }
 }
@@ -90,11 +103,20 @@ export class StandardClient implements ProviderAdapter {
     const issuer = originOf(this.options.issuer);
     if (origin && origin === issuer) return;
     if (origin && [...(this.options.trustedOrigins ?? [])].map((o) => originOf(o)).includes(origin)) return;
-    throw refusedError(`${this.providerId}: the manifest's ${field} (${origin ?? url.slice(0, 80)}) is not on the issuer's origin (${issuer}); refused`, 'An issuer keeps its endpoints on its own origin; name another origin in credctl.yaml and trust it only if you know why.');
+    throw refusedError(
+      `${this.providerId}: the manifest's ${field} (${origin ?? url.slice(0, 80)}) is not on the issuer's origin (${issuer}); refused`,
+      'An issuer keeps its endpoints on its own origin; name another origin in credctl.yaml and trust it only if you know why.',
+    );
   }
 
   /** One call; non-2xx becomes an IssuerResponseError carrying the issuer's {error, error_description}. */
-  private async call(method: 'GET' | 'POST', url: string, body?: Json, extra: Record<string, string> = {}, secrets: string[] = []): Promise<{ status: number; json: Json; res: SafeResponse }> {
+  private async call(
+    method: 'GET' | 'POST',
+    url: string,
+    body?: Json,
+    extra: Record<string, string> = {},
+    secrets: string[] = [],
+  ): Promise<{ status: number; json: Json; res: SafeResponse }> {
     const headers: Record<string, string> = { accept: 'application/json', ...extra };
     if (this.options.adminToken && !headers.authorization) headers.authorization = `Bearer ${this.options.adminToken}`;
     if (body) headers['content-type'] = 'application/json';
@@ -108,7 +130,10 @@ export class StandardClient implements ProviderAdapter {
     if (res.status >= 300) {
       const code = typeof json.error === 'string' ? json.error : undefined;
       const description = typeof json.error_description === 'string' ? json.error_description : '';
-      const text = maskValues(`${method} ${url}: HTTP ${res.status}${code ? ` ${code}` : ''}${description ? `: ${description}` : ''}`, [...secrets, this.options.adminToken ?? '']);
+      const text = maskValues(`${method} ${url}: HTTP ${res.status}${code ? ` ${code}` : ''}${description ? `: ${description}` : ''}`, [
+        ...secrets,
+        this.options.adminToken ?? '',
+      ]);
       throw new IssuerResponseError(text.slice(0, 500), res.status, code);
     }
     return { status: res.status, json, res };
@@ -199,7 +224,10 @@ export class StandardClient implements ProviderAdapter {
       : await this.endpoint('audit', 'audit_endpoint');
     const { json } = await this.call('GET', url);
     return (Array.isArray(json.events) ? (json.events as Json[]) : []).map((e) => ({
-      id: String(e.id), at: String(e.at), action: String(e.action), actor: String(e.actor),
+      id: String(e.id),
+      at: String(e.at),
+      action: String(e.action),
+      actor: String(e.actor),
       credentialId: typeof e.credential_id === 'string' ? e.credential_id : undefined,
       detail: e.detail && typeof e.detail === 'object' ? (e.detail as Record<string, unknown>) : undefined,
     }));

@@ -36,7 +36,12 @@ export interface Discovery {
   etag?: string;
 }
 
-interface CachedDoc { url: string; etag: string; fetched_at: string; body: unknown }
+interface CachedDoc {
+  url: string;
+  etag: string;
+  fetched_at: string;
+  body: unknown;
+}
 
 /** The issuer origin for what a person typed: `https://api.example.com`, a well-known URL, or `127.0.0.1:8787`. */
 export function issuerOrigin(input: string): string {
@@ -74,7 +79,12 @@ function writeCache(cacheDir: string | undefined, url: string, etag: string | un
 }
 
 /** GET a JSON document with the cache's ETag; returns the parsed body and whether it came from cache. */
-async function fetchJson(http: SafeHttp, url: string, cacheDir: string | undefined, what: string): Promise<{ body: unknown; fromCache: boolean; etag?: string }> {
+async function fetchJson(
+  http: SafeHttp,
+  url: string,
+  cacheDir: string | undefined,
+  what: string,
+): Promise<{ body: unknown; fromCache: boolean; etag?: string }> {
   const cached = readCache(cacheDir, url);
   const res = await http.request(url, {
     headers: { accept: 'application/json', ...(cached ? { 'if-none-match': cached.etag } : {}) },

@@ -22,7 +22,10 @@ function client(ctx: IntegrationContext, adminToken?: string): StandardClient {
  */
 function checkIssuer(cred: RotationSubject, ctx: IntegrationContext): void {
   if (!ctx.api || !cred.issuer || originOf(ctx.api) !== originOf(cred.issuer)) {
-    throw refusedError(`the plan sends ${cred.names[0] ?? cred.id} to ${cred.issuer ?? 'no issuer'}, but ${cred.provider} lives at ${ctx.api || 'no known issuer'}; refused`, 'Make a fresh plan with `credctl plan`.');
+    throw refusedError(
+      `the plan sends ${cred.names[0] ?? cred.id} to ${cred.issuer ?? 'no issuer'}, but ${cred.provider} lives at ${ctx.api || 'no known issuer'}; refused`,
+      'Make a fresh plan with `credctl plan`.',
+    );
   }
 }
 
@@ -46,10 +49,19 @@ function rotationProvider(cred: RotationSubject, ctx: IntegrationContext): Rotat
       if (!scopes) {
         if (!oldValue) throw refusedError(`cannot read the scopes of the old ${credential.names[0] ?? 'credential'}: its value is not in the store`);
         const old = await c.introspect(oldValue);
-        if (!old.active) throw refusedError(`the old ${credential.names[0] ?? 'credential'} is no longer active at the issuer, so its scopes cannot be copied`, 'Set scopes for it in the plan, or create the replacement by hand.');
+        if (!old.active)
+          throw refusedError(
+            `the old ${credential.names[0] ?? 'credential'} is no longer active at the issuer, so its scopes cannot be copied`,
+            'Set scopes for it in the plan, or create the replacement by hand.',
+          );
         scopes = old.scopes ?? [];
       }
-      const created = await c.create({ scopes, environment: credential.environment, idempotencyKey, name: `${credential.names[0] ?? 'credential'} (rotated by credctl)` });
+      const created = await c.create({
+        scopes,
+        environment: credential.environment,
+        idempotencyKey,
+        name: `${credential.names[0] ?? 'credential'} (rotated by credctl)`,
+      });
       return { value: created.value, id: created.id };
     },
     async revoke({ value, id, mode }) {

@@ -67,7 +67,8 @@ async function verify({ value }: { value: string }, ctx: IntegrationContext): Pr
     const reply = await read(ctx, value, '/v1/account');
     const refused = refusalOf(VENDOR, reply, [value]);
     if (refused) {
-      if (reply.status === 401 && reply.json?.error?.code === 'api_key_expired') return { status: 'dead', reason: 'Stripe refuses it: the key has expired (HTTP 401 api_key_expired)', identity: { kind } };
+      if (reply.status === 401 && reply.json?.error?.code === 'api_key_expired')
+        return { status: 'dead', reason: 'Stripe refuses it: the key has expired (HTTP 401 api_key_expired)', identity: { kind } };
       if (reply.status === 403) {
         const account = accountInMessage(reply);
         const permission = missingPermission(reply);
@@ -80,7 +81,8 @@ async function verify({ value }: { value: string }, ctx: IntegrationContext): Pr
       return { ...refused, identity: { kind } };
     }
     const account = reply.json;
-    if (typeof account?.id !== 'string' || !account.id.startsWith('acct_')) return { status: 'unknown', reason: 'Stripe answered GET /v1/account without an account id' };
+    if (typeof account?.id !== 'string' || !account.id.startsWith('acct_'))
+      return { status: 'unknown', reason: 'Stripe answered GET /v1/account without an account id' };
     const name = account.settings?.dashboard?.display_name ?? account.business_profile?.name;
     const identity: Identity = { account: account.id, kind, ...(typeof name === 'string' && name ? { principal: name } : {}) };
     return { status: 'live', reason: 'Stripe accepted it just now', identity };
@@ -93,7 +95,9 @@ async function analyze({ value }: { value: string }, ctx: IntegrationContext): P
   const { type } = keyKind(value);
   if (type === 'secret') {
     return {
-      grants: [{ scope: 'secret_key', risk: 'admin', description: 'A secret key: every API operation on the account, including payouts, refunds and API settings.' }],
+      grants: [
+        { scope: 'secret_key', risk: 'admin', description: 'A secret key: every API operation on the account, including payouts, refunds and API settings.' },
+      ],
       complete: true,
     };
   }

@@ -46,7 +46,13 @@ function kindOf(value: string): KeyKind | undefined {
   if (value.startsWith('sb_secret_')) return { family: 'new', type: 'secret' };
   if (value.startsWith('sb_publishable_')) return { family: 'new', type: 'publishable' };
   const claims = jwtClaims(value);
-  if (claims && typeof claims.role === 'string') return { family: 'legacy', role: claims.role, ref: typeof claims.ref === 'string' ? claims.ref : undefined, exp: typeof claims.exp === 'number' ? claims.exp : undefined };
+  if (claims && typeof claims.role === 'string')
+    return {
+      family: 'legacy',
+      role: claims.role,
+      ref: typeof claims.ref === 'string' ? claims.ref : undefined,
+      exp: typeof claims.exp === 'number' ? claims.exp : undefined,
+    };
   return undefined;
 }
 
@@ -57,7 +63,8 @@ const kindName = (k: KeyKind) => (k.family === 'legacy' ? `legacy ${k.role} JWT 
 function projectRef(ctx: IntegrationContext, kind: KeyKind | undefined): string {
   const ref = ctx.setting('project') ?? (kind?.family === 'legacy' ? kind.ref : undefined);
   if (!ref) throw inputError('Supabase needs the project: set providers.supabase.project (the project ref) in credctl.yaml');
-  if (!/^[a-z]{20}$/.test(ref)) throw inputError(`providers.supabase.project must be a project ref of 20 lowercase letters (got ${JSON.stringify(ref.slice(0, 40))})`);
+  if (!/^[a-z]{20}$/.test(ref))
+    throw inputError(`providers.supabase.project must be a project ref of 20 lowercase letters (got ${JSON.stringify(ref.slice(0, 40))})`);
   return ref;
 }
 
@@ -82,14 +89,26 @@ interface ManagedKey {
 /** Management API calls for one project, with the personal access token. */
 function management(ctx: IntegrationContext, ref: string) {
   let token: string | undefined;
-  const call = async (path: string, req: { method?: 'GET' | 'POST' | 'DELETE'; json?: unknown; query?: Record<string, string>; retry?: boolean }, secrets: string[]) => {
+  const call = async (
+    path: string,
+    req: { method?: 'GET' | 'POST' | 'DELETE'; json?: unknown; query?: Record<string, string>; retry?: boolean },
+    secrets: string[],
+  ) => {
     token ??= await ctx.adminSecret();
-    return vendorCall(ctx, `/v1/projects/${ref}${path}`, { method: req.method, json: req.json, query: req.query, headers: { authorization: `Bearer ${token}` }, secrets: [token, ...secrets], retry: req.retry === false ? undefined : READ_RETRY });
+    return vendorCall(ctx, `/v1/projects/${ref}${path}`, {
+      method: req.method,
+      json: req.json,
+      query: req.query,
+      headers: { authorization: `Bearer ${token}` },
+      secrets: [token, ...secrets],
+      retry: req.retry === false ? undefined : READ_RETRY,
+    });
   };
   return {
     async list(secrets: string[]): Promise<ManagedKey[]> {
       const reply = await call('/api-keys', { query: { reveal: 'true' } }, secrets);
-      if (reply.status !== 200 || !Array.isArray(reply.json)) throw vendorFailure(VENDOR, 'list API keys', { ...reply, malformed: reply.malformed || reply.status === 200 }, [...secrets, ...(token ? [token] : [])]);
+      if (reply.status !== 200 || !Array.isArray(reply.json))
+        throw vendorFailure(VENDOR, 'list API keys', { ...reply, malformed: reply.malformed || reply.status === 200 }, [...secrets, ...(token ? [token] : [])]);
       return reply.json.filter((k: any) => typeof k?.id === 'string');
     },
     async find(value: string): Promise<ManagedKey | undefined> {
@@ -97,10 +116,18 @@ function management(ctx: IntegrationContext, ref: string) {
     },
     async create(type: string, name: string, secrets: string[]): Promise<ManagedKey> {
       // Not retried: a lost answer is found again by name on the next attempt (see rotate.create).
-      const reply = await call('/api-keys', { method: 'POST', query: { reveal: 'true' }, json: { type, name, description: 'Made by credctl to replace a leaked key' }, retry: false }, secrets);
+      const reply = await call(
+        '/api-keys',
+        { method: 'POST', query: { reveal: 'true' }, json: { type, name, description: 'Made by credctl to replace a leaked key' }, retry: false },
+        secrets,
+      );
       const key = reply.json;
       if ((reply.status !== 201 && reply.status !== 200) || typeof key?.id !== 'string' || typeof key?.api_key !== 'string') {
-        throw vendorFailure(VENDOR, 'create API key', { ...reply, malformed: reply.malformed || reply.status < 300 }, [...secrets, ...(typeof key?.api_key === 'string' ? [key.api_key] : []), ...(token ? [token] : [])]);
+        throw vendorFailure(VENDOR, 'create API key', { ...reply, malformed: reply.malformed || reply.status < 300 }, [
+          ...secrets,
+          ...(typeof key?.api_key === 'string' ? [key.api_key] : []),
+          ...(token ? [token] : []),
+        ]);
       }
       return key;
     },
@@ -144,7 +171,10 @@ const supabase: Integration = {
       const reply = await probe(ctx, value, kind);
       const refused = refusalOf(VENDOR, reply, [value]);
       const ref = projectRef(ctx, kind);
-      const identity = { account: ref, ...(kind ? { kind: kindName(kind), principal: kind.family === 'legacy' ? kind.role : kind.type === 'secret' ? 'service_role' : 'anon' } : {}) };
+      const identity = {
+        account: ref,
+        ...(kind ? { kind: kindName(kind), principal: kind.family === 'legacy' ? kind.role : kind.type === 'secret' ? 'service_role' : 'anon' } : {}),
+      };
       const expiresAt = kind?.family === 'legacy' && kind.exp !== undefined ? { expiresAt: new Date(kind.exp * 1000).toISOString() } : {};
       if (refused) return refused.status === 'live' ? { ...refused, identity, ...expiresAt } : refused;
       return { status: 'live', reason: `${VENDOR} accepted it just now`, identity, ...expiresAt };
@@ -155,16 +185,31 @@ const supabase: Integration = {
 
   async analyze({ value }): Promise<Analysis> {
     const kind = kindOf(value);
-    if (!kind) return { grants: [], complete: false, note: 'Not a Supabase API key credctl can read (neither sb_secret_/sb_publishable_ nor a JWT with a role).' };
+    if (!kind)
+      return { grants: [], complete: false, note: 'Not a Supabase API key credctl can read (neither sb_secret_/sb_publishable_ nor a JWT with a role).' };
     if (isAdminKind(kind)) {
       return {
-        grants: [{ scope: 'service_role', risk: 'admin', description: 'Bypasses Row Level Security: every table, view and function the Data API exposes, all Storage buckets, and the Auth admin API' }],
+        grants: [
+          {
+            scope: 'service_role',
+            risk: 'admin',
+            description: 'Bypasses Row Level Security: every table, view and function the Data API exposes, all Storage buckets, and the Auth admin API',
+          },
+        ],
         complete: kind.family === 'legacy',
-        ...(kind.family === 'new' ? { note: 'A secret key acts as service_role unless it was given a custom role (secret_jwt_template), which only the Management API shows.' } : {}),
+        ...(kind.family === 'new'
+          ? { note: 'A secret key acts as service_role unless it was given a custom role (secret_jwt_template), which only the Management API shows.' }
+          : {}),
       };
     }
     return {
-      grants: [{ scope: kind.family === 'legacy' ? kind.role : 'anon', risk: 'read', description: 'What Row Level Security policies allow the anon role (writes too, where a policy allows them)' }],
+      grants: [
+        {
+          scope: kind.family === 'legacy' ? kind.role : 'anon',
+          risk: 'read',
+          description: 'What Row Level Security policies allow the anon role (writes too, where a policy allows them)',
+        },
+      ],
       complete: false,
       note: 'What this key reaches is set by the Row Level Security policies of each table, which credctl does not read. Publishable and anon keys are meant to be public.',
     };
@@ -181,14 +226,19 @@ const supabase: Integration = {
       if (key) return api.remove(key.id, [value]);
       // Not in the project's list: deleted already, unless it still works (then the project is wrong).
       const still = await probe(ctx, value, kind);
-      if (still.status >= 200 && still.status < 300) throw refusedError(`this Supabase key still works but is not among project ${projectRef(ctx, kind)}'s API keys`, 'Check providers.supabase.project names the project the key belongs to.');
+      if (still.status >= 200 && still.status < 300)
+        throw refusedError(
+          `this Supabase key still works but is not among project ${projectRef(ctx, kind)}'s API keys`,
+          'Check providers.supabase.project names the project the key belongs to.',
+        );
       return 'already';
     },
   },
 
   rotate: {
     strategy: 'overlap',
-    summary: 'A second key of the same type is created through the Management API; the old one keeps working until it is deleted after every target has the new one.',
+    summary:
+      'A second key of the same type is created through the Management API; the old one keeps working until it is deleted after every target has the new one.',
     provider(_credential, ctx) {
       const ready = (value: string | undefined) => {
         const kind = value ? kindOf(value) : undefined;
@@ -230,11 +280,13 @@ const supabase: Integration = {
   manual: {
     revoke: {
       url: 'https://supabase.com/dashboard/project/_/settings/api-keys',
-      instructions: 'Legacy JWT keys (anon, service_role): create new API keys, move every client to them, then select "Disable JWT-based API keys"; or make a new JWT secret under Settings > JWT Keys, which replaces both legacy keys at once.',
+      instructions:
+        'Legacy JWT keys (anon, service_role): create new API keys, move every client to them, then select "Disable JWT-based API keys"; or make a new JWT secret under Settings > JWT Keys, which replaces both legacy keys at once.',
     },
     rotate: {
       url: 'https://supabase.com/dashboard/project/_/settings/api-keys',
-      instructions: 'Legacy JWT keys: create a secret key (and a publishable key) under Settings > API Keys and store it with `credctl store put`, then disable the legacy keys once nothing uses them.',
+      instructions:
+        'Legacy JWT keys: create a secret key (and a publishable key) under Settings > API Keys and store it with `credctl store put`, then disable the legacy keys once nothing uses them.',
     },
   },
 };

@@ -18,7 +18,8 @@ const telegram: Integration = {
       const reply = await vendorCall(ctx, `/bot${value}/getMe`, { secrets: [value], retry: READ_RETRY });
       const refused = refusalOf('Telegram', reply, [value], { notFoundMeansDead: true });
       if (refused) return refused;
-      if (reply.json?.ok !== true || typeof reply.json.result?.id !== 'number') throw vendorFailure('Telegram', 'getMe', { ...reply, malformed: true }, [value]);
+      if (reply.json?.ok !== true || typeof reply.json.result?.id !== 'number')
+        throw vendorFailure('Telegram', 'getMe', { ...reply, malformed: true }, [value]);
       const bot = reply.json.result;
       return {
         status: 'live',
@@ -30,8 +31,14 @@ const telegram: Integration = {
     }
   },
   manual: {
-    revoke: { url: 'https://t.me/BotFather', instructions: 'In a chat with @BotFather send /revoke, pick the bot: the old token stops working and a new one is shown.' },
-    rotate: { url: 'https://t.me/BotFather', instructions: 'In a chat with @BotFather send /revoke, pick the bot, and store the new token it shows with `credctl store put`.' },
+    revoke: {
+      url: 'https://t.me/BotFather',
+      instructions: 'In a chat with @BotFather send /revoke, pick the bot: the old token stops working and a new one is shown.',
+    },
+    rotate: {
+      url: 'https://t.me/BotFather',
+      instructions: 'In a chat with @BotFather send /revoke, pick the bot, and store the new token it shows with `credctl store put`.',
+    },
   },
 };
 

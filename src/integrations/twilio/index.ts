@@ -81,9 +81,22 @@ async function probe(credential: CredentialValue, ctx: IntegrationContext): Prom
   const { value } = credential;
   const { account, keySid } = whoOf(credential, ctx);
   const kind = keySid ? 'API key' : 'auth token';
-  if (!account) return { verification: { status: 'unknown', reason: 'Twilio needs the Account SID used with it (TWILIO_ACCOUNT_SID, or providers.twilio.account)', identity: { kind } } };
+  if (!account)
+    return {
+      verification: {
+        status: 'unknown',
+        reason: 'Twilio needs the Account SID used with it (TWILIO_ACCOUNT_SID, or providers.twilio.account)',
+        identity: { kind },
+      },
+    };
   if (!keySid && !looksLikeAuthToken(value)) {
-    return { verification: { status: 'unknown', reason: 'Not an auth token (32 hex characters): an API key secret needs its SK SID (TWILIO_API_KEY, or providers.twilio.api_key)', identity: { kind: 'API key', account } } };
+    return {
+      verification: {
+        status: 'unknown',
+        reason: 'Not an auth token (32 hex characters): an API key secret needs its SK SID (TWILIO_API_KEY, or providers.twilio.api_key)',
+        identity: { kind: 'API key', account },
+      },
+    };
   }
   const user = keySid ?? account;
   const first = await call(ctx, `/2010-04-01/Accounts/${account}.json`, user, value, { retry: READ_RETRY });
@@ -102,14 +115,22 @@ async function probe(credential: CredentialValue, ctx: IntegrationContext): Prom
       },
     };
   }
-  if (first.status !== 401 && first.status !== 403) return { verification: { status: 'unknown', reason: `Twilio answered HTTP ${first.status}${codeOf(first)}`, identity: { kind, account } } };
+  if (first.status !== 401 && first.status !== 403)
+    return { verification: { status: 'unknown', reason: `Twilio answered HTTP ${first.status}${codeOf(first)}`, identity: { kind, account } } };
   if (!keySid) return { verification: { status: 'dead', reason: `Twilio refuses it (HTTP ${first.status}${codeOf(first)})`, identity: { kind, account } } };
   // A Standard or Restricted key is refused on /Accounts even when it is good: ask a resource it may read.
   const second = await call(ctx, `/2010-04-01/Accounts/${account}/IncomingPhoneNumbers.json`, keySid, value, { query: { PageSize: 1 }, retry: READ_RETRY });
   const trouble2 = noAnswer(second);
   if (trouble2) return { verification: { status: 'unknown', reason: trouble2, identity: { kind, account, credentialId: keySid } } };
   if (second.status === 200) {
-    return { level: 'standard', verification: { status: 'live', reason: 'Twilio accepted it just now (not a Main key: /Accounts refused it)', identity: { account, credentialId: keySid, kind: 'Standard or Restricted API key' } } };
+    return {
+      level: 'standard',
+      verification: {
+        status: 'live',
+        reason: 'Twilio accepted it just now (not a Main key: /Accounts refused it)',
+        identity: { account, credentialId: keySid, kind: 'Standard or Restricted API key' },
+      },
+    };
   }
   return {
     verification: {
@@ -135,7 +156,14 @@ async function analyze(credential: CredentialValue, ctx: IntegrationContext): Pr
     const keySid = whoOf(credential, ctx).keySid;
     const a = found.account ?? {};
     return {
-      grants: [{ scope: keySid ? 'main' : 'auth token', risk: 'admin', description: 'Everything on the account, including API keys, subaccounts and account settings.', ...(a.name ? { resource: a.name } : {}) }],
+      grants: [
+        {
+          scope: keySid ? 'main' : 'auth token',
+          risk: 'admin',
+          description: 'Everything on the account, including API keys, subaccounts and account settings.',
+          ...(a.name ? { resource: a.name } : {}),
+        },
+      ],
       complete: true,
       note: `Account type ${a.type ?? 'unknown'}, status ${a.status ?? 'unknown'}.`,
     };
@@ -143,7 +171,7 @@ async function analyze(credential: CredentialValue, ctx: IntegrationContext): Pr
   return {
     grants: [{ scope: 'standard', risk: 'write', description: 'Every API except Accounts and Keys (a Restricted key only what its policy allows).' }],
     complete: false,
-    note: 'Twilio answers a Standard and a Restricted key alike here; a Restricted key\'s permissions are shown in the Console (Account > API keys) or by iam.twilio.com/v1/Keys/{sid} with a Main key.',
+    note: "Twilio answers a Standard and a Restricted key alike here; a Restricted key's permissions are shown in the Console (Account > API keys) or by iam.twilio.com/v1/Keys/{sid} with a Main key.",
   };
 }
 
@@ -189,12 +217,19 @@ function apiKeyRotation(ctx: IntegrationContext): RotationProvider {
       const keySid = sidOf(parts?.['api-key-sid'], KEY_SID) ?? sidOf(ctx.setting('api_key'), KEY_SID);
       if (!keySid) return undefined;
       const a = await admin();
-      const reply = await call(ctx, `/2010-04-01/Accounts/${a.account}/Keys/${keySid}.json`, a.user, a.secret, { secrets: [input.oldValue], retry: READ_RETRY });
+      const reply = await call(ctx, `/2010-04-01/Accounts/${a.account}/Keys/${keySid}.json`, a.user, a.secret, {
+        secrets: [input.oldValue],
+        retry: READ_RETRY,
+      });
       if (reply.status === 404) return undefined;
       if (reply.status !== 200) throw vendorFailure(VENDOR, 'GET Keys/{sid}', reply, [a.secret, input.oldValue]);
       // A Main key reads /Accounts; its replacement would be a Standard key with less access.
       const main = await call(ctx, `/2010-04-01/Accounts/${a.account}.json`, keySid, input.oldValue, { retry: READ_RETRY });
-      if (main.status === 200) throw refusedError('Twilio: this is a Main API key; the API makes only Standard keys, so rotate it in the Console', 'https://console.twilio.com/us1/account/keys-credentials/api-keys');
+      if (main.status === 200)
+        throw refusedError(
+          'Twilio: this is a Main API key; the API makes only Standard keys, so rotate it in the Console',
+          'https://console.twilio.com/us1/account/keys-credentials/api-keys',
+        );
       return keySid;
     },
     async create({ credential, oldId, oldValue, idempotencyKey }) {
@@ -204,12 +239,19 @@ function apiKeyRotation(ctx: IntegrationContext): RotationProvider {
       const name = rotationName(idempotencyKey);
       // A resumed run: the interrupted attempt's key (its secret never stored) is deleted first.
       const list = await call(ctx, `/2010-04-01/Accounts/${a.account}/Keys.json`, a.user, a.secret, { query: { PageSize: 1000 }, secrets, retry: READ_RETRY });
-      if (list.status !== 200 || !Array.isArray(list.json?.keys)) throw vendorFailure(VENDOR, 'GET Keys.json', list.status === 200 ? { ...list, malformed: true } : list, secrets);
+      if (list.status !== 200 || !Array.isArray(list.json?.keys))
+        throw vendorFailure(VENDOR, 'GET Keys.json', list.status === 200 ? { ...list, malformed: true } : list, secrets);
       for (const k of list.json.keys) if (k?.friendly_name === name && typeof k.sid === 'string') await deleteKey(ctx, a.account, k.sid, secrets);
       const made = await call(ctx, `/2010-04-01/Accounts/${a.account}/Keys.json`, a.user, a.secret, { method: 'POST', form: { FriendlyName: name }, secrets });
       const secret = made.json?.secret;
       const sid = made.json?.sid;
-      if (made.status !== 201 || typeof secret !== 'string' || !sidOf(sid, KEY_SID)) throw vendorFailure(VENDOR, 'POST Keys.json', made.status === 201 ? { ...made, malformed: true } : made, typeof secret === 'string' ? [...secrets, secret] : secrets);
+      if (made.status !== 201 || typeof secret !== 'string' || !sidOf(sid, KEY_SID))
+        throw vendorFailure(
+          VENDOR,
+          'POST Keys.json',
+          made.status === 201 ? { ...made, malformed: true } : made,
+          typeof secret === 'string' ? [...secrets, secret] : secrets,
+        );
       return { value: secret, id: sid };
     },
     async revoke({ value, id, mode }) {
@@ -240,21 +282,38 @@ function authTokenRotation(ctx: IntegrationContext): RotationProvider {
       return accountFor(ctx);
     },
     async create({ credential, oldValue }) {
-      if (!oldValue) throw refusedError(`Twilio: the current ${credential.names[0] ?? 'auth token'} is not in the store, and it is what creates the secondary token`);
+      if (!oldValue)
+        throw refusedError(`Twilio: the current ${credential.names[0] ?? 'auth token'} is not in the store, and it is what creates the secondary token`);
       const account = accountFor(ctx);
       // One secondary token at a time: a leftover from an interrupted run (never stored) is removed first.
       const removed = await call(accounts, '/v1/AuthTokens/Secondary', account, oldValue, { method: 'DELETE' });
       if (removed.status !== 204 && removed.status !== 404) throw vendorFailure(VENDOR, 'DELETE /v1/AuthTokens/Secondary', removed, [oldValue]);
       const made = await call(accounts, '/v1/AuthTokens/Secondary', account, oldValue, { method: 'POST', form: {} });
       const secondary = made.json?.secondary_auth_token;
-      if (made.status !== 201 || typeof secondary !== 'string') throw vendorFailure(VENDOR, 'POST /v1/AuthTokens/Secondary', made.status === 201 ? { ...made, malformed: true } : made, typeof secondary === 'string' ? [oldValue, secondary] : [oldValue]);
+      if (made.status !== 201 || typeof secondary !== 'string')
+        throw vendorFailure(
+          VENDOR,
+          'POST /v1/AuthTokens/Secondary',
+          made.status === 201 ? { ...made, malformed: true } : made,
+          typeof secondary === 'string' ? [oldValue, secondary] : [oldValue],
+        );
       return { value: secondary, id: account };
     },
     async revoke({ value, mode }) {
-      if (mode === 'deactivate') throw refusedError('Twilio auth tokens cannot be deactivated: promoting the secondary token retires the old one', 'Make a plan without --grace for Twilio auth tokens.');
+      if (mode === 'deactivate')
+        throw refusedError(
+          'Twilio auth tokens cannot be deactivated: promoting the secondary token retires the old one',
+          'Make a plan without --grace for Twilio auth tokens.',
+        );
       if ((await isActive(value)) === false) return 'already';
       const promoted = await call(accounts, '/v1/AuthTokens/Promote', accountFor(ctx), value, { method: 'POST', form: {} });
-      if (promoted.status !== 200) throw vendorFailure(VENDOR, 'POST /v1/AuthTokens/Promote', promoted, typeof promoted.json?.auth_token === 'string' ? [value, promoted.json.auth_token] : [value]);
+      if (promoted.status !== 200)
+        throw vendorFailure(
+          VENDOR,
+          'POST /v1/AuthTokens/Promote',
+          promoted,
+          typeof promoted.json?.auth_token === 'string' ? [value, promoted.json.auth_token] : [value],
+        );
       return 'revoked';
     },
     isActive: ({ value }) => isActive(value),
@@ -267,7 +326,11 @@ const twilio: Integration = {
   defaultApi: DEFAULT_API,
   config: [
     { key: 'account', description: 'The Account SID (AC...) the credentials belong to; needed for revoke and rotate' },
-    { key: 'admin', secret: true, description: 'store:<entry> holding the account\'s auth token, or a Main API key written SK...:secret; needed to create and delete API keys' },
+    {
+      key: 'admin',
+      secret: true,
+      description: "store:<entry> holding the account's auth token, or a Main API key written SK...:secret; needed to create and delete API keys",
+    },
     { key: 'api_key', description: 'The SID (SK...) of the API key to rotate, while plans do not carry credential parts' },
   ],
   parts: [
@@ -281,19 +344,30 @@ const twilio: Integration = {
     warning: 'Irreversible: the API key is deleted and its secret stops working at once.',
     async run(credential, ctx) {
       const { account, keySid } = whoOf(credential, ctx);
-      if (!keySid) throw refusedError('Twilio: an auth token is not revoked on its own: rotate it (secondary token, then promote) with credctl apply or in the Console', 'https://console.twilio.com/us1/account/keys-credentials/api-keys');
+      if (!keySid)
+        throw refusedError(
+          'Twilio: an auth token is not revoked on its own: rotate it (secondary token, then promote) with credctl apply or in the Console',
+          'https://console.twilio.com/us1/account/keys-credentials/api-keys',
+        );
       return deleteKey(ctx, accountFor(ctx, account), keySid, [credential.value]);
     },
   },
   rotate: {
     strategy: 'overlap',
     summary:
-      'API key: a new Standard key is created next to the old one, then the old key is deleted; its SID (the new id) must be written next to the secret, and a Restricted key\'s policy is not copied (the replacement is Standard, so wider). Auth token: a secondary token is created (both work), then promoted, which retires the old token.',
+      "API key: a new Standard key is created next to the old one, then the old key is deleted; its SID (the new id) must be written next to the secret, and a Restricted key's policy is not copied (the replacement is Standard, so wider). Auth token: a secondary token is created (both work), then promoted, which retires the old token.",
     provider: (credential, ctx) => (isAuthToken(credential) ? authTokenRotation(ctx) : apiKeyRotation(ctx)),
   },
   manual: {
-    rotate: { url: 'https://console.twilio.com/us1/account/keys-credentials/api-keys', instructions: 'API keys: create a new key of the same type (Main keys only here), deploy its SID and secret, then delete the old key. Auth token: Account > API keys & tokens > "Create secondary token", deploy it, then "Promote to primary".' },
-    revoke: { url: 'https://console.twilio.com/us1/account/keys-credentials/api-keys', instructions: 'Open the API key and choose "Delete this API key". An auth token is retired by creating a secondary token and promoting it.' },
+    rotate: {
+      url: 'https://console.twilio.com/us1/account/keys-credentials/api-keys',
+      instructions:
+        'API keys: create a new key of the same type (Main keys only here), deploy its SID and secret, then delete the old key. Auth token: Account > API keys & tokens > "Create secondary token", deploy it, then "Promote to primary".',
+    },
+    revoke: {
+      url: 'https://console.twilio.com/us1/account/keys-credentials/api-keys',
+      instructions: 'Open the API key and choose "Delete this API key". An auth token is retired by creating a secondary token and promoting it.',
+    },
   },
 };
 

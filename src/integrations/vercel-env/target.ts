@@ -3,7 +3,17 @@ import { fingerprint } from '../../core/fingerprint.js';
 import { ledgerOf } from '../../targets/default-ledger.js';
 import { callJson, statusError, vendorMessage, type JsonReply } from '../../targets/http.js';
 import { optionalApiUrl, optionalBoolean, optionalString, requireString } from '../../targets/ref-fields.js';
-import type { Target, TargetDeps, TargetFingerprint, TargetPlugin, VercelEnvTarget, VercelEnvTargetRef, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
+import type {
+  Target,
+  TargetDeps,
+  TargetFingerprint,
+  TargetPlugin,
+  VercelEnvTarget,
+  VercelEnvTargetRef,
+  VerifyResult,
+  WriteOptions,
+  WriteResult,
+} from '../../targets/target.js';
 
 /**
  * Vercel project environment variables through the REST API:
@@ -59,7 +69,11 @@ class VercelEnvTargetImpl implements Target {
 
   private async token(): Promise<string> {
     const t = await this.deps.getCredential?.('vercel', this.ref);
-    if (!t) throw storeError(`no Vercel token to write env of project ${this.ref.projectId}`, 'store the Vercel token (credctl store put) and say so in credctl.yaml');
+    if (!t)
+      throw storeError(
+        `no Vercel token to write env of project ${this.ref.projectId}`,
+        'store the Vercel token (credctl store put) and say so in credctl.yaml',
+      );
     return t;
   }
 
@@ -90,9 +104,7 @@ class VercelEnvTargetImpl implements Target {
     if (reply.status !== 200) throw statusError(`Vercel: ${what}`, reply, all, 'Vercel');
     const envs = (reply.json as { envs?: unknown } | undefined)?.envs;
     if (!Array.isArray(envs)) throw remoteError(`Vercel: ${what}: the answer has no envs list`);
-    return (envs as VercelEnv[]).filter(
-      (e) => e && e.key === name && Array.isArray(e.target) && e.target.some((t) => (this.targets as string[]).includes(t)),
-    );
+    return (envs as VercelEnv[]).filter((e) => e && e.key === name && Array.isArray(e.target) && e.target.some((t) => (this.targets as string[]).includes(t)));
   }
 
   /** The decrypted value, or undefined for write-only (`sensitive`) variables. */

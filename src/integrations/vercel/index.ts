@@ -79,17 +79,27 @@ async function verify(value: string, ctx: IntegrationContext): Promise<Verificat
 
 async function analyze(value: string, ctx: IntegrationContext): Promise<Analysis> {
   const { meta, reply } = await currentToken(value, ctx);
-  if (!meta) throw vendorFailure(VERCEL, 'did not show the token metadata (GET /v5/user/tokens/current)', reply.status === 200 ? { ...reply, malformed: true } : reply, [value]);
+  if (!meta)
+    throw vendorFailure(VERCEL, 'did not show the token metadata (GET /v5/user/tokens/current)', reply.status === 200 ? { ...reply, malformed: true } : reply, [
+      value,
+    ]);
   const scopes = meta.scopes ?? [];
   const grants: Grant[] = scopes.map((s) =>
     s.type === 'team'
-      ? { scope: 'team', risk: 'admin', resource: s.teamId, description: "Everything the user may do in this team (projects, deployments, environment variables, domains), bounded by the user's role there." }
+      ? {
+          scope: 'team',
+          risk: 'admin',
+          resource: s.teamId,
+          description: "Everything the user may do in this team (projects, deployments, environment variables, domains), bounded by the user's role there.",
+        }
       : { scope: s.type === 'user' ? 'account' : s.type, risk: 'admin', description: 'Everything the user can reach, in every team.' },
   );
   return {
     grants,
     complete: false,
-    note: scopes.length ? "Vercel tokens carry the user's full rights in their scope; the user's role in each team (which bounds them) is not part of the token's metadata." : 'Vercel listed no scopes for this token.',
+    note: scopes.length
+      ? "Vercel tokens carry the user's full rights in their scope; the user's role in each team (which bounds them) is not part of the token's metadata."
+      : 'Vercel listed no scopes for this token.',
   };
 }
 
@@ -98,11 +108,18 @@ async function idOf(value: string, ctx: IntegrationContext): Promise<string | un
   const { meta, reply } = await currentToken(value, ctx);
   if (meta) return meta.id;
   if (invalidToken(reply)) return undefined;
-  throw vendorFailure(VERCEL, 'did not say which token this is (GET /v5/user/tokens/current)', reply.status === 200 ? { ...reply, malformed: true } : reply, [value]);
+  throw vendorFailure(VERCEL, 'did not say which token this is (GET /v5/user/tokens/current)', reply.status === 200 ? { ...reply, malformed: true } : reply, [
+    value,
+  ]);
 }
 
 async function deleteToken(tokenId: string, authValue: string, ctx: IntegrationContext, secrets: string[]): Promise<'revoked' | 'already'> {
-  const reply = await vendorCall(ctx, `/v3/user/tokens/${encodeURIComponent(tokenId)}`, { method: 'DELETE', headers: auth(authValue), secrets, retry: READ_RETRY });
+  const reply = await vendorCall(ctx, `/v3/user/tokens/${encodeURIComponent(tokenId)}`, {
+    method: 'DELETE',
+    headers: auth(authValue),
+    secrets,
+    retry: READ_RETRY,
+  });
   if (reply.status === 200 || reply.status === 204) return 'revoked';
   if (reply.status === 404 || invalidToken(reply)) return 'already';
   throw vendorFailure(VERCEL, 'did not delete the token', reply, secrets);
@@ -127,18 +144,35 @@ function rotationProvider(ctx: IntegrationContext): RotationProvider {
       return `${meta.id}|${ctx.setting('team') ?? teamOf(meta) ?? ''}`;
     },
     async create({ oldId, oldValue, idempotencyKey }) {
-      if (!oldValue) throw refusedError('the old Vercel token is not in the store, so credctl cannot ask Vercel for its replacement', 'Create a token at https://vercel.com/account/settings/tokens and store it with `credctl store put`.');
+      if (!oldValue)
+        throw refusedError(
+          'the old Vercel token is not in the store, so credctl cannot ask Vercel for its replacement',
+          'Create a token at https://vercel.com/account/settings/tokens and store it with `credctl store put`.',
+        );
       const { teamId } = parse(oldId);
       const name = `credctl ${idempotencyKey}`.slice(0, 100);
       // A resumed run: a token of this name was made before its value was sealed; it is unusable.
       const list = await vendorCall(ctx, '/v6/user/tokens', { headers: auth(oldValue), secrets: [oldValue], retry: READ_RETRY });
-      if (list.status !== 200 || !Array.isArray(list.json?.tokens)) throw vendorFailure(VERCEL, 'did not list the user tokens (GET /v6/user/tokens)', list.status === 200 ? { ...list, malformed: true } : list, [oldValue]);
-      for (const leftover of list.json.tokens.filter((t: any) => t?.name === name && typeof t.id === 'string')) await deleteToken(leftover.id, oldValue, ctx, [oldValue]);
-      const reply = await vendorCall(ctx, '/v3/user/tokens', { method: 'POST', headers: auth(oldValue), query: { teamId }, json: { name }, secrets: [oldValue] });
+      if (list.status !== 200 || !Array.isArray(list.json?.tokens))
+        throw vendorFailure(VERCEL, 'did not list the user tokens (GET /v6/user/tokens)', list.status === 200 ? { ...list, malformed: true } : list, [
+          oldValue,
+        ]);
+      for (const leftover of list.json.tokens.filter((t: any) => t?.name === name && typeof t.id === 'string'))
+        await deleteToken(leftover.id, oldValue, ctx, [oldValue]);
+      const reply = await vendorCall(ctx, '/v3/user/tokens', {
+        method: 'POST',
+        headers: auth(oldValue),
+        query: { teamId },
+        json: { name },
+        secrets: [oldValue],
+      });
       const bearer = reply.json?.bearerToken;
       const id = reply.json?.token?.id;
       if (reply.status !== 200 || typeof bearer !== 'string' || typeof id !== 'string') {
-        throw vendorFailure(VERCEL, 'did not create the replacement token', reply.status === 200 ? { ...reply, malformed: true } : reply, [oldValue, ...(typeof bearer === 'string' ? [bearer] : [])]);
+        throw vendorFailure(VERCEL, 'did not create the replacement token', reply.status === 200 ? { ...reply, malformed: true } : reply, [
+          oldValue,
+          ...(typeof bearer === 'string' ? [bearer] : []),
+        ]);
       }
       return { value: bearer, id: `${id}|${teamId ?? ''}` };
     },
@@ -175,11 +209,16 @@ const vercel: Integration = {
   },
   rotate: {
     strategy: 'overlap',
-    summary: 'A second token is created for the same user and team with the old one; both work until the old one is deleted, after the new one is in every target.',
+    summary:
+      'A second token is created for the same user and team with the old one; both work until the old one is deleted, after the new one is in every target.',
     provider: (_credential, ctx) => rotationProvider(ctx),
   },
   manual: {
-    rotate: { url: 'https://vercel.com/account/settings/tokens', instructions: 'Create a token with the same scope and an expiration, store it with `credctl store put`, move every consumer to it, then delete the old token on the same page.' },
+    rotate: {
+      url: 'https://vercel.com/account/settings/tokens',
+      instructions:
+        'Create a token with the same scope and an expiration, store it with `credctl store put`, move every consumer to it, then delete the old token on the same page.',
+    },
     revoke: { url: 'https://vercel.com/account/settings/tokens', instructions: 'Find the token by name and choose Delete.' },
   },
 };

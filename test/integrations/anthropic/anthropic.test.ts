@@ -15,7 +15,14 @@ let api: AnthropicStandIn;
 beforeEach(async () => {
   api = await startAnthropic({
     keys: [
-      { id: 'apikey_01FAKEleaked', value: LEAKED, name: 'backend prod', status: 'active', workspace_id: 'wrkspc_01FAKEprod', expires_at: '2027-03-01T00:00:00Z' },
+      {
+        id: 'apikey_01FAKEleaked',
+        value: LEAKED,
+        name: 'backend prod',
+        status: 'active',
+        workspace_id: 'wrkspc_01FAKEprod',
+        expires_at: '2027-03-01T00:00:00Z',
+      },
       { id: 'apikey_01FAKEother', value: OTHER, name: 'notebook', status: 'active', workspace_id: null },
     ],
     admins: { [ADMIN]: { org: '12345678-0000-4000-8000-000000000000', name: 'Fake Org' } },
@@ -36,10 +43,14 @@ describe('anthropic verify against the Claude API stand-in', () => {
 
   it('with an admin key, the identity names the key id, workspace, creator and expiry', async () => {
     const v = await anthropic.verify!({ value: LEAKED }, ctx({ admin: ADMIN }));
-    expect(v).toMatchObject({ status: 'live', identity: { credentialId: 'apikey_01FAKEleaked', account: 'workspace wrkspc_01FAKEprod', principal: 'user user_01FAKE0000' }, expiresAt: '2027-03-01T00:00:00Z' });
+    expect(v).toMatchObject({
+      status: 'live',
+      identity: { credentialId: 'apikey_01FAKEleaked', account: 'workspace wrkspc_01FAKEprod', principal: 'user user_01FAKE0000' },
+      expiresAt: '2027-03-01T00:00:00Z',
+    });
   });
 
-  it('an unknown or disabled key is dead, with Anthropic\'s error type', async () => {
+  it("an unknown or disabled key is dead, with Anthropic's error type", async () => {
     const unknown = await anthropic.verify!({ value: `sk-ant-api03-FAKE${'0'.repeat(80)}deadAA` }, ctx());
     expect(unknown.status).toBe('dead');
     expect(unknown.reason).toContain('authentication_error');
@@ -93,7 +104,14 @@ describe('anthropic analyze and revoke', () => {
   });
 
   it('finds the key across list pages', async () => {
-    for (let i = 0; i < 1500; i++) api.keys.unshift({ id: `apikey_01FAKEpad${i}`, value: `sk-ant-api03-PAD${String(i).padStart(84, '0')}AA`, name: 'pad', status: 'active', workspace_id: null });
+    for (let i = 0; i < 1500; i++)
+      api.keys.unshift({
+        id: `apikey_01FAKEpad${i}`,
+        value: `sk-ant-api03-PAD${String(i).padStart(84, '0')}AA`,
+        name: 'pad',
+        status: 'active',
+        workspace_id: null,
+      });
     expect(await anthropic.revoke!.run({ value: LEAKED }, ctx({ admin: ADMIN }))).toBe('revoked');
     expect(api.requests.filter((r) => r.path === '/v1/organizations/api_keys')).toHaveLength(2);
   });

@@ -19,8 +19,20 @@ export interface AnthropicStandIn extends StandIn {
   keys: FakeKey[];
 }
 
-const error = (status: number, type: string, message: string) => ({ status, headers: { 'request-id': 'req_011FAKE0000' }, body: { type: 'error', error: { type, message } } });
-const TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error' };
+const error = (status: number, type: string, message: string) => ({
+  status,
+  headers: { 'request-id': 'req_011FAKE0000' },
+  body: { type: 'error', error: { type, message } },
+});
+const TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
 
 export const hintOf = (value: string) => `${value.slice(0, 16)}...${value.slice(-4)}`;
 
@@ -29,11 +41,29 @@ export async function startAnthropic(opts: { keys: FakeKey[]; admins: Record<str
     const v = req.headers[name];
     return typeof v === 'string' ? v : undefined;
   };
-  const record = (k: FakeKey) => ({ type: 'api_key', id: k.id, name: k.name, status: k.status, partial_key_hint: hintOf(k.value), workspace_id: k.workspace_id, created_at: '2026-01-02T03:04:05Z', created_by: { id: 'user_01FAKE0000', type: 'user' }, expires_at: k.expires_at ?? null });
+  const record = (k: FakeKey) => ({
+    type: 'api_key',
+    id: k.id,
+    name: k.name,
+    status: k.status,
+    partial_key_hint: hintOf(k.value),
+    workspace_id: k.workspace_id,
+    created_at: '2026-01-02T03:04:05Z',
+    created_by: { id: 'user_01FAKE0000', type: 'user' },
+    expires_at: k.expires_at ?? null,
+  });
 
   const api = (await startStandIn({
-    errorBody: (status, message) => ({ type: 'error', error: { type: TYPES[status] ?? 'api_error', message: status === 429 ? 'Number of requests has exceeded your rate limit' : message } }),
-    rateLimitHeaders: { 'retry-after': '20', 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': '2026-12-07T12:00:20Z' },
+    errorBody: (status, message) => ({
+      type: 'error',
+      error: { type: TYPES[status] ?? 'api_error', message: status === 429 ? 'Number of requests has exceeded your rate limit' : message },
+    }),
+    rateLimitHeaders: {
+      'retry-after': '20',
+      'anthropic-ratelimit-requests-limit': '50',
+      'anthropic-ratelimit-requests-remaining': '0',
+      'anthropic-ratelimit-requests-reset': '2026-12-07T12:00:20Z',
+    },
     handle(req) {
       if (!header(req, 'anthropic-version')) return error(400, 'invalid_request_error', 'anthropic-version: header is required');
       const key = header(req, 'x-api-key');
@@ -48,7 +78,9 @@ export async function startAnthropic(opts: { keys: FakeKey[]; admins: Record<str
       }
       if (!req.path.startsWith('/v1/organizations/')) return error(404, 'not_found_error', 'Not found');
       if (!admin) {
-        return api.keys.some((x) => x.value === key && x.status === 'active') ? error(403, 'permission_error', 'This endpoint requires an Admin API key') : error(401, 'authentication_error', 'invalid x-api-key');
+        return api.keys.some((x) => x.value === key && x.status === 'active')
+          ? error(403, 'permission_error', 'This endpoint requires an Admin API key')
+          : error(401, 'authentication_error', 'invalid x-api-key');
       }
       if (req.path === '/v1/organizations/me' && req.method === 'GET') return { status: 200, body: { id: admin.org, type: 'organization', name: admin.name } };
       if (req.path === '/v1/organizations/api_keys' && req.method === 'GET') {
@@ -57,14 +89,18 @@ export async function startAnthropic(opts: { keys: FakeKey[]; admins: Record<str
         const after = req.query.get('after_id');
         const start = after ? api.keys.findIndex((k) => k.id === after) + 1 : 0;
         const page = api.keys.slice(start, start + limit);
-        return { status: 200, body: { data: page.map(record), has_more: start + limit < api.keys.length, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null } };
+        return {
+          status: 200,
+          body: { data: page.map(record), has_more: start + limit < api.keys.length, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null },
+        };
       }
       const m = /^\/v1\/organizations\/api_keys\/([^/]+)$/.exec(req.path);
       if (m && req.method === 'POST') {
         const k = api.keys.find((x) => x.id === m[1]);
         if (!k) return error(404, 'not_found_error', 'API key not found');
         const status = req.body?.status;
-        if (status !== undefined && !['active', 'inactive', 'archived'].includes(status)) return error(400, 'invalid_request_error', 'status: Input should be active, inactive or archived');
+        if (status !== undefined && !['active', 'inactive', 'archived'].includes(status))
+          return error(400, 'invalid_request_error', 'status: Input should be active, inactive or archived');
         if (k.status === 'archived') return error(400, 'invalid_request_error', 'Cannot update an archived API key');
         if (status) k.status = status;
         if (typeof req.body?.name === 'string') k.name = req.body.name;

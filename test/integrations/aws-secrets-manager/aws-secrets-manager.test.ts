@@ -28,7 +28,11 @@ function deps(over: Partial<TargetDeps> = {}): TargetDeps {
 const ops = (from = 0) => sm.requests.slice(from).map((q) => String(q.headers['x-amz-target']).replace('secretsmanager.', ''));
 
 beforeAll(async () => {
-  sm = await startSecretsManager({ region: 'eu-west-1', account: '123456789012', keys: { [KEY_ID]: { secretAccessKey: SECRET_KEY }, [RO_KEY_ID]: { secretAccessKey: RO_SECRET, readOnly: true } } });
+  sm = await startSecretsManager({
+    region: 'eu-west-1',
+    account: '123456789012',
+    keys: { [KEY_ID]: { secretAccessKey: SECRET_KEY }, [RO_KEY_ID]: { secretAccessKey: RO_SECRET, readOnly: true } },
+  });
   sm.create('prod/stripe', OLD);
   sm.create('prod/app', JSON.stringify({ DB_PASSWORD: 'FAKE-db-0123456789', STRIPE_KEY: OLD }));
   sm.create('prod/plain', 'not json FAKE');
@@ -69,7 +73,9 @@ describe('aws-secrets-manager target against the Secrets Manager stand-in (SigV4
     expect(sm.valueAt('prod/stripe')).toBe(NEW);
     expect(sm.valueAt('prod/stripe', 'AWSPREVIOUS')).toBe(OLD);
     expect(sm.versionCount('prod/stripe')).toBe(versions);
-    const tokens = sm.requests.filter((q) => q.headers['x-amz-target'] === 'secretsmanager.PutSecretValue' && q.body.SecretString === NEW).map((q) => q.body.ClientRequestToken);
+    const tokens = sm.requests
+      .filter((q) => q.headers['x-amz-target'] === 'secretsmanager.PutSecretValue' && q.body.SecretString === NEW)
+      .map((q) => q.body.ClientRequestToken);
     expect(tokens.length).toBe(2);
     expect(new Set(tokens).size).toBe(1);
   });
@@ -88,7 +94,7 @@ describe('aws-secrets-manager target against the Secrets Manager stand-in (SigV4
     expect(e.message).toContain('not a JSON object');
   });
 
-  it('refuses to write a missing secret, a changed one, and one under someone else\'s rotation', async () => {
+  it("refuses to write a missing secret, a changed one, and one under someone else's rotation", async () => {
     const absent = openTarget({ ...REF, secretId: 'prod/nope' }, deps());
     expect(await absent.readFingerprint('K')).toBeNull();
     expect(await absent.verify('K', NEW)).toBe(false);
@@ -125,7 +131,7 @@ describe('aws-secrets-manager target against the Secrets Manager stand-in (SigV4
     expect(sm.versionCount('prod/resume')).toBe(versions);
   });
 
-  it('a rollback supersedes credctl\'s own interrupted pending version', async () => {
+  it("a rollback supersedes credctl's own interrupted pending version", async () => {
     sm.create('prod/rollback', OLD);
     const t = openTarget({ ...REF, secretId: 'prod/rollback' }, deps({ http: { retries: 0, backoffMs: 1, timeoutMs: 1000 } }));
     sm.failNext('UpdateSecretVersionStage');
@@ -198,6 +204,12 @@ describe('aws-secrets-manager target against the Secrets Manager stand-in (SigV4
     expect(bad({ region: 'eu-west-1', secretId: 'arn:aws:s3:::bucket' })).toContain('"secretId"');
     expect(bad({ region: 'eu-west-1', secretId: 's', field: 'a\nb' })).toContain('"field"');
     expect(bad({ region: 'eu-west-1', secretId: 's', apiUrl: 'https://evil.example' })).toContain('"apiUrl"');
-    expect(parseTargetRef({ type: 'aws-secrets-manager', region: 'us-gov-west-1', secretId: 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:x-AbCdEf' })).toMatchObject({ region: 'us-gov-west-1' });
+    expect(
+      parseTargetRef({
+        type: 'aws-secrets-manager',
+        region: 'us-gov-west-1',
+        secretId: 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:x-AbCdEf',
+      }),
+    ).toMatchObject({ region: 'us-gov-west-1' });
   });
 });

@@ -64,27 +64,38 @@ export async function startSecretsManager(opts: { region: string; account: strin
 
   const checkSignature = (req: StandInRequest): StandInAnswer | FakeAwsKey => {
     const auth = req.headers.authorization;
-    const m = typeof auth === 'string' ? /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth) : null;
+    const m =
+      typeof auth === 'string'
+        ? /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth)
+        : null;
     if (!m) return err('MissingAuthenticationTokenException', 'Missing Authentication Token', 400);
     const [, keyId, , region, service, signedHeaders, signature] = m;
     const key = opts.keys[keyId!];
     if (!key) return err('UnrecognizedClientException', 'The security token included in the request is invalid.');
-    if (region !== opts.region || service !== 'secretsmanager') return err('InvalidSignatureException', `Credential should be scoped to a valid region and service (${opts.region}/secretsmanager).`);
+    if (region !== opts.region || service !== 'secretsmanager')
+      return err('InvalidSignatureException', `Credential should be scoped to a valid region and service (${opts.region}/secretsmanager).`);
     const headers: Record<string, string> = {};
     for (const h of signedHeaders!.split(';')) {
       const v = req.headers[h];
       if (typeof v !== 'string') return err('InvalidSignatureException', `Signed header ${h} is missing.`);
       headers[h] = v;
     }
-    if (!signedHeaders!.split(';').includes('x-amz-date') || !signedHeaders!.split(';').includes('host')) return err('InvalidSignatureException', 'Host and X-Amz-Date must be signed.');
-    const again = aws4.sign({ host: headers.host, method: req.method, path: req.path, service: 'secretsmanager', region, body: req.text, headers }, { accessKeyId: keyId!, secretAccessKey: key.secretAccessKey });
+    if (!signedHeaders!.split(';').includes('x-amz-date') || !signedHeaders!.split(';').includes('host'))
+      return err('InvalidSignatureException', 'Host and X-Amz-Date must be signed.');
+    const again = aws4.sign(
+      { host: headers.host, method: req.method, path: req.path, service: 'secretsmanager', region, body: req.text, headers },
+      { accessKeyId: keyId!, secretAccessKey: key.secretAccessKey },
+    );
     const expected = /Signature=([0-9a-f]{64})/.exec(String(again.headers?.Authorization ?? ''))?.[1];
     if (expected !== signature) return err('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');
     return key;
   };
 
   const api = await startStandIn({
-    errorBody: (status, message) => (status === 429 ? { __type: 'ThrottlingException', message: 'Rate exceeded' } : { __type: status >= 500 ? 'InternalServiceError' : 'ValidationException', message }),
+    errorBody: (status, message) =>
+      status === 429
+        ? { __type: 'ThrottlingException', message: 'Rate exceeded' }
+        : { __type: status >= 500 ? 'InternalServiceError' : 'ValidationException', message },
     handle(req) {
       if (req.method !== 'POST' || req.path !== '/') return err('UnknownOperationException', 'Unknown operation', 404);
       if (!String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1')) return err('SerializationException', 'Unsupported content type');
@@ -99,20 +110,45 @@ export async function startSecretsManager(opts: { region: string; account: strin
       }
       const s = find(b.SecretId);
       if (op && !['GetSecretValue', 'DescribeSecret'].includes(op) && signed.readOnly) {
-        return err('AccessDeniedException', `User is not authorized to perform: secretsmanager:${op} on resource: ${String(b.SecretId)} because no identity-based policy allows the secretsmanager:${op} action`);
+        return err(
+          'AccessDeniedException',
+          `User is not authorized to perform: secretsmanager:${op} on resource: ${String(b.SecretId)} because no identity-based policy allows the secretsmanager:${op} action`,
+        );
       }
       if (op && !s) return err('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
       switch (op) {
         case 'DescribeSecret':
-          return { status: 200, body: { ARN: s!.arn, Name: s!.name, RotationEnabled: false, VersionIdsToStages: Object.fromEntries([...s!.versions].filter(([, v]) => v.stages.size).map(([id, v]) => [id, [...v.stages]])) } };
+          return {
+            status: 200,
+            body: {
+              ARN: s!.arn,
+              Name: s!.name,
+              RotationEnabled: false,
+              VersionIdsToStages: Object.fromEntries([...s!.versions].filter(([, v]) => v.stages.size).map(([id, v]) => [id, [...v.stages]])),
+            },
+          };
         case 'GetSecretValue': {
-          const hit = typeof b.VersionId === 'string' ? ([b.VersionId, s!.versions.get(b.VersionId)] as const) : withStage(s!, typeof b.VersionStage === 'string' ? b.VersionStage : 'AWSCURRENT');
+          const hit =
+            typeof b.VersionId === 'string'
+              ? ([b.VersionId, s!.versions.get(b.VersionId)] as const)
+              : withStage(s!, typeof b.VersionStage === 'string' ? b.VersionStage : 'AWSCURRENT');
           if (!hit || !hit[1]) return err('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label or version.");
-          return { status: 200, body: { ARN: s!.arn, Name: s!.name, VersionId: hit[0], SecretString: hit[1].secretString, VersionStages: [...hit[1].stages], CreatedDate: hit[1].created } };
+          return {
+            status: 200,
+            body: {
+              ARN: s!.arn,
+              Name: s!.name,
+              VersionId: hit[0],
+              SecretString: hit[1].secretString,
+              VersionStages: [...hit[1].stages],
+              CreatedDate: hit[1].created,
+            },
+          };
         }
         case 'PutSecretValue': {
           const token = b.ClientRequestToken;
-          if (typeof token !== 'string' || token.length < 32 || token.length > 64) return err('InvalidParameterException', 'ClientRequestToken must be 32 to 64 characters.');
+          if (typeof token !== 'string' || token.length < 32 || token.length > 64)
+            return err('InvalidParameterException', 'ClientRequestToken must be 32 to 64 characters.');
           if (typeof b.SecretString !== 'string') return err('InvalidParameterException', 'You must provide either SecretString or SecretBinary.');
           const stages = Array.isArray(b.VersionStages) ? (b.VersionStages as string[]) : ['AWSCURRENT'];
           const existing = s!.versions.get(token);
@@ -128,13 +164,20 @@ export async function startSecretsManager(opts: { region: string; account: strin
           const stage = String(b.VersionStage);
           const holder = withStage(s!, stage);
           if (holder && b.MoveToVersionId !== holder[0] && b.RemoveFromVersionId !== holder[0]) {
-            return err('InvalidParameterException', `The parameter RemoveFromVersionId doesn't match. The staging label ${stage} is currently attached to version ${holder[0]}.`);
+            return err(
+              'InvalidParameterException',
+              `The parameter RemoveFromVersionId doesn't match. The staging label ${stage} is currently attached to version ${holder[0]}.`,
+            );
           }
           if (typeof b.MoveToVersionId === 'string') {
             if (!s!.versions.has(b.MoveToVersionId)) return err('ResourceNotFoundException', "Secrets Manager can't find the specified secret version.");
             move(s!, stage, b.MoveToVersionId);
           } else if (holder) {
-            if (stage === 'AWSCURRENT') return err('InvalidParameterException', 'You can only move staging label AWSCURRENT to a different secret version. It can’t be completely removed.');
+            if (stage === 'AWSCURRENT')
+              return err(
+                'InvalidParameterException',
+                'You can only move staging label AWSCURRENT to a different secret version. It can’t be completely removed.',
+              );
             holder[1].stages.delete(stage);
           }
           return { status: 200, body: { ARN: s!.arn, Name: s!.name } };

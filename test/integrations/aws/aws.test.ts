@@ -32,8 +32,13 @@ describe('aws verify and analyze', () => {
     api.addUser('reporting', { policies: ['ReadOnlyAccess'] });
     const key = api.addKey('reporting');
     const v = await aws.verify!(cred(key), contextFor('aws', api.url));
-    expect(v).toMatchObject({ status: 'live', identity: { principal: 'arn:aws:iam::000011112222:user/reporting', account: '000011112222', credentialId: key.id } });
-    expect((await aws.verify!({ value: `${key.secret.slice(0, -4)}ZZZZ`, parts: { 'access-key-id': key.id } }, contextFor('aws', api.url))).reason).toMatch(/SignatureDoesNotMatch/);
+    expect(v).toMatchObject({
+      status: 'live',
+      identity: { principal: 'arn:aws:iam::000011112222:user/reporting', account: '000011112222', credentialId: key.id },
+    });
+    expect((await aws.verify!({ value: `${key.secret.slice(0, -4)}ZZZZ`, parts: { 'access-key-id': key.id } }, contextFor('aws', api.url))).reason).toMatch(
+      /SignatureDoesNotMatch/,
+    );
     key.status = 'Inactive';
     expect((await aws.verify!(cred(key), contextFor('aws', api.url))).status).toBe('dead');
     key.status = 'Active';
@@ -59,7 +64,11 @@ describe('aws verify and analyze', () => {
     const key = api.addKey('checkout');
     const ctx = contextFor('aws', api.url, { admin: adminText() });
     const a = await aws.analyze!(cred(key), ctx);
-    expect(a.grants.map((g) => [g.scope, g.risk])).toEqual([['AmazonS3FullAccess', 'admin'], ['AdministratorAccess', 'admin'], ['orders-queue', 'write']]);
+    expect(a.grants.map((g) => [g.scope, g.risk])).toEqual([
+      ['AmazonS3FullAccess', 'admin'],
+      ['AdministratorAccess', 'admin'],
+      ['orders-queue', 'write'],
+    ]);
     expect(a.complete).toBe(false);
     api.addUser('lonely', { policies: ['ReadOnlyAccess'] });
     const lonely = api.addKey('lonely');
@@ -154,7 +163,13 @@ describe('aws rotation: the key id and the secret move together', () => {
     const other = api.addKey('crowded');
     const p = await project(old);
     const before = p.read('.env');
-    const summary = await applyPlan(makePlan(loadProject(p.root), { all: true }), { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
+    const summary = await applyPlan(makePlan(loadProject(p.root), { all: true }), {
+      yes: true,
+      noInput: true,
+      concurrency: 1,
+      store: p.store,
+      onEvent: () => undefined,
+    });
     expect(summary.failed).toHaveLength(1);
     expect(JSON.stringify(summary.failed)).toContain('two access keys');
     expect(JSON.stringify(summary.failed)).toContain(other.id.slice(0, 8));

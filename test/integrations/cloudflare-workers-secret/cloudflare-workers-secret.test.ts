@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/core/exit-codes.js';
 import { fingerprint } from '../../../src/core/fingerprint.js';
-import { openTarget, } from '../../../src/integrations/targets.js';
+import { openTarget } from '../../../src/integrations/targets.js';
 import { memoryLedger } from '../../../src/targets/ledger.js';
 import type { TargetDeps, TargetRef } from '../../../src/targets/target.js';
 import { everything, failure, refusedRef } from '../../targets/helpers.js';

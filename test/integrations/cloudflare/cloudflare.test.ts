@@ -16,10 +16,28 @@ const cloudflare = integrationNamed('cloudflare')!;
 let api: CloudflareStandIn;
 
 const fixtures = (): FakeToken[] => [
-  { id: ID, value: LEAKED, name: 'deploy dns', status: 'active', owner: 'user', permissions: ['DNS Write', 'Zone Read', 'API Tokens Write'], resources: { 'com.cloudflare.api.account.zone.eb78d65290b24279ba6f44721b3ea3c4': '*' }, expires_on: '2027-06-01T00:00:00Z', deny: ['Zone Settings Write'], ips: ['192.0.2.0/24'] },
+  {
+    id: ID,
+    value: LEAKED,
+    name: 'deploy dns',
+    status: 'active',
+    owner: 'user',
+    permissions: ['DNS Write', 'Zone Read', 'API Tokens Write'],
+    resources: { 'com.cloudflare.api.account.zone.eb78d65290b24279ba6f44721b3ea3c4': '*' },
+    expires_on: '2027-06-01T00:00:00Z',
+    deny: ['Zone Settings Write'],
+    ips: ['192.0.2.0/24'],
+  },
   { id: 'aa17574386854bf78a67040be0a770b1', value: READER, name: 'read only', status: 'active', owner: 'user', permissions: ['Zone Read'] },
   { id: 'bb17574386854bf78a67040be0a770b2', value: ADMIN, name: 'credctl admin', status: 'active', owner: 'user', permissions: ['API Tokens Write'] },
-  { id: 'cc17574386854bf78a67040be0a770b3', value: ACCOUNT_TOKEN, name: 'workers ci', status: 'active', owner: ACCOUNT, permissions: ['Workers Scripts Write', 'Account API Tokens Write'] },
+  {
+    id: 'cc17574386854bf78a67040be0a770b3',
+    value: ACCOUNT_TOKEN,
+    name: 'workers ci',
+    status: 'active',
+    owner: ACCOUNT,
+    permissions: ['Workers Scripts Write', 'Account API Tokens Write'],
+  },
 ];
 
 beforeEach(async () => {
@@ -28,12 +46,27 @@ beforeEach(async () => {
 afterEach(() => api.close());
 
 const ctx = (opts: { admin?: string; settings?: Record<string, string> } = {}) => contextFor('cloudflare', `${api.url}/client/v4`, opts);
-const credential = { id: 'fp', names: ['CLOUDFLARE_API_TOKEN'], provider: 'cloudflare', kind: 'token', redacted: 'FAKE…', storeName: 'cf', strategy: 'api', guards: [], steps: [] } as PlanCredential;
+const credential = {
+  id: 'fp',
+  names: ['CLOUDFLARE_API_TOKEN'],
+  provider: 'cloudflare',
+  kind: 'token',
+  redacted: 'FAKE…',
+  storeName: 'cf',
+  strategy: 'api',
+  guards: [],
+  steps: [],
+} as PlanCredential;
 
 describe('cloudflare verify against the client v4 stand-in', () => {
   it('a live user token names its id and expiry, sent as a bearer token', async () => {
     const v = await cloudflare.verify!({ value: LEAKED }, ctx());
-    expect(v).toMatchObject({ status: 'live', identity: { credentialId: ID, kind: 'user API token' }, expiresAt: '2027-06-01T00:00:00Z', lastUsedAt: '2026-12-01T00:00:00Z' });
+    expect(v).toMatchObject({
+      status: 'live',
+      identity: { credentialId: ID, kind: 'user API token' },
+      expiresAt: '2027-06-01T00:00:00Z',
+      lastUsedAt: '2026-12-01T00:00:00Z',
+    });
     expect(api.requests[0]).toMatchObject({ method: 'GET', path: '/client/v4/user/tokens/verify' });
     expect(api.requests[0]!.headers.authorization).toBe(`Bearer ${LEAKED}`);
   });
@@ -55,7 +88,10 @@ describe('cloudflare verify against the client v4 stand-in', () => {
   it('an account-owned token is checked on the account path when the account is configured', async () => {
     const v = await cloudflare.verify!({ value: ACCOUNT_TOKEN }, ctx({ settings: { account: ACCOUNT } }));
     expect(v).toMatchObject({ status: 'live', identity: { kind: 'account API token', account: ACCOUNT } });
-    expect(api.requests.map((r) => r.path)).toEqual([`/client/v4/accounts/${ACCOUNT}/tokens/verify`, `/client/v4/accounts/${ACCOUNT}/tokens/cc17574386854bf78a67040be0a770b3`]);
+    expect(api.requests.map((r) => r.path)).toEqual([
+      `/client/v4/accounts/${ACCOUNT}/tokens/verify`,
+      `/client/v4/accounts/${ACCOUNT}/tokens/cc17574386854bf78a67040be0a770b3`,
+    ]);
   });
 
   it('without the account id, an account token refused on the user path is live but the reason says how to check it', async () => {

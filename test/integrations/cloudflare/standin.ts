@@ -26,7 +26,10 @@ export interface CloudflareStandIn extends StandIn {
 }
 
 const envelope = (result: unknown, messages: unknown[] = []) => ({ success: true, errors: [], messages, result });
-const failure = (status: number, code: number, message: string) => ({ status, body: { success: false, errors: [{ code, message }], messages: [], result: null } });
+const failure = (status: number, code: number, message: string) => ({
+  status,
+  body: { success: false, errors: [{ code, message }], messages: [], result: null },
+});
 
 /** A rolled value in the scannable user/account format: prefix, 40 characters, 8-character checksum. */
 function scannable(owner: string): string {
@@ -55,12 +58,31 @@ export async function startCloudflare(tokens: FakeToken[]): Promise<CloudflareSt
         resources: t.resources ?? { 'com.cloudflare.api.account.zone.*': '*' },
         permission_groups: t.permissions.map((name, i) => ({ id: `pg${i}${t.id.slice(0, 6)}`, name })),
       },
-      ...(t.deny?.length ? [{ id: `den${t.id.slice(0, 8)}`, effect: 'deny', resources: { 'com.cloudflare.api.account.zone.*': '*' }, permission_groups: t.deny.map((name, i) => ({ id: `dg${i}`, name })) }] : []),
+      ...(t.deny?.length
+        ? [
+            {
+              id: `den${t.id.slice(0, 8)}`,
+              effect: 'deny',
+              resources: { 'com.cloudflare.api.account.zone.*': '*' },
+              permission_groups: t.deny.map((name, i) => ({ id: `dg${i}`, name })),
+            },
+          ]
+        : []),
     ],
   });
 
   const api = (await startStandIn({
-    errorBody: (status, message) => ({ success: false, errors: [{ code: status === 429 ? 971 : status >= 500 ? 1101 : 10000, message: status === 429 ? 'Please wait and consider throttling your request speed' : message }], messages: [], result: null }),
+    errorBody: (status, message) => ({
+      success: false,
+      errors: [
+        {
+          code: status === 429 ? 971 : status >= 500 ? 1101 : 10000,
+          message: status === 429 ? 'Please wait and consider throttling your request speed' : message,
+        },
+      ],
+      messages: [],
+      result: null,
+    }),
     rateLimitHeaders: { 'retry-after': '300', ratelimit: '"default";r=0;t=300', 'ratelimit-policy': '"default";q=1200;w=300' },
     handle(req) {
       const path = req.path.replace(/^\/client\/v4/, '');
@@ -76,7 +98,13 @@ export async function startCloudflare(tokens: FakeToken[]): Promise<CloudflareSt
       const ownerOk = account ? who.owner === account : who.owner === 'user';
       if (m[2] === 'verify' && !m[3] && req.method === 'GET') {
         if (!ownerOk) return failure(403, 9109, 'Unauthorized to access requested resource');
-        return { status: 200, headers: { ratelimit: '"default";r=1199;t=300' }, body: envelope({ id: who.id, status: who.status, ...(who.expires_on ? { expires_on: who.expires_on } : {}) }, [{ code: 10000, message: 'This API Token is valid and active', type: null }]) };
+        return {
+          status: 200,
+          headers: { ratelimit: '"default";r=1199;t=300' },
+          body: envelope({ id: who.id, status: who.status, ...(who.expires_on ? { expires_on: who.expires_on } : {}) }, [
+            { code: 10000, message: 'This API Token is valid and active', type: null },
+          ]),
+        };
       }
       if (who.status !== 'active') return failure(401, 1000, 'Invalid API Token');
       if (!ownerOk) return failure(403, 9109, 'Unauthorized to access requested resource');

@@ -29,13 +29,26 @@ beforeEach(async () => {
       { id: 'app-scoped', name: 'dashboards ci', key: SCOPED_APP, owner: 'u-dev', scopes: ['dashboards_read', 'dashboards_write', 'user_app_keys'] },
       { id: 'app-admin', name: 'credctl', key: ADMIN_APP, owner: 'u-admin', scopes: null },
     ],
-    permissions: { 'u-admin': ['api_keys_read', 'api_keys_write', 'org_app_keys_write', 'user_app_keys'], 'u-dev': ['dashboards_read', 'dashboards_write', 'user_app_keys'] },
+    permissions: {
+      'u-admin': ['api_keys_read', 'api_keys_write', 'org_app_keys_write', 'user_app_keys'],
+      'u-dev': ['dashboards_read', 'dashboards_write', 'user_app_keys'],
+    },
   });
 });
 afterEach(() => api.close());
 
 const ctx = (opts: { admin?: string } = {}) => contextFor('datadog', api.url, opts);
-const credential = { id: 'fp', names: ['DD_API_KEY'], provider: 'datadog', kind: 'api_key', redacted: 'dd00…fa4e', storeName: 'dd', strategy: 'api', guards: [], steps: [] } as PlanCredential;
+const credential = {
+  id: 'fp',
+  names: ['DD_API_KEY'],
+  provider: 'datadog',
+  kind: 'api_key',
+  redacted: 'dd00…fa4e',
+  storeName: 'dd',
+  strategy: 'api',
+  guards: [],
+  steps: [],
+} as PlanCredential;
 const allText = (e: unknown) => `${(e as Error).message} ${(e as CredctlError).hint ?? ''} ${JSON.stringify(e)}`;
 
 describe('datadog verify', () => {
@@ -52,7 +65,7 @@ describe('datadog verify', () => {
     expect(v.reason).toContain('403');
   });
 
-  it('an application key is checked with the admin pair\'s API key, or its api-key part', async () => {
+  it("an application key is checked with the admin pair's API key, or its api-key part", async () => {
     expect(await datadog.verify!({ value: LEAKED_APP }, ctx({ admin: ADMIN }))).toMatchObject({ status: 'live', identity: { kind: 'application key' } });
     expect(api.requests.at(-1)!.path).toBe('/api/v2/validate_keys');
     expect((await datadog.verify!({ value: LEAKED_APP, parts: { 'api-key': LEAKED_API_HEX } }, ctx())).status).toBe('live');
@@ -82,7 +95,7 @@ describe('datadog verify', () => {
     expect(JSON.stringify([limited, broken, malformed])).not.toContain(LEAKED_API_HEX);
   });
 
-  it('a site that is not Datadog\'s is refused as bad input before any call', async () => {
+  it("a site that is not Datadog's is refused as bad input before any call", async () => {
     const c = integrationContext({ integration: datadog, provider: 'datadog', settings: { site: 'evil.example.com' } });
     const err = await datadog.verify!({ value: LEAKED_API_HEX }, c).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CredctlError);
@@ -117,7 +130,7 @@ describe('datadog analyze', () => {
     ]);
   });
 
-  it('an unscoped application key has its owner\'s full rights, which is said to be incomplete', async () => {
+  it("an unscoped application key has its owner's full rights, which is said to be incomplete", async () => {
     const a = await datadog.analyze!({ value: LEAKED_APP }, ctx({ admin: ADMIN }));
     expect(a).toMatchObject({ complete: false, grants: [{ scope: 'all permissions of its owner', risk: 'admin' }] });
   });

@@ -40,35 +40,66 @@ export async function startDatadog(opts: { apiKeys: FakeApiKey[]; appKeys: FakeA
   };
   const apiKeyOf = (req: StandInRequest) => api.apiKeys.find((k) => k.key === header(req, 'dd-api-key'));
   const appKeyOf = (req: StandInRequest) => api.appKeys.find((k) => k.key === header(req, 'dd-application-key'));
-  const may = (user: string, perm: string) => (opts.permissions[user] ?? []).includes(perm) ;
+  const may = (user: string, perm: string) => (opts.permissions[user] ?? []).includes(perm);
   const apiKeyJson = (k: FakeApiKey, withKey = false) => ({
     id: k.id,
     type: 'api_keys',
-    attributes: { name: k.name, last4: k.key.slice(-4), created_at: '2026-01-02T03:04:05.000000+00:00', modified_at: '2026-01-02T03:04:05.000000+00:00', category: 'default', remote_config_read_enabled: true, ...(withKey ? { key: k.key } : {}) },
+    attributes: {
+      name: k.name,
+      last4: k.key.slice(-4),
+      created_at: '2026-01-02T03:04:05.000000+00:00',
+      modified_at: '2026-01-02T03:04:05.000000+00:00',
+      category: 'default',
+      remote_config_read_enabled: true,
+      ...(withKey ? { key: k.key } : {}),
+    },
     relationships: { created_by: { data: { type: 'users', id: 'u-admin' } }, modified_by: { data: { type: 'users', id: 'u-admin' } } },
   });
 
   const api = (await startStandIn({
     errorBody: (status, message) => ({ errors: [status === 429 ? 'Too many requests' : message] }),
-    rateLimitHeaders: { 'x-ratelimit-limit': '60', 'x-ratelimit-period': '60', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '37', 'x-ratelimit-name': 'api_keys' },
+    rateLimitHeaders: {
+      'x-ratelimit-limit': '60',
+      'x-ratelimit-period': '60',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': '37',
+      'x-ratelimit-name': 'api_keys',
+    },
     handle(req) {
       const apiKey = apiKeyOf(req);
       if (!apiKey) return forbidden;
       if (req.method === 'GET' && req.path === '/api/v1/validate') return { status: 200, body: { valid: true } };
       if (req.method === 'GET' && req.path === '/api/v2/validate') {
         if (!api.previewValidate) return { status: 404, body: { errors: ['Not found'] } };
-        return { status: 200, body: { data: { id: ORG, type: 'validate_v2', attributes: { api_key_id: apiKey.id, api_key_scopes: ['remote_config_read'], valid: true } } } };
+        return {
+          status: 200,
+          body: { data: { id: ORG, type: 'validate_v2', attributes: { api_key_id: apiKey.id, api_key_scopes: ['remote_config_read'], valid: true } } },
+        };
       }
       const app = appKeyOf(req);
       if (!app) return forbidden;
       const user = app.owner;
       if (req.method === 'GET' && req.path === '/api/v2/validate_keys') return { status: 200, body: { status: 'ok' } };
-      const need = (perm: string) => (may(user, perm) && (app.scopes === null || app.scopes.includes(perm)) ? undefined : { status: 403, body: { errors: [`Forbidden: missing the ${perm} permission`] } });
+      const need = (perm: string) =>
+        may(user, perm) && (app.scopes === null || app.scopes.includes(perm))
+          ? undefined
+          : { status: 403, body: { errors: [`Forbidden: missing the ${perm} permission`] } };
       if (req.method === 'GET' && req.path === '/api/v2/current_user/application_keys') {
         const denied = need('user_app_keys');
         if (denied) return denied;
         const mine = api.appKeys.filter((k) => k.owner === user);
-        return { status: 200, body: { data: mine.map((k) => ({ id: k.id, type: 'application_keys', attributes: { name: k.name, last4: k.key.slice(-4), created_at: '2026-01-02T03:04:05.000000+00:00', scopes: k.scopes }, relationships: { owned_by: { data: { type: 'users', id: k.owner } } } })), meta: { page: { total_filtered_count: mine.length } } } };
+        return {
+          status: 200,
+          body: {
+            data: mine.map((k) => ({
+              id: k.id,
+              type: 'application_keys',
+              attributes: { name: k.name, last4: k.key.slice(-4), created_at: '2026-01-02T03:04:05.000000+00:00', scopes: k.scopes },
+              relationships: { owned_by: { data: { type: 'users', id: k.owner } } },
+            })),
+            meta: { page: { total_filtered_count: mine.length } },
+          },
+        };
       }
       if (req.method === 'GET' && req.path === '/api/v2/api_keys') {
         const denied = need('api_keys_read');
@@ -78,7 +109,13 @@ export async function startDatadog(opts: { apiKeys: FakeApiKey[]; appKeys: FakeA
         const number = Number(req.query.get('page[number]') ?? 0);
         const filter = req.query.get('filter');
         const matching = api.apiKeys.filter((k) => !filter || k.name.includes(filter));
-        return { status: 200, body: { data: matching.slice(number * size, (number + 1) * size).map((k) => apiKeyJson(k)), meta: { page: { total_filtered_count: matching.length } } } };
+        return {
+          status: 200,
+          body: {
+            data: matching.slice(number * size, (number + 1) * size).map((k) => apiKeyJson(k)),
+            meta: { page: { total_filtered_count: matching.length } },
+          },
+        };
       }
       if (req.method === 'POST' && req.path === '/api/v2/api_keys') {
         const denied = need('api_keys_write');
@@ -88,7 +125,8 @@ export async function startDatadog(opts: { apiKeys: FakeApiKey[]; appKeys: FakeA
           return { status: 503, body: { errors: ['Service Unavailable'] } };
         }
         const name = req.body?.data?.attributes?.name;
-        if (req.body?.data?.type !== 'api_keys' || typeof name !== 'string' || !name) return { status: 400, body: { errors: ['Invalid request: data.attributes.name is required'] } };
+        if (req.body?.data?.type !== 'api_keys' || typeof name !== 'string' || !name)
+          return { status: 400, body: { errors: ['Invalid request: data.attributes.name is required'] } };
         const made = { id: randomUUID(), name, key: randomBytes(16).toString('hex') };
         api.apiKeys.push(made);
         return { status: 201, body: { data: apiKeyJson(made, true) } };

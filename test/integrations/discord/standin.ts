@@ -19,8 +19,18 @@ export async function startDiscord(bots: Record<string, DiscordBot>): Promise<Di
   const live = new Map(Object.entries(bots));
   const standIn = await startStandIn({
     errorBody: (status, message) =>
-      status === 429 ? { message: 'You are being rate limited.', retry_after: 0.05, global: false } : { message: status === 403 ? 'Missing Access' : `${status}: ${message}`, code: status === 403 ? 50001 : 0 },
-    rateLimitHeaders: { 'retry-after': '0', 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Date.now() / 1000 + 0.05), 'x-ratelimit-reset-after': '0.05', 'x-ratelimit-bucket': 'FAKEbucket', 'x-ratelimit-scope': 'user' },
+      status === 429
+        ? { message: 'You are being rate limited.', retry_after: 0.05, global: false }
+        : { message: status === 403 ? 'Missing Access' : `${status}: ${message}`, code: status === 403 ? 50001 : 0 },
+    rateLimitHeaders: {
+      'retry-after': '0',
+      'x-ratelimit-limit': '5',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String(Date.now() / 1000 + 0.05),
+      'x-ratelimit-reset-after': '0.05',
+      'x-ratelimit-bucket': 'FAKEbucket',
+      'x-ratelimit-scope': 'user',
+    },
     handle(req) {
       const h = req.headers.authorization;
       const bot = typeof h === 'string' && h.startsWith('Bot ') ? live.get(h.slice(4)) : undefined;

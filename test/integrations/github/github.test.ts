@@ -21,7 +21,13 @@ const ctx = () => contextFor('github', api.url);
 /** Everything a test got back, to check no token value ever appears in it. */
 const seen: unknown[] = [];
 const keep = <T>(x: T): T => (seen.push(x), x);
-const failure = async (p: Promise<unknown>) => keep(await p.then(() => undefined, (e: Error) => ({ message: e.message, hint: (e as any).hint, exitCode: (e as any).exitCode })));
+const failure = async (p: Promise<unknown>) =>
+  keep(
+    await p.then(
+      () => undefined,
+      (e: Error) => ({ message: e.message, hint: (e as any).hint, exitCode: (e as any).exitCode }),
+    ),
+  );
 
 beforeAll(async () => {
   api = await startGithub(
@@ -37,9 +43,21 @@ beforeAll(async () => {
           { full_name: 'fake-org/docs', permissions: { admin: false, push: false, pull: true } },
         ],
       },
-      [USER_TOKEN]: { login: 'fake-octocat', id: 1001, installations: [{ id: 77, account: { login: 'fake-org' }, permissions: { contents: 'write', metadata: 'read' } }] },
+      [USER_TOKEN]: {
+        login: 'fake-octocat',
+        id: 1001,
+        installations: [{ id: 77, account: { login: 'fake-org' }, permissions: { contents: 'write', metadata: 'read' } }],
+      },
     },
-    [{ ids: ['Iv23FAKEclient0000', '4242'], publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), installations: { '9001': { account: 'fake-org', permissions: { contents: 'write', metadata: 'read', issues: 'write' }, repositories: ['api', 'docs', 'web'] } } }],
+    [
+      {
+        ids: ['Iv23FAKEclient0000', '4242'],
+        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        installations: {
+          '9001': { account: 'fake-org', permissions: { contents: 'write', metadata: 'read', issues: 'write' }, repositories: ['api', 'docs', 'web'] },
+        },
+      },
+    ],
   );
 });
 afterAll(() => api.close());
@@ -49,7 +67,13 @@ describe('github fixtures', () => {
     expect(CLASSIC).toMatch(/^ghp_[0-9A-Za-z]{36}$/);
     expect(FINE).toMatch(/^github_pat_[0-9A-Za-z]{22}_[0-9A-Za-z]{59}$/);
     expect(USER_TOKEN).toMatch(/^ghu_[0-9A-Za-z]{36}$/);
-    expect([tokenKind(CLASSIC), tokenKind(FINE), tokenKind(USER_TOKEN), tokenKind('ghs_x'), tokenKind('xoxb-1')]).toEqual(['classic PAT', 'fine-grained PAT', 'GitHub App user token', 'GitHub App installation token', undefined]);
+    expect([tokenKind(CLASSIC), tokenKind(FINE), tokenKind(USER_TOKEN), tokenKind('ghs_x'), tokenKind('xoxb-1')]).toEqual([
+      'classic PAT',
+      'fine-grained PAT',
+      'GitHub App user token',
+      'GitHub App installation token',
+      undefined,
+    ]);
     expect(expiryOf('2027-01-31 12:00:00 UTC')).toBe('2027-01-31T12:00:00.000Z');
     expect(expiryOf('not a date')).toBeUndefined();
   });
@@ -58,7 +82,11 @@ describe('github fixtures', () => {
 describe('github verify against the REST API stand-in', () => {
   it('a live classic PAT names its login, kind and expiry, with GitHub headers sent', async () => {
     const v = keep(await github.verify!({ value: CLASSIC }, ctx()));
-    expect(v).toMatchObject({ status: 'live', identity: { principal: 'fake-octocat', account: 'fake-octocat', kind: 'classic PAT' }, expiresAt: '2027-01-31T12:00:00.000Z' });
+    expect(v).toMatchObject({
+      status: 'live',
+      identity: { principal: 'fake-octocat', account: 'fake-octocat', kind: 'classic PAT' },
+      expiresAt: '2027-01-31T12:00:00.000Z',
+    });
     const sent = api.requests.at(-1)!;
     expect(sent.headers.authorization).toBe(`Bearer ${CLASSIC}`);
     expect(sent.headers['x-github-api-version']).toBe('2022-11-28');
@@ -66,7 +94,11 @@ describe('github verify against the REST API stand-in', () => {
   });
 
   it('a fine-grained PAT is live with its own kind', async () => {
-    expect(keep(await github.verify!({ value: FINE }, ctx()))).toMatchObject({ status: 'live', identity: { kind: 'fine-grained PAT' }, expiresAt: '2027-03-01T00:00:00.000Z' });
+    expect(keep(await github.verify!({ value: FINE }, ctx()))).toMatchObject({
+      status: 'live',
+      identity: { kind: 'fine-grained PAT' },
+      expiresAt: '2027-03-01T00:00:00.000Z',
+    });
   });
 
   it('an unknown token is dead (401 Bad credentials)', async () => {
@@ -78,7 +110,15 @@ describe('github verify against the REST API stand-in', () => {
   it('a rate limit is unknown, whether GitHub answers 429 or 403 with x-ratelimit-remaining: 0', async () => {
     api.misbehave({ kind: 'status', status: 429 }, { count: 2 });
     expect(keep(await github.verify!({ value: CLASSIC }, ctx())).status).toBe('unknown');
-    api.misbehave({ kind: 'status', status: 403, message: 'API rate limit exceeded for user ID 1001.', headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1900000000' } }, { count: 1 });
+    api.misbehave(
+      {
+        kind: 'status',
+        status: 403,
+        message: 'API rate limit exceeded for user ID 1001.',
+        headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1900000000' },
+      },
+      { count: 1 },
+    );
     const limited = keep(await github.verify!({ value: CLASSIC }, ctx()));
     expect(limited).toMatchObject({ status: 'unknown' });
     expect(limited.reason).toContain('rate-limiting');
@@ -107,7 +147,13 @@ describe('github analyze', () => {
   it('weighs classic scopes from X-OAuth-Scopes', async () => {
     const a = keep(await github.analyze!({ value: CLASSIC }, ctx()));
     expect(a.complete).toBe(true);
-    expect(Object.fromEntries(a.grants.map((g) => [g.scope, g.risk]))).toEqual({ repo: 'admin', workflow: 'write', 'admin:org': 'admin', delete_repo: 'admin', 'read:packages': 'read' });
+    expect(Object.fromEntries(a.grants.map((g) => [g.scope, g.risk]))).toEqual({
+      repo: 'admin',
+      workflow: 'write',
+      'admin:org': 'admin',
+      delete_repo: 'admin',
+      'read:packages': 'read',
+    });
   });
 
   it('a classic token with no scopes reads public data only', async () => {
@@ -191,7 +237,13 @@ describe('github revoke through POST /credentials/revoke', () => {
 
 describe('github App installation tokens', () => {
   it('signs an RS256 JWT GitHub accepts and mints a down-scoped token', async () => {
-    const t = await createInstallationToken(ctx(), { appId: 'Iv23FAKEclient0000', privateKey: APP_KEY, installationId: 9001, repositories: ['api'], permissions: { contents: 'read' } });
+    const t = await createInstallationToken(ctx(), {
+      appId: 'Iv23FAKEclient0000',
+      privateKey: APP_KEY,
+      installationId: 9001,
+      repositories: ['api'],
+      permissions: { contents: 'read' },
+    });
     expect(t.value).toMatch(/^ghs_/);
     expect(t).toMatchObject({ permissions: { contents: 'read' }, repositorySelection: 'selected', repositories: ['fake-org/api'] });
     expect(Date.parse(t.expiresAt) - Date.now()).toBeGreaterThan(50 * 60_000);
@@ -212,8 +264,12 @@ describe('github App installation tokens', () => {
   });
 
   it('GitHub refuses more permission than the installation has, a stale JWT and a wrong key, as exit 5', async () => {
-    expect(await failure(createInstallationToken(ctx(), { appId: '4242', privateKey: APP_KEY, installationId: 9001, permissions: { administration: 'write' } }))).toMatchObject({ exitCode: 5 });
-    const stale = await failure(createInstallationToken(ctx(), { appId: '4242', privateKey: APP_KEY, installationId: 9001, now: Math.floor(Date.now() / 1000) - 3600 }));
+    expect(
+      await failure(createInstallationToken(ctx(), { appId: '4242', privateKey: APP_KEY, installationId: 9001, permissions: { administration: 'write' } })),
+    ).toMatchObject({ exitCode: 5 });
+    const stale = await failure(
+      createInstallationToken(ctx(), { appId: '4242', privateKey: APP_KEY, installationId: 9001, now: Math.floor(Date.now() / 1000) - 3600 }),
+    );
     expect((stale as any).message).toContain('401');
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     expect(await failure(createInstallationToken(ctx(), { appId: '4242', privateKey: other, installationId: 9001 }))).toMatchObject({ exitCode: 5 });
@@ -222,13 +278,28 @@ describe('github App installation tokens', () => {
 
   it('bad input is refused before any call, and the key never shows', async () => {
     const before = api.requests.length;
-    const notPem = await failure(createInstallationToken(ctx(), { appId: '4242', privateKey: '-----BEGIN RSA PRIVATE KEY-----\nFAKE0123456789\n-----END RSA PRIVATE KEY-----', installationId: 9001 }));
+    const notPem = await failure(
+      createInstallationToken(ctx(), {
+        appId: '4242',
+        privateKey: '-----BEGIN RSA PRIVATE KEY-----\nFAKE0123456789\n-----END RSA PRIVATE KEY-----',
+        installationId: 9001,
+      }),
+    );
     expect(notPem).toMatchObject({ exitCode: 3 });
     expect(JSON.stringify(notPem)).not.toContain('FAKE0123456789');
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     expect(await failure(createInstallationToken(ctx(), { appId: '4242', privateKey: ec, installationId: 9001 }))).toMatchObject({ exitCode: 3 });
     expect(await failure(createInstallationToken(ctx(), { appId: '4242', privateKey: APP_KEY, installationId: '9001/../x' }))).toMatchObject({ exitCode: 3 });
-    expect(await failure(createInstallationToken(ctx(), { appId: '4242', privateKey: APP_KEY, installationId: 9001, repositories: Array.from({ length: 501 }, (_, i) => `r${i}`) }))).toMatchObject({ exitCode: 3 });
+    expect(
+      await failure(
+        createInstallationToken(ctx(), {
+          appId: '4242',
+          privateKey: APP_KEY,
+          installationId: 9001,
+          repositories: Array.from({ length: 501 }, (_, i) => `r${i}`),
+        }),
+      ),
+    ).toMatchObject({ exitCode: 3 });
     expect(api.requests.length).toBe(before);
   });
 });

@@ -39,12 +39,21 @@ export interface GithubStandIn extends StandIn {
 }
 
 const DOCS = 'https://docs.github.com/rest';
-const error = (status: number, message: string, extra: Record<string, unknown> = {}): StandInAnswer => ({ status, body: { message, documentation_url: DOCS, status: String(status), ...extra } });
+const error = (status: number, message: string, extra: Record<string, unknown> = {}): StandInAnswer => ({
+  status,
+  body: { message, documentation_url: DOCS, status: String(status), ...extra },
+});
 const REVOKE_LIMIT_PER_HOUR = 60;
 const MAX_CREDENTIALS_PER_CALL = 1000;
 
 function rateHeaders(used: number): Record<string, string> {
-  return { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': String(5000 - used), 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600), 'x-ratelimit-used': String(used), 'x-ratelimit-resource': 'core' };
+  return {
+    'x-ratelimit-limit': '5000',
+    'x-ratelimit-remaining': String(5000 - used),
+    'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+    'x-ratelimit-used': String(used),
+    'x-ratelimit-resource': 'core',
+  };
 }
 
 function tokenOf(req: StandInRequest): string | undefined {
@@ -94,12 +103,32 @@ export async function startGithub(tokens: Record<string, FakeToken>, apps: FakeA
     if (t.startsWith('ghs_')) return installationTokens.has(t) ? error(403, 'Resource not accessible by integration') : error(401, 'Bad credentials');
     return live.get(t) ?? error(401, 'Bad credentials');
   };
-  const withHeaders = (a: StandInAnswer, extra: Record<string, string> = {}): StandInAnswer => ({ ...a, headers: { ...rateHeaders(++used), ...extra, ...a.headers } });
-  const repoJson = (r: FakeRepo) => ({ id: r.full_name.length, name: r.full_name.split('/')[1], full_name: r.full_name, owner: { login: r.full_name.split('/')[0] }, private: true, permissions: r.permissions });
+  const withHeaders = (a: StandInAnswer, extra: Record<string, string> = {}): StandInAnswer => ({
+    ...a,
+    headers: { ...rateHeaders(++used), ...extra, ...a.headers },
+  });
+  const repoJson = (r: FakeRepo) => ({
+    id: r.full_name.length,
+    name: r.full_name.split('/')[1],
+    full_name: r.full_name,
+    owner: { login: r.full_name.split('/')[0] },
+    private: true,
+    permissions: r.permissions,
+  });
 
   const server = await startStandIn({
-    errorBody: (status, message) => ({ message: status === 429 ? 'API rate limit exceeded for user ID 1.' : message, documentation_url: DOCS, status: String(status) }),
-    rateLimitHeaders: { 'retry-after': '0', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60), 'x-ratelimit-resource': 'core' },
+    errorBody: (status, message) => ({
+      message: status === 429 ? 'API rate limit exceeded for user ID 1.' : message,
+      documentation_url: DOCS,
+      status: String(status),
+    }),
+    rateLimitHeaders: {
+      'retry-after': '0',
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60),
+      'x-ratelimit-resource': 'core',
+    },
     handle(req) {
       if (req.headers['x-github-api-version'] && req.headers['x-github-api-version'] !== '2022-11-28' && req.headers['x-github-api-version'] !== '2026-03-10') {
         return error(400, `API version ${String(req.headers['x-github-api-version'])} is not supported.`);
@@ -122,15 +151,33 @@ export async function startGithub(tokens: Record<string, FakeToken>, apps: FakeA
         const t = tokenOf(req) ?? '';
         const u = user(req);
         if ('status' in u) return withHeaders(u);
-        if (!t.startsWith('ghu_')) return withHeaders(error(403, 'You must authenticate with an access token authorized to a GitHub App in order to list installations'));
+        if (!t.startsWith('ghu_'))
+          return withHeaders(error(403, 'You must authenticate with an access token authorized to a GitHub App in order to list installations'));
         return withHeaders({ status: 200, body: { total_count: u.installations?.length ?? 0, installations: u.installations ?? [] } });
       }
       if (req.method === 'GET' && req.path === '/installation/repositories') {
         const t = tokenOf(req) ?? '';
         const inst = installationTokens.get(t);
-        if (!inst || revoked.has(t)) return withHeaders(t && live.has(t) && !revoked.has(t) ? error(403, 'This endpoint requires you to be authenticated as a GitHub App installation.') : error(401, 'Bad credentials'));
-        const repos = inst.repositories.map((name) => ({ id: name.length, name, full_name: `${inst.account}/${name}`, owner: { login: inst.account }, private: true }));
-        return withHeaders({ status: 200, body: { total_count: repos.length, repository_selection: 'selected', repositories: repos.slice(0, Number(req.query.get('per_page') ?? 30)) } }, { 'github-authentication-token-expiration': inst.expires });
+        if (!inst || revoked.has(t))
+          return withHeaders(
+            t && live.has(t) && !revoked.has(t)
+              ? error(403, 'This endpoint requires you to be authenticated as a GitHub App installation.')
+              : error(401, 'Bad credentials'),
+          );
+        const repos = inst.repositories.map((name) => ({
+          id: name.length,
+          name,
+          full_name: `${inst.account}/${name}`,
+          owner: { login: inst.account },
+          private: true,
+        }));
+        return withHeaders(
+          {
+            status: 200,
+            body: { total_count: repos.length, repository_selection: 'selected', repositories: repos.slice(0, Number(req.query.get('per_page') ?? 30)) },
+          },
+          { 'github-authentication-token-expiration': inst.expires },
+        );
       }
       if (req.method === 'DELETE' && req.path === '/installation/token') {
         const t = tokenOf(req) ?? '';
@@ -140,7 +187,8 @@ export async function startGithub(tokens: Record<string, FakeToken>, apps: FakeA
       }
       if (req.method === 'POST' && req.path === '/credentials/revoke') {
         if (req.headers.authorization) return error(403, 'This endpoint does not accept authenticated requests.');
-        if (++revokeCalls > REVOKE_LIMIT_PER_HOUR) return error(422, 'Validation Failed', { errors: [{ resource: 'Credential', code: 'custom', message: 'The endpoint has been spammed.' }] });
+        if (++revokeCalls > REVOKE_LIMIT_PER_HOUR)
+          return error(422, 'Validation Failed', { errors: [{ resource: 'Credential', code: 'custom', message: 'The endpoint has been spammed.' }] });
         const list = req.body?.credentials;
         if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CREDENTIALS_PER_CALL || !list.every((c: unknown) => typeof c === 'string')) {
           return error(422, 'Validation Failed', { errors: [{ resource: 'Credential', field: 'credentials', code: 'invalid' }] });
@@ -165,10 +213,16 @@ export async function startGithub(tokens: Record<string, FakeToken>, apps: FakeA
         }
         const names: string[] | undefined = req.body?.repositories;
         if (names && names.length > 500) return error(422, 'Too many repositories: the maximum is 500.');
-        if (names?.some((n) => !installation.repositories.includes(n))) return error(422, 'There is at least one repository that does not exist or is not accessible to the parent installation.');
+        if (names?.some((n) => !installation.repositories.includes(n)))
+          return error(422, 'There is at least one repository that does not exist or is not accessible to the parent installation.');
         const token = `ghs_FAKE${randomBytes(16).toString('hex').slice(0, 32)}`;
         const expiresAt = new Date(Date.now() + 3600_000);
-        installationTokens.set(token, { installation: m[1]!, repositories: names ?? installation.repositories, account: installation.account, expires: `${expiresAt.toISOString().slice(0, 19).replace('T', ' ')} UTC` });
+        installationTokens.set(token, {
+          installation: m[1]!,
+          repositories: names ?? installation.repositories,
+          account: installation.account,
+          expires: `${expiresAt.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
+        });
         return {
           status: 201,
           body: {

@@ -140,7 +140,11 @@ describe('gitlab-ci-variable target against the GitLab API stand-in', () => {
     expect(bad({ project: '42', masked: 'yes' })).toContain('"masked"');
     expect(bad({ project: '42', protected: 1 })).toContain('"protected"');
     expect(bad({ project: '42', apiUrl: 'https://evil.example' })).toContain('"apiUrl"');
-    expect(parseTargetRef({ type: 'gitlab-ci-variable', project: 'group/sub/app', environmentScope: 'review/*' })).toEqual({ type: 'gitlab-ci-variable', project: 'group/sub/app', environmentScope: 'review/*' });
+    expect(parseTargetRef({ type: 'gitlab-ci-variable', project: 'group/sub/app', environmentScope: 'review/*' })).toEqual({
+      type: 'gitlab-ci-variable',
+      project: 'group/sub/app',
+      environmentScope: 'review/*',
+    });
     expect(targetPlugin('gitlab-ci-variable')?.guardedBy).toMatchObject({ provider: 'gitlab' });
   });
 

@@ -47,7 +47,8 @@ export async function startGitlab(opts: { tokens: Record<string, 'write' | 'read
       if (req.method !== 'GET' && access !== 'write') return { status: 403, body: { message: '403 Forbidden' } };
       if (key !== undefined) {
         const matching = list.filter((v) => v.key === key && (scope === null || v.environment_scope === scope));
-        if (matching.length > 1) return { status: 409, body: { message: "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'" } };
+        if (matching.length > 1)
+          return { status: 409, body: { message: "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'" } };
         const v = matching[0];
         if (!v) return { status: 404, body: { message: '404 Variable Not Found' } };
         if (req.method === 'GET') return { status: 200, body: show(v) };
@@ -69,8 +70,14 @@ export async function startGitlab(opts: { tokens: Record<string, 'write' | 'read
         }
         if (b.masked === true && !MASKABLE.test(b.value)) return { status: 400, body: { message: { value: ['is invalid'] } } };
         const v: StoredVariable = {
-          key: b.key, value: b.value, environment_scope: envScope, masked: b.masked === true, protected: b.protected === true,
-          raw: b.raw === true, hidden: false, variable_type: typeof b.variable_type === 'string' ? b.variable_type : 'env_var',
+          key: b.key,
+          value: b.value,
+          environment_scope: envScope,
+          masked: b.masked === true,
+          protected: b.protected === true,
+          raw: b.raw === true,
+          hidden: false,
+          variable_type: typeof b.variable_type === 'string' ? b.variable_type : 'env_var',
         };
         list.push(v);
         return { status: 201, body: show(v) };

@@ -27,7 +27,13 @@ const READER = 'glpat-FAKEreader0123456789ab';
 
 beforeAll(async () => {
   api = await startGitLab({ 7: { username: 'fake-dev', name: 'Fake Dev' }, 9: { username: 'project_42_bot_0a1b2c3d', name: 'deploy', bot: true } });
-  api.add(USER, { userId: 7, scopes: ['api', 'read_user'], createdAt: '2026-11-01T10:00:00.000Z', expiresAt: '2027-01-30', lastUsedAt: '2026-12-01T08:00:00.000Z' });
+  api.add(USER, {
+    userId: 7,
+    scopes: ['api', 'read_user'],
+    createdAt: '2026-11-01T10:00:00.000Z',
+    expiresAt: '2027-01-30',
+    lastUsedAt: '2026-12-01T08:00:00.000Z',
+  });
   api.add(PROJECT, { userId: 9, scopes: ['read_api', 'write_repository'] });
   api.add(NARROW, { userId: 7, scopes: ['read_repository'] });
   api.add(READER, { userId: 7, scopes: ['read_api'] });
@@ -42,7 +48,11 @@ describe('gitlab verify against the REST API v4 stand-in', () => {
   it('a live personal token names its user, token id, expiry and last use', async () => {
     const v = await gitlab.verify!({ value: USER }, ctx());
     seen.push(v);
-    expect(v).toMatchObject({ status: 'live', identity: { principal: 'fake-dev', kind: 'personal access token', credentialId: String(api.tokens.get(USER)!.id) }, expiresAt: '2027-01-30' });
+    expect(v).toMatchObject({
+      status: 'live',
+      identity: { principal: 'fake-dev', kind: 'personal access token', credentialId: String(api.tokens.get(USER)!.id) },
+      expiresAt: '2027-01-30',
+    });
     expect(v.lastUsedAt).toBeDefined();
     expect(api.requests.at(-1)!.headers['private-token']).toBe(USER);
   });

@@ -43,7 +43,14 @@ export async function startGitLab(users: Record<number, { username: string; name
     active: !t.revoked && !(t.expiresAt && t.expiresAt < today()),
     expires_at: t.expiresAt,
   });
-  const insufficient = (scopes: string[]) => ({ status: 403, body: { error: 'insufficient_scope', error_description: 'The request requires higher privileges than provided by the access token.', scope: scopes.join(' ') } });
+  const insufficient = (scopes: string[]) => ({
+    status: 403,
+    body: {
+      error: 'insufficient_scope',
+      error_description: 'The request requires higher privileges than provided by the access token.',
+      scope: scopes.join(' '),
+    },
+  });
 
   /** The token of a request (PRIVATE-TOKEN or Bearer), whether valid or not. */
   const presented = (req: StandInRequest) => {
@@ -54,7 +61,14 @@ export async function startGitLab(users: Record<number, { username: string; name
 
   const standIn = await startStandIn({
     errorBody: (status, message) => (status === 429 ? 'Retry later' : { message: status === 500 ? '500 Internal Server Error' : `${status} ${message}` }),
-    rateLimitHeaders: { 'retry-after': '0', 'ratelimit-limit': '2000', 'ratelimit-observed': '2001', 'ratelimit-remaining': '0', 'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60), 'ratelimit-resettime': new Date(Date.now() + 60_000).toUTCString() },
+    rateLimitHeaders: {
+      'retry-after': '0',
+      'ratelimit-limit': '2000',
+      'ratelimit-observed': '2001',
+      'ratelimit-remaining': '0',
+      'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60),
+      'ratelimit-resettime': new Date(Date.now() + 60_000).toUTCString(),
+    },
     handle(req) {
       if (!req.path.startsWith('/api/v4/')) return { status: 404, body: { message: '404 Not Found' } };
       const path = req.path.slice('/api/v4'.length);
@@ -93,7 +107,10 @@ export async function startGitLab(users: Record<number, { username: string; name
         if (!token.scopes.some((s) => [...READ_SCOPES, 'read_user'].includes(s))) return insufficient([...READ_SCOPES, 'read_user']);
         const u = users[token.userId];
         if (!u) return { status: 404, body: { message: '404 User Not Found' } };
-        return { status: 200, body: { id: token.userId, username: u.username, name: u.name, state: 'active', bot: !!u.bot, web_url: `https://gitlab.example/${u.username}` } };
+        return {
+          status: 200,
+          body: { id: token.userId, username: u.username, name: u.name, state: 'active', bot: !!u.bot, web_url: `https://gitlab.example/${u.username}` },
+        };
       }
       return { status: 404, body: { message: '404 Not Found' } };
     },

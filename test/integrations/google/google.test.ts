@@ -17,14 +17,32 @@ const google = integrationNamed('google')!;
 let api: GoogleStandIn;
 const seen: unknown[] = [];
 const ctx = (admin: string | null = ADMIN) => contextFor('google', api.url, admin === null ? {} : { admin });
-const failure = async (p: Promise<unknown>) => p.then(() => { throw new Error('expected a rejection'); }, (e: Error & { exitCode?: number; hint?: string }) => (seen.push(String(e), e.hint), e));
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: Error & { exitCode?: number; hint?: string }) => (seen.push(String(e), e.hint), e),
+  );
 
 beforeAll(async () => {
-  api = await startGoogle({ project: '123456789012', adminToken: ADMIN, readOnlyToken: READER, keys: {
-    'open-key': { keyString: OPEN, displayName: 'Server key' },
-    'maps-key': { keyString: MAPS_ONLY, displayName: 'Maps web', restrictions: { apiTargets: [{ service: 'maps-backend.googleapis.com' }, { service: 'translate.googleapis.com', methods: ['Get*'] }], browserKeyRestrictions: { allowedReferrers: ['https://example.com/*'] } } },
-    'doomed-key': { keyString: DOOMED, displayName: 'Old CI key', restrictions: { serverKeyRestrictions: { allowedIps: ['203.0.113.7'] } } },
-  } });
+  api = await startGoogle({
+    project: '123456789012',
+    adminToken: ADMIN,
+    readOnlyToken: READER,
+    keys: {
+      'open-key': { keyString: OPEN, displayName: 'Server key' },
+      'maps-key': {
+        keyString: MAPS_ONLY,
+        displayName: 'Maps web',
+        restrictions: {
+          apiTargets: [{ service: 'maps-backend.googleapis.com' }, { service: 'translate.googleapis.com', methods: ['Get*'] }],
+          browserKeyRestrictions: { allowedReferrers: ['https://example.com/*'] },
+        },
+      },
+      'doomed-key': { keyString: DOOMED, displayName: 'Old CI key', restrictions: { serverKeyRestrictions: { allowedIps: ['203.0.113.7'] } } },
+    },
+  });
 });
 afterAll(async () => {
   await api.close();
@@ -63,7 +81,13 @@ describe('google verify with a keyed Generative Language call', () => {
 
   it('429, 5xx, an unexplained 400 and a malformed body are not guessed; a bare 403 still means Google knows the key', async () => {
     const out = [];
-    for (const [m, count] of [[{ kind: 'status', status: 429 }, 2], [{ kind: 'status', status: 503 }, 2], [{ kind: 'status', status: 400 }, 1], [{ kind: 'malformed' }, 1], [{ kind: 'status', status: 403 }, 1]] as const) {
+    for (const [m, count] of [
+      [{ kind: 'status', status: 429 }, 2],
+      [{ kind: 'status', status: 503 }, 2],
+      [{ kind: 'status', status: 400 }, 1],
+      [{ kind: 'malformed' }, 1],
+      [{ kind: 'status', status: 403 }, 1],
+    ] as const) {
       api.misbehave(m, { count, path: '/v1beta/' });
       out.push(await google.verify!({ value: OPEN }, ctx()));
     }

@@ -10,7 +10,11 @@ import { bearerOf, startStandIn, type StandIn } from '../standin.js';
 export interface FakeKey {
   keyString: string;
   displayName: string;
-  restrictions?: { apiTargets?: { service: string; methods?: string[] }[]; browserKeyRestrictions?: { allowedReferrers: string[] }; serverKeyRestrictions?: { allowedIps: string[] } };
+  restrictions?: {
+    apiTargets?: { service: string; methods?: string[] }[];
+    browserKeyRestrictions?: { allowedReferrers: string[] };
+    serverKeyRestrictions?: { allowedIps: string[] };
+  };
   deleteTime?: string;
 }
 
@@ -25,7 +29,16 @@ export interface GoogleStandIn extends StandIn {
 const GEMINI = 'generativelanguage.googleapis.com';
 
 function googleError(code: number, status: string, message: string, info?: { reason: string; metadata?: Record<string, string> }) {
-  return { error: { code, message, status, ...(info ? { details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: info.reason, domain: 'googleapis.com', metadata: info.metadata ?? {} }] } : {}) } };
+  return {
+    error: {
+      code,
+      message,
+      status,
+      ...(info
+        ? { details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: info.reason, domain: 'googleapis.com', metadata: info.metadata ?? {} }] }
+        : {}),
+    },
+  };
 }
 
 export async function startGoogle(opts: { project: string; adminToken: string; readOnlyToken: string; keys: Record<string, FakeKey> }): Promise<GoogleStandIn> {
@@ -33,7 +46,16 @@ export async function startGoogle(opts: { project: string; adminToken: string; r
   const generativeEnabled = { value: true };
   const operations = new Map<string, unknown>();
   const parent = `projects/${opts.project}/locations/global`;
-  const view = (id: string, k: FakeKey) => ({ name: `${parent}/keys/${id}`, uid: '00000000-0000-4000-8000-000000000000', displayName: k.displayName, createTime: '2026-11-01T00:00:00Z', updateTime: '2026-11-01T00:00:00Z', ...(k.deleteTime ? { deleteTime: k.deleteTime } : {}), ...(k.restrictions ? { restrictions: k.restrictions } : {}), etag: 'W/"FAKE"' });
+  const view = (id: string, k: FakeKey) => ({
+    name: `${parent}/keys/${id}`,
+    uid: '00000000-0000-4000-8000-000000000000',
+    displayName: k.displayName,
+    createTime: '2026-11-01T00:00:00Z',
+    updateTime: '2026-11-01T00:00:00Z',
+    ...(k.deleteTime ? { deleteTime: k.deleteTime } : {}),
+    ...(k.restrictions ? { restrictions: k.restrictions } : {}),
+    etag: 'W/"FAKE"',
+  });
   /** A long-running operation: done at once, or (pending) only when polled. */
   const operation = (response: unknown, pending = false) => {
     const name = `operations/akmf.p7-${randomBytes(6).toString('hex')}`;
@@ -43,28 +65,67 @@ export async function startGoogle(opts: { project: string; adminToken: string; r
   const byString = (s: string | undefined) => [...keys.entries()].find(([, k]) => k.keyString === s);
 
   const standIn = await startStandIn({
-    errorBody: (status, message) => googleError(status, status === 429 ? 'RESOURCE_EXHAUSTED' : status === 403 ? 'PERMISSION_DENIED' : status >= 500 ? 'UNAVAILABLE' : 'UNKNOWN', message),
+    errorBody: (status, message) =>
+      googleError(status, status === 429 ? 'RESOURCE_EXHAUSTED' : status === 403 ? 'PERMISSION_DENIED' : status >= 500 ? 'UNAVAILABLE' : 'UNKNOWN', message),
     rateLimitHeaders: { 'retry-after': '0' },
     handle(req) {
       if (req.method === 'GET' && req.path === '/v1beta/models') {
         const given = (req.headers['x-goog-api-key'] as string | undefined) ?? req.query.get('key') ?? undefined;
         const found = byString(given);
-        if (!found || found[1].deleteTime) return { status: 400, body: googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', { reason: 'API_KEY_INVALID', metadata: { service: GEMINI } }) };
+        if (!found || found[1].deleteTime)
+          return {
+            status: 400,
+            body: googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', {
+              reason: 'API_KEY_INVALID',
+              metadata: { service: GEMINI },
+            }),
+          };
         const consumer = `projects/${opts.project}`;
         const targets = found[1].restrictions?.apiTargets;
         if (targets && !targets.some((t) => t.service === GEMINI)) {
-          return { status: 403, body: googleError(403, 'PERMISSION_DENIED', `Requests to this API ${GEMINI} method google.ai.generativelanguage.v1beta.ModelService.ListModels are blocked.`, { reason: 'API_KEY_SERVICE_BLOCKED', metadata: { consumer, service: GEMINI } }) };
+          return {
+            status: 403,
+            body: googleError(
+              403,
+              'PERMISSION_DENIED',
+              `Requests to this API ${GEMINI} method google.ai.generativelanguage.v1beta.ModelService.ListModels are blocked.`,
+              { reason: 'API_KEY_SERVICE_BLOCKED', metadata: { consumer, service: GEMINI } },
+            ),
+          };
         }
         if (!generativeEnabled.value) {
-          return { status: 403, body: googleError(403, 'PERMISSION_DENIED', `Generative Language API has not been used in project ${opts.project} before or it is disabled.`, { reason: 'SERVICE_DISABLED', metadata: { consumer, service: GEMINI } }) };
+          return {
+            status: 403,
+            body: googleError(403, 'PERMISSION_DENIED', `Generative Language API has not been used in project ${opts.project} before or it is disabled.`, {
+              reason: 'SERVICE_DISABLED',
+              metadata: { consumer, service: GEMINI },
+            }),
+          };
         }
         return { status: 200, body: { models: [{ name: 'models/gemini-2.5-flash', displayName: 'Gemini 2.5 Flash' }], nextPageToken: 'FAKEpage' } };
       }
 
       if (!req.path.startsWith('/v2/')) return { status: 404, body: googleError(404, 'NOT_FOUND', 'Not Found') };
       const token = bearerOf(req);
-      if (token !== opts.adminToken && token !== opts.readOnlyToken) return { status: 401, body: googleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', { reason: 'ACCESS_TOKEN_TYPE_UNSUPPORTED' }) };
-      const denied = (permission: string) => ({ status: 403, body: googleError(403, 'PERMISSION_DENIED', `Permission '${permission}' denied on resource '//apikeys.googleapis.com/${parent}' (or it may not exist).`, { reason: 'IAM_PERMISSION_DENIED', metadata: { permission } }) });
+      if (token !== opts.adminToken && token !== opts.readOnlyToken)
+        return {
+          status: 401,
+          body: googleError(
+            401,
+            'UNAUTHENTICATED',
+            'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+            { reason: 'ACCESS_TOKEN_TYPE_UNSUPPORTED' },
+          ),
+        };
+      const denied = (permission: string) => ({
+        status: 403,
+        body: googleError(
+          403,
+          'PERMISSION_DENIED',
+          `Permission '${permission}' denied on resource '//apikeys.googleapis.com/${parent}' (or it may not exist).`,
+          { reason: 'IAM_PERMISSION_DENIED', metadata: { permission } },
+        ),
+      });
       const path = req.path.slice('/v2/'.length);
 
       if (req.method === 'GET' && path === 'keys:lookupKey') {
@@ -85,7 +146,11 @@ export async function startGoogle(opts: { project: string; adminToken: string; r
       if (!id && req.method === 'POST') {
         const keyId = req.query.get('keyId') ?? randomUUID();
         if (keys.has(keyId)) return { status: 409, body: googleError(409, 'ALREADY_EXISTS', `Key ${keyId} already exists.`) };
-        const created: FakeKey = { keyString: `AIzaSy${randomBytes(25).toString('base64url').slice(0, 33)}`, displayName: req.body?.displayName ?? '', restrictions: req.body?.restrictions };
+        const created: FakeKey = {
+          keyString: `AIzaSy${randomBytes(25).toString('base64url').slice(0, 33)}`,
+          displayName: req.body?.displayName ?? '',
+          restrictions: req.body?.restrictions,
+        };
         keys.set(keyId, created);
         return { status: 200, body: operation({ '@type': 'type.googleapis.com/google.api.apikeys.v2.Key', ...view(keyId, created) }, true) };
       }

@@ -57,7 +57,10 @@ export async function startNetlify(opts: { tokens: Record<string, string[]>; acc
           for (const b of req.body) {
             if (list.some((v) => v.key === b.key)) return { status: 400, body: { code: 400, message: `Environment variable ${b.key} already exists` } };
             const v: StoredEnvVar = {
-              key: b.key, scopes: b.scopes ?? [], is_secret: b.is_secret === true, updated_at: now(),
+              key: b.key,
+              scopes: b.scopes ?? [],
+              is_secret: b.is_secret === true,
+              updated_at: now(),
               values: (b.values ?? []).map((x: { context: string; value: string }) => ({ id: `val_${++ids}`, context: x.context, value: x.value })),
             };
             list.push(v);
@@ -87,7 +90,10 @@ export async function startNetlify(opts: { tokens: Record<string, string[]>; acc
     envVar: (account, site, key) => listOf(account, site).find((v) => v.key === key),
     seed(account, site, v) {
       listOf(account, site).push({
-        key: v.key, scopes: ['builds', 'functions', 'runtime', 'post-processing'], is_secret: v.is_secret ?? false, updated_at: now(),
+        key: v.key,
+        scopes: ['builds', 'functions', 'runtime', 'post-processing'],
+        is_secret: v.is_secret ?? false,
+        updated_at: now(),
         values: Object.entries(v.values).map(([context, value]) => ({ id: `val_${++ids}`, context, value })),
       });
     },

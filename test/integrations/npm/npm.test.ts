@@ -17,7 +17,13 @@ let api: NpmStandIn;
 const ctx = () => contextFor('npm', api.url);
 const seen: unknown[] = [];
 const keep = <T>(x: T): T => (seen.push(x), x);
-const failure = async (p: Promise<unknown>) => keep(await p.then(() => undefined, (e: any) => ({ message: e.message, hint: e.hint, exitCode: e.exitCode })));
+const failure = async (p: Promise<unknown>) =>
+  keep(
+    await p.then(
+      () => undefined,
+      (e: any) => ({ message: e.message, hint: e.hint, exitCode: e.exitCode }),
+    ),
+  );
 
 beforeAll(async () => {
   api = await startNpm({
@@ -36,7 +42,10 @@ describe('npm verify against the registry stand-in', () => {
   });
 
   it('a live token names its account, sent as a Bearer token', async () => {
-    expect(keep(await npm.verify!({ value: PUBLISH }, ctx()))).toMatchObject({ status: 'live', identity: { principal: 'fake-publisher', kind: 'access token' } });
+    expect(keep(await npm.verify!({ value: PUBLISH }, ctx()))).toMatchObject({
+      status: 'live',
+      identity: { principal: 'fake-publisher', kind: 'access token' },
+    });
     expect(api.requests.at(-1)!.headers.authorization).toBe(`Bearer ${PUBLISH}`);
   });
 
@@ -79,7 +88,9 @@ describe('npm analyze', () => {
     const target = 'npm_PGfake0000000000000000000000000000zz';
     api.tokens.set(target, { username: 'fake-pager', readonly: true });
     expect((await npm.analyze!({ value: target }, ctx())).grants[0]).toMatchObject({ scope: 'read-only' });
-    expect(api.requests.filter((r) => r.path === '/-/npm/v1/tokens' && r.headers.authorization === `Bearer ${target}`).map((r) => r.query.get('page'))).toEqual(['0', '1']);
+    expect(api.requests.filter((r) => r.path === '/-/npm/v1/tokens' && r.headers.authorization === `Bearer ${target}`).map((r) => r.query.get('page'))).toEqual(
+      ['0', '1'],
+    );
   });
 
   it('two tokens sharing a visible prefix are not guessed between', async () => {

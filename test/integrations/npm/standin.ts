@@ -48,7 +48,15 @@ export async function startNpm(tokens: Record<string, FakeNpmToken>): Promise<Np
         return {
           status: 200,
           body: {
-            objects: slice.map(([value, t]) => ({ token: value.slice(0, VISIBLE), key: keyOf(value), cidr_whitelist: t.cidr ?? null, readonly: !!t.readonly, automation: !!t.automation, created, updated: created })),
+            objects: slice.map(([value, t]) => ({
+              token: value.slice(0, VISIBLE),
+              key: keyOf(value),
+              cidr_whitelist: t.cidr ?? null,
+              readonly: !!t.readonly,
+              automation: !!t.automation,
+              created,
+              updated: created,
+            })),
             total: mine.length,
             urls: (page + 1) * perPage < mine.length ? { next: `/-/npm/v1/tokens?perPage=${perPage}&page=${page + 1}` } : {},
           },

@@ -19,7 +19,17 @@ const sendgrid = integrationNamed('sendgrid')!;
 let api: SendGridStandIn;
 const ctx = (admin?: string) => contextFor('sendgrid', api.url, admin ? { admin } : {});
 const shown: unknown[] = [];
-const planned: PlanCredential = { id: 'fp_FAKE0000', names: ['SENDGRID_API_KEY'], provider: 'sendgrid', kind: 'api_key', redacted: 'SG.…0000', storeName: 'sendgrid/api-key', strategy: 'api', guards: [], steps: [] };
+const planned: PlanCredential = {
+  id: 'fp_FAKE0000',
+  names: ['SENDGRID_API_KEY'],
+  provider: 'sendgrid',
+  kind: 'api_key',
+  redacted: 'SG.…0000',
+  storeName: 'sendgrid/api-key',
+  strategy: 'api',
+  guards: [],
+  steps: [],
+};
 
 beforeEach(async () => {
   api = await startSendGrid([
@@ -56,7 +66,14 @@ describe('sendgrid verify and analyze: GET /v3/scopes', () => {
     const a = await sendgrid.analyze!({ value: SENDER }, ctx());
     const admin = await sendgrid.analyze!({ value: ADMIN }, ctx());
     shown.push(a, admin);
-    expect(a).toEqual({ complete: true, grants: [{ scope: 'mail.send', risk: 'write' }, { scope: 'templates.read', risk: 'read' }, { scope: 'stats.read', risk: 'read' }] });
+    expect(a).toEqual({
+      complete: true,
+      grants: [
+        { scope: 'mail.send', risk: 'write' },
+        { scope: 'templates.read', risk: 'read' },
+        { scope: 'stats.read', risk: 'read' },
+      ],
+    });
     expect(admin.grants.map((g) => g.risk)).toEqual(['admin', 'read', 'admin']);
     const err = await sendgrid.analyze!({ value: UNKNOWN }, ctx()).catch((e: unknown) => e);
     expect((err as CredctlError).exitCode).toBe(5);
@@ -133,8 +150,8 @@ describe('sendgrid rotate: overlap through the API keys resource', () => {
     expect(api.keys.get(narrowed.value)!.scopes).toEqual(['mail.send']);
   });
 
-  it('the 100-key limit is SendGrid\'s 403, surfaced as exit 5', async () => {
-    for (let i = api.keys.size; i < MAX_KEYS; i++) api.add(key(`pad${String(i).padStart(3, "0")}`), `pad ${i}`, ['mail.send']);
+  it("the 100-key limit is SendGrid's 403, surfaced as exit 5", async () => {
+    for (let i = api.keys.size; i < MAX_KEYS; i++) api.add(key(`pad${String(i).padStart(3, '0')}`), `pad ${i}`, ['mail.send']);
     expect(api.keys.size).toBe(MAX_KEYS);
     const p = sendgrid.rotate!.provider(planned, ctx(ADMIN));
     const err = await p.create({ credential: planned, oldId: idOf(SENDER), oldValue: SENDER, idempotencyKey: 'run_FAKE:fp_FAKE0000' }).catch((e: unknown) => e);

@@ -15,7 +15,18 @@ export interface SendGridKey {
 }
 
 /** What a key created without scopes gets: Full Access (a stand-in sample of the real list). */
-export const FULL_ACCESS = ['mail.send', 'api_keys.create', 'api_keys.read', 'api_keys.update', 'api_keys.delete', 'templates.read', 'templates.create', 'stats.read', 'user.profile.read', 'teammates.create'];
+export const FULL_ACCESS = [
+  'mail.send',
+  'api_keys.create',
+  'api_keys.read',
+  'api_keys.update',
+  'api_keys.delete',
+  'templates.read',
+  'templates.create',
+  'stats.read',
+  'user.profile.read',
+  'teammates.create',
+];
 export const MAX_KEYS = 100;
 
 const token = (bytes: number, length: number) => randomBytes(bytes).toString('base64url').slice(0, length);
@@ -66,7 +77,11 @@ export async function startSendGrid(initial: { value: string; name: string; scop
       const m = /^\/v3\/api_keys\/([^/]+)$/.exec(req.path);
       if (m) {
         const found = byId(decodeURIComponent(m[1]!));
-        if (req.method === 'GET') return needs('api_keys.read') ?? (found ? ok(200, { result: [{ name: found[1].name, api_key_id: found[1].id, scopes: found[1].scopes }] }) : err(404, 'unable to find API Key'));
+        if (req.method === 'GET')
+          return (
+            needs('api_keys.read') ??
+            (found ? ok(200, { result: [{ name: found[1].name, api_key_id: found[1].id, scopes: found[1].scopes }] }) : err(404, 'unable to find API Key'))
+          );
         if (req.method === 'DELETE') {
           const refused = needs('api_keys.delete');
           if (refused) return refused;

@@ -5,7 +5,9 @@ import { contextFor } from '../context.js';
 import { startSentry, type SentryStandIn } from './standin.js';
 
 // Fixture tokens in Sentry's formats, obviously fake: an org token whose payload names its org, a user token of hex.
-const payload = Buffer.from(JSON.stringify({ iat: 1700000000, url: 'https://sentry.io', region_url: 'https://us.sentry.io', org: 'fake-org' })).toString('base64');
+const payload = Buffer.from(JSON.stringify({ iat: 1700000000, url: 'https://sentry.io', region_url: 'https://us.sentry.io', org: 'fake-org' })).toString(
+  'base64',
+);
 const ORG_TOKEN = `sntrys_${payload}_FAKE0000000000000000000000000000000000000000`;
 const USER_TOKEN = `sntryu_${'0123456789abcdef'.repeat(4)}`;
 const EXPIRED = `sntryu_${'0'.repeat(60)}dead`;
@@ -16,7 +18,10 @@ let api: SentryStandIn;
 beforeAll(async () => {
   api = await startSentry({
     [ORG_TOKEN]: { scopes: ['org:ci'] },
-    [USER_TOKEN]: { scopes: ['org:read', 'project:write', 'project:releases', 'member:admin', 'event:read'], user: { id: '1', username: 'fake.dev', name: 'Fake Dev', email: 'dev@example.com' } },
+    [USER_TOKEN]: {
+      scopes: ['org:read', 'project:write', 'project:releases', 'member:admin', 'event:read'],
+      user: { id: '1', username: 'fake.dev', name: 'Fake Dev', email: 'dev@example.com' },
+    },
     [EXPIRED]: { scopes: ['org:read'], expired: true },
   });
 });
@@ -37,7 +42,7 @@ describe('sentry verify against the /api/0/ stand-in', () => {
     expect(await sentry.verify!({ value: USER_TOKEN }, ctx())).toMatchObject({ status: 'live', identity: { kind: 'user auth token', principal: 'fake.dev' } });
   });
 
-  it('an unknown, expired or revoked token is dead (401 with Sentry\'s detail)', async () => {
+  it("an unknown, expired or revoked token is dead (401 with Sentry's detail)", async () => {
     const unknown = await sentry.verify!({ value: `sntryu_${'f'.repeat(64)}` }, ctx());
     expect(unknown.status).toBe('dead');
     expect(unknown.reason).toContain('Invalid token');
@@ -66,7 +71,7 @@ describe('sentry verify against the /api/0/ stand-in', () => {
 });
 
 describe('sentry analyze', () => {
-  it('lists the token\'s scopes with risks', async () => {
+  it("lists the token's scopes with risks", async () => {
     const a = await sentry.analyze!({ value: USER_TOKEN }, ctx());
     expect(a.complete).toBe(true);
     expect(a.grants).toEqual([
@@ -93,7 +98,12 @@ describe('sentry analyze', () => {
     expect(orgOfToken(ORG_TOKEN)).toBe('fake-org');
     expect(orgOfToken(`sntrys_${Buffer.from('{"org":"../../evil"}').toString('base64')}_FAKE`)).toBeUndefined();
     expect(orgOfToken('sntrys_eyJpYXQiOjE3MDAwMDAwMDB9FAKE')).toBeUndefined();
-    expect([riskOfScope('team:admin'), riskOfScope('member:write'), riskOfScope('alerts:write'), riskOfScope('project:read')]).toEqual(['admin', 'admin', 'write', 'read']);
+    expect([riskOfScope('team:admin'), riskOfScope('member:write'), riskOfScope('alerts:write'), riskOfScope('project:read')]).toEqual([
+      'admin',
+      'admin',
+      'write',
+      'read',
+    ]);
   });
 });
 

@@ -15,7 +15,13 @@ export interface FakeSentryToken {
 
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
 
-const RATE = { 'x-sentry-rate-limit-limit': '40', 'x-sentry-rate-limit-remaining': '39', 'x-sentry-rate-limit-reset': '1796644801', 'x-sentry-rate-limit-concurrentlimit': '25', 'x-sentry-rate-limit-concurrentremaining': '24' };
+const RATE = {
+  'x-sentry-rate-limit-limit': '40',
+  'x-sentry-rate-limit-remaining': '39',
+  'x-sentry-rate-limit-reset': '1796644801',
+  'x-sentry-rate-limit-concurrentlimit': '25',
+  'x-sentry-rate-limit-concurrentremaining': '24',
+};
 
 export interface SentryStandIn extends StandIn {
   revokeByHash(value: string): void;
@@ -28,7 +34,9 @@ export async function startSentry(tokens: Record<string, FakeSentryToken>): Prom
   const flags = { ignoreAuth: false };
   const byHash = new Map(Object.entries(tokens).map(([value, t]) => [hash(value), t]));
   const api = await startStandIn({
-    errorBody: (status, message) => ({ detail: status === 429 ? 'You are attempting to use this endpoint too frequently. Limit is 40 requests in 1 seconds' : message }),
+    errorBody: (status, message) => ({
+      detail: status === 429 ? 'You are attempting to use this endpoint too frequently. Limit is 40 requests in 1 seconds' : message,
+    }),
     rateLimitHeaders: { ...RATE, 'x-sentry-rate-limit-remaining': '0' },
     handle(req) {
       const bearer = flags.ignoreAuth ? undefined : bearerOf(req);
@@ -36,7 +44,11 @@ export async function startSentry(tokens: Record<string, FakeSentryToken>): Prom
       if (bearer !== undefined && !token) return { status: 401, headers: RATE, body: { detail: 'Invalid token' } };
       if (token?.expired) return { status: 401, headers: RATE, body: { detail: 'Token expired' } };
       if (req.path === '/api/0/' && req.method === 'GET') {
-        return { status: 200, headers: RATE, body: { version: '0', auth: token ? { scopes: token.scopes } : null, user: token?.user ? { ...token.user, isActive: true, has2fa: true } : null } };
+        return {
+          status: 200,
+          headers: RATE,
+          body: { version: '0', auth: token ? { scopes: token.scopes } : null, user: token?.user ? { ...token.user, isActive: true, has2fa: true } : null },
+        };
       }
       if (req.path.startsWith('/api/0/api-tokens/') || /\/org-auth-tokens\//.test(req.path)) {
         return { status: 401, headers: RATE, body: { detail: 'Authentication credentials were not provided.' } };

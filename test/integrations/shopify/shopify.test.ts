@@ -12,10 +12,19 @@ const shopify = integrationNamed('shopify')!;
 let api: ShopifyStandIn;
 const seen: unknown[] = [];
 const ctx = () => contextFor('shopify', api.url, { settings: { shop: 'fake-store.myshopify.com' } });
-const failure = async (p: Promise<unknown>) => p.then(() => { throw new Error('expected a rejection'); }, (e: Error & { exitCode?: number }) => (seen.push(String(e)), e));
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: Error & { exitCode?: number }) => (seen.push(String(e)), e),
+  );
 
 beforeAll(async () => {
-  api = await startShopify({ name: 'Fake Store', domain: 'fake-store.myshopify.com' }, { [TOKEN]: ['read_products', 'write_orders', 'unauthenticated_read_product_listings'], [CUSTOM]: ['read_products'] });
+  api = await startShopify(
+    { name: 'Fake Store', domain: 'fake-store.myshopify.com' },
+    { [TOKEN]: ['read_products', 'write_orders', 'unauthenticated_read_product_listings'], [CUSTOM]: ['read_products'] },
+  );
 });
 afterAll(async () => {
   await api.close();

@@ -16,7 +16,13 @@ export async function startShopify(shop: { name: string; domain: string }, token
   const standIn = await startStandIn({
     errorBody: (status, message) => ({
       errors:
-        status === 429 ? 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' : status === 402 ? 'Unavailable Shop' : status === 403 ? '[API] This action requires merchant approval for read_orders scope.' : message,
+        status === 429
+          ? 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.'
+          : status === 402
+            ? 'Unavailable Shop'
+            : status === 403
+              ? '[API] This action requires merchant approval for read_orders scope.'
+              : message,
     }),
     rateLimitHeaders: { 'retry-after': '0', 'x-shopify-shop-api-call-limit': '40/40' },
     handle(req) {
@@ -24,7 +30,21 @@ export async function startShopify(shop: { name: string; domain: string }, token
       const scopes = typeof token === 'string' ? live.get(token) : undefined;
       if (!scopes) return { status: 401, headers: callLimit, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
       if (req.method === 'GET' && /^\/admin\/api\/\d{4}-\d{2}\/shop\.json$/.test(req.path)) {
-        return { status: 200, headers: callLimit, body: { shop: { id: 548380009, name: shop.name, email: 'owner@example.com', domain: shop.domain, myshopify_domain: shop.domain, plan_name: 'basic', shop_owner: 'Fake Owner' } } };
+        return {
+          status: 200,
+          headers: callLimit,
+          body: {
+            shop: {
+              id: 548380009,
+              name: shop.name,
+              email: 'owner@example.com',
+              domain: shop.domain,
+              myshopify_domain: shop.domain,
+              plan_name: 'basic',
+              shop_owner: 'Fake Owner',
+            },
+          },
+        };
       }
       if (req.method === 'GET' && req.path === '/admin/oauth/access_scopes.json') {
         return { status: 200, headers: callLimit, body: { access_scopes: scopes.map((handle) => ({ handle })) } };

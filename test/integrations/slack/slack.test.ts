@@ -20,8 +20,22 @@ const shown: unknown[] = [];
 
 beforeAll(async () => {
   api = await startSlack({
-    [BOT]: { team: 'Fake Workspace', teamId: 'T0FAKE0001', user: 'release-bot', userId: 'U0FAKE0001', botId: 'B0FAKE0001', scopes: ['chat:write', 'channels:read', 'files:write', 'channels:history'] },
-    [USER]: { team: 'Fake Workspace', teamId: 'T0FAKE0001', user: 'grace', userId: 'W0FAKE0002', scopes: ['admin.users:write', 'users:read', 'identify'], expiresIn: 43200 },
+    [BOT]: {
+      team: 'Fake Workspace',
+      teamId: 'T0FAKE0001',
+      user: 'release-bot',
+      userId: 'U0FAKE0001',
+      botId: 'B0FAKE0001',
+      scopes: ['chat:write', 'channels:read', 'files:write', 'channels:history'],
+    },
+    [USER]: {
+      team: 'Fake Workspace',
+      teamId: 'T0FAKE0001',
+      user: 'grace',
+      userId: 'W0FAKE0002',
+      scopes: ['admin.users:write', 'users:read', 'identify'],
+      expiresIn: 43200,
+    },
     [CONFIG]: { team: 'Fake Workspace', teamId: 'T0FAKE0001', user: 'grace', userId: 'W0FAKE0002' },
     [INACTIVE]: { team: 'Gone', teamId: 'T0FAKE0009', user: 'old-bot', userId: 'U0FAKE0009', inactive: true },
   });
@@ -32,7 +46,10 @@ describe('slack verify: auth.test', () => {
   it('a live bot token names its bot, user and workspace; sent as a bearer token in a POST', async () => {
     const v = await slack.verify!({ value: BOT }, ctx());
     shown.push(v);
-    expect(v).toMatchObject({ status: 'live', identity: { principal: 'release-bot', credentialId: 'B0FAKE0001', account: 'Fake Workspace (T0FAKE0001)', kind: 'bot token' } });
+    expect(v).toMatchObject({
+      status: 'live',
+      identity: { principal: 'release-bot', credentialId: 'B0FAKE0001', account: 'Fake Workspace (T0FAKE0001)', kind: 'bot token' },
+    });
     expect(v.expiresAt).toBeUndefined();
     const sent = api.requests.at(-1)!;
     expect(sent).toMatchObject({ method: 'POST', path: '/auth.test' });
@@ -86,7 +103,7 @@ describe('slack verify: auth.test', () => {
 });
 
 describe('slack analyze: x-oauth-scopes', () => {
-  it('lists the scopes in Slack\'s words with a risk each', async () => {
+  it("lists the scopes in Slack's words with a risk each", async () => {
     const a = await slack.analyze!({ value: BOT }, ctx());
     shown.push(a);
     expect(a.complete).toBe(true);
@@ -111,7 +128,7 @@ describe('slack analyze: x-oauth-scopes', () => {
     expect(a.note).toContain('x-oauth-scopes');
   });
 
-  it('a dead token cannot be analyzed: exit 5 naming Slack\'s error', async () => {
+  it("a dead token cannot be analyzed: exit 5 naming Slack's error", async () => {
     const err = await slack.analyze!({ value: UNKNOWN }, ctx()).catch((e: unknown) => e);
     shown.push((err as Error).message);
     expect(err).toBeInstanceOf(CredctlError);
@@ -124,7 +141,9 @@ describe('slack revoke: auth.revoke with the token itself', () => {
   it('needs no admin, revokes for good, and the token is dead afterwards; a second revoke is "already"', async () => {
     expect(slack.revoke!.needsAdmin).toBe(false);
     const token = 'xoxb-0000000000-0000000006-FAKErevokeEXAMPLE0000000';
-    const local = await startSlack({ [token]: { team: 'Fake Workspace', teamId: 'T0FAKE0001', user: 'doomed-bot', userId: 'U0FAKE0006', scopes: ['chat:write'] } });
+    const local = await startSlack({
+      [token]: { team: 'Fake Workspace', teamId: 'T0FAKE0001', user: 'doomed-bot', userId: 'U0FAKE0006', scopes: ['chat:write'] },
+    });
     try {
       const c = contextFor('slack', local.url);
       expect((await slack.verify!({ value: token }, c)).status).toBe('live');

@@ -39,16 +39,31 @@ export interface StripeStandIn extends StandIn {
 
 export async function startStripe(keys: Record<string, StripeKey>): Promise<StripeStandIn> {
   const live = new Map(Object.entries(keys));
-  const error = (status: number, type: string, message: string, code?: string) => ({ status, headers: { 'request-id': 'req_FAKE0000000000' }, body: { error: { type, ...(code ? { code } : {}), message } } });
+  const error = (status: number, type: string, message: string, code?: string) => ({
+    status,
+    headers: { 'request-id': 'req_FAKE0000000000' },
+    body: { error: { type, ...(code ? { code } : {}), message } },
+  });
   const standIn = await startStandIn({
     errorBody: (status, message) =>
       status === 429
-        ? { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' } }
+        ? {
+            error: {
+              type: 'invalid_request_error',
+              code: 'rate_limit',
+              message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+            },
+          }
         : { error: { type: status >= 500 ? 'api_error' : 'invalid_request_error', message } },
     rateLimitHeaders: { 'stripe-should-retry': 'true' },
     handle(req) {
       const key = keyOf(req);
-      if (!key) return error(401, 'invalid_request_error', "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').");
+      if (!key)
+        return error(
+          401,
+          'invalid_request_error',
+          "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+        );
       const found = live.get(key);
       if (!found) return error(401, 'invalid_request_error', `Invalid API Key provided: ${masked(key)}`);
       if (found.expired) return error(401, 'invalid_request_error', `Expired API Key provided: ${masked(key)}`, 'api_key_expired');
@@ -56,14 +71,31 @@ export async function startStripe(keys: Record<string, StripeKey>): Promise<Stri
       const permission = PERMISSION_OF[req.path];
       if (!permission) return error(404, 'invalid_request_error', `Unrecognized request URL (GET: ${req.path}).`);
       if (key.startsWith('rk_') && !found.permissions?.includes(permission)) {
-        return error(403, 'invalid_request_error', `The provided key '${masked(key)}' does not have the required permissions for this endpoint on account '${found.account}'. Having the '${permission}' permission would allow this request to continue.`);
+        return error(
+          403,
+          'invalid_request_error',
+          `The provided key '${masked(key)}' does not have the required permissions for this endpoint on account '${found.account}'. Having the '${permission}' permission would allow this request to continue.`,
+        );
       }
       const livemode = /_live_/.test(key);
       if (req.path === '/v1/account') {
-        return { status: 200, body: { id: found.account, object: 'account', business_profile: { name: found.displayName ?? null }, settings: { dashboard: { display_name: found.displayName ?? null } }, email: 'owner@example.com', charges_enabled: true } };
+        return {
+          status: 200,
+          body: {
+            id: found.account,
+            object: 'account',
+            business_profile: { name: found.displayName ?? null },
+            settings: { dashboard: { display_name: found.displayName ?? null } },
+            email: 'owner@example.com',
+            charges_enabled: true,
+          },
+        };
       }
       if (req.path === '/v1/balance') return { status: 200, body: { object: 'balance', available: [{ amount: 0, currency: 'usd' }], pending: [], livemode } };
-      return { status: 200, body: { object: 'list', url: req.path, has_more: false, data: [{ id: 'cus_FAKE000000', object: 'customer', email: 'customer@example.com' }] } };
+      return {
+        status: 200,
+        body: { object: 'list', url: req.path, has_more: false, data: [{ id: 'cus_FAKE000000', object: 'customer', email: 'customer@example.com' }] },
+      };
     },
   });
   return { ...standIn, roll: (key: string) => void live.delete(key) };

@@ -99,7 +99,7 @@ describe('stripe analyze', () => {
     expect(a.note).toContain('products:read (HTTP 500)');
   });
 
-  it('a dead key cannot be analyzed: exit 5 with Stripe\'s words, no value', async () => {
+  it("a dead key cannot be analyzed: exit 5 with Stripe's words, no value", async () => {
     const err = await stripe.analyze!({ value: EXPIRED }, ctx()).catch((e: unknown) => e);
     shown.push((err as Error).message);
     expect(err).toBeInstanceOf(CredctlError);

@@ -59,14 +59,25 @@ export async function startSupabase(project: { ref: string; jwtSecret: string; p
     handle(req) {
       if (req.path === '/auth/v1/settings' && req.method === 'GET') {
         const apikey = req.headers.apikey;
-        if (typeof apikey !== 'string') return { status: 401, body: { message: 'No API key found in request', hint: 'No `apikey` request header or url param was found.' } };
+        if (typeof apikey !== 'string')
+          return { status: 401, body: { message: 'No API key found in request', hint: 'No `apikey` request header or url param was found.' } };
         const role = apikey.startsWith('eyJ')
           ? legacyEnabled.value && legacyValid(apikey) && bearerOf(req) === apikey
             ? JSON.parse(Buffer.from(apikey.split('.')[1]!, 'base64url').toString('utf8')).role
             : undefined
           : keys.find((k) => k.api_key === apikey)?.type;
         if (!role) return INVALID;
-        return { status: 200, body: { external: { email: true, phone: false, google: false }, disable_signup: false, mailer_autoconfirm: false, phone_autoconfirm: false, sms_provider: '', saml_enabled: false } };
+        return {
+          status: 200,
+          body: {
+            external: { email: true, phone: false, google: false },
+            disable_signup: false,
+            mailer_autoconfirm: false,
+            phone_autoconfirm: false,
+            sms_provider: '',
+            saml_enabled: false,
+          },
+        };
       }
       const m = /^\/v1\/projects\/([a-z]+)\/api-keys(?:\/([^/]+))?$/.exec(req.path);
       if (!m) return { status: 404, body: { message: 'Cannot GET ' + req.path } };
@@ -77,8 +88,14 @@ export async function startSupabase(project: { ref: string; jwtSecret: string; p
       if (!m[2] && req.method === 'GET') return { status: 200, body: keys.map((k) => masked(k, reveal)) };
       if (!m[2] && req.method === 'POST') {
         const { type, name } = req.body ?? {};
-        if ((type !== 'secret' && type !== 'publishable') || typeof name !== 'string' || !name) return { status: 400, body: { message: 'type and name are required' } };
-        const key: ManagedKey = { id: `00000000-0000-4000-8000-${String(nextId++).padStart(12, '0')}`, name, type, api_key: `sb_${type}_${randomBytes(24).toString('base64url')}` };
+        if ((type !== 'secret' && type !== 'publishable') || typeof name !== 'string' || !name)
+          return { status: 400, body: { message: 'type and name are required' } };
+        const key: ManagedKey = {
+          id: `00000000-0000-4000-8000-${String(nextId++).padStart(12, '0')}`,
+          name,
+          type,
+          api_key: `sb_${type}_${randomBytes(24).toString('base64url')}`,
+        };
         keys.push(key);
         return { status: 201, body: masked(key, reveal) };
       }

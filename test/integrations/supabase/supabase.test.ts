@@ -16,14 +16,28 @@ let SERVICE: string;
 let ANON: string;
 const seen: unknown[] = [];
 const ctx = (opts: { project?: string | null; admin?: string | null } = {}) =>
-  contextFor('supabase', api.url, { settings: opts.project === null ? {} : { project: opts.project ?? REF }, ...(opts.admin === null ? {} : { admin: opts.admin ?? PAT }) });
-const failure = async (p: Promise<unknown>) => p.then(() => { throw new Error('expected a rejection'); }, (e: Error & { exitCode?: number; hint?: string }) => (seen.push(String(e), e.hint), e));
+  contextFor('supabase', api.url, {
+    settings: opts.project === null ? {} : { project: opts.project ?? REF },
+    ...(opts.admin === null ? {} : { admin: opts.admin ?? PAT }),
+  });
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: Error & { exitCode?: number; hint?: string }) => (seen.push(String(e), e.hint), e),
+  );
 
 beforeAll(async () => {
-  api = await startSupabase({ ref: REF, jwtSecret: 'FAKE-jwt-secret-0000000000000000', pats: [PAT], keys: [
-    { id: '00000000-0000-4000-8000-00000000aaaa', name: 'default', type: 'secret', api_key: SECRET },
-    { id: '00000000-0000-4000-8000-00000000bbbb', name: 'default', type: 'publishable', api_key: PUBLISHABLE },
-  ] });
+  api = await startSupabase({
+    ref: REF,
+    jwtSecret: 'FAKE-jwt-secret-0000000000000000',
+    pats: [PAT],
+    keys: [
+      { id: '00000000-0000-4000-8000-00000000aaaa', name: 'default', type: 'secret', api_key: SECRET },
+      { id: '00000000-0000-4000-8000-00000000bbbb', name: 'default', type: 'publishable', api_key: PUBLISHABLE },
+    ],
+  });
   SERVICE = api.legacyKey('service_role');
   ANON = api.legacyKey('anon');
 });
@@ -37,7 +51,11 @@ describe('supabase verify against the Data API stand-in', () => {
   it('a legacy service_role JWT is live; its project, role and expiry come from its claims, with no project configured', async () => {
     const v = await supabase.verify!({ value: SERVICE }, ctx({ project: null }));
     seen.push(v);
-    expect(v).toMatchObject({ status: 'live', identity: { account: REF, principal: 'service_role', kind: 'legacy service_role JWT key' }, expiresAt: new Date(2000000000 * 1000).toISOString() });
+    expect(v).toMatchObject({
+      status: 'live',
+      identity: { account: REF, principal: 'service_role', kind: 'legacy service_role JWT key' },
+      expiresAt: new Date(2000000000 * 1000).toISOString(),
+    });
     const req = api.requests.at(-1)!;
     expect([req.path, req.headers.apikey, req.headers.authorization]).toEqual(['/auth/v1/settings', SERVICE, `Bearer ${SERVICE}`]);
   });
@@ -59,10 +77,7 @@ describe('supabase verify against the Data API stand-in', () => {
 
   it('a forged JWT, an unknown key and an expired JWT are dead', async () => {
     const forged = `${SERVICE.slice(0, SERVICE.lastIndexOf('.'))}.FAKEsignature000000000000000000000000000000`;
-    const results = [
-      await supabase.verify!({ value: forged }, ctx()),
-      await supabase.verify!({ value: 'sb_secret_FAKE0000000000000000000000000999' }, ctx()),
-    ];
+    const results = [await supabase.verify!({ value: forged }, ctx()), await supabase.verify!({ value: 'sb_secret_FAKE0000000000000000000000000999' }, ctx())];
     const before = api.requests.length;
     results.push(await supabase.verify!({ value: api.legacyKey('anon', { exp: 1600000000 }) }, ctx()));
     seen.push(results);
@@ -81,7 +96,12 @@ describe('supabase verify against the Data API stand-in', () => {
   it('429, 5xx and malformed are unknown; 403 is live', async () => {
     const out = [];
     // 429 and 5xx are retried once (READ_RETRY); the others are not.
-    for (const [m, count] of [[{ kind: 'status', status: 429 }, 2], [{ kind: 'status', status: 500 }, 2], [{ kind: 'malformed' }, 1], [{ kind: 'status', status: 403 }, 1]] as const) {
+    for (const [m, count] of [
+      [{ kind: 'status', status: 429 }, 2],
+      [{ kind: 'status', status: 500 }, 2],
+      [{ kind: 'malformed' }, 1],
+      [{ kind: 'status', status: 403 }, 1],
+    ] as const) {
       api.misbehave(m, { count });
       out.push(await supabase.verify!({ value: SECRET }, ctx()));
     }

@@ -3,7 +3,12 @@ import { startStandIn, type StandIn } from '../standin.js';
 
 export async function startTelegram(bots: Record<string, { id: number; username: string }>): Promise<StandIn> {
   return startStandIn({
-    errorBody: (status, message) => ({ ok: false, error_code: status, description: status === 429 ? 'Too Many Requests: retry after 1' : message, ...(status === 429 ? { parameters: { retry_after: 1 } } : {}) }),
+    errorBody: (status, message) => ({
+      ok: false,
+      error_code: status,
+      description: status === 429 ? 'Too Many Requests: retry after 1' : message,
+      ...(status === 429 ? { parameters: { retry_after: 1 } } : {}),
+    }),
     rateLimitHeaders: { 'retry-after': '0' },
     handle(req) {
       const m = /^\/bot([^/]+)\/getMe$/.exec(req.path);

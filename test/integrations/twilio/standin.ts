@@ -26,7 +26,10 @@ export interface TwilioKey {
   allows?: string[];
 }
 
-const twilioError = (status: number, code: number, message: string) => ({ status, body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status } });
+const twilioError = (status: number, code: number, message: string) => ({
+  status,
+  body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
+});
 const hex = (n: number) => randomBytes(n).toString('hex');
 
 export interface TwilioStandIn extends StandIn {
@@ -44,14 +47,16 @@ export async function startTwilio(account: TwilioAccount, initialKeys: Record<st
   function caller(req: StandInRequest): { level: 'account' | 'key'; key?: TwilioKey } | undefined {
     const basic = basicOf(req);
     if (!basic) return undefined;
-    if (basic.user === acct.sid) return basic.password === acct.authToken || (acct.secondary !== undefined && basic.password === acct.secondary) ? { level: 'account' } : undefined;
+    if (basic.user === acct.sid)
+      return basic.password === acct.authToken || (acct.secondary !== undefined && basic.password === acct.secondary) ? { level: 'account' } : undefined;
     const key = keys.get(basic.user);
     if (!key || key.secret !== basic.password) return undefined;
     return { level: key.type === 'main' ? 'account' : 'key', key };
   }
 
   const standIn = await startStandIn({
-    errorBody: (status, message) => (status === 429 ? twilioError(429, 20429, 'Too Many Requests') : twilioError(status, status >= 500 ? 20500 : status, message)).body,
+    errorBody: (status, message) =>
+      (status === 429 ? twilioError(429, 20429, 'Too Many Requests') : twilioError(status, status >= 500 ? 20500 : status, message)).body,
     rateLimitHeaders: {},
     handle(req) {
       const who = caller(req);
@@ -62,18 +67,42 @@ export async function startTwilio(account: TwilioAccount, initialKeys: Record<st
       if (path.startsWith('/2010-04-01/Accounts/') && !path.startsWith(base)) return refused;
       if (path === `${base}.json` && req.method === 'GET') {
         if (who.level !== 'account') return refused;
-        return { status: 200, body: { sid: acct.sid, friendly_name: acct.friendlyName, status: acct.status, type: acct.type, owner_account_sid: acct.sid, date_created: now(), date_updated: now(), uri: `${base}.json` } };
+        return {
+          status: 200,
+          body: {
+            sid: acct.sid,
+            friendly_name: acct.friendlyName,
+            status: acct.status,
+            type: acct.type,
+            owner_account_sid: acct.sid,
+            date_created: now(),
+            date_updated: now(),
+            uri: `${base}.json`,
+          },
+        };
       }
       if (path === `${base}/IncomingPhoneNumbers.json` && req.method === 'GET') {
         if (who.key?.type === 'restricted' && !who.key.allows?.includes('IncomingPhoneNumbers')) return refused;
-        return { status: 200, body: { incoming_phone_numbers: [{ sid: 'PN00000000000000000000000000000000', phone_number: '+15005550006' }], page: 0, page_size: Number(req.query.get('PageSize') ?? 50) } };
+        return {
+          status: 200,
+          body: {
+            incoming_phone_numbers: [{ sid: 'PN00000000000000000000000000000000', phone_number: '+15005550006' }],
+            page: 0,
+            page_size: Number(req.query.get('PageSize') ?? 50),
+          },
+        };
       }
       if (path === `${base}/Keys.json`) {
         if (who.level !== 'account') return refused;
-        if (req.method === 'GET') return { status: 200, body: { keys: [...keys.entries()].map(([sid, k]) => keyJson(sid, k)), page: 0, page_size: 50, next_page_uri: null } };
+        if (req.method === 'GET')
+          return { status: 200, body: { keys: [...keys.entries()].map(([sid, k]) => keyJson(sid, k)), page: 0, page_size: 50, next_page_uri: null } };
         if (req.method === 'POST') {
           const sid = `SK${hex(16)}`;
-          const k: TwilioKey = { secret: randomBytes(24).toString('base64url').slice(0, 32), friendlyName: String(req.body?.FriendlyName ?? sid).slice(0, 64), type: 'standard' };
+          const k: TwilioKey = {
+            secret: randomBytes(24).toString('base64url').slice(0, 32),
+            friendlyName: String(req.body?.FriendlyName ?? sid).slice(0, 64),
+            type: 'standard',
+          };
           keys.set(sid, k);
           return { status: 201, body: { ...keyJson(sid, k), secret: k.secret } };
         }
@@ -95,13 +124,31 @@ export async function startTwilio(account: TwilioAccount, initialKeys: Record<st
           if (!acct.secondary) return twilioError(400, 20001, 'No secondary Auth Token to promote');
           acct.authToken = acct.secondary;
           acct.secondary = undefined;
-          return { status: 200, body: { account_sid: acct.sid, auth_token: acct.authToken, date_created: now(), date_updated: now(), url: 'https://accounts.twilio.com/v1/AuthTokens/Promote' } };
+          return {
+            status: 200,
+            body: {
+              account_sid: acct.sid,
+              auth_token: acct.authToken,
+              date_created: now(),
+              date_updated: now(),
+              url: 'https://accounts.twilio.com/v1/AuthTokens/Promote',
+            },
+          };
         }
         if (req.method === 'POST') {
           // The reference does not say what a second POST does; this stand-in refuses it (see API.md).
           if (acct.secondary) return twilioError(400, 20001, 'A secondary Auth Token already exists');
           acct.secondary = hex(16);
-          return { status: 201, body: { account_sid: acct.sid, date_created: now(), date_updated: now(), secondary_auth_token: acct.secondary, url: 'https://accounts.twilio.com/v1/AuthTokens/Secondary' } };
+          return {
+            status: 201,
+            body: {
+              account_sid: acct.sid,
+              date_created: now(),
+              date_updated: now(),
+              secondary_auth_token: acct.secondary,
+              url: 'https://accounts.twilio.com/v1/AuthTokens/Secondary',
+            },
+          };
         }
         if (req.method === 'DELETE') {
           if (!acct.secondary) return twilioError(404, 20404, 'The requested resource /v1/AuthTokens/Secondary was not found');

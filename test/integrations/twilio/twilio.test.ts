@@ -22,14 +22,28 @@ const shown: unknown[] = [];
 const ctx = (opts: { admin?: string; settings?: Record<string, string> } = {}) => contextFor('twilio', api.url, opts);
 const asKey = (sid: string, value: string) => ({ value, parts: { 'account-sid': ACCOUNT, 'api-key-sid': sid } });
 const asToken = (value: string) => ({ value, parts: { 'account-sid': ACCOUNT } });
-const plan = (over: Partial<PlanCredential>): PlanCredential => ({ id: 'fp_FAKE0001', names: ['TWILIO_API_SECRET'], provider: 'twilio', kind: 'api_key', redacted: 'FA…0002', storeName: 'twilio/key', strategy: 'api', guards: [], steps: [], ...over });
+const plan = (over: Partial<PlanCredential>): PlanCredential => ({
+  id: 'fp_FAKE0001',
+  names: ['TWILIO_API_SECRET'],
+  provider: 'twilio',
+  kind: 'api_key',
+  redacted: 'FA…0002',
+  storeName: 'twilio/key',
+  strategy: 'api',
+  guards: [],
+  steps: [],
+  ...over,
+});
 
 beforeEach(async () => {
-  api = await startTwilio({ sid: ACCOUNT, authToken: AUTH_TOKEN, friendlyName: 'Fake Voice Co', type: 'Full' }, {
-    [MAIN]: { secret: SECRET.main, friendlyName: 'ops main key', type: 'main' },
-    [STANDARD]: { secret: SECRET.standard, friendlyName: 'web app', type: 'standard' },
-    [RESTRICTED]: { secret: SECRET.restricted, friendlyName: 'sms only', type: 'restricted', allows: [] },
-  });
+  api = await startTwilio(
+    { sid: ACCOUNT, authToken: AUTH_TOKEN, friendlyName: 'Fake Voice Co', type: 'Full' },
+    {
+      [MAIN]: { secret: SECRET.main, friendlyName: 'ops main key', type: 'main' },
+      [STANDARD]: { secret: SECRET.standard, friendlyName: 'web app', type: 'standard' },
+      [RESTRICTED]: { secret: SECRET.restricted, friendlyName: 'sms only', type: 'restricted', allows: [] },
+    },
+  );
 });
 afterEach(() => api.close());
 

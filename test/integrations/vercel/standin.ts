@@ -22,12 +22,18 @@ export interface VercelStandIn extends StandIn {
 }
 
 const USERS: Record<string, { username: string; email: string }> = {};
-const err = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): StandInAnswer => ({ status, body: { error: { code, message, ...extra } } });
+const err = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): StandInAnswer => ({
+  status,
+  body: { error: { code, message, ...extra } },
+});
 const invalid = () => err(403, 'forbidden', 'Not authorized', { invalidToken: true });
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const newValue = () => `FAKE${[...randomBytes(20)].map((b) => ALNUM[b % ALNUM.length]).join('')}`;
 
-export async function startVercel(tokens: Record<string, FakeVercelToken>, users: Record<string, { username: string; email: string }> = USERS): Promise<VercelStandIn> {
+export async function startVercel(
+  tokens: Record<string, FakeVercelToken>,
+  users: Record<string, { username: string; email: string }> = USERS,
+): Promise<VercelStandIn> {
   const live = new Map(Object.entries(tokens));
   const created = Date.UTC(2026, 10, 1);
   const meta = (t: FakeVercelToken) => ({
@@ -42,17 +48,32 @@ export async function startVercel(tokens: Record<string, FakeVercelToken>, users
   });
   let used = 0;
   const server = await startStandIn({
-    errorBody: (status, message) => (status === 429 ? { error: { code: 'rate_limited', message: 'Rate limit exceeded', limit: { remaining: 0, reset: Math.floor(Date.now() / 1000) + 60, total: 100 } } } : { error: { code: status >= 500 ? 'internal_server_error' : 'bad_request', message } }),
-    rateLimitHeaders: { 'retry-after': '0', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60) },
+    errorBody: (status, message) =>
+      status === 429
+        ? { error: { code: 'rate_limited', message: 'Rate limit exceeded', limit: { remaining: 0, reset: Math.floor(Date.now() / 1000) + 60, total: 100 } } }
+        : { error: { code: status >= 500 ? 'internal_server_error' : 'bad_request', message } },
+    rateLimitHeaders: {
+      'retry-after': '0',
+      'x-ratelimit-limit': '100',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60),
+    },
     handle(req) {
       const value = bearerOf(req);
       const me = value ? live.get(value) : undefined;
-      const rate = { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': String(Math.max(0, 100 - ++used)), 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60) };
+      const rate = {
+        'x-ratelimit-limit': '100',
+        'x-ratelimit-remaining': String(Math.max(0, 100 - ++used)),
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60),
+      };
       const answer = (a: StandInAnswer): StandInAnswer => ({ ...a, headers: { ...rate, ...a.headers } });
       if (!me || (me.expiresAt && me.expiresAt < Date.now())) return answer(invalid());
       if (req.method === 'GET' && req.path === '/v2/user') {
         const u = users[me.userId] ?? { username: me.userId, email: `${me.userId}@example.test` };
-        return answer({ status: 200, body: { user: { id: me.userId, username: u.username, email: u.email, name: u.username, defaultTeamId: me.teamId ?? null } } });
+        return answer({
+          status: 200,
+          body: { user: { id: me.userId, username: u.username, email: u.email, name: u.username, defaultTeamId: me.teamId ?? null } },
+        });
       }
       const one = /^\/v5\/user\/tokens\/([^/]+)$/.exec(req.path);
       if (req.method === 'GET' && one) {
@@ -68,9 +89,18 @@ export async function startVercel(tokens: Record<string, FakeVercelToken>, users
         const name = req.body?.name;
         if (typeof name !== 'string' || !name) return answer(err(400, 'bad_request', 'Invalid request: missing required property `name`.'));
         const teamId = req.query.get('teamId') ?? undefined;
-        if (me.teamId && teamId !== me.teamId) return answer(err(403, 'forbidden', `Not authorized: Trying to access resource under scope "${teamId ?? 'personal'}". You must re-authenticate to this scope.`));
+        if (me.teamId && teamId !== me.teamId)
+          return answer(
+            err(403, 'forbidden', `Not authorized: Trying to access resource under scope "${teamId ?? 'personal'}". You must re-authenticate to this scope.`),
+          );
         const value2 = newValue();
-        const t: FakeVercelToken = { id: randomBytes(32).toString('hex'), name, userId: me.userId, ...(teamId ? { teamId } : {}), ...(typeof req.body.expiresAt === 'number' ? { expiresAt: req.body.expiresAt } : {}) };
+        const t: FakeVercelToken = {
+          id: randomBytes(32).toString('hex'),
+          name,
+          userId: me.userId,
+          ...(teamId ? { teamId } : {}),
+          ...(typeof req.body.expiresAt === 'number' ? { expiresAt: req.body.expiresAt } : {}),
+        };
         live.set(value2, t);
         return answer({ status: 200, body: { token: meta(t), bearerToken: value2 } });
       }

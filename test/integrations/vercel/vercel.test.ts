@@ -16,8 +16,24 @@ let api: VercelStandIn;
 const ctx = (settings?: Record<string, string>) => contextFor('vercel', api.url, { settings });
 const seen: unknown[] = [];
 const keep = <T>(x: T): T => (seen.push(x), x);
-const failure = async (p: Promise<unknown>) => keep(await p.then(() => undefined, (e: any) => ({ message: e.message, hint: e.hint, exitCode: e.exitCode })));
-const credential = { id: 'fp_vercel', names: ['VERCEL_TOKEN'], provider: 'vercel', kind: 'token', redacted: 'FA…FAKE', storeName: 'vercel/VERCEL_TOKEN', strategy: 'api', guards: [], steps: [] } as PlanCredential;
+const failure = async (p: Promise<unknown>) =>
+  keep(
+    await p.then(
+      () => undefined,
+      (e: any) => ({ message: e.message, hint: e.hint, exitCode: e.exitCode }),
+    ),
+  );
+const credential = {
+  id: 'fp_vercel',
+  names: ['VERCEL_TOKEN'],
+  provider: 'vercel',
+  kind: 'token',
+  redacted: 'FA…FAKE',
+  storeName: 'vercel/VERCEL_TOKEN',
+  strategy: 'api',
+  guards: [],
+  steps: [],
+} as PlanCredential;
 
 beforeAll(async () => {
   api = await startVercel(
@@ -53,7 +69,11 @@ describe('vercel verify against the REST API stand-in', () => {
 
   it('Vercel 403 invalidToken is dead; another 403 is live but not allowed', async () => {
     expect(keep(await vercel.verify!({ value: UNKNOWN }, ctx())).status).toBe('dead');
-    api.misbehave({ kind: 'status', status: 403, message: 'Not authorized: Trying to access resource under scope "personal". You must re-authenticate to this scope.' });
+    api.misbehave({
+      kind: 'status',
+      status: 403,
+      message: 'Not authorized: Trying to access resource under scope "personal". You must re-authenticate to this scope.',
+    });
     expect(keep(await vercel.verify!({ value: ACCOUNT }, ctx())).status).toBe('live');
   });
 
