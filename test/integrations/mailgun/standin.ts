@@ -19,17 +19,15 @@ export async function startMailgun(keys: Record<string, MailgunKey>, domainNames
       if (!key || key.kind === 'sending') return { status: 401, raw: 'Forbidden', headers: { 'content-type': 'text/plain' } };
       if (req.method === 'GET' && req.path === '/v3/domains') {
         const limit = Number(req.query.get('limit') ?? 100);
-        const items = domainNames
-          .slice(0, limit)
-          .map((name) => ({
-            name,
-            state: 'active',
-            type: 'custom',
-            created_at: 'Thu, 13 Oct 2011 18:02:00 +0000',
-            is_disabled: false,
-            spam_action: 'disabled',
-            wildcard: false,
-          }));
+        const items = domainNames.slice(0, limit).map((name) => ({
+          name,
+          state: 'active',
+          type: 'custom',
+          created_at: 'Thu, 13 Oct 2011 18:02:00 +0000',
+          is_disabled: false,
+          spam_action: 'disabled',
+          wildcard: false,
+        }));
         return { status: 200, body: { total_count: domainNames.length, items } };
       }
       return { status: 404, body: { message: 'Not Found' } };
