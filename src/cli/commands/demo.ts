@@ -56,7 +56,7 @@ Exit code 0 when every check passed, 7 otherwise.`,
         out(
           `\n   rotated ${result.credentialsRotated}, old credentials revoked ${result.oldCredentialsRevoked} (refused by their provider afterwards: ${result.oldCredentialsRefusedAfterRevoke}), health checks passed ${result.healthChecksPassed}${result.healthChecksFailed ? `, failed ${result.healthChecksFailed}` : ''}`,
         );
-        out('\n' + c.bold('3. Proof') + c.dim('  (checked from the outside: the issuer, the database, the GitHub and Vercel stand-ins)'));
+        out('\n' + c.bold('3. Proof') + c.dim('  (checked from the outside: the issuer, the database, the GitHub, Vercel and AWS stand-ins)'));
         for (const ch of result.checks) out(`   ${ch.ok ? c.green('✓') : c.red('✗')} ${ch.what}`);
         if (result.postgres !== 'rotated') out(c.dim(`   - PostgreSQL part ${result.postgres}`));
         if (result.manualFollowUps.length) {

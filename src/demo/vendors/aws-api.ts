@@ -46,6 +46,8 @@ export interface AwsApiServer {
   throttle(count?: number): void;
   /** The next `count` requests answer with this status and an XML body that is cut short. */
   garble(count?: number): void;
+  /** The next `count` requests fail inside AWS: 500 InternalFailure (or another 5xx). */
+  fail(count?: number, status?: number): void;
   requests: { action: string; key?: string; status: number }[];
   close(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function startAwsApi(opts: { account?: string } = {}): Promise<AwsA
   const requests: AwsApiServer['requests'] = [];
   let throttled = 0;
   let garbled = 0;
+  let failing: { count: number; status: number } = { count: 0, status: 500 };
   const requestId = () =>
     `${pick('0123456789abcdef', 8)}-${pick('0123456789abcdef', 4)}-4${pick('0123456789abcdef', 3)}-8${pick('0123456789abcdef', 3)}-${pick('0123456789abcdef', 12)}`;
   const ok = (service: 'sts' | 'iam', action: string, result: string) =>
@@ -107,6 +110,17 @@ export async function startAwsApi(opts: { account?: string } = {}): Promise<AwsA
     if (throttled > 0) {
       throttled--;
       return { ...err(400, 'Throttling', 'Rate exceeded'), action };
+    }
+    if (failing.count > 0) {
+      failing.count--;
+      return {
+        ...err(
+          failing.status,
+          failing.status === 503 ? 'ServiceUnavailable' : 'InternalFailure',
+          'The request processing has failed because of an unknown error.',
+        ),
+        action,
+      };
     }
     const who = authenticate(req, body);
     if ('xml' in who) return { ...who, action };
@@ -236,6 +250,9 @@ export async function startAwsApi(opts: { account?: string } = {}): Promise<AwsA
     },
     garble(count = 1) {
       garbled += count;
+    },
+    fail(count = 1, status = 500) {
+      failing = { count, status };
     },
     requests,
     close: () =>

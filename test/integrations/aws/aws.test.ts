@@ -56,7 +56,14 @@ describe('aws verify and analyze', () => {
     api.garble(1);
     const garbled = await aws.verify!(cred(key), contextFor('aws', api.url));
     expect(garbled.status).toBe('unknown');
-    expect(JSON.stringify([throttled, garbled])).not.toContain(key.secret);
+    // A 5xx is retried once; two in a row say nothing about the key.
+    api.fail(2, 503);
+    const failed = await aws.verify!(cred(key), contextFor('aws', api.url));
+    expect(failed).toMatchObject({ status: 'unknown' });
+    expect(failed.reason).toMatch(/503/);
+    api.fail(1, 500);
+    expect((await aws.verify!(cred(key), contextFor('aws', api.url))).status).toBe('live');
+    expect(JSON.stringify([throttled, garbled, failed])).not.toContain(key.secret);
   });
 
   it('analyze reads the user policies with the admin key when the key itself may not, and last use', async () => {
