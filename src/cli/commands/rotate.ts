@@ -39,6 +39,14 @@ function selection(flags: SelectFlags, positional: string[] = []) {
 }
 
 export function register(program: Command): void {
+  registerPlan(program);
+  registerApply(program);
+  registerRotate(program);
+  registerRollback(program);
+  registerFinalize(program);
+}
+
+function registerPlan(program: Command): void {
   program
     .command('plan')
     .description('make a reviewable rotation plan (ordered steps, no values) for credentials in the usage graph')
@@ -76,7 +84,9 @@ Examples:
         io.err().write(renderPlanSummary(plan) + '\n');
       }
     });
+}
 
+function registerApply(program: Command): void {
   program
     .command('apply')
     .description('run a rotation plan, journaled so a crash can be resumed')
@@ -133,7 +143,9 @@ Examples:
         if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
       },
     );
+}
 
+function registerRotate(program: Command): void {
   program
     .command('rotate')
     .description('plan, confirm and apply in one go')
@@ -183,7 +195,9 @@ Examples:
         if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
       },
     );
+}
 
+function registerRollback(program: Command): void {
   program
     .command('rollback')
     .description(
@@ -209,7 +223,9 @@ Examples:
         );
       }
     });
+}
 
+function registerFinalize(program: Command): void {
   program
     .command('finalize')
     .description('delete the old credentials that rotations with --grace deactivated, once their grace period is over')
