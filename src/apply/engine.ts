@@ -1,6 +1,6 @@
 import * as io from '../core/io.js';
 import { randomBytes } from 'node:crypto';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { sweepTempFiles } from '../core/atomic-write.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { CredctlError, refusedError } from '../core/errors.js';
@@ -91,7 +91,8 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   const failed = new Set<string>();
   // A run killed between writing a temp file and renaming it leaves the new secret next to its
   // target: remove such leftovers (0600, named .<file>.credctl-<pid>-<hex>.tmp) and say so.
-  const dirs = new Set([runDir, dirname(runDir), dirname(dirname(runDir))]);
+  // The run's own directories only when runs are kept on disk (another state backend has none).
+  const dirs = new Set(isAbsolute(runDir) ? [runDir, dirname(runDir), dirname(dirname(runDir))] : []);
   for (const c of plan.credentials) for (const s of c.steps) if (typeof s.target?.file === 'string') dirs.add(dirname(join(deps.root, s.target.file)));
   const swept = [...dirs].flatMap((d) => sweepTempFiles(d));
   if (swept.length)

@@ -36,7 +36,7 @@ export interface ProjectContext {
 
 export function loadProject(root: string, options: { env?: NodeJS.ProcessEnv } = {}): ProjectContext {
   const project = openProject(root, options);
-  const graph = buildGraph(project.root);
+  const graph = buildGraph(project.root, { state: project.state.graph });
   return { project, paths: project.paths, settings: project.settings, graph };
 }
 

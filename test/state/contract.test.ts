@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { projectPaths } from '../../src/core/paths.js';
 import { projectState } from '../../src/state/files.js';
 import { stateContract } from './contract.js';
+import { memoryBacking, memoryState } from './memory-state.js';
 
 /**
  * The state contract run against the file implementation, plus what only files promise: the
@@ -22,6 +23,11 @@ stateContract('files', () => {
     reopen: () => projectState(projectPaths(root)),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
+});
+
+stateContract('memory (a stand-in for a second backend)', () => {
+  const backing = memoryBacking();
+  return { state: memoryState(backing), reopen: () => memoryState(backing), cleanup: () => undefined };
 });
 
 describe('file state: the layout on disk', () => {
