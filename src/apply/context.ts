@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { password, confirm } from '@inquirer/prompts';
 import { paintErr } from '../core/output.js';
 import type { ProjectPaths } from '../core/paths.js';
@@ -8,7 +7,8 @@ import { SafeHttp } from '../net/http.js';
 import { projectTrustedOrigins, type Project } from '../project/context.js';
 import { checkBinding } from '../trust/gate.js';
 import type { SecretStore } from '../store/types.js';
-import { asBindingTarget, fileLedger } from '../targets/index.js';
+import { asBindingTarget } from '../targets/index.js';
+import { projectState } from '../state/files.js';
 import { openTarget, targetKey, targetPlugins } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { PlanCredential } from '../plan/types.js';
@@ -57,7 +57,7 @@ export function targetApiOverrides(settings: ProjectSettings): Record<string, st
 
 export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): Promise<void> } {
   const closers: (() => Promise<void>)[] = [];
-  const ledger = fileLedger(join(opts.paths.stateDir, 'target-ledger.json'));
+  const ledger = (opts.project?.state ?? projectState(opts.paths)).ledger;
   const trustedOrigins = opts.project ? projectTrustedOrigins(opts.project) : [];
   const net = new SafeHttp({ trustedOrigins, maxBodyBytes: 1024 * 1024 });
   closers.push(() => net.close());

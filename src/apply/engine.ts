@@ -1,15 +1,14 @@
 import * as io from '../core/io.js';
 import { randomBytes } from 'node:crypto';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { sweepTempFiles } from '../core/atomic-write.js';
-import { existsSync } from 'node:fs';
 import { fingerprint } from '../core/fingerprint.js';
 import { CredctlError, refusedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { maskValues } from '../core/redact.js';
-import { ensureDir, ensureStateDir } from '../core/paths.js';
 import type { Plan, PlanCredential, PlanStep, RunSummary } from '../plan/types.js';
-import { readPlan, writePlan } from '../plan/plan-file.js';
+import { parsePlan, planToYaml } from '../plan/plan-file.js';
+import type { RunStore } from '../state/types.js';
 import { Journal } from './journal.js';
 import { targetKey } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
@@ -49,29 +48,26 @@ export function newRunId(): string {
   return `${t}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function startRun(plan: Plan, runsDir: string, deps: EngineDeps): Promise<RunSummary> {
+export async function startRun(plan: Plan, runs: RunStore, deps: EngineDeps): Promise<RunSummary> {
   const runId = newRunId();
-  ensureStateDir(dirname(runsDir));
-  const runDir = join(ensureDir(runsDir), runId);
-  const journal = Journal.create(runDir);
-  writePlan(plan, join(runDir, 'plan.yaml'));
+  const journal = new Journal(runs.create(runId, planToYaml(plan)));
   journal.append('run-start', undefined, { planId: plan.id, credentials: plan.credentials.length });
-  return runJournaled(plan, runId, runDir, journal, deps);
+  return runJournaled(plan, runId, journal.dir, journal, deps);
 }
 
-export async function resumeRun(runsDir: string, runId: string, deps: EngineDeps): Promise<RunSummary> {
-  const runDir = join(runsDir, runId);
-  if (!existsSync(join(runDir, 'journal.jsonl'))) {
-    throw new CredctlError(`no run ${runId} in ${runsDir}`, ExitCode.BadInput, 'List runs with `credctl apply --list-runs`.');
+export async function resumeRun(runs: RunStore, runId: string, deps: EngineDeps): Promise<RunSummary> {
+  if (!runs.hasJournal(runId)) {
+    throw new CredctlError(`no run ${runId} in ${runs.location}`, ExitCode.BadInput, 'List runs with `credctl apply --list-runs`.');
   }
-  const plan = readPlan(join(runDir, 'plan.yaml'));
-  const journal = Journal.open(runDir);
+  const { text, where } = runs.planText(runId);
+  const plan = parsePlan(text, where);
+  const journal = new Journal(runs.open(runId));
   if (journal.isFinished() && !journal.records.some((r) => r.event === 'failed' && r.data?.incomplete === true && !completedAfter(journal, r.step!))) {
     journal.close();
     throw refusedError(`run ${runId} already finished; nothing to resume`);
   }
   journal.append('run-start', undefined, { resumed: true });
-  return runJournaled(plan, runId, runDir, journal, deps);
+  return runJournaled(plan, runId, journal.dir, journal, deps);
 }
 
 async function runJournaled(plan: Plan, runId: string, runDir: string, journal: Journal, deps: EngineDeps): Promise<RunSummary> {
@@ -95,7 +91,8 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   const failed = new Set<string>();
   // A run killed between writing a temp file and renaming it leaves the new secret next to its
   // target: remove such leftovers (0600, named .<file>.credctl-<pid>-<hex>.tmp) and say so.
-  const dirs = new Set([runDir, dirname(runDir), dirname(dirname(runDir))]);
+  // The run's own directories only when runs are kept on disk (another state backend has none).
+  const dirs = new Set(isAbsolute(runDir) ? [runDir, dirname(runDir), dirname(dirname(runDir))] : []);
   for (const c of plan.credentials) for (const s of c.steps) if (typeof s.target?.file === 'string') dirs.add(dirname(join(deps.root, s.target.file)));
   const swept = [...dirs].flatMap((d) => sweepTempFiles(d));
   if (swept.length)

@@ -1,5 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { confirm } from '@inquirer/prompts';
 import { withAudit } from '../audit/log.js';
 import { openProject } from '../project/context.js';
@@ -9,12 +7,14 @@ import { fingerprint } from '../core/fingerprint.js';
 import { warn } from '../core/output.js';
 import { maskValues } from '../core/redact.js';
 import { projectPaths } from '../core/paths.js';
-import { readPlan } from '../plan/plan-file.js';
+import { parsePlan } from '../plan/plan-file.js';
+import { projectState } from '../state/files.js';
+import type { RunStore } from '../state/types.js';
 import type { PlanCredential } from '../plan/types.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { engineDeps } from './context.js';
-import { doneData, Journal, readJournal, type JournalRecord } from './journal.js';
+import { doneData, Journal, type JournalRecord } from './journal.js';
 import * as io from '../core/io.js';
 
 /**
@@ -44,6 +44,11 @@ interface Located extends PendingDeletion {
   oldId?: string;
 }
 
+/** The project's runs, wherever its state is kept. */
+function runsOf(root: string): RunStore {
+  return projectState(projectPaths(root)).runs;
+}
+
 /** Is a deactivated credential of this run waiting for deletion (not deleted, not rolled back)? */
 export function awaitingDeletion(journal: JournalRecord[], credentialId: string): string | undefined {
   const deleteAfter = doneData(journal, `${credentialId}/revoke`)?.deleteAfter;
@@ -51,19 +56,17 @@ export function awaitingDeletion(journal: JournalRecord[], credentialId: string)
   return doneData(journal, `${credentialId}/${DELETE_STEP}`) ? undefined : deleteAfter;
 }
 
-function locate(root: string, now: Date): Located[] {
-  const runs = projectPaths(root).runs;
-  if (!existsSync(runs)) return [];
+function locate(runs: RunStore, now: Date): Located[] {
   const out: Located[] = [];
-  for (const runId of readdirSync(runs).sort()) {
-    const dir = join(runs, runId);
-    if (!existsSync(join(dir, 'plan.yaml')) || !existsSync(join(dir, 'journal.jsonl'))) continue;
+  for (const runId of runs.ids()) {
+    if (!runs.hasPlan(runId) || !runs.hasJournal(runId)) continue;
     let journal: JournalRecord[];
     let credentials: PlanCredential[];
     try {
-      journal = readJournal(join(dir, 'journal.jsonl'));
+      journal = runs.records(runId);
       if (!journal.some((r) => typeof r.data?.deleteAfter === 'string')) continue; // most runs: nothing to read further
-      credentials = readPlan(join(dir, 'plan.yaml')).credentials;
+      const plan = runs.planText(runId);
+      credentials = parsePlan(plan.text, plan.where).credentials;
     } catch (err) {
       // One damaged run must not hide the others (status is a CI gate): say so and go on.
       warn(`run ${runId} skipped: ${(err as Error).message}`);
@@ -92,7 +95,7 @@ function locate(root: string, now: Date): Located[] {
 
 /** Every old credential deactivated by a run and not yet deleted or brought back, due or not. */
 export function pendingDeletions(root: string, now = new Date()): PendingDeletion[] {
-  return locate(root, now).map(({ cred: _c, oldVersion: _v, oldId: _i, ...p }) => p);
+  return locate(runsOf(root), now).map(({ cred: _c, oldVersion: _v, oldId: _i, ...p }) => p);
 }
 
 export interface FinalizeOptions {
@@ -121,7 +124,8 @@ export interface FinalizeResult {
 const publicPart = ({ cred: _c, oldVersion: _v, oldId: _i, ...p }: Located): PendingDeletion => p;
 
 export async function finalizeDeletions(root: string, opts: FinalizeOptions): Promise<FinalizeResult> {
-  const all = locate(root, opts.now ?? new Date());
+  const runs = runsOf(root);
+  const all = locate(runs, opts.now ?? new Date());
   const todo = all.filter((p) => p.due || opts.force);
   const waiting = all.filter((p) => !todo.includes(p)).map(publicPart);
   const due = todo.map(publicPart);
@@ -184,7 +188,7 @@ export async function finalizeDeletions(root: string, opts: FinalizeOptions): Pr
             outcome: 'ok',
             details: { run: item.runId, after: 'grace period' },
           });
-          const journal = Journal.open(join(paths.runs, item.runId));
+          const journal = new Journal(runs.open(item.runId));
           try {
             journal.append('done', `${item.credentialId}/${DELETE_STEP}`, { result: 'deleted after the grace period' });
           } finally {
@@ -203,7 +207,7 @@ export async function finalizeDeletions(root: string, opts: FinalizeOptions): Pr
 
 /** Close a pending deletion in its run's journal without deleting anything (`result` says why). */
 export function cancelDeletion(root: string, runId: string, credentialId: string, result: string): void {
-  const journal = Journal.open(join(projectPaths(root).runs, runId));
+  const journal = new Journal(runsOf(root).open(runId));
   try {
     journal.append('done', `${credentialId}/${DELETE_STEP}`, { result });
   } finally {
@@ -213,7 +217,7 @@ export function cancelDeletion(root: string, runId: string, credentialId: string
 
 /** Every pending deletion of this credential, in any run, closed (a rollback put it back into use). */
 export function cancelDeletionsOf(root: string, credentialId: string, result: string): number {
-  const pending = locate(root, new Date()).filter((p) => p.credentialId === credentialId);
+  const pending = locate(runsOf(root), new Date()).filter((p) => p.credentialId === credentialId);
   for (const p of pending) cancelDeletion(root, p.runId, p.credentialId, result);
   return pending.length;
 }
@@ -223,7 +227,7 @@ export function cancelDeletionsOf(root: string, credentialId: string, result: st
  * the store lost its value): stop listing it. Audited like a deletion, marked as done by hand.
  */
 export async function forgetDeletion(root: string, query: string, opts: { store?: SecretStore } = {}): Promise<PendingDeletion[]> {
-  const hits = locate(root, new Date()).filter((p) => p.name === query || p.credentialId.startsWith(query) || p.cred.names.includes(query));
+  const hits = locate(runsOf(root), new Date()).filter((p) => p.name === query || p.credentialId.startsWith(query) || p.cred.names.includes(query));
   if (hits.length === 0) return [];
   const paths = projectPaths(root);
   const store = opts.store ?? (await openStore({ paths }));

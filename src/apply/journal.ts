@@ -1,7 +1,5 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, readFileSync, truncateSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { fsyncDir, openForAppend } from '../core/atomic-write.js';
-import { inputError } from '../core/errors.js';
+import { createFileJournal, openFileJournal } from '../state/files.js';
+import type { JournalEvent, JournalRecord, RunJournal } from '../state/types.js';
 
 /**
  * A run's journal (design promise 4: crash-safe). Every step writes a `start` record before it
@@ -10,62 +8,45 @@ import { inputError } from '../core/errors.js';
  * half-done. `apply --resume` replays it: finished steps are skipped, a started-but-unfinished
  * step is run again (every step is idempotent, so running it twice is safe).
  *
- * Records never hold a secret value: only ids, fingerprints, targets and outcomes.
+ * Records never hold a secret value: only ids, fingerprints, targets and outcomes. Where they are
+ * kept is the project state's business (src/state/): this class gives them order and meaning.
  */
-export type JournalEvent = 'run-start' | 'start' | 'done' | 'failed' | 'skipped' | 'rollback' | 'run-end';
-
-export interface JournalRecord {
-  seq: number;
-  time: string;
-  event: JournalEvent;
-  /** Step id (e.g. `fp_ab12…/inject/0`); absent for run-level records. */
-  step?: string;
-  data?: Record<string, unknown>;
-}
+export type { JournalEvent, JournalRecord } from '../state/types.js';
+export { readJournal } from '../state/files.js';
 
 export class Journal {
+  /** Where the run is kept (its directory for file state). */
   readonly dir: string;
-  readonly file: string;
-  private fd: number;
+  readonly runId: string;
+  private readonly sink: RunJournal;
   private seq: number;
   readonly records: JournalRecord[];
 
-  private constructor(dir: string, records: JournalRecord[]) {
-    this.dir = dir;
-    this.file = join(dir, 'journal.jsonl');
-    this.records = records;
+  /** Journal a run through the project's state (`runs.create` / `runs.open`). */
+  constructor(sink: RunJournal) {
+    this.sink = sink;
+    this.dir = sink.location;
+    this.runId = sink.runId;
+    this.records = [...sink.existing];
+    const records = this.records;
     this.seq = records.length ? (records[records.length - 1]!.seq ?? records.length) : 0;
-    this.fd = openForAppend(this.file, 0o600);
   }
 
-  /** Create the journal of a new run in `dir` (which must not hold one yet). */
+  /** Create the journal of a new run in directory `dir` (which must not hold one yet). */
   static create(dir: string): Journal {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (existsSync(join(dir, 'journal.jsonl'))) throw inputError(`run ${dir} already has a journal`);
-    const j = new Journal(dir, []);
-    fsyncDir(dir);
-    return j;
+    return new Journal(createFileJournal(dir));
   }
 
-  /** Reopen an existing run's journal to resume it. A torn last line (killed mid-write) is dropped. */
+  /** Reopen an existing run's journal in directory `dir` to resume it. A torn last line is dropped. */
   static open(dir: string): Journal {
-    const file = join(dir, 'journal.jsonl');
-    const records = readJournal(file);
-    // Cut a torn last line off so the next record starts on a line of its own.
-    const text = readFileSync(file);
-    const end = text.lastIndexOf(0x0a) + 1;
-    if (end !== text.length) truncateSync(file, end);
-    return new Journal(dir, records);
+    return new Journal(openFileJournal(dir));
   }
 
   append(event: JournalEvent, step?: string, data?: Record<string, unknown>): JournalRecord {
     const rec: JournalRecord = { seq: ++this.seq, time: new Date().toISOString(), event };
     if (step) rec.step = step;
     if (data) rec.data = data;
-    const line = Buffer.from(JSON.stringify(rec) + '\n', 'utf8');
-    let off = 0;
-    while (off < line.length) off += writeSync(this.fd, line, off, line.length - off);
-    fsyncSync(this.fd);
+    this.sink.append(rec);
     this.records.push(rec);
     crashIfFailpoint();
     return rec;
@@ -88,7 +69,7 @@ export class Journal {
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.sink.close();
   }
 }
 
@@ -99,31 +80,6 @@ export function doneData(records: JournalRecord[], step: string): Record<string,
     if (r.step === step && r.event === 'done') return r.data ?? {};
   }
   return undefined;
-}
-
-export function readJournal(file: string): JournalRecord[] {
-  if (!existsSync(file)) throw inputError(`no journal at ${file}`, 'List runs with `credctl apply --list-runs`.');
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const out: JournalRecord[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (!line) continue;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(line);
-    } catch {
-      rec = undefined;
-    }
-    const valid = typeof rec === 'object' && rec !== null && !Array.isArray(rec) && typeof (rec as JournalRecord).event === 'string';
-    if (valid) {
-      out.push(rec as JournalRecord);
-    } else {
-      // Only the very last line may be torn by a kill mid-write; anything earlier is corruption.
-      if (i >= lines.length - 2) break;
-      throw inputError(`${file}:${i + 1}: corrupt journal line`);
-    }
-  }
-  return out;
 }
 
 /** A run is finished when its last run-level record is a run-end (a resume adds a run-start). */

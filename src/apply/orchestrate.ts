@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { planDifferences, undeclaredHealthChecks } from '../plan/verify.js';
-import { readPlan } from '../plan/plan-file.js';
+import { parsePlan } from '../plan/plan-file.js';
+import { projectState } from '../state/files.js';
+import type { RunStore } from '../state/types.js';
 import { confirm } from '@inquirer/prompts';
 import { inputError, refusedError } from '../core/errors.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
@@ -15,7 +17,7 @@ import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { buildPlan, staleness, type PlanSelection } from '../plan/build.js';
 import type { Plan, RunSummary } from '../plan/types.js';
-import { readJournal, runFinished } from './journal.js';
+import { runFinished } from './journal.js';
 import { engineDeps, progressPrinter } from './context.js';
 import { resumeRun, startRun } from './engine.js';
 import type { EngineEvent, Prompter } from './ports.js';
@@ -34,7 +36,7 @@ export interface ProjectContext {
 
 export function loadProject(root: string, options: { env?: NodeJS.ProcessEnv } = {}): ProjectContext {
   const project = openProject(root, options);
-  const graph = buildGraph(project.root);
+  const graph = buildGraph(project.root, { state: project.state.graph });
   return { project, paths: project.paths, settings: project.settings, graph };
 }
 
@@ -138,7 +140,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string
   // Bad input is reported first; only a plan that would be run as it is needs trust.
   await trusted(ctx.project, opts, 'rotating credentials');
   await confirmApply(plan, opts);
-  return runWith(ctx, opts, (deps) => startRun(plan, ctx.paths.runs, deps));
+  return runWith(ctx, opts, (deps) => startRun(plan, ctx.project.state.runs, deps));
 }
 
 /**
@@ -151,18 +153,19 @@ export async function applyPlanAsGiven(plan: Plan, opts: ApplyOptions): Promise<
   const ctx = loadProject(plan.root);
   await trusted(ctx.project, opts, 'rotating credentials');
   await confirmApply(plan, opts);
-  return runWith(ctx, opts, (deps) => startRun(plan, ctx.paths.runs, deps));
+  return runWith(ctx, opts, (deps) => startRun(plan, ctx.project.state.runs, deps));
 }
 
 export async function resumeApply(root: string, runId: string, opts: ApplyOptions): Promise<RunSummary> {
   const project = openProject(root);
-  const runDir = join(project.paths.runs, runId);
+  const runs = project.state.runs;
   // The run must exist and read cleanly (exit 3) before anything else is asked.
-  if (!/^[A-Za-z0-9_.-]+$/.test(runId) || runId.startsWith('.') || !existsSync(join(runDir, 'journal.jsonl'))) {
-    throw inputError(`no run ${runId.slice(0, 60)} in ${project.paths.runs}`, 'List runs with `credctl apply --list-runs`.');
+  if (!/^[A-Za-z0-9_.-]+$/.test(runId) || runId.startsWith('.') || !runs.hasJournal(runId)) {
+    throw inputError(`no run ${runId.slice(0, 60)} in ${runs.location}`, 'List runs with `credctl apply --list-runs`.');
   }
-  readJournal(join(runDir, 'journal.jsonl'));
-  const undeclared = undeclaredHealthChecks(readPlan(join(runDir, 'plan.yaml')), (names) => healthFor(project.settings, names));
+  runs.records(runId);
+  const planText = runs.planText(runId);
+  const undeclared = undeclaredHealthChecks(parsePlan(planText.text, planText.where), (names) => healthFor(project.settings, names));
   if (undeclared.length)
     throw refusedError(
       `run ${runId} cannot be resumed: ${undeclared.slice(0, 3).join('; ')}`,
@@ -170,7 +173,7 @@ export async function resumeApply(root: string, runId: string, opts: ApplyOption
     );
   await trusted(project, opts, 'resuming a rotation');
   const graph = { schemaVersion: 0, nodes: [], edges: [], warnings: [] };
-  return runWith({ project, paths: project.paths, settings: project.settings, graph }, opts, (deps) => resumeRun(project.paths.runs, runId, deps));
+  return runWith({ project, paths: project.paths, settings: project.settings, graph }, opts, (deps) => resumeRun(runs, runId, deps));
 }
 
 /** Go ahead only where credctl.yaml is trusted (asking on a terminal); exit 6 otherwise. */
@@ -225,16 +228,16 @@ export interface RunListing {
   corrupt?: boolean;
 }
 
-export function listRuns(root: string): RunListing[] {
-  const dir = projectPaths(root).runs;
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((d) => existsSync(join(dir, d, 'journal.jsonl')))
-    .sort()
+/** The project's runs (a project root, or its run store), oldest first. */
+export function listRuns(from: string | RunStore): RunListing[] {
+  const runs = typeof from === 'string' ? projectState(projectPaths(from)).runs : from;
+  return runs
+    .ids()
+    .filter((runId) => runs.hasJournal(runId))
     .map((runId) => {
       let records;
       try {
-        records = readJournal(join(dir, runId, 'journal.jsonl'));
+        records = runs.records(runId);
       } catch {
         // One damaged journal must not hide the other runs.
         return { runId, finished: false, steps: 0, corrupt: true };

@@ -1,5 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { confirm } from '@inquirer/prompts';
 import { fingerprint } from '../core/fingerprint.js';
 import { maskValues, redact, shownSafely } from '../core/redact.js';
@@ -8,10 +6,12 @@ import { projectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
 import { openProject } from '../project/context.js';
 import { trusted } from './orchestrate.js';
-import { readPlan } from '../plan/plan-file.js';
+import { parsePlan } from '../plan/plan-file.js';
+import { projectState } from '../state/files.js';
+import type { RunStore } from '../state/types.js';
 import type { Plan, PlanCredential } from '../plan/types.js';
 import { openStore } from '../store/open.js';
-import { doneData, Journal, readJournal } from './journal.js';
+import { doneData, Journal } from './journal.js';
 import { engineDeps } from './context.js';
 import { cancelDeletionsOf, DELETE_STEP } from './finalize.js';
 import * as io from '../core/io.js';
@@ -32,13 +32,12 @@ export interface RollbackResult {
   replacement: { redacted: string; revoked: boolean; reason?: string };
 }
 
-function findLastRun(runsDir: string, query: string): { plan: Plan; cred: PlanCredential; runId: string } | undefined {
-  if (!existsSync(runsDir)) return undefined;
-  for (const runId of readdirSync(runsDir).sort().reverse()) {
-    const planFile = join(runsDir, runId, 'plan.yaml');
-    if (!existsSync(planFile)) continue;
-    const plan = readPlan(planFile);
-    const journal = readJournal(join(runsDir, runId, 'journal.jsonl'));
+function findLastRun(runs: RunStore, query: string): { plan: Plan; cred: PlanCredential; runId: string } | undefined {
+  for (const runId of runs.ids().reverse()) {
+    if (!runs.hasPlan(runId)) continue;
+    const planText = runs.planText(runId);
+    const plan = parsePlan(planText.text, planText.where);
+    const journal = runs.records(runId);
     for (const cred of plan.credentials) {
       const created = doneData(journal, `${cred.id}/create`)?.newFingerprint;
       if (cred.names.includes(query) || cred.id.startsWith(query) || (typeof created === 'string' && created.startsWith(query))) {
@@ -52,7 +51,8 @@ function findLastRun(runsDir: string, query: string): { plan: Plan; cred: PlanCr
 
 export async function rollbackCredential(root: string, query: string, opts: { yes: boolean; noInput: boolean }): Promise<RollbackResult> {
   const paths = projectPaths(root);
-  const found = findLastRun(paths.runs, query);
+  const runs = projectState(paths).runs;
+  const found = findLastRun(runs, query);
   if (!found) throw usageError(`no finished rotation of ${shownSafely(query)} to roll back`, 'See `credctl apply --list-runs`.');
   const { cred, runId } = found;
   const project = openProject(root);
@@ -81,7 +81,7 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
       const wired = engineDeps({ project, paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
       try {
         const provider = wired.deps.provider(cred);
-        const journal = readJournal(join(paths.runs, runId, 'journal.jsonl'));
+        const journal = runs.records(runId);
         const oldId = doneData(journal, `${cred.id}/snapshot`)?.oldId as string | undefined;
         const newId = doneData(journal, `${cred.id}/create`)?.newId as string | undefined;
         let active = await provider.isActive({ value: oldValue, id: oldId });
@@ -137,7 +137,7 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
         // The old credential is in use again: never delete it (in any run that deactivated it),
         // and a resume of this run must not go on to revoke it.
         cancelDeletionsOf(root, cred.id, 'cancelled: rolled back, the old credential is in use again');
-        const runJournal = Journal.open(join(paths.runs, runId));
+        const runJournal = new Journal(runs.open(runId));
         try {
           runJournal.append('rollback', `${cred.id}/rollback`, { result: 'rolled back by credctl rollback: the previous value is current again' });
         } finally {

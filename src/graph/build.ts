@@ -1,5 +1,6 @@
 /**
- * Build or update the usage graph of a project and persist it at `.credctl/graph.json`.
+ * Build or update the usage graph of a project and persist it through the project's graph state
+ * (`.credctl/graph.json`, src/state/).
  *
  * Incremental: the file keeps, per source file, its size, mtime, content hash and extract result.
  * A file whose size and mtime are unchanged is not opened; one whose stat changed is read and
@@ -10,10 +11,12 @@ import { gitSync } from '../core/git.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { atomicWriteFileSync, TEMP_FILE } from '../core/atomic-write.js';
+import { TEMP_FILE } from '../core/atomic-write.js';
 import { resolveInsideProject } from '../core/inside-project.js';
-import { inputError, parserMessage } from '../core/errors.js';
-import { ensureStateDir, projectPaths } from '../core/paths.js';
+import { parserMessage } from '../core/errors.js';
+import { projectPaths } from '../core/paths.js';
+import { projectState } from '../state/files.js';
+import type { GraphState } from '../state/types.js';
 import { looksBinary } from '../core/text.js';
 import { loadCredctlYaml } from '../config/credctl-yaml.js';
 import type { Rule } from '../providers/rules.js';
@@ -36,8 +39,10 @@ export interface BuildOptions {
   noIgnore?: boolean;
   /** Ignore the cache and re-read every file. */
   full?: boolean;
-  /** Persist to .credctl/graph.json (default true). */
+  /** Persist to the project's graph state, .credctl/graph.json (default true). */
   write?: boolean;
+  /** Where the graph is kept (default: the project's files under .credctl/). */
+  state?: GraphState;
   /** Filled with what the build did (for the bench and `graph --stats`). */
   stats?: BuildStats;
 }
@@ -97,21 +102,20 @@ export function parseGithubRemote(url: string): string | undefined {
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
-export function loadGraph(root: string): GraphFile | undefined {
-  const path = projectPaths(root).graph;
-  if (!existsSync(path)) return undefined;
-  let doc: GraphFile;
-  try {
-    doc = JSON.parse(readFileSync(path, 'utf8')) as GraphFile;
-  } catch {
-    throw inputError(`${path}: not valid JSON`, 'Delete it; the next `credctl graph` rebuilds it.');
-  }
+/** The stored graph of a project (its root, or its graph state), if one of this schema was written. */
+export function loadGraph(from: string | GraphState): GraphFile | undefined {
+  const doc = graphStateOf(from).read() as GraphFile | undefined;
   if (doc?.schemaVersion !== SCHEMA_VERSION) return undefined;
   return doc;
 }
 
+function graphStateOf(from: string | GraphState): GraphState {
+  return typeof from === 'string' ? projectState(projectPaths(from)).graph : from;
+}
+
 export function buildGraph(root: string, options: BuildOptions = {}): Graph {
   const started = performance.now();
+  const state = options.state ?? graphStateOf(root);
   // The parsed-rules cache the scanner uses: parsing every rules.yaml costs ~80 ms per build.
   const classifier = createClassifier(options.rules ?? loadRulesCached());
   const engine = engineSignature(classifier.signature);
@@ -119,7 +123,7 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
   // scan's findings (keys hard-coded in code, which only a scan finds) are carried over.
   let previous: GraphFile | undefined;
   try {
-    previous = loadGraph(root);
+    previous = loadGraph(state);
   } catch {
     previous = undefined; // a corrupt cache is rebuilt, not an error
   }
@@ -203,8 +207,6 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
   const graph = assemble({ files: sorted, github: githubRepository(root), findings: scan?.findings });
 
   if (options.write !== false) {
-    const paths = projectPaths(root);
-    ensureStateDir(paths.stateDir);
     const out: GraphFile = {
       ...graph,
       engine,
@@ -215,8 +217,7 @@ export function buildGraph(root: string, options: BuildOptions = {}): Graph {
       ),
       ...(scan ? { scan } : {}),
     };
-    // Fingerprints of weak values can be brute-forced: keep the file owner-only like all state.
-    atomicWriteFileSync(paths.graph, JSON.stringify(out) + '\n', { mode: 0o600 });
+    state.write(out);
   }
   stats.ms = Math.round(performance.now() - started);
   if (options.stats) Object.assign(options.stats, stats);

@@ -3,13 +3,16 @@ import { resolve } from 'node:path';
 import { loadCredctlYaml, type CredctlConfig } from '../config/credctl-yaml.js';
 import { projectSettings, type ProjectSettings } from '../config/sections.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
+import { projectState } from '../state/files.js';
+import type { ProjectState } from '../state/types.js';
 import { wiredProviders, type WiredProvider } from '../integrations/providers.js';
 import { decideTrust, type TrustDecision } from '../trust/gate.js';
 import { trustSurface, trustedOrigins } from '../trust/surface.js';
 
 /**
  * One project, opened once per command and passed down: its real root (symlinks resolved, so
- * trust and path checks talk about the same directory), its state paths, credctl.yaml parsed and
+ * trust and path checks talk about the same directory), its state (paths, and the graph, runs and
+ * ledger behind the seam of src/state/), credctl.yaml parsed and
  * validated, and whether the user trusts what that file asks for. Code below the CLI takes this
  * instead of re-deriving the root or re-reading credctl.yaml.
  */
@@ -17,6 +20,8 @@ export interface Project {
   /** The project root, as a real path. */
   root: string;
   paths: ProjectPaths;
+  /** The graph, run journals and target ledger, wherever they are kept. */
+  state: ProjectState;
   config: CredctlConfig;
   /** Every section of credctl.yaml, as written. */
   settings: ProjectSettings;
@@ -39,7 +44,8 @@ export function openProject(root: string, options: OpenProjectOptions = {}): Pro
   const config = loadCredctlYaml(real);
   const settings = projectSettings(config);
   const trust = decideTrust(real, trustSurface(config, settings), env);
-  return { root: real, paths: projectPaths(real), config, settings, trust, env };
+  const paths = projectPaths(real);
+  return { root: real, paths, state: projectState(paths), config, settings, trust, env };
 }
 
 /**

@@ -3,5 +3,5 @@
  * their integrations' folders and are found through src/integrations/targets.ts.
  */
 export * from './target.js';
-export { fileLedger, memoryLedger } from './ledger.js';
+export { memoryLedger } from './ledger.js';
 export { asBindingTarget, type BindingTargetView } from './binding-adapter.js';

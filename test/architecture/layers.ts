@@ -16,6 +16,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['net', 'config', 'issuer'], // the one HTTP client; credctl.yaml read and validated; the reference issuer (a server on core alone)
   ['providers', 'trust'], // detection rules and provider manifests; what the user trusted of a repository
   ['scan', 'store', 'targets'], // finding values; keeping them sealed; the machinery that writes them to where they are used
+  ['state'], // what a project keeps between commands (graph, run journals, target ledger) behind one seam, on files today
   ['audit', 'integrations'], // the signed log (it opens the store for its key); one folder per vendor or target
   ['project'], // one project: root, settings, providers with overrides, trust decision
   ['graph'], // where each credential is used

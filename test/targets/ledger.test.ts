@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/core/fingerprint.js';
-import { fileLedger } from '../../src/targets/ledger.js';
+import { fileLedger } from '../../src/state/files.js';
 import { tempProject } from './helpers.js';
 
 describe('fileLedger', () => {
