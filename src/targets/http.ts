@@ -2,7 +2,7 @@ import { remoteError } from '../core/errors.js';
 import { maskValues } from '../core/redact.js';
 import { isTransientNetworkError, SafeHttp } from '../net/http.js';
 import { retryTransient } from '../net/retry.js';
-import type { HttpPolicy } from './target.js';
+import type { HttpPolicy, TargetDeps } from './target.js';
 
 /**
  * JSON over HTTP for remote targets, through credctl's one network client (src/net/http.ts:
@@ -152,4 +152,36 @@ function retryAfter(h: string | undefined): number {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * One authenticated call of a remote target: the token (masked in every message with the
+ * caller's secrets), the vendor's auth header, JSON in and out through the target's client and
+ * retry policy. Returns the reply and every value it masked, for the caller's own errors.
+ */
+export async function callWithToken(
+  deps: TargetDeps,
+  call: {
+    vendor: string;
+    token: string;
+    auth: Record<string, string>;
+    method: JsonCall['method'];
+    url: string;
+    what: string;
+    secrets: string[];
+    body?: unknown;
+  },
+): Promise<{ reply: JsonReply; secrets: string[] }> {
+  const all = [call.token, ...call.secrets];
+  const reply = await callJson({
+    method: call.method,
+    url: call.url,
+    body: call.body,
+    what: `${call.vendor}: ${call.what}`,
+    secrets: all,
+    policy: deps.http,
+    client: deps.net,
+    headers: { ...call.auth, accept: 'application/json', 'user-agent': 'credctl' },
+  });
+  return { reply, secrets: all };
 }

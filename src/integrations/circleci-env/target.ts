@@ -1,7 +1,7 @@
 import { inputError, refusedError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { ledgerOf } from '../../targets/default-ledger.js';
-import { callJson, statusError, vendorMessage, type JsonReply } from '../../targets/http.js';
+import { callWithToken, statusError, vendorMessage, type JsonReply } from '../../targets/http.js';
 import { optionalApiUrl, optionalString } from '../../targets/ref-fields.js';
 import type { Target, TargetDeps, TargetFingerprint, TargetPlugin, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
 
@@ -84,18 +84,7 @@ class CircleciEnvTarget implements Target {
     body?: unknown,
   ): Promise<{ reply: JsonReply; secrets: string[] }> {
     const token = await this.token();
-    const all = [token, ...secrets];
-    const reply = await callJson({
-      method,
-      url,
-      body,
-      what: `CircleCI: ${what}`,
-      secrets: all,
-      policy: this.deps.http,
-      client: this.deps.net,
-      headers: { 'circle-token': token, accept: 'application/json', 'user-agent': 'credctl' },
-    });
-    return { reply, secrets: all };
+    return callWithToken(this.deps, { vendor: 'CircleCI', token, auth: { 'circle-token': token }, method, url, what, secrets, body });
   }
 
   private ledgerKey(name: string): string {

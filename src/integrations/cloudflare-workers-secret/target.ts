@@ -2,7 +2,7 @@ import { inputError, refusedError, remoteError, storeError } from '../../core/er
 import { fingerprint } from '../../core/fingerprint.js';
 import { maskValues } from '../../core/redact.js';
 import { ledgerOf } from '../../targets/default-ledger.js';
-import { callJson, statusError, type JsonReply } from '../../targets/http.js';
+import { callWithToken, statusError, type JsonReply } from '../../targets/http.js';
 import { optionalApiUrl, requireString } from '../../targets/ref-fields.js';
 import type { Target, TargetDeps, TargetFingerprint, TargetPlugin, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
 
@@ -65,18 +65,7 @@ class CloudflareWorkersSecretTarget implements Target {
 
   private async call(method: 'GET' | 'PUT', url: string, what: string, secrets: string[], body?: unknown): Promise<{ reply: JsonReply; secrets: string[] }> {
     const token = await this.token();
-    const all = [token, ...secrets];
-    const reply = await callJson({
-      method,
-      url,
-      body,
-      what: `Cloudflare: ${what}`,
-      secrets: all,
-      policy: this.deps.http,
-      client: this.deps.net,
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'credctl' },
-    });
-    return { reply, secrets: all };
+    return callWithToken(this.deps, { vendor: 'Cloudflare', token, auth: { authorization: `Bearer ${token}` }, method, url, what, secrets, body });
   }
 
   /** The `result` of a successful answer, or a clear error in Cloudflare's words. */

@@ -2,7 +2,7 @@ import { inputError, refusedError, remoteError, storeError } from '../../core/er
 import { fingerprint } from '../../core/fingerprint.js';
 import { maskValues } from '../../core/redact.js';
 import { ledgerOf } from '../../targets/default-ledger.js';
-import { callJson, statusError, type JsonReply } from '../../targets/http.js';
+import { callWithToken, statusError, type JsonReply } from '../../targets/http.js';
 import { optionalApiUrl, requireString } from '../../targets/ref-fields.js';
 import type { Target, TargetDeps, TargetFingerprint, TargetPlugin, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
 
@@ -67,19 +67,16 @@ class FlySecretTarget implements Target {
 
   private async call(method: 'GET' | 'POST', url: string, what: string, secrets: string[], body?: unknown): Promise<{ reply: JsonReply; secrets: string[] }> {
     const token = await this.token();
-    const all = [token, ...secrets];
-    const reply = await callJson({
+    return callWithToken(this.deps, {
+      vendor: 'Fly.io',
+      token,
+      auth: { authorization: /^FlyV1 /.test(token) ? token : `Bearer ${token}` },
       method,
       url,
+      what,
+      secrets,
       body,
-      what: `Fly.io: ${what}`,
-      secrets: all,
-      policy: this.deps.http,
-      client: this.deps.net,
-      // `fly tokens create` prints the whole header value ("FlyV1 fm2_..."); older tokens are bearer tokens.
-      headers: { authorization: /^FlyV1 /.test(token) ? token : `Bearer ${token}`, accept: 'application/json', 'user-agent': 'credctl' },
     });
-    return { reply, secrets: all };
   }
 
   private ledgerKey(name: string): string {

@@ -1,7 +1,7 @@
 import { inputError, refusedError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { maskValues } from '../../core/redact.js';
-import { callJson, statusError, type JsonReply } from '../../targets/http.js';
+import { callWithToken, statusError, type JsonReply } from '../../targets/http.js';
 import { optionalApiUrl, optionalBoolean, optionalString, requireString } from '../../targets/ref-fields.js';
 import type { Target, TargetDeps, TargetFingerprint, TargetPlugin, VerifyResult, WriteOptions, WriteResult } from '../../targets/target.js';
 
@@ -89,18 +89,7 @@ class GitlabCiVariableTarget implements Target {
     body?: unknown,
   ): Promise<{ reply: JsonReply; secrets: string[] }> {
     const token = await this.token();
-    const all = [token, ...secrets];
-    const reply = await callJson({
-      method,
-      url,
-      body,
-      what: `GitLab: ${what}`,
-      secrets: all,
-      policy: this.deps.http,
-      client: this.deps.net,
-      headers: { 'private-token': token, accept: 'application/json', 'user-agent': 'credctl' },
-    });
-    return { reply, secrets: all };
+    return callWithToken(this.deps, { vendor: 'GitLab', token, auth: { 'private-token': token }, method, url, what, secrets, body });
   }
 
   /** The variable in our scope, or null when the project has none by that key. */

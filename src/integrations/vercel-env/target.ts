@@ -1,7 +1,7 @@
 import { inputError, remoteError, storeError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { ledgerOf } from '../../targets/default-ledger.js';
-import { callJson, statusError, vendorMessage, type JsonReply } from '../../targets/http.js';
+import { callWithToken, statusError, vendorMessage, type JsonReply } from '../../targets/http.js';
 import { optionalApiUrl, optionalBoolean, optionalString, requireString } from '../../targets/ref-fields.js';
 import type {
   Target,
@@ -79,18 +79,7 @@ class VercelEnvTargetImpl implements Target {
 
   private async call(method: 'GET' | 'POST', url: string, what: string, secrets: string[], body?: unknown): Promise<{ reply: JsonReply; secrets: string[] }> {
     const token = await this.token();
-    const all = [token, ...secrets];
-    const reply = await callJson({
-      method,
-      url,
-      body,
-      what: `Vercel: ${what}`,
-      secrets: all,
-      policy: this.deps.http,
-      client: this.deps.net,
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'credctl' },
-    });
-    return { reply, secrets: all };
+    return callWithToken(this.deps, { vendor: 'Vercel', token, auth: { authorization: `Bearer ${token}` }, method, url, what, secrets, body });
   }
 
   private ledgerKey(name: string, envId: string): string {
