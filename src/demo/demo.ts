@@ -18,7 +18,7 @@ import { startIssuer } from '../issuer/server.js';
 import { StandardClient } from '../integrations/standard/client.js';
 import { canLogin, loginFromUrl } from '../integrations/postgres/admin.js';
 import { storeFor } from '../store/open.js';
-import { runBlastRadius } from '../report/run-blast.js';
+import { runBlastRadius } from '../commands/blast-radius.js';
 import { openProject } from '../project/context.js';
 import { grantTrust } from '../trust/gate.js';
 import type { BlastReport } from '../report/model.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectPaths } from '../../src/core/paths.js';
-import { runBlastRadius } from '../../src/report/run-blast.js';
+import { runBlastRadius } from '../../src/commands/blast-radius.js';
 import { trustProject } from '../helpers/trust.js';
 import { startGithub, type GithubStandIn } from '../integrations/github/standin.js';
 

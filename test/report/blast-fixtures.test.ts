@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/orchestrate.js';
 import { readPlan } from '../../src/plan/plan-file.js';
-import { runBlastRadius } from '../../src/report/run-blast.js';
+import { runBlastRadius } from '../../src/commands/blast-radius.js';
 import { startGithubApi, type GithubApiServer } from '../../src/demo/vendors/github-api.js';
 import { startVercelApi, type VercelApiServer } from '../../src/demo/vendors/vercel-api.js';
 import { liveFixture } from '../helpers/fixture-project.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderBlastHtml } from '../../src/report/render-html.js';
-import { runBlastRadius } from '../../src/report/run-blast.js';
+import { runBlastRadius } from '../../src/commands/blast-radius.js';
 import { liveFixture, type LiveFixture } from '../helpers/fixture-project.js';
 import { startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
 

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/core/fingerprint.js';
-import { runBlastRadius } from '../../src/report/run-blast.js';
+import { runBlastRadius } from '../../src/commands/blast-radius.js';
 import { liveFixture, type LiveFixture } from '../helpers/fixture-project.js';
 import { startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
 import { runCli } from '../helpers/cli.js';

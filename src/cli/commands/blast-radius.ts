@@ -89,7 +89,7 @@ Examples:
       }) => {
         const format = pickFormat(flags);
         const { requireProjectRoot } = await import('../../core/project-root.js');
-        const { runBlastRadius } = await import('../../report/run-blast.js');
+        const { runBlastRadius } = await import('../../commands/blast-radius.js');
         const root = requireProjectRoot(flags.root);
         if ((flags.dryRun || flags.yes) && !flags.revokeDeadEnds) throw usageError('--dry-run and --yes go with --revoke-dead-ends');
         if (flags.revokeDeadEnds && !flags.probe) throw usageError('--revoke-dead-ends needs the providers asked (drop --no-probe)');
@@ -121,23 +121,8 @@ Examples:
 
 async function inventoryItems(rootFlag: string | undefined, probe: boolean) {
   const { requireProjectRoot } = await import('../../core/project-root.js');
-  const { loadProject } = await import('../../apply/orchestrate.js');
-  const { projectProviders, untrustedNote } = await import('../../project/context.js');
-  const { inventory } = await import('../../report/inventory.js');
-  const root = requireProjectRoot(rootFlag);
-  const ctx = loadProject(root);
-  // Live checks send a credential to its provider: only to addresses the user trusted.
-  const notTrusted = probe ? untrustedNote(ctx.project) : undefined;
-  if (notTrusted) io.err().write(notTrusted + '\n');
-  const items = await inventory({
-    root,
-    auditFile: ctx.paths.audit,
-    graph: ctx.graph,
-    settings: ctx.settings,
-    providers: projectProviders(ctx.project),
-    probe,
-  });
-  return { root, ctx, items };
+  const { runInventory } = await import('../../commands/inventory.js');
+  return runInventory(requireProjectRoot(rootFlag), probe);
 }
 
 export function registerReports(program: Command): void {
@@ -188,20 +173,13 @@ Example (a CI gate):
   $ credctl status || echo "rotate or renew what is listed above"`,
     )
     .action(async (flags: { json?: boolean; probe: boolean; exitCode: number; root?: string }) => {
-      const { root, ctx, items } = await inventoryItems(flags.root, flags.probe);
-      const { dueItems } = await import('../../report/status.js');
-      const { pendingDeletions } = await import('../../apply/finalize.js');
-      const due = dueItems({
-        root,
-        items,
-        pendingDeletions: pendingDeletions(root),
-        maxAgeDays: ctx.settings.policy.maxAgeDays,
-        expiryWarningDays: ctx.settings.policy.expiryWarningDays,
-      });
-      if (flags.json) (await import('../../core/output.js')).printJson({ due, credentials: items.length, policy: ctx.settings.policy });
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const { runStatus } = await import('../../commands/status.js');
+      const { due, credentials, policy } = await runStatus(requireProjectRoot(flags.root), flags.probe);
+      if (flags.json) (await import('../../core/output.js')).printJson({ due, credentials, policy });
       else if (!due.length)
         io.out().write(
-          `Nothing due: ${items.length} credential(s) within policy${ctx.settings.policy.maxAgeDays ? ` (max age ${ctx.settings.policy.maxAgeDays} days)` : ' (no max_age policy set)'}.\n`,
+          `Nothing due: ${credentials} credential(s) within policy${policy.maxAgeDays ? ` (max age ${policy.maxAgeDays} days)` : ' (no max_age policy set)'}.\n`,
         );
       else {
         const { paint } = await import('../../core/output.js');

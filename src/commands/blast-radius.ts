@@ -3,14 +3,14 @@ import { storeError } from '../core/errors.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { checkBinding } from '../trust/gate.js';
-import { isDeadEnd, revokeDeadEnds, type DeadEnd, type RevokeOptions, type RevokeOutcome } from './emergency-revoke.js';
-import { partsFromProject, partsFromValues, valueFromProject } from './probe.js';
+import { isDeadEnd, revokeDeadEnds, type DeadEnd, type RevokeOptions, type RevokeOutcome } from '../report/emergency-revoke.js';
+import { partsFromProject, partsFromValues, valueFromProject } from '../report/probe.js';
 import { writePlan } from '../plan/plan-file.js';
 import type { Plan } from '../plan/types.js';
 import { projectProviders, untrustedNote } from '../project/context.js';
-import { blastRadius, resolveExposure } from './blast-radius.js';
-import { gatherEvidence, type EvidenceOptions } from './evidence.js';
-import type { BlastReport } from './model.js';
+import { blastRadius, resolveExposure } from '../report/blast-radius.js';
+import { gatherEvidence, type EvidenceOptions } from '../report/evidence.js';
+import type { BlastReport } from '../report/model.js';
 import * as io from '../core/io.js';
 
 /**
