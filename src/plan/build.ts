@@ -4,7 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { usageError } from '../core/errors.js';
 import { shownSafely } from '../core/redact.js';
 import { VERSION } from '../core/version.js';
-import type { CredentialNode, Graph, GraphEdge, TargetNode } from '../graph/types.js';
+import type { CredentialNode, Graph, GraphEdge, GraphNode, TargetNode } from '../graph/types.js';
 import { manualStep } from '../providers/registry.js';
 import type { WiredProvider } from '../integrations/providers.js';
 import { targetKey, targetRefFromGraph } from '../integrations/targets.js';
@@ -166,154 +166,204 @@ export function buildPlan(input: PlanBuildInput): Plan {
   const manifests: Record<string, string> = {};
   const targetKeyOfNode = new Map<string, string>();
 
-  const credentials: PlanCredential[] = selected.map((c) => {
-    const provider = providers.get(c.provider);
-    if (provider?.manifest && !manifests[provider.id]) manifests[provider.id] = sha256(JSON.stringify(provider.manifest));
-    const support = provider?.support;
-    // `support` is what the provider's integration can do (src/integrations/providers.ts): 'api'
-    // only where code is wired behind it.
-    const apiCapable = support?.create === 'api' || support?.rotate === 'api';
-    const adminReady = input.hasAdmin?.(c.provider) ?? true;
-    const canCreate = apiCapable && adminReady;
-    const manualCreate = manualStep(provider, 'create');
-    const short = c.names[0] ?? c.redacted;
-    const steps: PlanStep[] = [];
-    const sid = (s: string) => `${c.id}/${s}`;
-    const notes: string[] = [];
-    const manualTargets: { place: string; envName: string }[] = [];
-    if (canCreate && provider?.manifest?.rotation_strategy === 'alternating_users') {
-      notes.push(
-        `${provider.name} rotates with alternating users: the replacement logs in as another user of the same group, so the user name in ${short} changes too.`,
-      );
-    }
-    if (apiCapable && !adminReady)
-      notes.push(
-        `${provider?.name ?? c.provider} can rotate this through its API once credctl.yaml names its admin credential (providers.${c.provider}.admin: store:<entry>); until then it is manual.`,
-      );
+  const world: PlanWorld = { input, providers, edgesFrom, nodeById, stores, files, manifests, targetKeyOfNode, partsOf };
+  const credentials: PlanCredential[] = selected.map((c) => planCredential(c, world));
 
-    // The integration's declared strategy; for a standard issuer, the one its manifest states.
-    const declared = provider?.integration?.rotate?.strategy;
-    const rotation = declared === 'overlap' && provider?.manifest?.rotation_strategy === 'alternating_users' ? 'alternating-users' : declared;
-    if (canCreate && rotation === 'roll') {
-      notes.push(
-        `${provider!.name} rolls the value in place: the old ${short} stops working the moment the replacement is made, so its targets fail until each holds the new one (credctl writes them straight after).`,
-      );
-    }
-    steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });
-    if (canCreate) {
-      const how = rotation === 'roll' ? 'Roll' : 'Create a replacement for';
-      steps.push({
-        id: sid('create'),
-        action: 'create',
-        description: `${how} ${short} at ${provider!.name} with the same scopes${rotation ? ` (${rotation})` : ''}`,
-      });
-    } else {
-      steps.push({
-        id: sid('create'),
-        action: 'manual-create',
-        description: `Create a replacement for ${short} by hand at ${provider?.name ?? c.provider}, then paste it at the hidden prompt`,
-        manual: {
-          instructions: manualCreate.instructions ?? `Create a new ${c.kind} at ${provider?.name ?? c.provider} with the same permissions as the old one.`,
-          ...(manualCreate.url ? { url: manualCreate.url } : {}),
-        },
-      });
-    }
+  const order = orderByGuards(credentials, edgesFrom, nodeById, targetKeyOfNode);
+
+  const now = input.now ?? new Date();
+  return {
+    apiVersion: 'credctl/v1',
+    kind: 'RotationPlan',
+    id: `plan-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}-${randomBytes(3).toString('hex')}`,
+    createdAt: now.toISOString(),
+    root,
+    inputs: {
+      graph: graphDigest(graph),
+      files: Object.fromEntries([...files].sort().map((f) => [f, fileDigest(root, f)])),
+      manifests,
+      tool: VERSION,
+    },
+    order: { batches: order.batches, cycles: order.cycles, rule: ORDER_RULE },
+    credentials,
+  };
+}
+
+/** What one credential's plan is built from: the graph indexed, the providers, what the plan collects. */
+interface PlanWorld {
+  input: PlanBuildInput;
+  providers: Map<string, WiredProvider>;
+  edgesFrom: Map<string, GraphEdge[]>;
+  nodeById: Map<string, GraphNode>;
+  stores: Map<string, string>;
+  /** Collected: the files the plan writes (their digests go into the plan). */
+  files: Set<string>;
+  /** Collected: each provider manifest's digest. */
+  manifests: Record<string, string>;
+  /** Collected: graph target node → target key, for the guards. */
+  targetKeyOfNode: Map<string, string>;
+  partsOf: ReturnType<typeof multiPartIndex>;
+}
+
+/** The steps for one credential: snapshot, create (API or by hand), store, inject, health, introspect, promote, revoke. */
+function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
+  const { input, providers, edgesFrom, nodeById, stores, files, manifests, targetKeyOfNode, partsOf } = w;
+  const provider = providers.get(c.provider);
+  if (provider?.manifest && !manifests[provider.id]) manifests[provider.id] = sha256(JSON.stringify(provider.manifest));
+  const support = provider?.support;
+  // `support` is what the provider's integration can do (src/integrations/providers.ts): 'api'
+  // only where code is wired behind it.
+  const apiCapable = support?.create === 'api' || support?.rotate === 'api';
+  const adminReady = input.hasAdmin?.(c.provider) ?? true;
+  const canCreate = apiCapable && adminReady;
+  const manualCreate = manualStep(provider, 'create');
+  const short = c.names[0] ?? c.redacted;
+  const steps: PlanStep[] = [];
+  const sid = (s: string) => `${c.id}/${s}`;
+  const notes: string[] = [];
+  const manualTargets: { place: string; envName: string }[] = [];
+  if (canCreate && provider?.manifest?.rotation_strategy === 'alternating_users') {
+    notes.push(
+      `${provider.name} rotates with alternating users: the replacement logs in as another user of the same group, so the user name in ${short} changes too.`,
+    );
+  }
+  if (apiCapable && !adminReady)
+    notes.push(
+      `${provider?.name ?? c.provider} can rotate this through its API once credctl.yaml names its admin credential (providers.${c.provider}.admin: store:<entry>); until then it is manual.`,
+    );
+
+  // The integration's declared strategy; for a standard issuer, the one its manifest states.
+  const declared = provider?.integration?.rotate?.strategy;
+  const rotation = declared === 'overlap' && provider?.manifest?.rotation_strategy === 'alternating_users' ? 'alternating-users' : declared;
+  if (canCreate && rotation === 'roll') {
+    notes.push(
+      `${provider!.name} rolls the value in place: the old ${short} stops working the moment the replacement is made, so its targets fail until each holds the new one (credctl writes them straight after).`,
+    );
+  }
+  steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });
+  if (canCreate) {
+    const how = rotation === 'roll' ? 'Roll' : 'Create a replacement for';
     steps.push({
-      id: sid('store'),
-      action: 'store',
-      description: `Check the new ${short} is sealed in the store as pending (store entry ${stores.get(c.id)})`,
+      id: sid('create'),
+      action: 'create',
+      description: `${how} ${short} at ${provider!.name} with the same scopes${rotation ? ` (${rotation})` : ''}`,
     });
-
-    let n = 0;
-    for (const e of edgesFrom.get(c.id) ?? []) {
-      if (e.type !== 'stored-in') continue;
-      const t = nodeById.get(e.to);
-      if (!t || t.type !== 'target') continue;
-      const envName = e.key ?? c.names[0] ?? '';
-      const ref = targetRefFor(t, e.key);
-      if (ref) {
-        targetKeyOfNode.set(t.id, targetKey(ref as TargetRef));
-        if (typeof ref.file === 'string') files.add(ref.file);
-        const parts = partsOf.at(c.id, t.id);
-        const also = parts.length ? ` (and ${parts.map((p) => p.envName).join(', ')})` : '';
-        steps.push({
-          id: sid(`inject/${n++}`),
-          action: 'inject',
-          description: `Write the new ${envName}${also} into ${t.label}`,
-          target: ref,
-          envName,
-          ...(parts.length ? { parts } : {}),
-        });
-      } else {
-        notes.push(
-          `${t.label} holds it too and cannot be written by credctl: replace ${envName} there by hand (credctl store get ${stores.get(c.id)} prints the new value); the old one is revoked only after you confirm it.`,
-        );
-        manualTargets.push({ place: t.label, envName });
-      }
-    }
-    for (const check of input.healthFor?.(c.names) ?? []) {
-      steps.push({
-        id: sid(`health/${steps.filter((s) => s.action === 'health').length}`),
-        action: 'health',
-        description: `Health check: ${'command' in check ? check.command : `HTTP ${check.http.url}`}`,
-        check,
-      });
-    }
-    if (support?.introspect === 'api' && canCreate)
-      steps.push({ id: sid('introspect'), action: 'introspect', description: `Ask ${provider!.name} that the new ${short} is active` });
-    steps.push({ id: sid('promote'), action: 'promote', description: `Mark the new ${short} current in the store (the old one becomes previous)` });
-    const grace = input.graceDays && input.graceDays > 0 ? Math.ceil(input.graceDays) : 0;
-    const reversible = support?.deactivate === 'api' && support.reactivate === 'api';
-    if (support?.revoke === 'api' && canCreate && grace && reversible) {
-      steps.push({
-        id: sid('revoke'),
-        action: 'revoke',
-        mode: 'deactivate',
-        graceDays: grace,
-        description: `Deactivate the old ${short} (${c.redacted}) at ${provider!.name}: reversible (credctl rollback) for ${grace} day${grace === 1 ? '' : 's'}, then deleted by credctl finalize`,
-      });
-      if (support.introspect === 'api')
-        steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
-    } else if (support?.revoke === 'api' && canCreate) {
-      if (grace) notes.push(`${provider!.name} cannot deactivate a credential reversibly, so the old ${short} is revoked at once (no grace period).`);
-      steps.push({ id: sid('revoke'), action: 'revoke', mode: 'revoke', description: `Revoke the old ${short} (${c.redacted}) at ${provider!.name}` });
-      if (support.introspect === 'api')
-        steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
-    } else {
-      const manualRevoke = manualStep(provider, 'revoke');
-      steps.push({
-        id: sid('revoke'),
-        action: 'revoke',
-        mode: 'revoke',
-        description: `Revoke the old ${short} (${c.redacted}) by hand at ${provider?.name ?? c.provider}`,
-        manual: {
-          instructions: manualRevoke.instructions ?? `Revoke or delete the old ${c.kind} ending ${c.redacted.slice(-4)} at ${provider?.name ?? c.provider}.`,
-          ...(manualRevoke.url ? { url: manualRevoke.url } : {}),
-        },
-      });
-    }
-    const issuer = input.issuerFor?.(c.provider) ?? provider?.issuer;
-    return {
-      id: c.id,
-      names: c.names,
-      provider: c.provider,
-      kind: c.kind,
-      ...(c.environment ? { environment: c.environment } : {}),
-      redacted: c.redacted,
-      ...(issuer && canCreate ? { issuer } : {}),
-      storeName: stores.get(c.id)!,
-      strategy: canCreate ? 'api' : 'manual',
-      ...(canCreate && rotation ? { rotation } : {}),
-      guards: [],
-      ...(notes.length ? { notes } : {}),
-      ...(manualTargets.length ? { manualTargets } : {}),
-      steps,
-    } as PlanCredential;
+  } else {
+    steps.push({
+      id: sid('create'),
+      action: 'manual-create',
+      description: `Create a replacement for ${short} by hand at ${provider?.name ?? c.provider}, then paste it at the hidden prompt`,
+      manual: {
+        instructions: manualCreate.instructions ?? `Create a new ${c.kind} at ${provider?.name ?? c.provider} with the same permissions as the old one.`,
+        ...(manualCreate.url ? { url: manualCreate.url } : {}),
+      },
+    });
+  }
+  steps.push({
+    id: sid('store'),
+    action: 'store',
+    description: `Check the new ${short} is sealed in the store as pending (store entry ${stores.get(c.id)})`,
   });
 
+  let n = 0;
+  for (const e of edgesFrom.get(c.id) ?? []) {
+    if (e.type !== 'stored-in') continue;
+    const t = nodeById.get(e.to);
+    if (!t || t.type !== 'target') continue;
+    const envName = e.key ?? c.names[0] ?? '';
+    const ref = targetRefFor(t, e.key);
+    if (ref) {
+      targetKeyOfNode.set(t.id, targetKey(ref as TargetRef));
+      if (typeof ref.file === 'string') files.add(ref.file);
+      const parts = partsOf.at(c.id, t.id);
+      const also = parts.length ? ` (and ${parts.map((p) => p.envName).join(', ')})` : '';
+      steps.push({
+        id: sid(`inject/${n++}`),
+        action: 'inject',
+        description: `Write the new ${envName}${also} into ${t.label}`,
+        target: ref,
+        envName,
+        ...(parts.length ? { parts } : {}),
+      });
+    } else {
+      notes.push(
+        `${t.label} holds it too and cannot be written by credctl: replace ${envName} there by hand (credctl store get ${stores.get(c.id)} prints the new value); the old one is revoked only after you confirm it.`,
+      );
+      manualTargets.push({ place: t.label, envName });
+    }
+  }
+  for (const check of input.healthFor?.(c.names) ?? []) {
+    steps.push({
+      id: sid(`health/${steps.filter((s) => s.action === 'health').length}`),
+      action: 'health',
+      description: `Health check: ${'command' in check ? check.command : `HTTP ${check.http.url}`}`,
+      check,
+    });
+  }
+  if (support?.introspect === 'api' && canCreate)
+    steps.push({ id: sid('introspect'), action: 'introspect', description: `Ask ${provider!.name} that the new ${short} is active` });
+  steps.push({ id: sid('promote'), action: 'promote', description: `Mark the new ${short} current in the store (the old one becomes previous)` });
+  const grace = input.graceDays && input.graceDays > 0 ? Math.ceil(input.graceDays) : 0;
+  const reversible = support?.deactivate === 'api' && support.reactivate === 'api';
+  if (support?.revoke === 'api' && canCreate && grace && reversible) {
+    steps.push({
+      id: sid('revoke'),
+      action: 'revoke',
+      mode: 'deactivate',
+      graceDays: grace,
+      description: `Deactivate the old ${short} (${c.redacted}) at ${provider!.name}: reversible (credctl rollback) for ${grace} day${grace === 1 ? '' : 's'}, then deleted by credctl finalize`,
+    });
+    if (support.introspect === 'api')
+      steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
+  } else if (support?.revoke === 'api' && canCreate) {
+    if (grace) notes.push(`${provider!.name} cannot deactivate a credential reversibly, so the old ${short} is revoked at once (no grace period).`);
+    steps.push({ id: sid('revoke'), action: 'revoke', mode: 'revoke', description: `Revoke the old ${short} (${c.redacted}) at ${provider!.name}` });
+    if (support.introspect === 'api')
+      steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
+  } else {
+    const manualRevoke = manualStep(provider, 'revoke');
+    steps.push({
+      id: sid('revoke'),
+      action: 'revoke',
+      mode: 'revoke',
+      description: `Revoke the old ${short} (${c.redacted}) by hand at ${provider?.name ?? c.provider}`,
+      manual: {
+        instructions: manualRevoke.instructions ?? `Revoke or delete the old ${c.kind} ending ${c.redacted.slice(-4)} at ${provider?.name ?? c.provider}.`,
+        ...(manualRevoke.url ? { url: manualRevoke.url } : {}),
+      },
+    });
+  }
+  const issuer = input.issuerFor?.(c.provider) ?? provider?.issuer;
+  return {
+    id: c.id,
+    names: c.names,
+    provider: c.provider,
+    kind: c.kind,
+    ...(c.environment ? { environment: c.environment } : {}),
+    redacted: c.redacted,
+    ...(issuer && canCreate ? { issuer } : {}),
+    storeName: stores.get(c.id)!,
+    strategy: canCreate ? 'api' : 'manual',
+    ...(canCreate && rotation ? { rotation } : {}),
+    guards: [],
+    ...(notes.length ? { notes } : {}),
+    ...(manualTargets.length ? { manualTargets } : {}),
+    steps,
+  } as PlanCredential;
+}
+
+/**
+ * Guards first: a credential guards the targets it is needed to write (graph `guards` edges), so
+ * it is rotated before every credential written there. Sorts `credentials` into that order.
+ */
+function orderByGuards(
+  credentials: PlanCredential[],
+  edgesFrom: Map<string, GraphEdge[]>,
+  nodeById: Map<string, GraphNode>,
+  targetKeyOfNode: Map<string, string>,
+) {
   // Guards: a credential guards the targets it is needed to write (graph `guards` edges).
   const guardEdges = new Map<string, Set<string>>();
-  const inSelection = new Set(selected.map((c) => c.id));
   for (const cred of credentials) {
     for (const e of edgesFrom.get(cred.id) ?? []) {
       if (e.type !== 'guards') continue;
@@ -338,7 +388,7 @@ export function buildPlan(input: PlanBuildInput): Plan {
     }
     if (dependents.size) guardEdges.set(g.id, dependents);
   }
-  const order = rotationOrder({ ids: [...inSelection], guards: guardEdges });
+  const order = rotationOrder({ ids: credentials.map((c) => c.id), guards: guardEdges });
   for (const cred of credentials) {
     const dependents = guardEdges.get(cred.id);
     if (dependents && [...dependents].some((d) => d !== cred.id))
@@ -346,23 +396,7 @@ export function buildPlan(input: PlanBuildInput): Plan {
   }
   const rank = new Map(order.batches.flat().map((id, i) => [id, i]));
   credentials.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
-
-  const now = input.now ?? new Date();
-  return {
-    apiVersion: 'credctl/v1',
-    kind: 'RotationPlan',
-    id: `plan-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}-${randomBytes(3).toString('hex')}`,
-    createdAt: now.toISOString(),
-    root,
-    inputs: {
-      graph: graphDigest(graph),
-      files: Object.fromEntries([...files].sort().map((f) => [f, fileDigest(root, f)])),
-      manifests,
-      tool: VERSION,
-    },
-    order: { batches: order.batches, cycles: order.cycles, rule: ORDER_RULE },
-    credentials,
-  };
+  return order;
 }
 
 /** What changed since the plan was made, in words; empty when it is still fresh. */
