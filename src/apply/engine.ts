@@ -295,174 +295,221 @@ async function runStep(
     const guard = plan.credentials.find((c) => c.guards.includes(key));
     return guard ? deps.store.get(guard.storeName, { label: 'current' }) : null;
   };
-  switch (step.action) {
-    case 'snapshot': {
-      const found = await findCurrentValue(cred, deps, guardValue);
-      state.oldValue = found.value;
-      for (const [k, v] of found.bindings) state.bindings.set(k, v);
-      const versions = await deps.store.versions(cred.storeName);
-      const existing = versions.find((v) => v.fingerprint === cred.id);
-      const oldVersion = existing ? existing.version : (await deps.store.put(cred.storeName, found.value, ['current'])).version;
-      if (existing && !existing.labels.includes('current')) await deps.store.setLabel(cred.storeName, existing.version, 'current');
-      state.oldVersion = oldVersion;
-      const binding = found.bindings.values().next().value ?? found.value;
-      state.oldParts = await readOldParts(cred, deps, guardValue);
-      state.oldId = await provider.identify({ oldValue: found.value, binding, ...(state.oldParts ? { parts: state.oldParts } : {}) });
-      return {
-        oldVersion,
-        ...(state.oldId ? { oldId: state.oldId } : {}),
-        ...(state.oldParts ? { oldParts: state.oldParts } : {}),
-        result: existing ? 'already in store' : 'sealed in store',
-      };
-    }
-    case 'create': {
-      const created = await provider.create({
-        credential: cred,
-        oldId: state.oldId,
-        oldValue: state.oldValue,
-        ...(state.oldParts ? { oldParts: state.oldParts } : {}),
-        idempotencyKey: `${runId}:${cred.id}`,
-      });
-      // Promise 1: sealed in the store before this step is done and before any use.
-      const existing = (await deps.store.versions(cred.storeName)).find((v) => v.fingerprint === fingerprint(created.value));
-      const newVersion = existing ? existing.version : (await deps.store.put(cred.storeName, created.value, ['pending'])).version;
-      state.newValue = created.value;
-      state.newId = created.id;
-      state.newVersion = newVersion;
-      if (created.parts) state.newParts = created.parts;
-      return {
-        newVersion,
-        newFingerprint: fingerprint(created.value),
-        ...(created.id ? { newId: created.id } : {}),
-        ...(created.parts ? { newParts: created.parts } : {}),
-        result: 'created and sealed',
-      };
-    }
-    case 'manual-create': {
-      if (!deps.prompter) {
-        throw refusedError(
-          `${cred.names[0] ?? cred.id} must be created by hand (${step.manual?.url ?? 'see the plan'}) and pasted, which needs input`,
-          'Run apply without --no-input, or rotate it by hand and put it with `credctl store put`.',
-        );
-      }
-      io.err().write(`\n${step.manual?.instructions ?? step.description}\n${step.manual?.url ? `  ${step.manual.url}\n` : ''}`);
-      const value = (await deps.prompter.secret(`Paste the new value for ${cred.names[0] ?? cred.id}:`)).trim();
-      if (!value) throw refusedError('no value pasted');
-      if (fingerprint(value) === cred.id) throw refusedError('that is the old value; create a new one');
-      const problem = deps.checkPastedValue?.(cred, value);
-      if (problem && !deps.acceptUnrecognised)
-        throw refusedError(`${problem}; nothing was stored`, 'Paste the new key itself, or re-run with --force to accept the value as it is.');
-      // A multi-part credential made by hand: its other parts (an AWS key id) are pasted too.
-      const parts = new Map<string, string>();
-      for (const s of cred.steps) for (const part of s.parts ?? []) if (!parts.has(part.role)) parts.set(part.role, part.envName);
-      const newParts: Record<string, string> = {};
-      for (const [role, envName] of parts) {
-        const part = (await deps.prompter.secret(`Paste the new ${envName} that goes with it:`)).trim();
-        if (!part) throw refusedError(`no ${envName} pasted`);
-        newParts[role] = part;
-      }
-      const { version } = await deps.store.put(cred.storeName, value, ['pending']);
-      state.newValue = value;
-      state.newVersion = version;
-      if (parts.size) state.newParts = newParts;
-      return { newVersion: version, newFingerprint: fingerprint(value), ...(parts.size ? { newParts } : {}), result: 'pasted and sealed' };
-    }
-    case 'store': {
-      if (!state.newValue) throw new StepFailure('the new value is not in the store');
-      const info = (await deps.store.versions(cred.storeName)).find((v) => v.version === state.newVersion);
-      if (!info || info.fingerprint !== fingerprint(state.newValue)) throw new StepFailure('the store does not hold the new value');
-      return { result: `version ${info.version} (pending)` };
-    }
-    case 'inject': {
-      const target = deps.openTarget(step.target!, guardValue);
-      const name = step.envName!;
-      const binding = await bindingFor(name, target, cred, state, provider, deps, guardValue);
-      // The parts first (an AWS key id), then the secret: a reader between the two writes sees the
-      // new id with the old secret, which fails like a missing value and lasts one write.
-      for (const part of step.parts ?? []) {
-        const value = state.newParts?.[part.role];
-        if (value === undefined) throw new StepFailure(`the provider returned no ${part.role} for the new credential, so ${part.envName} cannot be written`);
-        await target.write(part.envName, value);
-        if ((await target.verify(part.envName, value)) === false)
-          throw new StepFailure(`${target.describe()} does not hold the new ${part.envName} after writing`);
-      }
-      const result = await target.write(name, binding);
-      const ok = await target.verify(name, binding);
-      if (ok === false) throw new StepFailure(`${target.describe()} does not hold the new value after writing`);
-      return { result: `${result}${ok === 'unverifiable' ? ' (write-only target: existence verified)' : ', verified'}` };
-    }
-    case 'health': {
-      const env: Record<string, string> = {};
-      for (const n of cred.names) env[n] = (await renderedFor(n, cred, state, provider, deps)) ?? state.newValue!;
-      const outcome = await deps.runHealthCheck(step.check!, env, [state.newValue!, state.oldValue ?? '', ...Object.values(env)].filter(Boolean));
-      if (!outcome.passed) {
-        summary.healthChecksFailed++;
-        throw new StepFailure(`health check failed: ${outcome.reason ?? 'no reason given'}`);
-      }
-      summary.healthChecksPassed++;
-      return { result: 'passed' };
-    }
-    case 'introspect': {
-      const active = await provider.isActive({
-        value: state.newValue!,
-        id: state.newId,
-        binding: await renderedFor(cred.names[0] ?? '', cred, state, provider, deps),
-        ...(state.newParts ? { parts: state.newParts } : {}),
-      });
-      if (active === false) throw new StepFailure('the provider does not accept the new credential');
-      return { result: active === 'unknown' ? 'provider cannot tell (unverified)' : 'active' };
-    }
-    case 'promote': {
-      if (state.oldVersion !== undefined) await deps.store.setLabel(cred.storeName, state.oldVersion, 'previous');
-      await deps.store.setLabel(cred.storeName, state.newVersion!, 'current');
-      return { result: `version ${state.newVersion} is current` };
-    }
-    case 'revoke': {
-      await checkNothingHoldsOld(cred, state, deps, guardValue);
-      if (step.manual) {
-        if (!deps.prompter) throw refusedError(`revoking ${cred.names[0] ?? cred.id} is a manual step and needs input`, step.manual.url);
-        io.err().write(`\n${step.manual.instructions}\n${step.manual.url ? `  ${step.manual.url}\n` : ''}`);
-        if (!(await deps.prompter.confirm(`Have you revoked the old ${cred.names[0] ?? 'credential'} (${cred.redacted})?`)))
-          throw refusedError('old credential not revoked');
-        summary.revoked.push(cred.id);
-        return { result: 'revoked by hand' };
-      }
-      const r = await provider.revoke({
-        value: state.oldValue!,
-        id: state.oldId,
-        ...(state.oldParts ? { parts: state.oldParts } : {}),
-        mode: step.mode ?? 'revoke',
-      });
-      summary.revoked.push(cred.id);
-      if (step.mode === 'deactivate') {
-        // Revoked for good already (by hand, by another run): nothing left to delete later.
-        if (r === 'already') return { result: 'was already revoked' };
-        // The deletion date is fixed here, when the old credential stops working, and kept in the
-        // journal: `credctl finalize` reads it (and `credctl status` reports it when it is due).
-        const deleteAfter = new Date(Date.now() + (step.graceDays ?? 1) * 86_400_000).toISOString();
-        summary.deactivated.push({ id: cred.id, deleteAfter });
-        return { result: 'deactivated', deleteAfter };
-      }
-      return { result: r === 'already' ? 'was already revoked' : 'revoked' };
-    }
-    case 'verify-revoked': {
-      for (let attempt = 0; attempt < 6; attempt++) {
-        const active = await provider.isActive({
-          value: state.oldValue!,
-          id: state.oldId,
-          binding: state.bindings.values().next().value,
-          ...(state.oldParts ? { parts: state.oldParts } : {}),
-        });
-        if (active === false) {
-          summary.refusedAfterRevoke.push(cred.id);
-          return { result: 'old credential refused by the provider' };
-        }
-        if (active === 'unknown') return { result: 'provider cannot tell (unverified)' };
-        await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
-      }
-      throw new StepFailure('the provider still accepts the old credential after revocation');
-    }
+  const x: StepRun = { plan, runId, cred, step, state, provider, deps, summary, guardValue };
+  return STEPS[step.action](x);
+}
+
+/** What every step gets: the plan and run, the credential and its state, the provider, the world. */
+interface StepRun {
+  plan: Plan;
+  runId: string;
+  cred: PlanCredential;
+  step: PlanStep;
+  state: CredState;
+  provider: RotationProvider;
+  deps: EngineDeps;
+  summary: RunSummary;
+  /** The current value of the credential that guards a target, by target key. */
+  guardValue: (key: string) => Promise<string | null>;
+}
+
+/** One function per plan step action, in the order a rotation runs them. */
+const STEPS: Record<PlanStep['action'], (x: StepRun) => Promise<Record<string, unknown>>> = {
+  snapshot: snapshotStep,
+  create: createStep,
+  'manual-create': manualCreateStep,
+  store: storeStep,
+  inject: injectStep,
+  health: healthStep,
+  introspect: introspectStep,
+  promote: promoteStep,
+  revoke: revokeStep,
+  'verify-revoked': verifyRevokedStep,
+};
+
+async function snapshotStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { cred, state, provider, deps, guardValue } = x;
+  const found = await findCurrentValue(cred, deps, guardValue);
+  state.oldValue = found.value;
+  for (const [k, v] of found.bindings) state.bindings.set(k, v);
+  const versions = await deps.store.versions(cred.storeName);
+  const existing = versions.find((v) => v.fingerprint === cred.id);
+  const oldVersion = existing ? existing.version : (await deps.store.put(cred.storeName, found.value, ['current'])).version;
+  if (existing && !existing.labels.includes('current')) await deps.store.setLabel(cred.storeName, existing.version, 'current');
+  state.oldVersion = oldVersion;
+  const binding = found.bindings.values().next().value ?? found.value;
+  state.oldParts = await readOldParts(cred, deps, guardValue);
+  state.oldId = await provider.identify({ oldValue: found.value, binding, ...(state.oldParts ? { parts: state.oldParts } : {}) });
+  return {
+    oldVersion,
+    ...(state.oldId ? { oldId: state.oldId } : {}),
+    ...(state.oldParts ? { oldParts: state.oldParts } : {}),
+    result: existing ? 'already in store' : 'sealed in store',
+  };
+}
+
+async function createStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { runId, cred, step, state, provider, deps } = x;
+  const created = await provider.create({
+    credential: cred,
+    oldId: state.oldId,
+    oldValue: state.oldValue,
+    ...(state.oldParts ? { oldParts: state.oldParts } : {}),
+    idempotencyKey: `${runId}:${cred.id}`,
+  });
+  // Promise 1: sealed in the store before this step is done and before any use.
+  const existing = (await deps.store.versions(cred.storeName)).find((v) => v.fingerprint === fingerprint(created.value));
+  const newVersion = existing ? existing.version : (await deps.store.put(cred.storeName, created.value, ['pending'])).version;
+  state.newValue = created.value;
+  state.newId = created.id;
+  state.newVersion = newVersion;
+  if (created.parts) state.newParts = created.parts;
+  return {
+    newVersion,
+    newFingerprint: fingerprint(created.value),
+    ...(created.id ? { newId: created.id } : {}),
+    ...(created.parts ? { newParts: created.parts } : {}),
+    result: 'created and sealed',
+  };
+}
+
+async function manualCreateStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { plan, cred, step, state, deps } = x;
+  if (!deps.prompter) {
+    throw refusedError(
+      `${cred.names[0] ?? cred.id} must be created by hand (${step.manual?.url ?? 'see the plan'}) and pasted, which needs input`,
+      'Run apply without --no-input, or rotate it by hand and put it with `credctl store put`.',
+    );
   }
+  io.err().write(`\n${step.manual?.instructions ?? step.description}\n${step.manual?.url ? `  ${step.manual.url}\n` : ''}`);
+  const value = (await deps.prompter.secret(`Paste the new value for ${cred.names[0] ?? cred.id}:`)).trim();
+  if (!value) throw refusedError('no value pasted');
+  if (fingerprint(value) === cred.id) throw refusedError('that is the old value; create a new one');
+  const problem = deps.checkPastedValue?.(cred, value);
+  if (problem && !deps.acceptUnrecognised)
+    throw refusedError(`${problem}; nothing was stored`, 'Paste the new key itself, or re-run with --force to accept the value as it is.');
+  // A multi-part credential made by hand: its other parts (an AWS key id) are pasted too.
+  const parts = new Map<string, string>();
+  for (const s of cred.steps) for (const part of s.parts ?? []) if (!parts.has(part.role)) parts.set(part.role, part.envName);
+  const newParts: Record<string, string> = {};
+  for (const [role, envName] of parts) {
+    const part = (await deps.prompter.secret(`Paste the new ${envName} that goes with it:`)).trim();
+    if (!part) throw refusedError(`no ${envName} pasted`);
+    newParts[role] = part;
+  }
+  const { version } = await deps.store.put(cred.storeName, value, ['pending']);
+  state.newValue = value;
+  state.newVersion = version;
+  if (parts.size) state.newParts = newParts;
+  return { newVersion: version, newFingerprint: fingerprint(value), ...(parts.size ? { newParts } : {}), result: 'pasted and sealed' };
+}
+
+async function storeStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { cred, state, deps } = x;
+  if (!state.newValue) throw new StepFailure('the new value is not in the store');
+  const info = (await deps.store.versions(cred.storeName)).find((v) => v.version === state.newVersion);
+  if (!info || info.fingerprint !== fingerprint(state.newValue)) throw new StepFailure('the store does not hold the new value');
+  return { result: `version ${info.version} (pending)` };
+}
+
+async function injectStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { cred, step, state, provider, deps, guardValue } = x;
+  const target = deps.openTarget(step.target!, guardValue);
+  const name = step.envName!;
+  const binding = await bindingFor(name, target, cred, state, provider, deps, guardValue);
+  // The parts first (an AWS key id), then the secret: a reader between the two writes sees the
+  // new id with the old secret, which fails like a missing value and lasts one write.
+  for (const part of step.parts ?? []) {
+    const value = state.newParts?.[part.role];
+    if (value === undefined) throw new StepFailure(`the provider returned no ${part.role} for the new credential, so ${part.envName} cannot be written`);
+    await target.write(part.envName, value);
+    if ((await target.verify(part.envName, value)) === false) throw new StepFailure(`${target.describe()} does not hold the new ${part.envName} after writing`);
+  }
+  const result = await target.write(name, binding);
+  const ok = await target.verify(name, binding);
+  if (ok === false) throw new StepFailure(`${target.describe()} does not hold the new value after writing`);
+  return { result: `${result}${ok === 'unverifiable' ? ' (write-only target: existence verified)' : ', verified'}` };
+}
+
+async function healthStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { cred, step, state, provider, deps, summary } = x;
+  const env: Record<string, string> = {};
+  for (const n of cred.names) env[n] = (await renderedFor(n, cred, state, provider, deps)) ?? state.newValue!;
+  const outcome = await deps.runHealthCheck(step.check!, env, [state.newValue!, state.oldValue ?? '', ...Object.values(env)].filter(Boolean));
+  if (!outcome.passed) {
+    summary.healthChecksFailed++;
+    throw new StepFailure(`health check failed: ${outcome.reason ?? 'no reason given'}`);
+  }
+  summary.healthChecksPassed++;
+  return { result: 'passed' };
+}
+
+async function introspectStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { cred, state, provider, deps } = x;
+  const active = await provider.isActive({
+    value: state.newValue!,
+    id: state.newId,
+    binding: await renderedFor(cred.names[0] ?? '', cred, state, provider, deps),
+    ...(state.newParts ? { parts: state.newParts } : {}),
+  });
+  if (active === false) throw new StepFailure('the provider does not accept the new credential');
+  return { result: active === 'unknown' ? 'provider cannot tell (unverified)' : 'active' };
+}
+
+async function promoteStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { cred, state, deps } = x;
+  if (state.oldVersion !== undefined) await deps.store.setLabel(cred.storeName, state.oldVersion, 'previous');
+  await deps.store.setLabel(cred.storeName, state.newVersion!, 'current');
+  return { result: `version ${state.newVersion} is current` };
+}
+
+async function revokeStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { cred, step, state, provider, deps, summary, guardValue } = x;
+  await checkNothingHoldsOld(cred, state, deps, guardValue);
+  if (step.manual) {
+    if (!deps.prompter) throw refusedError(`revoking ${cred.names[0] ?? cred.id} is a manual step and needs input`, step.manual.url);
+    io.err().write(`\n${step.manual.instructions}\n${step.manual.url ? `  ${step.manual.url}\n` : ''}`);
+    if (!(await deps.prompter.confirm(`Have you revoked the old ${cred.names[0] ?? 'credential'} (${cred.redacted})?`)))
+      throw refusedError('old credential not revoked');
+    summary.revoked.push(cred.id);
+    return { result: 'revoked by hand' };
+  }
+  const r = await provider.revoke({
+    value: state.oldValue!,
+    id: state.oldId,
+    ...(state.oldParts ? { parts: state.oldParts } : {}),
+    mode: step.mode ?? 'revoke',
+  });
+  summary.revoked.push(cred.id);
+  if (step.mode === 'deactivate') {
+    // Revoked for good already (by hand, by another run): nothing left to delete later.
+    if (r === 'already') return { result: 'was already revoked' };
+    // The deletion date is fixed here, when the old credential stops working, and kept in the
+    // journal: `credctl finalize` reads it (and `credctl status` reports it when it is due).
+    const deleteAfter = new Date(Date.now() + (step.graceDays ?? 1) * 86_400_000).toISOString();
+    summary.deactivated.push({ id: cred.id, deleteAfter });
+    return { result: 'deactivated', deleteAfter };
+  }
+  return { result: r === 'already' ? 'was already revoked' : 'revoked' };
+}
+
+async function verifyRevokedStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { cred, state, provider, summary } = x;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const active = await provider.isActive({
+      value: state.oldValue!,
+      id: state.oldId,
+      binding: state.bindings.values().next().value,
+      ...(state.oldParts ? { parts: state.oldParts } : {}),
+    });
+    if (active === false) {
+      summary.refusedAfterRevoke.push(cred.id);
+      return { result: 'old credential refused by the provider' };
+    }
+    if (active === 'unknown') return { result: 'provider cannot tell (unverified)' };
+    await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+  }
+  throw new StepFailure('the provider still accepts the old credential after revocation');
 }
 
 /**
