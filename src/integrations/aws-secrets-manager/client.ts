@@ -13,23 +13,9 @@ import type { HttpPolicy } from '../../targets/target.js';
  * (every call made here is idempotent), anything else comes back as an `AwsError` for the target
  * to turn into a clear message. No message carries the credential or a value.
  */
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+import type { AwsCredentials } from '../aws/sigv4.js';
 
-/** `accessKeyId:secretAccessKey[:sessionToken]`, the form getCredential('aws') hands over. */
-export function parseAwsCredential(text: string): AwsCredentials {
-  const parts = text.trim().split(':');
-  if (parts.length < 2 || parts.length > 3 || !/^(?:AKIA|ASIA)[A-Z0-9]{12,}$/.test(parts[0]!) || !parts[1]) {
-    throw storeError(
-      'the stored AWS credential must be accessKeyId:secretAccessKey (or accessKeyId:secretAccessKey:sessionToken)',
-      'store both parts joined by a colon (credctl store put)',
-    );
-  }
-  return { accessKeyId: parts[0]!, secretAccessKey: parts[1]!, ...(parts[2] ? { sessionToken: parts[2] } : {}) };
-}
+export { parseAwsCredential, type AwsCredentials } from '../aws/sigv4.js';
 
 export class AwsError extends Error {
   constructor(

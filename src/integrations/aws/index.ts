@@ -2,7 +2,7 @@ import { refusedError } from '../../core/errors.js';
 import { CredctlError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import type { Analysis, CredentialValue, Grant, Integration, IntegrationContext, RotationProvider, Verification } from '../types.js';
-import { awsQuery, parseAdminKey, type AwsKey, type AwsReply } from './sigv4.js';
+import { awsQuery, parseAwsCredential, type AwsKey, type AwsReply } from './sigv4.js';
 
 /**
  * AWS IAM user access keys: a credential in two parts, the secret access key (tracked) and its
@@ -29,10 +29,7 @@ function keyOf(credential: CredentialValue): AwsKey | undefined {
 }
 
 async function adminKey(ctx: IntegrationContext): Promise<AwsKey> {
-  const parsed = parseAdminKey(await ctx.adminSecret());
-  if (!parsed)
-    throw refusedError('the AWS admin credential must be stored as ACCESS_KEY_ID:SECRET_ACCESS_KEY', 'Put it again with `credctl store put <entry>`.');
-  return parsed;
+  return parseAwsCredential(await ctx.adminSecret());
 }
 
 async function maybeAdmin(ctx: IntegrationContext): Promise<AwsKey | undefined> {

@@ -1,5 +1,6 @@
 import aws4 from 'aws4';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { storeError } from '../../core/errors.js';
 import type { IntegrationContext } from '../types.js';
 
 /**
@@ -7,10 +8,7 @@ import type { IntegrationContext } from '../types.js';
  * sent through the one safe client, the XML answer parsed by fast-xml-parser. AWS answers errors
  * as `<ErrorResponse><Error><Type/><Code/><Message/></Error></ErrorResponse>`.
  */
-export interface AwsKey {
-  accessKeyId: string;
-  secretAccessKey: string;
-}
+export type AwsKey = AwsCredentials;
 
 export interface AwsReply {
   status: number;
@@ -76,11 +74,20 @@ export async function awsQuery(
   return { status: res.status, body: response, malformed: res.status < 300 && !response };
 }
 
-/** `AKID:SECRET` as kept in the store for the admin credential. */
-export function parseAdminKey(text: string): AwsKey | undefined {
-  const at = text.indexOf(':');
-  if (at < 0) return undefined;
-  const accessKeyId = text.slice(0, at).trim();
-  const secretAccessKey = text.slice(at + 1).trim();
-  return /^(AKIA|ASIA)[0-9A-Z]{16}$/.test(accessKeyId) && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** `accessKeyId:secretAccessKey[:sessionToken]`, as an AWS credential is kept in the store (`providers.aws.admin`, the Secrets Manager target's token). */
+export function parseAwsCredential(text: string): AwsCredentials {
+  const parts = text.trim().split(':');
+  if (parts.length < 2 || parts.length > 3 || !/^(?:AKIA|ASIA)[A-Z0-9]{12,}$/.test(parts[0]!) || !parts[1]) {
+    throw storeError(
+      'the stored AWS credential must be accessKeyId:secretAccessKey (or accessKeyId:secretAccessKey:sessionToken)',
+      'store both parts joined by a colon (credctl store put)',
+    );
+  }
+  return { accessKeyId: parts[0]!, secretAccessKey: parts[1]!, ...(parts[2] ? { sessionToken: parts[2] } : {}) };
 }
