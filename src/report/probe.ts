@@ -7,7 +7,8 @@ import type { Graph } from '../graph/types.js';
 import type { WiredProvider } from '../integrations/providers.js';
 import type { CredentialPart, Identity, Support } from '../integrations/types.js';
 import { verifyMany, type VerifyJob } from '../integrations/verify-many.js';
-import type { AccessScope, Risk } from './model.js';
+import { riskFromWords } from '../integrations/kit.js';
+import type { AccessScope, } from './model.js';
 
 /**
  * Asking providers about credentials: is each live, whose is it, what can it reach? Only through
@@ -100,17 +101,12 @@ function filesOf(root: string, graph: Graph, id: string): string[] {
   return out;
 }
 
-export function riskOf(scope: string): Risk {
-  if (/admin|owner|root|superuser|\*|full/i.test(scope)) return 'admin';
-  if (/write|create|update|delete|manage|send|publish/i.test(scope)) return 'write';
-  return 'read';
-}
 
 export function describeScopes(scopes: string[], provider?: WiredProvider): AccessScope[] {
   const known = new Map((provider?.permissions?.scopes ?? []).map((s) => [s.name, s]));
   return scopes.map((scope) => {
     const k = known.get(scope);
-    return { scope, description: k?.description ?? 'not described by the provider', risk: k?.risk ?? riskOf(scope) };
+    return { scope, description: k?.description ?? 'not described by the provider', risk: k?.risk ?? riskFromWords(scope) };
   });
 }
 
