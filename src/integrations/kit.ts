@@ -1,6 +1,6 @@
 import { CredctlError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { maskValues } from '../core/redact.js';
+import { safeVendorText } from '../targets/http.js';
 import type { SafeRequest } from '../net/http.js';
 import type { IntegrationContext, Risk, Verification } from './types.js';
 
@@ -68,13 +68,7 @@ export async function vendorCall(ctx: IntegrationContext, path: string, req: Ven
  * long token-looking run cut, one line, at most 160 characters.
  */
 export function vendorMessage(reply: VendorReply, secrets: string[], pick?: (json: any) => unknown): string | undefined {
-  const raw = pick ? pick(reply.json) : defaultMessage(reply.json);
-  if (typeof raw !== 'string' || !raw.trim()) return undefined;
-  return maskValues(raw, secrets)
-    .replace(/[A-Za-z0-9_\-+/=]{24,}/g, '[redacted]')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 160);
+  return safeVendorText(pick ? pick(reply.json) : defaultMessage(reply.json), secrets);
 }
 
 function defaultMessage(json: any): unknown {

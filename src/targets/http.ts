@@ -111,13 +111,24 @@ function describeNetworkError(err: unknown): string {
   return 'network error';
 }
 
+/**
+ * A vendor's own words, safe to show: masked with the values the call carried, any long
+ * token-looking run cut (a vendor may quote the key it was sent), one line, at most 160 characters.
+ */
+export function safeVendorText(raw: unknown, secrets: string[]): string | undefined {
+  if (typeof raw !== 'string' || !raw.trim()) return undefined;
+  const oneLine = maskValues(raw, secrets)
+    .replace(/[A-Za-z0-9_\-+/=]{24,}/g, '[redacted]')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return oneLine.length > 160 ? `${oneLine.slice(0, 157)}...` : oneLine;
+}
+
 /** The vendor's own one-line explanation, masked and shortened: GitHub `{message}`, Vercel `{error:{message}}`. */
 export function vendorMessage(json: unknown, secrets: string[]): string {
   if (!json || typeof json !== 'object') return '';
   const o = json as { message?: unknown; error?: { message?: unknown; code?: unknown } };
-  const msg = typeof o.message === 'string' ? o.message : typeof o.error?.message === 'string' ? o.error.message : '';
-  const oneLine = maskValues(msg, secrets).replace(/\s+/g, ' ').trim();
-  return oneLine.length > 160 ? oneLine.slice(0, 157) + '...' : oneLine;
+  return safeVendorText(typeof o.message === 'string' ? o.message : o.error?.message, secrets) ?? '';
 }
 
 function vendorMessageSuffix(json: unknown, secrets: string[]): string {
