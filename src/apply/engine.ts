@@ -192,9 +192,11 @@ async function rotateCredential(
     }
     deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'start' });
     journal.append('start', step.id);
+    // Counted before it runs: an inject that fails half-way (a part written, the value not) is
+    // still put back by a rollback.
+    if (step.action === 'inject') injected.push(step);
     try {
       const data = await runStep(plan, runId, cred, step, state, provider, deps, summary);
-      if (step.action === 'inject') injected.push(step);
       if (step.action === 'promote') promoted = true;
       await deps.audit.append({
         action: `rotate.${step.action}`,
@@ -420,7 +422,8 @@ async function injectStep(x: StepRun): Promise<Record<string, unknown>> {
   // The parts first (an AWS key id), then the secret: a reader between the two writes sees the
   // new id with the old secret, which fails like a missing value and lasts one write.
   for (const part of step.parts ?? []) {
-    const value = state.newParts?.[part.role];
+    // A part the provider does not replace (a Twilio account SID) keeps its value.
+    const value = state.newParts?.[part.role] ?? state.oldParts?.[part.role];
     if (value === undefined) throw new StepFailure(`the provider returned no ${part.role} for the new credential, so ${part.envName} cannot be written`);
     await target.write(part.envName, value);
     if ((await target.verify(part.envName, value)) === false) throw new StepFailure(`${target.describe()} does not hold the new ${part.envName} after writing`);
@@ -435,6 +438,13 @@ async function healthStep(x: StepRun): Promise<Record<string, unknown>> {
   const { cred, step, state, provider, deps, summary } = x;
   const env: Record<string, string> = {};
   for (const n of cred.names) env[n] = (await renderedFor(n, cred, state, provider, deps)) ?? state.newValue!;
+  // A multi-part credential is checked as the app will use it: the new parts beside the value.
+  for (const s of cred.steps) {
+    for (const part of s.parts ?? []) {
+      const value = state.newParts?.[part.role] ?? state.oldParts?.[part.role];
+      if (value !== undefined) env[part.envName] = value;
+    }
+  }
   const outcome = await deps.runHealthCheck(step.check!, env, [state.newValue!, state.oldValue ?? '', ...Object.values(env)].filter(Boolean));
   if (!outcome.passed) {
     summary.healthChecksFailed++;

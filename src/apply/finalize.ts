@@ -42,6 +42,8 @@ interface Located extends PendingDeletion {
   cred: PlanCredential;
   oldVersion?: number;
   oldId?: string;
+  /** The identifier parts of the old credential (an AWS key id), from the run's snapshot. */
+  oldParts?: Record<string, string>;
 }
 
 /** The project's runs, wherever its state is kept. */
@@ -87,6 +89,7 @@ function locate(runs: RunStore, now: Date): Located[] {
         cred,
         ...(typeof snapshot.oldVersion === 'number' ? { oldVersion: snapshot.oldVersion } : {}),
         ...(typeof snapshot.oldId === 'string' ? { oldId: snapshot.oldId } : {}),
+        ...(snapshot.oldParts && typeof snapshot.oldParts === 'object' ? { oldParts: snapshot.oldParts as Record<string, string> } : {}),
       });
     }
   }
@@ -95,7 +98,7 @@ function locate(runs: RunStore, now: Date): Located[] {
 
 /** Every old credential deactivated by a run and not yet deleted or brought back, due or not. */
 export function pendingDeletions(root: string, now = new Date()): PendingDeletion[] {
-  return locate(runsOf(root), now).map(({ cred: _c, oldVersion: _v, oldId: _i, ...p }) => p);
+  return locate(runsOf(root), now).map(({ cred: _c, oldVersion: _v, oldId: _i, oldParts: _p, ...p }) => p);
 }
 
 export interface FinalizeOptions {
@@ -121,7 +124,7 @@ export interface FinalizeResult {
   dryRun: boolean;
 }
 
-const publicPart = ({ cred: _c, oldVersion: _v, oldId: _i, ...p }: Located): PendingDeletion => p;
+const publicPart = ({ cred: _c, oldVersion: _v, oldId: _i, oldParts: _p, ...p }: Located): PendingDeletion => p;
 
 export async function finalizeDeletions(root: string, opts: FinalizeOptions): Promise<FinalizeResult> {
   const runs = runsOf(root);
@@ -172,11 +175,12 @@ export async function finalizeDeletions(root: string, opts: FinalizeOptions): Pr
           }
           const provider = wired.deps.provider(item.cred);
           try {
-            if ((await provider.isActive({ value, id: item.oldId })) === true) {
+            const old = { value, id: item.oldId, ...(item.oldParts ? { parts: item.oldParts } : {}) };
+            if ((await provider.isActive(old)) === true) {
               kept.push({ ...pub, reason: `${item.provider} accepts it again (reactivated outside credctl?): rotate it again, or delete it by hand` });
               continue;
             }
-            await provider.revoke({ value, id: item.oldId, mode: 'revoke' });
+            await provider.revoke({ ...old, mode: 'revoke' });
           } catch (err) {
             failed.push({ ...pub, cause: 'issuer', reason: maskValues((err as Error).message, [value]) });
             continue;

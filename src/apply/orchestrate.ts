@@ -64,7 +64,10 @@ export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakeP
   const providers = projectProviders({ ...ctx.project, trust: { ...ctx.project.trust, trusted: true } });
   // Some integrations rotate with the leaked credential itself (GitLab's self-rotate, a Vercel
   // token making its successor): only those that declare an admin credential wait for one.
-  const needsAdmin = (id: string) => providers.find((p) => p.id === id)?.integration?.config?.some((k) => k.key === 'admin') ?? true;
+  const needsAdmin = (id: string) => {
+    const integration = providers.find((p) => p.id === id)?.integration;
+    return integration ? Boolean(integration.config?.some((k) => k.key === 'admin')) : true;
+  };
   const plan = buildPlan({
     root: ctx.paths.root,
     graph: ctx.graph,

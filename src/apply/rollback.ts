@@ -84,7 +84,15 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
         const journal = runs.records(runId);
         const oldId = doneData(journal, `${cred.id}/snapshot`)?.oldId as string | undefined;
         const newId = doneData(journal, `${cred.id}/create`)?.newId as string | undefined;
-        let active = await provider.isActive({ value: oldValue, id: oldId });
+        // A multi-part credential (an AWS key id beside its secret) is checked and put back whole.
+        const partsOf = (data: Record<string, unknown> | undefined, key: string) => {
+          const v = data?.[key];
+          return v && typeof v === 'object' ? (v as Record<string, string>) : undefined;
+        };
+        const oldParts = partsOf(doneData(journal, `${cred.id}/snapshot`), 'oldParts');
+        const newParts = partsOf(doneData(journal, `${cred.id}/create`), 'newParts');
+        const old = { value: oldValue, id: oldId, ...(oldParts ? { parts: oldParts } : {}) };
+        let active = await provider.isActive(old);
         // Within a grace period the old credential is only deactivated: bring it back first. The
         // plan says so (even if the run was killed before it journaled the deactivation), and no
         // deletion is recorded yet. An interrupted rollback leaves it active, which finalize checks.
@@ -97,14 +105,14 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
             outcome: 'started',
             details: { run: runId, reason: 'rollback within the grace period' },
           });
-          await provider.reactivate({ value: oldValue, id: oldId });
+          await provider.reactivate(old);
           await audit.append({
             action: 'credential.reactivate',
             subject: { fingerprint: fingerprint(oldValue), provider: cred.provider },
             outcome: 'ok',
             details: { run: runId },
           });
-          active = await provider.isActive({ value: oldValue, id: oldId });
+          active = await provider.isActive(old);
         }
         if (active === false)
           throw refusedError(
@@ -130,6 +138,7 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
                 : binding.split(newValue).join(oldValue)
               : oldValue;
           await target.write(step.envName, restore);
+          for (const part of step.parts ?? []) if (oldParts?.[part.role] !== undefined) await target.write(part.envName, oldParts[part.role]!);
           targets.push(target.describe());
         }
         await store.setLabel(cred.storeName, current.version, 'previous');
@@ -153,7 +162,7 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
         // rather than leave a live key nobody tracks. A failure here does not undo the rollback.
         const replacement: RollbackResult['replacement'] = { redacted: redact(newValue), revoked: false };
         try {
-          await provider.revoke({ value: newValue, id: newId, mode: 'revoke' });
+          await provider.revoke({ value: newValue, id: newId, ...(newParts ? { parts: newParts } : {}), mode: 'revoke' });
           replacement.revoked = true;
           await audit.append({
             action: 'credential.revoke',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan, loadProject, makePlan } from '../../../src/apply/orchestrate.js';
+import { rollbackCredential } from '../../../src/apply/rollback.js';
 import { projectPaths } from '../../../src/core/paths.js';
 import { startAwsApi, type AwsApiServer, type StandInKey } from '../../../src/demo/vendors/aws-api.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
@@ -112,7 +113,7 @@ async function project(key: StandInKey) {
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   const store = storeFor('file', paths, { env: { ...process.env, CREDCTL_KEY_FILE: keyFile } });
   await store.put('aws/admin', adminText(), ['current']);
-  return { root, store, paths, read: (f: string) => readFileSync(join(root, f), 'utf8') };
+  return { root, store, paths, keyFile, read: (f: string) => readFileSync(join(root, f), 'utf8') };
 }
 
 describe('aws rotation: the key id and the secret move together', () => {
@@ -162,6 +163,19 @@ describe('aws rotation: the key id and the secret move together', () => {
     expect(summary.failed, JSON.stringify(summary.failed)).toEqual([]);
     expect(api.keys('api-server').find((k) => k.id === old.id)?.status).toBe('Inactive');
     expect(api.keys('api-server').filter((k) => k.status === 'Active')).toHaveLength(1);
+
+    // Rollback within the grace period: the old key is reactivated, its id and secret go back
+    // together, and the replacement is deleted.
+    process.env.CREDCTL_STORE = 'file';
+    process.env.CREDCTL_KEY_FILE = p.keyFile;
+    try {
+      await rollbackCredential(p.root, 'AWS_SECRET_ACCESS_KEY', { yes: true, noInput: true });
+    } finally {
+      delete process.env.CREDCTL_STORE;
+      delete process.env.CREDCTL_KEY_FILE;
+    }
+    expect(api.keys('api-server').map((k) => [k.id, k.status])).toEqual([[old.id, 'Active']]);
+    expect(p.read('.env')).toContain(`AWS_ACCESS_KEY_ID=${old.id}\nAWS_SECRET_ACCESS_KEY=${old.secret}\n`);
   });
 
   it('a user already holding two keys is refused with the other key named, and nothing changes', async () => {
