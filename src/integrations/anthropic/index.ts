@@ -1,6 +1,6 @@
 import { CredctlError, refusedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import { READ_RETRY, refusalOf, unreachable, vendorCall, vendorFailure, type VendorReply } from '../kit.js';
+import { READ_RETRY, refusalOf, unreachable, vendorCall, vendorFailure, vendorMessage, type VendorReply } from '../kit.js';
 import type { Identity, Integration, IntegrationContext, Verification } from '../types.js';
 
 /**
@@ -118,7 +118,7 @@ async function check(value: string, ctx: IntegrationContext): Promise<Verificati
   const reply = await call(ctx, '/v1/models', value, { query: { limit: 1 } });
   const refused = refusalOf(VENDOR, reply, [value]);
   if (refused) {
-    const said = errorText(reply.json);
+    const said = vendorMessage(reply, [value], errorText);
     return said && reply.status === 401 ? { ...refused, reason: `${VENDOR} refuses it (HTTP 401 ${said.slice(0, 80)})` } : refused;
   }
   if (!Array.isArray(reply.json?.data)) return { status: 'unknown', reason: `${VENDOR} answered /v1/models without a model list` };

@@ -3,7 +3,7 @@ import { ExitCode } from '../../core/exit-codes.js';
 import { randomUUID } from 'node:crypto';
 import { maskValues, redact } from '../../core/redact.js';
 import { issuerOrigin, WELL_KNOWN_PATH } from './discover.js';
-import { SafeHttp, type SafeHttpOptions } from '../../net/http.js';
+import { originOf, SafeHttp, type SafeHttpOptions } from '../../net/http.js';
 import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from '../../providers/manifest.js';
 import { IssuerResponseError, StandardClient } from './client.js';
 import type { CreatedCredential } from '../../providers/adapter.js';
@@ -62,6 +62,12 @@ export async function runConformance(input: string, options: ConformanceOptions 
     }
   };
   const has = (op: string) => manifest?.supported_operations.includes(op as never) === true;
+  // An endpoint the manifest names is called (and handed the admin token) only on the issuer's own
+  // origin, as the standard client insists: a manifest cannot send it elsewhere.
+  const onIssuer = (url: string): string => {
+    expect(originOf(url) === origin, `${url} is not on the issuer's origin ${origin}; not contacted`);
+    return url;
+  };
 
   try {
     let body: unknown;
@@ -105,7 +111,7 @@ export async function runConformance(input: string, options: ConformanceOptions 
     await check(
       'permission schema validates',
       async () => {
-        const res = await http.request(manifest!.permission_schema_url!, { headers: { accept: 'application/json' } });
+        const res = await http.request(onIssuer(manifest!.permission_schema_url!), { headers: { accept: 'application/json' } });
         expect(res.status === 200, `HTTP ${res.status}`);
         permissions = validatePermissions(JSON.parse(res.body.toString('utf8')), 'permission schema');
       },
@@ -252,7 +258,7 @@ export async function runConformance(input: string, options: ConformanceOptions 
     await check(
       'list never returns values',
       async () => {
-        const res = await http.request(manifest!.credential_issuer_endpoint!, {
+        const res = await http.request(onIssuer(manifest!.credential_issuer_endpoint!), {
           headers: { authorization: `Bearer ${options.adminToken}`, accept: 'application/json' },
         });
         expect(res.status === 200, `HTTP ${res.status}`);
@@ -279,7 +285,7 @@ export async function runConformance(input: string, options: ConformanceOptions 
     await check(
       'errors use the {error, error_description} shape',
       async () => {
-        const res = await http.request(manifest!.credential_issuer_endpoint!, { headers: { accept: 'application/json' } });
+        const res = await http.request(onIssuer(manifest!.credential_issuer_endpoint!), { headers: { accept: 'application/json' } });
         expect(res.status === 401, `unauthenticated list answered ${res.status}, expected 401`);
         const json = JSON.parse(res.body.toString('utf8')) as Record<string, unknown>;
         expect(typeof json.error === 'string', 'no string "error" member');
@@ -291,7 +297,7 @@ export async function runConformance(input: string, options: ConformanceOptions 
     await check(
       'access request: request → pending → approve → pick up',
       async () => {
-        const url = manifest!.access_request_endpoint!;
+        const url = onIssuer(manifest!.access_request_endpoint!);
         const asked = await http.request(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -300,6 +306,7 @@ export async function runConformance(input: string, options: ConformanceOptions 
         expect(asked.status === 201, `request answered ${asked.status}`);
         const req = JSON.parse(asked.body.toString('utf8')) as { id: string; status: string; request_secret: string };
         expect(req.status === 'pending', `status ${req.status}`);
+        expect(typeof req.id === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(req.id), 'the access request id is not a plain id');
         secrets.push(req.request_secret);
         const approve = await http.request(`${url}/${req.id}/approve`, {
           method: 'POST',
