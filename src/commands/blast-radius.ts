@@ -7,7 +7,8 @@ import { isDeadEnd, revokeDeadEnds, type DeadEnd, type RevokeOptions, type Revok
 import { partsFromProject, partsFromValues, valueFromProject } from '../report/probe.js';
 import { writePlan } from '../plan/plan-file.js';
 import type { Plan } from '../plan/types.js';
-import { projectProviders, untrustedNote } from '../project/context.js';
+import { actionableSettings, projectProviders, projectTrustedOrigins, untrustedNote } from '../project/context.js';
+import { SafeHttp } from '../net/http.js';
 import { blastRadius, resolveExposure } from '../report/blast-radius.js';
 import { gatherEvidence, type EvidenceOptions } from '../report/evidence.js';
 import type { BlastReport } from '../report/model.js';
@@ -54,6 +55,8 @@ export async function runBlastRadius(root: string, opts: BlastRunOptions): Promi
   // Liveness checks send each exposed value to its provider: only to addresses the user trusted.
   const notTrusted = opts.probe !== false ? untrustedNote(ctx.project) : undefined;
   if (notTrusted) io.err().write(notTrusted + '\n');
+  const actionable = actionableSettings(ctx.project);
+  const http = new SafeHttp({ trustedOrigins: projectTrustedOrigins(ctx.project), timeoutMs: 10_000 });
   const report = await blastRadius({
     root,
     graph: ctx.graph,
@@ -65,7 +68,9 @@ export async function runBlastRadius(root: string, opts: BlastRunOptions): Promi
     probe: opts.probe,
     sources: evidence.sources,
     adminSecretFor: trustedAdminSecrets(ctx),
-  });
+    settingsFor: (provider) => actionable.providers[provider]?.settings,
+    http,
+  }).finally(() => http.close());
   let revoked: RevokeOutcome | undefined;
   if (opts.revokeDeadEnds) {
     const providers = new Map(projectProviders(ctx.project).map((p) => [p.id, p]));

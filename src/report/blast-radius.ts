@@ -1,3 +1,4 @@
+import type { SafeHttp } from '../net/http.js';
 import { GraphIndex, where, whatBreaksIfRevoked } from '../graph/query.js';
 import type { CredentialNode, Graph } from '../graph/types.js';
 import { manualStep } from '../providers/registry.js';
@@ -6,7 +7,7 @@ import type { ProjectSettings } from '../config/sections.js';
 import type { Plan } from '../plan/types.js';
 import type { Exposed, ValueVault } from './exposure.js';
 import type { BlastItem, BlastReport } from './model.js';
-import { partsFromProject, probeAll, valueFromProject, type ProbeRequest, type ProbeResult } from './probe.js';
+import { partsFromProject, partsFromValues, probeAll, valueFromProject, type ProbeRequest, type ProbeResult } from './probe.js';
 import { fingerprint } from '../core/fingerprint.js';
 
 /**
@@ -27,6 +28,10 @@ export interface BlastInput {
   probe?: boolean;
   /** A provider's admin credential for the probes, where the trusted project names one. */
   adminSecretFor?: (provider: string) => (() => Promise<string>) | undefined;
+  /** A provider's plain ids, from credctl.yaml as far as it is trusted (actionableSettings). */
+  settingsFor?: (provider: string) => Record<string, string> | undefined;
+  /** The network client for the probes, knowing the origins the user trusted. */
+  http?: SafeHttp;
   sources: string[];
   now?: Date;
 }
@@ -176,10 +181,18 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
   const pending: { base: Base; request: ProbeRequest; verified: boolean }[] = [];
   const collect = (base: Base, value: string | undefined, verified = false, parts?: Record<string, string>) => {
     const adminSecret = input.adminSecretFor?.(base.provider);
+    const settings = input.settingsFor?.(base.provider);
     pending.push({
       base,
       verified,
-      request: { key: base.id, value, provider: providers.get(base.provider), ...(parts ? { parts } : {}), ...(adminSecret ? { adminSecret } : {}) },
+      request: {
+        key: base.id,
+        value,
+        provider: providers.get(base.provider),
+        ...(parts ? { parts } : {}),
+        ...(adminSecret ? { adminSecret } : {}),
+        ...(settings ? { settings } : {}),
+      },
     });
   };
   const finish = (base: Base, probed: ProbeResult, verified: boolean): BlastItem => {
@@ -277,6 +290,8 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
       },
       input.probe === false ? undefined : input.vault.get(id),
       ev.verified,
+      // A secret seen only in the leak: its parts (an AWS key id) from the same leak, when one fits.
+      input.probe === false ? undefined : partsFromValues([...input.vault.values()], provider?.integration?.parts),
     );
   }
 
@@ -285,19 +300,46 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
     access: { status: 'unknown', reason: 'not checked (--no-probe)', scopes: [] },
     revoke: p?.capabilities.revoke ?? 'none',
   });
-  const probed = input.probe === false ? new Map<string, ProbeResult>() : await probeAll(pending.map((x) => x.request));
-  for (const x of pending) items.push(finish(x.base, probed.get(x.base.id) ?? notChecked(x.request.provider), x.verified));
-  // A part of a multi-part credential (an AWS key id) is not a key on its own: it lives, dies and
-  // is rotated with its secret, and says so.
-  for (const item of items) {
-    const parts = providers.get(item.provider)?.integration?.parts;
-    if (!parts?.some((p) => item.names.some((n) => p.envNames.includes(n)))) continue;
-    const secret = items.find((o) => o !== item && o.provider === item.provider && !parts.some((p) => o.names.some((n) => p.envNames.includes(n))));
+  // A part of a multi-part credential (an AWS key id) is not a key on its own: it is not asked
+  // about alone (the id is no secret to sign with); it lives, dies and is rotated with its secret.
+  const partIds = new Set(
+    pending
+      .filter((x) => {
+        const declared = providers.get(x.base.provider)?.integration?.parts ?? [];
+        const value = x.request.value;
+        return declared.some((p) => x.base.names.some((n) => p.envNames.includes(n)) || (value !== undefined && partsFromValues([value], [p]) !== undefined));
+      })
+      .map((x) => x.base.id),
+  );
+  const isPart = (x: (typeof pending)[number]) => partIds.has(x.base.id);
+  const parts = pending.filter(isPart);
+  const partValue = new Map(parts.map((x) => [x.base.id, x.request.value]));
+  for (const x of parts) x.request = { ...x.request, value: undefined };
+  const probed =
+    input.probe === false
+      ? new Map<string, ProbeResult>()
+      : await probeAll(
+          pending.map((x) => x.request),
+          input.http ? { http: input.http } : {},
+        );
+  for (const x of parts) {
+    const value = partValue.get(x.base.id);
+    const siblings = pending.filter((o) => o.base.provider === x.base.provider && !isPart(o));
+    // Its own secret: the one whose parts hold this value; else the only secret of that provider.
+    const secret =
+      siblings.find((o) => value !== undefined && Object.values(o.request.parts ?? {}).includes(value)) ?? (siblings.length === 1 ? siblings[0] : undefined);
     if (!secret) continue;
-    item.liveness = { ...secret.liveness, reason: `the identifier of ${secret.names[0] ?? secret.redacted}, checked with it` };
-    item.revocable = secret.revocable;
-    item.rotation = { ...secret.rotation, note: `rotated together with ${secret.names[0] ?? secret.redacted}` };
+    const label = secret.base.names[0] ?? secret.base.redacted;
+    const result = probed.get(secret.base.id) ?? notChecked(secret.request.provider);
+    // An identifier grants nothing alone: its secret's item carries the access.
+    probed.set(x.base.id, {
+      ...result,
+      liveness: { ...result.liveness, reason: `the identifier of ${label}, checked with it` },
+      access: { status: 'known', scopes: [], reason: `an identifier: ${label} holds the access` },
+    });
+    x.base.rotation = { ...secret.base.rotation, note: `rotated together with ${label}` };
   }
+  for (const x of pending) items.push(finish(x.base, probed.get(x.base.id) ?? notChecked(x.request.provider), x.verified));
 
   items.sort((a, b) => b.score - a.score || (a.names[0] ?? a.id).localeCompare(b.names[0] ?? b.id));
   const order = input.plan ? input.plan.order.batches.flat() : [];

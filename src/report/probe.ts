@@ -8,7 +8,8 @@ import type { WiredProvider } from '../integrations/providers.js';
 import type { CredentialPart, Identity, Support } from '../integrations/types.js';
 import { verifyMany, type VerifyJob } from '../integrations/verify-many.js';
 import { riskFromWords } from '../integrations/kit.js';
-import type { AccessScope, } from './model.js';
+import type { SafeHttp } from '../net/http.js';
+import type { AccessScope } from './model.js';
 
 /**
  * Asking providers about credentials: is each live, whose is it, what can it reach? Only through
@@ -36,6 +37,8 @@ export interface ProbeRequest {
   provider: WiredProvider | undefined;
   /** The provider's admin credential, when the project is trusted and names one. */
   adminSecret?: () => Promise<string>;
+  /** The provider's plain ids from trusted credctl.yaml (a Datadog site, a Shopify shop). */
+  settings?: Record<string, string>;
 }
 
 /** Find the value of credential `id` in the project (a .env entry or the line it appears on). */
@@ -101,7 +104,6 @@ function filesOf(root: string, graph: Graph, id: string): string[] {
   return out;
 }
 
-
 export function describeScopes(scopes: string[], provider?: WiredProvider): AccessScope[] {
   const known = new Map((provider?.permissions?.scopes ?? []).map((s) => [s.name, s]));
   return scopes.map((scope) => {
@@ -116,7 +118,7 @@ const unknown = (reason: string, revoke: Support): ProbeResult => ({
   revoke,
 });
 
-export async function probeAll(requests: ProbeRequest[]): Promise<Map<string, ProbeResult>> {
+export async function probeAll(requests: ProbeRequest[], options: { http?: SafeHttp } = {}): Promise<Map<string, ProbeResult>> {
   const out = new Map<string, ProbeResult>();
   const jobs: VerifyJob[] = [];
   for (const r of requests) {
@@ -131,9 +133,10 @@ export async function probeAll(requests: ProbeRequest[]): Promise<Map<string, Pr
         provider: r.provider,
         credential: { value: r.value, ...(r.parts ? { parts: r.parts } : {}) },
         ...(r.adminSecret ? { adminSecret: r.adminSecret } : {}),
+        ...(r.settings ? { settings: r.settings } : {}),
       });
   }
-  const answers = await verifyMany(jobs);
+  const answers = await verifyMany(jobs, options.http ? { http: options.http } : {});
   for (const job of jobs) {
     const a = answers.get(job.key)!;
     const v = a.verification;

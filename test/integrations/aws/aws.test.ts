@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan, loadProject, makePlan } from '../../../src/apply/orchestrate.js';
 import { rollbackCredential } from '../../../src/apply/rollback.js';
+import { runBlastRadius } from '../../../src/commands/blast-radius.js';
 import { projectPaths } from '../../../src/core/paths.js';
 import { startAwsApi, type AwsApiServer, type StandInKey } from '../../../src/demo/vendors/aws-api.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
@@ -196,5 +197,24 @@ describe('aws rotation: the key id and the secret move together', () => {
     expect(JSON.stringify(summary.failed)).toContain(other.id.slice(0, 8));
     expect(p.read('.env')).toBe(before);
     expect(api.keys('crowded')).toHaveLength(2);
+  });
+});
+
+describe('aws in a blast radius', () => {
+  it('a key seen only in a leak is verified with the key id leaked beside it; the id alone is not a key', async () => {
+    api.addUser('laptop', { policies: ['ReadOnlyAccess'] });
+    const inUse = api.addKey('laptop');
+    const leaked = api.addKey('laptop');
+    const p = await project(inUse);
+    const leak = join(p.root, 'paste.txt');
+    writeFileSync(leak, `export AWS_ACCESS_KEY_ID=${leaked.id}\nexport AWS_SECRET_ACCESS_KEY=${leaked.secret}\n`);
+    const { report } = await runBlastRadius(p.root, { leaked: [leak] });
+    const secret = report.items.find((i) => !i.inGraph && i.kind === 'secret_access_key')!;
+    expect(secret).toMatchObject({ liveness: { status: 'active' }, identity: { credentialId: leaked.id, principal: 'arn:aws:iam::000011112222:user/laptop' } });
+    const id = report.items.find((i) => !i.inGraph && i.kind === 'access_key_id')!;
+    expect(id.liveness.status).toBe('active');
+    expect(id.access.scopes).toEqual([]);
+    expect(id.score).toBeLessThan(secret.score);
+    expect(JSON.stringify(report)).not.toContain(leaked.secret);
   });
 });
