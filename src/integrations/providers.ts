@@ -22,20 +22,19 @@ export function wiredProviders(options: { dir?: string; overrides?: Record<strin
 export function wire(entry: ProviderEntry): WiredProvider {
   const integration = integrationNamed(entry.adapter?.module);
   const support = effectiveSupport(entry, integration);
-  const capabilities =
-    integration?.id === 'standard'
-      ? {
-          verify: support.introspect === 'api' || entry.manifest?.supported_operations?.includes('introspect') ? ('api' as const) : ('none' as const),
-          analyze: support.introspect === 'api' ? ('api' as const) : ('none' as const),
-          revoke: support.revoke,
-          rotate:
-            support.create === 'api' || support.rotate === 'api'
-              ? ('api' as const)
-              : support.rotate === 'manual' || support.create === 'manual'
-                ? ('manual' as const)
-                : ('none' as const),
-        }
-      : integrationCapabilities(integration, { rotate: support.rotate === 'manual' || support.create === 'manual', revoke: support.revoke === 'manual' });
+  const capabilities = integration?.followsManifest
+    ? {
+        verify: support.introspect === 'api' || entry.manifest?.supported_operations?.includes('introspect') ? ('api' as const) : ('none' as const),
+        analyze: support.introspect === 'api' ? ('api' as const) : ('none' as const),
+        revoke: support.revoke,
+        rotate:
+          support.create === 'api' || support.rotate === 'api'
+            ? ('api' as const)
+            : support.rotate === 'manual' || support.create === 'manual'
+              ? ('manual' as const)
+              : ('none' as const),
+      }
+    : integrationCapabilities(integration, { rotate: support.rotate === 'manual' || support.create === 'manual', revoke: support.revoke === 'manual' });
   return { ...entry, support, ...(integration ? { integration } : {}), capabilities };
 }
 
@@ -46,7 +45,7 @@ export function wire(entry: ProviderEntry): WiredProvider {
  * lists beyond that is a person's job (manual), and nothing is 'api' without code behind it.
  */
 export function effectiveSupport(entry: ProviderEntry, integration: Integration | undefined): Record<Operation, Support> {
-  if (integration?.id === 'standard') return entry.support;
+  if (integration?.followsManifest) return entry.support;
   const manualIfListed = (op: Operation): Support => {
     const listed = entry.support[op];
     if (listed === 'none' && !hasManual(entry, integration, op)) return 'none';

@@ -55,6 +55,12 @@ export interface Integration {
    * leaked keys at once paces itself instead of earning 429s. Default: 8 calls at a time.
    */
   rateLimit?: { concurrency?: number; requests?: number; perMs?: number };
+  /**
+   * The provider's published manifest says what can be done (the standard client serves any
+   * issuer, each with its own operations), and the API lives at the provider's issuer: without
+   * one there is nothing to ask.
+   */
+  followsManifest?: boolean;
 }
 
 export interface ConfigKey {

@@ -125,7 +125,7 @@ export async function probeAll(requests: ProbeRequest[], options: { http?: SafeH
     const revoke = r.provider?.capabilities.revoke ?? 'none';
     if (!r.provider) out.set(r.key, unknown('no provider recognised this credential', revoke));
     else if (r.value === undefined) out.set(r.key, unknown('its value is not available here to check', revoke));
-    else if (!r.provider.integration?.verify || (r.provider.integration.id === 'standard' && !r.provider.issuer))
+    else if (!r.provider.integration?.verify || (r.provider.integration.followsManifest && !r.provider.issuer))
       out.set(r.key, unknown(`credctl has no API to ask ${r.provider.name}`, revoke));
     else
       jobs.push({

@@ -32,7 +32,7 @@ describe('the integration registry', () => {
   it('capabilities are computed from what is declared: api only with code behind it', () => {
     for (const p of wiredProviders()) {
       const i = p.integration;
-      if (p.capabilities.verify === 'api') expect(i?.verify ?? (i?.id === 'standard' ? true : undefined), p.id).toBeDefined();
+      if (p.capabilities.verify === 'api') expect(i?.verify ?? (i?.followsManifest ? true : undefined), p.id).toBeDefined();
       if (p.capabilities.rotate === 'api') expect(i?.rotate, p.id).toBeDefined();
       if (p.capabilities.revoke === 'api') expect(i?.revoke ?? i?.rotate, p.id).toBeDefined();
       if (!i) expect(Object.values(p.capabilities).includes('api'), p.id).toBe(false);
@@ -51,7 +51,7 @@ describe('the integration registry', () => {
   it('no code outside the integration folders switches on a vendor id', () => {
     const vendors = allIntegrations()
       .map((i) => i.id)
-      .filter((id) => !['standard', 'dotenv'].includes(id));
+      .filter((id) => id !== 'dotenv');
     const offending: string[] = [];
     const walk = (dir: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {

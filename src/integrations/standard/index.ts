@@ -96,6 +96,7 @@ function rotationProvider(cred: RotationSubject, ctx: IntegrationContext): Rotat
 
 const standard: Integration = {
   id: 'standard',
+  followsManifest: true,
   title: 'the credential-issuer standard (/.well-known/credential-issuer)',
   config: [{ key: 'admin', secret: true, description: 'the management token (store:<entry>) for create, revoke and deactivate' }],
   async verify({ value }, ctx) {
