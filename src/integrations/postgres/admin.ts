@@ -105,8 +105,12 @@ export async function revokeLogin(adminUrl: string, user: string): Promise<'revo
  * Try to log in: 'ok', 'refused' (the server rejected the password or role), or 'unreachable'
  * (no answer: we learned nothing about the credential).
  */
-export async function loginStatus(url: string, login: PgLogin): Promise<'ok' | 'refused' | 'unreachable'> {
-  const client = new pg.Client({ connectionString: withCredentials(url, login), connectionTimeoutMillis: 5000 });
+export async function loginStatus(url: string, login: PgLogin, pinned?: { address: string }): Promise<'ok' | 'refused' | 'unreachable'> {
+  // Pinned (a check of a URL found in a repository or a leak): only host, port, database and the
+  // login are used, at the address already checked; no query options (socket paths, key files).
+  const client = pinned
+    ? new pg.Client({ ...pinnedTarget(url, pinned.address), user: login.user, password: login.password, connectionTimeoutMillis: 5000 })
+    : new pg.Client({ connectionString: withCredentials(url, login), connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -118,6 +122,12 @@ export async function loginStatus(url: string, login: PgLogin): Promise<'ok' | '
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+function pinnedTarget(url: string, address: string): { host: string; port: number; database?: string } {
+  const u = new URL(url);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  return { host: address, port: u.port ? Number(u.port) : 5432, ...(database ? { database } : {}) };
 }
 
 /** Can `login` connect right now? (introspection for a database: try it) */

@@ -1,4 +1,7 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { refusedError } from '../../core/errors.js';
+import { classifyAddress, isLoopbackAddress } from '../../net/address-policy.js';
 import type { Integration, IntegrationContext, RotationProvider } from '../types.js';
 import * as pg from './admin.js';
 
@@ -16,6 +19,34 @@ function loginOf(value: string): pg.PgLogin {
   } catch {
     throw refusedError('this PostgreSQL credential is not a connection URL; rotate a bare password by hand');
   }
+}
+
+/**
+ * Where a login attempt may go. The URL comes from a repository or a leak, so its host is
+ * resolved and checked like any address credctl contacts (src/net/address-policy.ts): metadata,
+ * link-local and reserved addresses are refused, CREDCTL_OFFLINE allows loopback only, and the
+ * connection is pinned to the address checked. A socket path (`host=/…`) is not tried.
+ */
+async function checkedAddress(url: string): Promise<{ address: string } | { refused: string }> {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return { refused: 'not a connection URL credctl can try' };
+  }
+  if (!host) return { refused: 'a socket connection is not tried' };
+  let addresses: string[];
+  try {
+    addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  } catch {
+    return { refused: `${host} does not resolve` };
+  }
+  for (const address of addresses) {
+    const verdict = classifyAddress(address);
+    if (verdict.class === 'blocked') return { refused: `not contacted: ${host} is ${address}, ${verdict.reason}` };
+    if (process.env.CREDCTL_OFFLINE === '1' && !isLoopbackAddress(address)) return { refused: `${host}: not contacted (CREDCTL_OFFLINE=1: loopback only)` };
+  }
+  return addresses[0] ? { address: addresses[0] } : { refused: `${host} has no address` };
 }
 
 function rotationProvider(_cred: unknown, ctx: IntegrationContext): RotationProvider {
@@ -48,7 +79,9 @@ const postgres: Integration = {
     } catch {
       return { status: 'unknown', reason: 'not a connection URL credctl can try' };
     }
-    const status = await pg.loginStatus(value, login);
+    const target = await checkedAddress(value);
+    if ('refused' in target) return { status: 'unknown', reason: target.refused };
+    const status = await pg.loginStatus(value, login, target);
     if (status === 'unreachable') return { status: 'unknown', reason: 'the database did not answer' };
     return status === 'ok'
       ? { status: 'live', reason: 'it logged in just now', identity: { principal: login.user, kind: 'login role' } }
