@@ -351,7 +351,7 @@ async function snapshotStep(x: StepRun): Promise<Record<string, unknown>> {
 }
 
 async function createStep(x: StepRun): Promise<Record<string, unknown>> {
-  const { runId, cred, step, state, provider, deps } = x;
+  const { runId, cred, state, provider, deps } = x;
   const created = await provider.create({
     credential: cred,
     oldId: state.oldId,
@@ -376,7 +376,7 @@ async function createStep(x: StepRun): Promise<Record<string, unknown>> {
 }
 
 async function manualCreateStep(x: StepRun): Promise<Record<string, unknown>> {
-  const { plan, cred, step, state, deps } = x;
+  const { cred, step, state, deps } = x;
   if (!deps.prompter) {
     throw refusedError(
       `${cred.names[0] ?? cred.id} must be created by hand (${step.manual?.url ?? 'see the plan'}) and pasted, which needs input`,

@@ -160,7 +160,14 @@ export function buildPlan(input: PlanBuildInput): Plan {
   }
   const partsOf = multiPartIndex(graph, providers, edgesFrom);
   // A part of a multi-part credential (an AWS key id) is rotated with its secret, not on its own.
-  const selected = selectCredentials(graph, input.select).filter((c) => !partsOf.partIds.has(c.id));
+  const chosen = selectCredentials(graph, input.select);
+  const selected = chosen.filter((c) => !partsOf.partIds.has(c.id));
+  if (chosen.length > 0 && selected.length === 0) {
+    throw usageError(
+      `${chosen.map((c) => c.names[0] ?? c.redacted).join(', ')} is part of a credential rotated with its secret`,
+      'Name the secret it goes with (for an AWS key id: AWS_SECRET_ACCESS_KEY).',
+    );
+  }
   const stores = storeNames(selected);
   const files = new Set<string>();
   const manifests: Record<string, string> = {};

@@ -212,7 +212,7 @@ function apiKeyRotation(ctx: IntegrationContext): RotationProvider {
   };
   return {
     async identify(input) {
-      // The engine does not pass credential parts yet; they are read when it does, else credctl.yaml.
+      // The key SID comes from the plan's parts (the SK... beside the secret), else from credctl.yaml.
       const parts = (input as { parts?: Record<string, string> }).parts;
       const keySid = sidOf(parts?.['api-key-sid'], KEY_SID) ?? sidOf(ctx.setting('api_key'), KEY_SID);
       if (!keySid) return undefined;

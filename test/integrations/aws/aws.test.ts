@@ -130,6 +130,8 @@ describe('aws rotation: the key id and the secret move together', () => {
     expect(injects).toHaveLength(2);
     for (const s of injects) expect(s.parts).toEqual([{ role: 'access-key-id', envName: 'AWS_ACCESS_KEY_ID' }]);
     expect(JSON.stringify(plan)).not.toContain(old.secret);
+    // The key id alone is not a plan: it is named with its secret.
+    expect(() => makePlan(loadProject(p.root), { names: ['AWS_ACCESS_KEY_ID'] })).toThrow(/rotated with its secret/);
 
     const summary = await applyPlan(plan, { yes: true, noInput: true, concurrency: 1, store: p.store, onEvent: () => undefined });
     expect(summary.failed, JSON.stringify(summary.failed)).toEqual([]);
