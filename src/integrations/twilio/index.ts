@@ -213,7 +213,7 @@ function apiKeyRotation(ctx: IntegrationContext): RotationProvider {
   return {
     async identify(input) {
       // The key SID comes from the plan's parts (the SK... beside the secret), else from credctl.yaml.
-      const parts = (input as { parts?: Record<string, string> }).parts;
+      const parts = input.parts;
       const keySid = sidOf(parts?.['api-key-sid'], KEY_SID) ?? sidOf(ctx.setting('api_key'), KEY_SID);
       if (!keySid) return undefined;
       const a = await admin();
@@ -252,7 +252,8 @@ function apiKeyRotation(ctx: IntegrationContext): RotationProvider {
           made.status === 201 ? { ...made, malformed: true } : made,
           typeof secret === 'string' ? [...secrets, secret] : secrets,
         );
-      return { value: secret, id: sid };
+      // The new key's SID goes beside its secret wherever the plan writes the api-key-sid part.
+      return { value: secret, id: sid, parts: { 'api-key-sid': sid, 'account-sid': a.account } };
     },
     async revoke({ value, id, mode }) {
       if (mode === 'deactivate') throw refusedError('Twilio API keys cannot be deactivated, only deleted', 'Make a plan without --grace for Twilio keys.');
