@@ -45,6 +45,7 @@ export const COMMAND_MODULES: Record<string, string> = {
   finalize: 'rotate',
   demo: 'demo',
   'blast-radius': 'blast-radius',
+  incident: 'incident',
   inventory: 'blast-radius',
   status: 'blast-radius',
   completion: 'completion',

@@ -11,7 +11,8 @@ import { actionableSettings, projectProviders, projectTrustedOrigins, untrustedN
 import { SafeHttp } from '../net/http.js';
 import { blastRadius, resolveExposure } from '../report/blast-radius.js';
 import { gatherEvidence, type EvidenceOptions } from '../report/evidence.js';
-import type { BlastReport } from '../report/model.js';
+import type { BlastRecovered, BlastReport } from '../report/model.js';
+import { recoveredCredentials } from '../incident/progress.js';
 import * as io from '../core/io.js';
 
 /**
@@ -45,9 +46,24 @@ export interface BlastRunOptions extends EvidenceOptions {
   revokeDeadEnds?: Omit<RevokeOptions, 'say'>;
 }
 
-export async function runBlastRadius(root: string, opts: BlastRunOptions): Promise<{ report: BlastReport; plan?: Plan; revoked?: RevokeOutcome }> {
+export async function runBlastRadius(
+  root: string,
+  opts: BlastRunOptions,
+): Promise<{ report: BlastReport; plan?: Plan; revoked?: RevokeOutcome; ctx: ProjectContext }> {
   const ctx = loadProject(root);
   const evidence = await gatherEvidence(root, ctx.graph, ctx.settings, opts);
+  // A value credctl already rotated and revoked (or an incident accepted) is old news, not a new exposure.
+  const recovered = recoveredCredentials(ctx.project.state, (m) => io.err().write(`credctl: ${m}\n`));
+  const alreadyRecovered = new Map<string, BlastRecovered>();
+  evidence.exposed = evidence.exposed.filter((e) => {
+    const r = e.fingerprint ? recovered.get(e.fingerprint) : undefined;
+    if (!r) return true;
+    const seen = alreadyRecovered.get(r.id);
+    if (seen) seen.via.push(e.via);
+    else
+      alreadyRecovered.set(r.id, { id: r.id, redacted: e.redacted ?? r.id, name: e.name, state: r.state, incident: r.incident, runId: r.runId, via: [e.via] });
+    return false;
+  });
   const { inGraph } = resolveExposure(ctx.graph, evidence.exposed, root);
   // After a leak, old keys are revoked at once: no grace period (policy.revoke_grace) applies.
   const plan = inGraph.size ? makePlan(ctx, { ids: [...inGraph.keys()] }, { graceDays: 0 }) : undefined;
@@ -87,5 +103,6 @@ export async function runBlastRadius(root: string, opts: BlastRunOptions): Promi
     revoked = await revokeDeadEnds(ctx, deadEnds, opts.revokeDeadEnds);
   }
   evidence.vault.clear();
-  return { report, plan, ...(revoked ? { revoked } : {}) };
+  if (alreadyRecovered.size) report.recovered = [...alreadyRecovered.values()];
+  return { report, plan, ...(revoked ? { revoked } : {}), ctx };
 }

@@ -51,13 +51,16 @@ export function exposedInText(text: string, via: string, isPublic = false, vault
     if (seen.has(fp)) continue;
     seen.add(fp);
     vault?.set(fp, m.value);
+    // The name it was leaked under, when the rule did not capture one (`NAME=value` on its line).
+    const line = lines[lineAt(m.index) - 1] ?? '';
+    const name = m.name ?? (line.length <= MAX_LINE ? /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[=:]/.exec(line)?.[1] : undefined);
     out.push({
       fingerprint: fp,
       redacted: redact(m.value),
       ruleId: m.rule.id,
       provider: m.rule.provider,
       kind: m.rule.kind,
-      ...(m.name ? { name: m.name } : {}),
+      ...(name ? { name } : {}),
       via: `${via} line ${lineAt(m.index)}`,
       public: isPublic,
     });

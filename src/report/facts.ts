@@ -23,7 +23,8 @@ export function rotatedAt(auditFile: string): Map<string, string> {
   }
   for (const e of entries) {
     const fp = e.details?.newFingerprint;
-    if (e.action === 'rotate.create' && typeof fp === 'string') out.set(fp, e.time);
+    // Whichever way the replacement came (the provider's API, pasted at a manual step, generated).
+    if (/^rotate\.(?:create|manual-create|generate)$/.test(e.action) && e.outcome === 'ok' && typeof fp === 'string') out.set(fp, e.time);
   }
   return out;
 }

@@ -51,6 +51,18 @@ export interface BlastReport {
   order: string[];
   cycles: string[][];
   summary: { exposed: number; active: number; critical: number; public: number; breaking: number };
+  /** Exposed values credctl had already dealt with (rotated and revoked, or accepted in an incident): not counted as exposed. */
+  recovered?: BlastRecovered[];
+}
+
+export interface BlastRecovered {
+  id: string;
+  redacted: string;
+  name?: string;
+  state: 'old-revoked' | 'old-deactivated' | 'accepted';
+  incident?: string;
+  runId?: string;
+  via: string[];
 }
 
 export function severity(score: number): 'critical' | 'high' | 'medium' | 'low' {
@@ -58,4 +70,12 @@ export function severity(score: number): 'critical' | 'high' | 'medium' | 'low' 
   if (score >= 55) return 'high';
   if (score >= 30) return 'medium';
   return 'low';
+}
+
+/** One line on a value credctl had already dealt with. */
+export function recoveredText(r: BlastRecovered): string {
+  const what =
+    r.state === 'accepted' ? 'accepted' : r.state === 'old-deactivated' ? 'rotated; the old value is deactivated' : 'rotated; the old value is revoked';
+  const where = [r.incident ? `incident ${r.incident}` : undefined, r.runId ? `run ${r.runId}` : undefined].filter(Boolean).join(', ');
+  return where ? `${what} (${where})` : what;
 }

@@ -1,4 +1,4 @@
-import { severity, type BlastReport } from './model.js';
+import { recoveredText, severity, type BlastReport } from './model.js';
 import { escapeMarkdown, mapStrings } from '../core/text.js';
 
 /** An incident report to paste into a ticket. Escapes table cells; holds no values. */
@@ -52,6 +52,12 @@ export function renderBlastMarkdown(raw: BlastReport): string {
     out.push(`- Kept in: ${i.targets.map((t) => cell(t.label)).join(', ') || '-'}`);
     out.push(`- Score ${i.score}: ${i.scoreReasons.map(cell).join('; ')}`);
     if (i.overbroad) out.push(`- Overbroad: scopes not used by any consumer: ${i.unusedScopes.join(', ')}`);
+  }
+  if (report.recovered?.length) {
+    out.push('');
+    out.push('## Already dealt with');
+    out.push('');
+    for (const r of report.recovered) out.push(`- ${cell(r.name ?? r.id)} \`${cell(r.redacted)}\`: ${cell(recoveredText(r))}`);
   }
   out.push('');
   return out.join('\n');

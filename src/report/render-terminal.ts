@@ -1,6 +1,6 @@
 import { paint } from '../core/output.js';
 import { shortFingerprint } from '../core/fingerprint.js';
-import { severity, type BlastItem, type BlastReport } from './model.js';
+import { recoveredText, severity, type BlastItem, type BlastReport } from './model.js';
 import { escapeControl, mapStrings } from '../core/text.js';
 
 /**
@@ -37,6 +37,11 @@ export function renderBlastTerminal(raw: BlastReport): string {
       out.push(`  ${n + 1}. ${item?.names[0] ?? shortFingerprint(id)} ${c.dim(`(${item?.provider ?? '?'}, ${item?.rotation.strategy ?? '?'})`)}`);
     });
     for (const cycle of report.cycles) out.push(c.yellow(`  cycle: ${cycle.join(' ↔ ')}: rotated one at a time, most-guarding first`));
+  }
+  if (report.recovered?.length) {
+    out.push('');
+    out.push(c.green(`Already dealt with (${report.recovered.length}), not counted as exposed:`));
+    for (const r of report.recovered) out.push(`  ${r.name ?? shortFingerprint(r.id)} (${r.redacted}): ${recoveredText(r)}`);
   }
   return out.join('\n');
 }

@@ -9,9 +9,10 @@ import type { InventoryItem } from './inventory.js';
  * What is due: credentials older than the policy's max_age (since credctl last rotated them, or
  * since their value was last written), certificates and JWTs and provider credentials near or
  * past their expiry, and old credentials deactivated for a grace period that has ended (to be
- * deleted with `credctl finalize`). A non-zero exit code when anything is due makes it a CI gate.
+ * deleted with `credctl finalize`); and, from commands/status.ts, incidents with open items and
+ * revoked values still found in the project. A non-zero exit code when anything is due makes it a CI gate.
  */
-export type DueReason = 'rotation-overdue' | 'expired' | 'expires-soon' | 'deletion-due';
+export type DueReason = 'rotation-overdue' | 'expired' | 'expires-soon' | 'deletion-due' | 'incident-open' | 'revoked-value-in-use';
 
 export interface DueItem {
   what: string;

@@ -4,7 +4,7 @@ import { atomicWriteFileSync, fsyncDir, openForAppend } from '../core/atomic-wri
 import { inputError, readInputText } from '../core/errors.js';
 import { ensureDir, ensureStateDir, type ProjectPaths } from '../core/paths.js';
 import type { TargetLedgerEntry } from '../targets/target.js';
-import type { GraphState, JournalRecord, LedgerStore, ProjectState, RunJournal, RunStore, StoredGraph } from './types.js';
+import type { GraphState, IncidentStore, JournalRecord, LedgerStore, ProjectState, RunJournal, RunStore, StoredGraph, StoredIncident } from './types.js';
 
 /**
  * The state seam's one implementation today: files under `.credctl/`, in the layout credctl has
@@ -19,6 +19,47 @@ export function projectState(paths: StatePaths): ProjectState {
     graph: fileGraphState(paths),
     runs: fileRunStore(paths.runs),
     ledger: fileLedger(join(paths.stateDir, 'target-ledger.json')),
+    incidents: fileIncidentStore(join(paths.stateDir, 'incidents')),
+  };
+}
+
+const INCIDENT = 'incident.json';
+/** Incident ids are made by credctl (`inc-<time>-<hex>`); anything else is never a path. */
+const INCIDENT_ID = /^inc-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
+
+/** `.credctl/incidents/<id>/incident.json`: one JSON document per incident, replaced atomically. */
+export function fileIncidentStore(dir: string): IncidentStore {
+  const fileOf = (id: string) => {
+    if (!INCIDENT_ID.test(id)) throw inputError(`not an incident id: ${JSON.stringify(id.slice(0, 60))}`, 'List incidents with `credctl incident status`.');
+    return join(dir, id, INCIDENT);
+  };
+  return {
+    location: dir,
+    ids() {
+      if (!existsSync(dir)) return [];
+      return readdirSync(dir)
+        .filter((id) => INCIDENT_ID.test(id) && existsSync(join(dir, id, INCIDENT)))
+        .sort();
+    },
+    read(id) {
+      const path = fileOf(id);
+      if (!existsSync(path)) return undefined;
+      try {
+        const doc = JSON.parse(readFileSync(path, 'utf8')) as StoredIncident;
+        if (doc?.id !== id) throw new Error('id mismatch');
+        return doc;
+      } catch {
+        throw inputError(`${path}: not a credctl incident record`, 'Restore it from version control or a backup; the audit log still holds its history.');
+      }
+    },
+    write(doc) {
+      const path = fileOf(doc.id);
+      ensureStateDir(dirname(dir));
+      ensureDir(dir);
+      ensureDir(dirname(path));
+      // Evidence names files and lines, never values; owner-only like every state file all the same.
+      atomicWriteFileSync(path, JSON.stringify(doc, null, 1) + '\n', { mode: 0o600 });
+    },
   };
 }
 

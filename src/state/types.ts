@@ -2,8 +2,8 @@ import type { TargetLedger } from '../targets/target.js';
 
 /**
  * The seam between credctl's logic and where a project's state is kept (issue 16): the usage
- * graph (with the last scan's findings in it), run journals with their plans, and the target
- * ledger. Today one implementation keeps them as files under `.credctl/` (./files.ts); a shared
+ * graph (with the last scan's findings in it), run journals with their plans, the target
+ * ledger and incidents. Today one implementation keeps them as files under `.credctl/` (./files.ts); a shared
  * backend for teams (PostgreSQL) is meant to be a second implementation of these interfaces, run
  * against the same contract test (test/state/contract.test.ts), not a rewrite of the callers.
  *
@@ -72,9 +72,28 @@ export interface RunStore {
 /** What a write-only target was last given (fingerprints and server times only). */
 export type LedgerStore = TargetLedger;
 
+/** A persisted incident record (JSON); its shape beyond id and schema version belongs to incident/. */
+export interface StoredIncident {
+  schemaVersion: number;
+  id: string;
+}
+
+/** The project's incidents (`credctl incident`), one document each, replaced whole on every change. */
+export interface IncidentStore {
+  /** Where incidents are kept, for messages. */
+  readonly location: string;
+  /** Every incident id, oldest first (ids sort by opening time). */
+  ids(): string[];
+  /** One incident, or undefined when there is none by that id; a damaged one is a clear error (exit 3). */
+  read(id: string): StoredIncident | undefined;
+  /** Create or replace an incident (all or nothing). */
+  write(doc: StoredIncident): void;
+}
+
 /** A project's state, as one object built once per command and passed down. */
 export interface ProjectState {
   graph: GraphState;
   runs: RunStore;
   ledger: LedgerStore;
+  incidents: IncidentStore;
 }

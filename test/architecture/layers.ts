@@ -22,6 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['graph'], // where each credential is used
   ['plan'], // what a rotation will do
   ['apply'], // doing it, journaled
+  ['incident'], // one leak remembered from "we leaked" to a signed proof (reads runs, store, audit)
   ['report'], // what leaked, what it reaches, what a run did (reads run journals)
   ['commands'], // the logic behind a command that no single lower folder owns (scan refreshes the graph; store changes are audited)
   ['demo'], // `credctl demo` drives the other commands end to end

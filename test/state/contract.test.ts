@@ -84,3 +84,25 @@ describe('file state: the layout on disk', () => {
     }
   });
 });
+
+describe('file state: incidents', () => {
+  it('keeps each incident owner-only under .credctl/incidents/<id>/, and never takes a path for an id', () => {
+    const root = tempRoot();
+    try {
+      const state = projectState(projectPaths(root));
+      state.incidents.write({ schemaVersion: 1, id: 'inc-20260301-101500-abcdef' });
+      const file = join(root, '.credctl', 'incidents', 'inc-20260301-101500-abcdef', 'incident.json');
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ schemaVersion: 1, id: 'inc-20260301-101500-abcdef' });
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      for (const hostile of ['../../etc', 'inc-20260301-101500-abcdef/../../x', '', 'inc-1']) {
+        expect(() => state.incidents.read(hostile)).toThrow(expect.objectContaining({ exitCode: 3 }));
+        expect(() => state.incidents.write({ schemaVersion: 1, id: hostile })).toThrow(expect.objectContaining({ exitCode: 3 }));
+      }
+      // A damaged record is a clear error, not a crash.
+      writeFileSync(file, '{ not json');
+      expect(() => state.incidents.read('inc-20260301-101500-abcdef')).toThrow(/not a credctl incident record/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -135,5 +135,19 @@ export function stateContract(name: string, fresh: () => StateUnderTest): void {
         expect(await later.get('k3')).toBeUndefined();
       }),
     );
+
+    it(
+      'keeps incidents by id, oldest first, replaced whole, across a reopen',
+      withState(({ state, reopen }) => {
+        expect(state.incidents.ids()).toEqual([]);
+        expect(state.incidents.read('inc-20260101-000000-aaaaaa')).toBeUndefined();
+        state.incidents.write({ schemaVersion: 1, id: 'inc-20260102-000000-bbbbbb', title: 'second' } as never);
+        state.incidents.write({ schemaVersion: 1, id: 'inc-20260101-000000-aaaaaa', title: 'first' } as never);
+        state.incidents.write({ schemaVersion: 1, id: 'inc-20260101-000000-aaaaaa', title: 'first, renamed' } as never);
+        const again = reopen().incidents;
+        expect(again.ids()).toEqual(['inc-20260101-000000-aaaaaa', 'inc-20260102-000000-bbbbbb']);
+        expect(again.read('inc-20260101-000000-aaaaaa')).toEqual({ schemaVersion: 1, id: 'inc-20260101-000000-aaaaaa', title: 'first, renamed' });
+      }),
+    );
   });
 }

@@ -1,6 +1,6 @@
 import { inputError } from '../../src/core/errors.js';
 import type { TargetLedgerEntry } from '../../src/targets/target.js';
-import type { JournalRecord, ProjectState, StoredGraph } from '../../src/state/types.js';
+import type { JournalRecord, ProjectState, StoredGraph, StoredIncident } from '../../src/state/types.js';
 
 /**
  * A second implementation of the state seam, in memory, for tests only. It exists to show the
@@ -11,10 +11,11 @@ export interface MemoryBacking {
   graph?: string;
   runs: Map<string, { plan: string; journal: string[] }>;
   ledger: Map<string, TargetLedgerEntry>;
+  incidents: Map<string, string>;
 }
 
 export function memoryBacking(): MemoryBacking {
-  return { runs: new Map(), ledger: new Map() };
+  return { runs: new Map(), ledger: new Map(), incidents: new Map() };
 }
 
 export function memoryState(b: MemoryBacking): ProjectState {
@@ -55,6 +56,15 @@ export function memoryState(b: MemoryBacking): ProjectState {
     ledger: {
       get: async (key) => b.ledger.get(key),
       set: async (key, entry) => void b.ledger.set(key, { fingerprint: entry.fingerprint, remoteUpdatedAt: entry.remoteUpdatedAt }),
+    },
+    incidents: {
+      location: 'memory:incidents',
+      ids: () => [...b.incidents.keys()].sort(),
+      read: (id) => {
+        const text = b.incidents.get(id);
+        return text === undefined ? undefined : (JSON.parse(text) as StoredIncident);
+      },
+      write: (doc) => void b.incidents.set(doc.id, JSON.stringify(doc)),
     },
   };
 }

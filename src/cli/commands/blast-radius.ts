@@ -158,7 +158,9 @@ Examples:
 
   program
     .command('status')
-    .description("what is due: rotation older than the policy's max_age, certificates, JWTs and keys near expiry, deactivated keys past their grace period")
+    .description(
+      "what is due: rotation older than the policy's max_age, certificates, JWTs and keys near expiry, deactivated keys past their grace period, open incidents, revoked values still in use",
+    )
     .option('--json', 'print JSON')
     .option('--no-probe', 'do not ask providers for expiry')
     .option('--exit-code <n>', 'exit code when something is due', exitCodeArg, ExitCode.Findings)
@@ -192,7 +194,11 @@ Example (a CI gate):
                 ? c.yellow('EXPIRES ')
                 : d.reason === 'deletion-due'
                   ? c.yellow('DELETE  ')
-                  : c.yellow('OVERDUE ');
+                  : d.reason === 'incident-open'
+                    ? c.red('INCIDENT')
+                    : d.reason === 'revoked-value-in-use'
+                      ? c.red('REVOKED ')
+                      : c.yellow('OVERDUE ');
           io.out().write(`${tag} ${d.what}: ${d.detail}${d.file ? ` (${d.file})` : ''}\n`);
         }
       }

@@ -1,0 +1,180 @@
+import type { Command } from 'commander';
+import { usageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import * as io from '../../core/io.js';
+
+/** `credctl incident open | status | accept | close | verify`: one leak, from "we leaked" to a proof. */
+export const order = 36;
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+const FORMATS = ['terminal', 'json', 'md', 'html'];
+
+const EXAMPLES = `
+Examples:
+  $ credctl incident open --leaked .env.leaked --title ".env posted in a public issue"
+  $ credctl incident status                      # what is open, target by target, and what to run next
+  $ credctl rotate STRIPE_SECRET_KEY             # ... recover ...
+  $ credctl incident accept STRIPE_TEST_KEY --reason "test-mode key, no customer data"
+  $ credctl incident close --proof proof.json    # refused (exit 6) until every credential is settled
+  $ credctl incident verify proof.json --pubkey audit.pub   # on another machine, offline
+  $ credctl incident status --format md > incident.md       # for the auditor
+
+States: exposed → replacement-created → in-every-target → old-deactivated (until a date)
+→ old-revoked, or accepted (with a reason).
+
+Exit codes: status: 0 nothing open, 1 items open; close: 6 items open or a re-check failed;
+verify: 0 the proof holds, 4 it does not (any changed byte), 3 unreadable file; 2 usage.`;
+
+function pickFormat(flags: { format?: string; json?: boolean }): string {
+  const f = flags.json ? 'json' : (flags.format ?? 'terminal');
+  if (!FORMATS.includes(f)) throw usageError(`--format must be one of ${FORMATS.join(', ')}`);
+  return f;
+}
+
+interface OpenFlags {
+  title?: string;
+  leaked?: string[];
+  fromEnv?: boolean;
+  repoPublic?: boolean;
+  since?: string;
+  name?: string[];
+  credential?: string[];
+  fromReport?: string[];
+  person?: string;
+  probe: boolean;
+  json?: boolean;
+  root?: string;
+}
+
+export function register(program: Command): void {
+  const incident = program
+    .command('incident')
+    .description('carry a leak from "we leaked" to a signed proof that the recovery is complete')
+    .addHelpText('after', EXAMPLES);
+
+  incident
+    .command('open')
+    .description('record what an exposure put at risk (takes every input blast-radius takes; several at once)')
+    .requiredOption('--title <text>', 'what happened, in a line')
+    .option('--leaked <file>', 'text that leaked: a .env, a CI log, a paste (- for stdin; repeatable)', collect)
+    .option('--from-env', 'everything in this process environment (a package stole the environment)')
+    .option('--repo-public', 'everything ever committed (the repository was made public)')
+    .option('--since <commit>', 'with history: only credentials first added at or after this commit')
+    .option('--name <NAME>', 'an env name that was exposed (repeatable)', collect)
+    .option('--credential <id>', 'a fingerprint that was exposed (repeatable)', collect)
+    .option('--from-report <file>', "another scanner's report (gitleaks, trufflehog, SARIF; repeatable)", collect)
+    .option('--person <name>', 'what a person could see, from access: in credctl.yaml')
+    .option('--no-probe', 'do not ask providers whether credentials are live')
+    .option('--json', 'machine-readable output')
+    .option('--root <dir>', 'project root (default: the git root of the current directory)')
+    .action(async (flags: OpenFlags) => {
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const { openIncident } = await import('../../commands/incident.js');
+      const { incidentJson, renderIncidentTerminal } = await import('../../incident/render.js');
+      const root = requireProjectRoot(flags.root);
+      const { incident: opened, report } = await openIncident(root, {
+        title: flags.title ?? '',
+        leaked: flags.leaked,
+        fromEnv: flags.fromEnv,
+        repoPublic: flags.repoPublic,
+        since: flags.since,
+        names: flags.name,
+        credentials: flags.credential,
+        fromReport: flags.fromReport,
+        person: flags.person,
+        probe: flags.probe,
+      });
+      if (!opened) {
+        const recovered = report.recovered?.length ? ` (${report.recovered.length} already dealt with)` : '';
+        if (flags.json) io.out().write(`${JSON.stringify({ incident: null, recovered: report.recovered ?? [] })}\n`);
+        else io.err().write(`Nothing exposed in those inputs${recovered}: no incident opened.\n`);
+        return;
+      }
+      const view = { incident: opened.incident, progress: opened.progress };
+      if (flags.json) io.out().write(`${JSON.stringify(incidentJson(view), null, 2)}\n`);
+      else {
+        io.out().write(`${renderIncidentTerminal(view)}\n`);
+        io.err().write(`Opened incident ${opened.incident.id}. Recover, then: credctl incident close ${opened.incident.id} --proof proof.json\n`);
+      }
+      process.exitCode = ExitCode.Findings;
+    });
+
+  incident
+    .command('status [id]')
+    .description('where each exposed credential stands, target by target, and the next command to run')
+    .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'terminal')
+    .option('--json', 'same as --format json')
+    .option('--root <dir>', 'project root (default: the git root of the current directory)')
+    .action(async (id: string | undefined, flags: { format?: string; json?: boolean; root?: string }) => {
+      const format = pickFormat(flags);
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const { incidentStatus } = await import('../../commands/incident.js');
+      const render = await import('../../incident/render.js');
+      const statuses = incidentStatus(requireProjectRoot(flags.root), id);
+      if (statuses.length === 0) {
+        if (format === 'json') io.out().write(`${JSON.stringify({ incidents: [] })}\n`);
+        else io.err().write('No incidents. Open one with `credctl incident open --leaked FILE --title "..."`.\n');
+        return;
+      }
+      const views = statuses.map((s) => ({ incident: s.incident, progress: s.progress }));
+      if (format === 'json') io.out().write(`${JSON.stringify({ incidents: views.map(render.incidentJson) }, null, 2)}\n`);
+      else if (format === 'md') io.out().write(views.map(render.renderIncidentMarkdown).join('\n'));
+      else if (format === 'html') io.out().write(views.map(render.renderIncidentHtml).join('\n'));
+      else io.out().write(`${views.map(render.renderIncidentTerminal).join('\n\n')}\n`);
+      if (statuses.some((s) => s.open > 0 && !s.incident.closed)) process.exitCode = ExitCode.Findings;
+    });
+
+  incident
+    .command('accept <credential>')
+    .description('settle an exposed credential without rotating it, with a reason (a test key; a key already dead)')
+    .requiredOption('--reason <text>', 'why no rotation is needed (recorded in the audit log)')
+    .option('--incident <id>', 'which incident (default: the only open one)')
+    .option('--root <dir>', 'project root (default: the git root of the current directory)')
+    .action(async (credential: string, flags: { reason: string; incident?: string; root?: string }) => {
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const { acceptExposure } = await import('../../commands/incident.js');
+      const s = await acceptExposure(requireProjectRoot(flags.root), flags.incident, credential, flags.reason);
+      io.err().write(`Accepted. Incident ${s.incident.id}: ${s.open} item(s) still open.\n`);
+    });
+
+  incident
+    .command('close [id]')
+    .description('re-verify with providers and targets, record the close in the audit log, and write the proof')
+    .requiredOption('--proof <file>', 'where to write the proof bundle (JSON; checkable offline with `credctl incident verify`)')
+    .option('--json', 'machine-readable output')
+    .option('--no-input', 'never prompt')
+    .option('--root <dir>', 'project root (default: the git root of the current directory)')
+    .action(async (id: string | undefined, flags: { proof: string; json?: boolean; input: boolean; root?: string }) => {
+      const { requireProjectRoot } = await import('../../core/project-root.js');
+      const { closeIncident } = await import('../../commands/incident.js');
+      const r = await closeIncident(requireProjectRoot(flags.root), id, flags.proof, { noInput: !flags.input });
+      if (flags.json) {
+        io.out().write(
+          `${JSON.stringify({ incident: r.incident.id, closed: r.incident.closed, proof: r.proofFile, verification: r.verification }, null, 2)}\n`,
+        );
+        return;
+      }
+      for (const v of r.verification) {
+        io.out().write(`✓ ${v.name}: old ${v.old}, new ${v.new}${v.targets.length ? `; ${v.targets.map((t) => `${t.label}: ${t.holds}`).join(', ')}` : ''}\n`);
+      }
+      io.err().write(`Closed incident ${r.incident.id}. Proof written to ${r.proofFile} (${r.coveredBy} audit entries cover it).\n`);
+    });
+
+  incident
+    .command('verify <file>')
+    .description('check an incident proof offline: the signed audit log, its checkpoint, and that no byte changed')
+    .option('--pubkey <file>', "the audit public key to trust (default: the proof's own copy)")
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, flags: { pubkey?: string; json?: boolean }) => {
+      const { readInputText } = await import('../../core/errors.js');
+      const { verifyIncidentProof } = await import('../../commands/incident.js');
+      const verdict = verifyIncidentProof(file, flags.pubkey ? readInputText(flags.pubkey, `public key ${flags.pubkey}`) : undefined);
+      if (flags.json) io.out().write(`${JSON.stringify({ ok: true, ...verdict }, null, 2)}\n`);
+      else {
+        io.out().write(
+          `verified: incident ${verdict.incident} "${verdict.title}", closed ${verdict.closedAt}: ${verdict.credentials} credential(s), ${verdict.auditEntries} audit entries\n`,
+        );
+        if (!verdict.pinnedKey) io.err().write('note: checked against the public key inside the proof; pass --pubkey with the published key to pin it.\n');
+      }
+    });
+}

@@ -1,0 +1,215 @@
+import { withAudit } from '../audit/log.js';
+import { readLocalAudit } from '../audit/bundle.js';
+import type { AuditEntry } from '../audit/entry.js';
+import { defaultActor } from '../audit/log.js';
+import { engineDeps } from '../apply/context.js';
+import { loadProject } from '../apply/orchestrate.js';
+import { atomicWriteFileSync } from '../core/atomic-write.js';
+import { refusedError, usageError } from '../core/errors.js';
+import * as io from '../core/io.js';
+import { incidentProgress, openItems, type CredentialProgress } from '../incident/progress.js';
+import {
+  coversIncident,
+  proofCredentials,
+  proofDigest,
+  proofText,
+  verifyProof,
+  PROOF_FORMAT,
+  type IncidentProof,
+  type ProofVerdict,
+} from '../incident/proof.js';
+import { recheckIncident, type RecheckResult } from '../incident/recheck.js';
+import { allIncidents, findCredential, INCIDENT_SCHEMA, newIncidentId, pickIncident, type IncidentRecord } from '../incident/record.js';
+import type { BlastReport } from '../report/model.js';
+import type { ProjectState } from '../state/types.js';
+import { openStore } from '../store/open.js';
+import { runBlastRadius, type BlastRunOptions } from './blast-radius.js';
+
+/**
+ * `credctl incident open | status | accept | close | verify`: one leak carried from "we leaked"
+ * to a signed proof that the recovery is complete. The incident remembers what was exposed
+ * (./incident/record.ts); where each credential stands is read from what the runs actually did
+ * (./incident/progress.ts); close re-checks with the providers and targets and writes a proof
+ * that `verify` checks offline (./incident/proof.ts).
+ */
+
+const warnLine = (message: string) => io.err().write(`credctl: ${message}\n`);
+
+export interface OpenIncidentOptions extends Omit<BlastRunOptions, 'planOut' | 'revokeDeadEnds'> {
+  title: string;
+}
+
+/** Open an incident from any exposure input blast-radius takes. Nothing exposed: no incident. */
+export async function openIncident(root: string, opts: OpenIncidentOptions): Promise<{ incident?: IncidentStatus; report: BlastReport }> {
+  const title = opts.title.trim();
+  if (!title) throw usageError('an incident needs a title (--title "what happened")');
+  if (title.length > 200) throw usageError('--title is at most 200 characters');
+  const { report, ctx } = await runBlastRadius(root, opts);
+  if (report.items.length === 0) return { report };
+  const incident: IncidentRecord = {
+    schemaVersion: INCIDENT_SCHEMA,
+    id: newIncidentId(),
+    title,
+    openedAt: new Date().toISOString(),
+    openedBy: defaultActor(),
+    sources: report.sources,
+    credentials: report.items.map((item) => ({
+      id: item.id,
+      names: item.names,
+      provider: item.provider,
+      kind: item.kind,
+      ...(item.environment ? { environment: item.environment } : {}),
+      redacted: item.redacted,
+      evidence: item.exposedVia,
+      places: item.places.map((p) => ({ file: p.file, ...(p.line !== undefined ? { line: p.line } : {}) })),
+      keptIn: item.targets,
+      inGraph: item.inGraph,
+      livenessAtOpen: item.liveness.status,
+      ...(item.rotation.order !== undefined ? { order: item.rotation.order } : {}),
+    })),
+  };
+  await withAudit(
+    async (audit) => {
+      await audit.append({
+        action: 'incident.open',
+        outcome: 'ok',
+        details: { incident: incident.id, title, sources: incident.sources, credentials: incident.credentials.map((c) => c.id) },
+      });
+      ctx.project.state.incidents.write(incident as never);
+    },
+    { paths: ctx.paths },
+  );
+  return { incident: statusOf(ctx.project.state, incident), report };
+}
+
+export interface IncidentStatus {
+  incident: IncidentRecord;
+  progress: CredentialProgress[];
+  open: number;
+}
+
+function statusOf(state: ProjectState, incident: IncidentRecord): IncidentStatus {
+  const progress = incidentProgress(incident, state.runs, warnLine);
+  return { incident, progress, open: openItems(progress).length };
+}
+
+/** One incident's state (the one named, or the only open one); with no id and none open, every incident's. */
+export function incidentStatus(root: string, id: string | undefined): IncidentStatus[] {
+  const { state } = loadProject(root).project;
+  if (!id && !allIncidents(state.incidents).some((i) => !i.closed)) return allIncidents(state.incidents).map((i) => statusOf(state, i));
+  return [statusOf(state, pickIncident(state.incidents, id))];
+}
+
+/** Accept an exposed credential with a reason (a test key, a key already dead): it no longer keeps the incident open. */
+export async function acceptExposure(root: string, id: string | undefined, query: string, reason: string): Promise<IncidentStatus> {
+  if (!reason.trim()) throw usageError('accepting an exposure needs a reason (--reason "a test key with no access")');
+  const { project, paths } = loadProject(root);
+  const incident = pickIncident(project.state.incidents, id);
+  if (incident.closed) throw refusedError(`incident ${incident.id} is closed; open a new one`);
+  const cred = findCredential(incident, query);
+  // "Already dead" is a claim credctl can back: the provider refused the value when the incident opened.
+  const verified = cred.livenessAtOpen === 'inactive' ? `${cred.provider} refused it when the incident was opened` : undefined;
+  cred.accepted = { reason: reason.trim().slice(0, 500), at: new Date().toISOString(), by: defaultActor(), ...(verified ? { verified } : {}) };
+  await withAudit(
+    async (audit) => {
+      await audit.append({
+        action: 'incident.accept',
+        subject: { credential: cred.id, provider: cred.provider, names: cred.names },
+        outcome: 'ok',
+        details: { incident: incident.id, reason: cred.accepted!.reason, ...(verified ? { verified } : {}) },
+      });
+      project.state.incidents.write(incident as never);
+    },
+    { paths },
+  );
+  return statusOf(project.state, incident);
+}
+
+export interface CloseResult {
+  incident: IncidentRecord;
+  verification: RecheckResult[];
+  proofFile: string;
+  coveredBy: number;
+}
+
+/** What keeps an incident open, one line each, for the refusal. */
+function openLines(progress: CredentialProgress[]): string[] {
+  return openItems(progress).map(
+    (p) => `${p.credential.names[0] ?? p.credential.id} (${p.credential.redacted}): ${p.state}${p.next ? `; next: ${p.next}` : ''}`,
+  );
+}
+
+/**
+ * Close an incident with a proof: refused (exit 6, listing what is open) until every exposed
+ * credential is old-revoked or accepted; then re-verified with the providers and targets, and the
+ * close recorded in the signed audit log with the proof's digest.
+ */
+export async function closeIncident(root: string, id: string | undefined, proofFile: string, opts: { noInput: boolean }): Promise<CloseResult> {
+  const ctx = loadProject(root);
+  const { project, paths, settings } = ctx;
+  const incident = pickIncident(project.state.incidents, id);
+  if (incident.closed) throw refusedError(`incident ${incident.id} is already closed (${incident.closed.at})`);
+  const { progress } = statusOf(project.state, incident);
+  const still = openLines(progress);
+  if (still.length)
+    throw refusedError(
+      `incident ${incident.id} has ${still.length} open item(s):\n  ${still.join('\n  ')}`,
+      'Finish them, or accept one with `credctl incident accept`.',
+    );
+  const store = await openStore({ paths });
+  const verification = await withAudit(
+    async (audit) => {
+      const wired = engineDeps({ project, paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
+      try {
+        return await recheckIncident(progress, {
+          store,
+          provider: (p) => (p.source ? wired.deps.provider(p.source.cred) : undefined),
+          openTarget: (ref) => wired.deps.openTarget(ref, async () => null),
+        });
+      } finally {
+        await wired.close();
+      }
+    },
+    { paths, store },
+  );
+  const problems = verification.flatMap((v) => v.problems);
+  if (problems.length) throw refusedError(`incident ${incident.id} does not re-verify:\n  ${problems.join('\n  ')}`, 'Fix each, then close again.');
+  const credentials = proofCredentials(progress);
+  const digest = proofDigest({ incident, credentials, verification });
+  const closedAt = new Date().toISOString();
+  await withAudit(
+    async (audit) => {
+      await audit.append({
+        action: 'incident.close',
+        outcome: 'ok',
+        details: { incident: incident.id, proofDigest: digest, credentials: credentials.map((c) => `${c.id}:${c.state}`) },
+      });
+    },
+    { paths, store },
+  );
+  incident.closed = { at: closedAt, by: defaultActor(), proofDigest: digest };
+  const local = readLocalAudit(paths);
+  const ids = new Set(incident.credentials.map((c) => c.id));
+  const coveredBy = local.logText
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditEntry)
+    .filter((e) => coversIncident(e, incident.id, ids))
+    .map((e) => e.seq);
+  const proof: IncidentProof = {
+    format: PROOF_FORMAT,
+    incident,
+    credentials,
+    verification,
+    coveredBy,
+    audit: { publicKey: local.publicKeyPem, log: local.logText, checkpoints: local.checkpointsText },
+  };
+  atomicWriteFileSync(proofFile, proofText(proof), { mode: 0o644 });
+  project.state.incidents.write(incident as never);
+  return { incident, verification, proofFile, coveredBy: coveredBy.length };
+}
+
+/** Check a proof offline (another machine, only the public key). */
+export function verifyIncidentProof(file: string, pubkeyPem?: string): ProofVerdict {
+  return verifyProof(file, pubkeyPem);
+}

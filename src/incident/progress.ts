@@ -1,0 +1,242 @@
+import { DELETE_STEP } from '../apply/finalize.js';
+import { doneData } from '../apply/journal.js';
+import { parsePlan } from '../plan/plan-file.js';
+import type { PlanCredential, PlanStep } from '../plan/types.js';
+import type { IncidentStore, JournalRecord, RunStore } from '../state/types.js';
+import { targetKey } from '../integrations/targets.js';
+import type { TargetRef } from '../targets/target.js';
+import { asIncident, type IncidentCredential, type IncidentRecord } from './record.js';
+
+/**
+ * Where each exposed credential of an incident stands, read from what actually happened: every
+ * run's plan and journal (creates, writes, confirmations, revokes, rollbacks and finalize's
+ * deletions). Nothing here asks a provider; `./recheck.ts` does that where it can.
+ *
+ * The states, in the order a recovery moves through them:
+ *   exposed → replacement-created → in-every-target → old-deactivated (until a date) → old-revoked
+ * or `accepted` with a reason. A rolled-back attempt puts a credential back to `exposed`.
+ */
+export type RecoveryState = 'exposed' | 'replacement-created' | 'in-every-target' | 'old-deactivated' | 'old-revoked' | 'accepted';
+
+/** States that need nothing more before the incident can close. */
+export const SETTLED: ReadonlySet<RecoveryState> = new Set(['old-revoked', 'accepted']);
+
+export interface TargetProgress {
+  key: string;
+  /** Where, for people (a file, a repository's Actions secrets...). */
+  label: string;
+  envName?: string;
+  /** written: credctl wrote and verified it; confirmed: a person said they did it; pending: not yet. */
+  state: 'written' | 'confirmed' | 'pending';
+}
+
+export interface CredentialProgress {
+  credential: IncidentCredential;
+  state: RecoveryState;
+  /** The run that got it furthest (the latest one, when several tried). */
+  runId?: string;
+  /** old-deactivated: when `credctl finalize` may delete the old credential. */
+  deleteAfter?: string;
+  /** Fingerprint id of the replacement, once created. */
+  replacementId?: string;
+  targets: TargetProgress[];
+  /** What is still needed, in plain words, one line each. */
+  needed: string[];
+  /** The next command to run, when there is one. */
+  next?: string;
+  /** The run's own plan credential and journal behind this answer (for re-checks; not shown). */
+  source?: { cred: PlanCredential; journal: JournalRecord[] };
+}
+
+const RANK: Record<RecoveryState, number> = {
+  exposed: 0,
+  'replacement-created': 1,
+  'in-every-target': 2,
+  'old-deactivated': 3,
+  'old-revoked': 4,
+  accepted: 5,
+};
+
+const CREATES: ReadonlySet<string> = new Set(['create', 'manual-create', 'generate']);
+
+interface Attempt {
+  runId: string;
+  cred: PlanCredential;
+  journal: JournalRecord[];
+}
+
+/** Every run attempt at each of the given credential ids, oldest first. A damaged run is skipped, and said. */
+export function attemptsFor(runs: RunStore, ids: ReadonlySet<string> | 'all', warn: (message: string) => void = () => {}): Map<string, Attempt[]> {
+  const wanted = (id: string) => ids === 'all' || ids.has(id);
+  const out = new Map<string, Attempt[]>();
+  for (const runId of runs.ids()) {
+    if (!runs.hasPlan(runId) || !runs.hasJournal(runId)) continue;
+    let credentials: PlanCredential[];
+    let journal: JournalRecord[];
+    try {
+      const plan = runs.planText(runId);
+      credentials = parsePlan(plan.text, plan.where).credentials;
+      if (!credentials.some((c) => wanted(c.id))) continue;
+      journal = runs.records(runId);
+    } catch (err) {
+      warn(`run ${runId} skipped: ${(err as Error).message}`);
+      continue;
+    }
+    for (const cred of credentials) {
+      if (!wanted(cred.id)) continue;
+      const list = out.get(cred.id) ?? [];
+      list.push({ runId, cred, journal });
+      out.set(cred.id, list);
+    }
+  }
+  return out;
+}
+
+function targetLabel(step: PlanStep): string {
+  const t = step.target as Record<string, unknown> | undefined;
+  if (!t) return 'unknown target';
+  const where = ['file', 'repo', 'project', 'name', 'secretId', 'app', 'path'].map((k) => t[k]).find((v) => typeof v === 'string');
+  return `${t.type}${where ? ` ${where}` : ''}`;
+}
+
+/** One attempt, read: how far it got. */
+function readAttempt(a: Attempt): Omit<CredentialProgress, 'credential' | 'needed' | 'next'> & { touched: boolean; rolledBack: boolean; source: Attempt } {
+  const { cred, journal, runId } = a;
+  const prefix = `${cred.id}/`;
+  const mine = journal.filter((r) => r.step === cred.id || r.step?.startsWith(prefix));
+  const rolledBack = mine.some((r) => r.event === 'rollback');
+  const created = cred.steps.find((s) => CREATES.has(s.action) && doneData(journal, s.id));
+  const replacementId = created ? (doneData(journal, created.id)?.newFingerprint as string | undefined) : undefined;
+  const targets: TargetProgress[] = cred.steps
+    .filter((s) => s.action === 'inject' && s.target)
+    .map((s) => {
+      const data = doneData(journal, s.id);
+      const state: TargetProgress['state'] = !data ? 'pending' : data.manual === true ? 'confirmed' : 'written';
+      return { key: targetKey(s.target as TargetRef), label: targetLabel(s), ...(s.envName ? { envName: s.envName } : {}), state };
+    });
+  // Places only a person can change (a literal in a config file): confirmed before the revoke ran.
+  const revoke = doneData(journal, `${cred.id}/revoke`);
+  for (const m of cred.manualTargets ?? []) {
+    targets.push({ key: `manual:${m.place}:${m.envName}`, label: m.place, envName: m.envName, state: revoke ? 'confirmed' : 'pending' });
+  }
+  let state: RecoveryState = 'exposed';
+  let deleteAfter: string | undefined;
+  if (created) state = 'replacement-created';
+  if (created && targets.every((t) => t.state !== 'pending')) state = 'in-every-target';
+  if (revoke) {
+    deleteAfter = typeof revoke.deleteAfter === 'string' ? revoke.deleteAfter : undefined;
+    state = deleteAfter && !doneData(journal, `${cred.id}/${DELETE_STEP}`) ? 'old-deactivated' : 'old-revoked';
+  }
+  if (rolledBack) state = 'exposed';
+  return {
+    runId,
+    state,
+    ...(deleteAfter && state === 'old-deactivated' ? { deleteAfter } : {}),
+    ...(replacementId ? { replacementId } : {}),
+    targets,
+    touched: mine.length > 0,
+    rolledBack,
+    source: a,
+  };
+}
+
+function neededFor(p: Omit<CredentialProgress, 'needed' | 'next'>): { needed: string[]; next?: string } {
+  const c = p.credential;
+  const name = c.names[0] ?? c.id;
+  switch (p.state) {
+    case 'accepted':
+    case 'old-revoked':
+      return { needed: [] };
+    case 'old-deactivated':
+      return {
+        needed: [`the old ${name} is deactivated, not deleted: delete it after ${p.deleteAfter} (or now, if nothing broke)`],
+        next: 'credctl finalize',
+      };
+    case 'in-every-target':
+      return { needed: [`revoke the old ${name} (${c.redacted}) at ${c.provider}`], ...(p.runId ? { next: `credctl apply --resume ${p.runId}` } : {}) };
+    case 'replacement-created': {
+      const pending = p.targets.filter((t) => t.state === 'pending');
+      return {
+        needed: [...pending.map((t) => `write the new ${t.envName ?? name} to ${t.label}`), `then revoke the old ${name} (${c.redacted}) at ${c.provider}`],
+        ...(p.runId ? { next: `credctl apply --resume ${p.runId}` } : {}),
+      };
+    }
+    default:
+      if (!c.inGraph) {
+        return {
+          needed: [`${name} is not used in this project: revoke it at ${c.provider}, or accept it with a reason (a test key, already dead)`],
+          next: `credctl incident accept ${c.id} --reason "..."`,
+        };
+      }
+      return {
+        needed: [`rotate ${name}: create a replacement, write it to ${c.keptIn.length || 'every'} target(s), revoke the old one`],
+        next: `credctl rotate ${name}`,
+      };
+  }
+}
+
+/** Where every exposed credential of the incident stands now. */
+export function incidentProgress(incident: IncidentRecord, runs: RunStore, warn?: (message: string) => void): CredentialProgress[] {
+  const attempts = attemptsFor(runs, new Set(incident.credentials.map((c) => c.id)), warn);
+  return incident.credentials.map((credential) => {
+    let best: ReturnType<typeof readAttempt> | undefined;
+    for (const a of attempts.get(credential.id) ?? []) {
+      const read = readAttempt(a);
+      if (!read.touched) continue;
+      // The latest attempt decides, unless an earlier one got further and the later one never
+      // undid it (a later run that only re-checked, say): rollbacks always win.
+      if (!best || read.rolledBack || RANK[read.state] >= RANK[best.state]) best = read;
+    }
+    const base: Omit<CredentialProgress, 'needed' | 'next'> = credential.accepted
+      ? { credential, state: 'accepted', targets: best?.targets ?? [] }
+      : best
+        ? {
+            credential,
+            state: best.state,
+            runId: best.runId,
+            targets: best.targets,
+            ...(best.deleteAfter ? { deleteAfter: best.deleteAfter } : {}),
+            ...(best.replacementId ? { replacementId: best.replacementId } : {}),
+            source: { cred: best.source.cred, journal: best.source.journal },
+          }
+        : { credential, state: 'exposed', targets: credential.keptIn.map((t) => ({ key: t.key, label: t.label, state: 'pending' as const })) };
+    return { ...base, ...neededFor(base) };
+  });
+}
+
+/** The items that keep an incident open. */
+export function openItems(progress: CredentialProgress[]): CredentialProgress[] {
+  return progress.filter((p) => !SETTLED.has(p.state));
+}
+
+export interface Recovered {
+  id: string;
+  state: 'old-revoked' | 'old-deactivated' | 'accepted';
+  /** The incident that settled it, when one did. */
+  incident?: string;
+  runId?: string;
+}
+
+/**
+ * Credentials that need no rotation any more: their old value was revoked (or deactivated for a
+ * grace period) by a credctl run that was not rolled back, or an incident accepted them. A leak of
+ * one of these values is old news: `blast-radius` says so instead of reporting it exposed again.
+ */
+export function recoveredCredentials(state: { runs: RunStore; incidents: IncidentStore }, warn?: (message: string) => void): Map<string, Recovered> {
+  const out = new Map<string, Recovered>();
+  for (const [id, attempts] of attemptsFor(state.runs, 'all', warn)) {
+    const last = attempts
+      .map(readAttempt)
+      .filter((a) => a.touched)
+      .at(-1);
+    if (last && (last.state === 'old-revoked' || last.state === 'old-deactivated')) out.set(id, { id, state: last.state, runId: last.runId });
+  }
+  for (const incidentId of state.incidents.ids()) {
+    const incident = asIncident(state.incidents.read(incidentId), `${state.incidents.location}/${incidentId}`);
+    for (const c of incident.credentials) {
+      if (c.accepted) out.set(c.id, { id: c.id, state: 'accepted', incident: incident.id });
+      else if (out.has(c.id)) out.get(c.id)!.incident = incident.id;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AuditEntry } from '../audit/entry.js';
+import { parsePublicKey } from '../audit/keys.js';
+import { verifyAudit } from '../audit/verify.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import { CredctlError, inputError, integrityError } from '../core/errors.js';
+import type { CredentialProgress, RecoveryState } from './progress.js';
+import type { RecheckResult } from './recheck.js';
+import type { IncidentRecord } from './record.js';
+
+/**
+ * The proof that an incident's recovery is complete, checkable offline on another machine with
+ * only the audit public key.
+ *
+ * It holds the incident record, where each exposed credential ended (from the runs' journals),
+ * what the providers and targets answered when it closed, and the project's whole signed audit
+ * log with its checkpoints. The log's `incident.close` entry (Ed25519-signed, hash-chained,
+ * covered by a signed checkpoint) records the SHA-256 of everything else in the proof, so the
+ * proof is signed by the same key as the log. The file must also be byte-for-byte the form
+ * credctl wrote, so that no byte of it can change unnoticed (not even whitespace).
+ * It holds no secret value: the audit log never does, and the rest is ids, names and outcomes.
+ */
+export const PROOF_FORMAT = 'credctl-incident-proof/v1';
+
+export interface ProofCredential {
+  id: string;
+  names: string[];
+  provider: string;
+  redacted: string;
+  state: RecoveryState;
+  runId?: string;
+  targets: { label: string; envName?: string; state: string }[];
+  accepted?: { reason: string; verified?: string };
+}
+
+export interface IncidentProof {
+  format: typeof PROOF_FORMAT;
+  incident: IncidentRecord;
+  credentials: ProofCredential[];
+  verification: RecheckResult[];
+  /** Audit entries (seq numbers) that record this incident and the rotations of its credentials. */
+  coveredBy: number[];
+  audit: { publicKey: string; log: string; checkpoints: string };
+}
+
+export function proofCredentials(progress: CredentialProgress[]): ProofCredential[] {
+  return progress.map((p) => ({
+    id: p.credential.id,
+    names: p.credential.names,
+    provider: p.credential.provider,
+    redacted: p.credential.redacted,
+    state: p.state,
+    ...(p.runId ? { runId: p.runId } : {}),
+    targets: p.targets.map((t) => ({ label: t.label, ...(t.envName ? { envName: t.envName } : {}), state: t.state })),
+    ...(p.credential.accepted
+      ? { accepted: { reason: p.credential.accepted.reason, ...(p.credential.accepted.verified ? { verified: p.credential.accepted.verified } : {}) } }
+      : {}),
+  }));
+}
+
+/** What the close entry signs: every part of the proof except the log itself and the close fields it creates. */
+export function proofDigest(p: { incident: IncidentRecord; credentials: ProofCredential[]; verification: RecheckResult[] }): string {
+  const { closed: _closed, ...incident } = p.incident;
+  return createHash('sha256')
+    .update(canonicalJson({ format: PROOF_FORMAT, incident, credentials: p.credentials, verification: p.verification }), 'utf8')
+    .digest('hex');
+}
+
+/** The one text form of a proof: what `close` writes and what `verify` demands, byte for byte. */
+export function proofText(proof: IncidentProof): string {
+  return JSON.stringify(proof, null, 1) + '\n';
+}
+
+/** Does this audit entry concern the incident (its own entries, or a rotation of one of its credentials)? */
+export function coversIncident(entry: AuditEntry, incidentId: string, credentialIds: ReadonlySet<string>): boolean {
+  if (entry.details?.incident === incidentId) return true;
+  const s = entry.subject ?? {};
+  const cred = typeof s.credential === 'string' ? s.credential : typeof s.fingerprint === 'string' ? s.fingerprint : undefined;
+  return cred !== undefined && credentialIds.has(cred);
+}
+
+export interface ProofVerdict {
+  incident: string;
+  title: string;
+  closedAt: string;
+  credentials: number;
+  auditEntries: number;
+  pinnedKey: boolean;
+}
+
+const broken = (file: string, why: string) =>
+  integrityError(
+    `${file} is not an intact credctl incident proof: ${why}`,
+    'Ask for the proof again from whoever closed the incident; do not trust this copy.',
+  );
+
+/** Check a proof file offline. Any change to any byte is exit 4; a missing file is exit 3. */
+export function verifyProof(file: string, pubkeyPem?: string): ProofVerdict {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw inputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let proof: IncidentProof;
+  try {
+    proof = JSON.parse(text) as IncidentProof;
+  } catch {
+    throw broken(file, 'not valid JSON');
+  }
+  if (proof?.format !== PROOF_FORMAT) throw broken(file, `not ${PROOF_FORMAT}`);
+  if (proofText(proof) !== text) throw broken(file, 'it is not byte for byte what credctl wrote (edited?)');
+  const { incident, audit } = proof;
+  if (!incident?.closed || typeof audit?.log !== 'string' || typeof audit.checkpoints !== 'string' || typeof audit.publicKey !== 'string') {
+    throw broken(file, 'a part is missing');
+  }
+  let publicKey: ReturnType<typeof parsePublicKey>;
+  try {
+    publicKey = parsePublicKey(pubkeyPem ?? audit.publicKey, pubkeyPem ? 'the --pubkey file' : `the public key in ${file}`);
+  } catch (err) {
+    throw broken(file, err instanceof CredctlError ? err.message : 'unreadable public key');
+  }
+  const result = verifyAudit({ logText: audit.log, checkpointsText: audit.checkpoints, publicKey });
+  if (!result.ok) throw broken(file, `its audit log does not verify: ${result.firstProblem?.message ?? 'unknown problem'}`);
+  const entries = audit.log
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditEntry);
+  const close = entries.find((e) => e.action === 'incident.close' && e.details?.incident === incident.id && e.outcome === 'ok');
+  if (!close) throw broken(file, `its audit log has no close of ${incident.id}`);
+  if (!entries.some((e) => e.action === 'incident.open' && e.details?.incident === incident.id))
+    throw broken(file, `its audit log has no opening of ${incident.id}`);
+  const digest = proofDigest(proof);
+  if (close.details?.proofDigest !== digest || incident.closed.proofDigest !== digest) {
+    throw broken(file, 'its contents differ from what the signed close entry recorded');
+  }
+  if ((result.latestCheckpoint?.size ?? 0) < close.seq) throw broken(file, 'no signed checkpoint covers the close entry');
+  const ids = new Set(incident.credentials.map((c) => c.id));
+  const covered = new Set(entries.filter((e) => coversIncident(e, incident.id, ids)).map((e) => e.seq));
+  if (!Array.isArray(proof.coveredBy) || proof.coveredBy.some((seq) => !covered.has(seq))) {
+    throw broken(file, 'it cites audit entries that do not concern the incident');
+  }
+  return {
+    incident: incident.id,
+    title: incident.title,
+    closedAt: incident.closed.at,
+    credentials: incident.credentials.length,
+    auditEntries: proof.coveredBy.length,
+    pinnedKey: pubkeyPem !== undefined,
+  };
+}

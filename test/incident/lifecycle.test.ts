@@ -1,0 +1,125 @@
+import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyProof } from '../../src/incident/proof.js';
+import { runCli } from '../helpers/cli.js';
+import { makeRotationProject, startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
+
+// One leak carried through: open an incident from the leaked file, see it open, rotate, accept
+// the key nothing here uses, close with a proof, and verify the proof on a clean copy. The proof
+// must fail on any changed byte, and no value may appear in any output or file credctl wrote.
+let issuer: Issuer;
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+});
+afterAll(async () => issuer?.close());
+
+const STRANGER = 'sk_live_51FAKEq8Hd2kLp0Zr7VbN3xTy9'; // a Stripe-shaped test key this project never used
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+describe('credctl incident', () => {
+  it('opens from a leak, tracks the recovery, refuses to close early, closes with a proof that verifies offline', async () => {
+    const p = await makeRotationProject(issuer, { names: ['EVENTS_API_KEY', 'BILLING_API_KEY'], health: 'pass' });
+    const secrets = [...Object.values(p.values), STRANGER];
+    writeFileSync(
+      join(p.root, 'leak.txt'),
+      `${Object.entries(p.values)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\nSTRIPE_SECRET_KEY=${STRANGER}\n`,
+    );
+    const outputs: string[] = [];
+    const run = async (...args: string[]) => {
+      const r = await runCli(args, { cwd: p.root, env: p.env });
+      outputs.push(r.stdout, r.stderr);
+      return r;
+    };
+
+    const opened = await run('incident', 'open', '--leaked', 'leak.txt', '--title', 'leak.txt pasted in a public issue', '--no-probe', '--json');
+    expect(opened.code, opened.stderr).toBe(1);
+    const id = JSON.parse(opened.stdout).incident.id as string;
+    expect(id).toMatch(/^inc-/);
+
+    const first = await run('incident', 'status', '--json');
+    expect(first.code).toBe(1);
+    const states = (out: string) =>
+      Object.fromEntries(JSON.parse(out).incidents[0].credentials.map((c: { names: string[]; state: string }) => [c.names[0], c.state]));
+    expect(states(first.stdout)).toEqual({ EVENTS_API_KEY: 'exposed', BILLING_API_KEY: 'exposed', STRIPE_SECRET_KEY: 'exposed' });
+    const human = await run('incident', 'status');
+    expect(human.stdout).toMatch(/next: credctl rotate EVENTS_API_KEY/);
+    expect(human.stdout).toMatch(/next: credctl incident accept fp_/);
+
+    // `credctl status` is a CI gate: an open incident keeps it red.
+    const gate = await run('status', '--no-probe');
+    expect(gate.code).toBe(1);
+    expect(gate.stdout).toMatch(/^INCIDENT EVENTS_API_KEY .*incident inc-.*: exposed; next: credctl rotate EVENTS_API_KEY/m);
+
+    const early = await run('incident', 'close', '--proof', 'proof.json', '--no-input');
+    expect(early.code).toBe(6);
+    expect(early.stderr).toMatch(/3 open item\(s\)/);
+
+    const rotated = await run('rotate', '--project', '--yes', '--no-input');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const after = await run('incident', 'status', '--json');
+    expect(states(after.stdout)).toEqual({ EVENTS_API_KEY: 'old-revoked', BILLING_API_KEY: 'old-revoked', STRIPE_SECRET_KEY: 'exposed' });
+    expect(after.code).toBe(1);
+
+    // The same leak again: the rotated keys are old news; only the stranger is still exposed.
+    const again = await run('blast-radius', '--leaked', 'leak.txt', '--no-probe');
+    expect(again.stdout).toMatch(/Already dealt with \(2\)/);
+    expect(again.stdout).toMatch(/Blast radius: 1 exposed credential/);
+
+    const accepted = await run('incident', 'accept', 'STRIPE_SECRET_KEY', '--reason', 'a Stripe test-mode key from the tutorial');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    const settled = await run('incident', 'status', id);
+    expect(settled.code).toBe(0);
+    expect(settled.stdout).toMatch(/every credential is settled/);
+    expect((await run('blast-radius', '--leaked', 'leak.txt', '--no-probe')).code).toBe(0);
+
+    const closed = await run('incident', 'close', '--proof', 'proof.json', '--no-input');
+    expect(closed.code, closed.stderr).toBe(0);
+    expect(closed.stdout).toMatch(/EVENTS_API_KEY: old refused, new live; .*: new/);
+    expect((await run('incident', 'close', id, '--proof', 'again.json')).code).toBe(6);
+    expect((await run('status', '--no-probe')).code).toBe(0);
+    const md = await run('incident', 'status', id, '--format', 'md');
+    expect(md.stdout).toMatch(/Closed .* proof digest/);
+
+    // On another machine: only the proof and the public key.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'credctl-auditor-'));
+    cpSync(join(p.root, 'proof.json'), join(elsewhere, 'proof.json'));
+    cpSync(join(p.root, '.credctl', 'audit.pub'), join(elsewhere, 'audit.pub'));
+    const verified = await runCli(['incident', 'verify', 'proof.json', '--pubkey', 'audit.pub'], { cwd: elsewhere, env: { ...p.env, HOME: elsewhere } });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(new RegExp(`verified: incident ${id} .*3 credential`));
+
+    // Any changed byte fails with exit 4 (sampled across the whole file, every part of it).
+    const bytes = readFileSync(join(elsewhere, 'proof.json'));
+    const tampered = join(elsewhere, 'tampered.json');
+    const step = Math.max(1, Math.floor(bytes.length / 150));
+    for (let at = 0; at < bytes.length; at += step) {
+      const copy = Buffer.from(bytes);
+      copy[at] = copy[at] === 0x20 ? 0x09 : copy[at]! ^ 0x01;
+      writeFileSync(tampered, copy);
+      expect(() => verifyProof(tampered), `byte ${at}`).toThrow(expect.objectContaining({ exitCode: 4 }));
+    }
+    const viaCli = await runCli(['incident', 'verify', 'tampered.json'], { cwd: elsewhere, env: p.env });
+    expect(viaCli.code).toBe(4);
+    expect(viaCli.stderr).toMatch(/not an intact credctl incident proof/);
+
+    // A revoked value put back in a file (a stale copy, a bad merge) is due in status.
+    writeFileSync(join(p.root, 'stale.env'), `EVENTS_API_KEY=${p.values.EVENTS_API_KEY}\n`);
+    const stale = await run('status', '--no-probe');
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toMatch(/^REVOKED +EVENTS_API_KEY .*still holds a value credctl revoked/m);
+
+    // Never a value: not in any output, the incident record, the proof or the audit log.
+    const files = [...walk(join(p.root, '.credctl')).filter((f) => /incident|audit|runs/.test(f) && !f.endsWith('store.enc.json')), join(p.root, 'proof.json')];
+    const written = files.map((f) => readFileSync(f, 'utf8'));
+    for (const s of secrets) {
+      for (const text of [...outputs, ...written]) expect(text.includes(s)).toBe(false);
+    }
+  }, 60_000);
+});
