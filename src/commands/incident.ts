@@ -66,6 +66,7 @@ export async function openIncident(root: string, opts: OpenIncidentOptions): Pro
       inGraph: item.inGraph,
       livenessAtOpen: item.liveness.status,
       ...(item.rotation.order !== undefined ? { order: item.rotation.order } : {}),
+      ...(item.rotation.partOf ? { partOf: item.rotation.partOf } : {}),
     })),
   };
   await withAudit(
@@ -77,7 +78,7 @@ export async function openIncident(root: string, opts: OpenIncidentOptions): Pro
       });
       ctx.project.state.incidents.write(incident as never);
     },
-    { paths: ctx.paths },
+    { paths: ctx.paths, store: () => openStore({ paths: ctx.paths }) },
   );
   return { incident: statusOf(ctx.project.state, incident), report };
 }
@@ -120,7 +121,7 @@ export async function acceptExposure(root: string, id: string | undefined, query
       });
       project.state.incidents.write(incident as never);
     },
-    { paths },
+    { paths, store: () => openStore({ paths }) },
   );
   return statusOf(project.state, incident);
 }

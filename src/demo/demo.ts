@@ -18,7 +18,7 @@ import { startIssuer } from '../issuer/server.js';
 import { StandardClient } from '../integrations/standard/client.js';
 import { canLogin, loginFromUrl } from '../integrations/postgres/admin.js';
 import { storeFor } from '../store/open.js';
-import { runBlastRadius } from '../commands/blast-radius.js';
+import { acceptExposure, closeIncident, openIncident, verifyIncidentProof } from '../commands/incident.js';
 import { openProject } from '../project/context.js';
 import { grantTrust } from '../trust/gate.js';
 import type { BlastReport } from '../report/model.js';
@@ -67,6 +67,8 @@ export interface DemoResult {
   checks: DemoCheck[];
   manualFollowUps: { name: string; provider: string; why: string; url?: string }[];
   postgres: 'rotated' | 'skipped: PostgreSQL is not installed' | 'skipped: --no-postgres' | string;
+  /** The demo runs as an incident: opened from the leak, closed with a proof, the proof verified offline. */
+  incident: { id: string; opened: boolean; closed: boolean; proofVerified: boolean; accepted: number; proof: string; refusal?: string };
   report: BlastReport;
   run: RunSummary;
 }
@@ -161,6 +163,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     say('\nThe leak: a CI job ran `env | sort` and its public log shows the production keys (leak/ci-log.txt).\n');
     const recovery = await recover(ws, leakFile, svc, store, opts);
     const proof = await prove(ws, svc, planted, recovery.report, paths);
+    const incident = await closeWithProof(ws, recovery.incidentId, recovery.report, recovery.run, paths);
+    proof.checks.push({
+      ok: incident.closed && incident.proofVerified,
+      what: incident.closed
+        ? `incident ${incident.id}: closed with a proof that verifies offline with only the audit public key${incident.proofVerified ? '' : ' (FAILED to verify)'}`
+        : `incident ${incident.id}: could not close: ${incident.refusal}`,
+    });
     return {
       workspace: ws,
       kept: Boolean(opts.keep),
@@ -175,6 +184,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       checks: proof.checks,
       manualFollowUps: recovery.manualFollowUps,
       postgres: svc.postgres,
+      incident,
       report: recovery.report,
       run: recovery.run,
     };
@@ -356,8 +366,12 @@ function leak(ws: string, oldDbUrl: string): string {
 
 /** Blast radius, a recovery plan for everything credctl can rotate through an API, and apply. */
 async function recover(ws: string, leakFile: string, svc: Services, store: ReturnType<typeof storeFor>, opts: DemoOptions) {
-  // 5. Blast radius, and a recovery plan for everything credctl can rotate through an API.
-  const { report } = await runBlastRadius(ws, { leaked: [leakFile] });
+  // 5. An incident: the blast radius of the leak, remembered. Then a recovery plan for everything
+  // credctl can rotate through an API.
+  const opened = await openIncident(ws, { leaked: [leakFile], title: 'A CI job printed the production environment in a public log' });
+  const { report } = opened;
+  if (!opened.incident) throw new Error('the demo leak exposed nothing: the fixture is broken');
+  const incidentId = opened.incident.incident.id;
   const ctx = loadProject(ws);
   const rotatable = report.items.filter((i) => i.inGraph && i.rotation.strategy === 'api' && !i.rotation.note?.startsWith('rotated together')).map((i) => i.id);
   const plan: Plan = makePlan(ctx, { ids: rotatable });
@@ -386,7 +400,43 @@ async function recover(ws: string, leakFile: string, svc: Services, store: Retur
     apiUrl: { 'github-actions': svc.gh.url, 'vercel-env': svc.vercel.url },
     onEvent: opts.onEvent,
   });
-  return { report, plan, manualFollowUps, run };
+  return { report, plan, manualFollowUps, run, incidentId };
+}
+
+/**
+ * 7. Close the incident with a proof. What only a person can do (a dashboard step) is accepted
+ * with a reason that says exactly that, so the proof is honest about it; then credctl re-checks
+ * with the providers and targets, records the close in the audit log and verifies the proof the
+ * way an auditor would: offline, with only the public key.
+ */
+async function closeWithProof(ws: string, incidentId: string, report: BlastReport, run: RunSummary, paths: ReturnType<typeof projectPaths>) {
+  const rotated = new Set(run.rotated);
+  const partsOfRotated = new Set(report.items.filter((i) => i.rotation.partOf && rotated.has(i.rotation.partOf)).map((i) => i.id));
+  let accepted = 0;
+  for (const item of report.items) {
+    if (rotated.has(item.id) || partsOfRotated.has(item.id)) continue;
+    await acceptExposure(
+      ws,
+      incidentId,
+      item.id,
+      `demo only: a step for a person (see "Still to do by hand"); accepted so the demo can close, never in a real incident`,
+    );
+    accepted++;
+  }
+  const proof = join(ws, 'incident-proof.json');
+  try {
+    await closeIncident(ws, incidentId, proof, { noInput: true });
+  } catch (err) {
+    return { id: incidentId, opened: true, closed: false, proofVerified: false, accepted, proof, refusal: (err as Error).message };
+  }
+  let proofVerified = false;
+  try {
+    verifyIncidentProof(proof, readFileSync(paths.auditPub, 'utf8'));
+    proofVerified = true;
+  } catch {
+    proofVerified = false;
+  }
+  return { id: incidentId, opened: true, closed: true, proofVerified, accepted, proof };
 }
 
 /** Proof, checked from the outside: the issuer, the database, the stand-ins, the audit log, the state. */

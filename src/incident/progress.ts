@@ -178,7 +178,7 @@ function neededFor(p: Omit<CredentialProgress, 'needed' | 'next'>): { needed: st
 /** Where every exposed credential of the incident stands now. */
 export function incidentProgress(incident: IncidentRecord, runs: RunStore, warn?: (message: string) => void): CredentialProgress[] {
   const attempts = attemptsFor(runs, new Set(incident.credentials.map((c) => c.id)), warn);
-  return incident.credentials.map((credential) => {
+  const progress = incident.credentials.map((credential) => {
     let best: ReturnType<typeof readAttempt> | undefined;
     for (const a of attempts.get(credential.id) ?? []) {
       const read = readAttempt(a);
@@ -201,6 +201,21 @@ export function incidentProgress(incident: IncidentRecord, runs: RunStore, warn?
           }
         : { credential, state: 'exposed', targets: credential.keptIn.map((t) => ({ key: t.key, label: t.label, state: 'pending' as const })) };
     return { ...base, ...neededFor(base) };
+  });
+  // An identifier is replaced with its secret, in the same run: it stands where its secret stands.
+  const byId = new Map(progress.map((p) => [p.credential.id, p]));
+  return progress.map((p) => {
+    const secret = p.credential.partOf && !p.credential.accepted ? byId.get(p.credential.partOf) : undefined;
+    if (!secret) return p;
+    const name = secret.credential.names[0] ?? secret.credential.id;
+    return {
+      ...p,
+      state: secret.state,
+      ...(secret.runId ? { runId: secret.runId } : {}),
+      targets: [],
+      needed: SETTLED.has(secret.state) ? [] : [`rotated together with ${name}`],
+      ...(secret.next ? { next: secret.next } : {}),
+    };
   });
 }
 

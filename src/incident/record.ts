@@ -24,6 +24,8 @@ export interface IncidentCredential extends CredentialIdentity {
   livenessAtOpen: 'active' | 'inactive' | 'unknown';
   /** Position in the safe rotation order when opened (1 = first), when it has one. */
   order?: number;
+  /** An identifier (an AWS key id) that lives and dies with this secret's id: it has no state of its own. */
+  partOf?: string;
   /** The person decided this one needs no rotation, and why. */
   accepted?: { reason: string; at: string; by: string; verified?: string };
 }

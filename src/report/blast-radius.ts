@@ -337,7 +337,7 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
       liveness: { ...result.liveness, reason: `the identifier of ${label}, checked with it` },
       access: { status: 'known', scopes: [], reason: `an identifier: ${label} holds the access` },
     });
-    x.base.rotation = { ...secret.base.rotation, note: `rotated together with ${label}` };
+    x.base.rotation = { ...secret.base.rotation, note: `rotated together with ${label}`, partOf: secret.base.id };
   }
   for (const x of pending) items.push(finish(x.base, probed.get(x.base.id) ?? notChecked(x.request.provider), x.verified));
 

@@ -38,7 +38,8 @@ export interface BlastItem extends CredentialIdentity {
   scoreReasons: string[];
   overbroad: boolean;
   unusedScopes: string[];
-  rotation: { order?: number; strategy: 'api' | 'manual' | 'none'; note?: string };
+  /** partOf: the id of the secret this identifier belongs to (an AWS key id's secret key). */
+  rotation: { order?: number; strategy: 'api' | 'manual' | 'none'; note?: string; partOf?: string };
   owner?: string;
 }
 

@@ -23,7 +23,8 @@ What it does, all on this machine (nothing to set up, nothing touched outside a 
   3. rotates every credential that has an API (new key created, sealed in the store, written to
      .env files, GitHub Actions and Vercel, health-checked, old key revoked), narrowing an
      overbroad key on the way;
-  4. proves it: new keys work, old ones are refused, the audit log verifies.
+  4. proves it: new keys work, old ones are refused, the audit log verifies;
+  5. closes the incident with a proof bundle and verifies it offline (credctl incident close/verify).
 Exit code 0 when every check passed, 7 otherwise.`,
     )
     .action(async (flags: { json?: boolean; keep?: boolean; postgres: boolean }) => {
@@ -41,7 +42,7 @@ Exit code 0 when every check passed, 7 otherwise.`,
         say: out,
         onEvent: progressPrinter((line) => out(line)),
         onBlastRadius: (report, plan) => {
-          out(c.bold('1. Blast radius of the leak') + c.dim('  (credctl blast-radius --leaked leak/ci-log.txt)\n'));
+          out(c.bold('1. An incident, and the blast radius of the leak') + c.dim('  (credctl incident open --leaked leak/ci-log.txt)\n'));
           out(renderBlastTerminal(report));
           out('\n' + c.bold('2. Recovery') + c.dim('  (credctl rotate: a reviewable plan, then apply with a journal)\n'));
           out(renderPlanSummary(plan));
@@ -69,6 +70,11 @@ Exit code 0 when every check passed, 7 otherwise.`,
             c.bold(
               `Summary: ${result.credentialsRotated} rotated, ${result.oldCredentialsRevoked} revoked, ${result.healthChecksPassed} health checks passed, audit log ${result.auditVerified ? 'verified' : 'FAILED to verify'} (${result.auditEntries} entries).`,
             ),
+        );
+        out(
+          c.dim(
+            `Incident ${result.incident.id}: ${result.incident.closed ? 'closed' : 'still open'}${result.incident.accepted ? ` (${result.incident.accepted} credential(s) accepted as steps for a person, which the proof says)` : ''}; proof ${result.incident.proofVerified ? 'verified offline' : 'not verified'} (credctl incident close --proof, credctl incident verify).`,
+          ),
         );
         out(result.kept ? `Workspace kept at ${result.workspace}` : c.dim('Workspace removed (run with --keep to look around).'));
       }
