@@ -41,6 +41,10 @@ describe.skipIf(!built)('credctl demo', () => {
     expect(aws).toMatchObject({ liveness: { status: 'active' }, identity: { principal: 'arn:aws:iam::000011112222:user/webapp-uploads' }, revocable: 'api' });
     expect(aws.access.scopes.map((s: { scope: string }) => s.scope)).toEqual(['AmazonS3FullAccess', 'invoices-bucket-write']);
     expect(result.auditVerified).toBe(true);
+    // The story is an incident: opened from the leak, closed with a proof that verifies offline;
+    // what only a person can do is accepted with a reason that says so, one per manual follow-up.
+    expect(result.incident).toMatchObject({ opened: true, closed: true, proofVerified: true, accepted: result.manualFollowUps.length });
+    expect(result.incident.id).toMatch(/^inc-/);
     expect(result.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(result.manualFollowUps.map((m: { name: string }) => m.name).sort()).toEqual(
       pg ? ['POSTGRES_PASSWORD', 'STRIPE_SECRET_KEY'] : ['DATABASE_URL', 'POSTGRES_PASSWORD', 'STRIPE_SECRET_KEY'],
@@ -75,10 +79,13 @@ describe.skipIf(!built)('credctl demo', () => {
     }
     expect(r.status, r.stderr).toBe(0);
     const out = r.stdout;
-    expect(out.indexOf('1. Blast radius')).toBeLessThan(out.indexOf('2. Recovery'));
+    expect(out.indexOf('1. An incident, and the blast radius')).toBeGreaterThan(-1);
+    expect(out.indexOf('1. An incident, and the blast radius')).toBeLessThan(out.indexOf('2. Recovery'));
     expect(out.indexOf('2. Recovery')).toBeLessThan(out.indexOf('3. Proof'));
     expect(out).toMatch(/✓ EXAMPLE_API_KEY: the leaked key ccx_live_…\w{4} is refused by the issuer \(401\)/);
     expect(out).toContain('PostgreSQL part skipped: --no-postgres');
+    expect(out).toMatch(/✓ incident inc-\S+: closed with a proof that verifies offline/);
+    expect(out).toMatch(/^Incident inc-\S+: closed \(3 credential\(s\) accepted as steps for a person, which the proof says\); proof verified offline/m);
     expect(out).not.toMatch(FULL_SECRET);
   }, 120_000);
 });
