@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import * as io from '../../core/io.js';
+import { printJson } from '../../core/output.js';
 
 /** `credctl incident open | status | accept | close | verify`: one leak, from "we leaked" to a proof. */
 export const order = 36;
@@ -86,12 +87,12 @@ export function register(program: Command): void {
       });
       if (!opened) {
         const recovered = report.recovered?.length ? ` (${report.recovered.length} already dealt with)` : '';
-        if (flags.json) io.out().write(`${JSON.stringify({ incident: null, recovered: report.recovered ?? [] })}\n`);
+        if (flags.json) printJson({ incident: null, recovered: report.recovered ?? [] });
         else io.err().write(`Nothing exposed in those inputs${recovered}: no incident opened.\n`);
         return;
       }
       const view = { incident: opened.incident, progress: opened.progress };
-      if (flags.json) io.out().write(`${JSON.stringify(incidentJson(view), null, 2)}\n`);
+      if (flags.json) printJson(incidentJson(view));
       else {
         io.out().write(`${renderIncidentTerminal(view)}\n`);
         io.err().write(`Opened incident ${opened.incident.id}. Recover, then: credctl incident close ${opened.incident.id} --proof proof.json\n`);
@@ -112,12 +113,12 @@ export function register(program: Command): void {
       const render = await import('../../incident/render.js');
       const statuses = incidentStatus(requireProjectRoot(flags.root), id);
       if (statuses.length === 0) {
-        if (format === 'json') io.out().write(`${JSON.stringify({ incidents: [] })}\n`);
+        if (format === 'json') printJson({ incidents: [] });
         else io.err().write('No incidents. Open one with `credctl incident open --leaked FILE --title "..."`.\n');
         return;
       }
       const views = statuses.map((s) => ({ incident: s.incident, progress: s.progress }));
-      if (format === 'json') io.out().write(`${JSON.stringify({ incidents: views.map(render.incidentJson) }, null, 2)}\n`);
+      if (format === 'json') printJson({ incidents: views.map(render.incidentJson) });
       else if (format === 'md') io.out().write(views.map(render.renderIncidentMarkdown).join('\n'));
       else if (format === 'html') io.out().write(views.map(render.renderIncidentHtml).join('\n'));
       else io.out().write(`${views.map(render.renderIncidentTerminal).join('\n\n')}\n`);
@@ -149,9 +150,7 @@ export function register(program: Command): void {
       const { closeIncident } = await import('../../commands/incident.js');
       const r = await closeIncident(requireProjectRoot(flags.root), id, flags.proof, { noInput: !flags.input });
       if (flags.json) {
-        io.out().write(
-          `${JSON.stringify({ incident: r.incident.id, closed: r.incident.closed, proof: r.proofFile, verification: r.verification }, null, 2)}\n`,
-        );
+        printJson({ incident: r.incident.id, closed: r.incident.closed, proof: r.proofFile, verification: r.verification });
         return;
       }
       for (const v of r.verification) {
@@ -169,7 +168,7 @@ export function register(program: Command): void {
       const { readInputText } = await import('../../core/errors.js');
       const { verifyIncidentProof } = await import('../../commands/incident.js');
       const verdict = verifyIncidentProof(file, flags.pubkey ? readInputText(flags.pubkey, `public key ${flags.pubkey}`) : undefined);
-      if (flags.json) io.out().write(`${JSON.stringify({ ok: true, ...verdict }, null, 2)}\n`);
+      if (flags.json) printJson({ ok: true, ...verdict });
       else {
         io.out().write(
           `verified: incident ${verdict.incident} "${verdict.title}", closed ${verdict.closedAt}: ${verdict.credentials} credential(s), ${verdict.auditEntries} audit entries\n`,
