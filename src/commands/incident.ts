@@ -1,9 +1,9 @@
-import { withAudit } from '../audit/log.js';
+import { openAuditLog, withAudit } from '../audit/log.js';
 import { readLocalAudit } from '../audit/bundle.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { defaultActor } from '../audit/log.js';
 import { engineDeps } from '../apply/context.js';
-import { loadProject } from '../apply/orchestrate.js';
+import { loadProject, type ProjectContext } from '../apply/orchestrate.js';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { refusedError, usageError } from '../core/errors.js';
 import * as io from '../core/io.js';
@@ -23,6 +23,7 @@ import { allIncidents, findCredential, INCIDENT_SCHEMA, newIncidentId, pickIncid
 import type { BlastReport } from '../report/model.js';
 import type { ProjectState } from '../state/types.js';
 import { openStore } from '../store/open.js';
+import type { SecretStore } from '../store/types.js';
 import { runBlastRadius, type BlastRunOptions } from './blast-radius.js';
 
 /**
@@ -87,6 +88,8 @@ export interface IncidentStatus {
   incident: IncidentRecord;
   progress: CredentialProgress[];
   open: number;
+  /** With --check: what the providers and targets answered now. */
+  verification?: RecheckResult[];
 }
 
 function statusOf(state: ProjectState, incident: IncidentRecord): IncidentStatus {
@@ -94,11 +97,22 @@ function statusOf(state: ProjectState, incident: IncidentRecord): IncidentStatus
   return { incident, progress, open: openItems(progress).length };
 }
 
-/** One incident's state (the one named, or the only open one); with no id and none open, every incident's. */
-export function incidentStatus(root: string, id: string | undefined): IncidentStatus[] {
-  const { state } = loadProject(root).project;
-  if (!id && !allIncidents(state.incidents).some((i) => !i.closed)) return allIncidents(state.incidents).map((i) => statusOf(state, i));
-  return [statusOf(state, pickIncident(state.incidents, id))];
+/**
+ * One incident's state (the one named, or the only open one); with no id and none open, every
+ * incident's. With `check`, each recovered credential is also re-checked with its provider and targets.
+ */
+export async function incidentStatus(root: string, id: string | undefined, opts: { check?: boolean } = {}): Promise<IncidentStatus[]> {
+  const ctx = loadProject(root);
+  const { state } = ctx.project;
+  const statuses =
+    !id && !allIncidents(state.incidents).some((i) => !i.closed)
+      ? allIncidents(state.incidents).map((i) => statusOf(state, i))
+      : [statusOf(state, pickIncident(state.incidents, id))];
+  if (opts.check) {
+    const store = await openStore({ paths: ctx.paths });
+    for (const s of statuses) if (!s.incident.closed) s.verification = await recheckWith(ctx, store, s.progress, true);
+  }
+  return statuses;
 }
 
 /** Accept an exposed credential with a reason (a test key, a key already dead): it no longer keeps the incident open. */
@@ -158,21 +172,7 @@ export async function closeIncident(root: string, id: string | undefined, proofF
       'Finish them, or accept one with `credctl incident accept`.',
     );
   const store = await openStore({ paths });
-  const verification = await withAudit(
-    async (audit) => {
-      const wired = engineDeps({ project, paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
-      try {
-        return await recheckIncident(progress, {
-          store,
-          provider: (p) => (p.source ? wired.deps.provider(p.source.cred) : undefined),
-          openTarget: (ref) => wired.deps.openTarget(ref, async () => null),
-        });
-      } finally {
-        await wired.close();
-      }
-    },
-    { paths, store },
-  );
+  const verification = await recheckWith(ctx, store, progress, opts.noInput);
   const problems = verification.flatMap((v) => v.problems);
   if (problems.length) throw refusedError(`incident ${incident.id} does not re-verify:\n  ${problems.join('\n  ')}`, 'Fix each, then close again.');
   const credentials = proofCredentials(progress);
@@ -208,6 +208,26 @@ export async function closeIncident(root: string, id: string | undefined, proofF
   atomicWriteFileSync(proofFile, proofText(proof), { mode: 0o644 });
   project.state.incidents.write(incident as never);
   return { incident, verification, proofFile, coveredBy: coveredBy.length };
+}
+
+/**
+ * Ask the providers and targets again (old refused, new live, targets hold the new value). Values
+ * are read from the store for these calls only; the results hold outcomes, never values.
+ */
+async function recheckWith(ctx: ProjectContext, store: SecretStore, progress: CredentialProgress[], noInput: boolean): Promise<RecheckResult[]> {
+  const { project, paths, settings } = ctx;
+  // The engine's wiring wants an audit log; re-checks append nothing to it.
+  const audit = await openAuditLog(paths, { store });
+  const wired = engineDeps({ project, paths, settings, store, audit, noInput, concurrency: 1 });
+  try {
+    return await recheckIncident(progress, {
+      store,
+      provider: (p) => (p.source ? wired.deps.provider(p.source.cred) : undefined),
+      openTarget: (ref) => wired.deps.openTarget(ref, async () => null),
+    });
+  } finally {
+    await wired.close();
+  }
 }
 
 /** Check a proof offline (another machine, only the public key). */

@@ -69,6 +69,12 @@ export function renderIncidentTerminal(raw: IncidentView): string {
       );
     for (const n of p.needed) out.push(c.yellow(`    needed: ${n}`));
     if (p.next) out.push(`    next: ${p.next}`);
+    const checked = view.verification?.find((v) => v.id === cr.id);
+    if (checked && (checked.old !== 'not-checked' || checked.new !== 'not-checked' || checked.targets.length)) {
+      const where = checked.targets.map((t) => `${t.label}: ${t.holds}`).join(', ');
+      out.push(`    checked now: old ${checked.old}, new ${checked.new}${where ? `; ${where}` : ''}`);
+      for (const problem of checked.problems) out.push(c.red(`    problem: ${problem}`));
+    }
   }
   return out.join('\n');
 }

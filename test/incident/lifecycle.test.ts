@@ -66,6 +66,8 @@ describe('credctl incident', () => {
     const after = await run('incident', 'status', '--json');
     expect(states(after.stdout)).toEqual({ EVENTS_API_KEY: 'old-revoked', BILLING_API_KEY: 'old-revoked', STRIPE_SECRET_KEY: 'exposed' });
     expect(after.code).toBe(1);
+    const checked = await run('incident', 'status', '--check');
+    expect(checked.stdout).toMatch(/EVENTS_API_KEY .*\n(?:.*\n)*? +checked now: old refused, new live; .*: new/);
 
     // The same leak again: the rotated keys are old news; only the stranger is still exposed.
     const again = await run('blast-radius', '--leaked', 'leak.txt', '--no-probe');

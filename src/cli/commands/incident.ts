@@ -103,26 +103,28 @@ export function register(program: Command): void {
   incident
     .command('status [id]')
     .description('where each exposed credential stands, target by target, and the next command to run')
+    .option('--check', 'also ask the providers and targets now: old value refused, new value live, targets hold it')
     .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'terminal')
     .option('--json', 'same as --format json')
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
-    .action(async (id: string | undefined, flags: { format?: string; json?: boolean; root?: string }) => {
+    .action(async (id: string | undefined, flags: { check?: boolean; format?: string; json?: boolean; root?: string }) => {
       const format = pickFormat(flags);
       const { requireProjectRoot } = await import('../../core/project-root.js');
       const { incidentStatus } = await import('../../commands/incident.js');
       const render = await import('../../incident/render.js');
-      const statuses = incidentStatus(requireProjectRoot(flags.root), id);
+      const statuses = await incidentStatus(requireProjectRoot(flags.root), id, { check: flags.check });
       if (statuses.length === 0) {
         if (format === 'json') printJson({ incidents: [] });
         else io.err().write('No incidents. Open one with `credctl incident open --leaked FILE --title "..."`.\n');
         return;
       }
-      const views = statuses.map((s) => ({ incident: s.incident, progress: s.progress }));
+      const views = statuses.map((s) => ({ incident: s.incident, progress: s.progress, ...(s.verification ? { verification: s.verification } : {}) }));
       if (format === 'json') printJson({ incidents: views.map(render.incidentJson) });
       else if (format === 'md') io.out().write(views.map(render.renderIncidentMarkdown).join('\n'));
       else if (format === 'html') io.out().write(views.map(render.renderIncidentHtml).join('\n'));
       else io.out().write(`${views.map(render.renderIncidentTerminal).join('\n\n')}\n`);
-      if (statuses.some((s) => s.open > 0 && !s.incident.closed)) process.exitCode = ExitCode.Findings;
+      const failedChecks = statuses.some((s) => s.verification?.some((v) => v.problems.length));
+      if (failedChecks || statuses.some((s) => s.open > 0 && !s.incident.closed)) process.exitCode = ExitCode.Findings;
     });
 
   incident
