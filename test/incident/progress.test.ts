@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadProject, makePlan } from '../../src/apply/orchestrate.js';
+import { incidentProgress, recoveredCredentials } from '../../src/incident/progress.js';
+import type { IncidentRecord } from '../../src/incident/record.js';
+import { planToYaml } from '../../src/plan/plan-file.js';
+import type { Plan } from '../../src/plan/types.js';
+import type { JournalRecord } from '../../src/state/types.js';
+import { makeRotationProject, startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
+import { memoryBacking, memoryState } from '../state/memory-state.js';
+
+// An incident's states are read from what the runs' journals say happened, step by step: a
+// replacement created, each target written (or confirmed by a person), the old value revoked or
+// deactivated and later deleted; and a rollback undoes all of it. These journals are written by
+// hand on the in-memory state seam, one per state, against a real plan.
+let issuer: Issuer;
+let plan: Plan;
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+  const p = await makeRotationProject(issuer, { names: ['EVENTS_API_KEY'], health: 'none' });
+  plan = makePlan(loadProject(p.root), { all: true }, { graceDays: 3 });
+});
+afterAll(async () => issuer?.close());
+
+function incidentFor(plan: Plan): IncidentRecord {
+  const c = plan.credentials[0]!;
+  return {
+    schemaVersion: 1,
+    id: 'inc-20260101-000000-aaaaaa',
+    title: 't',
+    openedAt: '2026-01-01T00:00:00.000Z',
+    openedBy: 't',
+    sources: ['leaked file leak.txt'],
+    credentials: [
+      {
+        id: c.id,
+        names: c.names,
+        provider: c.provider,
+        kind: c.kind,
+        redacted: c.redacted,
+        evidence: ['leak.txt line 1'],
+        places: [],
+        keptIn: [],
+        inGraph: true,
+        livenessAtOpen: 'active',
+      },
+    ],
+  };
+}
+
+/** A run whose journal has `done` for each of these step actions (in plan order), then `extra` records. */
+function runWith(actions: string[], extra: Partial<JournalRecord>[] = [], data: Record<string, Record<string, unknown>> = {}) {
+  const backing = memoryBacking();
+  const state = memoryState(backing);
+  const cred = plan.credentials[0]!;
+  const journal = state.runs.create('20260101-000000-bbbbbb', planToYaml(plan));
+  let seq = 0;
+  journal.append({ seq: ++seq, time: 't', event: 'run-start' });
+  for (const step of cred.steps.filter((s) => actions.includes(s.action))) {
+    journal.append({
+      seq: ++seq,
+      time: 't',
+      event: 'done',
+      step: step.id,
+      data: { ...(step.action === 'create' ? { newFingerprint: 'fp_new' } : {}), ...data[step.action] },
+    });
+  }
+  for (const r of extra) journal.append({ seq: ++seq, time: 't', event: 'rollback', ...r } as JournalRecord);
+  return state;
+}
+
+const stateAfter = (actions: string[], extra: Partial<JournalRecord>[] = [], data: Record<string, Record<string, unknown>> = {}) => {
+  const state = runWith(actions, extra, data);
+  return incidentProgress(incidentFor(plan), state.runs)[0]!;
+};
+
+describe('incident progress', () => {
+  it('moves through the states as the journal records each step', () => {
+    expect(stateAfter([]).state).toBe('exposed');
+    expect(stateAfter([]).next).toBe('credctl rotate EVENTS_API_KEY');
+    const created = stateAfter(['snapshot', 'create', 'store']);
+    expect(created.state).toBe('replacement-created');
+    expect(created.targets.map((t) => t.state)).toEqual(['pending', 'pending']);
+    expect(created.next).toBe('credctl apply --resume 20260101-000000-bbbbbb');
+    const written = stateAfter(['snapshot', 'create', 'store', 'inject']);
+    expect(written.state).toBe('in-every-target');
+    expect(written.targets.map((t) => t.state)).toEqual(['written', 'written']);
+    const deactivated = stateAfter(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke'], [], { revoke: { deleteAfter: '2026-01-04T00:00:00.000Z' } });
+    expect(deactivated).toMatchObject({ state: 'old-deactivated', deleteAfter: '2026-01-04T00:00:00.000Z', next: 'credctl finalize' });
+    expect(stateAfter(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke']).state).toBe('old-revoked');
+  });
+
+  it('counts a target a person confirmed as done, and a rollback as back to exposed', () => {
+    const confirmed = stateAfter(['snapshot', 'create', 'store', 'inject'], [], { inject: { manual: true, confirmedAt: 't' } });
+    expect(confirmed.targets.map((t) => t.state)).toEqual(['confirmed', 'confirmed']);
+    expect(confirmed.state).toBe('in-every-target');
+    const id = plan.credentials[0]!.id;
+    const rolledBack = stateAfter(
+      ['snapshot', 'create', 'store', 'inject', 'promote', 'revoke'],
+      [{ step: `${id}/rollback`, data: { result: 'rolled back' } }],
+    );
+    expect(rolledBack.state).toBe('exposed');
+  });
+
+  it('an accepted credential is settled, and a revoked one is known as recovered to blast-radius', () => {
+    const state = runWith(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke']);
+    const incident = incidentFor(plan);
+    state.incidents.write(incident as never);
+    const id = plan.credentials[0]!.id;
+    expect(recoveredCredentials(state).get(id)).toMatchObject({ state: 'old-revoked', incident: incident.id, runId: '20260101-000000-bbbbbb' });
+    incident.credentials[0]!.accepted = { reason: 'a test key', at: 't', by: 't' };
+    expect(incidentProgress(incident, memoryState(memoryBacking()).runs)[0]!.state).toBe('accepted');
+    // A rolled-back rotation recovered nothing.
+    const undone = runWith(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke'], [{ step: `${id}/rollback` }]);
+    expect(recoveredCredentials(undone).has(id)).toBe(false);
+  });
+});
