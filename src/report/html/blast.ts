@@ -58,6 +58,7 @@ function details(report: BlastReport): SafeHtml {
     return html`<article class="credential" data-credential-id="${i.id}"><h3><span class="name">${i.names[0] ?? i.id}</span> <code>${i.redacted}</code></h3>
 <dl>
 <dt>Position in recovery order</dt><dd class="order">${i.rotation.order ?? 'not in the order'}</dd>
+<dt>Rotation</dt><dd class="rotation">${recoveryStepReason(i)}</dd>
 <dt>Exposed</dt><dd>${htmlList('evidence', i.exposedVia)}</dd>
 <dt>Places</dt><dd>${i.places.length ? htmlList('places', i.places.map(placeText)) : html`<p class="places empty">none in this project</p>`}</dd>
 <dt>Kept in</dt><dd>${htmlList(
