@@ -112,7 +112,8 @@ export function generatedReport(count = 30, mutate?: (item: BlastItem, index: nu
       sources: ['leaked file incident-paste.txt', 'git history (repository made public)'],
       items,
       order,
-      cycles: [],
+      // Two credentials that guard each other (each can read the other's store), as the planner reports them.
+      cycles: count >= 2 ? [[order[0]!, order[1]!]] : [],
       summary: {
         exposed: items.length,
         active: items.filter((i) => i.liveness.status === 'active').length,

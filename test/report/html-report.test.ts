@@ -44,8 +44,12 @@ function pngSize(buf: Buffer): { width: number; height: number } {
 /** What the HTML says about each credential, read from the DOM. */
 interface HtmlFacts {
   order: { id: string; name: string; provider: string; reason: string }[];
-  credentials: Record<string, { name: string; order: string; evidence: string[]; places: string[]; keptIn: string[]; reasons: string[]; score: string }>;
+  credentials: Record<
+    string,
+    { name: string; order: string; evidence: string[]; places: string[]; keptIn: string[]; reasons: string[]; score: string; overbroad: string | null }
+  >;
   sources: string[];
+  cycles: string[];
 }
 
 async function readFacts(page: Page): Promise<HtmlFacts> {
@@ -67,9 +71,10 @@ async function readFacts(page: Page): Promise<HtmlFacts> {
         keptIn: texts(a, 'ul.kept-in > li'),
         reasons: texts(a, 'ul.reasons > li'),
         score: [...a.querySelectorAll('dt')].find((dt) => dt.textContent?.startsWith('Score'))?.textContent ?? '',
+        overbroad: a.querySelector('dd.overbroad')?.textContent ?? null,
       };
     }
-    return { order, credentials, sources: texts(document.body, 'ul.sources > li') };
+    return { order, credentials, sources: texts(document.body, 'ul.sources > li'), cycles: texts(document.body, '#recovery-order p.cycle') };
   });
 }
 
@@ -84,6 +89,8 @@ function expectParity(report: BlastReport, facts: HtmlFacts, markdown: string): 
   expect(facts.order.map((o) => o.id)).toEqual(report.order);
   expect(Object.keys(facts.credentials).sort()).toEqual(report.items.map((i) => i.id).sort());
   expect(facts.sources).toEqual(report.sources);
+  expect(facts.cycles).toEqual(md.filter((l) => l.startsWith('Cycle: ')));
+  expect(facts.cycles).toHaveLength(report.cycles.length);
   for (const item of report.items) {
     const name = item.names[0] ?? item.id;
     const html = facts.credentials[item.id]!;
@@ -106,6 +113,10 @@ function expectParity(report: BlastReport, facts: HtmlFacts, markdown: string): 
     expect(html.reasons).toEqual(item.scoreReasons);
     expect(html.score).toBe(`Score ${item.score}`);
     expect(lines).toContain(`- Score ${item.score}: ${item.scoreReasons.join('; ')}`);
+    if (item.overbroad) {
+      expect(html.overbroad).toBe(`scopes not used by any consumer: ${item.unusedScopes.join(', ')}`);
+      expect(lines).toContain(`- Overbroad: ${html.overbroad}`);
+    } else expect(html.overbroad).toBeNull();
   }
 }
 
