@@ -49,7 +49,7 @@ describe.skipIf(!hasChromium)('blast-radius HTML report in a browser', () => {
 
   it('loads offline and shows the summary table and a visible graph of credentials, places, consumers and targets', async () => {
     const { report } = await runBlastRadius(fx.root, { leaked: [join(fx.root, '.env.production')] });
-    const html = renderBlastHtml(report);
+    const html = await renderBlastHtml(report);
     expect(html).not.toContain(fx.key);
     const dir = mkdtempSync(join(tmpdir(), 'credctl-html-'));
     const file = join(dir, 'report.html');

@@ -109,7 +109,7 @@ Examples:
         if (format === 'json')
           await emit((await import('../../core/output.js')).jsonDocument(revoked ? { ...report, revocation: revoked } : report), flags.out);
         else if (format === 'md') await emit((await import('../../report/render-markdown.js')).renderBlastMarkdown(report), flags.out);
-        else if (format === 'html') await emit((await import('../../report/render-html.js')).renderBlastHtml(report), flags.out);
+        else if (format === 'html') await emit(await (await import('../../report/render-html.js')).renderBlastHtml(report), flags.out);
         else await emit((await import('../../report/render-terminal.js')).renderBlastTerminal(report), flags.out);
         if (flags.plan) io.err().write(`Recovery plan written to ${flags.plan}: review it, then credctl apply ${flags.plan}\n`);
         if (report.items.length) process.exitCode = flags.exitCode;
