@@ -1,4 +1,5 @@
 import { paint } from '../core/output.js';
+import { html, htmlList, htmlReportDocument, htmlSection } from '../report/html/document.js';
 import { escapeControl, escapeMarkdown, mapStrings } from '../core/text.js';
 import type { CredentialProgress, RecoveryState } from './progress.js';
 import type { RecheckResult } from './recheck.js';
@@ -126,38 +127,41 @@ export function renderIncidentMarkdown(raw: IncidentView): string {
   return out.join('\n');
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-
-/** The Markdown's facts as one self-contained page (no scripts, no network). */
+/** The Markdown's facts as one self-contained page (no scripts, no network), on the reports' shared shell. */
 export function renderIncidentHtml(view: IncidentView): string {
   const { incident, progress, verification } = view;
   const ordered = [...progress].sort((a, b) => (a.credential.order ?? 1e9) - (b.credential.order ?? 1e9) || a.credential.id.localeCompare(b.credential.id));
-  const rows = ordered
-    .map((p, n) => {
-      const cr = p.credential;
-      return `<tr><td>${cr.order ?? n + 1}</td><td>${esc(cr.names[0] ?? cr.id)} <code>${esc(cr.redacted)}</code></td><td>${esc(cr.provider)}</td><td class="s-${p.state}">${STATE_WORDS[p.state]}</td><td>${esc(p.targets.map((t) => `${t.label} (${t.state})`).join(', ') || '-')}</td><td>${esc(cr.evidence.join('; '))}</td><td>${esc(p.needed.join('; ') || (cr.accepted ? `accepted: ${cr.accepted.reason}` : '-'))}</td></tr>`;
-    })
-    .join('\n');
-  const checks = (verification ?? [])
-    .map(
-      (v) =>
-        `<tr><td>${esc(v.name)}</td><td>${v.old}</td><td>${v.new}</td><td>${esc(v.targets.map((t) => `${t.label}${t.envName ? ` ${t.envName}` : ''}: ${t.holds}`).join(', ') || '-')}</td></tr>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Incident ${esc(incident.id)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}.s-old-revoked,.s-accepted{color:#176117}.s-exposed{color:#a00}code{font-size:12px}</style>
-</head><body>
-<h1>Incident ${esc(incident.id)}: ${esc(incident.title)}</h1>
-<p>Opened ${esc(incident.openedAt)} by ${esc(incident.openedBy)}. Evidence: ${esc(incident.sources.join('; ') || 'none')}.</p>
-<p>${incident.closed ? `Closed ${esc(incident.closed.at)} by ${esc(incident.closed.by)}; proof digest <code>${esc(incident.closed.proofDigest)}</code>.` : 'Open.'}</p>
-<table><thead><tr><th>#</th><th>Credential</th><th>Provider</th><th>State</th><th>Kept in</th><th>Evidence</th><th>Still needed</th></tr></thead>
-<tbody>
-${rows}
-</tbody></table>
-${checks ? `<h2>Verification at close</h2><table><thead><tr><th>Credential</th><th>Old value</th><th>New value</th><th>Targets</th></tr></thead><tbody>\n${checks}\n</tbody></table>` : ''}
-</body></html>
-`;
+  const rows = ordered.map((p, n) => {
+    const cr = p.credential;
+    const still = p.needed.join('; ') || (cr.accepted ? `accepted: ${cr.accepted.reason}` : '-');
+    return html`<tr class="s-${p.state}"><td>${String(cr.order ?? n + 1)}</td><td>${cr.names[0] ?? cr.id} <code>${cr.redacted}</code></td><td>${cr.provider}</td><td>${STATE_WORDS[p.state]}</td><td>${p.targets.map((t) => `${t.label} (${t.state})`).join(', ') || '-'}</td><td>${cr.evidence.join('; ')}</td><td>${still}</td></tr>`;
+  });
+  const checks = (verification ?? []).map(
+    (v) =>
+      html`<tr><td>${v.name}</td><td>${v.old}</td><td>${v.new}</td><td>${v.targets.map((t) => `${t.label}${t.envName ? ` ${t.envName}` : ''}: ${t.holds}`).join(', ') || '-'}</td></tr>`,
+  );
+  const closed = incident.closed ? `Closed ${incident.closed.at} by ${incident.closed.by}; proof digest ${incident.closed.proofDigest}.` : 'Open.';
+  return htmlReportDocument({
+    title: `Incident ${incident.id}`,
+    heading: `Incident ${incident.id}: ${incident.title}`,
+    summary: `Opened ${incident.openedAt} by ${incident.openedBy}. ${closed}`,
+    styles: 'tr.s-old-revoked td:nth-child(4),tr.s-accepted td:nth-child(4){color:#176117}tr.s-exposed td:nth-child(4){color:#a00}',
+    sections: [
+      htmlSection('sources', 'Evidence', htmlList('sources', incident.sources)),
+      htmlSection(
+        'credentials',
+        'Credentials',
+        html`<table><thead><tr><th>#</th><th>Credential</th><th>Provider</th><th>State</th><th>Kept in</th><th>Evidence</th><th>Still needed</th></tr></thead><tbody>${rows}</tbody></table>`,
+      ),
+      ...(checks.length
+        ? [
+            htmlSection(
+              'verification',
+              'Verification at close',
+              html`<table><thead><tr><th>Credential</th><th>Old value</th><th>New value</th><th>Targets</th></tr></thead><tbody>${checks}</tbody></table>`,
+            ),
+          ]
+        : []),
+    ],
+  });
 }

@@ -22,8 +22,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['graph'], // where each credential is used
   ['plan'], // what a rotation will do
   ['apply'], // doing it, journaled
-  ['incident'], // one leak remembered from "we leaked" to a signed proof (reads runs, store, audit)
   ['report'], // what leaked, what it reaches, what a run did (reads run journals)
+  ['incident'], // one leak remembered from "we leaked" to a signed proof (reads runs, store, audit; renders with report's shell)
   ['commands'], // the logic behind a command that no single lower folder owns (scan refreshes the graph; store changes are audited)
   ['demo'], // `credctl demo` drives the other commands end to end
   ['cli', 'ci'], // entry points: the credctl binary and the GitHub Action

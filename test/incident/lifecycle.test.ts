@@ -88,6 +88,11 @@ describe('credctl incident', () => {
     expect((await run('status', '--no-probe')).code).toBe(0);
     const md = await run('incident', 'status', id, '--format', 'md');
     expect(md.stdout).toMatch(/Closed .* proof digest/);
+    const page = await run('incident', 'status', id, '--format', 'html');
+    expect(page.stdout).toMatch(/^<!doctype html>/);
+    expect(page.stdout).toContain('Content-Security-Policy');
+    for (const fact of ['EVENTS_API_KEY', 'BILLING_API_KEY', 'old value revoked', 'accepted: a Stripe test-mode key from the tutorial', 'leak.txt line'])
+      expect(page.stdout).toContain(fact);
 
     // On another machine: only the proof and the public key.
     const elsewhere = mkdtempSync(join(tmpdir(), 'credctl-auditor-'));

@@ -1,4 +1,4 @@
-import { severity, type BlastItem, type BlastReport } from '../model.js';
+import { recoveredText, severity, type BlastItem, type BlastReport } from '../model.js';
 import { html, htmlList, htmlReportDocument, htmlSection, type SafeHtml } from './document.js';
 import { GRAPH_STYLES, graphSvg, layoutBlastGraph } from './graph.js';
 
@@ -94,6 +94,18 @@ ${GRAPH_STYLES}`,
         html`<div id="graph" data-nodes="${layout.nodes.length}" data-edges="${layout.edges.length}">${graphSvg(layout)}</div>`,
       ]),
       details(report),
+      ...(report.recovered?.length
+        ? [
+            htmlSection(
+              'recovered',
+              'Already dealt with',
+              htmlList(
+                'recovered',
+                report.recovered.map((r) => `${r.name ?? r.id} ${r.redacted}: ${recoveredText(r)}`),
+              ),
+            ),
+          ]
+        : []),
     ],
   });
 }
