@@ -1,6 +1,7 @@
 import { loadProject, type ProjectContext } from '../apply/orchestrate.js';
 import * as io from '../core/io.js';
-import { projectProviders, untrustedNote } from '../project/context.js';
+import { actionableSettings, projectProviders, projectTrustedOrigins, untrustedNote } from '../project/context.js';
+import { SafeHttp } from '../net/http.js';
 import { inventory, type InventoryItem } from '../report/inventory.js';
 
 /**
@@ -11,6 +12,9 @@ export async function runInventory(root: string, probe: boolean): Promise<{ ctx:
   const ctx = loadProject(root);
   const notTrusted = probe ? untrustedNote(ctx.project) : undefined;
   if (notTrusted) io.err().write(`${notTrusted}\n`);
+  // As blast-radius does: probes reach only origins the user trusted, with the provider's trusted ids.
+  const actionable = actionableSettings(ctx.project);
+  const http = new SafeHttp({ trustedOrigins: projectTrustedOrigins(ctx.project), timeoutMs: 10_000 });
   const items = await inventory({
     root,
     auditFile: ctx.paths.audit,
@@ -18,6 +22,8 @@ export async function runInventory(root: string, probe: boolean): Promise<{ ctx:
     settings: ctx.settings,
     providers: projectProviders(ctx.project),
     probe,
-  });
+    http,
+    settingsFor: (provider) => actionable.providers[provider]?.settings,
+  }).finally(() => http.close());
   return { ctx, items };
 }

@@ -6,7 +6,8 @@ import { manualStep } from '../providers/registry.js';
 import type { WiredProvider } from '../integrations/providers.js';
 import { codeOwners, firstPlace, jwtExpiry, rotatedAt, valueWrittenAt } from './facts.js';
 import type { AccessScope } from './model.js';
-import { probe, valueFromProject } from './probe.js';
+import { partsFromProject, probeAll, valueFromProject, type ProbeResult } from './probe.js';
+import type { SafeHttp } from '../net/http.js';
 import { escapeMarkdown, mapStrings } from '../core/text.js';
 
 /**
@@ -34,6 +35,10 @@ export interface InventoryInput {
   settings: ProjectSettings;
   providers: WiredProvider[];
   probe?: boolean;
+  /** The client the probes use: one that knows the origins the user trusted (a Datadog site, an issuer). */
+  http?: SafeHttp;
+  /** The provider's plain ids from trusted credctl.yaml (a Datadog site, a Shopify shop). */
+  settingsFor?: (provider: string) => Record<string, string> | undefined;
 }
 
 export async function inventory(input: InventoryInput): Promise<InventoryItem[]> {
@@ -42,12 +47,32 @@ export async function inventory(input: InventoryInput): Promise<InventoryItem[]>
   const ownerOf = codeOwners(input.root);
   const creds = input.graph.nodes.filter((n): n is CredentialNode => n.type === 'credential');
   const out: InventoryItem[] = [];
+  // Every credential asked at once (the verify scheduler paces each vendor), each with its parts
+  // (an AWS key id beside its secret) and the provider's trusted settings.
+  const probedAll =
+    input.probe === false
+      ? new Map<string, ProbeResult>()
+      : await probeAll(
+          creds.map((c) => {
+            const provider = providers.get(c.provider);
+            const parts = partsFromProject(input.root, input.graph, c.id, provider?.integration?.parts);
+            const settings = input.settingsFor?.(c.provider);
+            return {
+              key: c.id,
+              value: valueFromProject(input.root, input.graph, c.id),
+              provider,
+              ...(parts ? { parts } : {}),
+              ...(settings ? { settings } : {}),
+            };
+          }),
+          input.http ? { http: input.http } : {},
+        );
   for (const c of creds) {
     const w = where(input.graph, c.id);
     const provider = providers.get(c.provider);
     const place = firstPlace(input.graph, c.id);
     const value = valueFromProject(input.root, input.graph, c.id);
-    const probed = input.probe === false ? undefined : await probe(value, provider);
+    const probed = probedAll.get(c.id);
     const jwtExp = c.kind === 'jwt' && value ? jwtExpiry(value) : undefined;
     const exp = probed?.expiresAt ?? jwtExp;
     const configuredOwner = c.names.map((n) => input.settings.credentials[n]?.owner).find(Boolean);

@@ -177,7 +177,3 @@ export async function probeAll(requests: ProbeRequest[], options: { http?: SafeH
   }
   return out;
 }
-
-export async function probe(value: string | undefined, provider: WiredProvider | undefined, parts?: Record<string, string>): Promise<ProbeResult> {
-  return (await probeAll([{ key: 'one', value, provider, ...(parts ? { parts } : {}) }])).get('one')!;
-}

@@ -101,6 +101,15 @@ describe('inventory', () => {
     expect(md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Credential')).length).toBe(items.length);
   });
 
+  it('credctl inventory asks every provider the trusted credctl.yaml names, through the project wiring (CLI)', async () => {
+    const r = await runCli(['inventory', '--json'], { cwd: fx.root });
+    expect(r.code, r.stderr).toBe(0);
+    const items = JSON.parse(r.stdout).credentials as { names: string[]; scopes: unknown }[];
+    const example = items.find((i) => i.names[0] === 'EXAMPLE_API_KEY')!;
+    expect(example.scopes).toEqual([{ scope: 'events:read', description: expect.stringContaining('Read events'), risk: 'read' }]);
+    expect(r.stdout).not.toContain(fx.key);
+  });
+
   it('records when credctl last rotated a credential', async () => {
     const ctx = loadProject(fx.root);
     gh.seedSecret('acme/webapp-node', 'EXAMPLE_API_KEY', fx.key);
