@@ -41,17 +41,23 @@ const DEFAULT_PER_VENDOR = 8;
 export async function verifyMany(jobs: VerifyJob[], options: VerifyManyOptions = {}): Promise<Map<string, VerifyOutcome>> {
   const http = options.http ?? new SafeHttp({ timeoutMs: 10_000 });
   const all = new PQueue({ concurrency: options.concurrency ?? 64 });
-  const perVendor = new Map<string, PQueue>();
+  // Per vendor, two gates. `admit` lets at most the vendor's concurrency through to the global
+  // queue, so a strict vendor never holds more global slots than that. `rate` counts a call when
+  // it really starts (inside its global slot): counting at admission let calls that had waited for
+  // a global slot go out in a burst, over the vendor's limit. `strict` makes the window slide: a vendor
+  // counts its limit over any window, not per fixed slot.
+  const perVendor = new Map<string, { admit: PQueue; rate: PQueue }>();
   const queueOf = (job: VerifyJob) => {
     const integration = job.provider.integration!;
     const key = `${integration.id}|${job.api ?? job.provider.issuer ?? integration.defaultApi ?? ''}`;
     let q = perVendor.get(key);
     if (!q) {
       const limit = integration.rateLimit;
-      q = new PQueue({
-        concurrency: limit?.concurrency ?? DEFAULT_PER_VENDOR,
-        ...(limit?.requests && limit.perMs ? { intervalCap: limit.requests, interval: limit.perMs } : {}),
-      });
+      const concurrency = limit?.concurrency ?? DEFAULT_PER_VENDOR;
+      q = {
+        admit: new PQueue({ concurrency }),
+        rate: new PQueue({ concurrency, ...(limit?.requests && limit.perMs ? { intervalCap: limit.requests, interval: limit.perMs, strict: true } : {}) }),
+      };
       perVendor.set(key, q);
     }
     return q;
@@ -74,8 +80,7 @@ export async function verifyMany(jobs: VerifyJob[], options: VerifyManyOptions =
           ...(job.adminSecret ? { adminSecret: job.adminSecret } : {}),
         });
         const vendor = queueOf(job);
-        // The vendor queue first: a job waiting on a strict vendor must not hold a global slot.
-        const run = <T>(fn: () => Promise<T>) => vendor.add(() => all.add(fn)) as Promise<T>;
+        const run = <T>(fn: () => Promise<T>) => vendor.admit.add(() => all.add(() => vendor.rate.add(fn))) as Promise<T>;
         let verification: Verification;
         try {
           verification = await run(() => integration.verify!(job.credential, ctx));
