@@ -31,16 +31,18 @@
  *   - The signing key is made on first append: private key in the secret store as
  *     `credctl/audit-signing-key`, public key written to `.credctl/audit.pub` (commit or publish it).
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { atomicWriteFileSync, openForAppend } from '../core/atomic-write.js';
+import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { CredctlError, describeSystemError, integrityError, storeError } from '../core/errors.js';
-import { ensureStateDir, projectPaths, type ProjectPaths } from '../core/paths.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { projectPaths, type ProjectPaths } from '../core/paths.js';
 import { maskValues, redact } from '../core/redact.js';
 import { knownSecretValues } from '../store/known-values.js';
-import { acquireLockAsync, type HeldLock } from '../store/lockfile.js';
+import type { AuditLogStore } from '../state/types.js';
+import { fileAuditStore } from '../state/files.js';
 import type { SecretStore } from '../store/types.js';
 import { formatCheckpoint, parseCheckpoints } from './checkpoint.js';
 import { entryHash, GENESIS_PREV, type AuditEntry, type AuditOutcome, type AuditSubject, type AuditValue } from './entry.js';
@@ -70,6 +72,8 @@ export interface AuditInput {
 export type AuditPaths = Pick<ProjectPaths, 'stateDir' | 'audit' | 'auditPub' | 'auditCheckpoints'>;
 
 export interface AuditLogOptions {
+  /** Where the log's bytes are kept (the state seam); default: the files under `paths`. */
+  storage?: AuditLogStore;
   /** The secret store holding the signing key, or a function opening it on first need. */
   store?: SecretStore | (() => Promise<SecretStore>);
   actor?: string;
@@ -114,63 +118,34 @@ function sanitize(value: AuditValue | undefined, counter: { n: number }): AuditV
   return value;
 }
 
-/** The last entry's seq and hash, read from the end of the file; null for an empty log. */
-function readTail(path: string): { seq: number; hash: string } | null {
+/** The last entry's seq and hash, read from the end of the log; null for an empty log. */
+function readTail(storage: AuditLogStore): { seq: number; hash: string } | null {
+  let last: ReturnType<AuditLogStore['lastLine']>;
   try {
-    return readTailUnchecked(path);
+    last = storage.lastLine();
   } catch (err) {
-    throw wrapWriteError(err, `audit log ${path}`);
+    throw wrapWriteError(err, `audit log ${storage.location}`);
   }
+  if (last === null) return null;
+  if (!last.complete) {
+    throw integrityError(
+      `the audit log ${storage.location} ends with a partial entry (an interrupted write?)`,
+      'Run `credctl audit verify` to see where; nothing was appended.',
+    );
+  }
+  try {
+    const e = JSON.parse(last.line) as Partial<AuditEntry>;
+    if (typeof e.seq === 'number' && typeof e.hash === 'string' && /^[0-9a-f]{64}$/.test(e.hash)) return { seq: e.seq, hash: e.hash };
+  } catch {
+    // fall through
+  }
+  throw integrityError(`the last entry of the audit log ${storage.location} is unreadable`, 'Run `credctl audit verify` to see where; nothing was appended.');
 }
 
-function readTailUnchecked(path: string): { seq: number; hash: string } | null {
-  if (!existsSync(path)) return null;
-  const fd = openSync(path, 'r');
+/** Read what the log is about to extend; failing to read it is failing to write (exit 4), not a crash. */
+function readOrFail(read: () => string, what: string): string {
   try {
-    const size = fstatSync(fd).size;
-    if (size === 0) return null;
-    for (let chunk = 64 * 1024; ; chunk *= 4) {
-      const start = Math.max(0, size - chunk);
-      const buf = Buffer.alloc(size - start);
-      readSync(fd, buf, 0, buf.length, start);
-      if (buf[buf.length - 1] !== 0x0a) {
-        throw integrityError(
-          `the audit log ${path} ends with a partial entry (an interrupted write?)`,
-          'Run `credctl audit verify` to see where; nothing was appended.',
-        );
-      }
-      const nl = buf.lastIndexOf(0x0a, buf.length - 2);
-      if (nl < 0 && start > 0) continue;
-      const line = buf.subarray(nl + 1, buf.length - 1).toString('utf8');
-      try {
-        const e = JSON.parse(line) as Partial<AuditEntry>;
-        if (typeof e.seq === 'number' && typeof e.hash === 'string' && /^[0-9a-f]{64}$/.test(e.hash)) return { seq: e.seq, hash: e.hash };
-      } catch {
-        // fall through
-      }
-      throw integrityError(`the last entry of the audit log ${path} is unreadable`, 'Run `credctl audit verify` to see where; nothing was appended.');
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function appendDurably(path: string, data: string, mode: number): void {
-  const fd = openForAppend(path, mode);
-  try {
-    const buf = Buffer.from(data, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Read a file the log is about to extend; failing to read it is failing to write (exit 4), not a crash. */
-function readOrFail(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
+    return read();
   } catch (err) {
     throw wrapWriteError(err, what);
   }
@@ -189,25 +164,28 @@ export class AuditLog {
   private readonly storeSource: AuditLogOptions['store'];
   private readonly note: (message: string) => void;
   private signingKey: KeyObject | undefined;
+  private readonly storage: AuditLogStore;
 
   constructor(paths: AuditPaths, options: AuditLogOptions = {}) {
     this.paths = paths;
+    this.storage = options.storage ?? fileAuditStore(paths);
     this.actor = options.actor ?? defaultActor(options.env);
     this.storeSource = options.store;
     this.note = options.note ?? (() => {});
   }
 
-  private async lock(): Promise<HeldLock> {
+  private async lock(): Promise<{ release(): void }> {
     try {
-      ensureStateDir(this.paths.stateDir);
+      return await this.storage.lock();
     } catch (err) {
       // Fail closed with the audit log's own code (4), whatever refused the directory (a file in
-      // its place, a symbolic link, another user's directory).
+      // its place, a symbolic link, another user's directory); a lock held too long by another
+      // credctl keeps its own words and code (8).
+      if (err instanceof CredctlError && err.exitCode === ExitCode.Store) throw err;
       if (err instanceof CredctlError)
         throw integrityError(`cannot write the audit log: ${err.message}`, err.hint ?? 'Nothing was done: credctl does not act without recording it.');
       throw wrapWriteError(err, 'audit log directory');
     }
-    return acquireLockAsync(this.paths.audit + '.lock', { what: 'audit log' });
   }
 
   private async store(): Promise<SecretStore> {
@@ -236,7 +214,7 @@ export class AuditLog {
     const pem = await store.get(AUDIT_KEY_NAME, { label: 'current' });
     const committed = committedPublicKey(this.paths.auditPub);
     const pubOnDisk = existsSync(this.paths.auditPub) ? readFileSync(this.paths.auditPub, 'utf8') : null;
-    const logHasEntries = existsSync(this.paths.audit) && readTail(this.paths.audit) !== null;
+    const logHasEntries = readTail(this.storage) !== null;
     if (pem === null) {
       if (pubOnDisk && logHasEntries) {
         throw storeError(
@@ -292,7 +270,7 @@ export class AuditLog {
     const lock = await this.lock();
     try {
       const key = await this.key();
-      const tail = readTail(this.paths.audit);
+      const tail = readTail(this.storage);
       const body: Omit<AuditEntry, 'hash' | 'sig'> = {
         v: 1,
         seq: (tail?.seq ?? 0) + 1,
@@ -307,9 +285,9 @@ export class AuditLog {
       const hash = entryHash(body);
       const entry: AuditEntry = { ...body, hash, sig: signEntryHash(key, hash) };
       try {
-        appendDurably(this.paths.audit, JSON.stringify(entry) + '\n', 0o600);
+        this.storage.appendLog(JSON.stringify(entry) + '\n');
       } catch (err) {
-        throw wrapWriteError(err, `audit log ${this.paths.audit}`);
+        throw wrapWriteError(err, `audit log ${this.storage.location}`);
       }
       this.appended++;
       return entry;
@@ -325,23 +303,19 @@ export class AuditLog {
   async checkpoint(): Promise<string | null> {
     const lock = await this.lock();
     try {
-      if (!existsSync(this.paths.audit)) return null;
-      const text = readOrFail(this.paths.audit, `audit log ${this.paths.audit}`);
-      if (text && !text.endsWith('\n')) throw integrityError(`the audit log ${this.paths.audit} ends with a partial entry`, 'Run `credctl audit verify`.');
+      const text = readOrFail(() => this.storage.readLog(), `audit log ${this.storage.location}`);
+      if (text && !text.endsWith('\n')) throw integrityError(`the audit log ${this.storage.location} ends with a partial entry`, 'Run `credctl audit verify`.');
       const lines = text ? text.slice(0, -1).split('\n') : [];
       if (lines.length === 0) return null;
-      const existing = existsSync(this.paths.auditCheckpoints)
-        ? parseCheckpoints(readOrFail(this.paths.auditCheckpoints, `checkpoint file ${this.paths.auditCheckpoints}`)).checkpoints
-        : [];
+      const existing = parseCheckpoints(readOrFail(() => this.storage.readCheckpoints(), `checkpoint file ${this.storage.checkpointsLocation}`)).checkpoints;
       if (existing.at(-1)?.size === lines.length) return null;
       const key = await this.key();
       const { createPublicKey } = await import('node:crypto');
       const note = formatCheckpoint(key, createPublicKey(key), lines.length, merkleRoot(lines));
       try {
-        const sep = existsSync(this.paths.auditCheckpoints) && readFileSync(this.paths.auditCheckpoints, 'utf8').length > 0 ? '\n' : '';
-        appendDurably(this.paths.auditCheckpoints, sep + note, 0o644);
+        this.storage.appendCheckpoint(note);
       } catch (err) {
-        throw wrapWriteError(err, `checkpoint file ${this.paths.auditCheckpoints}`);
+        throw wrapWriteError(err, `checkpoint file ${this.storage.checkpointsLocation}`);
       }
       return note;
     } finally {

@@ -1,10 +1,22 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, truncateSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { atomicWriteFileSync, fsyncDir, openForAppend } from '../core/atomic-write.js';
 import { inputError, readInputText } from '../core/errors.js';
 import { ensureDir, ensureStateDir, type ProjectPaths } from '../core/paths.js';
 import type { TargetLedgerEntry } from '../targets/target.js';
-import type { GraphState, IncidentStore, JournalRecord, LedgerStore, ProjectState, RunJournal, RunStore, StoredGraph, StoredIncident } from './types.js';
+import { acquireLockAsync } from '../store/lockfile.js';
+import type {
+  AuditLogStore,
+  GraphState,
+  IncidentStore,
+  JournalRecord,
+  LedgerStore,
+  ProjectState,
+  RunJournal,
+  RunStore,
+  StoredGraph,
+  StoredIncident,
+} from './types.js';
 
 /**
  * The state seam's one implementation today: files under `.credctl/`, in the layout credctl has
@@ -12,7 +24,7 @@ import type { GraphState, IncidentStore, JournalRecord, LedgerStore, ProjectStat
  * owner-only (0600 files in a 0700 directory that must be a real one this user owns) and
  * written atomically or, for journals, appended and fsynced record by record.
  */
-export type StatePaths = Pick<ProjectPaths, 'stateDir' | 'graph' | 'runs'>;
+export type StatePaths = Pick<ProjectPaths, 'stateDir' | 'graph' | 'runs' | 'audit' | 'auditCheckpoints'>;
 
 export function projectState(paths: StatePaths): ProjectState {
   return {
@@ -20,6 +32,64 @@ export function projectState(paths: StatePaths): ProjectState {
     runs: fileRunStore(paths.runs),
     ledger: fileLedger(join(paths.stateDir, 'target-ledger.json')),
     incidents: fileIncidentStore(join(paths.stateDir, 'incidents')),
+    audit: fileAuditStore(paths),
+  };
+}
+
+/** Append bytes and fsync before returning. */
+function appendDurably(path: string, data: string, mode: number): void {
+  const fd = openForAppend(path, mode);
+  try {
+    const buf = Buffer.from(data, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * `.credctl/audit.jsonl` (0600, appended and fsynced) and `.credctl/checkpoints` (0644: public
+ * by design, to be published), with `audit.jsonl.lock` for writers.
+ */
+export function fileAuditStore(paths: Pick<ProjectPaths, 'stateDir' | 'audit' | 'auditCheckpoints'>): AuditLogStore {
+  const { audit: log, auditCheckpoints: checkpoints } = paths;
+  return {
+    location: log,
+    checkpointsLocation: checkpoints,
+    async lock() {
+      ensureStateDir(paths.stateDir);
+      return acquireLockAsync(log + '.lock', { what: 'audit log' });
+    },
+    readLog: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
+    lastLine() {
+      if (!existsSync(log)) return null;
+      const fd = openSync(log, 'r');
+      try {
+        const size = fstatSync(fd).size;
+        if (size === 0) return null;
+        // Read back from the end in growing chunks until a whole last line is in hand.
+        for (let chunk = 64 * 1024; ; chunk *= 4) {
+          const start = Math.max(0, size - chunk);
+          const buf = Buffer.alloc(size - start);
+          readSync(fd, buf, 0, buf.length, start);
+          const complete = buf[buf.length - 1] === 0x0a;
+          const end = complete ? buf.length - 1 : buf.length;
+          const nl = buf.lastIndexOf(0x0a, end - 1);
+          if (nl < 0 && start > 0) continue;
+          return { line: buf.subarray(nl + 1, end).toString('utf8'), complete };
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
+    appendLog: (text) => appendDurably(log, text, 0o600),
+    readCheckpoints: () => (existsSync(checkpoints) ? readFileSync(checkpoints, 'utf8') : ''),
+    appendCheckpoint(note) {
+      const sep = existsSync(checkpoints) && readFileSync(checkpoints, 'utf8').length > 0 ? '\n' : '';
+      appendDurably(checkpoints, sep + note, 0o644);
+    },
   };
 }
 

@@ -90,10 +90,36 @@ export interface IncidentStore {
   write(doc: StoredIncident): void;
 }
 
+/**
+ * Where the signed audit log's bytes are kept: an append-only log of lines and a file of signed
+ * checkpoints. What a line means (the hash chain, signatures, checkpoints' Merkle roots) belongs
+ * to audit/, above this layer; the store only keeps bytes exactly, appends durably, and serialises
+ * writers. Entries never hold a value (audit/ masks them before they get here).
+ */
+export interface AuditLogStore {
+  /** Where the log is kept, for messages. */
+  readonly location: string;
+  /** Where the checkpoints are kept, for messages. */
+  readonly checkpointsLocation: string;
+  /** Take the one writers' lock (other processes too); appends and checkpoints run under it. */
+  lock(): Promise<{ release(): void }>;
+  /** The whole log, exactly as stored; '' when there is none. */
+  readLog(): string;
+  /** The log's last line without its newline, and whether it ended with one; null for an empty log. */
+  lastLine(): { line: string; complete: boolean } | null;
+  /** Append text (whole lines) durably: when this returns, it survives a crash. */
+  appendLog(text: string): void;
+  /** The checkpoints, exactly as stored; '' when there are none. */
+  readCheckpoints(): string;
+  /** Append one checkpoint note durably (notes are separated by a blank line). */
+  appendCheckpoint(note: string): void;
+}
+
 /** A project's state, as one object built once per command and passed down. */
 export interface ProjectState {
   graph: GraphState;
   runs: RunStore;
   ledger: LedgerStore;
   incidents: IncidentStore;
+  audit: AuditLogStore;
 }

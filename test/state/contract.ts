@@ -149,5 +149,27 @@ export function stateContract(name: string, fresh: () => StateUnderTest): void {
         expect(again.read('inc-20260101-000000-aaaaaa')).toEqual({ schemaVersion: 1, id: 'inc-20260101-000000-aaaaaa', title: 'first, renamed' });
       }),
     );
+
+    it(
+      'keeps the audit log and its checkpoints byte for byte, appended in order, and reads the last line back',
+      withState(async ({ state, reopen }) => {
+        expect(state.audit.readLog()).toBe('');
+        expect(state.audit.lastLine()).toBeNull();
+        expect(state.audit.readCheckpoints()).toBe('');
+        const lock = await state.audit.lock();
+        state.audit.appendLog('{"seq":1}\n');
+        state.audit.appendLog('{"seq":2,"ünï":"çødé"}\n');
+        state.audit.appendCheckpoint('origin\n1\nroot\n\n— sig\n');
+        state.audit.appendCheckpoint('origin\n2\nroot\n\n— sig\n');
+        lock.release();
+        const again = reopen().audit;
+        expect(again.readLog()).toBe('{"seq":1}\n{"seq":2,"ünï":"çødé"}\n');
+        expect(again.lastLine()).toEqual({ line: '{"seq":2,"ünï":"çødé"}', complete: true });
+        expect(again.readCheckpoints()).toBe('origin\n1\nroot\n\n— sig\n\norigin\n2\nroot\n\n— sig\n');
+        // A torn last write is reported as such, not hidden.
+        again.appendLog('{"seq":3,"tor');
+        expect(reopen().audit.lastLine()).toEqual({ line: '{"seq":3,"tor', complete: false });
+      }),
+    );
   });
 }

@@ -12,10 +12,11 @@ export interface MemoryBacking {
   runs: Map<string, { plan: string; journal: string[] }>;
   ledger: Map<string, TargetLedgerEntry>;
   incidents: Map<string, string>;
+  audit: { log: string; checkpoints: string };
 }
 
 export function memoryBacking(): MemoryBacking {
-  return { runs: new Map(), ledger: new Map(), incidents: new Map() };
+  return { runs: new Map(), ledger: new Map(), incidents: new Map(), audit: { log: '', checkpoints: '' } };
 }
 
 export function memoryState(b: MemoryBacking): ProjectState {
@@ -65,6 +66,21 @@ export function memoryState(b: MemoryBacking): ProjectState {
         return text === undefined ? undefined : (JSON.parse(text) as StoredIncident);
       },
       write: (doc) => void b.incidents.set(doc.id, JSON.stringify(doc)),
+    },
+    audit: {
+      location: 'memory:audit',
+      checkpointsLocation: 'memory:checkpoints',
+      lock: async () => ({ release: () => undefined }),
+      readLog: () => b.audit.log,
+      lastLine() {
+        if (!b.audit.log) return null;
+        const complete = b.audit.log.endsWith('\n');
+        const body = complete ? b.audit.log.slice(0, -1) : b.audit.log;
+        return { line: body.slice(body.lastIndexOf('\n') + 1), complete };
+      },
+      appendLog: (text) => void (b.audit.log += text),
+      readCheckpoints: () => b.audit.checkpoints,
+      appendCheckpoint: (note) => void (b.audit.checkpoints += (b.audit.checkpoints ? '\n' : '') + note),
     },
   };
 }
