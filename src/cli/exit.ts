@@ -8,6 +8,11 @@ import * as io from '../core/io.js';
  * Shared by the full CLI (main.ts) and the bundled pre-commit entry (staged-hook.ts).
  */
 export function reportError(err: unknown): number {
+  if (isPromptCancel(err)) {
+    // Ctrl-C (or a closed terminal) at a prompt: the person stopped, nothing went wrong.
+    io.err().write('\nCancelled.\n');
+    return ExitCode.Cancelled;
+  }
   if (err instanceof CredctlError) {
     io.err().write(`credctl: ${err.message}\n`);
     if (err.hint) io.err().write(`  ${err.hint}\n`);
@@ -24,6 +29,15 @@ export function reportError(err: unknown): number {
   if (process.env.CREDCTL_DEBUG) io.err().write(`${e?.stack ?? ''}\n`);
   else io.err().write('  This is a bug in credctl. Re-run with CREDCTL_DEBUG=1 for details and report it.\n');
   return ExitCode.Internal;
+}
+
+/**
+ * @inquirer/prompts rejects with ExitPromptError on Ctrl-C or a closed terminal, and with
+ * AbortPromptError when its signal aborts; recognised by name so this module does not load it.
+ */
+export function isPromptCancel(err: unknown): boolean {
+  const name = (err as { name?: unknown } | undefined)?.name;
+  return name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError';
 }
 
 /**
