@@ -105,10 +105,12 @@ export interface ApplyOptions {
 
 async function confirmApply(plan: Plan, opts: ApplyOptions): Promise<void> {
   if (opts.yes) return;
-  if (opts.noInput || !io.inputIsTTY()) {
-    throw refusedError('applying a plan needs confirmation', 'Review the plan, then re-run with --yes.');
-  }
+  // The plan a person is asked to review is shown first, whether they can answer here or not
+  // (the CLI's describe writes it to stderr: stdout carries the run summary, or JSON).
   opts.describe?.(plan);
+  if (opts.noInput || !io.inputIsTTY()) {
+    throw refusedError('applying a plan needs confirmation', `Review the plan${opts.describe ? ' above' : ''}, then re-run with --yes.`);
+  }
   const ok = await confirm({ message: `Rotate ${plan.credentials.length} credential(s) now?`, default: false }, { output: process.stderr });
   if (!ok) throw refusedError('not confirmed; nothing was changed');
 }
