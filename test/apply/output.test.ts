@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { trustProject } from '../helpers/trust.js';
 import { makeRotationProject, startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
 
 // What a rotation tells the person running it, through the real CLI in-process against a real
@@ -24,5 +27,23 @@ describe('asking to review a plan', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toContain(p.values.EVENTS_API_KEY!);
     expect(await p.whoami(p.values.EVENTS_API_KEY!)).toBe(200);
+  });
+});
+
+describe('a credential only a person can replace, under --no-input', () => {
+  it('is refused before anything changes with exit 6 (not a failed run, 7), naming the paste needed and where', async () => {
+    const p = await makeRotationProject(issuer, { health: 'none' });
+    // No admin credential for the issuer: the replacement is made by hand and pasted.
+    const yaml = join(p.root, 'credctl.yaml');
+    writeFileSync(yaml, readFileSync(yaml, 'utf8').replace(', admin: "store:example/admin"', ''));
+    trustProject(p.root);
+    const r = await runCli(['rotate', '--project', '--yes', '--no-input', '--root', p.root], { cwd: p.root, env: p.env });
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(/input needed under --no-input: the new EVENTS_API_KEY \(example\) must be created by hand.* and pasted at a prompt; nothing was changed/);
+    expect(r.stderr).toMatch(/Run it on a terminal without --no-input/);
+    expect(r.stdout).toBe('');
+    // Nothing was run: no journal, the old key untouched.
+    expect((await runCli(['apply', '--list-runs', '--root', p.root], { cwd: p.root, env: p.env })).stdout).toBe('');
+    expect(p.read('.env')).toContain(p.values.EVENTS_API_KEY!);
   });
 });
