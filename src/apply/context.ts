@@ -12,6 +12,7 @@ import { projectState } from '../state/files.js';
 import { openTarget, targetKey, targetPlugins } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { PlanCredential } from '../plan/types.js';
+import { describeRef } from '../plan/render.js';
 import { loadProviders } from '../providers/registry.js';
 import { compileRuleSet, detect } from '../scan/detect.js';
 import { loadRulesCached } from '../scan/rules-cache.js';
@@ -156,10 +157,17 @@ export function progressPrinter(write: (line: string) => void = (l) => io.err().
     else if (e.type === 'step') {
       if (e.state === 'start') return;
       const mark = e.state === 'done' ? c.green('✓') : e.state === 'skipped' ? c.dim('↷') : c.red('✗');
-      write(`  ${mark} ${who} ${e.action}${e.detail ? c.dim(`: ${e.detail}`) : ''}`);
+      write(`  ${mark} ${who} ${e.action}${stepObject(e.credential, e.step)}${e.detail ? c.dim(`: ${e.detail}`) : ''}`);
     } else {
       const text = e.outcome === 'rotated' ? c.green('rotated') : e.outcome === 'skipped' ? c.yellow(`skipped: ${e.reason}`) : c.red(`failed: ${e.reason}`);
       write(`${c.bold(who)}: ${text}`);
     }
   };
+}
+
+/** What a step acts on, so that three injects read as three places: ` EVENTS_API_KEY into dotenv .env`. */
+function stepObject(cred: PlanCredential, stepId: string): string {
+  const step = cred.steps.find((s) => s.id === stepId);
+  if (step?.action === 'inject' && step.target) return ` ${step.envName ?? ''} into ${describeRef(step.target)}`;
+  return '';
 }

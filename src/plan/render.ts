@@ -32,7 +32,8 @@ export function renderPlanSummary(plan: Plan): string {
   return lines.join('\n');
 }
 
-function describeRef(ref: Record<string, unknown>): string {
+/** A target as a person reads it: its type and place (`dotenv deploy/app.env`, `github-actions acme/api`). */
+export function describeRef(ref: Record<string, unknown>): string {
   const where = ref.file ?? ref.repo ?? ref.projectId ?? ref.name;
   return `${String(ref.type)}${where ? ` ${escapeControl(String(where))}` : ''}`;
 }

@@ -47,3 +47,19 @@ describe('a credential only a person can replace, under --no-input', () => {
     expect(p.read('.env')).toContain(p.values.EVENTS_API_KEY!);
   });
 });
+
+describe('progress of a run', () => {
+  it('names the target of every inject (type, place, env name), so each line is distinct', async () => {
+    const p = await makeRotationProject(issuer, { names: ['EVENTS_API_KEY', 'BILLING_API_KEY'], health: 'pass' });
+    const r = await runCli(['rotate', '--project', '--yes', '--no-input', '--concurrency', '1', '--root', p.root], { cwd: p.root, env: p.env });
+    expect(r.code, r.stderr).toBe(0);
+    const injects = r.stderr.split('\n').filter((l) => / inject/.test(l));
+    expect(injects).toHaveLength(4);
+    expect(new Set(injects).size).toBe(4);
+    for (const name of ['EVENTS_API_KEY', 'BILLING_API_KEY']) {
+      expect(injects).toContain(`  ✓ ${name} inject ${name} into dotenv .env: written, verified`);
+      expect(injects).toContain(`  ✓ ${name} inject ${name} into dotenv deploy/app.env: written, verified`);
+    }
+    for (const v of Object.values(p.values)) expect(r.stdout + r.stderr).not.toContain(v);
+  });
+});
