@@ -13,6 +13,7 @@ import { openTarget, targetKey, targetPlugins } from '../integrations/targets.js
 import type { TargetRef } from '../targets/target.js';
 import type { PlanCredential } from '../plan/types.js';
 import { describeRef } from '../plan/render.js';
+import { escapeControl } from '../core/text.js';
 import { loadProviders } from '../providers/registry.js';
 import { compileRuleSet, detect } from '../scan/detect.js';
 import { loadRulesCached } from '../scan/rules-cache.js';
@@ -158,6 +159,11 @@ export function progressPrinter(write: (line: string) => void = (l) => io.err().
       if (e.state === 'start') return;
       const mark = e.state === 'done' ? c.green('✓') : e.state === 'skipped' ? c.dim('↷') : c.red('✗');
       write(`  ${mark} ${who} ${e.action}${stepObject(e.credential, e.step)}${e.detail ? c.dim(`: ${e.detail}`) : ''}`);
+      // What a failed health check printed (masked and trimmed by the engine), so the failure explains itself.
+      if (e.output) {
+        write(c.dim('      its output (last lines, secret values masked):'));
+        for (const line of e.output.split('\n')) write(c.dim(`      │ ${escapeControl(line)}`));
+      }
     } else {
       const text = e.outcome === 'rotated' ? c.green('rotated') : e.outcome === 'skipped' ? c.yellow(`skipped: ${e.reason}`) : c.red(`failed: ${e.reason}`);
       write(`${c.bold(who)}: ${text}`);

@@ -14,6 +14,7 @@ import { targetKey } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { BindingTarget, EngineDeps, RotationProvider } from './ports.js';
 import { secretCandidates } from '../scan/secret-candidates.js';
+import { knownSecretValues } from '../store/known-values.js';
 
 /**
  * The apply engine: runs a plan credential by credential, in the plan's order, journaling every
@@ -147,7 +148,26 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   await Promise.all(workers);
 }
 
-class StepFailure extends Error {}
+class StepFailure extends Error {
+  /** What a failed health check printed (already masked and trimmed): shown, never journaled. */
+  constructor(
+    message: string,
+    readonly output?: string,
+  ) {
+    super(message);
+  }
+}
+
+const SHOWN_OUTPUT_LINES = 8;
+const SHOWN_LINE_CHARS = 200;
+
+/** A failed check's output as shown: every secret value this run knows masked, the last few lines, each cut short. */
+function shownOutput(output: string, secrets: string[]): string | undefined {
+  const masked = maskValues(output, [...secrets, ...knownSecretValues()]);
+  const lines = masked.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const kept = lines.slice(-SHOWN_OUTPUT_LINES).map((l) => (l.length > SHOWN_LINE_CHARS ? `${l.slice(0, SHOWN_LINE_CHARS)}…` : l));
+  return kept.length ? kept.join('\n') : undefined;
+}
 
 async function rotateCredential(
   plan: Plan,
@@ -210,7 +230,8 @@ async function rotateCredential(
       const secrets = [state.oldValue, state.newValue].filter((v): v is string => !!v);
       const reason = maskValues(err instanceof Error ? err.message : String(err), secrets);
       journal.append('failed', step.id, { reason });
-      deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'failed', detail: reason });
+      const output = err instanceof StepFailure && err.output ? maskValues(err.output, secrets) : undefined;
+      deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'failed', detail: reason, ...(output ? { output } : {}) });
       await deps.audit
         .append({ action: `rotate.${step.action}`, subject, outcome: 'failed', details: { run: runId, step: step.id, reason } })
         .catch(() => undefined);
@@ -445,10 +466,11 @@ async function healthStep(x: StepRun): Promise<Record<string, unknown>> {
       if (value !== undefined) env[part.envName] = value;
     }
   }
-  const outcome = await deps.runHealthCheck(step.check!, env, [state.newValue!, state.oldValue ?? '', ...Object.values(env)].filter(Boolean));
+  const secrets = [state.newValue!, state.oldValue ?? '', ...Object.values(env)].filter(Boolean);
+  const outcome = await deps.runHealthCheck(step.check!, env, secrets);
   if (!outcome.passed) {
     summary.healthChecksFailed++;
-    throw new StepFailure(`health check failed: ${outcome.reason ?? 'no reason given'}`);
+    throw new StepFailure(`health check failed: ${outcome.reason ?? 'no reason given'}`, outcome.output ? shownOutput(outcome.output, secrets) : undefined);
   }
   summary.healthChecksPassed++;
   return { result: 'passed' };

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redact } from '../../src/core/redact.js';
 import { runCli } from '../helpers/cli.js';
 import { trustProject } from '../helpers/trust.js';
 import { makeRotationProject, startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
@@ -61,5 +62,52 @@ describe('progress of a run', () => {
       expect(injects).toContain(`  ✓ ${name} inject ${name} into dotenv deploy/app.env: written, verified`);
     }
     for (const v of Object.values(p.values)) expect(r.stdout + r.stderr).not.toContain(v);
+  });
+});
+
+describe('a failed health check', () => {
+  it('shows the last lines of its output, with every secret value of the run masked (canaries)', async () => {
+    const p = await makeRotationProject(issuer, { health: 'none' });
+    const old = p.values.EVENTS_API_KEY!;
+    // A check that prints the new value (plain and base64), the old one and the admin token, then fails.
+    writeFileSync(join(p.root, 'old.txt'), old);
+    writeFileSync(join(p.root, 'admin.txt'), issuer.adminToken);
+    writeFileSync(
+      join(p.root, 'smoke.mjs'),
+      [
+        "import { readFileSync } from 'node:fs';",
+        "for (let i = 0; i < 30; i++) console.log('warming up ' + i);",
+        "const v = process.env.EVENTS_API_KEY;",
+        "console.log('connecting with ' + v + ' (base64 ' + Buffer.from(v).toString('base64') + ')');",
+        "console.log('old key ' + readFileSync('old.txt', 'utf8') + ', admin ' + readFileSync('admin.txt', 'utf8'));",
+        "console.error('payments API said 401: invalid key');",
+        'process.exit(1);',
+      ].join('\n'),
+    );
+    const yaml = join(p.root, 'credctl.yaml');
+    writeFileSync(yaml, readFileSync(yaml, 'utf8') + '    health:\n      - command: node smoke.mjs\n        retries: 0\n');
+    trustProject(p.root);
+    const r = await runCli(['rotate', '--project', '--yes', '--no-input', '--root', p.root], { cwd: p.root, env: p.env });
+    expect(r.code, r.stderr).toBe(7);
+    const created = (await p.store.versions('EVENTS_API_KEY')).at(-1)!;
+    const fresh = (await p.store.get('EVENTS_API_KEY', { version: created.version }))!;
+    expect(fresh).not.toBe(old);
+    // Canaries: no value, in any form the check printed it, reaches the terminal.
+    for (const v of [fresh, old, issuer.adminToken, Buffer.from(fresh).toString('base64')]) {
+      expect(r.stdout).not.toContain(v);
+      expect(r.stderr).not.toContain(v);
+    }
+    expect(r.stderr).toMatch(/✗ EVENTS_API_KEY health: health check failed: exit code 1/);
+    expect(r.stderr).toContain('its output (last lines, secret values masked):');
+    expect(r.stderr).toContain(`│ connecting with ${redact(fresh)} (base64 ${redact(Buffer.from(fresh).toString('base64'))})`);
+    expect(r.stderr).toContain(`│ old key ${redact(old)}, admin ${redact(issuer.adminToken)}`);
+    expect(r.stderr).toContain('│ payments API said 401: invalid key');
+    // Trimmed to the last lines.
+    const shown = r.stderr.split('\n').filter((l) => l.includes('│ '));
+    expect(shown.length).toBeLessThanOrEqual(8);
+    expect(r.stderr).not.toContain('warming up 0');
+    // Shown, not kept: the journal and the audit log hold the reason only.
+    const state = readFileSync(join(p.root, '.credctl', 'audit.jsonl'), 'utf8');
+    expect(state).not.toContain('connecting with');
   });
 });
