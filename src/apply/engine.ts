@@ -6,7 +6,7 @@ import { fingerprint } from '../core/fingerprint.js';
 import { CredctlError, refusedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { maskValues } from '../core/redact.js';
-import type { Plan, PlanCredential, PlanStep, RunSummary } from '../plan/types.js';
+import type { Plan, PlanCredential, PlanStep, RunFailure, RunSummary } from '../plan/types.js';
 import { parsePlan, planToYaml } from '../plan/plan-file.js';
 import type { RunStore } from '../state/types.js';
 import { Journal } from './journal.js';
@@ -185,7 +185,7 @@ async function rotateCredential(
   const rolledBack = journal.records.some((r) => r.event === 'rollback' && r.step?.startsWith(`${cred.id}/`));
   if (rolledBack) {
     const reason = 'rolled back earlier in this run';
-    summary.failed.push({ id: cred.id, reason });
+    summary.failed.push({ id: cred.id, ...named(cred), reason, state: 'rolled-back' });
     deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason });
     return 'failed';
   }
@@ -240,12 +240,12 @@ async function rotateCredential(
         // the failure. The old credential is still valid, and the run says so and stays resumable.
         const explained = `${reason}. The new value is in every target and current; the old one is NOT revoked yet: resume the run (credctl apply --resume ${runId}) or revoke it by hand`;
         journal.append('failed', `${cred.id}`, { reason: explained, incomplete: true });
-        summary.failed.push({ id: cred.id, reason: explained });
+        summary.failed.push({ id: cred.id, ...named(cred), reason: explained, state: 'new-value-live' });
         deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason: explained });
         return 'failed';
       }
-      await rollback(cred, state, injected, provider, deps, journal, runId, reason);
-      summary.failed.push({ id: cred.id, reason });
+      const undone = await rollback(cred, state, injected, provider, deps, journal, runId, reason);
+      summary.failed.push({ id: cred.id, ...named(cred), reason, state: 'rolled-back', ...undone });
       deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason });
       return 'failed';
     }
@@ -253,6 +253,8 @@ async function rotateCredential(
   deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'rotated' });
   return 'rotated';
 }
+
+const named = (cred: PlanCredential) => (cred.names[0] ? { name: cred.names[0] } : {});
 
 /** Non-secret facts a finished step recorded, put back into memory on resume. */
 function restore(state: CredState, step: PlanStep, data: Record<string, unknown>): void {
@@ -675,9 +677,11 @@ async function rollback(
   journal: Journal,
   runId: string,
   reason: string,
-): Promise<void> {
+): Promise<Pick<RunFailure, 'unrestored'>> {
   await loadValues(cred, state, deps);
   const guardValue = async () => null;
+  const undone: Pick<RunFailure, 'unrestored'> = {};
+  const masked = (err: unknown) => maskValues(String((err as Error)?.message ?? err), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean));
   for (const step of injected.reverse()) {
     const target = deps.openTarget(step.target!, guardValue);
     const name = step.envName!;
@@ -698,10 +702,8 @@ async function rollback(
       }
       journal.append('rollback', step.id, { result: 'old value restored' });
     } catch (err) {
-      journal.append('rollback', step.id, {
-        result: 'could not restore',
-        reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)),
-      });
+      journal.append('rollback', step.id, { result: 'could not restore', reason: masked(err) });
+      (undone.unrestored ??= []).push(`${name} in ${target.describe()}`);
     }
   }
   if (state.newValue) {
@@ -709,13 +711,11 @@ async function rollback(
       await provider.revoke({ value: state.newValue, id: state.newId, ...(state.newParts ? { parts: state.newParts } : {}), mode: 'revoke' });
       journal.append('rollback', `${cred.id}/revoke-new`, { result: 'new credential revoked' });
     } catch (err) {
-      journal.append('rollback', `${cred.id}/revoke-new`, {
-        result: 'could not revoke the new credential',
-        reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)),
-      });
+      journal.append('rollback', `${cred.id}/revoke-new`, { result: 'could not revoke the new credential', reason: masked(err) });
     }
   }
   await deps.audit
     .append({ action: 'rotate.rollback', subject: { credential: cred.id, provider: cred.provider }, outcome: 'ok', details: { run: runId, reason } })
     .catch(() => undefined);
+  return undone;
 }

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redact } from '../../src/core/redact.js';
 import { runCli } from '../helpers/cli.js';
+import { startFaultProxy, type FaultProxy } from '../servers/fault-proxy.js';
 import { trustProject } from '../helpers/trust.js';
-import { makeRotationProject, startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
+import { makeRotationProject, startTestIssuer, valueIn, type Issuer, type RotationProject } from '../helpers/rotation-project.js';
+import { fingerprint } from '../../src/core/fingerprint.js';
 
 // What a rotation tells the person running it, through the real CLI in-process against a real
 // reference issuer: enough to act on without reading the journal, and never a secret value.
@@ -110,4 +112,66 @@ describe('a failed health check', () => {
     const state = readFileSync(join(p.root, '.credctl', 'audit.jsonl'), 'utf8');
     expect(state).not.toContain('connecting with');
   });
+});
+
+/** A project whose health check fails at once (no retries), its issuer reached through a fault proxy. */
+async function failingProject(opts: { healthFails: boolean }): Promise<{ p: RotationProject; proxy: FaultProxy }> {
+  const p = await makeRotationProject(issuer, { health: 'none' });
+  const proxy = await startFaultProxy(issuer.url);
+  const yaml = join(p.root, 'credctl.yaml');
+  let text = readFileSync(yaml, 'utf8').split(issuer.url).join(proxy.url);
+  if (opts.healthFails) text += '    health:\n      - command: node -e "process.exit(3)"\n        retries: 0\n';
+  writeFileSync(yaml, text);
+  trustProject(p.root);
+  return { p, proxy };
+}
+
+const rotate = (p: RotationProject, ...more: string[]) =>
+  runCli(['rotate', '--project', '--yes', '--no-input', '--root', p.root, ...more], { cwd: p.root, env: p.env });
+
+describe('the run summary says what happened to each failed credential', () => {
+  it('rolled back: the old value is back everywhere', async () => {
+    const { p, proxy } = await failingProject({ healthFails: true });
+    try {
+      const r = await rotate(p);
+      expect(r.code, r.stderr).toBe(7);
+      expect(r.stdout).toMatch(/rotated: 0 {3}failed: 1 \(rolled back: 1\) {3}skipped: 0/);
+      const id = fingerprint(p.values.EVENTS_API_KEY!);
+      expect(r.stdout).toContain(`✗ EVENTS_API_KEY ${id}: failed (rolled back): health check failed: exit code 3`);
+      expect(r.stdout).not.toMatch(/STILL LIVE|not rolled back/);
+      expect(valueIn(p.read('.env'), 'EVENTS_API_KEY')).toBe(p.values.EVENTS_API_KEY);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it('not rolled back: the new value is live everywhere and the old one not revoked yet (as the message above says)', async () => {
+    const { p, proxy } = await failingProject({ healthFails: false });
+    try {
+      proxy.injectFault({ kind: 'status', status: 500, count: 50, match: { path: '/v1/revoke' } });
+      const r = await rotate(p);
+      expect(r.code, r.stderr).toBe(7);
+      expect(r.stdout).toMatch(/failed: 1 \(new value live, not rolled back: 1\)/);
+      expect(r.stdout).not.toMatch(/\(rolled back/);
+      expect(r.stdout).toMatch(/✗ EVENTS_API_KEY fp_\w+: failed \(new value live, not rolled back\): .*the old one is NOT revoked yet/);
+      const fresh = valueIn(p.read('.env'), 'EVENTS_API_KEY')!;
+      expect(fresh).not.toBe(p.values.EVENTS_API_KEY);
+      expect(await p.whoami(fresh)).toBe(200);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it('--json carries the state of each failure', async () => {
+    const { p, proxy } = await failingProject({ healthFails: true });
+    try {
+      const r = await rotate(p, '--json');
+      expect(r.code, r.stderr).toBe(7);
+      const summary = JSON.parse(r.stdout);
+      expect(summary.failed).toMatchObject([{ id: fingerprint(p.values.EVENTS_API_KEY!), name: 'EVENTS_API_KEY', state: 'rolled-back' }]);
+      expect(summary.failed[0].leftover).toBeUndefined();
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });
