@@ -14,7 +14,7 @@ import type { TargetRef } from '../targets/target.js';
 import type { PlanCredential } from '../plan/types.js';
 import { describeRef } from '../plan/render.js';
 import { escapeControl } from '../core/text.js';
-import { loadProviders } from '../providers/registry.js';
+import { loadProviders, manualStep } from '../providers/registry.js';
 import { compileRuleSet, detect } from '../scan/detect.js';
 import { loadRulesCached } from '../scan/rules-cache.js';
 import { runHealthCheck } from './health.js';
@@ -110,6 +110,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
       ),
     runHealthCheck: (check, env, secrets) => runHealthCheck(check, env, secrets, { cwd: opts.paths.root, http: net }),
     prompter,
+    revokePlace: (cred) => revokePlace(cred, opts.settings),
     checkPastedValue,
     acceptUnrecognised: opts.acceptUnrecognised,
     onEvent: opts.onEvent,
@@ -121,6 +122,16 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
       for (const c of closers) await c().catch(() => undefined);
     },
   };
+}
+
+/** Where a person deletes this provider's credentials by hand: its dashboard's revoke page, else its issuer. */
+export function revokePlace(cred: PlanCredential, settings: ProjectSettings): string | undefined {
+  const entry = loadProviders().find((p) => p.id === cred.provider);
+  const name = entry?.name ?? cred.provider;
+  const url = manualStep(entry, 'revoke').url;
+  if (url) return `${name}: ${url}`;
+  const issuer = settings.providers[cred.provider]?.issuer ?? cred.issuer;
+  return issuer ? `${name} (${issuer})` : name;
 }
 
 /** Does a pasted value look like this provider's credential? (manifest patterns, else its detection rules) */

@@ -5,7 +5,7 @@ import { sweepTempFiles } from '../core/atomic-write.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { CredctlError, refusedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { maskValues } from '../core/redact.js';
+import { maskValues, redact } from '../core/redact.js';
 import type { Plan, PlanCredential, PlanStep, RunFailure, RunSummary } from '../plan/types.js';
 import { parsePlan, planToYaml } from '../plan/plan-file.js';
 import type { RunStore } from '../state/types.js';
@@ -677,10 +677,10 @@ async function rollback(
   journal: Journal,
   runId: string,
   reason: string,
-): Promise<Pick<RunFailure, 'unrestored'>> {
+): Promise<Pick<RunFailure, 'unrestored' | 'leftover'>> {
   await loadValues(cred, state, deps);
   const guardValue = async () => null;
-  const undone: Pick<RunFailure, 'unrestored'> = {};
+  const undone: Pick<RunFailure, 'unrestored' | 'leftover'> = {};
   const masked = (err: unknown) => maskValues(String((err as Error)?.message ?? err), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean));
   for (const step of injected.reverse()) {
     const target = deps.openTarget(step.target!, guardValue);
@@ -712,6 +712,10 @@ async function rollback(
       journal.append('rollback', `${cred.id}/revoke-new`, { result: 'new credential revoked' });
     } catch (err) {
       journal.append('rollback', `${cred.id}/revoke-new`, { result: 'could not revoke the new credential', reason: masked(err) });
+      // Still live, in no target: only a person can delete it now, so the summary says which and where.
+      const dashboard = (err as { dashboard?: unknown })?.dashboard;
+      const where = typeof dashboard === 'string' ? dashboard : deps.revokePlace?.(cred);
+      undone.leftover = { redacted: redact(state.newValue), ...(state.newId ? { id: state.newId } : {}), reason: masked(err), ...(where ? { where } : {}) };
     }
   }
   await deps.audit

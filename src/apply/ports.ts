@@ -73,6 +73,8 @@ export interface EngineDeps {
    */
   checkPastedValue?(credential: PlanCredential, value: string): string | undefined;
   acceptUnrecognised?: boolean;
+  /** Where a person revokes this provider's credentials by hand (its dashboard), for a replacement credctl could not revoke. */
+  revokePlace?(credential: PlanCredential): string | undefined;
   onEvent?(event: EngineEvent): void;
   concurrency: number;
 }

@@ -73,6 +73,14 @@ export function printRunSummary(summary: RunSummary, json: boolean): void {
   for (const f of summary.failed) {
     lines.push(c.red(`  ✗ ${f.name ? `${f.name} ` : ''}${f.id}: failed (${FAILED_STATE[f.state]}): ${f.reason}`));
     if (f.unrestored?.length) lines.push(c.red(`    ! not restored, put the old value back by hand: ${f.unrestored.join(', ')}`));
+    if (f.leftover) {
+      const which = `${f.leftover.redacted}${f.leftover.id ? `, id ${f.leftover.id}` : ''}`;
+      lines.push(
+        c.red(
+          `    ! the replacement credctl created (${which}) could not be revoked (${f.leftover.reason}) and is STILL LIVE, in no target: delete it by hand${f.leftover.where ? ` at ${f.leftover.where}` : ''}`,
+        ),
+      );
+    }
   }
   for (const s of summary.skipped) lines.push(c.yellow(`  ↷ ${s.id}: ${s.reason}`));
   lines.push(c.dim(`  journal: ${summary.runDir}/journal.jsonl`));

@@ -126,4 +126,9 @@ export interface RunFailure {
   state: 'rolled-back' | 'new-value-live';
   /** Rolled back, but these targets could not be given the old value again (fix them by hand). */
   unrestored?: string[];
+  /**
+   * The replacement this run created and could not revoke while rolling back: still live at the
+   * provider, in no target. A person deletes it: `where` says at which place.
+   */
+  leftover?: { redacted: string; id?: string; reason: string; where?: string };
 }

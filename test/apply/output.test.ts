@@ -6,6 +6,7 @@ import { runCli } from '../helpers/cli.js';
 import { startFaultProxy, type FaultProxy } from '../servers/fault-proxy.js';
 import { trustProject } from '../helpers/trust.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer, type RotationProject } from '../helpers/rotation-project.js';
+import { revokePlace } from '../../src/apply/context.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 
 // What a rotation tells the person running it, through the real CLI in-process against a real
@@ -174,4 +175,33 @@ describe('the run summary says what happened to each failed credential', () => {
       await proxy.close();
     }
   }, 60_000);
+});
+
+describe('a replacement credctl created and could not revoke while rolling back', () => {
+  it('is named (redacted form and id) with the place to delete it by hand, and is indeed still live', async () => {
+    const { p, proxy } = await failingProject({ healthFails: true });
+    try {
+      proxy.injectFault({ kind: 'status', status: 500, count: 50, match: { path: '/v1/revoke' } });
+      const r = await rotate(p);
+      expect(r.code, r.stderr).toBe(7);
+      const version = (await p.store.versions('EVENTS_API_KEY')).at(-1)!;
+      const fresh = (await p.store.get('EVENTS_API_KEY', { version: version.version }))!;
+      expect(fresh).not.toBe(p.values.EVENTS_API_KEY);
+      expect(r.stdout).toContain(`failed (rolled back): health check failed: exit code 3`);
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `! the replacement credctl created \\(${redact(fresh).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, id [\\w-]+\\) could not be revoked \\(.*\\) and is STILL LIVE, in no target: delete it by hand at credctl reference issuer \\(${proxy.url}\\)`,
+        ),
+      );
+      expect(await p.whoami(fresh)).toBe(200);
+      for (const v of [fresh, p.values.EVENTS_API_KEY!]) expect(r.stdout + r.stderr).not.toContain(v);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it('points a GitHub token to the tokens settings page', () => {
+    const place = revokePlace({ provider: 'github' } as never, { providers: {} } as never);
+    expect(place).toMatch(/^GitHub: https:\/\/github\.com\/settings\/tokens/);
+  });
 });
