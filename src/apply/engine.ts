@@ -718,6 +718,8 @@ async function rollback(
       undone.leftover = { redacted: redact(state.newValue), ...(state.newId ? { id: state.newId } : {}), reason: masked(err), ...(where ? { where } : {}) };
     }
   }
+  // The replacement is not pending any more: it was tried and undone, and the store says so.
+  if (state.newVersion !== undefined) await deps.store.setLabel(cred.storeName, state.newVersion, 'rolled-back').catch(() => undefined);
   await deps.audit
     .append({ action: 'rotate.rollback', subject: { credential: cred.id, provider: cred.provider }, outcome: 'ok', details: { run: runId, reason } })
     .catch(() => undefined);

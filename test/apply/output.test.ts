@@ -205,3 +205,25 @@ describe('a replacement credctl created and could not revoke while rolling back'
     expect(place).toMatch(/^GitHub: https:\/\/github\.com\/settings\/tokens/);
   });
 });
+
+describe('the store after a rollback', () => {
+  it('labels the undone replacement rolled-back, not pending, and store versions/list show it', async () => {
+    const { p, proxy } = await failingProject({ healthFails: true });
+    try {
+      expect((await rotate(p)).code).toBe(7);
+      const versions = await p.store.versions('EVENTS_API_KEY');
+      expect(versions.map((v) => v.labels)).toEqual([['current'], ['rolled-back']]);
+      const shown = await runCli(['store', 'versions', 'EVENTS_API_KEY'], { cwd: p.root, env: p.env });
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toMatch(/^v2 .* rolled-back$/m);
+      expect(shown.stdout).not.toContain('pending');
+      const list = await runCli(['store', 'list'], { cwd: p.root, env: p.env });
+      expect(list.stdout).toMatch(/EVENTS_API_KEY .*rolled-back/);
+      // A person cannot put a new version straight into that state.
+      const put = await runCli(['store', 'put', 'X', '--label', 'rolled-back'], { cwd: p.root, env: p.env, input: 'FAKE-0123456789' });
+      expect(put.code).toBe(3);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+});
