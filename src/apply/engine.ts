@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { sweepTempFiles } from '../core/atomic-write.js';
 import { fingerprint } from '../core/fingerprint.js';
-import { CredctlError, refusedError } from '../core/errors.js';
+import { CredctlError, isPromptCancel, refusedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { maskValues, redact } from '../core/redact.js';
 import type { Plan, PlanCredential, PlanStep, RunFailure, RunSummary } from '../plan/types.js';
@@ -90,6 +90,9 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   for (const c of plan.credentials) for (const g of c.guards) guardOf.set(g, c.id);
   const done = new Set<string>();
   const failed = new Set<string>();
+  // Ctrl-C at a prompt of a manual step: that credential is undone as any failure is, nothing
+  // else is started, and the cancel reaches the CLI (exit 130). The run stays resumable.
+  let cancelled: unknown;
   // A run killed between writing a temp file and renaming it leaves the new secret next to its
   // target: remove such leftovers (0600, named .<file>.credctl-<pid>-<hex>.tmp) and say so.
   // The run's own directories only when runs are kept on disk (another state backend has none).
@@ -104,6 +107,7 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   try {
     for (const batch of plan.order.batches) {
       await pool(batch, deps.concurrency, async (id) => {
+        if (cancelled !== undefined) return;
         const cred = byId.get(id)!;
         const blockedBy = cred.steps
           .filter((s) => s.action === 'inject' && s.target)
@@ -117,7 +121,14 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
           deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'skipped', reason });
           return;
         }
-        const outcome = await rotateCredential(plan, runId, cred, journal, deps, summary);
+        let outcome: 'rotated' | 'failed';
+        try {
+          outcome = await rotateCredential(plan, runId, cred, journal, deps, summary);
+        } catch (err) {
+          if (!isPromptCancel(err)) throw err;
+          cancelled ??= err;
+          return;
+        }
         if (outcome === 'rotated') {
           done.add(id);
           summary.rotated.push(id);
@@ -126,6 +137,7 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
         }
       });
     }
+    if (cancelled !== undefined) throw cancelled;
   } finally {
     journal.append('run-end', undefined, { rotated: summary.rotated.length, failed: summary.failed.length, skipped: summary.skipped.length });
     journal.close();
@@ -242,11 +254,13 @@ async function rotateCredential(
         journal.append('failed', `${cred.id}`, { reason: explained, incomplete: true });
         summary.failed.push({ id: cred.id, ...named(cred), reason: explained, state: 'new-value-live' });
         deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason: explained });
+        if (isPromptCancel(err)) throw err;
         return 'failed';
       }
       const undone = await rollback(cred, state, injected, provider, deps, journal, runId, reason);
       summary.failed.push({ id: cred.id, ...named(cred), reason, state: 'rolled-back', ...undone });
       deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason });
+      if (isPromptCancel(err)) throw err;
       return 'failed';
     }
   }

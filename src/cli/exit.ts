@@ -1,4 +1,4 @@
-import { CredctlError } from '../core/errors.js';
+import { CredctlError, isPromptCancel } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import * as io from '../core/io.js';
 
@@ -29,15 +29,6 @@ export function reportError(err: unknown): number {
   if (process.env.CREDCTL_DEBUG) io.err().write(`${e?.stack ?? ''}\n`);
   else io.err().write('  This is a bug in credctl. Re-run with CREDCTL_DEBUG=1 for details and report it.\n');
   return ExitCode.Internal;
-}
-
-/**
- * @inquirer/prompts rejects with ExitPromptError on Ctrl-C or a closed terminal, and with
- * AbortPromptError when its signal aborts; recognised by name so this module does not load it.
- */
-export function isPromptCancel(err: unknown): boolean {
-  const name = (err as { name?: unknown } | undefined)?.name;
-  return name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError';
 }
 
 /**

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -20,6 +20,8 @@ vi.mock('@inquirer/prompts', () => {
 });
 
 const { main } = await import('../../src/cli/main.js');
+const { makeRotationProject, startTestIssuer } = await import('../helpers/rotation-project.js');
+const { trustProject } = await import('../helpers/trust.js');
 const { reportError } = await import('../../src/cli/exit.js');
 const { ExitCode, EXIT_CODE_HELP } = await import('../../src/core/exit-codes.js');
 
@@ -29,14 +31,14 @@ writeFileSync(join(dir, 'store.key'), randomBytes(32).toString('hex'), { mode: 0
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** credctl with a terminal on stdin (so it prompts) and captured stdout/stderr. */
-async function onTerminal(args: string[]) {
+async function onTerminal(args: string[], where: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const sink = (into: string[]) => ({ isTTY: false, write: (c: string | Uint8Array) => into.push(String(c)) > 0 });
   const stdin = Object.assign(new PassThrough(), { isTTY: true });
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, CI: '', NO_COLOR: '1', CREDCTL_STORE: 'file', CREDCTL_KEY_FILE: join(dir, 'store.key') };
+  const env: NodeJS.ProcessEnv = where.env ?? { ...process.env, HOME: dir, CI: '', NO_COLOR: '1', CREDCTL_STORE: 'file', CREDCTL_KEY_FILE: join(dir, 'store.key') };
   delete env.CREDCTL_DEBUG;
-  const code = await main([process.execPath, 'credctl', ...args], { stdout: sink(out), stderr: sink(err), env, cwd: dir, stdin });
+  const code = await main([process.execPath, 'credctl', ...args], { stdout: sink(out), stderr: sink(err), env, cwd: where.cwd ?? dir, stdin });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
@@ -66,6 +68,27 @@ describe('Ctrl-C at a prompt', () => {
     const list = await onTerminal(['store', 'list']);
     expect(list.stdout).toContain('EXAMPLE_TOKEN');
   });
+
+  it('at the paste of a manual step during a rotation: that credential is undone, the run stops, exit 130', async () => {
+    cancel.error = 'ExitPromptError';
+    const issuer = await startTestIssuer();
+    try {
+      const p = await makeRotationProject(issuer, { health: 'none' });
+      // No admin credential: the replacement is made by hand and pasted at a hidden prompt.
+      const yaml = join(p.root, 'credctl.yaml');
+      writeFileSync(yaml, readFileSync(yaml, 'utf8').replace(', admin: "store:example/admin"', ''));
+      trustProject(p.root);
+      const before = p.read('.env');
+      const r = await onTerminal(['rotate', '--project', '--yes', '--root', p.root], { env: { ...p.env, CI: '' }, cwd: p.root });
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toMatch(/Cancelled\.\n$/);
+      expect(r.stderr).not.toMatch(/internal error|This is a bug/);
+      expect(p.read('.env')).toBe(before);
+      expect(await p.whoami(p.values.EVENTS_API_KEY!)).toBe(200);
+    } finally {
+      await issuer.close();
+    }
+  }, 60_000);
 
   it('is documented with the other exit codes, and any other error is still a bug (70)', () => {
     expect(ExitCode.Cancelled).toBe(130);
