@@ -43,7 +43,9 @@ describe('a credential only a person can replace, under --no-input', () => {
     trustProject(p.root);
     const r = await runCli(['rotate', '--project', '--yes', '--no-input', '--root', p.root], { cwd: p.root, env: p.env });
     expect(r.code, r.stderr).toBe(6);
-    expect(r.stderr).toMatch(/input needed under --no-input: the new EVENTS_API_KEY \(example\) must be created by hand.* and pasted at a prompt; nothing was changed/);
+    expect(r.stderr).toMatch(
+      /input needed under --no-input: the new EVENTS_API_KEY \(example\) must be created by hand.* and pasted at a prompt; nothing was changed/,
+    );
     expect(r.stderr).toMatch(/Run it on a terminal without --no-input/);
     expect(r.stdout).toBe('');
     // Nothing was run: no journal, the old key untouched.
@@ -80,7 +82,7 @@ describe('a failed health check', () => {
       [
         "import { readFileSync } from 'node:fs';",
         "for (let i = 0; i < 30; i++) console.log('warming up ' + i);",
-        "const v = process.env.EVENTS_API_KEY;",
+        'const v = process.env.EVENTS_API_KEY;',
         "console.log('connecting with ' + v + ' (base64 ' + Buffer.from(v).toString('base64') + ')');",
         "console.log('old key ' + readFileSync('old.txt', 'utf8') + ', admin ' + readFileSync('admin.txt', 'utf8'));",
         "console.error('payments API said 401: invalid key');",

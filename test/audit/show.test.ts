@@ -30,7 +30,16 @@ async function show(query: string): Promise<{ action: string; subject: Record<st
   return JSON.parse(r.stdout).entries;
 }
 
-const ROTATION = ['rotate.snapshot', 'rotate.create', 'rotate.store', 'rotate.inject', 'rotate.introspect', 'rotate.promote', 'rotate.revoke', 'rotate.verify-revoked'];
+const ROTATION = [
+  'rotate.snapshot',
+  'rotate.create',
+  'rotate.store',
+  'rotate.inject',
+  'rotate.introspect',
+  'rotate.promote',
+  'rotate.revoke',
+  'rotate.verify-revoked',
+];
 
 describe('audit show --credential', () => {
   it('by env name: every rotate.* entry of its rotation and the store entries, nothing about another credential', async () => {

@@ -36,7 +36,14 @@ async function onTerminal(args: string[], where: { env?: NodeJS.ProcessEnv; cwd?
   const err: string[] = [];
   const sink = (into: string[]) => ({ isTTY: false, write: (c: string | Uint8Array) => into.push(String(c)) > 0 });
   const stdin = Object.assign(new PassThrough(), { isTTY: true });
-  const env: NodeJS.ProcessEnv = where.env ?? { ...process.env, HOME: dir, CI: '', NO_COLOR: '1', CREDCTL_STORE: 'file', CREDCTL_KEY_FILE: join(dir, 'store.key') };
+  const env: NodeJS.ProcessEnv = where.env ?? {
+    ...process.env,
+    HOME: dir,
+    CI: '',
+    NO_COLOR: '1',
+    CREDCTL_STORE: 'file',
+    CREDCTL_KEY_FILE: join(dir, 'store.key'),
+  };
   delete env.CREDCTL_DEBUG;
   const code = await main([process.execPath, 'credctl', ...args], { stdout: sink(out), stderr: sink(err), env, cwd: where.cwd ?? dir, stdin });
   return { code, stdout: out.join(''), stderr: err.join('') };
