@@ -12,7 +12,9 @@ import { projectState } from '../state/files.js';
 import { openTarget, targetKey, targetPlugins } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { PlanCredential } from '../plan/types.js';
-import { loadProviders } from '../providers/registry.js';
+import { describeRef } from '../plan/render.js';
+import { escapeControl } from '../core/text.js';
+import { loadProviders, manualStep } from '../providers/registry.js';
 import { compileRuleSet, detect } from '../scan/detect.js';
 import { loadRulesCached } from '../scan/rules-cache.js';
 import { runHealthCheck } from './health.js';
@@ -108,6 +110,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
       ),
     runHealthCheck: (check, env, secrets) => runHealthCheck(check, env, secrets, { cwd: opts.paths.root, http: net }),
     prompter,
+    revokePlace: (cred) => revokePlace(cred, opts.settings),
     checkPastedValue,
     acceptUnrecognised: opts.acceptUnrecognised,
     onEvent: opts.onEvent,
@@ -119,6 +122,16 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
       for (const c of closers) await c().catch(() => undefined);
     },
   };
+}
+
+/** Where a person deletes this provider's credentials by hand: its dashboard's revoke page, else its issuer. */
+export function revokePlace(cred: PlanCredential, settings: ProjectSettings): string | undefined {
+  const entry = loadProviders().find((p) => p.id === cred.provider);
+  const name = entry?.name ?? cred.provider;
+  const url = manualStep(entry, 'revoke').url;
+  if (url) return `${name}: ${url}`;
+  const issuer = settings.providers[cred.provider]?.issuer ?? cred.issuer;
+  return issuer ? `${name} (${issuer})` : name;
 }
 
 /** Does a pasted value look like this provider's credential? (manifest patterns, else its detection rules) */
@@ -156,10 +169,22 @@ export function progressPrinter(write: (line: string) => void = (l) => io.err().
     else if (e.type === 'step') {
       if (e.state === 'start') return;
       const mark = e.state === 'done' ? c.green('✓') : e.state === 'skipped' ? c.dim('↷') : c.red('✗');
-      write(`  ${mark} ${who} ${e.action}${e.detail ? c.dim(`: ${e.detail}`) : ''}`);
+      write(`  ${mark} ${who} ${e.action}${stepObject(e.credential, e.step)}${e.detail ? c.dim(`: ${e.detail}`) : ''}`);
+      // What a failed health check printed (masked and trimmed by the engine), so the failure explains itself.
+      if (e.output) {
+        write(c.dim('      its output (last lines, secret values masked):'));
+        for (const line of e.output.split('\n')) write(c.dim(`      │ ${escapeControl(line)}`));
+      }
     } else {
       const text = e.outcome === 'rotated' ? c.green('rotated') : e.outcome === 'skipped' ? c.yellow(`skipped: ${e.reason}`) : c.red(`failed: ${e.reason}`);
       write(`${c.bold(who)}: ${text}`);
     }
   };
+}
+
+/** What a step acts on, so that three injects read as three places: ` EVENTS_API_KEY into dotenv .env`. */
+function stepObject(cred: PlanCredential, stepId: string): string {
+  const step = cred.steps.find((s) => s.id === stepId);
+  if (step?.action === 'inject' && step.target) return ` ${step.envName ?? ''} into ${describeRef(step.target)}`;
+  return '';
 }

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { sweepTempFiles } from '../core/atomic-write.js';
 import { fingerprint } from '../core/fingerprint.js';
-import { CredctlError, refusedError } from '../core/errors.js';
+import { CredctlError, isPromptCancel, refusedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { maskValues } from '../core/redact.js';
-import type { Plan, PlanCredential, PlanStep, RunSummary } from '../plan/types.js';
+import { maskValues, redact } from '../core/redact.js';
+import type { Plan, PlanCredential, PlanStep, RunFailure, RunSummary } from '../plan/types.js';
 import { parsePlan, planToYaml } from '../plan/plan-file.js';
 import type { RunStore } from '../state/types.js';
 import { Journal } from './journal.js';
@@ -14,6 +14,7 @@ import { targetKey } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { BindingTarget, EngineDeps, RotationProvider } from './ports.js';
 import { secretCandidates } from '../scan/secret-candidates.js';
+import { knownSecretValues } from '../store/known-values.js';
 
 /**
  * The apply engine: runs a plan credential by credential, in the plan's order, journaling every
@@ -89,6 +90,9 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   for (const c of plan.credentials) for (const g of c.guards) guardOf.set(g, c.id);
   const done = new Set<string>();
   const failed = new Set<string>();
+  // Ctrl-C at a prompt of a manual step: that credential is undone as any failure is, nothing
+  // else is started, and the cancel reaches the CLI (exit 130). The run stays resumable.
+  let cancelled: unknown;
   // A run killed between writing a temp file and renaming it leaves the new secret next to its
   // target: remove such leftovers (0600, named .<file>.credctl-<pid>-<hex>.tmp) and say so.
   // The run's own directories only when runs are kept on disk (another state backend has none).
@@ -103,6 +107,7 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   try {
     for (const batch of plan.order.batches) {
       await pool(batch, deps.concurrency, async (id) => {
+        if (cancelled !== undefined) return;
         const cred = byId.get(id)!;
         const blockedBy = cred.steps
           .filter((s) => s.action === 'inject' && s.target)
@@ -116,7 +121,14 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
           deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'skipped', reason });
           return;
         }
-        const outcome = await rotateCredential(plan, runId, cred, journal, deps, summary);
+        let outcome: 'rotated' | 'failed';
+        try {
+          outcome = await rotateCredential(plan, runId, cred, journal, deps, summary);
+        } catch (err) {
+          if (!isPromptCancel(err)) throw err;
+          cancelled ??= err;
+          return;
+        }
         if (outcome === 'rotated') {
           done.add(id);
           summary.rotated.push(id);
@@ -125,6 +137,7 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
         }
       });
     }
+    if (cancelled !== undefined) throw cancelled;
   } finally {
     journal.append('run-end', undefined, { rotated: summary.rotated.length, failed: summary.failed.length, skipped: summary.skipped.length });
     journal.close();
@@ -147,7 +160,26 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   await Promise.all(workers);
 }
 
-class StepFailure extends Error {}
+class StepFailure extends Error {
+  /** What a failed health check printed (already masked and trimmed): shown, never journaled. */
+  constructor(
+    message: string,
+    readonly output?: string,
+  ) {
+    super(message);
+  }
+}
+
+const SHOWN_OUTPUT_LINES = 8;
+const SHOWN_LINE_CHARS = 200;
+
+/** A failed check's output as shown: every secret value this run knows masked, the last few lines, each cut short. */
+function shownOutput(output: string, secrets: string[]): string | undefined {
+  const masked = maskValues(output, [...secrets, ...knownSecretValues()]);
+  const lines = masked.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const kept = lines.slice(-SHOWN_OUTPUT_LINES).map((l) => (l.length > SHOWN_LINE_CHARS ? `${l.slice(0, SHOWN_LINE_CHARS)}…` : l));
+  return kept.length ? kept.join('\n') : undefined;
+}
 
 async function rotateCredential(
   plan: Plan,
@@ -165,7 +197,7 @@ async function rotateCredential(
   const rolledBack = journal.records.some((r) => r.event === 'rollback' && r.step?.startsWith(`${cred.id}/`));
   if (rolledBack) {
     const reason = 'rolled back earlier in this run';
-    summary.failed.push({ id: cred.id, reason });
+    summary.failed.push({ id: cred.id, ...named(cred), reason, state: 'rolled-back' });
     deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason });
     return 'failed';
   }
@@ -210,7 +242,8 @@ async function rotateCredential(
       const secrets = [state.oldValue, state.newValue].filter((v): v is string => !!v);
       const reason = maskValues(err instanceof Error ? err.message : String(err), secrets);
       journal.append('failed', step.id, { reason });
-      deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'failed', detail: reason });
+      const output = err instanceof StepFailure && err.output ? maskValues(err.output, secrets) : undefined;
+      deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'failed', detail: reason, ...(output ? { output } : {}) });
       await deps.audit
         .append({ action: `rotate.${step.action}`, subject, outcome: 'failed', details: { run: runId, step: step.id, reason } })
         .catch(() => undefined);
@@ -219,19 +252,23 @@ async function rotateCredential(
         // the failure. The old credential is still valid, and the run says so and stays resumable.
         const explained = `${reason}. The new value is in every target and current; the old one is NOT revoked yet: resume the run (credctl apply --resume ${runId}) or revoke it by hand`;
         journal.append('failed', `${cred.id}`, { reason: explained, incomplete: true });
-        summary.failed.push({ id: cred.id, reason: explained });
+        summary.failed.push({ id: cred.id, ...named(cred), reason: explained, state: 'new-value-live' });
         deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason: explained });
+        if (isPromptCancel(err)) throw err;
         return 'failed';
       }
-      await rollback(cred, state, injected, provider, deps, journal, runId, reason);
-      summary.failed.push({ id: cred.id, reason });
+      const undone = await rollback(cred, state, injected, provider, deps, journal, runId, reason);
+      summary.failed.push({ id: cred.id, ...named(cred), reason, state: 'rolled-back', ...undone });
       deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason });
+      if (isPromptCancel(err)) throw err;
       return 'failed';
     }
   }
   deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'rotated' });
   return 'rotated';
 }
+
+const named = (cred: PlanCredential) => (cred.names[0] ? { name: cred.names[0] } : {});
 
 /** Non-secret facts a finished step recorded, put back into memory on resume. */
 function restore(state: CredState, step: PlanStep, data: Record<string, unknown>): void {
@@ -445,10 +482,11 @@ async function healthStep(x: StepRun): Promise<Record<string, unknown>> {
       if (value !== undefined) env[part.envName] = value;
     }
   }
-  const outcome = await deps.runHealthCheck(step.check!, env, [state.newValue!, state.oldValue ?? '', ...Object.values(env)].filter(Boolean));
+  const secrets = [state.newValue!, state.oldValue ?? '', ...Object.values(env)].filter(Boolean);
+  const outcome = await deps.runHealthCheck(step.check!, env, secrets);
   if (!outcome.passed) {
     summary.healthChecksFailed++;
-    throw new StepFailure(`health check failed: ${outcome.reason ?? 'no reason given'}`);
+    throw new StepFailure(`health check failed: ${outcome.reason ?? 'no reason given'}`, outcome.output ? shownOutput(outcome.output, secrets) : undefined);
   }
   summary.healthChecksPassed++;
   return { result: 'passed' };
@@ -653,9 +691,11 @@ async function rollback(
   journal: Journal,
   runId: string,
   reason: string,
-): Promise<void> {
+): Promise<Pick<RunFailure, 'unrestored' | 'leftover'>> {
   await loadValues(cred, state, deps);
   const guardValue = async () => null;
+  const undone: Pick<RunFailure, 'unrestored' | 'leftover'> = {};
+  const masked = (err: unknown) => maskValues(String((err as Error)?.message ?? err), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean));
   for (const step of injected.reverse()) {
     const target = deps.openTarget(step.target!, guardValue);
     const name = step.envName!;
@@ -676,10 +716,8 @@ async function rollback(
       }
       journal.append('rollback', step.id, { result: 'old value restored' });
     } catch (err) {
-      journal.append('rollback', step.id, {
-        result: 'could not restore',
-        reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)),
-      });
+      journal.append('rollback', step.id, { result: 'could not restore', reason: masked(err) });
+      (undone.unrestored ??= []).push(`${name} in ${target.describe()}`);
     }
   }
   if (state.newValue) {
@@ -687,13 +725,17 @@ async function rollback(
       await provider.revoke({ value: state.newValue, id: state.newId, ...(state.newParts ? { parts: state.newParts } : {}), mode: 'revoke' });
       journal.append('rollback', `${cred.id}/revoke-new`, { result: 'new credential revoked' });
     } catch (err) {
-      journal.append('rollback', `${cred.id}/revoke-new`, {
-        result: 'could not revoke the new credential',
-        reason: maskValues(String((err as Error).message), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean)),
-      });
+      journal.append('rollback', `${cred.id}/revoke-new`, { result: 'could not revoke the new credential', reason: masked(err) });
+      // Still live, in no target: only a person can delete it now, so the summary says which and where.
+      const dashboard = (err as { dashboard?: unknown })?.dashboard;
+      const where = typeof dashboard === 'string' ? dashboard : deps.revokePlace?.(cred);
+      undone.leftover = { redacted: redact(state.newValue), ...(state.newId ? { id: state.newId } : {}), reason: masked(err), ...(where ? { where } : {}) };
     }
   }
+  // The replacement is not pending any more: it was tried and undone, and the store says so.
+  if (state.newVersion !== undefined) await deps.store.setLabel(cred.storeName, state.newVersion, 'rolled-back').catch(() => undefined);
   await deps.audit
     .append({ action: 'rotate.rollback', subject: { credential: cred.id, provider: cred.provider }, outcome: 'ok', details: { run: runId, reason } })
     .catch(() => undefined);
+  return undone;
 }

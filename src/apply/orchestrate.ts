@@ -103,12 +103,34 @@ export interface ApplyOptions {
   askTrust?: (lines: string[]) => Promise<boolean>;
 }
 
+/**
+ * A replacement only a person can make (a dashboard, then a hidden paste) cannot be made without
+ * input: refused before anything changes (exit 6, as --no-input promises), naming each paste
+ * needed and where, rather than started and then counted as a failed run (exit 7).
+ */
+function checkInputAvailable(plan: Plan, opts: ApplyOptions): void {
+  if (opts.prompter || (!opts.noInput && io.inputIsTTY())) return;
+  const needs = plan.credentials.flatMap((c) =>
+    c.steps
+      .filter((s) => s.action === 'manual-create')
+      .map((s) => `the new ${c.names[0] ?? c.id} (${c.provider}) must be created by hand${s.manual?.url ? ` at ${s.manual.url}` : ''} and pasted at a prompt`),
+  );
+  if (!needs.length) return;
+  const automatic = plan.credentials.filter((c) => !c.steps.some((s) => s.action === 'manual-create')).map((c) => c.names[0] ?? c.id);
+  throw refusedError(
+    `input needed${opts.noInput ? ' under --no-input' : ' (no terminal)'}: ${needs.join('; ')}; nothing was changed`,
+    `Run it on a terminal without --no-input${automatic.length ? `, or rotate only what needs no input: credctl rotate ${automatic.join(' ')}` : ''}.`,
+  );
+}
+
 async function confirmApply(plan: Plan, opts: ApplyOptions): Promise<void> {
   if (opts.yes) return;
-  if (opts.noInput || !io.inputIsTTY()) {
-    throw refusedError('applying a plan needs confirmation', 'Review the plan, then re-run with --yes.');
-  }
+  // The plan a person is asked to review is shown first, whether they can answer here or not
+  // (the CLI's describe writes it to stderr: stdout carries the run summary, or JSON).
   opts.describe?.(plan);
+  if (opts.noInput || !io.inputIsTTY()) {
+    throw refusedError('applying a plan needs confirmation', `Review the plan${opts.describe ? ' above' : ''}, then re-run with --yes.`);
+  }
   const ok = await confirm({ message: `Rotate ${plan.credentials.length} credential(s) now?`, default: false }, { output: process.stderr });
   if (!ok) throw refusedError('not confirmed; nothing was changed');
 }
@@ -142,6 +164,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string
   }
   // Bad input is reported first; only a plan that would be run as it is needs trust.
   await trusted(ctx.project, opts, 'rotating credentials');
+  checkInputAvailable(plan, opts);
   await confirmApply(plan, opts);
   return runWith(ctx, opts, (deps) => startRun(plan, ctx.project.state.runs, deps));
 }
@@ -155,6 +178,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string
 export async function applyPlanAsGiven(plan: Plan, opts: ApplyOptions): Promise<RunSummary> {
   const ctx = loadProject(plan.root);
   await trusted(ctx.project, opts, 'rotating credentials');
+  checkInputAvailable(plan, opts);
   await confirmApply(plan, opts);
   return runWith(ctx, opts, (deps) => startRun(plan, ctx.project.state.runs, deps));
 }

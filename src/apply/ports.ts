@@ -41,7 +41,16 @@ export interface Prompter {
 export type EngineEvent =
   | { type: 'note'; message: string }
   | { type: 'credential-start'; credential: PlanCredential }
-  | { type: 'step'; credential: PlanCredential; step: string; action: string; state: 'start' | 'done' | 'skipped' | 'failed'; detail?: string }
+  | {
+      type: 'step';
+      credential: PlanCredential;
+      step: string;
+      action: string;
+      state: 'start' | 'done' | 'skipped' | 'failed';
+      detail?: string;
+      /** A failed health check: the last lines it printed, every secret value known to the run masked. */
+      output?: string;
+    }
   | { type: 'credential-end'; credential: PlanCredential; outcome: 'rotated' | 'failed' | 'skipped'; reason?: string };
 
 export interface EngineDeps {
@@ -64,6 +73,8 @@ export interface EngineDeps {
    */
   checkPastedValue?(credential: PlanCredential, value: string): string | undefined;
   acceptUnrecognised?: boolean;
+  /** Where a person revokes this provider's credentials by hand (its dashboard), for a replacement credctl could not revoke. */
+  revokePlace?(credential: PlanCredential): string | undefined;
   onEvent?(event: EngineEvent): void;
   concurrency: number;
 }

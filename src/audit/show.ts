@@ -8,7 +8,10 @@ import type { AuditEntry } from './entry.js';
  * is the place that reports them) and filter by credential and time.
  */
 export interface ShowFilter {
-  /** A fingerprint (or its prefix) or a name, matched against subject.fingerprint / subject.name. */
+  /**
+   * An env or store name, a credential id or fingerprint (or a prefix of one, from `fp_`): every
+   * entry about that credential, whatever its kind (see relatedEntries).
+   */
   credential?: string;
   /** ISO date/time, or a duration back from now: 30m, 24h, 7d, 2w. */
   since?: string;
@@ -40,14 +43,63 @@ export function readEntries(path: string): AuditEntry[] {
 
 export function filterEntries(entries: AuditEntry[], filter: ShowFilter): AuditEntry[] {
   const since = filter.since ? parseSince(filter.since) : undefined;
-  const cred = filter.credential;
+  const about = filter.credential ? relatedEntries(entries, filter.credential) : undefined;
   return entries.filter((e) => {
     if (since !== undefined && !(Date.parse(e.time) >= since)) return false;
-    if (cred) {
-      const fp = typeof e.subject?.fingerprint === 'string' ? e.subject.fingerprint : '';
-      const name = typeof e.subject?.name === 'string' ? e.subject.name : '';
-      if (!(name === cred || (cred.startsWith('fp_') && fp.startsWith(cred)))) return false;
-    }
-    return true;
+    return !about || about.has(e);
   });
+}
+
+const FINGERPRINT = /^fp_[0-9a-f]{6,}$/;
+
+/**
+ * What an entry says about which credential it concerns, never a value: the env or store name
+ * (subject.name), the env names (subject.names, rotate.*), and every fingerprint it carries in
+ * its subject or details: the credential id (subject.credential, rotate.*), subject.fingerprint
+ * (store.*, credential.*, rollback.*), the replacement's (details.newFingerprint, rotate.create)
+ * and the one a rollback returned to (details.to).
+ */
+function identities(e: AuditEntry): { names: string[]; fingerprints: string[] } {
+  const names: string[] = [];
+  const fingerprints: string[] = [];
+  const s = e.subject ?? {};
+  for (const v of [s.name, ...(Array.isArray(s.names) ? s.names : [])]) if (typeof v === 'string' && v) names.push(v);
+  const scan = (v: unknown): void => {
+    if (typeof v === 'string' && FINGERPRINT.test(v)) fingerprints.push(v);
+    else if (Array.isArray(v)) v.forEach(scan);
+  };
+  for (const v of [...Object.values(s), ...Object.values(e.details ?? {})]) scan(v);
+  return { names, fingerprints };
+}
+
+/**
+ * Every entry about the credential `query` names: the entries that name it (a name exactly; a
+ * fingerprint or credential id from its prefix), then, until nothing is added, every entry that
+ * shares a name or fingerprint with those. So a name finds its rotation's rotate.* entries, the
+ * rollback's entries about the replacement (linked by rotate.create's newFingerprint), and the
+ * store's entries; a fingerprint finds the names and everything under them.
+ */
+export function relatedEntries(entries: AuditEntry[], query: string): Set<AuditEntry> {
+  const ids = entries.map(identities);
+  const names = new Set<string>();
+  const fps = new Set<string>();
+  const isPrefix = query.startsWith('fp_');
+  ids.forEach((id) => {
+    if (id.names.includes(query)) names.add(query);
+    for (const fp of id.fingerprints) if (fp === query || (isPrefix && fp.startsWith(query))) fps.add(fp);
+  });
+  const found = new Set<AuditEntry>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    ids.forEach((id, i) => {
+      const entry = entries[i]!;
+      if (found.has(entry)) return;
+      if (!id.names.some((n) => names.has(n)) && !id.fingerprints.some((f) => fps.has(f))) return;
+      found.add(entry);
+      grew = true;
+      for (const n of id.names) names.add(n);
+      for (const f of id.fingerprints) fps.add(f);
+    });
+  }
+  return found;
 }

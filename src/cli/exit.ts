@@ -1,4 +1,4 @@
-import { CredctlError } from '../core/errors.js';
+import { CredctlError, isPromptCancel } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import * as io from '../core/io.js';
 
@@ -8,6 +8,11 @@ import * as io from '../core/io.js';
  * Shared by the full CLI (main.ts) and the bundled pre-commit entry (staged-hook.ts).
  */
 export function reportError(err: unknown): number {
+  if (isPromptCancel(err)) {
+    // Ctrl-C (or a closed terminal) at a prompt: the person stopped, nothing went wrong.
+    io.err().write('\nCancelled.\n');
+    return ExitCode.Cancelled;
+  }
   if (err instanceof CredctlError) {
     io.err().write(`credctl: ${err.message}\n`);
     if (err.hint) io.err().write(`  ${err.hint}\n`);

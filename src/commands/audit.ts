@@ -18,7 +18,10 @@ export async function auditShow(opts: { credential?: string; since?: string; jso
   const p = paint();
   for (const e of entries) {
     const s = e.subject ?? {};
-    const subj = [s.name, typeof s.fingerprint === 'string' ? shortFingerprint(s.fingerprint) : undefined, s.provider, s.target].filter(Boolean).join(' ');
+    // rotate.* entries name the credential by its env names and id; store.* by a name and fingerprint.
+    const name = s.name ?? (Array.isArray(s.names) ? s.names.join(',') : undefined);
+    const fp = typeof s.fingerprint === 'string' ? s.fingerprint : typeof s.credential === 'string' ? s.credential : undefined;
+    const subj = [name, fp ? shortFingerprint(fp) : undefined, s.provider, s.target].filter(Boolean).join(' ');
     const outcome = e.outcome === 'ok' ? p.green(e.outcome) : e.outcome === 'started' ? e.outcome : p.yellow(String(e.outcome));
     printLine(`${String(e.seq).padStart(5)}  ${e.time}  ${e.actor}  ${e.action}  ${subj}  ${outcome}`);
   }

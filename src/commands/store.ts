@@ -84,7 +84,7 @@ async function readValue(name: string, allowPrompt: boolean): Promise<string> {
 export async function storePut(name: string, opts: { label: string; input: boolean; json?: boolean }): Promise<void> {
   checkSecretName(name);
   checkLabel(opts.label);
-  if (opts.label === 'previous') throw inputError('a new version can be labelled pending or current, not previous');
+  if (opts.label === 'previous' || opts.label === 'rolled-back') throw inputError(`a new version can be labelled pending or current, not ${opts.label}`);
   const value = await readValue(name, opts.input);
   if (!value) throw inputError('empty value: nothing stored');
   const store = await open();

@@ -77,3 +77,13 @@ export function readInputText(path: string | 0, what: string): string {
     throw inputError(`cannot read ${what}: ${describeSystemError(err)}`);
   }
 }
+
+/**
+ * A person stopped at a prompt: @inquirer/prompts rejects with ExitPromptError on Ctrl-C or a
+ * closed terminal, and with AbortPromptError when its signal aborts. Recognised by name so that
+ * nothing has to load the prompt library to ask. The CLI exits 130 (src/cli/exit.ts).
+ */
+export function isPromptCancel(err: unknown): boolean {
+  const name = (err as { name?: unknown } | undefined)?.name;
+  return name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError';
+}

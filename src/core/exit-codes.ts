@@ -21,6 +21,8 @@ export const ExitCode = {
   RunFailed: 7,
   /** The secret store is unavailable or locked. */
   Store: 8,
+  /** Cancelled by the person at a prompt (Ctrl-C): 128 + SIGINT, the shell's convention. */
+  Cancelled: 130,
   /** A bug in credctl (an unexpected exception). Please report it. */
   Internal: 70,
 } as const;
@@ -37,4 +39,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   6   refused for safety (stale plan, input needed with --no-input, not confirmed)
   7   rotation run failed and was rolled back
   8   secret store unavailable or locked
-  70  internal error (a bug: please report it)`;
+  70  internal error (a bug: please report it)
+  130 cancelled at a prompt (Ctrl-C)`;

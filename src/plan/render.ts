@@ -1,6 +1,6 @@
 import * as io from '../core/io.js';
 import { paint, paintErr, printJson } from '../core/output.js';
-import type { Plan, RunSummary } from './types.js';
+import type { Plan, RunFailure, RunSummary } from './types.js';
 import { escapeControl } from '../core/text.js';
 
 /** A plan in a few lines per credential, for review on stderr before confirming. */
@@ -32,9 +32,25 @@ export function renderPlanSummary(plan: Plan): string {
   return lines.join('\n');
 }
 
-function describeRef(ref: Record<string, unknown>): string {
+/** A target as a person reads it: its type and place (`dotenv deploy/app.env`, `github-actions acme/api`). */
+export function describeRef(ref: Record<string, unknown>): string {
   const where = ref.file ?? ref.repo ?? ref.projectId ?? ref.name;
   return `${String(ref.type)}${where ? ` ${escapeControl(String(where))}` : ''}`;
+}
+
+/** What a failed credential was left as, in the words the summary uses. */
+const FAILED_STATE: Record<RunFailure['state'], string> = {
+  'rolled-back': 'rolled back',
+  'new-value-live': 'new value live, not rolled back',
+};
+
+/** `failed: 2 (rolled back: 1, new value live, not rolled back: 1)`: what happened, not one label for all. */
+function failedCounts(summary: RunSummary): string {
+  const parts = (Object.keys(FAILED_STATE) as RunFailure['state'][])
+    .map((state) => [FAILED_STATE[state], summary.failed.filter((f) => f.state === state).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([label, n]) => `${label}: ${n}`);
+  return `failed: ${summary.failed.length}${parts.length ? ` (${parts.join('; ')})` : ''}`;
 }
 
 export function printRunSummary(summary: RunSummary, json: boolean): void {
@@ -45,7 +61,7 @@ export function printRunSummary(summary: RunSummary, json: boolean): void {
   const c = paint();
   const lines = [
     c.bold(`Run ${summary.runId}`),
-    `  rotated: ${summary.rotated.length}   failed (rolled back): ${summary.failed.length}   skipped: ${summary.skipped.length}`,
+    `  rotated: ${summary.rotated.length}   ${failedCounts(summary)}   skipped: ${summary.skipped.length}`,
     `  old credentials revoked: ${summary.revoked.length}${summary.deactivated.length ? ` (${summary.deactivated.length} deactivated for a grace period)` : ''} (refused by the provider afterwards: ${summary.refusedAfterRevoke.length})`,
     `  health checks passed: ${summary.healthChecksPassed}, failed: ${summary.healthChecksFailed}`,
   ];
@@ -54,7 +70,18 @@ export function printRunSummary(summary: RunSummary, json: boolean): void {
       `  ${d.id}: old credential deactivated, not deleted: \`credctl rollback\` can still bring it back; \`credctl finalize\` deletes it after ${d.deleteAfter.slice(0, 16).replace('T', ' ')} UTC`,
     );
   }
-  for (const f of summary.failed) lines.push(c.red(`  ✗ ${f.id}: ${f.reason}`));
+  for (const f of summary.failed) {
+    lines.push(c.red(`  ✗ ${f.name ? `${f.name} ` : ''}${f.id}: failed (${FAILED_STATE[f.state]}): ${f.reason}`));
+    if (f.unrestored?.length) lines.push(c.red(`    ! not restored, put the old value back by hand: ${f.unrestored.join(', ')}`));
+    if (f.leftover) {
+      const which = `${f.leftover.redacted}${f.leftover.id ? `, id ${f.leftover.id}` : ''}`;
+      lines.push(
+        c.red(
+          `    ! the replacement credctl created (${which}) could not be revoked (${f.leftover.reason}) and is STILL LIVE, in no target: delete it by hand${f.leftover.where ? ` at ${f.leftover.where}` : ''}`,
+        ),
+      );
+    }
+  }
   for (const s of summary.skipped) lines.push(c.yellow(`  ↷ ${s.id}: ${s.reason}`));
   lines.push(c.dim(`  journal: ${summary.runDir}/journal.jsonl`));
   io.out().write(lines.join('\n') + '\n');

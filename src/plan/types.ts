@@ -101,7 +101,7 @@ export interface RunSummary {
   runId: string;
   runDir: string;
   rotated: string[];
-  failed: { id: string; reason: string }[];
+  failed: RunFailure[];
   skipped: { id: string; reason: string }[];
   revoked: string[];
   /** Of those, the ones only deactivated (reversible): `credctl finalize` deletes them after the date. */
@@ -110,4 +110,25 @@ export interface RunSummary {
   refusedAfterRevoke: string[];
   healthChecksPassed: number;
   healthChecksFailed: number;
+}
+
+/** One credential that did not rotate, and what it was left as: what the summary says happened. */
+export interface RunFailure {
+  id: string;
+  /** The credential's first env name, for people. */
+  name?: string;
+  reason: string;
+  /**
+   * `rolled-back`: the old value is back in every target credctl wrote (see `unrestored`) and it
+   * is current in the store. `new-value-live`: the failure came after the new value was in every
+   * target and current, so nothing was undone; the old credential is not revoked yet (resumable).
+   */
+  state: 'rolled-back' | 'new-value-live';
+  /** Rolled back, but these targets could not be given the old value again (fix them by hand). */
+  unrestored?: string[];
+  /**
+   * The replacement this run created and could not revoke while rolling back: still live at the
+   * provider, in no target. A person deletes it: `where` says at which place.
+   */
+  leftover?: { redacted: string; id?: string; reason: string; where?: string };
 }

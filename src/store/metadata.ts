@@ -58,6 +58,7 @@ export function moveLabel(meta: SecretMeta, version: number, label: VersionLabel
     if (meta.labels.pending === version) delete meta.labels.pending;
     if (meta.labels.previous === version) delete meta.labels.previous;
   }
+  if (label === 'rolled-back' && meta.labels.pending === version) delete meta.labels.pending;
   meta.labels[label] = version;
 }
 

@@ -6,13 +6,14 @@
  * `current` (in use), `previous` (the one before, kept for rollback). A label is on at most one
  * version of a name at a time; moving it moves it. Moving `current` to a new version moves
  * `previous` to the version that was current, and a version that becomes `current` loses `pending`
- * (rotation's "finish" step), as AWS Secrets Manager does.
+ * (rotation's "finish" step), as AWS Secrets Manager does. `rolled-back` marks the replacement
+ * of the last rotation that was undone (it takes `pending` away): tried, never in use.
  *
  * Names: 1-200 characters of [A-Za-z0-9_.:/@+-], starting with a letter, digit or `_`. Names
  * under `credctl/` are credctl's own (the audit signing key); `store list` hides them unless --all.
  */
-export type VersionLabel = 'pending' | 'current' | 'previous';
-export const VERSION_LABELS: readonly VersionLabel[] = ['pending', 'current', 'previous'];
+export type VersionLabel = 'pending' | 'current' | 'previous' | 'rolled-back';
+export const VERSION_LABELS: readonly VersionLabel[] = ['pending', 'current', 'previous', 'rolled-back'];
 
 export type StoreBackend = 'keychain' | 'file';
 

@@ -80,10 +80,10 @@ describe('rotation against the reference issuer', () => {
     expect(p.read('.env')).toBe(before.env);
     expect(p.read('deploy/app.env')).toBe(before.app);
     expect(await p.whoami(old)).toBe(200);
-    // The replacement that was created is sealed in the store (promise 1) and revoked at the issuer.
-    const pending = (await p.store.versions('EVENTS_API_KEY')).find((v) => v.labels.includes('pending'));
-    expect(pending).toBeDefined();
-    const created = await p.store.get('EVENTS_API_KEY', { version: pending!.version });
+    // The replacement that was created is sealed in the store (promise 1), labelled as undone, and revoked at the issuer.
+    const undone = (await p.store.versions('EVENTS_API_KEY')).find((v) => v.labels.includes('rolled-back'));
+    expect(undone).toBeDefined();
+    const created = await p.store.get('EVENTS_API_KEY', { version: undone!.version });
     expect(created).not.toBe(old);
     expect(await p.whoami(created!)).toBe(401);
     expect(await p.store.get('EVENTS_API_KEY', { label: 'current' })).toBe(old);

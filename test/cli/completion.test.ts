@@ -56,7 +56,7 @@ describe('credctl completion', () => {
     expect(bashComplete('credctl', 'scan', '--format', '=', 'j')).toEqual(['json', 'jsonl', 'junit']);
     expect(bashComplete('credctl', 'store', '')).toEqual(['status', 'put', 'get', 'list', 'versions', 'rm']);
     // Options of the command typed, after global options and option values.
-    expect(bashComplete('credctl', '--no-color', 'store', 'get', '--label', '')).toEqual(['pending', 'current', 'previous']);
+    expect(bashComplete('credctl', '--no-color', 'store', 'get', '--label', '')).toEqual(['pending', 'current', 'previous', 'rolled-back']);
     expect(bashComplete('credctl', 'blast-radius', '--format', 'md', '--le')).toEqual(['--leaked']);
     expect(bashComplete('credctl', 'blast-radius', '--leaked', 'files/leak.e')).toEqual(['files/leak.env']);
     expect(bashComplete('credctl', 'completion', '')).toEqual(['bash', 'zsh', 'fish']);

@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .description('print a value (only to a pipe or file unless --reveal)')
     .argument('<name>', 'secret name')
     .option('--version <n>', 'a version number', parseVersion)
-    .option('--label <label>', 'pending | current | previous')
+    .option('--label <label>', 'pending | current | previous | rolled-back')
     .option('--reveal', 'print to a terminal too')
     .option('-n, --no-newline', 'do not print a newline after the value')
     .action(async (name: string, opts: { version?: number; label?: string; reveal?: boolean; newline: boolean }) => {
