@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { AuditEntry } from '../audit/entry.js';
 import { parsePublicKey } from '../audit/keys.js';
 import { verifyAudit } from '../audit/verify.js';
@@ -7,7 +7,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { CredctlError, inputError, integrityError } from '../core/errors.js';
 import type { CredentialProgress, RecoveryState } from './progress.js';
 import type { RecheckResult } from './recheck.js';
-import type { IncidentRecord } from './record.js';
+import { asIncident, type IncidentRecord } from './record.js';
 
 /**
  * The proof that an incident's recovery is complete, checkable offline on another machine with
@@ -95,14 +95,29 @@ const broken = (file: string, why: string) =>
     'Ask for the proof again from whoever closed the incident; do not trust this copy.',
   );
 
+/** A proof is the log plus a few kilobytes; anything this large is not one (and is not read whole). */
+const MAX_PROOF_BYTES = 256 * 1024 * 1024;
+
 /** Check a proof file offline. Any change to any byte is exit 4; a missing file is exit 3. */
 export function verifyProof(file: string, pubkeyPem?: string): ProofVerdict {
   let text: string;
   try {
+    if (statSync(file).size > MAX_PROOF_BYTES) throw broken(file, `larger than ${MAX_PROOF_BYTES / 1024 / 1024} MiB`);
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof CredctlError) throw err;
     throw inputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  try {
+    return verifyProofText(file, text, pubkeyPem);
+  } catch (err) {
+    // A proof is hostile input: whatever shape it has, the answer is "not intact", never a crash.
+    if (err instanceof CredctlError) throw err;
+    throw broken(file, 'its parts are not what a proof holds');
+  }
+}
+
+function verifyProofText(file: string, text: string, pubkeyPem?: string): ProofVerdict {
   let proof: IncidentProof;
   try {
     proof = JSON.parse(text) as IncidentProof;
@@ -115,6 +130,12 @@ export function verifyProof(file: string, pubkeyPem?: string): ProofVerdict {
   if (!incident?.closed || typeof audit?.log !== 'string' || typeof audit.checkpoints !== 'string' || typeof audit.publicKey !== 'string') {
     throw broken(file, 'a part is missing');
   }
+  try {
+    asIncident(incident, file);
+  } catch {
+    throw broken(file, 'its incident record is malformed');
+  }
+  if (typeof incident.closed.proofDigest !== 'string' || typeof incident.closed.at !== 'string') throw broken(file, 'its close is malformed');
   let publicKey: ReturnType<typeof parsePublicKey>;
   try {
     publicKey = parsePublicKey(pubkeyPem ?? audit.publicKey, pubkeyPem ? 'the --pubkey file' : `the public key in ${file}`);
