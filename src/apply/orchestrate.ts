@@ -8,7 +8,7 @@ import { confirm } from '@inquirer/prompts';
 import { inputError, refusedError } from '../core/errors.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
-import { healthFor, type ProjectSettings } from '../config/sections.js';
+import { guardsFor, healthFor, selfIssuedIn, type ProjectSettings } from '../config/sections.js';
 import { buildGraph } from '../graph/build.js';
 import type { Graph } from '../graph/types.js';
 import { openProject, projectProviders, type Project } from '../project/context.js';
@@ -56,6 +56,11 @@ function realRoot(path: string): string {
 export interface MakePlanOptions {
   /** Deactivate old credentials and delete them after this many days (0: revoke at once). Default: credctl.yaml policy.revoke_grace. */
   graceDays?: number;
+  /**
+   * Credentials' scopes from their integration's analyze (complete lists only), by fingerprint:
+   * guards are then judged by what each token can write rather than by its name.
+   */
+  grants?: ReadonlyMap<string, string[]>;
 }
 
 export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
@@ -77,6 +82,10 @@ export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakeP
     issuerFor: (id) => ctx.settings.providers[id]?.issuer,
     hasAdmin: (id) => Boolean(ctx.settings.providers[id]?.admin) || !needsAdmin(id),
     graceDays: opts.graceDays ?? ctx.settings.policy.graceDays,
+    hasTargetToken: (id) => Boolean(ctx.settings.providers[id]?.admin),
+    guardsFor: (names) => guardsFor(ctx.settings, names),
+    selfIssued: (names) => selfIssuedIn(ctx.settings, names),
+    grantsFor: (id) => opts.grants?.get(id),
   });
   // Narrowed scopes declared in credctl.yaml travel in the plan, so the reviewer sees them.
   for (const c of plan.credentials) {
@@ -99,6 +108,8 @@ export interface ApplyOptions {
   describe?: (plan: Plan) => void;
   /** --force: accept a pasted replacement that does not look like the provider's credential. */
   acceptUnrecognised?: boolean;
+  /** --confirm-manual KEY (repeated): manual places set by hand, confirmed without a prompt. */
+  confirmedManual?: string[];
   /** Answers the trust question for an untrusted credctl.yaml (default: a terminal prompt). */
   askTrust?: (lines: string[]) => Promise<boolean>;
 }
@@ -211,6 +222,7 @@ async function runWith(
         onEvent: opts.onEvent ?? progressPrinter(),
         prompter: opts.prompter,
         acceptUnrecognised: opts.acceptUnrecognised,
+        confirmedManual: opts.confirmedManual,
       });
       try {
         return await run(wired.deps);

@@ -64,6 +64,12 @@ export interface EngineDeps {
    */
   checkPastedValue?(credential: PlanCredential, value: string): string | undefined;
   acceptUnrecognised?: boolean;
+  /**
+   * Manual places a person confirmed ahead of time (`--confirm-manual KEY`, repeated): the
+   * confirm keys of manual-inject steps (or their step ids). Under --no-input a manual place
+   * not listed pauses the credential instead of prompting.
+   */
+  confirmedManual?: ReadonlySet<string>;
   onEvent?(event: EngineEvent): void;
   concurrency: number;
 }

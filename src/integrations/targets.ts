@@ -1,5 +1,5 @@
 import { inputError } from '../core/errors.js';
-import type { Target, TargetDeps, TargetPlugin, TargetRef } from '../targets/target.js';
+import type { ManualPlace, Target, TargetDeps, TargetPlugin, TargetRef } from '../targets/target.js';
 import { allIntegrations } from './registry.js';
 
 /**
@@ -55,4 +55,26 @@ export function targetKey(ref: TargetRef): string {
 /** The ref credctl writes for a target the graph found, or null when no plugin can write it. */
 export function targetRefFromGraph(kind: string, attrs: Record<string, string | string[]> | undefined, key: string | undefined): TargetRef | null {
   return plugins.get(kind)?.fromGraph?.(attrs ?? {}, key) ?? null;
+}
+
+/**
+ * Where a person sets `envName` in this target by hand (the plugin's own page and steps), or a
+ * plain description when the plugin declares none. The confirm key is `<place id>:<envName>`.
+ */
+export function manualPlaceFor(ref: TargetRef, envName: string): ManualPlace & { confirmKey: string } {
+  const plugin = plugins.get(ref.type);
+  const declared = plugin?.manualPlace?.(ref as never, envName);
+  const raw = ref as unknown as Record<string, unknown>;
+  const where = [raw.file, raw.repo, raw.projectId, raw.name, raw.secretId, raw.project].find((v): v is string => typeof v === 'string');
+  const place: ManualPlace = declared ?? {
+    id: `${ref.type}${where ? `:${where}` : ''}`,
+    label: `${ref.type}${where ? ` ${where}` : ''}`,
+    instructions: `Set ${envName} in ${ref.type}${where ? ` ${where}` : ''} to the new value.`,
+  };
+  return { ...place, confirmKey: `${place.id}:${envName}` };
+}
+
+/** The provider whose credential writes this kind of target (`github` for Actions secrets), if any. */
+export function targetGuardProvider(type: string): string | undefined {
+  return plugins.get(type)?.guardedBy?.provider;
 }

@@ -8,7 +8,7 @@ const step = {
   properties: {
     id: { type: 'string', minLength: 1 },
     action: {
-      enum: ['snapshot', 'create', 'manual-create', 'store', 'inject', 'health', 'introspect', 'promote', 'revoke', 'verify-revoked'],
+      enum: ['snapshot', 'create', 'manual-create', 'generate', 'store', 'inject', 'manual-inject', 'health', 'introspect', 'promote', 'revoke', 'verify-revoked'],
     },
     description: { type: 'string' },
     target: targetRef,
@@ -23,9 +23,19 @@ const step = {
       },
     },
     check: { type: 'object' },
-    mode: { enum: ['revoke', 'deactivate'] },
+    mode: { enum: ['revoke', 'deactivate', 'retire'] },
     graceDays: { type: 'integer', minimum: 1, maximum: 3650 },
-    manual: { type: 'object', required: ['instructions'], properties: { instructions: { type: 'string' }, url: { type: 'string' } } },
+    manual: {
+      type: 'object',
+      required: ['instructions'],
+      properties: { instructions: { type: 'string' }, url: { type: 'string' }, place: { type: 'string' }, confirmKey: { type: 'string' } },
+    },
+    generate: {
+      type: 'object',
+      required: ['alphabet', 'minLength'],
+      additionalProperties: false,
+      properties: { alphabet: { enum: ['same', 'hex', 'base64url', 'alnum'] }, minLength: { type: 'integer', minimum: 32, maximum: 1024 } },
+    },
   },
   // A deactivation is kept for a stated number of days; a plain revocation has none.
   if: { required: ['mode'], properties: { mode: { const: 'deactivate' } } },
@@ -47,7 +57,7 @@ const credential = {
     issuer: { type: 'string' },
     scopes: { type: 'array', items: { type: 'string' } },
     storeName: { type: 'string', minLength: 1 },
-    strategy: { enum: ['api', 'manual'] },
+    strategy: { enum: ['api', 'manual', 'generate'] },
     rotation: { enum: ['overlap', 'roll', 'alternating-users', 'deactivation-grace'] },
     guards: { type: 'array', items: { type: 'string' } },
     orderReason: { type: 'string' },
@@ -58,7 +68,7 @@ const credential = {
         type: 'object',
         required: ['place', 'envName'],
         additionalProperties: false,
-        properties: { place: { type: 'string' }, envName: { type: 'string' } },
+        properties: { place: { type: 'string' }, envName: { type: 'string' }, key: { type: 'string' }, url: { type: 'string' } },
       },
     },
     steps: { type: 'array', items: step },

@@ -38,7 +38,7 @@ export interface BlastItem extends CredentialIdentity {
   scoreReasons: string[];
   overbroad: boolean;
   unusedScopes: string[];
-  rotation: { order?: number; strategy: 'api' | 'manual' | 'none'; note?: string };
+  rotation: { order?: number; strategy: 'api' | 'manual' | 'generate' | 'none'; note?: string };
   owner?: string;
 }
 
