@@ -18,7 +18,7 @@ function graph(): Graph {
   const nodes: GraphNode[] = [
     { type: 'credential', id: GH, provider: 'github', kind: 'token', names: ['GH_PACKAGES_TOKEN'], redacted: 'ghp_…FAKE' } as GraphNode,
     { type: 'credential', id: STRIPE, provider: 'stripe', kind: 'api_key', names: ['STRIPE_SECRET_KEY'], redacted: 'sk_live_…FAKE' } as GraphNode,
-    { type: 'credential', id: SESSION, provider: 'generic', kind: 'secret', names: ['SESSION_SECRET'], redacted: 'FAKE…cdef' } as GraphNode,
+    { type: 'credential', id: SESSION, provider: 'generic', kind: 'generic_secret', names: ['SESSION_SECRET'], redacted: 'FAKE…cdef' } as GraphNode,
     { type: 'credential', id: WHSEC, provider: 'stripe', kind: 'webhook_secret', names: ['STRIPE_WEBHOOK_SECRET'], redacted: 'whsec_…FAKE' } as GraphNode,
     { type: 'credential', id: OTHER, provider: 'stripe', kind: 'api_key', names: ['STRIPE_OTHER_KEY'], redacted: 'sk_live_…OTHR' } as GraphNode,
     { type: 'target', id: 'target:dotenv:.env', kind: 'dotenv', label: 'env file .env', attrs: { file: '.env' } },
@@ -176,7 +176,7 @@ describe('self-issued secrets and kind-specific manual steps', () => {
 
   it('credctl.yaml self_issued marks a generic secret; it never turns a vendor key into a random string', () => {
     const g = graph();
-    g.nodes.push({ type: 'credential', id: fp(7), provider: 'generic', kind: 'secret', names: ['WEBHOOK_SIGNING_KEY'], redacted: 'FAKE…0001' } as GraphNode);
+    g.nodes.push({ type: 'credential', id: fp(7), provider: 'generic', kind: 'generic_secret', names: ['WEBHOOK_SIGNING_KEY'], redacted: 'FAKE…0001' } as GraphNode);
     g.edges.push({ type: 'stored-in', from: fp(7), to: 'target:dotenv:.env', key: 'WEBHOOK_SIGNING_KEY' });
     const declared = new Set(['WEBHOOK_SIGNING_KEY', 'STRIPE_SECRET_KEY']);
     const p = plan({ selfIssued: (names) => names.some((n) => declared.has(n)) }, g);
