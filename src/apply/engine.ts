@@ -10,7 +10,7 @@ import type { Plan, PlanCredential, PlanStep, RunSummary } from '../plan/types.j
 import { parsePlan, planToYaml } from '../plan/plan-file.js';
 import type { RunStore } from '../state/types.js';
 import { Journal } from './journal.js';
-import { manualPlaceFor, targetGuardProvider, targetKey } from '../integrations/targets.js';
+import { manualPlaceFor, targetKey, tokenNeededFor } from '../integrations/targets.js';
 import { generateSecret } from '../plan/generate.js';
 import type { TargetRef } from '../targets/target.js';
 import type { BindingTarget, EngineDeps, RotationProvider } from './ports.js';
@@ -517,7 +517,7 @@ async function injectStep(x: StepRun): Promise<Record<string, unknown>> {
     // manual path instead of failing the whole credential; anything else (a changed value, a bad
     // ref) still fails and rolls back.
     const { step } = x;
-    const remote = step.target && targetGuardProvider(String(step.target.type));
+    const remote = step.target && tokenNeededFor(step.target as TargetRef);
     const unreachable = err instanceof CredctlError && (err.exitCode === ExitCode.Remote || err.exitCode === ExitCode.Store);
     if (!remote || !unreachable || err instanceof StepFailure) throw err;
     const place = manualPlaceFor(step.target as TargetRef, step.envName!);

@@ -74,7 +74,12 @@ export function manualPlaceFor(ref: TargetRef, envName: string): ManualPlace & {
   return { ...place, confirmKey: `${place.id}:${envName}` };
 }
 
-/** The provider whose credential writes this kind of target (`github` for Actions secrets), if any. */
-export function targetGuardProvider(type: string): string | undefined {
-  return plugins.get(type)?.guardedBy?.provider;
+/**
+ * The provider whose token credctl needs to write this target (`github` for Actions secrets), or
+ * undefined when it writes without one. A target kept in a project file (a Kubernetes manifest,
+ * a compose env_file) is written as a file, even where a token of that platform guards it.
+ */
+export function tokenNeededFor(ref: TargetRef): string | undefined {
+  if (typeof (ref as unknown as Record<string, unknown>).file === 'string') return undefined;
+  return plugins.get(ref.type)?.guardedBy?.provider;
 }

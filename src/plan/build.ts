@@ -8,7 +8,7 @@ import type { CredentialNode, Graph, GraphEdge, GraphNode, TargetNode } from '..
 import { inputError } from '../core/errors.js';
 import { manualStep, type SelfIssuedRule } from '../providers/registry.js';
 import type { WiredProvider } from '../integrations/providers.js';
-import { manualPlaceFor, targetKey, targetPlugin, targetRefFromGraph, targetTypes } from '../integrations/targets.js';
+import { manualPlaceFor, targetKey, targetPlugin, targetRefFromGraph, targetTypes, tokenNeededFor } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
 import type { GuardSetting } from '../config/sections.js';
 import { rotationOrder } from './order.js';
@@ -437,7 +437,7 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
     if (!t || t.type !== 'target') continue;
     const envName = e.key ?? c.names[0] ?? '';
     const ref = targetRefFor(t, e.key);
-    const needs = ref ? targetPlugin(ref.type)?.guardedBy?.provider : undefined;
+    const needs = ref ? tokenNeededFor(ref as TargetRef) : undefined;
     if (ref) targetKeyOfNode.set(t.id, targetKey(ref as TargetRef));
     if (ref && (!needs || tokenFor(t, needs))) {
       if (typeof ref.file === 'string') files.add(ref.file);

@@ -73,6 +73,15 @@ describe('manual targets', () => {
     expect(cred(p, STRIPE).steps.filter((s) => s.action === 'inject').map((s) => s.target?.type)).toEqual(['dotenv', 'github-actions']);
   });
 
+  it('a Kubernetes Secret manifest in the project is written as a file, with no Kubernetes token', () => {
+    const g = graph();
+    g.nodes.push({ type: 'target', id: 'target:k8s-secret:default/app', kind: 'k8s-secret', label: 'k8s Secret app', attrs: { file: 'k8s/secret.yaml', name: 'app' } });
+    g.edges.push({ type: 'stored-in', from: OTHER, to: 'target:k8s-secret:default/app', key: 'STRIPE_OTHER_KEY' });
+    const other = cred(plan({ grantsFor: (id) => (id === GH ? ['read:packages'] : undefined) }, g), OTHER);
+    expect(other.steps.filter((s) => s.action === 'inject').map((s) => s.target?.type)).toEqual(['k8s-secret']);
+    expect(other.steps.filter((s) => s.action === 'manual-inject').map((s) => s.target?.type)).toEqual(['github-actions']);
+  });
+
   it('a place no plugin can write (a config file literal) is a manual step too, with its own confirm key', () => {
     const s = cred(plan(), SESSION).steps.find((x) => x.action === 'manual-inject')!;
     expect(s.manual?.place).toBe('config file config/app.yml');
