@@ -489,7 +489,10 @@ async function confirmByHand(
     confirmedBy: by,
     result: `set by hand in ${m.place} (confirmed${by === 'flag' ? ' with --confirm-manual' : ''})`,
   });
-  if (deps.confirmedManual?.has(m.key) || deps.confirmedManual?.has(step.id)) return record('flag');
+  // --confirm-manual counts only for a place this run already paused at: before that the new
+  // value did not exist, so nobody can have set it, and the old one would be revoked under it.
+  const pausedHere = x.journal.records.some((r) => r.step === step.id && r.event === 'failed' && r.data?.awaiting === 'manual');
+  if (pausedHere && (deps.confirmedManual?.has(m.key) || deps.confirmedManual?.has(step.id))) return record('flag');
   const what = `${m.envName} in ${m.place}`;
   if (!deps.prompter) throw new ManualPending(`${what} must be set by hand (${m.why}) and confirmed with --confirm-manual ${m.key}`, m.key);
   io.err().write(

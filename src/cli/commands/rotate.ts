@@ -96,7 +96,7 @@ function registerApply(program: Command): void {
     .option('--concurrency <n>', 'independent credentials rotated at once', positiveInt, 4)
     .option('--resume <run>', 'continue a run that was interrupted')
     .option('--force', "accept a pasted replacement that does not look like the provider's key format")
-    .option('--confirm-manual <key>', 'a place you set by hand, confirmed without a prompt (repeatable; keys are in the plan)', collect)
+    .option('--confirm-manual <key>', 'with --resume: a place you set by hand since the run paused there (repeatable)', collect)
     .option('--list-runs', 'list runs and whether they finished')
     .option('--root <dir>', 'project root (for --resume and --list-runs)')
     .option('--json', 'print the run summary as JSON')
@@ -183,7 +183,6 @@ function registerRotate(program: Command): void {
     .option('--grace <duration>', GRACE_HELP, graceDays)
     .option('--concurrency <n>', 'independent credentials rotated at once', positiveInt, 4)
     .option('--force', "accept a pasted replacement that does not look like the provider's key format")
-    .option('--confirm-manual <key>', 'a place you set by hand, confirmed without a prompt (repeatable; keys are in the plan)', collect)
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
     .option('--json', 'print the run summary (with --dry-run: the plan) as JSON')
     .addHelpText(
@@ -206,7 +205,6 @@ Examples:
           json?: boolean;
           grace?: number;
           force?: boolean;
-          confirmManual?: string[];
         },
       ) => {
         const orch = await import('../../apply/orchestrate.js');
@@ -224,7 +222,6 @@ Examples:
           noInput: !flags.input,
           concurrency: flags.concurrency,
           acceptUnrecognised: Boolean(flags.force),
-          confirmedManual: flags.confirmManual ?? [],
           describe: (p) => io.err().write(renderPlanSummary(p) + '\n'),
         });
         printRunSummary(summary, Boolean(flags.json));
