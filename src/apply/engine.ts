@@ -499,8 +499,7 @@ async function confirmByHand(
     `\n${cred.names[0] ?? cred.id}: set ${what} by hand (${m.why}).\n  ${m.instructions}\n${m.url ? `  ${m.url}\n` : ''}` +
       `  The new value: credctl store get ${cred.storeName} --label pending (in another terminal; it is not shown here).\n`,
   );
-  if (!(await deps.prompter.confirm(`Have you set ${what} to the new value?`)))
-    throw new ManualPending(`${what} was not confirmed`, m.key);
+  if (!(await deps.prompter.confirm(`Have you set ${what} to the new value?`))) throw new ManualPending(`${what} was not confirmed`, m.key);
   return record('prompt');
 }
 
@@ -788,7 +787,10 @@ async function rollback(
     const done = journal.doneData(s.id);
     if (done?.manual !== true) continue;
     journal.append('rollback', s.id, { result: 'put the old value back by hand', target: done.target, manual: true });
-    deps.onEvent?.({ type: 'note', message: `${cred.names[0] ?? cred.id}: put the old ${s.envName ?? 'value'} back in ${String(done.place ?? done.target)} by hand (credctl store get ${cred.storeName} --label current)` });
+    deps.onEvent?.({
+      type: 'note',
+      message: `${cred.names[0] ?? cred.id}: put the old ${s.envName ?? 'value'} back in ${String(done.place ?? done.target)} by hand (credctl store get ${cred.storeName} --label current)`,
+    });
   }
   for (const step of injected.reverse()) {
     // Confirmed by hand above: credctl did not write it, so it does not restore it.

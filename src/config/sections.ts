@@ -149,7 +149,7 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
   return out;
 }
 
-const GUARD_TARGET = /^[a-z0-9][a-z0-9-]{0,40}(?::[A-Za-z0-9._\/@-]{1,200})?$/;
+const GUARD_TARGET = /^[a-z0-9][a-z0-9-]{0,40}(?::[A-Za-z0-9._/@-]{1,200})?$/;
 
 function parseGuards(raw: unknown): Record<string, GuardSetting> {
   if (!isMap(raw)) throw inputError('credctl.yaml: guards must be a mapping of env name to none, auto or a list of targets');

@@ -274,8 +274,7 @@ function inferGuards(
       for (const entry of setting) {
         const [type, place] = splitOnce(entry);
         const plugin = targetPlugin(type) ?? [...known].map((t) => targetPlugin(t)!).find((p) => p.aliases?.includes(type));
-        if (!plugin)
-          throw inputError(`credctl.yaml: guards.${c.names[0] ?? c.id}: unknown target type "${type}"`, `known types: ${[...known].join(', ')}`);
+        if (!plugin) throw inputError(`credctl.yaml: guards.${c.names[0] ?? c.id}: unknown target type "${type}"`, `known types: ${[...known].join(', ')}`);
         for (const t of targetNodes) {
           if (t.kind !== plugin.type) continue;
           if (place !== undefined && !placeMatches(t, place)) continue;
@@ -297,7 +296,12 @@ function inferGuards(
           if (can.length === 0) continue;
           why.add(`its scopes can write there: ${can.join(', ')}`);
         } else {
-          why.add(`assumed from its ${e.reason?.startsWith('provider') ? 'provider' : 'name'}: its scopes are not known (credctl.yaml guards: can say otherwise)`);
+          const from = e.reason?.startsWith('provider') ? 'provider' : 'name';
+          why.add(
+            grants
+              ? `assumed from its ${from}: the target declares no scopes to judge by (credctl.yaml guards: can say otherwise)`
+              : `assumed from its ${from}: its scopes are not known (credctl.yaml guards: can say otherwise)`,
+          );
         }
         set.add(e.to);
       }
@@ -344,9 +348,7 @@ function selfIssuedSpec(c: CredentialNode, w: PlanWorld): { spec: GenerateSpec; 
   for (const rule of rules) {
     if (!rule.names.some(named)) continue;
     if (rule.onlyConsumers) {
-      const consumers = c.names.flatMap((n) =>
-        (edgesFrom.get(`name:${n}`) ?? []).filter((e) => e.type === 'referenced-by').map((e) => nodeById.get(e.to)),
-      );
+      const consumers = c.names.flatMap((n) => (edgesFrom.get(`name:${n}`) ?? []).filter((e) => e.type === 'referenced-by').map((e) => nodeById.get(e.to)));
       if (consumers.length === 0 || consumers.some((n) => n?.type !== 'consumer' || !rule.onlyConsumers!.includes(n.kind))) continue;
     }
     return { spec: { alphabet: rule.alphabet, minLength: rule.minLength }, ...(rule.note ? { note: rule.note } : {}) };
@@ -394,7 +396,7 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
   }
   steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });
   if (selfIssued) {
-    const shape = selfIssued.spec.alphabet === 'same' ? 'in the old value\'s alphabet' : selfIssued.spec.alphabet;
+    const shape = selfIssued.spec.alphabet === 'same' ? "in the old value's alphabet" : selfIssued.spec.alphabet;
     steps.push({
       id: sid('generate'),
       action: 'generate',

@@ -50,8 +50,14 @@ export function generateSecret(spec: GenerateSpec, oldValue?: string): Generated
   const alphabet: Alphabet = spec.alphabet === 'same' ? (oldValue ? alphabetOf(oldValue) : 'base64url') : spec.alphabet;
   const length = Math.max(spec.minLength, 32, old.body.length);
   let body: string;
-  if (alphabet === 'hex') body = randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
-  else if (alphabet === 'base64url') body = randomBytes(Math.ceil((length * 3) / 4) + 1).toString('base64url').slice(0, length);
+  if (alphabet === 'hex')
+    body = randomBytes(Math.ceil(length / 2))
+      .toString('hex')
+      .slice(0, length);
+  else if (alphabet === 'base64url')
+    body = randomBytes(Math.ceil((length * 3) / 4) + 1)
+      .toString('base64url')
+      .slice(0, length);
   else body = Array.from({ length }, () => ALNUM[randomInt(ALNUM.length)]).join('');
   // Upper-case hex stays upper-case.
   if (alphabet === 'hex' && /^[0-9A-F]+$/.test(old.body) && /[A-F]/.test(old.body)) body = body.toUpperCase();

@@ -8,7 +8,20 @@ const step = {
   properties: {
     id: { type: 'string', minLength: 1 },
     action: {
-      enum: ['snapshot', 'create', 'manual-create', 'generate', 'store', 'inject', 'manual-inject', 'health', 'introspect', 'promote', 'revoke', 'verify-revoked'],
+      enum: [
+        'snapshot',
+        'create',
+        'manual-create',
+        'generate',
+        'store',
+        'inject',
+        'manual-inject',
+        'health',
+        'introspect',
+        'promote',
+        'revoke',
+        'verify-revoked',
+      ],
     },
     description: { type: 'string' },
     target: targetRef,

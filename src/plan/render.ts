@@ -65,7 +65,9 @@ export function printRunSummary(summary: RunSummary, json: boolean): void {
   for (const s of summary.skipped) lines.push(c.yellow(`  ↷ ${s.id}: ${s.reason}`));
   for (const a of summary.awaitingManual ?? [])
     lines.push(
-      c.yellow(`  ✋ ${a.id}: waiting for a place set by hand; resume with credctl apply --resume ${summary.runId} ${a.keys.map((k) => `--confirm-manual ${k}`).join(' ')}`),
+      c.yellow(
+        `  ✋ ${a.id}: waiting for a place set by hand; resume with credctl apply --resume ${summary.runId} ${a.keys.map((k) => `--confirm-manual ${k}`).join(' ')}`,
+      ),
     );
   lines.push(c.dim(`  journal: ${summary.runDir}/journal.jsonl`));
   io.out().write(lines.join('\n') + '\n');

@@ -111,7 +111,12 @@ function parseManualByKind(v: unknown, where: string): ProviderEntry['manualByKi
     for (const [op, step] of Object.entries(ops as Record<string, unknown>)) {
       if (op !== 'create' && op !== 'revoke') throw inputError(`${where}: manual_by_kind.${kind}.${op}: only create and revoke`);
       const st = step as Record<string, unknown> | null;
-      if (!st || typeof st !== 'object' || (st.url !== undefined && typeof st.url !== 'string') || (st.instructions !== undefined && typeof st.instructions !== 'string'))
+      if (
+        !st ||
+        typeof st !== 'object' ||
+        (st.url !== undefined && typeof st.url !== 'string') ||
+        (st.instructions !== undefined && typeof st.instructions !== 'string')
+      )
         throw inputError(`${where}: manual_by_kind.${kind}.${op} must be { url, instructions }`);
       out[kind]![op] = { ...(st.url ? { url: st.url as string } : {}), ...(st.instructions ? { instructions: st.instructions as string } : {}) };
     }

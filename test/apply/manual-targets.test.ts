@@ -126,7 +126,15 @@ describe('manual targets', () => {
     expect(paused.failed).toEqual([]);
     expect(paused.awaitingManual).toEqual([{ id: plan.credentials[0]!.id, keys: [KEY] }]);
     expect(await p.whoami(p.values.EVENTS_API_KEY!)).toBe(200);
-    const done = await resumeApply(p.root, paused.runId, { yes: true, noInput: true, concurrency: 1, store: p.store, apiUrl, confirmedManual: [KEY], ...quiet });
+    const done = await resumeApply(p.root, paused.runId, {
+      yes: true,
+      noInput: true,
+      concurrency: 1,
+      store: p.store,
+      apiUrl,
+      confirmedManual: [KEY],
+      ...quiet,
+    });
     expect(done.rotated).toHaveLength(1);
     expect(await p.whoami(p.values.EVENTS_API_KEY!)).toBe(401);
     const rec = journalOf(paused.runDir).find((r) => r.event === 'done' && r.data?.manual === true)!;

@@ -26,7 +26,7 @@ describe('generateSecret', () => {
     expect(generateSecret({ alphabet: 'same', minLength: 32 }).value).toMatch(/^[A-Za-z0-9_-]{32}$/);
   });
 
-  it("a Laravel-style base64: key stays a base64: key of the same byte size", () => {
+  it('a Laravel-style base64: key stays a base64: key of the same byte size', () => {
     const old = `base64:${Buffer.alloc(32, 7).toString('base64')}`;
     const g = generateSecret({ alphabet: 'same', minLength: 32 }, old);
     expect(g.value.startsWith('base64:')).toBe(true);

@@ -22,8 +22,20 @@ function graph(): Graph {
     { type: 'credential', id: WHSEC, provider: 'stripe', kind: 'webhook_secret', names: ['STRIPE_WEBHOOK_SECRET'], redacted: 'whsec_…FAKE' } as GraphNode,
     { type: 'credential', id: OTHER, provider: 'stripe', kind: 'api_key', names: ['STRIPE_OTHER_KEY'], redacted: 'sk_live_…OTHR' } as GraphNode,
     { type: 'target', id: 'target:dotenv:.env', kind: 'dotenv', label: 'env file .env', attrs: { file: '.env' } },
-    { type: 'target', id: 'target:github-actions:STRIPE_SECRET_KEY', kind: 'github-actions', label: 'GitHub Actions secret STRIPE_SECRET_KEY of acme/api', attrs: { name: 'STRIPE_SECRET_KEY', repo: 'acme/api' } },
-    { type: 'target', id: 'target:github-actions:STRIPE_OTHER_KEY', kind: 'github-actions', label: 'GitHub Actions secret STRIPE_OTHER_KEY of acme/api', attrs: { name: 'STRIPE_OTHER_KEY', repo: 'acme/api' } },
+    {
+      type: 'target',
+      id: 'target:github-actions:STRIPE_SECRET_KEY',
+      kind: 'github-actions',
+      label: 'GitHub Actions secret STRIPE_SECRET_KEY of acme/api',
+      attrs: { name: 'STRIPE_SECRET_KEY', repo: 'acme/api' },
+    },
+    {
+      type: 'target',
+      id: 'target:github-actions:STRIPE_OTHER_KEY',
+      kind: 'github-actions',
+      label: 'GitHub Actions secret STRIPE_OTHER_KEY of acme/api',
+      attrs: { name: 'STRIPE_OTHER_KEY', repo: 'acme/api' },
+    },
     { type: 'target', id: 'target:config-file:config/app.yml', kind: 'config-file', label: 'config file config/app.yml', attrs: { file: 'config/app.yml' } },
   ];
   const edges: GraphEdge[] = [
@@ -59,7 +71,12 @@ describe('manual targets', () => {
     expect(manual[0]!.manual?.instructions).toContain('STRIPE_SECRET_KEY');
     expect(manual[0]!.manual?.confirmKey).toBe('github-actions:acme/api:STRIPE_SECRET_KEY');
     expect(stripe.manualTargets).toEqual([
-      { place: 'GitHub Actions secrets of acme/api', envName: 'STRIPE_SECRET_KEY', key: 'github-actions:acme/api:STRIPE_SECRET_KEY', url: 'https://github.com/acme/api/settings/secrets/actions' },
+      {
+        place: 'GitHub Actions secrets of acme/api',
+        envName: 'STRIPE_SECRET_KEY',
+        key: 'github-actions:acme/api:STRIPE_SECRET_KEY',
+        url: 'https://github.com/acme/api/settings/secrets/actions',
+      },
     ]);
     // The writable .env is still written by credctl; the manual place comes after every write and before revoke.
     const actions = stripe.steps.map((s) => s.action);
@@ -70,12 +87,22 @@ describe('manual targets', () => {
   it('with a token for the target (credctl.yaml admin) it is written, not manual', () => {
     const p = plan({ hasTargetToken: (id) => id === 'github', grantsFor: (id) => (id === GH ? ['read:packages'] : undefined) });
     expect(cred(p, STRIPE).steps.some((s) => s.action === 'manual-inject')).toBe(false);
-    expect(cred(p, STRIPE).steps.filter((s) => s.action === 'inject').map((s) => s.target?.type)).toEqual(['dotenv', 'github-actions']);
+    expect(
+      cred(p, STRIPE)
+        .steps.filter((s) => s.action === 'inject')
+        .map((s) => s.target?.type),
+    ).toEqual(['dotenv', 'github-actions']);
   });
 
   it('a Kubernetes Secret manifest in the project is written as a file, with no Kubernetes token', () => {
     const g = graph();
-    g.nodes.push({ type: 'target', id: 'target:k8s-secret:default/app', kind: 'k8s-secret', label: 'k8s Secret app', attrs: { file: 'k8s/secret.yaml', name: 'app' } });
+    g.nodes.push({
+      type: 'target',
+      id: 'target:k8s-secret:default/app',
+      kind: 'k8s-secret',
+      label: 'k8s Secret app',
+      attrs: { file: 'k8s/secret.yaml', name: 'app' },
+    });
     g.edges.push({ type: 'stored-in', from: OTHER, to: 'target:k8s-secret:default/app', key: 'STRIPE_OTHER_KEY' });
     const other = cred(plan({ grantsFor: (id) => (id === GH ? ['read:packages'] : undefined) }, g), OTHER);
     expect(other.steps.filter((s) => s.action === 'inject').map((s) => s.target?.type)).toEqual(['k8s-secret']);
@@ -155,8 +182,12 @@ describe('a stable safe order', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const g = graph();
       let x = seed;
-      const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-      const shuffle = <T>(a: T[]) => a.map((v) => [rnd(), v] as const).sort((p, q) => p[0] - q[0]).map(([, v]) => v);
+      const rnd = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const shuffle = <T>(a: T[]) =>
+        a
+          .map((v) => [rnd(), v] as const)
+          .sort((p, q) => p[0] - q[0])
+          .map(([, v]) => v);
       expect(shape(plan(writable, { ...g, nodes: shuffle(g.nodes), edges: shuffle(g.edges) }))).toEqual(base);
     }
   });
@@ -185,7 +216,14 @@ describe('self-issued secrets and kind-specific manual steps', () => {
 
   it('credctl.yaml self_issued marks a generic secret; it never turns a vendor key into a random string', () => {
     const g = graph();
-    g.nodes.push({ type: 'credential', id: fp(7), provider: 'generic', kind: 'generic_secret', names: ['WEBHOOK_SIGNING_KEY'], redacted: 'FAKE…0001' } as GraphNode);
+    g.nodes.push({
+      type: 'credential',
+      id: fp(7),
+      provider: 'generic',
+      kind: 'generic_secret',
+      names: ['WEBHOOK_SIGNING_KEY'],
+      redacted: 'FAKE…0001',
+    } as GraphNode);
     g.edges.push({ type: 'stored-in', from: fp(7), to: 'target:dotenv:.env', key: 'WEBHOOK_SIGNING_KEY' });
     const declared = new Set(['WEBHOOK_SIGNING_KEY', 'STRIPE_SECRET_KEY']);
     const p = plan({ selfIssued: (names) => names.some((n) => declared.has(n)) }, g);
@@ -223,5 +261,35 @@ describe('self-issued secrets and kind-specific manual steps', () => {
     expect(compose.notes?.join(' ')).toMatch(/ALTER USER/);
     expect(withConsumers(['compose-service', 'code']).strategy).toBe('manual');
     expect(withConsumers([]).strategy).toBe('manual');
+  });
+});
+
+describe('provider.yaml declarations', () => {
+  it('reads self_issued and manual_by_kind, and refuses malformed ones naming the file (exit 3)', async () => {
+    const { parseProviderFile } = await import('../../src/providers/registry.js');
+    const ok = parseProviderFile(
+      'acme',
+      'id: acme\nname: Acme\nself_issued:\n  - names: [ACME_SIGNING_SECRET]\n    alphabet: hex\n    min_length: 64\nmanual_by_kind:\n  webhook_secret:\n    create: { url: https://acme.example/webhooks, instructions: Roll it. }\n',
+      'providers/acme/provider.yaml',
+      false,
+    );
+    expect(ok.selfIssued).toEqual([{ names: ['ACME_SIGNING_SECRET'], alphabet: 'hex', minLength: 64 }]);
+    expect(ok.manualByKind).toEqual({ webhook_secret: { create: { url: 'https://acme.example/webhooks', instructions: 'Roll it.' } } });
+    for (const bad of [
+      'self_issued: {names: [X]}',
+      'self_issued:\n  - names: []',
+      'self_issued:\n  - names: [X]\n    alphabet: emoji',
+      'self_issued:\n  - names: [X]\n    min_length: 8',
+      'manual_by_kind:\n  webhook_secret:\n    delete: { url: x }',
+    ]) {
+      expect(() => parseProviderFile('acme', `id: acme\nname: Acme\n${bad}\n`, 'providers/acme/provider.yaml', false)).toThrow(
+        /^providers\/acme\/provider.yaml: (self_issued|manual_by_kind)/,
+      );
+    }
+  });
+
+  it('credctl.yaml credentials.NAME.self_issued must be true or false', () => {
+    expect(projectSettings({ credentials: { X: { self_issued: true } } }).credentials.X!.selfIssued).toBe(true);
+    expect(() => projectSettings({ credentials: { X: { self_issued: 'yes' } } })).toThrow(/credentials.X.self_issued must be true or false/);
   });
 });
