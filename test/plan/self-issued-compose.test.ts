@@ -22,7 +22,8 @@ function composeProject(extra: Record<string, string> = {}): string {
 }
 
 const planFor = (root: string) =>
-  buildPlan({ root, graph: buildGraph(root), providers: wiredProviders(), select: { all: true }, hasAdmin: () => false, hasTargetToken: () => false }).credentials[0]!;
+  buildPlan({ root, graph: buildGraph(root), providers: wiredProviders(), select: { all: true }, hasAdmin: () => false, hasTargetToken: () => false })
+    .credentials[0]!;
 
 describe('a compose database password', () => {
   it('used only by compose services: generated (letters and digits), written to the env_file, old one retired', () => {
