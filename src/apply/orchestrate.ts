@@ -110,6 +110,12 @@ export interface ApplyOptions {
   acceptUnrecognised?: boolean;
   /** --confirm-manual KEY (repeated): manual places set by hand, confirmed without a prompt. */
   confirmedManual?: string[];
+  /**
+   * Scopes from a live analyze in this process (never read from a plan file), by fingerprint: the
+   * same ones the plan was made with (makePlan `grants`), so that the check against a fresh build
+   * judges guards the same way.
+   */
+  grants?: ReadonlyMap<string, string[]>;
   /** Answers the trust question for an untrusted credctl.yaml (default: a terminal prompt). */
   askTrust?: (lines: string[]) => Promise<boolean>;
 }
@@ -143,7 +149,11 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string
     throw refusedError(`the plan is stale: ${changes.join('; ')}`, 'Make a fresh plan with `credctl plan` and review it again.');
   }
   // Checked, not trusted: what would run must be exactly what credctl would plan now.
-  const expected = makePlan(ctx, { ids: plan.credentials.map((c) => c.id) }, { graceDays: planGraceDays(plan) });
+  const expected = makePlan(
+    ctx,
+    { ids: plan.credentials.map((c) => c.id) },
+    { graceDays: planGraceDays(plan), ...(opts.grants ? { grants: opts.grants } : {}) },
+  );
   const edits = planDifferences(plan, expected);
   if (edits.length) {
     throw refusedError(

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlanAsGiven, loadProject, makePlan, resumeApply } from '../../src/apply/orchestrate.js';
+import { applyPlan, applyPlanAsGiven, loadProject, makePlan, resumeApply } from '../../src/apply/orchestrate.js';
 import { readJournal } from '../../src/apply/journal.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -142,6 +142,26 @@ describe('manual targets', () => {
     expect(rec.data).toMatchObject({ target: KEY, manual: true });
     expect(fingerprint(valueIn(p.read('.env'), 'EVENTS_API_KEY')!)).not.toBe(fingerprint(p.values.EVENTS_API_KEY!));
   }, 30_000);
+});
+
+describe('guards judged by scopes survive the check against a fresh build', () => {
+  it('a plan made with live scopes applies only with the same scopes; without them it is refused, changing nothing', async () => {
+    const p = await projectWithActionsSecret();
+    writeFileSync(join(p.root, '.env'), `${p.read('.env')}GH_PACKAGES_TOKEN=FAKEq2WzUo7pLx4VnR8sTb3Ye6DkFAKE\n`);
+    const ctx = loadProject(p.root);
+    const gh = ctx.graph.nodes.find((n) => n.type === 'credential' && n.names.includes('GH_PACKAGES_TOKEN'));
+    expect(gh?.id).toBeDefined();
+    const assumed = makePlan(ctx, { all: true });
+    expect(assumed.credentials.find((c) => c.id === gh!.id)!.orderReason).toMatch(/assumed/);
+    const grants = new Map([[gh!.id, ['read:packages']]]);
+    const plan = makePlan(ctx, { all: true }, { grants });
+    expect(plan.credentials.find((c) => c.id === gh!.id)!.guards).toEqual([]);
+    const before = p.read('.env');
+    await expect(applyPlan(plan, { yes: true, noInput: true, concurrency: 1, store: p.store, ...quiet })).rejects.toThrow(/guards differs/);
+    expect(p.read('.env')).toBe(before);
+    const summary = await applyPlan(plan, { yes: true, noInput: true, concurrency: 1, store: p.store, grants, ...quiet });
+    expect(summary.awaitingManual?.map((a) => a.keys)).toEqual([[KEY]]);
+  });
 });
 
 async function closedPort(): Promise<number> {
