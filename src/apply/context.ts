@@ -42,6 +42,8 @@ export interface ContextOptions {
   prompter?: Prompter;
   /** --force: accept a pasted value that does not look like the provider's credential. */
   acceptUnrecognised?: boolean;
+  /** --confirm-manual KEY (repeated): manual places the person confirms without a prompt. */
+  confirmedManual?: string[];
 }
 
 /**
@@ -113,6 +115,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
     revokePlace: (cred) => revokePlace(cred, opts.settings),
     checkPastedValue,
     acceptUnrecognised: opts.acceptUnrecognised,
+    ...(opts.confirmedManual?.length ? { confirmedManual: new Set(opts.confirmedManual) } : {}),
     onEvent: opts.onEvent,
     concurrency: opts.concurrency,
   };

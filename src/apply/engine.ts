@@ -10,7 +10,8 @@ import type { Plan, PlanCredential, PlanStep, RunFailure, RunSummary } from '../
 import { parsePlan, planToYaml } from '../plan/plan-file.js';
 import type { RunStore } from '../state/types.js';
 import { Journal } from './journal.js';
-import { targetKey } from '../integrations/targets.js';
+import { manualPlaceFor, targetKey, tokenNeededFor } from '../integrations/targets.js';
+import { generateSecret } from '../plan/generate.js';
 import type { TargetRef } from '../targets/target.js';
 import type { BindingTarget, EngineDeps, RotationProvider } from './ports.js';
 import { secretCandidates } from '../scan/secret-candidates.js';
@@ -181,6 +182,20 @@ function shownOutput(output: string, secrets: string[]): string | undefined {
   return kept.length ? kept.join('\n') : undefined;
 }
 
+/**
+ * A place only a person can set is not confirmed yet (no terminal, no --confirm-manual for it, or
+ * the person said not yet). Not a failure: nothing is rolled back, the old credential is not
+ * revoked, and the run waits to be resumed (`apply --resume RUN --confirm-manual KEY`).
+ */
+class ManualPending extends Error {
+  constructor(
+    message: string,
+    readonly key: string,
+  ) {
+    super(message);
+  }
+}
+
 async function rotateCredential(
   plan: Plan,
   runId: string,
@@ -228,7 +243,7 @@ async function rotateCredential(
     // still put back by a rollback.
     if (step.action === 'inject') injected.push(step);
     try {
-      const data = await runStep(plan, runId, cred, step, state, provider, deps, summary);
+      const data = await runStep(plan, runId, cred, step, state, provider, deps, summary, journal);
       if (step.action === 'promote') promoted = true;
       await deps.audit.append({
         action: `rotate.${step.action}`,
@@ -241,6 +256,16 @@ async function rotateCredential(
     } catch (err) {
       const secrets = [state.oldValue, state.newValue].filter((v): v is string => !!v);
       const reason = maskValues(err instanceof Error ? err.message : String(err), secrets);
+      if (err instanceof ManualPending) {
+        // Paused, not failed: the new value stays where it was written, the old one stays valid.
+        const explained = `${reason}. Nothing was rolled back and the old ${cred.names[0] ?? 'credential'} is not revoked: set it, then resume with credctl apply --resume ${runId} --confirm-manual ${err.key}`;
+        journal.append('failed', step.id, { reason, awaiting: 'manual', key: err.key });
+        journal.append('failed', `${cred.id}`, { reason: explained, incomplete: true, awaitingManual: [err.key] });
+        summary.awaitingManual = [...(summary.awaitingManual ?? []), { id: cred.id, keys: [err.key] }];
+        deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'failed', detail: 'waiting for a manual confirmation' });
+        deps.onEvent?.({ type: 'credential-end', credential: cred, outcome: 'failed', reason: explained });
+        return 'failed';
+      }
       journal.append('failed', step.id, { reason });
       const output = err instanceof StepFailure && err.output ? maskValues(err.output, secrets) : undefined;
       deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'failed', detail: reason, ...(output ? { output } : {}) });
@@ -326,6 +351,7 @@ async function runStep(
   provider: RotationProvider,
   deps: EngineDeps,
   summary: RunSummary,
+  journal: Journal,
 ): Promise<Record<string, unknown>> {
   await loadValues(cred, state, deps);
   const guardValue = async (key: string) => {
@@ -334,7 +360,7 @@ async function runStep(
     const guard = plan.credentials.find((c) => c.guards.includes(key));
     return guard ? deps.store.get(guard.storeName, { label: 'current' }) : null;
   };
-  const x: StepRun = { plan, runId, cred, step, state, provider, deps, summary, guardValue };
+  const x: StepRun = { plan, runId, cred, step, state, provider, deps, summary, guardValue, journal };
   return STEPS[step.action](x);
 }
 
@@ -350,6 +376,8 @@ interface StepRun {
   summary: RunSummary;
   /** The current value of the credential that guards a target, by target key. */
   guardValue: (key: string) => Promise<string | null>;
+  /** The run's journal: revoke reads which targets are done (written or confirmed by hand). */
+  journal: Journal;
 }
 
 /** One function per plan step action, in the order a rotation runs them. */
@@ -357,8 +385,10 @@ const STEPS: Record<PlanStep['action'], (x: StepRun) => Promise<Record<string, u
   snapshot: snapshotStep,
   create: createStep,
   'manual-create': manualCreateStep,
+  generate: generateStep,
   store: storeStep,
   inject: injectStep,
+  'manual-inject': manualInjectStep,
   health: healthStep,
   introspect: introspectStep,
   promote: promoteStep,
@@ -443,6 +473,73 @@ async function manualCreateStep(x: StepRun): Promise<Record<string, unknown>> {
   return { newVersion: version, newFingerprint: fingerprint(value), ...(parts.size ? { newParts } : {}), result: 'pasted and sealed' };
 }
 
+/**
+ * A self-issued secret's replacement: a random value in the shape the plan asks for (the old
+ * value's alphabet, at least its length and 32), sealed in the store as pending in this same
+ * step, before anything uses it (promise 1). Only its fingerprint and shape are journaled.
+ */
+async function generateStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { cred, step, state, deps } = x;
+  const made = generateSecret(step.generate ?? { alphabet: 'same', minLength: 32 }, state.oldValue);
+  if (fingerprint(made.value) === cred.id) throw new StepFailure('the generated value equals the old one');
+  const { version } = await deps.store.put(cred.storeName, made.value, ['pending']);
+  state.newValue = made.value;
+  state.newVersion = version;
+  return {
+    newVersion: version,
+    newFingerprint: fingerprint(made.value),
+    generated: { alphabet: made.alphabet, length: made.length },
+    result: `generated (${made.alphabet}, ${made.length} characters) and sealed`,
+  };
+}
+
+/**
+ * A place credctl cannot write: a person sets the new value there and says so, on the terminal
+ * or ahead of time with --confirm-manual KEY. The journal keeps who confirmed and when
+ * (`{ target, manual: true, confirmedAt }`), which `credctl incident status` reads.
+ */
+async function manualInjectStep(x: StepRun): Promise<Record<string, unknown>> {
+  const { cred, step } = x;
+  const key = step.manual?.confirmKey ?? step.id;
+  return confirmByHand(x, {
+    key,
+    place: step.manual?.place ?? step.description,
+    envName: step.envName ?? cred.names[0] ?? '',
+    url: step.manual?.url,
+    instructions: step.manual?.instructions ?? step.description,
+    why: 'credctl cannot write it',
+  });
+}
+
+async function confirmByHand(
+  x: StepRun,
+  m: { key: string; place: string; envName: string; url?: string; instructions: string; why: string },
+): Promise<Record<string, unknown>> {
+  const { cred, step, deps } = x;
+  const record = (by: 'prompt' | 'flag') => ({
+    target: m.key,
+    ...(step.target ? { targetRef: step.target } : {}),
+    place: m.place,
+    envName: m.envName,
+    manual: true,
+    confirmedAt: new Date().toISOString(),
+    confirmedBy: by,
+    result: `set by hand in ${m.place} (confirmed${by === 'flag' ? ' with --confirm-manual' : ''})`,
+  });
+  // --confirm-manual counts only for a place this run already paused at: before that the new
+  // value did not exist, so nobody can have set it, and the old one would be revoked under it.
+  const pausedHere = x.journal.records.some((r) => r.step === step.id && r.event === 'failed' && r.data?.awaiting === 'manual');
+  if (pausedHere && (deps.confirmedManual?.has(m.key) || deps.confirmedManual?.has(step.id))) return record('flag');
+  const what = `${m.envName} in ${m.place}`;
+  if (!deps.prompter) throw new ManualPending(`${what} must be set by hand (${m.why}) and confirmed with --confirm-manual ${m.key}`, m.key);
+  io.err().write(
+    `\n${cred.names[0] ?? cred.id}: set ${what} by hand (${m.why}).\n  ${m.instructions}\n${m.url ? `  ${m.url}\n` : ''}` +
+      `  The new value: credctl store get ${cred.storeName} --label pending (in another terminal; it is not shown here).\n`,
+  );
+  if (!(await deps.prompter.confirm(`Have you set ${what} to the new value?`))) throw new ManualPending(`${what} was not confirmed`, m.key);
+  return record('prompt');
+}
+
 async function storeStep(x: StepRun): Promise<Record<string, unknown>> {
   const { cred, state, deps } = x;
   if (!state.newValue) throw new StepFailure('the new value is not in the store');
@@ -452,6 +549,23 @@ async function storeStep(x: StepRun): Promise<Record<string, unknown>> {
 }
 
 async function injectStep(x: StepRun): Promise<Record<string, unknown>> {
+  try {
+    return await writeTarget(x);
+  } catch (err) {
+    // A remote target that cannot be reached now (no token, network, the vendor down) offers the
+    // manual path instead of failing the whole credential; anything else (a changed value, a bad
+    // ref) still fails and rolls back.
+    const { step } = x;
+    const remote = step.target && tokenNeededFor(step.target as TargetRef);
+    const unreachable = err instanceof CredctlError && (err.exitCode === ExitCode.Remote || err.exitCode === ExitCode.Store);
+    if (!remote || !unreachable || err instanceof StepFailure) throw err;
+    const place = manualPlaceFor(step.target as TargetRef, step.envName!);
+    const why = maskValues(err instanceof Error ? err.message : String(err), [x.state.oldValue ?? '', x.state.newValue ?? ''].filter(Boolean));
+    return confirmByHand(x, { key: place.confirmKey, place: place.label, envName: step.envName!, url: place.url, instructions: place.instructions, why });
+  }
+}
+
+async function writeTarget(x: StepRun): Promise<Record<string, unknown>> {
   const { cred, step, state, provider, deps, guardValue } = x;
   const target = deps.openTarget(step.target!, guardValue);
   const name = step.envName!;
@@ -513,7 +627,18 @@ async function promoteStep(x: StepRun): Promise<Record<string, unknown>> {
 
 async function revokeStep(x: StepRun): Promise<Record<string, unknown>> {
   const { cred, step, state, provider, deps, summary, guardValue } = x;
+  // Every target done first: written by credctl, or set by hand and confirmed (promise 2).
+  const open = cred.steps.filter((s) => (s.action === 'inject' || s.action === 'manual-inject') && !x.journal.doneData(s.id));
+  if (open.length)
+    throw new StepFailure(
+      `not revoking the old ${cred.names[0] ?? 'credential'}: ${open.map((s) => `${s.envName ?? ''} in ${s.manual?.place ?? s.description}`).join(', ')} not done yet`,
+    );
   await checkNothingHoldsOld(cred, state, deps, guardValue);
+  if (step.mode === 'retire') {
+    // A self-issued secret: nothing else issues or accepts it, so once no target holds it, it is dead.
+    summary.revoked.push(cred.id);
+    return { result: 'retired: no target holds the old value', retired: true };
+  }
   if (step.manual) {
     if (!deps.prompter) throw refusedError(`revoking ${cred.names[0] ?? cred.id} is a manual step and needs input`, step.manual.url);
     io.err().write(`\n${step.manual.instructions}\n${step.manual.url ? `  ${step.manual.url}\n` : ''}`);
@@ -582,7 +707,8 @@ async function checkNothingHoldsOld(
       }
     }
   }
-  for (const m of cred.manualTargets ?? []) {
+  // Plans made before manual-inject steps existed list the places without a key: ask here.
+  for (const m of (cred.manualTargets ?? []).filter((t) => !t.key)) {
     if (!deps.prompter) {
       throw refusedError(
         `not revoking the old ${cred.names[0] ?? 'credential'}: ${m.place} holds it under ${m.envName} and only a person can replace it there`,
@@ -696,7 +822,19 @@ async function rollback(
   const guardValue = async () => null;
   const undone: Pick<RunFailure, 'unrestored' | 'leftover'> = {};
   const masked = (err: unknown) => maskValues(String((err as Error)?.message ?? err), [state.oldValue ?? '', state.newValue ?? ''].filter(Boolean));
+  // Places a person set by hand hold the new value, which is about to be revoked: say so, place by place.
+  for (const s of cred.steps) {
+    const done = journal.doneData(s.id);
+    if (done?.manual !== true) continue;
+    journal.append('rollback', s.id, { result: 'put the old value back by hand', target: done.target, manual: true });
+    deps.onEvent?.({
+      type: 'note',
+      message: `${cred.names[0] ?? cred.id}: put the old ${s.envName ?? 'value'} back in ${String(done.place ?? done.target)} by hand (credctl store get ${cred.storeName} --label current)`,
+    });
+  }
   for (const step of injected.reverse()) {
+    // Confirmed by hand above: credctl did not write it, so it does not restore it.
+    if (journal.doneData(step.id)?.manual === true) continue;
     const target = deps.openTarget(step.target!, guardValue);
     const name = step.envName!;
     try {
@@ -720,7 +858,8 @@ async function rollback(
       (undone.unrestored ??= []).push(`${name} in ${target.describe()}`);
     }
   }
-  if (state.newValue) {
+  // A generated value was issued by nobody: there is nothing to revoke, only targets to restore.
+  if (state.newValue && cred.strategy !== 'generate') {
     try {
       await provider.revoke({ value: state.newValue, id: state.newId, ...(state.newParts ? { parts: state.newParts } : {}), mode: 'revoke' });
       journal.append('rollback', `${cred.id}/revoke-new`, { result: 'new credential revoked' });

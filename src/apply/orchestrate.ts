@@ -8,7 +8,7 @@ import { confirm } from '@inquirer/prompts';
 import { inputError, refusedError } from '../core/errors.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
-import { healthFor, type ProjectSettings } from '../config/sections.js';
+import { guardsFor, healthFor, selfIssuedIn, type ProjectSettings } from '../config/sections.js';
 import { buildGraph } from '../graph/build.js';
 import type { Graph } from '../graph/types.js';
 import { openProject, projectProviders, type Project } from '../project/context.js';
@@ -56,6 +56,11 @@ function realRoot(path: string): string {
 export interface MakePlanOptions {
   /** Deactivate old credentials and delete them after this many days (0: revoke at once). Default: credctl.yaml policy.revoke_grace. */
   graceDays?: number;
+  /**
+   * Credentials' scopes from their integration's analyze (complete lists only), by fingerprint:
+   * guards are then judged by what each token can write rather than by its name.
+   */
+  grants?: ReadonlyMap<string, string[]>;
 }
 
 export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
@@ -77,6 +82,10 @@ export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakeP
     issuerFor: (id) => ctx.settings.providers[id]?.issuer,
     hasAdmin: (id) => Boolean(ctx.settings.providers[id]?.admin) || !needsAdmin(id),
     graceDays: opts.graceDays ?? ctx.settings.policy.graceDays,
+    hasTargetToken: (id) => Boolean(ctx.settings.providers[id]?.admin),
+    guardsFor: (names) => guardsFor(ctx.settings, names),
+    selfIssued: (names) => selfIssuedIn(ctx.settings, names),
+    grantsFor: (id) => opts.grants?.get(id),
   });
   // Narrowed scopes declared in credctl.yaml travel in the plan, so the reviewer sees them.
   for (const c of plan.credentials) {
@@ -99,6 +108,14 @@ export interface ApplyOptions {
   describe?: (plan: Plan) => void;
   /** --force: accept a pasted replacement that does not look like the provider's credential. */
   acceptUnrecognised?: boolean;
+  /** --confirm-manual KEY (repeated): manual places set by hand, confirmed without a prompt. */
+  confirmedManual?: string[];
+  /**
+   * Scopes from a live analyze in this process (never read from a plan file), by fingerprint: the
+   * same ones the plan was made with (makePlan `grants`), so that the check against a fresh build
+   * judges guards the same way.
+   */
+  grants?: ReadonlyMap<string, string[]>;
   /** Answers the trust question for an untrusted credctl.yaml (default: a terminal prompt). */
   askTrust?: (lines: string[]) => Promise<boolean>;
 }
@@ -154,7 +171,11 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions & { root?: string
     throw refusedError(`the plan is stale: ${changes.join('; ')}`, 'Make a fresh plan with `credctl plan` and review it again.');
   }
   // Checked, not trusted: what would run must be exactly what credctl would plan now.
-  const expected = makePlan(ctx, { ids: plan.credentials.map((c) => c.id) }, { graceDays: planGraceDays(plan) });
+  const expected = makePlan(
+    ctx,
+    { ids: plan.credentials.map((c) => c.id) },
+    { graceDays: planGraceDays(plan), ...(opts.grants ? { grants: opts.grants } : {}) },
+  );
   const edits = planDifferences(plan, expected);
   if (edits.length) {
     throw refusedError(
@@ -235,6 +256,7 @@ async function runWith(
         onEvent: opts.onEvent ?? progressPrinter(),
         prompter: opts.prompter,
         acceptUnrecognised: opts.acceptUnrecognised,
+        confirmedManual: opts.confirmedManual,
       });
       try {
         return await run(wired.deps);

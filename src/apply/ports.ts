@@ -75,6 +75,12 @@ export interface EngineDeps {
   acceptUnrecognised?: boolean;
   /** Where a person revokes this provider's credentials by hand (its dashboard), for a replacement credctl could not revoke. */
   revokePlace?(credential: PlanCredential): string | undefined;
+  /**
+   * Manual places a person confirmed ahead of time (`--confirm-manual KEY`, repeated): the
+   * confirm keys of manual-inject steps (or their step ids). Under --no-input a manual place
+   * not listed pauses the credential instead of prompting.
+   */
+  confirmedManual?: ReadonlySet<string>;
   onEvent?(event: EngineEvent): void;
   concurrency: number;
 }

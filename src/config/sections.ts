@@ -13,9 +13,13 @@ import type { CredctlConfig } from './credctl-yaml.js';
  *     EVENTS_API_KEY:
  *       owner: platform-team
  *       scopes: [events:read]            # narrow the replacement (default: same as the old one)
+ *       self_issued: true                # the project issues it (generic secrets only): credctl generates the replacement
  *       health:
  *         - command: npm run smoke
  *         - http: { url: http://127.0.0.1:3000/health, expect: 200 }
+ *   guards:                              # which targets a token can write (default: inferred)
+ *     GH_PACKAGES_TOKEN: none            # it guards nothing
+ *     DEPLOY_TOKEN: [github-actions]     # exactly these target types (or type:repo / type:project / type:file)
  *   access:
  *     contractor-jane: { files: [.env.staging], targets: [github-actions], names: [STRIPE_KEY] }
  *   policy:
@@ -27,7 +31,16 @@ export interface CredentialSettings {
   owner?: string;
   scopes?: string[];
   health: HealthCheckSpec[];
+  /** The project issues this secret itself (session secret, a webhook secret it owns both ends of). */
+  selfIssued?: boolean;
 }
+
+/**
+ * What a token guards, by env name: `none`, `auto` (inferred from its scopes or, failing that, its
+ * provider and name), or exactly the listed targets: a target type (`github-actions`) or a type
+ * with the place (`github-actions:acme/api`, `vercel-env:prj_123`, `dotenv:deploy/app.env`).
+ */
+export type GuardSetting = 'none' | 'auto' | string[];
 
 export interface AccessEntry {
   files: string[];
@@ -45,6 +58,8 @@ export interface ProjectSettings {
   providers: Record<string, { issuer?: string; admin?: string; project?: string; settings?: Record<string, string> }>;
   credentials: Record<string, CredentialSettings>;
   access: Record<string, AccessEntry>;
+  /** credctl.yaml `guards:` (absent: every token's guards are inferred). */
+  guards?: Record<string, GuardSetting>;
   policy: { maxAgeDays?: number; expiryWarningDays: number; graceDays?: number };
 }
 
@@ -103,6 +118,10 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
         scopes: raw.scopes === undefined ? undefined : strings(raw.scopes, `credentials.${name}.scopes`),
         health: raw.health === undefined ? [] : parseHealthChecks(raw.health, `credctl.yaml: credentials.${name}.health`),
       };
+      if (raw.self_issued !== undefined) {
+        if (typeof raw.self_issued !== 'boolean') throw inputError(`credctl.yaml: credentials.${name}.self_issued must be true or false`);
+        if (raw.self_issued) out.credentials[name]!.selfIssued = true;
+      }
     }
   }
   if (config.access !== undefined) {
@@ -117,6 +136,7 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
       };
     }
   }
+  if (config.guards !== undefined) out.guards = parseGuards(config.guards);
   if (config.policy !== undefined) {
     if (!isMap(config.policy)) throw inputError('credctl.yaml: policy must be a mapping');
     if (config.policy.max_age !== undefined) out.policy.maxAgeDays = parseDays(config.policy.max_age, 'policy.max_age');
@@ -127,6 +147,36 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
     }
   }
   return out;
+}
+
+const GUARD_TARGET = /^[a-z0-9][a-z0-9-]{0,40}(?::[A-Za-z0-9._/@-]{1,200})?$/;
+
+function parseGuards(raw: unknown): Record<string, GuardSetting> {
+  if (!isMap(raw)) throw inputError('credctl.yaml: guards must be a mapping of env name to none, auto or a list of targets');
+  const out: Record<string, GuardSetting> = {};
+  for (const [name, v] of Object.entries(raw)) {
+    const at = `credctl.yaml: guards.${name.slice(0, 60)}`;
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,199}$/.test(name)) throw inputError(`${at}: the key must be an env name`);
+    if (v === 'none' || v === 'auto') out[name] = v;
+    else if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && GUARD_TARGET.test(x))) out[name] = [...(v as string[])].sort();
+    else
+      throw inputError(
+        `${at} must be none, auto or a list of targets`,
+        'A target is its type (github-actions, vercel-env, dotenv...) or type:place (github-actions:owner/repo).',
+      );
+  }
+  return out;
+}
+
+/** What credctl.yaml says a credential known by these names guards (the first name with a setting wins), or undefined. */
+export function guardsFor(settings: ProjectSettings, names: string[]): GuardSetting | undefined {
+  for (const n of [...names].sort()) if (settings.guards?.[n] !== undefined) return settings.guards[n];
+  return undefined;
+}
+
+/** Whether credctl.yaml declares a credential known by any of these names self-issued. */
+export function selfIssuedIn(settings: ProjectSettings, names: string[]): boolean {
+  return names.some((n) => settings.credentials[n]?.selfIssued === true);
 }
 
 /** Health checks for a credential known by any of these names. */

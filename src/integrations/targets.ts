@@ -1,5 +1,5 @@
 import { inputError } from '../core/errors.js';
-import type { Target, TargetDeps, TargetPlugin, TargetRef } from '../targets/target.js';
+import type { ManualPlace, Target, TargetDeps, TargetPlugin, TargetRef } from '../targets/target.js';
 import { allIntegrations } from './registry.js';
 
 /**
@@ -55,4 +55,31 @@ export function targetKey(ref: TargetRef): string {
 /** The ref credctl writes for a target the graph found, or null when no plugin can write it. */
 export function targetRefFromGraph(kind: string, attrs: Record<string, string | string[]> | undefined, key: string | undefined): TargetRef | null {
   return plugins.get(kind)?.fromGraph?.(attrs ?? {}, key) ?? null;
+}
+
+/**
+ * Where a person sets `envName` in this target by hand (the plugin's own page and steps), or a
+ * plain description when the plugin declares none. The confirm key is `<place id>:<envName>`.
+ */
+export function manualPlaceFor(ref: TargetRef, envName: string): ManualPlace & { confirmKey: string } {
+  const plugin = plugins.get(ref.type);
+  const declared = plugin?.manualPlace?.(ref as never, envName);
+  const raw = ref as unknown as Record<string, unknown>;
+  const where = [raw.file, raw.repo, raw.projectId, raw.name, raw.secretId, raw.project].find((v): v is string => typeof v === 'string');
+  const place: ManualPlace = declared ?? {
+    id: `${ref.type}${where ? `:${where}` : ''}`,
+    label: `${ref.type}${where ? ` ${where}` : ''}`,
+    instructions: `Set ${envName} in ${ref.type}${where ? ` ${where}` : ''} to the new value.`,
+  };
+  return { ...place, confirmKey: `${place.id}:${envName}` };
+}
+
+/**
+ * The provider whose token credctl needs to write this target (`github` for Actions secrets), or
+ * undefined when it writes without one. A target kept in a project file (a Kubernetes manifest,
+ * a compose env_file) is written as a file, even where a token of that platform guards it.
+ */
+export function tokenNeededFor(ref: TargetRef): string | undefined {
+  if (typeof (ref as unknown as Record<string, unknown>).file === 'string') return undefined;
+  return plugins.get(ref.type)?.guardedBy?.provider;
 }

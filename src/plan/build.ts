@@ -5,12 +5,14 @@ import { usageError } from '../core/errors.js';
 import { shownSafely } from '../core/redact.js';
 import { VERSION } from '../core/version.js';
 import type { CredentialNode, Graph, GraphEdge, GraphNode, TargetNode } from '../graph/types.js';
-import { manualStep } from '../providers/registry.js';
+import { inputError } from '../core/errors.js';
+import { manualStep, type SelfIssuedRule } from '../providers/registry.js';
 import type { WiredProvider } from '../integrations/providers.js';
-import { targetKey, targetRefFromGraph } from '../integrations/targets.js';
+import { manualPlaceFor, targetKey, targetPlugin, targetRefFromGraph, targetTypes, tokenNeededFor } from '../integrations/targets.js';
 import type { TargetRef } from '../targets/target.js';
+import type { GuardSetting } from '../config/sections.js';
 import { rotationOrder } from './order.js';
-import type { HealthCheckSpec, Plan, PlanCredential, PlanStep, PlanTargetRef } from './types.js';
+import type { GenerateSpec, HealthCheckSpec, Plan, PlanCredential, PlanStep, PlanTargetRef } from './types.js';
 
 /**
  * From the usage graph, the provider registry and credctl.yaml to a rotation plan.
@@ -18,8 +20,13 @@ import type { HealthCheckSpec, Plan, PlanCredential, PlanStep, PlanTargetRef } f
  * Per credential: snapshot the value in use → create the replacement (API, or a person at a
  * hidden prompt) → seal it in the store → inject it into every target → health checks →
  * introspect → promote → revoke the old → confirm the provider refuses it. Across credentials:
- * guards first (see order.ts). Targets credctl cannot write safely (a literal in a YAML config,
- * an AWS SSM parameter) become manual steps with instructions.
+ * guards first (see order.ts), ties broken by id so the same input always gives the same order.
+ *
+ * Targets credctl cannot write (a literal in a YAML config, an AWS SSM parameter, GitHub Actions
+ * secrets with no GitHub token to write them) become `manual-inject` steps naming the exact place
+ * (the target plugin's `manualPlace`); the old value is revoked only after each is confirmed.
+ * A self-issued secret (provider.yaml `self_issued:`, or credctl.yaml `credentials.<NAME>.self_issued`)
+ * that no API rotates is `generate`d: a random value credctl makes, seals and writes everywhere.
  */
 export interface PlanSelection {
   all?: boolean;
@@ -44,6 +51,21 @@ export interface PlanBuildInput {
    * after this many days (where the provider can deactivate and reactivate). 0 or absent: revoke.
    */
   graceDays?: number;
+  /**
+   * Whether credctl.yaml names a token of this provider for writing its targets
+   * (providers.<id>.admin: store:<entry>). Absent: assumed yes. A remote target with no token
+   * and no guard rotated in the same plan becomes a manual step.
+   */
+  hasTargetToken?(provider: string): boolean;
+  /** credctl.yaml `guards:` for a credential known by these names. */
+  guardsFor?(names: string[]): GuardSetting | undefined;
+  /**
+   * A credential's scopes, when its integration's analyze gave a complete list (a blast-radius
+   * probe): guards are then judged by what it can write, not by its name. Undefined: unknown.
+   */
+  grantsFor?(credentialId: string): string[] | undefined;
+  /** credctl.yaml `credentials.<NAME>.self_issued: true` for any of these names. */
+  selfIssued?(names: string[]): boolean;
   now?: Date;
 }
 
@@ -173,10 +195,13 @@ export function buildPlan(input: PlanBuildInput): Plan {
   const manifests: Record<string, string> = {};
   const targetKeyOfNode = new Map<string, string>();
 
-  const world: PlanWorld = { input, providers, edgesFrom, nodeById, stores, files, manifests, targetKeyOfNode, partsOf };
+  // Edges in a fixed order, so that a shuffled graph gives the same plan.
+  for (const list of edgesFrom.values()) list.sort((a, b) => cmp(a.type, b.type) || cmp(a.to, b.to) || cmp(a.key ?? '', b.key ?? ''));
+  const guarded = inferGuards(selected, graph, edgesFrom, nodeById, input);
+  const world: PlanWorld = { input, providers, edgesFrom, nodeById, stores, files, manifests, targetKeyOfNode, partsOf, guarded };
   const credentials: PlanCredential[] = selected.map((c) => planCredential(c, world));
 
-  const order = orderByGuards(credentials, edgesFrom, nodeById, targetKeyOfNode);
+  const order = orderByGuards(credentials, guarded, nodeById, targetKeyOfNode);
 
   const now = input.now ?? new Date();
   return {
@@ -210,11 +235,130 @@ interface PlanWorld {
   /** Collected: graph target node → target key, for the guards. */
   targetKeyOfNode: Map<string, string>;
   partsOf: ReturnType<typeof multiPartIndex>;
+  guarded: GuardInference;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Which target nodes each selected credential guards, and why. credctl.yaml `guards:` decides
+ * where it speaks (`none`, or exactly the listed targets). Otherwise the graph's guard edges
+ * (from the credential's provider or env name), kept only where the credential's known scopes
+ * can write there (the target plugin's `guardedBy.writeScopes`); with no scope knowledge an
+ * edge is kept and marked assumed, which the plan says in its orderReason.
+ */
+export interface GuardInference {
+  /** credential id → target node ids it guards. */
+  targets: Map<string, Set<string>>;
+  /** credential id → how its guards were decided, for the orderReason. */
+  basis: Map<string, string>;
+}
+
+function inferGuards(
+  selected: CredentialNode[],
+  graph: Graph,
+  edgesFrom: Map<string, GraphEdge[]>,
+  nodeById: Map<string, GraphNode>,
+  input: PlanBuildInput,
+): GuardInference {
+  const targets = new Map<string, Set<string>>();
+  const basis = new Map<string, string>();
+  const targetNodes = graph.nodes.filter((n): n is TargetNode => n.type === 'target').sort((a, b) => cmp(a.id, b.id));
+  const known = new Set(targetTypes());
+  for (const c of [...selected].sort((a, b) => cmp(a.id, b.id))) {
+    const setting = input.guardsFor?.(c.names);
+    const set = new Set<string>();
+    if (setting === 'none') {
+      basis.set(c.id, 'credctl.yaml says it guards nothing');
+    } else if (Array.isArray(setting)) {
+      for (const entry of setting) {
+        const [type, place] = splitOnce(entry);
+        const plugin = targetPlugin(type) ?? [...known].map((t) => targetPlugin(t)!).find((p) => p.aliases?.includes(type));
+        if (!plugin) throw inputError(`credctl.yaml: guards.${c.names[0] ?? c.id}: unknown target type "${type}"`, `known types: ${[...known].join(', ')}`);
+        for (const t of targetNodes) {
+          if (t.kind !== plugin.type) continue;
+          if (place !== undefined && !placeMatches(t, place)) continue;
+          if ((edgesFrom.get(c.id) ?? []).some((e) => e.type === 'stored-in' && e.to === t.id)) continue;
+          set.add(t.id);
+        }
+      }
+      basis.set(c.id, 'as credctl.yaml guards: says');
+    } else {
+      const grants = input.grantsFor?.(c.id);
+      const why = new Set<string>();
+      for (const e of edgesFrom.get(c.id) ?? []) {
+        if (e.type !== 'guards') continue;
+        const node = nodeById.get(e.to);
+        if (node?.type !== 'target') continue;
+        const writeScopes = targetPlugin(node.kind)?.guardedBy?.writeScopes;
+        if (grants && writeScopes) {
+          const can = grants.filter((g) => writeScopes.includes(g));
+          if (can.length === 0) continue;
+          why.add(`its scopes can write there: ${can.join(', ')}`);
+        } else {
+          const from = e.reason?.startsWith('provider') ? 'provider' : 'name';
+          why.add(
+            grants
+              ? `assumed from its ${from}: the target declares no scopes to judge by (credctl.yaml guards: can say otherwise)`
+              : `assumed from its ${from}: its scopes are not known (credctl.yaml guards: can say otherwise)`,
+          );
+        }
+        set.add(e.to);
+      }
+      if (why.size) basis.set(c.id, [...why].sort().join('; '));
+    }
+    if (set.size) targets.set(c.id, set);
+  }
+  return { targets, basis };
+}
+
+function splitOnce(entry: string): [string, string | undefined] {
+  const i = entry.indexOf(':');
+  return i < 0 ? [entry, undefined] : [entry.slice(0, i), entry.slice(i + 1)];
+}
+
+/** `github-actions:acme/api` matches the Actions secrets of acme/api; a file, project or name the same way. */
+function placeMatches(t: TargetNode, place: string): boolean {
+  const a = t.attrs ?? {};
+  return [a.repo, a.project, a.file, a.name].some((v) => v === place);
+}
+
+/**
+ * A self-issued secret: one the provider's `self_issued:` rules name (the generic provider's for
+ * credentials no vendor's rule recognised), or one credctl.yaml declares (generic ones only: a
+ * vendor's key is never replaced by a random string). Not when another credential embeds it (a
+ * password inside a DATABASE_URL would be left behind), nor, for a rule with `only_consumers`,
+ * when anything but those consumers reads its names.
+ */
+function selfIssuedSpec(c: CredentialNode, w: PlanWorld): { spec: GenerateSpec; note?: string } | undefined {
+  const { input, providers, nodeById, edgesFrom } = w;
+  const generic = c.provider === 'generic' || c.provider === 'unknown';
+  const embedded = [...edgesFrom.values()].some((list) => list.some((e) => e.type === 'derived-from' && e.to === c.id));
+  if (embedded) return undefined;
+  if (generic && input.selfIssued?.(c.names)) return { spec: { alphabet: 'same', minLength: 32 } };
+  const rules: SelfIssuedRule[] = [
+    ...(providers.get(c.provider)?.selfIssued ?? []),
+    ...(generic && c.provider !== 'generic' ? (providers.get('generic')?.selfIssued ?? []) : []),
+  ];
+  const named = (pattern: string) => {
+    const body = pattern.replace(/[.+?^$()|[\]\\{}]/g, '\\$&').replace(/\*/g, '.*');
+    const re = new RegExp('^' + body + '$');
+    return c.names.some((n) => re.test(n));
+  };
+  for (const rule of rules) {
+    if (!rule.names.some(named)) continue;
+    if (rule.onlyConsumers) {
+      const consumers = c.names.flatMap((n) => (edgesFrom.get(`name:${n}`) ?? []).filter((e) => e.type === 'referenced-by').map((e) => nodeById.get(e.to)));
+      if (consumers.length === 0 || consumers.some((n) => n?.type !== 'consumer' || !rule.onlyConsumers!.includes(n.kind))) continue;
+    }
+    return { spec: { alphabet: rule.alphabet, minLength: rule.minLength }, ...(rule.note ? { note: rule.note } : {}) };
+  }
+  return undefined;
 }
 
 /** The steps for one credential: snapshot, create (API or by hand), store, inject, health, introspect, promote, revoke. */
 function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
-  const { input, providers, edgesFrom, nodeById, stores, files, manifests, targetKeyOfNode, partsOf } = w;
+  const { input, providers, edgesFrom, nodeById, stores, files, manifests, targetKeyOfNode, partsOf, guarded } = w;
   const provider = providers.get(c.provider);
   if (provider?.manifest && !manifests[provider.id]) manifests[provider.id] = sha256(JSON.stringify(provider.manifest));
   const support = provider?.support;
@@ -223,12 +367,15 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
   const apiCapable = support?.create === 'api' || support?.rotate === 'api';
   const adminReady = input.hasAdmin?.(c.provider) ?? true;
   const canCreate = apiCapable && adminReady;
-  const manualCreate = manualStep(provider, 'create');
+  const manualCreate = manualStep(provider, 'create', c.kind);
+  // No API makes it, and nobody but the project issues it: credctl generates the replacement.
+  const selfIssued = canCreate ? undefined : selfIssuedSpec(c, w);
   const short = c.names[0] ?? c.redacted;
   const steps: PlanStep[] = [];
   const sid = (s: string) => `${c.id}/${s}`;
   const notes: string[] = [];
-  const manualTargets: { place: string; envName: string }[] = [];
+  const manualTargets: NonNullable<PlanCredential['manualTargets']> = [];
+  if (selfIssued?.note) notes.push(selfIssued.note);
   if (canCreate && provider?.manifest?.rotation_strategy === 'alternating_users') {
     notes.push(
       `${provider.name} rotates with alternating users: the replacement logs in as another user of the same group, so the user name in ${short} changes too.`,
@@ -248,7 +395,15 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
     );
   }
   steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });
-  if (canCreate) {
+  if (selfIssued) {
+    const shape = selfIssued.spec.alphabet === 'same' ? "in the old value's alphabet" : selfIssued.spec.alphabet;
+    steps.push({
+      id: sid('generate'),
+      action: 'generate',
+      description: `Generate a new random ${short} (${shape}, at least ${Math.max(32, selfIssued.spec.minLength)} characters and no shorter than the old one) and seal it in the store`,
+      generate: selfIssued.spec,
+    });
+  } else if (canCreate) {
     const how = rotation === 'roll' ? 'Roll' : 'Create a replacement for';
     steps.push({
       id: sid('create'),
@@ -273,14 +428,20 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
   });
 
   let n = 0;
+  const manualSteps: PlanStep[] = [];
+  // A remote target is written with a token of its provider: one credctl.yaml names, or the
+  // guard rotated earlier in this plan. Without either, a person sets it.
+  const tokenFor = (t: TargetNode, provider: string) =>
+    (input.hasTargetToken?.(provider) ?? true) || [...guarded.targets.values()].some((set) => set.has(t.id));
   for (const e of edgesFrom.get(c.id) ?? []) {
     if (e.type !== 'stored-in') continue;
     const t = nodeById.get(e.to);
     if (!t || t.type !== 'target') continue;
     const envName = e.key ?? c.names[0] ?? '';
     const ref = targetRefFor(t, e.key);
-    if (ref) {
-      targetKeyOfNode.set(t.id, targetKey(ref as TargetRef));
+    const needs = ref ? tokenNeededFor(ref as TargetRef) : undefined;
+    if (ref) targetKeyOfNode.set(t.id, targetKey(ref as TargetRef));
+    if (ref && (!needs || tokenFor(t, needs))) {
       if (typeof ref.file === 'string') files.add(ref.file);
       const parts = partsOf.at(c.id, t.id);
       const also = parts.length ? ` (and ${parts.map((p) => p.envName).join(', ')})` : '';
@@ -292,13 +453,35 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
         envName,
         ...(parts.length ? { parts } : {}),
       });
-    } else {
-      notes.push(
-        `${t.label} holds it too and cannot be written by credctl: replace ${envName} there by hand (credctl store get ${stores.get(c.id)} prints the new value); the old one is revoked only after you confirm it.`,
-      );
-      manualTargets.push({ place: t.label, envName });
+      continue;
     }
+    const place = ref
+      ? manualPlaceFor(ref as TargetRef, envName)
+      : {
+          id: t.id.replace(/^target:/, ''),
+          label: t.label,
+          instructions: `Replace ${envName} in ${t.label} with the new value.`,
+          confirmKey: `${t.id.replace(/^target:/, '')}:${envName}`,
+        };
+    if (manualTargets.some((m) => m.key === place.confirmKey)) continue;
+    const why = ref
+      ? `credctl has no ${needs} token to write it (name one in credctl.yaml providers.${needs}.admin, or rotate the token that guards it in the same plan)`
+      : 'credctl cannot write it';
+    notes.push(
+      `${place.label} holds ${envName} and ${why}: set it by hand (credctl store get ${stores.get(c.id)} --label pending prints the new value); the old one is revoked only after you confirm it (on the terminal, or apply --resume RUN --confirm-manual ${place.confirmKey}).`,
+    );
+    manualTargets.push({ place: place.label, envName, key: place.confirmKey, ...(place.url ? { url: place.url } : {}) });
+    manualSteps.push({
+      id: sid(`manual-inject/${manualSteps.length}`),
+      action: 'manual-inject',
+      description: `By hand: set ${envName} in ${place.label} to the new value, then confirm`,
+      ...(ref ? { target: ref } : {}),
+      envName,
+      manual: { instructions: place.instructions, ...(place.url ? { url: place.url } : {}), place: place.label, confirmKey: place.confirmKey },
+    });
   }
+  // Places set by hand come after every write credctl makes, and before health checks and revoke.
+  steps.push(...manualSteps);
   for (const check of input.healthFor?.(c.names) ?? []) {
     steps.push({
       id: sid(`health/${steps.filter((s) => s.action === 'health').length}`),
@@ -322,13 +505,20 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
     });
     if (support.introspect === 'api')
       steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
+  } else if (selfIssued) {
+    steps.push({
+      id: sid('revoke'),
+      action: 'revoke',
+      mode: 'retire',
+      description: `Retire the old ${short} (${c.redacted}): nothing issues it but this project, so it is dead once no target holds it (checked)`,
+    });
   } else if (support?.revoke === 'api' && canCreate) {
     if (grace) notes.push(`${provider!.name} cannot deactivate a credential reversibly, so the old ${short} is revoked at once (no grace period).`);
     steps.push({ id: sid('revoke'), action: 'revoke', mode: 'revoke', description: `Revoke the old ${short} (${c.redacted}) at ${provider!.name}` });
     if (support.introspect === 'api')
       steps.push({ id: sid('verify-revoked'), action: 'verify-revoked', description: `Confirm ${provider!.name} now refuses the old ${short}` });
   } else {
-    const manualRevoke = manualStep(provider, 'revoke');
+    const manualRevoke = manualStep(provider, 'revoke', c.kind);
     steps.push({
       id: sid('revoke'),
       action: 'revoke',
@@ -350,7 +540,7 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
     redacted: c.redacted,
     ...(issuer && canCreate ? { issuer } : {}),
     storeName: stores.get(c.id)!,
-    strategy: canCreate ? 'api' : 'manual',
+    strategy: canCreate ? 'api' : selfIssued ? 'generate' : 'manual',
     ...(canCreate && rotation ? { rotation } : {}),
     guards: [],
     ...(notes.length ? { notes } : {}),
@@ -360,46 +550,44 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
 }
 
 /**
- * Guards first: a credential guards the targets it is needed to write (graph `guards` edges), so
- * it is rotated before every credential written there. Sorts `credentials` into that order.
+ * Guards first: a credential guards the targets it is needed to write (inferGuards), so it is
+ * rotated before every credential written there. Sorts `credentials` into that order; ties are
+ * broken by id (order.ts), so the same project always gives the same order.
  */
-function orderByGuards(
-  credentials: PlanCredential[],
-  edgesFrom: Map<string, GraphEdge[]>,
-  nodeById: Map<string, GraphNode>,
-  targetKeyOfNode: Map<string, string>,
-) {
-  // Guards: a credential guards the targets it is needed to write (graph `guards` edges).
+function orderByGuards(credentials: PlanCredential[], guarded: GuardInference, nodeById: Map<string, GraphNode>, targetKeyOfNode: Map<string, string>) {
   const guardEdges = new Map<string, Set<string>>();
   for (const cred of credentials) {
-    for (const e of edgesFrom.get(cred.id) ?? []) {
-      if (e.type !== 'guards') continue;
-      const key = targetKeyOfNode.get(e.to);
-      const node = nodeById.get(e.to);
-      const refKey =
-        key ??
+    const keys = new Set<string>();
+    for (const nodeId of guarded.targets.get(cred.id) ?? []) {
+      const node = nodeById.get(nodeId);
+      const key =
+        targetKeyOfNode.get(nodeId) ??
         (node?.type === 'target'
           ? (() => {
               const r = targetRefFor(node, undefined);
               return r ? targetKey(r as TargetRef) : undefined;
             })()
           : undefined);
-      if (refKey) cred.guards.push(refKey);
+      if (key) keys.add(key);
     }
+    cred.guards = [...keys].sort();
   }
   for (const g of credentials) {
     if (g.guards.length === 0) continue;
     const dependents = new Set<string>();
     for (const c of credentials) {
-      if (c.steps.some((s) => s.action === 'inject' && s.target && g.guards.includes(targetKey(s.target as TargetRef)))) dependents.add(c.id);
+      if (c.steps.some((s) => (s.action === 'inject' || s.action === 'manual-inject') && s.target && g.guards.includes(targetKey(s.target as TargetRef))))
+        dependents.add(c.id);
     }
     if (dependents.size) guardEdges.set(g.id, dependents);
   }
   const order = rotationOrder({ ids: credentials.map((c) => c.id), guards: guardEdges });
   for (const cred of credentials) {
     const dependents = guardEdges.get(cred.id);
-    if (dependents && [...dependents].some((d) => d !== cred.id))
-      cred.orderReason = `guards ${cred.guards.length} target(s) where ${[...dependents].filter((d) => d !== cred.id).length} other credential(s) are written: rotated first`;
+    if (dependents && [...dependents].some((d) => d !== cred.id)) {
+      const basis = guarded.basis.get(cred.id);
+      cred.orderReason = `guards ${cred.guards.length} target(s) where ${[...dependents].filter((d) => d !== cred.id).length} other credential(s) are written: rotated first${basis ? ` (${basis})` : ''}`;
+    }
   }
   const rank = new Map(order.batches.flat().map((id, i) => [id, i]));
   credentials.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);

@@ -8,8 +8,10 @@ export type StepAction =
   | 'snapshot' // seal the value in use now in the store as `previous`-to-be, for rollback
   | 'create' // ask the provider for a replacement (idempotency key = run + credential)
   | 'manual-create' // a person creates it in a dashboard and pastes it at a hidden prompt
+  | 'generate' // credctl makes a strong random value (a self-issued secret) and seals it in the store
   | 'store' // seal the new value in the local store as `pending` (promise 1: before any use)
   | 'inject' // write the new value into one target
+  | 'manual-inject' // a person puts the new value into a place credctl cannot write, and confirms it
   | 'health' // one health check with the new value
   | 'introspect' // ask the provider whether the new credential is active with the expected scopes
   | 'promote' // store label pending → current, current → previous
@@ -40,11 +42,38 @@ export interface PlanStep {
    */
   parts?: { role: string; envName: string }[];
   check?: HealthCheckSpec;
-  /** revoke: revoke at once, or deactivate (reversible) and delete after the grace period. */
-  mode?: 'revoke' | 'deactivate';
+  /**
+   * revoke: revoke at once, or deactivate (reversible) and delete after the grace period; retire:
+   * a self-issued secret has no issuer to ask, so the old value is retired once no target holds it.
+   */
+  mode?: 'revoke' | 'deactivate' | 'retire';
   /** revoke with mode deactivate: days until `credctl finalize` deletes the old credential. */
   graceDays?: number;
-  manual?: { instructions: string; url?: string };
+  manual?: ManualInstructions;
+  /** generate: how the new value is made (src/plan/generate.ts). */
+  generate?: GenerateSpec;
+}
+
+export interface ManualInstructions {
+  instructions: string;
+  url?: string;
+  /** manual-inject: the place, for people (`GitHub Actions secrets of acme/api`). */
+  place?: string;
+  /**
+   * manual-inject: the key that confirms this place without a prompt
+   * (`credctl apply --resume RUN --confirm-manual KEY`), e.g. `github-actions:acme/api:STRIPE_KEY`.
+   */
+  confirmKey?: string;
+}
+
+/**
+ * A generated replacement: `same` keeps the old value's alphabet (hex stays hex, base64 becomes
+ * base64url, letters and digits stay letters and digits); the length is the largest of
+ * `minLength`, 32 and the old value's length.
+ */
+export interface GenerateSpec {
+  alphabet: 'same' | 'hex' | 'base64url' | 'alnum';
+  minLength: number;
 }
 
 export interface PlanCredential extends CredentialIdentity {
@@ -54,7 +83,8 @@ export interface PlanCredential extends CredentialIdentity {
   scopes?: string[];
   /** The secret-store entry that holds this credential's versions. */
   storeName: string;
-  strategy: 'api' | 'manual';
+  /** api: the provider makes it; manual: a person does; generate: credctl makes a random value (self-issued). */
+  strategy: 'api' | 'manual' | 'generate';
   /** How the API makes the replacement (src/integrations/types.ts RotationStrategy), when `strategy` is api. */
   rotation?: 'overlap' | 'roll' | 'alternating-users' | 'deactivation-grace';
   /** Targets this credential guards (it must be rotated before values are written there). */
@@ -67,7 +97,7 @@ export interface PlanCredential extends CredentialIdentity {
    * Places that hold the old value and that credctl cannot write (a literal in a config file, an
    * SSM parameter): the old credential is revoked only after a person confirms each was replaced.
    */
-  manualTargets?: { place: string; envName: string }[];
+  manualTargets?: { place: string; envName: string; key: string; url?: string }[];
   steps: PlanStep[];
 }
 
@@ -110,6 +140,12 @@ export interface RunSummary {
   refusedAfterRevoke: string[];
   healthChecksPassed: number;
   healthChecksFailed: number;
+  /**
+   * Credentials paused (not failed, not rolled back) until a person confirms manual targets: the
+   * new value is live where credctl could write it, the old one is not revoked. Resume with
+   * `credctl apply --resume RUN --confirm-manual KEY` (one per key) or on a terminal.
+   */
+  awaitingManual?: { id: string; keys: string[] }[];
 }
 
 /** One credential that did not rotate, and what it was left as: what the summary says happened. */

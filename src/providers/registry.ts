@@ -25,6 +25,14 @@ const QUIET = { logLevel: 'error' } as const;
  *   manifest: {...}               # built-in manifest (spec/credential-issuer.schema.json); for a
  *                                 # publishing issuer, an offline snapshot superseded by discovery
  *   permissions: {scopes: [...]}  # spec/credential-permissions.schema.json
+ *   self_issued:                  # optional: secrets nobody else issues (docs/self-issued.md);
+ *     - names: [SESSION_SECRET, '*_JWT_SECRET']   #   credctl generates their replacement
+ *       alphabet: same            # same (the old value's) | hex | base64url | alnum
+ *       min_length: 32
+ *       only_consumers: [compose-service]  # optional: only when nothing else uses the name
+ *       note: ...                 # optional: shown in the plan
+ *   manual_by_kind:               # optional: dashboard steps for one kind of credential
+ *     webhook_secret: { create: {url, instructions}, revoke: {url, instructions} }
  *
  * A folder with only rules.yaml is a detection-only provider: listed, with no lifecycle support.
  */
@@ -45,6 +53,75 @@ export interface ProviderEntry {
   adapter?: { module: string };
   hasRules: boolean;
   support: Record<Operation, Support>;
+  /** Secrets of this provider that the project issues itself: credctl generates their replacement. */
+  selfIssued?: SelfIssuedRule[];
+  /** Dashboard steps for one kind of credential, where they differ from the provider's (Stripe webhook secrets). */
+  manualByKind?: Record<string, Partial<Record<'create' | 'revoke', { url?: string; instructions?: string }>>>;
+}
+
+/** One `self_issued:` entry of provider.yaml. */
+export interface SelfIssuedRule {
+  /** Env names, exact or with `*` for any run of characters (`*_SESSION_SECRET`). */
+  names: string[];
+  alphabet: 'same' | 'hex' | 'base64url' | 'alnum';
+  minLength: number;
+  /** Only when every consumer of the name is one of these kinds (a compose service's own password). */
+  onlyConsumers?: string[];
+  note?: string;
+}
+
+const ALPHABETS = ['same', 'hex', 'base64url', 'alnum'] as const;
+
+function parseSelfIssued(v: unknown, where: string): SelfIssuedRule[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw inputError(`${where}: self_issued must be a list`);
+  return v.map((raw, i) => {
+    const at = `${where}: self_issued[${i}]`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw inputError(`${at} must be a mapping`);
+    const r = raw as Record<string, unknown>;
+    const names = r.names;
+    if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string' && /^[A-Za-z0-9_*.-]{1,100}$/.test(n)))
+      throw inputError(`${at}.names must list env names (letters, digits, _ and * only)`);
+    const alphabet = r.alphabet ?? 'same';
+    if (!(ALPHABETS as readonly unknown[]).includes(alphabet)) throw inputError(`${at}.alphabet must be one of ${ALPHABETS.join(', ')}`);
+    const minLength = r.min_length ?? 32;
+    if (typeof minLength !== 'number' || !Number.isInteger(minLength) || minLength < 32 || minLength > 1024)
+      throw inputError(`${at}.min_length must be a whole number from 32 to 1024`);
+    const only = r.only_consumers;
+    if (only !== undefined && (!Array.isArray(only) || !only.every((x) => typeof x === 'string')))
+      throw inputError(`${at}.only_consumers must be a list of consumer kinds`);
+    if (r.note !== undefined && typeof r.note !== 'string') throw inputError(`${at}.note must be a string`);
+    return {
+      names: names as string[],
+      alphabet: alphabet as SelfIssuedRule['alphabet'],
+      minLength,
+      ...(only ? { onlyConsumers: only as string[] } : {}),
+      ...(typeof r.note === 'string' ? { note: r.note.trim() } : {}),
+    };
+  });
+}
+
+function parseManualByKind(v: unknown, where: string): ProviderEntry['manualByKind'] {
+  if (v === undefined) return undefined;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw inputError(`${where}: manual_by_kind must be a mapping of credential kind to steps`);
+  const out: NonNullable<ProviderEntry['manualByKind']> = {};
+  for (const [kind, ops] of Object.entries(v as Record<string, unknown>)) {
+    if (!ops || typeof ops !== 'object' || Array.isArray(ops)) throw inputError(`${where}: manual_by_kind.${kind} must be a mapping`);
+    out[kind] = {};
+    for (const [op, step] of Object.entries(ops as Record<string, unknown>)) {
+      if (op !== 'create' && op !== 'revoke') throw inputError(`${where}: manual_by_kind.${kind}.${op}: only create and revoke`);
+      const st = step as Record<string, unknown> | null;
+      if (
+        !st ||
+        typeof st !== 'object' ||
+        (st.url !== undefined && typeof st.url !== 'string') ||
+        (st.instructions !== undefined && typeof st.instructions !== 'string')
+      )
+        throw inputError(`${where}: manual_by_kind.${kind}.${op} must be { url, instructions }`);
+      out[kind]![op] = { ...(st.url ? { url: st.url as string } : {}), ...(st.instructions ? { instructions: st.instructions as string } : {}) };
+    }
+  }
+  return out;
 }
 
 const NO_SUPPORT = supportOf({ supported_operations: [] });
@@ -87,6 +164,8 @@ export function parseProviderFile(id: string, text: string, where: string, hasRu
     adapter: adapterName ? { module: adapterName } : undefined,
     hasRules,
     support: manifest ? supportOf(manifest) : NO_SUPPORT,
+    ...(doc.self_issued !== undefined ? { selfIssued: parseSelfIssued(doc.self_issued, where) } : {}),
+    ...(doc.manual_by_kind !== undefined ? { manualByKind: parseManualByKind(doc.manual_by_kind, where) } : {}),
   };
 }
 
@@ -117,7 +196,10 @@ export function loadProviders(options: { dir?: string; overrides?: Record<string
  * How a person does `op` by hand for this provider: the manifest's manual step for it (falling
  * back to "rotate", which covers both creating and retiring a key), and its dashboard link.
  */
-export function manualStep(entry: ProviderEntry | undefined, op: 'create' | 'revoke'): { instructions?: string; url?: string } {
+export function manualStep(entry: ProviderEntry | undefined, op: 'create' | 'revoke', kind?: string): { instructions?: string; url?: string } {
+  // A kind with its own dashboard steps (a Stripe webhook secret is rolled on its endpoint, not the API-keys page).
+  const byKind = kind ? entry?.manualByKind?.[kind]?.[op] : undefined;
+  if (byKind?.url || byKind?.instructions) return byKind;
   const m = entry?.manifest;
   const step = m?.manual_operations?.[op] ?? m?.manual_operations?.rotate;
   const url = step?.url ?? m?.dashboard_url;

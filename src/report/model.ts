@@ -39,7 +39,7 @@ export interface BlastItem extends CredentialIdentity {
   overbroad: boolean;
   unusedScopes: string[];
   /** partOf: the id of the secret this identifier belongs to (an AWS key id's secret key). */
-  rotation: { order?: number; strategy: 'api' | 'manual' | 'none'; note?: string; partOf?: string };
+  rotation: { order?: number; strategy: 'api' | 'manual' | 'generate' | 'none'; note?: string; partOf?: string };
   owner?: string;
 }
 

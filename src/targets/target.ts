@@ -185,6 +185,18 @@ export interface TargetDeps {
   net?: import('../net/http.js').SafeHttp;
 }
 
+/** A place a person writes by hand: shown in plans, prompts and journals (never a value). */
+export interface ManualPlace {
+  /** Stable, shell-friendly id of the place, e.g. `github-actions:acme/api` (the confirm key adds `:ENV_NAME`). */
+  id: string;
+  /** For people: `GitHub Actions secrets of acme/api`. */
+  label: string;
+  /** The settings page where the value is set. */
+  url?: string;
+  /** One or two sentences: what to click and which name to set. */
+  instructions: string;
+}
+
 /**
  * A target plugin, declared by an integration (src/integrations/<type>/). Its `type` is also the
  * graph's name for that kind of place, so a target node found in a repository and the plugin
@@ -200,7 +212,22 @@ export interface TargetPlugin<R extends TargetRef = TargetRef> {
    * recognised as guards by provider, or by env names holding one of `nameWords`; `deploy` is the
    * consumer's deploy target that marks a name as a deploy credential.
    */
-  readonly guardedBy?: { provider: string; nameWords: readonly string[]; deploy?: string };
+  readonly guardedBy?: {
+    provider: string;
+    nameWords: readonly string[];
+    deploy?: string;
+    /**
+     * The provider's scopes (its analyze grants' `scope`) any one of which lets a credential write
+     * here. When a credential's grants are known and hold none of them, it does not guard this
+     * target (a packages-read GitHub token cannot touch Actions secrets). Absent: not judged by scope.
+     */
+    writeScopes?: readonly string[];
+  };
+  /**
+   * Where a person sets `envName` by hand when credctl cannot write here (no token, the API
+   * unreachable): the exact page and what to do there. Absent: a generic description is used.
+   */
+  manualPlace?(ref: R, envName: string): ManualPlace;
   /**
    * The ref for a target the graph found (its attrs), or null when the node lacks what a write
    * needs. Absent: credctl finds these places but cannot write them (a manual step).

@@ -96,13 +96,15 @@ function registerApply(program: Command): void {
     .option('--concurrency <n>', 'independent credentials rotated at once', positiveInt, 4)
     .option('--resume <run>', 'continue a run that was interrupted')
     .option('--force', "accept a pasted replacement that does not look like the provider's key format")
+    .option('--confirm-manual <key>', 'with --resume: a place you set by hand since the run paused there (repeatable)', collect)
     .option('--list-runs', 'list runs and whether they finished')
     .option('--root <dir>', 'project root (for --resume and --list-runs)')
     .option('--json', 'print the run summary as JSON')
     .addHelpText(
       'after',
       `
-Exit codes: 0 all rotated, 7 a credential failed and was rolled back, 6 refused (stale plan, needs input), 3 bad plan file.
+Exit codes: 0 all rotated, 7 a credential failed and was rolled back, 6 refused (stale plan, needs input) or
+waiting for a place set by hand (resume with --confirm-manual KEY), 3 bad plan file.
 
 Examples:
   $ credctl apply plan.yaml
@@ -113,7 +115,17 @@ Examples:
     .action(
       async (
         file: string | undefined,
-        flags: { yes?: boolean; input: boolean; concurrency: number; resume?: string; listRuns?: boolean; root?: string; json?: boolean; force?: boolean },
+        flags: {
+          yes?: boolean;
+          input: boolean;
+          concurrency: number;
+          resume?: string;
+          listRuns?: boolean;
+          root?: string;
+          json?: boolean;
+          force?: boolean;
+          confirmManual?: string[];
+        },
       ) => {
         const orch = await import('../../apply/orchestrate.js');
         const { requireProjectRoot } = await import('../../core/project-root.js');
@@ -129,7 +141,13 @@ Examples:
               );
           return;
         }
-        const opts = { yes: Boolean(flags.yes), noInput: !flags.input, concurrency: flags.concurrency, acceptUnrecognised: Boolean(flags.force) };
+        const opts = {
+          yes: Boolean(flags.yes),
+          noInput: !flags.input,
+          concurrency: flags.concurrency,
+          acceptUnrecognised: Boolean(flags.force),
+          confirmedManual: flags.confirmManual ?? [],
+        };
         let summary;
         if (flags.resume) {
           summary = await orch.resumeApply(root, flags.resume, opts);
@@ -140,9 +158,16 @@ Examples:
           summary = await orch.applyPlan(readPlan(file), { ...opts, root, describe: (p) => io.err().write(renderPlanSummary(p) + '\n') });
         }
         printRunSummary(summary, Boolean(flags.json));
-        if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
+        if (runExitCode(summary)) process.exitCode = runExitCode(summary);
       },
     );
+}
+
+/** 7 when a credential failed; 6 when the run only waits for places set by hand (--confirm-manual); 0 otherwise. */
+function runExitCode(summary: { failed: unknown[]; skipped: unknown[]; awaitingManual?: unknown[] }): number {
+  if (summary.failed.length) return ExitCode.RunFailed;
+  if (summary.awaitingManual?.length) return ExitCode.Refused;
+  return summary.skipped.length ? ExitCode.RunFailed : ExitCode.Ok;
 }
 
 function registerRotate(program: Command): void {
@@ -172,7 +197,15 @@ Examples:
     .action(
       async (
         names: string[],
-        flags: SelectFlags & { yes?: boolean; input: boolean; dryRun?: boolean; concurrency: number; json?: boolean; grace?: number; force?: boolean },
+        flags: SelectFlags & {
+          yes?: boolean;
+          input: boolean;
+          dryRun?: boolean;
+          concurrency: number;
+          json?: boolean;
+          grace?: number;
+          force?: boolean;
+        },
       ) => {
         const orch = await import('../../apply/orchestrate.js');
         const { requireProjectRoot } = await import('../../core/project-root.js');
@@ -192,7 +225,7 @@ Examples:
           describe: (p) => io.err().write(renderPlanSummary(p) + '\n'),
         });
         printRunSummary(summary, Boolean(flags.json));
-        if (summary.failed.length || summary.skipped.length) process.exitCode = ExitCode.RunFailed;
+        if (runExitCode(summary)) process.exitCode = runExitCode(summary);
       },
     );
 }

@@ -183,7 +183,26 @@ function checkSecretName(name: string): void {
 export const githubActionsPlugin: TargetPlugin<GithubActionsTargetRef> = {
   type: 'github-actions',
   aliases: ['github'],
-  guardedBy: { provider: 'github', nameWords: ['GH', 'GITHUB'] },
+  // Classic tokens write secrets with `repo`; fine-grained ones with the Secrets permission (write).
+  guardedBy: { provider: 'github', nameWords: ['GH', 'GITHUB'], writeScopes: ['repo', 'secrets:write'] },
+  manualPlace(ref, envName) {
+    // GitHub Enterprise Server serves its pages at the API host without /api/v3.
+    const web = ref.apiUrl ? ref.apiUrl.replace(/\/api\/v3\/?$/, '').replace(/\/+$/, '') : 'https://github.com';
+    const repoPage = `${web.startsWith('https://api.github.com') ? 'https://github.com' : web}/${ref.repo}`;
+    if (ref.environment)
+      return {
+        id: `github-actions:${ref.repo}:${ref.environment}`,
+        label: `GitHub Actions secrets of ${ref.repo} (environment ${ref.environment})`,
+        url: `${repoPage}/settings/environments`,
+        instructions: `Open the ${ref.environment} environment, find ${envName} under Environment secrets, choose Edit (the pencil) and paste the new value.`,
+      };
+    return {
+      id: `github-actions:${ref.repo}`,
+      label: `GitHub Actions secrets of ${ref.repo}`,
+      url: `${repoPage}/settings/secrets/actions`,
+      instructions: `Under Repository secrets, find ${envName}, choose Edit (the pencil) and paste the new value (or New repository secret named ${envName}).`,
+    };
+  },
   fromGraph: (a) =>
     typeof a.repo === 'string' ? { type: 'github-actions', repo: a.repo, ...(typeof a.environment === 'string' ? { environment: a.environment } : {}) } : null,
   parseRef(raw) {

@@ -195,6 +195,16 @@ export const vercelEnvPlugin: TargetPlugin<VercelEnvTargetRef> = {
   type: 'vercel-env',
   aliases: ['vercel'],
   guardedBy: { provider: 'vercel', nameWords: ['VERCEL'], deploy: 'vercel' },
+  manualPlace(ref, envName) {
+    const envs = (ref.target ?? ALL_TARGETS).join(', ');
+    return {
+      id: `vercel-env:${ref.projectId}`,
+      label: `Vercel env of project ${ref.projectId}`,
+      // Vercel's dashboard link that asks which team and project, then opens its env settings.
+      url: 'https://vercel.com/d?to=%2F%5Bteam%5D%2F%5Bproject%5D%2Fsettings%2Fenvironment-variables',
+      instructions: `Pick the project ${ref.projectId}${ref.teamId ? ` (team ${ref.teamId})` : ''}, then Settings → Environment Variables: edit ${envName} for ${envs}, paste the new value and redeploy.`,
+    };
+  },
   fromGraph: (a) =>
     typeof a.project === 'string'
       ? { type: 'vercel-env', projectId: a.project, ...(typeof a.org === 'string' && a.org.startsWith('team_') ? { teamId: a.org } : {}) }
