@@ -159,7 +159,10 @@ describe('guards judged by scopes survive the check against a fresh build', () =
     const before = p.read('.env');
     await expect(applyPlan(plan, { yes: true, noInput: true, concurrency: 1, store: p.store, ...quiet })).rejects.toThrow(/guards differs/);
     expect(p.read('.env')).toBe(before);
-    const summary = await applyPlan(plan, { yes: true, noInput: true, concurrency: 1, store: p.store, grants, ...quiet });
+    // The token itself has no API: a person pastes its replacement (and, asked about the Actions
+    // secret, says "not yet"), so the run pauses at the manual place, guarded by nothing.
+    const person = { secret: async () => 'FAKEnewPAT0123456789abcdefFAKE01', confirm: async () => false };
+    const summary = await applyPlan(plan, { yes: true, noInput: true, concurrency: 1, store: p.store, grants, prompter: person, ...quiet });
     expect(summary.awaitingManual?.map((a) => a.keys)).toEqual([[KEY]]);
   });
 });
