@@ -210,10 +210,11 @@ export async function finalizeDeletions(root: string, opts: FinalizeOptions): Pr
 }
 
 /** Close a pending deletion in its run's journal without deleting anything (`result` says why). */
-export function cancelDeletion(root: string, runId: string, credentialId: string, result: string): void {
+export function cancelDeletion(root: string, runId: string, credentialId: string, result: string, how: 'cancelled' | 'deleted-by-hand' = 'cancelled'): void {
   const journal = new Journal(runsOf(root).open(runId));
   try {
-    journal.append('done', `${credentialId}/${DELETE_STEP}`, { result });
+    // `cancelled`: the old credential is in use again (not deleted); incident status reads it so.
+    journal.append('done', `${credentialId}/${DELETE_STEP}`, { result, ...(how === 'cancelled' ? { cancelled: true } : {}) });
   } finally {
     journal.close();
   }
@@ -244,7 +245,7 @@ export async function forgetDeletion(root: string, query: string, opts: { store?
           outcome: 'ok',
           details: { run: p.runId, by: 'hand (credctl finalize --forget)' },
         });
-        cancelDeletion(root, p.runId, p.credentialId, 'deleted by hand (credctl finalize --forget)');
+        cancelDeletion(root, p.runId, p.credentialId, 'deleted by hand (credctl finalize --forget)', 'deleted-by-hand');
       }
     },
     { paths, store },

@@ -143,15 +143,16 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
         }
         await store.setLabel(cred.storeName, current.version, 'previous');
         await store.setLabel(cred.storeName, previous.version, 'current');
-        // The old credential is in use again: never delete it (in any run that deactivated it),
-        // and a resume of this run must not go on to revoke it.
-        cancelDeletionsOf(root, cred.id, 'cancelled: rolled back, the old credential is in use again');
+        // The old credential is in use again: journaled first (so a kill here still reads as rolled
+        // back, never as "old revoked"), then never deleted by any run that deactivated it, and a
+        // resume of this run must not go on to revoke it.
         const runJournal = new Journal(runs.open(runId));
         try {
           runJournal.append('rollback', `${cred.id}/rollback`, { result: 'rolled back by credctl rollback: the previous value is current again' });
         } finally {
           runJournal.close();
         }
+        cancelDeletionsOf(root, cred.id, 'cancelled: rolled back, the old credential is in use again');
         await audit.append({
           action: 'rollback.done',
           subject: { fingerprint: fingerprint(oldValue), provider: cred.provider },

@@ -1,15 +1,17 @@
 import { openAuditLog, withAudit } from '../audit/log.js';
 import { readLocalAudit } from '../audit/bundle.js';
-import type { AuditEntry } from '../audit/entry.js';
 import { defaultActor } from '../audit/log.js';
 import { engineDeps } from '../apply/context.js';
-import { loadProject, type ProjectContext } from '../apply/orchestrate.js';
+import { loadProject, trusted, type ProjectContext } from '../apply/orchestrate.js';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
-import { refusedError, usageError } from '../core/errors.js';
+import { integrityError, refusedError, usageError } from '../core/errors.js';
+import { accessSync, constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import * as io from '../core/io.js';
-import { incidentProgress, openItems, type CredentialProgress } from '../incident/progress.js';
+import { incidentProgress, openItems, revokedByAudit, type CredentialProgress } from '../incident/progress.js';
 import {
-  coversIncident,
+  coveringEntries,
+  incidentLogMismatch,
   proofCredentials,
   proofDigest,
   proofText,
@@ -93,7 +95,7 @@ export interface IncidentStatus {
 }
 
 function statusOf(state: ProjectState, incident: IncidentRecord): IncidentStatus {
-  const progress = incidentProgress(incident, state.runs, warnLine);
+  const progress = incidentProgress(incident, state.runs, warnLine, revokedByAudit(state.audit.readLog()));
   return { incident, progress, open: openItems(progress).length };
 }
 
@@ -101,7 +103,7 @@ function statusOf(state: ProjectState, incident: IncidentRecord): IncidentStatus
  * One incident's state (the one named, or the only open one); with no id and none open, every
  * incident's. With `check`, each recovered credential is also re-checked with its provider and targets.
  */
-export async function incidentStatus(root: string, id: string | undefined, opts: { check?: boolean } = {}): Promise<IncidentStatus[]> {
+export async function incidentStatus(root: string, id: string | undefined, opts: { check?: boolean; noInput?: boolean } = {}): Promise<IncidentStatus[]> {
   const ctx = loadProject(root);
   const { state } = ctx.project;
   const statuses =
@@ -109,6 +111,8 @@ export async function incidentStatus(root: string, id: string | undefined, opts:
       ? allIncidents(state.incidents).map((i) => statusOf(state, i))
       : [statusOf(state, pickIncident(state.incidents, id))];
   if (opts.check) {
+    // Re-checks send values to providers: only where the user trusted credctl.yaml to send them.
+    await trusted(ctx.project, { noInput: opts.noInput ?? true }, 'asking providers about the recovered credentials');
     const store = await openStore({ paths: ctx.paths });
     for (const s of statuses) if (!s.incident.closed) s.verification = await recheckWith(ctx, store, s.progress, true);
   }
@@ -171,13 +175,22 @@ export async function closeIncident(root: string, id: string | undefined, proofF
       `incident ${incident.id} has ${still.length} open item(s):\n  ${still.join('\n  ')}`,
       'Finish them, or accept one with `credctl incident accept`.',
     );
+  checkAgainstLog(incident, readLocalAudit(paths).logText);
+  // The proof is written after the close is on the record: make sure it can be, first.
+  try {
+    accessSync(dirname(resolve(proofFile)), constants.W_OK);
+  } catch {
+    throw usageError(`cannot write the proof to ${proofFile}: its directory is not writable`);
+  }
+  // Re-checks send values to providers: only where the user trusted credctl.yaml to send them.
+  await trusted(project, { noInput: opts.noInput }, 'closing an incident (its re-checks ask the providers)');
   const store = await openStore({ paths });
   const verification = await recheckWith(ctx, store, progress, opts.noInput);
   const problems = verification.flatMap((v) => v.problems);
   if (problems.length) throw refusedError(`incident ${incident.id} does not re-verify:\n  ${problems.join('\n  ')}`, 'Fix each, then close again.');
   const credentials = proofCredentials(progress);
-  const digest = proofDigest({ incident, credentials, verification });
-  const closedAt = new Date().toISOString();
+  const closing: IncidentRecord = { ...incident, closed: { at: new Date().toISOString(), by: defaultActor(), proofDigest: '' } };
+  const digest = proofDigest({ incident: closing, credentials, verification });
   await withAudit(
     async (audit) => {
       await audit.append({
@@ -188,15 +201,9 @@ export async function closeIncident(root: string, id: string | undefined, proofF
     },
     { paths, store },
   );
-  incident.closed = { at: closedAt, by: defaultActor(), proofDigest: digest };
+  incident.closed = { ...closing.closed!, proofDigest: digest };
   const local = readLocalAudit(paths);
-  const ids = new Set(incident.credentials.map((c) => c.id));
-  const coveredBy = local.logText
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as AuditEntry)
-    .filter((e) => coversIncident(e, incident.id, ids))
-    .map((e) => e.seq);
+  const coveredBy = coveringEntries(local.logText, incident);
   const proof: IncidentProof = {
     format: PROOF_FORMAT,
     incident,
@@ -233,4 +240,15 @@ async function recheckWith(ctx: ProjectContext, store: SecretStore, progress: Cr
 /** Check a proof offline (another machine, only the public key). */
 export function verifyIncidentProof(file: string, pubkeyPem?: string): ProofVerdict {
   return verifyProof(file, pubkeyPem);
+}
+
+/**
+ * The record on disk is not signed; the audit log is. Before closing, the record must say what the
+ * log says: the credentials the incident opened with, and each acceptance as it was recorded.
+ * (A hand-edited record would otherwise be signed into a proof.) `verify` checks the same.
+ */
+function checkAgainstLog(incident: IncidentRecord, logText: string): void {
+  const problem = incidentLogMismatch(incident, logText);
+  if (problem)
+    throw integrityError(`incident ${incident.id}: ${problem}`, 'The record in .credctl/incidents was changed outside credctl; restore it from a backup.');
 }

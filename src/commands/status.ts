@@ -1,7 +1,7 @@
 import { pendingDeletions } from '../apply/finalize.js';
 import type { ProjectSettings } from '../config/sections.js';
 import * as io from '../core/io.js';
-import { incidentProgress, openItems, recoveredCredentials } from '../incident/progress.js';
+import { incidentProgress, openItems, recoveredCredentials, revokedByAudit } from '../incident/progress.js';
 import { allIncidents } from '../incident/record.js';
 import { dueItems, type DueItem } from '../report/status.js';
 import type { ProjectContext } from '../apply/orchestrate.js';
@@ -30,8 +30,15 @@ const warn = (m: string) => io.err().write(`credctl: ${m}\n`);
 function recoveryDue(ctx: ProjectContext): DueItem[] {
   const { state } = ctx.project;
   const due: DueItem[] = [];
-  for (const incident of allIncidents(state.incidents).filter((i) => !i.closed)) {
-    for (const p of openItems(incidentProgress(incident, state.runs, warn))) {
+  let incidents: ReturnType<typeof allIncidents> = [];
+  try {
+    incidents = allIncidents(state.incidents);
+  } catch (err) {
+    // A damaged record is its own finding; the CI gate must not stop on it.
+    due.push({ what: 'incidents', kind: 'credential', reason: 'incident-open', detail: (err as Error).message, days: 0 });
+  }
+  for (const incident of incidents.filter((i) => !i.closed)) {
+    for (const p of openItems(incidentProgress(incident, state.runs, warn, revokedByAudit(state.audit.readLog())))) {
       const c = p.credential;
       due.push({
         what: `${c.names[0] ?? c.id} ${c.redacted}`,

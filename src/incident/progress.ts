@@ -104,28 +104,37 @@ function readAttempt(a: Attempt): Omit<CredentialProgress, 'credential' | 'neede
   const { cred, journal, runId } = a;
   const prefix = `${cred.id}/`;
   const mine = journal.filter((r) => r.step === cred.id || r.step?.startsWith(prefix));
-  const rolledBack = mine.some((r) => r.event === 'rollback');
+  const deletion = doneData(journal, `${cred.id}/${DELETE_STEP}`);
+  // A deletion cancelled because the old credential is in use again (a rollback, or the provider
+  // accepting it again) is a rollback too: the leaked value works.
+  const deletionCancelled = deletion !== undefined && (deletion.cancelled === true || String(deletion.result ?? '').startsWith('cancelled'));
+  const rolledBack = mine.some((r) => r.event === 'rollback' && r.data?.manual !== true) || deletionCancelled;
   const created = cred.steps.find((s) => CREATES.has(s.action) && doneData(journal, s.id));
   const replacementId = created ? (doneData(journal, created.id)?.newFingerprint as string | undefined) : undefined;
   const targets: TargetProgress[] = cred.steps
-    .filter((s) => s.action === 'inject' && s.target)
+    .filter((s) => (s.action === 'inject' || s.action === 'manual-inject') && (s.target || s.manual))
     .map((s) => {
       const data = doneData(journal, s.id);
       const state: TargetProgress['state'] = !data ? 'pending' : data.manual === true ? 'confirmed' : 'written';
-      return { key: targetKey(s.target as TargetRef), label: targetLabel(s), ...(s.envName ? { envName: s.envName } : {}), state };
+      const key = s.manual?.confirmKey ?? (s.target ? targetKey(s.target as TargetRef) : s.id);
+      return { key, label: s.manual?.place ?? targetLabel(s), ...(s.envName ? { envName: s.envName } : {}), state };
     });
-  // Places only a person can change (a literal in a config file): confirmed before the revoke ran.
+  // Places only a person can change that no step names (plans made before manual-inject steps):
+  // confirmed before the revoke ran.
   const revoke = doneData(journal, `${cred.id}/revoke`);
   for (const m of cred.manualTargets ?? []) {
+    if (targets.some((t) => t.key === (m as { key?: string }).key || (t.label === m.place && t.envName === m.envName))) continue;
     targets.push({ key: `manual:${m.place}:${m.envName}`, label: m.place, envName: m.envName, state: revoke ? 'confirmed' : 'pending' });
   }
   let state: RecoveryState = 'exposed';
   let deleteAfter: string | undefined;
   if (created) state = 'replacement-created';
   if (created && targets.every((t) => t.state !== 'pending')) state = 'in-every-target';
-  if (revoke) {
+  // Revoked, but the provider did not confirm it refuses the old value: not settled yet.
+  const unconfirmed = cred.steps.some((s) => s.action === 'verify-revoked') && !doneData(journal, `${cred.id}/verify-revoked`);
+  if (revoke && !unconfirmed) {
     deleteAfter = typeof revoke.deleteAfter === 'string' ? revoke.deleteAfter : undefined;
-    state = deleteAfter && !doneData(journal, `${cred.id}/${DELETE_STEP}`) ? 'old-deactivated' : 'old-revoked';
+    state = deleteAfter && !deletion ? 'old-deactivated' : 'old-revoked';
   }
   if (rolledBack) state = 'exposed';
   return {
@@ -153,7 +162,10 @@ function neededFor(p: Omit<CredentialProgress, 'needed' | 'next'>): { needed: st
         next: 'credctl finalize',
       };
     case 'in-every-target':
-      return { needed: [`revoke the old ${name} (${c.redacted}) at ${c.provider}`], ...(p.runId ? { next: `credctl apply --resume ${p.runId}` } : {}) };
+      return {
+        needed: [`revoke the old ${name} (${c.redacted}) at ${c.provider}, and see it refused`],
+        ...(p.runId ? { next: `credctl apply --resume ${p.runId}` } : {}),
+      };
     case 'replacement-created': {
       const pending = p.targets.filter((t) => t.state === 'pending');
       return {
@@ -175,8 +187,31 @@ function neededFor(p: Omit<CredentialProgress, 'needed' | 'next'>): { needed: st
   }
 }
 
+/**
+ * Credentials revoked outside any run: `blast-radius --revoke-dead-ends` revokes exposed keys
+ * nothing uses, and records each in the audit log (`credential.revoke`, outcome ok).
+ */
+export function revokedByAudit(auditLogText: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of auditLogText.split('\n')) {
+    if (!line.includes('"credential.revoke"')) continue;
+    try {
+      const e = JSON.parse(line) as { action?: string; outcome?: string; subject?: { credential?: unknown } };
+      if (e.action === 'credential.revoke' && e.outcome === 'ok' && typeof e.subject?.credential === 'string') out.add(e.subject.credential);
+    } catch {
+      // `audit verify` reports a damaged line; here it only cannot count.
+    }
+  }
+  return out;
+}
+
 /** Where every exposed credential of the incident stands now. */
-export function incidentProgress(incident: IncidentRecord, runs: RunStore, warn?: (message: string) => void): CredentialProgress[] {
+export function incidentProgress(
+  incident: IncidentRecord,
+  runs: RunStore,
+  warn?: (message: string) => void,
+  revokedElsewhere: ReadonlySet<string> = new Set(),
+): CredentialProgress[] {
   const attempts = attemptsFor(runs, new Set(incident.credentials.map((c) => c.id)), warn);
   const progress = incident.credentials.map((credential) => {
     let best: ReturnType<typeof readAttempt> | undefined;
@@ -199,7 +234,9 @@ export function incidentProgress(incident: IncidentRecord, runs: RunStore, warn?
             ...(best.replacementId ? { replacementId: best.replacementId } : {}),
             source: { cred: best.source.cred, journal: best.source.journal },
           }
-        : { credential, state: 'exposed', targets: credential.keptIn.map((t) => ({ key: t.key, label: t.label, state: 'pending' as const })) };
+        : revokedElsewhere.has(credential.id)
+          ? { credential, state: 'old-revoked', targets: [] }
+          : { credential, state: 'exposed', targets: credential.keptIn.map((t) => ({ key: t.key, label: t.label, state: 'pending' as const })) };
     return { ...base, ...neededFor(base) };
   });
   // An identifier is replaced with its secret, in the same run: it stands where its secret stands.
@@ -237,7 +274,10 @@ export interface Recovered {
  * grace period) by a credctl run that was not rolled back, or an incident accepted them. A leak of
  * one of these values is old news: `blast-radius` says so instead of reporting it exposed again.
  */
-export function recoveredCredentials(state: { runs: RunStore; incidents: IncidentStore }, warn?: (message: string) => void): Map<string, Recovered> {
+export function recoveredCredentials(
+  state: { runs: RunStore; incidents: IncidentStore; audit?: { readLog(): string } },
+  warn: (message: string) => void = () => {},
+): Map<string, Recovered> {
   const out = new Map<string, Recovered>();
   for (const [id, attempts] of attemptsFor(state.runs, 'all', warn)) {
     const last = attempts
@@ -246,10 +286,26 @@ export function recoveredCredentials(state: { runs: RunStore; incidents: Inciden
       .at(-1);
     if (last && (last.state === 'old-revoked' || last.state === 'old-deactivated')) out.set(id, { id, state: last.state, runId: last.runId });
   }
+  let elsewhere = new Set<string>();
+  try {
+    elsewhere = revokedByAudit(state.audit?.readLog() ?? '');
+  } catch (err) {
+    warn(`the audit log could not be read: ${(err as Error).message}`);
+  }
+  for (const id of elsewhere) if (!out.has(id)) out.set(id, { id, state: 'old-revoked' });
   for (const incidentId of state.incidents.ids()) {
-    const incident = asIncident(state.incidents.read(incidentId), `${state.incidents.location}/${incidentId}`);
+    let incident: IncidentRecord;
+    try {
+      incident = asIncident(state.incidents.read(incidentId), `${state.incidents.location}/${incidentId}`);
+    } catch (err) {
+      // One damaged record must not stop the emergency command: say so and go on.
+      warn(`incident ${incidentId} skipped: ${(err as Error).message}`);
+      continue;
+    }
     for (const c of incident.credentials) {
-      if (c.accepted) out.set(c.id, { id: c.id, state: 'accepted', incident: incident.id });
+      // Only an acceptance the provider backed (it refused the value) hides a leaked value from
+      // later reports; a person's word settles it for this incident alone.
+      if (c.accepted?.verified) out.set(c.id, { id: c.id, state: 'accepted', incident: incident.id });
       else if (out.has(c.id)) out.get(c.id)!.incident = incident.id;
     }
   }

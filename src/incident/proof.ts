@@ -59,12 +59,54 @@ export function proofCredentials(progress: CredentialProgress[]): ProofCredentia
   }));
 }
 
-/** What the close entry signs: every part of the proof except the log itself and the close fields it creates. */
+/**
+ * What the close entry signs: every part of the proof except the log itself (which signs itself),
+ * the digest (which it is), and `coveredBy` (which verify recomputes from the log and compares).
+ */
 export function proofDigest(p: { incident: IncidentRecord; credentials: ProofCredential[]; verification: RecheckResult[] }): string {
-  const { closed: _closed, ...incident } = p.incident;
+  const { closed, ...incident } = p.incident;
+  const close = closed ? { at: closed.at, by: closed.by } : null;
   return createHash('sha256')
-    .update(canonicalJson({ format: PROOF_FORMAT, incident, credentials: p.credentials, verification: p.verification }), 'utf8')
+    .update(canonicalJson({ format: PROOF_FORMAT, incident, close, credentials: p.credentials, verification: p.verification }), 'utf8')
     .digest('hex');
+}
+
+function entriesOf(logText: string): AuditEntry[] {
+  return logText
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditEntry);
+}
+
+/** The seq numbers of the log entries that concern the incident and its credentials, in order. */
+export function coveringEntries(logText: string, incident: IncidentRecord): number[] {
+  const ids = new Set(incident.credentials.map((c) => c.id));
+  return entriesOf(logText)
+    .filter((e) => coversIncident(e, incident.id, ids))
+    .map((e) => e.seq);
+}
+
+/**
+ * Does the incident record say what the signed log says? The credentials it opened with (the
+ * `incident.open` entry lists their ids) and each acceptance (an `incident.accept` entry with the
+ * same credential and reason). Undefined when it does; else what differs.
+ */
+export function incidentLogMismatch(incident: IncidentRecord, logText: string): string | undefined {
+  const entries = entriesOf(logText);
+  const open = entries.find((e) => e.action === 'incident.open' && e.details?.incident === incident.id);
+  if (!open) return 'the audit log has no opening of it';
+  const listed = Array.isArray(open.details?.credentials) ? (open.details!.credentials as unknown[]).map(String).sort() : [];
+  const recorded = incident.credentials.map((c) => c.id).sort();
+  if (listed.join(',') !== recorded.join(',')) return 'its credentials differ from those the audit log says it opened with';
+  for (const c of incident.credentials) {
+    if (!c.accepted) continue;
+    const said = entries.some(
+      (e) =>
+        e.action === 'incident.accept' && e.details?.incident === incident.id && e.subject?.credential === c.id && e.details?.reason === c.accepted!.reason,
+    );
+    if (!said) return `the acceptance of ${c.id} is not in the audit log`;
+  }
+  return undefined;
 }
 
 /** The one text form of a proof: what `close` writes and what `verify` demands, byte for byte. */
@@ -102,7 +144,9 @@ const MAX_PROOF_BYTES = 256 * 1024 * 1024;
 export function verifyProof(file: string, pubkeyPem?: string): ProofVerdict {
   let text: string;
   try {
-    if (statSync(file).size > MAX_PROOF_BYTES) throw broken(file, `larger than ${MAX_PROOF_BYTES / 1024 / 1024} MiB`);
+    const st = statSync(file);
+    if (!st.isFile()) throw broken(file, 'not a regular file');
+    if (st.size > MAX_PROOF_BYTES) throw broken(file, `larger than ${MAX_PROOF_BYTES / 1024 / 1024} MiB`);
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof CredctlError) throw err;
@@ -144,30 +188,27 @@ function verifyProofText(file: string, text: string, pubkeyPem?: string): ProofV
   }
   const result = verifyAudit({ logText: audit.log, checkpointsText: audit.checkpoints, publicKey });
   if (!result.ok) throw broken(file, `its audit log does not verify: ${result.firstProblem?.message ?? 'unknown problem'}`);
-  const entries = audit.log
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as AuditEntry);
-  const close = entries.find((e) => e.action === 'incident.close' && e.details?.incident === incident.id && e.outcome === 'ok');
-  if (!close) throw broken(file, `its audit log has no close of ${incident.id}`);
-  if (!entries.some((e) => e.action === 'incident.open' && e.details?.incident === incident.id))
-    throw broken(file, `its audit log has no opening of ${incident.id}`);
+  const entries = entriesOf(audit.log);
   const digest = proofDigest(proof);
-  if (close.details?.proofDigest !== digest || incident.closed.proofDigest !== digest) {
-    throw broken(file, 'its contents differ from what the signed close entry recorded');
-  }
+  // A close retried after a failed write may leave an earlier close: the one that counts records this digest.
+  const close = entries.find(
+    (e) => e.action === 'incident.close' && e.details?.incident === incident.id && e.outcome === 'ok' && e.details?.proofDigest === digest,
+  );
+  if (!close || incident.closed.proofDigest !== digest) throw broken(file, 'its contents differ from what the signed close entry recorded');
+  const mismatch = incidentLogMismatch(incident, audit.log);
+  if (mismatch) throw broken(file, `its incident record disagrees with its audit log: ${mismatch}`);
   if ((result.latestCheckpoint?.size ?? 0) < close.seq) throw broken(file, 'no signed checkpoint covers the close entry');
-  const ids = new Set(incident.credentials.map((c) => c.id));
-  const covered = new Set(entries.filter((e) => coversIncident(e, incident.id, ids)).map((e) => e.seq));
-  if (!Array.isArray(proof.coveredBy) || proof.coveredBy.some((seq) => !covered.has(seq))) {
-    throw broken(file, 'it cites audit entries that do not concern the incident');
+  const covered = coveringEntries(audit.log, incident);
+  if (!Array.isArray(proof.coveredBy) || proof.coveredBy.join(',') !== covered.join(',')) {
+    throw broken(file, 'the audit entries it cites are not exactly those that concern the incident');
   }
   return {
     incident: incident.id,
     title: incident.title,
-    closedAt: incident.closed.at,
+    // The time the signed close entry carries, not the record's copy of it.
+    closedAt: close.time,
     credentials: incident.credentials.length,
-    auditEntries: proof.coveredBy.length,
+    auditEntries: covered.length,
     pinnedKey: pubkeyPem !== undefined,
   };
 }

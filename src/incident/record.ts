@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CredentialIdentity } from '../core/credential.js';
 import { inputError, usageError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import type { IncidentStore } from '../state/types.js';
 
 /**
@@ -58,7 +59,18 @@ export function asIncident(doc: unknown, where: string): IncidentRecord {
     typeof d.openedAt === 'string' &&
     Array.isArray(d.sources) &&
     Array.isArray(d.credentials) &&
-    d.credentials.every((c) => typeof c?.id === 'string' && Array.isArray(c.names) && Array.isArray(c.evidence));
+    d.credentials.every(
+      (c) =>
+        typeof c?.id === 'string' &&
+        Array.isArray(c.names) &&
+        c.names.every((n) => typeof n === 'string') &&
+        typeof c.provider === 'string' &&
+        typeof c.redacted === 'string' &&
+        Array.isArray(c.evidence) &&
+        Array.isArray(c.places) &&
+        Array.isArray(c.keptIn) &&
+        (c.accepted === undefined || (typeof c.accepted === 'object' && c.accepted !== null && typeof c.accepted.reason === 'string')),
+    );
   if (!ok) throw inputError(`${where}: not a credctl incident record (schema ${INCIDENT_SCHEMA})`);
   return d as IncidentRecord;
 }
@@ -85,12 +97,17 @@ export function pickIncident(store: IncidentStore, id: string | undefined): Inci
   throw usageError(`${open.length} incidents are open: name one (${open.map((i) => i.id).join(', ')})`);
 }
 
+/**
+ * The query shown back: an env name (upper case) or a credential id as typed; anything else may be a value
+ * pasted by mistake (the hour after a leak), so only its redacted form.
+ */
+const asked = (q: string) => (/^(?:[A-Z_][A-Z0-9_]{0,127}|fp_[0-9a-f]{1,64})$/.test(q) ? q : redact(q));
+
 /** Find an exposed credential of an incident by id (or its prefix), env name or redacted form. */
 export function findCredential(incident: IncidentRecord, query: string): IncidentCredential {
   const q = query.trim();
   const hits = incident.credentials.filter((c) => c.id === q || (q.startsWith('fp_') && q.length >= 8 && c.id.startsWith(q)) || c.names.includes(q));
   if (hits.length === 1) return hits[0]!;
-  if (hits.length === 0)
-    throw usageError(`incident ${incident.id} has no exposed credential ${JSON.stringify(q.slice(0, 60))}`, 'See `credctl incident status`.');
-  throw usageError(`${JSON.stringify(q)} names ${hits.length} credentials of ${incident.id}: use its id (${hits.map((h) => h.id).join(', ')})`);
+  if (hits.length === 0) throw usageError(`incident ${incident.id} has no exposed credential ${asked(q)}`, 'See `credctl incident status`.');
+  throw usageError(`${asked(q)} names ${hits.length} credentials of ${incident.id}: use its id (${hits.map((h) => h.id).join(', ')})`);
 }

@@ -2,6 +2,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readd
 import { dirname, join } from 'node:path';
 import { atomicWriteFileSync, fsyncDir, openForAppend } from '../core/atomic-write.js';
 import { inputError, readInputText } from '../core/errors.js';
+import { shownSafely } from '../core/redact.js';
 import { ensureDir, ensureStateDir, type ProjectPaths } from '../core/paths.js';
 import type { TargetLedgerEntry } from '../targets/target.js';
 import { acquireLockAsync } from '../store/lockfile.js';
@@ -100,7 +101,7 @@ const INCIDENT_ID = /^inc-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
 /** `.credctl/incidents/<id>/incident.json`: one JSON document per incident, replaced atomically. */
 export function fileIncidentStore(dir: string): IncidentStore {
   const fileOf = (id: string) => {
-    if (!INCIDENT_ID.test(id)) throw inputError(`not an incident id: ${JSON.stringify(id.slice(0, 60))}`, 'List incidents with `credctl incident status`.');
+    if (!INCIDENT_ID.test(id)) throw inputError(`not an incident id: ${shownSafely(id)}`, 'List incidents with `credctl incident status`.');
     return join(dir, id, INCIDENT);
   };
   return {

@@ -55,3 +55,27 @@ describe('incident verify on hostile files', () => {
     expect(() => verifyProof(join(dir, 'nope.json'))).toThrow(expect.objectContaining({ exitCode: 3 }));
   });
 });
+
+describe('a damaged incident record', () => {
+  it('is a clear error (exit 3), never a crash, and blast-radius goes on without it', async () => {
+    const { projectState } = await import('../../src/state/files.js');
+    const { projectPaths } = await import('../../src/core/paths.js');
+    const { readIncident } = await import('../../src/incident/record.js');
+    const { recoveredCredentials } = await import('../../src/incident/progress.js');
+    const root = mkdtempSync(join(tmpdir(), 'credctl-damaged-incident-'));
+    const state = projectState(projectPaths(root));
+    // Passes a shallow look (ids, names, evidence) but lacks where it was kept.
+    state.incidents.write({
+      schemaVersion: 1,
+      id: 'inc-20260101-000000-abcdef',
+      title: 't',
+      openedAt: 't',
+      sources: [],
+      credentials: [{ id: 'fp_1', names: ['A'], evidence: [], provider: 'x', redacted: 'r' }],
+    } as never);
+    expect(() => readIncident(state.incidents, 'inc-20260101-000000-abcdef')).toThrow(expect.objectContaining({ exitCode: 3 }));
+    const warnings: string[] = [];
+    expect(recoveredCredentials(state, (m) => warnings.push(m)).size).toBe(0);
+    expect(warnings.join(' ')).toMatch(/incident inc-20260101-000000-abcdef skipped/);
+  });
+});

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyProof } from '../../src/incident/proof.js';
+import { proofText, verifyProof } from '../../src/incident/proof.js';
 import { runCli } from '../helpers/cli.js';
 import { makeRotationProject, startTestIssuer, type Issuer } from '../helpers/rotation-project.js';
 
@@ -74,17 +74,35 @@ describe('credctl incident', () => {
     expect(again.stdout).toMatch(/Already dealt with \(2\)/);
     expect(again.stdout).toMatch(/Blast radius: 1 exposed credential/);
 
+    // A value pasted by mistake where a name goes is never echoed back.
+    const pasted = await run('incident', 'accept', STRANGER, '--reason', 'x');
+    expect(pasted.code).toBe(2);
     const accepted = await run('incident', 'accept', 'STRIPE_SECRET_KEY', '--reason', 'a Stripe test-mode key from the tutorial');
     expect(accepted.code, accepted.stderr).toBe(0);
     const settled = await run('incident', 'status', id);
     expect(settled.code).toBe(0);
     expect(settled.stdout).toMatch(/every credential is settled/);
-    expect((await run('blast-radius', '--leaked', 'leak.txt', '--no-probe')).code).toBe(0);
+    // A person's word settles it for this incident, but a later leak of it is still reported:
+    // only an acceptance the provider backed (it refused the key) hides it.
+    const later = await run('blast-radius', '--leaked', 'leak.txt', '--no-probe');
+    expect(later.code).toBe(1);
+    expect(later.stdout).toMatch(/Blast radius: 1 exposed credential/);
+
+    // The record on disk is not signed: one changed outside credctl is refused at close (exit 4).
+    const recordFile = join(p.root, '.credctl', 'incidents', id, 'incident.json');
+    const record = readFileSync(recordFile, 'utf8');
+    const edited = JSON.parse(record);
+    edited.credentials = edited.credentials.filter((c: { names: string[] }) => c.names[0] !== 'STRIPE_SECRET_KEY');
+    writeFileSync(recordFile, JSON.stringify(edited));
+    const forged = await run('incident', 'close', '--proof', 'forged.json', '--no-input');
+    expect(forged.code).toBe(4);
+    expect(forged.stderr).toMatch(/credentials differ from those the audit log says it opened with/);
+    writeFileSync(recordFile, record);
 
     const closed = await run('incident', 'close', '--proof', 'proof.json', '--no-input');
     expect(closed.code, closed.stderr).toBe(0);
     expect(closed.stdout).toMatch(/EVENTS_API_KEY: old refused, new live; .*: new/);
-    expect((await run('incident', 'close', id, '--proof', 'again.json')).code).toBe(6);
+    expect((await run('incident', 'close', id, '--proof', 'again.json', '--no-input')).code).toBe(6);
     expect((await run('status', '--no-probe')).code).toBe(0);
     const md = await run('incident', 'status', id, '--format', 'md');
     expect(md.stdout).toMatch(/Closed .* proof digest/);
@@ -112,6 +130,19 @@ describe('credctl incident', () => {
       writeFileSync(tampered, copy);
       expect(() => verifyProof(tampered), `byte ${at}`).toThrow(expect.objectContaining({ exitCode: 4 }));
     }
+    // Re-serialised in credctl's own form, a changed close time or list of cited entries fails too.
+    const proof = JSON.parse(bytes.toString('utf8'));
+    for (const [n, change] of [
+      (x: typeof proof) => (x.incident.closed.at = '1999-01-01T00:00:00.000Z'),
+      (x: typeof proof) => (x.incident.closed.by = 'someone-else'),
+      (x: typeof proof) => (x.coveredBy = []),
+      (x: typeof proof) => (x.credentials[0].state = 'exposed'),
+    ].entries()) {
+      const copy = structuredClone(proof);
+      change(copy);
+      writeFileSync(tampered, proofText(copy));
+      expect(() => verifyProof(tampered, readFileSync(join(elsewhere, 'audit.pub'), 'utf8')), `change ${n}`).toThrow(expect.objectContaining({ exitCode: 4 }));
+    }
     const viaCli = await runCli(['incident', 'verify', 'tampered.json'], { cwd: elsewhere, env: p.env });
     expect(viaCli.code).toBe(4);
     expect(viaCli.stderr).toMatch(/not an intact credctl incident proof/);
@@ -126,7 +157,7 @@ describe('credctl incident', () => {
     const files = [...walk(join(p.root, '.credctl')).filter((f) => /incident|audit|runs/.test(f) && !f.endsWith('store.enc.json')), join(p.root, 'proof.json')];
     const written = files.map((f) => readFileSync(f, 'utf8'));
     for (const s of secrets) {
-      for (const text of [...outputs, ...written]) expect(text.includes(s)).toBe(false);
+      for (const text of [...outputs, ...written]) expect(text.includes(s), text.slice(Math.max(0, text.indexOf(s) - 200), text.indexOf(s) + 10)).toBe(false);
     }
   }, 60_000);
 });

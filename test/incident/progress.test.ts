@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject, makePlan } from '../../src/apply/orchestrate.js';
-import { incidentProgress, recoveredCredentials } from '../../src/incident/progress.js';
+import { incidentProgress, recoveredCredentials, revokedByAudit } from '../../src/incident/progress.js';
 import type { IncidentRecord } from '../../src/incident/record.js';
 import { planToYaml } from '../../src/plan/plan-file.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -84,9 +84,11 @@ describe('incident progress', () => {
     const written = stateAfter(['snapshot', 'create', 'store', 'inject']);
     expect(written.state).toBe('in-every-target');
     expect(written.targets.map((t) => t.state)).toEqual(['written', 'written']);
-    const deactivated = stateAfter(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke'], [], { revoke: { deleteAfter: '2026-01-04T00:00:00.000Z' } });
+    const deactivated = stateAfter(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke', 'verify-revoked'], [], {
+      revoke: { deleteAfter: '2026-01-04T00:00:00.000Z' },
+    });
     expect(deactivated).toMatchObject({ state: 'old-deactivated', deleteAfter: '2026-01-04T00:00:00.000Z', next: 'credctl finalize' });
-    expect(stateAfter(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke']).state).toBe('old-revoked');
+    expect(stateAfter(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke', 'verify-revoked']).state).toBe('old-revoked');
   });
 
   it('counts a target a person confirmed as done, and a rollback as back to exposed', () => {
@@ -95,14 +97,14 @@ describe('incident progress', () => {
     expect(confirmed.state).toBe('in-every-target');
     const id = plan.credentials[0]!.id;
     const rolledBack = stateAfter(
-      ['snapshot', 'create', 'store', 'inject', 'promote', 'revoke'],
+      ['snapshot', 'create', 'store', 'inject', 'promote', 'revoke', 'verify-revoked'],
       [{ step: `${id}/rollback`, data: { result: 'rolled back' } }],
     );
     expect(rolledBack.state).toBe('exposed');
   });
 
   it('an accepted credential is settled, and a revoked one is known as recovered to blast-radius', () => {
-    const state = runWith(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke']);
+    const state = runWith(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke', 'verify-revoked']);
     const incident = incidentFor(plan);
     state.incidents.write(incident as never);
     const id = plan.credentials[0]!.id;
@@ -110,7 +112,38 @@ describe('incident progress', () => {
     incident.credentials[0]!.accepted = { reason: 'a test key', at: 't', by: 't' };
     expect(incidentProgress(incident, memoryState(memoryBacking()).runs)[0]!.state).toBe('accepted');
     // A rolled-back rotation recovered nothing.
-    const undone = runWith(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke'], [{ step: `${id}/rollback` }]);
+    const undone = runWith(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke', 'verify-revoked'], [{ step: `${id}/rollback` }]);
     expect(recoveredCredentials(undone).has(id)).toBe(false);
+  });
+
+  it('a deletion cancelled because the old value is in use again is a rollback: exposed, and not hidden from blast-radius', () => {
+    const id = plan.credentials[0]!.id;
+    const state = runWith(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke', 'verify-revoked', 'delete-old' as never], [], {
+      revoke: { deleteAfter: '2026-01-04T00:00:00.000Z' },
+    });
+    // runWith marks only plan steps done; a cancellation is finalize's own record.
+    state.runs
+      .open('20260101-000000-bbbbbb')
+      .append({ seq: 99, time: 't', event: 'done', step: `${id}/delete-old`, data: { result: 'cancelled: rolled back', cancelled: true } });
+    expect(incidentProgress(incidentFor(plan), state.runs)[0]!.state).toBe('exposed');
+    expect(recoveredCredentials(state).has(id)).toBe(false);
+  });
+
+  it('revoked, but the provider has not confirmed it refuses the old value: not settled', () => {
+    const p = stateAfter(['snapshot', 'create', 'store', 'inject', 'promote', 'revoke']);
+    expect(p.state).toBe('in-every-target');
+    expect(p.next).toBe('credctl apply --resume 20260101-000000-bbbbbb');
+  });
+
+  it('a key revoked outside any run (blast-radius --revoke-dead-ends, audited) counts as revoked', () => {
+    const id = plan.credentials[0]!.id;
+    const log = [
+      JSON.stringify({ action: 'credential.revoke', outcome: 'started', subject: { credential: 'fp_other' } }),
+      JSON.stringify({ action: 'credential.revoke', outcome: 'ok', subject: { credential: id } }),
+      JSON.stringify({ action: 'credential.revoke', outcome: 'failed', subject: { credential: 'fp_failed' } }),
+    ].join('\n');
+    expect([...revokedByAudit(log)]).toEqual([id]);
+    const empty = memoryState(memoryBacking());
+    expect(incidentProgress(incidentFor(plan), empty.runs, undefined, revokedByAudit(log))[0]!.state).toBe('old-revoked');
   });
 });

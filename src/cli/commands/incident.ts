@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { usageError } from '../../core/errors.js';
+import { CredctlError, usageError } from '../../core/errors.js';
+import { escapeControl } from '../../core/text.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import * as io from '../../core/io.js';
 import { printJson } from '../../core/output.js';
@@ -23,8 +24,10 @@ Examples:
 States: exposed → replacement-created → in-every-target → old-deactivated (until a date)
 → old-revoked, or accepted (with a reason).
 
-Exit codes: status: 0 nothing open, 1 items open; close: 6 items open or a re-check failed;
-verify: 0 the proof holds, 4 it does not (any changed byte), 3 unreadable file; 2 usage.`;
+Exit codes: open: 1 an incident was opened (exposure found), 0 nothing exposed; status: 0 nothing
+open, 1 items open (or a --check failed); close: 6 items open, a re-check failed or not trusted,
+4 the record disagrees with the audit log; verify: 0 the proof holds, 4 it does not (any changed
+byte), 3 unreadable file; 2 usage.`;
 
 function pickFormat(flags: { format?: string; json?: boolean }): string {
   const f = flags.json ? 'json' : (flags.format ?? 'terminal');
@@ -104,15 +107,16 @@ export function register(program: Command): void {
     .command('status [id]')
     .description('where each exposed credential stands, target by target, and the next command to run')
     .option('--check', 'also ask the providers and targets now: old value refused, new value live, targets hold it')
+    .option('--no-input', 'never prompt (an untrusted credctl.yaml is then refused for --check)')
     .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'terminal')
     .option('--json', 'same as --format json')
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
-    .action(async (id: string | undefined, flags: { check?: boolean; format?: string; json?: boolean; root?: string }) => {
+    .action(async (id: string | undefined, flags: { check?: boolean; input: boolean; format?: string; json?: boolean; root?: string }) => {
       const format = pickFormat(flags);
       const { requireProjectRoot } = await import('../../core/project-root.js');
       const { incidentStatus } = await import('../../commands/incident.js');
       const render = await import('../../incident/render.js');
-      const statuses = await incidentStatus(requireProjectRoot(flags.root), id, { check: flags.check });
+      const statuses = await incidentStatus(requireProjectRoot(flags.root), id, { check: flags.check, noInput: !flags.input });
       if (statuses.length === 0) {
         if (format === 'json') printJson({ incidents: [] });
         else io.err().write('No incidents. Open one with `credctl incident open --leaked FILE --title "..."`.\n');
@@ -156,7 +160,11 @@ export function register(program: Command): void {
         return;
       }
       for (const v of r.verification) {
-        io.out().write(`✓ ${v.name}: old ${v.old}, new ${v.new}${v.targets.length ? `; ${v.targets.map((t) => `${t.label}: ${t.holds}`).join(', ')}` : ''}\n`);
+        const accepted = v.old === 'not-checked' && v.new === 'not-checked' && !v.targets.length;
+        const what = accepted
+          ? 'accepted, nothing to re-check'
+          : `old ${v.old}, new ${v.new}${v.targets.length ? `; ${v.targets.map((t) => `${t.label}: ${t.holds}`).join(', ')}` : ''}`;
+        io.out().write(`✓ ${escapeControl(v.name)}: ${escapeControl(what)}\n`);
       }
       io.err().write(`Closed incident ${r.incident.id}. Proof written to ${r.proofFile} (${r.coveredBy} audit entries cover it).\n`);
     });
@@ -169,11 +177,19 @@ export function register(program: Command): void {
     .action(async (file: string, flags: { pubkey?: string; json?: boolean }) => {
       const { readInputText } = await import('../../core/errors.js');
       const { verifyIncidentProof } = await import('../../commands/incident.js');
-      const verdict = verifyIncidentProof(file, flags.pubkey ? readInputText(flags.pubkey, `public key ${flags.pubkey}`) : undefined);
+      const pubkey = flags.pubkey ? readInputText(flags.pubkey, `public key ${flags.pubkey}`) : undefined;
+      let verdict: Awaited<ReturnType<typeof verifyIncidentProof>>;
+      try {
+        verdict = verifyIncidentProof(file, pubkey);
+      } catch (err) {
+        // --json answers on stdout either way, as `audit verify --json` does; the error still goes to stderr.
+        if (flags.json && err instanceof CredctlError && err.exitCode === ExitCode.Integrity) printJson({ ok: false, problem: err.message });
+        throw err;
+      }
       if (flags.json) printJson({ ok: true, ...verdict });
       else {
         io.out().write(
-          `verified: incident ${verdict.incident} "${verdict.title}", closed ${verdict.closedAt}: ${verdict.credentials} credential(s), ${verdict.auditEntries} audit entries\n`,
+          `verified: incident ${verdict.incident} "${escapeControl(verdict.title)}", closed ${verdict.closedAt}: ${verdict.credentials} credential(s), ${verdict.auditEntries} audit entries\n`,
         );
         if (!verdict.pinnedKey) io.err().write('note: checked against the public key inside the proof; pass --pubkey with the published key to pin it.\n');
       }
