@@ -28,6 +28,10 @@ export interface TargetProgress {
   envName?: string;
   /** written: credctl wrote and verified it; confirmed: a person said they did it; pending: not yet. */
   state: 'written' | 'confirmed' | 'pending';
+  /** A place a person sets by hand: its key is the confirm key (`apply --resume RUN --confirm-manual KEY`). */
+  manual?: boolean;
+  /** Where a person does it (a settings page), for a place set by hand. */
+  url?: string;
 }
 
 export interface CredentialProgress {
@@ -92,7 +96,9 @@ export function attemptsFor(runs: RunStore, ids: ReadonlySet<string> | 'all', wa
   return out;
 }
 
-function targetLabel(step: PlanStep): string {
+/** A target as people read it: a place set by hand by its own words, else the type and where. */
+export function targetLabel(step: PlanStep): string {
+  if (step.manual?.place) return step.manual.place;
   const t = step.target as Record<string, unknown> | undefined;
   if (!t) return 'unknown target';
   const where = ['file', 'repo', 'project', 'name', 'secretId', 'app', 'path'].map((k) => t[k]).find((v) => typeof v === 'string');
@@ -117,7 +123,15 @@ function readAttempt(a: Attempt): Omit<CredentialProgress, 'credential' | 'neede
       const data = doneData(journal, s.id);
       const state: TargetProgress['state'] = !data ? 'pending' : data.manual === true ? 'confirmed' : 'written';
       const key = s.manual?.confirmKey ?? (s.target ? targetKey(s.target as TargetRef) : s.id);
-      return { key, label: s.manual?.place ?? targetLabel(s), ...(s.envName ? { envName: s.envName } : {}), state };
+      const byHand = s.action === 'manual-inject';
+      return {
+        key,
+        label: targetLabel(s),
+        ...(s.envName ? { envName: s.envName } : {}),
+        state,
+        ...(byHand ? { manual: true } : {}),
+        ...(byHand && s.manual?.url ? { url: s.manual.url } : {}),
+      };
     });
   // Places only a person can change that no step names (plans made before manual-inject steps):
   // confirmed before the revoke ran.
@@ -168,9 +182,15 @@ function neededFor(p: Omit<CredentialProgress, 'needed' | 'next'>): { needed: st
       };
     case 'replacement-created': {
       const pending = p.targets.filter((t) => t.state === 'pending');
+      // Places a person sets by hand are confirmed on resume, each with its key.
+      const byHand = pending.filter((t) => t.manual);
+      const confirm = byHand.map((t) => ` --confirm-manual ${t.key}`).join('');
       return {
-        needed: [...pending.map((t) => `write the new ${t.envName ?? name} to ${t.label}`), `then revoke the old ${name} (${c.redacted}) at ${c.provider}`],
-        ...(p.runId ? { next: `credctl apply --resume ${p.runId}` } : {}),
+        needed: [
+          ...pending.map((t) => `${t.manual ? 'set by hand' : 'write'} the new ${t.envName ?? name} in ${t.label}${t.url ? ` (${t.url})` : ''}`),
+          `then revoke the old ${name} (${c.redacted}) at ${c.provider}`,
+        ],
+        ...(p.runId ? { next: `credctl apply --resume ${p.runId}${confirm}` } : {}),
       };
     }
     default:

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { AuditEntry } from '../audit/entry.js';
-import { parsePublicKey } from '../audit/keys.js';
+import { parsePublicKey, samePublicKey } from '../audit/keys.js';
 import { verifyAudit } from '../audit/verify.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { CredctlError, inputError, integrityError } from '../core/errors.js';
@@ -181,10 +181,21 @@ function verifyProofText(file: string, text: string, pubkeyPem?: string): ProofV
   }
   if (typeof incident.closed.proofDigest !== 'string' || typeof incident.closed.at !== 'string') throw broken(file, 'its close is malformed');
   let publicKey: ReturnType<typeof parsePublicKey>;
+  let ownKey: ReturnType<typeof parsePublicKey>;
   try {
-    publicKey = parsePublicKey(pubkeyPem ?? audit.publicKey, pubkeyPem ? 'the --pubkey file' : `the public key in ${file}`);
+    ownKey = parsePublicKey(audit.publicKey, `the public key in ${file}`);
   } catch (err) {
     throw broken(file, err instanceof CredctlError ? err.message : 'unreadable public key');
+  }
+  if (pubkeyPem === undefined) publicKey = ownKey;
+  else {
+    // A pinned key must be the proof's own: a proof carrying another key was not made by this log's
+    // owner (and no byte of the proof goes unchecked).
+    publicKey = parsePublicKey(pubkeyPem, 'the --pubkey file');
+    if (!samePublicKey(ownKey, publicKey)) throw broken(file, 'its public key is not the one given with --pubkey');
+    if (audit.publicKey !== publicKey.export({ type: 'spki', format: 'pem' }).toString() && audit.publicKey.trim() !== pubkeyPem.trim()) {
+      throw broken(file, 'its copy of the public key is not byte for byte the key given with --pubkey');
+    }
   }
   const result = verifyAudit({ logText: audit.log, checkpointsText: audit.checkpoints, publicKey });
   if (!result.ok) throw broken(file, `its audit log does not verify: ${result.firstProblem?.message ?? 'unknown problem'}`);

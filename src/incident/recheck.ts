@@ -2,7 +2,7 @@ import { doneData } from '../apply/journal.js';
 import type { BindingTarget, RotationProvider } from '../apply/ports.js';
 import type { PlanTargetRef } from '../plan/types.js';
 import type { SecretStore } from '../store/types.js';
-import type { CredentialProgress } from './progress.js';
+import { targetLabel, type CredentialProgress } from './progress.js';
 
 /**
  * Before an incident closes, credctl asks the world again rather than trusting its own journal:
@@ -65,9 +65,10 @@ async function recheckOne(p: CredentialProgress, deps: RecheckDeps): Promise<Rec
     if (active === false) result.problems.push(`${cred.provider} refuses the new ${name}: whatever uses it is broken`);
   }
   for (const step of cred.steps) {
-    if (step.action !== 'inject' || !step.target || !step.envName) continue;
-    const label = p.targets.find((t) => t.envName === step.envName && t.state !== 'pending')?.label ?? String(step.target.type);
-    if (doneData(journal, step.id)?.manual === true) {
+    if ((step.action !== 'inject' && step.action !== 'manual-inject') || !step.envName) continue;
+    const label = targetLabel(step);
+    // A place a person set: credctl cannot read it (that is why it was by hand); the confirmation stands.
+    if (step.action === 'manual-inject' || doneData(journal, step.id)?.manual === true || !step.target) {
       result.targets.push({ label, envName: step.envName, holds: 'confirmed-by-hand' });
       continue;
     }
