@@ -1,4 +1,5 @@
-import { loadProject, makePlan, type ProjectContext } from '../apply/orchestrate.js';
+import { loadProject, type ProjectContext } from '../graph/project-context.js';
+import { makePlan } from './rotate.js';
 import { storeError } from '../core/errors.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';

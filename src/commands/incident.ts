@@ -2,7 +2,8 @@ import { openAuditLog, withAudit } from '../audit/log.js';
 import { readLocalAudit } from '../audit/bundle.js';
 import { defaultActor } from '../audit/log.js';
 import { engineDeps } from '../apply/context.js';
-import { loadProject, trusted, type ProjectContext } from '../apply/orchestrate.js';
+import { loadProject, type ProjectContext } from '../graph/project-context.js';
+import { trusted } from '../project/context.js';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
 import { integrityError, refusedError, usageError } from '../core/errors.js';
 import { accessSync, constants } from 'node:fs';
@@ -165,7 +166,7 @@ function openLines(progress: CredentialProgress[]): string[] {
  */
 export async function closeIncident(root: string, id: string | undefined, proofFile: string, opts: { noInput: boolean }): Promise<CloseResult> {
   const ctx = loadProject(root);
-  const { project, paths, settings } = ctx;
+  const { project, paths } = ctx;
   const incident = pickIncident(project.state.incidents, id);
   if (incident.closed) throw refusedError(`incident ${incident.id} is already closed (${incident.closed.at})`);
   const { progress } = statusOf(project.state, incident);

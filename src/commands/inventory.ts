@@ -1,4 +1,4 @@
-import { loadProject, type ProjectContext } from '../apply/orchestrate.js';
+import { loadProject, type ProjectContext } from '../graph/project-context.js';
 import * as io from '../core/io.js';
 import { actionableSettings, projectProviders, projectTrustedOrigins, untrustedNote } from '../project/context.js';
 import { SafeHttp } from '../net/http.js';

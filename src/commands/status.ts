@@ -1,10 +1,10 @@
-import { pendingDeletions } from '../apply/finalize.js';
+import { pendingDeletions } from '../apply/deletions.js';
 import type { ProjectSettings } from '../config/sections.js';
 import * as io from '../core/io.js';
 import { incidentProgress, openItems, recoveredCredentials, revokedByAudit } from '../incident/progress.js';
 import { allIncidents } from '../incident/record.js';
 import { dueItems, type DueItem } from '../report/status.js';
-import type { ProjectContext } from '../apply/orchestrate.js';
+import type { ProjectContext } from '../graph/project-context.js';
 import { runInventory } from './inventory.js';
 
 /** `credctl status` below the CLI: what is due by the project's policy, over its inventory. */
@@ -13,7 +13,7 @@ export async function runStatus(root: string, probe: boolean): Promise<{ due: Du
   const due = dueItems({
     root,
     items,
-    pendingDeletions: pendingDeletions(root),
+    pendingDeletions: pendingDeletions(ctx.project.state.runs),
     maxAgeDays: ctx.settings.policy.maxAgeDays,
     expiryWarningDays: ctx.settings.policy.expiryWarningDays,
   });

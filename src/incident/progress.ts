@@ -1,4 +1,4 @@
-import { DELETE_STEP } from '../apply/finalize.js';
+import { DELETE_STEP } from '../apply/deletions.js';
 import { doneData } from '../apply/journal.js';
 import { parsePlan } from '../plan/plan-file.js';
 import type { PlanCredential, PlanStep } from '../plan/types.js';

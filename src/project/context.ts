@@ -1,3 +1,4 @@
+import { ensureTrusted } from '../trust/gate.js';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadCredctlYaml, type CredctlConfig } from '../config/credctl-yaml.js';
@@ -76,4 +77,14 @@ export function projectTrustedOrigins(project: Project): string[] {
 export function untrustedNote(project: Project): string | undefined {
   if (project.trust.trusted) return undefined;
   return `credctl: credctl.yaml is not trusted here (${project.trust.reason}): its issuers, admin credentials and health checks are not used, so live checks go to built-in providers only. Review it with \`credctl trust\`.`;
+}
+
+/** Go ahead only where credctl.yaml is trusted (asking on a terminal); exit 6 otherwise. */
+export async function trusted(project: Project, opts: { noInput: boolean; askTrust?: (lines: string[]) => Promise<boolean> }, what: string): Promise<void> {
+  project.trust = await ensureTrusted(project.root, project.trust, {
+    noInput: opts.noInput,
+    env: project.env,
+    what,
+    ...(opts.askTrust ? { ask: opts.askTrust } : {}),
+  });
 }

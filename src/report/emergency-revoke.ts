@@ -9,7 +9,8 @@ import type { BlastItem } from './model.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { checkBinding } from '../trust/gate.js';
-import { trusted, type ProjectContext } from '../apply/orchestrate.js';
+import type { ProjectContext } from '../graph/project-context.js';
+import { trusted } from '../project/context.js';
 import { contextForProvider, type ProviderWiring } from '../apply/providers.js';
 import * as io from '../core/io.js';
 

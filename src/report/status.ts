@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listProjectFiles } from '../scan/files.js';
-import type { PendingDeletion } from '../apply/finalize.js';
+import type { PendingDeletion } from '../apply/deletions.js';
 import type { InventoryItem } from './inventory.js';
 
 /**
@@ -27,7 +27,7 @@ export interface DueItem {
 export interface StatusInput {
   root: string;
   items: InventoryItem[];
-  /** Old credentials deactivated for a grace period (src/apply/finalize.ts). */
+  /** Old credentials deactivated for a grace period (src/apply/deletions.ts). */
   pendingDeletions?: PendingDeletion[];
   maxAgeDays?: number;
   expiryWarningDays: number;

@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finalizeDeletions, pendingDeletions } from '../../src/apply/finalize.js';
+import { pendingDeletions as pendingIn } from '../../src/apply/deletions.js';
+import { finalizeDeletions } from '../../src/commands/finalize.js';
+import { projectState } from '../../src/state/files.js';
 import { rotationProviderFor } from '../../src/apply/providers.js';
-import { applyPlan, loadProject, makePlan } from '../../src/apply/orchestrate.js';
-import { rollbackCredential } from '../../src/apply/rollback.js';
+import { applyPlan, makePlan } from '../../src/commands/rotate.js';
+import { loadProject } from '../../src/graph/project-context.js';
+import { rollbackCredential } from '../../src/commands/rollback.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { projectPaths } from '../../src/core/paths.js';
+
+/** What is waiting for deletion in this project's runs. */
+const pendingDeletions = (root: string, now?: Date) => pendingIn(projectState(projectPaths(root)).runs, now);
 import { buildPlan } from '../../src/plan/build.js';
 import { readPlan, writePlan } from '../../src/plan/plan-file.js';
 import { wiredProviders } from '../../src/integrations/providers.js';
@@ -229,7 +235,7 @@ describe('finalize never deletes what is in use, and copes with what it cannot d
       expect(await p.whoami(old)).toBe(200);
       // Still listed (a leaked key that works again is not forgotten), until a person says it is gone.
       expect(pendingDeletions(p.root, inDays(2))).toHaveLength(1);
-      const { forgetDeletion } = await import('../../src/apply/finalize.js');
+      const { forgetDeletion } = await import('../../src/commands/finalize.js');
       expect((await forgetDeletion(p.root, 'EVENTS_API_KEY', { store: p.store })).map((d) => d.credentialId)).toEqual([fingerprint(old)]);
       expect(pendingDeletions(p.root, inDays(2))).toEqual([]);
       expect(readFileSync(projectPaths(p.root).audit, 'utf8')).toContain('credctl finalize --forget');

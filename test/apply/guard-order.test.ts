@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlanAsGiven, loadProject, makePlan } from '../../src/apply/orchestrate.js';
+import { applyPlanAsGiven, makePlan } from '../../src/commands/rotate.js';
+import { loadProject } from '../../src/graph/project-context.js';
 import { readJournal } from '../../src/apply/journal.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { rotationOrder } from '../../src/plan/order.js';

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan, loadProject, makePlan, resumeApply } from '../../src/apply/orchestrate.js';
+import { applyPlan, makePlan, resumeApply } from '../../src/commands/rotate.js';
+import { loadProject } from '../../src/graph/project-context.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { startFaultProxy, type FaultProxy } from '../servers/fault-proxy.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer, type RotationProject } from '../helpers/rotation-project.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan, applyPlanAsGiven, loadProject, makePlan } from '../../src/apply/orchestrate.js';
-import { rollbackCredential } from '../../src/apply/rollback.js';
+import { applyPlan, applyPlanAsGiven, makePlan } from '../../src/commands/rotate.js';
+import { loadProject } from '../../src/graph/project-context.js';
+import { rollbackCredential } from '../../src/commands/rollback.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer } from '../helpers/rotation-project.js';
 
 // `credctl rollback NAME`: put the previous value back into every target while it is still valid.

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan, loadProject, makePlan } from '../../src/apply/orchestrate.js';
+import { applyPlan, makePlan } from '../../src/commands/rotate.js';
+import { loadProject } from '../../src/graph/project-context.js';
 import type { EngineEvent } from '../../src/apply/ports.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { makeRotationProject, startTestIssuer, valueIn, type Issuer } from '../helpers/rotation-project.js';

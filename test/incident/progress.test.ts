@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProject, makePlan } from '../../src/apply/orchestrate.js';
+import { loadProject } from '../../src/graph/project-context.js';
+import { makePlan } from '../../src/commands/rotate.js';
 import { incidentProgress, recoveredCredentials, revokedByAudit } from '../../src/incident/progress.js';
 import type { IncidentRecord } from '../../src/incident/record.js';
 import { planToYaml } from '../../src/plan/plan-file.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan } from '../../src/apply/orchestrate.js';
+import { applyPlan } from '../../src/commands/rotate.js';
 import { readPlan } from '../../src/plan/plan-file.js';
 import { runBlastRadius } from '../../src/commands/blast-radius.js';
 import { startGithubApi, type GithubApiServer } from '../../src/demo/vendors/github-api.js';

@@ -7,7 +7,8 @@ import { startVercelApi, type VercelApiServer } from '../../src/demo/vendors/ver
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan, loadProject, makePlan } from '../../src/apply/orchestrate.js';
+import { applyPlan, makePlan } from '../../src/commands/rotate.js';
+import { loadProject } from '../../src/graph/project-context.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { wiredProviders } from '../../src/integrations/providers.js';
 import { inventory, renderInventoryHtml, renderInventoryMarkdown } from '../../src/report/inventory.js';

@@ -7,7 +7,7 @@ import * as io from '../../core/io.js';
 
 /**
  * `credctl plan`, `credctl apply`, `credctl rotate`, `credctl rollback`: the rotation workflow.
- * Flags are parsed here; the use cases live in src/apply/orchestrate.ts.
+ * Flags are parsed here; the use cases live in src/commands/rotate.ts, rollback.ts and finalize.ts.
  */
 export const order = 40;
 
@@ -67,12 +67,12 @@ Examples:
   $ credctl apply plan.yaml                      # then run it`,
     )
     .action(async (flags: SelectFlags & { out?: string; json?: boolean; grace?: number }) => {
-      const { loadProject, makePlan } = await import('../../apply/orchestrate.js');
+      const { planFor } = await import('../../commands/rotate.js');
       const { writePlan, planToYaml } = await import('../../plan/plan-file.js');
       const { renderPlanSummary } = await import('../../plan/render.js');
       const { requireProjectRoot } = await import('../../core/project-root.js');
       const root = requireProjectRoot(flags.root);
-      const plan = makePlan(loadProject(root), selection(flags), { graceDays: flags.grace });
+      const plan = planFor(root, selection(flags), { graceDays: flags.grace });
       if (flags.out) {
         writePlan(plan, flags.out);
         io.err().write(renderPlanSummary(plan) + `\nPlan written to ${flags.out}. Review it, then: credctl apply ${flags.out}\n`);
@@ -127,7 +127,7 @@ Examples:
           confirmManual?: string[];
         },
       ) => {
-        const orch = await import('../../apply/orchestrate.js');
+        const orch = await import('../../commands/rotate.js');
         const { requireProjectRoot } = await import('../../core/project-root.js');
         const { printRunSummary } = await import('../../plan/render.js');
         const root = requireProjectRoot(flags.root);
@@ -207,11 +207,11 @@ Examples:
           force?: boolean;
         },
       ) => {
-        const orch = await import('../../apply/orchestrate.js');
+        const orch = await import('../../commands/rotate.js');
         const { requireProjectRoot } = await import('../../core/project-root.js');
         const { renderPlanSummary, printRunSummary } = await import('../../plan/render.js');
         const root = requireProjectRoot(flags.root);
-        const plan = orch.makePlan(orch.loadProject(root), selection(flags, names), { graceDays: flags.grace });
+        const plan = orch.planFor(root, selection(flags, names), { graceDays: flags.grace });
         if (flags.dryRun) {
           if (flags.json) printJson(plan);
           else io.out().write(renderPlanSummary(plan) + '\n');
@@ -242,7 +242,7 @@ function registerRollback(program: Command): void {
     .option('--root <dir>', 'project root')
     .option('--json', 'print the result as JSON')
     .action(async (credential: string, flags: { yes?: boolean; input: boolean; root?: string; json?: boolean }) => {
-      const { rollbackCredential } = await import('../../apply/rollback.js');
+      const { rollbackCredential } = await import('../../commands/rollback.js');
       const { requireProjectRoot } = await import('../../core/project-root.js');
       const root = requireProjectRoot(flags.root);
       const result = await rollbackCredential(root, credential, { yes: Boolean(flags.yes), noInput: !flags.input });
@@ -288,7 +288,7 @@ Examples:
   $ credctl finalize --yes`,
     )
     .action(async (flags: { yes?: boolean; input: boolean; dryRun?: boolean; force?: boolean; forget?: string; root?: string; json?: boolean }) => {
-      const { finalizeDeletions, forgetDeletion } = await import('../../apply/finalize.js');
+      const { finalizeDeletions, forgetDeletion } = await import('../../commands/finalize.js');
       const { requireProjectRoot } = await import('../../core/project-root.js');
       const root = requireProjectRoot(flags.root);
       if (flags.forget) {

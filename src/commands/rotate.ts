@@ -6,40 +6,26 @@ import { projectState } from '../state/files.js';
 import type { RunStore } from '../state/types.js';
 import { confirm } from '@inquirer/prompts';
 import { inputError, refusedError } from '../core/errors.js';
-import { projectPaths, type ProjectPaths } from '../core/paths.js';
+import { projectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
-import { guardsFor, healthFor, selfIssuedIn, type ProjectSettings } from '../config/sections.js';
-import { buildGraph } from '../graph/build.js';
-import type { Graph } from '../graph/types.js';
-import { openProject, projectProviders, type Project } from '../project/context.js';
-import { ensureTrusted } from '../trust/gate.js';
+import { guardsFor, healthFor, selfIssuedIn } from '../config/sections.js';
+import { loadProject, type ProjectContext } from '../graph/project-context.js';
+import { openProject, projectProviders, trusted } from '../project/context.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { buildPlan, staleness, type PlanSelection } from '../plan/build.js';
 import type { Plan, RunSummary } from '../plan/types.js';
-import { runFinished } from './journal.js';
-import { engineDeps, progressPrinter } from './context.js';
-import { resumeRun, startRun } from './engine.js';
-import type { EngineEvent, Prompter } from './ports.js';
+import { runFinished } from '../apply/journal.js';
+import { engineDeps, progressPrinter } from '../apply/context.js';
+import { resumeRun, startRun } from '../apply/engine.js';
+import type { EngineEvent, Prompter } from '../apply/ports.js';
 import * as io from '../core/io.js';
 
 /**
- * The use cases behind `credctl plan`, `apply`, `rotate` and `rollback`: everything between the
- * parsed flags and the engine. The CLI only parses and prints.
+ * The use cases behind `credctl plan`, `apply` and `rotate` (and `apply --resume`, `--list-runs`):
+ * everything between the parsed flags and the engine. The CLI only parses and prints; rollback
+ * and finalize have their own modules beside this one.
  */
-export interface ProjectContext {
-  project: Project;
-  paths: ProjectPaths;
-  settings: ProjectSettings;
-  graph: Graph;
-}
-
-export function loadProject(root: string, options: { env?: NodeJS.ProcessEnv } = {}): ProjectContext {
-  const project = openProject(root, options);
-  const graph = buildGraph(project.root, { state: project.state.graph });
-  return { project, paths: project.paths, settings: project.settings, graph };
-}
-
 /** The grace period a plan was made with (0: revoke at once). */
 function planGraceDays(plan: Plan): number {
   return plan.credentials.flatMap((c) => c.steps).find((s) => s.mode === 'deactivate')?.graceDays ?? 0;
@@ -61,6 +47,11 @@ export interface MakePlanOptions {
    * guards are then judged by what each token can write rather than by its name.
    */
   grants?: ReadonlyMap<string, string[]>;
+}
+
+/** `credctl plan` / `rotate`: the plan for this project and selection, made from a fresh graph. */
+export function planFor(root: string, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
+  return makePlan(loadProject(root), select, opts);
 }
 
 export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
@@ -222,16 +213,6 @@ export async function resumeApply(root: string, runId: string, opts: ApplyOption
   await trusted(project, opts, 'resuming a rotation');
   const graph = { schemaVersion: 0, nodes: [], edges: [], warnings: [] };
   return runWith({ project, paths: project.paths, settings: project.settings, graph }, opts, (deps) => resumeRun(runs, runId, deps));
-}
-
-/** Go ahead only where credctl.yaml is trusted (asking on a terminal); exit 6 otherwise. */
-export async function trusted(project: Project, opts: { noInput: boolean; askTrust?: (lines: string[]) => Promise<boolean> }, what: string): Promise<void> {
-  project.trust = await ensureTrusted(project.root, project.trust, {
-    noInput: opts.noInput,
-    env: project.env,
-    what,
-    ...(opts.askTrust ? { ask: opts.askTrust } : {}),
-  });
 }
 
 async function runWith(

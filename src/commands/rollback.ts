@@ -2,18 +2,16 @@ import { confirm } from '@inquirer/prompts';
 import { fingerprint } from '../core/fingerprint.js';
 import { maskValues, redact, shownSafely } from '../core/redact.js';
 import { refusedError, usageError } from '../core/errors.js';
-import { projectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
 import { openProject } from '../project/context.js';
-import { trusted } from './orchestrate.js';
+import { trusted } from '../project/context.js';
 import { parsePlan } from '../plan/plan-file.js';
-import { projectState } from '../state/files.js';
 import type { RunStore } from '../state/types.js';
 import type { Plan, PlanCredential } from '../plan/types.js';
 import { openStore } from '../store/open.js';
-import { doneData, Journal } from './journal.js';
-import { engineDeps } from './context.js';
-import { cancelDeletionsOf, DELETE_STEP } from './finalize.js';
+import { doneData, Journal } from '../apply/journal.js';
+import { engineDeps } from '../apply/context.js';
+import { cancelDeletionsOf, DELETE_STEP } from '../apply/deletions.js';
 import * as io from '../core/io.js';
 
 /**
@@ -50,12 +48,13 @@ function findLastRun(runs: RunStore, query: string): { plan: Plan; cred: PlanCre
 }
 
 export async function rollbackCredential(root: string, query: string, opts: { yes: boolean; noInput: boolean }): Promise<RollbackResult> {
-  const paths = projectPaths(root);
-  const runs = projectState(paths).runs;
+  // One project, opened once: its paths, state, settings and trust are passed down from here.
+  const project = openProject(root);
+  const { paths } = project;
+  const runs = project.state.runs;
   const found = findLastRun(runs, query);
   if (!found) throw usageError(`no finished rotation of ${shownSafely(query)} to roll back`, 'See `credctl apply --list-runs`.');
   const { cred, runId } = found;
-  const project = openProject(root);
   await trusted(project, opts, 'rolling back a credential');
   const settings = project.settings;
   const store = await openStore({ paths });
@@ -152,7 +151,7 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
         } finally {
           runJournal.close();
         }
-        cancelDeletionsOf(root, cred.id, 'cancelled: rolled back, the old credential is in use again');
+        cancelDeletionsOf(runs, cred.id, 'cancelled: rolled back, the old credential is in use again');
         await audit.append({
           action: 'rollback.done',
           subject: { fingerprint: fingerprint(oldValue), provider: cred.provider },
