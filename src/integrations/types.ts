@@ -222,7 +222,7 @@ export interface RotationProvider {
     oldValue?: string;
     oldParts?: Record<string, string>;
     idempotencyKey: string;
-  }): Promise<{ value: string; id?: string; parts?: Record<string, string> }>;
+  }): Promise<{ value: string; id?: string; parts?: Record<string, string>; /** The issuer's link to the credential it replaces (standard `/rotate`). */ rotatedFrom?: string }>;
   /** Revoke (or deactivate) a credential; one already revoked is not an error. */
   revoke(input: { value: string; id?: string; parts?: Record<string, string>; mode: 'revoke' | 'deactivate' }): Promise<'revoked' | 'already'>;
   /** Undo a deactivation (rollback within a grace period). Absent: the provider cannot. */

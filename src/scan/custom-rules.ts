@@ -117,7 +117,7 @@ function checkSafe(rule: Rule, raw: RawRule, at: string): void {
   for (const re of others) checkPattern(re, `${at}: pattern ${JSON.stringify(re.source.slice(0, 40))}`);
 }
 
-function checkPattern(re: RegExp, at: string): void {
+export function checkPattern(re: RegExp, at: string): void {
   if (re.source.length > MAX_REGEX) throw inputError(`${at}: regex is ${re.source.length} characters; custom rules may have at most ${MAX_REGEX}`);
   if (/\\[1-9]|\\k</.test(re.source.replace(/\\\\/g, '')))
     throw inputError(`${at}: regex uses a backreference, which custom rules may not (matching them can take exponential time)`);
