@@ -117,6 +117,42 @@ describe('zero-code onboarding of an issuer credctl has never heard of', () => {
     expect(planText).not.toContain(p.value);
   });
 
+  it('without `rotate` in supported_operations, creates a replacement with the old scopes and revokes the old', async () => {
+    acme.patchManifest({ supported_operations: ['discover', 'create', 'revoke', 'introspect', 'list', 'deactivate', 'reactivate'] });
+    try {
+      const p = await acmeProject();
+      const created = acme.calls.filter((c) => c.method === 'POST' && c.path === '/api/keys').length;
+      const planFile = join(p.root, 'plan.yaml');
+      expect((await runCli(['plan', '--project', '-o', planFile], { cwd: p.root, env: p.env })).code).toBe(0);
+      const apply = await runCli(['apply', planFile, '--yes', '--no-input'], { cwd: p.root, env: p.env });
+      expect(apply.code, apply.stderr).toBe(0);
+      expect(acme.calls.filter((c) => c.method === 'POST' && c.path === '/api/keys').length).toBe(created + 1);
+      expect(acme.calls).not.toContainEqual({ method: 'POST', path: `/api/keys/${p.oldId}/rotate` });
+      const fresh = /^ACME_API_KEY=(\S+)$/m.exec(readFileSync(join(p.root, '.env'), 'utf8'))![1]!;
+      expect(acme.byValue(fresh)!.scopes.sort()).toEqual(['reports:read', 'reports:write']);
+      expect(acme.byValue(p.value)!.status).toBe('revoked');
+      expectNoValue([apply], [p.value, fresh]);
+    } finally {
+      acme.patchManifest({});
+    }
+  });
+
+  it('uses the cached manifest when the issuer cannot be reached, and says so', async () => {
+    const other = await startAcmeIssuer();
+    const p = await acmeProject({ yaml: `providers:\n  acme: { issuer: ${other.url} }\n` });
+    expect((await runCli(['providers', 'list'], { cwd: p.root, env: p.env })).stdout).toContain('Acme Analytics');
+    await other.close();
+    const offline = await runCli(['providers', 'list'], { cwd: p.root, env: p.env });
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toContain('Acme Analytics');
+    expect(offline.stderr).toMatch(/providers\.acme: the issuer could not be reached; using its cached manifest/);
+    // Without a cache: one line, and the command goes on without the provider.
+    const fresh = await runCli(['providers', 'list'], { cwd: p.root, env: { ...p.env, CREDCTL_CACHE_DIR: join(p.cacheDir, 'empty') } });
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).not.toContain('Acme Analytics');
+    expect(fresh.stderr).toMatch(/providers\.acme: the issuer could not be reached and no manifest is cached \(.+\); its keys are not recognised this run/);
+  });
+
   it('caches the manifest by ETag: a second command revalidates and uses the cache on 304', async () => {
     const p = await acmeProject();
     const before = acme.calls.filter((c) => c.path === '/.well-known/credential-issuer').length;
