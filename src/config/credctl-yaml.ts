@@ -25,6 +25,7 @@ export const CONFIG_FILE = 'credctl.yaml';
 
 /** The sections credctl reads (sections.ts, and detection in src/scan/custom-rules.ts). */
 export const TOP_LEVEL_KEYS = ['project', 'providers', 'credentials', 'access', 'policy', 'detection'] as const;
+const PROJECT_KEYS = ['github'];
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export function loadCredctlYaml(root: string): CredctlConfig {
@@ -55,7 +56,7 @@ export function loadCredctlYaml(root: string): CredctlConfig {
   if (project !== undefined) {
     if (typeof project !== 'object' || project === null || Array.isArray(project)) throw inputError(`${CONFIG_FILE}: project must be a mapping`);
     for (const key of Object.keys(project)) {
-      if (key !== 'github') throw inputError(`${CONFIG_FILE}: unknown key "project.${key.slice(0, 60)}"`, 'project has one key: github.');
+      if (!PROJECT_KEYS.includes(key)) throw inputError(`${CONFIG_FILE}: unknown key "project.${key.slice(0, 60)}"`, `Known here: ${PROJECT_KEYS.join(', ')}.`);
     }
     const gh = (project as { github?: unknown }).github;
     if (gh !== undefined && (typeof gh !== 'string' || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(gh))) {
