@@ -153,6 +153,16 @@ describe('zero-code onboarding of an issuer credctl has never heard of', () => {
     expect(fresh.stderr).toMatch(/providers\.acme: the issuer could not be reached and no manifest is cached \(.+\); its keys are not recognised this run/);
   });
 
+  it('offline (CREDCTL_OFFLINE=1) a remote issuer is a warning, not a failure; a forbidden address is refused (exit 6)', async () => {
+    const offline = await acmeProject({ yaml: 'providers:\n  acme: { issuer: https://api.acme.example }\n' });
+    const run = await runCli(['providers', 'list'], { cwd: offline.root, env: { ...offline.env, CREDCTL_OFFLINE: '1' } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^credctl: credctl\.yaml: providers\.acme: the issuer could not be reached and no manifest is cached \(.*CREDCTL_OFFLINE=1.*\)/m);
+    const metadata = await acmeProject({ yaml: 'providers:\n  acme: { issuer: https://169.254.169.254 }\n' });
+    const refused = await runCli(['providers', 'list'], { cwd: metadata.root, env: metadata.env });
+    expect(refused.code).toBe(6);
+  });
+
   it('caches the manifest by ETag: a second command revalidates and uses the cache on 304', async () => {
     const p = await acmeProject();
     const before = acme.calls.filter((c) => c.path === '/.well-known/credential-issuer').length;
@@ -166,6 +176,11 @@ describe('zero-code onboarding of an issuer credctl has never heard of', () => {
     expect(second.stdout).toContain('Acme Analytics');
     expect(acme.calls.filter((c) => c.path === '/.well-known/credential-issuer').length).toBe(before + 2);
     expect(acme.stats.notModified).toBe(notModified + 1);
+    const show = await runCli(['providers', 'show', 'acme'], { cwd: p.root, env: p.env });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain('Acme Analytics (acme)');
+    expect(show.stdout).toMatch(/integration src\/integrations\/standard\//);
+    expect(show.stdout).toMatch(/can\s+verify api, analyze api, rotate api \(overlap\), revoke api/);
   });
 
   it('never contacts the issuer of an untrusted credctl.yaml', async () => {

@@ -26,8 +26,9 @@ export interface DiscoverOptions extends SafeHttpOptions {
   /** Reuse an existing client (keeps connections and pinned addresses). */
   http?: SafeHttp;
   /**
-   * When the issuer cannot be reached (connection, timeout, 5xx), use the cached copy if there
-   * is one (it validated when it was stored). Policy refusals and invalid documents still fail.
+   * When the issuer cannot be reached (connection, timeout, 5xx, CREDCTL_OFFLINE=1), use the
+   * cached copy if there is one (it validated when it was stored). Policy refusals and invalid
+   * documents still fail.
    */
   staleIfError?: boolean;
 }
@@ -102,7 +103,7 @@ async function fetchJson(
       headers: { accept: 'application/json', ...(cached ? { 'if-none-match': cached.etag } : {}) },
     });
   } catch (err) {
-    if (stale && err instanceof CredctlError && err.exitCode === ExitCode.Remote) return stale;
+    if (stale && isUnreachable(err)) return stale;
     throw err;
   }
   if (res.status === 304 && cached) return { body: cached.body, fromCache: true, etag: cached.etag };
@@ -121,6 +122,16 @@ async function fetchJson(
   }
   const etag = res.headers.etag;
   return { body, fromCache: false, etag };
+}
+
+/**
+ * The issuer could not be asked: a network failure (exit 5), or CREDCTL_OFFLINE=1 keeping credctl
+ * to loopback. Other refusals (an address the policy forbids, a cross-origin redirect) are not
+ * "unreachable": they say the configuration is wrong.
+ */
+export function isUnreachable(err: unknown): boolean {
+  if (!(err instanceof CredctlError)) return false;
+  return err.exitCode === ExitCode.Remote || (err.exitCode === ExitCode.Refused && /CREDCTL_OFFLINE=1/.test(err.message));
 }
 
 export async function discover(input: string, options: DiscoverOptions = {}): Promise<Discovery> {

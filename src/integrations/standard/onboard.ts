@@ -5,7 +5,7 @@ import { providersDir } from '../../providers/rules.js';
 import { issuerRuleGroup, setIssuerRules, type IssuerRuleGroup } from '../../scan/issuer-rules.js';
 import { userCacheDir } from '../../scan/rules-cache.js';
 import { join } from 'node:path';
-import { discover } from './discover.js';
+import { discover, isUnreachable } from './discover.js';
 
 /**
  * Zero-code onboarding: a provider credctl.yaml names with an issuer (`providers.acme: { issuer:
@@ -59,8 +59,7 @@ export async function onboardIssuers(input: OnboardInput): Promise<Onboarded> {
       try {
         found = await discover(p.issuer!, { http, cacheDir: join(input.cacheDir ?? userCacheDir()), staleIfError: true });
       } catch (err) {
-        const code = (err as { exitCode?: number }).exitCode;
-        if (code !== 5) throw err; // invalid manifest (3) or refused address (6): the config is wrong
+        if (!isUnreachable(err)) throw err; // invalid manifest (3) or refused address (6): the config is wrong
         input.warn?.(`credctl: ${where}: the issuer could not be reached and no manifest is cached (${firstLine(err)}); its keys are not recognised this run`);
         continue;
       }
