@@ -1,11 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { inputError } from '../../core/errors.js';
-import { SafeHttp } from '../../net/http.js';
-import { issuerProviderEntry, loadProviders, setOnboardedProviders, type ProviderEntry } from '../../providers/registry.js';
+import { issuerProviderEntry, setOnboardedProviders, type ProviderEntry } from '../../providers/registry.js';
 import { providersDir } from '../../providers/rules.js';
 import { issuerRuleGroup, setIssuerRules, type IssuerRuleGroup } from '../../scan/issuer-rules.js';
 import { userCacheDir } from '../../scan/rules-cache.js';
-import { join } from 'node:path';
-import { discover, isUnreachable } from './discover.js';
 
 /**
  * Zero-code onboarding: a provider credctl.yaml names with an issuer (`providers.acme: { issuer:
@@ -45,19 +44,24 @@ export async function onboardIssuers(input: OnboardInput): Promise<Onboarded> {
   clearOnboarded();
   const wanted = Object.entries(input.providers).filter(([, p]) => typeof p.issuer === 'string' && p.issuer);
   if (wanted.length === 0) return { providers: [], rules: [] };
-  const known = new Set(loadProviders({ dir: providersDir() }).map((p) => p.id));
-  const fresh = wanted.filter(([id]) => !known.has(id));
+  for (const [id] of wanted) {
+    if (!PROVIDER_ID.test(id)) throw inputError(`credctl.yaml: providers.${id.slice(0, 60)}: a provider with an issuer needs a kebab-case id (a-z, 0-9, -)`);
+  }
+  // A provider with a folder (providers/<id>/) is built in: its issuer setting only moves its API.
+  const fresh = wanted.filter(([id]) => !existsSync(join(providersDir(), id)));
   if (fresh.length === 0) return { providers: [], rules: [] };
+  // Loaded only when there is something to fetch: most projects never pay for the HTTP client.
+  const { SafeHttp } = await import('../../net/http.js');
+  const { discover, isUnreachable } = await import('./discover.js');
   const http = new SafeHttp({ trustedOrigins: input.trustedOrigins ?? [], timeoutMs: input.timeoutMs ?? 10_000, maxBodyBytes: 1024 * 1024 });
   const providers: ProviderEntry[] = [];
   const rules: IssuerRuleGroup[] = [];
   try {
     for (const [id, p] of fresh) {
       const where = `credctl.yaml: providers.${id}`;
-      if (!PROVIDER_ID.test(id)) throw inputError(`${where}: a provider known only from its issuer needs a kebab-case id (a-z, 0-9, -)`);
       let found;
       try {
-        found = await discover(p.issuer!, { http, cacheDir: join(input.cacheDir ?? userCacheDir()), staleIfError: true });
+        found = await discover(p.issuer!, { http, cacheDir: input.cacheDir ?? userCacheDir(), staleIfError: true });
       } catch (err) {
         if (!isUnreachable(err)) throw err; // invalid manifest (3) or refused address (6): the config is wrong
         input.warn?.(`credctl: ${where}: the issuer could not be reached and no manifest is cached (${firstLine(err)}); its keys are not recognised this run`);
