@@ -149,3 +149,15 @@ describe('problem details and error messages', () => {
     }
   });
 });
+
+describe('verify messages', () => {
+  it('an error without words gives "could not be asked", never a dangling colon', async () => {
+    const { because, unreachable } = await import('../../src/integrations/kit.js');
+    expect(because(new Error(''))).toBe('');
+    expect(because(new Error('   \nsecond line'))).toBe('');
+    expect(because(new Error('connection refused\nstack'))).toBe(': connection refused');
+    expect(because(undefined)).toBe('');
+    const { CredctlError } = await import('../../src/core/errors.js');
+    expect(unreachable('Acme', new CredctlError('', 5)).reason).toBe('Acme could not be asked');
+  });
+});

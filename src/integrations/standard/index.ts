@@ -2,7 +2,7 @@ import { refusedError } from '../../core/errors.js';
 import { originOf } from '../../net/http.js';
 import type { Integration, IntegrationContext, RotationProvider, RotationSubject } from '../types.js';
 import { IssuerResponseError, StandardClient } from './client.js';
-import { riskFromWords } from '../kit.js';
+import { because, riskFromWords } from '../kit.js';
 
 /**
  * The standard client: any issuer that publishes `/.well-known/credential-issuer` (the reference
@@ -127,8 +127,7 @@ const standard: Integration = {
     } catch (err) {
       const status = (err as { status?: number }).status;
       if (status === 401 || status === 403) return { status: 'dead', reason: `${ctx.provider} refuses it` };
-      const why = (err as Error)?.message?.split('\n')[0]?.trim();
-      return { status: 'unknown', reason: `${ctx.provider} could not be asked${why ? `: ${why}` : ''}` };
+      return { status: 'unknown', reason: `${ctx.provider} could not be asked${because(err)}` };
     }
   },
   async analyze({ value }, ctx) {
