@@ -108,7 +108,10 @@ describe('problem details and error messages', () => {
       code: 'invalid_scope',
       description: 'no such scope',
     });
-    expect(problemOf({ type: 'https://acme.example/problems/gone', title: 'Gone' })).toEqual({ code: 'https://acme.example/problems/gone', description: 'Gone' });
+    expect(problemOf({ type: 'https://acme.example/problems/gone', title: 'Gone' })).toEqual({
+      code: 'https://acme.example/problems/gone',
+      description: 'Gone',
+    });
     expect(problemOf({ type: 'about:blank', title: 'Not Found', status: 404 })).toEqual({ description: 'Not Found' });
     expect(problemOf({ error: '', error_description: '   ' })).toEqual({});
   });

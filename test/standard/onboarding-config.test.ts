@@ -56,7 +56,10 @@ describe('credctl.yaml: unknown keys', () => {
 
   it('a command that works with providers reports it in one line, exit 3, and scan too', async () => {
     const root = project('providers:\n  acme:\n    isuer: https://acme.example\n');
-    for (const args of [['providers', 'list'], ['scan', root, '--no-graph']]) {
+    for (const args of [
+      ['providers', 'list'],
+      ['scan', root, '--no-graph'],
+    ]) {
       const run = await runCli(args, { cwd: root });
       expect(run.code).toBe(3);
       expect(run.stderr.split('\n')[0]).toBe('credctl: credctl.yaml: unknown key "providers.acme.isuer"');

@@ -78,8 +78,15 @@ describe('zero-code onboarding of an issuer credctl has never heard of', () => {
 
     const providers = await cli(['providers', 'list', '--json']);
     expect(providers.code, providers.stderr).toBe(0);
-    const acmeEntry = (JSON.parse(providers.stdout) as { providers: { id: string; name: string; integration: string; source: string; capabilities: Record<string, string> }[] }).providers.find((x) => x.id === 'acme');
-    expect(acmeEntry).toMatchObject({ name: 'Acme Analytics', integration: 'standard', source: 'published', capabilities: { verify: 'api', rotate: 'api', revoke: 'api' } });
+    const acmeEntry = (
+      JSON.parse(providers.stdout) as { providers: { id: string; name: string; integration: string; source: string; capabilities: Record<string, string> }[] }
+    ).providers.find((x) => x.id === 'acme');
+    expect(acmeEntry).toMatchObject({
+      name: 'Acme Analytics',
+      integration: 'standard',
+      source: 'published',
+      capabilities: { verify: 'api', rotate: 'api', revoke: 'api' },
+    });
 
     const scan = await cli(['scan', p.root, '--format', 'json']);
     expect(scan.code, scan.stderr).toBe(1);
@@ -157,7 +164,9 @@ describe('zero-code onboarding of an issuer credctl has never heard of', () => {
     const offline = await acmeProject({ yaml: 'providers:\n  acme: { issuer: https://api.acme.example }\n' });
     const run = await runCli(['providers', 'list'], { cwd: offline.root, env: { ...offline.env, CREDCTL_OFFLINE: '1' } });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/^credctl: credctl\.yaml: providers\.acme: the issuer could not be reached and no manifest is cached \(.*CREDCTL_OFFLINE=1.*\)/m);
+    expect(run.stderr).toMatch(
+      /^credctl: credctl\.yaml: providers\.acme: the issuer could not be reached and no manifest is cached \(.*CREDCTL_OFFLINE=1.*\)/m,
+    );
     const metadata = await acmeProject({ yaml: 'providers:\n  acme: { issuer: https://169.254.169.254 }\n' });
     const refused = await runCli(['providers', 'list'], { cwd: metadata.root, env: metadata.env });
     expect(refused.code).toBe(6);

@@ -173,7 +173,11 @@ export class StandardClient implements ProviderAdapter {
         continue;
       }
       const waitNote =
-        wait === undefined ? '' : wait > MAX_RETRY_AFTER_SECONDS || !safeToRepeat ? `; the issuer asks to wait ${wait} s before trying again` : `; still refused after waiting as asked (${wait} s)`;
+        wait === undefined
+          ? ''
+          : wait > MAX_RETRY_AFTER_SECONDS || !safeToRepeat
+            ? `; the issuer asks to wait ${wait} s before trying again`
+            : `; still refused after waiting as asked (${wait} s)`;
       const text = `${method} ${url}: HTTP ${res.status}${code ? ` ${code}` : ''}${description ? `: ${description}` : ''}${waitNote}`;
       throw new IssuerResponseError(mask(text), res.status, code, wait);
     }
@@ -182,7 +186,7 @@ export class StandardClient implements ProviderAdapter {
   /** POST with an idempotency key, retried once with the same key if the answer was lost. */
   private async idempotentPost(url: string, body: Json, key: string): Promise<CreatedCredential> {
     const headers = { 'idempotency-key': key };
-    let result;
+    let result: { status: number; json: Json; res: SafeResponse };
     try {
       result = await this.call('POST', url, body, headers);
     } catch (err) {

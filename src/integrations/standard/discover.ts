@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { atomicWriteFileSync } from '../../core/atomic-write.js';
 import { CredctlError, inputError, remoteError, usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import { SafeHttp, type SafeHttpOptions } from '../../net/http.js';
+import { SafeHttp, type SafeHttpOptions, type SafeResponse } from '../../net/http.js';
 import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from '../../providers/manifest.js';
 
 /**
@@ -97,7 +97,7 @@ async function fetchJson(
 ): Promise<{ body: unknown; fromCache: boolean; etag?: string; stale?: boolean }> {
   const cached = readCache(cacheDir, url);
   const stale = cached && staleIfError ? { body: cached.body, fromCache: true, etag: cached.etag, stale: true } : undefined;
-  let res;
+  let res: SafeResponse;
   try {
     res = await http.request(url, {
       headers: { accept: 'application/json', ...(cached ? { 'if-none-match': cached.etag } : {}) },

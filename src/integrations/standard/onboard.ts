@@ -5,6 +5,7 @@ import { issuerProviderEntry, setOnboardedProviders, type ProviderEntry } from '
 import { providersDir } from '../../providers/rules.js';
 import { issuerRuleGroup, setIssuerRules, type IssuerRuleGroup } from '../../scan/issuer-rules.js';
 import { userCacheDir } from '../../scan/rules-cache.js';
+import type { Discovery } from './discover.js';
 
 /**
  * Zero-code onboarding: a provider credctl.yaml names with an issuer (`providers.acme: { issuer:
@@ -59,7 +60,7 @@ export async function onboardIssuers(input: OnboardInput): Promise<Onboarded> {
   try {
     for (const [id, p] of fresh) {
       const where = `credctl.yaml: providers.${id}`;
-      let found;
+      let found: Discovery;
       try {
         found = await discover(p.issuer!, { http, cacheDir: input.cacheDir ?? userCacheDir(), staleIfError: true });
       } catch (err) {

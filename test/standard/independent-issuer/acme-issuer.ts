@@ -101,7 +101,13 @@ export async function startAcmeIssuer() {
 
   /** RFC 9457 problem details that keep the 0.1 `error` code (decision 4). */
   function problem(res: ServerResponse, status: number, error: string, detail?: string, headers: Record<string, string> = {}) {
-    const body = { type: `${origin}/problems/${error}`, title: error.replace(/_/g, ' '), status, error, ...(detail ? { detail, error_description: detail } : {}) };
+    const body = {
+      type: `${origin}/problems/${error}`,
+      title: error.replace(/_/g, ' '),
+      status,
+      error,
+      ...(detail ? { detail, error_description: detail } : {}),
+    };
     res.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
     res.end(JSON.stringify(body));
   }
@@ -164,7 +170,13 @@ export async function startAcmeIssuer() {
     v === undefined ? undefined : Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(' ').filter(Boolean) : [];
 
   /** POST with Idempotency-Key: the same key and body answer the same credential (value included, sealed nowhere: kept in memory for the test). */
-  function idempotent(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, scope: string, make: () => { status: number; answer: Record<string, unknown> }) {
+  function idempotent(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Record<string, unknown>,
+    scope: string,
+    make: () => { status: number; answer: Record<string, unknown> },
+  ) {
     const key = req.headers['idempotency-key'];
     if (typeof key !== 'string') {
       const made = make();
@@ -203,7 +215,7 @@ export async function startAcmeIssuer() {
     if (req.method === 'GET' && path === '/api/me') {
       const value = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const c = value ? byValue(value) : undefined;
-      if (!c || c.status !== 'active') return problem(res, 401, 'invalid_token', 'the key is not active', { 'www-authenticate': 'Bearer error="invalid_token"' });
+      if (c?.status !== 'active') return problem(res, 401, 'invalid_token', 'the key is not active', { 'www-authenticate': 'Bearer error="invalid_token"' });
       return send(res, 200, { id: c.id, scopes: c.scopes, environment: c.environment, expires_at: c.expires_at });
     }
     if (!path.startsWith('/api/')) return problem(res, 404, 'not_found');
@@ -212,7 +224,7 @@ export async function startAcmeIssuer() {
 
     if (req.method === 'POST' && path === '/api/introspect') {
       const c = typeof body.token === 'string' ? byValue(body.token) : undefined;
-      if (!c || c.status !== 'active') return send(res, 200, { active: false });
+      if (c?.status !== 'active') return send(res, 200, { active: false });
       return send(res, 200, {
         active: true,
         credential_id: c.id,
@@ -257,12 +269,18 @@ export async function startAcmeIssuer() {
     if (m[2] === 'rotate') {
       if (c.status !== 'active') return problem(res, 409, 'conflict', 'only an active key can be rotated');
       const narrowed = scopeList(body.scope);
-      if (narrowed && narrowed.some((s) => !c.scopes.includes(s))) return problem(res, 400, 'invalid_scope', 'a rotation may only narrow scopes');
+      if (narrowed?.some((s) => !c.scopes.includes(s))) return problem(res, 400, 'invalid_scope', 'a rotation may only narrow scopes');
       // Decision 2: the old key's lifetime unless asked otherwise, capped by max_ttl_seconds.
       const oldLifetime = c.expires_at ? Math.round((Date.parse(c.expires_at) - Date.parse(c.created_at)) / 1000) : null;
       const ttl = typeof body.ttl_seconds === 'number' ? body.ttl_seconds : oldLifetime;
       return idempotent(req, res, body, `rotate:${c.id}`, () => {
-        const made = mint({ scopes: narrowed ?? c.scopes, environment: c.environment, ttlSeconds: ttl === null ? null : Math.min(ttl, 400 * DAY), name: c.name, rotatedFrom: c.id });
+        const made = mint({
+          scopes: narrowed ?? c.scopes,
+          environment: c.environment,
+          ttlSeconds: ttl === null ? null : Math.min(ttl, 400 * DAY),
+          name: c.name,
+          rotatedFrom: c.id,
+        });
         record('rotated', 'admin', c.id, { new_credential_id: made.c.id });
         if (typeof body.overlap_seconds === 'number' && body.overlap_seconds === 0) {
           c.status = 'revoked';
@@ -296,7 +314,12 @@ export async function startAcmeIssuer() {
     credentials,
     /** A key made directly (as the vendor's dashboard would), returned once. */
     mintKey(input: { scopes?: string[]; environment?: 'live' | 'test'; ttlSeconds?: number | null; name?: string } = {}) {
-      const made = mint({ scopes: input.scopes ?? ['reports:read'], environment: input.environment ?? 'live', ttlSeconds: input.ttlSeconds === undefined ? 30 * DAY : input.ttlSeconds, name: input.name ?? 'key' });
+      const made = mint({
+        scopes: input.scopes ?? ['reports:read'],
+        environment: input.environment ?? 'live',
+        ttlSeconds: input.ttlSeconds === undefined ? 30 * DAY : input.ttlSeconds,
+        name: input.name ?? 'key',
+      });
       record('created', 'dashboard', made.c.id);
       return made;
     },
