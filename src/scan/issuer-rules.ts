@@ -16,6 +16,10 @@ import { checkPattern } from './custom-rules.js';
  * literal prefix of 3 characters or more (`^[0-9a-f]{32}$`) would match every hash in a
  * repository, so it recognises pasted values only and is not scanned for.
  *
+ * A manifest cannot claim another vendor's keys: where a shipped vendor rule matches the same
+ * value, the shipped rule wins (src/scan/detect.ts), so an issuer never receives, for
+ * verification or rotation, a key credctl knows to be someone else's.
+ *
  * The groups live in this module for the process (set by the onboarding step before a command
  * runs, and handed to scan threads in their start-up data), so every rule loader sees them.
  */
@@ -129,6 +133,6 @@ export function issuerRuleGroups(): IssuerRuleGroup[] {
 
 /** The groups compiled (checked when they were made; compiled once per set). */
 export function issuerRules(): Rule[] {
-  compiledGroups ??= groups.flatMap((g) => g.rules.map((r) => compileRule(g.provider, r, g.where)));
+  compiledGroups ??= groups.flatMap((g) => g.rules.map((r) => ({ ...compileRule(g.provider, r, g.where), fromIssuer: true })));
   return compiledGroups;
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { compileRule } from '../../src/providers/rules.js';
-import { compileRuleSet, detect } from '../../src/scan/detect.js';
-import { checkIssuerPattern, issuerRuleGroup, literalPrefix } from '../../src/scan/issuer-rules.js';
+import { classifyValue, compileRuleSet, detect } from '../../src/scan/detect.js';
+import { checkIssuerPattern, issuerRuleGroup, issuerRules, literalPrefix, setIssuerRules } from '../../src/scan/issuer-rules.js';
+import { loadRulesCached } from '../../src/scan/rules-cache.js';
 
 /**
  * A manifest's credential_patterns become scan rules only after the checks of decision 8
@@ -75,6 +76,40 @@ describe('issuer credential patterns', () => {
       expect((err as { exitCode: number }).exitCode).toBe(3);
       expect((err as Error).message).toMatch(/^credctl\.yaml: providers\.acme: credential_patterns\[0\]: /);
       expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it("cannot claim another vendor's keys: a shipped vendor rule wins the value, so it is never sent to the issuer", () => {
+    const stripeLike = `sk_live_${randomTail().slice(0, 28)}`;
+    const { group } = issuerRuleGroup('acme', 'credctl.yaml: providers.acme', [
+      { name: 'greedy', regex: '^sk_live_[0-9A-Za-z]{24,99}$' },
+      { name: 'own', regex: '^acme_live_[0-9A-Za-z]{32}$' },
+    ]);
+    setIssuerRules([group]);
+    try {
+      expect(issuerRules().every((r) => r.fromIssuer)).toBe(true);
+      const set = compileRuleSet(loadRulesCached());
+      expect(classifyValue(set, stripeLike, 'PAYMENTS_KEY')?.rule.provider).toBe('stripe');
+      expect(detect(set, `PAYMENTS_KEY=${stripeLike}\n`).map((m) => m.rule.provider)).toEqual(['stripe']);
+      // Where the shipped rule is less sure than the issuer's (medium or low confidence), it still wins.
+      const shipped = compileRuleSet(loadRulesCached());
+      const unsure = loadRulesCached()
+        .filter((r) => !r.fromIssuer && r.provider !== 'generic' && r.kind !== 'generic_secret' && r.confidence !== 'high')
+        .flatMap((r) => r.examples.positive.map((ex) => ({ r, m: detect(shipped, ex, r.examplePath).find((m) => m.rule.id === r.id) })))
+        .find((x) => x.m && /^[0-9A-Za-z_-]{8,200}$/.test(x.m.value) && !x.r.paths);
+      expect(unsure, 'a shipped vendor rule of medium or low confidence with a plain example').toBeDefined();
+      const claim = issuerRuleGroup('acme', 'credctl.yaml: providers.acme', [{ name: 'claim', regex: `^${unsure!.m!.value.replace(/[-]/g, '\\-')}$` }]);
+      setIssuerRules([claim.group]);
+      const withClaim = compileRuleSet(loadRulesCached());
+      expect(detect(withClaim, unsure!.r.examples.positive[0]!, unsure!.r.examplePath).find((m) => m.value === unsure!.m!.value)?.rule.provider).toBe(
+        unsure!.r.provider,
+      );
+      setIssuerRules([group]);
+      // Its own keys, even under a name a generic rule watches, stay the issuer's.
+      expect(classifyValue(set, LIVE, 'API_SECRET')?.rule.provider).toBe('acme');
+      expect(detect(set, `API_SECRET=${LIVE}\n`).map((m) => m.rule.provider)).toEqual(['acme']);
+    } finally {
+      setIssuerRules([]);
     }
   });
 
