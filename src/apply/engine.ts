@@ -437,6 +437,7 @@ async function createStep(x: StepRun): Promise<Record<string, unknown>> {
     newVersion,
     newFingerprint: fingerprint(created.value),
     ...(created.id ? { newId: created.id } : {}),
+    ...(created.rotatedFrom ? { rotatedFrom: created.rotatedFrom } : {}),
     ...(created.parts ? { newParts: created.parts } : {}),
     result: 'created and sealed',
   };

@@ -3,10 +3,11 @@ import { CredctlError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import type { PlanCredential } from '../plan/types.js';
 import { UnsupportedOperation } from '../providers/adapter.js';
-import { IssuerResponseError } from '../integrations/standard/client.js';
+import { IssuerResponseError, MAX_RETRY_AFTER_SECONDS } from '../integrations/standard/client.js';
 import type { SafeHttp } from '../net/http.js';
 import { integrationContext } from '../integrations/context.js';
 import { wiredProviders, type WiredProvider } from '../integrations/providers.js';
+import { onboardedVersion } from '../providers/registry.js';
 import type { IntegrationContext } from '../integrations/types.js';
 import type { SecretStore } from '../store/types.js';
 import { retryTransient, type RetryPolicy } from '../net/retry.js';
@@ -46,10 +47,11 @@ async function adminSecret(wiring: ProviderWiring, provider: string): Promise<st
   return value;
 }
 
-let providersCache: Map<string, WiredProvider> | undefined;
+let providersCache: { version: number; byId: Map<string, WiredProvider> } | undefined;
 function wiredProvider(id: string): WiredProvider | undefined {
-  providersCache ??= new Map(wiredProviders().map((p) => [p.id, p]));
-  return providersCache.get(id);
+  // Rebuilt when the project's issuer-only providers change (another project in this process).
+  if (providersCache?.version !== onboardedVersion()) providersCache = { version: onboardedVersion(), byId: new Map(wiredProviders().map((p) => [p.id, p])) };
+  return providersCache.byId.get(id);
 }
 
 /** The context an integration acts in for one provider: trusted API address, settings, admin secret. */
@@ -80,7 +82,11 @@ export function rotationProviderFor(cred: PlanCredential, wiring: ProviderWiring
 export const RETRY_POLICY: RetryPolicy = { attempts: 4, backoffMs: 200 };
 
 export function isTransient(err: unknown): boolean {
-  if (err instanceof IssuerResponseError) return err.status >= 500 || err.status === 429 || err.status < 300;
+  if (err instanceof IssuerResponseError) {
+    // The issuer asked for a longer wait than credctl sits out (the client already named it).
+    if ((err.retryAfterSeconds ?? 0) > MAX_RETRY_AFTER_SECONDS) return false;
+    return err.status >= 500 || err.status === 429 || err.status < 300;
+  }
   if (err instanceof CredctlError) return err.exitCode === ExitCode.Remote;
   const code = (err as NodeJS.ErrnoException)?.code;
   return code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EPIPE';

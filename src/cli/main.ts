@@ -124,8 +124,9 @@ export async function buildProgram(only?: string): Promise<Command> {
     .exitOverride()
     .configureOutput(commanderOutput)
     .addHelpText('after', `\nRun \`credctl demo\` for a leak-to-recovery walkthrough against the built-in reference issuer.\n\n${EXIT_CODE_HELP}\n`);
-  program.hook('preAction', (cmd) => {
+  program.hook('preAction', async (cmd, action) => {
     if (cmd.optsWithGlobals().color === false) process.env.NO_COLOR = '1';
+    await onboardIssuersFor(action);
   });
   // Subcommands inherit exitOverride so their usage errors also come back here as exit code 2.
   for (const mod of await loadCommandModules(only)) mod.register(program);
@@ -137,6 +138,43 @@ export async function buildProgram(only?: string): Promise<Command> {
   };
   override(program);
   return program;
+}
+
+/**
+ * The commands that work with providers first learn the issuers the project's trusted credctl.yaml
+ * names that credctl does not know (src/project/issuers.ts), so scan, verify, plan and apply treat
+ * them like built-in providers. The project is the one the command is about: its --root, else
+ * scan's first directory, else the current directory's.
+ */
+const PROVIDER_COMMANDS = new Set([
+  'scan',
+  'graph',
+  'where',
+  'blast-radius',
+  'inventory',
+  'status',
+  'plan',
+  'apply',
+  'rotate',
+  'rollback',
+  'finalize',
+  'providers list',
+  'providers show',
+]);
+
+async function onboardIssuersFor(action: Command): Promise<void> {
+  const parent = action.parent?.parent ? `${action.parent.name()} ` : '';
+  // Other commands never look providers up, so they neither fetch nor pay for loading this.
+  if (!PROVIDER_COMMANDS.has(parent + action.name())) return;
+  const opts = action.opts() as { root?: string; staged?: boolean };
+  if (action.name() === 'scan' && opts.staged) return (await import('../integrations/standard/onboard.js')).clearOnboarded();
+  const { existsSync, statSync } = await import('node:fs');
+  const { resolve } = await import('node:path');
+  const { findProjectRoot } = await import('../core/paths.js');
+  const first = action.name() === 'scan' || action.name() === 'graph' ? action.args[0] : undefined;
+  const start = opts.root ?? (first && first !== '-' && existsSync(first) && statSync(first).isDirectory() ? first : undefined);
+  const { onboardProjectIssuers } = await import('../project/issuers.js');
+  await onboardProjectIssuers(findProjectRoot(start ? resolve(start) : process.cwd()));
 }
 
 /**

@@ -65,6 +65,35 @@ export interface ProjectSettings {
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * What `providers.<id>` may hold: where the issuer is, the admin credential, and the plain ids
+ * integrations declare in their `config:` (test/standard/onboarding-config.test.ts holds this list
+ * equal to theirs). Anything else (a `provider:` typo, an `isuer:`) is an error, never ignored.
+ */
+export const PROVIDER_MEMBERS = [
+  'issuer',
+  'admin',
+  'project',
+  'account',
+  'api_key',
+  'api_version',
+  'expires_in_days',
+  'region',
+  'shop',
+  'site',
+  'team',
+] as const;
+const CREDENTIAL_MEMBERS = ['owner', 'scopes', 'health'];
+const ACCESS_MEMBERS = ['files', 'targets', 'names', 'environments'];
+const POLICY_MEMBERS = ['max_age', 'expiry_warning', 'revoke_grace'];
+
+/** One line naming the unknown key and the file, with the keys that are known. */
+function onlyKnown(map: Record<string, unknown>, known: readonly string[], where: string): void {
+  for (const key of Object.keys(map)) {
+    if (!known.includes(key)) throw inputError(`credctl.yaml: unknown key "${where}.${key.slice(0, 60)}"`, `Known here: ${known.join(', ')}.`);
+  }
+}
+
 function strings(v: unknown, where: string): string[] {
   if (v === undefined) return [];
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw inputError(`credctl.yaml: ${where} must be a list of strings`);
@@ -82,6 +111,7 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
     if (!isMap(config.providers)) throw inputError('credctl.yaml: providers must be a mapping of provider id to settings');
     for (const [id, raw] of Object.entries(config.providers)) {
       if (!isMap(raw)) throw inputError(`credctl.yaml: providers.${id} must be a mapping`);
+      onlyKnown(raw, PROVIDER_MEMBERS, `providers.${id}`);
       if (raw.issuer !== undefined && typeof raw.issuer !== 'string') throw inputError(`credctl.yaml: providers.${id}.issuer must be a URL`);
       if (raw.admin !== undefined && (typeof raw.admin !== 'string' || !raw.admin.startsWith('store:'))) {
         throw inputError(`credctl.yaml: providers.${id}.admin must be store:<entry> (never a value)`);
@@ -112,6 +142,7 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
     if (!isMap(config.credentials)) throw inputError('credctl.yaml: credentials must be a mapping of env name to settings');
     for (const [name, raw] of Object.entries(config.credentials)) {
       if (!isMap(raw)) throw inputError(`credctl.yaml: credentials.${name} must be a mapping`);
+      onlyKnown(raw, CREDENTIAL_MEMBERS, `credentials.${name}`);
       if (raw.owner !== undefined && typeof raw.owner !== 'string') throw inputError(`credctl.yaml: credentials.${name}.owner must be a string`);
       out.credentials[name] = {
         owner: raw.owner as string | undefined,
@@ -128,6 +159,7 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
     if (!isMap(config.access)) throw inputError('credctl.yaml: access must be a mapping of person to what they could see');
     for (const [person, raw] of Object.entries(config.access)) {
       if (!isMap(raw)) throw inputError(`credctl.yaml: access.${person} must be a mapping`);
+      onlyKnown(raw, ACCESS_MEMBERS, `access.${person}`);
       out.access[person] = {
         files: strings(raw.files, `access.${person}.files`),
         targets: strings(raw.targets, `access.${person}.targets`),
@@ -139,6 +171,7 @@ export function projectSettings(config: CredctlConfig): ProjectSettings {
   if (config.guards !== undefined) out.guards = parseGuards(config.guards);
   if (config.policy !== undefined) {
     if (!isMap(config.policy)) throw inputError('credctl.yaml: policy must be a mapping');
+    onlyKnown(config.policy, POLICY_MEMBERS, 'policy');
     if (config.policy.max_age !== undefined) out.policy.maxAgeDays = parseDays(config.policy.max_age, 'policy.max_age');
     if (config.policy.expiry_warning !== undefined) out.policy.expiryWarningDays = parseDays(config.policy.expiry_warning, 'policy.expiry_warning');
     if (config.policy.revoke_grace !== undefined) {

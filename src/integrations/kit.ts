@@ -109,7 +109,13 @@ export function refusalOf(
 /** A verify that could not reach the vendor: unknown, with the network's reason. */
 export function unreachable(vendor: string, err: unknown): Verification {
   if (err instanceof CredctlError && err.exitCode !== ExitCode.Remote && err.exitCode !== ExitCode.Refused) throw err;
-  return { status: 'unknown', reason: `${vendor} could not be asked: ${(err as Error).message.split('\n')[0]}` };
+  return { status: 'unknown', reason: `${vendor} could not be asked${because(err)}` };
+}
+
+/** `: <first line of the error>`, or nothing when the error says nothing: never an empty colon. */
+export function because(err: unknown): string {
+  const line = (err as Error | undefined)?.message?.split('\n')[0]?.trim();
+  return line ? `: ${line}` : '';
 }
 
 /** A vendor answer an operation cannot go on from: exit 5 (remote), with the vendor's words. */

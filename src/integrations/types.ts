@@ -216,13 +216,12 @@ export interface RotationProvider {
    * Create the replacement. Same idempotency key → same credential (a resumed run). A multi-part
    * credential returns its new parts too (AWS: the new key id), written next to the value.
    */
-  create(input: {
-    credential: RotationSubject;
-    oldId?: string;
-    oldValue?: string;
-    oldParts?: Record<string, string>;
-    idempotencyKey: string;
-  }): Promise<{ value: string; id?: string; parts?: Record<string, string> }>;
+  create(input: { credential: RotationSubject; oldId?: string; oldValue?: string; oldParts?: Record<string, string>; idempotencyKey: string }): Promise<{
+    value: string;
+    id?: string;
+    parts?: Record<string, string> /** The issuer's link to the credential it replaces (standard `/rotate`). */;
+    rotatedFrom?: string;
+  }>;
   /** Revoke (or deactivate) a credential; one already revoked is not an error. */
   revoke(input: { value: string; id?: string; parts?: Record<string, string>; mode: 'revoke' | 'deactivate' }): Promise<'revoked' | 'already'>;
   /** Undo a deactivation (rollback within a grace period). Absent: the provider cannot. */

@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import { SafeHttp } from '../net/http.js';
 import { integrationContext } from './context.js';
+import { because } from './kit.js';
 import type { WiredProvider } from './providers.js';
 import type { Analysis, CredentialValue, Verification } from './types.js';
 
@@ -85,14 +86,14 @@ export async function verifyMany(jobs: VerifyJob[], options: VerifyManyOptions =
         try {
           verification = await run(() => integration.verify!(job.credential, ctx));
         } catch (err) {
-          verification = { status: 'unknown', reason: `${job.provider.name} could not be asked: ${(err as Error).message.split('\n')[0]}` };
+          verification = { status: 'unknown', reason: `${job.provider.name} could not be asked${because(err)}` };
         }
         const outcome: VerifyOutcome = { verification };
         if (options.analyze !== false && verification.status === 'live' && integration.analyze) {
           try {
             outcome.analysis = await run(() => integration.analyze!(job.credential, ctx));
           } catch (err) {
-            outcome.analysisError = (err as Error).message.split('\n')[0];
+            outcome.analysisError = because(err).slice(2) || 'the analysis failed without a reason';
           }
         }
         out.set(job.key, outcome);

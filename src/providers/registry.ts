@@ -57,6 +57,8 @@ export interface ProviderEntry {
   selfIssued?: SelfIssuedRule[];
   /** Dashboard steps for one kind of credential, where they differ from the provider's (Stripe webhook secrets). */
   manualByKind?: Record<string, Partial<Record<'create' | 'revoke', { url?: string; instructions?: string }>>>;
+  /** Known from its issuer alone: named in credctl.yaml, described by its fetched manifest (no folder here). */
+  fromIssuer?: boolean;
 }
 
 /** One `self_issued:` entry of provider.yaml. */
@@ -169,8 +171,55 @@ export function parseProviderFile(id: string, text: string, where: string, hasRu
   };
 }
 
-/** Every provider folder, sorted by id. `overrides` maps a provider id to its issuer URL. */
+/**
+ * A provider credctl knows only from its issuer: credctl.yaml names it (`providers.acme.issuer`),
+ * there is no providers/acme/ folder, and the manifest fetched from that issuer says everything
+ * (name, operations, patterns). It is driven by the standard client, like any publishing issuer.
+ */
+export function issuerProviderEntry(id: string, issuer: string, manifest: Manifest, permissions?: PermissionSchemaDoc): ProviderEntry {
+  return {
+    id,
+    name: manifest.display_name?.slice(0, 80) || id,
+    ...(manifest.service_documentation ? { docs: manifest.service_documentation } : {}),
+    envNames: [],
+    issuer,
+    source: 'published',
+    manifest,
+    ...(permissions ? { permissions } : {}),
+    adapter: { module: 'standard' },
+    hasRules: (manifest.credential_patterns?.length ?? 0) > 0,
+    support: supportOf(manifest),
+    fromIssuer: true,
+  };
+}
+
+// The issuer-only providers of the project this process works on (set before a command runs,
+// src/integrations/standard/onboard.ts): every registry lookup below includes them.
+let onboarded: ProviderEntry[] = [];
+let onboardedGeneration = 0;
+
+export function setOnboardedProviders(entries: readonly ProviderEntry[]): void {
+  onboarded = [...entries];
+  onboardedGeneration++;
+}
+
+/** Bumped on every change, so a cache of the registry knows when it is stale. */
+export function onboardedVersion(): number {
+  return onboardedGeneration;
+}
+
+/**
+ * Every provider folder, sorted by id, then (for the shipped folder) the issuer-only providers
+ * onboarded for this project. `overrides` maps a provider id to its issuer URL.
+ */
 export function loadProviders(options: { dir?: string; overrides?: Record<string, string> } = {}): ProviderEntry[] {
+  const entries = loadProviderFolders(options);
+  if (options.dir !== undefined || onboarded.length === 0) return entries;
+  const known = new Set(entries.map((e) => e.id));
+  return [...entries, ...onboarded.filter((e) => !known.has(e.id)).map((e) => ({ ...e }))].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+function loadProviderFolders(options: { dir?: string; overrides?: Record<string, string> }): ProviderEntry[] {
   const dir = options.dir ?? providersDir();
   const entries: ProviderEntry[] = [];
   for (const id of readdirSync(dir).sort()) {

@@ -138,6 +138,8 @@ export interface Rule {
   decode?: 'base64';
   allowlist?: Allowlist;
   examples: { positive: string[]; negative: string[] };
+  /** Made from an issuer's manifest (src/scan/issuer-rules.ts): never wins a value a shipped vendor rule also matches. */
+  fromIssuer?: boolean;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { runInNewContext } from 'node:vm';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { inputError, parserMessage } from '../core/errors.js';
 import { compileRule, parseAllowlist, type Allowlist, type RawRule, type Rule } from '../providers/rules.js';
@@ -117,7 +118,7 @@ function checkSafe(rule: Rule, raw: RawRule, at: string): void {
   for (const re of others) checkPattern(re, `${at}: pattern ${JSON.stringify(re.source.slice(0, 40))}`);
 }
 
-function checkPattern(re: RegExp, at: string): void {
+export function checkPattern(re: RegExp, at: string): void {
   if (re.source.length > MAX_REGEX) throw inputError(`${at}: regex is ${re.source.length} characters; custom rules may have at most ${MAX_REGEX}`);
   if (/\\[1-9]|\\k</.test(re.source.replace(/\\\\/g, '')))
     throw inputError(`${at}: regex uses a backreference, which custom rules may not (matching them can take exponential time)`);
@@ -140,24 +141,34 @@ function checkPattern(re: RegExp, at: string): void {
 
 /**
  * Run the regex over adversarial text built from its own literal characters and common
- * separators, within a time budget: the static check misses what it cannot model.
+ * separators, within a time budget: the static check misses what it cannot model (scslre finds
+ * nothing wrong with `^(a|a)*$`, which takes exponential time). The run happens in a vm context
+ * with a timeout, which interrupts even a regex stuck in backtracking, so a hostile pattern costs
+ * the budget and an error, never a hung process.
  */
 function probe(re: RegExp, at: string): void {
   const literal = re.source.replace(/\\[dswDSWbB]|\\.|[[\](){}?*+|^$.]/g, '').slice(0, 40) || 'a';
   const seeds = [literal, 'a', 'A1', '0', ' ', '=', '-_', 'a.', '\n', '"a'];
-  const probeRe = new RegExp(re.source, re.flags.replace(/[gy]/g, '') + 'g');
-  const started = performance.now();
+  const flags = re.flags.replace(/[gy]/g, '') + 'g';
+  try {
+    runInNewContext(PROBE_SCRIPT, { source: re.source, flags, literal, seeds }, { timeout: PROBE_BUDGET_MS });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw err;
+    throw inputError(
+      `${at}: regex is too slow on adversarial input (over ${PROBE_BUDGET_MS} ms for 80 kB)`,
+      'Bound its repetitions and avoid alternatives that overlap.',
+    );
+  }
+}
+
+const PROBE_SCRIPT = `
+  const probeRe = new RegExp(source, flags);
   for (const seed of seeds) {
     const text = literal + seed.repeat(Math.ceil(8000 / seed.length)) + '!';
     probeRe.lastIndex = 0;
     for (let n = 0; n < 200 && probeRe.exec(text); n++) if (probeRe.lastIndex === 0) break;
-    if (performance.now() - started > PROBE_BUDGET_MS)
-      throw inputError(
-        `${at}: regex is too slow on adversarial input (over ${PROBE_BUDGET_MS} ms for 80 kB)`,
-        'Bound its repetitions and avoid alternatives that overlap.',
-      );
   }
-}
+`;
 
 function plainAllowlist(v: unknown, where: string): { values?: string[]; paths?: string[] } {
   parseAllowlist(v, where); // validates the shape and each regex

@@ -572,6 +572,12 @@ function dedupeOverlaps(matches: RawMatch[]): RawMatch[] {
 function better(a: RawMatch, b: RawMatch): boolean {
   if (a.rule.supersedes.includes(b.rule.id)) return true;
   if (b.rule.supersedes.includes(a.rule.id)) return false;
+  // An issuer's manifest pattern never takes a value from a shipped vendor rule (it would then be
+  // sent to that issuer); against a generic rule it wins as any vendor rule does, below.
+  if (Boolean(a.rule.fromIssuer) !== Boolean(b.rule.fromIssuer)) {
+    const shipped = a.rule.fromIssuer ? b : a;
+    if (shipped.rule.provider !== 'generic' && shipped.rule.kind !== 'generic_secret') return shipped === a;
+  }
   const ca = CONFIDENCE_RANK[a.rule.confidence];
   const cb = CONFIDENCE_RANK[b.rule.confidence];
   if (ca !== cb) return ca > cb;

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { CredctlError } from '../core/errors.js';
 import type { FileJob, BatchResult } from './scan-file.js';
 import type { WorkerInit, WorkerRequest } from './scan-worker.js';
+import { issuerRuleGroups } from './issuer-rules.js';
 
 /**
  * A small pool of scanning threads. Files go out in batches (one round trip per batch, not per
@@ -44,7 +45,7 @@ export function startPool(workerCount: number, init: WorkerInit): ScanPool {
   let early: Error | undefined;
   let onError: (err: Error) => void = (err) => (early ??= err);
   for (let i = 0; i < workerCount; i++) {
-    const w = new Worker(WORKER_SCRIPT, { workerData: init });
+    const w = new Worker(WORKER_SCRIPT, { workerData: { ...init, issuerRules: issuerRuleGroups() } satisfies WorkerInit });
     w.on('error', (err) => onError(err instanceof CredctlError ? err : new CredctlError(`scan worker failed: ${err.message}`, 70)));
     w.on('exit', (code) => {
       if (code !== 0) onError(new CredctlError(`scan worker exited with code ${code}`, 70));

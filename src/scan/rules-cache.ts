@@ -9,6 +9,7 @@ import { VERSION } from '../core/version.js';
 import { compileRule, loadRules, providersDir, type Rule } from '../providers/rules.js';
 import { compileRuleSet, detect, isLineLocal, type CompiledRuleSet } from './detect.js';
 import { compileProjectDetection, type ProjectDetection } from './custom-rules.js';
+import { issuerRules } from './issuer-rules.js';
 
 // Loaded on first use: a pre-commit scan that hits the rules cache never pays for the YAML parser.
 const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
@@ -25,6 +26,11 @@ interface CacheDoc {
   providers: [string, unknown[]][];
   /** Ids of the rules that may run line by line (isLineLocal runs each rule's examples: worked out once, here). */
   lineLocal?: string[];
+}
+
+/** credctl's per-user cache: CREDCTL_CACHE_DIR, else $XDG_CACHE_HOME/credctl or ~/.cache/credctl. */
+export function userCacheDir(): string {
+  return cacheDir();
 }
 
 function cacheDir(): string {
@@ -47,7 +53,17 @@ function ruleFiles(dir: string): { provider: string; file: string; sig: string }
   return out;
 }
 
+/**
+ * Every rule: the shipped ones (cached as below), then those of the issuers credctl.yaml names
+ * that credctl learnt from their manifests this run (src/scan/issuer-rules.ts).
+ */
 export function loadRulesCached(dir: string = providersDir()): Rule[] {
+  const fromIssuers = issuerRules();
+  const shipped = loadShippedRules(dir);
+  return fromIssuers.length ? [...shipped, ...fromIssuers] : shipped;
+}
+
+function loadShippedRules(dir: string): Rule[] {
   if (process.env.CREDCTL_NO_RULES_CACHE) return loadRules(dir);
   let files: ReturnType<typeof ruleFiles>;
   try {

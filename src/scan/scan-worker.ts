@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { detect } from './detect.js';
 import type { ProjectDetection } from './custom-rules.js';
 import { compileRules } from './rules-cache.js';
+import { setIssuerRules, type IssuerRuleGroup } from './issuer-rules.js';
 import { scanFiles, type FileJob } from './scan-file.js';
 
 /**
@@ -15,6 +16,8 @@ export interface WorkerInit {
   reportAllowed?: boolean;
   /** The project's own rules (credctl.yaml detection), already checked by the main thread. */
   project?: ProjectDetection;
+  /** Rules from the manifests of the issuers credctl.yaml names (already checked; set by startPool). */
+  issuerRules?: IssuerRuleGroup[];
 }
 export interface WorkerRequest {
   id: number;
@@ -22,6 +25,7 @@ export interface WorkerRequest {
 }
 
 const init = workerData as WorkerInit;
+setIssuerRules(init.issuerRules ?? []);
 const set = compileRules(init.rulesDir, init.project, true);
 
 // Warm up while the main thread is still listing files: build the keyword automaton and run the

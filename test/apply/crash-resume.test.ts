@@ -57,7 +57,8 @@ async function killAndResume(killAfter: number): Promise<void> {
       .map((c) => c.id)
       .sort();
     const targetIds: string[] = [];
-    for (const v of inTargets) targetIds.push((await p.admin.introspect(v)).id!);
+    // The id as the client addresses it: introspection credential_id, else whoami id (spec 0.2, decision 1).
+    for (const v of inTargets) targetIds.push((await p.admin.credentialId(v))!);
     expect(active).toEqual(targetIds.sort());
 
     // Promise 2 in the journal: each revoke finished after all its injects and checks finished.

@@ -68,7 +68,8 @@ describe('provider faults during rotation', () => {
     const summary = await run(p);
     expect(summary.failed.map((f) => f.id)).toEqual([fingerprint(p.values.EVENTS_API_KEY!)]);
     expect(summary.failed[0]!.reason).toMatch(/HTTP 400/);
-    expect(proxy.log.filter((l) => l.method === 'POST' && l.path === '/v1/credentials')).toHaveLength(1);
+    // The reference issuer offers /rotate, so the "create" is POST /v1/credentials/{id}/rotate: one attempt.
+    expect(proxy.log.filter((l) => l.method === 'POST' && /^\/v1\/credentials(\/[^/]+\/rotate)?$/.test(l.path))).toHaveLength(1);
     expect(p.read('.env')).toBe(before);
     expect(await p.whoami(p.values.EVENTS_API_KEY!)).toBe(200);
     await proxy.close();

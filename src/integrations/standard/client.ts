@@ -42,9 +42,37 @@ export class IssuerResponseError extends CredctlError {
     message: string,
     readonly status: number,
     readonly code: string | undefined,
+    /** What the issuer's Retry-After asked for (429, 503), in seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message, ExitCode.Remote);
   }
+}
+
+/** The longest Retry-After credctl waits out by itself; a longer one fails with the wait named. */
+export const MAX_RETRY_AFTER_SECONDS = 30;
+const RETRY_AFTER_ATTEMPTS = 3;
+
+/** Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterSeconds(header: string | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? Math.max(0, Math.ceil((at - now) / 1000)) : undefined;
+}
+
+/**
+ * An error answer, read as spec 0.2 says (RFC 9457 problem details that keep the 0.1 `error`
+ * code): the code from `error`, else `type` (unless about:blank); the words from
+ * error_description, else detail, else title. Either may be missing: never an empty phrase.
+ */
+export function problemOf(json: Record<string, unknown>): { code?: string; description?: string } {
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().replace(/\s+/g, ' ') : undefined);
+  const type = text(json.type);
+  const code = text(json.error) ?? (type && type !== 'about:blank' ? type : undefined);
+  const description = text(json.error_description) ?? text(json.detail) ?? text(json.title);
+  return { ...(code ? { code } : {}), ...(description && description !== code ? { description } : {}) };
 }
 
 type Json = Record<string, unknown>;
@@ -109,40 +137,56 @@ export class StandardClient implements ProviderAdapter {
     );
   }
 
-  /** One call; non-2xx becomes an IssuerResponseError carrying the issuer's {error, error_description}. */
+  /**
+   * One call; non-2xx becomes an IssuerResponseError carrying the issuer's problem (error code and
+   * description). A 429 or 503 with Retry-After is waited out and repeated when the wait is at
+   * most 30 s and the call is safe to repeat (every call here is: reads, revocations and state
+   * changes are idempotent, creates and rotations carry an Idempotency-Key); otherwise the error
+   * names the wait.
+   */
   private async call(
     method: 'GET' | 'POST',
     url: string,
     body?: Json,
     extra: Record<string, string> = {},
     secrets: string[] = [],
+    safeToRepeat = true,
   ): Promise<{ status: number; json: Json; res: SafeResponse }> {
-    const headers: Record<string, string> = { accept: 'application/json', ...extra };
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...extra };
     if (this.options.adminToken && !headers.authorization) headers.authorization = `Bearer ${this.options.adminToken}`;
     if (body) headers['content-type'] = 'application/json';
-    const res = await this.http.request(url, { method, headers, body: body ? JSON.stringify(body) : undefined });
-    let json: Json = {};
-    try {
-      json = res.body.length ? (JSON.parse(res.body.toString('utf8')) as Json) : {};
-    } catch {
-      if (res.status < 300) throw new IssuerResponseError(`${method} ${url}: answer is not JSON`, res.status, undefined);
+    const mask = (text: string) => maskValues(text, [...secrets, this.options.adminToken ?? '']).slice(0, 500);
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.http.request(url, { method, headers, body: body ? JSON.stringify(body) : undefined, secrets: [...secrets] });
+      let json: Json = {};
+      try {
+        const parsed: unknown = res.body.length ? JSON.parse(res.body.toString('utf8')) : {};
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Json;
+      } catch {
+        if (res.status < 300) throw new IssuerResponseError(mask(`${method} ${url}: answer is not JSON`), res.status, undefined);
+      }
+      if (res.status < 300) return { status: res.status, json, res };
+      const { code, description } = problemOf(json);
+      const wait = res.status === 429 || res.status === 503 ? retryAfterSeconds(res.headers['retry-after']) : undefined;
+      if (wait !== undefined && wait <= MAX_RETRY_AFTER_SECONDS && safeToRepeat && attempt < RETRY_AFTER_ATTEMPTS) {
+        await new Promise((r) => setTimeout(r, wait * 1000));
+        continue;
+      }
+      const waitNote =
+        wait === undefined
+          ? ''
+          : wait > MAX_RETRY_AFTER_SECONDS || !safeToRepeat
+            ? `; the issuer asks to wait ${wait} s before trying again`
+            : `; still refused after waiting as asked (${wait} s)`;
+      const text = `${method} ${url}: HTTP ${res.status}${code ? ` ${code}` : ''}${description ? `: ${description}` : ''}${waitNote}`;
+      throw new IssuerResponseError(mask(text), res.status, code, wait);
     }
-    if (res.status >= 300) {
-      const code = typeof json.error === 'string' ? json.error : undefined;
-      const description = typeof json.error_description === 'string' ? json.error_description : '';
-      const text = maskValues(`${method} ${url}: HTTP ${res.status}${code ? ` ${code}` : ''}${description ? `: ${description}` : ''}`, [
-        ...secrets,
-        this.options.adminToken ?? '',
-      ]);
-      throw new IssuerResponseError(text.slice(0, 500), res.status, code);
-    }
-    return { status: res.status, json, res };
   }
 
   /** POST with an idempotency key, retried once with the same key if the answer was lost. */
   private async idempotentPost(url: string, body: Json, key: string): Promise<CreatedCredential> {
     const headers = { 'idempotency-key': key };
-    let result;
+    let result: { status: number; json: Json; res: SafeResponse };
     try {
       result = await this.call('POST', url, body, headers);
     } catch (err) {
@@ -163,13 +207,43 @@ export class StandardClient implements ProviderAdapter {
     return this.idempotentPost(url, body, request.idempotencyKey ?? randomUUID());
   }
 
+  /**
+   * `POST E/{id}/rotate` (decision 2): the issuer makes the successor with the old credential's
+   * scopes and lifetime unless the body narrows them, and links it (`rotated_from`). No
+   * overlap_seconds: the old one stays active until credctl revokes it, after every target holds
+   * the new one. A successor that names another predecessor is refused.
+   */
   async rotate(id: string, request: RotateRequest = {}): Promise<CreatedCredential> {
     const base = await this.endpoint('rotate', 'credential_issuer_endpoint');
     const body: Json = {};
     if (request.scopes) body.scope = request.scopes;
     if (request.ttlSeconds) body.ttl_seconds = request.ttlSeconds;
     if (request.name) body.name = request.name;
-    return this.idempotentPost(`${base}/${encodeURIComponent(id)}/rotate`, body, request.idempotencyKey ?? randomUUID());
+    const url = `${base}/${encodeURIComponent(id)}/rotate`;
+    const created = await this.idempotentPost(url, body, request.idempotencyKey ?? randomUUID());
+    if (created.rotatedFrom !== undefined && created.rotatedFrom !== id)
+      throw new IssuerResponseError(`POST ${url}: the new credential says it replaces ${created.rotatedFrom.slice(0, 80)}, not ${id}`, 201, undefined);
+    return created;
+  }
+
+  /**
+   * The id to address a credential by, from its value: introspection's `credential_id`, else the
+   * whoami `id` (authenticated with the value itself); undefined when the issuer says neither.
+   */
+  async credentialId(value: string): Promise<string | undefined> {
+    const m = await this.getManifest();
+    if (m.supported_operations.includes('introspect') && m.introspection_endpoint) {
+      const id = (await this.introspect(value)).id;
+      if (id) return id;
+    }
+    if (!m.whoami_endpoint) return undefined;
+    try {
+      const who = await this.whoami(value);
+      return who.id || undefined;
+    } catch (err) {
+      if (err instanceof IssuerResponseError && (err.status === 401 || err.status === 403)) return undefined;
+      throw err;
+    }
   }
 
   async scope(id: string, scopes: string[]): Promise<CredentialInfo> {
@@ -198,6 +272,11 @@ export class StandardClient implements ProviderAdapter {
     return toInfo((await this.call('GET', `${base}/${encodeURIComponent(id)}`)).json);
   }
 
+  /**
+   * RFC 7662 introspection. The credential's id is `credential_id` (spec 0.2, decision 1), never
+   * `client_id`: that keeps its RFC 7662 meaning (the OAuth client or account owning the key), and
+   * taking it as the credential id sent deactivations to the account's id.
+   */
   async introspect(value: string): Promise<Introspection> {
     const url = await this.endpoint('introspect', 'introspection_endpoint');
     const { json } = await this.call('POST', url, { token: value }, {}, [value]);
@@ -206,7 +285,7 @@ export class StandardClient implements ProviderAdapter {
       scopes: typeof json.scope === 'string' ? json.scope.split(' ').filter(Boolean) : undefined,
       exp: typeof json.exp === 'number' ? json.exp : undefined,
       iat: typeof json.iat === 'number' ? json.iat : undefined,
-      id: typeof json.client_id === 'string' ? json.client_id : typeof json.sub === 'string' ? json.sub : undefined,
+      id: typeof json.credential_id === 'string' && json.credential_id ? json.credential_id : undefined,
       tokenType: typeof json.token_type === 'string' ? json.token_type : undefined,
       environment: typeof json.environment === 'string' ? json.environment : undefined,
     };
@@ -240,7 +319,7 @@ export class StandardClient implements ProviderAdapter {
     this.checkOrigin(m.whoami_endpoint, 'whoami_endpoint');
     const { json } = await this.call('GET', m.whoami_endpoint, undefined, { authorization: `Bearer ${value}` }, [value]);
     return {
-      id: String(json.id),
+      id: typeof json.id === 'string' ? json.id : '',
       scopes: Array.isArray(json.scopes) ? json.scopes.map(String) : [],
       environment: typeof json.environment === 'string' ? json.environment : undefined,
       expiresAt: typeof json.expires_at === 'string' ? json.expires_at : null,

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFileSync } from '../../core/atomic-write.js';
-import { inputError, remoteError, usageError } from '../../core/errors.js';
-import { SafeHttp, type SafeHttpOptions } from '../../net/http.js';
+import { CredctlError, inputError, remoteError, usageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { SafeHttp, type SafeHttpOptions, type SafeResponse } from '../../net/http.js';
 import { validateManifest, validatePermissions, type Manifest, type PermissionSchemaDoc } from '../../providers/manifest.js';
 
 /**
@@ -24,6 +25,12 @@ export interface DiscoverOptions extends SafeHttpOptions {
   permissions?: boolean;
   /** Reuse an existing client (keeps connections and pinned addresses). */
   http?: SafeHttp;
+  /**
+   * When the issuer cannot be reached (connection, timeout, 5xx, CREDCTL_OFFLINE=1), use the
+   * cached copy if there is one (it validated when it was stored). Policy refusals and invalid
+   * documents still fail.
+   */
+  staleIfError?: boolean;
 }
 
 export interface Discovery {
@@ -33,6 +40,8 @@ export interface Discovery {
   permissions?: PermissionSchemaDoc;
   /** True when the server answered 304 and the cached copy was used. */
   fromCache: boolean;
+  /** True when the issuer could not be reached and the cached copy stood in (staleIfError). */
+  stale?: boolean;
   etag?: string;
 }
 
@@ -84,12 +93,21 @@ async function fetchJson(
   url: string,
   cacheDir: string | undefined,
   what: string,
-): Promise<{ body: unknown; fromCache: boolean; etag?: string }> {
+  staleIfError = false,
+): Promise<{ body: unknown; fromCache: boolean; etag?: string; stale?: boolean }> {
   const cached = readCache(cacheDir, url);
-  const res = await http.request(url, {
-    headers: { accept: 'application/json', ...(cached ? { 'if-none-match': cached.etag } : {}) },
-  });
+  const stale = cached && staleIfError ? { body: cached.body, fromCache: true, etag: cached.etag, stale: true } : undefined;
+  let res: SafeResponse;
+  try {
+    res = await http.request(url, {
+      headers: { accept: 'application/json', ...(cached ? { 'if-none-match': cached.etag } : {}) },
+    });
+  } catch (err) {
+    if (stale && isUnreachable(err)) return stale;
+    throw err;
+  }
   if (res.status === 304 && cached) return { body: cached.body, fromCache: true, etag: cached.etag };
+  if (stale && res.status >= 500) return stale;
   if (res.status !== 200) throw remoteError(`GET ${res.url}: HTTP ${res.status}, expected 200 with the ${what}`);
   const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && !type.endsWith('+json')) {
@@ -106,22 +124,32 @@ async function fetchJson(
   return { body, fromCache: false, etag };
 }
 
+/**
+ * The issuer could not be asked: a network failure (exit 5), or CREDCTL_OFFLINE=1 keeping credctl
+ * to loopback. Other refusals (an address the policy forbids, a cross-origin redirect) are not
+ * "unreachable": they say the configuration is wrong.
+ */
+export function isUnreachable(err: unknown): boolean {
+  if (!(err instanceof CredctlError)) return false;
+  return err.exitCode === ExitCode.Remote || (err.exitCode === ExitCode.Refused && /CREDCTL_OFFLINE=1/.test(err.message));
+}
+
 export async function discover(input: string, options: DiscoverOptions = {}): Promise<Discovery> {
   const origin = issuerOrigin(input);
   const url = origin + WELL_KNOWN_PATH;
   const http = options.http ?? new SafeHttp(options);
   try {
-    const got = await fetchJson(http, url, options.cacheDir, 'manifest');
+    const got = await fetchJson(http, url, options.cacheDir, 'manifest', options.staleIfError);
     const manifest = validateManifest(got.body, { source: `manifest from ${url}`, expectedIssuer: origin });
     // Cache only what validated, so a bad document is never served from cache later.
     if (!got.fromCache) writeCache(options.cacheDir, url, got.etag, got.body);
     let permissions: PermissionSchemaDoc | undefined;
     if (options.permissions !== false && manifest.permission_schema_url) {
-      const p = await fetchJson(http, manifest.permission_schema_url, options.cacheDir, 'permission schema');
+      const p = await fetchJson(http, manifest.permission_schema_url, options.cacheDir, 'permission schema', options.staleIfError);
       permissions = validatePermissions(p.body, `permission schema from ${manifest.permission_schema_url}`);
       if (!p.fromCache) writeCache(options.cacheDir, manifest.permission_schema_url, p.etag, p.body);
     }
-    return { origin, url, manifest, permissions, fromCache: got.fromCache, etag: got.etag };
+    return { origin, url, manifest, permissions, fromCache: got.fromCache, etag: got.etag, ...(got.stale ? { stale: true } : {}) };
   } finally {
     if (!options.http) await http.close();
   }

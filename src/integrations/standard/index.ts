@@ -2,7 +2,7 @@ import { refusedError } from '../../core/errors.js';
 import { originOf } from '../../net/http.js';
 import type { Integration, IntegrationContext, RotationProvider, RotationSubject } from '../types.js';
 import { IssuerResponseError, StandardClient } from './client.js';
-import { riskFromWords } from '../kit.js';
+import { because, riskFromWords } from '../kit.js';
 
 /**
  * The standard client: any issuer that publishes `/.well-known/credential-issuer` (the reference
@@ -10,7 +10,12 @@ import { riskFromWords } from '../kit.js';
  * lists (src/integrations/providers.ts reads it), so this one folder serves every such provider.
  *   verify   whoami, authenticated with the credential itself: its id, scopes and expiry
  *   analyze  the scopes whoami reports, described by the issuer's permission schema
- *   rotate   create with the old credential's scopes (from introspection), revoke or deactivate the old
+ *   rotate   `/rotate` when the manifest lists `rotate` (the issuer keeps the old credential's scopes
+ *            and lifetime and links the two); else create with the old credential's scopes (from
+ *            introspection). Either way the old one is revoked (or deactivated) by credctl once
+ *            every target holds the new one.
+ * A credential is addressed by introspection's `credential_id`, else whoami's `id`, never by
+ * introspection's `client_id` (the owning account, RFC 7662).
  */
 function client(ctx: IntegrationContext, adminToken?: string): StandardClient {
   return new StandardClient({ providerId: ctx.provider, issuer: ctx.api, http: ctx.http, ...(adminToken ? { adminToken } : {}) });
@@ -40,10 +45,17 @@ function rotationProvider(cred: RotationSubject, ctx: IntegrationContext): Rotat
   };
   return {
     async identify({ oldValue }) {
-      return (await (await get()).introspect(oldValue)).id;
+      return (await get()).credentialId(oldValue);
     },
-    async create({ credential, oldValue, idempotencyKey }) {
+    async create({ credential, oldValue, oldId, idempotencyKey }) {
       const c = await get();
+      const manifest = await c.getManifest();
+      const which = oldId ?? (oldValue ? await c.credentialId(oldValue) : undefined);
+      if (manifest.supported_operations.includes('rotate') && which) {
+        // The issuer copies scopes and lifetime itself; a plan's narrower scopes are passed on.
+        const created = await c.rotate(which, { ...(credential.scopes ? { scopes: credential.scopes } : {}), idempotencyKey });
+        return { value: created.value, id: created.id, ...(created.rotatedFrom ? { rotatedFrom: created.rotatedFrom } : {}) };
+      }
       // "Same scopes" means what the issuer says the old credential holds, unless the plan narrows them.
       let scopes = credential.scopes;
       if (!scopes) {
@@ -69,8 +81,12 @@ function rotationProvider(cred: RotationSubject, ctx: IntegrationContext): Rotat
       if (mode === 'deactivate') {
         // Reversible, so never silently downgraded to a revocation: without the credential's id
         // (the issuer would not say which one it is) the step fails and the run stays resumable.
-        const which = id ?? (await c.introspect(value)).id;
-        if (!which) throw refusedError(`${cred.provider} did not say which credential to deactivate`, 'Revoke it by hand, or make a plan without --grace.');
+        const which = id ?? (await c.credentialId(value));
+        if (!which)
+          throw refusedError(
+            `${cred.provider} did not say which credential to deactivate (no credential_id from introspection, no id from whoami)`,
+            'Revoke it by hand, or make a plan without --grace.',
+          );
         try {
           await c.deactivate(which); // deactivating twice (a resumed run) is fine
           return 'revoked';
@@ -111,7 +127,7 @@ const standard: Integration = {
     } catch (err) {
       const status = (err as { status?: number }).status;
       if (status === 401 || status === 403) return { status: 'dead', reason: `${ctx.provider} refuses it` };
-      return { status: 'unknown', reason: `${ctx.provider} could not be asked: ${(err as Error).message.split('\n')[0]}` };
+      return { status: 'unknown', reason: `${ctx.provider} could not be asked${because(err)}` };
     }
   },
   async analyze({ value }, ctx) {

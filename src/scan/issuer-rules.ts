@@ -1,0 +1,138 @@
+import { inputError } from '../core/errors.js';
+import { CREDENTIAL_KINDS, compileRule, type RawRule, type Rule } from '../providers/rules.js';
+import { checkPattern } from './custom-rules.js';
+
+/**
+ * Detection rules from an issuer's manifest: `credential_patterns` (spec 0.2, decision 8), so the
+ * keys of an issuer credctl has never heard of are recognised as that provider's from its
+ * manifest alone. A manifest is fetched from the network and is hostile input until checked:
+ * each pattern must be anchored (`^...$`), at most 512 characters, free of backreferences and
+ * lookaround (RE2-compatible), and not super-linear (the scslre check and the time-boxed probe
+ * custom project rules pass, src/scan/custom-rules.ts). A pattern that fails is a one-line error
+ * (exit 3) naming the provider and the pattern's index.
+ *
+ * A scan looks for a credential inside text, so the anchors give way to identifier boundaries,
+ * and the pattern's literal prefix (`acme_live_`) is the rule's keyword: a pattern with no
+ * literal prefix of 3 characters or more (`^[0-9a-f]{32}$`) would match every hash in a
+ * repository, so it recognises pasted values only and is not scanned for.
+ *
+ * A manifest cannot claim another vendor's keys: where a shipped vendor rule matches the same
+ * value, the shipped rule wins (src/scan/detect.ts), so an issuer never receives, for
+ * verification or rotation, a key credctl knows to be someone else's.
+ *
+ * The groups live in this module for the process (set by the onboarding step before a command
+ * runs, and handed to scan threads in their start-up data), so every rule loader sees them.
+ */
+export interface IssuerPattern {
+  name: string;
+  regex: string;
+  kind?: string;
+  environment?: string;
+}
+
+export interface IssuerRuleGroup {
+  provider: string;
+  /** For messages: `providers.acme (https://acme.example)`. */
+  where: string;
+  rules: RawRule[];
+}
+
+export const MAX_ISSUER_PATTERN = 512;
+const BOUNDARY = '0-9A-Za-z_';
+
+/** Throws (exit 3) unless every pattern is safe to compile and run; returns the scannable rules. */
+export function issuerRuleGroup(provider: string, where: string, patterns: readonly IssuerPattern[]): { group: IssuerRuleGroup; unscanned: number[] } {
+  const rules: RawRule[] = [];
+  const unscanned: number[] = [];
+  patterns.forEach((p, i) => {
+    const at = `${where}: credential_patterns[${i}]`;
+    const inner = checkIssuerPattern(p?.regex, at);
+    const prefix = literalPrefix(inner);
+    if (prefix.length < 3) {
+      unscanned.push(i);
+      return;
+    }
+    const kind = typeof p.kind === 'string' && (CREDENTIAL_KINDS as readonly string[]).includes(p.kind) ? p.kind : 'api_key';
+    rules.push({
+      id: `${provider}-issuer-pattern-${i}`,
+      name: typeof p.name === 'string' && p.name ? p.name.slice(0, 200) : `${provider} credential`,
+      kind,
+      regex: `(?<![${BOUNDARY}])(${inner})(?![${BOUNDARY}])`,
+      secretGroup: 1,
+      keywords: [prefix],
+      ...(typeof p.environment === 'string' && /^[a-z0-9_-]{1,40}$/i.test(p.environment) ? { environment: [{ match: '^', env: p.environment }] } : {}),
+    });
+  });
+  return { group: { provider, where, rules }, unscanned };
+}
+
+/** The pattern without its anchors, after every check; throws a one-line error naming `at`. */
+export function checkIssuerPattern(regex: unknown, at: string): string {
+  if (typeof regex !== 'string' || regex === '') throw inputError(`${at}: regex must be a non-empty string`);
+  if (regex.length > MAX_ISSUER_PATTERN) throw inputError(`${at}: regex is ${regex.length} characters; at most ${MAX_ISSUER_PATTERN}`);
+  if (!regex.startsWith('^') || !regex.endsWith('$') || /(^|[^\\])(\\\\)*\\\$$/.test(regex) || regex.length < 3)
+    throw inputError(`${at}: regex must be anchored (^...$) to match a whole credential`);
+  const plain = regex.replace(/\\\\/g, '');
+  if (/\\[1-9]|\\k</.test(plain)) throw inputError(`${at}: regex uses a backreference (not RE2-compatible)`);
+  if (/\(\?<?[=!]/.test(plain)) throw inputError(`${at}: regex uses lookaround (not RE2-compatible)`);
+  let re: RegExp;
+  try {
+    re = new RegExp(regex);
+  } catch (err) {
+    throw inputError(`${at}: regex does not compile: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 120)}`);
+  }
+  checkPattern(re, at); // scslre: no super-linear backtracking; and a timed probe
+  return regex.slice(1, -1);
+}
+
+/** The literal characters a match must start with (`acme_live_` of `acme_live_[0-9A-Za-z]{32}`), lower-cased. */
+export function literalPrefix(inner: string): string {
+  let out = '';
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i]!;
+    let lit: string | undefined;
+    if (/[0-9A-Za-z_-]/.test(c)) lit = c;
+    else if (c === '\\' && /[-_.:/]/.test(inner[i + 1] ?? '')) lit = inner[++i];
+    if (lit === undefined) break;
+    // A quantifier after it makes this character optional (or repeated): the prefix ends before it.
+    if (/[?*+{]/.test(inner[i + 1] ?? '')) break;
+    out += lit;
+  }
+  // An alternation anywhere at the top level means no single prefix.
+  if (hasTopLevelAlternation(inner)) return '';
+  return out.toLowerCase();
+}
+
+function hasTopLevelAlternation(source: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return true;
+  }
+  return false;
+}
+
+let groups: IssuerRuleGroup[] = [];
+let compiledGroups: Rule[] | undefined;
+
+/** The issuer rules this process scans with (replaces any earlier set: one command, one project). */
+export function setIssuerRules(next: readonly IssuerRuleGroup[]): void {
+  groups = [...next];
+  compiledGroups = undefined;
+}
+
+export function issuerRuleGroups(): IssuerRuleGroup[] {
+  return groups;
+}
+
+/** The groups compiled (checked when they were made; compiled once per set). */
+export function issuerRules(): Rule[] {
+  compiledGroups ??= groups.flatMap((g) => g.rules.map((r) => ({ ...compileRule(g.provider, r, g.where), fromIssuer: true })));
+  return compiledGroups;
+}
