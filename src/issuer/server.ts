@@ -26,6 +26,8 @@ export interface IssuerOptions {
   port?: number;
   host?: string;
   dataDir?: string;
+  /** Unauthenticated calls (leak reports, access requests) allowed per address per minute; default 30. */
+  rateLimitPerMinute?: number;
 }
 
 export interface RunningIssuer {
@@ -81,7 +83,7 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<RunningI
   });
   const { port } = server.address() as AddressInfo;
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const issuer = new Issuer(state, origin, await SecurityEvents.open(state.dataDir, origin));
+  const issuer = new Issuer(state, origin, await SecurityEvents.open(state.dataDir, origin), options.rateLimitPerMinute ?? 30);
   server.on('request', (req, res) => void issuer.handle(req, res));
   return {
     url: origin,
@@ -101,8 +103,8 @@ class Issuer {
   private readonly permissions: string;
   private readonly appEvents: Record<Environment, Body[]> = { live: [], test: [] };
   /** Unauthenticated endpoints: per remote address. */
-  private readonly leakReports = new RateLimiter(30, 60_000);
-  private readonly accessRequests = new RateLimiter(30, 60_000);
+  private readonly leakReports: RateLimiter;
+  private readonly accessRequests: RateLimiter;
   /** Idempotency keys whose first request has not been answered yet. */
   private readonly inFlight = new Set<string>();
   /** Last pick-up poll per access request, for RFC 8628 slow_down. */
@@ -112,7 +114,10 @@ class Issuer {
     private readonly state: IssuerState,
     private readonly origin: string,
     private readonly sets: SecurityEvents,
+    rateLimitPerMinute: number,
   ) {
+    this.leakReports = new RateLimiter(rateLimitPerMinute, 60_000);
+    this.accessRequests = new RateLimiter(rateLimitPerMinute, 60_000);
     this.manifest = JSON.stringify(referenceManifest(origin), null, 2);
     this.permissions = JSON.stringify(referencePermissions(origin), null, 2);
   }
