@@ -7,8 +7,8 @@ import { newId } from './keys.js';
 /**
  * Security Event Tokens (RFC 8417) about credentials, signed with the issuer's ES256 key (public
  * half at `jwks_uri`) and delivered by polling in the manner of RFC 8936: a receiver POSTs
- * `{ack?, maxEvents?}` and gets `{sets: {jti: SET}, moreAvailable}`; acknowledged SETs are
- * dropped. Event types are borrowed from the OpenID Shared Signals profiles:
+ * `{ack?, maxEvents?}` and gets `{sets: {jti: SET}, moreAvailable}`. Each receiver (management
+ * principal) has its own stream over the last 1000 SETs: what one acknowledges, others still get. Event types are borrowed from the OpenID Shared Signals profiles:
  *   CAEP credential-change (created, rotated, revoked...) and RISC credential-compromise
  *   (a leak was reported). The subject is an RFC 9493 "opaque" identifier: the credential id.
  */
@@ -20,7 +20,8 @@ export type ChangeType = 'create' | 'revoke' | 'update' | 'delete';
 const KEPT = 1000;
 
 export class SecurityEvents {
-  private readonly queue = new Map<string, string>();
+  private readonly log = new Map<string, string>();
+  private readonly acked = new Map<string, Set<string>>();
 
   private constructor(
     private readonly key: CryptoKey,
@@ -59,8 +60,12 @@ export class SecurityEvents {
       .setIssuedAt(now)
       .setJti(jti)
       .sign(this.key);
-    this.queue.set(jti, token);
-    if (this.queue.size > KEPT) this.queue.delete(this.queue.keys().next().value!);
+    this.log.set(jti, token);
+    if (this.log.size > KEPT) {
+      const oldest = this.log.keys().next().value!;
+      this.log.delete(oldest);
+      for (const seen of this.acked.values()) seen.delete(oldest);
+    }
   }
 
   credentialChange(credentialId: string, change: ChangeType, extra: Record<string, unknown> = {}): Promise<void> {
@@ -71,16 +76,23 @@ export class SecurityEvents {
     return this.emit(RISC_CREDENTIAL_COMPROMISE, credentialId, { credential_type: 'api_key', ...extra });
   }
 
-  /** RFC 8936 poll: drop what the receiver acknowledges, hand out up to maxEvents of the rest. */
-  poll(ack: string[], maxEvents: number): { sets: Record<string, string>; moreAvailable: boolean } {
-    for (const jti of ack) this.queue.delete(jti);
+  /** RFC 8936 poll for one receiver: record its acknowledgements, hand out up to maxEvents of the rest. */
+  poll(receiver: string, ack: string[], maxEvents: number): { sets: Record<string, string>; moreAvailable: boolean } {
+    let seen = this.acked.get(receiver);
+    if (!seen) this.acked.set(receiver, (seen = new Set()));
+    for (const jti of ack) if (this.log.has(jti)) seen.add(jti);
     const sets: Record<string, string> = {};
     let n = 0;
-    for (const [jti, token] of this.queue) {
-      if (n >= maxEvents) break;
+    let more = false;
+    for (const [jti, token] of this.log) {
+      if (seen.has(jti)) continue;
+      if (n >= maxEvents) {
+        more = true;
+        break;
+      }
       sets[jti] = token;
       n += 1;
     }
-    return { sets, moreAvailable: this.queue.size > n };
+    return { sets, moreAvailable: more };
   }
 }

@@ -189,8 +189,7 @@ class Issuer {
         case 'GET jwks':
           return this.send(res, 200, this.sets.jwks, { 'cache-control': 'public, max-age=300' });
         case 'POST security-events':
-          this.authorize(req, 'read');
-          return this.send(res, 200, await this.pollSets(await readBody(req)));
+          return this.send(res, 200, await this.pollSets(this.receiverOf(req), await readBody(req)));
         case 'POST leak-reports':
           return this.send(res, 202, await this.leakReport(req, await readBody(req)));
         case 'POST introspect':
@@ -292,6 +291,15 @@ class Issuer {
     if (token && secretEquals(token, this.state.adminToken)) return 'admin';
     if (token && looksLikeCredential(token)) return `credential:${this.requireCredential(req, level === 'admin' ? 'keys:admin' : 'keys:read').id}`;
     throw invalidToken('management calls need Authorization: Bearer <admin token or keys:admin credential or access token>', token !== undefined);
+  }
+
+  /** A SET receiver: the admin, or the root credential behind a credential or access token. */
+  private receiverOf(req: IncomingMessage): string {
+    const actor = this.authorize(req, 'read');
+    if (!actor.startsWith('credential:')) return actor;
+    let c = this.state.credentials.get(actor.slice('credential:'.length));
+    for (let i = 0; i < 8 && c?.derived_from; i++) c = this.state.credentials.get(c.derived_from);
+    return `credential:${c?.id ?? actor}`;
   }
 
   private find(id: string): CredentialRecord {
@@ -806,26 +814,28 @@ class Issuer {
       throw new HttpError(400, 'invalid_request', 'give token (a string) or tokens (1 to 100 strings)');
     }
     const source = typeof body.source_url === 'string' ? body.source_url.slice(0, 2000) : undefined;
+    let changed = false;
     for (const token of tokens as string[]) {
       const c = this.state.byHash.get(sha256(token));
       if (!c || c.status === 'revoked') continue;
+      changed = true;
       c.status = 'revoked';
       c.revoked_at = new Date(this.now()).toISOString();
       this.event('compromise_reported', 'leak_report', { credential_id: c.id }, source ? { source_url: source } : undefined);
       this.event('revoked', 'leak_report', { credential_id: c.id }, { reason: 'compromise_reported' });
     }
-    await this.state.persist();
+    if (changed) await this.state.persist();
     return { received: tokens.length };
   }
 
   /** RFC 8936 poll: `{ack?, maxEvents?}` → `{sets: {jti: SET}, moreAvailable}`. */
-  private async pollSets(body: Body): Promise<Body> {
+  private async pollSets(receiver: string, body: Body): Promise<Body> {
     const ack = Array.isArray(body.ack) ? body.ack.filter((a): a is string => typeof a === 'string') : [];
     const max = Number.isInteger(body.maxEvents) && (body.maxEvents as number) >= 0 ? Math.min(body.maxEvents as number, 1000) : 100;
     const pending = this.signing;
     this.signing = [];
     await Promise.all(pending);
-    return this.sets.poll(ack, max);
+    return this.sets.poll(receiver, ack, max);
   }
 
   // ---- the protected API ------------------------------------------------------------------

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/server.js';
-import { runConformance } from '../../src/integrations/standard/conformance.js';
+import { profileLine, runConformance } from '../../src/integrations/standard/conformance.js';
 
 let dataDir: string;
 let issuer: RunningIssuer;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'credctl-conf-'));
-  issuer = await startIssuer({ port: 0, dataDir });
+  issuer = await startIssuer({ port: 0, dataDir, rateLimitPerMinute: 10_000 });
 });
 afterAll(async () => {
   await issuer.close();
@@ -47,17 +47,39 @@ describe('conformance suite', () => {
     const failed = report.checks.filter((c) => c.status !== 'pass');
     expect(failed).toEqual([]);
     expect(report.passed).toBe(true);
-    expect(report.checks.length).toBeGreaterThanOrEqual(16);
+    expect(report.checks.length).toBeGreaterThanOrEqual(27);
     const list = await request(`${issuer.url}/v1/credentials?status=active`, { headers: { authorization: `Bearer ${issuer.adminToken}` } });
     const body = (await list.body.json()) as { credentials: { name: string }[] };
     expect(body.credentials.filter((c) => c.name === 'conformance')).toEqual([]);
   });
 
-  it('skips management checks without an admin token but still checks the documents', async () => {
+  it('skips management checks without an admin token, saying so, but still checks the documents and 401s', async () => {
     const report = await runConformance(issuer.url);
     expect(report.passed).toBe(true);
-    expect(report.checks.find((c) => c.name.startsWith('create'))?.status).toBe('skip');
+    const skipped = report.checks.filter((c) => c.status === 'skip');
+    expect(skipped.length).toBeGreaterThanOrEqual(12);
+    for (const c of skipped) expect(c.detail, c.name).toBe('needs --admin-token-file');
     expect(report.checks.find((c) => c.name.startsWith('manifest validates'))?.status).toBe('pass');
+    expect(report.checks.find((c) => c.name.startsWith('every 401'))?.status).toBe('pass');
+  });
+
+  it('reports a profile: every module of the reference passes; a manifest without a module says "not offered"', async () => {
+    const report = await runConformance(issuer.url, { adminToken: issuer.adminToken });
+    expect(profileLine(report.profile)).toBe(
+      'core: pass, rotation: pass, deactivation: pass, access-requests: pass, exchange: pass, audit: pass, events: pass, leak-report: pass',
+    );
+    const p = await proxy((path, body) => {
+      if (path !== '/.well-known/credential-issuer' || !body) return body;
+      const m = JSON.parse(body) as Record<string, unknown>;
+      delete m.events_endpoint;
+      delete m.conformance_profile;
+      return JSON.stringify(m);
+    });
+    const partial = await runConformance(p.url, { adminToken: issuer.adminToken });
+    await p.close();
+    expect(partial.profile.events).toBe('not offered');
+    expect(partial.profile.core).toBe('pass');
+    expect(partial.checks.find((c) => c.module === 'events')).toMatchObject({ status: 'skip', detail: 'not offered by the manifest' });
   });
 
   it('fails an issuer whose list leaks credential values', async () => {
