@@ -31,6 +31,7 @@ export function referenceManifest(origin: string): Record<string, unknown> {
     },
     leak_report_endpoint: `${origin}/v1/leak-reports`,
     events_endpoint: `${origin}/v1/security-events`,
+    events_delivery_methods_supported: ['urn:ietf:rfc:8936'],
     jwks_uri: `${origin}/v1/jwks`,
     conformance_profile: ['core', 'rotation', 'deactivation', 'access-requests', 'exchange', 'audit', 'events', 'leak-report'],
     permission_schema_url: `${origin}/.well-known/credential-permissions`,
