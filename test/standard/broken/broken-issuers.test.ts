@@ -291,7 +291,10 @@ describe('deliberately broken issuers fail conformance', () => {
       expect(report.passed).toBe(false);
       const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.name);
       expect(failed.some((n) => failing.test(n)), `failed: ${failed.join(' | ') || 'nothing'}`).toBe(true);
-      expect(JSON.stringify(report)).not.toContain(reference.adminToken);
+      const text = JSON.stringify(report);
+      expect(text).not.toContain(reference.adminToken);
+      if (report.checks.some((c) => c.name.startsWith('create') && c.status === 'pass')) expect(broken.secrets.size).toBeGreaterThan(0);
+      for (const secret of broken.secrets) expect(text.includes(secret), 'a secret reached the report').toBe(false);
     } finally {
       await broken.close();
     }

@@ -30,11 +30,14 @@ export interface Breakage {
 
 export interface BrokenIssuer {
   url: string;
+  /** Every secret that passed through (values, access tokens, request secrets): canaries for the report. */
+  secrets: Set<string>;
   close(): Promise<void>;
 }
 
 export async function brokenIssuer(upstream: string, breakage: Breakage): Promise<BrokenIssuer> {
   let self = '';
+  const secrets = new Set<string>();
   const forward = async (r: Exchange): Promise<Reply> => {
     const headers = { ...r.headers };
     delete headers.host;
@@ -42,6 +45,7 @@ export async function brokenIssuer(upstream: string, breakage: Breakage): Promis
     const body = r.body.split(self).join(upstream);
     const up = await request(upstream + r.path, { method: r.method as 'GET', headers, body: body.length ? body : undefined });
     const text = (await up.body.text()).split(upstream).join(self);
+    for (const m of text.matchAll(/"(?:value|access_token|request_secret)":"([^"]+)"/g)) secrets.add(m[1]!);
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(up.headers)) if (typeof v === 'string' && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') out[k] = v;
     return { status: up.statusCode, headers: out, body: text };
@@ -70,6 +74,7 @@ export async function brokenIssuer(upstream: string, breakage: Breakage): Promis
   self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: self,
+    secrets,
     close: () =>
       new Promise((r) => {
         server.close(() => r());
