@@ -25,14 +25,15 @@ export function offeredModules(m: Manifest | undefined): Set<Module> {
   return out;
 }
 
-/** A module passes when nothing in it failed and something in it ran. */
+/** A module passes when nothing in it failed and everything in it ran. */
 export function verdicts(offered: Set<Module>, checks: CheckResult[]): Record<Module, ModuleVerdict> {
   const out = {} as Record<Module, ModuleVerdict>;
   for (const m of MODULES) {
     const mine = checks.filter((c) => c.module === m);
     if (mine.some((c) => c.status === 'fail')) out[m] = 'fail';
     else if (!offered.has(m)) out[m] = 'not offered';
-    else out[m] = mine.some((c) => c.status === 'pass') ? 'pass' : 'skipped';
+    else if (!mine.some((c) => c.status === 'pass')) out[m] = 'skipped';
+    else out[m] = mine.some((c) => c.status === 'skip') ? 'partial' : 'pass';
   }
   return out;
 }

@@ -15,8 +15,12 @@ export interface CheckResult {
   detail?: string;
 }
 
-/** Per module: pass, fail, `not offered` (the manifest does not claim it) or `skipped` (offered, nothing could run). */
-export type ModuleVerdict = 'pass' | 'fail' | 'not offered' | 'skipped';
+/**
+ * Per module: `pass` (every check ran and passed), `partial` (nothing failed, some checks could
+ * not run), `skipped` (offered, nothing could run), `fail`, or `not offered` (the manifest does
+ * not claim it).
+ */
+export type ModuleVerdict = 'pass' | 'partial' | 'fail' | 'not offered' | 'skipped';
 
 export interface ConformanceReport {
   issuer: string;
