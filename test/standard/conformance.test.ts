@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/server.js';
 import { profileLine, runConformance } from '../../src/integrations/standard/conformance.js';
+import { brokenIssuer, parse } from './broken/proxy.js';
 
 let dataDir: string;
 let issuer: RunningIssuer;
@@ -108,5 +109,29 @@ describe('conformance suite', () => {
     await p.close();
     expect(report.passed).toBe(false);
     expect(report.checks.find((c) => c.name.startsWith('issuer equals'))?.status).toBe('fail');
+  });
+
+  it('tests a path-based issuer (RFC 8414 3.1) at /.well-known/credential-issuer/<path>, and fails one that names the bare origin', async () => {
+    const tenant = (issuerSuffix: string) =>
+      brokenIssuer(issuer.url, {
+        request: async (req, forward) => {
+          if (req.path === '/.well-known/credential-issuer') return { status: 404, headers: { 'content-type': 'application/json' }, body: '{"error":"not_found"}' };
+          if (req.path !== '/.well-known/credential-issuer/eu/acme') return undefined;
+          const res = await forward({ ...req, path: '/.well-known/credential-issuer', headers: {} });
+          const m = parse(res.body);
+          // The reference signs its SETs as the bare origin, which this stand-in tenant cannot re-sign: no events here.
+          const { events_endpoint: _e, conformance_profile: _p, ...rest } = m;
+          return { ...res, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...rest, issuer: `${m.issuer}${issuerSuffix}` }) };
+        },
+      });
+    const good = await tenant('/eu/acme');
+    const report = await runConformance(`${good.url}/eu/acme`, { adminToken: issuer.adminToken });
+    await good.close();
+    expect(report.issuer).toBe(`${good.url}/eu/acme`);
+    expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    const bad = await tenant('');
+    const wrong = await runConformance(`${bad.url}/eu/acme/`, { adminToken: issuer.adminToken });
+    await bad.close();
+    expect(wrong.checks.find((c) => c.name.startsWith('issuer equals'))?.status).toBe('fail');
   });
 });

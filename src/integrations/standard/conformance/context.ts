@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { maskValues } from '../../../core/redact.js';
 import { originOf, SafeHttp, type SafeResponse } from '../../../net/http.js';
 import type { Manifest, PermissionSchemaDoc } from '../../../providers/manifest.js';
+import type { IssuerIdentifier } from './identifier.js';
 import { CheckFailed, CheckSkipped, expect, skip, type CheckResult, type ConformanceOptions, type Module } from './types.js';
 
 /**
@@ -43,10 +44,18 @@ export class Ctx {
   /** The suite's main test credential (made by the create check). */
   first?: Created;
 
+  /** The issuer identifier (origin, or origin + path for a path-based issuer). */
+  readonly issuer: string;
+  readonly wellKnown: string;
+  readonly origin: string;
+
   constructor(
-    readonly origin: string,
+    id: IssuerIdentifier,
     readonly options: ConformanceOptions,
   ) {
+    this.origin = id.origin;
+    this.issuer = id.issuer;
+    this.wellKnown = id.wellKnown;
     this.http = new SafeHttp(options);
   }
 

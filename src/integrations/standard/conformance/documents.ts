@@ -1,7 +1,6 @@
 import { CredctlError } from '../../../core/errors.js';
 import { ExitCode } from '../../../core/exit-codes.js';
 import { validateManifest, validatePermissions } from '../../../providers/manifest.js';
-import { WELL_KNOWN_PATH } from '../discover.js';
 import type { Ctx } from './context.js';
 import { expect, skip } from './types.js';
 
@@ -14,7 +13,7 @@ export async function checkDocuments(ctx: Ctx): Promise<void> {
   let body: unknown;
   let unreachable: unknown;
   await ctx.check('core', 'manifest is served at /.well-known/credential-issuer as JSON', async () => {
-    const url = ctx.origin + WELL_KNOWN_PATH;
+    const url = ctx.wellKnown;
     const res = await ctx.http.request(url, { headers: { accept: 'application/json' } }).catch((err: unknown) => {
       if (err instanceof CredctlError && (err.exitCode === ExitCode.Remote || err.exitCode === ExitCode.Refused)) unreachable = err;
       throw err;
@@ -34,10 +33,10 @@ export async function checkDocuments(ctx: Ctx): Promise<void> {
     ctx.manifest = validateManifest(body, { source: 'manifest' });
   });
 
-  await ctx.check('core', 'issuer equals the origin serving the manifest', async () => {
+  await ctx.check('core', 'issuer equals the identifier the manifest was fetched for (RFC 8414 3.3)', async () => {
     if (typeof body !== 'object' || body === null) skip('no manifest');
     const issuer = (body as { issuer?: unknown }).issuer;
-    expect(issuer === ctx.origin, `issuer is ${JSON.stringify(issuer)}, served from ${ctx.origin}`);
+    expect(issuer === ctx.issuer, `issuer is ${JSON.stringify(issuer)}, fetched from ${ctx.wellKnown} for ${ctx.issuer}`);
   });
   if (!ctx.manifest) return;
 

@@ -1,4 +1,4 @@
-import { issuerOrigin } from '../discover.js';
+import { issuerIdentifier } from './identifier.js';
 import { checkAccessRequests } from './access-requests.js';
 import { checkAudit } from './audit.js';
 import { Ctx } from './context.js';
@@ -19,7 +19,7 @@ import { CheckSkipped, type ConformanceOptions, type ConformanceReport, type Mod
  * why (e.g. "needs --admin-token-file"). Everything the suite creates is revoked at the end.
  */
 export async function runConformance(input: string, options: ConformanceOptions = {}): Promise<ConformanceReport> {
-  const ctx = new Ctx(issuerOrigin(input), options);
+  const ctx = new Ctx(issuerIdentifier(input), options);
   try {
     await checkDocuments(ctx);
     if (ctx.manifest) {
@@ -38,7 +38,7 @@ export async function runConformance(input: string, options: ConformanceOptions 
       await inModule('leak-report', checkRetryAfter);
     }
     const offered = offeredModules(ctx.manifest);
-    return { issuer: ctx.origin, passed: ctx.checks.every((c) => c.status !== 'fail'), profile: verdicts(offered, ctx.checks), checks: ctx.checks };
+    return { issuer: ctx.issuer, passed: ctx.checks.every((c) => c.status !== 'fail'), profile: verdicts(offered, ctx.checks), checks: ctx.checks };
   } finally {
     await ctx.cleanUp();
     await ctx.http.close();
