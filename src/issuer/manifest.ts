@@ -1,5 +1,8 @@
 import { REFERENCE_SCOPES, type PermissionSchema } from './scopes.js';
 
+/** RFC 7662 `client_id`: the account that owns every credential of this single-account issuer. */
+export const REFERENCE_ACCOUNT = 'acct_reference';
+
 /** The reference issuer's `/.well-known/credential-issuer` document (spec 0.2) for the origin it listens on. */
 export function referenceManifest(origin: string): Record<string, unknown> {
   return {

@@ -115,7 +115,8 @@ describe('conformance suite', () => {
     const tenant = (issuerSuffix: string) =>
       brokenIssuer(issuer.url, {
         request: async (req, forward) => {
-          if (req.path === '/.well-known/credential-issuer') return { status: 404, headers: { 'content-type': 'application/json' }, body: '{"error":"not_found"}' };
+          if (req.path === '/.well-known/credential-issuer')
+            return { status: 404, headers: { 'content-type': 'application/json' }, body: '{"error":"not_found"}' };
           if (req.path !== '/.well-known/credential-issuer/eu/acme') return undefined;
           const res = await forward({ ...req, path: '/.well-known/credential-issuer', headers: {} });
           const m = parse(res.body);

@@ -137,7 +137,9 @@ describe('reference issuer, spec 0.2', () => {
     const pollRes = await admin('POST', '/v1/security-events', { maxEvents: 1000 });
     expect(pollRes.status, pollRes.text).toBe(200);
     const polled = pollRes.json as { sets: Record<string, string> };
-    const payloads = await Promise.all(Object.values(polled.sets).map(async (t) => (await jwtVerify(t, jwks, { issuer: issuer.url, typ: 'secevent+jwt' })).payload));
+    const payloads = await Promise.all(
+      Object.values(polled.sets).map(async (t) => (await jwtVerify(t, jwks, { issuer: issuer.url, typ: 'secevent+jwt' })).payload),
+    );
     const about = payloads.filter((p) => (p.sub_id as { id: string }).id === leaked.id);
     expect(about.some((p) => RISC_CREDENTIAL_COMPROMISE in (p.events as object))).toBe(true);
     expect(about.some((p) => CAEP_CREDENTIAL_CHANGE in (p.events as object))).toBe(true);

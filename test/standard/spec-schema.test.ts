@@ -16,7 +16,9 @@ describe('manifest schema 0.2', () => {
   });
 
   it('lets vendors add x- operations and modules, but no other unknown names', () => {
-    expect(() => check({ issuer: 'https://a.example', supported_operations: ['revoke', 'x-acme-freeze'], conformance_profile: ['core', 'x-acme'] })).not.toThrow();
+    expect(() =>
+      check({ issuer: 'https://a.example', supported_operations: ['revoke', 'x-acme-freeze'], conformance_profile: ['core', 'x-acme'] }),
+    ).not.toThrow();
     expect(() => check({ issuer: 'https://a.example', supported_operations: ['freeze'] })).toThrow(/supported_operations\[0\]: unknown operation "freeze"/);
     expect(() => check({ issuer: 'https://a.example', supported_operations: [], conformance_profile: ['rotations'] })).toThrow(/conformance_profile/);
   });

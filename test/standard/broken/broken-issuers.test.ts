@@ -76,7 +76,8 @@ const CASES: [string, RegExp, Breakage][] = [
     'inactive introspection says why',
     /inactive introspection answers exactly/,
     {
-      response: (req, res) => (req.path === '/v1/introspect' && parse(res.body).active === false ? json(200, { active: false, reason: 'unknown_token' }) : undefined),
+      response: (req, res) =>
+        req.path === '/v1/introspect' && parse(res.body).active === false ? json(200, { active: false, reason: 'unknown_token' }) : undefined,
     },
   ],
   [
@@ -107,7 +108,11 @@ const CASES: [string, RegExp, Breakage][] = [
     },
   ],
   // ---- one per further behaviour the suite checks
-  ['the manifest is served as HTML', /^manifest is served/, { response: (req, res) => (isManifest(req.path) ? { ...res, headers: { ...res.headers, 'content-type': 'text/html' } } : undefined) }],
+  [
+    'the manifest is served as HTML',
+    /^manifest is served/,
+    { response: (req, res) => (isManifest(req.path) ? { ...res, headers: { ...res.headers, 'content-type': 'text/html' } } : undefined) },
+  ],
   ['the manifest breaks the schema', /^manifest validates/, withManifest((m) => (m.supported_operations = ['rotat']))],
   [
     'the permission schema is invalid',
@@ -149,16 +154,16 @@ const CASES: [string, RegExp, Breakage][] = [
   [
     '/rotate forgets rotated_from',
     /^\/rotate: a new credential/,
-    { response: (req, res) => (req.path.endsWith('/rotate') && res.status < 300 ? json(res.status, { ...parse(res.body), rotated_from: undefined }) : undefined) },
+    {
+      response: (req, res) =>
+        req.path.endsWith('/rotate') && res.status < 300 ? json(res.status, { ...parse(res.body), rotated_from: undefined }) : undefined,
+    },
   ],
   [
     '/rotate gives the create default lifetime, not the old one',
     /^\/rotate: a new credential/,
     {
-      request: (req) =>
-        req.path.endsWith('/rotate') && req.body.trim() === '{}'
-          ? { ...req, body: JSON.stringify({ ttl_seconds: 365 * 86400 }) }
-          : undefined,
+      request: (req) => (req.path.endsWith('/rotate') && req.body.trim() === '{}' ? { ...req, body: JSON.stringify({ ttl_seconds: 365 * 86400 }) } : undefined),
     },
   ],
   [
@@ -175,7 +180,12 @@ const CASES: [string, RegExp, Breakage][] = [
   [
     'scope widens instead of refusing',
     /refuse to widen/,
-    { request: (req) => (req.path.endsWith('/scope') ? { ...req, body: JSON.stringify({ scope: parse(req.body).scope && [((parse(req.body).scope as string[]) ?? [])[0]] }) } : undefined) },
+    {
+      request: (req) =>
+        req.path.endsWith('/scope')
+          ? { ...req, body: JSON.stringify({ scope: parse(req.body).scope && [((parse(req.body).scope as string[]) ?? [])[0]] }) }
+          : undefined,
+    },
   ],
   [
     'reactivate does nothing',
@@ -223,7 +233,9 @@ const CASES: [string, RegExp, Breakage][] = [
     /denied means access_denied/,
     {
       response: (req, res) =>
-        req.method === 'GET' && /^\/v1\/access-requests\/[^/?]+$/.test(req.path) && parse(res.body).error === 'access_denied' ? json(200, { status: 'denied' }) : undefined,
+        req.method === 'GET' && /^\/v1\/access-requests\/[^/?]+$/.test(req.path) && parse(res.body).error === 'access_denied'
+          ? json(200, { status: 'denied' })
+          : undefined,
     },
   ],
   [
@@ -243,11 +255,7 @@ const CASES: [string, RegExp, Breakage][] = [
     /^token exchange/,
     { response: (req, res) => (req.path === '/v1/token' && res.status === 200 ? json(200, { ...parse(res.body), expires_in: 30 * 86400 }) : undefined) },
   ],
-  [
-    'leak reports are ignored',
-    /^leak report/,
-    { request: (req) => (req.path === '/v1/leak-reports' ? json(202, { received: 1 }) : undefined) },
-  ],
+  ['leak reports are ignored', /^leak report/, { request: (req) => (req.path === '/v1/leak-reports' ? json(202, { received: 1 }) : undefined) }],
   [
     'leak reports tell known keys from unknown ones',
     /^leak report/,
@@ -271,11 +279,19 @@ const CASES: [string, RegExp, Breakage][] = [
     {
       response: (req) =>
         req.path === '/v1/jwks'
-          ? json(200, { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'other' }] })
+          ? json(200, {
+              keys: [
+                { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'other' },
+              ],
+            })
           : undefined,
     },
   ],
-  ['no security events at all', /^security events are SETs/, { response: (req) => (req.path === '/v1/security-events' ? json(200, { sets: {}, moreAvailable: false }) : undefined) }],
+  [
+    'no security events at all',
+    /^security events are SETs/,
+    { response: (req) => (req.path === '/v1/security-events' ? json(200, { sets: {}, moreAvailable: false }) : undefined) },
+  ],
 ];
 
 describe('deliberately broken issuers fail conformance', () => {
@@ -290,7 +306,10 @@ describe('deliberately broken issuers fail conformance', () => {
       const report = await runConformance(broken.url, { adminToken: reference.adminToken });
       expect(report.passed).toBe(false);
       const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.name);
-      expect(failed.some((n) => failing.test(n)), `failed: ${failed.join(' | ') || 'nothing'}`).toBe(true);
+      expect(
+        failed.some((n) => failing.test(n)),
+        `failed: ${failed.join(' | ') || 'nothing'}`,
+      ).toBe(true);
       const text = JSON.stringify(report);
       expect(text).not.toContain(reference.adminToken);
       if (report.checks.some((c) => c.name.startsWith('create') && c.status === 'pass')) expect(broken.secrets.size).toBeGreaterThan(0);

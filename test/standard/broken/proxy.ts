@@ -47,7 +47,8 @@ export async function brokenIssuer(upstream: string, breakage: Breakage): Promis
     const text = (await up.body.text()).split(upstream).join(self);
     for (const m of text.matchAll(/"(?:value|access_token|request_secret)":"([^"]+)"/g)) secrets.add(m[1]!);
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(up.headers)) if (typeof v === 'string' && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') out[k] = v;
+    for (const [k, v] of Object.entries(up.headers))
+      if (typeof v === 'string' && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') out[k] = v;
     return { status: up.statusCode, headers: out, body: text };
   };
   const server: Server = createServer(async (req, res) => {

@@ -45,7 +45,10 @@ export async function checkAccessRequests(ctx: Ctx): Promise<void> {
     const listed = await ctx.call('GET', `${url}?status=pending`, undefined, 'admin');
     expect(listed.status === 200, `listing pending requests answered HTTP ${listed.status}`);
     const pending = Array.isArray(listed.json.requests) ? (listed.json.requests as { id?: unknown }[]) : [];
-    expect(pending.some((r) => r.id === id), 'the pending request is missing from ?status=pending');
+    expect(
+      pending.some((r) => r.id === id),
+      'the pending request is missing from ?status=pending',
+    );
     const approve = await ctx.call('POST', `${url}/${id}/approve`, {}, 'admin');
     expect(approve.status === 200, `approve answered HTTP ${approve.status}${problemCode(approve)}`);
     const got = await pickUp(url, id, secret);
@@ -56,7 +59,10 @@ export async function checkAccessRequests(ctx: Ctx): Promise<void> {
     expect(typeof credential!.expires_at === 'string', 'the delivered credential does not expire');
     const again = await pickUp(url, id, secret);
     expect(!again.text.includes(credential!.value as string), 'a second pick-up delivered the credential again');
-    expect(again.status === 400 && again.json.error === 'invalid_grant', `a second pick-up answered HTTP ${again.status}${problemCode(again)}, expected 400 invalid_grant`);
+    expect(
+      again.status === 400 && again.json.error === 'invalid_grant',
+      `a second pick-up answered HTTP ${again.status}${problemCode(again)}, expected 400 invalid_grant`,
+    );
   });
 
   await ctx.check('access-requests', 'access request: denied means access_denied, no credential', async () => {

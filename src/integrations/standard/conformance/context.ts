@@ -101,7 +101,13 @@ export class Ctx {
   }
 
   /** One HTTP call; `auth` is 'admin', a bearer value, or none. Never follows another origin. */
-  async call(method: 'GET' | 'POST', url: string, body?: Json | URLSearchParams, auth?: 'admin' | { bearer: string } | { raw: string }, extra: Record<string, string> = {}): Promise<Answer> {
+  async call(
+    method: 'GET' | 'POST',
+    url: string,
+    body?: Json | URLSearchParams,
+    auth?: 'admin' | { bearer: string } | { raw: string },
+    extra: Record<string, string> = {},
+  ): Promise<Answer> {
     expect(originOf(url) === this.origin, `${url} is not on the issuer's origin ${this.origin}; not contacted`);
     const headers: Record<string, string> = { accept: 'application/json', ...extra };
     if (auth === 'admin') headers.authorization = `Bearer ${this.needAdmin()}`;

@@ -39,7 +39,9 @@ export async function checkEvents(ctx: Ctx): Promise<void> {
     if (ack.length) await ctx.call('POST', url, { ack, maxEvents: 0, returnImmediately: true }, 'admin');
     expect(seen.length > 0, 'no SETs at all, though the suite has revoked a credential');
     const about = (p: Record<string, unknown>) => JSON.stringify(p.sub_id ?? p.sub ?? '').includes(first.id);
-    const revoked = seen.some((p) => about(p) && (p.events as Record<string, { change_type?: string }> | undefined)?.[CREDENTIAL_CHANGE]?.change_type === 'revoke');
+    const revoked = seen.some(
+      (p) => about(p) && (p.events as Record<string, { change_type?: string }> | undefined)?.[CREDENTIAL_CHANGE]?.change_type === 'revoke',
+    );
     expect(revoked, `no credential-change (revoke) event about the revoked credential among ${seen.length} SETs`);
   });
 }

@@ -30,7 +30,10 @@ export async function checkExchange(ctx: Ctx): Promise<void> {
 
     const wider = await ctx.call('POST', url, form({ scope: `${ctx.readScope} ${ctx.otherScope}` }));
     if (typeof wider.json.access_token === 'string') ctx.secrets.push(wider.json.access_token);
-    expect(wider.status === 400 && wider.json.error === 'invalid_scope', `a wider exchange answered HTTP ${wider.status}${problemCode(wider)}, expected 400 invalid_scope`);
+    expect(
+      wider.status === 400 && wider.json.error === 'invalid_scope',
+      `a wider exchange answered HTTP ${wider.status}${problemCode(wider)}, expected 400 invalid_scope`,
+    );
 
     const longer = await ctx.call('POST', url, form({ ttl_seconds: String(30 * 86400) }));
     if (typeof longer.json.access_token === 'string') {
@@ -40,7 +43,10 @@ export async function checkExchange(ctx: Ctx): Promise<void> {
 
     const untyped = await ctx.call('POST', url, new URLSearchParams({ grant_type: GRANT, subject_token: parent.value }));
     if (typeof untyped.json.access_token === 'string') ctx.secrets.push(untyped.json.access_token);
-    expect(untyped.status === 400 && untyped.json.error === 'invalid_request', `an exchange without subject_token_type answered HTTP ${untyped.status}${problemCode(untyped)}`);
+    expect(
+      untyped.status === 400 && untyped.json.error === 'invalid_request',
+      `an exchange without subject_token_type answered HTTP ${untyped.status}${problemCode(untyped)}`,
+    );
 
     if (typeof ctx.m.introspection_endpoint === 'string' && typeof ctx.m.revocation_endpoint === 'string') {
       expect(await ctx.isActive(token), 'the exchanged token is not active');

@@ -20,7 +20,10 @@ export async function checkLeakReport(ctx: Ctx): Promise<void> {
     if (!ctx.has('audit')) skip('the reported key is still active and there is no audit to show a flag');
     const a = await ctx.call('GET', `${ctx.endpoint('credential_issuer_endpoint')}/${encodeURIComponent(known.id)}/events`, undefined, 'admin');
     const events = Array.isArray(a.json.events) ? (a.json.events as { action?: unknown }[]) : [];
-    expect(events.some((e) => e.action === 'compromise_reported'), 'the reported key is still active and not flagged (no compromise_reported event)');
+    expect(
+      events.some((e) => e.action === 'compromise_reported'),
+      'the reported key is still active and not flagged (no compromise_reported event)',
+    );
     return 'flagged, still active';
   });
 }

@@ -57,7 +57,10 @@ export async function checkRotation(ctx: Ctx): Promise<void> {
     const a = await ctx.call('GET', `${ctx.endpoint('credential_issuer_endpoint')}/${encodeURIComponent(first.id)}/events`, undefined, 'admin');
     expect(a.status === 200, `per-credential audit answered HTTP ${a.status}${problemCode(a)}`);
     const events = Array.isArray(a.json.events) ? (a.json.events as { action?: unknown }[]) : [];
-    expect(events.some((e) => e.action === 'rotated'), `no "rotated" event (got ${events.map((e) => String(e.action)).join(', ') || 'none'})`);
+    expect(
+      events.some((e) => e.action === 'rotated'),
+      `no "rotated" event (got ${events.map((e) => String(e.action)).join(', ') || 'none'})`,
+    );
   });
 
   await ctx.check('rotation', 'rotate and scope refuse to widen scopes (invalid_scope)', async () => {
