@@ -3,24 +3,36 @@ import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { usageError } from '../core/errors.js';
-import { redact } from '../core/redact.js';
-import { looksLikeCredential, newCredentialValue, newId, newRequestSecret, seal, secretEquals, sha256, unseal, type Environment } from './keys.js';
-import { referenceManifest, referencePermissions } from './manifest.js';
-import { expandScopes, isNarrowerOrEqual, parseScopeList, REFERENCE_SCOPES } from './scopes.js';
-import { IssuerState, type AccessRequestRecord, type CredentialRecord } from './state.js';
 import * as io from '../core/io.js';
+import { AccessRequests } from './access-requests.js';
+import { CredentialOps } from './credentials.js';
+import { IssuerCore, view, type Body } from './issuer-core.js';
+import { sha256 } from './keys.js';
+import { referenceManifest, referencePermissions } from './manifest.js';
+import { HttpError, problemBody } from './problem.js';
+import { ProtectedApi } from './protected-api.js';
+import { RateLimiter } from './rate-limit.js';
+import { SecurityEvents } from './security-events.js';
+import { Signals } from './signals.js';
+import { IssuerState } from './state.js';
+import { TokenEndpoint } from './token-endpoint.js';
+
+export { REFERENCE_ACCOUNT } from './manifest.js';
 
 /**
  * The reference credential issuer: every operation of spec/credential-issuer.md on node:http,
  * plus a tiny protected API (/v1/whoami, /v1/events) that enforces scopes and expiry so a client
  * can prove that a credential works and what it reaches.
  *
- * Reading order: startIssuer → handle (the route table) → one function per operation.
+ * Reading order: startIssuer → handle (the route table) → the operation, in credentials.ts,
+ * access-requests.ts, token-endpoint.ts, signals.ts or protected-api.ts (all on issuer-core.ts).
  */
 export interface IssuerOptions {
   port?: number;
   host?: string;
   dataDir?: string;
+  /** Unauthenticated calls (leak reports, access requests) allowed per address per minute; default 30. */
+  rateLimitPerMinute?: number;
 }
 
 export interface RunningIssuer {
@@ -32,32 +44,12 @@ export interface RunningIssuer {
 }
 
 const MAX_BODY = 64 * 1024;
-const MAX_TTL_SECONDS = 365 * 24 * 3600;
-const DEFAULT_REQUEST_TTL = 3600;
-const MAX_REQUEST_TTL = 24 * 3600;
-const MAX_PENDING_REQUESTS = 1000;
-const EVENTS_KEPT = 1000;
-const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /** $CREDCTL_ISSUER_DATA, else the XDG data directory: $XDG_DATA_HOME/credctl/issuer (~/.local/share/credctl/issuer). */
 export const defaultDataDir = (): string =>
   process.env.CREDCTL_ISSUER_DATA ?? join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'credctl', 'issuer');
 
 const LOOPBACK_HOSTS = /^(?:127(?:\.\d{1,3}){3}|::1|localhost)$/;
-
-/** An answer in the spec's error shape: {error, error_description}. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    description: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(description);
-  }
-}
-
-type Body = Record<string, unknown>;
 
 export async function startIssuer(options: IssuerOptions = {}): Promise<RunningIssuer> {
   const host = options.host ?? '127.0.0.1';
@@ -76,7 +68,7 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<RunningI
   });
   const { port } = server.address() as AddressInfo;
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const issuer = new Issuer(state, origin);
+  const issuer = new Issuer(state, origin, await SecurityEvents.open(state.dataDir, origin), options.rateLimitPerMinute ?? 30);
   server.on('request', (req, res) => void issuer.handle(req, res));
   return {
     url: origin,
@@ -94,14 +86,27 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<RunningI
 class Issuer {
   private readonly manifest: string;
   private readonly permissions: string;
-  private readonly appEvents: Record<Environment, Body[]> = { live: [], test: [] };
+  private readonly core: IssuerCore;
+  private readonly credentials: CredentialOps;
+  private readonly access: AccessRequests;
+  private readonly tokens: TokenEndpoint;
+  private readonly signals: Signals;
+  private readonly api: ProtectedApi;
 
   constructor(
-    private readonly state: IssuerState,
+    state: IssuerState,
     private readonly origin: string,
+    sets: SecurityEvents,
+    rateLimitPerMinute: number,
   ) {
     this.manifest = JSON.stringify(referenceManifest(origin), null, 2);
     this.permissions = JSON.stringify(referencePermissions(origin), null, 2);
+    this.core = new IssuerCore(state, origin, sets);
+    this.credentials = new CredentialOps(this.core, (res, status, body, headers) => this.send(res, status, body, headers));
+    this.access = new AccessRequests(this.core, new RateLimiter(rateLimitPerMinute, 60_000));
+    this.tokens = new TokenEndpoint(this.core);
+    this.signals = new Signals(this.core, new RateLimiter(rateLimitPerMinute, 60_000));
+    this.api = new ProtectedApi(this.core);
   }
 
   /**
@@ -121,7 +126,7 @@ class Issuer {
     if (from === 'null') throw new HttpError(403, 'access_denied', 'cross-origin requests are refused');
     if (req.method === 'POST') {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      const formOk = route === 'POST introspect' || route === 'POST revoke' || route === 'POST token';
+      const formOk = route === 'POST introspect' || route === 'POST revoke' || route === 'POST token' || route === 'POST leak-reports';
       const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
       if (hasBody && type !== 'application/json' && !(formOk && type === 'application/x-www-form-urlencoded')) {
         throw new HttpError(415, 'invalid_request', `send the body as application/json${formOk ? ' (or a form)' : ''}`);
@@ -137,64 +142,70 @@ class Issuer {
       this.checkRequest(req, `${method} ${collection}${id ? '/:id' : ''}${action ? `/${action}` : ''}`);
       if (url.pathname === '/.well-known/credential-issuer') return this.document(req, res, this.manifest);
       if (url.pathname === '/.well-known/credential-permissions') return this.document(req, res, this.permissions);
+      if (url.pathname === '/approve') return this.access.verificationPage(res, url.searchParams);
       if (v1 !== 'v1' || rest.length) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
       const route = `${method} ${collection}${id ? '/:id' : ''}${action ? `/${action}` : ''}`;
       switch (route) {
         case 'GET whoami':
-          return this.send(res, 200, this.whoami(req));
+          return this.send(res, 200, this.api.whoami(req));
         case 'GET events':
-          return this.send(res, 200, this.readEvents(req));
+          return this.send(res, 200, this.api.readEvents(req));
         case 'POST events':
-          return this.send(res, 201, this.writeEvent(req, await readBody(req)));
+          return this.send(res, 201, this.api.writeEvent(req, await readBody(req)));
         case 'POST credentials':
-          return await this.create(req, res, await readBody(req));
+          return await this.credentials.create(req, res, await readBody(req));
         case 'GET credentials':
-          return this.send(res, 200, this.list(req, url.searchParams));
+          return this.send(res, 200, this.credentials.list(req, url.searchParams));
         case 'GET credentials/:id':
-          this.authorize(req, 'read');
-          return this.send(res, 200, view(this.find(id)));
+          this.core.authorize(req, 'read');
+          return this.send(res, 200, view(this.core.find(id)));
         case 'POST credentials/:id/rotate':
-          return await this.rotate(req, res, id, await readBody(req));
+          return await this.credentials.rotate(req, res, id, await readBody(req));
         case 'POST credentials/:id/scope':
-          return this.send(res, 200, await this.scope(req, id, await readBody(req)));
+          return this.send(res, 200, await this.credentials.scope(req, id, await readBody(req)));
         case 'POST credentials/:id/revoke':
-          return this.send(res, 200, await this.setStatus(req, id, 'revoked'));
+          return this.send(res, 200, await this.credentials.setStatus(req, id, 'revoked'));
         case 'POST credentials/:id/deactivate':
-          return this.send(res, 200, await this.setStatus(req, id, 'deactivated'));
+          return this.send(res, 200, await this.credentials.setStatus(req, id, 'deactivated'));
         case 'POST credentials/:id/reactivate':
-          return this.send(res, 200, await this.setStatus(req, id, 'active'));
+          return this.send(res, 200, await this.credentials.setStatus(req, id, 'active'));
         case 'GET credentials/:id/events':
-          this.authorize(req, 'read');
-          this.find(id);
-          return this.send(res, 200, this.audit(url.searchParams, id));
+          this.core.authorize(req, 'read');
+          this.core.find(id);
+          return this.send(res, 200, this.credentials.audit(url.searchParams, id));
+        case 'GET jwks':
+          return this.send(res, 200, this.core.sets.jwks, { 'cache-control': 'public, max-age=300' });
+        case 'POST security-events':
+          return this.send(res, 200, await this.signals.pollSets(this.core.receiverOf(req), await readBody(req)));
+        case 'POST leak-reports':
+          return this.send(res, 202, await this.signals.leakReport(req, await readBody(req)));
         case 'POST introspect':
-          return this.send(res, 200, this.introspect(req, await readBody(req)));
+          return this.send(res, 200, this.credentials.introspect(req, await readBody(req)));
         case 'POST revoke':
-          return this.send(res, 200, await this.revokeByToken(req, await readBody(req)));
+          return this.send(res, 200, await this.credentials.revokeByToken(req, await readBody(req)));
         case 'GET audit':
-          this.authorize(req, 'read');
-          return this.send(res, 200, this.audit(url.searchParams));
+          this.core.authorize(req, 'read');
+          return this.send(res, 200, this.credentials.audit(url.searchParams));
         case 'POST access-requests':
-          return this.send(res, 201, await this.requestAccess(await readBody(req)));
+          return this.send(res, 201, await this.access.requestAccess(req, await readBody(req)));
         case 'GET access-requests':
-          this.authorize(req, 'read');
-          return this.send(res, 200, { requests: [...this.state.requests.values()].map(requestView) });
+          return this.send(res, 200, this.access.listRequests(req, url.searchParams));
         case 'GET access-requests/:id':
-          return this.send(res, 200, await this.pickUp(req, id));
+          return this.send(res, 200, await this.access.pickUp(req, id));
         case 'POST access-requests/:id/approve':
-          return this.send(res, 200, await this.decide(req, id, 'approved', await readBody(req)));
+          return this.send(res, 200, await this.access.decide(req, id, 'approved', await readBody(req)));
         case 'POST access-requests/:id/deny':
-          return this.send(res, 200, await this.decide(req, id, 'denied', await readBody(req)));
+          return this.send(res, 200, await this.access.decide(req, id, 'denied', await readBody(req)));
         case 'POST token':
-          return this.send(res, 200, await this.exchange(await readBody(req)));
+          return this.send(res, 200, await this.tokens.token(req, await readBody(req)));
         default:
           throw new HttpError(404, 'not_found', `no route ${method} ${url.pathname}`);
       }
     } catch (err) {
-      if (err instanceof HttpError) return this.send(res, err.status, { error: err.code, error_description: err.message }, err.headers);
+      if (err instanceof HttpError) return this.problem(res, err);
       // Never echo internals (they could hold a request body); the operator sees the message on stderr.
       io.err().write(`credctl issuer: ${(err as Error)?.message ?? String(err)}\n`);
-      return this.send(res, 500, { error: 'server_error', error_description: 'internal error' });
+      return this.problem(res, new HttpError(500, 'server_error', 'internal error'));
     }
   }
 
@@ -204,6 +215,13 @@ class Issuer {
     if (res.headersSent) return;
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
     res.end(JSON.stringify(body));
+  }
+
+  /** RFC 9457 problem details, keeping the 0.1 {error, error_description} members. */
+  private problem(res: ServerResponse, err: HttpError): void {
+    if (res.headersSent) return;
+    res.writeHead(err.status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...err.headers });
+    res.end(JSON.stringify(problemBody(err.status, err.code, err.message)));
   }
 
   private document(req: IncomingMessage, res: ServerResponse, text: string): void {
@@ -218,463 +236,6 @@ class Issuer {
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : text);
   }
-
-  private now(): number {
-    return Date.now();
-  }
-
-  /** Active = not revoked or deactivated, not expired, and (for exchanged tokens) its parent still active. */
-  private isActive(c: CredentialRecord, depth = 0): boolean {
-    if (c.status !== 'active') return false;
-    if (c.expires_at && Date.parse(c.expires_at) <= this.now()) return false;
-    if (c.derived_from) {
-      const parent = this.state.credentials.get(c.derived_from);
-      return depth < 8 && parent !== undefined && this.isActive(parent, depth + 1);
-    }
-    return true;
-  }
-
-  private credentialFromBearer(req: IncomingMessage): CredentialRecord | undefined {
-    const token = bearer(req);
-    if (!token) return undefined;
-    const c = this.state.byHash.get(sha256(token));
-    return c && this.isActive(c) ? c : undefined;
-  }
-
-  /** The protected API's gate: an active credential, holding `scope` when one is needed. */
-  private requireCredential(req: IncomingMessage, scope?: string): CredentialRecord {
-    const c = this.credentialFromBearer(req);
-    if (!c) {
-      throw new HttpError(401, 'invalid_token', 'missing, unknown, expired, deactivated or revoked credential', {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      });
-    }
-    if (scope && !expandScopes(c.scopes, REFERENCE_SCOPES).has(scope)) {
-      throw new HttpError(403, 'insufficient_scope', `this credential lacks the ${scope} scope`, {
-        'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
-      });
-    }
-    c.last_used_at = new Date(this.now()).toISOString();
-    return c;
-  }
-
-  /** Management calls: the admin token, or a credential holding keys:admin (keys:read for reads). */
-  private authorize(req: IncomingMessage, level: 'read' | 'admin'): string {
-    const token = bearer(req);
-    if (token && secretEquals(token, this.state.adminToken)) return 'admin';
-    if (token && looksLikeCredential(token)) return `credential:${this.requireCredential(req, level === 'admin' ? 'keys:admin' : 'keys:read').id}`;
-    throw new HttpError(401, 'unauthorized', 'management calls need Authorization: Bearer <admin token>', {
-      'www-authenticate': 'Bearer realm="credctl-issuer"',
-    });
-  }
-
-  private find(id: string): CredentialRecord {
-    const c = this.state.credentials.get(id);
-    if (!c) throw new HttpError(404, 'not_found', `no credential ${id}`);
-    return c;
-  }
-
-  private event(action: string, actor: string, ids: { credential_id?: string; request_id?: string }, detail?: Body): void {
-    this.state.record({ id: newId('evt'), at: new Date(this.now()).toISOString(), action, actor, ...ids, ...(detail ? { detail } : {}) });
-  }
-
-  private scopesFrom(value: unknown, required: boolean): string[] | undefined {
-    if (value === undefined && !required) return undefined;
-    const scopes = parseScopeList(value);
-    if (!scopes || scopes.length === 0) throw new HttpError(400, 'invalid_scope', 'scope must be a non-empty list (array or space-separated string)');
-    const unknown = scopes.filter((s) => !REFERENCE_SCOPES.some((d) => d.name === s));
-    if (unknown.length) throw new HttpError(400, 'invalid_scope', `unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}`);
-    return scopes;
-  }
-
-  /** Expiry from ttl_seconds or expires_at (ISO 8601); null = never expires. */
-  private expiryFrom(body: Body, fallback: string | null = null): string | null {
-    if (body.ttl_seconds !== undefined) {
-      const ttl = body.ttl_seconds;
-      if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS) {
-        throw new HttpError(400, 'invalid_request', `ttl_seconds must be an integer from 1 to ${MAX_TTL_SECONDS}`);
-      }
-      return new Date(this.now() + ttl * 1000).toISOString();
-    }
-    if (body.expires_at !== undefined) {
-      const at = typeof body.expires_at === 'string' ? Date.parse(body.expires_at) : NaN;
-      if (Number.isNaN(at) || at <= this.now()) throw new HttpError(400, 'invalid_request', 'expires_at must be a future ISO 8601 time');
-      return new Date(at).toISOString();
-    }
-    return fallback;
-  }
-
-  private mint(fields: Omit<CredentialRecord, 'id' | 'hash' | 'hint' | 'status' | 'created_at'>): { record: CredentialRecord; value: string } {
-    const value = newCredentialValue(fields.environment);
-    const record: CredentialRecord = {
-      id: newId('cred'),
-      ...fields,
-      hash: sha256(value),
-      hint: redact(value),
-      status: 'active',
-      created_at: new Date(this.now()).toISOString(),
-    };
-    this.state.addCredential(record);
-    return { record, value };
-  }
-
-  /**
-   * Idempotency-Key: the same key and body replays the first answer (same credential, same value,
-   * 200 + Idempotent-Replayed); the same key with another body is 422. The value is kept sealed
-   * under the key itself, which the issuer stores only as a hash, for 24 hours.
-   */
-  private async idempotent(
-    req: IncomingMessage,
-    res: ServerResponse,
-    operation: string,
-    body: Body,
-    produce: () => { record: CredentialRecord; value: string },
-  ): Promise<void> {
-    const key = req.headers['idempotency-key'];
-    if (key === undefined) {
-      const { record, value } = produce();
-      await this.state.persist();
-      return this.send(res, 201, { ...view(record), value });
-    }
-    if (typeof key !== 'string' || key.length < 16 || key.length > 255) {
-      throw new HttpError(400, 'invalid_request', 'Idempotency-Key must be 16 to 255 characters (use a random UUID)');
-    }
-    const keyHash = sha256(`idempotency\0${key}`);
-    const bodyHash = sha256(`${operation}\0${canonicalJson(body)}`);
-    const previous = this.state.idempotency.get(keyHash);
-    if (previous) {
-      if (previous.operation !== operation || previous.body_hash !== bodyHash) {
-        throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
-      }
-      const record = this.find(previous.credential_id);
-      const value = unseal(previous.sealed, key, 'idempotency');
-      return this.send(res, 200, { ...view(record), ...(value ? { value } : {}) }, { 'idempotent-replayed': 'true' });
-    }
-    const { record, value } = produce();
-    this.state.idempotency.set(keyHash, {
-      key_hash: keyHash,
-      operation,
-      body_hash: bodyHash,
-      credential_id: record.id,
-      sealed: seal(value, key, 'idempotency'),
-      created_at: record.created_at,
-    });
-    await this.state.persist();
-    return this.send(res, 201, { ...view(record), value });
-  }
-
-  // ---- operations -------------------------------------------------------------------------
-
-  private async create(req: IncomingMessage, res: ServerResponse, body: Body): Promise<void> {
-    const actor = this.authorize(req, 'admin');
-    const scopes = this.scopesFrom(body.scope ?? body.scopes, true)!;
-    const environment = body.environment ?? 'live';
-    if (environment !== 'live' && environment !== 'test') throw new HttpError(400, 'invalid_request', 'environment must be "live" or "test"');
-    if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) {
-      throw new HttpError(400, 'invalid_request', 'name must be a string of at most 200 characters');
-    }
-    const expires_at = this.expiryFrom(body);
-    await this.idempotent(req, res, 'create', body, () => {
-      const minted = this.mint({ name: (body.name as string | undefined) ?? '', scopes, environment, expires_at, created_by: actor });
-      this.event('created', actor, { credential_id: minted.record.id }, { scopes, environment, expires_at });
-      return minted;
-    });
-  }
-
-  private list(req: IncomingMessage, query: URLSearchParams): Body {
-    this.authorize(req, 'read');
-    const status = query.get('status');
-    const environment = query.get('environment');
-    const credentials = [...this.state.credentials.values()]
-      .map((c) => view(c, this.isActive(c)))
-      .filter((c) => (!status || c.status === status) && (!environment || c.environment === environment));
-    return { credentials };
-  }
-
-  private async rotate(req: IncomingMessage, res: ServerResponse, id: string, body: Body): Promise<void> {
-    const actor = this.authorize(req, 'admin');
-    const old = this.find(id);
-    if (old.status === 'revoked') throw new HttpError(409, 'conflict', `${id} is revoked; create a new credential instead`);
-    const scopes = this.scopesFrom(body.scope ?? body.scopes, false) ?? old.scopes;
-    if (!isNarrowerOrEqual(scopes, old.scopes, REFERENCE_SCOPES)) {
-      throw new HttpError(400, 'invalid_scope', 'a rotation may keep or narrow the scopes, never widen them');
-    }
-    // Keep the old credential's lifetime unless told otherwise.
-    const lifetime = old.expires_at ? Date.parse(old.expires_at) - Date.parse(old.created_at) : undefined;
-    const expires_at = this.expiryFrom(body, lifetime ? new Date(this.now() + lifetime).toISOString() : null);
-    await this.idempotent(req, res, `rotate:${id}`, body, () => {
-      const minted = this.mint({
-        name: typeof body.name === 'string' ? body.name : old.name,
-        scopes,
-        environment: old.environment,
-        expires_at,
-        created_by: actor,
-        rotated_from: old.id,
-      });
-      this.event('rotated', actor, { credential_id: old.id }, { replacement: minted.record.id });
-      this.event('created', actor, { credential_id: minted.record.id }, { scopes, rotated_from: old.id, expires_at });
-      return minted;
-    });
-  }
-
-  /** Down-scoping in place (RFC 8693's rule: never wider than granted). */
-  private async scope(req: IncomingMessage, id: string, body: Body): Promise<Body> {
-    const actor = this.authorize(req, 'admin');
-    const c = this.find(id);
-    const scopes = this.scopesFrom(body.scope ?? body.scopes, true)!;
-    if (c.status === 'revoked') throw new HttpError(409, 'conflict', `${id} is revoked`);
-    if (!isNarrowerOrEqual(scopes, c.scopes, REFERENCE_SCOPES)) {
-      throw new HttpError(400, 'invalid_scope', 'scope can only narrow a credential; create or request a new one to widen');
-    }
-    this.event('scoped', actor, { credential_id: id }, { from: c.scopes, to: scopes });
-    c.scopes = scopes;
-    await this.state.persist();
-    return view(c, this.isActive(c));
-  }
-
-  private async setStatus(req: IncomingMessage, id: string, to: 'active' | 'deactivated' | 'revoked'): Promise<Body> {
-    const actor = this.authorize(req, 'admin');
-    const c = this.find(id);
-    if (c.status !== to) {
-      if (c.status === 'revoked') throw new HttpError(409, 'conflict', `${id} is revoked; revocation cannot be undone`);
-      const at = new Date(this.now()).toISOString();
-      if (to === 'revoked') c.revoked_at = at;
-      if (to === 'deactivated') c.deactivated_at = at;
-      if (to === 'active') delete c.deactivated_at;
-      c.status = to;
-      this.event(to === 'active' ? 'reactivated' : to, actor, { credential_id: id });
-      await this.state.persist();
-    }
-    return view(c, this.isActive(c));
-  }
-
-  /** RFC 7009: 200 whether or not the token was known, so the endpoint cannot be used to probe. */
-  private async revokeByToken(req: IncomingMessage, body: Body): Promise<Body> {
-    const actor = this.authorize(req, 'admin');
-    const c =
-      typeof body.token === 'string'
-        ? this.state.byHash.get(sha256(body.token))
-        : typeof body.id === 'string'
-          ? this.state.credentials.get(body.id)
-          : undefined;
-    if (body.token === undefined && body.id === undefined) throw new HttpError(400, 'invalid_request', 'give token (the value) or id');
-    if (c && c.status !== 'revoked') {
-      c.status = 'revoked';
-      c.revoked_at = new Date(this.now()).toISOString();
-      this.event('revoked', actor, { credential_id: c.id });
-      await this.state.persist();
-    }
-    return {};
-  }
-
-  /** RFC 7662. An inactive token gets exactly {active:false}: no hint why. */
-  private introspect(req: IncomingMessage, body: Body): Body {
-    this.authorize(req, 'read');
-    if (typeof body.token !== 'string') throw new HttpError(400, 'invalid_request', 'token is required');
-    const c = this.state.byHash.get(sha256(body.token));
-    if (!c || !this.isActive(c)) return { active: false };
-    return {
-      active: true,
-      scope: c.scopes.join(' '),
-      client_id: c.id,
-      sub: c.id,
-      token_type: 'api_key',
-      iat: Math.floor(Date.parse(c.created_at) / 1000),
-      ...(c.expires_at ? { exp: Math.floor(Date.parse(c.expires_at) / 1000) } : {}),
-      iss: this.origin,
-      environment: c.environment,
-      name: c.name,
-    };
-  }
-
-  private audit(query: URLSearchParams, credentialId?: string): Body {
-    const id = credentialId ?? query.get('credential_id');
-    const limit = Math.min(Math.max(Number(query.get('limit')) || 1000, 1), 10000);
-    const events = this.state.events.filter((e) => !id || e.credential_id === id);
-    return { events: events.slice(-limit) };
-  }
-
-  // ---- access requests: request → pending → approve/deny → the requester picks up a credential
-
-  private async requestAccess(body: Body): Promise<Body> {
-    const pending = [...this.state.requests.values()].filter((r) => r.status === 'pending').length;
-    if (pending >= MAX_PENDING_REQUESTS) throw new HttpError(429, 'too_many_requests', 'too many pending access requests');
-    const scopes = this.scopesFrom(body.scope ?? body.scopes, true)!;
-    const ttl = body.ttl_seconds ?? DEFAULT_REQUEST_TTL;
-    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > MAX_REQUEST_TTL) {
-      throw new HttpError(400, 'invalid_request', `ttl_seconds must be an integer from 1 to ${MAX_REQUEST_TTL}`);
-    }
-    const environment = body.environment ?? 'test';
-    if (environment !== 'live' && environment !== 'test') throw new HttpError(400, 'invalid_request', 'environment must be "live" or "test"');
-    if (typeof body.requester !== 'string' || !body.requester || body.requester.length > 200) {
-      throw new HttpError(400, 'invalid_request', 'requester (who or what asks, e.g. "agent:claude") is required');
-    }
-    const secret = newRequestSecret();
-    const request: AccessRequestRecord = {
-      id: newId('areq'),
-      requester: body.requester,
-      reason: typeof body.reason === 'string' ? body.reason.slice(0, 1000) : '',
-      scopes,
-      environment,
-      ttl_seconds: ttl,
-      status: 'pending',
-      created_at: new Date(this.now()).toISOString(),
-      secret_hash: sha256(secret),
-    };
-    this.state.requests.set(request.id, request);
-    this.event('access_requested', `requester:${request.requester}`, { request_id: request.id }, { scopes, ttl_seconds: ttl });
-    await this.state.persist();
-    return { ...requestView(request), request_secret: secret, poll_url: `${this.origin}/v1/access-requests/${request.id}` };
-  }
-
-  private async decide(req: IncomingMessage, id: string, to: 'approved' | 'denied', body: Body): Promise<Body> {
-    const actor = this.authorize(req, 'admin');
-    const r = this.state.requests.get(id);
-    if (!r) throw new HttpError(404, 'not_found', `no access request ${id}`);
-    if (r.status !== 'pending') throw new HttpError(409, 'conflict', `access request ${id} is already ${r.status}`);
-    if (to === 'approved') {
-      // The approver may grant less than asked, never more.
-      const scopes = this.scopesFrom(body.scope ?? body.scopes, false) ?? r.scopes;
-      if (!isNarrowerOrEqual(scopes, r.scopes, REFERENCE_SCOPES)) throw new HttpError(400, 'invalid_scope', 'approval cannot grant more than was requested');
-      if (body.ttl_seconds !== undefined) {
-        if (typeof body.ttl_seconds !== 'number' || !Number.isInteger(body.ttl_seconds) || body.ttl_seconds < 1 || body.ttl_seconds > r.ttl_seconds) {
-          throw new HttpError(400, 'invalid_request', `ttl_seconds must be an integer from 1 to the requested ${r.ttl_seconds}`);
-        }
-        r.ttl_seconds = body.ttl_seconds;
-      }
-      r.scopes = scopes;
-    }
-    r.status = to;
-    r.decided_at = new Date(this.now()).toISOString();
-    this.event(to === 'approved' ? 'access_approved' : 'access_denied', actor, { request_id: id }, { scopes: r.scopes, ttl_seconds: r.ttl_seconds });
-    await this.state.persist();
-    return requestView(r);
-  }
-
-  /**
-   * The requester polls with its request secret. The credential is minted at the first poll after
-   * approval (so its value is never stored anywhere), and its lifetime counts from the approval.
-   */
-  private async pickUp(req: IncomingMessage, id: string): Promise<Body> {
-    const r = this.state.requests.get(id);
-    const token = bearer(req);
-    const isRequester = r !== undefined && token !== undefined && secretEquals(sha256(token), r.secret_hash);
-    if (!isRequester) this.authorize(req, 'read');
-    if (!r) throw new HttpError(404, 'not_found', `no access request ${id}`);
-    if (!isRequester || r.status !== 'approved') return requestView(r);
-    const expiresAt = Date.parse(r.decided_at!) + r.ttl_seconds * 1000;
-    if (expiresAt <= this.now()) return { ...requestView(r), status: 'expired' };
-    const { record, value } = this.mint({
-      name: `access request ${r.id} (${r.requester})`,
-      scopes: r.scopes,
-      environment: r.environment,
-      expires_at: new Date(expiresAt).toISOString(),
-      created_by: `access_request:${r.id}`,
-    });
-    r.status = 'delivered';
-    r.credential_id = record.id;
-    this.event('created', `requester:${r.requester}`, { credential_id: record.id, request_id: r.id }, { scopes: r.scopes, expires_at: record.expires_at });
-    await this.state.persist();
-    return { ...requestView(r), credential: { ...view(record), value } };
-  }
-
-  /** RFC 8693 token exchange for down-scoping: a narrower, shorter-lived child of a credential. */
-  private async exchange(body: Body): Promise<Body> {
-    if (body.grant_type !== TOKEN_EXCHANGE) throw new HttpError(400, 'unsupported_grant_type', `grant_type must be ${TOKEN_EXCHANGE}`);
-    const parent = typeof body.subject_token === 'string' ? this.state.byHash.get(sha256(body.subject_token)) : undefined;
-    if (!parent || !this.isActive(parent)) throw new HttpError(400, 'invalid_grant', 'subject_token is not an active credential');
-    const scopes = this.scopesFrom(body.scope, false) ?? parent.scopes;
-    if (!isNarrowerOrEqual(scopes, parent.scopes, REFERENCE_SCOPES))
-      throw new HttpError(400, 'invalid_scope', 'an exchanged credential cannot be wider than its subject');
-    const ttl =
-      typeof body.ttl_seconds === 'number' && Number.isInteger(body.ttl_seconds) && body.ttl_seconds > 0
-        ? Math.min(body.ttl_seconds, MAX_REQUEST_TTL)
-        : DEFAULT_REQUEST_TTL;
-    let expires = this.now() + ttl * 1000;
-    if (parent.expires_at) expires = Math.min(expires, Date.parse(parent.expires_at));
-    const { record, value } = this.mint({
-      name: `exchanged from ${parent.id}`,
-      scopes,
-      environment: parent.environment,
-      expires_at: new Date(expires).toISOString(),
-      created_by: `token_exchange:${parent.id}`,
-      derived_from: parent.id,
-    });
-    this.event('created', `credential:${parent.id}`, { credential_id: record.id }, { scopes, derived_from: parent.id });
-    await this.state.persist();
-    return {
-      access_token: value,
-      issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-      token_type: 'Bearer',
-      expires_in: Math.round((expires - this.now()) / 1000),
-      scope: scopes.join(' '),
-      credential_id: record.id,
-    };
-  }
-
-  // ---- the protected API ------------------------------------------------------------------
-
-  private whoami(req: IncomingMessage): Body {
-    const c = this.requireCredential(req);
-    return { id: c.id, name: c.name, scopes: c.scopes, environment: c.environment, expires_at: c.expires_at };
-  }
-
-  private readEvents(req: IncomingMessage): Body {
-    const c = this.requireCredential(req, 'events:read');
-    return { events: this.appEvents[c.environment] };
-  }
-
-  private writeEvent(req: IncomingMessage, body: Body): Body {
-    const c = this.requireCredential(req, 'events:write');
-    if (typeof body.type !== 'string' || !body.type) throw new HttpError(400, 'invalid_request', 'type is required');
-    const event = { id: newId('ev'), type: body.type.slice(0, 200), data: body.data ?? null, at: new Date(this.now()).toISOString(), by: c.id };
-    const list = this.appEvents[c.environment];
-    list.push(event);
-    if (list.length > EVENTS_KEPT) list.splice(0, list.length - EVENTS_KEPT);
-    return { id: event.id };
-  }
-}
-
-/** What the issuer shows about a credential: never the value, never its hash. */
-function view(c: CredentialRecord, active?: boolean): Body & { status: string; environment: string } {
-  const expired = active === false && c.status === 'active';
-  return {
-    id: c.id,
-    name: c.name,
-    scopes: c.scopes,
-    environment: c.environment,
-    status: expired ? 'expired' : c.status,
-    hint: c.hint,
-    created_at: c.created_at,
-    expires_at: c.expires_at,
-    created_by: c.created_by,
-    ...(c.rotated_from ? { rotated_from: c.rotated_from } : {}),
-    ...(c.derived_from ? { derived_from: c.derived_from } : {}),
-    ...(c.deactivated_at ? { deactivated_at: c.deactivated_at } : {}),
-    ...(c.revoked_at ? { revoked_at: c.revoked_at } : {}),
-    ...(c.last_used_at ? { last_used_at: c.last_used_at } : {}),
-  };
-}
-
-function requestView(r: AccessRequestRecord): Body {
-  const { secret_hash: _secret, ...rest } = r;
-  return rest;
-}
-
-function bearer(req: IncomingMessage): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return m?.[1];
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Body)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /** A JSON object or an application/x-www-form-urlencoded body (RFC 7662/7009 clients send forms). */

@@ -57,6 +57,10 @@ export interface AccessRequestRecord {
   ttl_seconds: number;
   status: AccessRequestStatus;
   created_at: string;
+  /** When a pending request lapses (RFC 8628 expires_in); absent in 0.1 data = never. */
+  expires_at?: string;
+  /** RFC 8628 user code a person matches on the approval page. */
+  user_code?: string;
   decided_at?: string;
   credential_id?: string;
   /** SHA-256 of the secret the requester got back; it alone can pick up the credential. */

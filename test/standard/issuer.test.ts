@@ -106,14 +106,25 @@ describe('reference issuer', () => {
     expect((await call('POST', '/v1/revoke', issuer.adminToken, { token: 'ccx_live_FAKEunknown000000000000000000000' })).status).toBe(200);
   });
 
-  it('never lists values and answers errors in the {error, error_description} shape', async () => {
+  it('never lists values and answers errors as problem details that keep {error, error_description}', async () => {
     const c = await client.create({ scopes: ['events:read'] });
     const list = await call('GET', '/v1/credentials', issuer.adminToken);
     expect(list.text).not.toContain(c.value);
     expect(list.json.credentials.find((x: { id: string }) => x.id === c.id).hint).toMatch(/^ccx_live_…/);
     const noAuth = await call('GET', '/v1/credentials');
     expect(noAuth.status).toBe(401);
-    expect(noAuth.json).toEqual({ error: 'unauthorized', error_description: expect.any(String) });
+    expect(noAuth.headers['content-type']).toBe('application/problem+json');
+    expect(noAuth.headers['www-authenticate']).toBe('Bearer realm="credctl-issuer"');
+    expect(noAuth.json).toEqual({
+      type: 'https://credctl.dev/spec/problems/invalid_token',
+      title: 'Unauthorized',
+      status: 401,
+      detail: expect.any(String),
+      error: 'invalid_token',
+      error_description: noAuth.json.detail,
+    });
+    const badToken = await call('GET', '/v1/credentials', 'ccadm_FAKE0123456789');
+    expect(badToken.headers['www-authenticate']).toBe('Bearer realm="credctl-issuer", error="invalid_token"');
     const bad = await call('POST', '/v1/credentials', issuer.adminToken, { scope: ['nope:read'] });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toBe('invalid_scope');
@@ -128,7 +139,7 @@ describe('reference issuer', () => {
     expect((await call('POST', '/v1/credentials', reader.value, { scope: ['events:read'] })).status).toBe(403);
   });
 
-  it('runs an agent access request: request → pending → approve → one pick-up with TTL', async () => {
+  it('runs an access request as RFC 8628 does: pending, slow_down, approve, one pick-up with TTL, then invalid_grant', async () => {
     const asked = await call('POST', '/v1/access-requests', undefined, {
       requester: 'agent:test',
       scope: 'events:read events:write',
@@ -136,9 +147,16 @@ describe('reference issuer', () => {
       reason: 'read analytics',
     });
     expect(asked.status).toBe(201);
-    expect(asked.json.status).toBe('pending');
+    expect(asked.json).toMatchObject({ status: 'pending', interval: 5, expires_in: 900, verification_uri: `${issuer.url}/approve` });
+    expect(asked.json.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    expect(asked.json.verification_uri_complete).toBe(`${issuer.url}/approve?user_code=${asked.json.user_code}`);
     const secret = asked.json.request_secret as string;
-    expect((await call('GET', `/v1/access-requests/${asked.json.id}`, secret)).json.status).toBe('pending');
+    expect((await call('GET', `/v1/access-requests/${asked.json.id}`, secret)).json.error).toBe('authorization_pending');
+    expect((await call('GET', `/v1/access-requests/${asked.json.id}`, secret)).json.error).toBe('slow_down');
+    const pending = await call('GET', '/v1/access-requests?status=pending', issuer.adminToken);
+    expect(pending.json.requests.map((r: { id: string }) => r.id)).toContain(asked.json.id);
+    expect(pending.text).not.toContain(secret);
+    expect((await call('GET', '/v1/access-requests?status=pending')).status).toBe(401);
     const approved = await call('POST', `/v1/access-requests/${asked.json.id}/approve`, issuer.adminToken, { scope: ['events:read'], ttl_seconds: 600 });
     expect(approved.json.status).toBe('approved');
     const picked = await call('GET', `/v1/access-requests/${asked.json.id}`, secret);
@@ -150,11 +168,14 @@ describe('reference issuer', () => {
     expect(ttl).toBeLessThanOrEqual(600_000);
     expect((await call('GET', '/v1/whoami', picked.json.credential.value)).status).toBe(200);
     const again = await call('GET', `/v1/access-requests/${asked.json.id}`, secret);
-    expect(again.json.credential).toBeUndefined();
+    expect(again.status).toBe(400);
+    expect(again.json.error).toBe('invalid_grant');
+    expect(again.text).not.toContain(picked.json.credential.value);
 
     const other = await call('POST', '/v1/access-requests', undefined, { requester: 'agent:test', scope: ['keys:admin'] });
     expect((await call('POST', `/v1/access-requests/${other.json.id}/deny`, issuer.adminToken)).json.status).toBe('denied');
-    expect((await call('GET', `/v1/access-requests/${other.json.id}`, other.json.request_secret)).json.credential).toBeUndefined();
+    const denied = await call('GET', `/v1/access-requests/${other.json.id}`, other.json.request_secret);
+    expect(denied.json.error).toBe('access_denied');
   });
 
   it('down-scopes by RFC 8693 token exchange; the child dies with its parent', async () => {
@@ -165,12 +186,26 @@ describe('reference issuer', () => {
       body: new URLSearchParams({
         grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
         subject_token: parent.value,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
         scope: 'events:read',
       }).toString(),
     });
     const child = (await res.body.json()) as { access_token: string; scope: string };
     expect(res.statusCode).toBe(200);
     expect(child.scope).toBe('events:read');
+    const noType = await call('POST', '/v1/token', undefined, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: parent.value,
+    });
+    expect(noType.status).toBe(400);
+    expect(noType.json.error).toBe('invalid_request');
+    const wider = await call('POST', '/v1/token', undefined, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: child.access_token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      scope: 'events:write',
+    });
+    expect(wider.json.error).toBe('invalid_scope');
     expect((await call('GET', '/v1/whoami', child.access_token)).status).toBe(200);
     await client.revoke({ id: parent.id });
     expect((await call('GET', '/v1/whoami', child.access_token)).status).toBe(401);

@@ -102,7 +102,9 @@ describe('provider registry', () => {
   });
 
   it('validates a hand-written manifest with precise messages', () => {
-    expect(() => validateManifest({ issuer: 'https://a.example/path', supported_operations: [] }, { source: 'm' })).toThrow(/issuer: must be an origin/);
+    expect(() => validateManifest({ issuer: 'https://a.example/path?tenant=1', supported_operations: [] }, { source: 'm' })).toThrow(
+      /issuer: must be an origin/,
+    );
     expect(() => validateManifest({ issuer: 'http://a.example', supported_operations: [] }, { source: 'm' })).toThrow(/issuer: must use https/);
     expect(() =>
       validateManifest(

@@ -117,6 +117,8 @@ export function register(program: Command): void {
         const passed = report.checks.filter((x) => x.status === 'pass').length;
         const skipped = report.checks.length - failed - passed;
         io.out().write(`\n${report.issuer}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+        const { profileLine } = await import('../../integrations/standard/conformance.js');
+        io.out().write(`profile: ${profileLine(report.profile)}\n`);
       }
       process.exitCode = report.passed ? 0 : 1;
     });
