@@ -33,9 +33,9 @@ describe('manifest schema 0.2', () => {
   it('types the 0.2 members', () => {
     expect(() => check({ issuer: 'https://a.example', supported_operations: [], endpoint_auth_methods: { credential_issuer_endpoint: [] } })).toThrow();
     expect(() => check({ issuer: 'https://a.example', supported_operations: [], events_delivery_methods_supported: ['smoke-signals'] })).toThrow();
-    expect(() => check({ issuer: 'https://a.example', supported_operations: [], credential_patterns: [{ name: 'x', regex: `^${'a'.repeat(1100)}$` }] })).toThrow(
-      /regex/,
-    );
+    expect(() =>
+      check({ issuer: 'https://a.example', supported_operations: [], credential_patterns: [{ name: 'x', regex: `^${'a'.repeat(1100)}$` }] }),
+    ).toThrow(/regex/);
   });
 
   it('says version 0.2 in both schemas', () => {
