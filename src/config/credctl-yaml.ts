@@ -24,7 +24,7 @@ export interface CredctlConfig {
 export const CONFIG_FILE = 'credctl.yaml';
 
 /** The sections credctl reads (sections.ts, and detection in src/scan/custom-rules.ts). */
-export const TOP_LEVEL_KEYS = ['project', 'providers', 'credentials', 'access', 'policy', 'detection'] as const;
+export const TOP_LEVEL_KEYS = ['project', 'providers', 'credentials', 'access', 'policy', 'detection', 'guards'] as const;
 const PROJECT_KEYS = ['github'];
 const MAX_CONFIG_BYTES = 1024 * 1024;
 

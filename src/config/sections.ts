@@ -83,7 +83,7 @@ export const PROVIDER_MEMBERS = [
   'site',
   'team',
 ] as const;
-const CREDENTIAL_MEMBERS = ['owner', 'scopes', 'health'];
+const CREDENTIAL_MEMBERS = ['owner', 'scopes', 'health', 'self_issued'];
 const ACCESS_MEMBERS = ['files', 'targets', 'names', 'environments'];
 const POLICY_MEMBERS = ['max_age', 'expiry_warning', 'revoke_grace'];
 

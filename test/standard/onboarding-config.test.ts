@@ -29,6 +29,13 @@ const error = (fn: () => unknown) => {
 };
 
 describe('credctl.yaml: unknown keys', () => {
+  it('every documented section and member loads: guards, credentials.NAME.self_issued', () => {
+    const settings = projectSettings(
+      loadCredctlYaml(project('guards:\n  GH_PACKAGES_TOKEN: none\ncredentials:\n  WEBHOOK_SIGNING_KEY:\n    self_issued: true\n    owner: platform\n')),
+    );
+    expect(settings.credentials.WEBHOOK_SIGNING_KEY).toMatchObject({ selfIssued: true, owner: 'platform' });
+  });
+
   it('an unknown top-level key is exit 3 naming it and the file', () => {
     const err = error(() => loadCredctlYaml(project('provders:\n  acme: { issuer: https://acme.example }\n')));
     expect(err.exitCode).toBe(3);
