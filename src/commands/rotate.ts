@@ -10,7 +10,10 @@ import { projectPaths } from '../core/paths.js';
 import { withAudit } from '../audit/log.js';
 import { guardsFor, healthFor, selfIssuedIn } from '../config/sections.js';
 import { loadProject, type ProjectContext } from '../graph/project-context.js';
-import { openProject, projectProviders, trusted } from '../project/context.js';
+import { actionableSettings, openProject, projectProviders, projectTrustedOrigins, trusted } from '../project/context.js';
+import { verifyMany, type VerifyJob } from '../integrations/verify-many.js';
+import { SafeHttp } from '../net/http.js';
+import { valueFromProject } from '../report/probe.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { buildPlan, staleness, type PlanSelection } from '../plan/build.js';
@@ -49,9 +52,53 @@ export interface MakePlanOptions {
   grants?: ReadonlyMap<string, string[]>;
 }
 
-/** `credctl plan` / `rotate`: the plan for this project and selection, made from a fresh graph. */
-export function planFor(root: string, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
-  return makePlan(loadProject(root), select, opts);
+/**
+ * What each guard token can really do, asked of its provider: a token guards a target only if
+ * its scopes can write there (a packages-read PAT does not guard Actions secrets). Only for a
+ * trusted project (the token is sent to its provider, through a client that knows the trusted
+ * origins), and only complete scope lists count; for the rest the plan keeps its assumption and
+ * says so. The CLI's plan, rotate, apply and blast-radius all ask, so a plan made by one and
+ * checked by another agree.
+ */
+export async function liveGrants(ctx: ProjectContext): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (!ctx.project.trust.trusted) return out;
+  const guards = new Set(ctx.graph.edges.filter((e) => e.type === 'guards').map((e) => e.from));
+  if (guards.size === 0) return out;
+  const providers = new Map(projectProviders(ctx.project).map((p) => [p.id, p]));
+  const actionable = actionableSettings(ctx.project);
+  const jobs: VerifyJob[] = [];
+  for (const node of ctx.graph.nodes) {
+    if (node.type !== 'credential' || !guards.has(node.id)) continue;
+    const provider = providers.get(node.provider);
+    const value = valueFromProject(ctx.paths.root, ctx.graph, node.id);
+    if (!provider?.integration?.analyze || value === undefined) continue;
+    const settings = actionable.providers[node.provider]?.settings;
+    jobs.push({ key: node.id, provider, credential: { value }, ...(settings ? { settings } : {}) });
+  }
+  if (jobs.length === 0) return out;
+  const http = new SafeHttp({ trustedOrigins: projectTrustedOrigins(ctx.project), timeoutMs: 10_000 });
+  try {
+    for (const [id, answer] of await verifyMany(jobs, { http })) {
+      if (answer.analysis?.complete) out.set(id, answer.analysis.grants.map((g) => g.scope));
+    }
+  } finally {
+    await http.close();
+  }
+  return out;
+}
+
+/** `credctl plan` / `rotate`: the plan for this project and selection, from a fresh graph and the guards' live scopes. */
+export async function planFor(root: string, select: PlanSelection, opts: MakePlanOptions = {}): Promise<{ plan: Plan; grants: ReadonlyMap<string, string[]> }> {
+  const ctx = loadProject(root);
+  const grants = opts.grants ?? (await liveGrants(ctx));
+  return { plan: makePlan(ctx, select, { ...opts, grants }), grants };
+}
+
+/** `credctl apply FILE`: checked against what credctl would plan now, guards judged by the same live scopes. */
+export async function applyPlanFile(plan: Plan, opts: ApplyOptions & { root: string }): Promise<RunSummary> {
+  const grants = opts.grants ?? (await liveGrants(loadProject(opts.root)));
+  return applyPlan(plan, { ...opts, grants });
 }
 
 export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakePlanOptions = {}): Plan {

@@ -72,7 +72,7 @@ Examples:
       const { renderPlanSummary } = await import('../../plan/render.js');
       const { requireProjectRoot } = await import('../../core/project-root.js');
       const root = requireProjectRoot(flags.root);
-      const plan = planFor(root, selection(flags), { graceDays: flags.grace });
+      const { plan } = await planFor(root, selection(flags), { graceDays: flags.grace });
       if (flags.out) {
         writePlan(plan, flags.out);
         io.err().write(renderPlanSummary(plan) + `\nPlan written to ${flags.out}. Review it, then: credctl apply ${flags.out}\n`);
@@ -155,7 +155,7 @@ Examples:
           if (!file) throw usageError('give a plan file, or --resume RUN', 'Make one with `credctl plan --project --out plan.yaml`.');
           const { readPlan } = await import('../../plan/plan-file.js');
           const { renderPlanSummary } = await import('../../plan/render.js');
-          summary = await orch.applyPlan(readPlan(file), { ...opts, root, describe: (p) => io.err().write(renderPlanSummary(p) + '\n') });
+          summary = await orch.applyPlanFile(readPlan(file), { ...opts, root, describe: (p) => io.err().write(renderPlanSummary(p) + '\n') });
         }
         printRunSummary(summary, Boolean(flags.json));
         if (runExitCode(summary)) process.exitCode = runExitCode(summary);
@@ -211,13 +211,16 @@ Examples:
         const { requireProjectRoot } = await import('../../core/project-root.js');
         const { renderPlanSummary, printRunSummary } = await import('../../plan/render.js');
         const root = requireProjectRoot(flags.root);
-        const plan = orch.planFor(root, selection(flags, names), { graceDays: flags.grace });
+        // The same live scopes judge the guards when apply checks the plan it is given.
+        const { plan, grants } = await orch.planFor(root, selection(flags, names), { graceDays: flags.grace });
         if (flags.dryRun) {
           if (flags.json) printJson(plan);
           else io.out().write(renderPlanSummary(plan) + '\n');
           return;
         }
-        const summary = await orch.applyPlan(plan, {
+        const summary = await orch.applyPlanFile(plan, {
+          root,
+          grants,
           yes: Boolean(flags.yes),
           noInput: !flags.input,
           concurrency: flags.concurrency,
