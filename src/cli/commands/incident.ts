@@ -55,7 +55,15 @@ export function register(program: Command): void {
     .command('incident')
     .description('carry a leak from "we leaked" to a signed proof that the recovery is complete')
     .addHelpText('after', EXAMPLES);
+  registerOpen(incident);
+  registerStatus(incident);
+  registerAccept(incident);
+  registerClose(incident);
+  registerVerify(incident);
+}
 
+/** `incident open`: record what an exposure put at risk. */
+function registerOpen(incident: Command): void {
   incident
     .command('open')
     .description('record what an exposure put at risk (takes every input blast-radius takes; several at once)')
@@ -102,7 +110,10 @@ export function register(program: Command): void {
       }
       process.exitCode = ExitCode.Findings;
     });
+}
 
+/** `incident status`: each credential's state, and the next command. */
+function registerStatus(incident: Command): void {
   incident
     .command('status [id]')
     .description('where each exposed credential stands, target by target, and the next command to run')
@@ -130,7 +141,10 @@ export function register(program: Command): void {
       const failedChecks = statuses.some((s) => s.verification?.some((v) => v.problems.length));
       if (failedChecks || statuses.some((s) => s.open > 0 && !s.incident.closed)) process.exitCode = ExitCode.Findings;
     });
+}
 
+/** `incident accept`: settle one credential with a reason. */
+function registerAccept(incident: Command): void {
   incident
     .command('accept <credential>')
     .description('settle an exposed credential without rotating it, with a reason (a test key; a key already dead)')
@@ -143,7 +157,10 @@ export function register(program: Command): void {
       const s = await acceptExposure(requireProjectRoot(flags.root), flags.incident, credential, flags.reason);
       io.err().write(`Accepted. Incident ${s.incident.id}: ${s.open} item(s) still open.\n`);
     });
+}
 
+/** `incident close`: re-check, record the close, write the proof. */
+function registerClose(incident: Command): void {
   incident
     .command('close [id]')
     .description('re-verify with providers and targets, record the close in the audit log, and write the proof')
@@ -168,7 +185,10 @@ export function register(program: Command): void {
       }
       io.err().write(`Closed incident ${r.incident.id}. Proof written to ${r.proofFile} (${r.coveredBy} audit entries cover it).\n`);
     });
+}
 
+/** `incident verify`: check a proof offline. */
+function registerVerify(incident: Command): void {
   incident
     .command('verify <file>')
     .description('check an incident proof offline: the signed audit log, its checkpoint, and that no byte changed')
