@@ -2,14 +2,14 @@ import { confirm } from '@inquirer/prompts';
 import { fingerprint } from '../core/fingerprint.js';
 import { maskValues, redact, shownSafely } from '../core/redact.js';
 import { refusedError, usageError } from '../core/errors.js';
-import { withAudit } from '../audit/log.js';
-import { openProject } from '../project/context.js';
-import { trusted } from '../project/context.js';
+import { withAudit, type AuditLog } from '../audit/log.js';
+import { openProject, trusted } from '../project/context.js';
 import { parsePlan } from '../plan/plan-file.js';
 import type { RunStore } from '../state/types.js';
 import type { Plan, PlanCredential } from '../plan/types.js';
 import { openStore } from '../store/open.js';
-import { doneData, Journal } from '../apply/journal.js';
+import { doneData, Journal, type JournalRecord } from '../apply/journal.js';
+import type { EngineDeps, RotationProvider } from '../apply/ports.js';
 import { engineDeps } from '../apply/context.js';
 import { cancelDeletionsOf, DELETE_STEP } from '../apply/deletions.js';
 import * as io from '../core/io.js';
@@ -50,13 +50,12 @@ function findLastRun(runs: RunStore, query: string): { plan: Plan; cred: PlanCre
 export async function rollbackCredential(root: string, query: string, opts: { yes: boolean; noInput: boolean }): Promise<RollbackResult> {
   // One project, opened once: its paths, state, settings and trust are passed down from here.
   const project = openProject(root);
-  const { paths } = project;
+  const { paths, settings } = project;
   const runs = project.state.runs;
   const found = findLastRun(runs, query);
   if (!found) throw usageError(`no finished rotation of ${shownSafely(query)} to roll back`, 'See `credctl apply --list-runs`.');
   const { cred, runId } = found;
   await trusted(project, opts, 'rolling back a credential');
-  const settings = project.settings;
   const store = await openStore({ paths });
   const versions = await store.versions(cred.storeName);
   const previous = versions.find((v) => v.labels.includes('previous'));
@@ -64,115 +63,40 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
   if (!previous || !current) throw refusedError(`the store has no previous version of ${cred.storeName} to go back to`);
   const oldValue = (await store.get(cred.storeName, { version: previous.version }))!;
   const newValue = (await store.get(cred.storeName, { version: current.version }))!;
-  if (!opts.yes) {
-    if (opts.noInput || !io.inputIsTTY()) throw refusedError('rollback needs confirmation', 'Re-run with --yes.');
-    if (
-      !(await confirm(
-        { message: `Put the previous ${cred.names[0]} (${redact(oldValue)}) back into every target?`, default: false },
-        { output: process.stderr },
-      ))
-    ) {
-      throw refusedError('not confirmed; nothing was changed');
-    }
-  }
+  await confirmRollback(cred, oldValue, opts);
   return withAudit(
     async (audit) => {
       const wired = engineDeps({ project, paths, settings, store, audit, noInput: opts.noInput, concurrency: 1 });
       try {
-        const provider = wired.deps.provider(cred);
-        const journal = runs.records(runId);
-        const oldId = doneData(journal, `${cred.id}/snapshot`)?.oldId as string | undefined;
-        const newId = doneData(journal, `${cred.id}/create`)?.newId as string | undefined;
-        // A multi-part credential (an AWS key id beside its secret) is checked and put back whole.
-        const partsOf = (data: Record<string, unknown> | undefined, key: string) => {
-          const v = data?.[key];
-          return v && typeof v === 'object' ? (v as Record<string, string>) : undefined;
+        const x: Rollback = {
+          cred,
+          runId,
+          runs,
+          audit,
+          provider: wired.deps.provider(cred),
+          openTarget: wired.deps.openTarget,
+          oldValue,
+          newValue,
+          ...journalFacts(runs.records(runId), cred),
         };
-        const oldParts = partsOf(doneData(journal, `${cred.id}/snapshot`), 'oldParts');
-        const newParts = partsOf(doneData(journal, `${cred.id}/create`), 'newParts');
-        const old = { value: oldValue, id: oldId, ...(oldParts ? { parts: oldParts } : {}) };
-        let active = await provider.isActive(old);
-        // Within a grace period the old credential is only deactivated: bring it back first. The
-        // plan says so (even if the run was killed before it journaled the deactivation), and no
-        // deletion is recorded yet. An interrupted rollback leaves it active, which finalize checks.
-        const deactivatedNotDeleted =
-          cred.steps.some((s) => s.action === 'revoke' && s.mode === 'deactivate') && !doneData(journal, `${cred.id}/${DELETE_STEP}`);
-        if (active === false && deactivatedNotDeleted && provider.reactivate) {
-          await audit.append({
-            action: 'credential.reactivate',
-            subject: { fingerprint: fingerprint(oldValue), provider: cred.provider },
-            outcome: 'started',
-            details: { run: runId, reason: 'rollback within the grace period' },
-          });
-          await provider.reactivate(old);
-          await audit.append({
-            action: 'credential.reactivate',
-            subject: { fingerprint: fingerprint(oldValue), provider: cred.provider },
-            outcome: 'ok',
-            details: { run: runId },
-          });
-          active = await provider.isActive(old);
-        }
-        if (active === false)
-          throw refusedError(
-            `the previous ${cred.names[0]} is no longer accepted by ${cred.provider} (revoked); rolling back would break every consumer`,
-            'Rotate again instead: credctl rotate ' + (cred.names[0] ?? cred.id),
-          );
+        await ensureOldAccepted(x);
         await audit.append({
           action: 'rollback.start',
           subject: { fingerprint: fingerprint(newValue), provider: cred.provider },
           outcome: 'started',
           details: { run: runId, to: fingerprint(oldValue) },
         });
-        const guard = async () => null;
-        const targets: string[] = [];
-        for (const step of cred.steps) {
-          if (step.action !== 'inject' || !step.target || !step.envName) continue;
-          const target = wired.deps.openTarget(step.target, guard);
-          const binding = await target.read(step.envName);
-          const restore =
-            typeof binding === 'string' && binding.includes(newValue)
-              ? provider.render
-                ? provider.render({ binding, oldValue: newValue, newValue: oldValue, newId: oldId, oldId: newId })
-                : binding.split(newValue).join(oldValue)
-              : oldValue;
-          await target.write(step.envName, restore);
-          for (const part of step.parts ?? []) if (oldParts?.[part.role] !== undefined) await target.write(part.envName, oldParts[part.role]!);
-          targets.push(target.describe());
-        }
+        const targets = await restoreTargets(x);
         await store.setLabel(cred.storeName, current.version, 'previous');
         await store.setLabel(cred.storeName, previous.version, 'current');
-        // The old credential is in use again: journaled first (so a kill here still reads as rolled
-        // back, never as "old revoked"), then never deleted by any run that deactivated it, and a
-        // resume of this run must not go on to revoke it.
-        const runJournal = new Journal(runs.open(runId));
-        try {
-          runJournal.append('rollback', `${cred.id}/rollback`, { result: 'rolled back by credctl rollback: the previous value is current again' });
-        } finally {
-          runJournal.close();
-        }
-        cancelDeletionsOf(runs, cred.id, 'cancelled: rolled back, the old credential is in use again');
+        markRolledBack(x);
         await audit.append({
           action: 'rollback.done',
           subject: { fingerprint: fingerprint(oldValue), provider: cred.provider },
           outcome: 'ok',
           details: { run: runId, targets: targets.length },
         });
-        // The replacement is in no target any more: revoke it, as a failed run's rollback does,
-        // rather than leave a live key nobody tracks. A failure here does not undo the rollback.
-        const replacement: RollbackResult['replacement'] = { redacted: redact(newValue), revoked: false };
-        try {
-          await provider.revoke({ value: newValue, id: newId, ...(newParts ? { parts: newParts } : {}), mode: 'revoke' });
-          replacement.revoked = true;
-          await audit.append({
-            action: 'credential.revoke',
-            subject: { fingerprint: fingerprint(newValue), provider: cred.provider },
-            outcome: 'ok',
-            details: { run: runId, reason: 'rolled back: the replacement is unused' },
-          });
-        } catch (err) {
-          replacement.reason = maskValues((err as Error).message, [newValue, oldValue]);
-        }
+        const replacement = await revokeReplacement(x);
         return { name: cred.names[0] ?? cred.id, redacted: redact(oldValue), targets, runId, replacement };
       } finally {
         await wired.close();
@@ -180,4 +104,134 @@ export async function rollbackCredential(root: string, query: string, opts: { ye
     },
     { paths, store },
   );
+}
+
+/** Everything a rollback's steps share: the run, the provider, both values and what the run recorded. */
+interface Rollback {
+  cred: PlanCredential;
+  runId: string;
+  runs: RunStore;
+  audit: AuditLog;
+  provider: RotationProvider;
+  openTarget: EngineDeps['openTarget'];
+  oldValue: string;
+  newValue: string;
+  oldId?: string;
+  newId?: string;
+  oldParts?: Record<string, string>;
+  newParts?: Record<string, string>;
+  journal: JournalRecord[];
+}
+
+/** Putting the old value back everywhere is a big step: a person says yes (or --yes). */
+async function confirmRollback(cred: PlanCredential, oldValue: string, opts: { yes: boolean; noInput: boolean }): Promise<void> {
+  if (opts.yes) return;
+  if (opts.noInput || !io.inputIsTTY()) throw refusedError('rollback needs confirmation', 'Re-run with --yes.');
+  const ok = await confirm(
+    { message: `Put the previous ${cred.names[0]} (${redact(oldValue)}) back into every target?`, default: false },
+    { output: process.stderr },
+  );
+  if (!ok) throw refusedError('not confirmed; nothing was changed');
+}
+
+/** The ids and parts the run recorded: a multi-part credential (an AWS key id beside its secret) is put back whole. */
+function journalFacts(journal: JournalRecord[], cred: PlanCredential): Pick<Rollback, 'oldId' | 'newId' | 'oldParts' | 'newParts' | 'journal'> {
+  const partsOf = (data: Record<string, unknown> | undefined, key: string) => {
+    const v = data?.[key];
+    return v && typeof v === 'object' ? (v as Record<string, string>) : undefined;
+  };
+  const snapshot = doneData(journal, `${cred.id}/snapshot`);
+  const created = doneData(journal, `${cred.id}/create`);
+  const oldParts = partsOf(snapshot, 'oldParts');
+  const newParts = partsOf(created, 'newParts');
+  return {
+    journal,
+    ...(typeof snapshot?.oldId === 'string' ? { oldId: snapshot.oldId } : {}),
+    ...(typeof created?.newId === 'string' ? { newId: created.newId } : {}),
+    ...(oldParts ? { oldParts } : {}),
+    ...(newParts ? { newParts } : {}),
+  };
+}
+
+/**
+ * The old value must work before it goes back anywhere. Within a grace period it is only
+ * deactivated: bring it back first (the plan says so even if the run was killed before it
+ * journaled the deactivation, and no deletion is recorded yet). Dead: refused.
+ */
+async function ensureOldAccepted(x: Rollback): Promise<void> {
+  const { cred, provider, oldValue, runId, audit } = x;
+  const old = { value: oldValue, id: x.oldId, ...(x.oldParts ? { parts: x.oldParts } : {}) };
+  let active = await provider.isActive(old);
+  const deactivatedNotDeleted = cred.steps.some((s) => s.action === 'revoke' && s.mode === 'deactivate') && !doneData(x.journal, `${cred.id}/${DELETE_STEP}`);
+  if (active === false && deactivatedNotDeleted && provider.reactivate) {
+    const subject = { fingerprint: fingerprint(oldValue), provider: cred.provider };
+    await audit.append({ action: 'credential.reactivate', subject, outcome: 'started', details: { run: runId, reason: 'rollback within the grace period' } });
+    await provider.reactivate(old);
+    await audit.append({ action: 'credential.reactivate', subject, outcome: 'ok', details: { run: runId } });
+    active = await provider.isActive(old);
+  }
+  if (active === false)
+    throw refusedError(
+      `the previous ${cred.names[0]} is no longer accepted by ${cred.provider} (revoked); rolling back would break every consumer`,
+      'Rotate again instead: credctl rotate ' + (cred.names[0] ?? cred.id),
+    );
+}
+
+/** Write the old value (and its parts) back into every target the run wrote, binding by binding. */
+async function restoreTargets(x: Rollback): Promise<string[]> {
+  const { cred, provider, oldValue, newValue } = x;
+  const guard = async () => null;
+  const targets: string[] = [];
+  for (const step of cred.steps) {
+    if (step.action !== 'inject' || !step.target || !step.envName) continue;
+    const target = x.openTarget(step.target, guard);
+    const binding = await target.read(step.envName);
+    const restore =
+      typeof binding === 'string' && binding.includes(newValue)
+        ? provider.render
+          ? provider.render({ binding, oldValue: newValue, newValue: oldValue, newId: x.oldId, oldId: x.newId })
+          : binding.split(newValue).join(oldValue)
+        : oldValue;
+    await target.write(step.envName, restore);
+    for (const part of step.parts ?? []) if (x.oldParts?.[part.role] !== undefined) await target.write(part.envName, x.oldParts[part.role]!);
+    targets.push(target.describe());
+  }
+  return targets;
+}
+
+/**
+ * The old credential is in use again: journaled first (so a kill here still reads as rolled
+ * back, never as "old revoked"), then never deleted by any run that deactivated it, and a resume
+ * of this run must not go on to revoke it.
+ */
+function markRolledBack(x: Rollback): void {
+  const runJournal = new Journal(x.runs.open(x.runId));
+  try {
+    runJournal.append('rollback', `${x.cred.id}/rollback`, { result: 'rolled back by credctl rollback: the previous value is current again' });
+  } finally {
+    runJournal.close();
+  }
+  cancelDeletionsOf(x.runs, x.cred.id, 'cancelled: rolled back, the old credential is in use again');
+}
+
+/**
+ * The replacement is in no target any more: revoke it, as a failed run's rollback does, rather
+ * than leave a live key nobody tracks. A failure here does not undo the rollback.
+ */
+async function revokeReplacement(x: Rollback): Promise<RollbackResult['replacement']> {
+  const { cred, provider, newValue, oldValue, runId } = x;
+  const replacement: RollbackResult['replacement'] = { redacted: redact(newValue), revoked: false };
+  try {
+    await provider.revoke({ value: newValue, id: x.newId, ...(x.newParts ? { parts: x.newParts } : {}), mode: 'revoke' });
+    replacement.revoked = true;
+    await x.audit.append({
+      action: 'credential.revoke',
+      subject: { fingerprint: fingerprint(newValue), provider: cred.provider },
+      outcome: 'ok',
+      details: { run: runId, reason: 'rolled back: the replacement is unused' },
+    });
+  } catch (err) {
+    replacement.reason = maskValues((err as Error).message, [newValue, oldValue]);
+  }
+  return replacement;
 }
