@@ -80,7 +80,11 @@ export async function liveGrants(ctx: ProjectContext): Promise<Map<string, strin
   const http = new SafeHttp({ trustedOrigins: projectTrustedOrigins(ctx.project), timeoutMs: 10_000 });
   try {
     for (const [id, answer] of await verifyMany(jobs, { http })) {
-      if (answer.analysis?.complete) out.set(id, answer.analysis.grants.map((g) => g.scope));
+      if (answer.analysis?.complete)
+        out.set(
+          id,
+          answer.analysis.grants.map((g) => g.scope),
+        );
     }
   } finally {
     await http.close();
