@@ -1,5 +1,7 @@
 import { inputError } from '../core/errors.js';
 import { CREDENTIAL_KINDS, compileRule, type RawRule, type Rule } from '../providers/rules.js';
+import { RegExpParser, visitRegExpAST } from '@eslint-community/regexpp';
+import type { Pattern } from '@eslint-community/regexpp/ast';
 import { checkPattern } from './custom-rules.js';
 
 /**
@@ -72,9 +74,28 @@ export function checkIssuerPattern(regex: unknown, at: string): string {
   if (regex.length > MAX_ISSUER_PATTERN) throw inputError(`${at}: regex is ${regex.length} characters; at most ${MAX_ISSUER_PATTERN}`);
   if (!regex.startsWith('^') || !regex.endsWith('$') || /(^|[^\\])(\\\\)*\\\$$/.test(regex) || regex.length < 3)
     throw inputError(`${at}: regex must be anchored (^...$) to match a whole credential`);
-  const plain = regex.replace(/\\\\/g, '');
-  if (/\\[1-9]|\\k</.test(plain)) throw inputError(`${at}: regex uses a backreference (not RE2-compatible)`);
-  if (/\(\?<?[=!]/.test(plain)) throw inputError(`${at}: regex uses lookaround (not RE2-compatible)`);
+  const inner = regex.slice(1, -1);
+  // Read by a real regex parser (regexpp, which scslre also uses), not by patterns over its text.
+  const ast = parseInner(inner, at);
+  let backreference = false;
+  let lookaround = false;
+  visitRegExpAST(ast, {
+    onBackreferenceEnter: () => {
+      backreference = true;
+    },
+    onAssertionEnter: (node) => {
+      if (node.kind === 'lookahead' || node.kind === 'lookbehind') lookaround = true;
+    },
+  });
+  // `^a|b$` anchors only its two ends: every top-level alternative must be anchored at both.
+  const anchored = parseInner(regex, at).alternatives.every((alt) => {
+    const first = alt.elements[0];
+    const last = alt.elements.at(-1);
+    return first?.type === 'Assertion' && first.kind === 'start' && last?.type === 'Assertion' && last.kind === 'end';
+  });
+  if (!anchored) throw inputError(`${at}: regex must be anchored (^...$) as a whole: group its alternatives, ^(?:a|b)$`);
+  if (backreference) throw inputError(`${at}: regex uses a backreference (not RE2-compatible)`);
+  if (lookaround) throw inputError(`${at}: regex uses lookaround (not RE2-compatible)`);
   let re: RegExp;
   try {
     re = new RegExp(regex);
@@ -82,40 +103,39 @@ export function checkIssuerPattern(regex: unknown, at: string): string {
     throw inputError(`${at}: regex does not compile: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 120)}`);
   }
   checkPattern(re, at); // scslre: no super-linear backtracking; and a timed probe
-  return regex.slice(1, -1);
+  return inner;
 }
 
-/** The literal characters a match must start with (`acme_live_` of `acme_live_[0-9A-Za-z]{32}`), lower-cased. */
+function parseInner(inner: string, at: string): Pattern {
+  try {
+    return new RegExpParser().parsePattern(inner);
+  } catch (err) {
+    throw inputError(`${at}: regex does not compile: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 120)}`);
+  }
+}
+
+/**
+ * The literal characters every match must start with (`acme_live_` of `acme_live_[0-9A-Za-z]{32}`),
+ * lower-cased: the scan's keyword for the rule. None when the pattern has alternatives at its top
+ * level, or starts with a group, a class or an optional character.
+ */
 export function literalPrefix(inner: string): string {
+  let ast: Pattern;
+  try {
+    ast = new RegExpParser().parsePattern(inner);
+  } catch {
+    return '';
+  }
+  if (ast.alternatives.length !== 1) return '';
   let out = '';
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i]!;
-    let lit: string | undefined;
-    if (/[0-9A-Za-z_-]/.test(c)) lit = c;
-    else if (c === '\\' && /[-_.:/]/.test(inner[i + 1] ?? '')) lit = inner[++i];
-    if (lit === undefined) break;
-    // A quantifier after it makes this character optional (or repeated): the prefix ends before it.
-    if (/[?*+{]/.test(inner[i + 1] ?? '')) break;
-    out += lit;
+  for (const element of ast.alternatives[0]!.elements) {
+    // A character on its own occurs exactly once; a quantified one, a class or a group ends the prefix.
+    if (element.type !== 'Character') break;
+    const ch = String.fromCodePoint(element.value);
+    if (!/[0-9A-Za-z_.:/-]/.test(ch)) break;
+    out += ch;
   }
-  // An alternation anywhere at the top level means no single prefix.
-  if (hasTopLevelAlternation(inner)) return '';
   return out.toLowerCase();
-}
-
-function hasTopLevelAlternation(source: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') i++;
-    else if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) return true;
-  }
-  return false;
 }
 
 let groups: IssuerRuleGroup[] = [];

@@ -59,6 +59,9 @@ describe('issuer credential patterns', () => {
     ['acme_[a-z]{8}', /must be anchored/],
     ['^acme_[a-z]{8}', /must be anchored/],
     ['^acme_[a-z]{8}\\$', /must be anchored/],
+    ['^acme_[a-z]{8}|[a-z]{8}$', /anchored \(\^\.\.\.\$\) as a whole/],
+    ['^acme_(?=x)[a-z]{8}$', /lookaround/],
+    ['^acme_(a)\\1$', /backreference/],
     ['^(a+)+$', /backtrack catastrophically/],
     // scslre does not model this one; the time-boxed probe (in a vm with a timeout) catches it.
     ['^(a|a)*$', /too slow on adversarial input/],
