@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import * as io from '../../core/io.js';
+import { addExposureOptions, exposureInputs } from '../exposure-options.js';
 
 /** `credctl blast-radius`, `credctl inventory`, `credctl status`: the reports. */
 export const order = 35;
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+const _collect = (v: string, prev: string[] = []) => [...prev, v];
 const FORMATS = ['terminal', 'json', 'md', 'html'];
 
 function exitCodeArg(v: string): number {
@@ -29,17 +30,11 @@ async function emit(text: string, out: string | undefined): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
-    .command('blast-radius')
-    .description('after a leak: what each exposed credential can reach, where it is used, what breaks, and the safe rotation order')
-    .option('--leaked <file>', 'text that leaked: a .env, a CI log, a paste (- for stdin; repeatable)', collect)
-    .option('--from-env', 'everything in this process environment (a package stole the environment)')
-    .option('--repo-public', 'everything ever committed (the repository was made public)')
-    .option('--since <commit>', 'with history: only credentials first added at or after this commit')
-    .option('--name <NAME>', 'an env name that was exposed (repeatable)', collect)
-    .option('--credential <id>', 'a fingerprint that was exposed (repeatable)', collect)
-    .option('--from-report <file>', "another scanner's report: gitleaks JSON (--redact too), trufflehog JSON, SARIF; - reads stdin (repeatable)", collect)
-    .option('--person <name>', 'what a person could see, from access: in credctl.yaml (a contractor leaving)')
+  addExposureOptions(
+    program
+      .command('blast-radius')
+      .description('after a leak: what each exposed credential can reach, where it is used, what breaks, and the safe rotation order'),
+  )
     .option('--plan <file>', 'also write the recovery plan for `credctl apply`')
     .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'terminal')
     .option('--json', 'same as --format json')
@@ -94,14 +89,7 @@ Examples:
         if ((flags.dryRun || flags.yes) && !flags.revokeDeadEnds) throw usageError('--dry-run and --yes go with --revoke-dead-ends');
         if (flags.revokeDeadEnds && !flags.probe) throw usageError('--revoke-dead-ends needs the providers asked (drop --no-probe)');
         const { report, revoked } = await runBlastRadius(root, {
-          leaked: flags.leaked,
-          fromEnv: flags.fromEnv,
-          repoPublic: flags.repoPublic,
-          since: flags.since,
-          names: flags.name,
-          credentials: flags.credential,
-          fromReport: flags.fromReport,
-          person: flags.person,
+          ...exposureInputs(flags),
           probe: flags.probe,
           planOut: flags.plan,
           ...(flags.revokeDeadEnds ? { revokeDeadEnds: { yes: Boolean(flags.yes), noInput: !flags.input, dryRun: Boolean(flags.dryRun) } } : {}),

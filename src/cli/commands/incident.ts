@@ -3,12 +3,13 @@ import { CredctlError, usageError } from '../../core/errors.js';
 import { escapeControl } from '../../core/text.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import * as io from '../../core/io.js';
+import { addExposureOptions, exposureInputs } from '../exposure-options.js';
 import { printJson } from '../../core/output.js';
 
 /** `credctl incident open | status | accept | close | verify`: one leak, from "we leaked" to a proof. */
 export const order = 36;
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+const _collect = (v: string, prev: string[] = []) => [...prev, v];
 const FORMATS = ['terminal', 'json', 'md', 'html'];
 
 const EXAMPLES = `
@@ -64,18 +65,12 @@ export function register(program: Command): void {
 
 /** `incident open`: record what an exposure put at risk. */
 function registerOpen(incident: Command): void {
-  incident
-    .command('open')
-    .description('record what an exposure put at risk (takes every input blast-radius takes; several at once)')
-    .requiredOption('--title <text>', 'what happened, in a line')
-    .option('--leaked <file>', 'text that leaked: a .env, a CI log, a paste (- for stdin; repeatable)', collect)
-    .option('--from-env', 'everything in this process environment (a package stole the environment)')
-    .option('--repo-public', 'everything ever committed (the repository was made public)')
-    .option('--since <commit>', 'with history: only credentials first added at or after this commit')
-    .option('--name <NAME>', 'an env name that was exposed (repeatable)', collect)
-    .option('--credential <id>', 'a fingerprint that was exposed (repeatable)', collect)
-    .option('--from-report <file>', "another scanner's report (gitleaks, trufflehog, SARIF; repeatable)", collect)
-    .option('--person <name>', 'what a person could see, from access: in credctl.yaml')
+  addExposureOptions(
+    incident
+      .command('open')
+      .description('record what an exposure put at risk (takes every input blast-radius takes; several at once)')
+      .requiredOption('--title <text>', 'what happened, in a line'),
+  )
     .option('--no-probe', 'do not ask providers whether credentials are live')
     .option('--json', 'machine-readable output')
     .option('--root <dir>', 'project root (default: the git root of the current directory)')
@@ -84,18 +79,7 @@ function registerOpen(incident: Command): void {
       const { openIncident } = await import('../../commands/incident.js');
       const { incidentJson, renderIncidentTerminal } = await import('../../incident/render.js');
       const root = requireProjectRoot(flags.root);
-      const { incident: opened, report } = await openIncident(root, {
-        title: flags.title ?? '',
-        leaked: flags.leaked,
-        fromEnv: flags.fromEnv,
-        repoPublic: flags.repoPublic,
-        since: flags.since,
-        names: flags.name,
-        credentials: flags.credential,
-        fromReport: flags.fromReport,
-        person: flags.person,
-        probe: flags.probe,
-      });
+      const { incident: opened, report } = await openIncident(root, { title: flags.title ?? '', ...exposureInputs(flags), probe: flags.probe });
       if (!opened) {
         const recovered = report.recovered?.length ? ` (${report.recovered.length} already dealt with)` : '';
         if (flags.json) printJson({ incident: null, recovered: report.recovered ?? [] });
