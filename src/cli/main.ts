@@ -160,6 +160,10 @@ const PROVIDER_COMMANDS = new Set([
   'finalize',
   'providers list',
   'providers show',
+  // An incident's checks ask the same providers: an issuer-only one must be known to them too.
+  'incident open',
+  'incident status',
+  'incident close',
 ]);
 
 async function onboardIssuersFor(action: Command): Promise<void> {

@@ -29,7 +29,8 @@ export class AccessRequests {
   async requestAccess(req: IncomingMessage, body: Body): Promise<Body> {
     const wait = this.accessRequests.take(req.socket.remoteAddress ?? '');
     if (wait !== undefined) throw tooMany('too many access requests from this address', wait);
-    const pending = [...this.core.state.requests.values()].filter((r) => r.status === 'pending').length;
+    // Expired requests no longer count: nobody can fill the queue for good by waiting.
+    const pending = [...this.core.state.requests.values()].filter((r) => r.status === 'pending' && !this.requestExpired(r)).length;
     if (pending >= MAX_PENDING_REQUESTS) throw tooMany('too many pending access requests', 60);
     const scopes = this.core.scopesFrom(body.scope ?? body.scopes, true)!;
     const ttl = body.ttl_seconds ?? DEFAULT_REQUEST_TTL;

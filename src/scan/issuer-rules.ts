@@ -40,6 +40,8 @@ export interface IssuerRuleGroup {
 }
 
 export const MAX_ISSUER_PATTERN = 512;
+/** Literal starts of values generic rules recognise; an issuer's pattern starting so is not scanned for. */
+const GENERIC_SHAPES = ['eyj', 'http', '-----', 'postgres', 'mysql', 'mongodb', 'redis', 'amqp', 'ssh-', 'xox'];
 const BOUNDARY = '0-9A-Za-z_';
 
 /** Throws (exit 3) unless every pattern is safe to compile and run; returns the scannable rules. */
@@ -50,7 +52,9 @@ export function issuerRuleGroup(provider: string, where: string, patterns: reado
     const at = `${where}: credential_patterns[${i}]`;
     const inner = checkIssuerPattern(p?.regex, at);
     const prefix = literalPrefix(inner);
-    if (prefix.length < 3) {
+    // Too short, or the start of a shape shipped generic rules already find (a JWT, a URL, a PEM
+    // block, a connection string): a manifest may not claim those values for its issuer.
+    if (prefix.length < 4 || GENERIC_SHAPES.some((g) => prefix.startsWith(g))) {
       unscanned.push(i);
       return;
     }
@@ -94,6 +98,8 @@ export function checkIssuerPattern(regex: unknown, at: string): string {
     return first?.type === 'Assertion' && first.kind === 'start' && last?.type === 'Assertion' && last.kind === 'end';
   });
   if (!anchored) throw inputError(`${at}: regex must be anchored (^...$) as a whole: group its alternatives, ^(?:a|b)$`);
+  const repetition = repetitionProblem(ast);
+  if (repetition) throw inputError(`${at}: regex ${repetition}`, 'A credential format needs neither: bound each repeat once ([A-Za-z0-9]{32,64}).');
   if (backreference) throw inputError(`${at}: regex uses a backreference (not RE2-compatible)`);
   if (lookaround) throw inputError(`${at}: regex uses lookaround (not RE2-compatible)`);
   let re: RegExp;
@@ -104,6 +110,36 @@ export function checkIssuerPattern(regex: unknown, at: string): string {
   }
   checkPattern(re, at); // scslre: no super-linear backtracking; and a timed probe
   return inner;
+}
+
+/** The longest counted repeat an issuer pattern may have: past it, scanning a hostile line costs too much. */
+export const MAX_REPEAT = 1024;
+
+/**
+ * V8 backtracks where RE2 would not: a repeat inside a repeat (`(?:(?:x{0,200}){0,200}){0,200}`)
+ * can take exponential time, and a huge counted repeat quadratic time, on text the scan reads.
+ * scslre and the probe miss some of these, so an issuer's pattern (fetched from the network) may
+ * not have either. Undefined when it has neither; else what is wrong.
+ */
+function repetitionProblem(ast: Pattern): string | undefined {
+  let problem: string | undefined;
+  const repeats = (node: { type: string; max?: number }) => node.type === 'Quantifier' && (node.max ?? 0) > 1;
+  visitRegExpAST(ast, {
+    onQuantifierEnter: (node) => {
+      if (problem) return;
+      if (node.max !== Number.POSITIVE_INFINITY && node.max > MAX_REPEAT) problem = `repeats up to ${node.max} times; at most ${MAX_REPEAT}`;
+      else if (node.max > 1) {
+        let nested = false;
+        visitRegExpAST(node.element as never, {
+          onQuantifierEnter: (inner) => {
+            if (repeats(inner)) nested = true;
+          },
+        });
+        if (nested) problem = 'repeats a part that itself repeats (nested repetition can take exponential time)';
+      }
+    },
+  });
+  return problem;
 }
 
 function parseInner(inner: string, at: string): Pattern {

@@ -93,6 +93,19 @@ describe('discover: good manifests', () => {
   });
 });
 
+describe('discover: the permission schema', () => {
+  it('is fetched only from the issuer origin (found in review: any origin got a GET on every scan)', async () => {
+    let fetched = 0;
+    handler = (req, res, o) => {
+      if (req.url !== '/.well-known/credential-issuer') fetched++;
+      json(res, manifestFor(o, { permission_schema_url: 'http://localhost:9/perm.json' }));
+    };
+    const err = await discover(origin, { timeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ exitCode: 5, message: expect.stringMatching(/permission_schema_url is on another origin than the issuer .*not fetched/) });
+    expect(fetched).toBe(0);
+  });
+});
+
 describe('discover: bad manifests give one clear error and a documented exit code', () => {
   const cases: [string, Handler, number, RegExp][] = [
     ['malformed JSON', (_q, res) => json(res, '{"issuer": "x",'), 3, /not valid JSON/],

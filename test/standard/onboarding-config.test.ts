@@ -94,3 +94,11 @@ describe('credctl.yaml: unknown keys', () => {
     for (const dir of found) expect(() => projectSettings(loadCredctlYaml(dir)), relative(repo, dir)).not.toThrow();
   });
 });
+
+describe('credctl.yaml: an issuer onboarded from its URL alone', () => {
+  it('with a path is refused (exit 3), never reduced to its origin (found in review)', async () => {
+    const { onboardIssuers } = await import('../../src/integrations/standard/onboard.js');
+    const err = await onboardIssuers({ providers: { acme: { issuer: 'https://shared.example/acme' } } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ exitCode: 3, message: expect.stringMatching(/providers\.acme\.issuer has a path.*not supported/) });
+  });
+});

@@ -43,9 +43,12 @@ describe('issuer credential patterns', () => {
       { name: 'hex', regex: '^[0-9a-f]{40}$' },
       { name: 'alt', regex: '^(?:ak|sk)_[0-9a-z]{20}$' },
       { name: 'top-level or', regex: '^acme_a$|^acme_b$' },
+      // Found in review: a manifest claimed every JWT the generic rules find, and got them sent to its whoami.
+      { name: 'a JWT', regex: '^eyJ[A-Za-z0-9_.-]{10,400}$' },
+      { name: 'a URL', regex: '^https://[a-z.]{4,64}$' },
     ]);
     expect(rules).toEqual([]);
-    expect(unscanned).toEqual([0, 1, 2]);
+    expect(unscanned).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('literal prefixes stop at the first class, group or quantified character', () => {
@@ -61,8 +64,11 @@ describe('issuer credential patterns', () => {
     ['^acme_[a-z]{8}\\$', /must be anchored/],
     ['^acme_[a-z]{8}|[a-z]{8}$', /anchored \(\^\.\.\.\$\) as a whole/],
     ['^acme_(?=x)[a-z]{8}$', /lookaround/],
+    // Found in review: both passed scslre and the probe, and hung or slowed the scan.
+    ['^abc(?:(?:(?:x{0,200}){0,200}){0,200})$', /nested repetition/],
+    ['^abc[a-z.]{1,100000}Q$', /repeats up to 100000 times/],
     ['^acme_(a)\\1$', /backreference/],
-    ['^(a+)+$', /backtrack catastrophically/],
+    ['^(a+)+$', /nested repetition|backtrack catastrophically/],
     // scslre does not model this one; the time-boxed probe (in a vm with a timeout) catches it.
     ['^(a|a)*$', /too slow on adversarial input/],
     ['^([a-z]+)-\\1$', /backreference/],
@@ -114,6 +120,11 @@ describe('issuer credential patterns', () => {
     } finally {
       setIssuerRules([]);
     }
+  });
+
+  it('accepts an optional part with a repeat inside, and a repeat of a class', () => {
+    expect(checkIssuerPattern('^acme_(?:[a-z]{4}_)?[0-9A-Za-z]{32}$', 'p')).toBe('acme_(?:[a-z]{4}_)?[0-9A-Za-z]{32}');
+    expect(checkIssuerPattern('^acme_[0-9A-Za-z]{20,}$', 'p')).toBe('acme_[0-9A-Za-z]{20,}');
   });
 
   it('accepts a 512-character anchored pattern', () => {

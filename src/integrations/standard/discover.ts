@@ -124,6 +124,15 @@ async function fetchJson(
   return { body, fromCache: false, etag };
 }
 
+/** A URL's origin, or '' when it is not one (then it matches no issuer). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * The issuer could not be asked: a network failure (exit 5), or CREDCTL_OFFLINE=1 keeping credctl
  * to loopback. Other refusals (an address the policy forbids, a cross-origin redirect) are not
@@ -144,6 +153,10 @@ export async function discover(input: string, options: DiscoverOptions = {}): Pr
     // Cache only what validated, so a bad document is never served from cache later.
     if (!got.fromCache) writeCache(options.cacheDir, url, got.etag, got.body);
     let permissions: PermissionSchemaDoc | undefined;
+    // Like every endpoint, the permission schema is fetched only from the issuer's own origin.
+    if (options.permissions !== false && manifest.permission_schema_url && originOf(manifest.permission_schema_url) !== origin) {
+      throw remoteError(`${url}: permission_schema_url is on another origin than the issuer (${origin}); not fetched`);
+    }
     if (options.permissions !== false && manifest.permission_schema_url) {
       const p = await fetchJson(http, manifest.permission_schema_url, options.cacheDir, 'permission schema', options.staleIfError);
       permissions = validatePermissions(p.body, `permission schema from ${manifest.permission_schema_url}`);

@@ -51,6 +51,22 @@ export async function onboardIssuers(input: OnboardInput): Promise<Onboarded> {
   // A provider with a folder (providers/<id>/) is built in: its issuer setting only moves its API.
   const fresh = wanted.filter(([id]) => !existsSync(join(providersDir(), id)));
   if (fresh.length === 0) return { providers: [], rules: [] };
+  // A path (a tenant, a region) names another issuer than its origin: never dropped silently, so
+  // the admin token never goes to whatever the origin's own manifest names.
+  for (const [id, p] of fresh) {
+    let url: URL | undefined;
+    try {
+      url = new URL(p.issuer!);
+    } catch {
+      url = undefined;
+    }
+    if (url && (url.pathname.replace(/\/+$/, '') !== '' || url.search || url.hash)) {
+      throw inputError(
+        `credctl.yaml: providers.${id}.issuer has a path, query or fragment (${url.pathname}): path-based issuers are not supported by this client yet`,
+        'Give the issuer origin, e.g. https://api.example.com',
+      );
+    }
+  }
   // Loaded only when there is something to fetch: most projects never pay for the HTTP client.
   const { SafeHttp } = await import('../../net/http.js');
   const { discover, isUnreachable } = await import('./discover.js');
