@@ -356,9 +356,54 @@ function selfIssuedSpec(c: CredentialNode, w: PlanWorld): { spec: GenerateSpec; 
   return undefined;
 }
 
+/** One credential's plan while it is built: what its steps are decided from, and what they collect. */
+interface CredentialPlanning {
+  c: CredentialNode;
+  w: PlanWorld;
+  provider: WiredProvider | undefined;
+  support: WiredProvider['support'] | undefined;
+  /** An API makes the replacement (the integration can, and its admin credential is named). */
+  canCreate: boolean;
+  selfIssued: { spec: GenerateSpec; note?: string } | undefined;
+  rotation: PlanCredential['rotation'];
+  /** How steps and notes call the credential: its first name, else its redacted value. */
+  short: string;
+  sid: (s: string) => string;
+  steps: PlanStep[];
+  notes: string[];
+  manualTargets: NonNullable<PlanCredential['manualTargets']>;
+}
+
 /** The steps for one credential: snapshot, create (API or by hand), store, inject, health, introspect, promote, revoke. */
 function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
-  const { input, providers, edgesFrom, nodeById, stores, files, manifests, targetKeyOfNode, partsOf, guarded } = w;
+  const p = rotationMeans(c, w);
+  createSteps(p);
+  stepsForTargets(p);
+  checkSteps(p);
+  revokeSteps(p);
+  const { provider, canCreate, selfIssued, rotation, notes, manualTargets, steps } = p;
+  const issuer = w.input.issuerFor?.(c.provider) ?? provider?.issuer;
+  return {
+    id: c.id,
+    names: c.names,
+    provider: c.provider,
+    kind: c.kind,
+    ...(c.environment ? { environment: c.environment } : {}),
+    redacted: c.redacted,
+    ...(issuer && canCreate ? { issuer } : {}),
+    storeName: w.stores.get(c.id)!,
+    strategy: canCreate ? 'api' : selfIssued ? 'generate' : 'manual',
+    ...(canCreate && rotation ? { rotation } : {}),
+    guards: [],
+    ...(notes.length ? { notes } : {}),
+    ...(manualTargets.length ? { manualTargets } : {}),
+    steps,
+  } as PlanCredential;
+}
+
+/** Every later step depends on how the replacement is made: by API, generated, or by hand; the notes say why. */
+function rotationMeans(c: CredentialNode, w: PlanWorld): CredentialPlanning {
+  const { input, providers, manifests } = w;
   const provider = providers.get(c.provider);
   if (provider?.manifest && !manifests[provider.id]) manifests[provider.id] = sha256(JSON.stringify(provider.manifest));
   const support = provider?.support;
@@ -367,14 +412,10 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
   const apiCapable = support?.create === 'api' || support?.rotate === 'api';
   const adminReady = input.hasAdmin?.(c.provider) ?? true;
   const canCreate = apiCapable && adminReady;
-  const manualCreate = manualStep(provider, 'create', c.kind);
   // No API makes it, and nobody but the project issues it: credctl generates the replacement.
   const selfIssued = canCreate ? undefined : selfIssuedSpec(c, w);
   const short = c.names[0] ?? c.redacted;
-  const steps: PlanStep[] = [];
-  const sid = (s: string) => `${c.id}/${s}`;
   const notes: string[] = [];
-  const manualTargets: NonNullable<PlanCredential['manualTargets']> = [];
   if (selfIssued?.note) notes.push(selfIssued.note);
   if (canCreate && provider?.manifest?.rotation_strategy === 'alternating_users') {
     notes.push(
@@ -394,6 +435,14 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
       `${provider!.name} rolls the value in place: the old ${short} stops working the moment the replacement is made, so its targets fail until each holds the new one (credctl writes them straight after).`,
     );
   }
+  const sid = (s: string) => `${c.id}/${s}`;
+  return { c, w, provider, support, canCreate, selfIssued, rotation, short, sid, steps: [], notes, manualTargets: [] };
+}
+
+/** The replacement exists and is sealed before anything is written: snapshot, then generate, create or a person at the prompt. */
+function createSteps(p: CredentialPlanning): void {
+  const { c, provider, canCreate, selfIssued, rotation, short, sid, steps } = p;
+  const manualCreate = manualStep(provider, 'create', c.kind);
   steps.push({ id: sid('snapshot'), action: 'snapshot', description: `Seal the ${short} value in use now (${c.redacted}) in the store, for rollback` });
   if (selfIssued) {
     const shape = selfIssued.spec.alphabet === 'same' ? "in the old value's alphabet" : selfIssued.spec.alphabet;
@@ -424,9 +473,17 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
   steps.push({
     id: sid('store'),
     action: 'store',
-    description: `Check the new ${short} is sealed in the store as pending (store entry ${stores.get(c.id)})`,
+    description: `Check the new ${short} is sealed in the store as pending (store entry ${p.w.stores.get(c.id)})`,
   });
+}
 
+/**
+ * One inject per target credctl can write; a `manual-inject` naming the exact place for the rest.
+ * Places set by hand come after every write credctl makes, and before health checks and revoke.
+ */
+function stepsForTargets(p: CredentialPlanning): void {
+  const { c, sid, steps } = p;
+  const { input, edgesFrom, nodeById, files, targetKeyOfNode, partsOf, guarded } = p.w;
   let n = 0;
   const manualSteps: PlanStep[] = [];
   // A remote target is written with a token of its provider: one credctl.yaml names, or the
@@ -455,34 +512,52 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
       });
       continue;
     }
-    const place = ref
-      ? manualPlaceFor(ref as TargetRef, envName)
-      : {
-          id: t.id.replace(/^target:/, ''),
-          label: t.label,
-          instructions: `Replace ${envName} in ${t.label} with the new value.`,
-          confirmKey: `${t.id.replace(/^target:/, '')}:${envName}`,
-        };
-    if (manualTargets.some((m) => m.key === place.confirmKey)) continue;
-    const why = ref
-      ? `credctl has no ${needs} token to write it (name one in credctl.yaml providers.${needs}.admin, or rotate the token that guards it in the same plan)`
-      : 'credctl cannot write it';
-    notes.push(
-      `${place.label} holds ${envName} and ${why}: set it by hand (credctl store get ${stores.get(c.id)} --label pending prints the new value); the old one is revoked only after you confirm it (on the terminal, or apply --resume RUN --confirm-manual ${place.confirmKey}).`,
-    );
-    manualTargets.push({ place: place.label, envName, key: place.confirmKey, ...(place.url ? { url: place.url } : {}) });
-    manualSteps.push({
-      id: sid(`manual-inject/${manualSteps.length}`),
-      action: 'manual-inject',
-      description: `By hand: set ${envName} in ${place.label} to the new value, then confirm`,
-      ...(ref ? { target: ref } : {}),
-      envName,
-      manual: { instructions: place.instructions, ...(place.url ? { url: place.url } : {}), place: place.label, confirmKey: place.confirmKey },
-    });
+    const step = manualInjectStep(p, t, ref, needs, envName, manualSteps.length);
+    if (step) manualSteps.push(step);
   }
-  // Places set by hand come after every write credctl makes, and before health checks and revoke.
   steps.push(...manualSteps);
-  for (const check of input.healthFor?.(c.names) ?? []) {
+}
+
+/** A target credctl cannot write: a person sets it, and the old value waits for their confirmation (undefined when that place is already asked for). */
+function manualInjectStep(
+  p: CredentialPlanning,
+  t: TargetNode,
+  ref: PlanTargetRef | null,
+  needs: string | undefined,
+  envName: string,
+  index: number,
+): PlanStep | undefined {
+  const { c, sid, notes, manualTargets } = p;
+  const place = ref
+    ? manualPlaceFor(ref as TargetRef, envName)
+    : {
+        id: t.id.replace(/^target:/, ''),
+        label: t.label,
+        instructions: `Replace ${envName} in ${t.label} with the new value.`,
+        confirmKey: `${t.id.replace(/^target:/, '')}:${envName}`,
+      };
+  if (manualTargets.some((m) => m.key === place.confirmKey)) return undefined;
+  const why = ref
+    ? `credctl has no ${needs} token to write it (name one in credctl.yaml providers.${needs}.admin, or rotate the token that guards it in the same plan)`
+    : 'credctl cannot write it';
+  notes.push(
+    `${place.label} holds ${envName} and ${why}: set it by hand (credctl store get ${p.w.stores.get(c.id)} --label pending prints the new value); the old one is revoked only after you confirm it (on the terminal, or apply --resume RUN --confirm-manual ${place.confirmKey}).`,
+  );
+  manualTargets.push({ place: place.label, envName, key: place.confirmKey, ...(place.url ? { url: place.url } : {}) });
+  return {
+    id: sid(`manual-inject/${index}`),
+    action: 'manual-inject',
+    description: `By hand: set ${envName} in ${place.label} to the new value, then confirm`,
+    ...(ref ? { target: ref } : {}),
+    envName,
+    manual: { instructions: place.instructions, ...(place.url ? { url: place.url } : {}), place: place.label, confirmKey: place.confirmKey },
+  };
+}
+
+/** Before the new value becomes current: the project's health checks pass and the provider says it is active. */
+function checkSteps(p: CredentialPlanning): void {
+  const { c, provider, support, canCreate, short, sid, steps } = p;
+  for (const check of p.w.input.healthFor?.(c.names) ?? []) {
     steps.push({
       id: sid(`health/${steps.filter((s) => s.action === 'health').length}`),
       action: 'health',
@@ -493,6 +568,12 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
   if (support?.introspect === 'api' && canCreate)
     steps.push({ id: sid('introspect'), action: 'introspect', description: `Ask ${provider!.name} that the new ${short} is active` });
   steps.push({ id: sid('promote'), action: 'promote', description: `Mark the new ${short} current in the store (the old one becomes previous)` });
+}
+
+/** The old value dies last, as gently as the provider allows: deactivated for a grace period, retired, revoked, or by hand. */
+function revokeSteps(p: CredentialPlanning): void {
+  const { c, provider, support, canCreate, selfIssued, short, sid, steps, notes } = p;
+  const input = p.w.input;
   const grace = input.graceDays && input.graceDays > 0 ? Math.ceil(input.graceDays) : 0;
   const reversible = support?.deactivate === 'api' && support.reactivate === 'api';
   if (support?.revoke === 'api' && canCreate && grace && reversible) {
@@ -530,23 +611,6 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
       },
     });
   }
-  const issuer = input.issuerFor?.(c.provider) ?? provider?.issuer;
-  return {
-    id: c.id,
-    names: c.names,
-    provider: c.provider,
-    kind: c.kind,
-    ...(c.environment ? { environment: c.environment } : {}),
-    redacted: c.redacted,
-    ...(issuer && canCreate ? { issuer } : {}),
-    storeName: stores.get(c.id)!,
-    strategy: canCreate ? 'api' : selfIssued ? 'generate' : 'manual',
-    ...(canCreate && rotation ? { rotation } : {}),
-    guards: [],
-    ...(notes.length ? { notes } : {}),
-    ...(manualTargets.length ? { manualTargets } : {}),
-    steps,
-  } as PlanCredential;
 }
 
 /**

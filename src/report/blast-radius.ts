@@ -169,185 +169,32 @@ function score(item: Omit<BlastItem, 'score' | 'scoreReasons'>, ageDays: number 
   return { score: Math.max(0, Math.min(100, s)), reasons };
 }
 
+/** An item before its probe: everything the graph and the leak say about the credential. */
+type Base = Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access' | 'revocable'>;
+
+/** Items are gathered first and every provider asked at once (paced per vendor), then scored. */
+interface Pending {
+  base: Base;
+  request: ProbeRequest;
+  verified: boolean;
+}
+
+/** What every step of the report reads: the input and its providers by id. */
+interface BlastContext {
+  input: BlastInput;
+  providers: Map<string, WiredProvider>;
+}
+
 export async function blastRadius(input: BlastInput): Promise<BlastReport> {
   const now = input.now ?? new Date();
-  const providers = new Map(input.providers.map((p) => [p.id, p]));
+  const ctx: BlastContext = { input, providers: new Map(input.providers.map((p) => [p.id, p])) };
   const { inGraph, outside } = resolveExposure(input.graph, input.exposed, input.root);
-  const planById = new Map((input.plan?.credentials ?? []).map((c) => [c.id, c]));
-  const items: BlastItem[] = [];
-
-  // Items are gathered first and every provider asked at once (paced per vendor), then scored.
-  type Base = Omit<BlastItem, 'score' | 'scoreReasons' | 'liveness' | 'access' | 'revocable'>;
-  const pending: { base: Base; request: ProbeRequest; verified: boolean }[] = [];
-  const collect = (base: Base, value: string | undefined, verified = false, parts?: Record<string, string>) => {
-    const adminSecret = input.adminSecretFor?.(base.provider);
-    const settings = input.settingsFor?.(base.provider);
-    pending.push({
-      base,
-      verified,
-      request: {
-        key: base.id,
-        value,
-        provider: providers.get(base.provider),
-        ...(parts ? { parts } : {}),
-        ...(adminSecret ? { adminSecret } : {}),
-        ...(settings ? { settings } : {}),
-      },
-    });
-  };
-  const finish = (base: Base, probed: ProbeResult, verified: boolean): BlastItem => {
-    // Where credctl could not ask the provider itself, the reporting scanner's own check counts.
-    if (verified && probed.liveness.status === 'unknown')
-      probed.liveness = { status: 'active', reason: 'verified live by the scanner that reported it (trufflehog)' };
-    const declared = base.names.map((n) => input.settings.credentials[n]?.scopes).find((s) => s !== undefined);
-    const held = probed.access.scopes;
-    const unusedScopes = declared
-      ? held.filter((s) => !declared.includes(s.scope)).map((s) => s.scope)
-      : held.filter((s) => s.risk === 'admin').map((s) => s.scope);
-    const partial = {
-      ...base,
-      liveness: probed.liveness,
-      access: probed.access,
-      overbroad: unusedScopes.length > 0,
-      unusedScopes,
-      ...(probed.identity ? { identity: probed.identity } : {}),
-      ...(probed.lastUsedAt ? { lastUsedAt: probed.lastUsedAt } : {}),
-      revocable: probed.revoke,
-      ...(providers.get(base.provider)?.integration?.revoke?.warning ? { revokeNote: providers.get(base.provider)!.integration!.revoke!.warning } : {}),
-    };
-    const { score: sc, reasons } = score(partial, undefined);
-    if (partial.overbroad)
-      reasons.push(
-        declared ? `holds scopes its consumers do not need: ${unusedScopes.join(', ')}` : `an application key with admin scope: ${unusedScopes.join(', ')}`,
-      );
-    return { ...partial, score: sc, scoreReasons: reasons };
-  };
-
-  const ix = new GraphIndex(input.graph);
-  for (const [id, ev] of inGraph) {
-    const w = where(input.graph, id, ix);
-    const cred = w.credentials.find((c) => c.id === id)!;
-    const planned = planById.get(id);
-    const provider = providers.get(cred.provider);
-    const manual =
-      (provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate) ? manualStep(provider, 'create') : undefined;
-    // The value is only needed to ask the provider; do not go reading files otherwise.
-    const value = input.probe === false ? undefined : (input.vault.get(id) ?? valueFromProject(input.root, input.graph, id));
-    const parts = value === undefined ? undefined : partsFromProject(input.root, input.graph, id, provider?.integration?.parts);
-    collect(
-      {
-        id,
-        redacted: cred.redacted,
-        provider: cred.provider,
-        kind: cred.kind,
-        ...(cred.environment ? { environment: cred.environment } : {}),
-        names: cred.names,
-        exposedVia: [...ev.via],
-        public: ev.public,
-        inGraph: true,
-        places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line, ...(p.git ? { git: p.git } : {}) })),
-        consumers: w.consumers.map((c) => ({ id: c.id, kind: c.kind, label: c.label, file: c.file })),
-        targets: w.targets.filter((t) => t.credentials.includes(id)).map((t) => ({ key: t.id, label: t.label })),
-        breaks: whatBreaksIfRevoked(input.graph, id, ix).map((c) => ({ consumer: c.label, name: cred.names[0] ?? '' })),
-        overbroad: false,
-        unusedScopes: [],
-        rotation: planned
-          ? {
-              strategy: planned.strategy,
-              ...(planned.strategy === 'manual' ? { note: planned.steps.find((s) => s.manual)?.manual?.url ?? 'create it by hand' } : {}),
-            }
-          : { strategy: manual ? 'manual' : 'none', ...(manual?.url ? { note: manual.url } : {}) },
-        ...(owner(input.settings, cred.names) ? { owner: owner(input.settings, cred.names) } : {}),
-      },
-      value,
-      ev.verified,
-      parts,
-    );
-  }
-  for (const [id, ev] of outside) {
-    const e = ev.exposed!;
-    const provider = e.provider ? providers.get(e.provider) : undefined;
-    collect(
-      {
-        id,
-        redacted: e.redacted ?? '?',
-        provider: e.provider ?? 'unknown',
-        kind: e.kind ?? 'generic_secret',
-        names: e.name ? [e.name] : [],
-        exposedVia: [...ev.via],
-        public: ev.public,
-        inGraph: false,
-        places: [],
-        consumers: [],
-        targets: [],
-        breaks: [],
-        overbroad: false,
-        unusedScopes: [],
-        rotation: {
-          strategy: provider?.capabilities.rotate === 'api' ? 'api' : provider ? 'manual' : 'none',
-          note: 'not used in this project: rotate or revoke it at the provider',
-        },
-      },
-      input.probe === false ? undefined : input.vault.get(id),
-      ev.verified,
-      // A secret seen only in the leak: its parts (an AWS key id) from the same leak, when one fits.
-      input.probe === false ? undefined : partsFromValues([...input.vault.values()], provider?.integration?.parts),
-    );
-  }
-
-  const notChecked = (p: WiredProvider | undefined): ProbeResult => ({
-    liveness: { status: 'unknown', reason: 'not checked (--no-probe)' },
-    access: { status: 'unknown', reason: 'not checked (--no-probe)', scopes: [] },
-    revoke: p?.capabilities.revoke ?? 'none',
-  });
-  // A part of a multi-part credential (an AWS key id) is not a key on its own: it is not asked
-  // about alone (the id is no secret to sign with); it lives, dies and is rotated with its secret.
-  const partIds = new Set(
-    pending
-      .filter((x) => {
-        const declared = providers.get(x.base.provider)?.integration?.parts ?? [];
-        const value = x.request.value;
-        return declared.some((p) => x.base.names.some((n) => p.envNames.includes(n)) || (value !== undefined && partsFromValues([value], [p]) !== undefined));
-      })
-      .map((x) => x.base.id),
-  );
-  const isPart = (x: (typeof pending)[number]) => partIds.has(x.base.id);
-  const parts = pending.filter(isPart);
-  const partValue = new Map(parts.map((x) => [x.base.id, x.request.value]));
-  for (const x of parts) x.request = { ...x.request, value: undefined };
-  const probed =
-    input.probe === false
-      ? new Map<string, ProbeResult>()
-      : await probeAll(
-          pending.map((x) => x.request),
-          input.http ? { http: input.http } : {},
-        );
-  for (const x of parts) {
-    const value = partValue.get(x.base.id);
-    const siblings = pending.filter((o) => o.base.provider === x.base.provider && !isPart(o));
-    // Its own secret: the one whose parts hold this value; else the only secret of that provider.
-    const secret =
-      siblings.find((o) => value !== undefined && Object.values(o.request.parts ?? {}).includes(value)) ?? (siblings.length === 1 ? siblings[0] : undefined);
-    if (!secret) continue;
-    const label = secret.base.names[0] ?? secret.base.redacted;
-    const result = probed.get(secret.base.id) ?? notChecked(secret.request.provider);
-    // An identifier grants nothing alone: its secret's item carries the access.
-    probed.set(x.base.id, {
-      ...result,
-      liveness: { ...result.liveness, reason: `the identifier of ${label}, checked with it` },
-      access: { status: 'known', scopes: [], reason: `an identifier: ${label} holds the access` },
-    });
-    x.base.rotation = { ...secret.base.rotation, note: `rotated together with ${label}`, partOf: secret.base.id };
-  }
-  for (const x of pending) items.push(finish(x.base, probed.get(x.base.id) ?? notChecked(x.request.provider), x.verified));
+  const pending = [...pendingInGraph(ctx, inGraph), ...pendingOutside(ctx, outside)];
+  const probed = await probeExposed(ctx, pending);
+  const items = pending.map((x) => finishItem(ctx, x.base, probed.get(x.base.id) ?? notChecked(x.request.provider), x.verified));
 
   items.sort((a, b) => b.score - a.score || (a.names[0] ?? a.id).localeCompare(b.names[0] ?? b.id));
-  const order = input.plan ? input.plan.order.batches.flat() : [];
-  const itemById = new Map(items.map((x) => [x.id, x]));
-  order.forEach((id, i) => {
-    const item = itemById.get(id);
-    if (item) item.rotation.order = i + 1;
-  });
+  const order = numberRotationOrder(items, input.plan);
   return {
     generatedAt: now.toISOString(),
     root: input.root,
@@ -363,6 +210,211 @@ export async function blastRadius(input: BlastInput): Promise<BlastReport> {
       breaking: items.filter((i) => i.breaks.length > 0).length,
     },
   };
+}
+
+/** One probe request per item, carrying the admin secret and settings the trusted project gives its provider. */
+function pendingItem(ctx: BlastContext, base: Base, value: string | undefined, verified = false, parts?: Record<string, string>): Pending {
+  const adminSecret = ctx.input.adminSecretFor?.(base.provider);
+  const settings = ctx.input.settingsFor?.(base.provider);
+  return {
+    base,
+    verified,
+    request: {
+      key: base.id,
+      value,
+      provider: ctx.providers.get(base.provider),
+      ...(parts ? { parts } : {}),
+      ...(adminSecret ? { adminSecret } : {}),
+      ...(settings ? { settings } : {}),
+    },
+  };
+}
+
+/** A credential the graph knows: where it is used, what breaks without it and how the plan rotates it. */
+function pendingInGraph(ctx: BlastContext, inGraph: Map<string, Evidence>): Pending[] {
+  const { input, providers } = ctx;
+  const planById = new Map((input.plan?.credentials ?? []).map((c) => [c.id, c]));
+  const out: Pending[] = [];
+  const ix = new GraphIndex(input.graph);
+  for (const [id, ev] of inGraph) {
+    const w = where(input.graph, id, ix);
+    const cred = w.credentials.find((c) => c.id === id)!;
+    const planned = planById.get(id);
+    const provider = providers.get(cred.provider);
+    const manual =
+      (provider?.manifest?.manual_operations?.create ?? provider?.manifest?.manual_operations?.rotate) ? manualStep(provider, 'create') : undefined;
+    // The value is only needed to ask the provider; do not go reading files otherwise.
+    const value = input.probe === false ? undefined : (input.vault.get(id) ?? valueFromProject(input.root, input.graph, id));
+    const parts = value === undefined ? undefined : partsFromProject(input.root, input.graph, id, provider?.integration?.parts);
+    const base: Base = {
+      id,
+      redacted: cred.redacted,
+      provider: cred.provider,
+      kind: cred.kind,
+      ...(cred.environment ? { environment: cred.environment } : {}),
+      names: cred.names,
+      exposedVia: [...ev.via],
+      public: ev.public,
+      inGraph: true,
+      places: w.places.filter((p) => p.credential === id).map((p) => ({ file: p.file, line: p.line, ...(p.git ? { git: p.git } : {}) })),
+      consumers: w.consumers.map((c) => ({ id: c.id, kind: c.kind, label: c.label, file: c.file })),
+      targets: w.targets.filter((t) => t.credentials.includes(id)).map((t) => ({ key: t.id, label: t.label })),
+      breaks: whatBreaksIfRevoked(input.graph, id, ix).map((c) => ({ consumer: c.label, name: cred.names[0] ?? '' })),
+      overbroad: false,
+      unusedScopes: [],
+      rotation: planned
+        ? {
+            strategy: planned.strategy,
+            ...(planned.strategy === 'manual' ? { note: planned.steps.find((s) => s.manual)?.manual?.url ?? 'create it by hand' } : {}),
+          }
+        : { strategy: manual ? 'manual' : 'none', ...(manual?.url ? { note: manual.url } : {}) },
+      ...(owner(input.settings, cred.names) ? { owner: owner(input.settings, cred.names) } : {}),
+    };
+    out.push(pendingItem(ctx, base, value, ev.verified, parts));
+  }
+  return out;
+}
+
+/** A secret seen only in the leak: nothing here uses it, but it still has to be rotated or revoked at its provider. */
+function pendingOutside(ctx: BlastContext, outside: Map<string, Evidence>): Pending[] {
+  const { input, providers } = ctx;
+  const out: Pending[] = [];
+  for (const [id, ev] of outside) {
+    const e = ev.exposed!;
+    const provider = e.provider ? providers.get(e.provider) : undefined;
+    const base: Base = {
+      id,
+      redacted: e.redacted ?? '?',
+      provider: e.provider ?? 'unknown',
+      kind: e.kind ?? 'generic_secret',
+      names: e.name ? [e.name] : [],
+      exposedVia: [...ev.via],
+      public: ev.public,
+      inGraph: false,
+      places: [],
+      consumers: [],
+      targets: [],
+      breaks: [],
+      overbroad: false,
+      unusedScopes: [],
+      rotation: {
+        strategy: provider?.capabilities.rotate === 'api' ? 'api' : provider ? 'manual' : 'none',
+        note: 'not used in this project: rotate or revoke it at the provider',
+      },
+    };
+    out.push(
+      pendingItem(
+        ctx,
+        base,
+        input.probe === false ? undefined : input.vault.get(id),
+        ev.verified,
+        // A secret seen only in the leak: its parts (an AWS key id) from the same leak, when one fits.
+        input.probe === false ? undefined : partsFromValues([...input.vault.values()], provider?.integration?.parts),
+      ),
+    );
+  }
+  return out;
+}
+
+/** The answer for an item nobody asked about: unknown, with what the provider could revoke. */
+const notChecked = (p: WiredProvider | undefined): ProbeResult => ({
+  liveness: { status: 'unknown', reason: 'not checked (--no-probe)' },
+  access: { status: 'unknown', reason: 'not checked (--no-probe)', scopes: [] },
+  revoke: p?.capabilities.revoke ?? 'none',
+});
+
+/**
+ * Asks every provider at once. A part of a multi-part credential (an AWS key id) is not a key on
+ * its own: it is not asked about alone (the id is no secret to sign with); it lives, dies and is
+ * rotated with its secret.
+ */
+async function probeExposed(ctx: BlastContext, pending: Pending[]): Promise<Map<string, ProbeResult>> {
+  const { input, providers } = ctx;
+  const partIds = new Set(
+    pending
+      .filter((x) => {
+        const declared = providers.get(x.base.provider)?.integration?.parts ?? [];
+        const value = x.request.value;
+        return declared.some((p) => x.base.names.some((n) => p.envNames.includes(n)) || (value !== undefined && partsFromValues([value], [p]) !== undefined));
+      })
+      .map((x) => x.base.id),
+  );
+  const isPart = (x: Pending) => partIds.has(x.base.id);
+  const parts = pending.filter(isPart);
+  const partValue = new Map(parts.map((x) => [x.base.id, x.request.value]));
+  for (const x of parts) x.request = { ...x.request, value: undefined };
+  const probed =
+    input.probe === false
+      ? new Map<string, ProbeResult>()
+      : await probeAll(
+          pending.map((x) => x.request),
+          input.http ? { http: input.http } : {},
+        );
+  for (const x of parts)
+    answerWithItsSecret(
+      x,
+      partValue.get(x.base.id),
+      pending.filter((o) => o.base.provider === x.base.provider && !isPart(o)),
+      probed,
+    );
+  return probed;
+}
+
+/** An identifier grants nothing alone: it takes its secret's liveness and rotation, and its secret's item carries the access. */
+function answerWithItsSecret(x: Pending, value: string | undefined, siblings: Pending[], probed: Map<string, ProbeResult>): void {
+  // Its own secret: the one whose parts hold this value; else the only secret of that provider.
+  const secret =
+    siblings.find((o) => value !== undefined && Object.values(o.request.parts ?? {}).includes(value)) ?? (siblings.length === 1 ? siblings[0] : undefined);
+  if (!secret) return;
+  const label = secret.base.names[0] ?? secret.base.redacted;
+  const result = probed.get(secret.base.id) ?? notChecked(secret.request.provider);
+  probed.set(x.base.id, {
+    ...result,
+    liveness: { ...result.liveness, reason: `the identifier of ${label}, checked with it` },
+    access: { status: 'known', scopes: [], reason: `an identifier: ${label} holds the access` },
+  });
+  x.base.rotation = { ...secret.base.rotation, note: `rotated together with ${label}`, partOf: secret.base.id };
+}
+
+/** The probe's answer decides liveness, access and over-breadth, and only then can the item be scored. */
+function finishItem(ctx: BlastContext, base: Base, probed: ProbeResult, verified: boolean): BlastItem {
+  const { input, providers } = ctx;
+  // Where credctl could not ask the provider itself, the reporting scanner's own check counts.
+  if (verified && probed.liveness.status === 'unknown')
+    probed.liveness = { status: 'active', reason: 'verified live by the scanner that reported it (trufflehog)' };
+  const declared = base.names.map((n) => input.settings.credentials[n]?.scopes).find((s) => s !== undefined);
+  const held = probed.access.scopes;
+  const unusedScopes = declared
+    ? held.filter((s) => !declared.includes(s.scope)).map((s) => s.scope)
+    : held.filter((s) => s.risk === 'admin').map((s) => s.scope);
+  const partial = {
+    ...base,
+    liveness: probed.liveness,
+    access: probed.access,
+    overbroad: unusedScopes.length > 0,
+    unusedScopes,
+    ...(probed.identity ? { identity: probed.identity } : {}),
+    ...(probed.lastUsedAt ? { lastUsedAt: probed.lastUsedAt } : {}),
+    revocable: probed.revoke,
+    ...(providers.get(base.provider)?.integration?.revoke?.warning ? { revokeNote: providers.get(base.provider)!.integration!.revoke!.warning } : {}),
+  };
+  const { score: sc, reasons } = score(partial, undefined);
+  if (partial.overbroad)
+    reasons.push(
+      declared ? `holds scopes its consumers do not need: ${unusedScopes.join(', ')}` : `an application key with admin scope: ${unusedScopes.join(', ')}`,
+    );
+  return { ...partial, score: sc, scoreReasons: reasons };
+}
+
+/** The plan's order is the recovery order: each item learns its place in it. */
+function numberRotationOrder(items: BlastItem[], plan: Plan | undefined): string[] {
+  const order = plan ? plan.order.batches.flat() : [];
+  const itemById = new Map(items.map((x) => [x.id, x]));
+  order.forEach((id, i) => {
+    const item = itemById.get(id);
+    if (item) item.rotation.order = i + 1;
+  });
+  return order;
 }
 
 function owner(settings: ProjectSettings, names: string[]): string | undefined {
