@@ -93,6 +93,19 @@ describe('Retry-After', () => {
     await c1.close();
   });
 
+  it('waits out at most its budget across all calls: an issuer that keeps saying "wait" cannot stall a run', async () => {
+    const { value } = acme.mintKey();
+    acme.throttle('/api/introspect', 3, 1);
+    const c1 = new StandardClient({ providerId: 'acme', issuer: acme.url, adminToken: acme.adminToken, retryAfterBudgetSeconds: 1 });
+    const first = await failure(c1.introspect(value));
+    expect(first.retryAfterSeconds).toBe(1);
+    const started = Date.now();
+    const second = await failure(c1.introspect(value));
+    expect(second.retryAfterSeconds).toBe(1);
+    expect(Date.now() - started).toBeLessThan(900);
+    await c1.close();
+  });
+
   it('reads delay-seconds and HTTP dates', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(retryAfterSeconds('7', now)).toBe(7);
@@ -114,6 +127,11 @@ describe('problem details and error messages', () => {
     });
     expect(problemOf({ type: 'about:blank', title: 'Not Found', status: 404 })).toEqual({ description: 'Not Found' });
     expect(problemOf({ error: '', error_description: '   ' })).toEqual({});
+    // An issuer's words reach a terminal: escape sequences and other control characters are dropped.
+    expect(problemOf({ error: 'bad\u001b[2Jthing', error_description: 'line one\u0007\nline two\u009b' })).toEqual({
+      code: 'bad [2Jthing',
+      description: 'line one line two',
+    });
   });
 
   it('a 404 from the issuer reads as its problem', async () => {

@@ -34,6 +34,8 @@ export interface StandardClientOptions extends SafeHttpOptions {
   /** Skip discovery when the caller already holds a validated manifest. */
   manifest?: Manifest;
   http?: SafeHttp;
+  /** Retry-After waits this client sits through, all calls together (default RETRY_AFTER_BUDGET_SECONDS). */
+  retryAfterBudgetSeconds?: number;
 }
 
 /** An issuer answered with an error object; `status` and `code` say which. */
@@ -52,6 +54,8 @@ export class IssuerResponseError extends CredctlError {
 /** The longest Retry-After credctl waits out by itself; a longer one fails with the wait named. */
 export const MAX_RETRY_AFTER_SECONDS = 30;
 const RETRY_AFTER_ATTEMPTS = 3;
+/** All the Retry-After waits one client sits through, together: an issuer cannot stall a run for long. */
+export const RETRY_AFTER_BUDGET_SECONDS = 60;
 
 /** Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfterSeconds(header: string | undefined, now = Date.now()): number | undefined {
@@ -68,7 +72,15 @@ export function retryAfterSeconds(header: string | undefined, now = Date.now()):
  * error_description, else detail, else title. Either may be missing: never an empty phrase.
  */
 export function problemOf(json: Record<string, unknown>): { code?: string; description?: string } {
-  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().replace(/\s+/g, ' ') : undefined);
+  // An issuer's words reach a terminal: no control characters (escape sequences), one line, bounded.
+  const text = (v: unknown) =>
+    typeof v === 'string' && v.trim()
+      ? v
+          .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim()
+          .slice(0, 300)
+      : undefined;
   const type = text(json.type);
   const code = text(json.error) ?? (type && type !== 'about:blank' ? type : undefined);
   const description = text(json.error_description) ?? text(json.detail) ?? text(json.title);
@@ -82,6 +94,8 @@ export class StandardClient implements ProviderAdapter {
   private manifest?: Manifest;
   private readonly http: SafeHttp;
   private readonly ownsHttp: boolean;
+  /** Seconds of Retry-After already waited out by this client (RETRY_AFTER_BUDGET_SECONDS caps it). */
+  private waited = 0;
 
   constructor(private readonly options: StandardClientOptions) {
     this.providerId = options.providerId ?? 'example';
@@ -168,7 +182,14 @@ export class StandardClient implements ProviderAdapter {
       if (res.status < 300) return { status: res.status, json, res };
       const { code, description } = problemOf(json);
       const wait = res.status === 429 || res.status === 503 ? retryAfterSeconds(res.headers['retry-after']) : undefined;
-      if (wait !== undefined && wait <= MAX_RETRY_AFTER_SECONDS && safeToRepeat && attempt < RETRY_AFTER_ATTEMPTS) {
+      if (
+        wait !== undefined &&
+        wait <= MAX_RETRY_AFTER_SECONDS &&
+        safeToRepeat &&
+        attempt < RETRY_AFTER_ATTEMPTS &&
+        this.waited + wait <= (this.options.retryAfterBudgetSeconds ?? RETRY_AFTER_BUDGET_SECONDS)
+      ) {
+        this.waited += wait;
         await new Promise((r) => setTimeout(r, wait * 1000));
         continue;
       }
