@@ -149,6 +149,13 @@ describe('zero-code onboarding of an issuer credctl has never heard of', () => {
     const p = await acmeProject({ yaml: `providers:\n  acme: { issuer: ${other.url} }\n` });
     expect((await runCli(['providers', 'list'], { cwd: p.root, env: p.env })).stdout).toContain('Acme Analytics');
     await other.close();
+    // Within its freshness window the cache is used without asking: no message. Past it, asked.
+    expect((await runCli(['providers', 'list'], { cwd: p.root, env: p.env })).stderr).toBe('');
+    const { readdirSync, writeFileSync } = await import('node:fs');
+    for (const name of readdirSync(join(p.cacheDir, 'issuers'))) {
+      const file = join(p.cacheDir, 'issuers', name);
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), fetched_at: new Date(Date.now() - 11 * 60_000).toISOString() }));
+    }
     const offline = await runCli(['providers', 'list'], { cwd: p.root, env: p.env });
     expect(offline.code).toBe(0);
     expect(offline.stdout).toContain('Acme Analytics');
@@ -172,7 +179,7 @@ describe('zero-code onboarding of an issuer credctl has never heard of', () => {
     expect(refused.code).toBe(6);
   });
 
-  it('caches the manifest by ETag: a second command revalidates and uses the cache on 304', async () => {
+  it('caches the manifest: used as is for 10 minutes, then revalidated by ETag (304 uses the cache)', async () => {
     const p = await acmeProject();
     const before = acme.calls.filter((c) => c.path === '/.well-known/credential-issuer').length;
     const notModified = acme.stats.notModified;
@@ -181,8 +188,16 @@ describe('zero-code onboarding of an issuer credctl has never heard of', () => {
     expect(first.stdout).toMatch(/^acme\s+Acme Analytics\s+api\s+api\s+api\s+api\s+standard\s+published/m);
     const cached = readFileSync(join(p.cacheDir, 'issuers', (await import('node:fs')).readdirSync(join(p.cacheDir, 'issuers'))[0]!), 'utf8');
     expect(JSON.parse(cached)).toMatchObject({ url: `${acme.url}/.well-known/credential-issuer`, etag: expect.stringMatching(/^"/) });
+    // Within the freshness window: no call at all (a scan or a hook does not ask every time).
     const second = await runCli(['providers', 'list'], { cwd: p.root, env: p.env });
     expect(second.stdout).toContain('Acme Analytics');
+    expect(acme.calls.filter((c) => c.path === '/.well-known/credential-issuer').length).toBe(before + 1);
+    // Eleven minutes later: revalidated with If-None-Match, and the 304 uses the cache.
+    const file = join(p.cacheDir, 'issuers', (await import('node:fs')).readdirSync(join(p.cacheDir, 'issuers'))[0]!);
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    (await import('node:fs')).writeFileSync(file, JSON.stringify({ ...doc, fetched_at: new Date(Date.now() - 11 * 60_000).toISOString() }));
+    const third = await runCli(['providers', 'list'], { cwd: p.root, env: p.env });
+    expect(third.stdout).toContain('Acme Analytics');
     expect(acme.calls.filter((c) => c.path === '/.well-known/credential-issuer').length).toBe(before + 2);
     expect(acme.stats.notModified).toBe(notModified + 1);
     const show = await runCli(['providers', 'show', 'acme'], { cwd: p.root, env: p.env });

@@ -31,6 +31,11 @@ export interface DiscoverOptions extends SafeHttpOptions {
    * documents still fail.
    */
   staleIfError?: boolean;
+  /**
+   * A cached copy fetched (or revalidated) less than this long ago is used without asking the
+   * issuer: commands that run often (a scan, a hook) do not each make a network call.
+   */
+  freshForMs?: number;
 }
 
 export interface Discovery {
@@ -94,8 +99,11 @@ async function fetchJson(
   cacheDir: string | undefined,
   what: string,
   staleIfError = false,
+  freshForMs = 0,
 ): Promise<{ body: unknown; fromCache: boolean; etag?: string; stale?: boolean }> {
   const cached = readCache(cacheDir, url);
+  const age = cached?.fetched_at ? Date.now() - Date.parse(cached.fetched_at) : Number.POSITIVE_INFINITY;
+  if (cached && age >= 0 && age < freshForMs) return { body: cached.body, fromCache: true, etag: cached.etag };
   const stale = cached && staleIfError ? { body: cached.body, fromCache: true, etag: cached.etag, stale: true } : undefined;
   let res: SafeResponse;
   try {
@@ -106,7 +114,11 @@ async function fetchJson(
     if (stale && isUnreachable(err)) return stale;
     throw err;
   }
-  if (res.status === 304 && cached) return { body: cached.body, fromCache: true, etag: cached.etag };
+  if (res.status === 304 && cached) {
+    // Still current: the freshness window starts again from now.
+    writeCache(cacheDir, url, cached.etag, cached.body);
+    return { body: cached.body, fromCache: true, etag: cached.etag };
+  }
   if (stale && res.status >= 500) return stale;
   if (res.status !== 200) throw remoteError(`GET ${res.url}: HTTP ${res.status}, expected 200 with the ${what}`);
   const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -148,7 +160,7 @@ export async function discover(input: string, options: DiscoverOptions = {}): Pr
   const url = origin + WELL_KNOWN_PATH;
   const http = options.http ?? new SafeHttp(options);
   try {
-    const got = await fetchJson(http, url, options.cacheDir, 'manifest', options.staleIfError);
+    const got = await fetchJson(http, url, options.cacheDir, 'manifest', options.staleIfError, options.freshForMs);
     const manifest = validateManifest(got.body, { source: `manifest from ${url}`, expectedIssuer: origin });
     // Cache only what validated, so a bad document is never served from cache later.
     if (!got.fromCache) writeCache(options.cacheDir, url, got.etag, got.body);
@@ -158,7 +170,7 @@ export async function discover(input: string, options: DiscoverOptions = {}): Pr
       throw remoteError(`${url}: permission_schema_url is on another origin than the issuer (${origin}); not fetched`);
     }
     if (options.permissions !== false && manifest.permission_schema_url) {
-      const p = await fetchJson(http, manifest.permission_schema_url, options.cacheDir, 'permission schema', options.staleIfError);
+      const p = await fetchJson(http, manifest.permission_schema_url, options.cacheDir, 'permission schema', options.staleIfError, options.freshForMs);
       permissions = validatePermissions(p.body, `permission schema from ${manifest.permission_schema_url}`);
       if (!p.fromCache) writeCache(options.cacheDir, manifest.permission_schema_url, p.etag, p.body);
     }

@@ -22,6 +22,9 @@ import type { Discovery } from './discover.js';
  * manifest is a one-line warning, not a failed command (a scan still runs); an invalid manifest
  * or pattern is an error (exit 3), a refused address exit 6.
  */
+/** A manifest fetched or revalidated this recently is used as it is: issuers change them rarely. */
+export const MANIFEST_FRESH_MS = 10 * 60_000;
+
 export interface OnboardInput {
   /** The trusted `providers:` of credctl.yaml. */
   providers: Record<string, { issuer?: string }>;
@@ -31,6 +34,8 @@ export interface OnboardInput {
   cacheDir?: string;
   warn?(line: string): void;
   timeoutMs?: number;
+  /** How long a cached manifest is used without asking the issuer (default MANIFEST_FRESH_MS; 0: always revalidate). */
+  freshForMs?: number;
 }
 
 export interface Onboarded {
@@ -70,15 +75,28 @@ export async function onboardIssuers(input: OnboardInput): Promise<Onboarded> {
   // Loaded only when there is something to fetch: most projects never pay for the HTTP client.
   const { SafeHttp } = await import('../../net/http.js');
   const { discover, isUnreachable } = await import('./discover.js');
-  const http = new SafeHttp({ trustedOrigins: input.trustedOrigins ?? [], timeoutMs: input.timeoutMs ?? 10_000, maxBodyBytes: 1024 * 1024 });
+  const http = new SafeHttp({ trustedOrigins: input.trustedOrigins ?? [], timeoutMs: input.timeoutMs ?? 5_000, maxBodyBytes: 1024 * 1024 });
   const providers: ProviderEntry[] = [];
   const rules: IssuerRuleGroup[] = [];
+  const cacheDir = input.cacheDir ?? userCacheDir();
   try {
-    for (const [id, p] of fresh) {
+    // All issuers at once (a slow one costs its timeout once, not once per issuer in turn), each
+    // revalidated at most every MANIFEST_FRESH_MS: a scan or hook run does not ask every time.
+    const answers = await Promise.all(
+      fresh.map(([, p]) =>
+        discover(p.issuer!, { http, cacheDir, staleIfError: true, freshForMs: input.freshForMs ?? MANIFEST_FRESH_MS }).then(
+          (found) => ({ found }),
+          (err: unknown) => ({ err }),
+        ),
+      ),
+    );
+    for (const [i, [id]] of fresh.entries()) {
       const where = `credctl.yaml: providers.${id}`;
+      const answer = answers[i]!;
       let found: Discovery;
       try {
-        found = await discover(p.issuer!, { http, cacheDir: input.cacheDir ?? userCacheDir(), staleIfError: true });
+        if ('err' in answer) throw answer.err;
+        found = answer.found;
       } catch (err) {
         if (!isUnreachable(err)) throw err; // invalid manifest (3) or refused address (6): the config is wrong
         input.warn?.(`credctl: ${where}: the issuer could not be reached and no manifest is cached (${firstLine(err)}); its keys are not recognised this run`);
@@ -88,7 +106,7 @@ export async function onboardIssuers(input: OnboardInput): Promise<Onboarded> {
       const made = issuerRuleGroup(id, `${where} (${found.origin})`, found.manifest.credential_patterns ?? []);
       if (made.unscanned.length)
         input.warn?.(
-          `credctl: ${where}: credential_patterns[${made.unscanned.join(', ')}] ${made.unscanned.length === 1 ? 'has' : 'have'} no literal prefix of 3+ characters, so ${made.unscanned.length === 1 ? 'it is' : 'they are'} not scanned for`,
+          `credctl: ${where}: credential_patterns[${made.unscanned.join(', ')}] ${made.unscanned.length === 1 ? 'has' : 'have'} no literal prefix of 4+ characters of their own (or start like a JWT, URL or PEM block), so ${made.unscanned.length === 1 ? 'it is' : 'they are'} not scanned for`,
         );
       providers.push(issuerProviderEntry(id, found.origin, found.manifest, found.permissions));
       if (made.group.rules.length) rules.push(made.group);
