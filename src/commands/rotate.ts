@@ -18,7 +18,7 @@ import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
 import { buildPlan, staleness, type PlanSelection } from '../plan/build.js';
 import type { Plan, RunSummary } from '../plan/types.js';
-import { runFinished } from '../apply/journal.js';
+import { doneData, runFinished } from '../apply/journal.js';
 import { engineDeps, progressPrinter } from '../apply/context.js';
 import { resumeRun, startRun } from '../apply/engine.js';
 import type { EngineEvent, Prompter } from '../apply/ports.js';
@@ -253,15 +253,29 @@ export async function resumeApply(root: string, runId: string, opts: ApplyOption
   if (!/^[A-Za-z0-9_.-]+$/.test(runId) || runId.startsWith('.') || !runs.hasJournal(runId)) {
     throw inputError(`no run ${runId.slice(0, 60)} in ${runs.location}`, 'List runs with `credctl apply --list-runs`.');
   }
-  runs.records(runId);
+  const records = runs.records(runId);
   const planText = runs.planText(runId);
-  const undeclared = undeclaredHealthChecks(parsePlan(planText.text, planText.where), (names) => healthFor(project.settings, names));
+  const plan = parsePlan(planText.text, planText.where);
+  const undeclared = undeclaredHealthChecks(plan, (names) => healthFor(project.settings, names));
   if (undeclared.length)
     throw refusedError(
       `run ${runId} cannot be resumed: ${undeclared.slice(0, 3).join('; ')}`,
       'A stored run runs only the checks credctl.yaml declares; make a fresh plan.',
     );
   await trusted(project, opts, 'resuming a rotation');
+  // A paste still to come cannot happen without input: refused now (exit 6), as a fresh run is,
+  // not started and counted as a failed run (exit 7).
+  // Credentials an earlier attempt already ended (rolled back, failed, skipped) are not run again.
+  const ended = new Set(
+    records
+      .filter((r) => r.event === 'rollback' || r.event === 'skipped' || (r.event === 'failed' && !r.data?.incomplete && !r.step?.includes('/')))
+      .map((r) => r.step?.split('/')[0]),
+  );
+  const stillToPaste = plan.credentials
+    .filter((c) => !ended.has(c.id))
+    .map((c) => ({ ...c, steps: c.steps.filter((s) => s.action === 'manual-create' && !doneData(records, s.id)) }))
+    .filter((c) => c.steps.length);
+  checkInputAvailable({ ...plan, credentials: stillToPaste }, opts);
   const graph = { schemaVersion: 0, nodes: [], edges: [], warnings: [] };
   return runWith({ project, paths: project.paths, settings: project.settings, graph }, opts, (deps) => resumeRun(runs, runId, deps));
 }
