@@ -138,14 +138,21 @@ function multiPartIndex(graph: Graph, providers: Map<string, WiredProvider>, edg
   const atTarget = new Map<string, { role: string; envName: string }[]>();
   for (const n of graph.nodes) {
     if (n.type !== 'credential') continue;
-    const declared = providers.get(n.provider)?.integration?.parts;
+    const provider = providers.get(n.provider);
+    const declared = provider?.integration?.parts;
     if (!declared?.length) continue;
-    // The secret itself is not one of its parts.
-    if (declared.some((p) => n.names.some((name) => p.envNames.includes(name)))) continue;
+    // A part itself (AWS_ACCESS_KEY_ID, PROD_AWS_ACCESS_KEY_ID) is not a secret with parts.
+    if (declared.some((p) => n.names.some((name) => p.envNames.some((partName) => name.includes(partName))))) continue;
+    const partNames = new Set(declared.flatMap((p) => p.envNames));
+    const secretNames = (provider?.envNames ?? []).filter((name) => !partNames.has(name));
     for (const e of storedIn(n.id)) {
+      // The secret's own affix in this place (PROD_ of PROD_AWS_SECRET_ACCESS_KEY): its parts
+      // carry the same one, so two AWS keys in one file each get their own key id.
+      const { pre, post } = affixOf(e.key, secretNames);
       const found: { role: string; envName: string }[] = [];
       for (const part of declared) {
-        const other = (byTarget.get(e.to) ?? []).find((o) => o.from !== n.id && o.key !== undefined && part.envNames.includes(o.key));
+        const names = part.envNames.map((partName) => pre + partName + post);
+        const other = (byTarget.get(e.to) ?? []).find((o) => o.from !== n.id && o.key !== undefined && names.includes(o.key));
         if (other) {
           found.push({ role: part.role, envName: other.key! });
           partIds.add(other.from);
@@ -155,6 +162,15 @@ function multiPartIndex(graph: Graph, providers: Map<string, WiredProvider>, edg
     }
   }
   return { partIds, at: (credId: string, targetId: string) => atTarget.get(`${credId}\0${targetId}`) ?? [] };
+}
+
+/** What surrounds a provider's usual secret name in a binding's name (`PROD_` + AWS_SECRET_ACCESS_KEY); none when it is not there. */
+function affixOf(key: string | undefined, secretNames: readonly string[]): { pre: string; post: string } {
+  for (const name of secretNames) {
+    const at = key?.indexOf(name) ?? -1;
+    if (key !== undefined && at >= 0) return { pre: key.slice(0, at), post: key.slice(at + name.length) };
+  }
+  return { pre: '', post: '' };
 }
 
 function storeNames(creds: CredentialNode[]): Map<string, string> {
