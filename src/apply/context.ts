@@ -1,3 +1,4 @@
+import { integrationNamed } from '../integrations/registry.js';
 import { password, confirm } from '@inquirer/prompts';
 import { paintErr } from '../core/output.js';
 import type { ProjectPaths } from '../core/paths.js';
@@ -138,8 +139,15 @@ export function revokePlace(cred: PlanCredential, settings: ProjectSettings): st
 }
 
 /** Does a pasted value look like this provider's credential? (manifest patterns, else its detection rules) */
-export function checkPastedValue(cred: PlanCredential, value: string): string | undefined {
+export function checkPastedValue(cred: PlanCredential, value: string, partRole?: string): string | undefined {
   const entry = loadProviders().find((p) => p.id === cred.provider);
+  if (partRole !== undefined) {
+    // A part (an AWS key id) is checked against the pattern its integration declares for it.
+    const part = integrationNamed(entry?.adapter?.module)?.parts?.find((p) => p.role === partRole);
+    if (!part?.pattern) return undefined;
+    const whole = new RegExp(`^(?:${part.pattern.source.replace(/^\\b|\\b$/g, '')})$`);
+    return whole.test(value) ? undefined : `that does not look like its ${partRole.replace(/-/g, ' ')} (${entry?.name ?? cred.provider})`;
+  }
   const what = `a ${entry?.name ?? cred.provider} ${cred.kind.replace(/_/g, ' ')}`;
   // The manifest's patterns for this kind of credential (an AWS key id pattern says nothing about its secret).
   const patterns = (entry?.manifest?.credential_patterns ?? []).filter((p) => !p.kind || p.kind === cred.kind);

@@ -465,6 +465,9 @@ async function manualCreateStep(x: StepRun): Promise<Record<string, unknown>> {
   for (const [role, envName] of parts) {
     const part = (await deps.prompter.secret(`Paste the new ${envName} that goes with it:`)).trim();
     if (!part) throw refusedError(`no ${envName} pasted`);
+    const partProblem = deps.checkPastedValue?.(cred, part, role);
+    if (partProblem && !deps.acceptUnrecognised)
+      throw refusedError(`${envName}: ${partProblem}; nothing was stored`, 'Paste the part itself, or re-run with --force to accept it as it is.');
     newParts[role] = part;
   }
   const { version } = await deps.store.put(cred.storeName, value, ['pending']);

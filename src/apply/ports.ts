@@ -71,7 +71,8 @@ export interface EngineDeps {
    * patterns or detection rules), or undefined when it does or nothing is known. A mistyped or
    * wrong value is refused unless `acceptUnrecognised` (--force).
    */
-  checkPastedValue?(credential: PlanCredential, value: string): string | undefined;
+  /** Why a pasted value (or, with `partRole`, one of its parts, an AWS key id) does not look like it should; undefined when it does. */
+  checkPastedValue?(credential: PlanCredential, value: string, partRole?: string): string | undefined;
   acceptUnrecognised?: boolean;
   /** Where a person revokes this provider's credentials by hand (its dashboard), for a replacement credctl could not revoke. */
   revokePlace?(credential: PlanCredential): string | undefined;
