@@ -445,7 +445,10 @@ function rotationMeans(c: CredentialNode, w: PlanWorld): CredentialPlanning {
 
   // The integration's declared strategy; for a standard issuer, the one its manifest states.
   const declared = provider?.integration?.rotate?.strategy;
-  const rotation = declared === 'overlap' && provider?.manifest?.rotation_strategy === 'alternating_users' ? 'alternating-users' : declared;
+  const strategy = declared === 'overlap' && provider?.manifest?.rotation_strategy === 'alternating_users' ? 'alternating-users' : declared;
+  // With no grace period the old credential is revoked as soon as the new one is everywhere: that
+  // is an overlap, whatever the integration does when a grace period is asked for.
+  const rotation = strategy === 'deactivation-grace' && !(w.input.graceDays && w.input.graceDays > 0) ? 'overlap' : strategy;
   if (canCreate && rotation === 'roll') {
     notes.push(
       `${provider!.name} rolls the value in place: the old ${short} stops working the moment the replacement is made, so its targets fail until each holds the new one (credctl writes them straight after).`,

@@ -126,7 +126,10 @@ describe('aws rotation: the key id and the secret move together', () => {
     const plan = makePlan(loadProject(p.root), { all: true });
     expect(plan.credentials.map((c) => c.names)).toEqual([['AWS_SECRET_ACCESS_KEY']]);
     const c = plan.credentials[0]!;
-    expect(c).toMatchObject({ provider: 'aws', strategy: 'api', rotation: 'deactivation-grace' });
+    // No grace period: the old key is deleted once the new one is everywhere, an overlap; with
+    // one, it is made Inactive first and deleted after the grace period.
+    expect(c).toMatchObject({ provider: 'aws', strategy: 'api', rotation: 'overlap' });
+    expect(makePlan(loadProject(p.root), { all: true }, { graceDays: 7 }).credentials[0]).toMatchObject({ rotation: 'deactivation-grace' });
     const injects = c.steps.filter((s) => s.action === 'inject');
     expect(injects).toHaveLength(2);
     for (const s of injects) expect(s.parts).toEqual([{ role: 'access-key-id', envName: 'AWS_ACCESS_KEY_ID' }]);
