@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import * as io from '../../core/io.js';
-import { addExposureOptions, exposureInputs } from '../exposure-options.js';
+import { addExposureOptions, exposureInputs, type ExposureFlags } from '../exposure-options.js';
 
 /** `credctl blast-radius`, `credctl inventory`, `credctl status`: the reports. */
 export const order = 35;
@@ -61,27 +61,21 @@ Examples:
   $ credctl blast-radius --leaked ci.log --revoke-dead-ends --dry-run   # what could be revoked at once`,
     )
     .action(
-      async (flags: {
-        leaked?: string[];
-        fromEnv?: boolean;
-        repoPublic?: boolean;
-        since?: string;
-        name?: string[];
-        credential?: string[];
-        fromReport?: string[];
-        person?: string;
-        plan?: string;
-        format?: string;
-        json?: boolean;
-        out?: string;
-        probe: boolean;
-        exitCode: number;
-        root?: string;
-        revokeDeadEnds?: boolean;
-        dryRun?: boolean;
-        yes?: boolean;
-        input: boolean;
-      }) => {
+      async (
+        flags: ExposureFlags & {
+          plan?: string;
+          format?: string;
+          json?: boolean;
+          out?: string;
+          probe: boolean;
+          exitCode: number;
+          root?: string;
+          revokeDeadEnds?: boolean;
+          dryRun?: boolean;
+          yes?: boolean;
+          input: boolean;
+        },
+      ) => {
         const format = pickFormat(flags);
         const { requireProjectRoot } = await import('../../core/project-root.js');
         const { runBlastRadius } = await import('../../commands/blast-radius.js');

@@ -3,7 +3,7 @@ import { CredctlError, usageError } from '../../core/errors.js';
 import { escapeControl } from '../../core/text.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import * as io from '../../core/io.js';
-import { addExposureOptions, exposureInputs } from '../exposure-options.js';
+import { addExposureOptions, exposureInputs, type ExposureFlags } from '../exposure-options.js';
 import { printJson } from '../../core/output.js';
 
 /** `credctl incident open | status | accept | close | verify`: one leak, from "we leaked" to a proof. */
@@ -36,16 +36,8 @@ function pickFormat(flags: { format?: string; json?: boolean }): string {
   return f;
 }
 
-interface OpenFlags {
+interface OpenFlags extends ExposureFlags {
   title?: string;
-  leaked?: string[];
-  fromEnv?: boolean;
-  repoPublic?: boolean;
-  since?: string;
-  name?: string[];
-  credential?: string[];
-  fromReport?: string[];
-  person?: string;
   probe: boolean;
   json?: boolean;
   root?: string;
