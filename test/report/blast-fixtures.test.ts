@@ -81,7 +81,8 @@ function person() {
   };
   return {
     secret: async (message: string) => {
-      const name = /for (\S+):/.exec(message)?.[1] ?? '';
+      // "Paste the new value for NAME:", or for a part: "Paste the new NAME that goes with it:".
+      const name = /for (\S+):/.exec(message)?.[1] ?? /new (\S+) that goes with it/.exec(message)?.[1] ?? '';
       return (fresh[name] ?? (() => `FAKE${randomBytes(16).toString('base64url')}`))();
     },
     confirm: async () => true,
