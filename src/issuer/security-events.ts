@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { atomicWriteFileSync } from '../core/atomic-write.js';
@@ -35,6 +35,8 @@ export class SecurityEvents {
     const file = join(dataDir, 'set-signing-key.jwk');
     let priv: JWK;
     if (existsSync(file)) {
+      // Owner-only, as when it was made: a copy restored with other modes is tightened again.
+      chmodSync(file, 0o600);
       priv = JSON.parse(readFileSync(file, 'utf8')) as JWK;
     } else {
       const pair = await generateKeyPair('ES256', { extractable: true });

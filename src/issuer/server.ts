@@ -104,7 +104,8 @@ class Issuer {
     this.core = new IssuerCore(state, origin, sets);
     this.credentials = new CredentialOps(this.core, (res, status, body, headers) => this.send(res, status, body, headers));
     this.access = new AccessRequests(this.core, new RateLimiter(rateLimitPerMinute, 60_000));
-    this.tokens = new TokenEndpoint(this.core);
+    // Token grants: a higher ceiling than leak reports (a tool's normal use), still a ceiling.
+    this.tokens = new TokenEndpoint(this.core, new RateLimiter(rateLimitPerMinute * 10, 60_000));
     this.signals = new Signals(this.core, new RateLimiter(rateLimitPerMinute, 60_000));
     this.api = new ProtectedApi(this.core);
   }

@@ -27,17 +27,16 @@ export class Signals {
       throw new HttpError(400, 'invalid_request', 'give token (a string) or tokens (1 to 100 strings)');
     }
     const source = typeof body.source_url === 'string' ? body.source_url.slice(0, 2000) : undefined;
-    let changed = false;
     for (const token of tokens as string[]) {
       const c = this.core.state.byHash.get(sha256(token));
       if (!c || c.status === 'revoked') continue;
-      changed = true;
       c.status = 'revoked';
       c.revoked_at = new Date(this.core.now()).toISOString();
       this.core.event('compromise_reported', 'leak_report', { credential_id: c.id }, source ? { source_url: source } : undefined);
       this.core.event('revoked', 'leak_report', { credential_id: c.id }, { reason: 'compromise_reported' });
     }
-    if (changed) await this.core.state.persist();
+    // The same work whatever was reported: the answer's timing must not tell a live key from a dead one.
+    await this.core.state.persist();
     return { received: tokens.length };
   }
 

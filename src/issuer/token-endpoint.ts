@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { sha256 } from './keys.js';
-import { HttpError } from './problem.js';
+import { HttpError, tooMany } from './problem.js';
+import type { RateLimiter } from './rate-limit.js';
 import { isNarrowerOrEqual, REFERENCE_SCOPES } from './scopes.js';
 import { DEFAULT_REQUEST_TTL, MAX_REQUEST_TTL, type Body, type IssuerCore } from './issuer-core.js';
 
@@ -17,9 +18,15 @@ const ACCESS_TOKEN_TTL = 3600;
  * RFC 8693 token exchange (down-scoping). Both mint children that never exceed their parent.
  */
 export class TokenEndpoint {
-  constructor(private readonly core: IssuerCore) {}
+  constructor(
+    private readonly core: IssuerCore,
+    /** Per address: every grant mints a token and rewrites the state, so none is unlimited. */
+    private readonly grants?: RateLimiter,
+  ) {}
 
   async token(req: IncomingMessage, body: Body): Promise<Body> {
+    const wait = this.grants?.take(req.socket.remoteAddress ?? '');
+    if (wait !== undefined) throw tooMany('too many token requests from this address', wait);
     if (body.grant_type === CLIENT_CREDENTIALS) return this.clientCredentials(req, body);
     if (body.grant_type === TOKEN_EXCHANGE) return this.exchange(body);
     throw new HttpError(400, 'unsupported_grant_type', `grant_type must be ${CLIENT_CREDENTIALS} or ${TOKEN_EXCHANGE}`);
