@@ -2,7 +2,7 @@ import { warn } from '../core/output.js';
 import { parsePlan } from '../plan/plan-file.js';
 import type { PlanCredential } from '../plan/types.js';
 import type { RunStore } from '../state/types.js';
-import { doneData, Journal, type JournalRecord } from './journal.js';
+import { doneData, Journal, recordedParts, type JournalRecord } from './journal.js';
 
 /**
  * The grace period's end, as the runs' journals record it: a rotation planned with `--grace` only
@@ -72,7 +72,7 @@ export function locate(runs: RunStore, now: Date): Located[] {
         cred,
         ...(typeof snapshot.oldVersion === 'number' ? { oldVersion: snapshot.oldVersion } : {}),
         ...(typeof snapshot.oldId === 'string' ? { oldId: snapshot.oldId } : {}),
-        ...(snapshot.oldParts && typeof snapshot.oldParts === 'object' ? { oldParts: snapshot.oldParts as Record<string, string> } : {}),
+        ...(recordedParts(snapshot, 'oldParts') ? { oldParts: recordedParts(snapshot, 'oldParts')! } : {}),
       });
     }
   }

@@ -1,5 +1,5 @@
+import { timestampId } from '../core/text.js';
 import * as io from '../core/io.js';
-import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { sweepTempFiles } from '../core/atomic-write.js';
 import { fingerprint } from '../core/fingerprint.js';
@@ -9,7 +9,7 @@ import { maskValues, redact } from '../core/redact.js';
 import type { Plan, PlanCredential, PlanStep, RunFailure, RunSummary } from '../plan/types.js';
 import { parsePlan, planToYaml } from '../plan/plan-file.js';
 import type { RunStore } from '../state/types.js';
-import { Journal } from './journal.js';
+import { Journal, recordedParts } from './journal.js';
 import { manualPlaceFor, targetKey, tokenNeededFor } from '../integrations/targets.js';
 import { generateSecret } from '../plan/generate.js';
 import type { TargetRef } from '../targets/target.js';
@@ -46,8 +46,7 @@ interface CredState {
 }
 
 export function newRunId(): string {
-  const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `${t}-${randomBytes(3).toString('hex')}`;
+  return timestampId();
 }
 
 export async function startRun(plan: Plan, runs: RunStore, deps: EngineDeps): Promise<RunSummary> {
@@ -301,13 +300,12 @@ function restore(state: CredState, step: PlanStep, data: Record<string, unknown>
   if (typeof data.oldId === 'string') state.oldId = data.oldId;
   if (typeof data.newVersion === 'number') state.newVersion = data.newVersion;
   if (typeof data.newId === 'string') state.newId = data.newId;
-  if (isStringRecord(data.oldParts)) state.oldParts = data.oldParts;
-  if (isStringRecord(data.newParts)) state.newParts = data.newParts;
+  const oldParts = recordedParts(data, 'oldParts');
+  const newParts = recordedParts(data, 'newParts');
+  if (oldParts) state.oldParts = oldParts;
+  if (newParts) state.newParts = newParts;
   void step;
 }
-
-const isStringRecord = (v: unknown): v is Record<string, string> =>
-  !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 
 /** The old parts, read from the targets that hold them next to the value (first readable wins). */
 async function readOldParts(

@@ -104,3 +104,12 @@ function crashIfFailpoint(): void {
   appendsInProcess++;
   if (appendsInProcess === Number(at)) process.kill(process.pid, 'SIGKILL');
 }
+
+/**
+ * The parts a step recorded (`oldParts` of a snapshot, `newParts` of a create: an AWS key id by
+ * role), or undefined when there are none or the record is not that shape.
+ */
+export function recordedParts(data: Record<string, unknown> | undefined, key: 'oldParts' | 'newParts'): Record<string, string> | undefined {
+  const v = data?.[key];
+  return v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string') ? (v as Record<string, string>) : undefined;
+}

@@ -8,7 +8,7 @@ import { parsePlan } from '../plan/plan-file.js';
 import type { RunStore } from '../state/types.js';
 import type { Plan, PlanCredential } from '../plan/types.js';
 import { openStore } from '../store/open.js';
-import { doneData, Journal, type JournalRecord } from '../apply/journal.js';
+import { doneData, Journal, recordedParts, type JournalRecord } from '../apply/journal.js';
 import type { EngineDeps, RotationProvider } from '../apply/ports.js';
 import { engineDeps } from '../apply/context.js';
 import { cancelDeletionsOf, DELETE_STEP } from '../apply/deletions.js';
@@ -136,14 +136,10 @@ async function confirmRollback(cred: PlanCredential, oldValue: string, opts: { y
 
 /** The ids and parts the run recorded: a multi-part credential (an AWS key id beside its secret) is put back whole. */
 function journalFacts(journal: JournalRecord[], cred: PlanCredential): Pick<Rollback, 'oldId' | 'newId' | 'oldParts' | 'newParts' | 'journal'> {
-  const partsOf = (data: Record<string, unknown> | undefined, key: string) => {
-    const v = data?.[key];
-    return v && typeof v === 'object' ? (v as Record<string, string>) : undefined;
-  };
   const snapshot = doneData(journal, `${cred.id}/snapshot`);
   const created = doneData(journal, `${cred.id}/create`);
-  const oldParts = partsOf(snapshot, 'oldParts');
-  const newParts = partsOf(created, 'newParts');
+  const oldParts = recordedParts(snapshot, 'oldParts');
+  const newParts = recordedParts(created, 'newParts');
   return {
     journal,
     ...(typeof snapshot?.oldId === 'string' ? { oldId: snapshot.oldId } : {}),

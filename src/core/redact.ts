@@ -38,6 +38,8 @@ export function maskValues(text: string, values: Iterable<string>): string {
 export function shownSafely(text: string): string {
   if (/^fp_[0-9a-f]*$/.test(text)) return text;
   if (text.length > 80) return redact(text);
+  // A well-known key form (sk_live_, ghp_, AKIA...) is a key whatever its entropy looks like.
+  if (text.length >= 12 && KNOWN_PREFIX.test(text)) return redact(text);
   const looksSecret = text.length >= 16 && /\d/.test(text) && /[A-Za-z]/.test(text) && !/[/\s]/.test(text) && shannonEntropy(text) >= 3.8;
   return looksSecret ? redact(text) : text;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /** Small text helpers shared by detectors and extractors. */
 
 /** Shannon entropy in bits per character. Random base64 is ~6, hex ~4, English words ~3. */
@@ -69,4 +70,13 @@ export function mapStrings<T>(value: T, fn: (s: string) => string): T {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, mapStrings(v, fn)])) as T;
   }
   return value;
+}
+
+/**
+ * An id that sorts by when it was made and cannot collide within a second: `YYYYMMDD-HHMMSS-xxxxxx`
+ * (UTC), for runs, plans and incidents, and safe as a directory name.
+ */
+export function timestampId(now = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${t}-${randomBytes(3).toString('hex')}`;
 }

@@ -1,4 +1,4 @@
-import { doneData } from '../apply/journal.js';
+import { doneData, recordedParts } from '../apply/journal.js';
 import type { BindingTarget, RotationProvider } from '../apply/ports.js';
 import type { PlanTargetRef } from '../plan/types.js';
 import type { SecretStore } from '../store/types.js';
@@ -27,15 +27,15 @@ export interface RecheckDeps {
   openTarget(ref: PlanTargetRef): BindingTarget;
 }
 
-const partsIn = (data: Record<string, unknown> | undefined, key: string): Record<string, string> | undefined => {
-  const v = data?.[key];
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : undefined;
-};
-
 async function valueByFingerprint(store: SecretStore, name: string, fp: string | undefined): Promise<string | undefined> {
   if (!fp) return undefined;
   const version = (await store.versions(name).catch(() => [])).find((v) => v.fingerprint === fp);
   return version ? ((await store.get(name, { version: version.version })) ?? undefined) : undefined;
+}
+
+/** Does the provider accept this value (with its recorded id and parts)? A failed call is "unknown". */
+function askActive(provider: RotationProvider, value: string, id: unknown, parts: Record<string, string> | undefined): Promise<boolean | 'unknown'> {
+  return provider.isActive({ value, ...(typeof id === 'string' ? { id } : {}), ...(parts ? { parts } : {}) }).catch(() => 'unknown' as const);
 }
 
 async function recheckOne(p: CredentialProgress, deps: RecheckDeps): Promise<RecheckResult> {
@@ -49,18 +49,12 @@ async function recheckOne(p: CredentialProgress, deps: RecheckDeps): Promise<Rec
   const snapshot = doneData(journal, `${cred.id}/snapshot`);
   const created = cred.steps.map((s) => doneData(journal, s.id)).find((d) => typeof d?.newFingerprint === 'string');
   if (provider && oldValue !== undefined) {
-    const parts = partsIn(snapshot, 'oldParts');
-    const active = await provider
-      .isActive({ value: oldValue, ...(typeof snapshot?.oldId === 'string' ? { id: snapshot.oldId } : {}), ...(parts ? { parts } : {}) })
-      .catch(() => 'unknown' as const);
+    const active = await askActive(provider, oldValue, snapshot?.oldId, recordedParts(snapshot, 'oldParts'));
     result.old = active === 'unknown' ? 'unknown' : active ? 'accepted' : 'refused';
     if (active === true) result.problems.push(`${cred.provider} still accepts the old ${name}`);
   }
   if (provider && newValue !== undefined) {
-    const parts = partsIn(created, 'newParts');
-    const active = await provider
-      .isActive({ value: newValue, ...(typeof created?.newId === 'string' ? { id: created.newId } : {}), ...(parts ? { parts } : {}) })
-      .catch(() => 'unknown' as const);
+    const active = await askActive(provider, newValue, created?.newId, recordedParts(created, 'newParts'));
     result.new = active === 'unknown' ? 'unknown' : active ? 'live' : 'refused';
     if (active === false) result.problems.push(`${cred.provider} refuses the new ${name}: whatever uses it is broken`);
   }

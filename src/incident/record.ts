@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { timestampId } from '../core/text.js';
 import type { CredentialIdentity } from '../core/credential.js';
 import { inputError, usageError } from '../core/errors.js';
-import { redact } from '../core/redact.js';
+import { shownSafely } from '../core/redact.js';
 import type { IncidentStore } from '../state/types.js';
 
 /**
@@ -45,8 +45,7 @@ export interface IncidentRecord {
 
 /** `inc-YYYYMMDD-HHMMSS-xxxxxx`: sorts by opening time, safe as a directory name. */
 export function newIncidentId(now = new Date()): string {
-  const t = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `inc-${t}-${randomBytes(3).toString('hex')}`;
+  return `inc-${timestampId(now)}`;
 }
 
 /** Validate a stored document before trusting its shape (a hand-edited or damaged record is exit 3). */
@@ -97,17 +96,11 @@ export function pickIncident(store: IncidentStore, id: string | undefined): Inci
   throw usageError(`${open.length} incidents are open: name one (${open.map((i) => i.id).join(', ')})`);
 }
 
-/**
- * The query shown back: an env name (upper case) or a credential id as typed; anything else may be a value
- * pasted by mistake (the hour after a leak), so only its redacted form.
- */
-const asked = (q: string) => (/^(?:[A-Z_][A-Z0-9_]{0,127}|fp_[0-9a-f]{1,64})$/.test(q) ? q : redact(q));
-
 /** Find an exposed credential of an incident by id (or its prefix), env name or redacted form. */
 export function findCredential(incident: IncidentRecord, query: string): IncidentCredential {
   const q = query.trim();
   const hits = incident.credentials.filter((c) => c.id === q || (q.startsWith('fp_') && q.length >= 8 && c.id.startsWith(q)) || c.names.includes(q));
   if (hits.length === 1) return hits[0]!;
-  if (hits.length === 0) throw usageError(`incident ${incident.id} has no exposed credential ${asked(q)}`, 'See `credctl incident status`.');
-  throw usageError(`${asked(q)} names ${hits.length} credentials of ${incident.id}: use its id (${hits.map((h) => h.id).join(', ')})`);
+  if (hits.length === 0) throw usageError(`incident ${incident.id} has no exposed credential ${shownSafely(q)}`, 'See `credctl incident status`.');
+  throw usageError(`${shownSafely(q)} names ${hits.length} credentials of ${incident.id}: use its id (${hits.map((h) => h.id).join(', ')})`);
 }

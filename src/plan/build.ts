@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { timestampId } from '../core/text.js';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { usageError } from '../core/errors.js';
@@ -223,7 +224,7 @@ export function buildPlan(input: PlanBuildInput): Plan {
   return {
     apiVersion: 'credctl/v1',
     kind: 'RotationPlan',
-    id: `plan-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}-${randomBytes(3).toString('hex')}`,
+    id: `plan-${timestampId(now)}`,
     createdAt: now.toISOString(),
     root,
     inputs: {

@@ -9,6 +9,7 @@ import type { AccessScope } from './model.js';
 import { partsFromProject, probeAll, valueFromProject, type ProbeResult } from './probe.js';
 import type { SafeHttp } from '../net/http.js';
 import { escapeMarkdown, mapStrings } from '../core/text.js';
+import { escapeHtml } from './html/document.js';
 
 /**
  * The handoff view (a new team, an audit, an acquisition): every credential, who owns it, what it
@@ -126,7 +127,7 @@ export function renderInventoryMarkdown(raw: InventoryItem[]): string {
   return lines.join('\n') + '\n';
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+const esc = escapeHtml;
 
 export function renderInventoryHtml(items: InventoryItem[]): string {
   const rows = items

@@ -205,6 +205,8 @@ describe('shownSafely: what a person typed, shown back', () => {
   it('redacts a key pasted where a name was expected', () => {
     expect(shownSafely('sk_live_51FAKEq8Hd2kLp0Zr7VbN3xTy9')).toBe('sk_live_…xTy9');
     expect(shownSafely('q8Hd2kLp0Zr7VbN3')).toBe('q8…VbN3');
+    // A well-known key form is a key even when its characters repeat (low entropy).
+    expect(shownSafely('ghp_aaaaaaaaaaaaaaaaaaaa1111')).toBe('ghp_…1111');
     // Only the fp_ form exactly is a fingerprint; the same hex inside other text is judged like any text.
     expect(shownSafely('Xfp_974c1a5cd765ed9e32922a63')).toBe('Xf…2a63');
     expect(shownSafely('fp_974c1a5cd765ed9e32922a63Zq')).toBe('fp…63Zq');
