@@ -8,7 +8,7 @@ import { isDeadEnd, revokeDeadEnds, type DeadEnd, type RevokeOptions, type Revok
 import { partsFromProject, partsFromValues, valueFromProject } from '../report/probe.js';
 import { writePlan } from '../plan/plan-file.js';
 import type { Plan } from '../plan/types.js';
-import { actionableSettings, projectProviders, projectTrustedOrigins, untrustedNote } from '../project/context.js';
+import { actionableSettings, committedState, projectProviders, projectTrustedOrigins, untrustedNote } from '../project/context.js';
 import { SafeHttp } from '../net/http.js';
 import { blastRadius, resolveExposure } from '../report/blast-radius.js';
 import { gatherEvidence, type EvidenceOptions } from '../report/evidence.js';
@@ -54,7 +54,14 @@ export async function runBlastRadius(
   const ctx = loadProject(root);
   const evidence = await gatherEvidence(root, ctx.graph, ctx.settings, opts);
   // A value credctl already rotated and revoked (or an incident accepted) is old news, not a new exposure.
-  const recovered = recoveredCredentials(ctx.project.state, (m) => io.err().write(`credctl: ${m}\n`));
+  // Only the user's own record may say a leak was dealt with: state that came committed in the
+  // repository (a planted run "revoking" a key) is not taken for it.
+  const planted = committedState(ctx.project);
+  if (planted.length)
+    io.err().write(
+      `credctl: ${planted.length} of credctl's state files are committed in this repository (${planted[0]}...): not trusted to mark a leak as dealt with\n`,
+    );
+  const recovered = planted.length ? new Map() : recoveredCredentials(ctx.project.state, (m) => io.err().write(`credctl: ${m}\n`));
   const alreadyRecovered = new Map<string, BlastRecovered>();
   evidence.exposed = evidence.exposed.filter((e) => {
     const r = e.fingerprint ? recovered.get(e.fingerprint) : undefined;

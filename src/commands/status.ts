@@ -37,8 +37,9 @@ function recoveryDue(ctx: ProjectContext): DueItem[] {
     // A damaged record is its own finding; the CI gate must not stop on it.
     due.push({ what: 'incidents', kind: 'credential', reason: 'incident-open', detail: (err as Error).message, days: 0 });
   }
+  const revokedElsewhere = revokedByAudit(state.audit.readLog());
   for (const incident of incidents.filter((i) => !i.closed)) {
-    for (const p of openItems(incidentProgress(incident, state.runs, warn, revokedByAudit(state.audit.readLog())))) {
+    for (const p of openItems(incidentProgress(incident, state.runs, warn, revokedElsewhere))) {
       const c = p.credential;
       due.push({
         what: `${c.names[0] ?? c.id} ${c.redacted}`,

@@ -1,6 +1,7 @@
+import { gitSync } from '../core/git.js';
 import { ensureTrusted } from '../trust/gate.js';
 import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { loadCredctlYaml, type CredctlConfig } from '../config/credctl-yaml.js';
 import { projectSettings, type ProjectSettings } from '../config/sections.js';
 import { projectPaths, type ProjectPaths } from '../core/paths.js';
@@ -87,4 +88,22 @@ export async function trusted(project: Project, opts: { noInput: boolean; askTru
     what,
     ...(opts.askTrust ? { ask: opts.askTrust } : {}),
   });
+}
+
+/**
+ * credctl's own state files that git tracks in this repository (runs, incidents, the audit log):
+ * credctl never commits them (its state directory ignores itself), so tracked ones came with the
+ * repository, and what they claim (a key revoked, a leak accepted) is not the user's record.
+ */
+export function committedState(project: Project): string[] {
+  const rel = relative(project.root, project.paths.stateDir);
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return [];
+  try {
+    return gitSync(project.root, ['ls-files', '-z', '--', `${rel}/runs`, `${rel}/incidents`, `${rel}/audit.jsonl`])
+      .toString('utf8')
+      .split('\0')
+      .filter(Boolean);
+  } catch {
+    return []; // not a git repository: nothing came with it
+  }
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,15 @@ describe('credctl incident', () => {
     const again = await run('blast-radius', '--leaked', 'leak.txt', '--no-probe');
     expect(again.stdout).toMatch(/Already dealt with \(2\)/);
     expect(again.stdout).toMatch(/Blast radius: 1 exposed credential/);
+    // Runs that came committed in the repository are not the user's record: nothing is hidden then.
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.test', ...args], { cwd: p.root, stdio: 'ignore' });
+    git('add', '-f', '.credctl/runs');
+    git('commit', '-q', '-m', 'state that came with the repository');
+    const planted = await run('blast-radius', '--leaked', 'leak.txt', '--no-probe');
+    expect(planted.stdout).toMatch(/Blast radius: 3 exposed credentials/);
+    expect(planted.stderr).toMatch(/state files are committed in this repository .*not trusted to mark a leak as dealt with/);
+    git('rm', '-r', '-q', '--cached', '.credctl/runs');
+    git('commit', '-q', '-m', 'untrack');
 
     // A value pasted by mistake where a name goes is never echoed back.
     const pasted = await run('incident', 'accept', STRANGER, '--reason', 'x');
