@@ -102,7 +102,7 @@ describe('inventory', () => {
     expect(md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Credential')).length).toBe(items.length);
   });
 
-  it('credctl inventory (CLI) shows each credential\'s live scopes from its provider, never a value', async () => {
+  it("credctl inventory (CLI) shows each credential's live scopes from its provider, never a value", async () => {
     const r = await runCli(['inventory', '--json'], { cwd: fx.root });
     expect(r.code, r.stderr).toBe(0);
     const items = JSON.parse(r.stdout).credentials as { names: string[]; scopes: unknown }[];
