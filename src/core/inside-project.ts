@@ -1,5 +1,5 @@
 import { lstatSync, realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { describeSystemError, inputError, refusedError } from './errors.js';
 
 /**
@@ -40,7 +40,8 @@ export function resolveInsideProject(projectRoot: string, file: string): string 
   }
   const real = join(existing, ...rest);
   const rel = relative(root, real);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+  // `..` or `../…` is the parent; a name such as `..env` is a file inside.
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
     throw refusedError(
       `${file} leads outside the project (to ${real}) through a symbolic link; refused`,
       'credctl writes only inside the project. Replace the link with the real file if it belongs here.',
