@@ -20,12 +20,26 @@ class QuickestFirst extends BaseSequencer {
   }
 }
 
-// The suite as `npm run mutation` runs it (stryker.config.mjs). Stryker's vitest runner runs the
-// tests in worker threads, not the forks `npm test` uses; the files left out here cannot run in a
-// worker thread, and none of them tests a mutated module.
+/**
+ * Stryker's vitest runner asks for worker threads, but the suite needs processes of its own, as
+ * `npm test` runs it: the in-process CLI runner (src/cli/in-process.ts) changes the working
+ * directory, which a worker thread cannot. Stryker reads coverage and hit counts from the test
+ * files' metadata, which forks report just as threads do, so the pool is put back to forks once
+ * the runner's options are applied.
+ */
+const forksForStryker = {
+  name: 'credctl:forks-for-stryker',
+  configureVitest({ vitest, project }: { vitest: { config: { pool: string } }; project: { config: { pool: string } } }) {
+    vitest.config.pool = 'forks';
+    project.config.pool = 'forks';
+  },
+};
+
+// The suite as `npm run mutation` runs it (stryker.config.mjs).
 export default mergeConfig(
   base,
   defineConfig({
+    plugins: [forksForStryker],
     test: {
       sequence: { sequencer: QuickestFirst },
       exclude: [
@@ -33,6 +47,8 @@ export default mergeConfig(
         // The OS keychain backend: its D-Bus session address is set in process.env for the native
         // keyring library, which a worker thread's copy of the environment never reaches.
         'test/store/keychain-store.test.ts',
+        // The package checks clone this repository; Stryker's sandbox is a copy without its .git.
+        'test/package/**',
       ],
     },
   }),
