@@ -218,6 +218,8 @@ export class SafeHttp {
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
       const declared = Number(headers['content-length']);
       if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
+        // Destroying undici's body emits an AbortError; unheard, it would end the process.
+        res.body.on('error', () => undefined);
         res.body.destroy();
         throw remoteError(`${what}: response of ${declared} bytes exceeds the ${this.maxBodyBytes}-byte limit`);
       }
@@ -273,6 +275,8 @@ function describeNetworkError(err: unknown, what: string, timeoutMs: number, sig
   if (err instanceof Error && err.name === 'CredctlError') return err;
   const code = (err as { code?: string })?.code;
   const transient = (e: Error) => Object.assign(e, { transient: true });
+  // undici's parser errors carry no code (llhttp's is not copied onto them): known by name.
+  if ((err as Error)?.name === 'HTTPParserError') return remoteError(`${what}: malformed HTTP response`);
   if (signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return transient(remoteError(`${what}: no complete answer within ${timeoutMs} ms (timed out)`));
   }
@@ -287,10 +291,6 @@ function describeNetworkError(err: unknown, what: string, timeoutMs: number, sig
     case 'EPIPE':
     case 'UND_ERR_SOCKET':
       return transient(remoteError(`${what}: connection closed by the server`));
-    case 'HPE_INVALID_CONSTANT':
-    case 'HPE_INVALID_HEADER_TOKEN':
-    case 'HPE_HEADER_OVERFLOW':
-      return remoteError(`${what}: malformed HTTP response`);
     default:
       return remoteError(`${what}: ${(err as Error)?.message ?? String(err)}`);
   }
