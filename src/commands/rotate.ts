@@ -21,6 +21,7 @@ import type { Plan, RunSummary } from '../plan/types.js';
 import { doneData, runFinished } from '../apply/journal.js';
 import { engineDeps, progressPrinter } from '../apply/context.js';
 import { resumeRun, startRun } from '../apply/engine.js';
+import { stopOnSigint } from '../apply/interrupt.js';
 import type { EngineEvent, Prompter } from '../apply/ports.js';
 import * as io from '../core/io.js';
 
@@ -160,6 +161,10 @@ export interface ApplyOptions {
   grants?: ReadonlyMap<string, string[]>;
   /** Answers the trust question for an untrusted credctl.yaml (default: a terminal prompt). */
   askTrust?: (lines: string[]) => Promise<boolean>;
+  /** A library caller's way to stop the run between steps (it is then journaled as interrupted). */
+  signal?: AbortSignal;
+  /** The CLI's: Ctrl-C while the run is under way stops it between steps instead of killing it (apply/interrupt.ts). */
+  stopOnSigint?: boolean;
 }
 
 /**
@@ -290,24 +295,32 @@ async function runWith(
   await store.list();
   return withAudit(
     async (audit) => {
-      const wired = engineDeps({
-        project: ctx.project,
-        paths: ctx.paths,
-        settings: ctx.settings,
-        store,
-        audit,
-        noInput: opts.noInput,
-        concurrency: opts.concurrency,
-        apiUrl: opts.apiUrl,
-        onEvent: opts.onEvent ?? progressPrinter(),
-        prompter: opts.prompter,
-        acceptUnrecognised: opts.acceptUnrecognised,
-        confirmedManual: opts.confirmedManual,
-      });
+      // Only while the run is under way: Ctrl-C while planning or at the confirmation stops as before.
+      const sigint = opts.stopOnSigint ? stopOnSigint(opts.signal) : undefined;
+      const signal = sigint?.signal ?? opts.signal;
       try {
-        return await run(wired.deps);
+        const wired = engineDeps({
+          project: ctx.project,
+          paths: ctx.paths,
+          settings: ctx.settings,
+          store,
+          audit,
+          noInput: opts.noInput,
+          concurrency: opts.concurrency,
+          apiUrl: opts.apiUrl,
+          onEvent: opts.onEvent ?? progressPrinter(),
+          prompter: opts.prompter,
+          acceptUnrecognised: opts.acceptUnrecognised,
+          confirmedManual: opts.confirmedManual,
+          ...(signal ? { signal } : {}),
+        });
+        try {
+          return await run(wired.deps);
+        } finally {
+          await wired.close();
+        }
       } finally {
-        await wired.close();
+        sigint?.dispose();
       }
     },
     { paths: ctx.paths, store },

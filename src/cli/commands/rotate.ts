@@ -147,6 +147,7 @@ Examples:
           concurrency: flags.concurrency,
           acceptUnrecognised: Boolean(flags.force),
           confirmedManual: flags.confirmManual ?? [],
+          stopOnSigint: true,
         };
         let summary;
         if (flags.resume) {
@@ -225,6 +226,7 @@ Examples:
           noInput: !flags.input,
           concurrency: flags.concurrency,
           acceptUnrecognised: Boolean(flags.force),
+          stopOnSigint: true,
           describe: (p) => io.err().write(renderPlanSummary(p) + '\n'),
         });
         printRunSummary(summary, Boolean(flags.json));
