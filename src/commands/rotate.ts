@@ -16,7 +16,7 @@ import { SafeHttp } from '../net/http.js';
 import { valueFromProject } from '../report/probe.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
-import { buildPlan, staleness, type PlanSelection } from '../plan/build.js';
+import { buildPlan, secretsOfParts, staleness, type PlanSelection } from '../plan/build.js';
 import type { Plan, RunSummary } from '../plan/types.js';
 import { doneData, runFinished } from '../apply/journal.js';
 import { engineDeps, progressPrinter } from '../apply/context.js';
@@ -104,6 +104,11 @@ export async function planFor(root: string, select: PlanSelection, opts: MakePla
 export async function applyPlanFile(plan: Plan, opts: ApplyOptions & { root: string }): Promise<RunSummary> {
   const grants = opts.grants ?? (await liveGrants(loadProject(opts.root)));
   return applyPlan(plan, { ...opts, grants });
+}
+
+/** The secret each part of a multi-part credential is rotated with (an AWS key id → its secret key), by id. */
+export function partOwners(ctx: ProjectContext): ReadonlyMap<string, string> {
+  return secretsOfParts(ctx.graph, projectProviders({ ...ctx.project, trust: { ...ctx.project.trust, trusted: true } }));
 }
 
 export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
