@@ -323,6 +323,18 @@ function restore(state: CredState, step: PlanStep, data: Record<string, unknown>
 }
 
 /** The old parts, read from the targets that hold them next to the value (first readable wins). */
+/**
+ * Where a part (an AWS key id) sits in a step's target: the same place, under its own entry. A
+ * target that names one entry (a Kubernetes Secret's `key`) would otherwise read and write the
+ * secret's entry for the part: the old secret taken for the key id and journaled as one, and the
+ * key id never replaced.
+ */
+function partTarget(step: PlanStep, envName: string, deps: EngineDeps, guardValue: (key: string) => Promise<string | null>): BindingTarget {
+  const ref = step.target!;
+  if (typeof ref.key !== 'string') return deps.openTarget(ref, guardValue);
+  return deps.openTarget({ ...ref, key: envName }, () => guardValue(targetKey(ref as TargetRef)));
+}
+
 async function readOldParts(
   cred: PlanCredential,
   deps: EngineDeps,
@@ -333,8 +345,7 @@ async function readOldParts(
     if (step.action !== 'inject' || !step.target || !step.parts?.length) continue;
     for (const part of step.parts) {
       if (out[part.role] !== undefined) continue;
-      const text = await deps
-        .openTarget(step.target, guardValue)
+      const text = await partTarget(step, part.envName, deps, guardValue)
         .read(part.envName)
         .catch(() => undefined);
       if (typeof text === 'string' && text) out[part.role] = text;
@@ -593,8 +604,9 @@ async function writeTarget(x: StepRun): Promise<Record<string, unknown>> {
     // A part the provider does not replace (a Twilio account SID) keeps its value.
     const value = state.newParts?.[part.role] ?? state.oldParts?.[part.role];
     if (value === undefined) throw new StepFailure(`the provider returned no ${part.role} for the new credential, so ${part.envName} cannot be written`);
-    await target.write(part.envName, value);
-    if ((await target.verify(part.envName, value)) === false) throw new StepFailure(`${target.describe()} does not hold the new ${part.envName} after writing`);
+    const at = partTarget(step, part.envName, deps, guardValue);
+    await at.write(part.envName, value);
+    if ((await at.verify(part.envName, value)) === false) throw new StepFailure(`${target.describe()} does not hold the new ${part.envName} after writing`);
   }
   const result = await target.write(name, binding);
   const ok = await target.verify(name, binding);
@@ -867,7 +879,7 @@ async function rollback(
       if (restoreTo !== undefined) await target.write(name, restoreTo);
       for (const part of step.parts ?? []) {
         const old = state.oldParts?.[part.role];
-        if (old !== undefined) await target.write(part.envName, old);
+        if (old !== undefined) await partTarget(step, part.envName, deps, guardValue).write(part.envName, old);
       }
       journal.append('rollback', step.id, { result: 'old value restored' });
     } catch (err) {
