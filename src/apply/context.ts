@@ -45,6 +45,8 @@ export interface ContextOptions {
   acceptUnrecognised?: boolean;
   /** --confirm-manual KEY (repeated): manual places the person confirms without a prompt. */
   confirmedManual?: string[];
+  /** Aborted when the person stops the run (Ctrl-C): see EngineDeps.signal. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -79,8 +81,8 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
     http: net,
   };
   const terminal: Prompter = {
-    secret: (message) => password({ message, mask: '*' }, { output: process.stderr }),
-    confirm: (message) => confirm({ message, default: false }, { output: process.stderr }),
+    secret: (message) => password({ message, mask: '*' }, { output: process.stderr, ...(opts.signal ? { signal: opts.signal } : {}) }),
+    confirm: (message) => confirm({ message, default: false }, { output: process.stderr, ...(opts.signal ? { signal: opts.signal } : {}) }),
   };
   const prompter: Prompter | null = opts.prompter ?? (opts.noInput || !io.inputIsTTY() ? null : terminal);
   // A remote target asks for its provider's token (github, vercel); credctl.yaml names it.
@@ -117,6 +119,7 @@ export function engineDeps(opts: ContextOptions): { deps: EngineDeps; close(): P
     checkPastedValue,
     acceptUnrecognised: opts.acceptUnrecognised,
     ...(opts.confirmedManual?.length ? { confirmedManual: new Set(opts.confirmedManual) } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
     onEvent: opts.onEvent,
     concurrency: opts.concurrency,
   };

@@ -3,7 +3,7 @@ import * as io from '../core/io.js';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { sweepTempFiles } from '../core/atomic-write.js';
 import { fingerprint } from '../core/fingerprint.js';
-import { CredctlError, isPromptCancel, refusedError } from '../core/errors.js';
+import { CredctlError, isPromptCancel, refusedError, runInterruptedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { maskValues, redact } from '../core/redact.js';
 import type { Plan, PlanCredential, PlanStep, RunFailure, RunSummary } from '../plan/types.js';
@@ -91,13 +91,16 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   const done = new Set<string>();
   const failed = new Set<string>();
   // Ctrl-C at a prompt of a manual step: that credential is undone as any failure is, nothing
-  // else is started, and the cancel reaches the CLI (exit 130). The run stays resumable.
+  // else is started, and the cancel reaches the CLI (exit 130). Ctrl-C between steps (the
+  // signal): the step under way finishes, no other starts, nothing is undone. Either way the run
+  // is journaled as interrupted, not ended, and stays resumable.
   let cancelled: unknown;
   // A run killed between writing a temp file and renaming it leaves the new secret next to its
   // target: remove such leftovers (0600, named .<file>.credctl-<pid>-<hex>.tmp) and say so.
   // The run's own directories only when runs are kept on disk (another state backend has none).
   const dirs = new Set(isAbsolute(runDir) ? [runDir, dirname(runDir), dirname(dirname(runDir))] : []);
   for (const c of plan.credentials) for (const s of c.steps) if (typeof s.target?.file === 'string') dirs.add(dirname(join(deps.root, s.target.file)));
+  let completed = false;
   const swept = [...dirs].flatMap((d) => sweepTempFiles(d));
   if (swept.length)
     deps.onEvent?.({
@@ -107,6 +110,7 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
   try {
     for (const batch of plan.order.batches) {
       await pool(batch, deps.concurrency, async (id) => {
+        if (cancelled === undefined && deps.signal?.aborted) cancelled = runInterruptedError();
         if (cancelled !== undefined) return;
         const cred = byId.get(id)!;
         const blockedBy = cred.steps
@@ -137,9 +141,18 @@ async function runJournaled(plan: Plan, runId: string, runDir: string, journal: 
         }
       });
     }
+    if (cancelled === undefined && deps.signal?.aborted) cancelled = runInterruptedError();
     if (cancelled !== undefined) throw cancelled;
+    completed = true;
   } finally {
-    journal.append('run-end', undefined, { rotated: summary.rotated.length, failed: summary.failed.length, skipped: summary.skipped.length });
+    const counts = { rotated: summary.rotated.length, failed: summary.failed.length, skipped: summary.skipped.length };
+    // Only a run that went through its whole plan ends; one stopped part-way (Ctrl-C, an
+    // unexpected error) is interrupted: listed so, resumable, and its missing steps not done.
+    if (completed) journal.append('run-end', undefined, counts);
+    else {
+      journal.append('run-interrupted', undefined, { ...counts, reason: cancelled !== undefined ? 'cancelled' : 'error' });
+      deps.onEvent?.({ type: 'note', message: `run ${runId} was interrupted and is not finished: resume it with credctl apply --resume ${runId}` });
+    }
     journal.close();
   }
   return summary;
@@ -236,6 +249,8 @@ async function rotateCredential(
       deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'skipped', detail: 'done in an earlier attempt' });
       continue;
     }
+    // Stopped (Ctrl-C) before this step: it is not started, and nothing done so far is undone.
+    if (deps.signal?.aborted) throw runInterruptedError();
     deps.onEvent?.({ type: 'step', credential: cred, step: step.id, action: step.action, state: 'start' });
     journal.append('start', step.id);
     // Counted before it runs: an inject that fails half-way (a part written, the value not) is
@@ -308,6 +323,18 @@ function restore(state: CredState, step: PlanStep, data: Record<string, unknown>
 }
 
 /** The old parts, read from the targets that hold them next to the value (first readable wins). */
+/**
+ * Where a part (an AWS key id) sits in a step's target: the same place, under its own entry. A
+ * target that names one entry (a Kubernetes Secret's `key`) would otherwise read and write the
+ * secret's entry for the part: the old secret taken for the key id and journaled as one, and the
+ * key id never replaced.
+ */
+function partTarget(step: PlanStep, envName: string, deps: EngineDeps, guardValue: (key: string) => Promise<string | null>): BindingTarget {
+  const ref = step.target!;
+  if (typeof ref.key !== 'string') return deps.openTarget(ref, guardValue);
+  return deps.openTarget({ ...ref, key: envName }, () => guardValue(targetKey(ref as TargetRef)));
+}
+
 async function readOldParts(
   cred: PlanCredential,
   deps: EngineDeps,
@@ -318,8 +345,7 @@ async function readOldParts(
     if (step.action !== 'inject' || !step.target || !step.parts?.length) continue;
     for (const part of step.parts) {
       if (out[part.role] !== undefined) continue;
-      const text = await deps
-        .openTarget(step.target, guardValue)
+      const text = await partTarget(step, part.envName, deps, guardValue)
         .read(part.envName)
         .catch(() => undefined);
       if (typeof text === 'string' && text) out[part.role] = text;
@@ -578,8 +604,9 @@ async function writeTarget(x: StepRun): Promise<Record<string, unknown>> {
     // A part the provider does not replace (a Twilio account SID) keeps its value.
     const value = state.newParts?.[part.role] ?? state.oldParts?.[part.role];
     if (value === undefined) throw new StepFailure(`the provider returned no ${part.role} for the new credential, so ${part.envName} cannot be written`);
-    await target.write(part.envName, value);
-    if ((await target.verify(part.envName, value)) === false) throw new StepFailure(`${target.describe()} does not hold the new ${part.envName} after writing`);
+    const at = partTarget(step, part.envName, deps, guardValue);
+    await at.write(part.envName, value);
+    if ((await at.verify(part.envName, value)) === false) throw new StepFailure(`${target.describe()} does not hold the new ${part.envName} after writing`);
   }
   const result = await target.write(name, binding);
   const ok = await target.verify(name, binding);
@@ -852,7 +879,7 @@ async function rollback(
       if (restoreTo !== undefined) await target.write(name, restoreTo);
       for (const part of step.parts ?? []) {
         const old = state.oldParts?.[part.role];
-        if (old !== undefined) await target.write(part.envName, old);
+        if (old !== undefined) await partTarget(step, part.envName, deps, guardValue).write(part.envName, old);
       }
       journal.append('rollback', step.id, { result: 'old value restored' });
     } catch (err) {

@@ -84,4 +84,10 @@ export interface EngineDeps {
   confirmedManual?: ReadonlySet<string>;
   onEvent?(event: EngineEvent): void;
   concurrency: number;
+  /**
+   * Aborted when the person stops the run (Ctrl-C): no new step starts, the step under way
+   * finishes and is journaled, a prompt waiting for them is cancelled, and the run is journaled
+   * as interrupted (resumable with `apply --resume`).
+   */
+  signal?: AbortSignal;
 }

@@ -1,5 +1,5 @@
 import { loadProject, type ProjectContext } from '../graph/project-context.js';
-import { liveGrants, makePlan } from './rotate.js';
+import { liveGrants, makePlan, partOwners } from './rotate.js';
 import { storeError } from '../core/errors.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
@@ -75,7 +75,10 @@ export async function runBlastRadius(
   const { inGraph } = resolveExposure(ctx.graph, evidence.exposed, root);
   // After a leak, old keys are revoked at once: no grace period (policy.revoke_grace) applies.
   // Guards judged by what each token can really do (asked only where the project is trusted).
-  const plan = inGraph.size ? makePlan(ctx, { ids: [...inGraph.keys()] }, { graceDays: 0, grants: await liveGrants(ctx) }) : undefined;
+  // A part leaked alone (an AWS key id without its secret) is recovered by rotating its secret.
+  const owners = partOwners(ctx);
+  const planIds = new Set([...inGraph.keys()].map((id) => owners.get(id) ?? id));
+  const plan = planIds.size ? makePlan(ctx, { ids: [...planIds] }, { graceDays: 0, grants: await liveGrants(ctx) }) : undefined;
   if (plan && opts.planOut) writePlan(plan, opts.planOut);
   // Liveness checks send each exposed value to its provider: only to addresses the user trusted.
   const notTrusted = opts.probe !== false ? untrustedNote(ctx.project) : undefined;
@@ -90,6 +93,7 @@ export async function runBlastRadius(
     providers: projectProviders(ctx.project),
     settings: ctx.settings,
     plan,
+    partOwners: owners,
     probe: opts.probe,
     sources: evidence.sources,
     adminSecretFor: trustedAdminSecrets(ctx),

@@ -70,7 +70,7 @@ export async function openIncident(root: string, opts: OpenIncidentOptions): Pro
       inGraph: item.inGraph,
       livenessAtOpen: item.liveness.status,
       ...(item.rotation.order !== undefined ? { order: item.rotation.order } : {}),
-      ...(item.rotation.partOf ? { partOf: item.rotation.partOf } : {}),
+      ...(item.rotation.partOf ? { partOf: item.rotation.partOf, ...secretName(ctx.graph, item.rotation.partOf) } : {}),
     })),
   };
   await withAudit(
@@ -85,6 +85,13 @@ export async function openIncident(root: string, opts: OpenIncidentOptions): Pro
     { paths: ctx.paths, store: () => openStore({ paths: ctx.paths }) },
   );
   return { incident: statusOf(ctx.project.state, incident), report };
+}
+
+/** The env name of the secret an identifier belongs to, as the project's graph knows it. */
+function secretName(graph: ProjectContext['graph'], id: string): { partOfName?: string } {
+  const node = graph.nodes.find((n) => n.type === 'credential' && n.id === id) as { names?: string[] } | undefined;
+  const name = node?.names?.[0];
+  return name ? { partOfName: name } : {};
 }
 
 export interface IncidentStatus {

@@ -16,11 +16,12 @@ import { SafeHttp } from '../net/http.js';
 import { valueFromProject } from '../report/probe.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/types.js';
-import { buildPlan, staleness, type PlanSelection } from '../plan/build.js';
+import { buildPlan, secretsOfParts, staleness, type PlanSelection } from '../plan/build.js';
 import type { Plan, RunSummary } from '../plan/types.js';
 import { doneData, runFinished } from '../apply/journal.js';
 import { engineDeps, progressPrinter } from '../apply/context.js';
 import { resumeRun, startRun } from '../apply/engine.js';
+import { stopOnSigint } from '../apply/interrupt.js';
 import type { EngineEvent, Prompter } from '../apply/ports.js';
 import * as io from '../core/io.js';
 
@@ -105,6 +106,11 @@ export async function applyPlanFile(plan: Plan, opts: ApplyOptions & { root: str
   return applyPlan(plan, { ...opts, grants });
 }
 
+/** The secret each part of a multi-part credential is rotated with (an AWS key id → its secret key), by id. */
+export function partOwners(ctx: ProjectContext): ReadonlyMap<string, string> {
+  return secretsOfParts(ctx.graph, projectProviders({ ...ctx.project, trust: { ...ctx.project.trust, trusted: true } }));
+}
+
 export function makePlan(ctx: ProjectContext, select: PlanSelection, opts: MakePlanOptions = {}): Plan {
   // A plan is data for a person to review, so it is made from credctl.yaml as written (its
   // commands and URLs shown); applying it needs trust, and re-checks it against this same build.
@@ -160,6 +166,10 @@ export interface ApplyOptions {
   grants?: ReadonlyMap<string, string[]>;
   /** Answers the trust question for an untrusted credctl.yaml (default: a terminal prompt). */
   askTrust?: (lines: string[]) => Promise<boolean>;
+  /** A library caller's way to stop the run between steps (it is then journaled as interrupted). */
+  signal?: AbortSignal;
+  /** The CLI's: Ctrl-C while the run is under way stops it between steps instead of killing it (apply/interrupt.ts). */
+  stopOnSigint?: boolean;
 }
 
 /**
@@ -290,24 +300,32 @@ async function runWith(
   await store.list();
   return withAudit(
     async (audit) => {
-      const wired = engineDeps({
-        project: ctx.project,
-        paths: ctx.paths,
-        settings: ctx.settings,
-        store,
-        audit,
-        noInput: opts.noInput,
-        concurrency: opts.concurrency,
-        apiUrl: opts.apiUrl,
-        onEvent: opts.onEvent ?? progressPrinter(),
-        prompter: opts.prompter,
-        acceptUnrecognised: opts.acceptUnrecognised,
-        confirmedManual: opts.confirmedManual,
-      });
+      // Only while the run is under way: Ctrl-C while planning or at the confirmation stops as before.
+      const sigint = opts.stopOnSigint ? stopOnSigint(opts.signal) : undefined;
+      const signal = sigint?.signal ?? opts.signal;
       try {
-        return await run(wired.deps);
+        const wired = engineDeps({
+          project: ctx.project,
+          paths: ctx.paths,
+          settings: ctx.settings,
+          store,
+          audit,
+          noInput: opts.noInput,
+          concurrency: opts.concurrency,
+          apiUrl: opts.apiUrl,
+          onEvent: opts.onEvent ?? progressPrinter(),
+          prompter: opts.prompter,
+          acceptUnrecognised: opts.acceptUnrecognised,
+          confirmedManual: opts.confirmedManual,
+          ...(signal ? { signal } : {}),
+        });
+        try {
+          return await run(wired.deps);
+        } finally {
+          await wired.close();
+        }
       } finally {
-        await wired.close();
+        sigint?.dispose();
       }
     },
     { paths: ctx.paths, store },

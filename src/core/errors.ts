@@ -80,10 +80,23 @@ export function readInputText(path: string | 0, what: string): string {
 
 /**
  * A person stopped at a prompt: @inquirer/prompts rejects with ExitPromptError on Ctrl-C or a
- * closed terminal, and with AbortPromptError when its signal aborts. Recognised by name so that
+ * closed terminal, and with AbortPromptError when its signal aborts; or stopped a rotation run
+ * with Ctrl-C between steps (runInterruptedError). Recognised by name so that
  * nothing has to load the prompt library to ask. The CLI exits 130 (src/cli/exit.ts).
  */
 export function isPromptCancel(err: unknown): boolean {
   const name = (err as { name?: unknown } | undefined)?.name;
-  return name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError';
+  return name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError' || name === RUN_INTERRUPTED;
+}
+
+const RUN_INTERRUPTED = 'RunInterruptedError';
+
+/**
+ * Ctrl-C (SIGINT) during a rotation run, between steps: the person stopped, as at a prompt (exit
+ * 130, "Cancelled."). The run is journaled as interrupted and stays resumable (src/apply/engine.ts).
+ */
+export function runInterruptedError(): Error {
+  const e = new Error('interrupted (Ctrl-C)');
+  e.name = RUN_INTERRUPTED;
+  return e;
 }

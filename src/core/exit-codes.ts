@@ -21,7 +21,7 @@ export const ExitCode = {
   RunFailed: 7,
   /** The secret store is unavailable or locked. */
   Store: 8,
-  /** Cancelled by the person at a prompt (Ctrl-C): 128 + SIGINT, the shell's convention. */
+  /** Cancelled by the person (Ctrl-C) at a prompt or during a rotation run: 128 + SIGINT, the shell's convention. */
   Cancelled: 130,
   /** A bug in credctl (an unexpected exception). Please report it. */
   Internal: 70,
@@ -40,4 +40,4 @@ export const EXIT_CODE_HELP = `Exit codes:
   7   rotation run failed and was rolled back
   8   secret store unavailable or locked
   70  internal error (a bug: please report it)
-  130 cancelled at a prompt (Ctrl-C)`;
+  130 cancelled with Ctrl-C (at a prompt, or during a run: resume it with apply --resume)`;

@@ -202,7 +202,7 @@ function neededFor(p: Omit<CredentialProgress, 'needed' | 'next'>): { needed: st
       }
       return {
         needed: [`rotate ${name}: create a replacement, write it to ${c.keptIn.length || 'every'} target(s), revoke the old one`],
-        next: `credctl rotate ${name}`,
+        next: c.names[0] ? `credctl rotate ${c.names[0]}` : `credctl rotate --credential ${c.id}`,
       };
   }
 }
@@ -232,8 +232,11 @@ export function incidentProgress(
   warn?: (message: string) => void,
   revokedElsewhere: ReadonlySet<string> = new Set(),
 ): CredentialProgress[] {
-  const attempts = attemptsFor(runs, new Set(incident.credentials.map((c) => c.id)), warn);
-  const progress = incident.credentials.map((credential) => {
+  const inIncident = new Set(incident.credentials.map((c) => c.id));
+  // An identifier's secret is read too when it is not in the incident (an AWS key id leaked alone).
+  const secretsOutside = incident.credentials.filter((c) => c.partOf && !inIncident.has(c.partOf)).map((c) => c.partOf!);
+  const attempts = attemptsFor(runs, new Set([...inIncident, ...secretsOutside]), warn);
+  const progressOf = (credential: IncidentCredential): CredentialProgress => {
     let best: ReturnType<typeof readAttempt> | undefined;
     for (const a of attempts.get(credential.id) ?? []) {
       const read = readAttempt(a);
@@ -258,9 +261,32 @@ export function incidentProgress(
           ? { credential, state: 'old-revoked', targets: [] }
           : { credential, state: 'exposed', targets: credential.keptIn.map((t) => ({ key: t.key, label: t.label, state: 'pending' as const })) };
     return { ...base, ...neededFor(base) };
-  });
-  // An identifier is replaced with its secret, in the same run: it stands where its secret stands.
+  };
+  const progress = incident.credentials.map(progressOf);
+  // An identifier is replaced with its secret, in the same run: it stands where its secret stands,
+  // whether or not the secret leaked too. One that did not is read from its runs (and revokes)
+  // all the same: when the credential is recovered, so is the identifier that names it.
   const byId = new Map(progress.map((p) => [p.credential.id, p]));
+  for (const id of secretsOutside) {
+    if (byId.has(id)) continue;
+    const part = incident.credentials.find((c) => c.partOf === id)!;
+    const planned = attempts.get(id)?.at(-1)?.cred;
+    byId.set(
+      id,
+      progressOf({
+        id,
+        names: planned?.names ?? (part.partOfName ? [part.partOfName] : []),
+        provider: planned?.provider ?? part.provider,
+        kind: planned?.kind ?? 'secret',
+        redacted: planned?.redacted ?? id,
+        evidence: [],
+        places: [],
+        keptIn: [],
+        inGraph: true,
+        livenessAtOpen: 'unknown',
+      }),
+    );
+  }
   return progress.map((p) => {
     const secret = p.credential.partOf && !p.credential.accepted ? byId.get(p.credential.partOf) : undefined;
     if (!secret) return p;
@@ -270,8 +296,19 @@ export function incidentProgress(
       state: secret.state,
       ...(secret.runId ? { runId: secret.runId } : {}),
       targets: [],
-      needed: SETTLED.has(secret.state) ? [] : [`rotated together with ${name}`],
+      needed: SETTLED.has(secret.state)
+        ? []
+        : [
+            inIncident.has(secret.credential.id)
+              ? `rotated together with ${name}`
+              : `rotated together with ${name}, the secret it belongs to (it did not leak, but rotating it replaces this identifier)`,
+          ],
       ...(secret.next ? { next: secret.next } : {}),
+      ...(secret.deleteAfter ? { deleteAfter: secret.deleteAfter } : {}),
+      // A secret outside the incident is re-checked at close through the identifier that names it.
+      ...(!inIncident.has(secret.credential.id) && secret.source
+        ? { source: secret.source, ...(secret.replacementId ? { replacementId: secret.replacementId } : {}) }
+        : {}),
     };
   });
 }

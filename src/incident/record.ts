@@ -27,6 +27,8 @@ export interface IncidentCredential extends CredentialIdentity {
   order?: number;
   /** An identifier (an AWS key id) that lives and dies with this secret's id: it has no state of its own. */
   partOf?: string;
+  /** That secret's env name, for the command to run when the secret itself did not leak (not in the incident). */
+  partOfName?: string;
   /** The person decided this one needs no rotation, and why. */
   accepted?: { reason: string; at: string; by: string; verified?: string };
 }

@@ -136,6 +136,7 @@ function multiPartIndex(graph: Graph, providers: Map<string, WiredProvider>, edg
   const byTarget = new Map<string, GraphEdge[]>();
   for (const e of graph.edges) if (e.type === 'stored-in') byTarget.set(e.to, [...(byTarget.get(e.to) ?? []), e]);
   const partIds = new Set<string>();
+  const secretOf = new Map<string, string>();
   const atTarget = new Map<string, { role: string; envName: string }[]>();
   for (const n of graph.nodes) {
     if (n.type !== 'credential') continue;
@@ -157,12 +158,23 @@ function multiPartIndex(graph: Graph, providers: Map<string, WiredProvider>, edg
         if (other) {
           found.push({ role: part.role, envName: other.key! });
           partIds.add(other.from);
+          if (!secretOf.has(other.from)) secretOf.set(other.from, n.id);
         }
       }
       if (found.length) atTarget.set(`${n.id}\0${e.to}`, found);
     }
   }
-  return { partIds, at: (credId: string, targetId: string) => atTarget.get(`${credId}\0${targetId}`) ?? [] };
+  return { partIds, secretOf, at: (credId: string, targetId: string) => atTarget.get(`${credId}\0${targetId}`) ?? [] };
+}
+
+/**
+ * The secret each part of a multi-part credential goes with (an AWS key id → its secret access
+ * key's id), as the plan pairs them: a part is rotated, and recovered, with its secret.
+ */
+export function secretsOfParts(graph: Graph, providers: WiredProvider[]): ReadonlyMap<string, string> {
+  const edgesFrom = new Map<string, GraphEdge[]>();
+  for (const e of graph.edges) edgesFrom.set(e.from, [...(edgesFrom.get(e.from) ?? []), e]);
+  return multiPartIndex(graph, new Map(providers.map((p) => [p.id, p])), edgesFrom).secretOf;
 }
 
 /** What surrounds a provider's usual secret name in a binding's name (`PROD_` + AWS_SECRET_ACCESS_KEY); none when it is not there. */

@@ -24,6 +24,8 @@ export interface BlastInput {
   settings: ProjectSettings;
   /** The rotation plan for the exposed credentials in the graph (its order is the recovery order). */
   plan?: Plan;
+  /** The secret each part of a multi-part credential goes with (an AWS key id → its secret key), by id. */
+  partOwners?: ReadonlyMap<string, string>;
   /** Ask providers about liveness and access (default true). */
   probe?: boolean;
   /** A provider's admin credential for the probes, where the trusted project names one. */
@@ -270,6 +272,13 @@ function pendingInGraph(ctx: BlastContext, inGraph: Map<string, Evidence>): Pend
         : { strategy: manual ? 'manual' : 'none', ...(manual?.url ? { note: manual.url } : {}) },
       ...(owner(input.settings, cred.names) ? { owner: owner(input.settings, cred.names) } : {}),
     };
+    // A part whose secret did not leak with it is still rotated (and recovered) with that secret.
+    const secretId = input.partOwners?.get(id);
+    const secretPlan = secretId ? planById.get(secretId) : undefined;
+    if (secretId && secretPlan) {
+      const label = secretPlan.names[0] ?? secretPlan.redacted;
+      base.rotation = { strategy: secretPlan.strategy, note: `rotated together with ${label}`, partOf: secretId };
+    }
     out.push(pendingItem(ctx, base, value, ev.verified, parts));
   }
   return out;
@@ -408,8 +417,9 @@ function finishItem(ctx: BlastContext, base: Base, probed: ProbeResult, verified
 
 /** The plan's order is the recovery order: each item learns its place in it. */
 function numberRotationOrder(items: BlastItem[], plan: Plan | undefined): string[] {
-  const order = plan ? plan.order.batches.flat() : [];
   const itemById = new Map(items.map((x) => [x.id, x]));
+  // A secret rotated only for the part of it that leaked (an AWS key id) stands in the order as that part.
+  const order = (plan ? plan.order.batches.flat() : []).map((id) => (itemById.has(id) ? id : (items.find((x) => x.rotation.partOf === id)?.id ?? id)));
   order.forEach((id, i) => {
     const item = itemById.get(id);
     if (item) item.rotation.order = i + 1;

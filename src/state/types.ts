@@ -26,7 +26,12 @@ export interface GraphState {
   write(doc: StoredGraph): void;
 }
 
-export type JournalEvent = 'run-start' | 'start' | 'done' | 'failed' | 'skipped' | 'rollback' | 'run-end';
+/**
+ * `run-end`: the run went through its plan (each credential rotated, failed or skipped).
+ * `run-interrupted`: it stopped before that (Ctrl-C, an unexpected error); it reads as unfinished
+ * and `apply --resume` continues it, as after a kill.
+ */
+export type JournalEvent = 'run-start' | 'start' | 'done' | 'failed' | 'skipped' | 'rollback' | 'run-end' | 'run-interrupted';
 
 export interface JournalRecord {
   seq: number;

@@ -22,6 +22,7 @@ vi.mock('@inquirer/prompts', () => {
 const { main } = await import('../../src/cli/main.js');
 const { makeRotationProject, startTestIssuer } = await import('../helpers/rotation-project.js');
 const { trustProject } = await import('../helpers/trust.js');
+const { listRuns } = await import('../../src/commands/rotate.js');
 const { reportError } = await import('../../src/cli/exit.js');
 const { ExitCode, EXIT_CODE_HELP } = await import('../../src/core/exit-codes.js');
 
@@ -92,6 +93,10 @@ describe('Ctrl-C at a prompt', () => {
       expect(r.stderr).not.toMatch(/internal error|This is a bug/);
       expect(p.read('.env')).toBe(before);
       expect(await p.whoami(p.values.EVENTS_API_KEY!)).toBe(200);
+      // Stopped, not finished: the run is listed as interrupted and its resume is offered.
+      const [run] = listRuns(p.root);
+      expect(run!.finished).toBe(false);
+      expect(r.stderr).toContain(`credctl apply --resume ${run!.runId}`);
     } finally {
       await issuer.close();
     }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 
@@ -60,7 +60,10 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
 }
 
 /** `node bin/credctl ...args` as a child process, killed (SIGKILL) after `timeoutMs`. */
-export function spawnCli(args: string[], opts: CliOptions & { timeoutMs?: number; killSignal?: NodeJS.Signals } = {}): Promise<SpawnedRun> {
+export function spawnCli(
+  args: string[],
+  opts: CliOptions & { timeoutMs?: number; killSignal?: NodeJS.Signals; started?: (child: ChildProcess) => void } = {},
+): Promise<SpawnedRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -70,6 +73,7 @@ export function spawnCli(args: string[], opts: CliOptions & { timeoutMs?: number
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
+    opts.started?.(child);
     const timer = setTimeout(() => child.kill(opts.killSignal ?? 'SIGKILL'), opts.timeoutMs ?? 30_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

@@ -130,6 +130,28 @@ describe('credctl incident', () => {
     expect(verified.code, verified.stderr).toBe(0);
     expect(verified.stdout).toMatch(new RegExp(`verified: incident ${id} .*3 credential`));
 
+    // Without the published key, the proof could be anyone's (a consistent proof is easy to make
+    // with a key of one's own): refused as bad usage, not passed; --unpinned checks consistency
+    // and says plainly that the signer is not established, never `ok`.
+    const auditor = { cwd: elsewhere, env: { ...p.env, HOME: elsewhere } };
+    for (const args of [[], ['--json']]) {
+      const bare = await runCli(['incident', 'verify', 'proof.json', ...args], auditor);
+      expect(bare.code).toBe(2);
+      expect(bare.stdout).toBe('');
+      expect(bare.stderr).toMatch(/--pubkey FILE/);
+    }
+    const both = await runCli(['incident', 'verify', 'proof.json', '--pubkey', 'audit.pub', '--unpinned'], auditor);
+    expect(both.code).toBe(2);
+    const unpinned = await runCli(['incident', 'verify', 'proof.json', '--unpinned', '--json'], auditor);
+    expect(unpinned.code, unpinned.stderr).toBe(1);
+    expect(JSON.parse(unpinned.stdout)).toMatchObject({ ok: false, consistent: true, pinnedKey: false, signer: 'not established', incident: id });
+    const unpinnedText = await runCli(['incident', 'verify', 'proof.json', '--unpinned'], auditor);
+    expect(unpinnedText.code).toBe(1);
+    expect(unpinnedText.stdout).toMatch(/^consistent, signer NOT established: incident /);
+    expect(unpinnedText.stdout).not.toMatch(/^verified/);
+    const pinnedJson = await runCli(['incident', 'verify', 'proof.json', '--pubkey', 'audit.pub', '--json'], auditor);
+    expect(JSON.parse(pinnedJson.stdout)).toMatchObject({ ok: true, consistent: true, pinnedKey: true });
+
     // Any changed byte fails with exit 4 (sampled across the whole file, every part of it).
     const bytes = readFileSync(join(elsewhere, 'proof.json'));
     const tampered = join(elsewhere, 'tampered.json');
@@ -153,9 +175,12 @@ describe('credctl incident', () => {
       writeFileSync(tampered, proofText(copy));
       expect(() => verifyProof(tampered, readFileSync(join(elsewhere, 'audit.pub'), 'utf8')), `change ${n}`).toThrow(expect.objectContaining({ exitCode: 4 }));
     }
-    const viaCli = await runCli(['incident', 'verify', 'tampered.json'], { cwd: elsewhere, env: p.env });
-    expect(viaCli.code).toBe(4);
-    expect(viaCli.stderr).toMatch(/not an intact credctl incident proof/);
+    for (const key of [['--pubkey', 'audit.pub'], ['--unpinned']]) {
+      const viaCli = await runCli(['incident', 'verify', 'tampered.json', ...key, '--json'], { cwd: elsewhere, env: p.env });
+      expect(viaCli.code).toBe(4);
+      expect(viaCli.stderr).toMatch(/not an intact credctl incident proof/);
+      expect(JSON.parse(viaCli.stdout)).toMatchObject({ ok: false, consistent: false });
+    }
 
     // A revoked value put back in a file (a stale copy, a bad merge) is due in status.
     writeFileSync(join(p.root, 'stale.env'), `EVENTS_API_KEY=${p.values.EVENTS_API_KEY}\n`);

@@ -147,4 +147,40 @@ describe('incident progress', () => {
     const empty = memoryState(memoryBacking());
     expect(incidentProgress(incidentFor(plan), empty.runs, undefined, revokedByAudit(log))[0]!.state).toBe('old-revoked');
   });
+
+  it('an identifier that leaked without its secret follows that secret: recovered when the credential it belongs to is', () => {
+    // Only the key id is in the incident (an AWS key id in a pasted log); the runs rotate its secret.
+    const secret = plan.credentials[0]!;
+    const keyIdOnly: IncidentRecord = {
+      ...incidentFor(plan),
+      credentials: [
+        {
+          ...incidentFor(plan).credentials[0]!,
+          id: 'fp_0123456789abcdef01234567',
+          names: ['EVENTS_KEY_ID'],
+          kind: 'access_key_id',
+          partOf: secret.id,
+          partOfName: 'EVENTS_API_KEY',
+        },
+      ],
+    };
+    const at = (actions: string[], extra: Partial<JournalRecord>[] = []) => incidentProgress(keyIdOnly, runWith(actions, extra).runs)[0]!;
+    const untouched = at([]);
+    expect(untouched.state).toBe('exposed');
+    // Its own name is no command (a part is rotated with its secret): the secret's is.
+    expect(untouched.next).toBe('credctl rotate EVENTS_API_KEY');
+    expect(untouched.needed.join(' ')).toMatch(/EVENTS_API_KEY, the secret it belongs to/);
+    expect(at(['snapshot', 'create', 'store'])).toMatchObject({ state: 'replacement-created', next: 'credctl apply --resume 20260101-000000-bbbbbb' });
+    expect(at(['snapshot', 'create', 'store', 'inject']).state).toBe('in-every-target');
+    const done = ['snapshot', 'create', 'store', 'inject', 'promote', 'revoke', 'verify-revoked'];
+    const recovered = at(done);
+    expect(recovered.state).toBe('old-revoked');
+    expect(recovered.needed).toEqual([]);
+    // ...and re-checked at close through the secret's run.
+    expect(recovered.source?.cred.id).toBe(secret.id);
+    expect(at(done, [{ step: `${secret.id}/rollback` }]).state).toBe('exposed');
+    // Its secret revoked outside any run (audited) recovers it too.
+    const log = JSON.stringify({ action: 'credential.revoke', outcome: 'ok', subject: { credential: secret.id } });
+    expect(incidentProgress(keyIdOnly, memoryState(memoryBacking()).runs, undefined, revokedByAudit(log))[0]!.state).toBe('old-revoked');
+  });
 });

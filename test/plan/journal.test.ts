@@ -117,6 +117,9 @@ describe('Journal: what a resumed run relies on', () => {
     // Resumed after it ended (a rollback, say): open again until the next run-end.
     expect(runFinished([record(1, 'run-start'), record(2, 'run-end'), record(3, 'run-start'), record(4, 'start', 'a/rollback')])).toBe(false);
     expect(runFinished([record(1, 'run-end')])).toBe(true);
+    // Stopped by Ctrl-C (or an unexpected error): interrupted, not finished, first run or resumed.
+    expect(runFinished([record(1, 'run-start'), record(2, 'done', 'a/create'), record(3, 'run-interrupted')])).toBe(false);
+    expect(runFinished([record(1, 'run-start'), record(2, 'run-end'), record(3, 'run-start'), record(4, 'run-interrupted')])).toBe(false);
   });
 
   it('a record that is not a journal record before the last line is corruption, located by line (exit 3)', () => {

@@ -73,7 +73,7 @@ Exit code 0 when every check passed, 7 otherwise.`,
         );
         out(
           c.dim(
-            `Incident ${result.incident.id}: ${result.incident.closed ? 'closed' : 'still open'}${result.incident.accepted ? ` (${result.incident.accepted} credential(s) accepted as steps for a person, which the proof says)` : ''}; proof ${result.incident.proofVerified ? 'verified offline' : 'not verified'} (credctl incident close --proof, credctl incident verify).`,
+            `Incident ${result.incident.id}: ${result.incident.closed ? 'closed' : 'still open'}${result.incident.accepted ? ` (${result.incident.accepted} credential(s) accepted as steps for a person, which the proof says)` : ''}; proof ${result.incident.proofVerified ? 'verified offline' : 'not verified'} (credctl incident close --proof, credctl incident verify --pubkey).`,
           ),
         );
         out(result.kept ? `Workspace kept at ${result.workspace}` : c.dim('Workspace removed (run with --keep to look around).'));

@@ -19,7 +19,7 @@ Examples:
   $ credctl rotate STRIPE_SECRET_KEY             # ... recover ...
   $ credctl incident accept STRIPE_TEST_KEY --reason "test-mode key, no customer data"
   $ credctl incident close --proof proof.json    # refused (exit 6) until every credential is settled
-  $ credctl incident verify proof.json --pubkey audit.pub   # on another machine, offline
+  $ credctl incident verify proof.json --pubkey audit.pub   # on another machine, offline, with the published key
   $ credctl incident status --format md > incident.md       # for the auditor
 
 States: exposed → replacement-created → in-every-target → old-deactivated (until a date)
@@ -27,8 +27,9 @@ States: exposed → replacement-created → in-every-target → old-deactivated 
 
 Exit codes: open: 1 an incident was opened (exposure found), 0 nothing exposed; status: 0 nothing
 open, 1 items open (or a --check failed); close: 6 items open, a re-check failed or not trusted,
-4 the record disagrees with the audit log; verify: 0 the proof holds, 4 it does not (any changed
-byte), 3 unreadable file; 2 usage.`;
+4 the record disagrees with the audit log; verify: 0 the proof holds against the key given with
+--pubkey, 1 --unpinned and consistent (who signed it is not established), 4 it does not hold (any
+changed byte, another key), 3 unreadable file; 2 usage (--pubkey missing).`;
 
 function pickFormat(flags: { format?: string; json?: boolean }): string {
   const f = flags.json ? 'json' : (flags.format ?? 'terminal');
@@ -167,10 +168,19 @@ function registerClose(incident: Command): void {
 function registerVerify(incident: Command): void {
   incident
     .command('verify <file>')
-    .description('check an incident proof offline: the signed audit log, its checkpoint, and that no byte changed')
-    .option('--pubkey <file>', "the audit public key to trust (default: the proof's own copy)")
+    .description('check an incident proof offline against the published audit key: the signed audit log, its checkpoint, and that no byte changed')
+    .option('--pubkey <file>', "the audit public key the proof's owner published (required: it establishes who signed the proof)")
+    .option('--unpinned', 'no published key at hand: check only that the proof is consistent with the key it carries (not who signed it; exit 1)')
     .option('--json', 'machine-readable output')
-    .action(async (file: string, flags: { pubkey?: string; json?: boolean }) => {
+    .action(async (file: string, flags: { pubkey?: string; unpinned?: boolean; json?: boolean }) => {
+      // A proof checked only against the key it carries proves that it is self-consistent, not
+      // who made it: anyone can sign a consistent proof with a key of their own. So the key is
+      // pinned unless the person says, with --unpinned, that they know it is not.
+      if (flags.pubkey && flags.unpinned) throw usageError('--pubkey and --unpinned exclude each other: --unpinned is for when no published key is at hand');
+      if (!flags.pubkey && !flags.unpinned)
+        throw usageError(
+          "incident verify needs the published audit key: add --pubkey FILE (the proof owner's .credctl/audit.pub, obtained apart from the proof), or --unpinned to check consistency only",
+        );
       const { readInputText } = await import('../../core/errors.js');
       const { verifyIncidentProof } = await import('../../commands/incident.js');
       const pubkey = flags.pubkey ? readInputText(flags.pubkey, `public key ${flags.pubkey}`) : undefined;
@@ -179,15 +189,23 @@ function registerVerify(incident: Command): void {
         verdict = verifyIncidentProof(file, pubkey);
       } catch (err) {
         // --json answers on stdout either way, as `audit verify --json` does; the error still goes to stderr.
-        if (flags.json && err instanceof CredctlError && err.exitCode === ExitCode.Integrity) printJson({ ok: false, problem: err.message });
+        if (flags.json && err instanceof CredctlError && err.exitCode === ExitCode.Integrity)
+          printJson({ ok: false, consistent: false, pinnedKey: pubkey !== undefined, problem: err.message });
         throw err;
       }
-      if (flags.json) printJson({ ok: true, ...verdict });
+      const pinned = verdict.pinnedKey;
+      // Unpinned: consistent, but who signed it is not established. Not a pass (exit 1).
+      if (!pinned) process.exitCode = ExitCode.Findings;
+      if (flags.json) printJson({ ok: pinned, consistent: true, ...verdict, ...(pinned ? {} : { signer: 'not established' }) });
       else {
-        io.out().write(
-          `verified: incident ${verdict.incident} "${escapeControl(verdict.title)}", closed ${verdict.closedAt}: ${verdict.credentials} credential(s), ${verdict.auditEntries} audit entries\n`,
-        );
-        if (!verdict.pinnedKey) io.err().write('note: checked against the public key inside the proof; pass --pubkey with the published key to pin it.\n');
+        const what = `incident ${verdict.incident} "${escapeControl(verdict.title)}", closed ${verdict.closedAt}: ${verdict.credentials} credential(s), ${verdict.auditEntries} audit entries`;
+        if (pinned) io.out().write(`verified: ${what}\n`);
+        else {
+          io.out().write(`consistent, signer NOT established: ${what}\n`);
+          io.err().write(
+            'note: checked only against the public key inside the proof, so anyone could have made it; verify with --pubkey and the published key to establish who signed it.\n',
+          );
+        }
       }
     });
 }

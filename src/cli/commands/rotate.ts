@@ -104,7 +104,8 @@ function registerApply(program: Command): void {
       'after',
       `
 Exit codes: 0 all rotated, 7 a credential failed and was rolled back, 6 refused (stale plan, needs input) or
-waiting for a place set by hand (resume with --confirm-manual KEY), 3 bad plan file.
+waiting for a place set by hand (resume with --confirm-manual KEY), 3 bad plan file, 130 stopped with
+Ctrl-C (the step under way finishes; the run is listed INTERRUPTED: resume it with --resume RUN).
 
 Examples:
   $ credctl apply plan.yaml
@@ -147,6 +148,7 @@ Examples:
           concurrency: flags.concurrency,
           acceptUnrecognised: Boolean(flags.force),
           confirmedManual: flags.confirmManual ?? [],
+          stopOnSigint: true,
         };
         let summary;
         if (flags.resume) {
@@ -225,6 +227,7 @@ Examples:
           noInput: !flags.input,
           concurrency: flags.concurrency,
           acceptUnrecognised: Boolean(flags.force),
+          stopOnSigint: true,
           describe: (p) => io.err().write(renderPlanSummary(p) + '\n'),
         });
         printRunSummary(summary, Boolean(flags.json));
