@@ -146,7 +146,7 @@ describe('refusalOf: reading a verify answer', () => {
   it('404 is unknown, unless the vendor says 404 for bad keys', () => {
     expect(refusalOf('Ex', r(404), [])).toEqual({ status: 'unknown', reason: 'Ex answered HTTP 404' });
     expect(refusalOf('Ex', r(404), [], { notFoundMeansDead: true })).toEqual({ status: 'dead', reason: 'Ex refuses it (HTTP 404)' });
-    expect(refusalOf('Ex', r(401), [], { notFoundMeansDead: true }).status).toBe('dead');
+    expect(refusalOf('Ex', r(401), [], { notFoundMeansDead: true })?.status).toBe('dead');
   });
 
   it('429 and 5xx say nothing about the key', () => {
