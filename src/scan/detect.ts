@@ -365,9 +365,9 @@ function detectWith(set: CompiledRuleSet, st: DetectScratch, text: string, path:
   };
   const a = useAutomaton(set, text);
   if (a) {
-    const count = collectKeywords(a, text, st);
+    const entries = collectKeywords(a, text, st);
     const hits = st.hits;
-    for (let h = 0; h < count; h++) onHit(hits[2 * h]!, hits[2 * h + 1]!);
+    for (let h = 0; h < entries; h += 2) onHit(hits[h]!, hits[h + 1]!);
   } else forEachKeyword(set, text, onHit, true);
   if (set.otherKeywordRe) {
     for (const m of text.matchAll(set.otherKeywordRe)) {
