@@ -309,11 +309,11 @@ function detectWith(set: CompiledRuleSet, st: DetectScratch, text: string, path:
   };
   for (const r of set.pathScoped) if (!ruleAppliesTo(set.rules[r]!, path)) setMode(r, 3);
   let lower: string | undefined;
+  // A rule bound to some files is reached only here (no keyword or `always` list names it), so
+  // one that does not apply is simply not set: no mode to write and reset on every file.
   for (const r of set.pathBound) {
     const rule = set.rules[r]!;
-    if (!ruleAppliesTo(rule, path)) setMode(r, 3);
-    else if (rule.keywords.length === 0 || rule.keywords.some((k) => (lower ??= text.toLowerCase()).includes(k))) setMode(r, 1);
-    else setMode(r, 3);
+    if (ruleAppliesTo(rule, path) && (rule.keywords.length === 0 || rule.keywords.some((k) => (lower ??= text.toLowerCase()).includes(k)))) setMode(r, 1);
   }
   for (const r of set.always) {
     const i = set.rules.indexOf(r);
@@ -379,8 +379,8 @@ function detectWith(set: CompiledRuleSet, st: DetectScratch, text: string, path:
   }
   if (touched.length === 0) return out;
   // In rule order, so that which of two equal matches is kept never depends on the text.
-  const order = touched.length > 1 ? [...touched].sort((a, b) => a - b) : touched;
-  for (const r of order) {
+  if (touched.length > 1) touched.sort((a, b) => a - b); // in place: the reset after the text walks it in any order
+  for (const r of touched) {
     const m = mode[r];
     if (m === 0 || m === 3) continue;
     const rule = set.rules[r]!;
