@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CredctlError } from '../core/errors.js';
 import type { FileJob, BatchResult } from './scan-file.js';
-import type { WorkerInit, WorkerRequest } from './scan-worker.js';
+import type { WorkerInit, WorkerRequest, WorkerSettings } from './scan-worker.js';
 import { issuerRuleGroups } from './issuer-rules.js';
 
 /**
@@ -50,13 +50,20 @@ export interface ScanPool {
   close(): Promise<void>;
 }
 
-export function startPool(workerCount: number, init: WorkerInit): ScanPool {
+/**
+ * Start `workerCount` scanning threads, taking over `prestarted` ones first (src/scan/prestart.ts:
+ * already running, they are sent the settings as their first message).
+ */
+export function startPool(workerCount: number, init: WorkerInit, prestarted: Worker[] = []): ScanPool {
   const workers: Worker[] = [];
   // An error before run() is called (a thread that fails to start) is kept for run() to report.
   let early: Error | undefined;
   let onError: (err: Error) => void = (err) => (early ??= err);
+  const settings = { ...init, issuerRules: issuerRuleGroups() } satisfies WorkerInit;
   for (let i = 0; i < workerCount; i++) {
-    const w = new Worker(WORKER_SCRIPT, { workerData: { ...init, issuerRules: issuerRuleGroups() } satisfies WorkerInit });
+    const taken = prestarted[i];
+    if (taken) taken.postMessage({ init: settings } satisfies WorkerSettings);
+    const w = taken ?? new Worker(WORKER_SCRIPT, { workerData: settings });
     w.on('error', (err) => onError(err instanceof CredctlError ? err : new CredctlError(`scan worker failed: ${err.message}`, 70)));
     w.on('exit', (code) => {
       if (code !== 0) onError(new CredctlError(`scan worker exited with code ${code}`, 70));
