@@ -159,16 +159,25 @@ describe('the path-bound rules tested at once (their union), before one by one',
 
   it('agrees with testing every rule’s paths, on the rules’ own example paths and the fixture tree', () => {
     expect(fast.pathBoundAny).toBeDefined();
-    const paths = [...bound.flatMap((r) => (r.examplePath ? [r.examplePath, `deep/dir/${r.examplePath}`] : [])), ...[...files(join(root, 'fixtures'))].map((p) => p.slice(root.length))];
+    const paths = [
+      ...bound.flatMap((r) => (r.examplePath ? [r.examplePath, `deep/dir/${r.examplePath}`] : [])),
+      ...[...files(join(root, 'fixtures'))].map((p) => p.slice(root.length)),
+    ];
     paths.push('x.sql', 'db/dump-2024.gz', '.dbeaver/x', 'a.dbeaver-b/c', 'app/config/master.key', 'recentservers.xml.bak', 'notes.txt');
     expect(paths.filter((p) => oneByOne(p)).length).toBeGreaterThan(5);
     for (const p of paths) expect(fast.pathBoundAny!.test(p), p).toBe(oneByOne(p));
   });
 
   it('is not built when joining would change a rule’s meaning', () => {
-    const withBackref = compileRuleSet([{ ...bound[0]!, paths: [/(a)\1$/] }, { ...bound[1]!, paths: [/b$/] }]);
+    const withBackref = compileRuleSet([
+      { ...bound[0]!, paths: [/(a)\1$/] },
+      { ...bound[1]!, paths: [/b$/] },
+    ]);
     expect(withBackref.pathBoundAny).toBeUndefined();
-    const mixedFlags = compileRuleSet([{ ...bound[0]!, paths: [/a$/i] }, { ...bound[1]!, paths: [/b$/] }]);
+    const mixedFlags = compileRuleSet([
+      { ...bound[0]!, paths: [/a$/i] },
+      { ...bound[1]!, paths: [/b$/] },
+    ]);
     expect(mixedFlags.pathBoundAny).toBeUndefined();
   });
 });
