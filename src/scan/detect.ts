@@ -364,11 +364,12 @@ function detectWith(set: CompiledRuleSet, st: DetectScratch, text: string, path:
         continue;
       }
       mode[r] = 2;
-      if (set.rules[r]!.anchoredRegex) {
+      const rule = set.rules[r]!;
+      if (rule.anchoredRegex) {
         const from = identifierStart(end - set.asciiKeywords[k]!.length);
         if (from === lastAnchor[r]) continue; // another keyword in the same identifier
         lastAnchor[r] = from;
-        if (assignmentFollows(text, end)) anchors[r]!.push(from);
+        if (assignmentFollows(text, end) && (rule.valueNeeds === undefined || valueMayFollow(text, end, rule.valueNeeds))) anchors[r]!.push(from);
         continue;
       }
       if (end <= lastLineEnd[r]!) continue; // this line is already listed
@@ -535,6 +536,28 @@ function assignmentFollows(text: string, end: number): boolean {
   const c = text.charCodeAt(j);
   // = : ? . , s(tring)
   return c === 61 || c === 58 || c === 63 || c === 46 || c === 44 || c === 115;
+}
+
+/** How far past a keyword valueMayFollow looks before it gives up and lets the regex decide. */
+const VALUE_SCAN_LIMIT = 1024;
+
+/**
+ * Can the value of an anchored rule with `valueNeeds` follow the keyword ending at `end`? Only
+ * if the rest of its line holds one of the characters the value needs (the rule's regex requires
+ * one in the value, which lies after the keyword on the same line). Nine in ten assignments in
+ * real code fail this (`password = module.params.get("...")`), and a few character reads cost
+ * less than the regex they save. Past VALUE_SCAN_LIMIT characters (a minified line) it answers
+ * yes: the regex decides, and a long line costs no more than that limit per keyword.
+ */
+function valueMayFollow(text: string, end: number, needs: Uint8Array): boolean {
+  const n = text.length;
+  const stop = end + VALUE_SCAN_LIMIT < n ? end + VALUE_SCAN_LIMIT : n;
+  for (let j = end; j < stop; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 10) return false;
+    if (c >= 128 || needs[c] === 1) return true;
+  }
+  return stop < n;
 }
 
 // [0-9A-Za-z_.-], the class ANCHOR_PREFIX uses.

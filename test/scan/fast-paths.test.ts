@@ -58,6 +58,9 @@ function generatedLines(count: number): string[] {
     'process.env.API_KEY',
     'abc',
     'FAKEg5yZNjDshBHdBqEgKeN10OGT1234567890',
+    // Around valueNeeds: specials but no digit (the password rule's value may be that), letters only.
+    'FAKE-pass!word#xQ',
+    'FAKEqwertzuiopasdfghjkl',
   ];
   const ops = ['=', ': ', ' = ', ' => ', ':=', '?=', '"] = ', '", '];
   const quotes = ['', '"', "'", '`'];
@@ -136,6 +139,38 @@ describe('anchored rules (anchor: identifier)', () => {
     expect(() => compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)=(\\w+)` }, 'providers/x/rules.yaml')).toThrow(/assignment lookahead/);
     const ok: Rule = compileRule('x', { ...base, regex: `${ANCHOR_PREFIX}(?<=key)${ANCHOR_ASSIGNMENT}=(\\w+)` }, 'providers/x/rules.yaml');
     expect(ok.anchoredRegex?.sticky).toBe(true);
+  });
+});
+
+describe('valueNeeds (an anchored rule is tried only where its value can be)', () => {
+  it('is set on the anchored rules, and every positive example’s value holds one of its characters', () => {
+    for (const r of rules.filter((x) => x.anchoredRegex)) {
+      expect(r.valueNeeds, r.id).toBeDefined();
+      for (const m of r.examples.positive.flatMap((ex) => detect(compileRuleSet([r]), ex))) {
+        expect(
+          [...m.value].some((c) => c.charCodeAt(0) >= 128 || r.valueNeeds![c.charCodeAt(0)] === 1),
+          `${r.id}: ${m.value}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('is checked when a rule is loaded', () => {
+    const base = { id: 'x-rule', kind: 'generic_secret', keywords: ['key'], regex: `${ANCHOR_PREFIX}(?<=key)${ANCHOR_ASSIGNMENT}=(\\w+)` };
+    expect(compileRule('x', { ...base, anchor: 'identifier', valueNeeds: '[0-9]' }, 'p').valueNeeds?.[48]).toBe(1);
+    expect(compileRule('x', { ...base, anchor: 'identifier', valueNeeds: '[0-9]' }, 'p').valueNeeds?.[97]).toBe(0);
+    expect(() => compileRule('x', { ...base, valueNeeds: '[0-9]' }, 'p')).toThrow(/valueNeeds needs anchor: identifier/);
+    expect(() => compileRule('x', { ...base, anchor: 'identifier', valueNeeds: '\\d' }, 'p')).toThrow(/one character class/);
+    expect(() => compileRule('x', { ...base, anchor: 'identifier', valueNeeds: '[z-a]' }, 'p')).toThrow(/valueNeeds/);
+  });
+
+  it('lets the regex decide on a line too long to look through', () => {
+    const r = rules.find((x) => x.id === 'generic-secret-assignment')!;
+    // The value's digits are 1,100 characters past the keyword (spaces before the value).
+    const line = `API_SECRET =${' '.repeat(1100)}"FAKEq2WzUo7pLx4VnR8sTb3Ye6Dk";`;
+    const found = shape(detect(compileRuleSet([r]), line));
+    expect(found).toHaveLength(1);
+    expect(found).toEqual(shape(detect(compileRuleSet([{ ...r, anchoredRegex: undefined }]), line)));
   });
 });
 
