@@ -117,8 +117,11 @@ export function startPool(workerCount: number, init: WorkerInit, prestarted: Wor
             feed(w);
             maybeDone();
           });
-          // Two batches queued per thread, so a thread never waits for the main thread to
-          // notice it is done (the main thread may be busy with a batch of its own).
+          // Three batches queued per thread, so a thread never waits for the main thread to
+          // notice it is done (the main thread may be busy with a batch of its own, and is
+          // slower per batch than a worker: with two, a CPU profile showed the worker idle for
+          // 10-20% of an 8,000-file scan).
+          feed(w);
           feed(w);
           feed(w);
         }
