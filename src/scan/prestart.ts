@@ -18,7 +18,7 @@ import { defaultWorkerCount, WORKER_SCRIPT, workerScriptAvailable } from './pool
 let prestarted: Worker[] = [];
 const exited = new WeakSet<Worker>();
 
-const NOT_A_TREE_SCAN = new Set(['--staged', '--history', '--range', '-h', '--help', '-', '--update-baseline']);
+const NOT_A_TREE_SCAN = new Set(['--staged', '--history', '--range', '-h', '--help', '-']);
 
 /** Start the scanning threads for `credctl <argv>` when it is a working-tree scan (see above). */
 export function prestartFor(argv: string[], count = defaultWorkerCount() - 1): void {
