@@ -34,7 +34,8 @@ function texts(count: number): string[] {
   const out: string[] = [];
   for (let t = 0; t < count; t++) {
     let s = '';
-    while (s.length < 300) {
+    const length = 50 + Math.floor(rnd() * 2000); // both sides of the two-walk threshold (512)
+    while (s.length < length) {
       const w = keywords[Math.floor(rnd() * keywords.length)]!;
       const x = rnd();
       if (x < 0.3) s += w;
@@ -58,6 +59,15 @@ describe('keyword automaton', () => {
     const text = 'xSK_LIVE_abé sk_live_ ab';
     expect(automatonHits(words, text)).toEqual(plainHits(words, text));
     expect(automatonHits(words, 'sé_live')).toEqual([]);
+  });
+
+  it('finds a keyword across the middle of a long text, where its two walks meet', () => {
+    const words = ['sk_live_', 'live', 'key'];
+    for (let mid = 500; mid < 530; mid++) {
+      const text = `${'x'.repeat(mid - 4)}sk_live_${'y'.repeat(mid - 4)}`; // sk_live_ spans the middle
+      expect(automatonHits(words, text), String(mid)).toEqual(plainHits(words, text));
+      expect(automatonHits(words, text).length).toBe(4);
+    }
   });
 
   it('stops where the callback asks it to', () => {
