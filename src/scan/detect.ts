@@ -552,7 +552,7 @@ const VALUE_SCAN_LIMIT = 1024;
  */
 function valueMayFollow(text: string, end: number, needs: Uint8Array): boolean {
   const n = text.length;
-  const stop = end + VALUE_SCAN_LIMIT < n ? end + VALUE_SCAN_LIMIT : n;
+  const stop = Math.min(end + VALUE_SCAN_LIMIT, n);
   for (let j = end; j < stop; j++) {
     const c = text.charCodeAt(j);
     if (c === 10) return false;

@@ -204,7 +204,7 @@ function walkTwo(a: KeywordAutomaton, text: string, out: HitBuffer, count: Int32
   let s = 0; // walk A's state, shifted left by 7
   let u = 0; // walk B's
   let i = 0;
-  let j = mid - a.maxLength + 1 > 0 ? mid - a.maxLength + 1 : 0;
+  let j = Math.max(mid - a.maxLength + 1, 0);
   // B covers at least as many characters as A (n - mid >= mid): A ends in this loop.
   for (; i < mid; i++, j++) {
     const c = text.charCodeAt(i);
