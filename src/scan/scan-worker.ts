@@ -9,7 +9,8 @@ import { scanFiles, type FileJob } from './scan-file.js';
  * Worker-thread entry. It compiles the rules itself (RegExps do not survive the trip between
  * threads intact, and compiling costs a few ms), then answers batches of file paths with
  * findings. Started by the pool with its settings as workerData, or prestarted before the CLI
- * has loaded (src/scan/prestart.ts) and sent them as its first message. Only Findings cross back to the main thread: never a value, never file text.
+ * has loaded (src/scan/prestart.ts) and sent them as its first message. Only Findings cross back
+ * to the main thread: never a value, never file text.
  */
 export interface WorkerInit {
   rulesDir?: string;
