@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as io from '../core/io.js';
-import { clearOnboarded, onboardIssuers, type Onboarded } from '../integrations/standard/onboard.js';
-import { actionableSettings, openProject, projectTrustedOrigins } from './context.js';
+import type { Onboarded } from '../integrations/standard/onboard.js';
+import { clearOnboarded } from '../integrations/standard/onboarded-clear.js';
 
 /**
  * Before a command that works with providers: learn the issuers the project's trusted
@@ -23,6 +23,13 @@ export async function onboardProjectIssuers(root: string, env: NodeJS.ProcessEnv
     clearOnboarded();
     return { providers: [], rules: [] };
   }
+  // Loaded only now: the onboarding and the project's settings bring in the registry, the YAML
+  // parser, the HTTP client and the trust prompts (~200 ms of CPU), which a project without
+  // credctl.yaml never needs.
+  const [{ onboardIssuers }, { actionableSettings, openProject, projectTrustedOrigins }] = await Promise.all([
+    import('../integrations/standard/onboard.js'),
+    import('./context.js'),
+  ]);
   // Read and validated here for every command that works with providers (scan included), so an
   // unknown key is an error wherever credctl.yaml matters, not only where a section is read.
   const project = openProject(root, { env });

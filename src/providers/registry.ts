@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { inputError, parserMessage } from '../core/errors.js';
 import type { Operation, Support } from './adapter.js';
 import { validateManifest, validatePermissions, supportOf, type Manifest, type PermissionSchemaDoc } from './manifest.js';
+import { onboardedProviders } from './onboarded.js';
 import { providersDir } from './rules.js';
 
 // The YAML parser prints warnings (an unknown !tag) with a frame of the line, which may hold a
@@ -193,20 +194,9 @@ export function issuerProviderEntry(id: string, issuer: string, manifest: Manife
   };
 }
 
-// The issuer-only providers of the project this process works on (set before a command runs,
-// src/integrations/standard/onboard.ts): every registry lookup below includes them.
-let onboarded: ProviderEntry[] = [];
-let onboardedGeneration = 0;
-
-export function setOnboardedProviders(entries: readonly ProviderEntry[]): void {
-  onboarded = [...entries];
-  onboardedGeneration++;
-}
-
-/** Bumped on every change, so a cache of the registry knows when it is stale. */
-export function onboardedVersion(): number {
-  return onboardedGeneration;
-}
+// The issuer-only providers of the project this process works on (./onboarded.ts): every
+// registry lookup below includes them.
+export { onboardedVersion, setOnboardedProviders } from './onboarded.js';
 
 /**
  * Every provider folder, sorted by id, then (for the shipped folder) the issuer-only providers
@@ -214,6 +204,7 @@ export function onboardedVersion(): number {
  */
 export function loadProviders(options: { dir?: string; overrides?: Record<string, string> } = {}): ProviderEntry[] {
   const entries = loadProviderFolders(options);
+  const onboarded = onboardedProviders();
   if (options.dir !== undefined || onboarded.length === 0) return entries;
   const known = new Set(entries.map((e) => e.id));
   return [...entries, ...onboarded.filter((e) => !known.has(e.id)).map((e) => ({ ...e }))].sort((a, b) => a.id.localeCompare(b.id));

@@ -29,6 +29,9 @@ const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml')
  *       pairs: aws-access-key-id     # optional: another rule whose nearby finding belongs with this one
  *       anchor: identifier           # optional, for speed: every match starts where the identifier
  *                                    # ([0-9A-Za-z_.-] run) holding a keyword starts; see ANCHOR_PREFIX
+ *       valueNeeds: '[0-9]'          # optional, with anchor, for speed: the regex cannot match unless
+ *                                    # the line holds one of these characters after the keyword
+ *                                    # (its value requires one), so the scanner checks that first
  *       paths: ['(^|/)\.netrc$']    # optional: run only on files whose path matches one of these
  *       skipPaths: ['(^|/)yarn\.lock$'] # optional: never run on these files
  *       examplePath: .netrc          # the path the examples are tested under (for rules with paths)
@@ -119,6 +122,11 @@ export interface Rule {
    * start of each identifier that holds a keyword rather than at every position of the line.
    */
   anchoredRegex?: RegExp;
+  /**
+   * `valueNeeds`, for an anchored rule: per ASCII code, 1 if the character is one the value needs
+   * (a match needs one of them after the keyword, on the same line).
+   */
+  valueNeeds?: Uint8Array;
   /** Whether the rule may run line by line, when already worked out (the rules cache keeps it). */
   lineLocalHint?: boolean;
   /** Run only on files whose reported path matches one of these. */
@@ -175,6 +183,7 @@ export interface RawRule {
   envNames?: unknown;
   pairs?: unknown;
   anchor?: unknown;
+  valueNeeds?: unknown;
   examples?: unknown;
   paths?: unknown;
   skipPaths?: unknown;
@@ -203,6 +212,7 @@ export const RULE_FIELDS = new Set([
   'envNames',
   'pairs',
   'anchor',
+  'valueNeeds',
   'examples',
   'paths',
   'skipPaths',
@@ -286,6 +296,20 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
       throw inputError(`${at}: anchor: identifier needs the assignment lookahead ${ANCHOR_ASSIGNMENT} after the name`);
     anchoredRegex = new RegExp(regex.source, regex.flags.replace('g', '') + 'y');
   }
+  let valueNeeds: Uint8Array | undefined;
+  if (raw.valueNeeds !== undefined) {
+    if (!anchoredRegex) throw inputError(`${at}: valueNeeds needs anchor: identifier`);
+    if (typeof raw.valueNeeds !== 'string' || !/^\[[^\]]+\]$/.test(raw.valueNeeds) || raw.valueNeeds.length > 100)
+      throw inputError(`${at}: valueNeeds must be one character class, such as '[0-9]'`);
+    let cls: RegExp;
+    try {
+      cls = new RegExp(`^${raw.valueNeeds}$`, regex.flags.replace(/[gymsd]/g, ''));
+    } catch (err) {
+      throw inputError(`${at}: valueNeeds: ${(err as Error).message}`);
+    }
+    valueNeeds = new Uint8Array(128);
+    for (let c = 0; c < 128; c++) valueNeeds[c] = cls.test(String.fromCharCode(c)) ? 1 : 0;
+  }
   const ex = (raw.examples ?? {}) as { positive?: unknown; negative?: unknown };
   const confidence = raw.confidence === 'medium' || raw.confidence === 'low' ? raw.confidence : 'high';
   const paths = regexList(raw.paths, `${at}: paths`);
@@ -310,6 +334,7 @@ export function compileRule(provider: string, raw: RawRule, where: string): Rule
     envNames: strings(raw.envNames),
     pairs: typeof raw.pairs === 'string' ? raw.pairs : undefined,
     anchoredRegex,
+    ...(valueNeeds ? { valueNeeds } : {}),
     ...(paths ? { paths } : {}),
     ...(skipPaths ? { skipPaths } : {}),
     ...(typeof raw.examplePath === 'string' ? { examplePath: raw.examplePath } : {}),

@@ -11,6 +11,7 @@ import { displayPath, isDirectory, listScanFiles, type GitStatus } from './files
 import { finish } from './finish.js';
 import type { Finding } from './finding.js';
 import { defaultWorkerCount, startPool, workerScriptAvailable } from './pool.js';
+import { takePrestarted } from './prestart.js';
 import { scanFiles, type BatchResult, type FileJob } from './scan-file.js';
 import { scanStream } from './scan-stream.js';
 import { addStats, DEFAULT_MAX_FILE_SIZE, emptyStats, type ScanResult } from './types.js';
@@ -162,10 +163,12 @@ export async function scanPaths(options: ScanOptions = {}): Promise<ScanResult> 
   // A directory may well be big: boot the threads now, while the main thread lists its files.
   // The main thread scans alongside them, so `wanted` threads in all means wanted - 1 workers.
   const wanted = options.workers ?? defaultWorkerCount();
-  const pool =
-    wanted > 1 && workerScriptAvailable() && (options.paths?.length ? options.paths : ['.']).some((p) => p !== '-' && isDirectory(p))
-      ? startPool(wanted - 1, { rulesDir: options.rulesDir, maxFileSize, reportAllowed: options.reportAllowed, ...(project ? { project } : {}) })
-      : undefined;
+  const threaded = wanted > 1 && workerScriptAvailable() && (options.paths?.length ? options.paths : ['.']).some((p) => p !== '-' && isDirectory(p));
+  // Threads bin/credctl started before the CLI loaded are used, or stopped when not needed.
+  const prestarted = takePrestarted(threaded ? wanted - 1 : 0);
+  const pool = threaded
+    ? startPool(wanted - 1, { rulesDir: options.rulesDir, maxFileSize, reportAllowed: options.reportAllowed, ...(project ? { project } : {}) }, prestarted)
+    : undefined;
   try {
     const inputs = resolveInputs(options, base);
     const stats = emptyStats();

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { detect } from './detect.js';
 import type { ProjectDetection } from './custom-rules.js';
+import type { CompiledRuleSet } from './detect.js';
 import { compileRules } from './rules-cache.js';
 import { setIssuerRules, type IssuerRuleGroup } from './issuer-rules.js';
 import { scanFiles, type FileJob } from './scan-file.js';
@@ -8,7 +8,9 @@ import { scanFiles, type FileJob } from './scan-file.js';
 /**
  * Worker-thread entry. It compiles the rules itself (RegExps do not survive the trip between
  * threads intact, and compiling costs a few ms), then answers batches of file paths with
- * findings. Only Findings cross back to the main thread: never a value, never file text.
+ * findings. Started by the pool with its settings as workerData, or prestarted before the CLI
+ * has loaded (src/scan/prestart.ts) and sent them as its first message. Only Findings cross back
+ * to the main thread: never a value, never file text.
  */
 export interface WorkerInit {
   rulesDir?: string;
@@ -24,23 +26,50 @@ export interface WorkerRequest {
   jobs: FileJob[];
 }
 
-const init = workerData as WorkerInit;
-setIssuerRules(init.issuerRules ?? []);
-const set = compileRules(init.rulesDir, init.project, true);
+/** Sent first to a prestarted thread (src/scan/prestart.ts): the scan's settings. */
+export interface WorkerSettings {
+  init: WorkerInit;
+}
 
-// Warm up while the main thread is still listing files: build the keyword automaton and run the
-// generic rules (the ones real code hits every few lines) over their examples twice, so V8 has
-// compiled them to machine code before the first batch arrives. Vendor rules run rarely and are
-// left to compile on first use: warming all ~290 cost more than it saved.
-set.automaton();
-const examples = set.rules
-  .filter((r) => r.provider === 'generic')
-  .flatMap((r) => r.examples.positive)
-  .join('\n');
-for (let i = 0; i < 2; i++) detect(set, examples);
+let init: WorkerInit | undefined;
+let set: CompiledRuleSet | undefined;
+let setupError: string | undefined;
 
-parentPort!.on('message', (req: WorkerRequest) => {
+function configure(next: WorkerInit): void {
+  // A prestarted thread has compiled the shipped rules alone: kept when that is what the scan uses.
+  const shippedOnly = next.rulesDir === undefined && next.project === undefined && !next.issuerRules?.length;
+  if (!(set && init === undefined && shippedOnly)) {
+    setIssuerRules(next.issuerRules ?? []);
+    set = compileRules(next.rulesDir, next.project, true);
+    // Built before the first batch arrives. (Running the generic rules over their examples to
+    // warm V8 up, as this once did, cost ~16 ms of a ~110 ms start for no measurable gain: the
+    // thread is still starting when the first batch is ready, so it only delayed that batch.)
+    set.automaton();
+  }
+  init = next;
+}
+
+const start = workerData as WorkerInit | { prestarted: true };
+if ('prestarted' in start) {
   try {
+    set = compileRules();
+    set.automaton();
+  } catch {
+    set = undefined; // compiled again, and any problem reported, once the settings arrive
+  }
+} else configure(start);
+
+parentPort!.on('message', (req: WorkerRequest | WorkerSettings) => {
+  if ('init' in req) {
+    try {
+      configure(req.init);
+    } catch (err) {
+      setupError = (err as Error)?.message ?? String(err);
+    }
+    return;
+  }
+  try {
+    if (setupError !== undefined || !set || !init) throw new Error(setupError ?? 'scan worker got files before its settings');
     const result = scanFiles(set, req.jobs, init.maxFileSize, init.reportAllowed);
     parentPort!.postMessage({ id: req.id, ...result });
   } catch (err) {

@@ -58,6 +58,9 @@ function generatedLines(count: number): string[] {
     'process.env.API_KEY',
     'abc',
     'FAKEg5yZNjDshBHdBqEgKeN10OGT1234567890',
+    // Around valueNeeds: specials but no digit (the password rule's value may be that), letters only.
+    'FAKE-pass!word#xQ',
+    'FAKEqwertzuiopasdfghjkl',
   ];
   const ops = ['=', ': ', ' = ', ' => ', ':=', '?=', '"] = ', '", '];
   const quotes = ['', '"', "'", '`'];
@@ -139,6 +142,38 @@ describe('anchored rules (anchor: identifier)', () => {
   });
 });
 
+describe('valueNeeds (an anchored rule is tried only where its value can be)', () => {
+  it('is set on the anchored rules, and every positive example’s value holds one of its characters', () => {
+    for (const r of rules.filter((x) => x.anchoredRegex)) {
+      expect(r.valueNeeds, r.id).toBeDefined();
+      for (const m of r.examples.positive.flatMap((ex) => detect(compileRuleSet([r]), ex))) {
+        expect(
+          [...m.value].some((c) => c.charCodeAt(0) >= 128 || r.valueNeeds![c.charCodeAt(0)] === 1),
+          `${r.id}: ${m.value}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('is checked when a rule is loaded', () => {
+    const base = { id: 'x-rule', kind: 'generic_secret', keywords: ['key'], regex: `${ANCHOR_PREFIX}(?<=key)${ANCHOR_ASSIGNMENT}=(\\w+)` };
+    expect(compileRule('x', { ...base, anchor: 'identifier', valueNeeds: '[0-9]' }, 'p').valueNeeds?.[48]).toBe(1);
+    expect(compileRule('x', { ...base, anchor: 'identifier', valueNeeds: '[0-9]' }, 'p').valueNeeds?.[97]).toBe(0);
+    expect(() => compileRule('x', { ...base, valueNeeds: '[0-9]' }, 'p')).toThrow(/valueNeeds needs anchor: identifier/);
+    expect(() => compileRule('x', { ...base, anchor: 'identifier', valueNeeds: '\\d' }, 'p')).toThrow(/one character class/);
+    expect(() => compileRule('x', { ...base, anchor: 'identifier', valueNeeds: '[z-a]' }, 'p')).toThrow(/valueNeeds/);
+  });
+
+  it('lets the regex decide on a line too long to look through', () => {
+    const r = rules.find((x) => x.id === 'generic-secret-assignment')!;
+    // The value's digits are 1,100 characters past the keyword (spaces before the value).
+    const line = `API_SECRET =${' '.repeat(1100)}"FAKEq2WzUo7pLx4VnR8sTb3Ye6Dk";`;
+    const found = shape(detect(compileRuleSet([r]), line));
+    expect(found).toHaveLength(1);
+    expect(found).toEqual(shape(detect(compileRuleSet([{ ...r, anchoredRegex: undefined }]), line)));
+  });
+});
+
 describe('capture groups counted from the regex source (no regex compilation at start-up)', () => {
   const v8Count = (src: string) => new RegExp(`${src}|`).exec('')!.length - 1;
 
@@ -150,5 +185,34 @@ describe('capture groups counted from the regex source (no regex compilation at 
     for (const src of ['a(b)c', '\\(x\\)', '[(]', '[\\]()]', '(?:a)(b)', '(?=a)(?!b)(?<=c)(?<!d)', '(?<name>x)(y)', '((a)(?:b(c)))', '[^)(]+(z)', '\\\\(q)']) {
       expect(countCaptureGroups(src), src).toBe(v8Count(src));
     }
+  });
+});
+
+describe('the path-bound rules tested at once (their union), before one by one', () => {
+  const bound = rules.filter((r) => r.paths);
+  const oneByOne = (p: string) => bound.some((r) => r.paths!.some((re) => re.test(p)));
+
+  it('agrees with testing every rule’s paths, on the rules’ own example paths and the fixture tree', () => {
+    expect(fast.pathBoundAny).toBeDefined();
+    const paths = [
+      ...bound.flatMap((r) => (r.examplePath ? [r.examplePath, `deep/dir/${r.examplePath}`] : [])),
+      ...[...files(join(root, 'fixtures'))].map((p) => p.slice(root.length)),
+    ];
+    paths.push('x.sql', 'db/dump-2024.gz', '.dbeaver/x', 'a.dbeaver-b/c', 'app/config/master.key', 'recentservers.xml.bak', 'notes.txt');
+    expect(paths.filter((p) => oneByOne(p)).length).toBeGreaterThan(5);
+    for (const p of paths) expect(fast.pathBoundAny!.test(p), p).toBe(oneByOne(p));
+  });
+
+  it('is not built when joining would change a rule’s meaning', () => {
+    const withBackref = compileRuleSet([
+      { ...bound[0]!, paths: [/(a)\1$/] },
+      { ...bound[1]!, paths: [/b$/] },
+    ]);
+    expect(withBackref.pathBoundAny).toBeUndefined();
+    const mixedFlags = compileRuleSet([
+      { ...bound[0]!, paths: [/a$/i] },
+      { ...bound[1]!, paths: [/b$/] },
+    ]);
+    expect(mixedFlags.pathBoundAny).toBeUndefined();
   });
 });

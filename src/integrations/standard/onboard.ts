@@ -6,6 +6,7 @@ import { providersDir } from '../../providers/rules.js';
 import { issuerRuleGroup, setIssuerRules, type IssuerRuleGroup } from '../../scan/issuer-rules.js';
 import { userCacheDir } from '../../scan/rules-cache.js';
 import type { Discovery } from './discover.js';
+import { clearOnboarded } from './onboarded-clear.js';
 
 /**
  * Zero-code onboarding: a provider credctl.yaml names with an issuer (`providers.acme: { issuer:
@@ -119,11 +120,7 @@ export async function onboardIssuers(input: OnboardInput): Promise<Onboarded> {
   return { providers, rules };
 }
 
-/** Forget any earlier project's issuer-only providers (one process may run several commands). */
-export function clearOnboarded(): void {
-  setOnboardedProviders([]);
-  setIssuerRules([]);
-}
+export { clearOnboarded };
 
 function firstLine(err: unknown): string {
   const text = (err as Error)?.message?.split('\n')[0]?.trim();
