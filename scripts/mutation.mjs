@@ -6,41 +6,69 @@
 //
 //   npm run mutation                                  every listed module, incremental
 //   npm run mutation -- --force                       every mutant again, ignoring earlier results
-//   npm run mutation -- --mutate src/core/redact.ts   one module (its results are kept apart)
+//   npm run mutation -- --mutate src/core/redact.ts   one module (or several, comma-separated)
+//
+// Modules tested together run in one Stryker run; each module that names its own tests
+// (stryker.config.mjs) runs alone with those tests and keeps its results in its own file.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calculateMetrics } from 'mutation-testing-metrics';
-import config, { MUTATED_MODULES } from '../stryker.config.mjs';
+import { MUTATED_MODULES, reportFileFor } from '../stryker.config.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const report = `${root}${config.jsonReporter.fileName}`;
 const stryker = join(dirname(createRequire(import.meta.url).resolve('@stryker-mutator/core/package.json')), 'bin', 'stryker.js');
 
-const started = Date.now();
-const run = spawnSync(process.execPath, [stryker, 'run', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
-const minutes = Math.round((Date.now() - started) / 60_000);
-if (run.status !== 0 || !existsSync(report)) {
-  console.error(`mutation: stryker failed (exit ${run.status ?? run.signal}) after ${minutes} min`);
-  process.exit(1);
+// `--mutate a,b` (or -m, --mutate=) picks modules; everything else goes to Stryker as given.
+const args = process.argv.slice(2);
+let wanted;
+const passOn = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--mutate' || a === '-m') wanted = (args[++i] ?? '').split(',');
+  else if (a.startsWith('--mutate=')) wanted = a.slice('--mutate='.length).split(',');
+  else passOn.push(a);
 }
+const listed = new Set(MUTATED_MODULES.map((m) => m.file));
+const picked = (m) => !wanted || wanted.includes(m.file);
+// Modules tested together (one Stryker run), then each module that names its own tests (one run each).
+const sharedFiles = wanted ? wanted.filter((f) => !listed.has(f) || !MUTATED_MODULES.find((m) => m.file === f).tests) : [];
+const runs = [];
+if (!wanted || sharedFiles.length) runs.push({ label: 'shared', env: {}, extra: wanted ? ['--mutate', sharedFiles.join(',')] : [], report: reportFileFor() });
+for (const m of MUTATED_MODULES.filter((m) => m.tests && picked(m)))
+  runs.push({ label: m.file, env: { CREDCTL_MUTATION_MODULE: m.file }, extra: [], report: reportFileFor(m.file) });
 
-const files = JSON.parse(readFileSync(report, 'utf8')).files;
+const started = Date.now();
+const files = {};
+for (const r of runs) {
+  rmSync(join(root, r.report), { force: true });
+  const run = spawnSync(process.execPath, [stryker, 'run', ...passOn, ...r.extra], { cwd: root, stdio: 'inherit', env: { ...process.env, ...r.env } });
+  if (run.status !== 0 || !existsSync(join(root, r.report))) {
+    console.error(`mutation: stryker failed on ${r.label} (exit ${run.status ?? run.signal}) after ${Math.round((Date.now() - started) / 60_000)} min`);
+    process.exit(1);
+  }
+  const report = JSON.parse(readFileSync(join(root, r.report), 'utf8')).files;
+  // A module's own run is the one that judges it; the shared run judges the rest.
+  for (const [file, result] of Object.entries(report))
+    if (r.label === file || (r.label === 'shared' && !MUTATED_MODULES.find((m) => m.file === file)?.tests)) files[file] = result;
+}
+const minutes = Math.round((Date.now() - started) / 60_000);
+
 const below = [];
 console.log(`\nmutation scores (${new Date().toISOString().slice(0, 10)}, ${minutes} min):`);
-console.log('module                            score  floor  killed  timeout  survived  no-cov  ignored');
+console.log('module                              score  floor  killed  timeout  survived  no-cov  ignored');
 for (const { file, floor } of MUTATED_MODULES) {
   if (!files[file]) {
-    console.log(`${file.padEnd(32)}  (not in this run)`);
+    console.log(`${file.padEnd(34)}  (not in this run)`);
     continue;
   }
   const m = calculateMetrics({ [file]: files[file] }).metrics;
   const score = m.mutationScore;
   if (!(score >= floor)) below.push(`${file} ${score.toFixed(1)}% < ${floor}%`);
   const cells = [score.toFixed(1).padStart(5), String(floor).padStart(5), m.killed, m.timeout, m.survived, m.noCoverage, m.ignored];
-  console.log(`${file.padEnd(32)}  ${cells.map((c, i) => String(c).padStart([5, 5, 6, 7, 8, 6, 7][i])).join('  ')}`);
+  console.log(`${file.padEnd(34)}  ${cells.map((c, i) => String(c).padStart([5, 5, 6, 7, 8, 6, 7][i])).join('  ')}`);
 }
 if (below.length) {
   console.error(`mutation: below the floor: ${below.join('; ')}`);
