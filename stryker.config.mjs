@@ -25,19 +25,19 @@
  */
 export const MUTATED_MODULES = [
   { file: 'src/core/redact.ts', floor: 90 },
-  { file: 'src/audit/verify.ts', floor: 90 },
-  { file: 'src/audit/log.ts', floor: 80 },
+  { file: 'src/audit/verify.ts', floor: 90, tests: ['test/audit/*.test.ts'] },
+  { file: 'src/audit/log.ts', floor: 80, tests: ['test/audit/*.test.ts', 'test/state/*.test.ts'] },
   { file: 'src/store/file-store.ts', floor: 80 },
   { file: 'src/core/fingerprint.ts', floor: 80 },
   { file: 'src/apply/journal.ts', floor: 80 },
   { file: 'src/integrations/dotenv/rewrite.ts', floor: 80 },
   { file: 'src/plan/order.ts', floor: 80 },
   // The address guard: every blocked address form must be refused.
-  { file: 'src/net/address-policy.ts', floor: 90 },
+  { file: 'src/net/address-policy.ts', floor: 90, tests: ['test/net/address-policy.test.ts', 'test/security/network.test.ts'] },
   // Paths a repository names must stay under the real project root.
-  { file: 'src/core/inside-project.ts', floor: 80 },
+  { file: 'src/core/inside-project.ts', floor: 80, tests: ['test/core/inside-project.test.ts', 'test/security/filesystem.test.ts'] },
   // The signed proof that an incident is closed.
-  { file: 'src/incident/proof.ts', floor: 80 },
+  { file: 'src/incident/proof.ts', floor: 80, tests: ['test/incident/*.test.ts'] },
   // The one safe network client every outbound request goes through.
   { file: 'src/net/http.ts', floor: 80, tests: ['test/net/http.test.ts', 'test/security/network.test.ts'] },
   { file: 'src/scan/placeholders.ts', floor: 80, tests: ['test/scan/placeholder-reasons.test.ts', 'test/rules/placeholders.test.ts'] },
