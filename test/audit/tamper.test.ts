@@ -433,3 +433,73 @@ describe('every tamper form is located precisely, and reported once', () => {
     ]);
   });
 });
+
+describe('what each problem says: the line, the seq and what happened', () => {
+  // `credctl audit verify` prints these; a person must be able to go to the place they name.
+  const signingKey = async () => privateKeyFromPem((await fx.store.get('credctl/audit-signing-key', { label: 'current' }))!);
+  const resigned = async (raw: string, change: (e: Record<string, unknown>) => void): Promise<string> => {
+    const e = JSON.parse(raw) as Record<string, unknown>;
+    change(e);
+    const { hash: _h, sig: _s, ...body } = e;
+    e.hash = entryHash(body as never);
+    e.sig = signEntryHash(await signingKey(), e.hash as string);
+    return JSON.stringify(e);
+  };
+
+  it('a partial line, a malformed line, an edited entry', () => {
+    expect(verify(log + '{"seq":11').firstProblem!.message).toBe('line 11 is a partial entry (no newline): an interrupted write or a cut file');
+    const ls = lines();
+    ls[2] = 'null';
+    expect(verify(join(ls)).firstProblem!.message).toBe('line 3 is not an audit entry (invalid JSON or missing fields)');
+    const edited = lines();
+    edited[4] = edited[4]!.replace('"N5"', '"N0"');
+    expect(verify(join(edited)).firstProblem!.message).toBe('entry seq 5 (line 5) was edited: its content does not match its hash');
+  });
+
+  it('a forged signature among valid entries, and a log signed by another key', () => {
+    const ls = lines();
+    const e = JSON.parse(ls[3]!) as { sig: string };
+    ls[3] = JSON.stringify({ ...e, sig: lines()[4]!.match(/"sig":"([^"]+)"/)![1] });
+    expect(verify(join(ls)).firstProblem!.message).toBe('entry seq 4 (line 4) has an invalid signature: it was forged or re-hashed after an edit');
+    const other = parsePublicKey(generateSigningKey().publicPem);
+    expect(verify(log, checkpoints, other).firstProblem!.message).toBe('entry seq 1 (line 1) is not signed by this public key (wrong key, or a forged entry)');
+  });
+
+  it('an entry inserted again, reordered, or replaced', async () => {
+    const dup = lines();
+    dup.splice(4, 0, dup[1]!); // seq 2 again at line 5
+    expect(verify(join(dup)).problems[0]!.message).toBe('entry seq 2 (line 5): expected seq 5 here (entries inserted, duplicated or reordered)');
+    // A copy of an earlier entry where the next expected seq comes later: still an insertion.
+    const ahead = lines();
+    ahead.splice(3, 0, ahead[0]!); // seq 1 at line 4, seq 4 at line 5
+    expect(verify(join(ahead)).problems[0]!.message).toBe('entry seq 1 (line 4): expected seq 4 here (entries inserted, duplicated or reordered)');
+    const replaced = lines();
+    replaced[5] = await resigned(replaced[5]!, (e) => {
+      e.prev = 'f'.repeat(64);
+    });
+    expect(verify(join(replaced)).problems[0]!.message).toBe(
+      'entry seq 6 (line 6) does not follow the entry before it (its prev hash differs: an entry was replaced, inserted or reordered)',
+    );
+  });
+
+  it('a seq expected where its only copy came earlier is missing here, not reordered', () => {
+    // seq 1, 3, 2, 5: at line 4, seq 3 (expected next) appeared only before, at line 2.
+    const ls = lines();
+    const r = verify(join([ls[0]!, ls[2]!, ls[1]!, ls[4]!]), '');
+    expect(r.problems.map((p) => [p.kind, p.line])).toEqual([
+      ['out-of-order', 2],
+      ['out-of-order', 3],
+      ['missing', 4],
+    ]);
+    expect(r.problems[2]!.message).toBe('entry seq 5 (line 4): seq 3..4 are missing before it (deleted entries)');
+  });
+
+  it('a local checkpoint names itself by position', () => {
+    const cps = parseCheckpoints(checkpoints).checkpoints;
+    const cut = join(lines().slice(0, 9)) + lines()[9]!.replace('"N10"', '"NX"') + '\n';
+    expect(verify(cut).problems.map((p) => p.message)).toContain(
+      'checkpoint 2 (size 10) does not match the log: entries 1..10 were changed after it was signed',
+    );
+    expect(verify(log, noteText(cps[0]!) + '\n' + noteText(cps[0]!)).problems).toEqual([]);
+  });
+});

@@ -104,6 +104,26 @@ describe('refused before any connection (exit 6)', () => {
   });
 });
 
+describe('CREDCTL_OFFLINE=1 (the demo and the test suite): loopback only', () => {
+  it('a name is refused before any DNS query, unless the caller resolves names itself', async () => {
+    expect(process.env.CREDCTL_OFFLINE).toBe('1');
+    expect(await failure(client().request('https://api.example.test/v1'))).toMatchObject({
+      exitCode: 6,
+      message: 'https://api.example.test: not contacted (CREDCTL_OFFLINE=1: loopback only)',
+    });
+    // localhost names and literal addresses are judged as usual.
+    handler = (_req, res) => res.end('here');
+    expect((await client().request(`http://localhost:${port}/`)).body.toString()).toBe('here');
+  });
+
+  it('a name that resolves to loopback and elsewhere is refused', async () => {
+    expect(await failure(client({ resolve: async () => ['127.0.0.1', '8.8.8.8'] }).request('https://mixed.example.test/'))).toMatchObject({
+      exitCode: 6,
+      message: 'https://mixed.example.test: not contacted (CREDCTL_OFFLINE=1: loopback only)',
+    });
+  });
+});
+
 describe('DNS', () => {
   it('a name that does not resolve, or resolves to nothing, is exit 5 and says which', async () => {
     const fails = client({
@@ -196,6 +216,11 @@ describe('redirects', () => {
     });
   });
 
+  it('a GET redirect without a Location names the method', async () => {
+    handler = (_req, res) => res.writeHead(302).end();
+    expect(await failure(client().request(`${base}/r`))).toMatchObject({ exitCode: 5, message: `GET ${base}/r: HTTP 302 redirect without a Location` });
+  });
+
   it('a redirect without a Location is exit 5', async () => {
     for (const status of [301, 302, 303, 307, 308]) {
       handler = (_req, res) => res.writeHead(status).end();
@@ -222,6 +247,31 @@ describe('retries, only when asked', () => {
     const r = await client().request(`${base}/limited`, { retry: { attempts: 3, backoffMs: 1 } });
     expect([r.status, r.body.toString(), hits]).toEqual([429, '{"error":"slow down"}', 3]);
   });
+
+  it('a 500 is retried too', async () => {
+    handler = (_req, res, n) => (n === 1 ? res.writeHead(500).end() : res.end('fine'));
+    expect((await client().request(`${base}/r`, { retry: { attempts: 2, backoffMs: 1 } })).status).toBe(200);
+  });
+
+  it('Retry-After is honoured, in seconds or as a date, and capped', async () => {
+    for (const after of ['1', () => new Date(Date.now() + 1500).toUTCString()]) {
+      hits = 0;
+      handler = (_req, res, n) => (n === 1 ? res.writeHead(503, { 'retry-after': typeof after === 'string' ? after : after() }).end() : res.end('fine'));
+      const started = Date.now();
+      const r = await client().request(`${base}/r`, { retry: { attempts: 2, backoffMs: 1 } });
+      expect(r.status).toBe(200);
+      // Waited what the server asked (an HTTP date has whole seconds), not the 1 ms backoff.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    }
+    // A server asking for an hour, or for nothing sensible, is not waited on that long.
+    for (const after of ['3600', 'soon', '0', '-5']) {
+      hits = 0;
+      handler = (_req, res, n) => (n === 1 ? res.writeHead(429, { 'retry-after': after }).end() : res.end('fine'));
+      const started = Date.now();
+      expect((await client().request(`${base}/r`, { retry: { attempts: 2, backoffMs: 1 } })).status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(after === '3600' ? 6_000 : 1_000);
+    }
+  }, 20_000);
 
   it('a 4xx other than 429 is an answer, not retried', async () => {
     handler = (_req, res) => res.writeHead(401).end();
@@ -278,6 +328,20 @@ describe('network failures read as one phrase, exit 5', () => {
     }
   });
 
+  it('a connection reset by the server', async () => {
+    const rst = await rawServer((s) => s.resetAndDestroy());
+    const e = await failure(client().request(`http://127.0.0.1:${rst.port}/x`));
+    expect(e).toMatchObject({ exitCode: 5, message: `GET http://127.0.0.1:${rst.port}/x: connection closed by the server` });
+    expect(isTransientNetworkError(e)).toBe(true);
+    await rst.close();
+  });
+
+  it('any other failure keeps its own words', async () => {
+    const e = await failure(client().request(`${base}/x`, { headers: { 'x-bad': 'line\nbreak' } }));
+    expect(e.exitCode).toBe(5);
+    expect(e.message).toMatch(new RegExp(`^GET ${base}/x: .*header`, 'i'));
+  });
+
   it('the values the caller names never appear in an error', async () => {
     const closed = await closedPort();
     const e = await failure(client().request(`http://127.0.0.1:${closed}/keys/${FAKE}`, { secrets: [FAKE] }));
@@ -285,6 +349,43 @@ describe('network failures read as one phrase, exit 5', () => {
     const r = await failure(client().request(`http://127.0.0.1:${closed}/keys/${FAKE}`, { secrets: [FAKE], retry: { attempts: 2, backoffMs: 1 } }));
     expect(r.message).not.toContain(FAKE);
   });
+});
+
+it('a request names no method: it is a GET', async () => {
+  let method = '';
+  handler = (req, res) => {
+    method = req.method!;
+    res.end();
+  };
+  await client().request(`${base}/m`);
+  expect(method).toBe('GET');
+});
+
+it('an unparsable URL is quoted, cut to 200 characters', async () => {
+  const e = await failure(client().request(`not a url ${'x'.repeat(1000)}`));
+  expect(e.exitCode).toBe(6);
+  expect(e.message.length).toBeLessThan(240);
+});
+
+it('close() ends the connections it kept open', async () => {
+  handler = (_req, res) => res.end('ok');
+  const closed: Promise<void>[] = [];
+  const onConnection = (socket: Socket) => closed.push(new Promise((r) => socket.once('close', () => r())));
+  server.on('connection', onConnection);
+  const http = new SafeHttp();
+  await http.request(`${base}/keep`);
+  await http.close();
+  // Closed by the client now, not by the server's keep-alive timeout (5 s) later.
+  const outcome = await Promise.race([Promise.all(closed).then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 2_000))]);
+  server.off('connection', onConnection);
+  expect(outcome).toBe('closed');
+  expect(closed.length).toBe(1);
+});
+
+it('isTransientNetworkError: only errors marked transient', () => {
+  expect(isTransientNetworkError(undefined)).toBe(false);
+  expect(isTransientNetworkError(new Error('x'))).toBe(false);
+  expect(isTransientNetworkError(Object.assign(new Error('x'), { transient: true }))).toBe(true);
 });
 
 it('originOf: the origin of a URL, or undefined', () => {
