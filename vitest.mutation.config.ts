@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import base from './vitest.config.js';
+import { own } from './stryker.config.mjs';
 
 /**
  * Quickest test files first. A mutant in a module's top-level constants (a regex, say) cannot be
@@ -36,7 +37,7 @@ const forksForStryker = {
 };
 
 // The suite as `npm run mutation` runs it (stryker.config.mjs).
-export default mergeConfig(
+const config = mergeConfig(
   base,
   defineConfig({
     plugins: [forksForStryker],
@@ -53,3 +54,7 @@ export default mergeConfig(
     },
   }),
 );
+// A module judged by its own tests (stryker.config.mjs): only those test files exist here
+// (replaced, not merged: mergeConfig would add them to the suite's own list).
+if (own) config.test!.include = own.tests;
+export default config;
