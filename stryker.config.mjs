@@ -4,34 +4,37 @@
 // string) and runs the tests that reach it; a change no test notices is a "survivor".
 //
 // To cover one more module: add a line to MUTATED_MODULES with its floor (the lowest score it may
-// fall to before `npm run mutation` fails). Survivors that cannot be told apart from the original
-// by any behaviour (equivalent mutants) are marked in the source with a
-// `// Stryker disable next-line <mutator>: <reason>` comment.
+// fall to before `npm run mutation` fails) and the test files that are to catch its breaks.
+// Survivors that cannot be told apart from the original by any behaviour (equivalent mutants) are
+// marked in the source with a `// Stryker disable next-line <mutator>: <reason>` comment.
 //
-// Too slow for per-commit CI on these machines (about an hour for the whole list): run it before
-// resolving an issue that touches one of these modules. It is incremental: results are kept in
-// test/mutation/incremental.json (committed), and a re-run only tests mutants whose code or tests
+// Too slow for per-commit CI on these machines: run it before resolving an issue that touches one
+// of these modules. It is incremental: each module's results are kept in
+// test/mutation/<module>.json (committed), and a re-run only tests mutants whose code or tests
 // changed. The README (Mutation testing) says how to run one module and when to use --force.
 
 /**
- * Each module with the floor its mutation score must keep (percent, killed / all valid mutants).
- *
- * Most modules are tested together, each mutant by the tests that reach it (Stryker's per-test
- * coverage over the test files that import the module). A module with `tests` is instead judged by
- * those test files alone, in a run and a results file of its own: the safe network client,
- * placeholders and the trust gate are imported by nearly every command, so a mutant in one of
- * their top-level constants (which no coverage can trace to a test) would run most of the suite.
- * Its own tests are the stricter judge anyway: they must catch the break without help.
+ * Each module with the floor its mutation score must keep (percent, killed / all valid mutants)
+ * and the test files that judge it: each module is run on its own, with only those tests, and
+ * keeps its results in a file of its own (scripts/mutation.mjs). Its own tests must catch a break
+ * without help from the rest of the suite, and the run stays short: these modules are imported by
+ * nearly every command, so a mutant in a top-level constant (a regex, say; no coverage can trace
+ * it to a test) would otherwise run most of the suite. A module listed without `tests` is run
+ * with every test file that imports it, in one shared run (results: test/mutation/incremental.json).
  */
 export const MUTATED_MODULES = [
-  { file: 'src/core/redact.ts', floor: 90 },
+  { file: 'src/core/redact.ts', floor: 90, tests: ['test/core/redact-fingerprint.test.ts'] },
   { file: 'src/audit/verify.ts', floor: 90, tests: ['test/audit/*.test.ts'] },
   { file: 'src/audit/log.ts', floor: 80, tests: ['test/audit/*.test.ts', 'test/state/*.test.ts'] },
-  { file: 'src/store/file-store.ts', floor: 80 },
-  { file: 'src/core/fingerprint.ts', floor: 80 },
-  { file: 'src/apply/journal.ts', floor: 80 },
-  { file: 'src/integrations/dotenv/rewrite.ts', floor: 80 },
-  { file: 'src/plan/order.ts', floor: 80 },
+  { file: 'src/store/file-store.ts', floor: 80, tests: ['test/store/file-store.test.ts', 'test/audit/log.test.ts'] },
+  { file: 'src/core/fingerprint.ts', floor: 80, tests: ['test/core/redact-fingerprint.test.ts', 'test/targets/ledger.test.ts'] },
+  { file: 'src/apply/journal.ts', floor: 80, tests: ['test/plan/journal.test.ts', 'test/apply/crash-resume.test.ts'] },
+  {
+    file: 'src/integrations/dotenv/rewrite.ts',
+    floor: 80,
+    tests: ['test/targets/dotenv.test.ts', 'test/targets/dotenv-recheck.test.ts', 'test/targets/binding-adapter.test.ts'],
+  },
+  { file: 'src/plan/order.ts', floor: 80, tests: ['test/plan/order.test.ts', 'test/apply/guard-order.test.ts'] },
   // The address guard: every blocked address form must be refused.
   { file: 'src/net/address-policy.ts', floor: 90, tests: ['test/net/address-policy.test.ts', 'test/security/network.test.ts'] },
   // Paths a repository names must stay under the real project root.
