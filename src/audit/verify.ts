@@ -108,11 +108,12 @@ export function verifyAudit(input: VerifyInput): VerifyResult {
     }
     if (e.seq !== expectSeq) {
       const laterLine = seqLines.get(expectSeq);
-      // Stryker disable next-line EqualityOperator: here e.seq differs from expectSeq, and the line where expectSeq first appears is not this one (this line holds e.seq)
-      if (e.seq > expectSeq && laterLine !== undefined && laterLine > line) {
+      // Stryker disable next-line EqualityOperator: e.seq differs from expectSeq here, so > and >= agree
+      const ahead = e.seq > expectSeq;
+      // Stryker disable next-line EqualityOperator: expectSeq first appears on another line than this one, which holds e.seq
+      if (ahead && laterLine !== undefined && laterLine > line) {
         add({ kind: 'out-of-order', line, seq: e.seq, message: `${where}: expected seq ${expectSeq} here, which is at line ${laterLine} (entries reordered)` });
-        // Stryker disable next-line EqualityOperator: here e.seq differs from expectSeq
-      } else if (e.seq > expectSeq) {
+      } else if (ahead) {
         const gap = e.seq - expectSeq === 1 ? `seq ${expectSeq} is` : `seq ${expectSeq}..${e.seq - 1} are`;
         add({ kind: 'missing', line, seq: e.seq, message: `${where}: ${gap} missing before it (deleted entries)` });
       } else {
