@@ -212,6 +212,12 @@ describe('shownSafely: what a person typed, shown back', () => {
     expect(shownSafely('fp_974c1a5cd765ed9e32922a63Zq')).toBe('fp…63Zq');
   });
 
+  it('a well-known key form counts from 12 characters on; shorter, it is a name like any other', () => {
+    expect(shownSafely('ghp_12345678')).toBe('ghp_…5678'); // 12 characters
+    expect(shownSafely('sk_live_123')).toBe('sk_live_123'); // 11
+    expect(shownSafely('AKIA')).toBe('AKIA');
+  });
+
   it('redacts anything longer than 80 characters', () => {
     expect(shownSafely('a'.repeat(81))).toBe('aa…aaaa');
     expect(shownSafely(`path/with spaces/${'x'.repeat(70)}`)).toBe('pa…xxxx');
