@@ -39,6 +39,8 @@ interface Options {
   noCheckpointAfterClose?: boolean;
   /** Record a close entry with another digest (a close retried after a failed write). */
   earlierClose?: boolean;
+  /** The close entry records a failure (with the right digest). */
+  failedClose?: boolean;
 }
 
 interface Built {
@@ -105,7 +107,7 @@ async function build(opts: Options = {}): Promise<Built> {
   const digest = proofDigest({ incident: { ...incident, closed }, credentials, verification });
   closed.proofDigest = digest;
   if (opts.earlierClose) await audit.append({ action: 'incident.close', outcome: 'ok', details: { incident: id, proofDigest: 'f'.repeat(64) } });
-  const close = await audit.append({ action: 'incident.close', outcome: 'ok', details: { incident: id, proofDigest: digest } });
+  const close = await audit.append({ action: 'incident.close', outcome: opts.failedClose ? 'failed' : 'ok', details: { incident: id, proofDigest: digest } });
   if (!opts.noCheckpointAfterClose) await audit.checkpoint();
   const log = readFileSync(fx.paths.audit, 'utf8');
   const pubkey = readFileSync(fx.paths.auditPub, 'utf8');
@@ -238,6 +240,11 @@ describe('a proof that is not intact says why (exit 4)', () => {
     expect(() => verifyProof(b.write(d), b.pubkey)).toThrow(notIntact('its contents differ from what the signed close entry recorded'));
   });
 
+  it('a close entry that records a failure is no close', async () => {
+    const b = await build({ failedClose: true });
+    expect(() => verifyProof(b.file, b.pubkey)).toThrow(notIntact('its contents differ from what the signed close entry recorded'));
+  });
+
   it('a record that disagrees with the signed log, whatever the digest says', async () => {
     const cases: [Options, string][] = [
       [{ noOpen: true }, 'the audit log has no opening of it'],
@@ -268,6 +275,58 @@ describe('a proof that is not intact says why (exit 4)', () => {
     const b = await build();
     expect(() => verifyProof(join(b.dir, 'nope.json'))).toThrow(
       expect.objectContaining({ exitCode: 3, message: `cannot read ${join(b.dir, 'nope.json')}: ENOENT` }),
+    );
+  });
+});
+
+describe('which entries concern an incident, and what the record must agree with', () => {
+  // These read entries without checking signatures (verify does that first), so plain lines do.
+  const log = (...entries: object[]) => `${entries.map((e, i) => JSON.stringify({ seq: i + 1, ...e })).join('\n')}\n`;
+  const record = (accepted?: string) =>
+    ({
+      id: 'inc-1',
+      credentials: [{ id: 'a', ...(accepted ? { accepted: { reason: accepted } } : {}) }, { id: 'b' }],
+    }) as unknown as IncidentRecord;
+  const open = { action: 'incident.open', details: { incident: 'inc-1', credentials: ['b', 'a'] } };
+
+  it('the entries of the incident and of rotations of its credentials, by credential or fingerprint', () => {
+    const text = log(
+      { action: 'credential.rotate', subject: { credential: 'x' } },
+      open,
+      { action: 'credential.rotate', subject: { credential: 'a' } },
+      { action: 'credential.rotate', subject: { fingerprint: 'b' } },
+      { action: 'credential.rotate', subject: { fingerprint: 'x', credential: 7 } },
+      { action: 'incident.note', details: { incident: 'inc-2' } },
+      { action: 'store.read', subject: {} },
+      { action: 'store.read' },
+    );
+    expect(coveringEntries(text, record())).toEqual([2, 3, 4]);
+  });
+
+  it('opened with the same credentials in any order, and each acceptance said in the log', () => {
+    expect(incidentLogMismatch(record(), log(open))).toBeUndefined();
+    const accept = { action: 'incident.accept', subject: { credential: 'a' }, details: { incident: 'inc-1', reason: 'by hand' } };
+    expect(incidentLogMismatch(record('by hand'), log(open, accept))).toBeUndefined();
+    for (const wrong of [
+      { ...accept, action: 'incident.note' },
+      { ...accept, details: { ...accept.details, incident: 'inc-2' } },
+      { ...accept, subject: { credential: 'b' } },
+      { ...accept, subject: undefined },
+      { ...accept, details: { incident: 'inc-1', reason: 'another' } },
+      { ...accept, details: undefined },
+    ]) {
+      expect(incidentLogMismatch(record('by hand'), log(open, wrong))).toBe('the acceptance of a is not in the audit log');
+    }
+  });
+
+  it('the opening is the incident.open entry of this incident', () => {
+    expect(incidentLogMismatch(record(), log({ ...open, action: 'incident.note' }))).toBe('the audit log has no opening of it');
+    expect(incidentLogMismatch(record(), log({ ...open, details: { ...open.details, incident: 'inc-2' } }))).toBe('the audit log has no opening of it');
+    expect(incidentLogMismatch(record(), log({ ...open, details: { incident: 'inc-1' } }))).toBe(
+      'its credentials differ from those the audit log says it opened with',
+    );
+    expect(incidentLogMismatch(record(), log({ ...open, details: { incident: 'inc-1', credentials: ['a', 'b', 'c'] } }))).toBe(
+      'its credentials differ from those the audit log says it opened with',
     );
   });
 });
