@@ -33,6 +33,7 @@ export function resolveInsideProject(projectRoot: string, file: string): string 
           'credctl writes only inside the project. Replace the link with the real file if it belongs here.',
         );
       const parent = dirname(existing);
+      // Stryker disable next-line ConditionalExpression: the walk stops at the filesystem root, which always exists (realpath succeeds there first)
       if (parent === existing) break;
       rest.unshift(basename(existing));
       existing = parent;

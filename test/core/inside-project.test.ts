@@ -78,6 +78,12 @@ describe('paths that lead out are refused (exit 6), and say why', () => {
     expect(() => resolveInsideProject(root, 'app.env')).toThrow(refused(/leads outside the project/));
   });
 
+  it('a link to the folder that holds the project leads out', () => {
+    const { root } = project();
+    symlinkSync(join(root, '..'), join(root, 'up'));
+    expect(() => resolveInsideProject(root, 'up')).toThrow(refused(/leads outside the project/));
+  });
+
   it('a link to the project root itself is not a file inside it', () => {
     const { root } = project();
     symlinkSync(root, join(root, 'self'));
@@ -88,7 +94,9 @@ describe('paths that lead out are refused (exit 6), and say why', () => {
     const { root, outside } = project();
     symlinkSync(join(outside, 'later'), join(root, 'dangling'));
     expect(() => resolveInsideProject(root, 'dangling/app.env')).toThrow(refused(/symbolic link to a path that does not exist/));
-    expect(() => resolveInsideProject(root, 'dangling')).toThrow(refused(/symbolic link to a path that does not exist/));
+    expect(() => resolveInsideProject(root, 'dangling')).toThrow(
+      expect.objectContaining({ hint: 'credctl writes only inside the project. Replace the link with the real file if it belongs here.' }),
+    );
   });
 
   it('a refusal carries a hint on what to do', () => {
