@@ -98,6 +98,7 @@ export function runFinished(records: JournalRecord[]): boolean {
  * boundary. Inert unless the variable is set; real code paths are otherwise untouched.
  */
 let appendsInProcess = 0;
+// Stryker disable next-line BlockStatement: a test hook (CREDCTL_FAILPOINT_JOURNAL) for the crash-resume tests, which kill real processes and are not among this module's own tests
 function crashIfFailpoint(): void {
   const at = process.env.CREDCTL_FAILPOINT_JOURNAL;
   if (!at) return;

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { doneData, Journal, readJournal, runFinished, type JournalRecord } from '../../src/apply/journal.js';
+import { doneData, Journal, readJournal, recordedParts, runFinished, type JournalRecord } from '../../src/apply/journal.js';
 import { CredctlError } from '../../src/core/errors.js';
 import { ExitCode } from '../../src/core/exit-codes.js';
 
@@ -188,5 +188,52 @@ describe('Journal: what a resumed run relies on', () => {
       kill.mockRestore();
       j.close();
     }
+  });
+});
+
+describe('what a record holds', () => {
+  it('a record without a step or data has neither field, as written', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'credctl-journal-')), 'run-fields');
+    const j = Journal.create(dir);
+    const bare = j.append('run-start');
+    const empty = j.append('start', '', undefined);
+    j.append('done', 'a/create', { newId: 'cred_1' });
+    j.close();
+    expect(Object.keys(bare).sort()).toEqual(['event', 'seq', 'time']);
+    expect(Object.keys(empty).sort()).toEqual(['event', 'seq', 'time']);
+    const lines = readFileSync(join(dir, 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(Object.keys(lines[0]).sort()).toEqual(['event', 'seq', 'time']);
+    expect(lines[2]).toMatchObject({ seq: 3, step: 'a/create', data: { newId: 'cred_1' } });
+  });
+
+  it('numbers on from the last record seq, or from the count of records that carry none', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'credctl-journal-')), 'run-seq');
+    const j = Journal.create(dir);
+    j.append('run-start');
+    j.close();
+    // An older journal whose records carried no seq: numbering goes on from how many there are.
+    writeFileSync(
+      join(dir, 'journal.jsonl'),
+      `${JSON.stringify({ time: 't', event: 'run-start' })}\n${JSON.stringify({ time: 't', event: 'start', step: 'a' })}\n`,
+    );
+    const again = Journal.open(dir);
+    expect(again.append('done', 'a').seq).toBe(3);
+    again.close();
+  });
+});
+
+describe('recordedParts', () => {
+  it('the parts a step recorded, by role, only when every part is text', () => {
+    expect(recordedParts({ oldParts: { id: 'AKIAFAKE', secret: 'x' } }, 'oldParts')).toEqual({ id: 'AKIAFAKE', secret: 'x' });
+    expect(recordedParts({ newParts: { id: 'AKIAFAKE' } }, 'newParts')).toEqual({ id: 'AKIAFAKE' });
+    expect(recordedParts({ oldParts: { id: 'AKIAFAKE' } }, 'newParts')).toBeUndefined();
+    for (const v of [undefined, null, 'text', 5, ['a'], { id: 5 }, { id: 'a', n: null }]) {
+      expect(recordedParts({ oldParts: v }, 'oldParts')).toBeUndefined();
+    }
+    expect(recordedParts(undefined, 'oldParts')).toBeUndefined();
+    expect(recordedParts({ oldParts: {} }, 'oldParts')).toEqual({});
   });
 });
