@@ -225,11 +225,13 @@ export class AuditLog {
       const made = generateSigningKey();
       await store.put(AUDIT_KEY_NAME, made.privatePem, ['current']);
       if (committed !== undefined) {
+        // Stryker disable next-line ObjectLiteral: 0o644 is atomicWriteFileSync's default mode; said here so no one reads the key file as owner-only
         atomicWriteFileSync(this.localPub, made.publicPem, { mode: 0o644 });
         this.note(
           `credctl: this repository's committed audit.pub is another key, and your secret store does not hold it; your audit log is signed with a new key (public key in ${this.localPub}). The committed audit.pub is left as it is.`,
         );
       } else {
+        // Stryker disable next-line ObjectLiteral: 0o644 is atomicWriteFileSync's default mode; said here so no one reads the key file as owner-only
         atomicWriteFileSync(this.paths.auditPub, made.publicPem, { mode: 0o644 });
         this.note(
           `credctl: created the audit signing key (private key in the secret store as ${AUDIT_KEY_NAME}, public key in ${this.paths.auditPub}: commit or publish it).`,
@@ -244,6 +246,7 @@ export class AuditLog {
     if (committed !== undefined && !samePublicKey(parsePublicKey(committed, `${this.paths.auditPub} (committed)`), ours)) {
       // Not the committed key: this clone's own log, whose public key lives beside it.
       const local = existsSync(this.localPub) ? readFileSync(this.localPub, 'utf8') : null;
+      // Stryker disable next-line ObjectLiteral: 0o644 is atomicWriteFileSync's default mode; said here so no one reads the key file as owner-only
       if (local === null) atomicWriteFileSync(this.localPub, pub, { mode: 0o644 });
       else if (!samePublicKey(parsePublicKey(local, this.localPub), ours))
         throw integrityError(
