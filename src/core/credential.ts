@@ -15,3 +15,11 @@ export interface CredentialIdentity {
   /** A prefix and the last characters, for people (core/redact.ts). */
   redacted: string;
 }
+
+/**
+ * Just the identity of a credential (a graph node, say), without the rest of what it carries: what
+ * plans, reports and queries copy before adding their own facts.
+ */
+export function identityOf(c: CredentialIdentity): CredentialIdentity {
+  return { id: c.id, names: c.names, provider: c.provider, kind: c.kind, ...(c.environment ? { environment: c.environment } : {}), redacted: c.redacted };
+}

@@ -1,6 +1,7 @@
 /**
  * Questions asked of a built graph: "where is this used?" and "what breaks if it is revoked?".
  */
+import { identityOf } from '../core/credential.js';
 import type { CredentialIdentity } from '../core/credential.js';
 import { inputError } from '../core/errors.js';
 import { shownSafely } from '../core/redact.js';
@@ -128,16 +129,7 @@ export function where(graph: Graph, query: string, ix: GraphIndex = new GraphInd
   }
   names.sort();
 
-  const credentials = credIds
-    .map((id) => ix.byId.get(id) as CredentialNode)
-    .map((c) => ({
-      id: c.id,
-      provider: c.provider,
-      kind: c.kind,
-      ...(c.environment ? { environment: c.environment } : {}),
-      redacted: c.redacted,
-      names: c.names,
-    }));
+  const credentials = credIds.map((id) => ix.byId.get(id) as CredentialNode).map(identityOf);
   const places = credIds.flatMap((id) =>
     ix.outOf(id, 'appears-in').map((e): WherePlace => ({ file: e.file!, line: e.line!, credential: id, ...(e.git ? { git: e.git } : {}) })),
   );

@@ -1,4 +1,5 @@
 import { timestampId } from '../core/text.js';
+import { identityOf } from '../core/credential.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -413,12 +414,7 @@ function planCredential(c: CredentialNode, w: PlanWorld): PlanCredential {
   const { provider, canCreate, selfIssued, rotation, notes, manualTargets, steps } = p;
   const issuer = w.input.issuerFor?.(c.provider) ?? provider?.issuer;
   return {
-    id: c.id,
-    names: c.names,
-    provider: c.provider,
-    kind: c.kind,
-    ...(c.environment ? { environment: c.environment } : {}),
-    redacted: c.redacted,
+    ...identityOf(c),
     ...(issuer && canCreate ? { issuer } : {}),
     storeName: w.stores.get(c.id)!,
     strategy: canCreate ? 'api' : selfIssued ? 'generate' : 'manual',

@@ -1,4 +1,5 @@
 import type { CredentialIdentity } from '../core/credential.js';
+import { identityOf } from '../core/credential.js';
 import { where } from '../graph/query.js';
 import type { CredentialNode, Graph } from '../graph/types.js';
 import type { ProjectSettings } from '../config/sections.js';
@@ -80,12 +81,7 @@ export async function inventory(input: InventoryInput): Promise<InventoryItem[]>
     const manual = manualStep(provider, 'create');
     const api = provider?.support.create === 'api' || provider?.support.rotate === 'api';
     out.push({
-      id: c.id,
-      names: c.names,
-      provider: c.provider,
-      kind: c.kind,
-      ...(c.environment ? { environment: c.environment } : {}),
-      redacted: c.redacted,
+      ...identityOf(c),
       ...((configuredOwner ?? (place && ownerOf(place.file))) ? { owner: configuredOwner ?? ownerOf(place!.file) } : {}),
       scopes: probed?.access.status === 'known' ? probed.access.scopes : 'unknown',
       places: w.places.filter((p) => p.credential === c.id).map((p) => ({ file: p.file, line: p.line })),
