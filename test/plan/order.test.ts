@@ -93,3 +93,50 @@ describe('rotationOrder: only what is being rotated', () => {
     expect(cycles).toEqual([['a', 'b']]);
   });
 });
+
+describe('rotationOrder: the same plan whatever order the inputs come in', () => {
+  // A plan is reviewed, then applied: if the order changed with the order a scan listed the
+  // credentials in, the plan approved would not be the plan that runs.
+  const permutations = <T>(xs: T[]): T[][] =>
+    xs.length <= 1 ? [xs] : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest]));
+
+  it('credentials freed by the same guard share a batch in id order', () => {
+    for (const dependents of permutations(['d', 'b', 'c'])) {
+      const { batches } = rotationOrder({ ids: ['c', 'a', 'd', 'b'], guards: guards([['a', dependents]]) });
+      expect(batches).toEqual([['a'], ['b', 'c', 'd']]);
+    }
+  });
+
+  it('a cycle of three whose members guard as many each runs in id order, from any starting order', () => {
+    for (const ids of permutations(['a', 'b', 'c'])) {
+      const { batches, cycles } = rotationOrder({
+        ids,
+        guards: guards([
+          ['c', ['a']],
+          ['a', ['b']],
+          ['b', ['c']],
+        ]),
+      });
+      expect(cycles).toEqual([['a', 'b', 'c']]);
+      expect(batches).toEqual([['a'], ['b'], ['c']]);
+    }
+  });
+
+  it('two independent cycles are listed in id order', () => {
+    for (const ids of permutations(['w', 'x', 'y', 'z'])) {
+      const { cycles } = rotationOrder({
+        ids,
+        guards: guards([
+          ['w', ['x']],
+          ['x', ['w']],
+          ['y', ['z']],
+          ['z', ['y']],
+        ]),
+      });
+      expect(cycles).toEqual([
+        ['w', 'x'],
+        ['y', 'z'],
+      ]);
+    }
+  });
+});
