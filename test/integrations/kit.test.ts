@@ -156,6 +156,15 @@ describe('refusalOf: reading a verify answer', () => {
     expect(refusalOf('Ex', r(499), [])).toEqual({ status: 'unknown', reason: 'Ex answered HTTP 499' });
     expect(refusalOf('Ex', r(302), [])).toEqual({ status: 'unknown', reason: 'Ex answered HTTP 302' });
     expect(refusalOf('Ex', r(199), [])).toEqual({ status: 'unknown', reason: 'Ex answered HTTP 199' });
+    expect(refusalOf('Ex', r(300, {}), [])).toEqual({ status: 'unknown', reason: 'Ex answered HTTP 300' });
+  });
+
+  it('a vendor that says 403 or 404 for bad keys still says nothing with a 429 or a 5xx', () => {
+    const both = { forbiddenMeansDead: true, notFoundMeansDead: true };
+    expect(refusalOf('Ex', r(429), [], both)?.status).toBe('unknown');
+    expect(refusalOf('Ex', r(500), [], { forbiddenMeansDead: true })?.status).toBe('unknown');
+    expect(refusalOf('Ex', r(502), [], { notFoundMeansDead: true })?.status).toBe('unknown');
+    expect(refusalOf('Ex', r(400), [], both)).toEqual({ status: 'unknown', reason: 'Ex answered HTTP 400' });
   });
 
   it('never shows the value in a reason', () => {
@@ -230,6 +239,8 @@ describe('riskFromWords', () => {
     ['deploy', 'write'],
     ['read', 'read'],
     ['all:repo', 'read'],
+    // `:all` counts only at the end: a scope that merely starts with "all" after the colon is not everything.
+    ['read:allowlist', 'read'],
     ['metrics', 'read'],
   ])('%s is %s', (scope, risk) => {
     expect(riskFromWords(scope)).toBe(risk);
