@@ -162,6 +162,15 @@ describe('an intact proof', () => {
   it('the pinned key may differ from the proof copy in surrounding whitespace only', async () => {
     const b = await build();
     expect(verifyProof(b.file, `\n${b.pubkey}\n\n`).pinnedKey).toBe(true);
+    // The proof's copy may carry the whitespace instead, when it is otherwise the pinned text.
+    const spaced = copy(b.proof);
+    spaced.audit.publicKey = `${b.pubkey}\n`;
+    expect(verifyProof(b.write(spaced, 'spaced.json'), b.pubkey).pinnedKey).toBe(true);
+  });
+
+  it('a pinned key written in another PEM layout is still the key, when the proof holds the key as credctl writes it', async () => {
+    const b = await build();
+    expect(verifyProof(b.file, b.pubkey.replace(/\n/g, '\r\n')).pinnedKey).toBe(true);
   });
 });
 
@@ -174,6 +183,10 @@ describe('a proof that is not intact says why (exit 4)', () => {
     expect(() => verifyProof(b.write('{"format":', 'x.json'))).toThrow(notIntact('not valid JSON'));
     expect(() => verifyProof(b.write(proofText({ ...b.proof, format: 'other/v1' as never }), 'y.json'))).toThrow(notIntact(`not ${PROOF_FORMAT}`));
     expect(() => verifyProof(b.write(JSON.stringify(b.proof), 'z.json'))).toThrow(notIntact('it is not byte for byte what credctl wrote (edited?)'));
+    // The format name is what tells any reader what the file is: an empty one is not this format.
+    expect(() => verifyProof(b.write(proofText({ ...b.proof, format: '' as never }), 'e.json'))).toThrow(notIntact(`not ${PROOF_FORMAT}`));
+    expect(JSON.parse(readFileSync(b.file, 'utf8')).format).toBe('credctl-incident-proof/v1');
+    expect(() => verifyProof(b.write('null\n', 'n.json'))).toThrow(notIntact(`not ${PROOF_FORMAT}`));
   });
 
   it('a file larger than any proof is refused without being read', async () => {
@@ -199,6 +212,11 @@ describe('a proof that is not intact says why (exit 4)', () => {
       delete (p.audit as Partial<IncidentProof['audit']>)[key];
       expect(() => verifyProof(b.write(p))).toThrow(notIntact('a part is missing'));
     }
+    for (const part of ['incident', 'audit'] as const) {
+      const p = copy(b.proof);
+      (p as unknown as Record<string, unknown>)[part] = null;
+      expect(() => verifyProof(b.write(p))).toThrow(notIntact('a part is missing'));
+    }
     const open = copy(b.proof);
     delete open.incident.closed;
     expect(() => verifyProof(b.write(open))).toThrow(notIntact('a part is missing'));
@@ -221,6 +239,13 @@ describe('a proof that is not intact says why (exit 4)', () => {
     const crlf = copy(b.proof);
     crlf.audit.publicKey = b.pubkey.replace(/\n/g, '\r\n');
     expect(() => verifyProof(b.write(crlf), b.pubkey)).toThrow(notIntact('its copy of the public key is not byte for byte the key given with --pubkey'));
+  });
+
+  it('a --pubkey that is not a key is bad input (exit 3), named as the --pubkey file', async () => {
+    const b = await build();
+    expect(() => verifyProof(b.file, 'not a key')).toThrow(
+      expect.objectContaining({ exitCode: 3, message: expect.stringMatching(/^the --pubkey file is not an Ed25519 public key/) }),
+    );
   });
 
   it('an audit log that does not verify names its first problem', async () => {
@@ -325,6 +350,9 @@ describe('which entries concern an incident, and what the record must agree with
     expect(incidentLogMismatch(record(), log({ ...open, details: { incident: 'inc-1' } }))).toBe(
       'its credentials differ from those the audit log says it opened with',
     );
+    // An opening that lists no credentials matches only an incident with none.
+    const none = { id: 'inc-1', credentials: [] } as unknown as IncidentRecord;
+    expect(incidentLogMismatch(none, log({ ...open, details: { incident: 'inc-1' } }))).toBeUndefined();
     expect(incidentLogMismatch(record(), log({ ...open, details: { incident: 'inc-1', credentials: ['a', 'b', 'c'] } }))).toBe(
       'its credentials differ from those the audit log says it opened with',
     );
