@@ -4,7 +4,7 @@
  * for admin keys; x-api-key + anthropic-version auth and Anthropic's error bodies. An inactive,
  * archived or expired key is refused like an unknown one.
  */
-import { startStandIn, type StandIn, type StandInRequest } from '../standin.js';
+import { startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface FakeKey {
   id: string;
@@ -13,10 +13,17 @@ export interface FakeKey {
   status: 'active' | 'inactive' | 'archived' | 'expired';
   workspace_id: string | null;
   expires_at?: string | null;
+  /** Who created it; a user by default. */
+  created_by?: { id?: string; type?: string } | null;
 }
 
 export interface AnthropicStandIn extends StandIn {
   keys: FakeKey[];
+  /**
+   * The next request (to `path`, when given) gets this answer as it is, whatever its key: the
+   * answers keys alone do not produce (a list that is not a list, an archive that did not take).
+   */
+  answerNext(answer: StandInAnswer, path?: string): void;
 }
 
 const error = (status: number, type: string, message: string) => ({
@@ -49,10 +56,11 @@ export async function startAnthropic(opts: { keys: FakeKey[]; admins: Record<str
     partial_key_hint: hintOf(k.value),
     workspace_id: k.workspace_id,
     created_at: '2026-01-02T03:04:05Z',
-    created_by: { id: 'user_01FAKE0000', type: 'user' },
+    created_by: k.created_by === undefined ? { id: 'user_01FAKE0000', type: 'user' } : k.created_by,
     expires_at: k.expires_at ?? null,
   });
 
+  const scripted: { answer: StandInAnswer; path?: string }[] = [];
   const api = (await startStandIn({
     errorBody: (status, message) => ({
       type: 'error',
@@ -65,6 +73,8 @@ export async function startAnthropic(opts: { keys: FakeKey[]; admins: Record<str
       'anthropic-ratelimit-requests-reset': '2026-12-07T12:00:20Z',
     },
     handle(req) {
+      const next = scripted.findIndex((s) => !s.path || s.path === req.path);
+      if (next >= 0) return scripted.splice(next, 1)[0]!.answer;
       if (!header(req, 'anthropic-version')) return error(400, 'invalid_request_error', 'anthropic-version: header is required');
       const key = header(req, 'x-api-key');
       if (!key) return error(401, 'authentication_error', 'x-api-key header is required');
@@ -110,5 +120,6 @@ export async function startAnthropic(opts: { keys: FakeKey[]; admins: Record<str
     },
   })) as AnthropicStandIn;
   api.keys = opts.keys;
+  api.answerNext = (answer, path) => void scripted.push({ answer, path });
   return api;
 }

@@ -5,11 +5,14 @@
  * a permission (naming the `rak_` permission and the account, quoting the key masked the way
  * Stripe does), 429 `rate_limit`. Keys are revoked here the way the dashboard does (rolled "now").
  */
-import { basicOf, bearerOf, startStandIn, type StandIn, type StandInRequest } from '../standin.js';
+import { basicOf, bearerOf, startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface StripeKey {
   account: string;
+  /** settings.dashboard.display_name (null when absent). */
   displayName?: string;
+  /** business_profile.name; the display name when not given. */
+  businessName?: string;
   /** For restricted keys: the `rak_` permissions it holds (e.g. rak_balance_read). */
   permissions?: string[];
   expired?: boolean;
@@ -35,10 +38,16 @@ function keyOf(req: StandInRequest): string | undefined {
 export interface StripeStandIn extends StandIn {
   /** Roll a key with expiration "now", as the dashboard does. */
   roll(key: string): void;
+  /**
+   * The next request (to `path`, when given) gets this answer as it is, whatever its key: the
+   * answers keys alone do not produce (a proxy's empty 401, an account object without an id).
+   */
+  answerNext(answer: StandInAnswer, path?: string): void;
 }
 
 export async function startStripe(keys: Record<string, StripeKey>): Promise<StripeStandIn> {
   const live = new Map(Object.entries(keys));
+  const scripted: { answer: StandInAnswer; path?: string }[] = [];
   const error = (status: number, type: string, message: string, code?: string) => ({
     status,
     headers: { 'request-id': 'req_FAKE0000000000' },
@@ -57,6 +66,8 @@ export async function startStripe(keys: Record<string, StripeKey>): Promise<Stri
         : { error: { type: status >= 500 ? 'api_error' : 'invalid_request_error', message } },
     rateLimitHeaders: { 'stripe-should-retry': 'true' },
     handle(req) {
+      const next = scripted.findIndex((s) => !s.path || s.path === req.path);
+      if (next >= 0) return scripted.splice(next, 1)[0]!.answer;
       const key = keyOf(req);
       if (!key)
         return error(
@@ -84,7 +95,7 @@ export async function startStripe(keys: Record<string, StripeKey>): Promise<Stri
           body: {
             id: found.account,
             object: 'account',
-            business_profile: { name: found.displayName ?? null },
+            business_profile: { name: found.businessName ?? found.displayName ?? null },
             settings: { dashboard: { display_name: found.displayName ?? null } },
             email: 'owner@example.com',
             charges_enabled: true,
@@ -98,5 +109,9 @@ export async function startStripe(keys: Record<string, StripeKey>): Promise<Stri
       };
     },
   });
-  return { ...standIn, roll: (key: string) => void live.delete(key) };
+  return {
+    ...standIn,
+    roll: (key: string) => void live.delete(key),
+    answerNext: (answer: StandInAnswer, path?: string) => void scripted.push({ answer, path }),
+  };
 }
