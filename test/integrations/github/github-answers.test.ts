@@ -104,6 +104,17 @@ describe('github verify: what each answer means', () => {
     expect(v.reason).toContain('Must have admin rights');
   });
 
+  it('a live token is said to be accepted by GitHub', async () => {
+    expect(keep(await github.verify!({ value: CLASSIC }, ctx())).reason).toContain('GitHub accepted it');
+  });
+
+  it('an empty 200 is unknown, saying what GitHub left out', async () => {
+    api.answerNext('/user', { status: 200 });
+    expect(keep(await github.verify!({ value: CLASSIC }, ctx())).reason).toContain('without a login');
+    api.answerNext('/installation/repositories', { status: 200 });
+    expect(keep(await github.verify!({ value: INSTALLATION }, ctx())).reason).toContain('without a repository count');
+  });
+
   it('a /user answer without a login or a numeric id is unknown', async () => {
     api.answerNext('/user', { status: 200, body: { id: 2002 } });
     const noLogin = keep(await github.verify!({ value: CLASSIC }, ctx()));
@@ -306,7 +317,7 @@ describe('github revoke: what is sent and what each answer means', () => {
     api.misbehave({ kind: 'status', status: 503 }, { path: '/installation/token', count: 2 });
     const e = await failure(github.revoke!.run({ value: INSTALLATION }, ctx()));
     expect(e).toMatchObject({ exitCode: 5 });
-    expect(e!.message).toContain('installation token');
+    expect(e!.message).toContain('GitHub did not revoke the installation token');
     const del = api.requests.filter((r) => r.path === '/installation/token').at(-1)!;
     expect(del.method).toBe('DELETE');
     expect(del.headers.authorization).toBe(`Bearer ${INSTALLATION}`);
@@ -349,7 +360,7 @@ describe('github revoke: what is sent and what each answer means', () => {
     api.misbehave({ kind: 'status', status: 404 }, { path: '/credentials/revoke' });
     const missing = await failure(github.revoke!.run({ value: REFRESH }, ctx()));
     expect(missing).toMatchObject({ exitCode: 5 });
-    expect(missing!.message).toContain('did not revoke the token');
+    expect(missing!.message).toContain('GitHub did not revoke the token');
   });
 });
 
