@@ -70,7 +70,7 @@ describe('awsQuery: the answer', () => {
     expect(r).toMatchObject({ status: 200, malformed: false });
     expect(r.error).toBeUndefined();
     expect(r.body.GetCallerIdentityResult).toEqual({ Arn: 'arn:aws:iam::000011112222:user/fake', UserId: 'AIDAFAKE000000000000', Account: '000011112222' });
-    expect(r.body).not.toHaveProperty('xmlns');
+    expect(Object.keys(r.body)).toEqual(['GetCallerIdentityResult', 'ResponseMetadata']);
     aws.answer(ok('ListUserPolicies', '<PolicyNames><member>only-one</member></PolicyNames>'));
     const one = await awsQuery(ctx(), 'iam', KEY, { Action: 'ListUserPolicies', UserName: 'fake' });
     expect(one.body.ListUserPoliciesResult.PolicyNames.member).toEqual(['only-one']);
@@ -91,8 +91,18 @@ describe('awsQuery: the answer', () => {
     const wrong = await awsQuery(ctx(), 'sts', KEY, { Action: 'GetCallerIdentity' });
     expect(wrong).toMatchObject({ status: 200, malformed: true });
     // An error status without the envelope is just that status, not a malformed success.
+    aws.answer({ status: 300, xml: '<Moved/>' });
+    expect(await awsQuery(ctx(), 'sts', KEY, { Action: 'GetCallerIdentity' })).toMatchObject({ status: 300, malformed: false });
     aws.answer({ status: 404, xml: '<NotFound/>' });
     expect(await awsQuery(ctx(), 'sts', KEY, { Action: 'GetCallerIdentity' })).toMatchObject({ status: 404, malformed: false });
+  });
+});
+
+describe('awsQuery: where it goes', () => {
+  it('to the root of an endpoint given with a path, the path it signed', async () => {
+    aws.answer(identity('arn:aws:iam::000011112222:user/fake'));
+    await awsQuery(contextFor('aws', `${aws.url}/some/prefix`), 'sts', KEY, { Action: 'GetCallerIdentity' });
+    expect(aws.requests.at(-1)!.path).toBe('/');
   });
 });
 
@@ -142,6 +152,7 @@ describe('parseAwsCredential', () => {
       expect(thrown?.exitCode, text).toBe(ExitCode.Store);
       expect(thrown.message).toContain('accessKeyId:secretAccessKey');
       expect(`${thrown.message} ${thrown.hint}`).not.toContain(KEY.secretAccessKey);
+      expect(thrown.hint).toContain('credctl store put');
     }
   });
 });
