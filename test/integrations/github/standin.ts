@@ -36,6 +36,11 @@ export interface GithubStandIn extends StandIn {
   revoked: Set<string>;
   /** Revocation requests seen (each a list of credentials), to assert what was sent. */
   revocations: string[][];
+  /**
+   * The next request to `path` gets this answer instead of the stand-in's own (an answer GitHub
+   * could send but the stand-in's state does not produce: a body missing a field, a Link header).
+   */
+  answerNext(path: string, answer: StandInAnswer): void;
 }
 
 const DOCS = 'https://docs.github.com/rest';
@@ -96,6 +101,7 @@ export async function startGithub(tokens: Record<string, FakeToken>, apps: FakeA
   const keys = new Map(apps.map((a) => [a, createPublicKey(a.publicKeyPem)] as const));
   let used = 0;
   let revokeCalls = 0;
+  const canned: { path: string; answer: StandInAnswer }[] = [];
 
   const user = (req: StandInRequest): FakeToken | StandInAnswer => {
     const t = tokenOf(req);
@@ -130,6 +136,8 @@ export async function startGithub(tokens: Record<string, FakeToken>, apps: FakeA
       'x-ratelimit-resource': 'core',
     },
     handle(req) {
+      const c = canned.findIndex((a) => a.path === req.path);
+      if (c >= 0) return canned.splice(c, 1)[0]!.answer;
       if (req.headers['x-github-api-version'] && req.headers['x-github-api-version'] !== '2022-11-28' && req.headers['x-github-api-version'] !== '2026-03-10') {
         return error(400, `API version ${String(req.headers['x-github-api-version'])} is not supported.`);
       }
@@ -237,5 +245,6 @@ export async function startGithub(tokens: Record<string, FakeToken>, apps: FakeA
       return error(404, 'Not Found');
     },
   });
-  return Object.assign(server, { tokens: live, revoked, revocations });
+  const answerNext = (path: string, answer: StandInAnswer) => void canned.push({ path, answer });
+  return Object.assign(server, { tokens: live, revoked, revocations, answerNext });
 }
