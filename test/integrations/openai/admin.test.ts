@@ -113,14 +113,14 @@ describe('error messages from the Admin API', () => {
   it('never repeat the admin key or any key-shaped text, and stay short', async () => {
     const s = await oddApi((req) => ({
       status: 403,
-      body: { error: { message: `key ${String(req.headers.authorization).slice(7)} may not; also sk-proj-abcd and sk-abc ${'x'.repeat(400)}` } },
+      body: { error: { message: `key ${String(req.headers.authorization).slice(7)} may not; also sk-proj-abcd, sk-abc and the task-force ${'x'.repeat(400)}` } },
     }));
     const err = await failure(adminFor(s.url).listKeys());
     expect(err.message).not.toContain(ADMIN);
     expect(err.message).not.toContain('FAKE0123');
     expect(err.message).toContain('sk-[redacted]');
     expect(err.message).not.toContain('sk-proj-abcd');
-    expect(err.message).toContain('sk-abc '); // too short to be a key: left as said
+    expect(err.message).toContain('sk-abc and the task-force'); // too short to be a key, or inside a word: left as said
     expect(err.message.length).toBeLessThan(300);
   });
 
@@ -129,6 +129,9 @@ describe('error messages from the Admin API', () => {
     const a = adminFor(s.url);
     expect((await failure(a.listKeys())).message).toBe('OpenAI could not list the project API keys: HTTP 500');
     expect((await failure(a.isActive(SVC_KEY))).message).toBe('OpenAI could not check the key: HTTP 502');
+    await s.close();
+    const t = await oddApi(() => ({ status: 300, raw: 'not json' }));
+    expect((await failure(adminFor(t.url).listKeys())).message).toBe('OpenAI could not list the project API keys: HTTP 300');
   });
 
   it('a successful answer that is not JSON is an error naming the call', async () => {

@@ -1,4 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makePlan } from '../../../src/commands/rotate.js';
+import { loadProject } from '../../../src/graph/project-context.js';
+import { trustProject } from '../../helpers/trust.js';
 import { CredctlError } from '../../../src/core/errors.js';
 import { ExitCode } from '../../../src/core/exit-codes.js';
 import { startOpenAiApi, type OpenAiApiServer } from '../../../src/demo/vendors/openai-api.js';
@@ -97,6 +104,11 @@ describe('openai verify', () => {
       expect(v.status).toBe('dead');
       expect(v.reason).toContain('Incorrect API key provided');
       noValueIn(v.reason, PROJECT_KEY);
+      // A value too short to look like a key (a pasted fragment) is masked all the same.
+      const fragment = 'sk-FAKE-0a1b2c3d';
+      const short = await openai.verify!({ value: fragment }, contextFor('openai', quoting.url));
+      expect(short.reason).toContain('Incorrect API key provided');
+      expect(short.reason).not.toContain(fragment);
     } finally {
       await quoting.close();
     }
@@ -242,5 +254,38 @@ describe('openai identify through a reply the stand-in does not give', () => {
     expect(err.exitCode).toBe(ExitCode.Remote);
     expect(err.message).toMatch(/could not list the project API keys: HTTP 500/);
     noValueIn(err.message, SVC_KEY, ADMIN);
+  });
+});
+
+describe('what a user is told and planned', () => {
+  it('says where OpenAI lives, what revoke does, and where to go by hand', () => {
+    expect(new URL(openai.defaultApi!).host).toBe('api.openai.com');
+    expect(openai.revoke!.warning).toMatch(/deleted at OpenAI: every application still using it fails/);
+    expect(openai.rotate!.summary).toMatch(/same service account/);
+    expect(openai.manual?.rotate?.url).toBe('https://platform.openai.com/api-keys');
+    expect(openai.manual?.rotate?.instructions).toMatch(/same project.*delete the old one/);
+    expect(openai.manual?.revoke?.url).toBe('https://platform.openai.com/api-keys');
+    expect(openai.manual?.revoke?.instructions).toMatch(/Delete the key/);
+    expect(openai.config).toEqual([
+      expect.objectContaining({ key: 'admin', secret: true, description: expect.stringMatching(/admin key/) }),
+      expect.objectContaining({ key: 'project', description: expect.stringMatching(/project id/) }),
+    ]);
+  });
+
+  it('without an admin key in credctl.yaml a leaked key is planned as a manual rotation at the dashboard; with one, through the API', () => {
+    // A value the scanner takes for a real key (a fixed run of digits reads as a placeholder).
+    const leaked = api.seedKey('proj_shop', { user: 'user_1' }).value;
+    const plan = (providerLine: string) => {
+      const root = mkdtempSync(join(tmpdir(), 'credctl-openai-plan-'));
+      execFileSync('git', ['init', '-q', root]);
+      writeFileSync(join(root, '.env'), `OPENAI_API_KEY=${leaked}\n`);
+      writeFileSync(join(root, 'credctl.yaml'), `providers:\n  openai: ${providerLine}\n`);
+      trustProject(root);
+      return makePlan(loadProject(root), { all: true }).credentials[0]!;
+    };
+    const manual = plan(`{ issuer: ${api.url}, project: proj_shop }`);
+    expect(manual.strategy).toBe('manual');
+    expect(manual.steps.find((s) => s.action === 'manual-create')?.manual?.url).toBe('https://platform.openai.com/api-keys');
+    expect(plan(`{ issuer: ${api.url}, admin: "store:openai/admin", project: proj_shop }`).strategy).toBe('api');
   });
 });
