@@ -124,6 +124,14 @@ describe('error messages from the Admin API', () => {
     expect(err.message.length).toBeLessThan(300);
   });
 
+  it('never repeat an admin credential that is not shaped like a key (a proxy token, say)', async () => {
+    const token = 'FAKE-proxy-token-0a1b';
+    const s = await oddApi((req) => ({ status: 401, body: { error: { message: `bad token ${String(req.headers.authorization).slice(7)}` } } }));
+    const err = await failure(adminFor(s.url, 'proj_shop', token).listKeys());
+    expect(err.message).toMatch(/HTTP 401 \(bad token /);
+    expect(err.message).not.toContain(token);
+  });
+
   it('say only the status when OpenAI gives no message', async () => {
     const s = await oddApi((req) => (req.path.endsWith('models') ? { status: 502, body: { error: { message: 42 } } } : { status: 500, raw: 'not json' }));
     const a = adminFor(s.url);
@@ -156,12 +164,14 @@ describe('identifying a key by its redacted form', () => {
     expect(none.exitCode).toBe(ExitCode.Refused);
     expect(none.message).toContain('OpenAI project proj_shop');
     expect(none.hint).toContain('providers.openai.project');
+    expect(none.hint).toMatch(/rotate the key in the dashboard/);
     const sa = api.addServiceAccount('proj_shop', 'twins');
     api.seedKey('proj_shop', { serviceAccount: sa.id }, SVC_KEY);
     api.seedKey('proj_shop', { serviceAccount: sa.id }, `${SVC_KEY.slice(0, 20)}${'Z'.repeat(30)}sv01`);
     api.seedKey('proj_shop', { serviceAccount: sa.id }, `${SVC_KEY.slice(0, 20)}${'Y'.repeat(30)}sv01`);
     const many = await failure(a.identify(SVC_KEY));
     expect(many.exitCode).toBe(ExitCode.Refused);
+    expect(many.hint).toMatch(/in the dashboard/);
     expect(many.message).toMatch(/^3 API keys in OpenAI project proj_shop look like this key/);
     for (const e of [none, many]) expect(e.message).not.toContain(SVC_KEY.slice(12, 30));
   });
@@ -176,6 +186,14 @@ describe('identifying a key by its redacted form', () => {
     const err = await failure(adminFor(s.url).identify(SVC_KEY));
     expect(err.exitCode).toBe(ExitCode.Refused);
     expect(err.message).toMatch(/belongs to a user/);
+    expect(err.hint).toMatch(/in the dashboard, or move the application to a service-account key/);
+    // The owner's type decides: a user's key is refused even when the entry also names an account.
+    await s.close();
+    const t = await oddApi(() => ({
+      status: 200,
+      body: { data: [{ id: 'key_1', redacted_value: redactedValue(SVC_KEY), owner: { type: 'user', service_account: { id: 'svc_1' } } }], has_more: false },
+    }));
+    expect((await failure(adminFor(t.url).identify(SVC_KEY))).message).toMatch(/belongs to a user/);
   });
 });
 
