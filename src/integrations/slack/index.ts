@@ -31,11 +31,14 @@ export function tokenKind(value: string): string {
   return 'token';
 }
 
-/** Slack's risk for a scope: admin.* and admin scopes first, then the usual read/write words. */
+/**
+ * Slack's risk for a scope: admin.* and admin scopes first, then the scopes that write without
+ * saying so, then the usual read/write words (which read `*:history`, `identify` and `identity.*`
+ * as read, as Slack means them).
+ */
 export function scopeRisk(scope: string): Risk {
   if (/^admin(?:[.:]|$)/.test(scope) || scope === 'client') return 'admin';
   if (/^(?:bot|incoming-webhook|commands|chat:write.*|connections:write|app_configurations:write)$/.test(scope)) return 'write';
-  if (/:history$|^identify$|^identity\./.test(scope)) return 'read';
   return riskFromWords(scope);
 }
 
@@ -55,7 +58,8 @@ function httpTrouble(reply: VendorReply): string | undefined {
     return `Slack is rate-limiting (HTTP 429${reply.headers['retry-after'] ? `, retry after ${reply.headers['retry-after']} s` : ''}); try again later`;
   if (reply.status >= 500) return `Slack failed to answer (HTTP ${reply.status})`;
   if (reply.status !== 200) return `Slack answered HTTP ${reply.status}`;
-  if (reply.malformed || typeof reply.json?.ok !== 'boolean') return 'Slack answered with a body that is not its JSON';
+  // A body that is not JSON has no `ok` either.
+  if (typeof reply.json?.ok !== 'boolean') return 'Slack answered with a body that is not its JSON';
   return undefined;
 }
 
