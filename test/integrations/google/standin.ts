@@ -5,7 +5,7 @@
  * behind an OAuth access token.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { bearerOf, startStandIn, type StandIn } from '../standin.js';
+import { bearerOf, startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface FakeKey {
   keyString: string;
@@ -24,11 +24,16 @@ export interface GoogleStandIn extends StandIn {
   project: string;
   /** Whether the project enabled the Generative Language API. */
   generativeEnabled: { value: boolean };
+  /**
+   * The next `count` requests whose method and path match answer this instead (an answer Google
+   * may give that the project above never produces: an odd key name, an operation that fails).
+   */
+  answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count?: number): void;
 }
 
 const GEMINI = 'generativelanguage.googleapis.com';
 
-function googleError(code: number, status: string, message: string, info?: { reason: string; metadata?: Record<string, string> }) {
+export function googleError(code: number, status: string, message: string, info?: { reason: string; metadata?: Record<string, string> }) {
   return {
     error: {
       code,
@@ -63,12 +68,19 @@ export async function startGoogle(opts: { project: string; adminToken: string; r
     return pending ? { name, done: false } : { name, done: true, response };
   };
   const byString = (s: string | undefined) => [...keys.entries()].find(([, k]) => k.keyString === s);
+  const scripted: { method: string; path: string | RegExp; answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer); left: number }[] = [];
 
   const standIn = await startStandIn({
     errorBody: (status, message) =>
       googleError(status, status === 429 ? 'RESOURCE_EXHAUSTED' : status === 403 ? 'PERMISSION_DENIED' : status >= 500 ? 'UNAVAILABLE' : 'UNKNOWN', message),
     rateLimitHeaders: { 'retry-after': '0' },
     handle(req) {
+      const i = scripted.findIndex((a) => a.method === req.method && (typeof a.path === 'string' ? req.path === a.path : a.path.test(req.path)));
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        return typeof a.answer === 'function' ? a.answer(req) : a.answer;
+      }
       if (req.method === 'GET' && req.path === '/v1beta/models') {
         const given = (req.headers['x-goog-api-key'] as string | undefined) ?? req.query.get('key') ?? undefined;
         const found = byString(given);
@@ -170,5 +182,12 @@ export async function startGoogle(opts: { project: string; adminToken: string; r
       return { status: 404, body: googleError(404, 'NOT_FOUND', 'Not Found') };
     },
   });
-  return Object.assign(standIn, { keys, project: opts.project, generativeEnabled });
+  return Object.assign(standIn, {
+    keys,
+    project: opts.project,
+    generativeEnabled,
+    answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count = 1) {
+      scripted.push({ method, path, answer, left: count });
+    },
+  });
 }

@@ -6,7 +6,7 @@
  * headers. Values are made with node:crypto like real ones: random, never derivable from the id.
  */
 import { randomBytes } from 'node:crypto';
-import { bearerOf, startStandIn, type StandIn } from '../standin.js';
+import { bearerOf, startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface SendGridKey {
   id: string;
@@ -36,6 +36,11 @@ export interface SendGridStandIn extends StandIn {
   keys: Map<string, SendGridKey>;
   /** Add a key with a chosen value (fixtures). */
   add(value: string, name: string, scopes: string[]): void;
+  /**
+   * The next `count` requests whose method and path match answer this instead (an answer SendGrid
+   * may give that the keys above never produce: a flat key object, a list without ids).
+   */
+  answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count?: number): void;
 }
 
 export async function startSendGrid(initial: { value: string; name: string; scopes: string[] }[] = []): Promise<SendGridStandIn> {
@@ -49,11 +54,18 @@ export async function startSendGrid(initial: { value: string; name: string; scop
   const err = (status: number, message: string, field: string | null = null) => ({ status, body: { errors: [{ field, message }] } });
   const rate = { 'x-ratelimit-limit': '600', 'x-ratelimit-remaining': '599', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60) };
   const byId = (id: string) => [...keys.entries()].find(([, k]) => k.id === id);
+  const scripted: { method: string; path: string | RegExp; answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer); left: number }[] = [];
 
   const standIn = await startStandIn({
     errorBody: (status, message) => ({ errors: [{ field: null, message: status === 429 ? 'too many requests' : message }] }),
     rateLimitHeaders: { ...rate, 'x-ratelimit-remaining': '0' },
     handle(req) {
+      const i = scripted.findIndex((a) => a.method === req.method && (typeof a.path === 'string' ? req.path === a.path : a.path.test(req.path)));
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        return typeof a.answer === 'function' ? a.answer(req) : a.answer;
+      }
       const value = bearerOf(req);
       const caller = value ? keys.get(value) : undefined;
       if (!caller) return err(401, 'authorization required');
@@ -93,5 +105,11 @@ export async function startSendGrid(initial: { value: string; name: string; scop
       return err(404, 'not found');
     },
   });
-  return Object.assign(standIn, { keys, add });
+  return Object.assign(standIn, {
+    keys,
+    add,
+    answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count = 1) {
+      scripted.push({ method, path, answer, left: count });
+    },
+  });
 }
