@@ -116,8 +116,8 @@ export function unreachable(vendor: string, err: unknown): Verification {
 
 /** `: <first line of the error>`, or nothing when the error says nothing: never an empty colon. */
 export function because(err: unknown): string {
-  // split always gives a first part, empty for an empty message.
-  const line = (err as Error | undefined)?.message?.split('\n')[0]!.trim();
+  const [first] = (err as Error | undefined)?.message?.split('\n') ?? [];
+  const line = first?.trim();
   return line ? `: ${line}` : '';
 }
 

@@ -26,7 +26,14 @@ let api: AnthropicStandIn;
 beforeEach(async () => {
   api = await startAnthropic({
     keys: [
-      { id: 'apikey_01FAKEleaked', value: LEAKED, name: 'backend prod', status: 'active', workspace_id: 'wrkspc_01FAKEprod', expires_at: '2027-03-01T00:00:00Z' },
+      {
+        id: 'apikey_01FAKEleaked',
+        value: LEAKED,
+        name: 'backend prod',
+        status: 'active',
+        workspace_id: 'wrkspc_01FAKEprod',
+        expires_at: '2027-03-01T00:00:00Z',
+      },
       { id: 'apikey_01FAKEother', value: OTHER, name: 'notebook', status: 'active', workspace_id: null, created_by: null },
     ],
     admins: { [ADMIN]: { org: ORG, name: 'Fake Org' } },
@@ -48,7 +55,11 @@ function expectNoKeyIn(result: unknown): void {
   for (const key of [LEAKED, OTHER, ADMIN, UNLISTED]) expect(text).not.toContain(key.slice(13, 40));
 }
 
-const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as CredctlError);
+const failureOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as CredctlError,
+  );
 
 describe('what anthropic verify names', () => {
   it('a live API key: one model asked for, the vendor named, no more identity than the kind', async () => {
@@ -72,7 +83,11 @@ describe('what anthropic verify names', () => {
 
   it('a key in the default workspace, with no creator and no expiry, says so and adds nothing', async () => {
     const v = await anthropic.verify!({ value: OTHER }, ctx(ADMIN));
-    expect(v).toEqual({ status: 'live', reason: 'Anthropic accepted it just now', identity: { credentialId: 'apikey_01FAKEother', kind: 'API key', account: 'default workspace' } });
+    expect(v).toEqual({
+      status: 'live',
+      reason: 'Anthropic accepted it just now',
+      identity: { credentialId: 'apikey_01FAKEother', kind: 'API key', account: 'default workspace' },
+    });
   });
 
   it("the creator's type when the list gives it (a service account), a user when it does not", async () => {
@@ -139,8 +154,11 @@ describe('what anthropic verify names', () => {
     expect((await anthropic.verify!({ value: LEAKED }, ctx())).reason).toBe('Anthropic refuses it (HTTP 401 authentication_error)');
   });
 
-  it("a long error message is cut, and a key Anthropic quotes is masked", async () => {
-    api.answerNext({ status: 401, body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key ${'and more words '.repeat(12)}` } } }, '/v1/models');
+  it('a long error message is cut, and a key Anthropic quotes is masked', async () => {
+    api.answerNext(
+      { status: 401, body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key ${'and more words '.repeat(12)}` } } },
+      '/v1/models',
+    );
     const long = await anthropic.verify!({ value: LEAKED }, ctx());
     expect(long.reason!.length).toBeLessThan(140);
     api.answerNext({ status: 401, body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key ${LEAKED}` } } }, '/v1/models');
@@ -258,7 +276,13 @@ describe('what anthropic revoke does with each answer', () => {
   });
 
   it('the list is followed page by page to its end, and not past a page that names no next cursor', async () => {
-    api.answerNext({ status: 200, body: { data: [{ type: 'api_key', id: 'apikey_01FAKEpad', partial_key_hint: 'sk-ant-api03-PAD...00AA' }], has_more: true, last_id: 'apikey_01FAKEpad' } }, LIST);
+    api.answerNext(
+      {
+        status: 200,
+        body: { data: [{ type: 'api_key', id: 'apikey_01FAKEpad', partial_key_hint: 'sk-ant-api03-PAD...00AA' }], has_more: true, last_id: 'apikey_01FAKEpad' },
+      },
+      LIST,
+    );
     expect(await anthropic.revoke!.run({ value: LEAKED }, ctx(ADMIN))).toBe('revoked');
     const pages = api.requests.filter((r) => r.path === LIST);
     expect(pages.map((r) => [r.query.get('limit'), r.query.get('after_id')])).toEqual([
@@ -275,25 +299,44 @@ describe('what anthropic revoke does with each answer', () => {
 
   it('the list is read for 100 pages at most', async () => {
     for (let i = 0; i < 101; i++)
-      api.answerNext({ status: 200, body: { data: [{ type: 'api_key', id: `apikey_01FAKEpage${i}`, partial_key_hint: 'sk-ant-api03-PAD...00AA' }], has_more: true, last_id: `apikey_01FAKEpage${i}` } }, LIST);
+      api.answerNext(
+        {
+          status: 200,
+          body: {
+            data: [{ type: 'api_key', id: `apikey_01FAKEpage${i}`, partial_key_hint: 'sk-ant-api03-PAD...00AA' }],
+            has_more: true,
+            last_id: `apikey_01FAKEpage${i}`,
+          },
+        },
+        LIST,
+      );
     await failureOf(anthropic.revoke!.run({ value: LEAKED }, ctx(ADMIN)));
     expect(api.requests.filter((r) => r.path === LIST)).toHaveLength(100);
   });
 
   it('a list answer that is not a 2xx fails even when its body holds a list', async () => {
-    api.answerNext({ status: 300, body: { data: [{ type: 'api_key', id: 'apikey_01FAKEleaked', status: 'active', partial_key_hint: hintOf(LEAKED) }], has_more: false } }, LIST);
+    api.answerNext(
+      { status: 300, body: { data: [{ type: 'api_key', id: 'apikey_01FAKEleaked', status: 'active', partial_key_hint: hintOf(LEAKED) }], has_more: false } },
+      LIST,
+    );
     const err = await failureOf(anthropic.revoke!.run({ value: LEAKED }, ctx(ADMIN)));
     expect(err!.message).toMatch(/^Anthropic list API keys: HTTP 300/);
     expect(api.requests.filter((r) => r.method === 'POST')).toEqual([]);
   });
 
   it('keys quoted in a failed list or archive are shown redacted to their ends', async () => {
-    const quoting = (status: number) => ({ status, body: { type: 'error', error: { type: 'invalid_request_error', message: `about ${LEAKED} and ${ADMIN}` } } });
+    const quoting = (status: number) => ({
+      status,
+      body: { type: 'error', error: { type: 'invalid_request_error', message: `about ${LEAKED} and ${ADMIN}` } },
+    });
     api.answerNext(quoting(404), LIST);
     const list = await failureOf(anthropic.revoke!.run({ value: LEAKED }, ctx(ADMIN)));
     api.answerNext(quoting(400), '/v1/organizations/api_keys/apikey_01FAKEleaked');
     const archive = await failureOf(anthropic.revoke!.run({ value: LEAKED }, ctx(ADMIN)));
-    api.answerNext({ status: 200, body: { type: 'api_key', id: 'apikey_01FAKEleaked', status: 'active', message: `kept ${LEAKED} for ${ADMIN}` } }, '/v1/organizations/api_keys/apikey_01FAKEleaked');
+    api.answerNext(
+      { status: 200, body: { type: 'api_key', id: 'apikey_01FAKEleaked', status: 'active', message: `kept ${LEAKED} for ${ADMIN}` } },
+      '/v1/organizations/api_keys/apikey_01FAKEleaked',
+    );
     const kept = await failureOf(anthropic.revoke!.run({ value: LEAKED }, ctx(ADMIN)));
     for (const err of [list, archive, kept]) {
       expectNoKeyIn(err!.message);
@@ -303,7 +346,11 @@ describe('what anthropic revoke does with each answer', () => {
   });
 
   it('a redirect loop on the archive that echoes the leaked key does not show it', async () => {
-    for (let i = 0; i < 4; i++) api.answerNext({ status: 307, headers: { location: `/v1/organizations/api_keys/apikey_01FAKEleaked?echo=${LEAKED}` } }, '/v1/organizations/api_keys/apikey_01FAKEleaked');
+    for (let i = 0; i < 4; i++)
+      api.answerNext(
+        { status: 307, headers: { location: `/v1/organizations/api_keys/apikey_01FAKEleaked?echo=${LEAKED}` } },
+        '/v1/organizations/api_keys/apikey_01FAKEleaked',
+      );
     const err = await failureOf(anthropic.revoke!.run({ value: LEAKED }, ctx(ADMIN)));
     expect(err!.message).toContain('redirects');
     expectNoKeyIn(err!.message);
@@ -337,7 +384,10 @@ describe('what anthropic revoke does with each answer', () => {
   });
 
   it("a listed key's id is one path segment of the archive call, whatever it holds", async () => {
-    api.answerNext({ status: 200, body: { data: [{ type: 'api_key', id: 'apikey_01FAKE/../../me', status: 'active', partial_key_hint: hintOf(LEAKED) }], has_more: false } }, LIST);
+    api.answerNext(
+      { status: 200, body: { data: [{ type: 'api_key', id: 'apikey_01FAKE/../../me', status: 'active', partial_key_hint: hintOf(LEAKED) }], has_more: false } },
+      LIST,
+    );
     await failureOf(anthropic.revoke!.run({ value: LEAKED }, ctx(ADMIN)));
     expect(api.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/v1/organizations/api_keys/apikey_01FAKE%2F..%2F..%2Fme']);
   });
@@ -355,7 +405,10 @@ describe('what anthropic revoke does with each answer', () => {
     expect(await anthropic.revoke!.run({ value: LEAKED }, ctx(ADMIN))).toBe('revoked');
     expect(api.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
     api.keys[0]!.status = 'active';
-    api.answerNext({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: `bad ${LEAKED} ${ADMIN}` } } }, '/v1/organizations/api_keys/apikey_01FAKEleaked');
+    api.answerNext(
+      { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: `bad ${LEAKED} ${ADMIN}` } } },
+      '/v1/organizations/api_keys/apikey_01FAKEleaked',
+    );
     const err = await failureOf(anthropic.revoke!.run({ value: LEAKED }, ctx(ADMIN)));
     expect(err!.exitCode).toBe(5);
     expect(err!.message).toMatch(/^Anthropic archive API key: HTTP 400/);

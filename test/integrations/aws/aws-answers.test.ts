@@ -111,7 +111,10 @@ describe('aws verify: what each answer means', () => {
     expect(v.lastUsedAt).toBe('2026-11-30T10:00:00Z');
     expect(sent(1)[0]).toMatchObject({ Action: 'GetAccessKeyLastUsed', AccessKeyId: KEY_ID });
     expect(scripted.requests.at(-1)!.headers.authorization).toContain('Credential=AKIAFAKEADMIN0000001/');
-    scripted.answer(identity(USER_ARN), ok('GetAccessKeyLastUsed', '<UserName>fake-worker</UserName><AccessKeyLastUsed><ServiceName>N/A</ServiceName></AccessKeyLastUsed>'));
+    scripted.answer(
+      identity(USER_ARN),
+      ok('GetAccessKeyLastUsed', '<UserName>fake-worker</UserName><AccessKeyLastUsed><ServiceName>N/A</ServiceName></AccessKeyLastUsed>'),
+    );
     expect(keep(await aws.verify!(CRED, sctx(ADMIN)))).not.toHaveProperty('lastUsedAt');
     scripted.answer(identity(USER_ARN), awsError(403, 'AccessDenied'));
     expect(keep(await aws.verify!(CRED, sctx(ADMIN)))).toMatchObject({ status: 'live' });
@@ -184,13 +187,22 @@ describe('aws analyze: the policies and their weight', () => {
       identity(USER_ARN),
       ok('ListAttachedUserPolicies', '<AttachedPolicies/>'),
       awsError(403, 'AccessDenied'),
-      ok('ListAttachedUserPolicies', '<AttachedPolicies><member><PolicyName>ReadOnlyAccess</PolicyName><PolicyArn>arn:aws:iam::aws:policy/ReadOnlyAccess</PolicyArn></member></AttachedPolicies>'),
+      ok(
+        'ListAttachedUserPolicies',
+        '<AttachedPolicies><member><PolicyName>ReadOnlyAccess</PolicyName><PolicyArn>arn:aws:iam::aws:policy/ReadOnlyAccess</PolicyArn></member></AttachedPolicies>',
+      ),
       ok('ListUserPolicies', '<PolicyNames/>'),
     );
     const a = keep(await aws.analyze!(CRED, sctx(ADMIN)));
     expect(a.grants.map((g) => g.scope)).toEqual(['ReadOnlyAccess']);
     expect(scripted.requests.at(-1)!.headers.authorization).toContain('Credential=AKIAFAKEADMIN0000001/');
-    scripted.answer(identity(USER_ARN), awsError(403, 'AccessDenied'), awsError(403, 'AccessDenied'), awsError(403, 'AccessDenied'), awsError(403, 'AccessDenied'));
+    scripted.answer(
+      identity(USER_ARN),
+      awsError(403, 'AccessDenied'),
+      awsError(403, 'AccessDenied'),
+      awsError(403, 'AccessDenied'),
+      awsError(403, 'AccessDenied'),
+    );
     const none = keep(await aws.analyze!(CRED, sctx(ADMIN)));
     expect(none).toMatchObject({ grants: [], complete: false });
     expect(none.note).toContain('IAM user fake-worker could not be read');
@@ -235,7 +247,11 @@ describe('aws analyze: the policies and their weight', () => {
 
   it('a key without its key id is not asked about', async () => {
     const before = scripted.requests.length;
-    expect(keep(await aws.analyze!({ value: SECRET }, sctx()))).toMatchObject({ grants: [], complete: false, note: 'its access key id was not found next to it' });
+    expect(keep(await aws.analyze!({ value: SECRET }, sctx()))).toMatchObject({
+      grants: [],
+      complete: false,
+      note: 'its access key id was not found next to it',
+    });
     expect(scripted.requests.length).toBe(before);
   });
 });
@@ -328,7 +344,10 @@ describe('aws rotation provider: what it sends and what it does with each answer
 
   it('create: a new key for the same user, its id returned as a part', async () => {
     scripted.answer(
-      ok('CreateAccessKey', `<AccessKey><UserName>fake-worker</UserName><AccessKeyId>AKIAFAKE000000000002</AccessKeyId><SecretAccessKey>FAKEnew0123456789</SecretAccessKey></AccessKey>`),
+      ok(
+        'CreateAccessKey',
+        `<AccessKey><UserName>fake-worker</UserName><AccessKeyId>AKIAFAKE000000000002</AccessKeyId><SecretAccessKey>FAKEnew0123456789</SecretAccessKey></AccessKey>`,
+      ),
     );
     const created = await provider(sctx(ADMIN)).create({ credential: {} as never, oldId: `${KEY_ID}|fake-worker`, idempotencyKey: 'k' });
     expect(created).toEqual({ value: 'FAKEnew0123456789', id: 'AKIAFAKE000000000002|fake-worker', parts: { 'access-key-id': 'AKIAFAKE000000000002' } });

@@ -79,7 +79,11 @@ describe('awsQuery: the answer', () => {
   it("AWS's error envelope gives the code and message, with the status", async () => {
     aws.answer(awsError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match'));
     const r = await awsQuery(ctx(), 'sts', KEY, { Action: 'GetCallerIdentity' });
-    expect(r).toMatchObject({ status: 403, malformed: false, error: { code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match' } });
+    expect(r).toMatchObject({
+      status: 403,
+      malformed: false,
+      error: { code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match' },
+    });
     aws.answer({ status: 400, xml: '<ErrorResponse><Error><Type>Sender</Type></Error></ErrorResponse>' });
     expect((await awsQuery(ctx(), 'sts', KEY, { Action: 'GetCallerIdentity' })).error).toEqual({ code: '', message: '' });
   });

@@ -430,8 +430,7 @@ describe('github: more answers GitHub can give', () => {
   });
 
   it('GitHub quoting the token back is shown redacted, in a verify reason and in errors', async () => {
-    const quoting = (status: number, path?: string) =>
-      api.misbehave({ kind: 'status', status, message: `Bad credentials: ${CLASSIC}` }, path ? { path } : {});
+    const quoting = (status: number, path?: string) => api.misbehave({ kind: 'status', status, message: `Bad credentials: ${CLASSIC}` }, path ? { path } : {});
     quoting(401);
     const v = keep(await github.verify!({ value: CLASSIC }, ctx()));
     expect(v.reason).toContain(redact(CLASSIC));
@@ -452,7 +451,7 @@ describe('github: more answers GitHub can give', () => {
     expect((await failure(github.analyze!({ value: USER_TOKEN }, ctx())))!.message).toContain(redact(USER_TOKEN));
   });
 
-  it('the revocation call carries GitHub\'s media type and API version', async () => {
+  it("the revocation call carries GitHub's media type and API version", async () => {
     await github.revoke!.run({ value: REFRESH }, ctx());
     const post = api.requests.filter((r) => r.path === '/credentials/revoke').at(-1)!;
     expect(post.headers['x-github-api-version']).toBe('2022-11-28');

@@ -54,7 +54,13 @@ describe('the project key list', () => {
     const keys = await adminFor(api.url).listKeys();
     expect(keys.map((k) => k.id)).toEqual(seeded.map((k) => k.id));
     expect(keys[0]).toEqual({ id: seeded[0]!.id, name: 'seeded', redacted: redactedValue(seeded[0]!.value), ownerType: 'user' });
-    expect(keys[1]).toEqual({ id: seeded[1]!.id, name: 'seeded', redacted: redactedValue(seeded[1]!.value), ownerType: 'service_account', serviceAccount: sa.id });
+    expect(keys[1]).toEqual({
+      id: seeded[1]!.id,
+      name: 'seeded',
+      redacted: redactedValue(seeded[1]!.value),
+      ownerType: 'service_account',
+      serviceAccount: sa.id,
+    });
     const lists = api.requests.map((r) => new URL(r.path, 'http://x'));
     expect(lists.map((u) => u.searchParams.get('limit'))).toEqual(['100', '100', '100']);
     expect(lists.map((u) => u.searchParams.get('after'))).toEqual([null, seeded[99]!.id, seeded[199]!.id]);
@@ -83,11 +89,16 @@ describe('the project key list', () => {
   });
 
   it('stops when a page says more but names no last id, and reads a page without data as empty', async () => {
-    const s = await oddApi((req) => ({ status: 200, body: req.query.get('after') ? { data: 'nope', has_more: false } : { data: [], has_more: true, last_id: 5 } }));
+    const s = await oddApi((req) => ({
+      status: 200,
+      body: req.query.get('after') ? { data: 'nope', has_more: false } : { data: [], has_more: true, last_id: 5 },
+    }));
     expect(await adminFor(s.url).listKeys()).toEqual([]);
     expect(s.requests).toHaveLength(1);
     const t = await oddApi((req) =>
-      req.query.get('after') === 'k1' ? { status: 200, body: { data: 'nope', has_more: 'yes', last_id: 'k2' } } : { status: 200, body: { data: [], has_more: true, last_id: 'k1' } },
+      req.query.get('after') === 'k1'
+        ? { status: 200, body: { data: 'nope', has_more: 'yes', last_id: 'k2' } }
+        : { status: 200, body: { data: [], has_more: true, last_id: 'k1' } },
     );
     expect(await adminFor(t.url).listKeys()).toEqual([]);
     expect(t.requests).toHaveLength(2);
@@ -113,7 +124,9 @@ describe('error messages from the Admin API', () => {
   it('never repeat the admin key or any key-shaped text, and stay short', async () => {
     const s = await oddApi((req) => ({
       status: 403,
-      body: { error: { message: `key ${String(req.headers.authorization).slice(7)} may not; also sk-proj-abcd, sk-abc and the task-force ${'x'.repeat(400)}` } },
+      body: {
+        error: { message: `key ${String(req.headers.authorization).slice(7)} may not; also sk-proj-abcd, sk-abc and the task-force ${'x'.repeat(400)}` },
+      },
     }));
     const err = await failure(adminFor(s.url).listKeys());
     expect(err.message).not.toContain(ADMIN);
@@ -259,7 +272,10 @@ describe('the API address', () => {
     const s = await oddApi(() => ({ status: 200, body: { data: [] } }));
     await adminFor(`${s.url}/openai`).listKeys();
     await adminFor(`${s.url}/openai/`).listKeys();
-    expect(s.requests.map((r) => r.path)).toEqual(['/openai/v1/organization/projects/proj_shop/api_keys', '/openai/v1/organization/projects/proj_shop/api_keys']);
+    expect(s.requests.map((r) => r.path)).toEqual([
+      '/openai/v1/organization/projects/proj_shop/api_keys',
+      '/openai/v1/organization/projects/proj_shop/api_keys',
+    ]);
   });
 });
 
@@ -269,7 +285,18 @@ describe('redactedFits', () => {
     for (const r of ['sk-svcac...Ab12', 'sk-..12', 'sk-svcac…Ab12', 'sk-svcac**Ab12', 'sk-svcac****Ab12']) expect(redactedFits(r, v), r).toBe(true);
   });
   it('needs both ends to fit, at least three characters before and two after, and a key longer than both', () => {
-    for (const r of ['sk-svcac...Zz99', 'sk-proj-...Ab12', 'no dots here', 'sk...12', 'sk-...2', 'sk-svcac.Ab12', 'sk-svcac*Ab12', 'xsk-svcac...Ab12', '...Ab12', 'sk-svcac...'])
+    for (const r of [
+      'sk-svcac...Zz99',
+      'sk-proj-...Ab12',
+      'no dots here',
+      'sk...12',
+      'sk-...2',
+      'sk-svcac.Ab12',
+      'sk-svcac*Ab12',
+      'xsk-svcac...Ab12',
+      '...Ab12',
+      'sk-svcac...',
+    ])
       expect(redactedFits(r, v), r).toBe(false);
     expect(redactedFits('sk-...12', 'sk-12')).toBe(false);
     expect(redactedFits('sk-...12', 'sk-x12')).toBe(true);

@@ -96,7 +96,10 @@ describe('openai verify', () => {
 
   it('an error message that quotes the key sent never repeats it', async () => {
     const quoting = await startStandIn({
-      handle: (req) => ({ status: 401, body: { error: { message: `Incorrect API key provided: ${req.headers.authorization}`, type: 'invalid_request_error' } } }),
+      handle: (req) => ({
+        status: 401,
+        body: { error: { message: `Incorrect API key provided: ${req.headers.authorization}`, type: 'invalid_request_error' } },
+      }),
       errorBody: (_s, message) => ({ error: { message } }),
     });
     try {
@@ -124,7 +127,9 @@ describe('openai revoke (delete the key in the configured project)', () => {
     expect(await openai.revoke!.run({ value: SVC_KEY }, ctx())).toBe('revoked');
     expect(api.keys('proj_shop').map((k) => k.id)).toEqual([other.id]);
     const deletes = api.requests.filter((r) => r.method === 'DELETE');
-    expect(deletes).toEqual([expect.objectContaining({ path: `/v1/organization/projects/proj_shop/api_keys/${leaked.id}`, authorization: `Bearer ${ADMIN}`, status: 200 })]);
+    expect(deletes).toEqual([
+      expect.objectContaining({ path: `/v1/organization/projects/proj_shop/api_keys/${leaked.id}`, authorization: `Bearer ${ADMIN}`, status: 200 }),
+    ]);
   });
 
   it('a key no longer listed and no longer accepted was revoked already: nothing is deleted', async () => {
@@ -247,7 +252,9 @@ describe('openai identify through a reply the stand-in does not give', () => {
   it('revoke rethrows a failed lookup of a key that still works (the error says why), and never the key', async () => {
     odd = await startStandIn({
       handle: (req) =>
-        req.path === '/v1/models' ? { status: 200, body: { data: [] } } : { status: 500, body: { error: { message: `boom for ${req.headers.authorization}` } } },
+        req.path === '/v1/models'
+          ? { status: 200, body: { data: [] } }
+          : { status: 500, body: { error: { message: `boom for ${req.headers.authorization}` } } },
       errorBody: (_s, message) => ({ error: { message } }),
     });
     const err = await failure(openai.revoke!.run({ value: SVC_KEY }, contextFor('openai', odd.url, { settings: { project: 'proj_shop' }, admin: ADMIN })));

@@ -54,7 +54,7 @@ describe('what auth.test says about who the token is', () => {
   });
 });
 
-describe("auth.test answers that do not say the token is good", () => {
+describe('auth.test answers that do not say the token is good', () => {
   it('each dead error code is dead; any other, or one that is not a short code, is unknown and never shown raw', async () => {
     for (const code of ['invalid_auth', 'token_revoked', 'token_expired', 'account_inactive']) {
       answer({ ok: false, error: code });
@@ -173,9 +173,19 @@ describe('token kinds and scope risks', () => {
 
   it("rates Slack's admin, write-only-by-name and read scopes", () => {
     for (const s of ['admin', 'admin.users:write', 'admin:org', 'client']) expect(scopeRisk(s), s).toBe('admin');
-    for (const s of ['bot', 'incoming-webhook', 'commands', 'chat:write', 'chat:write.public', 'chat:write:bot', 'connections:write', 'app_configurations:write'])
+    for (const s of [
+      'bot',
+      'incoming-webhook',
+      'commands',
+      'chat:write',
+      'chat:write.public',
+      'chat:write:bot',
+      'connections:write',
+      'app_configurations:write',
+    ])
       expect(scopeRisk(s), s).toBe('write');
-    for (const s of ['channels:history', 'identify', 'identity.basic', 'users:read', 'abot', 'bots', 'xcommands', 'clients']) expect(scopeRisk(s), s).toBe('read');
+    for (const s of ['channels:history', 'identify', 'identity.basic', 'users:read', 'abot', 'bots', 'xcommands', 'clients'])
+      expect(scopeRisk(s), s).toBe('read');
   });
 });
 

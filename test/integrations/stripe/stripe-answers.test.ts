@@ -83,7 +83,11 @@ describe('what stripe verify names', () => {
     const bare = await stripe.verify!({ value: NAMELESS }, ctx());
     api.answerNext({ status: 200, body: { id: ACCOUNT, object: 'account', settings: { dashboard: null }, business_profile: { name: 'Fake Business Ltd' } } });
     const noDashboard = await stripe.verify!({ value: NAMELESS }, ctx());
-    expect(bare).toEqual({ status: 'live', reason: expect.stringContaining('Stripe accepted it'), identity: { account: ACCOUNT, kind: 'secret key (test mode)' } });
+    expect(bare).toEqual({
+      status: 'live',
+      reason: expect.stringContaining('Stripe accepted it'),
+      identity: { account: ACCOUNT, kind: 'secret key (test mode)' },
+    });
     expect(noDashboard.identity).toEqual({ account: ACCOUNT, kind: 'secret key (test mode)', principal: 'Fake Business Ltd' });
     // A name that is not a string is not shown as one.
     api.answerNext({ status: 200, body: { id: ACCOUNT, object: 'account', settings: { dashboard: { display_name: { text: 'Fake' } } } } });
@@ -121,7 +125,11 @@ describe('what stripe verify names', () => {
   it('an expired key is dead because it expired, with its kind', async () => {
     const v = await stripe.verify!({ value: EXPIRED }, ctx());
     expectNoKeyIn(v);
-    expect(v).toEqual({ status: 'dead', reason: expect.stringContaining('expired (HTTP 401 api_key_expired)'), identity: { kind: 'restricted key (test mode)' } });
+    expect(v).toEqual({
+      status: 'dead',
+      reason: expect.stringContaining('expired (HTTP 401 api_key_expired)'),
+      identity: { kind: 'restricted key (test mode)' },
+    });
     expect(v.reason).toContain('Stripe');
   });
 
@@ -135,13 +143,24 @@ describe('what stripe verify names', () => {
   });
 
   it('a 403 is live whatever its body; the account and permission only when Stripe names them', async () => {
-    api.answerNext({ status: 403, body: { error: { type: 'invalid_request_error', message: 'The provided key does not have the required permissions for this endpoint.' } } });
+    api.answerNext({
+      status: 403,
+      body: { error: { type: 'invalid_request_error', message: 'The provided key does not have the required permissions for this endpoint.' } },
+    });
     const unnamed = await stripe.verify!({ value: READS_SOME }, ctx());
-    expect(unnamed).toEqual({ status: 'live', reason: 'Stripe accepted it just now; it may not read the account', identity: { kind: 'restricted key (test mode)' } });
+    expect(unnamed).toEqual({
+      status: 'live',
+      reason: 'Stripe accepted it just now; it may not read the account',
+      identity: { kind: 'restricted key (test mode)' },
+    });
     for (const body of [undefined, { message: 'Forbidden' }]) {
       api.answerNext({ status: 403, body });
       const v = await stripe.verify!({ value: READS_SOME }, ctx());
-      expect(v, JSON.stringify(body)).toEqual({ status: 'live', reason: expect.stringContaining('may not read the account'), identity: { kind: 'restricted key (test mode)' } });
+      expect(v, JSON.stringify(body)).toEqual({
+        status: 'live',
+        reason: expect.stringContaining('may not read the account'),
+        identity: { kind: 'restricted key (test mode)' },
+      });
     }
     const named = await stripe.verify!({ value: READS_SOME }, ctx());
     expectNoKeyIn(named);
