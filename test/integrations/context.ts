@@ -14,3 +14,28 @@ export function contextFor(id: string, api: string, opts: { provider?: string; s
     ...(opts.admin !== undefined ? { adminSecret: async () => opts.admin! } : {}),
   });
 }
+
+/** What a refused call left: its message, hint and exit code. */
+export interface Failure {
+  message: string;
+  hint?: string;
+  exitCode: number;
+}
+
+/**
+ * Everything a test got back, kept (through `keep` and `failure`) so that the file can check at
+ * its end that no secret value appears in any result, reason, message or error.
+ */
+export function keptAnswers() {
+  const seen: unknown[] = [];
+  const keep = <T>(x: T): T => (seen.push(x), x);
+  /** The error a call failed with (undefined when it did not fail), kept. */
+  const failure = async (p: Promise<unknown>): Promise<Failure | undefined> =>
+    keep(
+      await p.then(
+        () => undefined,
+        (e: any) => ({ message: e.message, hint: e.hint, exitCode: e.exitCode }),
+      ),
+    );
+  return { seen, keep, failure };
+}

@@ -11,7 +11,7 @@ import { integrationContext } from '../../../src/integrations/context.js';
 import { startAwsApi, type AwsApiServer, type StandInKey } from '../../../src/demo/vendors/aws-api.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
 import type { IntegrationContext, RotationProvider } from '../../../src/integrations/types.js';
-import { contextFor } from '../context.js';
+import { contextFor, keptAnswers } from '../context.js';
 import { awsError, identity, ok, startScriptedAws, type ScriptedAws } from './scripted.js';
 
 const aws = integrationNamed('aws')!;
@@ -24,15 +24,7 @@ let scripted: ScriptedAws;
 let real: AwsApiServer;
 let realAdmin: StandInKey;
 /** Everything a test got back, to check no secret ever appears in it. */
-const seen: unknown[] = [];
-const keep = <T>(x: T): T => (seen.push(x), x);
-const failure = async (p: Promise<unknown>) =>
-  keep(
-    await p.then(
-      () => undefined,
-      (e: Error) => ({ message: e.message, hint: (e as any).hint, exitCode: (e as any).exitCode }),
-    ),
-  ) as { message: string; hint?: string; exitCode: number } | undefined;
+const { seen, keep, failure } = keptAnswers();
 const withAdmin = (api: string, admin: () => Promise<string>): IntegrationContext =>
   integrationContext({ integration: aws, provider: 'aws', api, adminSecret: admin });
 const sctx = (admin?: string) => contextFor('aws', scripted.url, admin ? { admin } : {});

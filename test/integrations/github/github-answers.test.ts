@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redact } from '../../../src/core/redact.js';
 import { expiryOf } from '../../../src/integrations/github/index.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
-import { contextFor } from '../context.js';
+import { contextFor, keptAnswers } from '../context.js';
 import { startGithub, type GithubStandIn } from './standin.js';
 
 const CLASSIC = 'ghp_FAKEanswers0123456789abcdefFAKE01234';
@@ -26,15 +26,7 @@ const github = integrationNamed('github')!;
 let api: GithubStandIn;
 const ctx = () => contextFor('github', api.url);
 /** Everything a test got back, to check no token value ever appears in it. */
-const seen: unknown[] = [];
-const keep = <T>(x: T): T => (seen.push(x), x);
-const failure = async (p: Promise<unknown>) =>
-  keep(
-    await p.then(
-      () => undefined,
-      (e: Error) => ({ message: e.message, hint: (e as any).hint, exitCode: (e as any).exitCode }),
-    ),
-  ) as { message: string; hint?: string; exitCode: number } | undefined;
+const { seen, keep, failure } = keptAnswers();
 const callsTo = (path: string) => api.requests.filter((r) => r.path === path).length;
 
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrationNamed } from '../../../src/integrations/registry.js';
 import { appJwt, createInstallationToken, expiryOf, tokenKind } from '../../../src/integrations/github/index.js';
-import { contextFor } from '../context.js';
+import { contextFor, keptAnswers } from '../context.js';
 import { startGithub, type GithubStandIn } from './standin.js';
 
 // Obviously fake, yet shaped like the real formats (and providers/github/rules.yaml).
@@ -19,15 +19,7 @@ const APP_KEY = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 let api: GithubStandIn;
 const ctx = () => contextFor('github', api.url);
 /** Everything a test got back, to check no token value ever appears in it. */
-const seen: unknown[] = [];
-const keep = <T>(x: T): T => (seen.push(x), x);
-const failure = async (p: Promise<unknown>) =>
-  keep(
-    await p.then(
-      () => undefined,
-      (e: Error) => ({ message: e.message, hint: (e as any).hint, exitCode: (e as any).exitCode }),
-    ),
-  );
+const { seen, keep, failure } = keptAnswers();
 
 beforeAll(async () => {
   api = await startGithub(

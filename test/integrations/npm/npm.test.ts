@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrationNamed } from '../../../src/integrations/registry.js';
-import { contextFor } from '../context.js';
+import { contextFor, keptAnswers } from '../context.js';
 import { startNpm, type NpmStandIn } from './standin.js';
 
 // Obviously fake, shaped like npm_ tokens (providers/npm/rules.yaml: npm_ + 36 alphanumerics).
@@ -15,15 +15,7 @@ const ALL = [PUBLISH, READONLY, SHARED_A, SHARED_B, NO_RIGHTS, UNKNOWN];
 const npm = integrationNamed('npm')!;
 let api: NpmStandIn;
 const ctx = () => contextFor('npm', api.url);
-const seen: unknown[] = [];
-const keep = <T>(x: T): T => (seen.push(x), x);
-const failure = async (p: Promise<unknown>) =>
-  keep(
-    await p.then(
-      () => undefined,
-      (e: any) => ({ message: e.message, hint: e.hint, exitCode: e.exitCode }),
-    ),
-  );
+const { seen, keep, failure } = keptAnswers();
 
 beforeAll(async () => {
   api = await startNpm({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrationNamed } from '../../../src/integrations/registry.js';
 import type { PlanCredential } from '../../../src/plan/types.js';
-import { contextFor } from '../context.js';
+import { contextFor, keptAnswers } from '../context.js';
 import { startVercel, type VercelStandIn } from './standin.js';
 
 // Obviously fake, 24 alphanumerics like a Vercel token (providers/vercel/rules.yaml).
@@ -14,15 +14,7 @@ const LAST_USED = Date.UTC(2026, 11, 6, 9, 30);
 const vercel = integrationNamed('vercel')!;
 let api: VercelStandIn;
 const ctx = (settings?: Record<string, string>) => contextFor('vercel', api.url, { settings });
-const seen: unknown[] = [];
-const keep = <T>(x: T): T => (seen.push(x), x);
-const failure = async (p: Promise<unknown>) =>
-  keep(
-    await p.then(
-      () => undefined,
-      (e: any) => ({ message: e.message, hint: e.hint, exitCode: e.exitCode }),
-    ),
-  );
+const { seen, keep, failure } = keptAnswers();
 const credential = {
   id: 'fp_vercel',
   names: ['VERCEL_TOKEN'],
