@@ -1,4 +1,6 @@
 /** An IntegrationContext pointed at a stand-in, for integration tests. */
+import { expect } from 'vitest';
+import { CredctlError } from '../../src/core/errors.js';
 import { integrationContext } from '../../src/integrations/context.js';
 import { integrationNamed } from '../../src/integrations/registry.js';
 import type { IntegrationContext } from '../../src/integrations/types.js';
@@ -38,4 +40,14 @@ export function keptAnswers() {
       ),
     );
   return { seen, keep, failure };
+}
+
+/** The rejection of a promise, which must be a CredctlError (a one-line error with an exit code, never a crash). */
+export async function credctlRejection(p: Promise<unknown>): Promise<CredctlError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CredctlError);
+  return err as CredctlError;
 }

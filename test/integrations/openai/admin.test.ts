@@ -3,6 +3,7 @@ import { CredctlError } from '../../../src/core/errors.js';
 import { ExitCode } from '../../../src/core/exit-codes.js';
 import { redactedValue, startOpenAiApi, type OpenAiApiServer } from '../../../src/demo/vendors/openai-api.js';
 import { OpenAiAdmin, redactedFits } from '../../../src/integrations/openai/admin.js';
+import { credctlRejection as failure } from '../context.js';
 import { startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 // The Admin API client the OpenAI rotation and revoke stand on: the key list (every page, each
@@ -26,15 +27,6 @@ afterEach(async () => {
   for (const a of admins.splice(0)) await a.close();
   await api.close();
 });
-
-async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CredctlError);
-  return err as CredctlError;
-}
 
 /** A bare stand-in answering with `answer`, recording what it was sent. */
 let odd: StandIn | undefined;

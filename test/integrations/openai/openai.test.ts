@@ -12,7 +12,7 @@ import { startOpenAiApi, type OpenAiApiServer } from '../../../src/demo/vendors/
 import { integrationContext } from '../../../src/integrations/context.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
 import type { IntegrationContext, RotationProvider, RotationSubject } from '../../../src/integrations/types.js';
-import { contextFor } from '../context.js';
+import { contextFor, credctlRejection as failure } from '../context.js';
 import { startStandIn, type StandIn } from '../standin.js';
 
 // The OpenAI integration's verify, revoke and rotation steps against the Admin API stand-in
@@ -36,16 +36,6 @@ const ctx = (opts: { project?: string | null; admin?: string } = {}) =>
     settings: opts.project === null ? {} : { project: opts.project ?? 'proj_shop' },
     admin: opts.admin ?? ADMIN,
   });
-
-/** The rejection of a promise, which must be a CredctlError. */
-async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CredctlError);
-  return err as CredctlError;
-}
 
 const noValueIn = (text: string, ...values: string[]) => {
   for (const v of values) expect(text).not.toContain(v.slice(12, 32));
