@@ -66,6 +66,40 @@ export const MUTATED_MODULES = [
   { file: 'src/integrations/slack/index.ts', floor: 80, tests: ['test/integrations/slack/*.test.ts'] },
   { file: 'src/integrations/google/index.ts', floor: 80, tests: ['test/integrations/google/*.test.ts'] },
   { file: 'src/integrations/sendgrid/index.ts', floor: 80, tests: ['test/integrations/sendgrid/*.test.ts'] },
+  { file: 'src/integrations/cloudflare/index.ts', floor: 80, tests: ['test/integrations/cloudflare/*.test.ts'] },
+  { file: 'src/integrations/datadog/index.ts', floor: 80, tests: ['test/integrations/datadog/*.test.ts'] },
+  { file: 'src/integrations/discord/index.ts', floor: 80, tests: ['test/integrations/discord/*.test.ts'] },
+  { file: 'src/integrations/gitlab/index.ts', floor: 80, tests: ['test/integrations/gitlab/*.test.ts'] },
+  { file: 'src/integrations/mailgun/index.ts', floor: 80, tests: ['test/integrations/mailgun/*.test.ts'] },
+  { file: 'src/integrations/npm/index.ts', floor: 80, tests: ['test/integrations/npm/*.test.ts'] },
+  { file: 'src/integrations/sentry/index.ts', floor: 80, tests: ['test/integrations/sentry/*.test.ts'] },
+  { file: 'src/integrations/shopify/index.ts', floor: 80, tests: ['test/integrations/shopify/*.test.ts'] },
+  { file: 'src/integrations/supabase/index.ts', floor: 80, tests: ['test/integrations/supabase/*.test.ts'] },
+  { file: 'src/integrations/telegram/index.ts', floor: 80, tests: ['test/integrations/telegram/*.test.ts'] },
+  { file: 'src/integrations/twilio/index.ts', floor: 80, tests: ['test/integrations/twilio/*.test.ts'] },
+  { file: 'src/integrations/vercel/index.ts', floor: 80, tests: ['test/integrations/vercel/*.test.ts'] },
+  { file: 'src/integrations/postgres/index.ts', floor: 80, tests: ['test/integrations/postgres/*.test.ts', 'test/providers/postgres-adapter.test.ts'] },
+  { file: 'src/integrations/postgres/admin.ts', floor: 80, tests: ['test/integrations/postgres/*.test.ts', 'test/providers/postgres-adapter.test.ts'] },
+  {
+    file: 'src/integrations/standard/index.ts',
+    floor: 80,
+    tests: [
+      'test/integrations/standard/*.test.ts',
+      'test/standard/issuer.test.ts',
+      'test/standard/issuer-v02.test.ts',
+      'test/standard/onboarding-client.test.ts',
+    ],
+  },
+  {
+    file: 'src/integrations/standard/client.ts',
+    floor: 80,
+    tests: [
+      'test/integrations/standard/*.test.ts',
+      'test/standard/issuer.test.ts',
+      'test/standard/issuer-v02.test.ts',
+      'test/standard/onboarding-client.test.ts',
+    ],
+  },
 ];
 
 /**
