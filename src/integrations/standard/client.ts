@@ -154,9 +154,8 @@ export class StandardClient implements ProviderAdapter {
   /**
    * One call; non-2xx becomes an IssuerResponseError carrying the issuer's problem (error code and
    * description). A 429 or 503 with Retry-After is waited out and repeated when the wait is at
-   * most 30 s and the call is safe to repeat (every call here is: reads, revocations and state
-   * changes are idempotent, creates and rotations carry an Idempotency-Key); otherwise the error
-   * names the wait.
+   * most 30 s, as every call here is safe to repeat (reads, revocations and state changes are
+   * idempotent, creates and rotations carry an Idempotency-Key); otherwise the error names the wait.
    */
   private async call(
     method: 'GET' | 'POST',
@@ -164,7 +163,6 @@ export class StandardClient implements ProviderAdapter {
     body?: Json,
     extra: Record<string, string> = {},
     secrets: string[] = [],
-    safeToRepeat = true,
   ): Promise<{ status: number; json: Json; res: SafeResponse }> {
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...extra };
     if (this.options.adminToken && !headers.authorization) headers.authorization = `Bearer ${this.options.adminToken}`;
@@ -185,7 +183,6 @@ export class StandardClient implements ProviderAdapter {
       if (
         wait !== undefined &&
         wait <= MAX_RETRY_AFTER_SECONDS &&
-        safeToRepeat &&
         attempt < RETRY_AFTER_ATTEMPTS &&
         this.waited + wait <= (this.options.retryAfterBudgetSeconds ?? RETRY_AFTER_BUDGET_SECONDS)
       ) {
@@ -196,7 +193,7 @@ export class StandardClient implements ProviderAdapter {
       const waitNote =
         wait === undefined
           ? ''
-          : wait > MAX_RETRY_AFTER_SECONDS || !safeToRepeat
+          : wait > MAX_RETRY_AFTER_SECONDS
             ? `; the issuer asks to wait ${wait} s before trying again`
             : `; still refused after waiting as asked (${wait} s)`;
       const text = `${method} ${url}: HTTP ${res.status}${code ? ` ${code}` : ''}${description ? `: ${description}` : ''}${waitNote}`;

@@ -12,9 +12,11 @@ import type { AddressInfo } from 'node:net';
  * Keys look like `acme_live_` + 32 base62 characters. They are made at run time by this test
  * server and mean nothing anywhere else. Values are kept only as SHA-256 hashes.
  *
- * Test knobs: `calls` (every request's method and path), `throttle(path, n, seconds)` (the next n
+ * Test knobs: `calls` (every request's method and path; `requests` adds its headers and body), `throttle(path, n, seconds)` (the next n
  * requests to that path answer 429 with Retry-After), and `manifestPatch` (members merged into the
- * manifest, e.g. a hostile credential pattern).
+ * manifest, e.g. a hostile credential pattern), and `answerNext(answer, path?)` (the next request,
+ * to that path if given, gets this answer instead: the shapes a real issuer's own state never
+ * produces, such as a 2xx that is not JSON or a created credential without its value).
  */
 export interface AcmeCredential {
   id: string;
@@ -28,6 +30,16 @@ export interface AcmeCredential {
   created_by: string;
   rotated_from?: string;
   revoked_at?: string;
+}
+
+/** An answer a test scripts: a status, a JSON body or raw text, and headers. */
+export interface ScriptedAnswer {
+  status: number;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+  /** Close the connection without answering (an answer lost on the way). */
+  drop?: boolean;
 }
 
 export interface AcmeEvent {
@@ -58,9 +70,12 @@ export async function startAcmeIssuer() {
   const events: AcmeEvent[] = [];
   const idempotency = new Map<string, { bodyHash: string; status: number; answer: Record<string, unknown> }>();
   const calls: { method: string; path: string }[] = [];
+  /** Each request with its headers, and its JSON body once read (what a client sent, for tests to check). */
+  const requests: { method: string; path: string; headers: IncomingMessage['headers']; body?: Record<string, unknown> }[] = [];
   const stats = { notModified: 0 };
   const throttles = new Map<string, { left: number; seconds: number }>();
   let manifestPatch: Record<string, unknown> = {};
+  const scripted: { answer: ScriptedAnswer; path?: string }[] = [];
   let origin = '';
 
   const manifest = () => ({
@@ -198,6 +213,15 @@ export async function startAcmeIssuer() {
     const url = new URL(req.url ?? '/', origin);
     const path = url.pathname;
     calls.push({ method: req.method ?? 'GET', path });
+    const request: (typeof requests)[number] = { method: req.method ?? 'GET', path, headers: req.headers };
+    requests.push(request);
+    const next = scripted.findIndex((s) => !s.path || s.path === path);
+    if (next >= 0) {
+      const { answer } = scripted.splice(next, 1)[0]!;
+      if (answer.drop) return void req.socket.destroy();
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+      return res.end(answer.raw ?? (answer.body === undefined ? '' : JSON.stringify(answer.body)));
+    }
     const throttle = throttles.get(path);
     if (throttle && throttle.left > 0) {
       throttle.left--;
@@ -221,6 +245,7 @@ export async function startAcmeIssuer() {
     if (!path.startsWith('/api/')) return problem(res, 404, 'not_found');
     if (!isAdmin(req)) return problem(res, 401, 'invalid_token', 'management calls need the admin token', { 'www-authenticate': 'Bearer realm="acme"' });
     const body = req.method === 'POST' ? await readBody(req) : {};
+    request.body = body;
 
     if (req.method === 'POST' && path === '/api/introspect') {
       const c = typeof body.token === 'string' ? byValue(body.token) : undefined;
@@ -309,6 +334,7 @@ export async function startAcmeIssuer() {
     url: origin,
     adminToken,
     calls,
+    requests,
     stats,
     events,
     credentials,
@@ -326,6 +352,9 @@ export async function startAcmeIssuer() {
     byValue,
     throttle(path: string, times: number, seconds: number) {
       throttles.set(path, { left: times, seconds });
+    },
+    answerNext(answer: ScriptedAnswer, path?: string) {
+      scripted.push({ answer, path });
     },
     patchManifest(patch: Record<string, unknown>) {
       manifestPatch = patch;
