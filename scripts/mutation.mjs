@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calculateMetrics } from 'mutation-testing-metrics';
 import { MUTATED_MODULES, reportFileFor } from '../stryker.config.mjs';
+import { writeSurvivorsReport } from './mutation-survivors.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stryker = join(dirname(createRequire(import.meta.url).resolve('@stryker-mutator/core/package.json')), 'bin', 'stryker.js');
@@ -70,6 +71,7 @@ for (const { file, floor } of MUTATED_MODULES) {
   const cells = [score.toFixed(1).padStart(5), String(floor).padStart(5), m.killed, m.timeout, m.survived, m.noCoverage, m.ignored];
   console.log(`${file.padEnd(34)}  ${cells.map((c, i) => String(c).padStart([5, 5, 6, 7, 8, 6, 7][i])).join('  ')}`);
 }
+console.log(`survivors listed in ${writeSurvivorsReport()}`);
 if (below.length) {
   console.error(`mutation: below the floor: ${below.join('; ')}`);
   process.exit(1);
