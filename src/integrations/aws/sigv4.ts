@@ -52,7 +52,7 @@ export async function awsQuery(
   aws4.sign(request, key);
   const headers: Record<string, string> = { accept: 'text/xml' };
   // Host and Content-Length go out as undici sends them (the same values that were signed).
-  // Stryker disable next-line MethodExpression,ConditionalExpression,Regex: header names are case-insensitive, aws4's own names never repeat ours in another case, and undici sends a Host or Content-Length given with the value it would compute itself (aws4 names no other header holding those words); header names are case-insensitive, and aws4's own names never repeat ours in another case
+  // Stryker disable next-line MethodExpression,ConditionalExpression,Regex: header names are case-insensitive, aws4's own names never repeat ours in another case, and undici sends a Host or Content-Length given with the value it would compute itself (aws4 names no other header holding those words)
   for (const [k, v] of Object.entries(request.headers)) if (!/^(host|content-length)$/i.test(k)) headers[k.toLowerCase()] = String(v);
   const res = await ctx.http.request(new URL('/', url), {
     method: 'POST',
