@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SafeHttp } from '../../../src/net/http.js';
 import { UnsupportedOperation } from '../../../src/providers/adapter.js';
-import { IssuerResponseError, StandardClient } from '../../../src/integrations/standard/client.js';
+import { IssuerResponseError, StandardClient, problemOf, retryAfterSeconds } from '../../../src/integrations/standard/client.js';
 import { startAcmeIssuer, type AcmeIssuer } from '../../standard/independent-issuer/acme-issuer.js';
 import { keptAnswers } from '../context.js';
 
@@ -81,7 +81,7 @@ describe('what it sends', () => {
     expect(sent.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     expect(made).toMatchObject({ scopes: ['reports:read'], environment: 'test', name: 'ci key', status: 'active', replayed: false });
     expect(Date.parse(made.expiresAt!) - Date.parse(made.createdAt!)).toBe(3600_000);
-    const bare = await c.create({ scopes: ['reports:read'] });
+    const bare = await c.create({ scopes: ['reports:read'], environment: '', ttlSeconds: 0, name: '' });
     values.push(bare.value);
     expect(lastTo('/api/keys').body).toEqual({ scope: ['reports:read'] });
   });
@@ -124,6 +124,9 @@ describe('what it sends', () => {
     expect(sent.body).toEqual({ scope: ['reports:read'], ttl_seconds: 7200, name: 'renamed' });
     expect(sent.headers['idempotency-key']).toBe('idem-FAKE-client-2');
     expect(made.rotatedFrom).toBe(old.id);
+    const same = await c.rotate(made.id, { ttlSeconds: 0, name: '' });
+    values.push(same.value);
+    expect(lastTo(`/api/keys/${made.id}/rotate`).body).toEqual({});
     await rejection(c.rotate('a/b?c', {}));
     expect(acme.calls.at(-1)!.path).toBe('/api/keys/a%2Fb%3Fc/rotate');
   });
@@ -137,6 +140,11 @@ describe('what it sends', () => {
     );
     const f = await rejection(c.rotate(old.id));
     expect(f.message).toContain(`replaces key_someone_else, not ${old.id}`);
+    acme.answerNext(
+      { status: 201, body: { id: 'key_new1', value: 'acme_live_FAKE0123456789abcdefghil', rotated_from: `key_${'k'.repeat(300)}` } },
+      `/api/keys/${old.id}/rotate`,
+    );
+    expect((await rejection(c.rotate(old.id))).message).not.toContain('k'.repeat(100));
     acme.answerNext({ status: 201, body: { id: 'key_new2', value: 'acme_live_FAKE0123456789abcdefghik' } }, `/api/keys/${old.id}/rotate`);
     expect((await c.rotate(old.id)).rotatedFrom).toBeUndefined();
   });
@@ -167,7 +175,7 @@ describe('what it sends', () => {
       acme.answerNext({ status: 200, body: { id: old.id, scope: 'reports:read', status: 'active' } }, `/api/keys/${old.id}/scope`);
       return client().scope(old.id, ['reports:read']);
     });
-    expect(lastTo(`/api/keys/${old.id}/scope`).path).toBe(`/api/keys/${old.id}/scope`);
+    expect(lastTo(`/api/keys/${old.id}/scope`).body).toEqual({ scope: ['reports:read'] });
     expect(info).toMatchObject({ id: old.id, scopes: ['reports:read'], status: 'active' });
   });
 });
@@ -232,7 +240,7 @@ describe('how it reads answers', () => {
       expect((await c.get(key.id)).status).toBe(status);
     }
     acme.answerNext(
-      { status: 200, body: { id: key.id, status: 'exploded', name: 3, scope: 'a b', environment: 3, created_at: 1, expires_at: 1, hint: 1, rotated_from: 1 } },
+      { status: 200, body: { id: key.id, status: 'exploded', name: 3, scope: 'a  b', environment: 3, created_at: 1, expires_at: 1, hint: 1, rotated_from: 1 } },
       `/api/keys/${key.id}`,
     );
     expect(await c.get(key.id)).toEqual({
@@ -286,7 +294,7 @@ describe('how it reads answers', () => {
   it('reports what the issuer can do from its manifest', async () => {
     const caps = await client().capabilities();
     expect(caps.operations).toMatchObject({ create: 'api', rotate: 'api', revoke: 'api' });
-    expect(caps).toMatchObject({ idempotencyKeys: true, whoami: true });
+    expect(caps).toMatchObject({ idempotencyKeys: true, expiringCredentials: true, whoami: true, maxConcurrentCredentials: 5 });
     const bare = await withManifest(
       { supports_idempotency_keys: false, supports_expiring_credentials: undefined, whoami_endpoint: undefined, max_concurrent_credentials: undefined },
       () => client().capabilities(),
@@ -296,6 +304,14 @@ describe('how it reads answers', () => {
 });
 
 describe('which credential a value is', () => {
+  it('takes introspection’s credential_id over whoami’s id, without asking whoami', async () => {
+    const { value } = minted();
+    acme.answerNext({ status: 200, body: { active: true, credential_id: 'key_from_introspection' } }, '/api/introspect');
+    const before = acme.requests.filter((r) => r.path === '/api/me').length;
+    expect(await client().credentialId(value)).toBe('key_from_introspection');
+    expect(acme.requests.filter((r) => r.path === '/api/me').length).toBe(before);
+  });
+
   it('asks whoami when introspection names no credential_id', async () => {
     const { c: key, value } = minted();
     acme.answerNext({ status: 200, body: { active: true } }, '/api/introspect');
@@ -355,12 +371,15 @@ describe('refusals and broken answers', () => {
     expect(f?.exitCode).toBe(6);
     expect(f?.message).toContain("manifest's revocation_endpoint (http://127.0.0.2:9)");
     expect(f?.message).toContain(`issuer's origin (${acme.url})`);
+    expect(f?.hint).toContain('credctl.yaml');
     const w = await failure(withManifest({ whoami_endpoint: 'http://127.0.0.2:9/me' }, () => client().whoami('acme_live_FAKE0123456789abcdefghij')));
     expect(w?.message).toContain('whoami_endpoint');
     // A manifest handed in (already validated elsewhere) is checked all the same.
     const manifest = { ...(await client().getManifest()), revocation_endpoint: 'not a url at all' };
     const bad = await failure(client({ manifest }).revoke({ id: 'key_x' }));
     expect(bad?.message).toContain('(not a url at all)');
+    const long = await failure(client({ manifest: { ...manifest, revocation_endpoint: `x${'y'.repeat(300)}` } }).revoke({ id: 'key_x' }));
+    expect(long?.message).not.toContain('y'.repeat(100));
     // Trusted: the call is made there (nothing listens on that port: the call's own failure, not a refusal).
     const trusted = await withManifest({ revocation_endpoint: foreign }, () =>
       client({ trustedOrigins: ['http://127.0.0.2:9/'], timeoutMs: 2000 })
@@ -388,6 +407,11 @@ describe('refusals and broken answers', () => {
     expect(g.code).toBeUndefined();
     acme.answerNext({ status: 300, body: { moved: true } }, '/api/keys');
     expect((await rejection(c.list())).status).toBe(300);
+    acme.answerNext({ status: 300, raw: '<html>moved</html>' }, '/api/keys');
+    expect((await rejection(c.list())).message).toBe(`GET ${acme.url}/api/keys: HTTP 300`);
+    // JSON null is no answer object: read as an empty one, never a crash.
+    acme.answerNext({ status: 200, raw: 'null' }, '/api/introspect');
+    expect((await c.introspect('acme_live_FAKE0123456789abcdefghij')).active).toBe(false);
   });
 
   it('masks the key and the admin token wherever an issuer echoes them, and bounds the message', async () => {
@@ -398,6 +422,10 @@ describe('refusals and broken answers', () => {
     expect(f.message).not.toContain(value);
     expect(f.message).not.toContain(acme.adminToken);
     expect(f.message).toContain('invalid_request');
+    acme.answerNext({ status: 400, body: { error: 'invalid_token', error_description: `revoked: ${value}` } }, '/api/revoke');
+    expect((await rejection(c.revoke({ value }))).message).toContain('revoked: ');
+    acme.answerNext({ status: 401, body: { error: 'invalid_token', error_description: `unknown key ${value}` } }, '/api/me');
+    expect((await rejection(c.whoami(value))).message).toContain('unknown key ');
     acme.answerNext({ status: 400, body: { error: 'x'.repeat(280), error_description: 'y'.repeat(280) } }, '/api/keys');
     expect((await rejection(c.list())).message.length).toBeLessThanOrEqual(500);
   });
@@ -423,6 +451,39 @@ describe('refusals and broken answers', () => {
     expect(f).toMatchObject({ status: 429, retryAfterSeconds: 0 });
   });
 
+  it('waits out the budget exactly, for as long as asked', async () => {
+    const c = client({ retryAfterBudgetSeconds: 1 });
+    await c.getManifest();
+    acme.answerNext({ status: 429, body: { error: 'too_many_requests' }, headers: { 'retry-after': '1' } }, '/api/keys');
+    const started = Date.now();
+    expect(Array.isArray(await c.list())).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    // The budget is spent: the next wait is not taken, and the error says the issuer asks for it.
+    acme.answerNext({ status: 429, body: { error: 'too_many_requests' }, headers: { 'retry-after': '1' } }, '/api/keys');
+    expect((await rejection(c.list())).message).toContain('the issuer asks to wait 1 s before trying again');
+  });
+
+  it('reads a large answer (a long list), up to 4 MiB', async () => {
+    const credentials = Array.from({ length: 4000 }, (_, i) => ({ id: `key_${i}`, name: `key number ${i}`, scope: 'reports:read', status: 'active' }));
+    acme.answerNext({ status: 200, body: { credentials } }, '/api/keys');
+    expect(await client().list()).toHaveLength(4000);
+  });
+
+  it('does not fetch the permission schema a manifest names: discovery here needs the endpoints only', async () => {
+    const { value } = minted();
+    const before = acme.requests.filter((r) => r.path === '/permissions.json').length;
+    const who = await withManifest({ permission_schema_url: `${acme.url}/permissions.json` }, () => client().whoami(value));
+    expect(who.id).toBeTruthy();
+    expect(acme.requests.filter((r) => r.path === '/permissions.json').length).toBe(before);
+  });
+
+  it('names the reference issuer `example` when told no provider', async () => {
+    const f = await withManifest({ whoami_endpoint: undefined }, () =>
+      new StandardClient({ issuer: acme.url }).whoami('acme_live_FAKE0123456789abcdefghij').catch((e) => e),
+    );
+    expect(f.message).toMatch(/^example does not support/);
+  });
+
   it('waits exactly 30 s at most: a 31 s Retry-After fails at once, naming the wait', async () => {
     const c = client();
     await c.getManifest();
@@ -441,6 +502,21 @@ describe('refusals and broken answers', () => {
     const again = client({ http });
     expect(Array.isArray(await again.list())).toBe(true);
     await http.close();
+  });
+});
+
+describe('reading an issuer’s words', () => {
+  it('reads Retry-After with surrounding spaces, and nothing else around the number', () => {
+    expect(retryAfterSeconds(' 5 ')).toBe(5);
+    expect(retryAfterSeconds('x5')).toBeUndefined();
+    expect(retryAfterSeconds('5x')).toBeUndefined();
+  });
+
+  it('takes the first of error_description, detail, title that has words, on one line, and never repeats the code', () => {
+    expect(problemOf({ error: 'e', error_description: '   ', detail: 'the detail' })).toStrictEqual({ code: 'e', description: 'the detail' });
+    expect(problemOf({ error: ' bad ', error_description: 'too   many\n\nspaces ' })).toStrictEqual({ code: 'bad', description: 'too many spaces' });
+    expect(problemOf({ error: 'invalid_token', error_description: 'invalid_token' })).toStrictEqual({ code: 'invalid_token' });
+    expect(problemOf({ error: 'invalid_token' })).toStrictEqual({ code: 'invalid_token' });
   });
 });
 

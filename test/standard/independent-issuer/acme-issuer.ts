@@ -219,6 +219,7 @@ export async function startAcmeIssuer() {
     if (next >= 0) {
       const { answer } = scripted.splice(next, 1)[0]!;
       if (answer.drop) return void req.socket.destroy();
+      if (req.method === 'POST') request.body = await readBody(req).catch(() => undefined);
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       return res.end(answer.raw ?? (answer.body === undefined ? '' : JSON.stringify(answer.body)));
     }
