@@ -18,7 +18,10 @@ import { startShopify, type ShopifyStandIn } from './standin.js';
 const TOKEN = 'shpat_00000000000000000000000000fa4e11';
 const PRIVATE = 'shppa_00000000000000000000000000fa4e12';
 const UNINSTALL = 'shpat_00000000000000000000000000fa4e13';
-const TOKENS = [TOKEN, PRIVATE, UNINSTALL];
+// Not in the shopat_ format on purpose: short segments that no long-run cut would hide, so only
+// masking keeps it out of a message that echoes it.
+const ECHOED = 'shpat_FAKE.echo.0123';
+const TOKENS = [TOKEN, PRIVATE, UNINSTALL, ECHOED];
 const SHOP = '/admin/api/2026-10/shop.json';
 const SCOPES = '/admin/oauth/access_scopes.json';
 const PERMISSIONS = '/admin/api_permissions/current.json';
@@ -181,11 +184,29 @@ describe("verify: what each of Shopify's answers means", () => {
     expect(silent).toEqual({ status: 'unknown', reason: 'Shopify says the shop is locked (HTTP 423)' });
   });
 
-  it('a token echoed back in an error is masked', async () => {
-    api.answerNext('GET', SHOP, { status: 402, body: { errors: `shop frozen for ${TOKEN}` } });
-    const v = keep(await shopify.verify!({ value: TOKEN }, ctx()));
-    expect(v.status).toBe('unknown');
-    expect(v.reason).not.toContain(TOKEN.slice(6));
+  it('a token echoed back in any answer is masked in every reason and error', async () => {
+    const echo = { errors: `no access for ${ECHOED} here` };
+    for (const status of [401, 402, 409]) {
+      api.answerNext('GET', SHOP, { status, body: echo });
+      const v = keep(await shopify.verify!({ value: ECHOED }, ctx()));
+      expect(v.reason, String(status)).toContain('no access for');
+      expect(v.reason).not.toContain('FAKE.echo');
+    }
+    api.answerNext('GET', SCOPES, { status: 403, body: echo });
+    const analyzed = await failure(shopify.analyze!({ value: ECHOED }, ctx()));
+    api.answerNext('DELETE', PERMISSIONS, { status: 403, body: echo });
+    const revoked = await failure(shopify.revoke!.run({ value: ECHOED }, ctx()));
+    for (const err of [analyzed, revoked]) {
+      expect(err!.message).toContain('no access for');
+      expect(err!.message).not.toContain('FAKE.echo');
+    }
+  });
+
+  it("an answer outside 2xx is read through Shopify's errors; an empty 200 is not a shop", async () => {
+    api.answerNext('GET', SHOP, { status: 300, body: { errors: 'choose a shop' } });
+    expect(keep(await shopify.verify!({ value: TOKEN }, ctx()))).toEqual({ status: 'unknown', reason: 'Shopify answered HTTP 300: choose a shop' });
+    api.answerNext('GET', SHOP, { status: 200 });
+    expect(keep(await shopify.verify!({ value: TOKEN }, ctx()))).toEqual({ status: 'unknown', reason: 'Shopify answered without a shop' });
   });
 
   it('one failed read is tried again; a closed port is unknown', async () => {
@@ -277,9 +298,13 @@ describe('revoke: the uninstall, sent once', () => {
     expect(api.tokens.has(UNINSTALL)).toBe(false);
   });
 
-  it('is not an admin call, and says the shop is told before anything is sent', () => {
+  it('is not an admin call, warns that it cannot be undone, and the settings and manual steps say what to do', () => {
     expect(shopify.revoke!.needsAdmin).toBe(false);
     expect(shopify.revoke!.warning).toMatch(/cannot be undone/);
+    expect(shopify.title).toContain('Shopify');
+    expect(shopify.config?.[0]?.description).toContain('.myshopify.com');
+    expect(shopify.config?.[1]?.description).toContain(API_VERSION);
+    expect(shopify.manual?.rotate?.instructions).toContain('credctl store put');
     expect(shopify.config?.map((c) => [c.key, c.required ?? false])).toEqual([
       ['shop', true],
       ['api_version', false],
