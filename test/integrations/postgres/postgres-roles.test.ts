@@ -108,7 +108,7 @@ describe.skipIf(!hasPg)('against a real cluster', () => {
   });
 
   it('verify connects only to the address it checked, with the database the URL names, ignoring query options', async () => {
-    const host = keep(await postgres.verify!({ value: `postgres://shop:${PASSWORD}@localhost:${db.port}/postgres?host=/nonexistent&options=-c%20x` }, ctx()));
+    const host = keep(await postgres.verify!({ value: `postgres://shop:${PASSWORD}@127.0.0.1:${db.port}/postgres?host=/nonexistent&options=-c%20x` }, ctx()));
     expect(host.status).toBe('live');
     const missingDb = keep(await postgres.verify!({ value: urlFor('shop', PASSWORD, 'no_such_db') }, ctx()));
     expect(missingDb.status).toBe('unknown');
