@@ -3,7 +3,7 @@
  * application for known bot tokens, `Authorization: Bot <token>` enforced, Discord's error and
  * rate-limit bodies.
  */
-import { startStandIn, type StandIn } from '../standin.js';
+import { startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface DiscordBot {
   user: { id: string; username: string };
@@ -13,10 +13,13 @@ export interface DiscordBot {
 export interface DiscordStandIn extends StandIn {
   /** Reset Token in the Developer Portal: the old token stops working. */
   reset(token: string): void;
+  /** The next `count` requests to this method and path get this answer instead of the bot's. */
+  answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count?: number): void;
 }
 
 export async function startDiscord(bots: Record<string, DiscordBot>): Promise<DiscordStandIn> {
   const live = new Map(Object.entries(bots));
+  const scripted: { method: string; path: string | RegExp; answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer); left: number }[] = [];
   const standIn = await startStandIn({
     errorBody: (status, message) =>
       status === 429
@@ -32,6 +35,12 @@ export async function startDiscord(bots: Record<string, DiscordBot>): Promise<Di
       'x-ratelimit-scope': 'user',
     },
     handle(req) {
+      const i = scripted.findIndex((a) => a.method === req.method && (typeof a.path === 'string' ? req.path === a.path : a.path.test(req.path)));
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        return typeof a.answer === 'function' ? a.answer(req) : a.answer;
+      }
       const h = req.headers.authorization;
       const bot = typeof h === 'string' && h.startsWith('Bot ') ? live.get(h.slice(4)) : undefined;
       if (!bot) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
@@ -45,5 +54,10 @@ export async function startDiscord(bots: Record<string, DiscordBot>): Promise<Di
       return { status: 404, body: { message: '404: Not Found', code: 0 } };
     },
   });
-  return Object.assign(standIn, { reset: (token: string) => void live.delete(token) });
+  return Object.assign(standIn, {
+    reset: (token: string) => void live.delete(token),
+    answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count = 1) {
+      scripted.push({ method, path, answer, left: count });
+    },
+  });
 }

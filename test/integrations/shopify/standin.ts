@@ -3,16 +3,19 @@
  * access_scopes.json and the app-uninstall call, with X-Shopify-Access-Token enforced, Shopify's
  * `errors` bodies and its call-limit header.
  */
-import { startStandIn, type StandIn } from '../standin.js';
+import { startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface ShopifyStandIn extends StandIn {
   /** Tokens that still work, with their scopes. */
   tokens: Map<string, string[]>;
+  /** The next `count` requests to this method and path get this answer instead of the shop's. */
+  answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count?: number): void;
 }
 
 export async function startShopify(shop: { name: string; domain: string }, tokens: Record<string, string[]>): Promise<ShopifyStandIn> {
   const live = new Map(Object.entries(tokens));
   const callLimit = { 'x-shopify-shop-api-call-limit': '1/40' };
+  const scripted: { method: string; path: string | RegExp; answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer); left: number }[] = [];
   const standIn = await startStandIn({
     errorBody: (status, message) => ({
       errors:
@@ -26,6 +29,12 @@ export async function startShopify(shop: { name: string; domain: string }, token
     }),
     rateLimitHeaders: { 'retry-after': '0', 'x-shopify-shop-api-call-limit': '40/40' },
     handle(req) {
+      const i = scripted.findIndex((a) => a.method === req.method && (typeof a.path === 'string' ? req.path === a.path : a.path.test(req.path)));
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        return typeof a.answer === 'function' ? a.answer(req) : a.answer;
+      }
       const token = req.headers['x-shopify-access-token'];
       const scopes = typeof token === 'string' ? live.get(token) : undefined;
       if (!scopes) return { status: 401, headers: callLimit, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
@@ -57,5 +66,10 @@ export async function startShopify(shop: { name: string; domain: string }, token
       return { status: 404, headers: callLimit, body: { errors: 'Not Found' } };
     },
   });
-  return Object.assign(standIn, { tokens: live });
+  return Object.assign(standIn, {
+    tokens: live,
+    answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count = 1) {
+      scripted.push({ method, path, answer, left: count });
+    },
+  });
 }
