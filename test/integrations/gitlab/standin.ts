@@ -2,9 +2,10 @@
  * GitLab REST API v4 stand-in (see src/integrations/gitlab/API.md): personal access token
  * self-inform, self-rotate (with reuse detection: rotating a revoked token revokes its whole
  * family), self-revoke, and GET /user, with GitLab's scope checks and error bodies.
+ * `answerNext` scripts an answer its tokens never produce (a body without an id, a 200 to DELETE).
  */
 import { randomBytes } from 'node:crypto';
-import { bearerOf, startStandIn, type StandIn, type StandInRequest } from '../standin.js';
+import { bearerOf, startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface GitLabToken {
   id: number;
@@ -22,6 +23,8 @@ export interface GitLabStandIn extends StandIn {
   tokens: Map<string, GitLabToken>;
   /** Add a token for a user; returns its value. */
   add(value: string, t: Partial<GitLabToken> & { scopes: string[]; userId: number }): string;
+  /** The next `count` requests of `method` to `path` (from /api/v4) get this answer. */
+  answerNext(method: string, path: string, answer: StandInAnswer, count?: number): void;
 }
 
 const UNAUTHORIZED = { status: 401, body: { message: '401 Unauthorized' } };
@@ -57,6 +60,7 @@ export async function startGitLab(users: Record<number, { username: string; name
     const h = req.headers['private-token'];
     return typeof h === 'string' ? h : bearerOf(req);
   };
+  const scripted: { method: string; path: string; answer: StandInAnswer; left: number }[] = [];
   const usable = (t: GitLabToken | undefined): t is GitLabToken => !!t && view(t).active;
 
   const standIn = await startStandIn({
@@ -72,6 +76,12 @@ export async function startGitLab(users: Record<number, { username: string; name
     handle(req) {
       if (!req.path.startsWith('/api/v4/')) return { status: 404, body: { message: '404 Not Found' } };
       const path = req.path.slice('/api/v4'.length);
+      const i = scripted.findIndex((a) => a.method === req.method && a.path === path);
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        return a.answer;
+      }
       const value = presented(req);
       const token = value ? tokens.get(value) : undefined;
 
@@ -122,6 +132,9 @@ export async function startGitLab(users: Record<number, { username: string; name
       const id = nextId++;
       tokens.set(value, { id, name: 'ci', createdAt: '2026-11-01T10:00:00.000Z', expiresAt: null, lastUsedAt: null, revoked: false, family: id, ...t });
       return value;
+    },
+    answerNext(method: string, path: string, answer: StandInAnswer, count = 1) {
+      scripted.push({ method, path, answer, left: count });
     },
   });
 }

@@ -5,10 +5,11 @@
  * behave as documented: only an auth token or a Main key may use /Accounts and /Keys; Standard and
  * Restricted keys get 401 code 20003 there. Errors use Twilio's body
  * `{ code, message, more_info, status }`; 429 is code 20429. New SIDs and secrets come from
- * node:crypto.
+ * node:crypto. `answerNext` scripts an answer its state never produces (an account without a
+ * status, a created key without a secret).
  */
 import { randomBytes } from 'node:crypto';
-import { basicOf, startStandIn, type StandIn, type StandInRequest } from '../standin.js';
+import { basicOf, startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface TwilioAccount {
   sid: string;
@@ -35,11 +36,14 @@ const hex = (n: number) => randomBytes(n).toString('hex');
 export interface TwilioStandIn extends StandIn {
   account: TwilioAccount & { secondary?: string };
   keys: Map<string, TwilioKey>;
+  /** The next `count` requests of `method` to `path` get this answer, whoever asks. */
+  answerNext(method: string, path: string, answer: StandInAnswer, count?: number): void;
 }
 
 export async function startTwilio(account: TwilioAccount, initialKeys: Record<string, TwilioKey> = {}): Promise<TwilioStandIn> {
   const acct: TwilioAccount & { secondary?: string } = { status: 'active', type: 'Full', ...account };
   const keys = new Map(Object.entries(initialKeys));
+  const scripted: { method: string; path: string; answer: StandInAnswer; left: number }[] = [];
   const now = () => new Date().toUTCString().replace('GMT', '+0000');
   const keyJson = (sid: string, k: TwilioKey) => ({ sid, friendly_name: k.friendlyName, date_created: now(), date_updated: now() });
 
@@ -59,6 +63,12 @@ export async function startTwilio(account: TwilioAccount, initialKeys: Record<st
       (status === 429 ? twilioError(429, 20429, 'Too Many Requests') : twilioError(status, status >= 500 ? 20500 : status, message)).body,
     rateLimitHeaders: {},
     handle(req) {
+      const i = scripted.findIndex((a) => a.method === req.method && a.path === req.path);
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        return a.answer;
+      }
       const who = caller(req);
       const refused = twilioError(401, 20003, 'Authenticate');
       if (!who) return refused;
@@ -159,5 +169,11 @@ export async function startTwilio(account: TwilioAccount, initialKeys: Record<st
       return twilioError(404, 20404, `The requested resource ${path} was not found`);
     },
   });
-  return Object.assign(standIn, { account: acct, keys });
+  return Object.assign(standIn, {
+    account: acct,
+    keys,
+    answerNext(method: string, path: string, answer: StandInAnswer, count = 1) {
+      scripted.push({ method, path, answer, left: count });
+    },
+  });
 }
