@@ -32,6 +32,7 @@ function siteContext(ctx: IntegrationContext): IntegrationContext {
     .setting('site')
     ?.trim()
     .toLowerCase()
+    // Stryker disable next-line Regex: every part is optional, so the first match is at the start with or without the anchor
     .replace(/^(?:https:\/\/)?(?:app\.|api\.)?/, '');
   if (!site || ctx.api !== DEFAULT_API) return ctx;
   if (!SITES.test(site))
@@ -315,8 +316,9 @@ function overlapProvider(rawCtx: IntegrationContext): RotationProvider {
       // (its value cannot be trusted to have been stored), then a fresh one is made.
       const found = await call(ctx, '/api/v2/api_keys', admin, { query: { 'page[size]': 100, filter: name } });
       if (!ok(found)) throw vendorFailure(VENDOR, 'list API keys', found, secrets);
-      for (const k of Array.isArray(found.json?.data) ? found.json.data : [])
-        if (k?.attributes?.name === name && typeof k.id === 'string') await deleteApiKey(k.id, admin, ctx, secrets);
+      const leftovers = found.json?.data;
+      if (Array.isArray(leftovers))
+        for (const k of leftovers) if (k?.attributes?.name === name && typeof k.id === 'string') await deleteApiKey(k.id, admin, ctx, secrets);
       const made = await call(ctx, '/api/v2/api_keys', admin, { method: 'POST', json: { data: { type: 'api_keys', attributes: { name } } }, retry: false });
       if (!ok(made)) throw vendorFailure(VENDOR, 'create API key', made, secrets);
       const key = made.json?.data?.attributes?.key;

@@ -204,6 +204,13 @@ describe('verify reads each answer', () => {
     }
   });
 
+  it('an empty 200 from validate or validate_keys is unknown for lack of the answer expected, not a crash', async () => {
+    api.answerNext('GET', '/api/v1/validate', { status: 200 });
+    expect(await verify(API_KEY)).toEqual({ status: 'unknown', reason: expect.stringContaining('"valid": true') });
+    api.answerNext('GET', '/api/v2/validate_keys', { status: 200 });
+    expect(await verify(APP_KEY, ctx({ admin: ADMIN }))).toEqual({ status: 'unknown', reason: expect.stringContaining('"status": "ok"') });
+  });
+
   it('a 401 from validate is dead too', async () => {
     api.answerNext('GET', '/api/v1/validate', ddError(401, 'Unauthorized'));
     expect((await verify(API_KEY)).status).toBe('dead');
@@ -324,6 +331,8 @@ describe('analyze reads each answer', () => {
   it('a preview answer without a scope list, or a malformed one, gives data submission only and says the scopes are not shown', async () => {
     for (const answer of [
       { status: 200, body: { data: { attributes: { api_key_id: 'k-leaked' } } } },
+      { status: 200, body: {} },
+      { status: 300, body: { data: { attributes: { api_key_scopes: ['api_keys_write'] } } } },
       { status: 200, raw: '{"data": ' },
       { status: 500, body: { errors: ['Internal'] } },
     ]) {
@@ -379,7 +388,7 @@ describe('analyze reads each answer', () => {
 
   it('none or several of the keys ending alike, or a match without an id: incomplete, and the note says which', async () => {
     const list = (data: unknown[]) => ({ status: 200, body: { data } });
-    api.answerNext('GET', '/api/v2/current_user/application_keys', list([{ id: 'a', attributes: { last4: '0000' } }, null]));
+    api.answerNext('GET', '/api/v2/current_user/application_keys', list([{ id: 'a', attributes: { last4: '0000' } }, null, { id: 'z' }]));
     expect(keep(await datadog.analyze!({ value: APP_KEY }, ctx({ admin: ADMIN }))).note).toContain('none of');
     api.answerNext(
       'GET',
@@ -394,13 +403,28 @@ describe('analyze reads each answer', () => {
     expect(several.note).toContain('several of');
     api.answerNext('GET', '/api/v2/current_user/application_keys', list([{ id: 7, attributes: { last4: 'a4e1', scopes: [] } }]));
     expect(keep(await datadog.analyze!({ value: APP_KEY }, ctx({ admin: ADMIN }))).note).toContain('same four characters');
+    api.answerNext('GET', '/api/v2/current_user/application_keys', { status: 200 });
+    expect(keep(await datadog.analyze!({ value: APP_KEY }, ctx({ admin: ADMIN }))).note).toContain('none of');
+  });
+
+  it('an owner link without its user gives grants without a resource', async () => {
+    for (const relationships of [{}, { owned_by: {} }, { owned_by: { data: {} } }]) {
+      api.answerNext('GET', '/api/v2/current_user/application_keys', {
+        status: 200,
+        body: { data: [{ id: 'app-leaked', attributes: { last4: 'a4e1', scopes: ['dashboards_read'] }, relationships }] },
+      });
+      expect(keep(await datadog.analyze!({ value: APP_KEY }, ctx({ admin: ADMIN }))).grants).toEqual([{ scope: 'dashboards_read', risk: 'read' }]);
+    }
   });
 
   it('a failing list is an error naming the call, a list that is not a list finds none; with no API key, the note says why', async () => {
     api.answerNext('GET', '/api/v2/current_user/application_keys', { status: 200, body: { data: {} } });
     expect(keep(await datadog.analyze!({ value: APP_KEY }, ctx({ admin: ADMIN }))).note).toContain('none of');
     api.answerNext('GET', '/api/v2/current_user/application_keys', ddError(500, 'Internal'), 2);
-    expect((await failure(datadog.analyze!({ value: APP_KEY }, ctx({ admin: ADMIN }))))!.exitCode).toBe(ExitCode.Remote);
+    expect(await failure(datadog.analyze!({ value: APP_KEY }, ctx({ admin: ADMIN })))).toMatchObject({
+      exitCode: ExitCode.Remote,
+      message: expect.stringContaining('list application keys: HTTP 500'),
+    });
     api.answerNext('GET', '/api/v2/current_user/application_keys', { status: 200, raw: '{"data": [' });
     expect((await failure(datadog.analyze!({ value: APP_KEY }, ctx({ admin: ADMIN }))))!.message).toContain('malformed');
     const alone = keep(await datadog.analyze!({ value: APP_KEY }, ctx()));
@@ -445,7 +469,10 @@ describe('revoke sends and reads', () => {
 
   it('a live key missing from the admin list (another org, or a match without an id) is refused, never "already"', async () => {
     api.previewValidate = false;
-    for (const data of [[{ id: 'k-1', attributes: { last4: '0000' } }], [{ id: 9, attributes: { last4: 'fa4e' } }, null]]) {
+    for (const data of [
+      [{ id: 'k-1', attributes: { last4: '0000' } }, { id: 'k-2' }],
+      [{ id: 9, attributes: { last4: 'fa4e' } }, null],
+    ]) {
       api.answerNext('GET', '/api/v2/api_keys', { status: 200, body: { data } });
       const err = await failure(datadog.revoke!.run({ value: API_KEY }, ctx({ admin: ADMIN })));
       expect(err).toMatchObject({
@@ -468,9 +495,9 @@ describe('revoke sends and reads', () => {
   });
 
   it('a key deleted since is "already" when its id must be looked up in the list', async () => {
-    api.previewValidate = false;
     const p = datadog.rotate!.provider(credential, ctx({ admin: ADMIN }));
     api.apiKeys.splice(0, 1);
+    api.answerNext('GET', '/api/v2/validate', ddError(404, 'Not found'));
     expect(await p.revoke({ value: API_KEY, mode: 'revoke' } as never)).toBe('already');
     expect(api.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
   });
@@ -481,8 +508,13 @@ describe('revoke sends and reads', () => {
     const err = await failure(datadog.revoke!.run({ value: API_KEY }, ctx({ admin: ADMIN })));
     expect(err!.message).toContain('list API keys: HTTP 403');
     expect(err!.hint).toContain('permission');
-    api.answerNext('GET', '/api/v2/api_keys', { status: 200, body: { data: 'none' } });
-    expect((await failure(datadog.revoke!.run({ value: API_KEY }, ctx({ admin: ADMIN }))))!.message).toContain('list API keys');
+    for (const answer of [{ status: 200, body: { data: 'none' } }, { status: 200 }]) {
+      api.answerNext('GET', '/api/v2/api_keys', answer);
+      expect(await failure(datadog.revoke!.run({ value: API_KEY }, ctx({ admin: ADMIN })))).toMatchObject({
+        exitCode: ExitCode.Remote,
+        message: expect.stringContaining('list API keys'),
+      });
+    }
     expect(api.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
   });
 
@@ -492,11 +524,33 @@ describe('revoke sends and reads', () => {
     expect(api.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
   });
 
-  it('a preview id that is not text is not used: the list is asked', async () => {
-    api.answerNext('GET', '/api/v2/validate', { status: 200, body: { data: { attributes: { api_key_id: 42 } } } });
+  it('a preview without a text id (or without a body) is not used: the list is asked', async () => {
+    for (const answer of [{ status: 200, body: { data: { attributes: { api_key_id: 42 } } } }, { status: 200, body: { data: {} } }, { status: 404 }]) {
+      api.apiKeys.splice(0, api.apiKeys.length, { id: 'k-leaked', name: 'agent prod', key: API_KEY }, { id: 'k-admin', name: 'credctl admin', key: ADMIN_API });
+      const n = api.requests.length;
+      api.answerNext('GET', '/api/v2/validate', answer);
+      expect(await datadog.revoke!.run({ value: API_KEY }, ctx({ admin: ADMIN }))).toBe('revoked');
+      expect(since(n)).toContain('GET /api/v2/api_keys');
+      expect(api.requests.at(-1)!.path).toBe('/api/v2/api_keys/k-leaked');
+    }
+  });
+
+  it('several keys with the same last four characters are refused, pointing at the dashboard', async () => {
+    api.previewValidate = false;
+    api.apiKeys.push({ id: 'k-twin', name: 'twin', key: 'dd11111111111111111111111111fa4e' });
+    const err = await failure(datadog.revoke!.run({ value: API_KEY }, ctx({ admin: ADMIN })));
+    expect(err).toMatchObject({
+      exitCode: ExitCode.Refused,
+      message: expect.stringContaining('2 API keys'),
+      hint: expect.stringContaining('Organization Settings > API Keys'),
+    });
+  });
+
+  it('a DELETE answered 200 (not only 204) is a success, for API and application keys', async () => {
+    api.answerNext('DELETE', '/api/v2/api_keys/k-leaked', { status: 200, body: {} });
     expect(await datadog.revoke!.run({ value: API_KEY }, ctx({ admin: ADMIN }))).toBe('revoked');
-    expect(since(0)).toContain('GET /api/v2/api_keys');
-    expect(api.requests.at(-1)!.path).toBe('/api/v2/api_keys/k-leaked');
+    api.answerNext('DELETE', '/api/v2/application_keys/app-leaked', { status: 200, body: {} });
+    expect(await datadog.revoke!.run({ value: APP_KEY }, ctx({ admin: ADMIN }))).toBe('revoked');
   });
 
   it('a DELETE that finds no key is "already"; one that fails is an error with the permission hint and no key', async () => {
@@ -565,13 +619,20 @@ describe('rotate sends and reads', () => {
     api.answerNext('GET', '/api/v2/api_keys', {
       status: 200,
       body: {
-        data: [{ id: 'k-other', attributes: { name: 'credctl rotation run7 (kept)' } }, { id: 5, attributes: { name: 'credctl rotation run7' } }, null],
+        data: [
+          { id: 'k-other', attributes: { name: 'credctl rotation run7 (kept)' } },
+          { id: 5, attributes: { name: 'credctl rotation run7' } },
+          null,
+          { id: 'k-x' },
+        ],
       },
     });
     await provider().create({ credential, oldId: 'k-leaked', oldValue: API_KEY, idempotencyKey: 'run7' });
     expect(api.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
     api.answerNext('GET', '/api/v2/api_keys', { status: 200, body: { data: 'none' } });
     await provider().create({ credential, oldId: 'k-leaked', idempotencyKey: 'run8' } as never);
+    api.answerNext('GET', '/api/v2/api_keys', { status: 200 });
+    await provider().create({ credential, oldId: 'k-leaked', idempotencyKey: 'run9' } as never);
     expect(api.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
   });
 
@@ -582,11 +643,22 @@ describe('rotate sends and reads', () => {
     );
     api.answerNext('GET', '/api/v2/api_keys', { status: 200, raw: '{"data": [' });
     expect((await failure(provider().create({ credential, oldId: 'k', oldValue: API_KEY, idempotencyKey: 'r' })))!.message).toContain('malformed');
-    for (const data of [{ id: 'k-new', attributes: {} }, { attributes: { key: OTHER_API } }, { id: 3, attributes: { key: OTHER_API } }]) {
-      api.answerNext('POST', '/api/v2/api_keys', { status: 201, body: { data } });
+    for (const body of [
+      { data: { id: 'k-new', attributes: {} } },
+      { data: { id: 'k-new' } },
+      { data: { attributes: { key: OTHER_API } } },
+      { data: { id: 3, attributes: { key: OTHER_API } } },
+      {},
+      undefined,
+    ]) {
+      api.answerNext('POST', '/api/v2/api_keys', { status: 201, body });
       const err = await failure(provider().create({ credential, oldId: 'k', oldValue: API_KEY, idempotencyKey: 'r' }));
       expect(err!.message).toContain('create API key: HTTP 201 (malformed body)');
     }
+    api.answerNext('POST', '/api/v2/api_keys', ddError(400, 'Invalid request'));
+    const refused = await failure(provider().create({ credential, oldId: 'k', oldValue: API_KEY, idempotencyKey: 'r' }));
+    expect(refused!.message).toContain('create API key: HTTP 400 (Invalid request)');
+    expect(refused!.message).not.toContain('malformed');
     api.answerNext('POST', '/api/v2/api_keys', { status: 201, raw: '{"data": {' });
     expect((await failure(provider().create({ credential, oldId: 'k', oldValue: API_KEY, idempotencyKey: 'r' })))!.message).toContain('create API key');
   });
@@ -619,11 +691,21 @@ describe('rotate sends and reads', () => {
     expect(api.requests.at(-1)!.path).toBe('/api/v2/api_keys/k-leaked');
     expect(await p.revoke({ value: DEAD_API, mode: 'revoke' } as never)).toBe('already');
     const err = await failure(p.revoke({ value: OTHER_API, id: 'k-other', mode: 'deactivate' }));
-    expect(err).toMatchObject({ exitCode: ExitCode.Refused, hint: expect.stringContaining('--grace') });
+    expect(err).toMatchObject({
+      exitCode: ExitCode.Refused,
+      message: expect.stringContaining('cannot be deactivated'),
+      hint: expect.stringContaining('--grace'),
+    });
     expect(api.apiKeys.map((k) => k.id)).toContain('k-other');
-    expect((await failure(datadog.rotate!.provider(credential, ctx()).revoke({ value: OTHER_API, id: 'k-other', mode: 'revoke' })))!.exitCode).toBe(
-      ExitCode.Refused,
-    );
+    expect(await failure(datadog.rotate!.provider(credential, ctx()).revoke({ value: OTHER_API, id: 'k-other', mode: 'revoke' }))).toMatchObject({
+      exitCode: ExitCode.Refused,
+      message: expect.stringContaining('revoking an API key'),
+    });
+    api.previewValidate = false;
+    expect(await failure(datadog.rotate!.provider(credential, ctx()).identify({ oldValue: OTHER_API, binding: '' }))).toMatchObject({
+      exitCode: ExitCode.Refused,
+      message: expect.stringContaining('finding the API key'),
+    });
   });
 
   it('isActive is unknown when Datadog cannot say', async () => {
@@ -672,6 +754,8 @@ describe('a key Datadog echoes in its error is shown the way credctl shows every
     api.apiKeys.push({ id: 'k-stray', name: 'credctl rotation echo', key: DEAD_API });
     api.answerNext('DELETE', '/api/v2/api_keys/k-stray', echo(400, API_KEY, ADMIN_API, ADMIN_APP));
     expectRedacted((await create())!.message, API_KEY, ADMIN_API, ADMIN_APP);
+    api.answerNext('DELETE', '/api/v2/api_keys/k-leaked', echo(400, API_KEY));
+    expectRedacted((await failure(p.revoke({ value: API_KEY, id: 'k-leaked', mode: 'revoke' })))!.message, API_KEY);
     api.answerNext('POST', '/api/v2/api_keys', echo(400, ADMIN_APP));
     expectRedacted((await failure(p.create({ credential, oldId: 'k-leaked', idempotencyKey: 'echo2' } as never)))!.message, ADMIN_APP);
   });
