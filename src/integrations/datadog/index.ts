@@ -32,6 +32,7 @@ function siteContext(ctx: IntegrationContext): IntegrationContext {
     .setting('site')
     ?.trim()
     .toLowerCase()
+    // Stryker disable next-line Regex: every part is optional, so the first match is at the start with or without the anchor
     .replace(/^(?:https:\/\/)?(?:app\.|api\.)?/, '');
   if (!site || ctx.api !== DEFAULT_API) return ctx;
   if (!SITES.test(site))
@@ -85,6 +86,7 @@ function call(
   keys: { apiKey: string; appKey?: string },
   req: { method?: 'GET' | 'POST' | 'DELETE'; json?: unknown; query?: Record<string, string | number>; retry?: boolean | typeof READ_RETRY } = {},
 ): Promise<VendorReply> {
+  // Stryker disable next-line ArrayDeclaration,ConditionalExpression: the keys travel only in headers, which no network error quotes; Datadog's own words are masked by refusalOf/vendorFailure
   const secrets = [keys.apiKey, ...(keys.appKey ? [keys.appKey] : [])];
   return vendorCall(ctx, path, {
     method: req.method,
@@ -224,7 +226,10 @@ async function analyzeAppKey(credential: CredentialValue, ctx: IntegrationContex
   return { grants: entry.scopes.map((s) => ({ scope: s, risk: riskOfScope(s), ...(resource ? { resource } : {}) })), complete: true };
 }
 
-/** The id of a leaked API key: from /api/v2/validate with the key itself, else by last4 in the admin's list. */
+/**
+ * The id of a leaked API key: from /api/v2/validate with the key itself, else by last4 in the
+ * admin's list; undefined only when Datadog refuses the key (it is deleted).
+ */
 async function apiKeyId(value: string, ctx: IntegrationContext): Promise<string | undefined> {
   const own = await call(ctx, '/api/v2/validate', { apiKey: value });
   const id = own.json?.data?.attributes?.api_key_id;
@@ -243,7 +248,14 @@ async function apiKeyId(value: string, ctx: IntegrationContext): Promise<string 
       `${VENDOR}: ${hits.length} API keys end with the same four characters, so credctl cannot tell which one leaked`,
       'Revoke it in the dashboard: Organization Settings > API Keys.',
     );
-  return hits[0];
+  if (hits[0]) return hits[0];
+  // Not in the admin's list: deleted since, or a key of another org than the admin pair's. Only
+  // Datadog refusing the key itself tells them apart; "already revoked" for a live key would be a lie.
+  if ((await verifyApiKey(value, ctx)).status === 'dead') return undefined;
+  throw refusedError(
+    `${VENDOR}: no API key in the admin pair's org ends with the same four characters, yet Datadog does not refuse the key`,
+    "Check that the admin pair belongs to the key's org and site, or revoke the key in the dashboard: Organization Settings > API Keys.",
+  );
 }
 
 async function deleteApiKey(id: string, admin: AdminPair, ctx: IntegrationContext, secrets: string[]): Promise<'revoked' | 'already'> {
@@ -304,8 +316,9 @@ function overlapProvider(rawCtx: IntegrationContext): RotationProvider {
       // (its value cannot be trusted to have been stored), then a fresh one is made.
       const found = await call(ctx, '/api/v2/api_keys', admin, { query: { 'page[size]': 100, filter: name } });
       if (!ok(found)) throw vendorFailure(VENDOR, 'list API keys', found, secrets);
-      for (const k of Array.isArray(found.json?.data) ? found.json.data : [])
-        if (k?.attributes?.name === name && typeof k.id === 'string') await deleteApiKey(k.id, admin, ctx, secrets);
+      const leftovers = found.json?.data;
+      if (Array.isArray(leftovers))
+        for (const k of leftovers) if (k?.attributes?.name === name && typeof k.id === 'string') await deleteApiKey(k.id, admin, ctx, secrets);
       const made = await call(ctx, '/api/v2/api_keys', admin, { method: 'POST', json: { data: { type: 'api_keys', attributes: { name } } }, retry: false });
       if (!ok(made)) throw vendorFailure(VENDOR, 'create API key', made, secrets);
       const key = made.json?.data?.attributes?.key;
@@ -352,7 +365,7 @@ const datadog: Integration = {
       return unreachable(VENDOR, err);
     }
   },
-  analyze(credential, ctx) {
+  async analyze(credential, ctx) {
     const site = siteContext(ctx);
     return kindOf(credential.value) === 'api' ? analyzeApiKey(credential.value, site) : analyzeAppKey(credential, site);
   },

@@ -5,7 +5,7 @@
  * reference lists them, with Cloudflare's envelope and error codes.
  */
 import { randomBytes } from 'node:crypto';
-import { bearerOf, startStandIn, type StandIn, type StandInRequest } from '../standin.js';
+import { bearerOf, startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface FakeToken {
   id: string;
@@ -23,6 +23,11 @@ export interface FakeToken {
 
 export interface CloudflareStandIn extends StandIn {
   tokens: FakeToken[];
+  /**
+   * The next `count` requests whose method and path (with /client/v4) match answer this instead
+   * (an answer Cloudflare may give that the tokens above never produce).
+   */
+  answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count?: number): void;
 }
 
 const envelope = (result: unknown, messages: unknown[] = []) => ({ success: true, errors: [], messages, result });
@@ -71,6 +76,7 @@ export async function startCloudflare(tokens: FakeToken[]): Promise<CloudflareSt
     ],
   });
 
+  const scripted: { method: string; path: string | RegExp; answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer); left: number }[] = [];
   const api = (await startStandIn({
     errorBody: (status, message) => ({
       success: false,
@@ -85,6 +91,12 @@ export async function startCloudflare(tokens: FakeToken[]): Promise<CloudflareSt
     }),
     rateLimitHeaders: { 'retry-after': '300', ratelimit: '"default";r=0;t=300', 'ratelimit-policy': '"default";q=1200;w=300' },
     handle(req) {
+      const i = scripted.findIndex((a) => a.method === req.method && (typeof a.path === 'string' ? req.path === a.path : a.path.test(req.path)));
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        return typeof a.answer === 'function' ? a.answer(req) : a.answer;
+      }
       const path = req.path.replace(/^\/client\/v4/, '');
       const m = /^(?:\/user|\/accounts\/([0-9a-f]{32}))\/tokens(?:\/(verify|[0-9a-f]{32}))?(\/value)?$/.exec(path);
       if (!m) return failure(400, 7003, 'Could not route to ' + path + ', perhaps your object identifier is invalid?');
@@ -134,5 +146,6 @@ export async function startCloudflare(tokens: FakeToken[]): Promise<CloudflareSt
     },
   })) as CloudflareStandIn;
   api.tokens = tokens;
+  api.answerNext = (method, path, answer, count = 1) => void scripted.push({ method, path, answer, left: count });
   return api;
 }

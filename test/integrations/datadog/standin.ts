@@ -5,7 +5,7 @@
  * switched off), validate_keys, key lists (last4 only), create (value shown once) and delete.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startStandIn, type StandIn, type StandInRequest } from '../standin.js';
+import { startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface FakeApiKey {
   id: string;
@@ -28,6 +28,11 @@ export interface DatadogStandIn extends StandIn {
   previewValidate: boolean;
   /** The next N key creations fail with 503 (after the request was read). */
   failCreates: number;
+  /**
+   * The next `count` requests whose method and path match answer this instead (an answer Datadog
+   * may give that the keys above never produce: a 401, a list of another size, a key without an id).
+   */
+  answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count?: number): void;
 }
 
 export const ORG = '9d1e3b5c-0000-4000-8000-00000000fa4e';
@@ -56,6 +61,7 @@ export async function startDatadog(opts: { apiKeys: FakeApiKey[]; appKeys: FakeA
     relationships: { created_by: { data: { type: 'users', id: 'u-admin' } }, modified_by: { data: { type: 'users', id: 'u-admin' } } },
   });
 
+  const scripted: { method: string; path: string | RegExp; answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer); left: number }[] = [];
   const api = (await startStandIn({
     errorBody: (status, message) => ({ errors: [status === 429 ? 'Too many requests' : message] }),
     rateLimitHeaders: {
@@ -66,6 +72,12 @@ export async function startDatadog(opts: { apiKeys: FakeApiKey[]; appKeys: FakeA
       'x-ratelimit-name': 'api_keys',
     },
     handle(req) {
+      const i = scripted.findIndex((a) => a.method === req.method && (typeof a.path === 'string' ? req.path === a.path : a.path.test(req.path)));
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        return typeof a.answer === 'function' ? a.answer(req) : a.answer;
+      }
       const apiKey = apiKeyOf(req);
       if (!apiKey) return forbidden;
       if (req.method === 'GET' && req.path === '/api/v1/validate') return { status: 200, body: { valid: true } };
@@ -148,5 +160,6 @@ export async function startDatadog(opts: { apiKeys: FakeApiKey[]; appKeys: FakeA
   api.appKeys = opts.appKeys;
   api.previewValidate = true;
   api.failCreates = 0;
+  api.answerNext = (method, path, answer, count = 1) => void scripted.push({ method, path, answer, left: count });
   return api;
 }
