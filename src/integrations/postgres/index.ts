@@ -30,6 +30,7 @@ function loginOf(value: string): pg.PgLogin {
 async function checkedAddress(url: string): Promise<{ address: string } | { refused: string }> {
   let host: string;
   try {
+    // Stryker disable next-line Regex: a URL's hostname holds brackets only around an IPv6 literal, one at each end
     host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   } catch {
     return { refused: 'not a connection URL credctl can try' };

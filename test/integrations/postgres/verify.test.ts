@@ -12,7 +12,8 @@ describe('postgres verify: where a login attempt may go', () => {
     for (const host of ['169.254.169.254', '[fe80::1]', '0.0.0.0']) {
       const v = await postgres.verify!({ value: `postgres://app:FAKEpass000@${host}:5432/app` }, ctx);
       expect(v.status).toBe('unknown');
-      expect(v.reason).toMatch(/not contacted/);
+      // Refused as the address it is (checked before the offline rule, which would refuse it too).
+      expect(v.reason).toMatch(/^not contacted: .+ is (169\.254\.169\.254|fe80::1|0\.0\.0\.0), /);
     }
   });
 
@@ -24,7 +25,12 @@ describe('postgres verify: where a login attempt may go', () => {
 
   it('a socket path is not tried, and the password is in no reason', async () => {
     const v = await postgres.verify!({ value: 'postgres://app:FAKEpass000@/app?host=/var/run/postgresql' }, ctx);
-    expect(v.status).toBe('unknown');
+    expect(v).toEqual({ status: 'unknown', reason: 'not a connection URL credctl can try' });
     expect(JSON.stringify(v)).not.toContain('FAKEpass000');
+    // libpq's form with no host at all (the socket named in a query option) parses, and is not tried either.
+    expect(await postgres.verify!({ value: 'postgres:///app?host=/var/run/postgresql' }, ctx)).toEqual({
+      status: 'unknown',
+      reason: 'a socket connection is not tried',
+    });
   });
 });
