@@ -5,7 +5,7 @@
  * is its first characters only, as on the registry; its key is the sha512 hex of the token.
  */
 import { createHash } from 'node:crypto';
-import { bearerOf, startStandIn, type StandIn, type StandInAnswer } from '../standin.js';
+import { bearerOf, startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface FakeNpmToken {
   username: string;
@@ -21,6 +21,12 @@ export interface NpmStandIn extends StandIn {
   keyOf(token: string): string;
   /** The DELETE paths received (to check which form was used). */
   deletes: string[];
+  /**
+   * The next `count` requests whose method and path match answer this instead (an answer the
+   * registry may give that the tokens above never produce: a list entry without a key, a whoami
+   * without a username, a delete answered 200).
+   */
+  answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count?: number): void;
 }
 
 const VISIBLE = 6;
@@ -31,10 +37,18 @@ export async function startNpm(tokens: Record<string, FakeNpmToken>): Promise<Np
   const live = new Map(Object.entries(tokens));
   const deletes: string[] = [];
   const created = '2026-11-02T10:00:00.000Z';
+  const scripted: { method: string; path: string | RegExp; answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer); left: number }[] = [];
   const server = await startStandIn({
     errorBody: (status, message) => ({ error: status === 429 ? 'Too Many Requests' : message }),
     rateLimitHeaders: { 'retry-after': '0' },
     handle(req) {
+      const i = scripted.findIndex((a) => a.method === req.method && (typeof a.path === 'string' ? req.path === a.path : a.path.test(req.path)));
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        if (req.method === 'DELETE') deletes.push(req.path);
+        return typeof a.answer === 'function' ? a.answer(req) : a.answer;
+      }
       const token = bearerOf(req);
       const me = token ? live.get(token) : undefined;
       if (!me) return err(401, 'Unauthorized: the token is invalid, revoked or expired');
@@ -74,5 +88,7 @@ export async function startNpm(tokens: Record<string, FakeNpmToken>): Promise<Np
       return err(404, 'Not found');
     },
   });
-  return Object.assign(server, { tokens: live, keyOf, deletes });
+  const answerNext = (method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count = 1) =>
+    void scripted.push({ method, path, answer, left: count });
+  return Object.assign(server, { tokens: live, keyOf, deletes, answerNext });
 }

@@ -5,7 +5,7 @@
  * access token.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { bearerOf, startStandIn, type StandIn } from '../standin.js';
+import { bearerOf, startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface ManagedKey {
   id: string;
@@ -19,6 +19,12 @@ export interface SupabaseStandIn extends StandIn {
   /** A legacy JWT key signed with the project's secret. */
   legacyKey(role: 'anon' | 'service_role', opts?: { exp?: number; ref?: string }): string;
   legacyEnabled: { value: boolean };
+  /**
+   * The next `count` requests whose method and path match answer this instead (an answer Supabase
+   * may give that the keys above never produce: a list entry without an id, a create without a
+   * value, a delete answered 204).
+   */
+  answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count?: number): void;
 }
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -28,6 +34,7 @@ export async function startSupabase(project: { ref: string; jwtSecret: string; p
   const keys = project.keys;
   const legacyEnabled = { value: true };
   let nextId = 1;
+  const scripted: { method: string; path: string | RegExp; answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer); left: number }[] = [];
   const sign = (data: string) => createHmac('sha256', project.jwtSecret).update(data).digest();
   const legacyKey = (role: string, opts: { exp?: number; ref?: string } = {}) => {
     const data = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iss: 'supabase', ref: opts.ref ?? project.ref, role, iat: 1700000000, exp: opts.exp ?? 2000000000 })}`;
@@ -57,6 +64,12 @@ export async function startSupabase(project: { ref: string; jwtSecret: string; p
     errorBody: (status, message) => ({ message: status === 429 ? 'Too many requests' : message }),
     rateLimitHeaders: { 'retry-after': '0' },
     handle(req) {
+      const i = scripted.findIndex((a) => a.method === req.method && (typeof a.path === 'string' ? req.path === a.path : a.path.test(req.path)));
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        return typeof a.answer === 'function' ? a.answer(req) : a.answer;
+      }
       if (req.path === '/auth/v1/settings' && req.method === 'GET') {
         const apikey = req.headers.apikey;
         if (typeof apikey !== 'string')
@@ -108,5 +121,7 @@ export async function startSupabase(project: { ref: string; jwtSecret: string; p
       return { status: 405, body: { message: 'Method not allowed' } };
     },
   });
-  return Object.assign(standIn, { keys, legacyKey, legacyEnabled });
+  const answerNext = (method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count = 1) =>
+    void scripted.push({ method, path, answer, left: count });
+  return Object.assign(standIn, { keys, legacyKey, legacyEnabled, answerNext });
 }

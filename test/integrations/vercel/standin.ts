@@ -5,7 +5,7 @@
  * token it does not accept, its `{ error: { code, message } }` envelope and X-RateLimit-* headers.
  */
 import { randomBytes } from 'node:crypto';
-import { bearerOf, startStandIn, type StandIn, type StandInAnswer } from '../standin.js';
+import { bearerOf, startStandIn, type StandIn, type StandInAnswer, type StandInRequest } from '../standin.js';
 
 export interface FakeVercelToken {
   id: string;
@@ -19,6 +19,12 @@ export interface FakeVercelToken {
 export interface VercelStandIn extends StandIn {
   /** Live tokens by value. */
   tokens: Map<string, FakeVercelToken>;
+  /**
+   * The next `count` requests whose method and path match answer this instead (an answer Vercel
+   * may give that the tokens above never produce: a 403 of another shape, a user without a name,
+   * token metadata with odd scopes or times).
+   */
+  answerNext(method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count?: number): void;
 }
 
 const USERS: Record<string, { username: string; email: string }> = {};
@@ -47,6 +53,7 @@ export async function startVercel(
     createdAt: created,
   });
   let used = 0;
+  const scripted: { method: string; path: string | RegExp; answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer); left: number }[] = [];
   const server = await startStandIn({
     errorBody: (status, message) =>
       status === 429
@@ -59,6 +66,12 @@ export async function startVercel(
       'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60),
     },
     handle(req) {
+      const i = scripted.findIndex((a) => a.method === req.method && (typeof a.path === 'string' ? req.path === a.path : a.path.test(req.path)));
+      if (i >= 0) {
+        const a = scripted[i]!;
+        if (--a.left <= 0) scripted.splice(i, 1);
+        return typeof a.answer === 'function' ? a.answer(req) : a.answer;
+      }
       const value = bearerOf(req);
       const me = value ? live.get(value) : undefined;
       const rate = {
@@ -115,5 +128,7 @@ export async function startVercel(
       return answer(err(404, 'not_found', 'The requested path was not found'));
     },
   });
-  return Object.assign(server, { tokens: live });
+  const answerNext = (method: string, path: string | RegExp, answer: StandInAnswer | ((req: StandInRequest) => StandInAnswer), count = 1) =>
+    void scripted.push({ method, path, answer, left: count });
+  return Object.assign(server, { tokens: live, answerNext });
 }
