@@ -22,6 +22,14 @@
  * it to a test) would otherwise run most of the suite. A module listed without `tests` is run
  * with every test file that imports it, in one shared run (results: test/mutation/incremental.json).
  */
+/** The standard client's face and its HTTP client are judged by the same tests: its own, and the issuers'. */
+const STANDARD_CLIENT_TESTS = [
+  'test/integrations/standard/*.test.ts',
+  'test/standard/issuer.test.ts',
+  'test/standard/issuer-v02.test.ts',
+  'test/standard/onboarding-client.test.ts',
+];
+
 export const MUTATED_MODULES = [
   { file: 'src/core/redact.ts', floor: 90, tests: ['test/core/redact-fingerprint.test.ts'] },
   { file: 'src/audit/verify.ts', floor: 90, tests: ['test/audit/*.test.ts'] },
@@ -83,22 +91,12 @@ export const MUTATED_MODULES = [
   {
     file: 'src/integrations/standard/index.ts',
     floor: 80,
-    tests: [
-      'test/integrations/standard/*.test.ts',
-      'test/standard/issuer.test.ts',
-      'test/standard/issuer-v02.test.ts',
-      'test/standard/onboarding-client.test.ts',
-    ],
+    tests: STANDARD_CLIENT_TESTS,
   },
   {
     file: 'src/integrations/standard/client.ts',
     floor: 80,
-    tests: [
-      'test/integrations/standard/*.test.ts',
-      'test/standard/issuer.test.ts',
-      'test/standard/issuer-v02.test.ts',
-      'test/standard/onboarding-client.test.ts',
-    ],
+    tests: STANDARD_CLIENT_TESTS,
   },
 ];
 
