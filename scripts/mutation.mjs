@@ -2,7 +2,8 @@
 // `npm run mutation [-- stryker options]`: run StrykerJS on the modules listed in
 // stryker.config.mjs, then hold each module to its own floor. Stryker's thresholds.break can only
 // judge the total, and a strong module must not hide a weak one. Prints one line per module (the
-// table the README quotes) and exits 1 when Stryker failed or any module is below its floor.
+// table the README quotes) and exits 1 when Stryker failed, any module is below its floor, or a
+// module it ran has a survivor no reason in test/mutation/reasons/ explains.
 //
 //   npm run mutation                                  every listed module, incremental
 //   npm run mutation -- --force                       every mutant again, ignoring earlier results
@@ -62,8 +63,11 @@ for (const r of runs) {
 const minutes = Math.round((Date.now() - started) / 60_000);
 
 const below = [];
+const unexplainedIn = [];
+// Why each survivor is left (test/mutation/reasons/), read from the results files the runs wrote.
+const survivorsFile = writeSurvivorsReport();
 console.log(`\nmutation scores (${new Date().toISOString().slice(0, 10)}, ${minutes} min):`);
-console.log('module                              score  floor  killed  timeout  survived  no-cov  ignored');
+console.log('module                              score  floor  killed  timeout  survived  no-cov  ignored  unexplained');
 for (const { file, floor } of MUTATED_MODULES) {
   if (!files[file]) {
     console.log(`${file.padEnd(34)}  (not in this run)`);
@@ -71,12 +75,16 @@ for (const { file, floor } of MUTATED_MODULES) {
   }
   const m = calculateMetrics({ [file]: files[file] }).metrics;
   const score = m.mutationScore;
+  const unexplained = survivorsFile.unexplained[file] ?? 0;
   if (!(score >= floor)) below.push(`${file} ${score.toFixed(1)}% < ${floor}%`);
-  const cells = [score.toFixed(1).padStart(5), String(floor).padStart(5), m.killed, m.timeout, m.survived, m.noCoverage, m.ignored];
-  console.log(`${file.padEnd(34)}  ${cells.map((c, i) => String(c).padStart([5, 5, 6, 7, 8, 6, 7][i])).join('  ')}`);
+  if (unexplained) unexplainedIn.push(`${file} (${unexplained})`);
+  const cells = [score.toFixed(1).padStart(5), String(floor).padStart(5), m.killed, m.timeout, m.survived, m.noCoverage, m.ignored, unexplained];
+  console.log(`${file.padEnd(34)}  ${cells.map((c, i) => String(c).padStart([5, 5, 6, 7, 8, 6, 7, 11][i])).join('  ')}`);
 }
-console.log(`survivors listed in ${writeSurvivorsReport()}`);
-if (below.length) {
-  console.error(`mutation: below the floor: ${below.join('; ')}`);
-  process.exit(1);
-}
+console.log(`survivors listed in ${survivorsFile.path}`);
+for (const u of survivorsFile.unused) console.error(`mutation: a reason matches no survivor (remove it): ${u}`);
+if (below.length) console.error(`mutation: below the floor: ${below.join('; ')}`);
+// A survivor nobody has explained is a gap: a test should catch it, or test/mutation/reasons/
+// should say why it cannot (equivalent, redundant) or need not (wording).
+if (unexplainedIn.length) console.error(`mutation: survivors with no reason (see ${survivorsFile.path}): ${unexplainedIn.join(', ')}`);
+if (below.length || unexplainedIn.length) process.exit(1);
