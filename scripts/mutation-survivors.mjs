@@ -26,7 +26,7 @@ import { MUTATED_MODULES, resultsFileFor } from '../stryker.config.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = 'test/mutation/SURVIVORS.md';
-const reasonsDir = 'test/mutation/reasons';
+export const reasonsDir = 'test/mutation/reasons';
 const KINDS = ['equivalent', 'redundant', 'wording'];
 
 /** The text a mutant replaced (its first line, at most 70 characters), from the module's source as tested. */
@@ -65,7 +65,8 @@ function matches(pattern, text) {
   return re ? new RegExp(re[1], re[2]).test(text) : pattern === text;
 }
 
-function reasonFor(reasons, survivor) {
+/** The reason that explains a survivor, if any; marks it used. */
+export function reasonFor(reasons, survivor) {
   const found = reasons.find(
     (r) =>
       r.mutator === survivor.mutator &&
@@ -77,6 +78,11 @@ function reasonFor(reasons, survivor) {
   return found;
 }
 
+/** The reasons file of a module (named like its results file), which may not exist yet. */
+export function reasonsFileFor(file) {
+  return join(reasonsDir, basename(resultsFileFor(file)).replace(/\.json$/, '.yaml'));
+}
+
 /** Every survivor of every measured module, each with its reason (or none). */
 export function survivors() {
   const general = readReasons(join(root, reasonsDir, 'all.yaml'));
@@ -84,7 +90,7 @@ export function survivors() {
   const unused = [];
   for (const { file } of MUTATED_MODULES) {
     const results = join(root, resultsFileFor(file));
-    const own = readReasons(join(root, reasonsDir, basename(resultsFileFor(file)).replace(/\.json$/, '.yaml')));
+    const own = readReasons(join(root, reasonsFileFor(file)));
     if (!existsSync(results)) {
       modules.push({ file, measured: false, left: [] });
       continue;
