@@ -34,9 +34,9 @@ export const MUTATED_MODULES = [
   { file: 'src/core/redact.ts', floor: 90, tests: ['test/core/redact-fingerprint.test.ts'] },
   { file: 'src/audit/verify.ts', floor: 90, tests: ['test/audit/*.test.ts'] },
   { file: 'src/audit/log.ts', floor: 80, tests: ['test/audit/*.test.ts', 'test/state/*.test.ts'] },
-  { file: 'src/store/file-store.ts', floor: 80, tests: ['test/store/file-store.test.ts', 'test/audit/log.test.ts'] },
+  { file: 'src/store/file-store.ts', floor: 80, tests: ['test/store/file-store.test.ts', 'test/audit/log.test.ts', 'test/store/file-store-compat.test.ts'] },
   { file: 'src/core/fingerprint.ts', floor: 80, tests: ['test/core/redact-fingerprint.test.ts', 'test/targets/ledger.test.ts'] },
-  { file: 'src/apply/journal.ts', floor: 80, tests: ['test/plan/journal.test.ts'] },
+  { file: 'src/apply/journal.ts', floor: 80, tests: ['test/plan/journal.test.ts', 'test/plan/journal-close.test.ts'] },
   {
     file: 'src/integrations/dotenv/rewrite.ts',
     floor: 80,
@@ -51,9 +51,17 @@ export const MUTATED_MODULES = [
   { file: 'src/incident/proof.ts', floor: 80, tests: ['test/incident/*.test.ts'] },
   // The one safe network client every outbound request goes through.
   { file: 'src/net/http.ts', floor: 80, tests: ['test/net/http.test.ts', 'test/security/network.test.ts'] },
-  { file: 'src/scan/placeholders.ts', floor: 80, tests: ['test/scan/placeholder-reasons.test.ts', 'test/rules/placeholders.test.ts'] },
+  {
+    file: 'src/scan/placeholders.ts',
+    floor: 80,
+    tests: ['test/scan/placeholder-reasons.test.ts', 'test/rules/placeholders.test.ts', 'test/scan/placeholder-edges.test.ts'],
+  },
   // The trust gate: nothing a repository says is used before the user trusted it.
-  { file: 'src/trust/gate.ts', floor: 80, tests: ['test/trust/gate.test.ts', 'test/security/hostile-config.test.ts'] },
+  {
+    file: 'src/trust/gate.ts',
+    floor: 80,
+    tests: ['test/trust/gate.test.ts', 'test/security/hostile-config.test.ts', 'test/trust/gate-pins.test.ts', 'test/trust/gate-prompt.test.ts'],
+  },
   // A plan file is checked before apply acts on it.
   { file: 'src/plan/verify.ts', floor: 80, tests: ['test/plan/verify.test.ts', 'test/security/hostile-plan.test.ts'] },
   // The verify/revoke plumbing every vendor folder uses, judged by its own tests and two vendors'.

@@ -250,8 +250,11 @@ const DOCUMENTED_EXAMPLES = new Set([
   '123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11',
 ]);
 
-/** Header and armour lines of a key block (`-----BEGIN ...`, `Comment: ...`, `Encryption: none`). */
-const KEY_BLOCK_HEADER = /^(?:-----(?:BEGIN|END) [A-Z0-9 ]+-----|[A-Za-z][\w-]*: .*|PuTTY-User-Key-File-\d: .*)$/;
+/**
+ * Header and armour lines of a key block (`-----BEGIN ...`, `Comment: ...`, `Encryption: none`;
+ * PuTTY's `PuTTY-User-Key-File-3: ssh-ed25519` is a `Name: value` header like the others).
+ */
+const KEY_BLOCK_HEADER = /^(?:-----(?:BEGIN|END) [A-Z0-9 ]+-----|[A-Za-z][\w-]*: .*)$/;
 
 /**
  * A private-key block is judged by its body only: a `Comment: dummy key` header, or the word
