@@ -31,8 +31,8 @@ const ADMIN_AREAS = /^(?:api_keys|teammates|subusers|access_settings|credentials
 
 export function scopeRisk(scope: string): Risk {
   if (ADMIN_AREAS.test(scope) && !scope.endsWith('.read')) return 'admin';
-  if (scope.endsWith('.read')) return 'read';
-  if (/\.(?:create|update|delete|send)$/.test(scope) || scope === 'mail.send') return 'write';
+  // mail.send, templates.create...; anything else (x.read, a bare area name) is read.
+  if (/\.(?:create|update|delete|send)$/.test(scope)) return 'write';
   return 'read';
 }
 
@@ -89,21 +89,22 @@ class KeyAdmin {
     });
   }
 
-  /** The key with this id: its name and scopes, or undefined when SendGrid says 404. */
-  async get(id: string): Promise<{ name?: string; scopes?: string[] } | undefined> {
+  /** The key with this id: its scopes (when listed), or undefined when SendGrid says 404. */
+  async get(id: string): Promise<{ scopes?: string[] } | undefined> {
     const reply = await this.call(`/v3/api_keys/${encodeURIComponent(id)}`);
     if (reply.status === 404) return undefined;
     if (reply.status !== 200 || reply.malformed) throw vendorFailure(VENDOR, 'GET /v3/api_keys/{id}', reply, this.secrets.concat(this.admin));
     // The reference shows `{ result: [ { api_key_id, name, scopes } ] }`; a flat object is read too.
     const item = Array.isArray(reply.json?.result) ? (reply.json.result.find((k: any) => k?.api_key_id === id) ?? reply.json.result[0]) : reply.json;
-    return { name: typeof item?.name === 'string' ? item.name : undefined, scopes: scopeList(item) };
+    return { scopes: scopeList(item) };
   }
 
-  async list(): Promise<{ id: string; name: string }[]> {
+  /** The ids of the account's keys that carry this name. */
+  async idsNamed(name: string): Promise<string[]> {
     const reply = await this.call('/v3/api_keys', {});
     if (reply.status !== 200 || !Array.isArray(reply.json?.result))
       throw vendorFailure(VENDOR, 'GET /v3/api_keys', reply.status === 200 ? { ...reply, malformed: true } : reply, this.secrets.concat(this.admin));
-    return reply.json.result.filter((k: any) => typeof k?.api_key_id === 'string').map((k: any) => ({ id: k.api_key_id, name: String(k.name ?? '') }));
+    return reply.json.result.filter((k: any) => typeof k?.api_key_id === 'string' && k.name === name).map((k: any) => k.api_key_id);
   }
 
   /** Creation is not idempotent at SendGrid, so it is never retried here. */
@@ -162,7 +163,7 @@ function rotationProvider(ctx: IntegrationContext): RotationProvider {
         );
       const name = rotationName(idempotencyKey);
       // A resumed run: a key of this name was made by the interrupted attempt and its value never stored.
-      for (const leftover of (await admin.list()).filter((k) => k.name === name)) await admin.delete(leftover.id);
+      for (const leftover of await admin.idsNamed(name)) await admin.delete(leftover);
       return admin.create(name, scopes);
     },
     async revoke({ value, id, mode }) {
