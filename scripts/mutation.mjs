@@ -8,16 +8,18 @@
 //   npm run mutation                                  every listed module, incremental
 //   npm run mutation -- --force                       every mutant again, ignoring earlier results
 //   npm run mutation -- --mutate src/core/redact.ts   one module (or several, comma-separated)
+//   npm run mutation -- --retest-survivors            the mutants no test caught again, with every
+//                                                     test; the killed ones' results are kept
 //
 // Modules tested together run in one Stryker run; each module that names its own tests
 // (stryker.config.mjs) runs alone with those tests and keeps its results in its own file.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calculateMetrics } from 'mutation-testing-metrics';
-import { MUTATED_MODULES, reportFileFor } from '../stryker.config.mjs';
+import { MUTATED_MODULES, reportFileFor, resultsFileFor } from '../stryker.config.mjs';
 import { writeSurvivorsReport } from './mutation-survivors.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,11 +28,13 @@ const stryker = join(dirname(createRequire(import.meta.url).resolve('@stryker-mu
 // `--mutate a,b` (or -m, --mutate=) picks modules; everything else goes to Stryker as given.
 const args = process.argv.slice(2);
 let wanted;
+let retestSurvivors = false;
 const passOn = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--mutate' || a === '-m') wanted = (args[++i] ?? '').split(',');
   else if (a.startsWith('--mutate=')) wanted = a.slice('--mutate='.length).split(',');
+  else if (a === '--retest-survivors') retestSurvivors = true;
   else passOn.push(a);
 }
 const listed = new Set(MUTATED_MODULES.map((m) => m.file));
@@ -48,8 +52,24 @@ for (const m of MUTATED_MODULES.filter((m) => m.tests && picked(m)))
 
 const started = Date.now();
 const files = {};
+/**
+ * Forget a module's survivors so that its next run tests them again. Incremental mode re-tests a
+ * mutant only when its code or the tests that covered it changed, and a mutant in a top-level
+ * constant (a vendor's id, a regex) has no per-test coverage: after new tests are added, its old
+ * "survived" would be reused without running them. This costs the survivors alone, where
+ * `--force` re-tests every mutant.
+ */
+function forgetSurvivors(file) {
+  const path = join(root, resultsFileFor(file));
+  if (!existsSync(path)) return;
+  const results = JSON.parse(readFileSync(path, 'utf8'));
+  for (const entry of Object.values(results.files ?? {})) entry.mutants = entry.mutants.filter((m) => m.status !== 'Survived' && m.status !== 'NoCoverage');
+  writeFileSync(path, JSON.stringify(results));
+}
+
 for (const r of runs) {
   rmSync(join(root, r.report), { force: true });
+  if (retestSurvivors && r.label !== 'shared') forgetSurvivors(r.label);
   const run = spawnSync(process.execPath, [stryker, 'run', ...passOn, ...r.extra], { cwd: root, stdio: 'inherit', env: { ...process.env, ...r.env } });
   if (run.status !== 0 || !existsSync(join(root, r.report))) {
     console.error(`mutation: stryker failed on ${r.label} (exit ${run.status ?? run.signal}) after ${Math.round((Date.now() - started) / 60_000)} min`);
