@@ -14,7 +14,10 @@ const vercel = integrationNamed('vercel')!;
 let api: VercelStandIn;
 
 beforeEach(async () => {
-  api = await startVercel({ [TOKEN]: { id: 'tok_fake_odd', name: 'laptop', userId: 'usr_FAKE1' } }, { usr_FAKE1: { username: 'fake-dev' } });
+  api = await startVercel(
+    { [TOKEN]: { id: 'tok_fake_odd', name: 'laptop', userId: 'usr_FAKE1' } },
+    { usr_FAKE1: { username: 'fake-dev', email: 'dev@example.test' } },
+  );
 });
 afterEach(() => api.close());
 
