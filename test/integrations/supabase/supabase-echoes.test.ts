@@ -44,7 +44,7 @@ it('create: a refused key list that quotes the old key does not show it', async 
 it('revoke of the old key by id: a refused delete that quotes the key does not show it', async () => {
   const p = supabase.rotate!.provider(CRED, ctx());
   api.answerNext('DELETE', `${KEYS}/${ECHOED_ID}`, { status: 400, body: { message: `cannot delete ${ECHOED}` } });
-  const err = await credctlRejection(p.revoke({ value: ECHOED, id: ECHOED_ID }));
+  const err = await credctlRejection(p.revoke({ value: ECHOED, id: ECHOED_ID, mode: 'revoke' }));
   expect(err.exitCode).toBe(5);
   expect(err.message).toMatch(/^Supabase delete API key: HTTP 400 \(cannot delete /);
   expect(err.message).not.toContain(ECHOED);
@@ -52,7 +52,7 @@ it('revoke of the old key by id: a refused delete that quotes the key does not s
 
 it('a legacy JWT key is refused with the dashboard pages to use, a <ref> placeholder where its project goes', async () => {
   const p = supabase.rotate!.provider(CRED, ctx());
-  const err = await credctlRejection(p.revoke({ value: api.legacyKey('service_role') }));
+  const err = await credctlRejection(p.revoke({ value: api.legacyKey('service_role'), mode: 'revoke' }));
   expect(err.exitCode).toBe(6);
   expect(err.hint).toContain('https://supabase.com/dashboard/project/<ref>/settings/api-keys');
   expect(err.hint).toContain('https://supabase.com/dashboard/project/<ref>/settings/jwt');
