@@ -40,7 +40,12 @@ export const MUTATED_MODULES = [
   {
     file: 'src/integrations/dotenv/rewrite.ts',
     floor: 80,
-    tests: ['test/targets/dotenv.test.ts', 'test/targets/dotenv-recheck.test.ts', 'test/targets/binding-adapter.test.ts'],
+    tests: [
+      'test/targets/dotenv.test.ts',
+      'test/targets/dotenv-recheck.test.ts',
+      'test/targets/dotenv-rewrite-exact.test.ts',
+      'test/targets/binding-adapter.test.ts',
+    ],
   },
   { file: 'src/plan/order.ts', floor: 80, tests: ['test/plan/order.test.ts', 'test/apply/guard-order.test.ts'] },
   // The address guard: every blocked address form must be refused.
@@ -50,7 +55,7 @@ export const MUTATED_MODULES = [
   // The signed proof that an incident is closed.
   { file: 'src/incident/proof.ts', floor: 80, tests: ['test/incident/*.test.ts'] },
   // The one safe network client every outbound request goes through.
-  { file: 'src/net/http.ts', floor: 80, tests: ['test/net/http.test.ts', 'test/security/network.test.ts'] },
+  { file: 'src/net/http.ts', floor: 80, tests: ['test/net/http.test.ts', 'test/net/http-edges.test.ts', 'test/security/network.test.ts'] },
   {
     file: 'src/scan/placeholders.ts',
     floor: 80,

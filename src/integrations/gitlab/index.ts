@@ -233,7 +233,8 @@ const gitlab: Integration = {
         async isActive({ value }) {
           const reply = await self(ctx, value);
           if (reply.status === 401) return false;
-          if (reply.status === 200 && !reply.malformed) return reply.json?.active !== false;
+          // A 200 without a token record (JSON null, a string) says nothing either way.
+          if (reply.status === 200 && !reply.malformed) return reply.json && typeof reply.json === 'object' ? reply.json.active !== false : 'unknown';
           if (reply.status === 403) return true;
           return 'unknown';
         },
