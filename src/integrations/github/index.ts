@@ -77,7 +77,6 @@ export function expiryOf(header: string | undefined): string | undefined {
 }
 
 async function verifyInstallationToken(value: string, ctx: IntegrationContext): Promise<Verification> {
-  // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
   const reply = await vendorCall(ctx, '/installation/repositories', { headers: auth(value), query: { per_page: 1 }, secrets: [value], retry: READ_RETRY });
   const refused = refusal(reply, value);
   if (refused) return refused;
@@ -98,7 +97,6 @@ async function verify(value: string, ctx: IntegrationContext): Promise<Verificat
   if (kind === 'GitHub App refresh token')
     return { status: 'unknown', reason: 'a GitHub App refresh token (ghr_) cannot call the API; only the app can use it, at its token endpoint' };
   if (kind === 'GitHub App installation token') return verifyInstallationToken(value, ctx);
-  // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
   const reply = await vendorCall(ctx, '/user', { headers: auth(value), secrets: [value], retry: READ_RETRY });
   const refused = refusal(reply, value);
   if (refused) return refused;
@@ -120,7 +118,6 @@ async function repositoryGrants(
   path: string,
   pick: (json: any) => unknown,
 ): Promise<{ grants: Grant[]; more: boolean }> {
-  // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
   const reply = await vendorCall(ctx, path, { headers: auth(value), query: { per_page: 100 }, secrets: [value], retry: READ_RETRY });
   const repos = reply.status === 200 && !reply.malformed ? pick(reply.json) : undefined;
   if (!Array.isArray(repos))
@@ -152,7 +149,6 @@ async function analyze(value: string, ctx: IntegrationContext): Promise<Analysis
     };
   }
   if (kind === 'GitHub App user token') {
-    // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
     const reply = await vendorCall(ctx, '/user/installations', { headers: auth(value), query: { per_page: 100 }, secrets: [value], retry: READ_RETRY });
     const installations = reply.status === 200 && !reply.malformed ? reply.json?.installations : undefined;
     if (!Array.isArray(installations))
@@ -174,7 +170,6 @@ async function analyze(value: string, ctx: IntegrationContext): Promise<Analysis
   }
   if (kind === 'GitHub App refresh token')
     return { grants: [], complete: false, note: 'A refresh token cannot call the API; it can mint user tokens for its app until it is revoked or expires.' };
-  // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
   const reply = await vendorCall(ctx, '/user', { headers: auth(value), secrets: [value], retry: READ_RETRY });
   if (reply.status !== 200 || reply.malformed) throw vendorFailure('GitHub', 'did not show the token scopes (GET /user)', reply, [value]);
   const header = reply.headers['x-oauth-scopes'];
@@ -186,7 +181,6 @@ async function analyze(value: string, ctx: IntegrationContext): Promise<Analysis
 async function revoke(value: string, ctx: IntegrationContext): Promise<'revoked' | 'already'> {
   const kind = tokenKind(value);
   if (kind === 'GitHub App installation token') {
-    // Stryker disable next-line ArrayDeclaration: the token travels only in a header or the body, which no network error quotes; GitHub's own words are masked by refusal/vendorFailure
     const reply = await vendorCall(ctx, '/installation/token', { method: 'DELETE', headers: auth(value), secrets: [value], retry: READ_RETRY });
     if (reply.status === 204) return 'revoked';
     if (reply.status === 401) return 'already';
@@ -204,7 +198,6 @@ async function revoke(value: string, ctx: IntegrationContext): Promise<'revoked'
     method: 'POST',
     headers: { ...GITHUB_HEADERS },
     json: { credentials: [value] },
-    // Stryker disable next-line ArrayDeclaration: the token travels only in the body, which no network error quotes; GitHub's own words are masked by vendorFailure
     secrets: [value],
     retry: READ_RETRY,
   });

@@ -63,7 +63,6 @@ const openai: Integration = {
   ],
   async verify({ value }, ctx) {
     try {
-      // Stryker disable next-line ArrayDeclaration: the key travels only in the Authorization header, and no network error names a header's value (tried: a key holding a newline or a NUL is "invalid authorization header")
       const reply = await vendorCall(ctx, '/v1/models', { headers: { authorization: `Bearer ${value}` }, secrets: [value], retry: READ_RETRY });
       const refused = refusalOf('OpenAI', reply, [value]);
       if (refused) return refused;

@@ -103,14 +103,12 @@ export async function revokeLogin(adminUrl: string, user: string): Promise<'revo
 
 /**
  * Try to log in: 'ok', 'refused' (the server rejected the password or role), or 'unreachable'
- * (no answer: we learned nothing about the credential).
+ * (no answer: we learned nothing about the credential). The URL was found in a repository or a
+ * leak, so it is pinned: only host, port, database and the login are used, at the address already
+ * checked (index.ts); no query options (socket paths, key files).
  */
-export async function loginStatus(url: string, login: PgLogin, pinned?: { address: string }): Promise<'ok' | 'refused' | 'unreachable'> {
-  // Pinned (a check of a URL found in a repository or a leak): only host, port, database and the
-  // login are used, at the address already checked; no query options (socket paths, key files).
-  const client = pinned
-    ? new pg.Client({ ...pinnedTarget(url, pinned.address), user: login.user, password: login.password, connectionTimeoutMillis: 5000 })
-    : new pg.Client({ connectionString: withCredentials(url, login), connectionTimeoutMillis: 5000 });
+export async function loginStatus(url: string, login: PgLogin, pinned: { address: string }): Promise<'ok' | 'refused' | 'unreachable'> {
+  const client = new pg.Client({ ...pinnedTarget(url, pinned.address), user: login.user, password: login.password, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
