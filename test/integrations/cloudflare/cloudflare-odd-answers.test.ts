@@ -10,10 +10,9 @@
  * next hop to another origin.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CredctlError } from '../../../src/core/errors.js';
 import cloudflare, { riskOfPermission } from '../../../src/integrations/cloudflare/index.js';
 import type { PlanCredential } from '../../../src/plan/types.js';
-import { contextFor } from '../context.js';
+import { contextFor, keptRejection, redirectThrough } from '../context.js';
 import { startCloudflare, type CloudflareStandIn } from './standin.js';
 
 const DEPLOY = 'FAKEdeployEXAMPLE0123456789abcdefghijklm';
@@ -36,24 +35,7 @@ const credential = { id: 'fp', names: ['CLOUDFLARE_API_TOKEN'], provider: 'cloud
 const roll = (c = ctx(), oldValue: string | undefined = DEPLOY) =>
   cloudflare.rotate!.provider(credential, c).create({ credential, oldId: `user:${ID}`, ...(oldValue ? { oldValue } : {}), idempotencyKey: 'run' });
 
-/** The rejection, which must be a CredctlError (never a TypeError); its text is kept for the final check. */
-async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CredctlError);
-  const e = err as CredctlError;
-  shown.push(e.message, e.hint ?? '');
-  return e;
-}
-
-/** The next `method path` call is sent to a same-origin URL holding `values`, and from there to another origin. */
-function redirectThrough(method: string, path: string, ...values: string[]) {
-  const hop = `/hop/${values.join('/')}`;
-  api.answerNext(method, path, { status: 307, headers: { location: hop } });
-  api.answerNext(method, hop, { status: 307, headers: { location: 'https://elsewhere.example/' } });
-}
+const failure = keptRejection(shown);
 
 beforeEach(async () => {
   api = await startCloudflare([
@@ -157,7 +139,7 @@ describe('the roll: which answer gives the new value', () => {
 
 describe('a token in the URL of a refused hop is not shown', () => {
   it('verify: the token checked', async () => {
-    redirectThrough('GET', VERIFY, DEPLOY);
+    redirectThrough(api, 'GET', VERIFY, DEPLOY);
     const v = await cloudflare.verify!({ value: DEPLOY }, ctx());
     shown.push(v.reason);
     expect(v.status).toBe('unknown');
@@ -166,20 +148,20 @@ describe('a token in the URL of a refused hop is not shown', () => {
   });
 
   it('analyze: the token and the admin token that read the details', async () => {
-    redirectThrough('GET', DETAILS, DEPLOY);
+    redirectThrough(api, 'GET', DETAILS, DEPLOY);
     const own = await failure(cloudflare.analyze!({ value: DEPLOY }, ctx()));
     expect(own.message).toContain('another origin');
     expect(own.message).not.toContain(DEPLOY);
     // The token's own read is refused, so the admin token reads, and is sent through the hop.
     api.answerNext('GET', DETAILS, { status: 403, body: { success: false, errors: [{ code: 9109, message: 'Unauthorized' }], result: null } });
-    redirectThrough('GET', DETAILS, ADMIN, DEPLOY);
+    redirectThrough(api, 'GET', DETAILS, ADMIN, DEPLOY);
     const byAdmin = await failure(cloudflare.analyze!({ value: DEPLOY }, ctx(ADMIN)));
     expect(byAdmin.message).toContain('another origin');
     for (const v of [ADMIN, DEPLOY]) expect(byAdmin.message).not.toContain(v);
   });
 
   it('the roll: the admin token and the old value', async () => {
-    redirectThrough('PUT', ROLL, ADMIN, DEPLOY);
+    redirectThrough(api, 'PUT', ROLL, ADMIN, DEPLOY);
     const err = await failure(roll(ctx(ADMIN)));
     expect(err.message).toContain('another origin');
     for (const v of [ADMIN, DEPLOY]) expect(err.message).not.toContain(v);
@@ -187,7 +169,7 @@ describe('a token in the URL of a refused hop is not shown', () => {
   });
 
   it('revoke: the admin token and the token deleted', async () => {
-    redirectThrough('DELETE', DETAILS, ADMIN, DEPLOY);
+    redirectThrough(api, 'DELETE', DETAILS, ADMIN, DEPLOY);
     const err = await failure(cloudflare.revoke!.run({ value: DEPLOY }, ctx(ADMIN)));
     expect(err.message).toContain('another origin');
     for (const v of [ADMIN, DEPLOY]) expect(err.message).not.toContain(v);

@@ -8,10 +8,9 @@
  * that the client names when it refuses the next hop to another origin.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CredctlError } from '../../../src/core/errors.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
 import type { RotationSubject } from '../../../src/integrations/types.js';
-import { contextFor } from '../context.js';
+import { contextFor, keptRejection, redirectThrough } from '../context.js';
 import { startSendGrid, type SendGridStandIn } from './standin.js';
 
 const key = (tag: string) => `SG.${`FAKE${tag}`.padEnd(22, '0')}.${`EXAMPLE${tag}`.padEnd(43, '0')}`;
@@ -29,24 +28,7 @@ const shown: string[] = [];
 const sgError = (message: string) => ({ errors: [{ field: null, message }] });
 const requestsTo = (method: string, path: string) => api.requests.filter((r) => r.method === method && r.path === path);
 
-/** The rejection, which must be a CredctlError (never a TypeError); its text is kept for the final check. */
-async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CredctlError);
-  const e = err as CredctlError;
-  shown.push(e.message, e.hint ?? '');
-  return e;
-}
-
-/** The next `method path` call is sent to a same-origin URL holding `values`, and from there to another origin. */
-function redirectThrough(method: string, path: string | RegExp, ...values: string[]) {
-  const hop = `/hop/${values.join('/')}`;
-  api.answerNext(method, path, { status: 307, headers: { location: hop } });
-  api.answerNext(method, hop, { status: 307, headers: { location: 'https://elsewhere.example/' } });
-}
+const failure = keptRejection(shown);
 
 beforeEach(async () => {
   api = await startSendGrid([
@@ -76,13 +58,13 @@ describe('a value echoed back is never shown', () => {
   });
 
   it('in the URL of a hop the client refuses, by verify and by analyze', async () => {
-    redirectThrough('GET', '/v3/scopes', SENDER);
+    redirectThrough(api, 'GET', '/v3/scopes', SENDER);
     const v = await sendgrid.verify!({ value: SENDER }, ctx());
     shown.push(v.reason);
     expect(v.status).toBe('unknown');
     expect(v.reason).toContain('another origin');
     expect(v.reason).not.toContain(SENDER);
-    redirectThrough('GET', '/v3/scopes', SENDER);
+    redirectThrough(api, 'GET', '/v3/scopes', SENDER);
     const err = await failure(sendgrid.analyze!({ value: SENDER }, ctx()));
     expect(err.message).toContain('another origin');
     expect(err.message).not.toContain(SENDER);
@@ -99,7 +81,7 @@ describe('a value echoed back is never shown', () => {
       ['DELETE', getPath, () => p.revoke({ value: SENDER, mode: 'revoke' })],
     ];
     for (const [method, path, call] of calls) {
-      redirectThrough(method, path, ADMIN, SENDER);
+      redirectThrough(api, method, path, ADMIN, SENDER);
       const err = await failure(call());
       expect(err.message).toContain('another origin');
       for (const v of [ADMIN, SENDER]) expect(err.message).not.toContain(v);

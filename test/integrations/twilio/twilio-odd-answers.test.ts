@@ -9,10 +9,9 @@
  * next hop to another origin.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CredctlError } from '../../../src/core/errors.js';
 import { integrationNamed } from '../../../src/integrations/registry.js';
 import type { RotationSubject } from '../../../src/integrations/types.js';
-import { contextFor } from '../context.js';
+import { contextFor, keptRejection, redirectThrough } from '../context.js';
 import { startTwilio, type TwilioStandIn } from './standin.js';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
@@ -46,24 +45,7 @@ const makeKey = (oldValue = SECRET.standard) => keyRotation().create({ credentia
 const calls = (method: string, path: string) => api.requests.filter((r) => r.method === method && r.path === path);
 const shown: string[] = [];
 
-/** The rejection, which must be a CredctlError (never a TypeError); its text is kept for the final check. */
-async function failure(p: Promise<unknown>): Promise<CredctlError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CredctlError);
-  const e = err as CredctlError;
-  shown.push(e.message, e.hint ?? '');
-  return e;
-}
-
-/** The next `method path` call is sent to a same-origin URL holding `values`, and from there to another origin. */
-function redirectThrough(method: string, path: string, ...values: string[]) {
-  const hop = `/hop/${values.join('/')}`;
-  api.answerNext(method, path, { status: 307, headers: { location: hop } });
-  api.answerNext(method, hop, { status: 307, headers: { location: 'https://elsewhere.example/' } });
-}
+const failure = keptRejection(shown);
 
 beforeEach(async () => {
   api = await startTwilio(
@@ -107,7 +89,7 @@ describe('verify and analyze: answers without a body, and what a refusal names',
   });
 
   it('an auth token in the URL of a refused hop is not shown', async () => {
-    redirectThrough('GET', ACCOUNT_PATH, AUTH_TOKEN);
+    redirectThrough(api, 'GET', ACCOUNT_PATH, AUTH_TOKEN);
     const v = await twilio.verify!(asToken(AUTH_TOKEN), ctx());
     shown.push(v.reason);
     expect(v.status).toBe('unknown');
@@ -147,7 +129,7 @@ describe('API key rotation: identify and isActive', () => {
   });
 
   it('identify: neither the admin token nor the old value in the URL of a refused hop is shown', async () => {
-    redirectThrough('GET', keyPath(STANDARD), AUTH_TOKEN, SECRET.standard);
+    redirectThrough(api, 'GET', keyPath(STANDARD), AUTH_TOKEN, SECRET.standard);
     const err = await failure(keyRotation().identify({ oldValue: SECRET.standard, binding: '', parts: { 'api-key-sid': STANDARD } }));
     expect(err.message).toContain('another origin');
     for (const v of [AUTH_TOKEN, SECRET.standard]) expect(err.message).not.toContain(v);
@@ -160,7 +142,7 @@ describe('API key rotation: identify and isActive', () => {
   });
 
   it('isActive: the value in the URL of a refused hop is not shown', async () => {
-    redirectThrough('GET', keyPath(STANDARD), AUTH_TOKEN, SECRET.standard);
+    redirectThrough(api, 'GET', keyPath(STANDARD), AUTH_TOKEN, SECRET.standard);
     const err = await failure(keyRotation().isActive({ value: SECRET.standard, id: STANDARD }));
     for (const v of [AUTH_TOKEN, SECRET.standard]) expect(err.message).not.toContain(v);
   });
